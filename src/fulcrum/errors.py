@@ -1,0 +1,138 @@
+"""One error hierarchy for the whole project.
+
+Every error knows its HTTP status and how to render itself as an Anthropic- or
+OpenAI-shaped error body; the CLI maps any :class:`FulcrumError` to one line on
+stderr and exit code 2 (bad input) or 1 (everything else). Mapping happens in one
+place each: :func:`fulcrum.cli.main` for the CLI, the gateway's error middleware
+for HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class FulcrumError(Exception):
+    """Base of every error fulcrum raises on purpose."""
+
+    status: ClassVar[int] = 500
+    anthropic_type: ClassVar[str] = "api_error"
+    openai_type: ClassVar[str] = "server_error"
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+    def anthropic_body(self) -> dict[str, Any]:
+        return {"type": "error", "error": {"type": self.anthropic_type, "message": self.message}}
+
+    def openai_body(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.openai_type,
+                "param": self.param,
+                "code": self.openai_code(),
+            }
+        }
+
+    def openai_code(self) -> str | None:
+        return None
+
+
+class InputError(FulcrumError):
+    """Bad input from a user: a file, a flag, a request body. CLI exit code 2."""
+
+    status = 400
+    anthropic_type = "invalid_request_error"
+    openai_type = "invalid_request_error"
+    exit_code = 2
+
+
+class ConfigError(InputError):
+    """A bad configuration or scenario file; names the file, the field and what is accepted."""
+
+    def __init__(self, message: str, *, file: str | None = None, field: str | None = None) -> None:
+        parts = [p for p in (file, field) if p]
+        full = ": ".join([*parts, message])
+        super().__init__(full, param=field)
+        self.file = file
+        self.field = field
+        self.detail = message
+
+
+class InvalidRequest(InputError):
+    """An HTTP request the gateway cannot accept (malformed JSON, wrong types...)."""
+
+
+class NotFound(InputError):
+    status = 404
+    anthropic_type = "not_found_error"
+    openai_type = "invalid_request_error"
+
+    def openai_code(self) -> str | None:
+        return "model_not_found"
+
+
+class RequestTooLarge(InputError):
+    status = 413
+    anthropic_type = "request_too_large"
+    openai_type = "invalid_request_error"
+
+
+class AuthenticationError(FulcrumError):
+    status = 401
+    anthropic_type = "authentication_error"
+    openai_type = "invalid_request_error"
+    exit_code = 2
+
+    def openai_code(self) -> str | None:
+        return "invalid_api_key"
+
+
+class PermissionDenied(FulcrumError):
+    status = 403
+    anthropic_type = "permission_error"
+    openai_type = "invalid_request_error"
+    exit_code = 2
+
+
+class RateLimited(FulcrumError):
+    status = 429
+    anthropic_type = "rate_limit_error"
+    openai_type = "rate_limit_error"
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def openai_code(self) -> str | None:
+        return "rate_limit_exceeded"
+
+
+class UpstreamError(FulcrumError):
+    """An upstream failed and no backend in the chain could answer."""
+
+    status = 502
+    anthropic_type = "api_error"
+    openai_type = "server_error"
+
+
+class UpstreamTimeout(UpstreamError):
+    status = 504
+
+
+class Overloaded(FulcrumError):
+    status = 529
+    anthropic_type = "overloaded_error"
+    openai_type = "server_error"
+
+
+class Unavailable(FulcrumError):
+    """A component is not installed or not reachable (a database, a server binary)."""
+
+    status = 503
+    anthropic_type = "api_error"
+    openai_type = "server_error"
