@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Real components (llama.cpp server, Claude Code CLI): fixtures and the CI rule for missing ones.
+pytest_plugins = ["fulcrum.testing.pytest_plugin"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

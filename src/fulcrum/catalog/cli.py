@@ -1,9 +1,164 @@
-"""Commands of the catalog capability."""
+"""``fulcrum catalog``: list and show hardware, models, quantizations, plans and prices."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from fulcrum.catalog.loader import Catalog, load_catalog
+from fulcrum.errors import NotFound
+
+CatalogOpt = Annotated[
+    Path | None,
+    typer.Option("--catalog", help="A TOML file adding or overriding entries ($FULCRUM_CATALOG)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+IdArg = Annotated[str | None, typer.Argument(help="Show one entry in full.")]
+
+catalog_app = typer.Typer(help="Sourced, dated data: hardware, models, quants, plans, prices.")
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _show(console: Console, record: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(_jsonable(record), indent=2))
+        return
+    table = Table(show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key, value in record.items():
+        table.add_row(key, "" if value is None else str(value))
+    console.print(table)
+
+
+def _list(
+    console: Console, title: str, cols: list[str], rows: list[list[Any]], as_json: bool
+) -> None:
+    if as_json:
+        typer.echo(json.dumps(_jsonable([dict(zip(cols, r, strict=True)) for r in rows]), indent=2))
+        return
+    table = Table(title=title)
+    for col in cols:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+@catalog_app.command("hardware")
+def hardware_cmd(hid: IdArg = None, as_json: JsonOpt = False, catalog: CatalogOpt = None) -> None:
+    """Hardware tiers: memory, bandwidth, compute, price, power, source and date."""
+    cat = load_catalog(catalog)
+    console = Console()
+    if hid is not None:
+        _show(console, asdict(cat.hardware_tier(hid, where="hardware")), as_json)
+        return
+    cols = [
+        "id",
+        "memory_gb",
+        "bandwidth_gbps",
+        "compute_tflops",
+        "price_usd",
+        "idle_w",
+        "load_w",
+        "as_of",
+    ]
+    rows = [[getattr(t, c) for c in cols] for t in cat.hardware.values()]
+    _list(console, "Hardware tiers", cols, rows, as_json)
+
+
+@catalog_app.command("models")
+def models_cmd(mid: IdArg = None, as_json: JsonOpt = False, catalog: CatalogOpt = None) -> None:
+    """Models: parameters, KV geometry, SWE-bench Verified and bash-only with dates."""
+    cat = load_catalog(catalog)
+    console = Console()
+    if mid is not None:
+        _show(console, asdict(cat.model(mid, where="model")), as_json)
+        return
+    cols = [
+        "id",
+        "open_weights",
+        "total_params_b",
+        "active_params_b",
+        "swe_bench_verified",
+        "swe_bench_date",
+        "bash_only",
+    ]
+    rows = [[getattr(m, c) for c in cols] for m in cat.models.values()]
+    _list(console, "Models", cols, rows, as_json)
+
+
+def _price_rows(cat: Catalog) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for spec in cat.models.values():
+        card = cat.price(spec.id)
+        if card is None:
+            rows.append([spec.id, None, "unknown", "unknown", None, None, "no price known"])
+            continue
+        rows.append(
+            [
+                spec.id,
+                card.provider,
+                card.input,
+                card.output,
+                card.cache_read,
+                card.cache_write,
+                f"{card.source} ({card.as_of})",
+            ]
+        )
+    return rows
+
+
+@catalog_app.command("prices")
+def prices_cmd(
+    model: IdArg = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Provider id (anthropic, openai...).")
+    ] = None,
+    as_json: JsonOpt = False,
+    catalog: CatalogOpt = None,
+) -> None:
+    """API prices (USD per million tokens) with their source and date; unknown is unknown."""
+    cat = load_catalog(catalog)
+    console = Console()
+    if model is not None:
+        card = cat.price(model, provider)
+        if card is None:
+            raise NotFound(
+                f"no price known for model {model!r}" + (f" at {provider!r}" if provider else "")
+            )
+        _show(console, card.as_dict(), as_json)
+        return
+    cols = ["model", "provider", "input", "output", "cache_read", "cache_write", "source"]
+    _list(console, "API prices (USD / Mtok)", cols, _price_rows(cat), as_json)
+
+
+@catalog_app.command("plans")
+def plans_cmd(as_json: JsonOpt = False, catalog: CatalogOpt = None) -> None:
+    """Subscription plans quoted by the seeds."""
+    cat = load_catalog(catalog)
+    cols = ["id", "name", "monthly_usd", "source", "as_of"]
+    rows = [[getattr(p, c) for c in cols] for p in cat.plans.values()]
+    _list(Console(), "Subscription plans", cols, rows, as_json)
+
+
+@catalog_app.command("quants")
+def quants_cmd(as_json: JsonOpt = False, catalog: CatalogOpt = None) -> None:
+    """Quantizations and their bits per weight."""
+    cat = load_catalog(catalog)
+    rows = [[q.id, q.bits_per_weight, q.source] for q in cat.quants.values()]
+    _list(Console(), "Quantizations", ["id", "bits_per_weight", "source"], rows, as_json)
 
 
 def register(app: typer.Typer) -> None:
     """Add this capability's commands to the root app."""
+    app.add_typer(catalog_app, name="catalog")

@@ -1,9 +1,191 @@
-"""Commands of the evals capability."""
+"""Commands of the evals capability: ``fulcrum eval new|check|import|run|stats|scripted``."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from fulcrum.errors import InputError
+from fulcrum.evals.agents import Agent, BuiltinAgent, CommandAgent
+from fulcrum.evals.chat import DEFAULT_KEY, Endpoint
+from fulcrum.evals.check import check_suite
+from fulcrum.evals.importers import IMPORTERS, get_importer
+from fulcrum.evals.runner import RunPlan, run_plan
+from fulcrum.evals.sandbox import capabilities
+from fulcrum.evals.scaffold import new_spec
+from fulcrum.evals.scripted import ScriptedModel, load_outcomes, serve_in_thread
+from fulcrum.evals.spec import load_suite
+from fulcrum.evals.store import EvalStore
+from fulcrum.evals.summary import TaxInputs
+from fulcrum.evals.views import render_stats
+from fulcrum.settings import Paths, pick
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8787/v1"
+app = typer.Typer(help="Capability evals on the team's own specs, paired statistics, the tax.",
+                  no_args_is_help=True)  # fmt: skip
+console = Console()
 
 
-def register(app: typer.Typer) -> None:
-    """Add this capability's commands to the root app."""
+def register(root: typer.Typer) -> None:
+    """Add ``fulcrum eval`` to the root app."""
+    root.add_typer(app, name="eval")
+
+
+@app.command("new")
+def new_cmd(
+    name: Annotated[str, typer.Argument(help="Directory name of the new spec.")],
+    parent: Annotated[Path, typer.Option("--dir", help="Suite directory to create it in.")] = Path(
+        "."
+    ),
+) -> None:
+    """Scaffold a spec (spec.toml, files/, tests/, solution/)."""
+    root = new_spec(parent, name)
+    console.print(f"created {root}")
+
+
+@app.command("check")
+def check_cmd(
+    suite: Annotated[Path, typer.Argument(help="A suite directory (or one spec).")],
+    workers: Annotated[int, typer.Option(min=1, help="Specs checked in parallel.")] = 2,
+) -> None:
+    """Validate a suite: tests fail on the starting files, pass on the reference solution."""
+    specs = load_suite(suite)
+    started = time.monotonic()
+    results = check_suite(specs, workers=workers)
+    bad = [r for r in results if not r.ok]
+    for r in bad:
+        console.print(f"[red]FAIL[/red] {r.spec}: {r.detail}")
+    missing = sum(r.solution_passes is None for r in results)
+    elapsed = time.monotonic() - started
+    console.print(
+        f"{len(results) - len(bad)}/{len(results)} specs ok "
+        f"({missing} without a reference) in {elapsed:.1f} s"
+    )
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command("import")
+def import_cmd(
+    kind: Annotated[str, typer.Argument(help=f"Importer: {', '.join(sorted(IMPORTERS))}.")],
+    source: Annotated[Path, typer.Argument(help="The exercise directory or git spec TOML.")],
+    dest: Annotated[Path, typer.Argument(help="The suite directory to write the spec into.")],
+) -> None:
+    """Import a spec from another layout."""
+    root = get_importer(kind).import_spec(source, dest)
+    console.print(f"imported {root}")
+
+
+def _run_id(suite: Path, models: list[str], epochs: int, agent: str) -> str:
+    key = json.dumps([str(suite.resolve()), models, epochs, agent])
+    return f"{suite.resolve().name}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+
+
+@app.command("run")
+def run_cmd(  # noqa: PLR0917
+    suite: Annotated[Path, typer.Argument(help="A suite directory.")],
+    models: Annotated[list[str], typer.Option("--model", "-m", help="Model name (repeatable).")],
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible base URL (the gateway).")
+    ] = None,
+    api_key_env: Annotated[
+        str, typer.Option(help="Env var holding the key.")
+    ] = "FULCRUM_EVAL_API_KEY",
+    epochs: Annotated[int, typer.Option(min=1, help="Repeats per spec and model.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Attempts in parallel.")] = 2,
+    tries: Annotated[
+        int, typer.Option(min=1, help="Built-in agent: tries with test feedback.")
+    ] = 3,
+    agent_cmd: Annotated[str | None, typer.Option(help="External agent command template.")] = None,
+    run_id: Annotated[
+        str | None, typer.Option(help="Run id (default: derived; same = resume).")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run every spec through each model; resumable under the same run id."""
+    specs = load_suite(suite)
+    url = pick(base_url, os.environ.get("FULCRUM_EVAL_BASE_URL"), None, DEFAULT_BASE_URL)
+    key = os.environ.get(api_key_env, DEFAULT_KEY)
+    agent: Agent = CommandAgent(agent_cmd) if agent_cmd else BuiltinAgent(tries=tries)
+    rid = run_id or _run_id(suite, models, epochs, agent_cmd or f"builtin:{tries}")
+    plan = RunPlan(rid, specs, [Endpoint(url, m, key) for m in models], agent,
+                   epochs=epochs, workers=workers)  # fmt: skip
+    store = EvalStore(Paths.build().ledger_sqlite)
+    try:
+        summary = run_plan(plan, store, suite=str(suite), progress=progress)
+    finally:
+        store.close()
+    caps = capabilities()
+    console.print(f"run {rid}: {summary.ran} attempts run, {summary.skipped} already recorded, "
+                  f"{summary.seconds:.1f} s; sandbox {caps}")  # fmt: skip
+
+
+def _decimal(value: str | None, name: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation as exc:
+        raise InputError(f"{name}: {value!r} is not a number") from exc
+
+
+@app.command("stats")
+def stats_cmd(  # noqa: PLR0917
+    run_id: Annotated[str | None, typer.Argument(help="Run id (default: the latest run).")] = None,
+    candidate: Annotated[str | None, typer.Option(help="The local model of the pair.")] = None,
+    reference: Annotated[str | None, typer.Option(help="The frontier model of the pair.")] = None,
+    dispatches: Annotated[
+        str | None, typer.Option(help="Dispatches per month (for the tax).")
+    ] = None,
+    rework_minutes: Annotated[
+        str, typer.Option(help="Engineer minutes per failed dispatch.")
+    ] = "10",
+    rate: Annotated[str, typer.Option(help="Engineer $/hour.")] = "100",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    html: Annotated[Path | None, typer.Option(help="Write the HTML section to this file.")] = None,
+    export: Annotated[
+        Path | None, typer.Option(help="Write the JSON for `fulcrum decide`.")
+    ] = None,
+) -> None:
+    """Pass rates, paired statistics and the capability tax of a run."""
+    store = EvalStore(Paths.build().ledger_sqlite)
+    try:
+        runs = store.runs()
+        rid = run_id or (runs[0][0] if runs else None)
+        if rid is None:
+            raise InputError("no eval runs recorded yet; run `fulcrum eval run` first")
+        records = store.attempts(rid)
+    finally:
+        store.close()
+    d = _decimal(dispatches, "--dispatches")
+    tax = None
+    if d is not None:
+        tax = TaxInputs(d, _decimal(rework_minutes, "--rework-minutes") or Decimal(0),
+                        _decimal(rate, "--rate") or Decimal(0))  # fmt: skip
+    render_stats(rid, records, candidate, reference, tax, console=console, as_json=as_json,
+                 html=html, export=export)  # fmt: skip
+
+
+@app.command("scripted")
+def scripted_cmd(
+    suite: Annotated[Path, typer.Argument(help="The suite the scripted model knows.")],
+    outcomes: Annotated[Path, typer.Option(help="JSON {model: {spec_id: true|false}}.")],
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1.")] = 8790,
+) -> None:
+    """Serve the deterministic scripted model (OpenAI-compatible) until interrupted."""
+    model = ScriptedModel(load_suite(suite), load_outcomes(outcomes))
+    with serve_in_thread(model, port) as url:
+        console.print(f"scripted model at {url} (Ctrl-C to stop)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass

@@ -1,9 +1,197 @@
-"""Commands of the ledger capability."""
+"""``fulcrum ledger``: spend per day, local share, savings, mean and p95 daily spend."""
 
 from __future__ import annotations
 
+import csv
+import json
+import sqlite3
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from fulcrum.errors import InputError
+from fulcrum.ledger import spill
+from fulcrum.ledger.factory import open_store
+from fulcrum.ledger.report import Bucket, Report, build_report
+from fulcrum.ledger.store import GROUP_COLUMNS, LedgerUnavailable, check_group
+from fulcrum.settings import Paths
+
+try:
+    from psycopg import Error as PsycopgError
+except ImportError:  # pragma: no cover - only without the postgres extra
+    PsycopgError = sqlite3.Error  # type: ignore[misc,assignment]
+
+DB_ENV = "FULCRUM_LEDGER_URL"
+
+
+def parse_bound(text: str | None, flag: str, *, end: bool) -> datetime | None:
+    """``YYYY-MM-DD`` (a UTC day; ``--until`` includes it) or an ISO date-time with zone."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, time(), tzinfo=UTC)
+            return moment + timedelta(days=1) if end else moment
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"{flag}: {text!r} is not a date; use YYYY-MM-DD or an ISO date-time like "
+            "2026-01-31T12:00:00Z"
+        ) from None
+    if parsed.tzinfo is None:
+        raise InputError(f"{flag}: {text!r} has no time zone; add Z or +HH:MM")
+    return parsed.astimezone(UTC)
+
+
+def _usd(amount: Decimal | None, unknown: int) -> str:
+    text = "unknown" if amount is None else f"${amount:,.4f}"
+    return f"{text} (+{unknown} unknown)" if unknown and amount is not None else text
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _table_rows(buckets: list[Bucket]) -> list[list[str]]:
+    return [
+        [
+            b.key,
+            str(b.calls),
+            _share(b.local_share_calls),
+            f"{b.tokens:,}",
+            _share(b.local_share_tokens),
+            _usd(b.cost_usd, b.cost_unknown),
+            _usd(b.counterfactual_usd, b.counterfactual_unknown),
+            _usd(b.saving_usd, b.saving_unknown),
+        ]
+        for b in buckets
+    ]
+
+
+def render_text(report: Report, where: str) -> str:
+    head = [
+        report.by or "day",
+        "calls",
+        "local calls",
+        "tokens",
+        "local tokens",
+        "cost",
+        "frontier cost",
+        "saving",
+    ]
+    rows = _table_rows(report.groups if report.by else report.days)
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    lines = [f"ledger: {where}", ""]
+    for r in [head, *rows]:
+        lines.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
+    t = report.total
+    lines += [
+        "",
+        f"total: {t.calls} calls, {_usd(t.cost_usd, t.cost_unknown)} spent, "
+        f"{_usd(t.counterfactual_usd, t.counterfactual_unknown)} on the frontier, "
+        f"{_usd(t.saving_usd, t.saving_unknown)} saved",
+        f"local share: {_share(t.local_share_calls)} of calls, "
+        f"{_share(t.local_share_tokens)} of tokens",
+        f"daily spend over {len(report.days)} days: mean {_usd(report.mean_daily_usd, 0)}, "
+        f"p95 {_usd(report.p95_daily_usd, 0)}"
+        + (
+            f" (days with calls of unknown cost: {report.days_with_unknown_cost})"
+            if report.days_with_unknown_cost
+            else ""
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def write_csv(report: Report, path: Path) -> None:
+    buckets = report.groups if report.by else report.days
+    try:
+        with path.open("w", newline="", encoding="utf-8") as out:
+            fields = list(Bucket(key="").as_dict())
+            writer = csv.DictWriter(out, fieldnames=[report.by or "day", *fields[1:]])
+            writer.writeheader()
+            for bucket in buckets:
+                data = bucket.as_dict()
+                data[report.by or "day"] = data.pop("key")
+                writer.writerow(data)
+    except OSError as exc:
+        raise InputError(f"--csv: cannot write {path}: {exc.strerror}") from None
+
+
+def load_report(
+    db: str | None, since: datetime | None, until: datetime | None, by: str | None
+) -> tuple[Report, str]:
+    check_group(by)
+    store = open_store(db, create=False)
+    try:
+        where = store.description
+        aggregates = store.aggregate(since, until, by)
+    except (sqlite3.Error, PsycopgError) as exc:
+        raise LedgerUnavailable(f"cannot read the ledger: {str(exc).strip()}") from None
+    finally:
+        store.close()
+    if not aggregates:
+        span = "" if since is None and until is None else " in the chosen period"
+        raise InputError(f"the ledger at {where} has no calls{span}")
+    return build_report(aggregates, by), where
+
+
+def replay_spill_file(db: str | None) -> None:
+    path = Paths.build().data / spill.DEFAULT_NAME
+    if not path.exists():
+        raise InputError(f"--replay-spill: no spill file at {path}; nothing to replay")
+    store = open_store(db)
+    try:
+        inserted = spill.replay(store, path)
+    finally:
+        store.close()
+    typer.echo(f"replayed {inserted} rows from {path} into {store.description}", err=True)
+
+
+def ledger(
+    *,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", envvar=DB_ENV, help="Ledger URL (postgresql://... or a SQLite path)."),
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="First UTC day (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last UTC day, included.")] = None,
+    by: Annotated[str | None, typer.Option(help=f"Group by: {', '.join(GROUP_COLUMNS)}.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Also write the table to this CSV file.")
+    ] = None,
+    replay_spill: Annotated[
+        bool,
+        typer.Option(
+            "--replay-spill",
+            help="First insert the rows the gateway spilled while the database was down.",
+        ),
+    ] = False,
+) -> None:
+    """Spend per day, local share, savings, mean and p95 daily spend from the cost ledger."""
+    if replay_spill:
+        replay_spill_file(db)
+    report, where = load_report(
+        db, parse_bound(since, "--since", end=False), parse_bound(until, "--until", end=True), by
+    )
+    if csv_file is not None:
+        write_csv(report, csv_file)
+    if as_json:
+        typer.echo(json.dumps({"ledger": where, **report.as_dict()}, indent=2))
+    else:
+        typer.echo(render_text(report, where))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this capability's commands to the root app."""
+    """Add ``fulcrum ledger`` to the root app."""
+    app.command("ledger")(ledger)

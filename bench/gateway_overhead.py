@@ -1,0 +1,294 @@
+"""Gateway overhead: added latency and requests/s of fulcrum vs LiteLLM and claude-code-router.
+
+One run, one fake OpenAI upstream (``python -m fulcrum.fakes openai --port N``), each gateway
+started alone in front of it and measured serially and with 16 concurrent clients:
+
+- ``direct``         the upstream itself (the baseline the others are compared with);
+- ``litellm``        LiteLLM's proxy, OpenAI pass-through (own virtualenv, made by this script);
+- ``fulcrum``        ``fulcrum serve``, OpenAI pass-through;
+- ``ccr``            claude-code-router, Anthropic → OpenAI translation (npm, config in a tmp HOME);
+- ``fulcrum-anth``   ``fulcrum serve``, Anthropic → OpenAI translation;
+- ``*-stream``       streaming variants, for time-to-first-byte overhead.
+
+    .venv/bin/python bench/gateway_overhead.py [--serial 300] [--concurrent 2000] [--clients 16]
+    .venv/bin/python bench/gateway_overhead.py --install-only     # prepare LiteLLM and CCR
+
+Targets that cannot run (not installed, ``fulcrum serve`` not available) are skipped and listed.
+See bench/README.md for the targets this is checked against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fulcrum.testing.competitors import (
+    BENCH_MODEL,
+    ensure_ccr,
+    ensure_litellm,
+    start_ccr,
+    start_litellm,
+)
+from fulcrum.testing.loadgen import LoadResult, Target, run_load
+from fulcrum.testing.process import ServerProcess, free_port
+
+ANTHROPIC_MODEL = "claude-sonnet-4-6"
+OPENAI_HEADERS = {"Content-Type": "application/json", "Authorization": "Bearer dummy"}
+ANTHROPIC_HEADERS = {
+    "Content-Type": "application/json",
+    "x-api-key": "dummy",
+    "anthropic-version": "2023-06-01",
+}
+Starter = Callable[[str, int, Path], ServerProcess]
+
+
+def start_upstream(port: int, workdir: Path) -> ServerProcess:
+    """The fake OpenAI upstream every target ends at."""
+    argv = [sys.executable, "-m", "fulcrum.fakes", "openai", "--port", str(port)]
+    return ServerProcess(
+        argv,
+        port=port,
+        health="/",
+        any_status=True,
+        log=workdir / "upstream.log",
+        start_timeout=30.0,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# FULCRUM START — how the bench starts `fulcrum serve`. Adapt here if the gateway's config or
+# health endpoint changes; everything else in this file is gateway-agnostic.
+# ---------------------------------------------------------------------------------------------
+def start_fulcrum(upstream: str, port: int, workdir: Path) -> ServerProcess:
+    """``fulcrum serve --config FILE`` with one OpenAI-format backend: the fake upstream."""
+    config = workdir / "fulcrum.toml"
+    config.write_text(
+        f'[server]\nhost = "127.0.0.1"\nport = {port}\n\n'
+        f'[ledger]\nurl = "sqlite:///{workdir / "ledger.sqlite3"}"\n\n'
+        f'[backends.fake]\nformat = "openai"\nbase_url = "{upstream}"\n'
+        f'api_key_env = "FULCRUM_BENCH_KEY"\nkind = "api"\nmodels = ["{BENCH_MODEL}"]\n\n'
+        f'[routes]\ndefault = "fake/{BENCH_MODEL}"\n'
+        f'aliases = {{ "claude-*" = "fake/{BENCH_MODEL}", '
+        f'"{BENCH_MODEL}" = "fake/{BENCH_MODEL}" }}\n'
+    )
+    env = {**os.environ, "FULCRUM_BENCH_KEY": "dummy", "FULCRUM_DATA_DIR": str(workdir / "data")}
+    argv = [sys.executable, "-m", "fulcrum", "serve", "--config", str(config)]
+    return ServerProcess(
+        argv, port=port, health="/healthz", env=env, log=workdir / "fulcrum.log", start_timeout=30.0
+    )
+
+
+def _body(*, anthropic: bool, stream: bool) -> bytes:
+    messages = [{"role": "user", "content": "Say hello in five words."}]
+    body: dict[str, object] = {
+        "model": ANTHROPIC_MODEL if anthropic else BENCH_MODEL,
+        "max_tokens": 32,
+        "messages": messages,
+    }
+    if stream:
+        body["stream"] = True
+        if not anthropic:
+            body["stream_options"] = {"include_usage": True}
+    return json.dumps(body).encode()
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    path: str  # "openai" (pass-through) or "anthropic" (Anthropic in, OpenAI upstream)
+    starter: Starter | None  # None: the upstream itself
+    stream: bool = False
+
+    def target(self, base_url: str) -> Target:
+        anthropic = self.path == "anthropic"
+        url = base_url + ("/v1/messages" if anthropic else "/v1/chat/completions")
+        headers = ANTHROPIC_HEADERS if anthropic else OPENAI_HEADERS
+        return Target(
+            self.name,
+            url,
+            _body(anthropic=anthropic, stream=self.stream),
+            headers,
+            stream=self.stream,
+        )
+
+
+CASES = (
+    Case("direct", "openai", None),
+    Case("direct-stream", "openai", None, stream=True),
+    Case("litellm", "openai", start_litellm),
+    Case("fulcrum", "openai", start_fulcrum),
+    Case("fulcrum-stream", "openai", start_fulcrum, stream=True),
+    Case("ccr", "anthropic", start_ccr),
+    Case("fulcrum-anth", "anthropic", start_fulcrum),
+)
+
+
+@dataclass
+class Measured:
+    case: Case
+    serial: LoadResult
+    concurrent: LoadResult
+
+
+async def _measure(case: Case, base_url: str, args: argparse.Namespace) -> Measured:
+    target = case.target(base_url)
+    serial = await run_load(target, requests=args.serial, concurrency=1, warmup=args.warmup)
+    conc = await run_load(
+        target, requests=args.concurrent, concurrency=args.clients, warmup=args.warmup
+    )
+    for res in (serial, conc):
+        if res.errors:
+            print(f"  {case.name}: {res.errors} errors (first: {res.first_error})")
+    return Measured(case, serial, conc)
+
+
+def _run_case(case: Case, upstream: str, work: Path, args: argparse.Namespace) -> Measured:
+    if case.starter is None:
+        return asyncio.run(_measure(case, upstream.removesuffix("/v1"), args))
+    with case.starter(upstream, free_port(), work) as server:
+        return asyncio.run(_measure(case, server.base_url, args))
+
+
+def run_all(args: argparse.Namespace) -> tuple[list[Measured], dict[str, str]]:
+    results: list[Measured] = []
+    skipped: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="fulcrum-bench-") as tmp:
+        work = Path(tmp)
+        with contextlib.ExitStack() as stack:
+            upstream = args.upstream
+            if upstream is None:
+                fake = stack.enter_context(start_upstream(free_port(), work))
+                upstream = fake.base_url + "/v1"
+            for case in CASES:
+                if args.only and case.name not in args.only:
+                    continue
+                print(f"measuring {case.name} ...", flush=True)
+                try:
+                    results.append(_run_case(case, upstream, work, args))
+                except Exception as exc:  # a target that cannot start is reported, not fatal
+                    skipped[case.name] = f"{type(exc).__name__}: {str(exc)[:300]}"
+    return results, skipped
+
+
+def _baseline(results: list[Measured], m: Measured) -> Measured | None:
+    want = "direct-stream" if m.case.stream else "direct"
+    return next((r for r in results if r.case.name == want), None)
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return "—" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def print_report(results: list[Measured], skipped: dict[str, str], *, clients: int) -> None:
+    head = (
+        f"{'target':<15}{'path':<10}{'p50 ms':>8}{'p99 ms':>8}{'+p50':>7} |"
+        f"{f'c{clients} p50':>9}{'p99':>8}{'+p50':>7}{'req/s':>8} |{'ttfb p50':>9}{'+ttfb':>7}"
+    )
+    print()
+    print(head)
+    print("-" * len(head))
+    for m in results:
+        base = _baseline(results, m)
+        nan = float("nan")
+        added = m.serial.p50 - base.serial.p50 if base else nan
+        added_c = m.concurrent.p50 - base.concurrent.p50 if base else nan
+        ttfb = m.serial.percentile(50, ttft=True) if m.case.stream else nan
+        ttfb_base = base.serial.percentile(50, ttft=True) if base and m.case.stream else nan
+        print(
+            f"{m.case.name:<15}{m.case.path:<10}{_fmt(m.serial.p50):>8}{_fmt(m.serial.p99):>8}"
+            f"{_fmt(added):>7} |{_fmt(m.concurrent.p50):>9}{_fmt(m.concurrent.p99):>8}"
+            f"{_fmt(added_c):>7}{_fmt(m.concurrent.rps, 0):>8} |{_fmt(ttfb):>9}"
+            f"{_fmt(ttfb - ttfb_base):>7}"
+        )
+    print()
+    for line in _ratios(results, clients):
+        print(line)
+    for name, why in skipped.items():
+        print(f"skipped {name}: {why}")
+
+
+def _ratios(results: list[Measured], clients: int) -> list[str]:
+    by = {m.case.name: m for m in results}
+    lines = []
+    if "fulcrum" in by and "direct" in by:
+        added = by["fulcrum"].serial.p50 - by["direct"].serial.p50
+        lines.append(f"fulcrum added p50, serial: {added:.3f} ms (target < 0.5)")
+    if "fulcrum-stream" in by and "direct-stream" in by:
+        ttfb = by["fulcrum-stream"].serial.percentile(50, ttft=True) - by[
+            "direct-stream"
+        ].serial.percentile(50, ttft=True)
+        lines.append(
+            f"fulcrum streaming time-to-first-byte overhead p50: {ttfb:.3f} ms (target < 1)"
+        )
+    for ours, theirs, target in (("fulcrum", "litellm", 10.0), ("fulcrum-anth", "ccr", 1.0)):
+        if ours in by and theirs in by:
+            ratio = by[ours].concurrent.rps / by[theirs].concurrent.rps
+            lines.append(
+                f"{ours} ÷ {theirs} req/s at {clients} clients: {ratio:.2f}× (target ≥ {target:g}×)"
+            )
+    return lines
+
+
+def write_json(path: Path, results: list[Measured], skipped: dict[str, str]) -> None:
+    def one(r: LoadResult) -> dict[str, float | int]:
+        return {
+            "p50_ms": r.p50,
+            "p99_ms": r.p99,
+            "rps": r.rps,
+            "ok": r.ok,
+            "errors": r.errors,
+            "ttfb_p50_ms": r.percentile(50, ttft=True),
+            "concurrency": r.concurrency,
+        }
+
+    data = {
+        "results": {
+            m.case.name: {
+                "path": m.case.path,
+                "serial": one(m.serial),
+                "concurrent": one(m.concurrent),
+            }
+            for m in results
+        },
+        "skipped": skipped,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serial", type=int, default=300, help="serial requests per target")
+    parser.add_argument("--concurrent", type=int, default=2000, help="requests at --clients")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--only", nargs="*", help="target names to run (default: all)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--upstream",
+        help="an OpenAI upstream base URL (…/v1) already running; "
+        "default: start `python -m fulcrum.fakes openai`",
+    )
+    parser.add_argument("--install-only", action="store_true", help="install LiteLLM and CCR")
+    args = parser.parse_args(argv)
+    if args.install_only:
+        print(f"litellm: {ensure_litellm()}\nclaude-code-router: {ensure_ccr()}")
+        return 0
+    results, skipped = run_all(args)
+    print_report(results, skipped, clients=args.clients)
+    if args.json:
+        write_json(args.json, results, skipped)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+def column_means(csv_text: str) -> dict[str, float]:
+    return {}

@@ -1,0 +1,2 @@
+def evaluate(expr: str) -> float:
+    raise NotImplementedError

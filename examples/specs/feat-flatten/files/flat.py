@@ -1,0 +1,2 @@
+def flatten(items):
+    return list(items)

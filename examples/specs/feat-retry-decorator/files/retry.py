@@ -1,0 +1,4 @@
+def retry(times, exceptions):
+    def decorate(fn):
+        return fn
+    return decorate

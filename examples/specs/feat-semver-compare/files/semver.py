@@ -1,0 +1,2 @@
+def compare(a: str, b: str) -> int:
+    return (a > b) - (a < b)

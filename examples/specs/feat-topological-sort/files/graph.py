@@ -1,0 +1,2 @@
+def toposort(deps: dict[str, list[str]]) -> list[str]:
+    return sorted(deps)

@@ -1,0 +1,2 @@
+def wrap(text: str, width: int) -> list[str]:
+    return [text]

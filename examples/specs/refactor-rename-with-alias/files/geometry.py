@@ -1,0 +1,2 @@
+def calc(w: float, h: float) -> float:
+    return w * h

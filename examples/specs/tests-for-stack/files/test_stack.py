@@ -1,0 +1,5 @@
+from stack import Stack
+
+
+def test_placeholder():
+    assert Stack() is not None

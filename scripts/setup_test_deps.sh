@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the real components the tests use, idempotently and cached; called by scripts/test.
+#   - PostgreSQL server binaries (scripts/setup_postgres.sh, when present)
+#   - llama.cpp's llama-server, built from the llama-cpp-python sdist (scripts/build_llama_server.sh)
+#   - the Claude Code CLI from npm (scripts/install_claude_code.sh)
+# Prints one line per component. On a machine where all are installed it takes well under 5 s.
+# A failing installer stops the script with its output; a first llama-server build takes minutes
+# and is logged to $FULCRUM_CACHE_DIR/logs/build_llama_server.log.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+cache="${FULCRUM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fulcrum}"
+logs="$cache/logs"
+mkdir -p "$logs"
+
+# run NAME SCRIPT QUIET_MESSAGE: runs SCRIPT with its output in a log; prints the log's last line
+# (QUIET_MESSAGE when the script printed nothing), or the end of the log on failure.
+run() {
+  local name="$1" script="$2" quiet="$3" log="$logs/$1.log" start end
+  start=$(date +%s)
+  if ! bash "$script" >"$log" 2>&1; then
+    echo "setup_test_deps: $name failed; its log ($log) ends with:" >&2
+    tail -n 40 "$log" >&2
+    exit 1
+  fi
+  end=$(date +%s)
+  local last
+  last="$(tail -n 1 "$log")"
+  if [ $((end - start)) -ge 5 ]; then
+    last="$last [$((end - start))s]"
+  fi
+  echo "${last:-$quiet}"
+}
+
+if [ -f scripts/setup_postgres.sh ]; then
+  run setup_postgres scripts/setup_postgres.sh "postgresql: ready"
+else
+  echo "postgresql: skipped (scripts/setup_postgres.sh not present)"
+fi
+run build_llama_server scripts/build_llama_server.sh "llama-server: ready"
+run install_claude_code scripts/install_claude_code.sh "claude-code: ready"

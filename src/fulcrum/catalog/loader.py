@@ -1,0 +1,197 @@
+"""Load the bundled catalog and merge a user's TOML file over it.
+
+A user file may hold any of the tables ``[hardware.ID]``, ``[models.ID]``, ``[quants.ID]``,
+``[plans.ID]`` and ``[prices."MODEL"."PROVIDER"]``. Fields of an existing id are merged over
+the bundled entry; a new id must carry every required field (and a source and a date).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fulcrum.catalog.prices import PriceCard, card_from_table, lookup, override_key
+from fulcrum.catalog.records import (
+    HardwareTier,
+    ModelSpec,
+    Plan,
+    Quant,
+    opt_str,
+    req_decimal,
+    req_float,
+    req_str,
+)
+from fulcrum.errors import ConfigError
+
+ENV_CATALOG = "FULCRUM_CATALOG"
+SECTIONS = ("hardware", "models", "quants", "plans", "prices")
+Raw = dict[str, dict[str, Any]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Sourced, dated data: hardware tiers, models, quantizations, plans and API prices."""
+
+    hardware: Mapping[str, HardwareTier]
+    models: Mapping[str, ModelSpec]
+    quants: Mapping[str, Quant]
+    plans: Mapping[str, Plan]
+    price_overrides: Mapping[tuple[str, str | None], PriceCard] = field(default_factory=dict)
+    user_file: str | None = None
+
+    def price(
+        self, model: str, provider: str | None = None, *, at: datetime | None = None
+    ) -> PriceCard | None:
+        """The price card of ``model`` (at ``provider``); None when unknown, never $0."""
+        spec = self.models.get(model)
+        if spec is not None and spec.price_model:
+            card = lookup(
+                self.price_overrides, spec.price_model, provider or spec.price_provider, at
+            )
+            if card is not None:
+                return card
+        return lookup(self.price_overrides, model, provider, at)
+
+    def hardware_tier(self, hid: str, *, where: str = "") -> HardwareTier:
+        return _get(self.hardware, hid, "hardware id", where)
+
+    def model(self, mid: str, *, where: str = "") -> ModelSpec:
+        return _get(self.models, mid, "model id", where)
+
+    def quant(self, qid: str, *, where: str = "") -> Quant:
+        return _get(self.quants, qid, "quantization", where)
+
+
+def _get(table: Mapping[str, T], key: str, what: str, where: str) -> T:
+    if key in table:
+        return table[key]
+    file, _, fld = where.partition("::")
+    accepted = ", ".join(sorted(table))
+    raise ConfigError(
+        f"unknown {what} {key!r}; accepted: {accepted}", file=file or None, field=fld or None
+    )
+
+
+def _read_bundled(name: str) -> Raw:
+    text = resources.files("fulcrum.catalog").joinpath("data", name).read_text("utf-8")
+    data: Raw = tomllib.loads(text)
+    return data
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; a missing or malformed file is a ConfigError naming it."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"malformed TOML: {exc}", file=str(path)) from None
+
+
+def _merge(base: Raw, extra: Mapping[str, Any], file: str, section: str) -> Raw:
+    merged = {k: dict(v) for k, v in base.items()}
+    for key, table in extra.items():
+        if not isinstance(table, dict):
+            raise ConfigError("expected a table of fields", file=file, field=f"{section}.{key}")
+        merged[key] = {**merged.get(key, {}), **table}
+    return merged
+
+
+def _build_quants(raw: Raw, file: str) -> dict[str, Quant]:
+    out: dict[str, Quant] = {}
+    for qid, t in raw.items():
+        where = f"{file}::quants.{qid}"
+        bits = req_float(t, "bits_per_weight", where, minimum=0.5)
+        out[qid] = Quant(qid, bits, opt_str(t, "source", where, "llama.cpp quantize table"))
+    return out
+
+
+def _build_plans(raw: Raw, file: str) -> dict[str, Plan]:
+    out: dict[str, Plan] = {}
+    for pid, t in raw.items():
+        where = f"{file}::plans.{pid}"
+        out[pid] = Plan(
+            id=pid,
+            name=req_str(t, "name", where),
+            monthly_usd=req_decimal(t, "monthly_usd", where),
+            source=req_str(t, "source", where),
+            as_of=req_str(t, "as_of", where),
+        )
+    return out
+
+
+def _build_prices(raw: Mapping[str, Any], file: str) -> dict[tuple[str, str | None], PriceCard]:
+    out: dict[tuple[str, str | None], PriceCard] = {}
+    for model, providers in raw.items():
+        if not isinstance(providers, dict):
+            raise ConfigError(
+                "expected [prices.MODEL.PROVIDER]", file=file, field=f"prices.{model}"
+            )
+        for provider, table in providers.items():
+            where = f"{file}::prices.{model}.{provider}"
+            if not isinstance(table, dict):
+                raise ConfigError("expected a table", file=file, field=f"prices.{model}.{provider}")
+            card = card_from_table(model, {"provider": provider, **table}, where)
+            out[override_key(model, card.provider)] = card
+    return out
+
+
+def user_catalog_path(user_file: Path | None, env: Mapping[str, str] | None = None) -> Path | None:
+    """Flag first, then ``$FULCRUM_CATALOG``."""
+    env = os.environ if env is None else env
+    if user_file is not None:
+        return user_file
+    value = env.get(ENV_CATALOG)
+    return Path(value) if value else None
+
+
+def load_catalog(user_file: Path | None = None, env: Mapping[str, str] | None = None) -> Catalog:
+    """The bundled catalog with ``user_file`` (or ``$FULCRUM_CATALOG``) merged over it."""
+    raw: dict[str, Any] = {
+        "hardware": _read_bundled("hardware.toml"),
+        "models": _read_bundled("models.toml"),
+        "quants": _read_bundled("quants.toml"),
+        "plans": _read_bundled("plans.toml"),
+        "prices": _read_bundled("prices.toml"),
+    }
+    path = user_catalog_path(user_file, env)
+    name = "catalog"
+    if path is not None:
+        name = str(path)
+        user = read_toml(path)
+        for section, tables in user.items():
+            if section not in SECTIONS or not isinstance(tables, dict):
+                accepted = ", ".join(SECTIONS)
+                raise ConfigError(
+                    f"unknown section; accepted: {accepted}", file=name, field=section
+                )
+            if section == "prices":
+                for model, provs in tables.items():
+                    base = raw[section].get(model, {})
+                    raw[section][model] = {**base, **provs} if isinstance(provs, dict) else provs
+            else:
+                raw[section] = _merge(raw[section], tables, name, section)
+    hardware = {
+        hid: HardwareTier.from_table(hid, t, f"{name}::hardware.{hid}")
+        for hid, t in raw["hardware"].items()
+    }
+    models = {
+        mid: ModelSpec.from_table(mid, t, f"{name}::models.{mid}")
+        for mid, t in raw["models"].items()
+    }
+    return Catalog(
+        hardware=hardware,
+        models=models,
+        quants=_build_quants(raw["quants"], name),
+        plans=_build_plans(raw["plans"], name),
+        price_overrides=_build_prices(raw["prices"], name),
+        user_file=None if path is None else str(path),
+    )

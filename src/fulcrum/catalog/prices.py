@@ -1,0 +1,195 @@
+"""API prices: token usage, price cards, and the lookup behind ``Catalog.price``.
+
+Prices come from the pinned ``genai-prices`` package (its bundled snapshot; no network),
+overridden by the project's ``data/prices.toml`` where the package lags or lacks an entry,
+and by a user's catalog file. Every card carries its source and date. An unknown model is
+``None``, never a price of zero.
+
+``TokenUsage.input_tokens`` counts *uncached* input tokens (the Anthropic convention);
+cache reads and writes are counted separately. Callers with OpenAI-style usage subtract
+``cached_tokens`` from ``prompt_tokens`` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from importlib.metadata import version
+from typing import Any
+
+from genai_prices import data_snapshot
+
+from fulcrum.catalog.records import opt_decimal, req_decimal, req_str
+
+MILLION = Decimal(1_000_000)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsage:
+    """Tokens of one call (or a day, or a month): uncached input, output, cache read/write."""
+
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Every input token, cached or not (what long-context price tiers count)."""
+        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class PriceCard:
+    """USD per million tokens for one model at one provider, with its source and date.
+
+    ``cache_read``/``cache_write`` of ``None`` mean the provider does not price them
+    separately: such tokens are billed at the input rate. ``long_context`` holds the
+    card that applies to the whole call once its prompt exceeds ``long_context_threshold``
+    tokens (the cliff rule providers use).
+    """
+
+    model: str
+    provider: str
+    input: Decimal
+    output: Decimal
+    cache_read: Decimal | None
+    cache_write: Decimal | None
+    source: str
+    as_of: str
+    long_context_threshold: int | None = None
+    long_context: PriceCard | None = None
+
+    def cost(self, usage: TokenUsage) -> Decimal | None:
+        """Cost in USD of ``usage`` at this card's prices."""
+        card = self
+        if (
+            self.long_context is not None
+            and self.long_context_threshold is not None
+            and usage.prompt_tokens > self.long_context_threshold
+        ):
+            card = self.long_context
+        read = card.input if card.cache_read is None else card.cache_read
+        write = card.input if card.cache_write is None else card.cache_write
+        total = (
+            Decimal(usage.input_tokens) * card.input
+            + Decimal(usage.output_tokens) * card.output
+            + Decimal(usage.cache_read_tokens) * read
+            + Decimal(usage.cache_write_tokens) * write
+        )
+        return total / MILLION
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "provider": self.provider,
+            "input": str(self.input),
+            "output": str(self.output),
+            "cache_read": None if self.cache_read is None else str(self.cache_read),
+            "cache_write": None if self.cache_write is None else str(self.cache_write),
+            "source": self.source,
+            "as_of": self.as_of,
+            "long_context_threshold": self.long_context_threshold,
+        }
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    base = getattr(value, "base", value)  # TieredPrices -> its base price
+    return Decimal(str(base))
+
+
+def _tier(value: Any) -> tuple[int, Decimal] | None:
+    tiers = getattr(value, "tiers", None)
+    if not tiers:
+        return None
+    first = tiers[0]
+    return int(first.start), Decimal(str(first.price))
+
+
+def _long_context(
+    model: str, provider: str, prices: Any, source: str, as_of: str
+) -> PriceCard | None:
+    names = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok")
+    tiers = {name: _tier(getattr(prices, name, None)) for name in names}
+    inp, out = tiers["input_mtok"], tiers["output_mtok"]
+    if inp is None or out is None:
+        return None
+    read, write = tiers["cache_read_mtok"], tiers["cache_write_mtok"]
+    return PriceCard(
+        model=model,
+        provider=provider,
+        input=inp[1],
+        output=out[1],
+        cache_read=None if read is None else read[1],
+        cache_write=None if write is None else write[1],
+        source=source,
+        as_of=as_of,
+        long_context_threshold=inp[0],
+    )
+
+
+def genai_price(model: str, provider: str | None, at: datetime | None = None) -> PriceCard | None:
+    """The card ``genai-prices`` holds for ``model`` at time ``at`` (default: now), or None."""
+    when = at or datetime.now(tz=UTC)
+    try:
+        prov, info = data_snapshot.get_snapshot().find_provider_model(model, None, provider, None)
+    except LookupError:
+        return None
+    prices = info.get_prices(when)
+    inp, out = _decimal(getattr(prices, "input_mtok", None)), _decimal(prices.output_mtok)
+    if inp is None or out is None:
+        return None
+    source = f"genai-prices {version('genai-prices')} bundled data, {prov.id}/{info.id}"
+    as_of = when.date().isoformat()
+    long_card = _long_context(info.id, prov.id, prices, source, as_of)
+    return PriceCard(
+        model=info.id,
+        provider=prov.id,
+        input=inp,
+        output=out,
+        cache_read=_decimal(getattr(prices, "cache_read_mtok", None)),
+        cache_write=_decimal(getattr(prices, "cache_write_mtok", None)),
+        source=source,
+        as_of=as_of,
+        long_context_threshold=None if long_card is None else long_card.long_context_threshold,
+        long_context=long_card,
+    )
+
+
+def card_from_table(model: str, table: Mapping[str, Any], where: str) -> PriceCard:
+    """Build an override card from a TOML table; raises ConfigError naming the field."""
+    return PriceCard(
+        model=model,
+        provider=req_str(table, "provider", where),
+        input=req_decimal(table, "input", where),
+        output=req_decimal(table, "output", where),
+        cache_read=opt_decimal(table, "cache_read", where),
+        cache_write=opt_decimal(table, "cache_write", where),
+        source=req_str(table, "source", where),
+        as_of=str(table.get("as_of") or req_str(table, "as_of", where)),
+    )
+
+
+def override_key(model: str, provider: str | None) -> tuple[str, str | None]:
+    return (model.lower(), provider.lower() if provider else None)
+
+
+def lookup(
+    overrides: Mapping[tuple[str, str | None], PriceCard],
+    model: str,
+    provider: str | None,
+    at: datetime | None = None,
+) -> PriceCard | None:
+    """Overrides first (exact provider, then any provider), then genai-prices."""
+    exact = overrides.get(override_key(model, provider))
+    if exact is not None:
+        return exact
+    if provider is None:
+        for (name, _prov), card in overrides.items():
+            if name == model.lower():
+                return card
+    return genai_price(model, provider, at)

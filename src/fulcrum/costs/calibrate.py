@@ -1,0 +1,165 @@
+"""Fit the throughput model on measured decode rates and report the fit's error.
+
+The CSV has the columns of the reference ``decode_calibration.csv``: ``hardware``,
+``memory_bandwidth_GBps``, ``params_B``, ``active_params_B``, ``model_size_GB``, ``test``
+(``tg*`` = decode, ``pp*`` = prefill), ``tokens_per_s`` and ``backend``. Decode rows without
+a bandwidth are skipped.
+
+The fit has few parameters on purpose (one efficiency per backend family and one shared
+per-token overhead), chosen by a grid over the overhead with the median implied efficiency per
+family, so it transfers to hardware outside the file; :func:`holdout_by_hardware` checks that.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from fulcrum.costs.throughput import GB, ThroughputParams, backend_family
+from fulcrum.errors import ConfigError
+
+REQUIRED = (
+    "hardware",
+    "memory_bandwidth_GBps",
+    "params_B",
+    "active_params_B",
+    "model_size_GB",
+    "test",
+    "tokens_per_s",
+    "backend",
+)
+OVERHEAD_GRID = np.linspace(0.0, 0.005, 501)
+Floats = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class DecodeRows:
+    hardware: list[str]
+    family: npt.NDArray[np.str_]
+    bandwidth: Floats  # bytes/s
+    bytes_per_token: Floats
+    tokens_per_s: Floats
+    skipped: int
+
+    def __len__(self) -> int:
+        return len(self.hardware)
+
+    def subset(self, mask: npt.NDArray[np.bool_]) -> DecodeRows:
+        return DecodeRows(
+            hardware=[h for h, keep in zip(self.hardware, mask, strict=True) if keep],
+            family=self.family[mask],
+            bandwidth=self.bandwidth[mask],
+            bytes_per_token=self.bytes_per_token[mask],
+            tokens_per_s=self.tokens_per_s[mask],
+            skipped=0,
+        )
+
+
+def _number(row: dict[str, str], key: str, path: Path, line: int) -> float:
+    try:
+        value = float(row[key])
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"line {line}: expected a number, got {row.get(key)!r}", file=str(path), field=key
+        ) from None
+    if value <= 0:
+        raise ConfigError(f"line {line}: expected a number > 0", file=str(path), field=key)
+    return value
+
+
+def read_decode_rows(path: Path) -> DecodeRows:
+    """Decode rows of a calibration CSV; a missing column or bad number is a ConfigError."""
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ConfigError(
+                    f"missing columns {missing}; required: {', '.join(REQUIRED)}", file=str(path)
+                )
+            rows = list(reader)
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=str(path)) from None
+    hw: list[str] = []
+    fam: list[str] = []
+    cols: list[tuple[float, float, float]] = []
+    skipped = 0
+    for line, row in enumerate(rows, start=2):
+        if not row["test"].lower().startswith("tg"):
+            continue
+        if not row["memory_bandwidth_GBps"]:
+            skipped += 1
+            continue
+        share = _number(row, "active_params_B", path, line) / _number(row, "params_B", path, line)
+        size = _number(row, "model_size_GB", path, line) * GB * share
+        bw = _number(row, "memory_bandwidth_GBps", path, line) * GB
+        cols.append((bw, size, _number(row, "tokens_per_s", path, line)))
+        hw.append(row["hardware"])
+        fam.append(backend_family(row["backend"]))
+    if not cols:
+        raise ConfigError("no decode (tg*) rows with a bandwidth", file=str(path), field="test")
+    arr = np.array(cols, dtype=np.float64)
+    return DecodeRows(hw, np.array(fam), arr[:, 0], arr[:, 1], arr[:, 2], skipped)
+
+
+def predict(params: ThroughputParams, rows: DecodeRows) -> Floats:
+    eff = np.array([params.efficiency.get(f, params.default_efficiency) for f in rows.family])
+    seconds = rows.bytes_per_token / (eff * rows.bandwidth) + params.overhead_s
+    result: Floats = 1.0 / seconds
+    return result
+
+
+def abs_pct_errors(params: ThroughputParams, rows: DecodeRows) -> Floats:
+    pred = predict(params, rows)
+    errors: Floats = np.abs(pred - rows.tokens_per_s) / rows.tokens_per_s * 100.0
+    return errors
+
+
+def fit(rows: DecodeRows, base: ThroughputParams | None = None) -> ThroughputParams:
+    """Grid over the overhead; per family, the median implied efficiency; keep the best MdAPE."""
+    families = sorted(set(rows.family.tolist()))
+    # time left for the bandwidth term at every overhead: (grid, rows)
+    left = 1.0 / rows.tokens_per_s[None, :] - OVERHEAD_GRID[:, None]
+    valid = (left > 0).all(axis=1)
+    implied = rows.bytes_per_token[None, :] / (
+        rows.bandwidth[None, :] * np.where(left > 0, left, 1)
+    )
+    eff = np.empty_like(implied)
+    per_family: dict[str, Floats] = {}
+    for fam in families:
+        cols = rows.family == fam
+        med = np.median(implied[:, cols], axis=1)
+        per_family[fam] = med
+        eff[:, cols] = med[:, None]
+    pred = 1.0 / (
+        rows.bytes_per_token[None, :] / (eff * rows.bandwidth[None, :]) + OVERHEAD_GRID[:, None]
+    )
+    mdape = np.median(np.abs(pred - rows.tokens_per_s) / rows.tokens_per_s, axis=1)
+    mdape = np.where(valid, mdape, np.inf)
+    best = int(np.argmin(mdape))
+    pooled = float(np.median(implied[best]))
+    moe = base.moe_factor if base else 0.78
+    prefill = base.prefill_efficiency if base else 0.7
+    return ThroughputParams(
+        efficiency={fam: round(float(per_family[fam][best]), 4) for fam in families},
+        default_efficiency=round(pooled, 4),
+        overhead_s=round(float(OVERHEAD_GRID[best]), 6),
+        moe_factor=moe,
+        prefill_efficiency=prefill,
+        fit={"decode_rows": len(rows), "mdape_pct": round(float(mdape[best]) * 100, 2)},
+    )
+
+
+def holdout_by_hardware(rows: DecodeRows) -> Floats:
+    """Absolute % errors when each machine is predicted by a fit that never saw it."""
+    names = np.array(rows.hardware)
+    errors: list[Floats] = []
+    for name in sorted(set(rows.hardware)):
+        test = names == name
+        params = fit(rows.subset(~test))
+        errors.append(abs_pct_errors(params, rows.subset(test)))
+    return np.concatenate(errors)

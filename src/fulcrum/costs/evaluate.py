@@ -1,0 +1,175 @@
+"""Turn a validated scenario into the engine's typed inputs and numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fulcrum.catalog import Catalog, PriceCard
+from fulcrum.costs.capability import CapabilityTax, capability_tax, local_failure_rate
+from fulcrum.costs.concurrency import Queueing, boxes_needed
+from fulcrum.costs.scenario import HardwareOption, Scenario
+from fulcrum.costs.spend import Spend, UsageProfile, api_spend, plan_spend
+from fulcrum.costs.tco import TcoBreakdown, TcoInput, tco
+from fulcrum.costs.throughput import Estimate, Workload, estimate, model_size_gb
+from fulcrum.errors import ConfigError
+
+D = Decimal
+DEFAULT_DUTY = D("0.25")
+
+
+def _dec(opt: HardwareOption, key: str) -> Decimal | None:
+    value = opt.table.get(key)
+    return None if value is None else D(str(value))
+
+
+def _first(*values: Decimal | None) -> Decimal:
+    for value in values:
+        if value is not None:
+            return value
+    return D(0)
+
+
+def _tier_w(value: float | None) -> Decimal | None:
+    return None if value is None else D(str(value))
+
+
+def tco_input(sc: Scenario, opt: HardwareOption, horizon: Decimal) -> TcoInput:
+    tier = opt.tier
+    price = _dec(opt, "price_usd")
+    if price is None and tier is not None:
+        price = tier.price_usd
+    if price is None:
+        raise ConfigError(
+            f"no price for hardware {opt.name!r}; accepted: a number >= 0",
+            file=sc.path,
+            field="options.price_usd",
+        )
+    idle = _first(_dec(opt, "idle_w"), _tier_w(tier.idle_w) if tier else None)
+    load = _first(_dec(opt, "load_w"), _tier_w(tier.load_w) if tier else None)
+    return TcoInput(
+        name=opt.name,
+        hardware_usd=price,
+        horizon_years=horizon,
+        residual_usd=_first(_dec(opt, "residual_usd")),
+        setup_hours=_first(_dec(opt, "setup_hours")),
+        rate_usd_per_hour=sc.engineer_rate,
+        avg_w=_dec(opt, "avg_w"),
+        idle_w=idle,
+        load_w=load,
+        duty=_first(_dec(opt, "duty"), DEFAULT_DUTY),
+        usd_per_kwh=_first(_dec(opt, "usd_per_kwh"), sc.usd_per_kwh),
+        electricity_usd=_dec(opt, "electricity_usd") if horizon == sc.horizon_years else None,
+        maintenance_hours_per_year=_first(_dec(opt, "maintenance_hours_per_year")),
+        ops_hours_per_month=_first(_dec(opt, "ops_hours_per_month")),
+        uplift=_first(_dec(opt, "uplift")),
+    )
+
+
+def option_tco(sc: Scenario, opt: HardwareOption, horizon: Decimal | None = None) -> TcoBreakdown:
+    return tco(tco_input(sc, opt, horizon or sc.horizon_years))
+
+
+def price_card(catalog: Catalog, model: str, provider: str | None, sc: Scenario) -> PriceCard:
+    card = catalog.price(model, provider)
+    if card is None:
+        raise ConfigError(
+            f"no price known for model {model!r}; accepted: a model with a price in the catalog",
+            file=sc.path,
+            field="api.model",
+        )
+    return card
+
+
+def api_monthly(sc: Scenario, catalog: Catalog) -> Spend:
+    """The team's frontier API spend: a plan, a stated monthly figure, or tokens x prices."""
+    api = sc.api
+    if api.plan is not None:
+        return plan_spend(catalog.plans[api.plan].monthly_usd, api.agents, sc.days_per_month)
+    if api.monthly_usd is not None:
+        monthly = api.monthly_usd * api.agents
+        return Spend(monthly / sc.days_per_month, monthly)
+    profile = UsageProfile(
+        api.agents,
+        api.input_tokens,
+        api.output_tokens,
+        api.cache_read_tokens,
+        api.cache_write_tokens,
+        sc.days_per_month,
+    )
+    return api_spend(profile, price_card(catalog, api.model, api.provider, sc))
+
+
+def frontier_score(sc: Scenario, catalog: Catalog) -> Decimal | None:
+    cap = sc.capability
+    if cap is not None and cap.frontier_score is not None:
+        return cap.frontier_score
+    spec = catalog.models.get(sc.api.model)
+    score = spec.swe_bench_verified if spec else None
+    return None if score is None else D(str(score))
+
+
+def tax_for_model(
+    sc: Scenario, catalog: Catalog, model: str | None, measured_first: bool = True
+) -> CapabilityTax | None:
+    """Capability tax of moving the coding work to ``model`` (None without a [capability])."""
+    cap = sc.capability
+    if cap is None:
+        return None
+    if measured_first and cap.local_failure_rate is not None:
+        fail = cap.local_failure_rate
+    else:
+        spec = catalog.models.get(model) if model else None
+        local = cap.local_score if measured_first and cap.local_score is not None else None
+        if local is None and spec is not None and spec.swe_bench_verified is not None:
+            local = D(str(spec.swe_bench_verified))
+        top = frontier_score(sc, catalog)
+        if local is None or top is None:
+            return None
+        fail = local_failure_rate(cap.baseline_failure_rate, top, local, cap.mapping)
+    extra = max(fail - cap.baseline_failure_rate, D(0))
+    return capability_tax(
+        cap.dispatches_per_day, extra, cap.rework_minutes, cap.engineer_rate, sc.days_per_month
+    )
+
+
+@dataclass(frozen=True)
+class OptionSpeed:
+    estimate: Estimate
+    queue: Queueing | None
+    service_s: float
+
+
+def option_speed(sc: Scenario, catalog: Catalog, opt: HardwareOption) -> OptionSpeed | None:
+    """Decode/prefill speed of the option's local model, and the boxes its agents need."""
+    if opt.tier is None or opt.local_model is None:
+        return None
+    spec = catalog.models[opt.local_model]
+    if spec.total_params_b is None:
+        return None
+    conc = sc.section("concurrency") or {}
+    context = int(conc.get("context_tokens", 8000))
+    prompt = int(conc.get("prompt_tokens", 4000))
+    output = int(conc.get("output_tokens", 500))
+    bits = catalog.quants[opt.quant].bits_per_weight
+    work = Workload(
+        model_size_gb=model_size_gb(spec.total_params_b, bits),
+        params_b=spec.total_params_b,
+        active_params_b=spec.active_params_b or spec.total_params_b,
+        context_tokens=context,
+        kv_bytes_per_token=spec.kv_bytes_per_token() or 0.0,
+    )
+    est = estimate(
+        work,
+        opt.tier.bandwidth_gbps,
+        backend=opt.tier.backend,
+        compute_tflops=opt.tier.compute_tflops,
+    )
+    service = est.call_latency_s(prompt, output)
+    queue = boxes_needed(
+        sc.api.agents,
+        float(conc.get("calls_per_agent_hour", 12)),
+        service,
+        float(conc.get("target_latency_s", 120)),
+    )
+    return OptionSpeed(est, queue, service)

@@ -1,0 +1,250 @@
+"""Uncertainty: vectorised Monte Carlo over input ranges, and a tornado table.
+
+Ranged inputs (``[uncertainty]`` in a scenario, each ``name = [low, high]``) are drawn from a
+triangular distribution with its mode at the scenario's own value (uniform when that value
+lies outside the range). Every option's monthly cost is recomputed for all draws at once
+with numpy, so 100,000 draws take milliseconds. Money here is float: these are
+distributions of estimates, not amounts to bill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from fulcrum.catalog import Catalog
+from fulcrum.costs.decision import Decision, OptionResult
+from fulcrum.costs.evaluate import option_tco, tax_for_model
+from fulcrum.costs.scenario import Scenario
+from fulcrum.errors import ConfigError
+
+Floats = npt.NDArray[np.float64]
+Values = Mapping[str, Floats | float]
+RANGED = (
+    "usd_per_kwh",
+    "api_monthly_factor",
+    "hardware_price_factor",
+    "maintenance_hours_factor",
+    "extra_failure_rate",
+    "rework_minutes",
+    "local_share",
+)
+DEFAULT_DRAWS = 100_000
+
+
+@dataclass(frozen=True)
+class OptionModel:
+    """One option's monthly cost as a function of the ranged inputs."""
+
+    name: str
+    kind: str
+    api_share: float  # fraction of the API bill still paid
+    hardware: float  # amortized hardware + uplift per month (x boxes)
+    fixed: float  # setup per month (x boxes)
+    maintenance: float  # maintenance + operations per month (x boxes)
+    kwh: float  # kWh per month (x boxes)
+    tax_per_minute: float  # $ per rework minute per unit failure rate, per month (x factor)
+    failure: float | None  # fixed extra failure rate; None = the drawn extra_failure_rate
+    api_ratio: float = 1.0
+
+    def monthly(self, v: Values, base_api: float) -> Floats | float:
+        share = v["local_share"] if self.kind == "hybrid" else 1.0
+        api_part = base_api * v["api_monthly_factor"] * self.api_ratio
+        api_cost = api_part * ((1.0 - share) if self.kind == "hybrid" else self.api_share)
+        local = (
+            self.hardware * v["hardware_price_factor"]
+            + self.fixed
+            + self.maintenance * v["maintenance_hours_factor"]
+            + self.kwh * v["usd_per_kwh"]
+        )
+        failure = v["extra_failure_rate"] if self.failure is None else self.failure
+        tax = self.tax_per_minute * failure * v["rework_minutes"]
+        result: Floats | float = api_cost + local + tax
+        return result
+
+
+def _models(
+    sc: Scenario, catalog: Catalog, d: Decision
+) -> tuple[list[OptionModel], dict[str, float]]:
+    base: dict[str, float] = {
+        "usd_per_kwh": float(sc.usd_per_kwh),
+        "api_monthly_factor": 1.0,
+        "hardware_price_factor": 1.0,
+        "maintenance_hours_factor": 1.0,
+        "extra_failure_rate": 0.0,
+        "rework_minutes": float(sc.capability.rework_minutes) if sc.capability else 0.0,
+        "local_share": float((sc.section("hybrid") or {}).get("local_share", 0.65)),
+    }
+    factor = float((sc.section("hybrid") or {}).get("capability_tax_factor", 0.25))
+    by_name = {o.name: o for o in d.options}
+    models: list[OptionModel] = []
+    for o in d.options:
+        if o.kind in ("api", "cheaper_api"):
+            ratio = float(o.detail.get("price_ratio", 1.0))
+            models.append(_api_model(sc, o, ratio, base))
+    for opt in sc.options:
+        t = option_tco(sc, opt)
+        months = float(t.horizon_years * 12)
+        kwh = float(t.electricity) / float(sc.usd_per_kwh) / months
+        tax = tax_for_model(sc, catalog, opt.local_model)
+        extra: float | None = None if tax else 0.0
+        per_min = _tax_per_minute(sc) if tax else 0.0
+        if tax:
+            base["extra_failure_rate"] = max(
+                base["extra_failure_rate"], float(tax.extra_failure_rate)
+            )
+        boxes = float(by_name[opt.name].detail.get("boxes", 1)) if opt.name in by_name else 1.0
+        hw = float(t.hardware - t.residual + t.uplift) / months
+        common = (float(t.setup) / months, float(t.maintenance + t.operations) / months, kwh)
+        models.append(
+            OptionModel(
+                opt.name,
+                "local",
+                0.0,
+                hw * boxes,
+                common[0] * boxes,
+                common[1] * boxes,
+                common[2] * boxes,
+                per_min,
+                extra,
+            )
+        )
+        hyb = [o for o in d.options if o.kind == "hybrid" and o.name.startswith(opt.name + " +")]
+        if hyb:
+            models.append(
+                OptionModel(hyb[0].name, "hybrid", 0.0, hw, *common, per_min * factor, extra)
+            )
+    return models, base
+
+
+def _tax_per_minute(sc: Scenario) -> float:
+    cap = sc.capability
+    if cap is None:
+        return 0.0
+    return float(cap.dispatches_per_day * cap.engineer_rate * sc.days_per_month) / 60.0
+
+
+def _api_model(sc: Scenario, o: OptionResult, ratio: float, base: dict[str, float]) -> OptionModel:
+    if o.kind == "cheaper_api" and o.capability_tax_monthly > 0:
+        per_min = _tax_per_minute(sc)
+        extra = float(o.capability_tax_monthly) / (per_min * base["rework_minutes"])
+        return OptionModel(o.name, "cheaper_api", 1.0, 0, 0, 0, 0, per_min, extra, ratio)
+    return OptionModel(o.name, o.kind, 1.0, 0, 0, 0, 0, 0.0, 0.0, ratio)
+
+
+def _draw(rng: np.random.Generator, low: float, mode: float, high: float, n: int) -> Floats:
+    if high <= low:
+        return np.full(n, low)
+    if low <= mode <= high:
+        return rng.triangular(low, mode, high, n)
+    return rng.uniform(low, high, n)
+
+
+def ranges_of(sc: Scenario) -> dict[str, tuple[float, float]]:
+    section = sc.section("uncertainty") or {}
+    out: dict[str, tuple[float, float]] = {}
+    for key, value in section.items():
+        if key in ("draws", "seed"):
+            continue
+        if key not in RANGED:
+            raise ConfigError(
+                f"unknown input; accepted: {', '.join(RANGED)}",
+                file=sc.path,
+                field=f"uncertainty.{key}",
+            )
+        ok = (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(x, int | float) for x in value)
+        )
+        if not ok or value[0] < 0 or value[1] < value[0]:
+            raise ConfigError(
+                "expected [low, high] with 0 <= low <= high",
+                file=sc.path,
+                field=f"uncertainty.{key}",
+            )
+        out[key] = (float(value[0]), float(value[1]))
+    return out
+
+
+def _quantiles(x: Floats) -> dict[str, float]:
+    p10, p50, p90 = np.percentile(x, [10, 50, 90])
+    return {"p10": float(p10), "p50": float(p50), "p90": float(p90)}
+
+
+def run_monte_carlo(
+    sc: Scenario, catalog: Catalog, d: Decision, draws: int | None = None
+) -> dict[str, Any] | None:
+    """p10/p50/p90 of every option's monthly cost, P(recommendation cheapest), tornado."""
+    ranges = ranges_of(sc)
+    if not ranges:
+        return None
+    section = sc.section("uncertainty") or {}
+    n = int(draws or section.get("draws", DEFAULT_DRAWS))
+    rng = np.random.default_rng(int(section.get("seed", 0)))
+    models, base = _models(sc, catalog, d)
+    values: dict[str, Floats | float] = dict(base)
+    for key, (low, high) in ranges.items():
+        values[key] = _draw(rng, low, base[key], high, n)
+    api = float(d.options[0].money_monthly)
+    costs = {m.name: np.broadcast_to(m.monthly(values, api), (n,)) for m in models}
+    names = [k for k in costs if k in d.eligible] or list(costs)
+    stack = np.vstack([costs[k] for k in names])
+    best = d.recommendation.name
+    cheapest = np.argmin(stack, axis=0)
+    p_best = float(np.mean(cheapest == names.index(best))) if best in names else 0.0
+    runner = _runner_up(d)
+    return {
+        "draws": n,
+        "options": {k: _quantiles(v) for k, v in costs.items()},
+        "best": best,
+        "p_best_cheapest": p_best,
+        "compared": names,
+        "metric": f"{runner} minus {best} (monthly advantage)",
+        "tornado": tornado(models, base=base, ranges=ranges, api=api, best=best, runner=runner),
+    }
+
+
+def _runner_up(d: Decision) -> str:
+    pool = [o for o in d.options if o.name in d.eligible and o.name != d.recommendation.name]
+    pool = pool or [o for o in d.options if o.name != d.recommendation.name]
+    others = sorted(pool, key=lambda o: o.total_monthly)
+    return others[0].name if others else d.recommendation.name
+
+
+def tornado(
+    models: list[OptionModel],
+    *,
+    base: dict[str, float],
+    ranges: Mapping[str, tuple[float, float]],
+    api: float,
+    best: str,
+    runner: str,
+) -> list[dict[str, Any]]:
+    """Advantage of ``best`` over ``runner`` with one input at a time at its low/high."""
+    by_name = {m.name: m for m in models}
+
+    def advantage(v: Values) -> float:
+        if best not in by_name or runner not in by_name:
+            return 0.0
+        return float(by_name[runner].monthly(v, api)) - float(by_name[best].monthly(v, api))
+
+    rows = []
+    for key, (low, high) in ranges.items():
+        at_low = advantage({**base, key: low})
+        at_high = advantage({**base, key: high})
+        rows.append(
+            {
+                "input": key,
+                "low": low,
+                "high": high,
+                "at_low": at_low,
+                "at_high": at_high,
+                "swing": abs(at_high - at_low),
+            }
+        )
+    return sorted(rows, key=lambda r: -float(r["swing"]))

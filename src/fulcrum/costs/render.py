@@ -1,0 +1,102 @@
+"""Rich tables for ``fulcrum decide`` and ``fulcrum tco``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from fulcrum.costs.decision import Decision
+from fulcrum.costs.tco import TcoBreakdown
+
+
+def usd(value: Decimal | float) -> str:
+    amount = Decimal(str(value))
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.0f}"
+
+
+def render_decision(console: Console, d: Decision, mc: dict[str, Any] | None) -> None:
+    rec = d.recommendation
+    console.print(f"[bold]{d.scenario}[/bold]")
+    console.print(
+        f"Recommendation: [bold green]{rec.name}[/bold green] ({rec.kind}) - "
+        f"{usd(rec.total_monthly)}/month including capability tax"
+    )
+    table = Table(title="Options (per month)")
+    for col in ("option", "kind", "money", "capability tax", "total"):
+        table.add_column(col, justify="left" if col in ("option", "kind") else "right")
+    for o in sorted(d.options, key=lambda o: o.total_monthly):
+        mark = " *" if o is rec else ""
+        table.add_row(
+            o.name + mark,
+            o.kind,
+            usd(o.money_monthly),
+            usd(o.capability_tax_monthly),
+            usd(o.total_monthly),
+        )
+    console.print(table)
+    rules = Table(title="Rules fired")
+    rules.add_column("rule")
+    rules.add_column("why")
+    rules.add_column("evidence")
+    for r in d.rules:
+        rules.add_row(r.id, r.text, r.evidence)
+    console.print(rules)
+    signals = Table(title="Flip signals (checked against the catalog)")
+    signals.add_column("signal")
+    signals.add_column("met")
+    signals.add_column("evidence")
+    for s in d.signals:
+        signals.add_row(s.text, "yes" if s.met else "no", s.evidence)
+    console.print(signals)
+    if d.wake_filter is not None:
+        wf = d.wake_filter
+        console.print(
+            f"Wake-filter: {usd(wf.api_per_agent.monthly)}/month per agent on the API, "
+            f"{usd(wf.api_fleet.monthly)} for the fleet, vs "
+            f"${wf.local_energy_fleet.monthly:,.2f} of electricity locally"
+        )
+    if mc is not None:
+        render_uncertainty(console, mc)
+    console.print(f"Re-evaluate on [bold]{d.reevaluate_on.isoformat()}[/bold]")
+
+
+def render_uncertainty(console: Console, mc: dict[str, Any]) -> None:
+    table = Table(title=f"Uncertainty ({mc['draws']:,} draws, monthly)")
+    for col in ("option", "p10", "p50", "p90"):
+        table.add_column(col, justify="left" if col == "option" else "right")
+    for name, q in mc["options"].items():
+        table.add_row(name, usd(q["p10"]), usd(q["p50"]), usd(q["p90"]))
+    console.print(table)
+    console.print(f"P({mc['best']} cheapest) = {mc['p_best_cheapest']:.0%}")
+    tornado = Table(title=f"Sensitivity of {mc['metric']} (tornado)")
+    for col in ("input", "low", "high", "swing"):
+        tornado.add_column(col, justify="left" if col == "input" else "right")
+    for row in mc["tornado"]:
+        tornado.add_row(row["input"], usd(row["at_low"]), usd(row["at_high"]), usd(row["swing"]))
+    console.print(tornado)
+
+
+def render_tco(console: Console, title: str, rows: list[TcoBreakdown]) -> None:
+    table = Table(title=title)
+    table.add_column("line")
+    for b in rows:
+        table.add_column(f"{b.name} ({b.horizon_years:g}y)", justify="right")
+    lines = (
+        ("Hardware", "hardware"),
+        ("Residual value", "residual"),
+        ("All-in uplift", "uplift"),
+        ("Setup", "setup"),
+        ("Electricity", "electricity"),
+        ("Electricity (computed from watts)", "electricity_computed"),
+        ("Maintenance", "maintenance"),
+        ("Operations", "operations"),
+        ("Total", "total"),
+        ("Effective monthly", "monthly"),
+    )
+    for label, key in lines:
+        table.add_row(label, *(usd(getattr(b, key)) for b in rows))
+    console.print(table)

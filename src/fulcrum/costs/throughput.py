@@ -1,0 +1,151 @@
+"""Decode and prefill speed from memory bandwidth and compute.
+
+Decode reads, for every generated token, the active weights (the MoE active share of the
+file) and the KV cache accumulated so far, so::
+
+    seconds/token = bytes_per_token / (efficiency[backend] x bandwidth) + overhead_s
+
+``efficiency`` (per backend family: cuda, metal, ...) and the fixed per-token ``overhead_s``
+(kernel launches, sampling, synchronisation) are fitted on measured llama.cpp decode rates by
+:mod:`fulcrum.costs.calibrate`; the fitted values ship in ``data/throughput_params.json``.
+MoE models get a further ``moe_factor`` on efficiency (expert routing and shared layers read
+more than the active share; no MoE rows in the calibration file, so it comes from the
+reference data's note: 0.58 / 0.74). Prefill is compute-bound:
+``tokens/s = prefill_efficiency x FLOPS / (2 x active parameters)``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from typing import Any
+
+GB = 1e9
+
+BACKEND_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("metal", "metal"),
+    ("mlx", "metal"),
+    ("cuda", "cuda"),
+    ("vllm", "cuda"),
+    ("rocm", "rocm"),
+    ("hip", "rocm"),
+    ("vulkan", "vulkan"),
+    ("cpu", "cpu"),
+)
+
+
+def backend_family(backend: str) -> str:
+    """Map a backend description ("llama.cpp CUDA 12.1", "Metal") to a family name."""
+    low = backend.lower()
+    for needle, family in BACKEND_FAMILIES:
+        if needle in low:
+            return family
+    return "other"
+
+
+@dataclass(frozen=True, slots=True)
+class ThroughputParams:
+    """The fitted throughput model."""
+
+    efficiency: dict[str, float]
+    default_efficiency: float
+    overhead_s: float
+    moe_factor: float = 0.78
+    prefill_efficiency: float = 0.7
+    fit: dict[str, Any] = field(default_factory=dict)
+
+    def efficiency_for(self, backend: str) -> float:
+        return self.efficiency.get(backend_family(backend), self.default_efficiency)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ThroughputParams:
+        return cls(
+            efficiency={str(k): float(v) for k, v in data["efficiency"].items()},
+            default_efficiency=float(data["default_efficiency"]),
+            overhead_s=float(data["overhead_s"]),
+            moe_factor=float(data.get("moe_factor", 0.78)),
+            prefill_efficiency=float(data.get("prefill_efficiency", 0.7)),
+            fit=dict(data.get("fit", {})),
+        )
+
+
+def default_params() -> ThroughputParams:
+    """The parameters fitted on the bundled calibration data."""
+    text = resources.files("fulcrum.costs").joinpath("data", "throughput_params.json").read_text()
+    return ThroughputParams.from_dict(json.loads(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """What one decode step reads, and what one prefill computes."""
+
+    model_size_gb: float
+    params_b: float
+    active_params_b: float
+    context_tokens: int = 0
+    kv_bytes_per_token: float = 0.0
+
+    @property
+    def active_share(self) -> float:
+        return self.active_params_b / self.params_b if self.params_b > 0 else 1.0
+
+    @property
+    def is_moe(self) -> bool:
+        return self.active_share < 0.999
+
+    def bytes_per_token(self) -> float:
+        weights = self.model_size_gb * GB * self.active_share
+        return weights + self.kv_bytes_per_token * self.context_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    decode_tokens_per_s: float
+    prefill_tokens_per_s: float | None
+    decode_ceiling_tokens_per_s: float
+    bytes_per_token: float
+
+    def call_latency_s(self, prompt_tokens: int, output_tokens: int) -> float:
+        """Time to first token (prefill) plus decode of ``output_tokens``."""
+        prefill = 0.0
+        if prompt_tokens and self.prefill_tokens_per_s:
+            prefill = prompt_tokens / self.prefill_tokens_per_s
+        return prefill + output_tokens / self.decode_tokens_per_s
+
+
+def decode_ceiling(bandwidth_gbps: float, bytes_per_token: float) -> float:
+    """Bandwidth divided by bytes read per token: the theoretical decode ceiling."""
+    return bandwidth_gbps * GB / bytes_per_token
+
+
+def estimate(
+    work: Workload,
+    bandwidth_gbps: float,
+    *,
+    backend: str = "cuda",
+    compute_tflops: float | None = None,
+    params: ThroughputParams | None = None,
+) -> Estimate:
+    """Decode and prefill tokens/s of ``work`` on a machine."""
+    p = params or default_params()
+    eff = p.efficiency_for(backend) * (p.moe_factor if work.is_moe else 1.0)
+    per_token = work.bytes_per_token()
+    seconds = per_token / (eff * bandwidth_gbps * GB) + p.overhead_s
+    prefill = None
+    if compute_tflops:
+        prefill = p.prefill_efficiency * compute_tflops * 1e12 / (2 * work.active_params_b * GB)
+    return Estimate(
+        decode_tokens_per_s=1.0 / seconds,
+        prefill_tokens_per_s=prefill,
+        decode_ceiling_tokens_per_s=decode_ceiling(bandwidth_gbps, per_token),
+        bytes_per_token=per_token,
+    )
+
+
+def model_size_gb(params_b: float, bits_per_weight: float) -> float:
+    """File size of a quantized model: parameters x bits / 8."""
+    return params_b * bits_per_weight / 8.0

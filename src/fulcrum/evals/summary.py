@@ -1,0 +1,133 @@
+"""From recorded attempts to per-model and per-pair summaries and the capability tax.
+
+Per model: pass rate over attempts with a Wilson 95% interval, time and tokens per attempt.
+Per pair (candidate = the local model, reference = the frontier one), on the specs both ran:
+each spec's score is its pass rate over epochs; McNemar counts a spec as passed when it passed
+in more than half its epochs; the gap is ``reference − candidate`` (positive: the candidate
+fails more), with a cluster bootstrap interval by spec group.
+
+The capability tax in $/month = gap × dispatches per month × rework minutes ÷ 60 × engineer
+$/hour (the seeds' "100 dispatches × 0.20 × 10 min × $100/h"), also at the interval's ends.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fulcrum.errors import InputError
+from fulcrum.evals import stats
+from fulcrum.evals.store import AttemptRecord
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSummary:
+    model: str
+    specs: int
+    attempts: int
+    passed: int
+    pass_rate: float
+    wilson_95: tuple[float, float]
+    mean_seconds: float
+    input_tokens: int
+    output_tokens: int
+    statuses: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class PairSummary:
+    candidate: str
+    reference: str
+    n_specs: int
+    candidate_rate: float
+    reference_rate: float
+    candidate_only: int  # b: specs only the candidate passes
+    reference_only: int  # c: specs only the reference passes
+    mcnemar_p: float
+    gap: float
+    gap_ci_95: tuple[float, float]
+    min_detectable_gap: float
+    warning: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TaxInputs:
+    dispatches_per_month: Decimal
+    rework_minutes: Decimal
+    usd_per_hour: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CapabilityTax:
+    inputs: TaxInputs
+    usd_per_month: Decimal
+    usd_per_month_ci_95: tuple[Decimal, Decimal]
+
+
+def summarize_model(records: list[AttemptRecord], model: str) -> ModelSummary:
+    mine = [r for r in records if r.model == model]
+    if not mine:
+        raise InputError(f"no attempts recorded for model {model!r}")
+    passed = sum(r.passed for r in mine)
+    statuses: dict[str, int] = defaultdict(int)
+    for r in mine:
+        statuses[r.status] += 1
+    return ModelSummary(
+        model=model, specs=len({r.spec_id for r in mine}), attempts=len(mine), passed=passed,
+        pass_rate=passed / len(mine), wilson_95=stats.wilson(passed, len(mine)),
+        mean_seconds=sum(r.duration_s for r in mine) / len(mine),
+        input_tokens=sum(r.input_tokens for r in mine),
+        output_tokens=sum(r.output_tokens for r in mine), statuses=dict(statuses),
+    )  # fmt: skip
+
+
+def spec_scores(records: list[AttemptRecord], model: str) -> dict[str, float]:
+    """Each spec's pass rate over its epochs for ``model``."""
+    tally: dict[str, list[bool]] = defaultdict(list)
+    for r in records:
+        if r.model == model:
+            tally[r.spec_id].append(r.passed)
+    return {spec: sum(v) / len(v) for spec, v in tally.items()}
+
+
+def summarize_pair(records: list[AttemptRecord], candidate: str, reference: str) -> PairSummary:
+    cand, ref = spec_scores(records, candidate), spec_scores(records, reference)
+    common = sorted(set(cand) & set(ref))
+    if not common:
+        raise InputError(f"models {candidate!r} and {reference!r} share no recorded spec")
+    groups = {r.spec_id: r.spec_group or r.spec_id for r in records}
+    a = [cand[s] for s in common]
+    b = [ref[s] for s in common]
+    cand_only = sum(x > 0.5 >= y for x, y in zip(a, b, strict=True))
+    ref_only = sum(y > 0.5 >= x for x, y in zip(a, b, strict=True))
+    gap, lo, hi = stats.bootstrap_diff(a, b, [groups[s] for s in common])
+    n = len(common)
+    return PairSummary(
+        candidate=candidate, reference=reference, n_specs=n,
+        candidate_rate=sum(a) / n, reference_rate=sum(b) / n,
+        candidate_only=cand_only, reference_only=ref_only,
+        mcnemar_p=stats.mcnemar_exact(cand_only, ref_only), gap=gap, gap_ci_95=(lo, hi),
+        min_detectable_gap=stats.min_detectable_gap(n, (cand_only + ref_only) / n or None),
+        warning=stats.small_suite_warning(n),
+    )  # fmt: skip
+
+
+def _monthly(gap: float, t: TaxInputs) -> Decimal:
+    value = Decimal(str(round(gap, 6))) * t.dispatches_per_month * t.rework_minutes
+    return (value / Decimal(60) * t.usd_per_hour).quantize(CENT)
+
+
+def capability_tax(pair: PairSummary, inputs: TaxInputs) -> CapabilityTax:
+    """Engineer dollars a month lost to the candidate's extra failed dispatches."""
+    for name, value in (("dispatches_per_month", inputs.dispatches_per_month),
+                        ("rework_minutes", inputs.rework_minutes),
+                        ("usd_per_hour", inputs.usd_per_hour)):  # fmt: skip
+        if value < 0:
+            raise InputError(f"{name} must be >= 0, got {value}")
+    lo, hi = pair.gap_ci_95
+    return CapabilityTax(
+        inputs, _monthly(pair.gap, inputs), (_monthly(lo, inputs), _monthly(hi, inputs))
+    )

@@ -1,0 +1,82 @@
+"""Put a run's summaries on the terminal, in JSON, in HTML and in the export for ``decide``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from fulcrum.errors import InputError
+from fulcrum.evals.output import models_table, pair_lines, to_html, to_json
+from fulcrum.evals.store import AttemptRecord
+from fulcrum.evals.summary import (
+    CapabilityTax,
+    ModelSummary,
+    PairSummary,
+    TaxInputs,
+    capability_tax,
+    summarize_model,
+    summarize_pair,
+)
+
+
+def pick_pair(
+    models: list[ModelSummary], candidate: str | None, reference: str | None
+) -> tuple[str, str] | None:
+    """The (candidate, reference) pair: as given, or with two models the weaker is the candidate."""
+    names = [m.model for m in models]
+    for given, flag in ((candidate, "--candidate"), (reference, "--reference")):
+        if given is not None and given not in names:
+            raise InputError(f"{flag}: model {given!r} is not in this run; accepted: {names}")
+    if candidate and reference:
+        return candidate, reference
+    if len(models) != 2:
+        return None
+    weak, strong = sorted(models, key=lambda m: (m.pass_rate, m.model))
+    if candidate:
+        return candidate, next(n for n in names if n != candidate)
+    if reference:
+        return next(n for n in names if n != reference), reference
+    return weak.model, strong.model
+
+
+def summaries(
+    records: list[AttemptRecord],
+    candidate: str | None = None,
+    reference: str | None = None,
+    tax_inputs: TaxInputs | None = None,
+) -> tuple[list[ModelSummary], PairSummary | None, CapabilityTax | None]:
+    if not records:
+        raise InputError("this run has no recorded attempts")
+    models = [summarize_model(records, m) for m in sorted({r.model for r in records})]
+    chosen = pick_pair(models, candidate, reference)
+    pair = summarize_pair(records, *chosen) if chosen else None
+    tax = capability_tax(pair, tax_inputs) if pair and tax_inputs else None
+    return models, pair, tax
+
+
+def render_stats(
+    run_id: str,
+    records: list[AttemptRecord],
+    candidate: str | None,
+    reference: str | None,
+    tax_inputs: TaxInputs | None,
+    *,
+    console: Console,
+    as_json: bool = False,
+    html: Path | None = None,
+    export: Path | None = None,
+) -> None:
+    models, pair, tax = summaries(records, candidate, reference, tax_inputs)
+    doc = to_json(run_id, models, pair, tax)
+    if export is not None:
+        export.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    if html is not None:
+        html.write_text(to_html(models, pair, tax) + "\n", encoding="utf-8")
+    if as_json:
+        console.print_json(json.dumps(doc))
+        return
+    console.print(models_table(models))
+    for line in pair_lines(pair, tax) if pair else []:
+        console.print(line, highlight=False)

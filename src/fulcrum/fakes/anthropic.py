@@ -1,0 +1,133 @@
+"""A faithful fake of the Anthropic API: ``POST /v1/messages`` (JSON and SSE),
+``POST /v1/messages/count_tokens`` and ``GET /v1/models``, with the provider's ids,
+``request-id`` header, usage fields and error bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from fulcrum.fakes import render_anthropic as render
+from fulcrum.fakes.script import AnswerTool, Fail, Hang, Reply, ToolCall
+from fulcrum.fakes.server import FakeUpstream
+from fulcrum.fakes.template import ID, INPUT, TOOL_ID, dumps, fill, input_tokens
+from fulcrum.wire.maps import new_id
+
+__all__ = ["ANTHROPIC_MODELS", "FakeAnthropic"]
+
+ANTHROPIC_MODELS = ("claude-opus-4-5", "claude-sonnet-4-6", "claude-haiku-4-5")
+_JSON = "application/json"
+_SSE = "text/event-stream; charset=utf-8"
+
+
+class FakeAnthropic(FakeUpstream):
+    """Fake Anthropic Messages API; ``fake.url`` is the SDK's ``base_url``."""
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/v1/messages", self._messages),
+            web.post("/v1/messages/count_tokens", self._count_tokens),
+            web.get("/v1/models", self._models),
+        ]
+
+    def _error(self, status: int, message: str | None, kind: str | None = None) -> web.Response:
+        rid = new_id("req_")
+        body = render.error_body(status, message, kind, rid)
+        return web.Response(body=body, status=status, headers=_headers(rid, _JSON))
+
+    def _check(
+        self, request: web.Request, body: Any, fields: tuple[str, ...]
+    ) -> web.Response | None:
+        if self.api_key is not None:
+            key = request.headers.get("x-api-key") or request.headers.get("authorization") or ""
+            if key.removeprefix("Bearer ") != self.api_key:
+                return self._error(401, "invalid x-api-key")
+        if not isinstance(body, dict):
+            return self._error(400, "The request body is not valid JSON.")
+        for name in fields:
+            if name not in body:
+                return self._error(400, f"{name}: Field required")
+        if "model" in fields and not isinstance(body["model"], str):
+            return self._error(400, "model: Input should be a valid string")
+        if "max_tokens" in fields and not isinstance(body["max_tokens"], int):
+            return self._error(400, "max_tokens: Input should be a valid integer")
+        if not isinstance(body["messages"], list):
+            return self._error(400, "messages: Input should be a valid list")
+        return None
+
+    async def _messages(self, request: web.Request) -> web.StreamResponse:
+        raw, body = await self._record(request)
+        problem = self._check(request, body, ("model", "max_tokens", "messages"))
+        if problem is not None:
+            return problem
+        entry = self._resolve(self.script.take(body), body)
+        await self._pause(entry.first_byte_delay)
+        if isinstance(entry, Hang):
+            return await self._hang(request)
+        if isinstance(entry, Fail):
+            return self._fail(entry)
+        assert isinstance(entry, (Reply, ToolCall))
+        values = {ID: new_id(""), INPUT: str(input_tokens(entry, len(raw)))}
+        if isinstance(entry, ToolCall):
+            values[TOOL_ID] = entry.call_id or new_id("toolu_")
+            follow = AnswerTool(call_id=values[TOOL_ID], then=entry.then, model=entry.model)
+            self.script.push_front(follow)
+        model = body["model"]
+        rid = new_id("req_")
+        if body.get("stream") is True:
+            chunks = self._rendered(
+                ("s", model), entry, lambda: render.message_events(entry, model)
+            )
+            headers = _headers(rid, _SSE) | {"cache-control": "no-cache"}
+            return await self._stream(request, headers, fill(chunks, values), entry)
+        chunks = self._rendered(("j", model), entry, lambda: [render.message_json(entry, model)])
+        return await self._body(request, _headers(rid, _JSON), fill(chunks, values)[0], entry)
+
+    def _fail(self, entry: Fail) -> web.Response:
+        response = self._error(entry.status, entry.message, entry.error_type)
+        if entry.retry_after is not None:
+            response.headers["retry-after"] = _seconds(entry.retry_after)
+        if entry.status == 429:
+            response.headers["anthropic-ratelimit-requests-remaining"] = "0"
+        return response
+
+    async def _count_tokens(self, request: web.Request) -> web.StreamResponse:
+        raw, body = await self._record(request)
+        problem = self._check(request, body, ("model", "messages"))
+        if problem is not None:
+            return problem
+        rid = new_id("req_")
+        payload = dumps({"input_tokens": input_tokens(None, len(raw))})
+        return web.Response(body=payload, headers=_headers(rid, _JSON))
+
+    async def _models(self, request: web.Request) -> web.StreamResponse:
+        await self._record(request)
+        data = [
+            {
+                "type": "model",
+                "id": name,
+                "display_name": name.replace("-", " ").title(),
+                "created_at": "2025-09-29T00:00:00Z",
+            }
+            for name in ANTHROPIC_MODELS
+        ]
+        body = {
+            "data": data,
+            "has_more": False,
+            "first_id": data[0]["id"],
+            "last_id": data[-1]["id"],
+        }
+        return web.Response(body=dumps(body), headers=_headers(new_id("req_"), _JSON))
+
+
+def _headers(request_id: str, content_type: str) -> dict[str, str]:
+    return {
+        "content-type": content_type,
+        "request-id": request_id,
+        "anthropic-organization-id": "00000000-0000-4000-8000-000000000000",
+    }
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,0 +1,129 @@
+"""A faithful fake of the OpenAI Chat Completions API: ``POST /v1/chat/completions``
+(JSON and SSE, ``stream_options.include_usage``) and ``GET /v1/models``, with the
+provider's ids, ``x-request-id`` header, usage fields and error bodies. The same
+format is what vLLM, llama.cpp, Ollama and LM Studio serve."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+
+from fulcrum.fakes import render_openai as render
+from fulcrum.fakes.script import AnswerTool, Fail, Hang, Reply, ToolCall
+from fulcrum.fakes.server import FakeUpstream
+from fulcrum.fakes.template import (
+    CREATED,
+    ID,
+    PROMPT,
+    TOOL_ID,
+    TOTAL,
+    dumps,
+    fill,
+    input_tokens,
+    output_tokens,
+)
+from fulcrum.wire.maps import new_id
+
+__all__ = ["OPENAI_MODELS", "FakeOpenAI"]
+
+OPENAI_MODELS = ("gpt-5.1", "gpt-5-mini", "gpt-4o-mini")
+_JSON = "application/json"
+_SSE = "text/event-stream; charset=utf-8"
+
+
+class FakeOpenAI(FakeUpstream):
+    """Fake OpenAI API; the SDK's ``base_url`` is ``fake.url + "/v1"``."""
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/v1/chat/completions", self._completions),
+            web.get("/v1/models", self._models),
+        ]
+
+    def _error(self, status: int, message: str | None, kind: str | None = None) -> web.Response:
+        body = render.error_body(status, message, kind)
+        return web.Response(body=body, status=status, headers=_headers(new_id("req_"), _JSON))
+
+    def _check(self, request: web.Request, body: Any) -> web.Response | None:
+        if self.api_key is not None:
+            auth = request.headers.get("authorization", "")
+            if auth.removeprefix("Bearer ") != self.api_key:
+                return self._error(401, "Incorrect API key provided.")
+        if not isinstance(body, dict):
+            return self._error(400, "We could not parse the JSON body of your request.")
+        if not isinstance(body.get("model"), str):
+            return self._error(400, "you must provide a model parameter")
+        if not isinstance(body.get("messages"), list) or not body["messages"]:
+            return self._error(400, "Missing required parameter: 'messages'.")
+        return None
+
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
+        raw, body = await self._record(request)
+        problem = self._check(request, body)
+        if problem is not None:
+            return problem
+        entry = self._resolve(self.script.take(body), body)
+        await self._pause(entry.first_byte_delay)
+        if isinstance(entry, Hang):
+            return await self._hang(request)
+        if isinstance(entry, Fail):
+            return self._fail(entry)
+        assert isinstance(entry, (Reply, ToolCall))
+        values = _values(entry, len(raw))
+        if isinstance(entry, ToolCall):
+            values[TOOL_ID] = entry.call_id or new_id("call_")
+            follow = AnswerTool(call_id=values[TOOL_ID], then=entry.then, model=entry.model)
+            self.script.push_front(follow)
+        model = body["model"]
+        headers = _headers(new_id("req_"), _JSON)
+        if body.get("stream") is True:
+            options = body.get("stream_options")
+            usage = isinstance(options, dict) and options.get("include_usage") is True
+            chunks = self._rendered(
+                ("s", model, usage), entry, lambda: render.completion_chunks(entry, model, usage)
+            )
+            headers |= {"content-type": _SSE, "cache-control": "no-cache"}
+            return await self._stream(request, headers, fill(chunks, values), entry)
+        chunks = self._rendered(("j", model), entry, lambda: [render.completion_body(entry, model)])
+        return await self._body(request, headers, fill(chunks, values)[0], entry)
+
+    def _fail(self, entry: Fail) -> web.Response:
+        response = self._error(entry.status, entry.message, entry.error_type)
+        if entry.retry_after is not None:
+            value = entry.retry_after
+            response.headers["retry-after"] = str(int(value)) if value == int(value) else str(value)
+            response.headers["retry-after-ms"] = str(int(value * 1000))
+        if entry.status == 429:
+            response.headers["x-ratelimit-remaining-requests"] = "0"
+        return response
+
+    async def _models(self, request: web.Request) -> web.StreamResponse:
+        await self._record(request)
+        data = [
+            {"id": name, "object": "model", "created": 1_700_000_000, "owned_by": "openai"}
+            for name in OPENAI_MODELS
+        ]
+        body = dumps({"object": "list", "data": data})
+        return web.Response(body=body, headers=_headers(new_id("req_"), _JSON))
+
+
+def _values(entry: Reply | ToolCall, raw_size: int) -> dict[str, str]:
+    cached = entry.cache_read_tokens + entry.cache_write_tokens if isinstance(entry, Reply) else 0
+    prompt = input_tokens(entry, raw_size) + cached
+    return {
+        ID: new_id(""),
+        CREATED: str(int(time.time())),
+        PROMPT: str(prompt),
+        TOTAL: str(prompt + output_tokens(entry)),
+    }
+
+
+def _headers(request_id: str, content_type: str) -> dict[str, str]:
+    return {
+        "content-type": content_type,
+        "x-request-id": request_id,
+        "openai-version": "2020-10-01",
+        "openai-processing-ms": "1",
+    }

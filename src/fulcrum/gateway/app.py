@@ -1,0 +1,70 @@
+"""The aiohttp application: shared state, routes, middlewares and the lifecycle.
+
+State is built once: the backends (one keep-alive session each, opened on start-up), the
+router, the ledger writer and the metrics. On cleanup the sessions are closed and the
+ledger writer is flushed, after aiohttp has drained the requests in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from fulcrum.gateway.backends import Backends
+from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.endpoints import add_routes
+from fulcrum.gateway.metering import Metrics, RowSink
+from fulcrum.gateway.middleware import middlewares
+from fulcrum.gateway.state import STATE, GatewayState
+from fulcrum.ledger.pricing import Pricer
+from fulcrum.ledger import open_store
+from fulcrum.ledger.writer import LedgerWriter
+from fulcrum.routing.router import Router
+from fulcrum.settings import data_dir
+
+log = logging.getLogger(__name__)
+
+
+def open_ledger(config: GatewayConfig) -> LedgerWriter:
+    """The configured store behind a background writer that prices rows."""
+    store = open_store(config.ledger.url)
+    pricer = Pricer.from_config(
+        config.machine or None, reference_model=config.ledger.reference_model, file=config.source
+    )
+    return LedgerWriter(store, pricer, spill_file=data_dir() / "ledger-spill.jsonl")
+
+
+def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Application:
+    """The gateway application for ``config`` (the ledger writer is opened unless given)."""
+    routing = config.routes
+    assert routing is not None, "config.routes is built by load_config"
+    state = GatewayState(
+        config=config,
+        backends=Backends(config.backends),
+        router=Router(routing),
+        ledger=ledger if ledger is not None else open_ledger(config),
+        metrics=Metrics(),
+    )
+    app = web.Application(
+        middlewares=middlewares(config),
+        client_max_size=config.server.max_body_bytes,
+    )
+    app[STATE] = state
+    add_routes(app)
+    app.on_startup.append(_startup)
+    app.on_cleanup.append(_cleanup)
+    return app
+
+
+async def _startup(app: web.Application) -> None:
+    app[STATE].backends.open()
+
+
+async def _cleanup(app: web.Application) -> None:
+    state = app[STATE]
+    await state.backends.close()
+    try:
+        state.ledger.close()
+    except Exception:  # the writer already logged; shutdown must go on
+        log.exception("ledger: close failed")

@@ -1,0 +1,129 @@
+"""Backends: a registry of wire formats, separate from the endpoints that speak them.
+
+A :class:`WireFormat` knows the upstream paths and auth headers of one API shape
+(Anthropic Messages, OpenAI Chat Completions); a :class:`Backend` is one configured
+endpoint (base URL, key, models) with its own keep-alive HTTP session and circuit
+breaker. Adding a format is adding a class to :data:`FORMATS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import aiohttp
+
+from fulcrum.gateway.breaker import CircuitBreaker
+from fulcrum.gateway.config import BackendConfig
+
+
+class WireFormat:
+    name: ClassVar[str]
+    chat_path: ClassVar[str]
+    count_tokens_path: ClassVar[str | None] = None
+
+    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
+        raise NotImplementedError
+
+
+class AnthropicFormat(WireFormat):
+    name = "anthropic"
+    chat_path = "/v1/messages"
+    count_tokens_path = "/v1/messages/count_tokens"
+    _FORWARDED = ("anthropic-version", "anthropic-beta")
+
+    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
+        out = {"content-type": "application/json", "anthropic-version": "2023-06-01"}
+        for name in self._FORWARDED:
+            value = client.get(name)
+            if value:
+                out[name] = value
+        if api_key:
+            out["x-api-key"] = api_key
+        return out
+
+
+class OpenAIFormat(WireFormat):
+    name = "openai"
+    chat_path = "/v1/chat/completions"
+
+    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
+        out = {"content-type": "application/json"}
+        if api_key:
+            out["authorization"] = f"Bearer {api_key}"
+        return out
+
+
+FORMATS: dict[str, WireFormat] = {f.name: f for f in (AnthropicFormat(), OpenAIFormat())}
+
+
+@dataclass(slots=True)
+class Backend:
+    """One configured upstream at run time."""
+
+    config: BackendConfig
+    format: WireFormat
+    breaker: CircuitBreaker
+    session: aiohttp.ClientSession | None = None
+
+    @classmethod
+    def build(cls, config: BackendConfig) -> Backend:
+        return cls(
+            config=config, format=FORMATS[config.format], breaker=CircuitBreaker(config.breaker)
+        )
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def chat_url(self) -> str:
+        return self.config.base_url + self.format.chat_path
+
+    @property
+    def count_tokens_url(self) -> str | None:
+        path = self.format.count_tokens_path
+        if path is None or not self.config.count_tokens:
+            return None
+        return self.config.base_url + path
+
+    def headers(self, client: Mapping[str, str]) -> dict[str, str]:
+        return self.format.headers(self.config.api_key, client)
+
+    def open(self) -> None:
+        """Create the keep-alive session (inside the running event loop)."""
+        t = self.config.timeouts
+        connector = aiohttp.TCPConnector(limit=256, keepalive_timeout=30, ttl_dns_cache=300)
+        self.session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=t.connect, connect=t.connect),
+            skip_auto_headers=("User-Agent",),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+
+
+class Backends:
+    """The registry of configured backends by name."""
+
+    def __init__(self, configs: Mapping[str, BackendConfig]) -> None:
+        self.by_name: dict[str, Backend] = {n: Backend.build(c) for n, c in configs.items()}
+
+    def __getitem__(self, name: str) -> Backend:
+        return self.by_name[name]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.by_name.values())
+
+    def open(self) -> None:
+        for backend in self.by_name.values():
+            backend.open()
+
+    async def close(self) -> None:
+        for backend in self.by_name.values():
+            await backend.close()

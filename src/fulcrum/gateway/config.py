@@ -1,0 +1,259 @@
+"""The gateway configuration: TOML parsed once into frozen dataclasses.
+
+Every error names the file, the field and what is accepted. Upstream keys are read
+from the environment (``api_key_env``) or a keys file (``api_key_file``), never from the
+TOML itself, and they never appear in a ``repr``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fulcrum.errors import ConfigError
+from fulcrum.gateway.configparse import Section
+from fulcrum.routing.config import RoutingConfig, parse_routing_config
+
+FORMATS = ("anthropic", "openai")
+KINDS = ("local", "api")
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 5.0
+    first_byte: float = 60.0
+    idle: float = 60.0
+    total: float = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 2
+    backoff_s: float = 0.05
+    backoff_max_s: float = 1.0
+    retry_after_cap_s: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerPolicy:
+    failures: int = 5
+    reset_s: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class BackendConfig:
+    name: str
+    format: str
+    base_url: str
+    kind: str = "api"
+    provider: str = ""
+    models: tuple[str, ...] = ()
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    count_tokens: bool = False
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
+    api_key: str | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8787
+    client_keys_env: str = "FULCRUM_CLIENT_KEYS"
+    client_keys: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    max_body_bytes: int = 32 * 1024 * 1024
+    store_bodies: bool = False
+    shutdown_timeout_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerConfig:
+    url: str | None = None
+    reference_model: str = "claude-sonnet-4-6"
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    ledger: LedgerConfig = field(default_factory=LedgerConfig)
+    machine: Mapping[str, Any] = field(default_factory=dict)
+    backends: Mapping[str, BackendConfig] = field(default_factory=dict)
+    routes: RoutingConfig | None = None
+    source: str = "<defaults>"
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def backend(self, name: str) -> BackendConfig:
+        return self.backends[name]
+
+    def check_bind(self) -> None:
+        """Refuse a non-loopback bind unless client keys are configured."""
+        if self.server.host not in LOOPBACK and not self.server.client_keys:
+            raise ConfigError(
+                f"binding {self.server.host!r} needs client keys; set "
+                f"${self.server.client_keys_env} (comma-separated) or bind 127.0.0.1",
+                file=self.source,
+                field="server.host",
+            )
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    text: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> GatewayConfig:
+    """Parse a config file (or TOML text) into a :class:`GatewayConfig`."""
+    env = os.environ if env is None else env
+    source = str(path) if path is not None else "<config>"
+    if text is None:
+        if path is None:
+            raise ConfigError("no config given", field="--config")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read the file ({exc.strerror})", file=source) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML ({exc})", file=source) from exc
+    base = path.parent if path is not None else Path.cwd()
+    return from_mapping(data, source=source, env=env, base=base)
+
+
+def from_mapping(
+    data: Mapping[str, Any], *, source: str, env: Mapping[str, str], base: Path
+) -> GatewayConfig:
+    root = Section(data, source, "")
+    root.only("server", "ledger", "machine", "backends", "routes")
+    backends = _backends(root.section("backends"), env, base)
+    routes = _routes(data, source)
+    return GatewayConfig(
+        server=_server(root.section("server"), env),
+        ledger=_ledger(root.section("ledger")),
+        machine=dict(root.section("machine").data),
+        backends=backends,
+        routes=routes,
+        source=source,
+        raw=dict(data),
+    )
+
+
+def _server(sec: Section, env: Mapping[str, str]) -> ServerConfig:
+    sec.only(
+        "host", "port", "client_keys_env", "max_body_bytes", "store_bodies", "shutdown_timeout_s"
+    )
+    keys_env = sec.text("client_keys_env", "FULCRUM_CLIENT_KEYS")
+    keys = tuple(k.strip() for k in env.get(keys_env, "").split(",") if k.strip())
+    return ServerConfig(
+        host=sec.text("host", "127.0.0.1"),
+        port=sec.integer("port", 8787, low=0, high=65535),
+        client_keys_env=keys_env,
+        client_keys=keys,
+        max_body_bytes=sec.integer("max_body_bytes", 32 * 1024 * 1024, low=1024),
+        store_bodies=sec.flag("store_bodies", False),
+        shutdown_timeout_s=sec.number("shutdown_timeout_s", 30.0, low=0.0),
+    )
+
+
+def _ledger(sec: Section) -> LedgerConfig:
+    sec.only("url", "reference_model")
+    url = sec.data.get("url")
+    return LedgerConfig(
+        url=sec.text("url", "") if url is not None else None,
+        reference_model=sec.text("reference_model", "claude-sonnet-4-6"),
+    )
+
+
+def _backends(sec: Section, env: Mapping[str, str], base: Path) -> dict[str, BackendConfig]:
+    out: dict[str, BackendConfig] = {}
+    for name in sec.data:
+        out[name] = _backend(name, sec.section(name), env, base)
+    return out
+
+
+def _backend(name: str, sec: Section, env: Mapping[str, str], base: Path) -> BackendConfig:
+    sec.only(
+        "format", "base_url", "api_key_env", "api_key_file", "kind", "provider", "models",
+        "context_window", "max_output_tokens", "count_tokens", "timeouts", "retry", "breaker",
+    )  # fmt: skip
+    fmt = sec.choice("format", FORMATS, required=True)
+    base_url = sec.text("base_url", "", required=True).rstrip("/")
+    base_url = base_url.removesuffix("/v1")
+    if not base_url.startswith(("http://", "https://")):
+        sec.fail("base_url", "an http:// or https:// URL")
+    t = sec.section("timeouts")
+    t.only("connect", "first_byte", "idle", "total")
+    r = sec.section("retry")
+    r.only("attempts", "backoff_s", "backoff_max_s", "retry_after_cap_s")
+    b = sec.section("breaker")
+    b.only("failures", "reset_s")
+    return BackendConfig(
+        name=name,
+        format=fmt,
+        base_url=base_url,
+        kind=sec.choice("kind", KINDS, default="api"),
+        provider=sec.text("provider", fmt if sec.data.get("kind", "api") == "api" else name),
+        models=sec.str_list("models"),
+        context_window=sec.opt_int("context_window", low=1),
+        max_output_tokens=sec.opt_int("max_output_tokens", low=1),
+        count_tokens=sec.flag("count_tokens", fmt == "anthropic"),
+        timeouts=Timeouts(
+            connect=t.number("connect", 5.0, low=0.001),
+            first_byte=t.number("first_byte", 60.0, low=0.001),
+            idle=t.number("idle", 60.0, low=0.001),
+            total=t.number("total", 600.0, low=0.001),
+        ),
+        retry=RetryPolicy(
+            attempts=r.integer("attempts", 2, low=1, high=10),
+            backoff_s=r.number("backoff_s", 0.05, low=0.0),
+            backoff_max_s=r.number("backoff_max_s", 1.0, low=0.0),
+            retry_after_cap_s=r.number("retry_after_cap_s", 2.0, low=0.0),
+        ),
+        breaker=BreakerPolicy(
+            failures=b.integer("failures", 5, low=1), reset_s=b.number("reset_s", 10.0, low=0.0)
+        ),
+        api_key=_api_key(sec, env, base),
+    )
+
+
+def _api_key(sec: Section, env: Mapping[str, str], base: Path) -> str | None:
+    key_env = sec.data.get("api_key_env")
+    key_file = sec.data.get("api_key_file")
+    if key_env is not None:
+        name = sec.text("api_key_env", "")
+        value = env.get(name)
+        if value:
+            return value.strip()
+    if key_file is not None:
+        path = base / Path(sec.text("api_key_file", "")).expanduser()
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            sec.fail("api_key_file", f"a readable file holding the key ({exc.strerror})")
+    return None
+
+
+def _routes(data: Mapping[str, Any], source: str) -> RoutingConfig:
+    routes = data.get("routes")
+    backends = data.get("backends")
+    if not backends:
+        raise ConfigError(
+            "no backend configured: add a [backends.NAME] table, start a local server "
+            "(llama.cpp, Ollama, LM Studio, vLLM) on its default port, or set "
+            "ANTHROPIC_API_KEY / OPENAI_API_KEY",
+            file=source,
+            field="backends",
+        )
+    try:
+        return parse_routing_config(routes, backends)
+    except ConfigError as exc:
+        if exc.file is not None:
+            raise
+        raise ConfigError(exc.detail, file=source, field=exc.field) from exc

@@ -1,0 +1,117 @@
+"""The HTTP endpoints of ``fulcrum serve``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from fulcrum.errors import FulcrumError
+from fulcrum.gateway.proxy import proxy, read_body, route
+from fulcrum.gateway.state import STATE
+from fulcrum.gateway.upstream import open_chain
+from fulcrum.gateway.validate import check_anthropic, parse_object
+from fulcrum.routing.tokens import count_tokens_response
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    return await proxy(request, "anthropic")
+
+
+async def chat_completions(request: web.Request) -> web.StreamResponse:
+    return await proxy(request, "openai")
+
+
+async def count_tokens(request: web.Request) -> web.StreamResponse:
+    """Answered for the routed backend: forwarded when it can count, else estimated."""
+    state = request.app[STATE]
+    raw = await read_body(request, state.config.server.max_body_bytes)
+    body = parse_object(raw)
+    check_anthropic(body, count_tokens=True)
+    _, decision = route(state, "anthropic", body, raw, request)
+    target = decision.primary
+    backend = state.backends[target.backend]
+    url = backend.count_tokens_url
+    source = "estimate"
+    answer: dict[str, Any] = count_tokens_response(body)
+    if url is not None:
+        forwarded = {**body, "model": target.model}
+        try:
+            opened = await open_chain(
+                [(backend, target)],
+                lambda _b, _t: json.dumps(forwarded).encode(),
+                request.headers,
+                stream=False,
+                url=lambda _b: url,
+            )
+            if opened.ok:
+                answer = json.loads(opened.first)
+                source = "backend"
+        except (FulcrumError, ValueError):
+            source = "estimate"
+    headers = {"x-fulcrum-backend": target.backend, "x-fulcrum-count-source": source}
+    return web.json_response(answer, headers=headers)
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+def _model_entry(model: str, owner: str) -> dict[str, Any]:
+    # One list both SDKs read: OpenAI's (object/owned_by) and Anthropic's (type/display_name).
+    return {
+        "id": model,
+        "object": "model",
+        "type": "model",
+        "created": 0,
+        "created_at": "1970-01-01T00:00:00Z",
+        "display_name": model,
+        "owned_by": owner,
+    }
+
+
+async def models(request: web.Request) -> web.StreamResponse:
+    config = request.app[STATE].config
+    entries: dict[str, dict[str, Any]] = {}
+    routes = config.routes
+    if routes is not None:
+        for pattern, target in routes.aliases:
+            if not _is_glob(pattern):
+                entries[pattern] = _model_entry(pattern, target.backend)
+    for backend in config.backends.values():
+        for model in backend.models:
+            entries.setdefault(model, _model_entry(model, backend.name))
+    data = list(entries.values())
+    return web.json_response(
+        {
+            "object": "list",
+            "data": data,
+            "has_more": False,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+        }
+    )
+
+
+async def healthz(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    backends = {b.name: b.breaker.state.value for b in state.backends}
+    return web.json_response({"status": "ok", "backends": backends})
+
+
+async def metrics(request: web.Request) -> web.StreamResponse:
+    registry = request.app[STATE].metrics.registry
+    return web.Response(
+        body=generate_latest(registry), headers={"content-type": CONTENT_TYPE_LATEST}
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/messages", messages)
+    app.router.add_post("/v1/messages/count_tokens", count_tokens)
+    app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_get("/v1/models", models)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)

@@ -1,0 +1,106 @@
+"""The one place HTTP errors are made, and client authentication.
+
+Every :class:`~fulcrum.errors.FulcrumError` raised by a handler becomes a provider-shaped
+JSON body with the error's status: Anthropic-shaped under ``/v1/messages``, OpenAI-shaped
+elsewhere. aiohttp's own errors (unknown path, wrong method, body over the size limit)
+and anything unexpected are mapped the same way, so a client never sees an HTML page or
+a traceback, and the gateway keeps serving.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from fulcrum.errors import (
+    AuthenticationError,
+    FulcrumError,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    RequestTooLarge,
+)
+from fulcrum.gateway.config import GatewayConfig
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+OPEN_PATHS = frozenset({"/healthz"})
+
+
+def is_anthropic(path: str) -> bool:
+    return path.startswith("/v1/messages")
+
+
+def error_response(request: web.Request, exc: FulcrumError) -> web.Response:
+    body = exc.anthropic_body() if is_anthropic(request.path) else exc.openai_body()
+    headers = {}
+    if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        headers["retry-after"] = str(max(1, round(exc.retry_after)))
+    return web.Response(
+        status=exc.status,
+        body=json.dumps(body).encode(),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def _from_http(request: web.Request, exc: web.HTTPException) -> FulcrumError:
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return RequestTooLarge("request body is over the size limit")
+    if exc.status == 404:
+        return NotFound(f"no such endpoint: {request.method} {request.path}")
+    if exc.status == 405:
+        return InvalidRequest(f"method {request.method} is not allowed on {request.path}")
+    return InvalidRequest(f"{exc.reason} ({request.method} {request.path})")
+
+
+def middlewares(config: GatewayConfig) -> list[Callable[..., Awaitable[web.StreamResponse]]]:
+    keys = tuple(k.encode() for k in config.server.client_keys)
+    max_bytes = config.server.max_body_bytes
+
+    @web.middleware
+    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except FulcrumError as exc:
+            return error_response(request, exc)
+        except web.HTTPRequestEntityTooLarge:
+            exc2 = RequestTooLarge(f"request body is over the limit of {max_bytes} bytes")
+            return error_response(request, exc2)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return error_response(request, _from_http(request, exc))
+        except Exception:
+            log.exception("unexpected error on %s %s", request.method, request.path)
+            return error_response(request, FulcrumError("internal gateway error"))
+
+    @web.middleware
+    async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if keys and request.path not in OPEN_PATHS and not _authorized(request, keys):
+            raise AuthenticationError(
+                "missing or invalid client key (send x-api-key or Authorization: Bearer)"
+            )
+        return await handler(request)
+
+    return [errors, auth]
+
+
+def _authorized(request: web.Request, keys: tuple[bytes, ...]) -> bool:
+    given = request.headers.get("x-api-key")
+    if given is None:
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        given = token.strip() if scheme.lower() == "bearer" else None
+    if not given:
+        return False
+    candidate = given.encode()
+    ok = False
+    for key in keys:  # compare against every key: the time taken does not say which matched
+        ok |= hmac.compare_digest(candidate, key)
+    return ok

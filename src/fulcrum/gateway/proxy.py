@@ -1,0 +1,130 @@
+"""The request path shared by ``/v1/messages`` and ``/v1/chat/completions``.
+
+read → check → route → open the chain (failover before the first byte) → answer the
+client (JSON, or a stream pumped chunk by chunk) → only then meter the call.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, RequestTooLarge
+from fulcrum.gateway.backends import Backend
+from fulcrum.gateway.metering import Call, record
+from fulcrum.gateway.relay import relay_json, relay_stream
+from fulcrum.gateway.state import STATE, GatewayState
+from fulcrum.gateway.translate import upstream_body
+from fulcrum.gateway.upstream import open_chain
+from fulcrum.gateway.validate import check_anthropic, check_openai, parse_object
+from fulcrum.routing.request import RouteRequest
+from fulcrum.routing.router import RouteDecision, RouteTarget
+
+log = logging.getLogger(__name__)
+
+CHECKS = {"anthropic": check_anthropic, "openai": check_openai}
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    length = request.content_length
+    if length is not None and length > limit:
+        raise RequestTooLarge(f"request body is {length} bytes; the limit is {limit} bytes")
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise RequestTooLarge(f"request body is over the limit of {limit} bytes") from None
+
+
+def route(
+    state: GatewayState, api: str, body: dict[str, Any], raw: bytes, request: web.Request
+) -> tuple[RouteRequest, RouteDecision]:
+    """The routing decision; an unmatched model is refused unless a default route is set."""
+    router = state.router
+    if api == "anthropic":
+        req = router.request_from_anthropic(body, request.headers, raw)
+    else:
+        req = router.request_from_openai(body, request.headers, raw)
+    decision = router.choose(req)
+    if decision.reason == "default" and router.config.default is None:
+        raise NotFound(f"model {req.model!r} is not configured; {_known(state)}", param="model")
+    return req, decision
+
+
+def _known(state: GatewayState) -> str:
+    routing = state.router.config
+    names = [p for p, _ in routing.aliases] + [m for b in routing.backends for m in b.models]
+    shown = ", ".join(dict.fromkeys(names)) or "none"
+    return f"accepted: {shown} (or set [routes] default to route every model)"
+
+
+async def proxy(request: web.Request, api: str) -> web.StreamResponse:
+    """Serve one chat request in the client's ``api`` ("anthropic" or "openai")."""
+    state = request.app[STATE]
+    call = Call(endpoint=request.path)
+    state.metrics.in_flight.inc()
+    try:
+        return await _serve(request, api, state, call)
+    except FulcrumError as exc:
+        call.status = exc.status
+        call.error = exc.message
+        raise
+    except BaseException as exc:
+        call.status = 499 if call.status < 400 else call.status
+        call.error = call.error or f"{type(exc).__name__}"
+        raise
+    finally:
+        state.metrics.in_flight.dec()
+        if call.model:  # the body was valid: every such request gets its row
+            try:
+                record(call, state.ledger, state.metrics)
+            except Exception:
+                log.exception("metering failed for a call on %s", request.path)
+
+
+async def _serve(
+    request: web.Request, api: str, state: GatewayState, call: Call
+) -> web.StreamResponse:
+    cfg = state.config.server
+    raw = await read_body(request, cfg.max_body_bytes)
+    body = parse_object(raw)
+    CHECKS[api](body)
+    stream = body.get("stream") is True
+    call.stream = stream
+    call.model = call.model_requested = body["model"]
+    call.client = request.headers.get("user-agent")
+    if cfg.store_bodies:
+        call.request_body = raw.decode("utf-8", errors="replace")
+    req, decision = route(state, api, body, raw, request)
+    call.session = decision.session
+    call.route_reason = decision.reason
+    chain = [(state.backends[t.backend], t) for t in decision.chain]
+    if not chain:
+        raise InvalidRequest(f"no backend can serve model {call.model!r}", param="model")
+
+    def build(backend: Backend, target: RouteTarget) -> bytes:
+        return upstream_body(
+            api,
+            body,
+            raw,
+            fmt=backend.format.name,
+            model=target.model,
+            max_tokens=target.max_tokens,
+            stream=stream,
+        )
+
+    opened = await open_chain(chain, build, request.headers, stream=stream)
+    target = opened.target
+    call.failures = opened.failures
+    call.backend = target.backend
+    call.backend_kind = target.kind
+    call.provider = opened.backend.config.provider or None
+    call.model = target.model
+    call.route = f"{target.backend}/{target.model}"
+    call.first_byte_at = opened.first_byte_at
+    if target is not decision.primary:
+        state.router.pin(req, target)
+    if stream and opened.ok:
+        return await relay_stream(request, api, body, opened, call)
+    return await relay_json(request, api, opened, call, store=cfg.store_bodies)

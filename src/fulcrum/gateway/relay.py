@@ -1,0 +1,115 @@
+"""Answering the client from an opened upstream response: JSON or a stream.
+
+Streams are written chunk by chunk as they arrive (no buffering); the idle and total
+timeouts apply between chunks. Once the client has bytes, failover is impossible: an
+upstream that breaks, stalls or ends early ends the client's stream with a well-formed
+error event instead. Usage is read after the response is finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from fulcrum.errors import UpstreamError
+from fulcrum.gateway.metering import Call
+from fulcrum.gateway.streams import PUMPS, Pump
+from fulcrum.gateway.translate import client_body, upstream_client_error, usage_of
+from fulcrum.gateway.upstream import Opened
+
+JSON = "application/json"
+SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
+UPSTREAM_READ_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+
+
+def _info_headers(opened: Opened) -> dict[str, str]:
+    return {"x-fulcrum-backend": opened.target.backend, "x-fulcrum-model": opened.target.model}
+
+
+async def relay_json(
+    request: web.Request, api: str, opened: Opened, call: Call, *, store: bool
+) -> web.StreamResponse:
+    """A non-streaming answer (or an upstream 4xx) in the client's API."""
+    fmt = opened.backend.format.name
+    status = opened.response.status
+    call.status = status
+    if status >= 300 and fmt != api:
+        error = upstream_client_error(status, opened.first)
+        call.error = error.message
+        raise error
+    if status >= 300:
+        call.error = f"upstream HTTP {status}"
+        data = opened.first
+    else:
+        try:
+            data = client_body(api, fmt, opened.first, call.model_requested or call.model)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UpstreamError(f"{opened.target.backend} sent a malformed answer ({exc})") from exc
+    resp = web.Response(status=status, body=data, content_type=JSON, headers=_info_headers(opened))
+    await resp.prepare(request)
+    await resp.write_eof()
+    call.end()
+    if status < 300:
+        call.usage = usage_of(fmt, opened.first)
+    if store:
+        call.response_body = data.decode("utf-8", errors="replace")
+    return resp
+
+
+async def relay_stream(
+    request: web.Request, api: str, body: dict[str, Any], opened: Opened, call: Call
+) -> web.StreamResponse:
+    """Pump an upstream stream to the client, translating when the formats differ."""
+    fmt = opened.backend.format.name
+    options = body.get("stream_options")
+    include_usage = isinstance(options, dict) and options.get("include_usage") is True
+    pump = PUMPS[(api, fmt)](api, call.model_requested or call.model, include_usage=include_usage)
+    resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **_info_headers(opened)})
+    await resp.prepare(request)
+    try:
+        await _pump(resp, pump, opened, call)
+    finally:
+        opened.response.release()
+        call.end()
+        call.usage = pump.usage()
+    return resp
+
+
+async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call) -> None:
+    timeouts = opened.backend.config.timeouts
+    deadline = opened.started + timeouts.total
+    content = opened.response.content
+    data = opened.first
+    while data:
+        out = pump.transform(data)
+        if out:
+            await resp.write(out)  # a client that went away raises here: nothing to tell it
+        remaining = deadline - time.perf_counter()
+        try:
+            async with asyncio.timeout(min(timeouts.idle, max(remaining, 0.0))):
+                data = await content.readany()
+        except TimeoutError:
+            what = "total" if remaining <= timeouts.idle else "idle"
+            await _fail(resp, pump, call, f"upstream stream exceeded the {what} timeout")
+            return
+        except UPSTREAM_READ_ERRORS as exc:
+            await _fail(resp, pump, call, f"upstream stream broke ({type(exc).__name__})")
+            return
+    if not pump.complete:
+        await _fail(resp, pump, call, "upstream stream ended before the message was complete")
+        return
+    tail = pump.finish()
+    if tail:
+        await resp.write(tail)
+    await resp.write_eof()
+
+
+async def _fail(resp: web.StreamResponse, pump: Pump, call: Call, message: str) -> None:
+    call.status = 502
+    call.error = message
+    await resp.write(pump.fail(f"{call.backend}: {message}"))
+    await resp.write_eof()

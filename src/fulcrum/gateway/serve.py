@@ -1,0 +1,84 @@
+"""Running the gateway: bind, announce, and shut down gracefully.
+
+On SIGTERM (or SIGINT) the listening socket closes at once, requests in flight are given
+``server.shutdown_timeout_s`` to finish, the upstream sessions close and the ledger writer
+flushes every row it accepted before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+
+from aiohttp import web
+
+from fulcrum.gateway.app import build_app
+from fulcrum.gateway.config import GatewayConfig
+
+
+def banner(config: GatewayConfig, url: str) -> str:
+    """How to point Claude Code and an OpenAI client at the gateway."""
+    key_hint = (
+        f"one of the keys in ${config.server.client_keys_env}"
+        if config.server.client_keys
+        else "any value (no client keys configured)"
+    )
+    backends = ", ".join(
+        f"{b.name} ({b.kind}, {b.format}, {b.base_url})" for b in config.backends.values()
+    )
+    return "\n".join(
+        [
+            f"fulcrum gateway listening on {url}",
+            f"backends: {backends or 'none'}",
+            f"ledger: {config.ledger.url or 'SQLite in the data directory'}",
+            "",
+            "Claude Code:",
+            f"  export ANTHROPIC_BASE_URL={url}",
+            f"  export ANTHROPIC_API_KEY=<{key_hint}>",
+            "OpenAI clients:",
+            f'  OpenAI(base_url="{url}/v1", api_key="<{key_hint}>")',
+            f"  export OPENAI_BASE_URL={url}/v1",
+        ]
+    )
+
+
+def _bound_url(runner: web.AppRunner, host: str) -> str:
+    address = runner.addresses[0]
+    port = address[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+async def serve(
+    config: GatewayConfig,
+    *,
+    ready: Callable[[str], None] | None = None,
+    stop: asyncio.Event | None = None,
+    handle_signals: bool = True,
+) -> None:
+    """Serve until ``stop`` is set or a SIGTERM/SIGINT arrives, then drain and flush."""
+    config.check_bind()
+    app = build_app(config)
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=config.server.shutdown_timeout_s,
+    )
+    await runner.setup()
+    stop = stop or asyncio.Event()
+    try:
+        site = web.TCPSite(
+            runner, config.server.host, config.server.port, backlog=2048, reuse_address=True
+        )
+        await site.start()
+        if handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+        if ready is not None:
+            ready(_bound_url(runner, config.server.host))
+        await stop.wait()
+    finally:
+        await runner.cleanup()

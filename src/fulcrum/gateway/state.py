@@ -1,0 +1,24 @@
+"""The gateway's shared state, kept on the aiohttp application under :data:`STATE`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from fulcrum.gateway.backends import Backends
+from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.metering import Metrics, RowSink
+from fulcrum.routing.router import Router
+
+
+@dataclass(slots=True)
+class GatewayState:
+    config: GatewayConfig
+    backends: Backends
+    router: Router
+    ledger: RowSink
+    metrics: Metrics
+
+
+STATE: web.AppKey[GatewayState] = web.AppKey("fulcrum_gateway", GatewayState)

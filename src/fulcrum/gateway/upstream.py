@@ -1,0 +1,161 @@
+"""Sending a request up the route chain, failing over before the first byte.
+
+Connect errors, timeouts, 5xx and 429 are retried on the same backend with jittered
+back-off (``retry-after`` honoured up to a cap), then the next backend in the chain is
+tried. Nothing has reached the client yet, so any of these is invisible to it. A 4xx
+other than 429 is the client's problem and is returned as is. When the whole chain fails
+the client gets one clear error naming what each backend did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from fulcrum.errors import FulcrumError, RateLimited, UpstreamError, UpstreamTimeout
+from fulcrum.gateway.backends import Backend
+from fulcrum.gateway.breaker import backoff_delay, parse_retry_after
+from fulcrum.routing.router import RouteTarget
+
+RETRYABLE_EXC = (aiohttp.ClientError, TimeoutError, OSError)
+BodyBuilder = Callable[[Backend, RouteTarget], bytes]
+
+
+@dataclass(slots=True)
+class Opened:
+    """A successful (or client-error) upstream answer, not yet sent to the client.
+
+    ``first`` is the whole body for a non-streaming call, the first chunk for a stream.
+    """
+
+    backend: Backend
+    target: RouteTarget
+    response: aiohttp.ClientResponse
+    first: bytes
+    started: float
+    first_byte_at: float
+    attempts: int
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.response.status < 300
+
+
+class _Retry(Exception):
+    def __init__(
+        self,
+        reason: str,
+        retry_after: float | None = None,
+        *,
+        timeout: bool = False,
+        rate_limited: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.timeout = timeout
+        self.rate_limited = rate_limited
+
+
+async def open_chain(
+    chain: Sequence[tuple[Backend, RouteTarget]],
+    build: BodyBuilder,
+    client_headers: Mapping[str, str],
+    *,
+    stream: bool,
+    url: Callable[[Backend], str] | None = None,
+) -> Opened:
+    """Try every (backend, model) in order until one answers; raise one clear error if none."""
+    failures: list[str] = []
+    last: _Retry | None = None
+    started = time.perf_counter()
+    attempts = 0
+    for backend, target in chain:
+        if not backend.breaker.allow():
+            failures.append(f"{backend.name}: circuit open")
+            continue
+        body = build(backend, target)
+        endpoint = url(backend) if url is not None else backend.chat_url
+        attempts_max = backend.config.retry.attempts
+        for attempt in range(1, attempts_max + 1):
+            attempts += 1
+            try:
+                opened = await _attempt(
+                    backend, target, endpoint, body, client_headers, stream=stream
+                )
+            except _Retry as exc:
+                last = exc
+                failures.append(f"{backend.name}: {exc.reason}")
+                if not exc.rate_limited:
+                    backend.breaker.failure()
+                delay = backoff_delay(backend.config.retry, attempt, exc.retry_after)
+                if delay is None or attempt == attempts_max or backend.breaker.is_open:
+                    break
+                await asyncio.sleep(delay)
+                continue
+            backend.breaker.success()
+            opened.started = started
+            opened.attempts = attempts
+            opened.failures = failures
+            return opened
+    raise _chain_error(failures, last)
+
+
+def _chain_error(failures: list[str], last: _Retry | None) -> FulcrumError:
+    detail = "; ".join(failures) or "no backend in the route"
+    message = f"no upstream could answer ({detail})"
+    if last is not None and last.rate_limited:
+        return RateLimited(message, retry_after=last.retry_after)
+    if last is not None and last.timeout:
+        return UpstreamTimeout(message)
+    return UpstreamError(message)
+
+
+async def _attempt(
+    backend: Backend,
+    target: RouteTarget,
+    url: str,
+    body: bytes,
+    client_headers: Mapping[str, str],
+    *,
+    stream: bool,
+) -> Opened:
+    session = backend.session
+    assert session is not None, "backend session not opened"
+    t = backend.config.timeouts
+    resp: aiohttp.ClientResponse | None = None
+    try:
+        async with asyncio.timeout(t.first_byte if stream else t.total):
+            resp = await session.post(url, data=body, headers=backend.headers(client_headers))
+            status = resp.status
+            if status == 429 or status >= 500:
+                resp.release()
+                if status == 429:
+                    after = parse_retry_after(resp.headers.get("retry-after"))
+                    raise _Retry("HTTP 429", after, rate_limited=True)
+                raise _Retry(f"HTTP {status}")
+            first = await (resp.content.readany() if stream and status < 300 else resp.read())
+            if stream and status < 300 and not first:
+                raise _Retry("stream closed before the first byte")
+    except TimeoutError as exc:
+        _drop(resp)
+        what = "first byte" if stream else "response"
+        raise _Retry(f"no {what} within the timeout", timeout=True) from exc
+    except aiohttp.ClientConnectorError as exc:
+        _drop(resp)
+        raise _Retry(f"cannot connect ({exc.os_error.strerror or exc})") from exc
+    except RETRYABLE_EXC as exc:
+        _drop(resp)
+        raise _Retry(f"{type(exc).__name__}: {exc}") from exc
+    now = time.perf_counter()
+    return Opened(backend, target, resp, first, now, now, 1)
+
+
+def _drop(resp: aiohttp.ClientResponse | None) -> None:
+    if resp is not None:
+        resp.close()

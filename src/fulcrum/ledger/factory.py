@@ -1,0 +1,43 @@
+"""Open the ledger from a URL: SQLite by default, PostgreSQL by ``postgresql://`` URL.
+
+``open_store(None)`` opens SQLite at ``Paths.build().ledger_sqlite`` in the data directory;
+``open_store("postgresql://...")`` opens PostgreSQL (psycopg 3), which several gateway
+processes can share. Either applies the schema migrations on open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fulcrum.errors import ConfigError
+from fulcrum.ledger.postgres_store import PostgresStore
+from fulcrum.ledger.sqlite_store import SQLiteStore
+from fulcrum.ledger.store import LedgerStore
+from fulcrum.settings import Paths
+
+
+def sqlite_path_from_url(url: str) -> Path:
+    """``sqlite:///rel.db`` (relative), ``sqlite:////abs.db`` (absolute), or a plain path."""
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///"))
+    return Path(url)
+
+
+def open_store(url: str | None = None, *, create: bool = True) -> LedgerStore:
+    """Open (and migrate) the ledger at ``url``; ``None`` is SQLite in the data directory.
+
+    ``create=False`` refuses to create a new SQLite file (used by the reports, so a typo in
+    a path is an error rather than an empty new ledger).
+    """
+    if url is None or url == "":
+        return SQLiteStore.open(Paths.build().ledger_sqlite, create=create)
+    scheme = url.split(":", 1)[0].lower() if "://" in url else ""
+    if scheme in ("postgresql", "postgres"):
+        return PostgresStore.open(url)
+    if scheme in ("sqlite", ""):
+        return SQLiteStore.open(sqlite_path_from_url(url), create=create)
+    raise ConfigError(
+        f"unsupported database URL scheme {scheme!r}; use postgresql://... , "
+        "sqlite:///PATH or a file path",
+        field="ledger.url",
+    )

@@ -1,0 +1,145 @@
+"""The local machine that prices local calls: amortized hardware plus energy per busy second.
+
+    cost(s) = (price_usd + setup_usd) / (life_years × 8,766 h) × s / 3,600
+              + load_w × s / 3,600 / 1,000 × usd_per_kwh
+
+Amortization spreads the box over every hour of its life, so a call pays for the seconds it
+kept the box busy; idle hours are not charged to any call (the TCO engine counts them).
+A price or wattage that is not known makes the cost ``None``, never zero.
+
+Gateway config (``[machine]``)::
+
+    hardware = "rtx-5090"        # a catalog id supplying price_usd, load_w, idle_w; or give them:
+    price_usd = 2800
+    load_w = 575
+    idle_w = 30
+    life_years = 3               # default 3
+    usd_per_kwh = 0.17           # default 0.17 (an assumption: set your tariff)
+    setup_usd = 0                # or setup_hours × hourly_rate_usd
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fulcrum.errors import ConfigError
+
+HOURS_PER_YEAR = Decimal("8766")  # 365.25 days
+SECONDS_PER_HOUR = Decimal(3600)
+WATTS_PER_KW = Decimal(1000)
+DEFAULT_LIFE_YEARS = Decimal(3)
+DEFAULT_USD_PER_KWH = Decimal("0.17")
+
+_KEYS = (
+    "hardware",
+    "price_usd",
+    "load_w",
+    "idle_w",
+    "life_years",
+    "usd_per_kwh",
+    "setup_usd",
+    "setup_hours",
+    "hourly_rate_usd",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalMachine:
+    price_usd: Decimal | None
+    load_w: Decimal | None
+    life_years: Decimal = DEFAULT_LIFE_YEARS
+    usd_per_kwh: Decimal = DEFAULT_USD_PER_KWH
+    setup_usd: Decimal = Decimal(0)
+    idle_w: Decimal | None = None
+    hardware: str | None = None
+
+    @property
+    def usd_per_hour(self) -> Decimal | None:
+        """Amortized hardware and setup cost per hour of the machine's life."""
+        if self.price_usd is None:
+            return None
+        return (self.price_usd + self.setup_usd) / (self.life_years * HOURS_PER_YEAR)
+
+    def energy_cost(self, busy_seconds: Decimal) -> Decimal | None:
+        if self.load_w is None:
+            return None
+        kwh = self.load_w * busy_seconds / SECONDS_PER_HOUR / WATTS_PER_KW
+        return kwh * self.usd_per_kwh
+
+    def cost(self, busy_seconds: Decimal) -> Decimal | None:
+        """Amortized hardware + energy for ``busy_seconds`` of work; ``None`` if unknown."""
+        hourly = self.usd_per_hour
+        energy = self.energy_cost(busy_seconds)
+        if hourly is None or energy is None:
+            return None
+        return hourly * busy_seconds / SECONDS_PER_HOUR + energy
+
+    @classmethod
+    def from_config(
+        cls,
+        section: Mapping[str, Any],
+        hardware: Mapping[str, Any] | None = None,
+        *,
+        file: str | None = None,
+    ) -> LocalMachine:
+        """Build from a ``[machine]`` table; ``hardware`` is the catalog's id -> tier map."""
+        unknown = sorted(set(section) - set(_KEYS))
+        if unknown:
+            raise ConfigError(
+                f"unknown key {unknown[0]!r}; accepted: {', '.join(_KEYS)}",
+                file=file,
+                field=f"machine.{unknown[0]}",
+            )
+        tier: Any = None
+        hid = section.get("hardware")
+        if hid is not None:
+            if not isinstance(hid, str) or hardware is None or hid not in hardware:
+                known = ", ".join(sorted(hardware or {})) or "none loaded"
+                raise ConfigError(
+                    f"{hid!r} is not a hardware id in the catalog (known: {known})",
+                    file=file,
+                    field="machine.hardware",
+                )
+            tier = hardware[hid]
+
+        def value(key: str, default: Decimal | None = None) -> Decimal | None:
+            raw = section.get(key)
+            if raw is None and tier is not None:
+                raw = getattr(tier, key, None)
+            return default if raw is None else _decimal(raw, key, file)
+
+        life = value("life_years", DEFAULT_LIFE_YEARS)
+        if life is None or life <= 0:
+            raise ConfigError(
+                "must be a positive number of years", file=file, field="machine.life_years"
+            )
+        setup = value("setup_usd")
+        if setup is None:
+            hours, rate = value("setup_hours"), value("hourly_rate_usd")
+            setup = hours * rate if hours is not None and rate is not None else Decimal(0)
+        return cls(
+            price_usd=value("price_usd"),
+            load_w=value("load_w"),
+            life_years=life,
+            usd_per_kwh=value("usd_per_kwh", DEFAULT_USD_PER_KWH) or Decimal(0),
+            setup_usd=setup,
+            idle_w=value("idle_w"),
+            hardware=hid,
+        )
+
+
+def _decimal(raw: Any, key: str, file: str | None) -> Decimal:
+    if isinstance(raw, bool):
+        raise ConfigError(f"{raw!r} is not a number", file=file, field=f"machine.{key}")
+    try:
+        number = Decimal(str(raw))
+    except InvalidOperation:
+        raise ConfigError(f"{raw!r} is not a number", file=file, field=f"machine.{key}") from None
+    if not number.is_finite() or number < 0:
+        raise ConfigError(
+            f"{raw!r} must be a non-negative number", file=file, field=f"machine.{key}"
+        )
+    return number

@@ -1,0 +1,93 @@
+"""Versioned schema migrations for the ledger.
+
+Each migration has a number and the SQL for each dialect. A store records applied
+versions in ``ledger_migrations`` and applies the missing ones, in order, exactly once.
+PostgreSQL takes a transaction-scoped advisory lock first, so several gateway processes
+starting together against one database never race; SQLite takes its write lock
+(``BEGIN IMMEDIATE``). A new schema change is a new entry at the end of :data:`MIGRATIONS`;
+an applied migration is never edited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Key for pg_advisory_xact_lock: a fixed 64-bit number private to fulcrum's ledger.
+ADVISORY_LOCK_KEY = 0x66756C6372756D  # "fulcrum"
+
+MIGRATIONS_TABLE = "ledger_migrations"
+CALLS_TABLE = "ledger_calls"
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sqlite: tuple[str, ...]
+    postgres: tuple[str, ...]
+
+
+def _calls_table(*, ts: str, money: str, real: str, boolean: str) -> str:
+    return f"""
+CREATE TABLE {CALLS_TABLE} (
+    id TEXT PRIMARY KEY,
+    ts {ts} NOT NULL,
+    session TEXT,
+    client TEXT,
+    route TEXT,
+    route_reason TEXT,
+    backend TEXT NOT NULL,
+    backend_kind TEXT NOT NULL CHECK (backend_kind IN ('local', 'api')),
+    provider TEXT,
+    model TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    stream {boolean} NOT NULL,
+    status INTEGER NOT NULL,
+    error TEXT,
+    input_tokens BIGINT NOT NULL,
+    output_tokens BIGINT NOT NULL,
+    cache_read_tokens BIGINT NOT NULL,
+    cache_write_tokens BIGINT NOT NULL,
+    ttft_ms {real},
+    duration_ms {real},
+    decode_tps {real},
+    tool_repairs INTEGER NOT NULL,
+    tool_retries INTEGER NOT NULL,
+    cost_usd {money},
+    counterfactual_usd {money},
+    saving_usd {money},
+    request_body TEXT,
+    response_body TEXT,
+    source TEXT NOT NULL CHECK (source IN ('gateway', 'eval'))
+)"""
+
+
+_INDEXES = (
+    f"CREATE INDEX ix_{CALLS_TABLE}_ts ON {CALLS_TABLE} (ts)",
+    f"CREATE INDEX ix_{CALLS_TABLE}_session ON {CALLS_TABLE} (session)",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        name="create ledger_calls",
+        # SQLite: time as fixed-width ISO text (sorts correctly), money as exact decimal text.
+        sqlite=(
+            _calls_table(ts="TEXT", money="TEXT", real="REAL", boolean="INTEGER"),
+            *_INDEXES,
+        ),
+        postgres=(
+            _calls_table(
+                ts="TIMESTAMPTZ", money="NUMERIC", real="DOUBLE PRECISION", boolean="BOOLEAN"
+            ),
+            *_INDEXES,
+        ),
+    ),
+)
+
+
+def check_sequence(migrations: tuple[Migration, ...]) -> None:
+    """Migrations must be numbered 1, 2, 3... with no gap or repeat."""
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"ledger migrations must be numbered 1..n in order, got {versions}")

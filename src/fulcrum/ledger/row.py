@@ -1,0 +1,170 @@
+"""One ledger row per request, and its conversion to and from database values.
+
+Money is ``Decimal`` in US dollars; ``None`` means *unknown* (no price for that model, no
+duration for a local call), never zero. Timestamps are timezone-aware and kept in UTC.
+
+No field holds credentials: the gateway never passes API keys or auth headers here.
+``request_body`` and ``response_body`` hold JSON text only when the gateway runs with
+``store_bodies = true``; otherwise the gateway passes ``None`` and nothing of the prompt or
+the answer is kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from fulcrum.errors import InputError
+
+BackendKind = Literal["local", "api"]
+Source = Literal["gateway", "eval"]
+
+BACKEND_KINDS: tuple[str, ...] = ("local", "api")
+SOURCES: tuple[str, ...] = ("gateway", "eval")
+MONEY_FIELDS: tuple[str, ...] = ("cost_usd", "counterfactual_usd", "saving_usd")
+TOKEN_FIELDS: tuple[str, ...] = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerRow:
+    """One call through the gateway (or one eval run), with its true cost."""
+
+    id: str = field(default_factory=_new_id)
+    ts: datetime = field(default_factory=utc_now)
+    session: str | None = None
+    client: str | None = None
+    route: str | None = None
+    route_reason: str | None = None
+    backend: str = ""
+    backend_kind: BackendKind = "api"
+    provider: str | None = None
+    model: str = ""
+    endpoint: str = ""
+    stream: bool = False
+    status: int = 200
+    error: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    ttft_ms: float | None = None
+    duration_ms: float | None = None
+    decode_tps: float | None = None
+    tool_repairs: int = 0
+    tool_retries: int = 0
+    cost_usd: Decimal | None = None
+    counterfactual_usd: Decimal | None = None
+    saving_usd: Decimal | None = None
+    request_body: str | None = None
+    response_body: str | None = None
+    source: Source = "gateway"
+
+    def __post_init__(self) -> None:
+        if self.ts.tzinfo is None or self.ts.utcoffset() is None:
+            raise InputError(
+                "LedgerRow.ts: a naive datetime was given; pass a timezone-aware one (UTC)"
+            )
+        if self.ts.utcoffset() != UTC.utcoffset(None):
+            object.__setattr__(self, "ts", self.ts.astimezone(UTC))
+        if self.backend_kind not in BACKEND_KINDS:
+            raise InputError(
+                f"LedgerRow.backend_kind: {self.backend_kind!r} is not accepted; "
+                f"use one of {', '.join(BACKEND_KINDS)}"
+            )
+        if self.source not in SOURCES:
+            raise InputError(
+                f"LedgerRow.source: {self.source!r} is not accepted; "
+                f"use one of {', '.join(SOURCES)}"
+            )
+        for name in (*TOKEN_FIELDS, "tool_repairs", "tool_retries"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InputError(f"LedgerRow.{name}: {value!r} is not a non-negative integer")
+        for name in MONEY_FIELDS:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Decimal):
+                raise InputError(f"LedgerRow.{name}: {value!r} is not a Decimal or None")
+
+    @property
+    def total_tokens(self) -> int:
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_read_tokens
+            + self.cache_write_tokens
+        )
+
+    def with_costs(
+        self,
+        cost_usd: Decimal | None,
+        counterfactual_usd: Decimal | None,
+        saving_usd: Decimal | None,
+    ) -> LedgerRow:
+        return dataclasses.replace(
+            self,
+            cost_usd=cost_usd,
+            counterfactual_usd=counterfactual_usd,
+            saving_usd=saving_usd,
+        )
+
+
+COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(LedgerRow))
+
+
+def row_values(row: LedgerRow, *, text_time: bool) -> tuple[Any, ...]:
+    """The row as a tuple in :data:`COLUMNS` order, ready for a parameterized INSERT.
+
+    ``text_time`` stores the timestamp as fixed-width ISO-8601 UTC text (SQLite), which sorts
+    and compares correctly as text; otherwise it stays a ``datetime`` (PostgreSQL).
+    Money goes in as text for SQLite so no digit is lost to floating point.
+    """
+    values: list[Any] = []
+    for name in COLUMNS:
+        value = getattr(row, name)
+        if name == "ts" and text_time:
+            value = format_ts(value)
+        elif name in MONEY_FIELDS and text_time and value is not None:
+            value = str(value)
+        elif name == "stream" and text_time:
+            value = int(value)
+        values.append(value)
+    return tuple(values)
+
+
+def format_ts(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    text = str(value).replace("Z", "+00:00")
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def row_from_values(values: tuple[Any, ...]) -> LedgerRow:
+    """Inverse of :func:`row_values` for either store."""
+    data = dict(zip(COLUMNS, values, strict=True))
+    data["ts"] = parse_ts(data["ts"])
+    data["stream"] = bool(data["stream"])
+    for name in MONEY_FIELDS:
+        if data[name] is not None:
+            data[name] = Decimal(str(data[name]))
+    return LedgerRow(**data)

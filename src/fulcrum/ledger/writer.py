@@ -1,0 +1,186 @@
+"""The background ledger writer: ``submit`` on the request path, pricing and I/O off it.
+
+``submit(row)`` only puts the row on a queue: it never blocks on the database and never
+raises. One daemon thread drains the queue in batches (up to ``batch_size`` rows, or what
+arrived within ``max_delay_s`` of the first), prices each row with the :class:`Pricer`, and
+inserts the batch in one transaction. A failed insert is retried with backoff; rows the
+database still refuses are appended to a JSON-lines spill file in the data directory, so
+nothing accepted is ever silently lost. ``close()`` stops accepting, flushes every accepted
+row and closes the store. A row submitted after ``close()`` began is counted in ``dropped``
+and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from fulcrum.ledger import spill
+from fulcrum.ledger.pricing import Pricer
+from fulcrum.ledger.row import LedgerRow
+from fulcrum.ledger.store import LedgerStore
+from fulcrum.settings import Paths
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class LedgerWriter:
+    """Batched, background writer of :class:`LedgerRow` into a :class:`LedgerStore`."""
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        pricer: Pricer | None = None,
+        *,
+        batch_size: int = 500,
+        max_delay_s: float = 0.05,
+        retry_s: Sequence[float] = (0.05, 0.2, 1.0, 2.0),
+        spill_file: Path | None = None,
+    ) -> None:
+        self.store = store
+        self.pricer = pricer or Pricer()
+        self.batch_size = batch_size
+        self.max_delay_s = max_delay_s
+        self.retry_s = tuple(retry_s)
+        self.spill_file = spill_file or Paths.build().data / spill.DEFAULT_NAME
+        self.accepted = 0
+        self.written = 0
+        self.dropped = 0
+        self.spilled = 0
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="fulcrum-ledger", daemon=True)
+        self._thread.start()
+
+    def submit(self, row: LedgerRow) -> None:
+        """Queue ``row`` for pricing and writing. Non-blocking; never raises."""
+        try:
+            if not isinstance(row, LedgerRow):
+                with self._lock:
+                    self.dropped += 1
+                log.error("ledger: submit() got %s, not a LedgerRow; dropped", type(row).__name__)
+                return
+            with self._lock:
+                if not self._closed:
+                    self._queue.put(row)
+                    self.accepted += 1
+                    return
+                self.dropped += 1
+            log.error("ledger: row %s submitted after close(); dropped", row.id)
+        except Exception:  # pragma: no cover - defensive: the request path must not fail
+            log.exception("ledger: submit failed")
+
+    def close(self, timeout: float | None = None) -> None:
+        """Stop accepting rows, write every accepted row, close the store. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error("ledger: writer did not finish within %s s", timeout)
+            return
+        self.store.close()
+
+    @property
+    def pending(self) -> int:
+        """Rows accepted but not yet written (or spilled)."""
+        return self.accepted - self.written - self.spilled
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            batch: list[LedgerRow] = []
+            if first is _STOP:
+                stopping = True
+            else:
+                batch.append(_as_row(first))
+                stopping = self._fill(batch)
+            if batch:
+                try:
+                    self._write(self._price(batch))
+                except Exception:  # pragma: no cover - keep the writer alive whatever happens
+                    log.exception("ledger: writing a batch of %d rows failed", len(batch))
+
+    def _fill(self, batch: list[LedgerRow]) -> bool:
+        """Add rows until the batch is full or the delay passed; True when _STOP was seen."""
+        deadline = time.monotonic() + self.max_delay_s
+        while len(batch) < self.batch_size:
+            remaining = deadline - time.monotonic()
+            try:
+                item = (
+                    self._queue.get(timeout=remaining)
+                    if remaining > 0
+                    else self._queue.get_nowait()
+                )
+            except queue.Empty:
+                return False
+            if item is _STOP:
+                self._drain(batch)
+                return True
+            batch.append(_as_row(item))
+        return False
+
+    def _drain(self, batch: list[LedgerRow]) -> None:
+        """After _STOP nothing more is put (close() holds the lock), but be thorough."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not _STOP:
+                batch.append(_as_row(item))
+
+    def _price(self, batch: list[LedgerRow]) -> list[LedgerRow]:
+        priced: list[LedgerRow] = []
+        for row in batch:
+            try:
+                priced.append(self.pricer.price(row))
+            except Exception:
+                log.exception("ledger: pricing row %s failed; its cost stays unknown", row.id)
+                priced.append(row)
+        return priced
+
+    def _write(self, rows: list[LedgerRow]) -> None:
+        for start in range(0, len(rows), self.batch_size):
+            chunk = rows[start : start + self.batch_size]
+            if self._insert_with_retry(chunk):
+                self.written += len(chunk)
+            else:
+                self._spill(chunk)
+
+    def _insert_with_retry(self, rows: list[LedgerRow]) -> bool:
+        for attempt, delay in enumerate((*self.retry_s, None)):
+            try:
+                self.store.insert_many(rows)
+                return True
+            except Exception as exc:
+                log.warning(
+                    "ledger: insert of %d rows failed (try %d): %s", len(rows), attempt + 1, exc
+                )
+                if delay is None:
+                    return False
+                time.sleep(delay)
+        return False  # pragma: no cover
+
+    def _spill(self, rows: list[LedgerRow]) -> None:
+        try:
+            spill.append_rows(self.spill_file, rows)
+            self.spilled += len(rows)
+            log.error("ledger: %d rows spilled to %s", len(rows), self.spill_file)
+        except OSError:
+            log.exception("ledger: spilling %d rows failed; they are lost", len(rows))
+
+
+def _as_row(item: object) -> LedgerRow:
+    assert isinstance(item, LedgerRow)
+    return item

@@ -1,0 +1,149 @@
+"""What the router needs to know about one request, built from an Anthropic or OpenAI body.
+
+The session comes from, in order: the ``X-Fulcrum-Session`` header (an explicit client choice),
+Claude Code's ``X-Claude-Code-Session-Id`` header, then ``metadata.user_id`` — which Claude Code
+sends as a JSON string holding ``session_id`` (older releases sent
+``user_<hash>_account_<uuid>_session_<uuid>``; both are read). A request is *background* when its
+model matches one of the background patterns: by default the haiku-class small/fast model that
+Claude Code uses for titles, topic detection and other housekeeping.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from types import MappingProxyType
+from typing import Any, Literal
+
+from fulcrum.routing.tokens import estimate_request_tokens
+
+Api = Literal["anthropic", "openai"]
+
+DEFAULT_BACKGROUND_MODELS: tuple[str, ...] = ("*haiku*",)
+SESSION_HEADER = "x-fulcrum-session"
+CLAUDE_CODE_SESSION_HEADER = "x-claude-code-session-id"
+ROUTE_HEADER = "x-fulcrum-route"
+_LEGACY_SESSION = re.compile(r"_session_([0-9A-Za-z-]+)$")
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRequest:
+    """The routing-relevant facts of one request (no bodies are kept)."""
+
+    api: Api
+    model: str
+    headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY, compare=False, hash=False)
+    session: str | None = None
+    estimated_input_tokens: int = 0
+    max_tokens: int | None = None
+    has_tools: bool = False
+    is_background: bool = False
+
+    @property
+    def route_header(self) -> str | None:
+        value = self.headers.get(ROUTE_HEADER, "").strip()
+        return value or None
+
+
+def is_background_model(model: str, patterns: Sequence[str] = DEFAULT_BACKGROUND_MODELS) -> bool:
+    """True when ``model`` matches a background glob (case-insensitive)."""
+    lowered = model.lower()
+    return any(fnmatchcase(lowered, pattern.lower()) for pattern in patterns)
+
+
+def lower_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    """A read-only copy with lower-cased names; the first value of a repeated name wins."""
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        out.setdefault(name.lower(), value)
+    return MappingProxyType(out)
+
+
+def session_from(body: Mapping[str, Any], headers: Mapping[str, str]) -> str | None:
+    """The session id of a request (see the module docstring for the order), or None."""
+    for name in (SESSION_HEADER, CLAUDE_CODE_SESSION_HEADER):
+        value = headers.get(name, "").strip()
+        if value:
+            return value
+    metadata = body.get("metadata")
+    if isinstance(metadata, Mapping):
+        return _session_from_user_id(metadata.get("user_id"))
+    return None
+
+
+def _session_from_user_id(user_id: Any) -> str | None:
+    if not isinstance(user_id, str) or not user_id:
+        return None
+    if user_id.lstrip().startswith("{"):
+        try:
+            parsed = json.loads(user_id)
+        except ValueError:
+            return None
+        session = parsed.get("session_id") if isinstance(parsed, dict) else None
+        return session if isinstance(session, str) and session else None
+    match = _LEGACY_SESSION.search(user_id)
+    return match.group(1) if match else None
+
+
+def route_request_from_anthropic(
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    *,
+    background_models: Sequence[str] = DEFAULT_BACKGROUND_MODELS,
+    raw_body: bytes | None = None,
+) -> RouteRequest:
+    """Build a :class:`RouteRequest` from an Anthropic Messages body and its headers.
+
+    Pass ``raw_body`` (the bytes the body was parsed from) to estimate tokens without
+    serializing the body again.
+    """
+    max_tokens = _int_or_none(body.get("max_tokens"))
+    return _build("anthropic", body, headers, max_tokens, background_models, raw_body=raw_body)
+
+
+def route_request_from_openai(
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    *,
+    background_models: Sequence[str] = DEFAULT_BACKGROUND_MODELS,
+    raw_body: bytes | None = None,
+) -> RouteRequest:
+    """Build a :class:`RouteRequest` from an OpenAI Chat Completions body and its headers."""
+    max_tokens = _int_or_none(body.get("max_completion_tokens"))
+    if max_tokens is None:
+        max_tokens = _int_or_none(body.get("max_tokens"))
+    return _build("openai", body, headers, max_tokens, background_models, raw_body=raw_body)
+
+
+def _build(
+    api: Api,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    max_tokens: int | None,
+    background_models: Sequence[str],
+    *,
+    raw_body: bytes | None,
+) -> RouteRequest:
+    lowered = lower_headers(headers)
+    model = body.get("model")
+    model = model if isinstance(model, str) else ""
+    return RouteRequest(
+        api=api,
+        model=model,
+        headers=lowered,
+        session=session_from(body, lowered),
+        estimated_input_tokens=estimate_request_tokens(body, raw_body),
+        max_tokens=max_tokens,
+        has_tools=bool(body.get("tools") or body.get("functions")),
+        is_background=bool(model) and is_background_model(model, background_models),
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value

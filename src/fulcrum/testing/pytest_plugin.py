@@ -1,0 +1,71 @@
+"""pytest plugin: fixtures for the real components, and the rule for when they are missing.
+
+Enabled from ``tests/conftest.py`` with ``pytest_plugins = ["fulcrum.testing.pytest_plugin"]``.
+
+A test marked ``llama`` or ``claude_code`` needs that component installed by
+``scripts/setup_test_deps.sh``. When it is missing, the test fails with that hint if the
+environment variable ``CI`` is set (so CI never passes by skipping), and is skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from fulcrum.testing.claude_code import claude_command
+from fulcrum.testing.components import ComponentMissing
+from fulcrum.testing.llama import LlamaServer, llama_server_binary
+
+_CHECKS: dict[str, Callable[[], object]] = {
+    "llama": llama_server_binary,
+    "claude_code": claude_command,
+}
+
+
+def on_ci() -> bool:
+    """True when the ``CI`` environment variable is set to anything but empty/0/false."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def missing_component(reason: str) -> None:
+    """Fail (on CI) or skip (locally) the current test because a component is missing."""
+    if on_ci():
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker, check in _CHECKS.items():
+        if item.get_closest_marker(marker) is None:
+            continue
+        try:
+            check()
+        except ComponentMissing as exc:
+            missing_component(str(exc))
+
+
+@pytest.fixture(scope="session")
+def llama_server() -> Iterator[LlamaServer]:
+    """One llama.cpp server with the tiny model for the whole session (4 slots, 1 thread)."""
+    try:
+        server = LlamaServer(ctx_size=8192, parallel=4, threads=1)
+        server.start()
+    except ComponentMissing as exc:
+        missing_component(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def claude_cli(tmp_path: Path) -> list[str]:
+    """The argv prefix that starts the Claude Code CLI (see ``fulcrum.testing.claude_code``)."""
+    try:
+        return claude_command()
+    except ComponentMissing as exc:
+        missing_component(str(exc))
+        raise  # unreachable: missing_component always raises

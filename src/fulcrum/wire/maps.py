@@ -1,0 +1,138 @@
+"""Small shared tables of the translation: stop reasons, tool choice, ids, errors."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+OPENAI_TO_ANTHROPIC_STOP: dict[str, str] = {
+    "stop": "end_turn",
+    "length": "max_tokens",
+    "tool_calls": "tool_use",
+    "function_call": "tool_use",
+    "content_filter": "refusal",
+}
+ANTHROPIC_TO_OPENAI_STOP: dict[str, str] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+
+# error ``type`` by HTTP status, for bodies that arrive without a usable one
+ANTHROPIC_ERROR_BY_STATUS: dict[int, str] = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+OPENAI_ERROR_BY_STATUS: dict[int, str] = {
+    400: "invalid_request_error",
+    401: "invalid_request_error",
+    403: "invalid_request_error",
+    404: "invalid_request_error",
+    413: "invalid_request_error",
+    429: "rate_limit_error",
+}
+
+
+def new_id(prefix: str) -> str:
+    """A provider-looking id: ``msg_…``, ``toolu_…``, ``chatcmpl-…``, ``call_…``, ``req_…``."""
+    return prefix + secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
+
+
+def openai_stop(anthropic_reason: Any) -> str:
+    return ANTHROPIC_TO_OPENAI_STOP.get(anthropic_reason, "stop")
+
+
+def anthropic_stop(openai_reason: Any) -> str:
+    return OPENAI_TO_ANTHROPIC_STOP.get(openai_reason, "end_turn")
+
+
+def anthropic_error_type(status: int) -> str:
+    if status in ANTHROPIC_ERROR_BY_STATUS:
+        return ANTHROPIC_ERROR_BY_STATUS[status]
+    return "invalid_request_error" if 400 <= status < 500 else "api_error"
+
+
+def openai_error_type(status: int) -> str:
+    if status in OPENAI_ERROR_BY_STATUS:
+        return OPENAI_ERROR_BY_STATUS[status]
+    return "invalid_request_error" if 400 <= status < 500 else "server_error"
+
+
+def error_message(body: Any) -> str:
+    """The human message of an error body in either format (or of raw text)."""
+    if isinstance(body, (bytes, bytearray)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return body.decode("utf-8", errors="replace")[:500] or "upstream error"
+    if isinstance(body, str):
+        return body[:500] or "upstream error"
+    if isinstance(body, Mapping):
+        err = body.get("error")
+        if isinstance(err, Mapping) and isinstance(err.get("message"), str):
+            return str(err["message"])
+        if isinstance(err, str):
+            return err
+        if isinstance(body.get("message"), str):
+            return str(body["message"])
+    return "upstream error"
+
+
+def openai_error_to_anthropic(status: int, body: Any) -> dict[str, Any]:
+    """An OpenAI-format error (any status, any body) as an Anthropic error body."""
+    return {
+        "type": "error",
+        "error": {"type": anthropic_error_type(status), "message": error_message(body)},
+    }
+
+
+def anthropic_error_to_openai(status: int, body: Any) -> dict[str, Any]:
+    """An Anthropic-format error (any status, any body) as an OpenAI error body."""
+    code = "rate_limit_exceeded" if status == 429 else None
+    return {
+        "error": {
+            "message": error_message(body),
+            "type": openai_error_type(status),
+            "param": None,
+            "code": code,
+        }
+    }
+
+
+def tool_choice_to_openai(choice: Any) -> Any:
+    """Anthropic ``tool_choice`` → OpenAI; None means "leave it out"."""
+    if not isinstance(choice, Mapping):
+        return None
+    kind = choice.get("type")
+    if kind == "tool" and isinstance(choice.get("name"), str):
+        return {"type": "function", "function": {"name": choice["name"]}}
+    return {"auto": "auto", "any": "required", "none": "none"}.get(str(kind))
+
+
+def tool_choice_to_anthropic(choice: Any, parallel: Any = None) -> dict[str, Any] | None:
+    """OpenAI ``tool_choice`` (+ ``parallel_tool_calls``) → Anthropic; None: leave out."""
+    result: dict[str, Any] | None = None
+    if isinstance(choice, str):
+        kind = {"auto": "auto", "required": "any", "none": "none"}.get(choice)
+        result = {"type": kind} if kind else None
+    elif isinstance(choice, Mapping):
+        fn = choice.get("function")
+        if isinstance(fn, Mapping) and isinstance(fn.get("name"), str):
+            result = {"type": "tool", "name": fn["name"]}
+    if parallel is False:
+        result = result or {"type": "auto"}
+        if result["type"] != "none":
+            result["disable_parallel_tool_use"] = True
+    return result

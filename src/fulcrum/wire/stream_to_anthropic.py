@@ -1,0 +1,183 @@
+"""OpenAI chat.completion.chunk stream → Anthropic Messages event stream.
+
+The output is always well formed, whatever chunks arrive: exactly one
+``message_start`` (emitted with the first chunk), content blocks opened one at a time
+with increasing indices and each closed before the next opens, then ``message_delta``
+(stop reason and usage) and ``message_stop`` from :meth:`finish`, or a closing
+``error`` event from :meth:`fail`. After either, further calls return nothing.
+
+Tool calls stream as ``tool_use`` blocks whose ``input_json_delta`` fragments are the
+OpenAI ``function.arguments`` fragments. OpenAI-format servers stream parallel tool
+calls one after another; a fragment for a call whose block is already closed cannot
+be placed in a well-formed stream and is dropped (counted in ``dropped_fragments``).
+Reasoning follows the rule in :mod:`fulcrum.wire.responses`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fulcrum.wire.maps import OPENAI_TO_ANTHROPIC_STOP, error_message, new_id
+from fulcrum.wire.responses import reasoning_of
+from fulcrum.wire.sse import SSEEvent, json_event
+from fulcrum.wire.usage import TokenUsage, openai_usage, usage_to_anthropic
+
+__all__ = ["OpenAIToAnthropicStream"]
+
+
+class OpenAIToAnthropicStream:
+    def __init__(
+        self,
+        model: str,
+        *,
+        message_id: str | None = None,
+        input_tokens: int = 0,
+        keep_reasoning: bool = True,
+    ) -> None:
+        self.model = model
+        self.message_id = message_id or new_id("msg_")
+        self.keep_reasoning = keep_reasoning
+        self.usage = TokenUsage(input_tokens, 0)
+        self.stop_reason: str | None = None
+        self.dropped_fragments = 0
+        self._started = False
+        self._done = False
+        self._open: str | None = None  # "text" | "thinking" | "tool:<openai index>"
+        self._index = -1
+        self._tools: set[int] = set()
+        self._saw_tool = False
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    def feed(self, chunk: Mapping[str, Any]) -> list[SSEEvent]:
+        if self._done:
+            return []
+        out = self._start()
+        if isinstance(chunk.get("error"), Mapping):
+            return out + self.fail(error_message(chunk))
+        if isinstance(chunk.get("usage"), Mapping):
+            self.usage = openai_usage(chunk)
+        choices = chunk.get("choices")
+        choice = choices[0] if isinstance(choices, list) and choices else None
+        if not isinstance(choice, Mapping):
+            return out
+        delta = choice.get("delta")
+        if isinstance(delta, Mapping):
+            self._delta(delta, out)
+        reason = choice.get("finish_reason")
+        if isinstance(reason, str) and reason:
+            self.stop_reason = OPENAI_TO_ANTHROPIC_STOP.get(reason, "end_turn")
+        return out
+
+    def finish(self) -> list[SSEEvent]:
+        """The closing events of a stream that ended normally."""
+        if self._done:
+            return []
+        out = self._start()
+        self._close(out)
+        stop = self.stop_reason or ("tool_use" if self._saw_tool else "end_turn")
+        if stop == "end_turn" and self._saw_tool:
+            stop = "tool_use"
+        out.append(
+            json_event(
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": stop, "stop_sequence": None},
+                    "usage": usage_to_anthropic(self.usage),
+                }
+            )
+        )
+        out.append(json_event({"type": "message_stop"}))
+        self._done = True
+        return out
+
+    def fail(self, message: str, error_type: str = "api_error") -> list[SSEEvent]:
+        """The closing events of a stream that failed: open block closed, then ``error``."""
+        if self._done:
+            return []
+        out = self._start()
+        self._close(out)
+        error = {"type": error_type, "message": message}
+        out.append(json_event({"type": "error", "error": error}))
+        self._done = True
+        return out
+
+    def _start(self) -> list[SSEEvent]:
+        if self._started:
+            return []
+        self._started = True
+        message: dict[str, Any] = {
+            "id": self.message_id,
+            "type": "message",
+            "role": "assistant",
+            "model": self.model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": usage_to_anthropic(self.usage),
+        }
+        return [json_event({"type": "message_start", "message": message})]
+
+    def _delta(self, delta: Mapping[str, Any], out: list[SSEEvent]) -> None:
+        reasoning = reasoning_of(delta)
+        if reasoning and self.keep_reasoning:
+            self._ensure("thinking", {"type": "thinking", "thinking": "", "signature": ""}, out)
+            self._emit({"type": "thinking_delta", "thinking": reasoning}, out)
+        text = delta.get("content")
+        if isinstance(text, str) and text:
+            self._ensure("text", {"type": "text", "text": ""}, out)
+            self._emit({"type": "text_delta", "text": text}, out)
+        calls = delta.get("tool_calls")
+        for call in calls if isinstance(calls, list) else []:
+            if isinstance(call, Mapping):
+                self._tool_delta(call, out)
+
+    def _tool_delta(self, call: Mapping[str, Any], out: list[SSEEvent]) -> None:
+        index = call.get("index", 0)
+        index = index if isinstance(index, int) else 0
+        fn = call.get("function")
+        fn = fn if isinstance(fn, Mapping) else {}
+        key = f"tool:{index}"
+        if self._open != key:
+            if index in self._tools:
+                self.dropped_fragments += 1
+                return
+            self._tools.add(index)
+            self._saw_tool = True
+            call_id = call.get("id")
+            block: dict[str, Any] = {
+                "type": "tool_use",
+                "id": call_id if isinstance(call_id, str) and call_id else new_id("toolu_"),
+                "name": fn.get("name") if isinstance(fn.get("name"), str) else "",
+                "input": {},
+            }
+            self._ensure(key, block, out)
+        args = fn.get("arguments")
+        if isinstance(args, str) and args:
+            self._emit({"type": "input_json_delta", "partial_json": args}, out)
+
+    def _ensure(self, kind: str, block: dict[str, Any], out: list[SSEEvent]) -> None:
+        if self._open == kind:
+            return
+        self._close(out)
+        self._index += 1
+        self._open = kind
+        out.append(
+            json_event(
+                {"type": "content_block_start", "index": self._index, "content_block": block}
+            )
+        )
+
+    def _emit(self, delta: dict[str, Any], out: list[SSEEvent]) -> None:
+        out.append(
+            json_event({"type": "content_block_delta", "index": self._index, "delta": delta})
+        )
+
+    def _close(self, out: list[SSEEvent]) -> None:
+        if self._open is None:
+            return
+        out.append(json_event({"type": "content_block_stop", "index": self._index}))
+        self._open = None

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fulcrum.costs.calibrate import abs_pct_errors, fit, holdout_by_hardware, read_decode_rows
+from fulcrum.costs.throughput import Workload, backend_family, default_params, estimate
+from fulcrum.errors import ConfigError
+
+CALIBRATION = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "decode_calibration.csv"
+needs_data = pytest.mark.skipif(not CALIBRATION.exists(), reason="reference data not present")
+
+
+@needs_data
+def test_shipped_params_fit_the_calibration_file() -> None:
+    rows = read_decode_rows(CALIBRATION)
+    assert len(rows) >= 60
+    errors = abs_pct_errors(default_params(), rows)
+    assert float(np.median(errors)) < 12.0
+
+
+@needs_data
+def test_holdout_by_hardware_stays_below_12_percent() -> None:
+    rows = read_decode_rows(CALIBRATION)
+    held = holdout_by_hardware(rows)
+    assert len(held) == len(rows)
+    assert float(np.median(held)) < 12.0
+
+
+@needs_data
+def test_refit_reproduces_shipped_params() -> None:
+    params = fit(read_decode_rows(CALIBRATION))
+    shipped = default_params()
+    assert params.overhead_s == pytest.approx(shipped.overhead_s)
+    assert params.efficiency == pytest.approx(shipped.efficiency)
+
+
+def _synthetic_csv(path: Path, eff: float, overhead: float) -> None:
+    lines = ["hardware,memory_bandwidth_GBps,params_B,active_params_B,model_size_GB,test,tokens_per_s,backend"]
+    for i, bw in enumerate((200, 400, 800, 1600)):
+        for size in (4.0, 16.0, 40.0):
+            tps = 1 / (size * 1e9 / (eff * bw * 1e9) + overhead)
+            lines.append(f"box{i},{bw},8,8,{size},tg128,{tps:.4f},llama.cpp CUDA")
+            lines.append(f"box{i},{bw},8,8,{size},pp512,{tps * 30:.4f},llama.cpp CUDA")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_fit_recovers_known_parameters(tmp_path: Path) -> None:
+    f = tmp_path / "synthetic.csv"
+    _synthetic_csv(f, 0.8, 0.002)
+    params = fit(read_decode_rows(f))
+    assert params.efficiency["cuda"] == pytest.approx(0.8, abs=0.005)
+    assert params.overhead_s == pytest.approx(0.002, abs=2e-5)
+
+
+def test_bad_csv_names_column(tmp_path: Path) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text("hardware,tokens_per_s\nx,1\n")
+    with pytest.raises(ConfigError, match="missing columns"):
+        read_decode_rows(f)
+    _synthetic_csv(f, 0.8, 0.002)
+    f.write_text(f.read_text().replace("tg128,", "tg128,abc", 1))
+    with pytest.raises(ConfigError, match="tokens_per_s"):
+        read_decode_rows(f)
+
+
+def test_moe_reads_only_active_share_and_kv_slows_long_context() -> None:
+    dense = estimate(Workload(17.0, 30.5, 30.5), 273, backend="metal")
+    moe = estimate(Workload(17.0, 30.5, 3.3), 273, backend="metal")
+    assert moe.decode_tokens_per_s > 3 * dense.decode_tokens_per_s
+    short = estimate(Workload(40.0, 70, 70, 1000, 327_680), 819, backend="metal")
+    long = estimate(Workload(40.0, 70, 70, 100_000, 327_680), 819, backend="metal")
+    assert long.bytes_per_token == pytest.approx(40e9 + 327_680 * 100_000)
+    assert long.decode_tokens_per_s < short.decode_tokens_per_s
+
+
+def test_prefill_from_flops_and_call_latency() -> None:
+    est = estimate(Workload(4.9, 8.0, 8.0), 1008, backend="cuda", compute_tflops=165.2)
+    assert est.prefill_tokens_per_s == pytest.approx(0.7 * 165.2e12 / 16e9)
+    latency = est.call_latency_s(4000, 500)
+    assert latency == pytest.approx(4000 / est.prefill_tokens_per_s + 500 / est.decode_tokens_per_s)
+
+
+def test_backend_families() -> None:
+    assert backend_family("llama.cpp CUDA 12.1 (RunPod)") == "cuda"
+    assert backend_family("llama.cpp Metal") == "metal"
+    assert backend_family("Vulkan RADV") == "vulkan"
+    assert backend_family("something else") == "other"
+    assert default_params().efficiency_for("something else") == default_params().default_efficiency
+
+
+def test_estimate_is_fast() -> None:
+    start = time.perf_counter()
+    for _ in range(1000):
+        estimate(Workload(40.0, 70, 70), 819, backend="metal")
+    assert time.perf_counter() - start < 1.0

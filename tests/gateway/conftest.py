@@ -1,0 +1,28 @@
+"""Fixtures: fake upstreams on loopback and a gateway config pointing at them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI
+
+from .helpers import gateway_config
+
+
+@pytest.fixture
+def fake_anthropic() -> Iterator[FakeAnthropic]:
+    with FakeAnthropic() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def config_text(fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI) -> str:
+    return gateway_config(fake_anthropic.url, fake_openai.url)

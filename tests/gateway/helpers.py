@@ -1,0 +1,110 @@
+"""Shared test helpers: the gateway config pointing at the fakes, raw SSE reading."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from fulcrum.gateway.testing import RunningGateway
+
+HI = [{"role": "user", "content": "hi"}]
+
+CONFIG = """
+[server]
+shutdown_timeout_s = 10
+
+[backends.claude]
+format = "anthropic"
+base_url = "{anthropic}"
+kind = "api"
+provider = "anthropic"
+models = ["claude-sonnet-4-6", "claude-haiku-4-5"]
+[backends.claude.retry]
+attempts = 2
+backoff_s = 0.01
+[backends.claude.timeouts]
+first_byte = {first_byte}
+idle = {idle}
+
+[backends.gpt]
+format = "openai"
+base_url = "{openai}"
+kind = "api"
+provider = "openai"
+models = ["gpt-4o-mini"]
+[backends.gpt.retry]
+attempts = 2
+backoff_s = 0.01
+[backends.gpt.breaker]
+failures = 3
+reset_s = 0.5
+[backends.gpt.timeouts]
+first_byte = {first_byte}
+idle = {idle}
+
+[routes]
+default = "claude"
+background_models = []
+sticky_ttl_s = 0
+{routes_extra}
+
+[routes.aliases]
+"to-openai" = "gpt/gpt-4o-mini"
+"to-claude" = "claude/claude-sonnet-4-6"
+{aliases_extra}
+"""
+
+
+def gateway_config(
+    anthropic: str,
+    openai: str,
+    *,
+    routes_extra: str = "",
+    aliases_extra: str = "",
+    first_byte: float = 0.5,
+    idle: float = 0.5,
+) -> str:
+    return CONFIG.format(
+        anthropic=anthropic,
+        openai=openai,
+        routes_extra=routes_extra,
+        aliases_extra=aliases_extra,
+        first_byte=first_byte,
+        idle=idle,
+    )
+
+
+def post_json(
+    gw: RunningGateway, path: str, body: Any, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """A raw POST (status, lower-cased headers, body) with no SDK in between."""
+    url = urlsplit(gw.url)
+    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
+    try:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        conn.request(
+            "POST", path, body=data, headers={"content-type": "application/json", **(headers or {})}
+        )
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def sse_events(gw: RunningGateway, path: str, body: dict[str, Any]) -> list[tuple[str, str]]:
+    """(event, data) pairs of a raw streaming call."""
+    status, _, raw = post_json(gw, path, body)
+    assert status == 200, raw
+    events: list[tuple[str, str]] = []
+    for block in raw.decode().split("\n\n"):
+        name, data = "", []
+        for line in block.splitlines():
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                data.append(line[6:])
+        if data:
+            events.append((name, "\n".join(data)))
+    return events

@@ -1,0 +1,114 @@
+"""Bad input gets a provider-shaped 4xx naming the problem, and the gateway keeps serving."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI
+from fulcrum.gateway.testing import RunningGateway, running_gateway
+
+from .helpers import HI, gateway_config, post_json
+
+
+@pytest.fixture
+def gateway(config_text: str) -> Iterator[RunningGateway]:
+    with running_gateway(config_text.replace("shutdown_timeout_s = 10", SMALL_LIMIT)) as gw:
+        yield gw
+
+
+SMALL_LIMIT = "shutdown_timeout_s = 10\nmax_body_bytes = 4096"
+MESSAGES = "/v1/messages"
+CHAT = "/v1/chat/completions"
+
+
+def _ok_anthropic() -> dict[str, object]:
+    return {"model": "claude-sonnet-4-6", "max_tokens": 10, "messages": HI}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "needle"),
+    [
+        (MESSAGES, b"{not json", 400, "not valid JSON"),
+        (MESSAGES, b"[1, 2]", 400, "must be a JSON object, got list"),
+        (MESSAGES, b"", 400, "empty"),
+        (MESSAGES, {"max_tokens": 10, "messages": HI}, 400, "model: expected a non-empty string"),
+        (MESSAGES, {**_ok_anthropic(), "max_tokens": "10"}, 400, "max_tokens: expected a positive"),
+        (MESSAGES, {**_ok_anthropic(), "messages": "hi"}, 400, "messages: expected a list"),
+        (MESSAGES, {**_ok_anthropic(), "messages": [{"role": "bot", "content": "x"}]}, 400,
+         "messages.0.role: expected one of user, assistant"),
+        (MESSAGES, {**_ok_anthropic(), "stream": "yes"}, 400, "stream: expected true or false"),
+        (CHAT, {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": 5}]}, 400,
+         "messages.0.content: expected a string or a list"),
+        (CHAT, {"model": "gpt-4o-mini", "messages": []}, 400, "at least one message"),
+        (MESSAGES, {**_ok_anthropic(), "messages": [{"role": "user", "content": "x" * 5000}]},
+         413, "limit is 4096 bytes"),
+    ],
+)  # fmt: skip
+def test_bad_bodies_are_named(
+    gateway: RunningGateway, path: str, body: object, status: int, needle: str
+) -> None:
+    code, headers, raw = post_json(gateway, path, body)
+    assert code == status
+    assert headers["content-type"].startswith("application/json")
+    payload = json.loads(raw)
+    if path == MESSAGES:
+        assert payload["type"] == "error"
+        expected = "request_too_large" if status == 413 else "invalid_request_error"
+        assert payload["error"]["type"] == expected
+    else:
+        assert payload["error"]["type"] == "invalid_request_error"
+    assert needle in payload["error"]["message"]
+    # the gateway keeps serving
+    code, _, raw = post_json(gateway, MESSAGES, _ok_anthropic())
+    assert code == 200, raw
+
+
+def test_unknown_model_is_404_when_no_default_route(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    text = gateway_config(fake_anthropic.url, fake_openai.url).replace('default = "claude"', "")
+    with running_gateway(text) as gw:
+        code, _, raw = post_json(gw, MESSAGES, {**_ok_anthropic(), "model": "no-such-model"})
+        assert code == 404
+        error = json.loads(raw)["error"]
+        assert error["type"] == "not_found_error"
+        assert "'no-such-model' is not configured" in error["message"]
+        assert "claude-sonnet-4-6" in error["message"]  # names what is accepted
+        code, _, raw = post_json(gw, CHAT, {"model": "nope", "messages": HI})
+        assert code == 404 and json.loads(raw)["error"]["code"] == "model_not_found"
+    assert fake_anthropic.requests == [] and fake_openai.requests == []
+
+
+def test_unknown_route_header_is_400(gateway: RunningGateway) -> None:
+    code, _, raw = post_json(gateway, MESSAGES, _ok_anthropic(), {"x-fulcrum-route": "mars"})
+    assert code == 400
+    assert "X-Fulcrum-Route" in json.loads(raw)["error"]["message"]
+
+
+def test_unknown_path_is_provider_shaped(gateway: RunningGateway) -> None:
+    code, _, raw = post_json(gateway, "/v1/nothing", {})
+    assert code == 404
+    assert "no such endpoint" in json.loads(raw)["error"]["message"]
+
+
+def test_client_keys_are_required_when_configured(
+    config_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FULCRUM_CLIENT_KEYS", "alpha-key, beta-key")
+    with running_gateway(config_text) as gw:
+        code, _, raw = post_json(gw, MESSAGES, _ok_anthropic())
+        assert code == 401 and json.loads(raw)["error"]["type"] == "authentication_error"
+        code, _, _ = post_json(gw, MESSAGES, _ok_anthropic(), {"x-api-key": "wrong"})
+        assert code == 401
+        code, _, _ = post_json(gw, MESSAGES, _ok_anthropic(), {"x-api-key": "beta-key"})
+        assert code == 200
+        code, _, _ = post_json(
+            gw,
+            CHAT,
+            {"model": "gpt-4o-mini", "messages": HI},
+            {"authorization": "Bearer alpha-key"},
+        )
+        assert code == 200

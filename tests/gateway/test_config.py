@@ -1,0 +1,119 @@
+"""The gateway config: parsed once, errors naming file/field/accepted, keys kept out of sight."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fulcrum.errors import ConfigError
+from fulcrum.gateway.cli import build_config
+from fulcrum.gateway.config import load_config
+from fulcrum.gateway.defaults import LocalServer, default_mapping, detect_local
+
+BASE = """
+[backends.local]
+format = "openai"
+base_url = "http://127.0.0.1:9/v1"
+kind = "local"
+models = ["qwen"]
+"""
+
+
+def test_minimal_config_with_defaults() -> None:
+    cfg = load_config(text=BASE, env={})
+    backend = cfg.backends["local"]
+    assert backend.base_url == "http://127.0.0.1:9"  # a trailing /v1 is accepted and dropped
+    assert backend.kind == "local" and backend.models == ("qwen",)
+    assert cfg.server.host == "127.0.0.1" and cfg.server.port == 8787
+    assert cfg.server.store_bodies is False
+    assert cfg.routes is not None and cfg.routes.backends[0].name == "local"
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "accepted"),
+    [
+        ('[server]\nport = "80"', "server.port", "an integer"),
+        ("[server]\nport = 70000", "server.port", "in [0, 65535]"),
+        ("[server]\nbind = 1", "server.bind", "accepted: host, port"),
+        ('[backends.x]\nformat = "grpc"\nbase_url = "http://a"', "backends.x.format",
+         "one of anthropic, openai"),
+        ('[backends.x]\nformat = "openai"', "backends.x.base_url", "is required"),
+        ('[backends.x]\nformat = "openai"\nbase_url = "ftp://a"', "backends.x.base_url",
+         "http:// or https://"),
+        ("[backends.local.timeouts]\nidle = -1", "backends.local.timeouts.idle", ">= 0.001"),
+        ('[routes]\ndefault = "nowhere"', "routes.default", "unknown backend"),
+    ],
+)  # fmt: skip
+def test_errors_name_file_field_and_accepted(
+    tmp_path: Path, extra: str, field: str, accepted: str
+) -> None:
+    path = tmp_path / "gw.toml"
+    path.write_text(BASE + extra, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    message = caught.value.message
+    assert str(path) in message and field in message and accepted in message
+
+
+def test_not_toml_and_no_backend() -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(text="[server", env={})
+    with pytest.raises(ConfigError, match="no backend configured"):
+        load_config(text="[server]\nport = 1", env={})
+
+
+def test_keys_from_env_or_file_never_in_repr(tmp_path: Path) -> None:
+    (tmp_path / "key.txt").write_text("sk-file-secret\n", encoding="utf-8")
+    text = (
+        BASE
+        + '\n[backends.a]\nformat = "anthropic"\nbase_url = "https://x"\napi_key_env = "K"\n'
+        + '\n[backends.b]\nformat = "openai"\nbase_url = "https://y"\napi_key_file = "key.txt"\n'
+    )
+    path = tmp_path / "gw.toml"
+    path.write_text(text, encoding="utf-8")
+    cfg = load_config(path, env={"K": "sk-env-secret", "FULCRUM_CLIENT_KEYS": "c1,c2"})
+    assert cfg.backends["a"].api_key == "sk-env-secret"
+    assert cfg.backends["b"].api_key == "sk-file-secret"
+    assert cfg.server.client_keys == ("c1", "c2")
+    shown = repr(cfg)
+    assert "secret" not in shown and "c1" not in shown
+
+
+def test_non_loopback_bind_needs_client_keys() -> None:
+    cfg = load_config(text='[server]\nhost = "0.0.0.0"\n' + BASE, env={})
+    with pytest.raises(ConfigError, match="needs client keys"):
+        cfg.check_bind()
+    keyed = load_config(
+        text='[server]\nhost = "0.0.0.0"\n' + BASE, env={"FULCRUM_CLIENT_KEYS": "k"}
+    )
+    keyed.check_bind()  # allowed
+
+
+def test_precedence_flag_env_file(tmp_path: Path) -> None:
+    path = tmp_path / "gw.toml"
+    path.write_text("[server]\nport = 9000\n" + BASE, encoding="utf-8")
+    assert build_config(path, env={}).server.port == 9000
+    assert build_config(path, env={"FULCRUM_PORT": "9100"}).server.port == 9100
+    assert build_config(path, port=9200, env={"FULCRUM_PORT": "9100"}).server.port == 9200
+    with pytest.raises(ConfigError, match="FULCRUM_PORT"):
+        build_config(path, env={"FULCRUM_PORT": "high"})
+
+
+def test_embedded_defaults_enable_keyed_frontier_and_detected_local() -> None:
+    local = {"ollama": (LocalServer("ollama", 11434), ["qwen3:8b"])}
+    data = default_mapping({"ANTHROPIC_API_KEY": "sk"}, local)
+    assert data["backends"]["anthropic"]["api_key_env"] == "ANTHROPIC_API_KEY"
+    assert "openai" not in data["backends"]
+    assert data["backends"]["ollama"]["kind"] == "local"
+    assert data["routes"]["aliases"] == {"claude-*": "anthropic"}
+    assert data["routes"]["background"] == "ollama"
+
+
+def test_detect_local_finds_a_real_openai_server() -> None:
+    from fulcrum.fakes import FakeOpenAI
+
+    with FakeOpenAI() as fake:
+        found = detect_local((LocalServer("fake", fake.port), LocalServer("none", 9)))
+    assert list(found) == ["fake"]
+    assert "gpt-4o-mini" in found["fake"][1]

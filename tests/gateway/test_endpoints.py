@@ -1,0 +1,86 @@
+"""count_tokens, models, healthz, metrics, and bodies kept only on request."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+
+import anthropic
+import openai
+import pytest
+
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
+from fulcrum.gateway.testing import RunningGateway, running_gateway
+from fulcrum.ledger import open_store
+
+from .helpers import HI, post_json
+
+
+@pytest.fixture
+def gateway(config_text: str) -> Iterator[RunningGateway]:
+    with running_gateway(config_text) as gw:
+        yield gw
+
+
+def test_count_tokens_forwarded_to_an_anthropic_backend(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic
+) -> None:
+    client = anthropic.Anthropic(base_url=gateway.url, api_key="k", max_retries=0)
+    counted = client.messages.count_tokens(model="claude-sonnet-4-6", messages=HI)  # type: ignore[arg-type]
+    assert counted.input_tokens > 0
+    assert fake_anthropic.requests[-1].path == "/v1/messages/count_tokens"
+
+
+def test_count_tokens_estimated_for_an_openai_backend(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    body = {"model": "to-openai", "messages": [{"role": "user", "content": "x" * 700}]}
+    code, headers, raw = post_json(gateway, "/v1/messages/count_tokens", body)
+    assert code == 200
+    assert headers["x-fulcrum-count-source"] == "estimate"
+    assert headers["x-fulcrum-backend"] == "gpt"
+    assert 200 <= json.loads(raw)["input_tokens"] <= 260  # ~700 chars / 3.5
+    assert fake_openai.requests == []
+
+
+def test_models_lists_aliases_and_backend_models(gateway: RunningGateway) -> None:
+    ids = [m.id for m in openai.OpenAI(base_url=gateway.openai_base_url, api_key="k").models.list()]
+    assert {"to-openai", "to-claude", "claude-sonnet-4-6", "gpt-4o-mini"} <= set(ids)
+    listed = anthropic.Anthropic(base_url=gateway.url, api_key="k").models.list()
+    assert "to-claude" in [m.id for m in listed.data]
+
+
+def test_healthz_and_metrics(gateway: RunningGateway, fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.push(Reply("x", output_tokens=2))
+    code, _, _ = post_json(
+        gateway, "/v1/messages", {"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": HI}
+    )
+    assert code == 200
+    with urllib.request.urlopen(gateway.url + "/healthz") as resp:
+        health = json.loads(resp.read())
+    assert health == {"status": "ok", "backends": {"claude": "closed", "gpt": "closed"}}
+    with urllib.request.urlopen(gateway.url + "/metrics") as resp:
+        text = resp.read().decode()
+    assert (
+        'fulcrum_requests_total{backend="claude",endpoint="/v1/messages",status="200"} 1.0' in text
+    )
+    assert 'fulcrum_tokens_total{backend="claude",direction="output"} 2.0' in text
+
+
+@pytest.mark.parametrize("store", [False, True])
+def test_bodies_stored_only_when_asked(
+    fake_anthropic: FakeAnthropic, config_text: str, store: bool
+) -> None:
+    text = config_text.replace("[server]", f"[server]\nstore_bodies = {str(store).lower()}")
+    fake_anthropic.push(Reply("secret answer"))
+    with running_gateway(text) as gw:
+        body = {"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": HI}
+        assert post_json(gw, "/v1/messages", body)[0] == 200
+        gw.stop()
+    row = open_store(None).rows()[0]
+    if store:
+        assert row.request_body is not None and '"hi"' in row.request_body
+        assert row.response_body is not None and "secret answer" in row.response_body
+    else:
+        assert row.request_body is None and row.response_body is None

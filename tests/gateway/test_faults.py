@@ -1,0 +1,148 @@
+"""Upstream faults: retry, failover before the first byte, clean errors after it."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import anthropic
+import openai
+import pytest
+
+from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI, Hang, Reply
+from fulcrum.gateway.testing import RunningGateway, running_gateway
+from fulcrum.ledger import open_store
+
+from .helpers import HI, gateway_config, sse_events
+
+FALLBACK = 'fallbacks = ["gpt/gpt-4o-mini"]'
+
+
+def claude(gw: RunningGateway) -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0)
+
+
+def test_500_is_retried_on_the_same_backend(
+    config_text: str, fake_anthropic: FakeAnthropic
+) -> None:
+    fake_anthropic.push(Fail(500), Reply("recovered"))
+    with running_gateway(config_text) as gw:
+        msg = claude(gw).messages.create(model="claude-sonnet-4-6", max_tokens=9, messages=HI)
+    assert msg.content[0].type == "text" and msg.content[0].text == "recovered"
+    assert len(fake_anthropic.requests) == 2
+
+
+def test_repeated_5xx_fails_over_to_the_next_backend(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    fake_anthropic.push(Fail(503), Fail(529))
+    fake_openai.push(Reply("from the fallback"))
+    text = gateway_config(fake_anthropic.url, fake_openai.url, routes_extra=FALLBACK)
+    with running_gateway(text) as gw:
+        with claude(gw).messages.stream(
+            model="claude-sonnet-4-6", max_tokens=9, messages=HI
+        ) as stream:
+            final = stream.get_final_message()
+        gw.stop()
+    assert final.content[0].type == "text" and final.content[0].text == "from the fallback"
+    rows = open_store(None).rows()
+    assert len(rows) == 1 and rows[0].backend == "gpt" and rows[0].status == 200
+
+
+def test_429_honours_retry_after(config_text: str, fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.push(Fail(429, retry_after=0.3), Reply("after the wait"))
+    with running_gateway(config_text) as gw:
+        start = time.perf_counter()
+        msg = claude(gw).messages.create(model="claude-sonnet-4-6", max_tokens=9, messages=HI)
+        elapsed = time.perf_counter() - start
+    assert msg.content[0].type == "text" and msg.content[0].text == "after the wait"
+    assert elapsed >= 0.3
+
+
+def test_429_beyond_the_cap_is_one_clear_rate_limit_error(
+    config_text: str, fake_anthropic: FakeAnthropic
+) -> None:
+    fake_anthropic.push(Fail(429, retry_after=30))
+    with running_gateway(config_text) as gw, pytest.raises(anthropic.RateLimitError) as caught:
+        claude(gw).messages.create(model="claude-sonnet-4-6", max_tokens=9, messages=HI)
+    assert caught.value.status_code == 429
+    assert "claude: HTTP 429" in caught.value.message
+    assert len(fake_anthropic.requests) == 1  # not held for 30 s
+
+
+def test_hang_times_out_and_fails_over(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    fake_anthropic.push(Hang(), times=2)
+    fake_openai.push(Reply("no hang here"))
+    text = gateway_config(fake_anthropic.url, fake_openai.url, routes_extra=FALLBACK)
+    with running_gateway(text) as gw:
+        start = time.perf_counter()
+        with claude(gw).messages.stream(
+            model="claude-sonnet-4-6", max_tokens=9, messages=HI
+        ) as stream:
+            final = stream.get_final_message()
+        elapsed = time.perf_counter() - start
+    assert final.content[0].type == "text" and final.content[0].text == "no hang here"
+    assert 0.9 <= elapsed < 5  # two first-byte timeouts of 0.5 s, then the fallback
+
+
+def test_whole_chain_failing_is_one_clear_error(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    fake_anthropic.push(Fail(500), times=2)
+    fake_openai.push(Fail(502), times=2)
+    text = gateway_config(fake_anthropic.url, fake_openai.url, routes_extra=FALLBACK)
+    with running_gateway(text) as gw:
+        client = openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0)
+        with pytest.raises(openai.APIStatusError) as caught:
+            client.chat.completions.create(model="to-claude", messages=HI)  # type: ignore[arg-type]
+        gw.stop()
+    assert caught.value.status_code == 502
+    message = str(caught.value)
+    assert "claude: HTTP 500" in message and "gpt: HTTP 502" in message
+    rows = open_store(None).rows()
+    assert len(rows) == 1 and rows[0].status == 502 and rows[0].error
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "to-openai"])
+def test_cut_mid_stream_ends_with_a_well_formed_error(
+    config_text: str, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, model: str
+) -> None:
+    long_text = " ".join(f"word{i}" for i in range(40))
+    for fake in (fake_anthropic, fake_openai):
+        fake.push(Reply(long_text, cut_after=6))
+    body = {"model": model, "max_tokens": 99, "messages": HI, "stream": True}
+    with running_gateway(config_text) as gw:
+        events = sse_events(gw, "/v1/messages", body)
+        gw.stop()
+    names = [name for name, _ in events]
+    assert names[0] == "message_start"
+    assert names[-1] == "error" and "message_stop" not in names
+    assert json.loads(events[-1][1])["error"]["type"] == "api_error"
+    if model == "to-openai":  # translated: every opened block is closed before the error
+        assert names.count("content_block_start") == names.count("content_block_stop")
+    rows = open_store(None).rows()
+    assert len(rows) == 1 and rows[0].status == 502 and "stream" in (rows[0].error or "")
+
+
+def test_circuit_breaker_opens_and_half_opens(config_text: str, fake_openai: FakeOpenAI) -> None:
+    fake_openai.push(Fail(500), times=3)
+    with running_gateway(config_text) as gw:
+        client = openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0)
+        for _ in range(2):  # 2 attempts, then 1 more failure: the breaker (3 failures) opens
+            with pytest.raises(openai.APIStatusError):
+                client.chat.completions.create(model="gpt-4o-mini", messages=HI)  # type: ignore[arg-type]
+        assert len(fake_openai.requests) == 3
+        with urllib.request.urlopen(gw.url + "/healthz") as resp:
+            assert json.loads(resp.read())["backends"]["gpt"] == "open"
+        with pytest.raises(openai.APIStatusError) as caught:
+            client.chat.completions.create(model="gpt-4o-mini", messages=HI)  # type: ignore[arg-type]
+        assert "circuit open" in str(caught.value)
+        assert len(fake_openai.requests) == 3  # skipped while open
+        time.sleep(0.6)  # reset_s = 0.5: one half-open probe goes through and closes it
+        done = client.chat.completions.create(model="gpt-4o-mini", messages=HI)  # type: ignore[arg-type]
+        assert done.choices[0].message.content
+        with urllib.request.urlopen(gw.url + "/healthz") as resp:
+            assert json.loads(resp.read())["backends"]["gpt"] == "closed"

@@ -1,0 +1,185 @@
+"""The real gateway against the fake upstreams, driven by the official SDKs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import anthropic
+import openai
+import pytest
+
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
+from fulcrum.gateway.testing import RunningGateway, running_gateway
+from fulcrum.ledger import LedgerRow, open_store
+
+TOOLS_ANTHROPIC = [
+    {
+        "name": "Bash",
+        "description": "Run a shell command",
+        "input_schema": {
+            "type": "object",
+            "properties": {"command": {"type": "string"}},
+            "required": ["command"],
+        },
+    }
+]
+TOOLS_OPENAI = [
+    {
+        "type": "function",
+        "function": {
+            "name": "Bash",
+            "description": "Run a shell command",
+            "parameters": TOOLS_ANTHROPIC[0]["input_schema"],
+        },
+    }
+]
+HI = [{"role": "user", "content": "hi"}]
+
+
+@pytest.fixture
+def gateway(config_text: str) -> Iterator[RunningGateway]:
+    with running_gateway(config_text) as gw:
+        yield gw
+
+
+def ledger_rows() -> list[LedgerRow]:
+    store = open_store(None)
+    try:
+        return store.rows()
+    finally:
+        store.close()
+
+
+def claude(gw: RunningGateway) -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=gw.url, api_key="client-key", max_retries=0)
+
+
+def gpt(gw: RunningGateway) -> openai.OpenAI:
+    return openai.OpenAI(base_url=gw.openai_base_url, api_key="client-key", max_retries=0)
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "to-openai"])
+def test_anthropic_sdk_json_and_stream(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, model: str
+) -> None:
+    for fake in (fake_anthropic, fake_openai):
+        fake.push(Reply("first answer", output_tokens=5), Reply("second answer", output_tokens=7))
+    client = claude(gateway)
+    msg = client.messages.create(model=model, max_tokens=64, messages=HI)
+    assert msg.content[0].type == "text" and msg.content[0].text == "first answer"
+    assert msg.usage.output_tokens == 5
+    with client.messages.stream(model=model, max_tokens=64, messages=HI) as stream:
+        text = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    assert text == "second answer"
+    assert final.stop_reason == "end_turn" and final.usage.output_tokens == 7
+    gateway.stop()
+    rows = ledger_rows()
+    assert [r.stream for r in rows] == [False, True]
+    expected = "claude" if model.startswith("claude") else "gpt"
+    assert {r.backend for r in rows} == {expected}
+    assert [r.output_tokens for r in rows] == [5, 7]
+    assert all(r.input_tokens > 0 and r.cost_usd is not None for r in rows)
+    assert rows[1].ttft_ms is not None and rows[1].ttft_ms > 0
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "to-claude"])
+def test_openai_sdk_json_and_stream(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, model: str
+) -> None:
+    for fake in (fake_anthropic, fake_openai):
+        fake.push(Reply("plain", output_tokens=3), Reply("streamed words here", output_tokens=4))
+    client = gpt(gateway)
+    done = client.chat.completions.create(model=model, messages=HI)  # type: ignore[arg-type]
+    assert done.choices[0].message.content == "plain"
+    assert done.usage is not None and done.usage.completion_tokens == 3
+    chunks = list(
+        client.chat.completions.create(
+            model=model,
+            messages=HI,  # type: ignore[arg-type]
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "streamed words here"
+    usage = [c.usage for c in chunks if c.usage is not None]
+    assert usage and usage[-1].completion_tokens == 4
+    gateway.stop()
+    rows = ledger_rows()
+    assert [r.endpoint for r in rows] == ["/v1/chat/completions"] * 2
+    assert [r.output_tokens for r in rows] == [3, 4]
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "to-openai"])
+def test_anthropic_tool_call_round_trip(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, model: str
+) -> None:
+    for fake in (fake_anthropic, fake_openai):
+        fake.push(ToolCall("Bash", {"command": "echo hi"}, then="It printed {result}"))
+    client = claude(gateway)
+    with client.messages.stream(
+        model=model,
+        max_tokens=64,
+        messages=HI,
+        tools=TOOLS_ANTHROPIC,  # type: ignore[arg-type]
+    ) as stream:
+        first = stream.get_final_message()
+    assert first.stop_reason == "tool_use"
+    call = next(b for b in first.content if b.type == "tool_use")
+    assert call.name == "Bash" and call.input == {"command": "echo hi"}
+    follow = [
+        *HI,
+        {"role": "assistant", "content": [b.model_dump() for b in first.content]},
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "hi"}],
+        },
+    ]
+    answer = client.messages.create(
+        model=model,
+        max_tokens=64,
+        messages=follow,
+        tools=TOOLS_ANTHROPIC,  # type: ignore[arg-type]
+    )
+    assert answer.content[0].type == "text" and answer.content[0].text == "It printed hi"
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "to-claude"])
+def test_openai_tool_call_round_trip(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, model: str
+) -> None:
+    for fake in (fake_anthropic, fake_openai):
+        fake.push(ToolCall("Bash", {"command": "ls"}, then="Listed: {result}"))
+    client = gpt(gateway)
+    chunks = list(
+        client.chat.completions.create(
+            model=model,
+            messages=HI,  # type: ignore[arg-type]
+            tools=TOOLS_OPENAI,  # type: ignore[arg-type]
+            stream=True,
+        )
+    )
+    calls = [tc for c in chunks if c.choices for tc in (c.choices[0].delta.tool_calls or [])]
+    call_id = next(tc.id for tc in calls if tc.id)
+    args = "".join(tc.function.arguments or "" for tc in calls if tc.function)
+    assert json.loads(args) == {"command": "ls"}
+    assert any(c.choices and c.choices[0].finish_reason == "tool_calls" for c in chunks)
+    follow = [
+        *HI,
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": call_id, "type": "function", "function": {"name": "Bash", "arguments": args}}
+            ],
+        },
+        {"role": "tool", "tool_call_id": call_id, "content": "a.txt"},
+    ]
+    done = client.chat.completions.create(
+        model=model,
+        messages=follow,
+        tools=TOOLS_OPENAI,  # type: ignore[arg-type]
+    )
+    assert done.choices[0].message.content == "Listed: a.txt"

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from fulcrum.ledger import LedgerRow, LedgerWriter, LocalMachine, Pricer, open_store
+from fulcrum.testing.postgres import PostgresCluster
+
+from .conftest import FakePrices
+
+RowFactory = Callable[..., LedgerRow]
+Cli = Callable[[list[str]], tuple[int, str, str]]
+T0 = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
+
+
+def fill(url: str | None, fake_prices: FakePrices, make_row: RowFactory) -> None:
+    """Day 1: 3 local calls (qwen) + 1 API call; day 3: 1 API call of an unpriced model."""
+    box = LocalMachine(price_usd=Decimal(26298), load_w=Decimal(1000), usd_per_kwh=Decimal("0.25"))
+    writer = LedgerWriter(open_store(url), Pricer(fake_prices, machine=box))
+    for i in range(3):
+        writer.submit(
+            make_row(
+                ts=T0 + timedelta(minutes=i),
+                backend="llama",
+                backend_kind="local",
+                model="qwen",
+                duration_ms=36_000.0,
+                session="s1",
+            )
+        )
+    writer.submit(make_row(ts=T0, model="cheap-model", provider="acme", session="s2"))
+    writer.submit(make_row(ts=T0 + timedelta(days=2), model="mystery", provider="x", session="s2"))
+    writer.close()
+
+
+def test_text_report(ledger_cli: Cli, fake_prices: FakePrices, make_row: RowFactory) -> None:
+    fill(None, fake_prices, make_row)
+    code, out, err = ledger_cli(["ledger"])
+    assert (code, err) == (0, "")
+    assert "2026-04-01" in out
+    assert "2026-04-02" in out  # zero-filled
+    assert "total: 5 calls, $0.0387 (+1 unknown) spent, $0.0225 on the frontier" in out
+    assert "local share: 60.0% of calls" in out
+    # Day 3 holds only a call of unknown cost: the mean covers days 1 and 2 (zero-filled).
+    assert "mean $0.0194, p95 $0.0387 (days with calls of unknown cost: 1)" in out
+
+
+def test_json_and_csv_by_model(
+    tmp_path: Path,
+    ledger_cli: Cli,
+    fake_prices: FakePrices,
+    make_row: RowFactory,
+) -> None:
+    fill(None, fake_prices, make_row)
+    target = tmp_path / "out.csv"
+    code, out, _ = ledger_cli(["ledger", "--by", "model", "--json", "--csv", str(target)])
+    assert code == 0
+    data = json.loads(out)
+    assert data["by"] == "model"
+    assert data["total"]["calls"] == 5
+    assert Decimal(data["total"]["cost_usd"]) == Decimal("0.0387")
+    assert data["total"]["cost_unknown_calls"] == 1
+    assert Decimal(data["total"]["counterfactual_usd"]) == Decimal("0.0225")
+    groups = {g["key"]: g for g in data["groups"]}
+    assert Decimal(groups["qwen"]["cost_usd"]) == Decimal("0.0375")
+    assert groups["qwen"]["local_share_calls"] == 1.0
+    assert groups["mystery"]["cost_usd"] is None
+    assert Decimal(data["p95_daily_usd"]) == Decimal("0.0387")
+    with target.open() as fh:
+        table = list(csv.DictReader(fh))
+    assert {r["model"] for r in table} == {"qwen", "cheap-model", "mystery"}
+    assert next(r for r in table if r["model"] == "mystery")["cost_usd"] == ""
+
+
+def test_since_until_and_env_url(
+    tmp_path: Path,
+    ledger_cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_prices: FakePrices,
+    make_row: RowFactory,
+) -> None:
+    url = str(tmp_path / "team.db")
+    fill(url, fake_prices, make_row)
+    monkeypatch.setenv("FULCRUM_LEDGER_URL", url)
+    code, out, _ = ledger_cli(["ledger", "--until", "2026-04-01", "--json"])
+    assert code == 0
+    assert json.loads(out)["total"]["calls"] == 4
+    code, out, _ = ledger_cli(["ledger", "--since", "2026-04-02T00:00:00Z", "--json"])
+    assert json.loads(out)["total"]["calls"] == 1
+    code, _, err = ledger_cli(["ledger", "--since", "2026-05-01"])
+    assert code == 2
+    assert "no calls in the chosen period" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["ledger"], "has no calls"),
+        (["ledger", "--db", "/nonexistent/dir/l.db"], "no ledger at /nonexistent/dir/l.db"),
+        (["ledger", "--db", "postgresql://u:pw@127.0.0.1:1/x"], "cannot connect"),
+        (["ledger", "--since", "yesterday"], "--since: 'yesterday' is not a date"),
+        (["ledger", "--until", "2026-01-01T10:00"], "--until: '2026-01-01T10:00' has no time zone"),
+        (["ledger", "--by", "api_key"], "--by: 'api_key' is not a ledger grouping"),
+    ],
+)
+def test_errors_are_one_line_exit_2(argv: list[str], needle: str, ledger_cli: Cli) -> None:
+    open_store(None).close()  # an empty ledger exists in the data dir
+    code, out, err = ledger_cli(argv)
+    assert code == 2
+    assert out == ""
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+    assert "pw@" not in err
+
+
+@pytest.mark.postgres
+def test_report_from_postgres(
+    pg_cluster: PostgresCluster,
+    ledger_cli: Cli,
+    fake_prices: FakePrices,
+    make_row: RowFactory,
+) -> None:
+    url = pg_cluster.create_database()
+    fill(url, fake_prices, make_row)
+    code, out, _ = ledger_cli(["ledger", "--db", url, "--by", "session", "--json"])
+    assert code == 0
+    data = json.loads(out)
+    assert Decimal(data["total"]["cost_usd"]) == Decimal("0.0387")
+    assert {g["key"]: g["calls"] for g in data["groups"]} == {"s1": 3, "s2": 2}

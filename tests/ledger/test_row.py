@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from fulcrum.errors import InputError
+from fulcrum.ledger.row import COLUMNS, LedgerRow, row_from_values, row_values
+
+RowFactory = Callable[..., LedgerRow]
+
+
+def test_defaults_give_unique_ids_and_utc_time(make_row: RowFactory) -> None:
+    a, b = make_row(), make_row()
+    assert a.id != b.id
+    assert a.ts.tzinfo is not None
+    assert a.ts.utcoffset() == timedelta(0)
+    assert a.cost_usd is None
+    assert a.request_body is None
+    assert a.source == "gateway"
+
+
+def test_other_zones_are_converted_to_utc(make_row: RowFactory) -> None:
+    plus2 = timezone(timedelta(hours=2))
+    row = make_row(ts=datetime(2026, 3, 1, 1, 30, tzinfo=plus2))
+    assert row.ts == datetime(2026, 2, 28, 23, 30, tzinfo=UTC)
+    assert row.ts.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("ts", datetime(2026, 1, 1), "LedgerRow.ts"),
+        ("backend_kind", "cloud", "LedgerRow.backend_kind"),
+        ("source", "manual", "LedgerRow.source"),
+        ("input_tokens", -1, "LedgerRow.input_tokens"),
+        ("output_tokens", 1.5, "LedgerRow.output_tokens"),
+        ("tool_repairs", True, "LedgerRow.tool_repairs"),
+        ("cost_usd", 0.01, "LedgerRow.cost_usd"),
+    ],
+)
+def test_bad_fields_name_the_field(
+    make_row: RowFactory, field: str, value: object, needle: str
+) -> None:
+    with pytest.raises(InputError, match=needle):
+        make_row(**{field: value})
+
+
+def test_values_round_trip_for_both_dialects(make_row: RowFactory) -> None:
+    row = make_row(
+        session="s1",
+        stream=True,
+        cost_usd=Decimal("0.000123456789012345"),
+        counterfactual_usd=Decimal("0.0045"),
+        saving_usd=Decimal("0.004376543210987655"),
+        request_body='{"model": "x"}',
+        ttft_ms=12.5,
+    )
+    for text_time in (True, False):
+        values = row_values(row, text_time=text_time)
+        assert len(values) == len(COLUMNS)
+        assert row_from_values(values) == row
+    text = dict(zip(COLUMNS, row_values(row, text_time=True), strict=True))
+    assert text["cost_usd"] == "0.000123456789012345"
+    assert text["stream"] == 1
+    assert isinstance(text["ts"], str)
+    assert text["ts"].endswith("Z")
+
+
+def test_total_tokens_and_with_costs(make_row: RowFactory) -> None:
+    row = make_row(input_tokens=10, output_tokens=5, cache_read_tokens=100, cache_write_tokens=7)
+    assert row.total_tokens == 122
+    priced = row.with_costs(Decimal(1), None, None)
+    assert priced.cost_usd == Decimal(1)
+    assert priced.counterfactual_usd is None
+    assert priced.id == row.id

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from fulcrum.ledger import LedgerRow, LedgerStore, LedgerWriter, Pricer, open_store
+from fulcrum.ledger.store import Aggregate
+
+from .conftest import FakePrices
+
+RowFactory = Callable[..., LedgerRow]
+
+
+class MemoryStore:
+    """A store in memory that can fail or block, recording each batch it was given."""
+
+    description = "memory"
+
+    def __init__(self, *, failures: int = 0, gate: threading.Event | None = None) -> None:
+        self.saved: dict[str, LedgerRow] = {}
+        self.batches: list[int] = []
+        self.failures = failures
+        self.gate = gate
+        self.closed = False
+
+    def insert_many(self, rows: Sequence[LedgerRow]) -> int:
+        if self.gate is not None:
+            self.gate.wait(10)
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("database went away")
+        self.batches.append(len(rows))
+        for row in rows:
+            self.saved[row.id] = row
+        return len(rows)
+
+    def aggregate(
+        self, since: datetime | None, until: datetime | None, by: str | None
+    ) -> list[Aggregate]:
+        return []
+
+    def rows(self, since: datetime | None = None, until: datetime | None = None) -> list[LedgerRow]:
+        return list(self.saved.values())
+
+    def count(self) -> int:
+        return len(self.saved)
+
+    def schema_version(self) -> int:
+        return 1
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _writer(store: Any, fake_prices: FakePrices, **kw: Any) -> LedgerWriter:
+    return LedgerWriter(cast(LedgerStore, store), Pricer(fake_prices), **kw)
+
+
+def test_no_row_lost_with_many_threads(
+    tmp_path: Path, fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    writer = _writer(open_store(str(tmp_path / "l.db")), fake_prices)
+    submitted: list[list[str]] = [[] for _ in range(8)]
+
+    def work(slot: int) -> None:
+        for i in range(500):
+            row = make_row(session=f"t{slot}", input_tokens=i)
+            writer.submit(row)
+            submitted[slot].append(row.id)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    writer.close()
+    store = open_store(str(tmp_path / "l.db"))
+    rows = store.rows()
+    store.close()
+    assert len(rows) == 4000
+    assert {r.id for r in rows} == {i for ids in submitted for i in ids}
+    assert all(r.counterfactual_usd is not None and r.cost_usd is not None for r in rows)
+    assert (writer.accepted, writer.written, writer.dropped, writer.pending) == (4000, 4000, 0, 0)
+
+
+def test_close_while_submitting_loses_no_accepted_row(
+    tmp_path: Path, fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    writer = _writer(open_store(str(tmp_path / "l.db")), fake_prices)
+    attempts = [0] * 4
+    stop = threading.Event()
+
+    def work(slot: int) -> None:
+        while not stop.is_set():
+            writer.submit(make_row(session=f"t{slot}"))
+            attempts[slot] += 1
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.1)
+    writer.close()
+    time.sleep(0.05)
+    stop.set()
+    for t in threads:
+        t.join()
+    store = open_store(str(tmp_path / "l.db"))
+    stored = store.count()
+    store.close()
+    assert writer.dropped > 0, "submits after close() must have happened for this test to mean"
+    assert writer.accepted > 0
+    assert stored == writer.accepted == writer.written
+    assert writer.accepted + writer.dropped == sum(attempts)
+
+
+def test_batches_are_bounded_and_a_lone_row_is_written_promptly(
+    fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    store = MemoryStore()
+    writer = _writer(store, fake_prices, batch_size=100, max_delay_s=0.02)
+    lone = make_row()
+    writer.submit(lone)
+    deadline = time.monotonic() + 5
+    while lone.id not in store.saved and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert lone.id in store.saved, "a single row must be flushed after max_delay_s, not at close"
+    for _ in range(1050):
+        writer.submit(make_row())
+    writer.close()
+    assert store.count() == 1051
+    assert max(store.batches) <= 100
+    assert store.closed
+
+
+def test_submit_does_not_block_on_a_stuck_database(
+    fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    gate = threading.Event()
+    store = MemoryStore(gate=gate)
+    writer = _writer(store, fake_prices)
+    rows = [make_row() for _ in range(2000)]
+    start = time.perf_counter()
+    for row in rows:
+        writer.submit(row)
+    elapsed = time.perf_counter() - start
+    assert store.count() == 0
+    gate.set()
+    writer.close()
+    assert store.count() == 2000
+    assert elapsed < 1.0, f"2,000 submits took {elapsed:.3f}s while the database was stuck"
+
+
+def test_failed_inserts_are_retried(fake_prices: FakePrices, make_row: RowFactory) -> None:
+    store = MemoryStore(failures=2)
+    writer = _writer(store, fake_prices, retry_s=(0.01, 0.01, 0.01))
+    for _ in range(10):
+        writer.submit(make_row())
+    writer.close()
+    assert store.count() == 10
+    assert writer.written == 10
+
+
+def test_rows_the_database_refuses_are_spilled(
+    tmp_path: Path, fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    spill = tmp_path / "spill.jsonl"
+    store = MemoryStore(failures=10**6)
+    writer = _writer(store, fake_prices, retry_s=(0.001,), spill_file=spill)
+    rows = [make_row(session="s") for _ in range(7)]
+    for row in rows:
+        writer.submit(row)
+    writer.close()
+    lines = [json.loads(line) for line in spill.read_text().splitlines()]
+    assert [line["id"] for line in lines] == [r.id for r in rows]
+    assert lines[0]["counterfactual_usd"] == "0.0045"
+    assert (writer.written, writer.spilled, writer.pending) == (0, 7, 0)
+
+
+def test_submit_never_raises_and_close_is_idempotent(
+    fake_prices: FakePrices, make_row: RowFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = MemoryStore()
+    writer = _writer(store, fake_prices)
+    writer.submit(cast(LedgerRow, {"not": "a row"}))
+    writer.submit(make_row())
+    writer.close()
+    writer.close()
+    writer.submit(make_row())
+    assert store.count() == 1
+    assert writer.dropped == 2
+    assert "not a LedgerRow" in caplog.text
+    assert "after close()" in caplog.text
+
+
+def test_a_pricing_failure_keeps_the_row(make_row: RowFactory) -> None:
+    class Broken:
+        def price(self, model: str, provider: str | None = None) -> None:
+            raise KeyError(model)
+
+    store = MemoryStore()
+    writer = LedgerWriter(cast(LedgerStore, store), Pricer(Broken()))
+    writer.submit(make_row(cost_usd=Decimal(1)))
+    writer.close()
+    (row,) = store.saved.values()
+    assert row.cost_usd == Decimal(1)
+    assert row.counterfactual_usd is None

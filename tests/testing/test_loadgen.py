@@ -1,0 +1,96 @@
+"""The load generator sends exactly the requests asked for and measures them."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from fulcrum.testing.loadgen import LoadResult, Target, run_load
+
+
+class Upstream:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.in_flight = 0
+        self.peak = 0
+
+    async def ok(self, request: web.Request) -> web.Response:
+        self.calls += 1
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        await asyncio.sleep(0.002)
+        self.in_flight -= 1
+        return web.json_response({"echo": (await request.read()).decode()})
+
+    async def stream(self, request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse()
+        await resp.prepare(request)
+        await resp.write(b"data: first\n\n")
+        await asyncio.sleep(0.03)
+        await resp.write(b"data: [DONE]\n\n")
+        return resp
+
+    async def fail(self, request: web.Request) -> web.Response:
+        return web.json_response({"error": "boom"}, status=500)
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[tuple[str, Upstream]]:
+    up = Upstream()
+    app = web.Application()
+    app.router.add_post("/ok", up.ok)
+    app.router.add_post("/stream", up.stream)
+    app.router.add_post("/fail", up.fail)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", up
+    finally:
+        await runner.cleanup()
+
+
+async def test_serial_and_concurrent_counts(upstream: tuple[str, Upstream]) -> None:
+    base, up = upstream
+    target = Target("ok", base + "/ok", b"{}")
+    serial = await run_load(target, requests=20, concurrency=1, warmup=3)
+    assert serial.ok == 20
+    assert serial.errors == 0
+    assert up.calls == 23
+    assert up.peak == 1
+    assert 2.0 <= serial.p50 <= serial.p99
+    conc = await run_load(target, requests=64, concurrency=8, warmup=0)
+    assert conc.ok == 64
+    assert up.calls == 87
+    assert 2 <= up.peak <= 8
+    assert conc.rps > 0
+
+
+async def test_errors_are_counted_not_timed(upstream: tuple[str, Upstream]) -> None:
+    base, _ = upstream
+    result = await run_load(Target("fail", base + "/fail", b"{}"), requests=5, warmup=0)
+    assert result.ok == 0
+    assert result.errors == 5
+    assert result.first_error == "HTTP 500"
+    assert math.isnan(result.p50)
+
+
+async def test_streaming_records_time_to_first_byte(upstream: tuple[str, Upstream]) -> None:
+    base, _ = upstream
+    target = Target("s", base + "/stream", b"{}", stream=True)
+    result = await run_load(target, requests=3, warmup=0)
+    assert len(result.ttft_ms) == 3
+    assert result.percentile(50, ttft=True) < 25.0 <= result.p50
+
+
+def test_rejects_empty_runs() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        asyncio.run(run_load(Target("x", "http://127.0.0.1:9/", b""), requests=0))
+
+
+def test_empty_result_has_nan_rate() -> None:
+    assert math.isnan(LoadResult("x", 1).rps)

@@ -1,0 +1,300 @@
+"""Streaming translation both ways; property: any OpenAI chunks give a well-formed stream."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fulcrum.wire import (
+    DONE,
+    AnthropicToOpenAIStream,
+    OpenAIToAnthropicStream,
+    SSEDecoder,
+    SSEEvent,
+    StreamGrammarError,
+    check_anthropic_stream,
+    encode_chunk,
+    encode_sse,
+    openai_stream_usage,
+)
+
+
+def chunk(delta: dict[str, Any] | None = None, finish: str | None = None) -> dict[str, Any]:
+    return {"choices": [{"index": 0, "delta": delta or {}, "finish_reason": finish}]}
+
+
+def run(chunks: list[dict[str, Any]], fail: str | None = None) -> list[dict[str, Any]]:
+    stream = OpenAIToAnthropicStream("claude-x", message_id="msg_1")
+    events: list[SSEEvent] = []
+    for c in chunks:
+        events += stream.feed(c)
+    events += stream.fail(fail) if fail else stream.finish()
+    assert stream.finish() == [] and stream.feed(chunk({"content": "late"})) == []
+    return check_anthropic_stream(events)
+
+
+def tool_delta(index: int, args: str, call_id: str | None = None, name: str | None = None) -> Any:
+    call: dict[str, Any] = {"index": index, "function": {"arguments": args}}
+    if call_id:
+        call |= {"id": call_id, "type": "function"}
+        call["function"]["name"] = name
+    return {"tool_calls": [call]}
+
+
+def test_text_reasoning_and_tools_with_usage() -> None:
+    datas = run(
+        [
+            chunk({"role": "assistant", "content": ""}),
+            chunk({"reasoning_content": "think"}),
+            chunk({"content": "Hi"}),
+            chunk(tool_delta(0, "", "call_a", "Bash")),
+            chunk(tool_delta(0, '{"command":')),
+            chunk(tool_delta(0, '"ls"}')),
+            chunk(tool_delta(1, "{}", "call_b", "Read")),
+            chunk({}, "tool_calls"),
+            {
+                "choices": [],
+                "usage": {
+                    "prompt_tokens": 100,
+                    "completion_tokens": 7,
+                    "prompt_tokens_details": {"cached_tokens": 60},
+                },
+            },
+        ]
+    )
+    kinds = [d["type"] for d in datas]
+    assert kinds[0] == "message_start" and kinds[-2:] == ["message_delta", "message_stop"]
+    starts = [d["content_block"] for d in datas if d["type"] == "content_block_start"]
+    assert [b["type"] for b in starts] == ["thinking", "text", "tool_use", "tool_use"]
+    assert starts[2] == {"type": "tool_use", "id": "call_a", "name": "Bash", "input": {}}
+    fragments = [
+        d["delta"]["partial_json"]
+        for d in datas
+        if d["type"] == "content_block_delta" and d["index"] == 2
+    ]
+    assert json.loads("".join(fragments)) == {"command": "ls"}
+    final = datas[-2]
+    assert final["delta"]["stop_reason"] == "tool_use"
+    assert final["usage"] == {
+        "input_tokens": 40,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 60,
+        "output_tokens": 7,
+    }
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        ("stop", "end_turn"),
+        ("length", "max_tokens"),
+        ("content_filter", "refusal"),
+        (None, "end_turn"),
+    ],
+)
+def test_stop_reasons(reason: str | None, expected: str) -> None:
+    datas = run([chunk({"content": "x"}, reason)])
+    assert datas[-2]["delta"]["stop_reason"] == expected
+
+
+def test_empty_stream_is_still_well_formed() -> None:
+    kinds = [d["type"] for d in run([])]
+    assert kinds == ["message_start", "message_delta", "message_stop"]
+
+
+def test_fail_closes_open_block_and_ends_with_error() -> None:
+    datas = run([chunk({"content": "partial"})], fail="upstream died")
+    assert [d["type"] for d in datas][-2:] == ["content_block_stop", "error"]
+    assert datas[-1]["error"] == {"type": "api_error", "message": "upstream died"}
+
+
+def test_error_chunk_from_upstream_becomes_error_event() -> None:
+    stream = OpenAIToAnthropicStream("m")
+    events = stream.feed({"error": {"message": "overloaded", "type": "server_error"}})
+    datas = check_anthropic_stream(events)
+    assert datas[-1]["error"]["message"] == "overloaded" and stream.done
+
+
+def test_late_fragment_for_closed_tool_is_dropped_not_misplaced() -> None:
+    stream = OpenAIToAnthropicStream("m")
+    events = stream.feed(chunk(tool_delta(0, "{", "c0", "a")))
+    events += stream.feed(chunk(tool_delta(1, "{}", "c1", "b")))
+    events += stream.feed(chunk(tool_delta(0, "}")))
+    events += stream.finish()
+    check_anthropic_stream(events)
+    assert stream.dropped_fragments == 1
+
+
+def test_keep_reasoning_false_drops_thinking() -> None:
+    stream = OpenAIToAnthropicStream("m", keep_reasoning=False)
+    events = stream.feed(chunk({"reasoning": "x", "content": "y"})) + stream.finish()
+    starts = [d for d in check_anthropic_stream(events) if d["type"] == "content_block_start"]
+    assert [s["content_block"]["type"] for s in starts] == ["text"]
+
+
+def test_checker_rejects_bad_streams() -> None:
+    def ev(obj: dict[str, Any]) -> SSEEvent:
+        return SSEEvent(obj["type"], json.dumps(obj))
+
+    start = ev({"type": "message_start", "message": {}})
+    block = ev({"type": "content_block_start", "index": 1, "content_block": {"type": "text"}})
+    with pytest.raises(StreamGrammarError, match="index 1 where 0"):
+        check_anthropic_stream([start, block])
+    with pytest.raises(StreamGrammarError, match="without message_stop"):
+        check_anthropic_stream([start])
+
+
+# -- property: any chunk sequence → well-formed Anthropic stream --------------------------
+
+texts = st.text(max_size=6)
+deltas = st.one_of(
+    st.fixed_dictionaries({"content": st.none() | texts}),
+    st.fixed_dictionaries({"reasoning_content": texts}),
+    st.builds(
+        tool_delta,
+        st.integers(0, 3),
+        texts,
+        st.none() | st.sampled_from(["c1", "c2", ""]),
+        st.none() | st.sampled_from(["f", "g"]),
+    ),
+    st.dictionaries(st.sampled_from(["role", "refusal", "junk"]), st.none() | texts),
+)
+chunks = st.one_of(
+    st.builds(chunk, deltas, st.none() | st.sampled_from(["stop", "length", "tool_calls", "x"])),
+    st.fixed_dictionaries(
+        {
+            "choices": st.just([]),
+            "usage": st.fixed_dictionaries({"prompt_tokens": st.integers(-5, 99)}),
+        }
+    ),
+    st.just({"choices": None}),
+    st.just({"choices": [None]}),
+    st.just({}),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(chunks, max_size=25), st.booleans())
+def test_any_openai_chunks_give_a_well_formed_stream(seq: list[dict[str, Any]], fail: bool) -> None:
+    datas = run(seq, fail="cut" if fail else None)
+    text = "".join(d["delta"].get("text", "") for d in datas if d["type"] == "content_block_delta")
+    expected = "".join(
+        c["choices"][0]["delta"].get("content") or ""
+        for c in seq
+        if isinstance(c.get("choices"), list) and c["choices"] and c["choices"][0]
+    )
+    assert text == expected
+
+
+# -- Anthropic events → OpenAI chunks ----------------------------------------------------
+
+
+def anthropic_events() -> list[SSEEvent]:
+    raw: list[dict[str, Any]] = [
+        {
+            "type": "message_start",
+            "message": {
+                "id": "msg_9",
+                "usage": {"input_tokens": 10, "cache_read_input_tokens": 5, "output_tokens": 1},
+            },
+        },
+        {"type": "ping"},
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "thinking", "thinking": ""},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "thinking_delta", "thinking": "hm"},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "signature_delta", "signature": "s"},
+        },
+        {"type": "content_block_stop", "index": 0},
+        {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
+        {
+            "type": "content_block_delta",
+            "index": 1,
+            "delta": {"type": "text_delta", "text": "Hello"},
+        },
+        {"type": "content_block_stop", "index": 1},
+        {
+            "type": "content_block_start",
+            "index": 2,
+            "content_block": {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {}},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 2,
+            "delta": {"type": "input_json_delta", "partial_json": '{"c":'},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 2,
+            "delta": {"type": "input_json_delta", "partial_json": "1}"},
+        },
+        {"type": "content_block_stop", "index": 2},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "tool_use"},
+            "usage": {"output_tokens": 12},
+        },
+        {"type": "message_stop"},
+    ]
+    return [SSEEvent(r["type"], json.dumps(r)) for r in raw]
+
+
+def test_anthropic_stream_to_openai_chunks() -> None:
+    stream = AnthropicToOpenAIStream("gpt-facing")
+    decoder = SSEDecoder()
+    out: list[dict[str, Any]] = []
+    for event in decoder.feed(b"".join(encode_sse(e) for e in anthropic_events())):
+        out += stream.feed(event)
+    out += stream.finish()
+    assert all(c["object"] == "chat.completion.chunk" and c["id"] == stream.id for c in out)
+    assert out[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
+    deltas = [c["choices"][0]["delta"] for c in out if c["choices"]]
+    assert "".join(d.get("content", "") for d in deltas) == "Hello"
+    assert "".join(d.get("reasoning_content", "") for d in deltas) == "hm"
+    calls = [tc for d in deltas for tc in d.get("tool_calls", [])]
+    assert calls[0] == {
+        "index": 0,
+        "id": "toolu_1",
+        "type": "function",
+        "function": {"name": "Bash", "arguments": ""},
+    }
+    assert "".join(tc["function"]["arguments"] for tc in calls) == '{"c":1}'
+    finishes = [c["choices"][0]["finish_reason"] for c in out if c["choices"]]
+    assert [f for f in finishes if f] == ["tool_calls"]
+    assert out[-1]["choices"] == [] and out[-1]["usage"]["prompt_tokens"] == 15
+    usage = openai_stream_usage(out)
+    assert usage is not None and usage.cache_read_tokens == 5 and usage.output_tokens == 12
+    wire = b"".join(encode_chunk(c) for c in out) + DONE
+    assert wire.endswith(b"data: [DONE]\n\n") and wire.count(b"data: ") == len(out) + 1
+
+
+def test_anthropic_error_event_becomes_error_chunk() -> None:
+    stream = AnthropicToOpenAIStream("m", include_usage=False)
+    events = anthropic_events()[:3]
+    err = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    out = [c for e in events for c in stream.feed(e)]
+    out += stream.feed(SSEEvent("error", json.dumps(err)))
+    assert out[-1] == {
+        "error": {"message": "Overloaded", "type": "server_error", "param": None, "code": None}
+    }
+    assert "usage" not in out[0] and stream.finish() == []
+
+
+def test_truncated_anthropic_stream_finishes_cleanly() -> None:
+    stream = AnthropicToOpenAIStream("m")
+    out = [c for e in anthropic_events()[:8] for c in stream.feed(e)] + stream.finish()
+    assert out[-2]["choices"][0]["finish_reason"] == "stop"
+    assert out[-1]["usage"]["completion_tokens"] == 1
