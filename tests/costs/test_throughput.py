@@ -10,7 +10,9 @@ from fulcrum.costs.calibrate import abs_pct_errors, fit, holdout_by_hardware, re
 from fulcrum.costs.throughput import Workload, backend_family, default_params, estimate
 from fulcrum.errors import ConfigError
 
-CALIBRATION = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "decode_calibration.csv"
+CALIBRATION = (
+    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "decode_calibration.csv"
+)
 needs_data = pytest.mark.skipif(not CALIBRATION.exists(), reason="reference data not present")
 
 
@@ -39,7 +41,9 @@ def test_refit_reproduces_shipped_params() -> None:
 
 
 def _synthetic_csv(path: Path, eff: float, overhead: float) -> None:
-    lines = ["hardware,memory_bandwidth_GBps,params_B,active_params_B,model_size_GB,test,tokens_per_s,backend"]
+    lines = [
+        "hardware,memory_bandwidth_GBps,params_B,active_params_B,model_size_GB,test,tokens_per_s,backend"
+    ]
     for i, bw in enumerate((200, 400, 800, 1600)):
         for size in (4.0, 16.0, 40.0):
             tps = 1 / (size * 1e9 / (eff * bw * 1e9) + overhead)

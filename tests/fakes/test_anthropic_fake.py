@@ -194,3 +194,16 @@ async def test_full_stream_passes_grammar_check() -> None:
         "text",
         "tool_use",
     ]
+
+
+def test_error_event_mid_stream_raises_in_the_sdk(
+    fake: FakeAnthropic, client: anthropic.Anthropic
+) -> None:
+    fake.push(Reply("a b c d", error_after=4))
+    seen: list[str] = []
+    with (
+        pytest.raises(anthropic.APIStatusError, match="Overloaded"),
+        client.messages.stream(model="claude-x", max_tokens=5, messages=MSG) as stream,
+    ):
+        seen.extend(stream.text_stream)
+    assert seen == ["a "]

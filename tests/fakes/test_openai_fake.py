@@ -168,3 +168,12 @@ async def test_async_sdk_against_async_fake() -> None:
             await bad.close()
     assert completion.choices[0].message.content == "async works"
     assert next(m.id for m in models.data) == "gpt-5.1"
+
+
+def test_error_chunk_mid_stream_raises_in_the_sdk(fake: FakeOpenAI, client: openai.OpenAI) -> None:
+    fake.push(Reply("a b c", error_after=2))
+    seen: list[str] = []
+    with pytest.raises(openai.APIError, match="server had an error"):
+        for chunk in client.chat.completions.create(model="gpt-x", messages=MSG, stream=True):
+            seen.extend(c.delta.content or "" for c in chunk.choices)
+    assert "".join(seen) == "a "

@@ -133,3 +133,32 @@ def test_report_from_postgres(
     data = json.loads(out)
     assert Decimal(data["total"]["cost_usd"]) == Decimal("0.0387")
     assert {g["key"]: g["calls"] for g in data["groups"]} == {"s1": 3, "s2": 2}
+
+
+def test_config_file_url_sits_below_the_flag(
+    tmp_path: Path, ledger_cli: Cli, fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    team = tmp_path / "team.db"
+    fill(str(team), fake_prices, make_row)
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[server]\nport = 9999\n\n[ledger]\nurl = "{team}"\n')
+    code, out, _ = ledger_cli(["ledger", "--config", str(config), "--json"])
+    assert code == 0
+    assert json.loads(out)["total"]["calls"] == 5
+    open_store(None).close()  # empty default ledger: --db wins over the file
+    code, _, err = ledger_cli(["ledger", "--config", str(config), "--db", ""])
+    assert code == 2
+    assert "has no calls" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [("[ledger\nurl=", "not valid TOML"), ("[ledger]\nurl = 5\n", "ledger.url: must be")],
+)
+def test_bad_config_file_is_named(tmp_path: Path, ledger_cli: Cli, text: str, needle: str) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text(text)
+    code, _, err = ledger_cli(["ledger", "--config", str(config)])
+    assert code == 2
+    assert str(config) in err
+    assert needle in err

@@ -212,3 +212,49 @@ def test_a_pricing_failure_keeps_the_row(make_row: RowFactory) -> None:
     (row,) = store.saved.values()
     assert row.cost_usd == Decimal(1)
     assert row.counterfactual_usd is None
+
+
+def test_an_outage_does_not_stall_close(
+    tmp_path: Path, fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    gate = threading.Event()
+    store = MemoryStore(failures=10**6, gate=gate)
+    spill = tmp_path / "spill.jsonl"
+    writer = _writer(store, fake_prices, batch_size=10, retry_s=(0.3, 0.3), spill_file=spill)
+    for _ in range(100):
+        writer.submit(make_row())
+    start = time.perf_counter()
+    gate.set()
+    writer.close()
+    elapsed = time.perf_counter() - start
+    assert writer.spilled == 100
+    assert len(spill.read_text().splitlines()) == 100
+    # Only the first failing batch waits out its retries (0.6 s); the other nine try once.
+    assert elapsed < 2.0, f"close took {elapsed:.2f}s during an outage"
+
+
+def test_retries_resume_after_the_database_recovers(
+    tmp_path: Path, fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    store = MemoryStore(failures=1)
+    writer = _writer(store, fake_prices, retry_s=(0.01,), spill_file=tmp_path / "spill.jsonl")
+
+    def settle(done: int) -> None:
+        deadline = time.monotonic() + 5
+        while writer.written + writer.spilled < done and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    writer.submit(make_row())  # the first try fails, the retry writes it
+    settle(1)
+    store.failures = 2
+    writer.submit(make_row())  # fails try and retry: spilled; the database is now "down"
+    settle(2)
+    store.failures = 1
+    writer.submit(make_row())  # while down: one try only, so it is spilled at once
+    settle(3)
+    writer.submit(make_row())  # succeeds: the database is back
+    settle(4)
+    store.failures = 1
+    writer.submit(make_row())  # healthy again: the retry saves it
+    writer.close()
+    assert (writer.written, writer.spilled) == (3, 2)

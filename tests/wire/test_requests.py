@@ -268,3 +268,27 @@ def test_round_trip_preserves_tool_conversation() -> None:
         "tool_use_id": "toolu_1",
         "content": "a.txt",
     }
+
+
+def test_text_documents_become_text_and_thinking_only_turn_is_empty_string() -> None:
+    document = {
+        "type": "document",
+        "source": {"type": "text", "media_type": "text/plain", "data": "DOC"},
+    }
+    pdf = {
+        "type": "document",
+        "source": {"type": "base64", "media_type": "application/pdf", "data": "x"},
+    }
+    body = {
+        "model": "m",
+        "messages": [
+            {"role": "user", "content": [document, pdf, {"type": "text", "text": "summarise"}]},
+            {
+                "role": "assistant",
+                "content": [{"type": "thinking", "thinking": "t", "signature": "s"}],
+            },
+        ],
+    }
+    msgs = anthropic_to_openai_request(body)["messages"]
+    assert msgs[0] == {"role": "user", "content": "DOC\n\nsummarise"}
+    assert msgs[1] == {"role": "assistant", "content": ""}

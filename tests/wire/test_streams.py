@@ -298,3 +298,71 @@ def test_truncated_anthropic_stream_finishes_cleanly() -> None:
     out = [c for e in anthropic_events()[:8] for c in stream.feed(e)] + stream.finish()
     assert out[-2]["choices"][0]["finish_reason"] == "stop"
     assert out[-1]["usage"]["completion_tokens"] == 1
+
+
+# -- property: Anthropic → OpenAI → Anthropic keeps text and tool inputs -------------------
+
+blocks = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("text"), st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=4)
+        ),
+        st.tuples(
+            st.just("tool_use"),
+            st.dictionaries(st.text(max_size=3), st.integers() | st.text(max_size=4), max_size=3),
+        ),
+    ),
+    max_size=4,
+)
+
+
+def anthropic_stream_of(spec: list[tuple[str, Any]]) -> list[SSEEvent]:
+    raw: list[dict[str, Any]] = [
+        {"type": "message_start", "message": {"usage": {"input_tokens": 3}}}
+    ]
+    for index, (kind, payload) in enumerate(spec):
+        if kind == "text":
+            start: dict[str, Any] = {"type": "text", "text": ""}
+            deltas = [{"type": "text_delta", "text": p} for p in payload]
+        else:
+            start = {"type": "tool_use", "id": f"toolu_{index}", "name": "f", "input": {}}
+            args = json.dumps(payload)
+            deltas = [
+                {"type": "input_json_delta", "partial_json": args[i : i + 3]}
+                for i in range(0, len(args), 3)
+            ]
+        raw.append({"type": "content_block_start", "index": index, "content_block": start})
+        raw += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
+        raw.append({"type": "content_block_stop", "index": index})
+    raw.append(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {"output_tokens": 9},
+        }
+    )
+    raw.append({"type": "message_stop"})
+    return [SSEEvent(r["type"], json.dumps(r)) for r in raw]
+
+
+@settings(max_examples=150, deadline=None)
+@given(blocks)
+def test_round_trip_through_openai_chunks(spec: list[tuple[str, Any]]) -> None:
+    to_openai = AnthropicToOpenAIStream("gpt")
+    wire = b"".join(encode_chunk(c) for e in anthropic_stream_of(spec) for c in to_openai.feed(e))
+    back = OpenAIToAnthropicStream("claude")
+    events: list[SSEEvent] = []
+    for event in SSEDecoder().feed(wire + DONE):
+        if event.data != "[DONE]":
+            events += back.feed(json.loads(event.data))
+    datas = check_anthropic_stream(events + back.finish())
+    texts = "".join(d["delta"].get("text", "") for d in datas if d["type"] == "content_block_delta")
+    assert texts == "".join("".join(p) for k, p in spec if k == "text")
+    inputs: dict[int, str] = {}
+    for d in datas:
+        if d["type"] == "content_block_delta" and d["delta"]["type"] == "input_json_delta":
+            inputs[d["index"]] = inputs.get(d["index"], "") + d["delta"]["partial_json"]
+    assert [json.loads(v) for v in inputs.values()] == [p for k, p in spec if k == "tool_use"]
+    assert datas[-2]["usage"]["output_tokens"] == 9 and datas[-2]["usage"]["input_tokens"] == 3
+    has_tool = any(k == "tool_use" for k, _ in spec)
+    assert datas[-2]["delta"]["stop_reason"] == ("tool_use" if has_tool else "end_turn")

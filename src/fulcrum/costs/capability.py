@@ -86,12 +86,13 @@ def capability_tax(
     days_per_month: Decimal = Decimal(30),
 ) -> CapabilityTax:
     """dispatches x extra failure rate x rework minutes x $/hour, per day and per month."""
-    daily = dispatches_per_day * extra_failure_rate * rework_minutes / 60 * engineer_rate
+    per_day_minutes = dispatches_per_day * extra_failure_rate * rework_minutes * engineer_rate
+    daily = per_day_minutes / 60
     return CapabilityTax(
         dispatches_per_day=dispatches_per_day,
         extra_failure_rate=extra_failure_rate,
         rework_minutes=rework_minutes,
         engineer_rate=engineer_rate,
         daily=daily,
-        monthly=daily * days_per_month,
+        monthly=per_day_minutes * days_per_month / 60,
     )

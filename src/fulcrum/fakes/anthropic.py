@@ -11,7 +11,7 @@ from aiohttp import web
 from fulcrum.fakes import render_anthropic as render
 from fulcrum.fakes.script import AnswerTool, Fail, Hang, Reply, ToolCall
 from fulcrum.fakes.server import FakeUpstream
-from fulcrum.fakes.template import ID, INPUT, TOOL_ID, dumps, fill, input_tokens
+from fulcrum.fakes.template import ID, INPUT, TOOL_ID, dumps, input_tokens
 from fulcrum.wire.maps import new_id
 
 __all__ = ["ANTHROPIC_MODELS", "FakeAnthropic"]
@@ -30,6 +30,10 @@ class FakeAnthropic(FakeUpstream):
             web.post("/v1/messages/count_tokens", self._count_tokens),
             web.get("/v1/models", self._models),
         ]
+
+    def stream_error(self) -> bytes:
+        error = {"type": "overloaded_error", "message": "Overloaded"}
+        return b"event: error\ndata: " + dumps({"type": "error", "error": error}) + b"\n\n"
 
     def _error(self, status: int, message: str | None, kind: str | None = None) -> web.Response:
         rid = new_id("req_")
@@ -80,9 +84,9 @@ class FakeAnthropic(FakeUpstream):
                 ("s", model), entry, lambda: render.message_events(entry, model)
             )
             headers = _headers(rid, _SSE) | {"cache-control": "no-cache"}
-            return await self._stream(request, headers, fill(chunks, values), entry)
+            return await self._stream(request, headers, chunks, values, entry)
         chunks = self._rendered(("j", model), entry, lambda: [render.message_json(entry, model)])
-        return await self._body(request, _headers(rid, _JSON), fill(chunks, values)[0], entry)
+        return await self._body(request, _headers(rid, _JSON), chunks, values, entry)
 
     def _fail(self, entry: Fail) -> web.Response:
         response = self._error(entry.status, entry.message, entry.error_type)

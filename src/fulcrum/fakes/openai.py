@@ -20,7 +20,6 @@ from fulcrum.fakes.template import (
     TOOL_ID,
     TOTAL,
     dumps,
-    fill,
     input_tokens,
     output_tokens,
 )
@@ -41,6 +40,9 @@ class FakeOpenAI(FakeUpstream):
             web.post("/v1/chat/completions", self._completions),
             web.get("/v1/models", self._models),
         ]
+
+    def stream_error(self) -> bytes:
+        return b"data: " + render.error_body(500, None, None) + b"\n\n"
 
     def _error(self, status: int, message: str | None, kind: str | None = None) -> web.Response:
         body = render.error_body(status, message, kind)
@@ -85,9 +87,9 @@ class FakeOpenAI(FakeUpstream):
                 ("s", model, usage), entry, lambda: render.completion_chunks(entry, model, usage)
             )
             headers |= {"content-type": _SSE, "cache-control": "no-cache"}
-            return await self._stream(request, headers, fill(chunks, values), entry)
+            return await self._stream(request, headers, chunks, values, entry)
         chunks = self._rendered(("j", model), entry, lambda: [render.completion_body(entry, model)])
-        return await self._body(request, headers, fill(chunks, values)[0], entry)
+        return await self._body(request, headers, chunks, values, entry)
 
     def _fail(self, entry: Fail) -> web.Response:
         response = self._error(entry.status, entry.message, entry.error_type)

@@ -14,7 +14,9 @@ rendered bytes.
 * :class:`Hang` — accept the request and never answer (until the fake stops).
 
 Every entry can delay the first byte (``first_byte_delay``), pace a stream
-(``chunk_delay``) and cut the connection after ``cut_after`` stream events.
+(``chunk_delay``), cut the connection after ``cut_after`` stream events, or end the
+stream after ``error_after`` events with the provider's in-stream error (Anthropic: an
+``error`` event with ``overloaded_error``; OpenAI: a ``data: {"error": …}`` line).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class _Base:
     first_byte_delay: float = field(default=0.0, kw_only=True)
     chunk_delay: float = field(default=0.0, kw_only=True)
     cut_after: int | None = field(default=None, kw_only=True)
+    error_after: int | None = field(default=None, kw_only=True)
 
     def accepts(self, request: Mapping[str, Any]) -> bool:
         return self.model is None or self.model in str(request.get("model", ""))

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -28,6 +29,7 @@ from fulcrum.fakes.script import (
     ToolCall,
     tool_result_text,
 )
+from fulcrum.fakes.template import fill
 
 __all__ = ["FakeUpstream", "RecordedRequest"]
 
@@ -138,6 +140,10 @@ class FakeUpstream:
     def routes(self) -> list[web.RouteDef]:
         raise NotImplementedError
 
+    def stream_error(self) -> bytes:
+        """The provider's in-stream error, ending a stream (``error_after``)."""
+        raise NotImplementedError
+
     async def _record(self, request: web.Request) -> tuple[bytes, Any]:
         raw = await request.read()
         try:
@@ -190,15 +196,19 @@ class FakeUpstream:
         self,
         request: web.Request,
         headers: dict[str, str],
-        chunks: list[bytes],
+        template: list[bytes],
+        values: Mapping[str, str],
         entry: Entry,
     ) -> web.StreamResponse:
+        """Send an SSE stream; unpaced and uncut, it goes out in one write (fast path)."""
+        if entry.error_after is None and entry.cut_after is None and not entry.chunk_delay:
+            body = fill([b"".join(template)], values)[0]
+            return web.Response(body=body, status=200, headers=headers)
+        chunks = fill(template, values)
+        if entry.error_after is not None:
+            chunks = [*chunks[: entry.error_after], self.stream_error()]
         response = web.StreamResponse(status=200, headers=headers)
         await response.prepare(request)
-        if entry.cut_after is None and not entry.chunk_delay:
-            await response.write(b"".join(chunks))  # one write: the fast path for benchmarks
-            await response.write_eof()
-            return response
         for count, chunk in enumerate(chunks):
             if entry.cut_after is not None and count >= entry.cut_after:
                 return self._cut(request, response)
@@ -209,8 +219,14 @@ class FakeUpstream:
         return response
 
     async def _body(
-        self, request: web.Request, headers: dict[str, str], body: bytes, entry: Entry
+        self,
+        request: web.Request,
+        headers: dict[str, str],
+        template: list[bytes],
+        values: Mapping[str, str],
+        entry: Entry,
     ) -> web.StreamResponse:
+        body = fill(template, values)[0]
         if entry.cut_after is None:
             return web.Response(body=body, status=200, headers=headers)
         response = web.StreamResponse(status=200, headers=headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+import tomllib
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,12 +13,12 @@ from typing import Annotated
 
 import typer
 
-from fulcrum.errors import InputError
+from fulcrum.errors import ConfigError, InputError
 from fulcrum.ledger import spill
 from fulcrum.ledger.factory import open_store
 from fulcrum.ledger.report import Bucket, Report, build_report
 from fulcrum.ledger.store import GROUP_COLUMNS, LedgerUnavailable, check_group
-from fulcrum.settings import Paths
+from fulcrum.settings import Paths, pick
 
 try:
     from psycopg import Error as PsycopgError
@@ -76,9 +77,9 @@ def render_text(report: Report, where: str) -> str:
     head = [
         report.by or "day",
         "calls",
-        "local calls",
+        "local % calls",
         "tokens",
-        "local tokens",
+        "local % tokens",
         "cost",
         "frontier cost",
         "saving",
@@ -145,6 +146,21 @@ def load_report(
     return build_report(aggregates, by), where
 
 
+def url_from_config(path: Path) -> str | None:
+    """``[ledger] url`` of a gateway config file (what ``fulcrum serve --config`` writes to)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+    section = data.get("ledger", {})
+    url = section.get("url") if isinstance(section, dict) else None
+    if url is not None and not isinstance(url, str):
+        raise ConfigError("must be a database URL string", file=str(path), field="ledger.url")
+    return url or None
+
+
 def replay_spill_file(db: str | None) -> None:
     path = Paths.build().data / spill.DEFAULT_NAME
     if not path.exists():
@@ -170,6 +186,10 @@ def ledger(
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Also write the table to this CSV file.")
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Gateway config whose [ledger] url to read (below --db)."),
+    ] = None,
     replay_spill: Annotated[
         bool,
         typer.Option(
@@ -179,6 +199,7 @@ def ledger(
     ] = False,
 ) -> None:
     """Spend per day, local share, savings, mean and p95 daily spend from the cost ledger."""
+    db = pick(db, None, url_from_config(config) if config else None, None)
     if replay_spill:
         replay_spill_file(db)
     report, where = load_report(

@@ -56,6 +56,7 @@ class LedgerWriter:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
+        self._healthy = True
         self._thread = threading.Thread(target=self._run, name="fulcrum-ledger", daemon=True)
         self._thread.start()
 
@@ -159,15 +160,20 @@ class LedgerWriter:
                 self._spill(chunk)
 
     def _insert_with_retry(self, rows: list[LedgerRow]) -> bool:
-        for attempt, delay in enumerate((*self.retry_s, None)):
+        """Insert, retrying with backoff; while the database is known to be down (the last
+        batch exhausted its retries) try once only, so an outage cannot stall close()."""
+        delays = self.retry_s if self._healthy else ()
+        for attempt, delay in enumerate((*delays, None)):
             try:
                 self.store.insert_many(rows)
+                self._healthy = True
                 return True
             except Exception as exc:
                 log.warning(
                     "ledger: insert of %d rows failed (try %d): %s", len(rows), attempt + 1, exc
                 )
                 if delay is None:
+                    self._healthy = False
                     return False
                 time.sleep(delay)
         return False  # pragma: no cover

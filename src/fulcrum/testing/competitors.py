@@ -16,7 +16,12 @@ import subprocess
 import venv
 from pathlib import Path
 
-from fulcrum.testing.components import CCR_VERSION, LITELLM_VERSION, cache_root
+from fulcrum.testing.components import (
+    CCR_VERSION,
+    LITELLM_VERSION,
+    ComponentMissing,
+    cache_root,
+)
 from fulcrum.testing.process import ServerProcess
 
 BENCH_MODEL = "fake-model"
@@ -55,7 +60,7 @@ def ensure_ccr() -> Path:
         return cli
     npm = shutil.which("npm")
     if npm is None:
-        raise RuntimeError("npm is required to install claude-code-router")
+        raise ComponentMissing("npm is required to install claude-code-router")
     home.mkdir(parents=True, exist_ok=True)
     package = home / "package.json"
     if not package.exists():
@@ -125,7 +130,7 @@ def start_ccr(upstream: str, port: int, workdir: Path) -> ServerProcess:
     cli = ensure_ccr()
     node = shutil.which("node")
     if node is None:
-        raise RuntimeError("node is required to run claude-code-router")
+        raise ComponentMissing("node is required to run claude-code-router")
     home = workdir / "ccr-home"
     conf_dir = home / ".claude-code-router"
     conf_dir.mkdir(parents=True, exist_ok=True)

@@ -8,8 +8,8 @@ unknown fields and nothing in Chat Completions could honour them:
   ``messages`` (Claude Code sends these) become ONE leading system message, in order —
   the chat templates of many local models accept a single system message, first.
 * text-only content becomes a plain string (blocks joined by a blank line); images
-  become ``image_url`` parts (base64 sources as ``data:`` URLs); ``document`` and other
-  block types are dropped.
+  become ``image_url`` parts (base64 sources as ``data:`` URLs); plain-text ``document``
+  blocks become text; PDF documents and other block types are dropped.
 * ``tool_use`` blocks → assistant ``tool_calls`` (input serialised as JSON arguments);
   ``tool_result`` blocks → ``role: tool`` messages placed right after that assistant
   message (an ``is_error`` result is prefixed with ``Error: ``; images inside a result
@@ -132,7 +132,10 @@ def _assistant(content: Any) -> dict[str, Any]:
             args = json.dumps(block.get("input") or {}, separators=(",", ":"))
             fn = {"name": str(block.get("name", "")), "arguments": args}
             calls.append({"id": str(block.get("id", "")), "type": "function", "function": fn})
-    msg: dict[str, Any] = {"role": "assistant", "content": "".join(texts) or None}
+    msg: dict[str, Any] = {
+        "role": "assistant",
+        "content": "".join(texts) or (None if calls else ""),
+    }
     if calls:
         msg["tool_calls"] = calls
     return msg
@@ -155,6 +158,8 @@ def _user(content: Any) -> list[dict[str, Any]]:
             parts.extend(images)
         elif kind == "text" and isinstance(block.get("text"), str):
             parts.append({"type": "text", "text": block["text"]})
+        elif kind == "document" and _document_text(block):
+            parts.append({"type": "text", "text": _document_text(block)})
         elif kind == "image":
             image = _image(block)
             if image is not None:
@@ -194,3 +199,11 @@ def _image(block: Mapping[str, Any]) -> dict[str, Any] | None:
     else:
         return None
     return {"type": "image_url", "image_url": {"url": url}}
+
+
+def _document_text(block: Mapping[str, Any]) -> str:
+    source = block.get("source")
+    if isinstance(source, Mapping) and source.get("type") == "text":
+        data = source.get("data")
+        return data if isinstance(data, str) else ""
+    return ""

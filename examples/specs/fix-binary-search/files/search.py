@@ -5,7 +5,7 @@ def find(items: list[int], target: int) -> int:
         if items[mid] == target:
             return mid
         if items[mid] < target:
-            lo = mid
+            lo = mid + 1
         else:
-            hi = mid
+            hi = mid - 1
     return -1
