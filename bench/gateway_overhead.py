@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import math
 import os
 import sys
 import tempfile
@@ -38,7 +37,8 @@ from fulcrum.testing.competitors import (
     start_ccr,
     start_litellm,
 )
-from fulcrum.testing.loadgen import LoadResult, Target, run_load
+from fulcrum.testing.loadgen import Target, run_load
+from fulcrum.testing.overhead_report import Measured, print_report, write_json
 from fulcrum.testing.process import ServerProcess, free_port
 
 ANTHROPIC_MODEL = "claude-sonnet-4-6"
@@ -132,13 +132,6 @@ CASES = (
 )
 
 
-@dataclass
-class Measured:
-    case: Case
-    serial: LoadResult
-    concurrent: LoadResult
-
-
 async def _measure(case: Case, base_url: str, args: argparse.Namespace) -> Measured:
     target = case.target(base_url)
     serial = await run_load(target, requests=args.serial, concurrency=1, warmup=args.warmup)
@@ -148,7 +141,7 @@ async def _measure(case: Case, base_url: str, args: argparse.Namespace) -> Measu
     for res in (serial, conc):
         if res.errors:
             print(f"  {case.name}: {res.errors} errors (first: {res.first_error})")
-    return Measured(case, serial, conc)
+    return Measured(case.name, case.path, case.stream, serial, conc)
 
 
 def _run_case(case: Case, upstream: str, work: Path, args: argparse.Namespace) -> Measured:
@@ -177,92 +170,6 @@ def run_all(args: argparse.Namespace) -> tuple[list[Measured], dict[str, str]]:
                 except Exception as exc:  # a target that cannot start is reported, not fatal
                     skipped[case.name] = f"{type(exc).__name__}: {str(exc)[:300]}"
     return results, skipped
-
-
-def _baseline(results: list[Measured], m: Measured) -> Measured | None:
-    want = "direct-stream" if m.case.stream else "direct"
-    return next((r for r in results if r.case.name == want), None)
-
-
-def _fmt(value: float, digits: int = 2) -> str:
-    return "—" if math.isnan(value) else f"{value:.{digits}f}"
-
-
-def print_report(results: list[Measured], skipped: dict[str, str], *, clients: int) -> None:
-    head = (
-        f"{'target':<15}{'path':<10}{'p50 ms':>8}{'p99 ms':>8}{'+p50':>7} |"
-        f"{f'c{clients} p50':>9}{'p99':>8}{'+p50':>7}{'req/s':>8} |{'ttfb p50':>9}{'+ttfb':>7}"
-    )
-    print()
-    print(head)
-    print("-" * len(head))
-    for m in results:
-        base = _baseline(results, m)
-        nan = float("nan")
-        added = m.serial.p50 - base.serial.p50 if base else nan
-        added_c = m.concurrent.p50 - base.concurrent.p50 if base else nan
-        ttfb = m.serial.percentile(50, ttft=True) if m.case.stream else nan
-        ttfb_base = base.serial.percentile(50, ttft=True) if base and m.case.stream else nan
-        print(
-            f"{m.case.name:<15}{m.case.path:<10}{_fmt(m.serial.p50):>8}{_fmt(m.serial.p99):>8}"
-            f"{_fmt(added):>7} |{_fmt(m.concurrent.p50):>9}{_fmt(m.concurrent.p99):>8}"
-            f"{_fmt(added_c):>7}{_fmt(m.concurrent.rps, 0):>8} |{_fmt(ttfb):>9}"
-            f"{_fmt(ttfb - ttfb_base):>7}"
-        )
-    print()
-    for line in _ratios(results, clients):
-        print(line)
-    for name, why in skipped.items():
-        print(f"skipped {name}: {why}")
-
-
-def _ratios(results: list[Measured], clients: int) -> list[str]:
-    by = {m.case.name: m for m in results}
-    lines = []
-    if "fulcrum" in by and "direct" in by:
-        added = by["fulcrum"].serial.p50 - by["direct"].serial.p50
-        lines.append(f"fulcrum added p50, serial: {added:.3f} ms (target < 0.5)")
-    if "fulcrum-stream" in by and "direct-stream" in by:
-        ttfb = by["fulcrum-stream"].serial.percentile(50, ttft=True) - by[
-            "direct-stream"
-        ].serial.percentile(50, ttft=True)
-        lines.append(
-            f"fulcrum streaming time-to-first-byte overhead p50: {ttfb:.3f} ms (target < 1)"
-        )
-    for ours, theirs, target in (("fulcrum", "litellm", 10.0), ("fulcrum-anth", "ccr", 1.0)):
-        if ours in by and theirs in by:
-            ratio = by[ours].concurrent.rps / by[theirs].concurrent.rps
-            lines.append(
-                f"{ours} ÷ {theirs} req/s at {clients} clients: {ratio:.2f}× (target ≥ {target:g}×)"
-            )
-    return lines
-
-
-def write_json(path: Path, results: list[Measured], skipped: dict[str, str]) -> None:
-    def one(r: LoadResult) -> dict[str, float | int]:
-        return {
-            "p50_ms": r.p50,
-            "p99_ms": r.p99,
-            "rps": r.rps,
-            "ok": r.ok,
-            "errors": r.errors,
-            "ttfb_p50_ms": r.percentile(50, ttft=True),
-            "concurrency": r.concurrency,
-        }
-
-    data = {
-        "results": {
-            m.case.name: {
-                "path": m.case.path,
-                "serial": one(m.serial),
-                "concurrent": one(m.concurrent),
-            }
-            for m in results
-        },
-        "skipped": skipped,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

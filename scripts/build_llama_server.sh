@@ -28,6 +28,13 @@ if [ -x "$binary" ]; then
   exit 0
 fi
 
+for tool in cmake c++ tar; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "build_llama_server: $tool is required (Debian: apt-get install cmake g++ tar)" >&2
+    exit 1
+  fi
+done
+
 python="${PYTHON:-python3}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ -x "$root/.venv/bin/python" ]; then

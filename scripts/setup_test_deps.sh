@@ -3,9 +3,9 @@
 #   - PostgreSQL server binaries (scripts/setup_postgres.sh, when present)
 #   - llama.cpp's llama-server, built from the llama-cpp-python sdist (scripts/build_llama_server.sh)
 #   - the Claude Code CLI from npm (scripts/install_claude_code.sh)
-# Prints one line per component. On a machine where all are installed it takes well under 5 s.
-# A failing installer stops the script with its output; a first llama-server build takes minutes
-# and is logged to $FULCRUM_CACHE_DIR/logs/build_llama_server.log.
+# Prints one line per component (and a note while a first install or build is under way). On a
+# machine where all are installed it takes well under 5 s; a first llama-server build takes several
+# minutes. Logs go to $FULCRUM_CACHE_DIR/logs/; a failing installer stops the script with its log.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -14,20 +14,28 @@ logs="$cache/logs"
 mkdir -p "$logs"
 
 # run NAME SCRIPT QUIET_MESSAGE: runs SCRIPT with its output in a log; prints the log's last line
-# (QUIET_MESSAGE when the script printed nothing), or the end of the log on failure.
+# (QUIET_MESSAGE when the script printed nothing), or the end of the log on failure. A script
+# still busy after 3 s (a first install or build) gets a line saying where its log is.
 run() {
-  local name="$1" script="$2" quiet="$3" log="$logs/$1.log" start end
+  local name="$1" script="$2" quiet="$3" log="$logs/$1.log" start pid last
   start=$(date +%s)
-  if ! bash "$script" >"$log" 2>&1; then
+  bash "$script" >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 30); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "$name: working (first install or build; log: $log)"
+  fi
+  if ! wait "$pid"; then
     echo "setup_test_deps: $name failed; its log ($log) ends with:" >&2
     tail -n 40 "$log" >&2
     exit 1
   fi
-  end=$(date +%s)
-  local last
   last="$(tail -n 1 "$log")"
-  if [ $((end - start)) -ge 5 ]; then
-    last="$last [$((end - start))s]"
+  if [ $(($(date +%s) - start)) -ge 5 ]; then
+    last="$last [$(($(date +%s) - start))s]"
   fi
   echo "${last:-$quiet}"
 }

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -83,3 +84,23 @@ def test_user_override_missing_source_names_field(tmp_path: Path) -> None:
         load_catalog(f)
     assert "prices.my-model.v.source" in err.value.message
     assert str(f) in err.value.message
+
+
+def test_catalog_prices_match_reference_models_csv() -> None:
+    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "models.csv"
+    if not path.exists():
+        pytest.skip("reference data not present")
+    cat = load_catalog()
+    by_name = {m.name: m for m in cat.models.values()}
+    with path.open() as fh:
+        rows = list(csv.DictReader(fh))
+    checked = 0
+    for row in rows:
+        if "before 2026-12-01" in row["price_tier_notes"]:
+            continue  # a dated price change: checked by its own date elsewhere
+        card = cat.price(by_name[row["model"]].id, at=WHEN)
+        assert card is not None, row["model"]
+        assert card.input == Decimal(row["input_usd_per_mtok"]), row["model"]
+        assert card.output == Decimal(row["output_usd_per_mtok"]), row["model"]
+        checked += 1
+    assert checked >= 45

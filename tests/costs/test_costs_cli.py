@@ -125,6 +125,24 @@ def test_throughput_calibrate_prints_error(
         ),
         (lambda t: t + "\n[bogus]\nx = 1\n", "bogus", "accepted"),
         (
+            lambda t: t.replace("local_share = 0.65", "local_share = 1.5"),
+            "hybrid.local_share",
+            "[0, 1]",
+        ),
+        (
+            lambda t: t.replace("calls_per_agent_hour = 12", 'calls_per_agent_hour = "x"'),
+            "concurrency.calls_per_agent_hour",
+            "number",
+        ),
+        (
+            lambda t: t.replace("horizons = [3, 5]", 'horizons = [3, "five"]'),
+            "scenario.horizons",
+            "number",
+        ),
+        (lambda t: t.replace("monthly_usd = 250", ""), "api", "monthly_usd"),
+        (lambda t: t.replace("agents = 1", "agents = 0"), "api.agents", ">= 1"),
+        (lambda t: t.replace("[api]", "[apx]"), "apx", "accepted"),
+        (
             lambda t: t.replace("usd_per_kwh = [0.12, 0.30]", "usd_per_kwh = [0.3]"),
             "uncertainty.usd_per_kwh",
             "[low, high]",
@@ -161,3 +179,48 @@ def test_error_via_subprocess_has_no_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "options[0].avg_w" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unknown_capability_mapping(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fleet = (ROOT / "examples" / "seed_003_fleet.toml").read_text()
+    bad = tmp_path / "map.toml"
+    bad.write_text(fleet.replace('mapping = "linear"', 'mapping = "vibes"'))
+    code, _, err = run(["decide", str(bad)], capsys)
+    assert code == 2 and "capability.mapping" in err and "failure_ratio" in err
+
+
+def test_decide_with_user_catalog_override(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cat = tmp_path / "prices.toml"
+    cat.write_text(
+        '[prices."seed-frontier"."seed"]\ninput = "8"\noutput = "36"\n'
+        'source = "what-if: prices doubled"\nas_of = "2026-11-01"\n'
+    )
+    fleet = str(ROOT / "examples" / "seed_003_fleet.toml")
+    code, out, _ = run(
+        ["decide", fleet, "--json", "--draws", "1000", "--catalog", str(cat)], capsys
+    )
+    assert code == 0
+    data = json.loads(out)
+    api = next(o for o in data["options"] if o["kind"] == "api")
+    assert api["money_monthly"] == "2376.00"
+    signal = next(s for s in data["flip_signals"] if s["id"] == "api-price-2x")
+    assert signal["met"] is False and "x2.00" in signal["evidence"]
+
+
+def test_throughput_and_tco_input_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["throughput", "--params-b", "8", "--model-size-gb", "4.9"], capsys)
+    assert code == 2 and "--bandwidth-gbps" in err
+    code, _, err = run(["throughput", "--hardware", "dgx-spark", "--model", "nope"], capsys)
+    assert code == 2 and "--model" in err and "llama-3.3-70b" in err
+    code, _, err = run(
+        ["throughput", "--hardware", "dgx-spark", "--model", "llama-3-8b", "--quant", "Q9"], capsys
+    )
+    assert code == 2 and "Q4_K_M" in err
+    no_opts = tmp_path / "noopts.toml"
+    no_opts.write_text(GOOD.split("[[options]]")[0])
+    code, _, err = run(["tco", str(no_opts)], capsys)
+    assert code == 2 and "options" in err

@@ -9,16 +9,19 @@ import pytest
 
 from fulcrum.catalog import load_catalog
 from fulcrum.costs.concurrency import boxes_needed, erlang_c, shared_latency
-from fulcrum.costs.decision import decide
+from fulcrum.costs.decision import Decision, decide
 from fulcrum.costs.montecarlo import run_monte_carlo
-from fulcrum.costs.scenario import load_scenario
+from fulcrum.costs.scenario import Scenario, load_scenario
 from fulcrum.costs.signals import check_signals
+from fulcrum.costs.tco import TcoInput, tco
 
 ROOT = Path(__file__).resolve().parents[2]
 CAT = load_catalog()
 
 
-def _decide(name: str, text_edit: tuple[str, str] | None = None, tmp: Path | None = None):  # type: ignore[no-untyped-def]
+def _decide(
+    name: str, text_edit: tuple[str, str] | None = None, tmp: Path | None = None
+) -> tuple[Scenario, Decision]:
     path = ROOT / "examples" / f"{name}.toml"
     if text_edit and tmp:
         new = tmp / path.name
@@ -36,6 +39,9 @@ def test_seed003_fleet_stays_on_api_because_of_capability_tax() -> None:
     assert "capability-tax-dominates" in ids and "wake-filter-first" in ids
     local = next(o for o in d.options if o.kind == "local")
     assert local.capability_tax_monthly == D(10000)
+    # three agents saturate one box (queueing, not linear scaling): two are needed
+    assert local.detail["one_box_utilisation"] > 0.9 and local.detail["boxes"] == 2
+    assert abs(local.money_monthly - 2 * D(local.detail["tco_monthly"])) < D("0.01")
     assert d.reevaluate_on == date(2026, 8, 5)
 
 
@@ -49,6 +55,10 @@ def test_wake_filter_scenario_moves_local() -> None:
 def test_one_developer_excludes_local_and_more_agents_admit_it(tmp_path: Path) -> None:
     _, one = _decide("seed_000_tiers")
     assert "few-agents" in [r.id for r in one.rules]
+    spark = next(o for o in one.options if o.kind == "local" and o.name == "DGX Spark")
+    assert spark.detail["break_even_month"] == "31.4"  # $5,500 / ($250 - $75)
+    assert spark.detail["payback_months"] == "22.0"  # $5,500 / $250
+    assert spark.detail["cost_equivalence_agents"] == "0.9"  # $228 / $250
     assert one.recommendation.kind == "api"
     _, six = _decide("seed_000_tiers", ("agents = 1", "agents = 6"), tmp_path)
     assert six.recommendation.kind == "local" and "move-local" in [r.id for r in six.rules]
@@ -105,3 +115,35 @@ def test_erlang_c_and_queueing_not_linear() -> None:
     q = boxes_needed(6, 12, 60.0, 120.0)
     assert q is not None and q.boxes >= 2 and q.latency_s <= 120.0
     assert boxes_needed(1, 12, 200.0, 120.0) is None
+
+
+def test_plan_as_api_spend(tmp_path: Path) -> None:
+    _, d = _decide(
+        "seed_000_shared_spark", ("monthly_usd = 250", 'plan = "claude-max-20x"'), tmp_path
+    )
+    api = next(o for o in d.options if o.kind == "api")
+    assert api.money_monthly == D(600)  # 3 seats x $200
+
+
+def test_tco_residual_uplift_and_operations() -> None:
+    b = tco(
+        TcoInput(
+            "box",
+            D(10000),
+            horizon_years=D(3),
+            residual_usd=D(2800),
+            uplift=D("0.25"),
+            setup_hours=D(10),
+            rate_usd_per_hour=D(100),
+            idle_w=D(50),
+            load_w=D(250),
+            duty=D("0.5"),
+            usd_per_kwh=D("0.20"),
+            ops_hours_per_month=D(5),
+        )
+    )
+    assert b.uplift == D(1800)
+    assert b.electricity == D(150) * 8760 * 3 / 1000 * D("0.20")  # 150 W average
+    assert b.operations == D(5) * 36 * 100
+    assert b.total == D(7200) + D(1800) + D(1000) + b.electricity + D(18000)
+    assert b.running_monthly == (b.total - b.upfront + b.residual) / 36

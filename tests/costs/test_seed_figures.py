@@ -149,3 +149,12 @@ def test_seed003_uplift_15_to_30_percent() -> None:
     high = tco(TcoInput("Mac Studio", D(9500), horizon_years=D(5), uplift=D("0.30")))
     assert round(tco(base).monthly) == 158
     assert (round(low.monthly), round(high.monthly)) == (182, 206)  # seed: "$180-200"
+
+
+def test_seed003_cheaper_tier_tax_is_not_a_few_hundred() -> None:
+    per_point = capability_tax(D(100), D("0.01"), D(10), D(100))
+    assert per_point.monthly == D(500)  # each point of extra failures: $500/month
+    linear = local_failure_rate(D("0.20"), D("79.6"), D("73.1"), "linear")
+    ratio = local_failure_rate(D("0.20"), D("79.6"), D("73.1"), "failure_ratio")
+    assert round(capability_tax(D(100), linear - D("0.2"), D(10), D(100)).monthly) == 4179
+    assert round(capability_tax(D(100), ratio - D("0.2"), D(10), D(100)).monthly) == 3186

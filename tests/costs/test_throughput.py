@@ -6,7 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fulcrum.costs.calibrate import abs_pct_errors, fit, holdout_by_hardware, read_decode_rows
+from fulcrum.costs.calibrate import (
+    abs_pct_errors,
+    fit,
+    holdout_by_hardware,
+    prefill_efficiencies,
+    read_decode_rows,
+)
 from fulcrum.costs.throughput import Workload, backend_family, default_params, estimate
 from fulcrum.errors import ConfigError
 
@@ -58,6 +64,21 @@ def test_fit_recovers_known_parameters(tmp_path: Path) -> None:
     params = fit(read_decode_rows(f))
     assert params.efficiency["cuda"] == pytest.approx(0.8, abs=0.005)
     assert params.overhead_s == pytest.approx(0.002, abs=2e-5)
+
+
+def test_prefill_efficiency_from_optional_compute_column(tmp_path: Path) -> None:
+    f = tmp_path / "pp.csv"
+    _synthetic_csv(f, 0.8, 0.002)
+    lines = f.read_text().splitlines()
+    out = [lines[0] + ",compute_tflops"]
+    for line in lines[1:]:
+        parts = line.split(",")
+        if parts[5] == "pp512":
+            parts[6] = str(0.5 * 100e12 / (2 * 8e9))  # efficiency 0.5 at 100 TFLOPS
+        out.append(",".join([*parts, "100"]))
+    f.write_text("\n".join(out) + "\n")
+    effs = prefill_efficiencies(f)
+    assert len(effs) == 12 and effs == pytest.approx(np.full(12, 0.5))
 
 
 def test_bad_csv_names_column(tmp_path: Path) -> None:

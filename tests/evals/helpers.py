@@ -28,7 +28,7 @@ def make_spec(
     data: dict[str, object] = {
         "instruction": f"Task {name}: make the tests pass.",
         "editable": ["mod.py"],
-        "test": "python -m pytest -q -p no:cacheprovider tests",
+        "test": "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider tests",
         **extra,
     }
     write_spec_toml(root, data)  # type: ignore[arg-type]

@@ -207,3 +207,23 @@ def test_error_event_mid_stream_raises_in_the_sdk(
     ):
         seen.extend(stream.text_stream)
     assert seen == ["a "]
+
+
+def test_beta_query_is_recorded_and_record_off_keeps_no_log(
+    fake: FakeAnthropic, client: anthropic.Anthropic
+) -> None:
+    client.messages.create(  # Claude Code's request line: POST /v1/messages?beta=true
+        model="claude-x",
+        max_tokens=5,
+        messages=MSG,
+        extra_query={"beta": "true"},
+        extra_headers={"anthropic-beta": "context-management-2025-06-27"},
+    )
+    logged = fake.requests[-1]
+    assert logged.query == {"beta": "true"}
+    assert logged.headers["anthropic-beta"] == "context-management-2025-06-27"
+    with FakeAnthropic(record=False) as quiet:
+        quiet_client = anthropic.Anthropic(base_url=quiet.url, api_key="k", max_retries=0)
+        reply = quiet_client.messages.create(model="m", max_tokens=5, messages=MSG)
+        quiet_client.close()
+        assert reply.content and quiet.requests == []

@@ -27,6 +27,10 @@ backoff_s = 0.01
 [backends.claude.timeouts]
 first_byte = {first_byte}
 idle = {idle}
+total = {total}
+[backends.claude.breaker]
+failures = {breaker_failures}
+reset_s = 0.5
 
 [backends.gpt]
 format = "openai"
@@ -38,11 +42,12 @@ models = ["gpt-4o-mini"]
 attempts = 2
 backoff_s = 0.01
 [backends.gpt.breaker]
-failures = 3
+failures = {breaker_failures}
 reset_s = 0.5
 [backends.gpt.timeouts]
 first_byte = {first_byte}
 idle = {idle}
+total = {total}
 
 [routes]
 default = "claude"
@@ -65,6 +70,8 @@ def gateway_config(
     aliases_extra: str = "",
     first_byte: float = 0.5,
     idle: float = 0.5,
+    total: float = 5.0,
+    breaker_failures: int = 3,
 ) -> str:
     return CONFIG.format(
         anthropic=anthropic,
@@ -73,6 +80,8 @@ def gateway_config(
         aliases_extra=aliases_extra,
         first_byte=first_byte,
         idle=idle,
+        total=total,
+        breaker_failures=breaker_failures,
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from fulcrum.errors import ConfigError
+from fulcrum.fakes import FakeOpenAI
 from fulcrum.gateway.cli import build_config
 from fulcrum.gateway.config import load_config
 from fulcrum.gateway.defaults import LocalServer, default_mapping, detect_local
@@ -111,8 +112,6 @@ def test_embedded_defaults_enable_keyed_frontier_and_detected_local() -> None:
 
 
 def test_detect_local_finds_a_real_openai_server() -> None:
-    from fulcrum.fakes import FakeOpenAI
-
     with FakeOpenAI() as fake:
         found = detect_local((LocalServer("fake", fake.port), LocalServer("none", 9)))
     assert list(found) == ["fake"]

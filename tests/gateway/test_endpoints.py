@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 
@@ -60,6 +61,7 @@ def test_healthz_and_metrics(gateway: RunningGateway, fake_anthropic: FakeAnthro
     with urllib.request.urlopen(gateway.url + "/healthz") as resp:
         health = json.loads(resp.read())
     assert health == {"status": "ok", "backends": {"claude": "closed", "gpt": "closed"}}
+    time.sleep(0.2)  # calls are metered in batches every 50 ms
     with urllib.request.urlopen(gateway.url + "/metrics") as resp:
         text = resp.read().decode()
     assert (

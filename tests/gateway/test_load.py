@@ -69,7 +69,13 @@ async def test_1000_concurrent_requests_with_faults_lose_no_row(
         fake.push(Reply("cut " * 20, cut_after=3), times=30)
         fake.push(Hang(), times=5)
     text = gateway_config(
-        fake_anthropic.url, fake_openai.url, routes_extra=FALLBACK, first_byte=3.0, idle=3.0
+        fake_anthropic.url,
+        fake_openai.url,
+        routes_extra=FALLBACK,
+        first_byte=3.0,
+        idle=3.0,
+        total=10.0,
+        breaker_failures=1000,  # this test is about failover, not the breaker
     )
     with running_gateway(text) as gw:
         results = await _fire(gw, 1000)
@@ -91,7 +97,7 @@ async def test_sigterm_during_load_loses_nothing(
 ) -> None:
     for fake in (fake_anthropic, fake_openai):
         fake.default = Reply("slow but sure", first_byte_delay=0.5)
-    text = gateway_config(fake_anthropic.url, fake_openai.url, first_byte=5.0, idle=5.0)
+    text = gateway_config(fake_anthropic.url, fake_openai.url, first_byte=5.0, idle=5.0, total=20)
     with running_gateway(text, subprocess=True) as gw:
         started = asyncio.Event()
         load = asyncio.create_task(_fire(gw, 200, started))

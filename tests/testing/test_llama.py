@@ -116,3 +116,9 @@ def test_server_stops_and_cleans_up(tmp_path: Path) -> None:
     assert not log.exists()
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", server.port), timeout=2):
         pass
+
+
+def test_session_fixture_slots(llama_server: LlamaServer) -> None:
+    props = llama_server.props()
+    assert props["total_slots"] == 4
+    assert props["default_generation_settings"]["n_ctx"] == 2048

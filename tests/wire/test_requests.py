@@ -9,6 +9,7 @@ from fulcrum.wire import (
     ANTHROPIC_REQUEST_RULES,
     anthropic_to_openai_request,
     openai_to_anthropic_request,
+    strip_unsigned_thinking,
 )
 from fulcrum.wire.request_to_anthropic import DEFAULT_MAX_TOKENS
 
@@ -292,3 +293,24 @@ def test_text_documents_become_text_and_thinking_only_turn_is_empty_string() -> 
     msgs = anthropic_to_openai_request(body)["messages"]
     assert msgs[0] == {"role": "user", "content": "DOC\n\nsummarise"}
     assert msgs[1] == {"role": "assistant", "content": ""}
+
+
+def test_strip_unsigned_thinking_keeps_signed_blocks() -> None:
+    body = {
+        "model": "m",
+        "messages": [
+            {"role": "user", "content": "q"},
+            {
+                "role": "assistant",
+                "content": [
+                    {"type": "thinking", "thinking": "local", "signature": ""},
+                    {"type": "thinking", "thinking": "real", "signature": "abc"},
+                    {"type": "text", "text": "a"},
+                ],
+            },
+        ],
+    }
+    out = strip_unsigned_thinking(body)
+    assert [b.get("signature") for b in out["messages"][1]["content"]] == ["abc", None]
+    assert out["messages"][0] is body["messages"][0]
+    assert len(body["messages"][1]["content"]) == 3  # input untouched

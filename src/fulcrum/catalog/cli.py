@@ -48,7 +48,10 @@ def _list(
         return
     table = Table(title=title)
     for col in cols:
-        table.add_column(col, overflow="fold")
+        if col == "source":  # full text with `show` or --json
+            table.add_column(col, overflow="ellipsis", no_wrap=True, max_width=48)
+        else:
+            table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
@@ -71,6 +74,7 @@ def hardware_cmd(hid: IdArg = None, as_json: JsonOpt = False, catalog: CatalogOp
         "idle_w",
         "load_w",
         "as_of",
+        "source",
     ]
     rows = [[getattr(t, c) for c in cols] for t in cat.hardware.values()]
     _list(console, "Hardware tiers", cols, rows, as_json)
@@ -92,6 +96,7 @@ def models_cmd(mid: IdArg = None, as_json: JsonOpt = False, catalog: CatalogOpt 
         "swe_bench_verified",
         "swe_bench_date",
         "bash_only",
+        "source",
     ]
     rows = [[getattr(m, c) for c in cols] for m in cat.models.values()]
     _list(console, "Models", cols, rows, as_json)

@@ -163,3 +163,18 @@ def holdout_by_hardware(rows: DecodeRows) -> Floats:
         params = fit(rows.subset(~test))
         errors.append(abs_pct_errors(params, rows.subset(test)))
     return np.concatenate(errors)
+
+
+def prefill_efficiencies(path: Path) -> Floats:
+    """Implied prefill efficiency of every ``pp*`` row that has a ``compute_tflops`` value:
+    measured tokens/s x 2 x active parameters / FLOPS. Empty when the column is absent."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out: list[float] = []
+    for line, row in enumerate(rows, start=2):
+        if not row.get("compute_tflops") or not row["test"].lower().startswith("pp"):
+            continue
+        flops = _number(row, "compute_tflops", path, line) * 1e12
+        active = _number(row, "active_params_B", path, line) * GB
+        out.append(_number(row, "tokens_per_s", path, line) * 2 * active / flops)
+    return np.array(out, dtype=np.float64)

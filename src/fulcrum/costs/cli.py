@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +12,13 @@ import typer
 from rich.console import Console
 
 from fulcrum.catalog import Catalog, load_catalog
-from fulcrum.costs.calibrate import abs_pct_errors, fit, holdout_by_hardware, read_decode_rows
+from fulcrum.costs.calibrate import (
+    abs_pct_errors,
+    fit,
+    holdout_by_hardware,
+    prefill_efficiencies,
+    read_decode_rows,
+)
 from fulcrum.costs.decision import decide
 from fulcrum.costs.evaluate import option_tco
 from fulcrum.costs.montecarlo import run_monte_carlo
@@ -169,6 +176,9 @@ def calibrate_cmd(
     """Fit the decode model on a CSV and print its median absolute % error."""
     rows = read_decode_rows(csv_file)
     params = fit(rows, default_params())
+    prefill = prefill_efficiencies(csv_file)
+    if len(prefill):
+        params = replace(params, prefill_efficiency=round(float(np.median(prefill)), 4))
     errors = abs_pct_errors(params, rows)
     holdout = holdout_by_hardware(rows) if len(set(rows.hardware)) > 2 else errors
     result = {
@@ -179,6 +189,8 @@ def calibrate_cmd(
         "efficiency": params.efficiency,
         "default_efficiency": params.default_efficiency,
         "overhead_ms": round(params.overhead_s * 1000, 3),
+        "prefill_rows_with_compute": len(prefill),
+        "prefill_efficiency": params.prefill_efficiency,
     }
     if write is not None:
         write.write_text(params.to_json())

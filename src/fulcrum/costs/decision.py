@@ -17,7 +17,14 @@ from typing import Any
 
 from fulcrum.catalog import Catalog
 from fulcrum.catalog.prices import TokenUsage
-from fulcrum.costs.evaluate import api_monthly, option_speed, option_tco, price_card, tax_for_model
+from fulcrum.costs.evaluate import (
+    api_monthly,
+    economics,
+    option_speed,
+    option_tco,
+    price_card,
+    tax_for_model,
+)
 from fulcrum.costs.scenario import Scenario
 from fulcrum.costs.signals import Signal, check_signals
 from fulcrum.costs.spend import WakeFilter, WakeFilterResult, hybrid, wake_filter
@@ -106,9 +113,9 @@ def _local_options(sc: Scenario, catalog: Catalog, api: Decimal) -> list[OptionR
         tax = tax_for_model(sc, catalog, opt.local_model)
         tax_monthly = tax.monthly if tax else D(0)
         detail: dict[str, Any] = {"tco_monthly": str(t.monthly.quantize(CENT)), "boxes": boxes}
+        detail.update(economics(t.upfront, t.running_monthly, t.monthly, api, sc.api.agents))
         if speed is not None:
-            detail["decode_tokens_per_s"] = round(speed.estimate.decode_tokens_per_s, 1)
-            detail["meets_latency_target"] = speed.queue is not None
+            detail.update(speed.as_detail())
         out.append(OptionResult("local", opt.name, t.monthly * boxes, tax_monthly, detail))
         mix = hybrid(api, t.monthly, share, tax_monthly * factor)
         out.append(

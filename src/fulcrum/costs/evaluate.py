@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from fulcrum.catalog import Catalog, PriceCard
 from fulcrum.costs.capability import CapabilityTax, capability_tax, local_failure_rate
-from fulcrum.costs.concurrency import Queueing, boxes_needed
+from fulcrum.costs.concurrency import Queueing, boxes_needed, shared_latency
 from fulcrum.costs.scenario import HardwareOption, Scenario
-from fulcrum.costs.spend import Spend, UsageProfile, api_spend, plan_spend
+from fulcrum.costs.spend import (
+    Spend,
+    UsageProfile,
+    api_spend,
+    break_even_month,
+    cost_equivalence_agents,
+    plan_spend,
+    simple_payback_months,
+)
 from fulcrum.costs.tco import TcoBreakdown, TcoInput, tco
 from fulcrum.costs.throughput import Estimate, Workload, estimate, model_size_gb
 from fulcrum.errors import ConfigError
@@ -138,6 +147,19 @@ class OptionSpeed:
     estimate: Estimate
     queue: Queueing | None
     service_s: float
+    one_box: Queueing
+
+    def as_detail(self) -> dict[str, object]:
+        prefill = self.estimate.prefill_tokens_per_s
+        one = self.one_box.latency_s
+        return {
+            "decode_tokens_per_s": round(self.estimate.decode_tokens_per_s, 1),
+            "prefill_tokens_per_s": None if prefill is None else round(prefill),
+            "call_latency_s": round(self.service_s, 1),
+            "one_box_latency_s": None if one == float("inf") else round(one, 1),
+            "one_box_utilisation": round(self.one_box.utilisation, 2),
+            "meets_latency_target": self.queue is not None,
+        }
 
 
 def option_speed(sc: Scenario, catalog: Catalog, opt: HardwareOption) -> OptionSpeed | None:
@@ -166,10 +188,22 @@ def option_speed(sc: Scenario, catalog: Catalog, opt: HardwareOption) -> OptionS
         compute_tflops=opt.tier.compute_tflops,
     )
     service = est.call_latency_s(prompt, output)
-    queue = boxes_needed(
-        sc.api.agents,
-        float(conc.get("calls_per_agent_hour", 12)),
-        service,
-        float(conc.get("target_latency_s", 120)),
-    )
-    return OptionSpeed(est, queue, service)
+    rate = float(conc.get("calls_per_agent_hour", 12))
+    queue = boxes_needed(sc.api.agents, rate, service, float(conc.get("target_latency_s", 120)))
+    return OptionSpeed(est, queue, service, shared_latency(sc.api.agents, rate, service))
+
+
+def economics(
+    upfront: Decimal, running: Decimal, monthly: Decimal, api: Decimal, agents: int
+) -> dict[str, Any]:
+    """Break-even month, simple payback and the cost-equivalence point in agents."""
+    be = break_even_month(upfront, running, api)
+    payback = simple_payback_months(upfront, api)
+    per_agent = api / agents
+    return {
+        "break_even_month": None if be is None else str(be.quantize(D("0.1"))),
+        "payback_months": None if payback is None else str(payback.quantize(D("0.1"))),
+        "cost_equivalence_agents": None
+        if per_agent <= 0
+        else str(cost_equivalence_agents(monthly, per_agent).quantize(D("0.1"))),
+    }

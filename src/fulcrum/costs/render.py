@@ -52,6 +52,8 @@ def render_decision(console: Console, d: Decision, mc: dict[str, Any] | None) ->
     for s in d.signals:
         signals.add_row(s.text, "yes" if s.met else "no", s.evidence)
     console.print(signals)
+    _render_economics(console, d)
+    _render_speed(console, d)
     if d.wake_filter is not None:
         wf = d.wake_filter
         console.print(
@@ -62,6 +64,61 @@ def render_decision(console: Console, d: Decision, mc: dict[str, Any] | None) ->
     if mc is not None:
         render_uncertainty(console, mc)
     console.print(f"Re-evaluate on [bold]{d.reevaluate_on.isoformat()}[/bold]")
+
+
+def _render_economics(console: Console, d: Decision) -> None:
+    rows = [o for o in d.options if o.kind == "local"]
+    if not rows:
+        return
+    table = Table(title="Break-even against the API spend")
+    for col in (
+        "option",
+        "machine / month",
+        "break-even month",
+        "payback months",
+        "agents to match",
+    ):
+        table.add_column(col, justify="left" if col == "option" else "right")
+    for o in rows:
+        det = o.detail
+        table.add_row(
+            o.name,
+            usd(Decimal(det["tco_monthly"])),
+            det["break_even_month"] or "never",
+            det["payback_months"] or "-",
+            det["cost_equivalence_agents"] or "-",
+        )
+    console.print(table)
+
+
+def _render_speed(console: Console, d: Decision) -> None:
+    rows = [o for o in d.options if o.kind == "local" and "decode_tokens_per_s" in o.detail]
+    if not rows:
+        return
+    table = Table(title="Local speed and queueing (throughput model, M/M/c)")
+    for col in (
+        "option",
+        "decode tok/s",
+        "prefill tok/s",
+        "call s",
+        "one box: util",
+        "one box: s",
+        "boxes",
+    ):
+        table.add_column(col, justify="left" if col == "option" else "right")
+    for o in rows:
+        det = o.detail
+        one = det.get("one_box_latency_s")
+        table.add_row(
+            o.name,
+            str(det["decode_tokens_per_s"]),
+            str(det.get("prefill_tokens_per_s") or "-"),
+            str(det["call_latency_s"]),
+            f"{det['one_box_utilisation']:.0%}",
+            "saturated" if one is None else str(one),
+            str(det["boxes"]) + ("" if det["meets_latency_target"] else " (target missed)"),
+        )
+    console.print(table)
 
 
 def render_uncertainty(console: Console, mc: dict[str, Any]) -> None:

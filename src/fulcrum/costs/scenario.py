@@ -16,6 +16,7 @@ from typing import Any
 from fulcrum.catalog import Catalog, HardwareTier
 from fulcrum.catalog.loader import read_toml
 from fulcrum.catalog.records import opt_decimal, opt_int, opt_str, req_decimal, req_str
+from fulcrum.costs.schema import check_api_spend, check_sections
 from fulcrum.errors import ConfigError
 
 SECTIONS = (
@@ -125,7 +126,7 @@ def _parse_api(t: Mapping[str, Any], where: str, catalog: Catalog) -> ApiUsage:
     return ApiUsage(
         model=model,
         provider=t.get("provider"),
-        agents=1 if agents is None else max(agents, 1),
+        agents=1 if agents is None else agents,
         input_tokens=_tokens(t, "input_tokens_per_day", where),
         output_tokens=_tokens(t, "output_tokens_per_day", where),
         cache_read_tokens=_tokens(t, "cache_read_tokens_per_day", where),
@@ -213,7 +214,14 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
     where = f"{file}::scenario"
     rate = req_decimal(s, "engineer_rate", where)
     horizon = req_decimal(s, "horizon_years", where, minimum=D("0.1"))
-    horizons = tuple(D(str(h)) for h in s.get("horizons", [horizon]))
+    horizons_raw = s.get("horizons", [horizon])
+    if not isinstance(horizons_raw, list) or not horizons_raw:
+        raise ConfigError(
+            "expected a list of years, e.g. [3, 5]", file=file, field="scenario.horizons"
+        )
+    horizons = tuple(
+        req_decimal({"horizons": h}, "horizons", where, minimum=D("0.1")) for h in horizons_raw
+    )
     as_of = s.get("as_of", date.today())
     if isinstance(as_of, str):
         try:
@@ -228,6 +236,8 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
     if not isinstance(options_raw, list):
         raise ConfigError("expected an array of tables [[options]]", file=file, field="options")
     sections = {k: _table(raw, k, file, False) for k in SECTIONS if k != "options"}
+    check_sections(file, sections)
+    check_api_spend(file, _table(raw, "api", file, True))
     return Scenario(
         path=file,
         name=opt_str(s, "name", where, path.stem),

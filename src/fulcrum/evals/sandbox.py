@@ -2,18 +2,21 @@
 
 Every command runs in its own session and process group with a wall-clock timeout and
 ``setrlimit`` caps (address space, CPU seconds, file size, and processes once the user is
-dropped). A tiny launcher (``python -I -S -c``) applies the limits and drops privileges before
-``exec``, so no ``preexec_fn`` runs in the harness's threads.
+dropped). A tiny launcher (``python -I -S -c``) applies the limits before ``exec``, so no
+``preexec_fn`` runs in the harness's threads.
 
 - **User.** When the harness runs as root, the command runs as ``fulcrum-sandbox`` (created
-  idempotently with ``useradd``), so ``RLIMIT_NPROC`` applies and it can write only to its own
-  copy (plus world-writable directories such as ``/tmp``). Not root: the command runs as the
-  current user and ``RLIMIT_NPROC`` is not set (it would count every process of that user).
+  idempotently with ``useradd``; privileges dropped with util-linux ``setpriv``), so
+  ``RLIMIT_NPROC`` applies and it can write only to its own copy (plus world-writable
+  directories such as ``/tmp``). If that user cannot reach the interpreter (a venv in a private
+  home), it keeps ``CAP_DAC_READ_SEARCH``: it may read and traverse, never write. Not root (or
+  no ``setpriv``/``useradd``): the command runs as the current user and ``RLIMIT_NPROC`` is not
+  set (it would count every process of that user).
 - **Network.** Cut with ``unshare -n`` where it works (root, or a kernel allowing user
   namespaces); elsewhere the command keeps the network (reported by :func:`capabilities`).
 - **Cleanup.** Each run carries a random token in its environment; at the end the process
-  group is killed and any process still holding the token (one that called ``setsid``) is
-  killed too.
+  group and any process still holding the token (one that called ``setsid``) are killed, and
+  the call returns only once they are gone, so their process slots are free again.
 """
 
 from __future__ import annotations
@@ -184,36 +187,37 @@ def _argv(command: str, limits: Limits, *, network: bool) -> list[str]:
     return argv
 
 
-def _holders(token: str) -> list[int]:
+def _members(pgid: int, token: str) -> list[int]:
+    """Processes (zombies included) in the group ``pgid`` or carrying ``token``."""
     needle = f"{TOKEN_VAR}={token}".encode()
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if needle in (entry / "environ").read_bytes():
+            stat = (entry / "stat").read_text()
+            pgrp = int(stat[stat.rindex(")") + 2 :].split()[2])
+            if pgrp == pgid or needle in (entry / "environ").read_bytes():
                 pids.append(int(entry.name))
-        except OSError:
+        except (OSError, ValueError, IndexError):
             continue
     return pids
 
 
-def _kill_all(pgid: int, token: str) -> None:
-    for _ in range(50):
-        alive = False
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-            alive = True
-        except (ProcessLookupError, PermissionError):
-            pass
-        if Path("/proc").is_dir():
-            for pid in _holders(token):
-                alive = True
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-        if not alive:
+def _kill_all(proc: subprocess.Popen[bytes], token: str, grace_s: float = 10.0) -> None:
+    """Kill the group and every token holder; return once they are gone (and reaped)."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        members = _members(proc.pid, token) if Path("/proc").is_dir() else []
+        for pid in members:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=0.02)
+        if (proc.returncode is not None and not members) or time.monotonic() > deadline:
             return
-        time.sleep(0.02)
 
 
 def run_sandboxed(
@@ -240,7 +244,7 @@ def run_sandboxed(
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
-            _kill_all(proc.pid, token)
+            _kill_all(proc, token)
             returncode = proc.wait()
         out.seek(0, os.SEEK_END)
         out.seek(max(0, out.tell() - OUTPUT_TAIL))

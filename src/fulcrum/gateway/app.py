@@ -7,6 +7,7 @@ ledger writer is flushed, after aiohttp has drained the requests in flight.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -14,11 +15,11 @@ from aiohttp import web
 from fulcrum.gateway.backends import Backends
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.endpoints import add_routes
-from fulcrum.gateway.metering import Metrics, RowSink
+from fulcrum.gateway.metering import Meter, Metrics, RowSink
 from fulcrum.gateway.middleware import middlewares
 from fulcrum.gateway.state import STATE, GatewayState
-from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger import open_store
+from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.writer import LedgerWriter
 from fulcrum.routing.router import Router
 from fulcrum.settings import data_dir
@@ -39,12 +40,15 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
     """The gateway application for ``config`` (the ledger writer is opened unless given)."""
     routing = config.routes
     assert routing is not None, "config.routes is built by load_config"
+    sink = ledger if ledger is not None else open_ledger(config)
+    metrics = Metrics()
     state = GatewayState(
         config=config,
         backends=Backends(config.backends),
         router=Router(routing),
-        ledger=ledger if ledger is not None else open_ledger(config),
-        metrics=Metrics(),
+        ledger=sink,
+        metrics=metrics,
+        meter=Meter(sink, metrics),
     )
     app = web.Application(
         middlewares=middlewares(config),
@@ -63,6 +67,12 @@ async def _startup(app: web.Application) -> None:
 
 async def _cleanup(app: web.Application) -> None:
     state = app[STATE]
+    # Handlers aiohttp cancelled at the shutdown timeout still record their rows: let them.
+    for _ in range(200):
+        if state.active <= 0:
+            break
+        await asyncio.sleep(0.01)
+    state.meter.flush()
     await state.backends.close()
     try:
         state.ledger.close()

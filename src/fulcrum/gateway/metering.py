@@ -7,7 +7,10 @@ the dataclass validation nor pricing sits between the upstream and the client.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -16,6 +19,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from fulcrum.ledger.row import LedgerRow, utc_now
 from fulcrum.wire.usage import TokenUsage
+
+log = logging.getLogger(__name__)
+FLUSH_EVERY_S = 0.05
+CHUNK = 32
 
 
 class RowSink(Protocol):
@@ -73,6 +80,7 @@ class Call:
     status: int = 200
     error: str | None = None
     usage: TokenUsage | None = None
+    usage_fn: Callable[[], TokenUsage] | None = None  # computed when the row is built
     first_byte_at: float | None = None
     ended: float | None = None
     tool_repairs: int = 0
@@ -88,6 +96,8 @@ class Call:
     def row(self) -> LedgerRow:
         self.end()
         assert self.ended is not None
+        if self.usage is None and self.usage_fn is not None:
+            self.usage = self.usage_fn()
         usage = self.usage or TokenUsage(0, 0)
         duration_s = self.ended - self.started
         ttft_ms = decode_tps = None
@@ -136,3 +146,48 @@ def record(call: Call, sink: RowSink, metrics: Metrics) -> None:
     if row.input_tokens or row.output_tokens:
         metrics.tokens.labels(backend, "input").inc(row.input_tokens)
         metrics.tokens.labels(backend, "output").inc(row.output_tokens)
+
+
+class Meter:
+    """Collects finished calls on the event loop and meters them in small deferred batches.
+
+    The request path only appends to a list. Every :data:`FLUSH_EVERY_S` the batch is
+    turned into rows (usage parsed, row validated) :data:`CHUNK` calls at a time, yielding
+    to the loop between chunks, and handed to the ledger writer, whose thread then wakes
+    once per batch rather than once per request.
+    """
+
+    def __init__(self, sink: RowSink, metrics: Metrics) -> None:
+        self.sink = sink
+        self.metrics = metrics
+        self._pending: list[Call] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, call: Call) -> None:
+        self._pending.append(call)
+        if self._timer is None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(FLUSH_EVERY_S, self._flush_chunk)
+
+    def _flush_chunk(self) -> None:
+        chunk, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
+        self._record(chunk)
+        if self._pending:
+            self._timer = asyncio.get_running_loop().call_later(0, self._flush_chunk)
+        else:
+            self._timer = None
+
+    def _record(self, calls: list[Call]) -> None:
+        for call in calls:
+            try:
+                record(call, self.sink, self.metrics)
+            except Exception:
+                log.exception("metering failed for a call on %s", call.endpoint)
+
+    def flush(self) -> None:
+        """Meter everything pending now (at shutdown, before the ledger closes)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        calls, self._pending = self._pending, []
+        self._record(calls)

@@ -6,14 +6,13 @@ client (JSON, or a stream pumped chunk by chunk) → only then meter the call.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
 
 from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, RequestTooLarge
 from fulcrum.gateway.backends import Backend
-from fulcrum.gateway.metering import Call, record
+from fulcrum.gateway.metering import Call
 from fulcrum.gateway.relay import relay_json, relay_stream
 from fulcrum.gateway.state import STATE, GatewayState
 from fulcrum.gateway.translate import upstream_body
@@ -21,8 +20,6 @@ from fulcrum.gateway.upstream import open_chain
 from fulcrum.gateway.validate import check_anthropic, check_openai, parse_object
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.router import RouteDecision, RouteTarget
-
-log = logging.getLogger(__name__)
 
 CHECKS = {"anthropic": check_anthropic, "openai": check_openai}
 
@@ -64,6 +61,7 @@ async def proxy(request: web.Request, api: str) -> web.StreamResponse:
     state = request.app[STATE]
     call = Call(endpoint=request.path)
     state.metrics.in_flight.inc()
+    state.active += 1
     try:
         return await _serve(request, api, state, call)
     except FulcrumError as exc:
@@ -76,11 +74,9 @@ async def proxy(request: web.Request, api: str) -> web.StreamResponse:
         raise
     finally:
         state.metrics.in_flight.dec()
+        state.active -= 1
         if call.model:  # the body was valid: every such request gets its row
-            try:
-                record(call, state.ledger, state.metrics)
-            except Exception:
-                log.exception("metering failed for a call on %s", request.path)
+            state.meter.add(call)
 
 
 async def _serve(

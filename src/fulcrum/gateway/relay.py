@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -54,7 +55,7 @@ async def relay_json(
     await resp.write_eof()
     call.end()
     if status < 300:
-        call.usage = usage_of(fmt, opened.first)
+        call.usage_fn = partial(usage_of, fmt, opened.first)  # parsed later, off the path
     if store:
         call.response_body = data.decode("utf-8", errors="replace")
     return resp
@@ -75,7 +76,7 @@ async def relay_stream(
     finally:
         opened.response.release()
         call.end()
-        call.usage = pump.usage()
+        call.usage_fn = pump.usage
     return resp
 
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from fulcrum.gateway.backends import Backends
 from fulcrum.gateway.config import GatewayConfig
-from fulcrum.gateway.metering import Metrics, RowSink
+from fulcrum.gateway.metering import Meter, Metrics, RowSink
 from fulcrum.routing.router import Router
 
 
@@ -19,6 +19,8 @@ class GatewayState:
     router: Router
     ledger: RowSink
     metrics: Metrics
+    meter: Meter
+    active: int = 0  # calls between read and ledger submit (shutdown waits for them)
 
 
 STATE: web.AppKey[GatewayState] = web.AppKey("fulcrum_gateway", GatewayState)

@@ -118,7 +118,9 @@ def _start_thread(config: GatewayConfig) -> RunningGateway:
         raise Unavailable("the gateway did not start within 30 s")
     stop = box["stop"]
     assert isinstance(stop, asyncio.Event)
-    return RunningGateway(url=str(box["url"]), config=config, _stop=stop, _loop=loop, _thread=thread)
+    return RunningGateway(
+        url=str(box["url"]), config=config, _stop=stop, _loop=loop, _thread=thread
+    )
 
 
 def _start_process(text: str, env: dict[str, str]) -> RunningGateway:

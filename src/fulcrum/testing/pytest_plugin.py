@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -30,7 +30,7 @@ def on_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def missing_component(reason: str) -> None:
+def missing_component(reason: str) -> NoReturn:
     """Fail (on CI) or skip (locally) the current test because a component is missing."""
     if on_ci():
         pytest.fail(reason, pytrace=False)
@@ -49,7 +49,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(scope="session")
 def llama_server() -> Iterator[LlamaServer]:
-    """One llama.cpp server with the tiny model for the whole session (4 slots, 1 thread)."""
+    """One llama.cpp server with the tiny model per session: 4 slots of 2,048 tokens each."""
     try:
         server = LlamaServer(ctx_size=8192, parallel=4, threads=1)
         server.start()
@@ -62,10 +62,9 @@ def llama_server() -> Iterator[LlamaServer]:
 
 
 @pytest.fixture
-def claude_cli(tmp_path: Path) -> list[str]:
+def claude_cli() -> list[str]:
     """The argv prefix that starts the Claude Code CLI (see ``fulcrum.testing.claude_code``)."""
     try:
         return claude_command()
     except ComponentMissing as exc:
         missing_component(str(exc))
-        raise  # unreachable: missing_component always raises

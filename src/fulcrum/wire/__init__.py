@@ -16,6 +16,7 @@ from fulcrum.wire.maps import (
 from fulcrum.wire.request_to_anthropic import (
     OPENAI_REQUEST_RULES,
     openai_to_anthropic_request,
+    strip_unsigned_thinking,
 )
 from fulcrum.wire.request_to_openai import (
     ANTHROPIC_REQUEST_RULES,
@@ -66,6 +67,7 @@ __all__ = [
     "openai_to_anthropic_request",
     "openai_to_anthropic_response",
     "openai_usage",
+    "strip_unsigned_thinking",
     "usage_to_anthropic",
     "usage_to_openai",
 ]

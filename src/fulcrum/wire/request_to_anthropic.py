@@ -25,7 +25,12 @@ from typing import Any
 
 from fulcrum.wire.maps import tool_choice_to_anthropic
 
-__all__ = ["DEFAULT_MAX_TOKENS", "OPENAI_REQUEST_RULES", "openai_to_anthropic_request"]
+__all__ = [
+    "DEFAULT_MAX_TOKENS",
+    "OPENAI_REQUEST_RULES",
+    "openai_to_anthropic_request",
+    "strip_unsigned_thinking",
+]
 
 DEFAULT_MAX_TOKENS = 4096
 
@@ -206,3 +211,34 @@ def parse_arguments(raw: Any) -> dict[str, Any]:
     except ValueError:
         return {"arguments": raw}
     return value if isinstance(value, dict) else {"arguments": raw}
+
+
+def strip_unsigned_thinking(body: Mapping[str, Any]) -> dict[str, Any]:
+    """An Anthropic request without the thinking blocks that carry no signature.
+
+    fulcrum turns an OpenAI-format model's reasoning into thinking blocks with an empty
+    signature; a native Anthropic backend rejects those, so a session that moves there
+    sends its history through this first. Other blocks and fields are untouched.
+    """
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return dict(body)
+    cleaned: list[Any] = []
+    for msg in messages:
+        content = msg.get("content") if isinstance(msg, Mapping) else None
+        kept = (
+            [b for b in content if not _unsigned_thinking(b)] if isinstance(content, list) else []
+        )
+        if isinstance(content, list) and len(kept) != len(content):
+            cleaned.append({**msg, "content": kept})
+        else:
+            cleaned.append(msg)
+    return {**body, "messages": cleaned}
+
+
+def _unsigned_thinking(block: Any) -> bool:
+    return (
+        isinstance(block, Mapping)
+        and block.get("type") == "thinking"
+        and not block.get("signature")
+    )

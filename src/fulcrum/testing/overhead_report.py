@@ -1,0 +1,115 @@
+"""The report of ``bench/gateway_overhead.py``: the table, the target ratios, and JSON output.
+
+Added latency is measured against the baseline target ``direct`` (``direct-stream`` for streaming
+targets): the same fake upstream called without a gateway in between.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from fulcrum.testing.loadgen import LoadResult
+
+
+@dataclass
+class Measured:
+    """One target's serial and concurrent runs."""
+
+    name: str
+    path: str  # "openai" (pass-through) or "anthropic" (Anthropic in, OpenAI upstream)
+    stream: bool
+    serial: LoadResult
+    concurrent: LoadResult
+
+
+def _baseline(results: list[Measured], m: Measured) -> Measured | None:
+    want = "direct-stream" if m.stream else "direct"
+    return next((r for r in results if r.name == want), None)
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return "—" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def print_report(results: list[Measured], skipped: dict[str, str], *, clients: int) -> None:
+    """Print the table (ms; +p50 is the added latency over the baseline), ratios and skips."""
+    head = (
+        f"{'target':<15}{'path':<10}{'p50 ms':>8}{'p99 ms':>8}{'+p50':>7} |"
+        f"{f'c{clients} p50':>9}{'p99':>8}{'+p50':>7}{'req/s':>8} |{'ttfb p50':>9}{'+ttfb':>7}"
+    )
+    print()
+    print(head)
+    print("-" * len(head))
+    for m in results:
+        base = _baseline(results, m)
+        nan = float("nan")
+        added = m.serial.p50 - base.serial.p50 if base else nan
+        added_c = m.concurrent.p50 - base.concurrent.p50 if base else nan
+        ttfb = m.serial.percentile(50, ttft=True) if m.stream else nan
+        ttfb_base = base.serial.percentile(50, ttft=True) if base and m.stream else nan
+        print(
+            f"{m.name:<15}{m.path:<10}{_fmt(m.serial.p50):>8}{_fmt(m.serial.p99):>8}"
+            f"{_fmt(added):>7} |{_fmt(m.concurrent.p50):>9}{_fmt(m.concurrent.p99):>8}"
+            f"{_fmt(added_c):>7}{_fmt(m.concurrent.rps, 0):>8} |{_fmt(ttfb):>9}"
+            f"{_fmt(ttfb - ttfb_base):>7}"
+        )
+    print()
+    for line in ratios(results, clients):
+        print(line)
+    for name, why in skipped.items():
+        print(f"skipped {name}: {why}")
+
+
+def ratios(results: list[Measured], clients: int) -> list[str]:
+    """One line per target of the gateway issue that these results can check."""
+    by = {m.name: m for m in results}
+    lines = []
+    if "fulcrum" in by and "direct" in by:
+        added = by["fulcrum"].serial.p50 - by["direct"].serial.p50
+        lines.append(f"fulcrum added p50, serial: {added:.3f} ms (target < 0.5)")
+    if "fulcrum-stream" in by and "direct-stream" in by:
+        ttfb = by["fulcrum-stream"].serial.percentile(50, ttft=True) - by[
+            "direct-stream"
+        ].serial.percentile(50, ttft=True)
+        lines.append(
+            f"fulcrum streaming time-to-first-byte overhead p50: {ttfb:.3f} ms (target < 1)"
+        )
+    for ours, theirs, target in (("fulcrum", "litellm", 10.0), ("fulcrum-anth", "ccr", 1.0)):
+        if ours in by and theirs in by:
+            ratio = by[ours].concurrent.rps / by[theirs].concurrent.rps
+            lines.append(
+                f"{ours} ÷ {theirs} req/s at {clients} clients: {ratio:.2f}× (target ≥ {target:g}×)"
+            )
+    return lines
+
+
+def write_json(path: Path, results: list[Measured], skipped: dict[str, str]) -> None:
+    """Write every target's serial and concurrent numbers, and the skipped targets, as JSON."""
+
+    def one(r: LoadResult) -> dict[str, float | int]:
+        return {
+            "p50_ms": r.p50,
+            "p99_ms": r.p99,
+            "rps": r.rps,
+            "ok": r.ok,
+            "errors": r.errors,
+            "ttfb_p50_ms": r.percentile(50, ttft=True),
+            "concurrency": r.concurrency,
+        }
+
+    data = {
+        "results": {
+            m.name: {
+                "path": m.path,
+                "serial": one(m.serial),
+                "concurrent": one(m.concurrent),
+            }
+            for m in results
+        },
+        "skipped": skipped,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fulcrum.cli import build_app, main
+from fulcrum.evals.store import AttemptRecord, EvalStore
+from fulcrum.evals.summary import TaxInputs, capability_tax
+from fulcrum.evals.views import summaries
+from fulcrum.settings import Paths
+
+
+def _record(model: str, spec: int, passed: bool) -> AttemptRecord:
+    return AttemptRecord(model=model, spec_id=f"s{spec:02d}", epoch=1, spec_group=None,
+                         passed=passed, status="passed" if passed else "failed", tries=1,
+                         input_tokens=100, output_tokens=20, duration_s=1.0)  # fmt: skip
+
+
+@pytest.fixture
+def brief_run() -> str:
+    """The brief's 18/30 vs 24/30 with 2 and 8 discordant specs."""
+    store = EvalStore(Paths.build().ledger_sqlite)
+    store.ensure_run("brief", "suite", {})
+    for i in range(30):
+        store.record("brief", _record("local", i, i < 16 or i in (16, 17)))
+        store.record("brief", _record("frontier", i, i < 16 or 18 <= i < 26))
+    store.close()
+    return "brief"
+
+
+def test_stats_json_export_and_html(brief_run: str, tmp_path: Path) -> None:
+    export, html = tmp_path / "gap.json", tmp_path / "eval.html"
+    args = ["eval", "stats", brief_run, "--json", "--dispatches", "100", "--rework-minutes",
+            "10", "--rate", "100", "--export", str(export), "--html", str(html)]  # fmt: skip
+    result = CliRunner().invoke(build_app(), args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc == json.loads(export.read_text())
+    gap = doc["measured_gap"]
+    assert gap["candidate"] == {"model": "local", "pass_rate": pytest.approx(0.6)}
+    assert gap["reference"] == {"model": "frontier", "pass_rate": pytest.approx(0.8)}
+    assert gap["mcnemar_p"] == pytest.approx(0.109375)
+    assert gap["discordant"] == {"candidate_only": 2, "reference_only": 8}
+    assert gap["gap_ci_95"][0] < 0.2 < gap["gap_ci_95"][1]
+    assert doc["capability_tax"]["usd_per_month"] == "333.33"
+    assert 'class="fulcrum-eval"' in html.read_text() and "frontier" in html.read_text()
+
+
+def test_stats_table(brief_run: str) -> None:
+    result = CliRunner().invoke(build_app(), ["eval", "stats", "--candidate", "local"])
+    assert result.exit_code == 0, result.output
+    assert "24/30" in result.output and "18/30" in result.output
+    assert "p = 0.109" in result.output and "80% power" in result.output
+
+
+def test_capability_tax_interval_and_validation(brief_run: str) -> None:
+    store = EvalStore(Paths.build().ledger_sqlite)
+    records = store.attempts(brief_run)
+    store.close()
+    _, pair, _ = summaries(records)
+    assert pair is not None
+    tax = capability_tax(pair, TaxInputs(Decimal(2200), Decimal(10), Decimal(100)))
+    assert tax.usd_per_month == Decimal("7333.33")
+    lo, hi = tax.usd_per_month_ci_95
+    assert lo < tax.usd_per_month < hi
+    with pytest.raises(Exception, match="rework_minutes must be >= 0"):
+        capability_tax(pair, TaxInputs(Decimal(1), Decimal(-1), Decimal(1)))
+
+
+def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "stats"])
+    assert info.value.code == 2
+    assert "no eval runs recorded yet" in capsys.readouterr().err
+
+
+def test_unknown_model_is_named(brief_run: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "stats", brief_run, "--candidate", "gpt-9"])
+    assert info.value.code == 2
+    assert "--candidate: model 'gpt-9' is not in this run" in capsys.readouterr().err

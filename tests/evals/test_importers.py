@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fulcrum.errors import ConfigError, InputError
+from fulcrum.evals.check import check_suite
+from fulcrum.evals.importers import IMPORTERS, get_importer
+from fulcrum.evals.spec import load_spec
+
+SOLUTION = "def two_fer(name='you'):\n    return f'One for {name}, one for me.'\n"
+STUB = "def two_fer(name='you'):\n    pass\n"
+TEST = (
+    "import unittest\nfrom two_fer import two_fer\n\n\n"
+    "class TwoFerTest(unittest.TestCase):\n"
+    "    def test_name(self):\n"
+    "        self.assertEqual(two_fer('Alice'), 'One for Alice, one for me.')\n"
+)
+
+
+def exercism_exercise(root: Path) -> Path:
+    ex = root / "two-fer"
+    (ex / ".docs").mkdir(parents=True)
+    (ex / ".meta").mkdir()
+    (ex / ".docs" / "instructions.md").write_text("# Two-fer\n\nGive one to the named person.\n")
+    (ex / ".meta" / "config.json").write_text(json.dumps({"files": {
+        "solution": ["two_fer.py"], "test": ["two_fer_test.py"], "example": [".meta/example.py"],
+    }}))  # fmt: skip
+    (ex / ".meta" / "example.py").write_text(SOLUTION)
+    (ex / "two_fer.py").write_text(STUB)
+    (ex / "two_fer_test.py").write_text(TEST)
+    return ex
+
+
+def test_registry_lists_importers() -> None:
+    assert set(IMPORTERS) >= {"exercism", "git"}
+    with pytest.raises(InputError, match="accepted: exercism, git"):
+        get_importer("swebench")
+
+
+def test_exercism_layout(tmp_path: Path) -> None:
+    root = get_importer("exercism").import_spec(exercism_exercise(tmp_path), tmp_path / "suite")
+    spec = load_spec(root)
+    assert spec.editable == ("two_fer.py",)
+    assert "Give one to the named person." in spec.instruction
+    assert not (spec.files_dir / "two_fer_test.py").exists()
+    assert not (spec.files_dir / ".meta").exists()
+    [result] = check_suite([spec])
+    assert result.ok and result.solution_passes is True
+
+
+def test_exercism_needs_config(tmp_path: Path) -> None:
+    ex = exercism_exercise(tmp_path)
+    (ex / ".meta" / "config.json").write_text("{}")
+    with pytest.raises(ConfigError) as info:
+        get_importer("exercism").import_spec(ex, tmp_path / "suite")
+    assert info.value.field == "files"
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    done = subprocess.run(["git", *env, "-C", str(repo), *args], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_git_commit_spec(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    _git(tmp_path, "init", "-q", str(repo))
+    (repo / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    (repo / "tests" / "test_calc.py").write_text("def test_placeholder():\n    pass\n")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "base")
+    base = _git(repo, "rev-parse", "HEAD")
+    (repo / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    (repo / "tests" / "test_calc.py").write_text(
+        "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+    )
+    _git(repo, "commit", "-q", "-am", "fix")
+    fix = _git(repo, "rev-parse", "HEAD")
+    source = tmp_path / "fix-add.toml"
+    source.write_text(
+        f'repo = "repo"\nbase = "{base}"\nsolution = "{fix}"\n'
+        'instruction = "add() subtracts; make it add."\n'
+        'test = "python -m pytest -q -p no:cacheprovider tests"\n'
+        'editable = ["calc.py"]\ntests = ["tests/test_calc.py"]\n'
+    )
+    root = get_importer("git").import_spec(source, tmp_path / "suite")
+    spec = load_spec(root)
+    assert (spec.id, spec.editable, spec.tests_into) == ("fix-add", ("calc.py",), ".")
+    assert "a - b" in (spec.files_dir / "calc.py").read_text()
+    [result] = check_suite([spec])
+    assert result.ok and result.solution_passes is True, result.detail
+    with pytest.raises(ConfigError, match="already exists"):
+        get_importer("git").import_spec(source, tmp_path / "suite")

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fulcrum.errors import ConfigError
+from fulcrum.evals.spec import Spec, load_spec, load_suite
+
+from .helpers import make_spec
+
+
+def test_example_suite_is_large_and_varied(example_specs: list[Spec]) -> None:
+    assert len(example_specs) >= 30
+    tags = {t for s in example_specs for t in s.tags}
+    assert {"bugfix", "feature", "refactor", "tests", "easy", "medium", "hard"} <= tags
+    assert all(s.solution_dir is not None for s in example_specs)
+    assert len({s.group for s in example_specs if s.group}) >= 4
+
+
+def test_load_spec_fields(tmp_path: Path) -> None:
+    root = make_spec(tmp_path, "one", start="x = 1\n", solution="x = 2\n", test="",
+                     tags=["easy"], group="g", timeout_s=5)  # fmt: skip
+    spec = load_spec(root)
+    assert (spec.id, spec.editable, spec.group, spec.timeout_s) == ("one", ("mod.py",), "g", 5.0)
+    assert spec.starting_files() == {"mod.py": "x = 1\n"}
+    assert spec.solution_files() == {"mod.py": "x = 2\n"}
+    assert spec.cluster == "g"
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"timeout_s": -1}, "timeout_s"),
+        ({"editable": []}, "editable"),
+        ({"editable": ["../escape.py"]}, "editable"),
+        ({"colour": "blue"}, "colour"),
+        ({"tags": "easy"}, "tags"),
+    ],
+)
+def test_bad_fields_are_named(tmp_path: Path, extra: dict[str, object], field: str) -> None:
+    root = make_spec(tmp_path, "bad", start="", solution=None, test="", **extra)
+    with pytest.raises(ConfigError) as info:
+        load_spec(root)
+    assert info.value.field == field
+    assert str(root / "spec.toml") in info.value.message
+
+
+def test_limits_are_validated(tmp_path: Path) -> None:
+    root = make_spec(tmp_path, "lim", start="", solution=None, test="")
+    with (root / "spec.toml").open("a") as fh:
+        fh.write("[limits]\nmemory_mb = 256\nthreads = 4\n")
+    with pytest.raises(ConfigError, match="accepted: memory_mb"):
+        load_spec(root)
+
+
+def test_suite_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no spec directories"):
+        load_suite(tmp_path)
+    make_spec(tmp_path, "a", start="", solution=None, test="", id="same")
+    make_spec(tmp_path, "b", start="", solution=None, test="", id="same")
+    with pytest.raises(ConfigError, match="duplicate spec id"):
+        load_suite(tmp_path)

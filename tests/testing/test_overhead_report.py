@@ -1,0 +1,69 @@
+"""The overhead report computes added latency and the target ratios from the measured runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fulcrum.testing.loadgen import LoadResult
+from fulcrum.testing.overhead_report import Measured, print_report, ratios, write_json
+
+
+def _run(
+    name: str, ms: float, rps: float, *, clients: int, ttft: float | None = None
+) -> LoadResult:
+    n = 100
+    res = LoadResult(name, clients, latencies_ms=[ms] * n, elapsed_s=n / rps)
+    if ttft is not None:
+        res.ttft_ms = [ttft] * n
+    return res
+
+
+def _target(name: str, path: str, ms: float, rps: float, ttft: float | None = None) -> Measured:
+    stream = ttft is not None
+    serial = _run(name, ms, 1000 / ms, clients=1, ttft=ttft)
+    return Measured(name, path, stream, serial, _run(name, ms * 4, rps, clients=16))
+
+
+RESULTS = [
+    _target("direct", "openai", 0.40, 5000),
+    _target("direct-stream", "openai", 0.50, 4000, ttft=0.30),
+    _target("litellm", "openai", 18.0, 100),
+    _target("fulcrum", "openai", 0.70, 1200),
+    _target("fulcrum-stream", "openai", 0.90, 1100, ttft=0.80),
+    _target("ccr", "anthropic", 5.0, 400),
+    _target("fulcrum-anth", "anthropic", 0.80, 1000),
+]
+
+
+def test_ratios_against_the_targets() -> None:
+    lines = ratios(RESULTS, 16)
+    assert lines == [
+        "fulcrum added p50, serial: 0.300 ms (target < 0.5)",
+        "fulcrum streaming time-to-first-byte overhead p50: 0.500 ms (target < 1)",
+        "fulcrum ÷ litellm req/s at 16 clients: 12.00× (target ≥ 10×)",
+        "fulcrum-anth ÷ ccr req/s at 16 clients: 2.50× (target ≥ 1×)",
+    ]
+
+
+def test_ratios_leave_out_what_was_not_measured() -> None:
+    assert ratios([r for r in RESULTS if r.name in ("direct", "ccr")], 16) == []
+
+
+def test_table_and_skips(capsys: pytest.CaptureFixture[str]) -> None:
+    print_report(RESULTS[:2], {"litellm": "ComponentMissing: not installed"}, clients=16)
+    out = capsys.readouterr().out
+    direct = next(line for line in out.splitlines() if line.startswith("direct "))
+    assert direct.split()[:5] == ["direct", "openai", "0.40", "0.40", "0.00"]
+    assert "skipped litellm: ComponentMissing: not installed" in out
+
+
+def test_json(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "overhead.json"
+    write_json(path, RESULTS[:1], {"ccr": "why"})
+    data = json.loads(path.read_text())
+    assert data["skipped"] == {"ccr": "why"}
+    assert data["results"]["direct"]["concurrent"]["rps"] == pytest.approx(5000)
+    assert data["results"]["direct"]["serial"]["p50_ms"] == pytest.approx(0.40)
