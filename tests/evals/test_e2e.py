@@ -59,8 +59,10 @@ def test_two_models_through_the_gateway(
         plan = RunPlan("e2e", example_specs, endpoints, BuiltinAgent(tries=1), workers=2)
         summary = run_plan(plan, store, suite="examples/specs", progress=False)
     records = store.attempts("e2e")
+    costs = store.ledger_costs("e2e")
     store.close()
     n = len(example_specs)
+    assert len(costs) == 2 * n and all(calls == 1 for _, calls in costs.values())
     assert summary.ran == len(records) == 2 * n
     assert len(model.calls) == 2 * n and all(spec for _, spec in model.calls)
     expected = outcome_map(example_specs)
@@ -68,8 +70,9 @@ def test_two_models_through_the_gateway(
         assert rec.passed == expected[rec.model][rec.spec_id], rec
         assert rec.input_tokens > 0 and rec.output_tokens > 0
 
-    models, pair, _ = summaries(records, "local-model", "frontier-model")
+    models, pair, _ = summaries(records, "local-model", "frontier-model", run_id="e2e", costs=costs)
     by_name = {m.model: m for m in models}
+    assert all(m.metered_calls == n for m in models)
     for name, k in (("local-model", 18), ("frontier-model", 24)):
         ci = sps.binomtest(k, n).proportion_ci(method="wilson")
         assert by_name[name].passed == k

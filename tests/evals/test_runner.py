@@ -88,3 +88,21 @@ def test_command_agent_edits_the_copy_with_the_endpoint_pinned(tmp_path: Path) -
     store.close()
     assert records["one"].passed
     assert not records["two"].passed and records["two"].status == "failed"
+
+
+def test_errors_are_recorded_and_retried_on_resume(tmp_path: Path) -> None:
+    suite = tmp_path / "suite"
+    make_spec(suite, "one", start=BAD, solution=GOOD, test=CHECK)
+    make_spec(suite, "two", start=BAD, solution=GOOD, test=CHECK)
+    specs = load_suite(suite)
+    scripted = ScriptedModel(specs, {"known": {"one": True, "two": True}})
+    store = EvalStore(Paths.build().ledger_sqlite)
+    with serve_in_thread(scripted) as url:
+        plan = RunPlan("err", specs, [Endpoint(url, "unknown")], BuiltinAgent(tries=1))
+        first = run_plan(plan, store, suite="s", progress=False)
+        errors = store.attempts("err")
+        again = run_plan(plan, store, suite="s", progress=False)
+    store.close()
+    assert first.ran == 2 and again.ran == 2 and again.skipped == 0
+    assert all(r.status == "error" and not r.passed for r in errors)
+    assert all("404" in (r.error or "") and "not scripted" in (r.error or "") for r in errors)

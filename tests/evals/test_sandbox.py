@@ -108,3 +108,17 @@ def test_network_is_cut(copy: Path) -> None:
         kept = run_sandboxed(probe, copy, timeout_s=10, limits=FAST, network=True)
     assert not cut.ok
     assert kept.ok
+
+
+@pytest.mark.skipif(not capabilities()["private_tmp"], reason="no private mount namespace here")
+def test_temp_directories_are_private(copy: Path) -> None:
+    marker = f"fulcrum-escape-{os.getpid()}"
+    done = run_sandboxed(
+        f"echo x > /tmp/{marker} && echo y > /dev/shm/{marker} && cat /tmp/{marker} && "
+        "echo z > kept.txt && pwd",
+        copy, timeout_s=10, limits=FAST,
+    )  # fmt: skip
+    assert done.ok, done.output
+    assert str(copy) in done.output
+    assert not Path(f"/tmp/{marker}").exists() and not Path(f"/dev/shm/{marker}").exists()
+    assert (copy / "kept.txt").read_text() == "z\n"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import aiohttp
 import anthropic
 import pytest
-from anthropic.types import MessageParam, ToolResultBlockParam
+from anthropic.types import MessageParam, ToolParam, ToolResultBlockParam
 
 from fulcrum.fakes import Fail, FakeAnthropic, Hang, Reply, ToolCall
 from fulcrum.wire import SSEDecoder, check_anthropic_stream
@@ -19,6 +19,9 @@ def tool_result(call_id: str, text: str) -> ToolResultBlockParam:
 
 
 MSG: list[MessageParam] = [{"role": "user", "content": "hi"}]
+TOOLS: list[ToolParam] = [
+    {"name": name, "input_schema": {"type": "object"}} for name in ("Bash", "Read")
+]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +73,9 @@ def test_tool_call_then_answer_with_result(
     fake: FakeAnthropic, client: anthropic.Anthropic
 ) -> None:
     fake.push(ToolCall("Bash", {"command": "echo hi"}, then="Output was: {result}"))
-    with client.messages.stream(model="claude-x", max_tokens=10, messages=MSG) as stream:
+    with client.messages.stream(
+        model="claude-x", max_tokens=10, messages=MSG, tools=TOOLS
+    ) as stream:
         first = stream.get_final_message()
     assert first.stop_reason == "tool_use"
     call = first.content[0]
@@ -81,17 +86,22 @@ def test_tool_call_then_answer_with_result(
         {"role": "assistant", "content": [call]},
         {"role": "user", "content": [tool_result(call.id, "hi")]},
     ]
-    second = client.messages.create(model="claude-x", max_tokens=10, messages=follow_up)
+    second = client.messages.create(
+        model="claude-x", max_tokens=10, messages=follow_up, tools=TOOLS
+    )
     assert second.content[0].type == "text" and second.content[0].text == "Output was: hi"
     assert len(fake.script) == 0
 
 
-def test_background_request_does_not_consume_the_tool_answer(
+def test_tool_less_background_requests_pass_tool_call_and_answer_by(
     fake: FakeAnthropic, client: anthropic.Anthropic
 ) -> None:
     fake.default = Reply("default")
     fake.push(ToolCall("Read", {"path": "x"}, then="done", call_id="toolu_fixed"))
-    client.messages.create(model="claude-x", max_tokens=10, messages=MSG)
+    quota = client.messages.create(model="claude-haiku", max_tokens=1, messages=MSG)
+    assert quota.content[0].type == "text" and quota.content[0].text == "default"
+    call = client.messages.create(model="claude-x", max_tokens=10, messages=MSG, tools=TOOLS)
+    assert call.content[0].type == "tool_use" and call.content[0].id == "toolu_fixed"
     title = client.messages.create(model="claude-haiku", max_tokens=10, messages=MSG)
     assert title.content[0].type == "text" and title.content[0].text == "default"
     result: list[ToolResultBlockParam] = [
@@ -185,7 +195,7 @@ async def test_async_context_cut_mid_stream() -> None:
 async def test_full_stream_passes_grammar_check() -> None:
     async with FakeAnthropic() as fake, aiohttp.ClientSession() as session:
         fake.push(ToolCall("Bash", {"command": "ls"}, text="Listing."))
-        body = {"model": "m", "max_tokens": 5, "messages": MSG, "stream": True}
+        body = {"model": "m", "max_tokens": 5, "messages": MSG, "stream": True, "tools": TOOLS}
         async with session.post(f"{fake.url}/v1/messages", json=body) as resp:
             decoder = SSEDecoder()
             events = decoder.feed(await resp.read())

@@ -8,12 +8,16 @@ from collections.abc import Iterator
 
 import openai
 import pytest
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
 from fulcrum.fakes import Fail, FakeOpenAI, Hang, Reply, ToolCall
 from fulcrum.wire import openai_stream_usage
 
 MSG: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+TOOLS: list[ChatCompletionToolParam] = [
+    {"type": "function", "function": {"name": name, "parameters": {"type": "object"}}}
+    for name in ("get_weather", "f")
+]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +79,9 @@ def test_stream_without_include_usage_has_no_usage(fake: FakeOpenAI, client: ope
 
 def test_streamed_tool_call_then_answer(fake: FakeOpenAI, client: openai.OpenAI) -> None:
     fake.push(ToolCall("get_weather", {"city": "Paris"}, then="It is {result}."))
-    chunks = list(client.chat.completions.create(model="gpt-x", messages=MSG, stream=True))
+    chunks = list(
+        client.chat.completions.create(model="gpt-x", messages=MSG, stream=True, tools=TOOLS)
+    )
     calls = [tc for c in chunks if c.choices for tc in c.choices[0].delta.tool_calls or []]
     assert calls[0].id is not None and calls[0].id.startswith("call_")
     assert calls[0].function is not None and calls[0].function.name == "get_weather"
@@ -103,7 +109,9 @@ def test_streamed_tool_call_then_answer(fake: FakeOpenAI, client: openai.OpenAI)
 
 def test_json_tool_call(fake: FakeOpenAI, client: openai.OpenAI) -> None:
     fake.push(ToolCall("f", {"x": 1}))
-    completion = client.chat.completions.create(model="gpt-x", messages=MSG)
+    no_tools = client.chat.completions.create(model="gpt-x", messages=MSG)
+    assert no_tools.choices[0].message.tool_calls is None  # undeclared: the entry waits
+    completion = client.chat.completions.create(model="gpt-x", messages=MSG, tools=TOOLS)
     calls = completion.choices[0].message.tool_calls or []
     call = calls[0]
     assert call.type == "function" and json.loads(call.function.arguments) == {"x": 1}

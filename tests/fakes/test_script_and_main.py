@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import time
 import urllib.request
 
+import aiohttp
 import pytest
 
-from fulcrum.fakes import AnswerTool, Fail, Reply, Script
+from fulcrum.fakes import (
+    AnswerTool,
+    Fail,
+    FakeAnthropic,
+    FakeOpenAI,
+    Reply,
+    Script,
+    ToolCall,
+)
 from fulcrum.fakes.__main__ import main
-from fulcrum.fakes.script import tool_result_text
+from fulcrum.fakes.script import declared_tools, tool_result_text
 from fulcrum.fakes.template import fill, pieces
 
 
@@ -78,3 +89,68 @@ def test_module_entry_point_serves_until_terminated() -> None:
         assert proc.wait(timeout=10) == 0
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+async def test_serves_a_burst_of_concurrent_connections() -> None:
+    """400 fresh connections at once all get complete streams (the gateway load tests do this)."""
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": True}
+    async with FakeOpenAI(record=False) as fake:
+        connector = aiohttp.TCPConnector(limit=0, force_close=True)
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def one() -> bytes:
+                async with session.post(fake.url + "/v1/chat/completions", json=body) as resp:
+                    return await resp.read()
+
+            started = time.monotonic()
+            replies = await asyncio.gather(*(one() for _ in range(400)))
+    assert all(r.endswith(b"data: [DONE]\n\n") for r in replies)
+    assert time.monotonic() - started < 20
+
+
+def test_tool_call_is_taken_only_by_a_request_declaring_the_tool() -> None:
+    script = Script(default=Reply("plain"))
+    script.push(ToolCall("Bash", {"command": "ls"}))
+    assert script.take({"model": "haiku", "messages": []}) == Reply("plain")
+    openai_tools = [{"type": "function", "function": {"name": "Other"}}]
+    assert script.take({"tools": openai_tools}) == Reply("plain")
+    anthropic_tools = [{"name": "Read"}, {"name": "Bash", "input_schema": {}}]
+    assert declared_tools({"tools": anthropic_tools}) == {"Read", "Bash"}
+    assert script.take({"tools": anthropic_tools}) == ToolCall("Bash", {"command": "ls"})
+
+
+async def test_unknown_top_level_fields_are_rejected_like_the_providers_do() -> None:
+    msgs = [{"role": "user", "content": "x"}]
+    claude_code = {
+        "model": "claude-opus-5-5",
+        "max_tokens": 128000,
+        "messages": msgs,
+        "thinking": {"type": "adaptive"},
+        "context_management": {"edits": []},
+        "output_config": {"effort": "high"},
+        "metadata": {"user_id": "{}"},
+    }
+    async with (
+        FakeAnthropic() as anthropic_fake,
+        FakeOpenAI() as openai_fake,
+        FakeOpenAI(strict=False) as lenient,
+        aiohttp.ClientSession() as session,
+    ):
+        url = anthropic_fake.url + "/v1/messages"
+        async with session.post(url, json=claude_code) as ok:
+            assert ok.status == 200
+        async with session.post(url, json=claude_code | {"stream_options": {}}) as bad:
+            assert bad.status == 400
+            error = (await bad.json())["error"]
+            assert error == {
+                "type": "invalid_request_error",
+                "message": "stream_options: Extra inputs are not permitted",
+            }
+        body = {"model": "m", "messages": msgs, "top_k": 3}
+        async with session.post(openai_fake.url + "/v1/chat/completions", json=body) as bad:
+            assert bad.status == 400
+            assert (await bad.json())["error"]["message"] == (
+                "Unrecognized request argument supplied: top_k"
+            )
+        async with session.post(lenient.url + "/v1/chat/completions", json=body) as ok:
+            assert ok.status == 200

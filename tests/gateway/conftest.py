@@ -8,7 +8,7 @@ import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI
 
-from .helpers import gateway_config
+from .helpers import OPEN_CLIENTS, gateway_config
 
 
 @pytest.fixture
@@ -26,3 +26,10 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def config_text(fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI) -> str:
     return gateway_config(fake_anthropic.url, fake_openai.url)
+
+
+@pytest.fixture(autouse=True)
+def _close_sdk_clients() -> Iterator[None]:
+    yield
+    while OPEN_CLIENTS:
+        OPEN_CLIENTS.pop().close()

@@ -7,7 +7,27 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+import anthropic
+import openai
+
 from fulcrum.gateway.testing import RunningGateway
+
+OPEN_CLIENTS: list[anthropic.Anthropic | openai.OpenAI] = []
+
+
+def claude_client(gw: RunningGateway) -> anthropic.Anthropic:
+    """An Anthropic SDK client on the gateway (closed after the test by the conftest)."""
+    client = anthropic.Anthropic(base_url=gw.url, api_key="client-key", max_retries=0)
+    OPEN_CLIENTS.append(client)
+    return client
+
+
+def openai_client(gw: RunningGateway) -> openai.OpenAI:
+    """An OpenAI SDK client on the gateway (closed after the test by the conftest)."""
+    client = openai.OpenAI(base_url=gw.openai_base_url, api_key="client-key", max_retries=0)
+    OPEN_CLIENTS.append(client)
+    return client
+
 
 HI = [{"role": "user", "content": "hi"}]
 

@@ -34,6 +34,7 @@ def _ok_anthropic() -> dict[str, object]:
         (MESSAGES, b"{not json", 400, "not valid JSON"),
         (MESSAGES, b"[1, 2]", 400, "must be a JSON object, got list"),
         (MESSAGES, b"", 400, "empty"),
+        (MESSAGES, b"[" * 1500 + b"]" * 1500, 400, "nested too deeply"),
         (MESSAGES, {"max_tokens": 10, "messages": HI}, 400, "model: expected a non-empty string"),
         (MESSAGES, {**_ok_anthropic(), "max_tokens": "10"}, 400, "max_tokens: expected a positive"),
         (MESSAGES, {**_ok_anthropic(), "messages": "hi"}, 400, "messages: expected a list"),

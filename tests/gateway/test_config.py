@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fulcrum.errors import ConfigError
-from fulcrum.fakes import FakeOpenAI
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI
 from fulcrum.gateway.cli import build_config
 from fulcrum.gateway.config import load_config
 from fulcrum.gateway.defaults import LocalServer, default_mapping, detect_local
@@ -115,4 +115,12 @@ def test_detect_local_finds_a_real_openai_server() -> None:
     with FakeOpenAI() as fake:
         found = detect_local((LocalServer("fake", fake.port), LocalServer("none", 9)))
     assert list(found) == ["fake"]
-    assert "gpt-4o-mini" in found["fake"][1]
+    server, models = found["fake"]
+    assert "gpt-4o-mini" in models
+    assert server.format == "openai"  # no /v1/messages there: translate
+
+
+def test_detect_local_prefers_a_native_messages_endpoint() -> None:
+    with FakeAnthropic() as fake:
+        found = detect_local((LocalServer("native", fake.port),))
+    assert found["native"][0].format == "anthropic"

@@ -7,15 +7,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 
-import anthropic
-import openai
 import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
 from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import open_store
 
-from .helpers import HI, post_json
+from .helpers import HI, claude_client, openai_client, post_json
 
 
 @pytest.fixture
@@ -27,7 +25,7 @@ def gateway(config_text: str) -> Iterator[RunningGateway]:
 def test_count_tokens_forwarded_to_an_anthropic_backend(
     gateway: RunningGateway, fake_anthropic: FakeAnthropic
 ) -> None:
-    client = anthropic.Anthropic(base_url=gateway.url, api_key="k", max_retries=0)
+    client = claude_client(gateway)
     counted = client.messages.count_tokens(model="claude-sonnet-4-6", messages=HI)  # type: ignore[arg-type]
     assert counted.input_tokens > 0
     assert fake_anthropic.requests[-1].path == "/v1/messages/count_tokens"
@@ -46,9 +44,9 @@ def test_count_tokens_estimated_for_an_openai_backend(
 
 
 def test_models_lists_aliases_and_backend_models(gateway: RunningGateway) -> None:
-    ids = [m.id for m in openai.OpenAI(base_url=gateway.openai_base_url, api_key="k").models.list()]
+    ids = [m.id for m in openai_client(gateway).models.list()]
     assert {"to-openai", "to-claude", "claude-sonnet-4-6", "gpt-4o-mini"} <= set(ids)
-    listed = anthropic.Anthropic(base_url=gateway.url, api_key="k").models.list()
+    listed = claude_client(gateway).models.list()
     assert "to-claude" in [m.id for m in listed.data]
 
 
@@ -76,13 +74,17 @@ def test_bodies_stored_only_when_asked(
 ) -> None:
     text = config_text.replace("[server]", f"[server]\nstore_bodies = {str(store).lower()}")
     fake_anthropic.push(Reply("secret answer"))
+    fake_anthropic.push(Reply("streamed secret"))
     with running_gateway(text) as gw:
         body = {"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": HI}
         assert post_json(gw, "/v1/messages", body)[0] == 200
+        assert post_json(gw, "/v1/messages", {**body, "stream": True})[0] == 200
         gw.stop()
-    row = open_store(None).rows()[0]
-    if store:
-        assert row.request_body is not None and '"hi"' in row.request_body
-        assert row.response_body is not None and "secret answer" in row.response_body
-    else:
-        assert row.request_body is None and row.response_body is None
+    rows = open_store(None).rows()
+    assert len(rows) == 2
+    for row, answer in zip(rows, ("secret answer", "streamed"), strict=True):
+        if store:
+            assert row.request_body is not None and '"hi"' in row.request_body
+            assert row.response_body is not None and answer in row.response_body
+        else:
+            assert row.request_body is None and row.response_body is None

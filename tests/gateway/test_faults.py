@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 import urllib.request
 
@@ -14,13 +15,13 @@ from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI, Hang, Reply
 from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import open_store
 
-from .helpers import HI, gateway_config, sse_events
+from .helpers import HI, claude_client, gateway_config, openai_client, post_json, sse_events
 
 FALLBACK = 'fallbacks = ["gpt/gpt-4o-mini"]'
 
 
 def claude(gw: RunningGateway) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0)
+    return claude_client(gw)
 
 
 def test_500_is_retried_on_the_same_backend(
@@ -95,7 +96,7 @@ def test_whole_chain_failing_is_one_clear_error(
     fake_openai.push(Fail(502), times=2)
     text = gateway_config(fake_anthropic.url, fake_openai.url, routes_extra=FALLBACK)
     with running_gateway(text) as gw:
-        client = openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0)
+        client = openai_client(gw)
         with pytest.raises(openai.APIStatusError) as caught:
             client.chat.completions.create(model="to-claude", messages=HI)  # type: ignore[arg-type]
         gw.stop()
@@ -104,6 +105,7 @@ def test_whole_chain_failing_is_one_clear_error(
     assert "claude: HTTP 500" in message and "gpt: HTTP 502" in message
     rows = open_store(None).rows()
     assert len(rows) == 1 and rows[0].status == 502 and rows[0].error
+    assert rows[0].backend == "claude"  # recorded against the route's primary
 
 
 @pytest.mark.parametrize("model", ["claude-sonnet-4-6", "to-openai"])
@@ -121,8 +123,8 @@ def test_cut_mid_stream_ends_with_a_well_formed_error(
     assert names[0] == "message_start"
     assert names[-1] == "error" and "message_stop" not in names
     assert json.loads(events[-1][1])["error"]["type"] == "api_error"
-    if model == "to-openai":  # translated: every opened block is closed before the error
-        assert names.count("content_block_start") == names.count("content_block_stop")
+    # translated or passed through: every opened block is closed before the error
+    assert names.count("content_block_start") == names.count("content_block_stop")
     rows = open_store(None).rows()
     assert len(rows) == 1 and rows[0].status == 502 and "stream" in (rows[0].error or "")
 
@@ -130,7 +132,7 @@ def test_cut_mid_stream_ends_with_a_well_formed_error(
 def test_circuit_breaker_opens_and_half_opens(config_text: str, fake_openai: FakeOpenAI) -> None:
     fake_openai.push(Fail(500), times=3)
     with running_gateway(config_text) as gw:
-        client = openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0)
+        client = openai_client(gw)
         for _ in range(2):  # 2 attempts, then 1 more failure: the breaker (3 failures) opens
             with pytest.raises(openai.APIStatusError):
                 client.chat.completions.create(model="gpt-4o-mini", messages=HI)  # type: ignore[arg-type]
@@ -146,3 +148,56 @@ def test_circuit_breaker_opens_and_half_opens(config_text: str, fake_openai: Fak
         assert done.choices[0].message.content
         with urllib.request.urlopen(gw.url + "/healthz") as resp:
             assert json.loads(resp.read())["backends"]["gpt"] == "closed"
+
+
+def test_client_leaving_mid_stream_is_recorded_and_serving_goes_on(
+    config_text: str, fake_anthropic: FakeAnthropic
+) -> None:
+    fake_anthropic.push(Reply(" ".join(["slow"] * 50), chunk_delay=0.02))
+    body = {"model": "claude-sonnet-4-6", "max_tokens": 99, "messages": HI, "stream": True}
+    with running_gateway(config_text) as gw:
+        host, port = gw.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as sock:
+            data = json.dumps(body).encode()
+            head = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            sock.sendall(head.encode() + f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+            seen = b""
+            while b"content_block_delta" not in seen:
+                chunk = sock.recv(4096)
+                assert chunk, "the stream ended before any delta"
+                seen += chunk
+        time.sleep(0.3)
+        status, _, _ = post_json(gw, "/v1/messages", {**body, "stream": False})
+        assert status == 200
+        gw.stop()
+    rows = open_store(None).rows()
+    assert sorted(r.status for r in rows) == [200, 499]
+
+
+def test_a_stalled_stream_hits_the_idle_timeout(config_text: str, fake_openai: FakeOpenAI) -> None:
+    fake_openai.push(Reply("one two three four", chunk_delay=1.5))
+    body = {"model": "gpt-4o-mini", "messages": HI, "stream": True}
+    with running_gateway(config_text) as gw:
+        start = time.perf_counter()
+        events = sse_events(gw, "/v1/chat/completions", body)
+        elapsed = time.perf_counter() - start
+        gw.stop()
+    assert elapsed < 3  # idle = 0.5 s, not the whole stream
+    last = json.loads(events[-1][1])
+    assert "idle timeout" in last["error"]["message"]
+    assert open_store(None).rows()[0].status == 502
+
+
+@pytest.mark.parametrize(("status", "kind"), [(400, "invalid_request_error"), (401, None)])
+def test_upstream_client_errors_are_translated_not_retried(
+    config_text: str, fake_anthropic: FakeAnthropic, status: int, kind: str | None
+) -> None:
+    fake_anthropic.push(Fail(status, message="the upstream says no"))
+    with running_gateway(config_text) as gw:
+        code, _, raw = post_json(gw, "/v1/chat/completions", {"model": "to-claude", "messages": HI})
+    assert code == status
+    error = json.loads(raw)["error"]  # OpenAI-shaped, from an Anthropic upstream
+    assert "the upstream says no" in error["message"]
+    if kind is not None:
+        assert error["type"] == kind
+    assert len(fake_anthropic.requests) == 1  # a client error is not retried

@@ -13,6 +13,8 @@ from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import LedgerRow, open_store
 
+from .helpers import claude_client, openai_client, post_json
+
 TOOLS_ANTHROPIC = [
     {
         "name": "Bash",
@@ -52,11 +54,11 @@ def ledger_rows() -> list[LedgerRow]:
 
 
 def claude(gw: RunningGateway) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=gw.url, api_key="client-key", max_retries=0)
+    return claude_client(gw)
 
 
 def gpt(gw: RunningGateway) -> openai.OpenAI:
-    return openai.OpenAI(base_url=gw.openai_base_url, api_key="client-key", max_retries=0)
+    return openai_client(gw)
 
 
 @pytest.mark.parametrize("model", ["claude-sonnet-4-6", "to-openai"])
@@ -183,3 +185,49 @@ def test_openai_tool_call_round_trip(
         tools=TOOLS_OPENAI,  # type: ignore[arg-type]
     )
     assert done.choices[0].message.content == "Listed: a.txt"
+
+
+def test_openai_stream_without_include_usage_gets_no_usage_chunk(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.push(Reply("quiet usage", output_tokens=6))
+    chunks = list(
+        openai_client(gateway).chat.completions.create(
+            model="gpt-4o-mini",
+            messages=HI,  # type: ignore[arg-type]
+            stream=True,
+        )
+    )
+    assert chunks and all(c.choices for c in chunks)  # no usage-only chunk
+    assert fake_openai.requests[0].body["stream_options"] == {"include_usage": True}
+    gateway.stop()
+    assert ledger_rows()[0].output_tokens == 6  # the gateway still metered it
+
+
+def test_claude_code_style_request_passes_query_and_beta_headers(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic
+) -> None:
+    body = {
+        "model": "claude-sonnet-4-6",
+        "max_tokens": 128000,
+        "stream": True,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
+        "system": [{"type": "text", "text": "You are Claude Code."}],
+        "thinking": {"type": "adaptive"},
+        "context_management": {"edits": []},
+        "metadata": {"user_id": json.dumps({"session_id": "sess-42"})},
+    }
+    headers = {"anthropic-beta": "a-2025,b-2026", "anthropic-version": "2023-06-01"}
+    status, _, raw = post_json(gateway, "/v1/messages?beta=true", body, headers)
+    assert status == 200 and b"message_stop" in raw
+    seen = fake_anthropic.requests[-1]
+    assert seen.query == {"beta": "true"}
+    assert seen.headers["anthropic-beta"] == "a-2025,b-2026"
+    assert seen.body["context_management"] == {"edits": []}  # passed through untouched
+    assert "x-api-key" not in seen.headers  # no client credentials go upstream
+    # a field the provider refuses: its own 400 comes back, provider-shaped, not a crash
+    status, _, raw = post_json(gateway, "/v1/messages", {**body, "future_field": 1}, headers)
+    assert status == 400 and b"future_field" in raw
+    gateway.stop()
+    rows = ledger_rows()
+    assert rows[0].session == "sess-42" and rows[1].status == 400

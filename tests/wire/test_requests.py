@@ -296,7 +296,7 @@ def test_text_documents_become_text_and_thinking_only_turn_is_empty_string() -> 
 
 
 def test_strip_unsigned_thinking_keeps_signed_blocks() -> None:
-    body = {
+    body: dict[str, Any] = {
         "model": "m",
         "messages": [
             {"role": "user", "content": "q"},

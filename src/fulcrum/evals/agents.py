@@ -7,8 +7,9 @@ Two kinds, in :data:`AGENT_KINDS`:
   tests, and on failure feeds the test output back, up to ``tries`` times.
 - ``command`` — any external agent by command template, run in the attempt's fresh copy under
   the sandbox with the endpoint pinned in its environment (``OPENAI_BASE_URL``,
-  ``ANTHROPIC_BASE_URL``, ``FULCRUM_MODEL`` ...). Placeholders: ``{instruction}`` (shell-quoted
-  text), ``{instruction_file}``, ``{workdir}``, ``{model}``, ``{base_url}``.
+  ``ANTHROPIC_BASE_URL``, ``FULCRUM_MODEL``, the session header ...). Placeholders:
+  ``{instruction}`` (shell-quoted text), ``{instruction_file}``, ``{workdir}``, ``{model}``,
+  ``{base_url}``.
 """
 
 from __future__ import annotations
@@ -103,8 +104,12 @@ class BuiltinAgent:
         return AgentOutcome(verdict, self.tries, tokens_in, tokens_out)
 
 
-def agent_env(endpoint: Endpoint) -> dict[str, str]:
-    """The environment that pins an external agent to the endpoint and model."""
+def agent_env(endpoint: Endpoint, session: str) -> dict[str, str]:
+    """The environment that pins an external agent to the endpoint, model and eval session.
+
+    ``ANTHROPIC_CUSTOM_HEADERS`` makes Claude Code send ``X-Fulcrum-Session``, so the gateway
+    meters its calls under the attempt's session.
+    """
     base = endpoint.base_url.rstrip("/")
     root = base[: -len("/v1")] if base.endswith("/v1") else base
     return {
@@ -116,6 +121,8 @@ def agent_env(endpoint: Endpoint) -> dict[str, str]:
         "ANTHROPIC_MODEL": endpoint.model,
         "FULCRUM_BASE_URL": base,
         "FULCRUM_MODEL": endpoint.model,
+        "FULCRUM_SESSION": session,
+        "ANTHROPIC_CUSTOM_HEADERS": f"X-Fulcrum-Session: {session}",
         "DISABLE_TELEMETRY": "1",
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
     }
@@ -149,7 +156,7 @@ class CommandAgent:
         instruction_file.write_text(task.spec.instruction + "\n", encoding="utf-8")
         done = run_sandboxed(
             self.command(task, instruction_file), task.workdir, timeout_s=self.timeout_s,
-            limits=self.limits, network=True, env=agent_env(task.endpoint),
+            limits=self.limits, network=True, env=agent_env(task.endpoint, task.session),
         )  # fmt: skip
         verdict = task.test(read_editable(task.spec, task.workdir))
         error = None if done.ok else f"agent exited {done.returncode}: {done.output[-500:]}"

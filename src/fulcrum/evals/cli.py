@@ -29,6 +29,12 @@ from fulcrum.evals.views import render_stats
 from fulcrum.settings import Paths, pick
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8787/v1"
+AGENT_CMD_HELP = (
+    "External agent command template, run in each attempt's copy with the base URL and model "
+    "in its environment; placeholders {instruction} {instruction_file} {workdir} {model} "
+    "{base_url}. E.g. 'claude -p {instruction} --model {model} --allowedTools Bash,Edit,Write' "
+    "or 'aider --yes --message-file {instruction_file} --model openai/{model}'."
+)
 app = typer.Typer(help="Capability evals on the team's own specs, paired statistics, the tax.",
                   no_args_is_help=True)  # fmt: skip
 console = Console()
@@ -104,7 +110,7 @@ def run_cmd(  # noqa: PLR0917
     tries: Annotated[
         int, typer.Option(min=1, help="Built-in agent: tries with test feedback.")
     ] = 3,
-    agent_cmd: Annotated[str | None, typer.Option(help="External agent command template.")] = None,
+    agent_cmd: Annotated[str | None, typer.Option(help=AGENT_CMD_HELP)] = None,
     run_id: Annotated[
         str | None, typer.Option(help="Run id (default: derived; same = resume).")
     ] = None,
@@ -163,6 +169,7 @@ def stats_cmd(  # noqa: PLR0917
         if rid is None:
             raise InputError("no eval runs recorded yet; run `fulcrum eval run` first")
         records = store.attempts(rid)
+        costs = store.ledger_costs(rid)
     finally:
         store.close()
     d = _decimal(dispatches, "--dispatches")
@@ -171,7 +178,7 @@ def stats_cmd(  # noqa: PLR0917
         tax = TaxInputs(d, _decimal(rework_minutes, "--rework-minutes") or Decimal(0),
                         _decimal(rate, "--rate") or Decimal(0))  # fmt: skip
     render_stats(rid, records, candidate, reference, tax, console=console, as_json=as_json,
-                 html=html, export=export)  # fmt: skip
+                 html=html, export=export, costs=costs)  # fmt: skip
 
 
 @app.command("scripted")

@@ -6,7 +6,8 @@ decide`` reads to use the measured gap instead of the score-based assumption::
     {
       "kind": "fulcrum.eval.results", "version": 1, "run_id": "...",
       "models": [{"model", "specs", "attempts", "passed", "pass_rate", "wilson_95": [lo, hi],
-                  "mean_seconds", "input_tokens", "output_tokens", "statuses": {...}}],
+                  "mean_seconds", "input_tokens", "output_tokens", "statuses": {...},
+                  "cost_usd": "0.0123" | null, "metered_calls"}],
       "measured_gap": {                       # present when two models are compared
         "candidate": {"model", "pass_rate"}, "reference": {"model", "pass_rate"},
         "gap": ref - cand, "gap_ci_95": [lo, hi], "n_specs", "mcnemar_p",
@@ -67,6 +68,7 @@ def to_json(
         }
     for m in doc["models"]:
         m["wilson_95"] = list(m["wilson_95"])
+        m["cost_usd"] = None if m["cost_usd"] is None else str(m["cost_usd"])
     return doc
 
 
@@ -74,15 +76,22 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+def _money(m: ModelSummary) -> str:
+    if m.cost_usd is None:
+        return "unknown" if m.metered_calls else "unmetered"
+    return f"${m.cost_usd:,.4f} ({m.metered_calls} calls)"
+
+
 def models_table(models: list[ModelSummary]) -> Table:
     table = Table(title="Pass rates (Wilson 95% interval)")
-    for col in ("model", "passed", "pass rate", "95% interval", "s/attempt", "tokens in/out"):
+    cols = ("model", "passed", "pass rate", "95% interval", "s/attempt", "tokens in/out", "cost")
+    for col in cols:
         table.add_column(col, justify="left" if col == "model" else "right")
     for m in models:
         table.add_row(
             m.model, f"{m.passed}/{m.attempts}", _pct(m.pass_rate),
             f"{_pct(m.wilson_95[0])} – {_pct(m.wilson_95[1])}", f"{m.mean_seconds:.1f}",
-            f"{m.input_tokens:,} / {m.output_tokens:,}",
+            f"{m.input_tokens:,} / {m.output_tokens:,}", _money(m),
         )  # fmt: skip
     return table
 

@@ -1,8 +1,10 @@
 """Runs: every (model, spec, epoch) attempt in a fresh copy, in parallel, resumable.
 
 Attempts already recorded for the run id are skipped, so running the same run again after an
-interruption finishes the rest. An interruption (Ctrl-C) cancels the attempts not started,
-records the ones in flight when they finish, and re-raises.
+interruption finishes the rest. Attempts recorded as ``error`` (the model or agent could not be
+reached, nothing was tested) are not results: the next run of the same id retries them.
+An interruption (Ctrl-C) cancels the attempts not started, records the ones in flight when they
+finish, and re-raises.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from fulcrum.evals.agents import Agent, AgentOutcome, Task
 from fulcrum.evals.chat import Endpoint
 from fulcrum.evals.sandbox import Limits, make_workroot
 from fulcrum.evals.spec import Spec
-from fulcrum.evals.store import AttemptRecord, EvalStore
+from fulcrum.evals.store import AttemptRecord, EvalStore, session_id
 from fulcrum.evals.workspace import Verdict, fresh_copy, remove, run_tests
 
 DEFAULT_LIMITS = Limits()
@@ -59,13 +61,11 @@ class RunSummary:
 
 def _status(outcome: AgentOutcome) -> str:
     verdict = outcome.verdict
-    if verdict is not None and verdict.passed:
+    if verdict is None:
+        return "error"
+    if verdict.passed:
         return "passed"
-    if verdict is not None and verdict.timed_out:
-        return "timeout"
-    if verdict is None or outcome.error:
-        return "error" if verdict is None else "failed"
-    return "failed"
+    return "timeout" if verdict.timed_out else "failed"
 
 
 def run_attempt(
@@ -82,13 +82,15 @@ def run_attempt(
     start = time.monotonic()
     try:
         task = Task(spec, endpoint, fresh_copy(spec, base / "work"), test,
-                    session=f"eval-{plan.run_id}-{endpoint.model}-{spec.id}-{epoch}")  # fmt: skip
+                    session=session_id(plan.run_id, endpoint.model, spec.id, epoch))  # fmt: skip
         try:
             outcome = plan.agent.solve(task)
         except InputError:
             raise
         except FulcrumError as exc:
             outcome = AgentOutcome(None, 0, 0, 0, exc.message)
+        except Exception as exc:  # a broken attempt must not stop the run; it is retried later
+            outcome = AgentOutcome(None, 0, 0, 0, f"{type(exc).__name__}: {exc}")
     finally:
         remove(base)
     verdict = outcome.verdict

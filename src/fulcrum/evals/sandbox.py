@@ -7,13 +7,16 @@ dropped). A tiny launcher (``python -I -S -c``) applies the limits before ``exec
 
 - **User.** When the harness runs as root, the command runs as ``fulcrum-sandbox`` (created
   idempotently with ``useradd``; privileges dropped with util-linux ``setpriv``), so
-  ``RLIMIT_NPROC`` applies and it can write only to its own copy (plus world-writable
-  directories such as ``/tmp``). If that user cannot reach the interpreter (a venv in a private
-  home), it keeps ``CAP_DAC_READ_SEARCH``: it may read and traverse, never write. Not root (or
-  no ``setpriv``/``useradd``): the command runs as the current user and ``RLIMIT_NPROC`` is not
-  set (it would count every process of that user).
+  ``RLIMIT_NPROC`` applies and it can write only to its own copy and the world-writable
+  directories (made private, see below). If that user cannot reach the interpreter (a venv in
+  a private home), it keeps ``CAP_DAC_READ_SEARCH``: it may read and traverse, never write.
+  Not root (or no ``setpriv``/``useradd``): the command runs as the current user and
+  ``RLIMIT_NPROC`` is not set (it would count every process of that user).
 - **Network.** Cut with ``unshare -n`` where it works (root, or a kernel allowing user
   namespaces); elsewhere the command keeps the network (reported by :func:`capabilities`).
+- **Private temp.** As root, the command also gets its own mount namespace with fresh, capped
+  tmpfs over ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (the copy is bound back at its path), so
+  whatever it writes outside its copy disappears with it. Elsewhere those stay shared.
 - **Cleanup.** Each run carries a random token in its environment; at the end the process
   group and any process still holding the token (one that called ``setsid``) are killed, and
   the call returns only once they are gone, so their process slots are free again.
@@ -23,48 +26,28 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pwd
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-SANDBOX_USER = "fulcrum-sandbox"
+from fulcrum.evals.jail import (
+    SANDBOX_USER,
+    Limits,
+    capabilities,
+    jail_argv,
+    sandbox_user,
+)
+
+__all__ = ["SANDBOX_USER", "Limits", "SandboxResult", "capabilities", "hand_over",
+           "make_workroot", "run_sandboxed", "sandbox_user"]  # fmt: skip
+
 TOKEN_VAR = "FULCRUM_SANDBOX_TOKEN"
 OUTPUT_TAIL = 6000
-_USER_LOCK = threading.Lock()
-
-_LAUNCHER = r"""
-import os, resource, sys
-mem, cpu, nproc, fsize = (int(x) for x in sys.argv[1:5])
-def lim(res, soft, hard):
-    if soft > 0:
-        resource.setrlimit(res, (soft, hard))
-lim(resource.RLIMIT_AS, mem, mem)
-lim(resource.RLIMIT_CPU, cpu, cpu + 1)
-lim(resource.RLIMIT_FSIZE, fsize, fsize)
-lim(resource.RLIMIT_NPROC, nproc, nproc)
-os.execvp(sys.argv[5], sys.argv[5:])
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    memory_mb: int = 2048
-    cpu_s: int = 120
-    nproc: int = 256
-    fsize_mb: int = 64
-
-    def merged(self, overrides: dict[str, int]) -> Limits:
-        values = {k: overrides.get(k, getattr(self, k)) for k in self.__dataclass_fields__}
-        return Limits(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,46 +60,6 @@ class SandboxResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0 and not self.timed_out
-
-
-@cache
-def _can_unshare_net() -> bool:
-    exe = shutil.which("unshare")
-    if exe is None:
-        return False
-    try:
-        done = subprocess.run([exe, "-n", "true"], capture_output=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
-
-
-def sandbox_user() -> tuple[int, int] | None:
-    """``(uid, gid)`` of the unprivileged user, created if needed; ``None`` when not root."""
-    if os.geteuid() != 0:
-        return None
-    with _USER_LOCK:
-        try:
-            entry = pwd.getpwnam(SANDBOX_USER)
-        except KeyError:
-            useradd = shutil.which("useradd")
-            if useradd is None:
-                return None
-            subprocess.run(
-                [useradd, "--system", "--user-group", "--no-create-home",
-                 "--shell", "/usr/sbin/nologin", SANDBOX_USER],
-                capture_output=True, check=False, timeout=30,
-            )  # fmt: skip
-            try:
-                entry = pwd.getpwnam(SANDBOX_USER)
-            except KeyError:
-                return None
-    return entry.pw_uid, entry.pw_gid
-
-
-def capabilities() -> dict[str, bool]:
-    """What this platform enforces: the unprivileged user and the network cut."""
-    return {"unprivileged_user": bool(_dropper()), "network_cut": _can_unshare_net()}
 
 
 def make_workroot(base: Path | None = None) -> Path:
@@ -151,40 +94,6 @@ def _env(cwd: Path, token: str, extra: dict[str, str] | None) -> dict[str, str]:
     }
     env.update(extra or {})
     return env
-
-
-def _drop(uid: int, gid: int, *, read_all: bool) -> list[str]:
-    setpriv = shutil.which("setpriv") or "setpriv"
-    argv = [setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups"]
-    if read_all:
-        argv += ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
-    return [*argv, "--"]
-
-
-@cache
-def _dropper() -> tuple[str, ...]:
-    """The privilege drop prefix, or ``()`` when the command keeps the current user.
-
-    When the interpreter lives where the sandbox user cannot reach it (a private home), the
-    user keeps ``CAP_DAC_READ_SEARCH`` (read and traverse anything, write nothing new).
-    """
-    ids = sandbox_user()
-    if ids is None or shutil.which("setpriv") is None:
-        return ()
-    probe = [*_drop(*ids, read_all=False), "/bin/sh", "-c", '"$0" -c pass', sys.executable]
-    done = subprocess.run(probe, capture_output=True, timeout=30, check=False, cwd="/")
-    return tuple(_drop(*ids, read_all=done.returncode != 0))
-
-
-def _argv(command: str, limits: Limits, *, network: bool) -> list[str]:
-    drop = _dropper()
-    mb = 1024 * 1024
-    argv = [sys.executable, "-I", "-S", "-c", _LAUNCHER,
-            str(limits.memory_mb * mb), str(limits.cpu_s), str(limits.nproc if drop else 0),
-            str(limits.fsize_mb * mb), *drop, "/bin/sh", "-c", command]  # fmt: skip
-    if not network and _can_unshare_net():
-        argv = [shutil.which("unshare") or "unshare", "-n", "--", *argv]
-    return argv
 
 
 def _members(pgid: int, token: str) -> list[int]:
@@ -233,8 +142,9 @@ def run_sandboxed(
     token = uuid.uuid4().hex
     start = time.monotonic()
     with tempfile.TemporaryFile() as out:
+        argv = jail_argv(command, limits, network=network, cwd=cwd)
         proc = subprocess.Popen(
-            _argv(command, limits, network=network), cwd=cwd, env=_env(cwd, token, env),
+            argv, cwd=cwd, env=_env(cwd, token, env),
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip

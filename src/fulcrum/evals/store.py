@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,11 @@ _MIGRATIONS: dict[int, str] = {
     );
     """,
 }
+
+
+def session_id(run_id: str, model: str, spec_id: str, epoch: int) -> str:
+    """The ``X-Fulcrum-Session`` of one attempt; the gateway writes it on every ledger row."""
+    return f"eval:{run_id}:{model}:{spec_id}:{epoch}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +123,12 @@ class EvalStore:
             self._db.execute(sql, row)
 
     def done_keys(self, run_id: str) -> set[tuple[str, str, int]]:
+        """Attempts with a result (``error`` rows are retried, so they do not count)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT model, spec_id, epoch FROM eval_attempts WHERE run_id = ?", (run_id,)
+                "SELECT model, spec_id, epoch FROM eval_attempts "
+                "WHERE run_id = ? AND status != 'error'",
+                (run_id,),
             ).fetchall()
         return {(str(m), str(s), int(e)) for m, s, e in rows}
 
@@ -136,6 +145,29 @@ class EvalStore:
             data = dict(zip(names, row, strict=True))
             data["passed"] = bool(data["passed"])
             out.append(AttemptRecord(**data))
+        return out
+
+    def ledger_costs(self, run_id: str) -> dict[str, tuple[Decimal | None, int]]:
+        """Per gateway session of this run: (summed cost, or None if any call is unpriced; calls).
+
+        Reads the ledger's ``ledger_calls`` rows whose session the eval set
+        (:func:`session_id`); empty when the calls did not go through a metering gateway.
+        """
+        prefix = f"eval:{run_id}:"
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        try:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT session, cost_usd FROM ledger_calls WHERE session LIKE ? ESCAPE '\\'",
+                    (pattern,),
+                ).fetchall()
+        except sqlite3.OperationalError:
+            return {}
+        out: dict[str, tuple[Decimal | None, int]] = {}
+        for session, cost in rows:
+            total, calls = out.get(str(session), (Decimal(0), 0))
+            value = None if cost is None or total is None else total + Decimal(str(cost))
+            out[str(session)] = (value, calls + 1)
         return out
 
     def runs(self) -> list[tuple[str, str, str]]:

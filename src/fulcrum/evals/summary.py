@@ -1,6 +1,7 @@
 """From recorded attempts to per-model and per-pair summaries and the capability tax.
 
-Per model: pass rate over attempts with a Wilson 95% interval, time and tokens per attempt.
+Per model: pass rate over attempts with a Wilson 95% interval, time and tokens per attempt, and
+the cost the gateway's ledger metered for the run's sessions (``None`` when unmetered/unpriced).
 Per pair (candidate = the local model, reference = the frontier one), on the specs both ran:
 each spec's score is its pass rate over epochs; McNemar counts a spec as passed when it passed
 in more than half its epochs; the gap is ``reference − candidate`` (positive: the candidate
@@ -18,7 +19,7 @@ from decimal import Decimal
 
 from fulcrum.errors import InputError
 from fulcrum.evals import stats
-from fulcrum.evals.store import AttemptRecord
+from fulcrum.evals.store import AttemptRecord, session_id
 
 CENT = Decimal("0.01")
 
@@ -35,6 +36,8 @@ class ModelSummary:
     input_tokens: int
     output_tokens: int
     statuses: dict[str, int]
+    cost_usd: Decimal | None = None  # from the gateway's ledger; None = unmetered or unpriced
+    metered_calls: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,22 @@ class CapabilityTax:
     usd_per_month_ci_95: tuple[Decimal, Decimal]
 
 
-def summarize_model(records: list[AttemptRecord], model: str) -> ModelSummary:
+Costs = dict[str, tuple[Decimal | None, int]]  # ledger session -> (cost, calls)
+
+
+def _cost(mine: list[AttemptRecord], run_id: str, costs: Costs) -> tuple[Decimal | None, int]:
+    total: Decimal | None = Decimal(0)
+    calls = 0
+    for r in mine:
+        cost, n = costs.get(session_id(run_id, r.model, r.spec_id, r.epoch), (Decimal(0), 0))
+        calls += n
+        total = None if total is None or cost is None else total + cost
+    return (total if calls else None), calls
+
+
+def summarize_model(
+    records: list[AttemptRecord], model: str, run_id: str = "", costs: Costs | None = None
+) -> ModelSummary:
     mine = [r for r in records if r.model == model]
     if not mine:
         raise InputError(f"no attempts recorded for model {model!r}")
@@ -75,12 +93,14 @@ def summarize_model(records: list[AttemptRecord], model: str) -> ModelSummary:
     statuses: dict[str, int] = defaultdict(int)
     for r in mine:
         statuses[r.status] += 1
+    cost, calls = _cost(mine, run_id, costs or {})
     return ModelSummary(
         model=model, specs=len({r.spec_id for r in mine}), attempts=len(mine), passed=passed,
         pass_rate=passed / len(mine), wilson_95=stats.wilson(passed, len(mine)),
         mean_seconds=sum(r.duration_s for r in mine) / len(mine),
         input_tokens=sum(r.input_tokens for r in mine),
         output_tokens=sum(r.output_tokens for r in mine), statuses=dict(statuses),
+        cost_usd=cost, metered_calls=calls,
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from fulcrum.evals.output import models_table, pair_lines, to_html, to_json
 from fulcrum.evals.store import AttemptRecord
 from fulcrum.evals.summary import (
     CapabilityTax,
+    Costs,
     ModelSummary,
     PairSummary,
     TaxInputs,
@@ -46,10 +47,14 @@ def summaries(
     candidate: str | None = None,
     reference: str | None = None,
     tax_inputs: TaxInputs | None = None,
+    *,
+    run_id: str = "",
+    costs: Costs | None = None,
 ) -> tuple[list[ModelSummary], PairSummary | None, CapabilityTax | None]:
     if not records:
         raise InputError("this run has no recorded attempts")
-    models = [summarize_model(records, m) for m in sorted({r.model for r in records})]
+    names = sorted({r.model for r in records})
+    models = [summarize_model(records, m, run_id, costs) for m in names]
     chosen = pick_pair(models, candidate, reference)
     pair = summarize_pair(records, *chosen) if chosen else None
     tax = capability_tax(pair, tax_inputs) if pair and tax_inputs else None
@@ -64,11 +69,14 @@ def render_stats(
     tax_inputs: TaxInputs | None,
     *,
     console: Console,
+    costs: Costs | None = None,
     as_json: bool = False,
     html: Path | None = None,
     export: Path | None = None,
 ) -> None:
-    models, pair, tax = summaries(records, candidate, reference, tax_inputs)
+    models, pair, tax = summaries(
+        records, candidate, reference, tax_inputs, run_id=run_id, costs=costs
+    )
     doc = to_json(run_id, models, pair, tax)
     if export is not None:
         export.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

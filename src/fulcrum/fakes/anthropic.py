@@ -17,6 +17,18 @@ from fulcrum.wire.maps import new_id
 __all__ = ["ANTHROPIC_MODELS", "FakeAnthropic"]
 
 ANTHROPIC_MODELS = ("claude-opus-4-5", "claude-sonnet-4-6", "claude-haiku-4-5")
+# every top-level field of Messages (and count_tokens) in current and beta API versions;
+# anything else is rejected the way the API rejects it ("Extra inputs are not permitted")
+MESSAGES_FIELDS = frozenset(
+    {
+        "model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream",
+        "temperature", "top_k", "top_p", "tools", "tool_choice", "thinking", "service_tier",
+        "container", "mcp_servers", "context_management", "output_config", "output_format",
+        "betas", "cache_control", "diagnostics", "inference_geo", "speed", "user_profile_id",
+        "workspace_id", "billing_policy", "compaction", "fallback_credit_token", "fallbacks",
+        "thread",
+    }
+)  # fmt: skip
 _JSON = "application/json"
 _SSE = "text/event-stream; charset=utf-8"
 
@@ -58,6 +70,10 @@ class FakeAnthropic(FakeUpstream):
             return self._error(400, "max_tokens: Input should be a valid integer")
         if not isinstance(body["messages"], list):
             return self._error(400, "messages: Input should be a valid list")
+        if self.strict:
+            for name in body:
+                if name not in MESSAGES_FIELDS:
+                    return self._error(400, f"{name}: Extra inputs are not permitted")
         return None
 
     async def _messages(self, request: web.Request) -> web.StreamResponse:

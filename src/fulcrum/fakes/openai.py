@@ -28,6 +28,18 @@ from fulcrum.wire.maps import new_id
 __all__ = ["OPENAI_MODELS", "FakeOpenAI"]
 
 OPENAI_MODELS = ("gpt-5.1", "gpt-5-mini", "gpt-4o-mini")
+# every top-level Chat Completions parameter; OpenAI rejects anything else
+COMPLETIONS_FIELDS = frozenset(
+    {
+        "model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens",
+        "temperature", "top_p", "n", "stop", "tools", "tool_choice", "parallel_tool_calls",
+        "user", "seed", "response_format", "frequency_penalty", "presence_penalty", "logprobs",
+        "top_logprobs", "logit_bias", "reasoning_effort", "service_tier", "store", "metadata",
+        "modalities", "audio", "prediction", "functions", "function_call", "verbosity",
+        "web_search_options", "prompt_cache_key", "prompt_cache_options",
+        "prompt_cache_retention", "safety_identifier", "moderation",
+    }
+)  # fmt: skip
 _JSON = "application/json"
 _SSE = "text/event-stream; charset=utf-8"
 
@@ -59,6 +71,10 @@ class FakeOpenAI(FakeUpstream):
             return self._error(400, "you must provide a model parameter")
         if not isinstance(body.get("messages"), list) or not body["messages"]:
             return self._error(400, "Missing required parameter: 'messages'.")
+        if self.strict:
+            for name in body:
+                if name not in COMPLETIONS_FIELDS:
+                    return self._error(400, f"Unrecognized request argument supplied: {name}")
         return None
 
     async def _completions(self, request: web.Request) -> web.StreamResponse:

@@ -6,9 +6,10 @@ fake's ``default`` when none does. Entries are immutable, so the fake can cache 
 rendered bytes.
 
 * :class:`Reply` — answer with text (and optional reasoning), with usage.
-* :class:`ToolCall` — call the named tool with ``input``; the request that carries its
-  ``tool_result`` is answered with ``then`` (``{result}`` in it is replaced by the
-  result's text).
+* :class:`ToolCall` — call the named tool with ``input``; it is taken only by a request
+  that declares that tool (so Claude Code's tool-less background requests pass it by);
+  the request that carries its ``tool_result`` is answered with ``then`` (``{result}``
+  in it is replaced by the result's text).
 * :class:`Fail` — an HTTP error with the provider's error body (429 with ``retry-after``,
   500, 503, 529 …).
 * :class:`Hang` — accept the request and never answer (until the fake stops).
@@ -62,6 +63,10 @@ class ToolCall(_Base):
     call_id: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+
+    def accepts(self, request: Mapping[str, Any]) -> bool:
+        """Only a request that declares the tool (a model calls declared tools only)."""
+        return super().accepts(request) and self.name in declared_tools(request)
 
 
 @dataclass(frozen=True)
@@ -151,3 +156,17 @@ def _text(content: Any) -> str:
         parts = [b.get("text") for b in content if isinstance(b, Mapping)]
         return "".join(p for p in parts if isinstance(p, str))
     return ""
+
+
+def declared_tools(request: Mapping[str, Any]) -> set[str]:
+    """Names of the tools a request declares, in either format."""
+    tools = request.get("tools")
+    names: set[str] = set()
+    for tool in tools if isinstance(tools, list) else []:
+        if not isinstance(tool, Mapping):
+            continue
+        fn = tool.get("function")
+        name = fn.get("name") if isinstance(fn, Mapping) else tool.get("name")
+        if isinstance(name, str):
+            names.add(name)
+    return names

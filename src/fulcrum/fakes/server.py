@@ -54,11 +54,13 @@ class FakeUpstream:
         default: Entry | None = None,
         api_key: str | None = None,
         record: bool = True,
+        strict: bool = True,
     ) -> None:
         self.script = Script(default)
         self.requests: list[RecordedRequest] = []
         self.api_key = api_key
         self.record = record
+        self.strict = strict  # reject top-level fields the provider does not know, as it does
         self._port = port
         self._runner: web.AppRunner | None = None
         self._closing: asyncio.Event | None = None

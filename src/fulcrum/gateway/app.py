@@ -54,6 +54,7 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
         middlewares=middlewares(config),
         client_max_size=config.server.max_body_bytes,
     )
+    metrics.in_flight.set_function(lambda: state.active)  # read at scrape time, not per call
     app[STATE] = state
     add_routes(app)
     app.on_startup.append(_startup)

@@ -8,11 +8,12 @@ breaker. Adding a format is adding a class to :data:`FORMATS`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
 import aiohttp
+from yarl import URL
 
 from fulcrum.gateway.breaker import CircuitBreaker
 from fulcrum.gateway.config import BackendConfig
@@ -66,6 +67,7 @@ class Backend:
     format: WireFormat
     breaker: CircuitBreaker
     session: aiohttp.ClientSession | None = None
+    chat_target: URL | None = None  # parsed once: aiohttp skips re-parsing a URL object
 
     @classmethod
     def build(cls, config: BackendConfig) -> Backend:
@@ -117,7 +119,7 @@ class Backends:
     def __getitem__(self, name: str) -> Backend:
         return self.by_name[name]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Backend]:
         return iter(self.by_name.values())
 
     def open(self) -> None:

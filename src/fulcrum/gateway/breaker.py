@@ -22,12 +22,14 @@ class State(Enum):
 
 class CircuitBreaker:
     __slots__ = ("_failures", "_opened_at", "_probing", "policy")
+    # ``_probing`` holds the time the half-open probe was let through (None: no probe out).
+    # A probe that never reports (its client went away, a 429) is replaced after reset_s.
 
     def __init__(self, policy: BreakerPolicy) -> None:
         self.policy = policy
         self._failures = 0
         self._opened_at: float | None = None
-        self._probing = False
+        self._probing: float | None = None
 
     @property
     def state(self) -> State:
@@ -46,21 +48,24 @@ class CircuitBreaker:
         """Whether a request may go to this backend now (claims the probe when half-open)."""
         if self._opened_at is None:
             return True
-        if self.state is State.HALF_OPEN and not self._probing:
-            self._probing = True
+        if self.state is not State.HALF_OPEN:
+            return False
+        now = time.monotonic()
+        if self._probing is None or now - self._probing >= self.policy.reset_s:
+            self._probing = now
             return True
         return False
 
     def success(self) -> None:
         self._failures = 0
         self._opened_at = None
-        self._probing = False
+        self._probing = None
 
     def failure(self) -> None:
         self._failures += 1
-        if self._probing or self._failures >= self.policy.failures:
+        if self._probing is not None or self._failures >= self.policy.failures:
             self._opened_at = time.monotonic()
-        self._probing = False
+        self._probing = None
 
 
 def backoff_delay(policy: RetryPolicy, attempt: int, retry_after: float | None) -> float | None:

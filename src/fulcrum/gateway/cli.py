@@ -6,9 +6,9 @@ import asyncio
 import dataclasses
 import logging
 import os
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -70,17 +70,7 @@ def serve_command(
     def ready(url: str) -> None:
         typer.echo(banner(cfg, url))
 
-    run(serve(cfg, ready=ready))
-
-
-def run(main: Coroutine[Any, Any, None]) -> None:
-    """Run on uvloop where it is installed (a faster event loop), else on asyncio's."""
-    try:
-        import uvloop  # noqa: PLC0415 - optional speed-up
-    except ImportError:
-        asyncio.run(main)
-        return
-    uvloop.run(main)
+    asyncio.run(serve(cfg, ready=ready))
 
 
 def register(app: typer.Typer) -> None:

@@ -87,7 +87,6 @@ class GatewayConfig:
     backends: Mapping[str, BackendConfig] = field(default_factory=dict)
     routes: RoutingConfig | None = None
     source: str = "<defaults>"
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def backend(self, name: str) -> BackendConfig:
         return self.backends[name]
@@ -141,7 +140,6 @@ def from_mapping(
         backends=backends,
         routes=routes,
         source=source,
-        raw=dict(data),
     )
 
 

@@ -8,6 +8,7 @@ directory, every local server answering ``GET /v1/models`` on its default port b
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -52,17 +53,40 @@ def probe_models(base_url: str, timeout: float = 0.3) -> list[str] | None:
     return [str(m["id"]) for m in data if isinstance(m, dict) and "id" in m]
 
 
+def serves_messages(base_url: str, timeout: float = 0.3) -> bool:
+    """Whether the server has its own ``/v1/messages`` (an empty body gets a 4xx, not a 404)."""
+    request = urllib.request.Request(
+        base_url + "/v1/messages",
+        data=b"{}",
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):
+            return True
+    except urllib.error.HTTPError as exc:
+        return exc.code not in (404, 405, 501)
+    except OSError:
+        return False
+
+
+def _probe(server: LocalServer, host: str) -> tuple[LocalServer, list[str]] | None:
+    base = f"http://{host}:{server.port}"
+    models = probe_models(base)
+    if models is None:
+        return None
+    fmt = "anthropic" if serves_messages(base) else "openai"  # native when present
+    return LocalServer(server.name, server.port, fmt), models
+
+
 def detect_local(
     servers: tuple[LocalServer, ...] = LOCAL_SERVERS, host: str = "127.0.0.1"
 ) -> dict[str, tuple[LocalServer, list[str]]]:
-    """Probe every default port at once; return the servers that answered, with their models."""
+    """Probe every default port at once; return the servers that answered, with their models
+    and the wire format to use (Anthropic when the server serves ``/v1/messages`` itself)."""
     with ThreadPoolExecutor(max_workers=len(servers)) as pool:
-        found = pool.map(lambda s: probe_models(f"http://{host}:{s.port}"), servers)
-        return {
-            s.name: (s, models)
-            for s, models in zip(servers, found, strict=True)
-            if models is not None
-        }
+        found = list(pool.map(lambda s: _probe(s, host), servers))
+    return {hit[0].name: hit for hit in found if hit is not None}
 
 
 def default_mapping(

@@ -17,7 +17,9 @@ from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from fulcrum.gateway.backends import Backend
 from fulcrum.ledger.row import LedgerRow, utc_now
+from fulcrum.routing.router import RouteTarget
 from fulcrum.wire.usage import TokenUsage
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,13 @@ class Call:
     failures: list[str] = field(default_factory=list)
     request_body: str | None = None
     response_body: str | None = None
+
+    def served_by(self, backend: Backend, target: RouteTarget) -> None:
+        self.backend = target.backend
+        self.backend_kind = target.kind
+        self.provider = backend.config.provider or None
+        self.model = target.model
+        self.route = f"{target.backend}/{target.model}"
 
     def end(self) -> None:
         if self.ended is None:

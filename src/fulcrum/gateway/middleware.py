@@ -88,7 +88,7 @@ def middlewares(config: GatewayConfig) -> list[Callable[..., Awaitable[web.Strea
             )
         return await handler(request)
 
-    return [errors, auth]
+    return [errors, auth] if keys else [errors]  # no key check at all when none configured
 
 
 def _authorized(request: web.Request, keys: tuple[bytes, ...]) -> bool:

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, RequestTooLarge
 from fulcrum.gateway.backends import Backend
+from fulcrum.gateway.localtools import needs_review, serve_reviewed
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.relay import relay_json, relay_stream
 from fulcrum.gateway.state import STATE, GatewayState
@@ -60,7 +61,6 @@ async def proxy(request: web.Request, api: str) -> web.StreamResponse:
     """Serve one chat request in the client's ``api`` ("anthropic" or "openai")."""
     state = request.app[STATE]
     call = Call(endpoint=request.path)
-    state.metrics.in_flight.inc()
     state.active += 1
     try:
         return await _serve(request, api, state, call)
@@ -73,7 +73,6 @@ async def proxy(request: web.Request, api: str) -> web.StreamResponse:
         call.error = call.error or f"{type(exc).__name__}"
         raise
     finally:
-        state.metrics.in_flight.dec()
         state.active -= 1
         if call.model:  # the body was valid: every such request gets its row
             state.meter.add(call)
@@ -98,6 +97,10 @@ async def _serve(
     chain = [(state.backends[t.backend], t) for t in decision.chain]
     if not chain:
         raise InvalidRequest(f"no backend can serve model {call.model!r}", param="model")
+    call.served_by(*chain[0])  # what a failed call is recorded against
+
+    if needs_review(body, decision.primary.kind):
+        return await serve_reviewed(request, api, body, chain, call)
 
     def build(backend: Backend, target: RouteTarget) -> bytes:
         return upstream_body(
@@ -110,17 +113,19 @@ async def _serve(
             stream=stream,
         )
 
-    opened = await open_chain(chain, build, request.headers, stream=stream)
+    query = request.query_string
+
+    def with_query(backend: Backend) -> str:  # Claude Code's ?beta=true goes on as is
+        return f"{backend.chat_url}?{query}" if backend.format.name == api else backend.chat_url
+
+    url = with_query if query else None
+    opened = await open_chain(chain, build, request.headers, stream=stream, url=url)
     target = opened.target
     call.failures = opened.failures
-    call.backend = target.backend
-    call.backend_kind = target.kind
-    call.provider = opened.backend.config.provider or None
-    call.model = target.model
-    call.route = f"{target.backend}/{target.model}"
+    call.served_by(opened.backend, target)
     call.first_byte_at = opened.first_byte_at
     if target is not decision.primary:
         state.router.pin(req, target)
     if stream and opened.ok:
-        return await relay_stream(request, api, body, opened, call)
+        return await relay_stream(request, api, body, opened, call, store=cfg.store_bodies)
     return await relay_json(request, api, opened, call, store=cfg.store_bodies)

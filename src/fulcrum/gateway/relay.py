@@ -62,22 +62,41 @@ async def relay_json(
 
 
 async def relay_stream(
-    request: web.Request, api: str, body: dict[str, Any], opened: Opened, call: Call
+    request: web.Request,
+    api: str,
+    body: dict[str, Any],
+    opened: Opened,
+    call: Call,
+    *,
+    store: bool = False,
 ) -> web.StreamResponse:
     """Pump an upstream stream to the client, translating when the formats differ."""
     fmt = opened.backend.format.name
     options = body.get("stream_options")
     include_usage = isinstance(options, dict) and options.get("include_usage") is True
     pump = PUMPS[(api, fmt)](api, call.model_requested or call.model, include_usage=include_usage)
+    if store:
+        pump.sent = []
     resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **_info_headers(opened)})
     await resp.prepare(request)
     try:
         await _pump(resp, pump, opened, call)
+    except ConnectionResetError:  # the client went away: nothing left to tell it
+        call.status = 499
+        call.error = "client closed the connection mid-stream"
     finally:
         opened.response.release()
         call.end()
         call.usage_fn = pump.usage
+        if pump.sent is not None:
+            call.response_body = b"".join(pump.sent).decode("utf-8", errors="replace")
     return resp
+
+
+async def _write(resp: web.StreamResponse, pump: Pump, data: bytes) -> None:
+    if pump.sent is not None:
+        pump.sent.append(data)
+    await resp.write(data)
 
 
 async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call) -> None:
@@ -88,7 +107,7 @@ async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call
     while data:
         out = pump.transform(data)
         if out:
-            await resp.write(out)  # a client that went away raises here: nothing to tell it
+            await _write(resp, pump, out)  # a client that went away raises here (499)
         remaining = deadline - time.perf_counter()
         try:
             async with asyncio.timeout(min(timeouts.idle, max(remaining, 0.0))):
@@ -105,12 +124,12 @@ async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call
         return
     tail = pump.finish()
     if tail:
-        await resp.write(tail)
+        await _write(resp, pump, tail)
     await resp.write_eof()
 
 
 async def _fail(resp: web.StreamResponse, pump: Pump, call: Call, message: str) -> None:
     call.status = 502
     call.error = message
-    await resp.write(pump.fail(f"{call.backend}: {message}"))
+    await _write(resp, pump, pump.fail(f"{call.backend}: {message}"))
     await resp.write_eof()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from fulcrum.wire.maps import new_id
 from fulcrum.wire.sse import SSEDecoder, SSEEvent, encode_sse
 from fulcrum.wire.stream_to_anthropic import OpenAIToAnthropicStream
 from fulcrum.wire.stream_to_openai import DONE, AnthropicToOpenAIStream, encode_chunk
@@ -38,18 +39,50 @@ class Pump:
         self.api = api
         self.model = model
         self.chunks: list[bytes] = []
+        self.sent: list[bytes] | None = None  # what the client got, kept when store_bodies
+        # The gateway asks OpenAI-format upstreams for usage; a client that did not ask
+        # for it must not get the extra usage-only chunk (empty ``choices``).
+        self.strip_usage = api == "openai" and not include_usage
+        self._held = b""  # the bytes of an event not yet complete: never sent half
+        self._started = False
 
     def transform(self, data: bytes) -> bytes:
         self.chunks.append(data)
-        return data
+        buf = self._held + data if self._held else data
+        lf, crlf = buf.rfind(b"\n\n"), buf.rfind(b"\r\n\r\n")
+        if lf < 0 and crlf < 0:  # no complete event yet
+            self._held = buf
+            return b""
+        end = max(lf + 2 if lf >= 0 else 0, crlf + 4 if crlf >= 0 else 0)
+        out, self._held = buf[:end], buf[end:]
+        first, self._started = not self._started, True
+        if first and self.api == "anthropic" and b"message_start" not in out:
+            # Some local servers (llama.cpp) sometimes start without it: keep the stream valid.
+            out = message_start_bytes(self.model) + out
+        if self.strip_usage and (b'"choices":[]' in out or b'"choices": []' in out):
+            return strip_usage_chunks(out)
+        return out
 
     def finish(self) -> bytes:
-        return b""
+        """A last event the upstream ended without a blank line after."""
+        tail, self._held = self._held, b""
+        return tail + b"\n\n" if tail.strip() else b""
 
     def fail(self, message: str) -> bytes:
-        if self.api == "anthropic":
-            return anthropic_error_bytes(message)
-        return openai_error_bytes(message)
+        """Close what the upstream left open, then the error (work done only on failure).
+
+        A half-received event was never sent (see :meth:`transform`), so the client's
+        stream is at an event boundary here.
+        """
+        self._held = b""
+        if self.api != "anthropic":
+            return openai_error_bytes(message)
+        stops = [
+            encode_sse(SSEEvent("content_block_stop", _compact(
+                {"type": "content_block_stop", "index": index}).decode()))
+            for index in open_blocks(b"".join(self.chunks))
+        ]  # fmt: skip
+        return b"".join(stops) + anthropic_error_bytes(message)
 
     def usage(self) -> TokenUsage:
         return stream_usage(self.api, b"".join(self.chunks))
@@ -61,6 +94,56 @@ class Pump:
         if self.api == "anthropic":
             return b"message_stop" in tail or b"event: error" in tail
         return b"[DONE]" in tail
+
+
+def open_blocks(raw: bytes) -> list[int]:
+    """Indices of the content blocks a (cut) Anthropic stream opened and did not close."""
+    opened: dict[int, None] = {}
+    for event in SSEDecoder().feed(raw):
+        if event.event not in ("content_block_start", "content_block_stop"):
+            continue
+        try:
+            index = json.loads(event.data).get("index")
+        except (ValueError, AttributeError):
+            continue
+        if not isinstance(index, int):
+            continue
+        if event.event == "content_block_start":
+            opened[index] = None
+        else:
+            opened.pop(index, None)
+    return list(opened)
+
+
+def message_start_bytes(model: str) -> bytes:
+    message: dict[str, object] = {
+        "id": new_id("msg_"),
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 0, "output_tokens": 0},
+    }
+    return encode_sse(
+        SSEEvent("message_start", _compact({"type": "message_start", "message": message}).decode())
+    )
+
+
+def strip_usage_chunks(data: bytes) -> bytes:
+    """``data`` without the SSE events whose chunk has empty ``choices`` (usage-only)."""
+    kept: list[bytes] = []
+    for block in data.split(b"\n\n"):
+        if b'"choices":[]' in block or b'"choices": []' in block:
+            try:
+                chunk = json.loads(block.split(b"data:", 1)[1])
+            except (IndexError, ValueError):
+                chunk = None
+            if isinstance(chunk, dict) and chunk.get("choices") == []:
+                continue
+        kept.append(block)
+    return b"\n\n".join(kept)
 
 
 def stream_usage(fmt: str, raw: bytes) -> TokenUsage:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
+from yarl import URL
 
 from fulcrum.errors import FulcrumError, RateLimited, UpstreamError, UpstreamTimeout
 from fulcrum.gateway.backends import Backend
@@ -68,7 +69,7 @@ async def open_chain(
     client_headers: Mapping[str, str],
     *,
     stream: bool,
-    url: Callable[[Backend], str] | None = None,
+    url: Callable[[Backend], str | URL] | None = None,
 ) -> Opened:
     """Try every (backend, model) in order until one answers; raise one clear error if none."""
     failures: list[str] = []
@@ -80,7 +81,7 @@ async def open_chain(
             failures.append(f"{backend.name}: circuit open")
             continue
         body = build(backend, target)
-        endpoint = url(backend) if url is not None else backend.chat_url
+        endpoint = url(backend) if url is not None else backend.chat_target or backend.chat_url
         attempts_max = backend.config.retry.attempts
         for attempt in range(1, attempts_max + 1):
             attempts += 1
@@ -119,7 +120,7 @@ def _chain_error(failures: list[str], last: _Retry | None) -> FulcrumError:
 async def _attempt(
     backend: Backend,
     target: RouteTarget,
-    url: str,
+    url: str | URL,
     body: bytes,
     client_headers: Mapping[str, str],
     *,

@@ -29,6 +29,8 @@ def parse_object(raw: bytes) -> Body:
         raise InvalidRequest("request body is not UTF-8 text; expected a JSON object") from None
     except ValueError as exc:
         raise InvalidRequest(f"request body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidRequest("request body is nested too deeply to parse") from None
     if not isinstance(body, dict):
         raise InvalidRequest(f"request body must be a JSON object, got {_type_name(body)}")
     return body

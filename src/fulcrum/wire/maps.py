@@ -51,10 +51,14 @@ def new_id(prefix: str) -> str:
 
 
 def openai_stop(anthropic_reason: Any) -> str:
+    if not isinstance(anthropic_reason, str):
+        return "stop"
     return ANTHROPIC_TO_OPENAI_STOP.get(anthropic_reason, "stop")
 
 
 def anthropic_stop(openai_reason: Any) -> str:
+    if not isinstance(openai_reason, str):
+        return "end_turn"
     return OPENAI_TO_ANTHROPIC_STOP.get(openai_reason, "end_turn")
 
 
@@ -118,7 +122,7 @@ def tool_choice_to_openai(choice: Any) -> Any:
     kind = choice.get("type")
     if kind == "tool" and isinstance(choice.get("name"), str):
         return {"type": "function", "function": {"name": choice["name"]}}
-    return {"auto": "auto", "any": "required", "none": "none"}.get(str(kind))
+    return {"auto": "auto", "any": "required", "none": "none"}.get(str(kind))  # str: hashable
 
 
 def tool_choice_to_anthropic(choice: Any, parallel: Any = None) -> dict[str, Any] | None:

@@ -68,7 +68,9 @@ def openai_to_anthropic_request(body: Mapping[str, Any]) -> dict[str, Any]:
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
     out: dict[str, Any] = {
         "model": body.get("model"),
-        "max_tokens": max_tokens if isinstance(max_tokens, int) else DEFAULT_MAX_TOKENS,
+        "max_tokens": max_tokens
+        if isinstance(max_tokens, int) and not isinstance(max_tokens, bool)
+        else DEFAULT_MAX_TOKENS,
         "messages": messages,
     }
     if system:

@@ -54,7 +54,7 @@ ANTHROPIC_REQUEST_RULES: dict[str, str] = {
 
 def anthropic_to_openai_request(body: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"model": body.get("model"), "messages": _messages(body)}
-    if isinstance(body.get("max_tokens"), int):
+    if isinstance(body.get("max_tokens"), int) and not isinstance(body["max_tokens"], bool):
         out["max_tokens"] = body["max_tokens"]
     for key in ("temperature", "top_p"):
         if isinstance(body.get(key), (int, float)) and not isinstance(body.get(key), bool):
@@ -96,7 +96,9 @@ def _tools(tools: Any) -> list[dict[str, Any]]:
 def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
-    parts = [b.get("text") for b in content if isinstance(b, Mapping)] if content else []
+    if not isinstance(content, list):
+        return ""
+    parts = [b.get("text") for b in content if isinstance(b, Mapping)]
     return "\n\n".join(p for p in parts if isinstance(p, str))
 
 

@@ -132,7 +132,8 @@ class AnthropicToOpenAIStream:
         elif kind == "thinking_delta" and isinstance(delta.get("thinking"), str):
             out.append(self._chunk({"reasoning_content": delta["thinking"]}, None))
         elif kind == "input_json_delta" and isinstance(delta.get("partial_json"), str):
-            position = self._tool_of_block.get(data.get("index", -1))
+            index = data.get("index")
+            position = self._tool_of_block.get(index) if isinstance(index, int) else None
             if position is not None and delta["partial_json"]:
                 call = {"index": position, "function": {"arguments": delta["partial_json"]}}
                 out.append(self._chunk({"tool_calls": [call]}, None))

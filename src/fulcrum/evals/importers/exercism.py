@@ -38,6 +38,9 @@ def _instructions(source: Path) -> str:
     return "\n\n".join(parts)
 
 
+PYTEST = "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
+
+
 class ExercismImporter:
     name = "exercism"
     help = "an aider/Exercism exercise (.docs/instructions.md, .meta/config.json)"
@@ -74,7 +77,7 @@ class ExercismImporter:
         write_spec_toml(root, {
             "instruction": _instructions(source),
             "editable": solution,
-            "test": f"python -m pytest -q -p no:cacheprovider {test_files}",
+            "test": f"{PYTEST} {test_files}",
             "tags": ["exercism"],
         })  # fmt: skip
         return root

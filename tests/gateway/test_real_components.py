@@ -1,0 +1,131 @@
+"""The gateway with real components: a llama.cpp server as the local backend, and the
+Claude Code CLI run headless through the gateway."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fulcrum.fakes import FakeAnthropic, ToolCall
+from fulcrum.gateway.defaults import LocalServer, detect_local
+from fulcrum.gateway.testing import running_gateway
+from fulcrum.ledger import open_store
+from fulcrum.testing.claude_code import claude_env
+from fulcrum.testing.llama import LlamaServer
+
+from .helpers import HI, claude_client, openai_client
+
+LLAMA = """
+[machine]
+price_usd = 2000
+load_w = 300
+
+[backends.llama]
+format = "{fmt}"
+base_url = "{url}"
+kind = "local"
+models = ["{model}"]
+count_tokens = false
+
+[routes]
+default = "llama"
+"""
+
+
+@pytest.mark.llama
+@pytest.mark.parametrize("fmt", ["openai", "anthropic"])
+def test_llama_cpp_as_the_local_backend(llama_server: LlamaServer, fmt: str) -> None:
+    text = LLAMA.format(fmt=fmt, url=llama_server.base_url, model=llama_server.model)
+    with running_gateway(text) as gw:
+        claude = claude_client(gw)
+        msg = claude.messages.create(model="claude-opus-4-5", max_tokens=16, messages=HI)  # type: ignore[arg-type]
+        assert msg.content and msg.usage.output_tokens > 0
+        with claude.messages.stream(model="claude-opus-4-5", max_tokens=16, messages=HI) as s:  # type: ignore[arg-type]
+            final = s.get_final_message()
+        assert final.stop_reason in ("end_turn", "max_tokens")
+        chunks = list(
+            openai_client(gw).chat.completions.create(
+                model="anything",
+                messages=HI,  # type: ignore[arg-type]
+                max_tokens=16,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        )
+        assert any(c.usage is not None and c.usage.completion_tokens > 0 for c in chunks)
+        gw.stop()
+    rows = open_store(None).rows()
+    assert len(rows) == 3
+    assert all(r.backend == "llama" and r.backend_kind == "local" for r in rows)
+    assert all(r.status == 200 and r.output_tokens > 0 for r in rows)
+    assert all(r.cost_usd is not None and r.cost_usd > 0 for r in rows)  # amortized + energy
+    assert all(r.counterfactual_usd is not None for r in rows)
+
+
+@pytest.mark.llama
+def test_llama_cpp_is_detected_with_its_native_messages_endpoint(llama_server: LlamaServer) -> None:
+    found = detect_local((LocalServer("llamacpp", llama_server.port),))
+    server, models = found["llamacpp"]
+    assert server.format == "anthropic"  # llama.cpp serves /v1/messages: no translation
+    assert llama_server.model in models
+
+
+CLAUDE = """
+[backends.claude]
+format = "anthropic"
+base_url = "{url}"
+provider = "anthropic"
+
+[routes]
+default = "claude"
+"""
+
+
+@pytest.mark.claude_code
+def test_claude_code_runs_a_tool_through_the_gateway(
+    claude_cli: list[str], fake_anthropic: FakeAnthropic, tmp_path: Path
+) -> None:
+    fake_anthropic.push(
+        ToolCall(
+            "Bash",
+            {"command": "echo fulcrum-tool-ran", "description": "print a marker"},
+            then="The command printed: {result}",
+            model="sonnet",
+        )
+    )
+    with running_gateway(CLAUDE.format(url=fake_anthropic.url)) as gw:
+        run = subprocess.run(
+            [
+                *claude_cli,
+                "-p",
+                "Run echo fulcrum-tool-ran and tell me what it printed.",
+                "--model",
+                "claude-sonnet-4-6",
+                "--allowedTools",
+                "Bash",
+                "--output-format",
+                "json",
+            ],
+            env=claude_env(gw.url, tmp_path / "home"),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        gw.stop()
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout)
+    assert "fulcrum-tool-ran" in result["result"]
+    results = [r for r in fake_anthropic.requests if "fulcrum-tool-ran" in json.dumps(r.body or {})]
+    assert results, "the tool result never reached the upstream"
+    rows = [r for r in open_store(None).rows() if r.endpoint == "/v1/messages"]
+    main = [r for r in rows if r.model == "claude-sonnet-4-6"]
+    assert len(main) >= 2  # the tool call, then the answer
+    assert all(r.status == 200 and r.stream for r in main)
+    assert all(r.input_tokens > 0 and r.output_tokens > 0 for r in main)
+    assert all(r.cost_usd is not None and r.cost_usd > 0 for r in main)
+    assert all(r.session for r in main)  # Claude Code's session id was read
