@@ -4,6 +4,8 @@ One run, one fake OpenAI upstream (``python -m fulcrum.fakes openai --port N``),
 started alone in front of it and measured serially and with 16 concurrent clients:
 
 - ``direct``         the upstream itself (the baseline the others are compared with);
+- ``aiohttp-hop``    the smallest aiohttp pass-through proxy (``minimal_proxy.py``): the floor
+                     any aiohttp-based gateway pays for the extra hop;
 - ``litellm``        LiteLLM's proxy, OpenAI pass-through (own virtualenv, made by this script);
 - ``fulcrum``        ``fulcrum serve``, OpenAI pass-through;
 - ``ccr``            claude-code-router, Anthropic → OpenAI translation (npm, config in a tmp HOME);
@@ -38,7 +40,14 @@ from fulcrum.testing.competitors import (
     start_litellm,
 )
 from fulcrum.testing.loadgen import Target, run_load
-from fulcrum.testing.overhead_report import Measured, print_report, write_json
+from fulcrum.testing.overhead_report import (
+    Measured,
+    format_figures,
+    key_figures,
+    median_figures,
+    print_report,
+    write_json,
+)
 from fulcrum.testing.process import ServerProcess, free_port
 
 ANTHROPIC_MODEL = "claude-sonnet-4-6"
@@ -87,6 +96,13 @@ def start_fulcrum(upstream: str, port: int, workdir: Path) -> ServerProcess:
     )
 
 
+def start_minimal(upstream: str, port: int, workdir: Path) -> ServerProcess:
+    """The floor: one bare aiohttp hop (``bench/minimal_proxy.py``)."""
+    script = Path(__file__).with_name("minimal_proxy.py")
+    argv = [sys.executable, str(script), "--upstream", upstream, "--port", str(port)]
+    return ServerProcess(argv, port=port, health="/healthz", log=workdir / "minimal.log")
+
+
 def _body(*, anthropic: bool, stream: bool) -> bytes:
     messages = [{"role": "user", "content": "Say hello in five words."}]
     body: dict[str, object] = {
@@ -124,6 +140,7 @@ class Case:
 CASES = (
     Case("direct", "openai", None),
     Case("direct-stream", "openai", None, stream=True),
+    Case("aiohttp-hop", "openai", start_minimal),
     Case("litellm", "openai", start_litellm),
     Case("fulcrum", "openai", start_fulcrum),
     Case("fulcrum-stream", "openai", start_fulcrum, stream=True),
@@ -174,7 +191,7 @@ def run_all(args: argparse.Namespace) -> tuple[list[Measured], dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serial", type=int, default=300, help="serial requests per target")
+    parser.add_argument("--serial", type=int, default=1000, help="serial requests per target")
     parser.add_argument("--concurrent", type=int, default=2000, help="requests at --clients")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--warmup", type=int, default=20)
@@ -186,14 +203,27 @@ def main(argv: list[str] | None = None) -> int:
         "default: start `python -m fulcrum.fakes openai`",
     )
     parser.add_argument("--install-only", action="store_true", help="install LiteLLM and CCR")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="whole runs to make; prints each figure's median"
+    )
     args = parser.parse_args(argv)
     if args.install_only:
         print(f"litellm: {ensure_litellm()}\nclaude-code-router: {ensure_ccr()}")
         return 0
-    results, skipped = run_all(args)
-    print_report(results, skipped, clients=args.clients)
-    if args.json:
-        write_json(args.json, results, skipped)
+    figures = []
+    for i in range(args.repeat):
+        if args.repeat > 1:
+            print(f"== run {i + 1} of {args.repeat}", flush=True)
+        results, skipped = run_all(args)
+        print_report(results, skipped, clients=args.clients)
+        figures.append(key_figures(results))
+        if args.json:
+            suffix = f"-{i + 1}" if args.repeat > 1 else ""
+            write_json(args.json.with_stem(args.json.stem + suffix), results, skipped)
+    if args.repeat > 1:
+        print(f"\n== medians of {args.repeat} runs")
+        for line in format_figures(median_figures(figures), args.clients):
+            print(line)
     return 0
 
 

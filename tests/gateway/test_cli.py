@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
+from fulcrum.errors import ConfigError
+from fulcrum.gateway.cli import wait_for_backend
+from fulcrum.gateway.config import GatewayConfig, from_mapping
+from fulcrum.gateway.defaults import detect_local
 from fulcrum.gateway.testing import running_gateway
 
 from .helpers import HI, post_json
@@ -52,7 +58,7 @@ def test_serve_on_embedded_defaults_without_any_backend_says_what_to_do(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    run = _serve("--port", "0", env=env)
+    run = _serve("--port", "0", "--no-wait", env=env)
     if run.returncode != 2:  # a local server happens to run on a default port here
         pytest.skip("a local model server is running on a default port")
     assert "no backend configured" in run.stderr and "ANTHROPIC_API_KEY" in run.stderr
@@ -64,3 +70,55 @@ def test_serve_bad_config_names_the_field(tmp_path: Path) -> None:
     run = _serve("--config", str(path))
     assert run.returncode == 2
     assert "backends.x.format" in run.stderr and "anthropic, openai" in run.stderr
+
+
+def test_waiting_for_a_backend_reprobes_until_one_answers(tmp_path: Path) -> None:
+    said: list[str] = []
+    slept: list[float] = []
+    found = {"backends": {"llamacpp": {"format": "openai", "base_url": "http://127.0.0.1:8080",
+                                       "kind": "local", "models": ["m"]}},
+             "routes": {"default": "llamacpp"}}  # fmt: skip
+    probes = iter([None, None, found])
+
+    def detect(env: Mapping[str, str]) -> GatewayConfig:
+        data = next(probes)
+        if data is None:
+            raise ConfigError("no backend configured", file="<defaults>", field="backends")
+        return from_mapping(data, source="<defaults>", env=env, base=tmp_path)
+
+    cfg = wait_for_backend({}, say=said.append, interval_s=0.5, detect=detect, sleep=slept.append)
+    assert list(cfg.backends) == ["llamacpp"]
+    assert slept == [0.5, 0.5]
+    assert len(said) == 1 and "no backend configured" in said[0] and "re-probing" in said[0]
+
+
+def test_waiting_does_not_swallow_other_config_errors() -> None:
+    def detect(env: Mapping[str, str]) -> GatewayConfig:
+        raise ConfigError("expected a port", field="server.port")
+
+    with pytest.raises(ConfigError, match="expected a port"):
+        wait_for_backend({}, say=print, detect=detect, sleep=lambda _s: None)
+
+
+def test_serve_on_embedded_defaults_waits_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if detect_local():
+        pytest.skip("a local model server is running on a default port")
+    monkeypatch.chdir(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fulcrum", "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        assert "no backend configured" in proc.stderr.readline()
+        assert "waiting for one" in proc.stderr.readline()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 130
+    assert "Traceback" not in err

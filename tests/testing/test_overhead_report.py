@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from fulcrum.testing.loadgen import LoadResult
-from fulcrum.testing.overhead_report import Measured, print_report, ratios, write_json
+from fulcrum.testing.overhead_report import (
+    Measured,
+    format_figures,
+    key_figures,
+    median_figures,
+    print_report,
+    ratios,
+    write_json,
+)
 
 
 def _run(
@@ -67,3 +75,20 @@ def test_json(tmp_path: Path) -> None:
     assert data["skipped"] == {"ccr": "why"}
     assert data["results"]["direct"]["concurrent"]["rps"] == pytest.approx(5000)
     assert data["results"]["direct"]["serial"]["p50_ms"] == pytest.approx(0.40)
+
+
+def test_key_figures_and_their_medians_over_runs() -> None:
+    hop = _target("aiohttp-hop", "openai", 0.65, 3000)
+    one = key_figures([*RESULTS, hop])
+    assert one["added_p50_ms"] == pytest.approx(0.30)
+    assert one["hop_p50_ms"] == pytest.approx(0.25)
+    assert one["litellm_ratio"] == pytest.approx(12.0)
+    slower = [_target("direct", "openai", 0.40, 5000), _target("fulcrum", "openai", 1.40, 1000)]
+    other = key_figures(slower)
+    assert set(other) == {"added_p50_ms"}
+    medians = median_figures([one, other, one])
+    assert medians["added_p50_ms"] == pytest.approx(0.30)  # median of 0.3, 1.0, 0.3
+    assert medians["ccr_ratio"] == pytest.approx(2.5)  # only the runs that measured it
+    lines = format_figures(medians, 16)
+    assert lines[0] == "fulcrum added p50, serial: 0.300 ms (target < 0.5)"
+    assert "one bare aiohttp hop adds: 0.250 ms (the floor)" in lines[1]

@@ -21,6 +21,7 @@ from fulcrum.costs.calibrate import (
 )
 from fulcrum.costs.decision import decide
 from fulcrum.costs.evaluate import option_tco
+from fulcrum.costs.measured import apply_measured_gap, load_measured_gap
 from fulcrum.costs.montecarlo import run_monte_carlo
 from fulcrum.costs.render import render_decision, render_tco
 from fulcrum.costs.scenario import load_scenario
@@ -48,10 +49,20 @@ def decide_cmd(
     draws: Annotated[
         int | None, typer.Option(help="Monte Carlo draws (default from scenario).")
     ] = None,
+    eval_results: Annotated[
+        Path | None,
+        typer.Option(
+            "--eval-results",
+            help="JSON from `fulcrum eval stats --export`: use the measured pass-rate gap "
+            "instead of the benchmark-score mapping for the capability tax.",
+        ),
+    ] = None,
 ) -> None:
     """Recommend API, hybrid, local or a cheaper API tier, with the numbers behind it."""
     cat = _catalog(catalog)
     sc = load_scenario(scenario, cat)
+    if eval_results is not None:
+        sc = apply_measured_gap(sc, load_measured_gap(eval_results), str(eval_results))
     decision = decide(sc, cat)
     mc = run_monte_carlo(sc, cat, decision, draws)
     if as_json:

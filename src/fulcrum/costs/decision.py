@@ -36,6 +36,10 @@ MANY_AGENTS = 5
 WAKE_FILTER_THRESHOLD = D(200)
 DEFAULT_LOCAL_SHARE = D("0.65")
 DEFAULT_HYBRID_TAX_FACTOR = D("0.25")
+NOT_ASSESSED = (
+    "not assessed: the scenario has no [capability] section, so local options carry no "
+    "capability tax; add one, or pass --eval-results from `fulcrum eval stats --export`"
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class Decision:
     reevaluate_on: date
     wake_filter: WakeFilterResult | None
     eligible: tuple[str, ...] = ()
+    capability_basis: str = NOT_ASSESSED
 
     def as_dict(self) -> dict[str, Any]:
         wf = self.wake_filter
@@ -90,6 +95,7 @@ class Decision:
             ],
             "flip_signals": [s.as_dict() for s in self.signals],
             "eligible": list(self.eligible),
+            "capability_basis": self.capability_basis,
             "reevaluate_on": self.reevaluate_on.isoformat(),
             "wake_filter": None
             if wf is None
@@ -194,6 +200,7 @@ def decide(sc: Scenario, catalog: Catalog) -> Decision:
         reevaluate_on=sc.as_of + timedelta(days=sc.re_evaluate_days),
         wake_filter=wf,
         eligible=tuple(o.name for o in eligible),
+        capability_basis=sc.capability.basis if sc.capability else NOT_ASSESSED,
     )
 
 

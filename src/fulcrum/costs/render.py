@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fulcrum.costs.decision import Decision
@@ -38,6 +39,7 @@ def render_decision(console: Console, d: Decision, mc: dict[str, Any] | None) ->
             usd(o.total_monthly),
         )
     console.print(table)
+    console.print(f"Capability tax basis: {escape(d.capability_basis)}")
     rules = Table(title="Rules fired")
     rules.add_column("rule")
     rules.add_column("why")

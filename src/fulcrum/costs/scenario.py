@@ -68,6 +68,7 @@ class Capability:
     local_score: Decimal | None
     mapping: str
     local_failure_rate: Decimal | None
+    basis: str = ""  # where the local failure rate comes from, in words
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,9 @@ def _parse_capability(t: Mapping[str, Any], where: str, rate: Decimal) -> Capabi
         local_score=opt_decimal(t, "local_score", where),
         mapping=opt_str(t, "mapping", where, "linear"),
         local_failure_rate=measured,
+        basis="given: [capability] local_failure_rate"
+        if measured is not None
+        else f"benchmark scores through the {opt_str(t, 'mapping', where, 'linear')!r} mapping",
     )
 
 

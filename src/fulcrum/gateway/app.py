@@ -33,6 +33,7 @@ def open_ledger(config: GatewayConfig) -> LedgerWriter:
     pricer = Pricer.from_config(
         config.machine or None, reference_model=config.ledger.reference_model, file=config.source
     )
+    pricer.warm()
     return LedgerWriter(store, pricer, spill_file=data_dir() / "ledger-spill.jsonl")
 
 

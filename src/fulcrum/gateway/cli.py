@@ -6,15 +6,51 @@ import asyncio
 import dataclasses
 import logging
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from fulcrum.errors import ConfigError
 from fulcrum.gateway.config import GatewayConfig, LedgerConfig, load_config
 from fulcrum.settings import ENV_PREFIX, pick
+
+WAIT_INTERVAL_S = 5.0
+
+
+def _embedded_defaults(env: Mapping[str, str]) -> GatewayConfig:
+    from fulcrum.gateway.defaults import default_config  # noqa: PLC0415 - probes ports
+
+    return default_config(env)
+
+
+def wait_for_backend(
+    env: Mapping[str, str],
+    *,
+    say: Callable[[str], None],
+    interval_s: float = WAIT_INTERVAL_S,
+    detect: Callable[[Mapping[str, str]], GatewayConfig] = _embedded_defaults,
+    sleep: Callable[[float], None] = time.sleep,
+) -> GatewayConfig:
+    """The embedded defaults once a backend shows up: re-probe the local servers' default
+    ports every ``interval_s`` seconds, saying once what the user can do meanwhile."""
+    said = False
+    while True:
+        try:
+            return detect(env)
+        except ConfigError as exc:
+            if exc.field != "backends":
+                raise
+            if not said:
+                say(
+                    f"fulcrum: {exc.detail}\n"
+                    f"fulcrum: waiting for one - re-probing every {interval_s:g} s "
+                    "(Ctrl-C stops; --no-wait exits instead)"
+                )
+                said = True
+        sleep(interval_s)
 
 
 def build_config(
@@ -24,15 +60,17 @@ def build_config(
     port: int | None = None,
     ledger_url: str | None = None,
     env: Mapping[str, str] | None = None,
+    wait: Callable[[Mapping[str, str]], GatewayConfig] | None = None,
 ) -> GatewayConfig:
-    """The config, by flag > env (``FULCRUM_HOST``, ``_PORT``, ``_LEDGER_URL``) > file > default."""
+    """The config, by flag > env (``FULCRUM_HOST``, ``_PORT``, ``_LEDGER_URL``) > file > default.
+
+    Without a file, the embedded defaults; ``wait`` (when given) is how to get them when no
+    backend answers yet."""
     env = os.environ if env is None else env
     if config_file is not None:
         config = load_config(config_file, env=env)
     else:
-        from fulcrum.gateway.defaults import default_config  # noqa: PLC0415 - probes ports
-
-        config = default_config(env)
+        config = (wait or _embedded_defaults)(env)
     env_port = env.get(ENV_PREFIX + "PORT")
     if env_port is not None and not env_port.isdigit():
         raise ConfigError(f"expected a port number, got {env_port!r}", field=ENV_PREFIX + "PORT")
@@ -59,18 +97,50 @@ def serve_command(
         str | None,
         typer.Option("--ledger-url", help="Ledger database URL (default SQLite in the data dir)."),
     ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="On embedded defaults with no backend found: keep re-probing the local "
+            "servers' default ports (llama.cpp 8080, Ollama 11434, LM Studio 1234, vLLM 8000) "
+            "until one answers, or exit 2 at once.",
+        ),
+    ] = True,
 ) -> None:
-    """Run the gateway: Claude Code and OpenAI clients point at it; every call is metered."""
+    """Run the gateway: Claude Code and OpenAI clients point at it; every call is metered.
+
+    Without --config it runs on embedded defaults: a SQLite ledger in the data directory,
+    every local server found on its default port, and Anthropic / OpenAI when
+    ANTHROPIC_API_KEY / OPENAI_API_KEY is set."""
     from fulcrum.gateway.serve import banner, serve  # noqa: PLC0415 - aiohttp only for serve
 
-    cfg = build_config(config, host=host, port=port, ledger_url=ledger_url)
+    def waiting(env: Mapping[str, str]) -> GatewayConfig:
+        return wait_for_backend(env, say=lambda text: typer.echo(text, err=True))
+
+    try:
+        cfg = build_config(
+            config, host=host, port=port, ledger_url=ledger_url, wait=waiting if wait else None
+        )
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
     cfg.check_bind()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     def ready(url: str) -> None:
         typer.echo(banner(cfg, url))
 
-    asyncio.run(serve(cfg, ready=ready))
+    run_loop(serve(cfg, ready=ready))
+
+
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop (libuv's event loop; installed with fulcrum except on Windows), else on
+    asyncio's own loop."""
+    try:
+        import uvloop  # noqa: PLC0415 - optional: not on Windows
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ flushes every row it accepted before the process exits.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from collections.abc import Callable
 
@@ -77,6 +78,10 @@ async def serve(
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
+        # Everything built so far (config, catalog, price cards) lives as long as the process:
+        # keep it out of the collector's full passes, which otherwise stall requests.
+        gc.collect()
+        gc.freeze()
         if ready is not None:
             ready(_bound_url(runner, config.server.host))
         await stop.wait()

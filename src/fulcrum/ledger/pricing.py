@@ -101,6 +101,14 @@ class Pricer:
                     self._prices = _NoPrices()
             return self._prices
 
+    def warm(self) -> None:
+        """Load the price catalog and the reference card now (at start-up), not while the
+        writer prices its first batch under load."""
+        if self.reference_model:
+            self.card(self.reference_model, self.reference_provider)
+        else:
+            self._source()
+
     def card(self, model: str, provider: str | None) -> PriceCardLike | None:
         key = (model, provider)
         if key not in self._cards:

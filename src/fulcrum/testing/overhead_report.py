@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,27 +64,57 @@ def print_report(results: list[Measured], skipped: dict[str, str], *, clients: i
         print(f"skipped {name}: {why}")
 
 
-def ratios(results: list[Measured], clients: int) -> list[str]:
-    """One line per target of the gateway issue that these results can check."""
+TARGETS = {  # key -> (label, target text)
+    "added_p50_ms": ("fulcrum added p50, serial: {v:.3f} ms", "target < 0.5"),
+    "hop_p50_ms": ("  one bare aiohttp hop adds: {v:.3f} ms", "the floor"),
+    "ttfb_overhead_ms": (
+        "fulcrum streaming time-to-first-byte overhead p50: {v:.3f} ms",
+        "target < 1",
+    ),
+    "litellm_ratio": ("fulcrum ÷ litellm req/s at {c} clients: {v:.2f}×", "target ≥ 10×"),
+    "ccr_ratio": ("fulcrum-anth ÷ ccr req/s at {c} clients: {v:.2f}×", "target ≥ 1×"),
+}
+
+
+def key_figures(results: list[Measured]) -> dict[str, float]:
+    """The figures the gateway issue sets targets on, for the targets these results have."""
     by = {m.name: m for m in results}
-    lines = []
-    if "fulcrum" in by and "direct" in by:
-        added = by["fulcrum"].serial.p50 - by["direct"].serial.p50
-        lines.append(f"fulcrum added p50, serial: {added:.3f} ms (target < 0.5)")
+    out: dict[str, float] = {}
+    if "direct" in by:
+        base = by["direct"].serial.p50
+        if "fulcrum" in by:
+            out["added_p50_ms"] = by["fulcrum"].serial.p50 - base
+        if "aiohttp-hop" in by:
+            out["hop_p50_ms"] = by["aiohttp-hop"].serial.p50 - base
     if "fulcrum-stream" in by and "direct-stream" in by:
-        ttfb = by["fulcrum-stream"].serial.percentile(50, ttft=True) - by[
+        out["ttfb_overhead_ms"] = by["fulcrum-stream"].serial.percentile(50, ttft=True) - by[
             "direct-stream"
         ].serial.percentile(50, ttft=True)
-        lines.append(
-            f"fulcrum streaming time-to-first-byte overhead p50: {ttfb:.3f} ms (target < 1)"
-        )
-    for ours, theirs, target in (("fulcrum", "litellm", 10.0), ("fulcrum-anth", "ccr", 1.0)):
+    for key, ours, theirs in (("litellm_ratio", "fulcrum", "litellm"),
+                              ("ccr_ratio", "fulcrum-anth", "ccr")):  # fmt: skip
         if ours in by and theirs in by:
-            ratio = by[ours].concurrent.rps / by[theirs].concurrent.rps
-            lines.append(
-                f"{ours} ÷ {theirs} req/s at {clients} clients: {ratio:.2f}× (target ≥ {target:g}×)"
-            )
-    return lines
+            out[key] = by[ours].concurrent.rps / by[theirs].concurrent.rps
+    return out
+
+
+def format_figures(figures: dict[str, float], clients: int, prefix: str = "") -> list[str]:
+    """One line per figure, with its target."""
+    return [
+        f"{prefix}{label.format(v=figures[key], c=clients)} ({target})"
+        for key, (label, target) in TARGETS.items()
+        if key in figures
+    ]
+
+
+def ratios(results: list[Measured], clients: int) -> list[str]:
+    """One line per target of the gateway issue that these results can check."""
+    return format_figures(key_figures(results), clients)
+
+
+def median_figures(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over repeated runs (over the runs that have it)."""
+    keys = dict.fromkeys(k for run in runs for k in run)
+    return {k: statistics.median(run[k] for run in runs if k in run) for k in keys}
 
 
 def write_json(path: Path, results: list[Measured], skipped: dict[str, str]) -> None:
