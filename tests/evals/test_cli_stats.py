@@ -83,3 +83,20 @@ def test_unknown_model_is_named(brief_run: str, capsys: pytest.CaptureFixture[st
         main(["eval", "stats", brief_run, "--candidate", "gpt-9"])
     assert info.value.code == 2
     assert "--candidate: model 'gpt-9' is not in this run" in capsys.readouterr().err
+
+
+def test_export_feeds_decide(brief_run: str, tmp_path: Path) -> None:
+    """The exported gap is what `fulcrum decide --eval-results` prices (the seed-000 scenario
+    has no [capability], so the export's own tax inputs apply)."""
+    export = tmp_path / "gap.json"
+    args = ["eval", "stats", brief_run, "--dispatches", "100", "--rework-minutes", "10",
+            "--rate", "100", "--export", str(export)]  # fmt: skip
+    assert CliRunner().invoke(build_app(), args).exit_code == 0
+    scenario = Path(__file__).resolve().parents[2] / "examples" / "seed_000_tiers.toml"
+    decide = ["decide", str(scenario), "--json", "--draws", "2000", "--eval-results", str(export)]
+    result = CliRunner().invoke(build_app(), decide)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    local = {o["capability_tax_monthly"] for o in data["options"] if o["kind"] == "local"}
+    assert local == {"333.33"}  # the export's own figure: 20 pts x 100 x 10 min x $100/h
+    assert "local vs frontier on 30 specs" in data["capability_basis"]
