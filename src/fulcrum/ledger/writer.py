@@ -105,20 +105,19 @@ class LedgerWriter:
                 stopping = True
             else:
                 batch.append(_as_row(first))
-                stopping = self._fill(batch, time.monotonic())
+                stopping = self._fill(batch)
             if batch:
                 try:
                     self._write(self._price(batch))
                 except Exception:  # pragma: no cover - keep the writer alive whatever happens
                     log.exception("ledger: writing a batch of %d rows failed", len(batch))
 
-    def _fill(self, batch: list[LedgerRow], first_at: float) -> bool:
+    def _fill(self, batch: list[LedgerRow]) -> bool:
         """Wait out the delay once, then take what arrived, up to a full batch; True when
         _STOP was seen. Sleeping instead of waking on every row keeps this thread off the
         GIL while the event loop serves requests."""
-        remaining = self.max_delay_s - (time.monotonic() - first_at)
-        if remaining > 0 and self._queue.qsize() < self.batch_size:
-            time.sleep(remaining)
+        if self._queue.qsize() < self.batch_size:
+            time.sleep(self.max_delay_s)
         while len(batch) < self.batch_size:
             try:
                 item = self._queue.get_nowait()
