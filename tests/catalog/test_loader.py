@@ -17,7 +17,7 @@ SEED_TIERS = (
     "mac-mini-m4-pro-64",
     "h100-80gb-used",
 )
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference"
 
 
 def test_seed_tiers_present_with_sources() -> None:
@@ -31,9 +31,7 @@ def test_seed_tiers_present_with_sources() -> None:
 
 
 def test_every_hardware_specs_csv_row_is_a_tier() -> None:
-    path = SHARED / "hardware_specs.csv"
-    if not path.exists():
-        pytest.skip("reference data not present")
+    path = REFERENCE / "hardware_specs.csv"
     tiers = load_catalog().hardware.values()
     with path.open() as fh:
         rows = list(csv.DictReader(fh))

@@ -87,9 +87,7 @@ def test_user_override_missing_source_names_field(tmp_path: Path) -> None:
 
 
 def test_catalog_prices_match_reference_models_csv() -> None:
-    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "models.csv"
-    if not path.exists():
-        pytest.skip("reference data not present")
+    path = Path(__file__).resolve().parents[2] / "data" / "reference" / "models.csv"
     cat = load_catalog()
     by_name = {m.name: m for m in cat.models.values()}
     with path.open() as fh:

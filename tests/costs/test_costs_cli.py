@@ -87,9 +87,7 @@ def test_throughput_json_by_catalog_and_numbers(capsys: pytest.CaptureFixture[st
 def test_throughput_calibrate_prints_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    csv = ROOT / ".." / "shared" / "data" / "decode_calibration.csv"
-    if not csv.exists():
-        pytest.skip("reference data not present")
+    csv = ROOT / "data" / "reference" / "decode_calibration.csv"
     out_file = tmp_path / "params.json"
     code, out, _ = run(
         ["throughput", "calibrate", str(csv), "--json", "--write", str(out_file)], capsys

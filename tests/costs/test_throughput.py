@@ -16,13 +16,9 @@ from fulcrum.costs.calibrate import (
 from fulcrum.costs.throughput import Workload, backend_family, default_params, estimate
 from fulcrum.errors import ConfigError
 
-CALIBRATION = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "decode_calibration.csv"
-)
-needs_data = pytest.mark.skipif(not CALIBRATION.exists(), reason="reference data not present")
+CALIBRATION = Path(__file__).resolve().parents[2] / "data" / "reference" / "decode_calibration.csv"
 
 
-@needs_data
 def test_shipped_params_fit_the_calibration_file() -> None:
     rows = read_decode_rows(CALIBRATION)
     assert len(rows) >= 60
@@ -30,7 +26,6 @@ def test_shipped_params_fit_the_calibration_file() -> None:
     assert float(np.median(errors)) < 12.0
 
 
-@needs_data
 def test_holdout_by_hardware_stays_below_12_percent() -> None:
     rows = read_decode_rows(CALIBRATION)
     held = holdout_by_hardware(rows)
@@ -38,7 +33,6 @@ def test_holdout_by_hardware_stays_below_12_percent() -> None:
     assert float(np.median(held)) < 12.0
 
 
-@needs_data
 def test_refit_reproduces_shipped_params() -> None:
     params = fit(read_decode_rows(CALIBRATION))
     shipped = default_params()

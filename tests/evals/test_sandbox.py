@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import time
 from pathlib import Path
 
@@ -122,3 +123,33 @@ def test_temp_directories_are_private(copy: Path) -> None:
     assert str(copy) in done.output
     assert not Path(f"/tmp/{marker}").exists() and not Path(f"/dev/shm/{marker}").exists()
     assert (copy / "kept.txt").read_text() == "z\n"
+
+
+def test_tools_installed_under_tmp_stay_reachable(copy: Path, tmp_path: Path) -> None:
+    """A checkout, virtualenv or agent install under /tmp is bound back into the private /tmp
+    (root-owned, so the sandbox user still cannot write there)."""
+    tool = tmp_path / "tools" / "hello.sh"
+    tool.parent.mkdir()
+    tool.write_text("echo kept-tool-ran\n", encoding="utf-8")
+    done = run_sandboxed(f"/bin/sh {tool}; echo x > {tool.parent}/w", copy, timeout_s=10,
+                         limits=FAST)  # fmt: skip
+    assert "kept-tool-ran" in done.output
+    if capabilities()["private_tmp"]:
+        assert not (tool.parent / "w").exists()
+
+
+def test_kept_dirs_are_top_level_and_never_world_writable(tmp_path: Path) -> None:
+    from fulcrum.evals.jail import kept_dirs  # noqa: PLC0415
+
+    if not str(tmp_path).startswith("/tmp/"):
+        pytest.skip("the test's temporary directory is not under /tmp")
+    top = "/" + "/".join(tmp_path.parts[1:3])  # e.g. /tmp/pytest-of-root
+    assert kept_dirs([str(tmp_path / "bin" / "python"), "/usr/bin/python3"]) == [top]
+    shared = Path("/tmp")
+    assert kept_dirs([str(shared / "x")]) == []  # /tmp/x does not exist
+    world = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        world.chmod(0o777)
+        assert kept_dirs([str(world / "tool")]) == []
+    finally:
+        world.rmdir()

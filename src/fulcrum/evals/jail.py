@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import shlex
 import shutil
 import subprocess
 import sys
@@ -45,15 +46,58 @@ class Limits:
         return Limits(**values)
 
 
-# In a private mount namespace: fresh tmpfs over the world-writable directories, then the copy
-# bound back at its own path (it may live under /tmp), so writes outside the copy vanish.
+# In a private mount namespace: fresh tmpfs over the world-writable directories, then the
+# directories the command needs that live under them bound back read-only-for-the-sandbox-user
+# (the interpreter's virtualenv, an agent's install: root-owned, not world-writable), then the
+# copy bound back at its own path (it may live under /tmp), so writes outside the copy vanish.
+# Arguments: COPY N KEEP_1 .. KEEP_N COMMAND...; the kept directories ride on fds 4..9.
+MASKED = ("/tmp", "/var/tmp", "/dev/shm")
+MAX_KEPT = 6
 _JAIL = (
-    'copy=$1; shift; exec 3<"$copy" || exit 125; '
+    'copy=$1; n=$2; shift 2; exec 3<"$copy" || exit 125; '
+    'i=0; for k in "$@"; do [ $i -lt $n ] || break; '
+    r'eval "exec $((i + 4))<\"\$k\"" || exit 125; i=$((i + 1)); done; '
     "for d in /tmp /var/tmp /dev/shm; do [ -d $d ] || continue; "
     "mount -t tmpfs -o size=SIZE,mode=1777 tmpfs $d || exit 125; done; "
+    "i=0; while [ $i -lt $n ]; do "
+    'mkdir -p "$1" && mount --no-canonicalize --bind /proc/self/fd/$((i + 4)) "$1" || exit 125; '
+    'eval "exec $((i + 4))<&-"; shift; i=$((i + 1)); done; '
     'mkdir -p "$copy" && mount --no-canonicalize --bind /proc/self/fd/3 "$copy" || exit 125; '
     'exec 3<&-; cd "$copy" || exit 125; exec "$@"'
 )
+
+
+def kept_dirs(paths: list[str]) -> list[str]:
+    """The top-level directories under a masked directory that ``paths`` (and their real
+    paths) need; only those that exist and are not world-writable, at most MAX_KEPT."""
+    out: list[str] = []
+    for path in paths:
+        for candidate in dict.fromkeys((path, os.path.realpath(path))):
+            for masked in MASKED:
+                if not candidate.startswith(masked + "/"):
+                    continue
+                top = os.path.join(masked, candidate[len(masked) + 1 :].split("/")[0])
+                if top not in out and _safe_dir(top):
+                    out.append(top)
+    return out[:MAX_KEPT]
+
+
+def _safe_dir(path: str) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return os.path.isdir(path) and not st.st_mode & 0o002
+
+
+def _needed_paths(command: str) -> list[str]:
+    """The interpreter, its prefixes, and every absolute path the command names."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+    named = [w for w in words if w.startswith("/")]
+    return [sys.executable, sys.prefix, sys.base_prefix, *named]
 
 
 @cache
@@ -63,7 +107,7 @@ def _can_private_tmp() -> bool:
         return False
     with tempfile.TemporaryDirectory() as probe:
         cmd = [exe, "-m", "--propagation", "private", "--", "/bin/sh", "-c",
-               _JAIL.replace("SIZE", "1m"), "jail", probe, "true"]  # fmt: skip
+               _JAIL.replace("SIZE", "1m"), "jail", probe, "0", "true"]  # fmt: skip
         try:
             done = subprocess.run(cmd, capture_output=True, timeout=10, check=False)
         except (OSError, subprocess.SubprocessError):
@@ -150,6 +194,7 @@ def jail_argv(command: str, limits: Limits, *, network: bool, cwd: Path) -> list
     if _can_private_tmp():
         tmp_mb = max(64, 4 * limits.fsize_mb)
         jail = _JAIL.replace("SIZE", f"{tmp_mb}m")
+        keep = kept_dirs(_needed_paths(command))
         return [unshare, *flags, "-m", "--propagation", "private", "--",
-                "/bin/sh", "-c", jail, "jail", str(cwd), *argv]  # fmt: skip
+                "/bin/sh", "-c", jail, "jail", str(cwd), str(len(keep)), *keep, *argv]  # fmt: skip
     return [unshare, *flags, "--", *argv] if flags else argv
