@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,17 @@ def test_user_catalog_flag_and_env(
 def test_unknown_hardware_lists_accepted(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["catalog", "hardware", "rtx-9999"], capsys)
     assert code == 2 and "accepted:" in err and "rtx-5090" in err
+
+
+@pytest.mark.parametrize(("columns", "has_source"), [(120, True), (90, False)])
+def test_list_tables_keep_ids_whole_and_fit_sources_in_what_is_left(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: int,
+    has_source: bool,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, _ = run(["catalog", "hardware"], capsys)
+    assert code == 0
+    assert "mac-studio-m3-ultra-512" in out  # never folded or cut
+    assert bool(re.search(r"┃ source +┃", out)) is has_source
+    assert ("sources: `fulcrum catalog <kind> ID`" in out) is not has_source
+    assert max(len(line) for line in out.splitlines()) <= columns

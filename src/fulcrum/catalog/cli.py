@@ -40,20 +40,36 @@ def _show(console: Console, record: dict[str, Any], as_json: bool) -> None:
     console.print(table)
 
 
+MIN_SOURCE_WIDTH = 16
+
+
+def _fit(col: str, values: list[str]) -> int:
+    """The width a column needs: its widest value, or its header's longest word."""
+    words = col.replace("_", " ").split()
+    return max([len(w) for w in words] + [len(v) for v in values])
+
+
 def _list(
     console: Console, title: str, cols: list[str], rows: list[list[Any]], as_json: bool
 ) -> None:
     if as_json:
         typer.echo(json.dumps(_jsonable([dict(zip(cols, r, strict=True)) for r in rows]), indent=2))
         return
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [_fit(col, [r[i] for r in cells]) for i, col in enumerate(cols)]
+    used = sum(w + 3 for c, w in zip(cols, widths, strict=True) if c != "source") + 1
+    room = console.width - used - 3
     table = Table(title=title)
-    for col in cols:
-        if col == "source":  # full text with `show` or --json
-            table.add_column(col, overflow="ellipsis", no_wrap=True, max_width=48)
-        else:
-            table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+    keep = [i for i, c in enumerate(cols) if c != "source" or room >= MIN_SOURCE_WIDTH]
+    for i in keep:
+        if cols[i] == "source":  # what is left of the width; full text with `show` or --json
+            table.add_column("source", overflow="ellipsis", no_wrap=True, max_width=room)
+        else:  # wide enough for its values; a long header wraps at its words
+            table.add_column(cols[i].replace("_", " "), width=widths[i])
+    for row in cells:
+        table.add_row(*(row[i] for i in keep))
+    if len(keep) < len(cols):
+        table.caption = "sources: `fulcrum catalog <kind> ID`, --json, or a wider terminal"
     console.print(table)
 
 
