@@ -119,10 +119,40 @@ def test_error_chunk_from_upstream_becomes_error_event() -> None:
     assert datas[-1]["error"]["message"] == "overloaded" and stream.done
 
 
-def test_late_fragment_for_closed_tool_is_dropped_not_misplaced() -> None:
+def _tool_inputs(datas: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    """tool_use id -> (name, the concatenated input JSON), from a checked stream."""
+    by_index: dict[int, list[str]] = {}
+    blocks: dict[int, dict[str, Any]] = {}
+    for d in datas:
+        if d["type"] == "content_block_start" and d["content_block"]["type"] == "tool_use":
+            blocks[d["index"]] = d["content_block"]
+        if d["type"] == "content_block_delta" and d["delta"]["type"] == "input_json_delta":
+            by_index.setdefault(d["index"], []).append(d["delta"]["partial_json"])
+    return {b["id"]: (b["name"], "".join(by_index.get(i, []))) for i, b in blocks.items()}
+
+
+def test_interleaved_parallel_tool_calls_arrive_whole() -> None:
+    stream = OpenAIToAnthropicStream("m")
+    events = stream.feed(chunk(tool_delta(0, '{"p": ', "c0", "a")))
+    events += stream.feed(chunk(tool_delta(1, '{"q": ', "c1", "b")))
+    events += stream.feed(chunk(tool_delta(0, "1}")))
+    events += stream.feed(chunk(tool_delta(2, "{}", "c2", "c")))
+    events += stream.feed(chunk(tool_delta(1, "2}"), "tool_calls"))
+    events += stream.finish()
+    datas = check_anthropic_stream(events)
+    assert _tool_inputs(datas) == {
+        "c0": ("a", '{"p": 1}'),
+        "c1": ("b", '{"q": 2}'),
+        "c2": ("c", "{}"),
+    }
+    assert stream.dropped_fragments == 0
+    assert datas[-2]["delta"]["stop_reason"] == "tool_use"
+
+
+def test_fragment_for_a_live_tool_closed_by_text_is_dropped_not_misplaced() -> None:
     stream = OpenAIToAnthropicStream("m")
     events = stream.feed(chunk(tool_delta(0, "{", "c0", "a")))
-    events += stream.feed(chunk(tool_delta(1, "{}", "c1", "b")))
+    events += stream.feed(chunk({"content": "thinking aloud"}))
     events += stream.feed(chunk(tool_delta(0, "}")))
     events += stream.finish()
     check_anthropic_stream(events)

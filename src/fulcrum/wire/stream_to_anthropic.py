@@ -7,9 +7,12 @@ with increasing indices and each closed before the next opens, then ``message_de
 ``error`` event from :meth:`fail`. After either, further calls return nothing.
 
 Tool calls stream as ``tool_use`` blocks whose ``input_json_delta`` fragments are the
-OpenAI ``function.arguments`` fragments. OpenAI-format servers stream parallel tool
-calls one after another; a fragment for a call whose block is already closed cannot
-be placed in a well-formed stream and is dropped (counted in ``dropped_fragments``).
+OpenAI ``function.arguments`` fragments. The first tool call of a message streams live;
+parallel calls after it are gathered (servers may interleave their fragments, which
+Anthropic blocks cannot) and emitted whole, in index order, when the stream finishes -
+a client runs tools only after ``message_stop`` anyway. A fragment for the live call
+after its block was closed (text came in between) cannot be placed in a well-formed
+stream and is dropped (counted in ``dropped_fragments``).
 Reasoning follows the rule in :mod:`fulcrum.wire.responses`.
 """
 
@@ -45,7 +48,8 @@ class OpenAIToAnthropicStream:
         self._done = False
         self._open: str | None = None  # "text" | "thinking" | "tool:<openai index>"
         self._index = -1
-        self._tools: set[int] = set()
+        self._live_tool: int | None = None
+        self._gathered: dict[int, dict[str, Any]] = {}  # later parallel calls, by index
         self._saw_tool = False
 
     @property
@@ -78,6 +82,7 @@ class OpenAIToAnthropicStream:
             return []
         out = self._start()
         self._close(out)
+        self._flush_gathered(out)
         stop = self.stop_reason or ("tool_use" if self._saw_tool else "end_turn")
         if stop == "end_turn" and self._saw_tool:
             stop = "tool_use"
@@ -140,24 +145,38 @@ class OpenAIToAnthropicStream:
         index = index if isinstance(index, int) else 0
         fn = call.get("function")
         fn = fn if isinstance(fn, Mapping) else {}
-        key = f"tool:{index}"
-        if self._open != key:
-            if index in self._tools:
-                self.dropped_fragments += 1
-                return
-            self._tools.add(index)
-            self._saw_tool = True
-            call_id = call.get("id")
-            block: dict[str, Any] = {
-                "type": "tool_use",
-                "id": call_id if isinstance(call_id, str) and call_id else new_id("toolu_"),
-                "name": fn.get("name") if isinstance(fn.get("name"), str) else "",
-                "input": {},
-            }
-            self._ensure(key, block, out)
         args = fn.get("arguments")
-        if isinstance(args, str) and args:
+        args = args if isinstance(args, str) else ""
+        self._saw_tool = True
+        if self._live_tool is None:
+            self._live_tool = index
+            self._ensure(f"tool:{index}", _tool_block(call, fn), out)
+        if index != self._live_tool:
+            self._gather(index, call, fn, args)
+        elif self._open != f"tool:{index}":
+            self.dropped_fragments += 1
+        elif args:
             self._emit({"type": "input_json_delta", "partial_json": args}, out)
+
+    def _gather(
+        self, index: int, call: Mapping[str, Any], fn: Mapping[str, Any], args: str
+    ) -> None:
+        entry = self._gathered.setdefault(index, {"block": _tool_block(call, fn), "args": []})
+        block = entry["block"]
+        name = fn.get("name")
+        if not block["name"] and isinstance(name, str):
+            block["name"] = name
+        entry["args"].append(args)
+
+    def _flush_gathered(self, out: list[SSEEvent]) -> None:
+        for index in sorted(self._gathered):
+            entry = self._gathered[index]
+            self._ensure(f"tool:{index}", entry["block"], out)
+            joined = "".join(entry["args"])
+            if joined:
+                self._emit({"type": "input_json_delta", "partial_json": joined}, out)
+            self._close(out)
+        self._gathered.clear()
 
     def _ensure(self, kind: str, block: dict[str, Any], out: list[SSEEvent]) -> None:
         if self._open == kind:
@@ -181,3 +200,14 @@ class OpenAIToAnthropicStream:
             return
         out.append(json_event({"type": "content_block_stop", "index": self._index}))
         self._open = None
+
+
+def _tool_block(call: Mapping[str, Any], fn: Mapping[str, Any]) -> dict[str, Any]:
+    call_id = call.get("id")
+    name = fn.get("name")
+    return {
+        "type": "tool_use",
+        "id": call_id if isinstance(call_id, str) and call_id else new_id("toolu_"),
+        "name": name if isinstance(name, str) else "",
+        "input": {},
+    }
