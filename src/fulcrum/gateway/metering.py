@@ -88,6 +88,8 @@ class Call:
     tool_repairs: int = 0
     tool_retries: int = 0
     failures: list[str] = field(default_factory=list)
+    busy_token: float | None = None  # from ShareClock.enter when the call went to a local route
+    busy_s: float | None = None  # share of the local machine (see fulcrum.gateway.busy)
     request_body: str | None = None
     response_body: str | None = None
 
@@ -136,6 +138,9 @@ class Call:
             ttft_ms=ttft_ms,
             duration_ms=duration_s * 1000,
             decode_tps=decode_tps,
+            busy_ms=self.busy_s * 1000
+            if self.busy_s is not None and self.backend_kind == "local"
+            else None,
             tool_repairs=self.tool_repairs,
             tool_retries=self.tool_retries,
             request_body=self.request_body,

@@ -74,6 +74,8 @@ async def proxy(request: web.Request, api: str) -> web.StreamResponse:
         raise
     finally:
         state.active -= 1
+        if call.busy_token is not None:
+            call.busy_s = state.local_clock.leave(call.busy_token)
         if call.model:  # the body was valid: every such request gets its row
             state.meter.add(call)
 
@@ -98,6 +100,8 @@ async def _serve(
     if not chain:
         raise InvalidRequest(f"no backend can serve model {call.model!r}", param="model")
     call.served_by(*chain[0])  # what a failed call is recorded against
+    if decision.primary.kind == "local":
+        call.busy_token = state.local_clock.enter()
 
     if needs_review(body, decision.primary.kind):
         return await serve_reviewed(request, api, body, chain, call)

@@ -83,6 +83,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             *_INDEXES,
         ),
     ),
+    Migration(
+        version=2,
+        name="add ledger_calls.busy_ms (a local call's share of machine time)",
+        sqlite=(f"ALTER TABLE {CALLS_TABLE} ADD COLUMN busy_ms REAL",),
+        postgres=(f"ALTER TABLE {CALLS_TABLE} ADD COLUMN busy_ms DOUBLE PRECISION",),
+    ),
 )
 
 

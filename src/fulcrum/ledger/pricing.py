@@ -2,7 +2,9 @@
 
 * API calls: the catalog's price card for (model, provider) × the call's tokens.
 * Local calls: the configured :class:`LocalMachine` — amortized $/hour ((price + setup) over
-  its life) × busy seconds (the call's duration) + load watts × seconds × $/kWh.
+  its life) × busy seconds + load watts × busy seconds × $/kWh, where busy seconds are the
+  call's share of the machine (``busy_ms``: 1/n of the elapsed time while n calls run on it at
+  once), or its whole duration when the share is not known.
 * Every call: the counterfactual price of a reference frontier model for the same tokens,
   and ``saving = counterfactual - cost``.
 
@@ -135,7 +137,8 @@ class Pricer:
         cost = row.cost_usd
         if cost is None:
             if row.backend_kind == "local":
-                cost = self.local_cost(row.duration_ms)
+                busy = row.busy_ms if row.busy_ms is not None else row.duration_ms
+                cost = self.local_cost(busy)
             else:
                 cost = self.api_cost(row.model, row.provider, usage)
         counterfactual = row.counterfactual_usd

@@ -67,6 +67,9 @@ class LedgerRow:
     ttft_ms: float | None = None
     duration_ms: float | None = None
     decode_tps: float | None = None
+    # A local call's share of its machine's busy time: while n calls run on the machine at
+    # once each is charged 1/n of the elapsed time (None: not a local call, or not known).
+    busy_ms: float | None = None
     tool_repairs: int = 0
     tool_retries: int = 0
     cost_usd: Decimal | None = None
