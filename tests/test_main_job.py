@@ -47,7 +47,9 @@ def _serve_and_stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
         with urllib.request.urlopen(url + "/healthz", timeout=10) as resp:
             assert resp.status == 200
         with urllib.request.urlopen(url + "/v1/models", timeout=10) as resp:
-            assert json.loads(resp.read())["object"] == "list"
+            ids = [m["id"] for m in json.loads(resp.read())["data"]]
+        # the `claude-*` alias is listed as the catalog's Claude models
+        assert "claude-sonnet-4-6" in ids and all(i.startswith("claude-") for i in ids)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     except BaseException:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import fnmatch
 import json
+from functools import cache
 from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from fulcrum.catalog import load_catalog
 from fulcrum.errors import FulcrumError
 from fulcrum.gateway.proxy import proxy, read_body, route
 from fulcrum.gateway.state import STATE
@@ -55,6 +59,15 @@ async def count_tokens(request: web.Request) -> web.StreamResponse:
     return web.json_response(answer, headers=headers)
 
 
+@cache
+def catalog_model_ids() -> list[str]:
+    """The catalog's model ids: what a glob alias (``claude-*``) is listed as. Loaded once."""
+    try:
+        return sorted(load_catalog().models)
+    except FulcrumError:  # a broken user catalog must not break /v1/models
+        return []
+
+
 def _is_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[")
 
@@ -77,9 +90,11 @@ async def models(request: web.Request) -> web.StreamResponse:
     entries: dict[str, dict[str, Any]] = {}
     routes = config.routes
     if routes is not None:
+        known = await asyncio.get_running_loop().run_in_executor(None, catalog_model_ids)
         for pattern, target in routes.aliases:
-            if not _is_glob(pattern):
-                entries[pattern] = _model_entry(pattern, target.backend)
+            matches = fnmatch.filter(known, pattern) if _is_glob(pattern) else [pattern]
+            for model in matches:
+                entries.setdefault(model, _model_entry(model, target.backend))
     for backend in config.backends.values():
         for model in backend.models:
             entries.setdefault(model, _model_entry(model, backend.name))
