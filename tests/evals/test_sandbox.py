@@ -131,11 +131,15 @@ def test_tools_installed_under_tmp_stay_reachable(copy: Path, tmp_path: Path) ->
     tool = tmp_path / "tools" / "hello.sh"
     tool.parent.mkdir()
     tool.write_text("echo kept-tool-ran\n", encoding="utf-8")
-    done = run_sandboxed(f"/bin/sh {tool}; echo x > {tool.parent}/w", copy, timeout_s=10,
-                         limits=FAST)  # fmt: skip
+    open_dir = tool.parent / "open"  # world-writable inside a kept directory: still read-only
+    open_dir.mkdir()
+    open_dir.chmod(0o777)
+    command = f"/bin/sh {tool}; echo x > {tool.parent}/w; echo x > {open_dir}/w"
+    done = run_sandboxed(command, copy, timeout_s=10, limits=FAST)
     assert "kept-tool-ran" in done.output
     if capabilities()["private_tmp"]:
         assert not (tool.parent / "w").exists()
+        assert not (open_dir / "w").exists()
 
 
 def test_kept_dirs_are_top_level_and_never_world_writable(tmp_path: Path) -> None:

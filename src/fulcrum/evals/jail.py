@@ -47,8 +47,8 @@ class Limits:
 
 
 # In a private mount namespace: fresh tmpfs over the world-writable directories, then the
-# directories the command needs that live under them bound back read-only-for-the-sandbox-user
-# (the interpreter's virtualenv, an agent's install: root-owned, not world-writable), then the
+# directories the command needs that live under them bound back read-only (the interpreter's
+# virtualenv, an agent's install: root-owned, not world-writable), then the
 # copy bound back at its own path (it may live under /tmp), so writes outside the copy vanish.
 # Arguments: COPY N KEEP_1 .. KEEP_N COMMAND...; the kept directories ride on fds 4..9.
 MASKED = ("/tmp", "/var/tmp", "/dev/shm")
@@ -60,7 +60,8 @@ _JAIL = (
     "for d in /tmp /var/tmp /dev/shm; do [ -d $d ] || continue; "
     "mount -t tmpfs -o size=SIZE,mode=1777 tmpfs $d || exit 125; done; "
     "i=0; while [ $i -lt $n ]; do "
-    'mkdir -p "$1" && mount --no-canonicalize --bind /proc/self/fd/$((i + 4)) "$1" || exit 125; '
+    'mkdir -p "$1" && mount --no-canonicalize --bind /proc/self/fd/$((i + 4)) "$1" '
+    '&& mount -o remount,bind,ro "$1" || exit 125; '
     'eval "exec $((i + 4))<&-"; shift; i=$((i + 1)); done; '
     'mkdir -p "$copy" && mount --no-canonicalize --bind /proc/self/fd/3 "$copy" || exit 125; '
     'exec 3<&-; cd "$copy" || exit 125; exec "$@"'
