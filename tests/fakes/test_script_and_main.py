@@ -154,3 +154,14 @@ async def test_unknown_top_level_fields_are_rejected_like_the_providers_do() -> 
             )
         async with session.post(lenient.url + "/v1/chat/completions", json=body) as ok:
             assert ok.status == 200
+
+
+def test_streams_only_entries_wait_for_a_streaming_request() -> None:
+    from fulcrum.fakes.script import Reply, Script  # noqa: PLC0415
+
+    script = Script(default=Reply("default"))
+    cut = Reply("cut", cut_after=1, streams_only=True)
+    script.push(cut)
+    assert script.take({"model": "m"}) == Reply("default")  # not for a JSON request
+    assert script.take({"model": "m", "stream": True}) is cut
+    assert len(script) == 0

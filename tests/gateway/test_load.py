@@ -66,7 +66,7 @@ async def test_1000_concurrent_requests_with_faults_lose_no_row(
     for fake in (fake_anthropic, fake_openai):
         fake.push(Fail(500), times=60)
         fake.push(Fail(429, retry_after=0.05), times=30)
-        fake.push(Reply("cut " * 20, cut_after=3), times=30)
+        fake.push(Reply("cut " * 20, cut_after=3, streams_only=True), times=30)  # mid-stream
         fake.push(Hang(), times=5)
     text = gateway_config(
         fake_anthropic.url,

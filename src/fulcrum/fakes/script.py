@@ -37,8 +37,11 @@ class _Base:
     chunk_delay: float = field(default=0.0, kw_only=True)
     cut_after: int | None = field(default=None, kw_only=True)
     error_after: int | None = field(default=None, kw_only=True)
+    streams_only: bool = field(default=False, kw_only=True)  # taken only by a streaming request
 
     def accepts(self, request: Mapping[str, Any]) -> bool:
+        if self.streams_only and request.get("stream") is not True:
+            return False
         return self.model is None or self.model in str(request.get("model", ""))
 
 

@@ -17,6 +17,7 @@ from yarl import URL
 
 from fulcrum.gateway.breaker import CircuitBreaker
 from fulcrum.gateway.config import BackendConfig
+from fulcrum.gateway.fastpath import PlainPool
 
 
 class WireFormat:
@@ -68,6 +69,7 @@ class Backend:
     breaker: CircuitBreaker
     session: aiohttp.ClientSession | None = None
     chat_target: URL | None = None  # parsed once: aiohttp skips re-parsing a URL object
+    fast: PlainPool | None = None  # non-streaming calls to a plain-http upstream
 
     @classmethod
     def build(cls, config: BackendConfig) -> Backend:
@@ -103,8 +105,14 @@ class Backend:
             skip_auto_headers=("User-Agent",),
             cookie_jar=aiohttp.DummyCookieJar(),
         )
+        base = URL(self.config.base_url)
+        if base.scheme == "http":
+            self.fast = PlainPool(base)
 
     async def close(self) -> None:
+        if self.fast is not None:
+            self.fast.close()
+            self.fast = None
         if self.session is not None:
             await self.session.close()
             self.session = None

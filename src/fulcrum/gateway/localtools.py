@@ -93,7 +93,7 @@ async def _send(
     opened = await open_chain(chain, build, request.headers, stream=False)
     call.served_by(opened.backend, opened.target)
     if not opened.ok:
-        raise upstream_client_error(opened.response.status, opened.first)
+        raise upstream_client_error(opened.status, opened.first)
     try:
         parsed = json.loads(opened.first)
         if opened.backend.format.name == "openai":

@@ -36,7 +36,7 @@ async def relay_json(
 ) -> web.StreamResponse:
     """A non-streaming answer (or an upstream 4xx) in the client's API."""
     fmt = opened.backend.format.name
-    status = opened.response.status
+    status = opened.status
     call.status = status
     if status >= 300 and fmt != api:
         error = upstream_client_error(status, opened.first)
@@ -85,7 +85,8 @@ async def relay_stream(
         call.status = 499
         call.error = "client closed the connection mid-stream"
     finally:
-        opened.response.release()
+        if opened.response is not None:
+            opened.response.release()
         call.end()
         call.usage_fn = pump.usage
         if pump.sent is not None:
@@ -102,6 +103,7 @@ async def _write(resp: web.StreamResponse, pump: Pump, data: bytes) -> None:
 async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call) -> None:
     timeouts = opened.backend.config.timeouts
     deadline = opened.started + timeouts.total
+    assert opened.response is not None, "streams are opened with aiohttp, never the fast path"
     content = opened.response.content
     data = opened.first
     while data:

@@ -35,7 +35,8 @@ class Opened:
 
     backend: Backend
     target: RouteTarget
-    response: aiohttp.ClientResponse
+    status: int
+    response: aiohttp.ClientResponse | None  # None: answered whole by the plain-HTTP fast path
     first: bytes
     started: float
     first_byte_at: float
@@ -44,7 +45,7 @@ class Opened:
 
     @property
     def ok(self) -> bool:
-        return self.response.status < 300
+        return self.status < 300
 
 
 class _Retry(Exception):
@@ -126,6 +127,8 @@ async def _attempt(
     *,
     stream: bool,
 ) -> Opened:
+    if not stream and backend.fast is not None:
+        return await _attempt_fast(backend, target, url, body, client_headers)
     session = backend.session
     assert session is not None, "backend session not opened"
     t = backend.config.timeouts
@@ -154,7 +157,34 @@ async def _attempt(
         _drop(resp)
         raise _Retry(f"{type(exc).__name__}: {exc}") from exc
     now = time.perf_counter()
-    return Opened(backend, target, resp, first, now, now, 1)
+    return Opened(backend, target, resp.status, resp, first, now, now, 1)
+
+
+async def _attempt_fast(
+    backend: Backend,
+    target: RouteTarget,
+    url: str | URL,
+    body: bytes,
+    client_headers: Mapping[str, str],
+) -> Opened:
+    """A non-streaming call on the plain-HTTP fast path; the same retry rules."""
+    assert backend.fast is not None
+    try:
+        async with asyncio.timeout(backend.config.timeouts.total):
+            answer = await backend.fast.post(URL(url), backend.headers(client_headers), body)
+    except TimeoutError as exc:
+        raise _Retry("no response within the timeout", timeout=True) from exc
+    except ConnectionRefusedError as exc:
+        raise _Retry(f"cannot connect ({exc.strerror or exc})") from exc
+    except OSError as exc:
+        raise _Retry(f"{type(exc).__name__}: {exc}") from exc
+    if answer.status == 429:
+        after = parse_retry_after(answer.headers.get("retry-after"))
+        raise _Retry("HTTP 429", after, rate_limited=True)
+    if answer.status >= 500:
+        raise _Retry(f"HTTP {answer.status}")
+    now = time.perf_counter()
+    return Opened(backend, target, answer.status, None, answer.body, now, now, 1)
 
 
 def _drop(resp: aiohttp.ClientResponse | None) -> None:
