@@ -102,44 +102,42 @@ async def _read_request(reader: asyncio.StreamReader) -> None:
     await reader.readexactly(length)
 
 
-async def test_a_connection_the_server_closed_while_idle_is_replaced() -> None:
-    connections = 0
+def _answer_then_close(answer: bytes) -> tuple[Handler, list[int]]:
+    """A handler that reads one request, writes ``answer`` and closes; and its call count."""
+    calls: list[int] = []
 
-    async def once_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal connections
-        connections += 1
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        calls.append(1)
         await _read_request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")  # keep-alive claimed
+        writer.write(answer)
         await writer.drain()
-        writer.close()  # ...but the server closes it once idle
+        writer.close()
 
-    async with RawServer(once_then_close) as url:
+    return handle, calls
+
+
+async def test_a_connection_the_server_closed_while_idle_is_replaced() -> None:
+    # keep-alive claimed, but the server closes the connection once idle
+    handle, calls = _answer_then_close(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+    async with RawServer(handle) as url:
         pool = PlainPool(url)
         first = await pool.post(url, HEADERS, b"{}")
         await asyncio.sleep(0.05)
         second = await pool.post(url, HEADERS, b"{}")
         pool.close()
     assert (first.body, second.body) == (b"ok", b"ok")
-    assert connections == 2
+    assert len(calls) == 2  # a second connection
 
 
 async def test_an_answer_cut_midway_raises_and_is_not_resent() -> None:
-    calls = 0
-
-    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal calls
-        calls += 1
-        await _read_request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial")
-        await writer.drain()
-        writer.close()
-
-    async with RawServer(cut) as url:
+    answer = b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial"
+    handle, calls = _answer_then_close(answer)
+    async with RawServer(handle) as url:
         pool = PlainPool(url)
         with pytest.raises(OSError):
             await pool.post(url, HEADERS, b"{}")
         pool.close()
-    assert calls == 1
+    assert len(calls) == 1
 
 
 async def test_connection_close_is_honoured() -> None:
