@@ -171,3 +171,15 @@ def test_line_breaks_in_headers_are_refused() -> None:
     pool = PlainPool(URL("http://127.0.0.1:9"))
     with pytest.raises(ValueError, match="line break"):
         pool._request("/x", {"anthropic-beta": "a\r\nx-injected: 1"}, b"{}")
+
+
+async def test_a_call_that_ends_after_close_does_not_park_its_connection(
+    echo: tuple[TestServer, list[object]],
+) -> None:
+    server, _ = echo
+    pool = PlainPool(URL(str(server.make_url("/"))))
+    call = asyncio.create_task(pool.post(URL(str(server.make_url("/x"))), HEADERS, b"{}"))
+    await asyncio.sleep(0)  # the call is under way
+    pool.close()
+    assert (await call).status == 200
+    assert pool._idle == []

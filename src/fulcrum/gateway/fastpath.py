@@ -113,6 +113,7 @@ class PlainPool:
         self._host_header = f"{self.host}:{self.port}".encode("latin-1")
         self._idle: list[_Connection] = []
         self._slots = asyncio.Semaphore(MAX_OPEN)
+        self._closed = False
 
     async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
@@ -153,11 +154,13 @@ class PlainPool:
         return answer
 
     def _release(self, conn: _Connection) -> None:
-        if not conn.closed and len(self._idle) < MAX_IDLE:
+        if not conn.closed and not self._closed and len(self._idle) < MAX_IDLE:
             self._idle.append(conn)
         elif not conn.closed:
             conn.close()
 
     def close(self) -> None:
+        """Close the idle connections now, and each one in use when its call ends."""
+        self._closed = True
         while self._idle:
             self._idle.pop().close()
