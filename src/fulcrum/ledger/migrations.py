@@ -10,7 +10,9 @@ an applied migration is never edited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 # Key for pg_advisory_xact_lock: a fixed 64-bit number private to fulcrum's ledger.
 ADVISORY_LOCK_KEY = 0x66756C6372756D  # "fulcrum"
@@ -97,3 +99,24 @@ def check_sequence(migrations: tuple[Migration, ...]) -> None:
     versions = [m.version for m in migrations]
     if versions != list(range(1, len(versions) + 1)):
         raise ValueError(f"ledger migrations must be numbered 1..n in order, got {versions}")
+
+
+def apply_pending(
+    execute: Callable[..., Any],
+    migrations: tuple[Migration, ...],
+    dialect: Literal["sqlite", "postgres"],
+    record_sql: str,
+) -> list[int]:
+    """Run the migrations not yet in :data:`MIGRATIONS_TABLE`, in order, each recorded with
+    ``record_sql`` (parameters: version, name); return the versions applied. The caller holds
+    the lock and the transaction."""
+    done = {v for (v,) in execute(f"SELECT version FROM {MIGRATIONS_TABLE}")}
+    applied: list[int] = []
+    for migration in migrations:
+        if migration.version in done:
+            continue
+        for statement in getattr(migration, dialect):
+            execute(statement)
+        execute(record_sql, (migration.version, migration.name))
+        applied.append(migration.version)
+    return applied

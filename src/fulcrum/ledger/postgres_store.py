@@ -16,6 +16,7 @@ from fulcrum.ledger.migrations import (
     MIGRATIONS,
     MIGRATIONS_TABLE,
     Migration,
+    apply_pending,
     check_sequence,
 )
 from fulcrum.ledger.row import COLUMNS, LedgerRow, row_from_values, row_values
@@ -105,19 +106,8 @@ class PostgresStore:
                 f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version INTEGER PRIMARY KEY, "
                 "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
             )
-            done = {v for (v,) in conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")}
-            applied: list[int] = []
-            for migration in migrations:
-                if migration.version in done:
-                    continue
-                for statement in migration.postgres:
-                    conn.execute(statement)
-                conn.execute(
-                    f"INSERT INTO {MIGRATIONS_TABLE} (version, name) VALUES (%s, %s)",
-                    (migration.version, migration.name),
-                )
-                applied.append(migration.version)
-            return applied
+            record = f"INSERT INTO {MIGRATIONS_TABLE} (version, name) VALUES (%s, %s)"
+            return apply_pending(conn.execute, migrations, "postgres", record)
 
         return self._run(work)
 

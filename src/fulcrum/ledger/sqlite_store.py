@@ -14,7 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from fulcrum.ledger.migrations import MIGRATIONS, MIGRATIONS_TABLE, Migration, check_sequence
+from fulcrum.ledger.migrations import (
+    MIGRATIONS,
+    MIGRATIONS_TABLE,
+    Migration,
+    apply_pending,
+    check_sequence,
+)
 from fulcrum.ledger.row import COLUMNS, LedgerRow, format_ts, row_from_values, row_values
 from fulcrum.ledger.store import (
     Aggregate,
@@ -103,19 +109,11 @@ class SQLiteStore:
                     f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} "
                     "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
                 )
-                done = {v for (v,) in conn.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")}
-                applied: list[int] = []
-                for migration in migrations:
-                    if migration.version in done:
-                        continue
-                    for statement in migration.sqlite:
-                        conn.execute(statement)
-                    conn.execute(
-                        f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at) "
-                        "VALUES (?, ?, datetime('now'))",
-                        (migration.version, migration.name),
-                    )
-                    applied.append(migration.version)
+                record = (
+                    f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at) "
+                    "VALUES (?, ?, datetime('now'))"
+                )
+                applied = apply_pending(conn.execute, migrations, "sqlite", record)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
