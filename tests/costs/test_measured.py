@@ -115,6 +115,16 @@ def test_measured_gap_interval_drives_the_monte_carlo(
         ("not json", "not a JSON eval export"),
         ('{"kind": "something else"}', "kind"),
         ('{"kind": "fulcrum.eval.results", "models": []}', "measured_gap"),
+        (
+            '{"kind": "fulcrum.eval.results", "measured_gap": {"candidate": "local", '
+            '"gap_ci_95": [0, 0.1], "n_specs": 3}}',
+            "measured_gap.candidate.pass_rate",
+        ),
+        (
+            '{"kind": "fulcrum.eval.results", "measured_gap": {"candidate": {"pass_rate": 1.5}, '
+            '"gap_ci_95": [0, 0.1], "n_specs": 3}}',
+            "expected a number in [0, 1], got 1.5",
+        ),
     ],
 )
 def test_bad_export_is_one_line_exit_2(

@@ -45,22 +45,35 @@ def _to_decimal(value: Any) -> Decimal | None:
 
 
 def req_decimal(
-    table: Mapping[str, Any], key: str, where: str, *, minimum: Decimal | int = 0
+    table: Mapping[str, Any],
+    key: str,
+    where: str,
+    *,
+    minimum: Decimal | int = 0,
+    maximum: Decimal | int | None = None,
 ) -> Decimal:
+    accepted = (
+        f"a number >= {minimum}" if maximum is None else f"a number in [{minimum}, {maximum}]"
+    )
     if key not in table:
-        raise _fail(where, key, f"a number >= {minimum} (missing)", None)
+        raise _fail(where, key, f"{accepted} (missing)", None)
     value = _to_decimal(table[key])
-    if value is None or value < minimum:
-        raise _fail(where, key, f"a number >= {minimum}", table[key])
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        raise _fail(where, key, accepted, table[key])
     return value
 
 
 def opt_decimal(
-    table: Mapping[str, Any], key: str, where: str, *, minimum: Decimal | int = 0
+    table: Mapping[str, Any],
+    key: str,
+    where: str,
+    *,
+    minimum: Decimal | int = 0,
+    maximum: Decimal | int | None = None,
 ) -> Decimal | None:
     if table.get(key) is None:
         return None
-    return req_decimal(table, key, where, minimum=minimum)
+    return req_decimal(table, key, where, minimum=minimum, maximum=maximum)
 
 
 def req_float(table: Mapping[str, Any], key: str, where: str, *, minimum: float = 0.0) -> float:

@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from fulcrum.catalog.records import req_decimal
 from fulcrum.costs.scenario import Capability, Scenario
 from fulcrum.errors import ConfigError
 
 KIND = "fulcrum.eval.results"
 ZERO = Decimal(0)
 ONE = Decimal(1)
+BIG = Decimal("1e9")  # no tax input is larger
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,25 +55,13 @@ class MeasuredGap:
         )
 
 
-def _num(value: Any, file: str, field: str, *, lo: Decimal, hi: Decimal) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        number = Decimal("NaN")
-    if isinstance(value, bool) or value is None or not lo <= number <= hi:
-        raise ConfigError(
-            f"expected a number in [{lo}, {hi}], got {value!r}", file=file, field=field
-        )
-    return number
-
-
 def _tax_inputs(doc: dict[str, Any], file: str) -> dict[str, Decimal] | None:
     tax = doc.get("capability_tax")
     if not isinstance(tax, dict):
         return None
-    big = Decimal("1e9")
+    where = f"{file}::capability_tax"
     return {
-        key: _num(tax.get(key), file, f"capability_tax.{key}", lo=ZERO, hi=big)
+        key: req_decimal(tax, key, where, maximum=BIG)
         for key in ("dispatches_per_month", "rework_minutes", "engineer_usd_per_hour")
     }
 
@@ -107,25 +97,26 @@ def load_measured_gap(path: Path) -> MeasuredGap:
     ci = gap.get("gap_ci_95")
     if not isinstance(ci, list) or len(ci) != 2:
         raise ConfigError("expected [low, high]", file=file, field="measured_gap.gap_ci_95")
-    cand, ref = gap.get("candidate") or {}, gap.get("reference") or {}
+    cand, ref = (
+        v if isinstance(v, dict) else {} for v in (gap.get("candidate"), gap.get("reference"))
+    )
     n_specs = gap.get("n_specs")
     if not isinstance(n_specs, int) or n_specs < 1:
         raise ConfigError("expected a positive integer", file=file, field="measured_gap.n_specs")
+    where = f"{file}::measured_gap"
     return MeasuredGap(
         run_id=str(doc.get("run_id", "?")),
         candidate=str(cand.get("model", "?")),
         reference=str(ref.get("model", "?")),
-        candidate_rate=_num(cand.get("pass_rate"), file, "candidate.pass_rate", lo=ZERO, hi=ONE),
-        reference_rate=_num(ref.get("pass_rate"), file, "reference.pass_rate", lo=ZERO, hi=ONE),
-        gap=_num(gap.get("gap"), file, "measured_gap.gap", lo=-ONE, hi=ONE),
+        candidate_rate=req_decimal(cand, "pass_rate", f"{where}.candidate", maximum=ONE),
+        reference_rate=req_decimal(ref, "pass_rate", f"{where}.reference", maximum=ONE),
+        gap=req_decimal(gap, "gap", where, minimum=-ONE, maximum=ONE),
         gap_ci=(
-            _num(ci[0], file, "measured_gap.gap_ci_95", lo=-ONE, hi=ONE),
-            _num(ci[1], file, "measured_gap.gap_ci_95", lo=-ONE, hi=ONE),
+            req_decimal({"gap_ci_95": ci[0]}, "gap_ci_95", where, minimum=-ONE, maximum=ONE),
+            req_decimal({"gap_ci_95": ci[1]}, "gap_ci_95", where, minimum=-ONE, maximum=ONE),
         ),
         n_specs=n_specs,
-        mcnemar_p=float(
-            _num(gap.get("mcnemar_p"), file, "measured_gap.mcnemar_p", lo=ZERO, hi=ONE)
-        ),
+        mcnemar_p=float(req_decimal(gap, "mcnemar_p", where, maximum=ONE)),
         tax_inputs=_tax_inputs(doc, file),
     )
 
