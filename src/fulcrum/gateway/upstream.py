@@ -64,6 +64,15 @@ class _Retry(Exception):
         self.rate_limited = rate_limited
 
 
+def _retry_for(status: int, retry_after: str | None) -> _Retry | None:
+    """A 429 (with its ``retry-after``) or a 5xx is retried; anything else is the answer."""
+    if status == 429:
+        return _Retry("HTTP 429", parse_retry_after(retry_after), rate_limited=True)
+    if status >= 500:
+        return _Retry(f"HTTP {status}")
+    return None
+
+
 async def open_chain(
     chain: Sequence[tuple[Backend, RouteTarget]],
     build: BodyBuilder,
@@ -137,12 +146,10 @@ async def _attempt(
         async with asyncio.timeout(t.first_byte if stream else t.total):
             resp = await session.post(url, data=body, headers=backend.headers(client_headers))
             status = resp.status
-            if status == 429 or status >= 500:
+            retry = _retry_for(status, resp.headers.get("retry-after"))
+            if retry is not None:
                 resp.release()
-                if status == 429:
-                    after = parse_retry_after(resp.headers.get("retry-after"))
-                    raise _Retry("HTTP 429", after, rate_limited=True)
-                raise _Retry(f"HTTP {status}")
+                raise retry
             first = await (resp.content.readany() if stream and status < 300 else resp.read())
             if stream and status < 300 and not first:
                 raise _Retry("stream closed before the first byte")
@@ -178,11 +185,9 @@ async def _attempt_fast(
         raise _Retry(f"cannot connect ({exc.strerror or exc})") from exc
     except OSError as exc:
         raise _Retry(f"{type(exc).__name__}: {exc}") from exc
-    if answer.status == 429:
-        after = parse_retry_after(answer.headers.get("retry-after"))
-        raise _Retry("HTTP 429", after, rate_limited=True)
-    if answer.status >= 500:
-        raise _Retry(f"HTTP {answer.status}")
+    retry = _retry_for(answer.status, answer.headers.get("retry-after"))
+    if retry is not None:
+        raise retry
     now = time.perf_counter()
     return Opened(backend, target, answer.status, None, answer.body, now, now, 1)
 
