@@ -41,9 +41,9 @@ def test_llama_cpp_as_the_local_backend(llama_server: LlamaServer, fmt: str) -> 
     text = LLAMA.format(fmt=fmt, url=llama_server.base_url, model=llama_server.model)
     with running_gateway(text) as gw:
         claude = claude_client(gw)
-        msg = claude.messages.create(model="claude-opus-4-5", max_tokens=16, messages=HI)  # type: ignore[arg-type]
+        msg = claude.messages.create(model="claude-sonnet-4-6", max_tokens=16, messages=HI)  # type: ignore[arg-type]
         assert msg.content and msg.usage.output_tokens > 0
-        with claude.messages.stream(model="claude-opus-4-5", max_tokens=16, messages=HI) as s:  # type: ignore[arg-type]
+        with claude.messages.stream(model="claude-sonnet-4-6", max_tokens=16, messages=HI) as s:  # type: ignore[arg-type]
             final = s.get_final_message()
         assert final.stop_reason in ("end_turn", "max_tokens")
         chunks = list(
