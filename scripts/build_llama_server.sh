@@ -4,11 +4,18 @@
 # binary is already there it prints its path and exits at once.
 #
 #   LLAMA_CPP_PYTHON_VERSION  sdist version to build from (default: the pinned one below)
+#   LLAMA_CPP_PYTHON_SHA256   the sdist's sha256 (default: the pinned one's; checked before use)
 #   FULCRUM_CACHE_DIR         cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/fulcrum)
 #   BUILD_JOBS                parallel compile jobs (default: 2)
 set -euo pipefail
 
-version="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
+pinned=0.3.36
+pinned_sha256=832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e
+version="${LLAMA_CPP_PYTHON_VERSION:-$pinned}"
+sha256="${LLAMA_CPP_PYTHON_SHA256:-}"
+if [ -z "$sha256" ] && [ "$version" = "$pinned" ]; then
+  sha256="$pinned_sha256"
+fi
 cache="${FULCRUM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fulcrum}"
 prefix="$cache/llama-server-$version"
 binary="$prefix/bin/llama-server"
@@ -51,6 +58,12 @@ if [ -z "$sdist" ]; then
 fi
 if [ -z "$sdist" ]; then
   echo "build_llama_server: the sdist of llama-cpp-python $version was not downloaded" >&2
+  exit 1
+fi
+
+if [ -n "$sha256" ] && ! echo "$sha256  $sdist" | sha256sum --check --status; then
+  rm -f "$sdist"
+  echo "build_llama_server: $sdist does not have the pinned sha256 $sha256" >&2
   exit 1
 fi
 
