@@ -19,10 +19,13 @@ Send = Callable[[dict[str, Any]], Awaitable[Mapping[str, Any]]]
 
 
 def needs_tool_checks(request: Mapping[str, Any]) -> bool:
-    """True when the request declares tools and does not forbid calling them."""
+    """True when the request declares tools and does not forbid calling them.
+
+    ``tool_choice`` forbids them as ``{"type": "none"}`` (Anthropic) or ``"none"`` (OpenAI).
+    """
     tools = request.get("tools")
     choice = request.get("tool_choice")
-    forbidden = isinstance(choice, Mapping) and choice.get("type") == "none"
+    forbidden = choice == "none" or (isinstance(choice, Mapping) and choice.get("type") == "none")
     return isinstance(tools, list) and bool(tools) and not forbidden
 
 
