@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from fulcrum.costs.machine import LocalMachine
 from fulcrum.fakes import FakeOpenAI, Reply
 from fulcrum.gateway.busy import ShareClock
 from fulcrum.gateway.testing import running_gateway
 from fulcrum.ledger import open_store
-from fulcrum.ledger.machine import LocalMachine
 
 from .helpers import HI, post_json
 

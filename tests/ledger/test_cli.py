@@ -21,7 +21,7 @@ T0 = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
 
 def fill(url: str | None, fake_prices: FakePrices, make_row: RowFactory) -> None:
     """Day 1: 3 local calls (qwen) + 1 API call; day 3: 1 API call of an unpriced model."""
-    box = LocalMachine(price_usd=Decimal(26298), load_w=Decimal(1000), usd_per_kwh=Decimal("0.25"))
+    box = LocalMachine(price_usd=Decimal(26280), load_w=Decimal(1000), usd_per_kwh=Decimal("0.25"))
     writer = LedgerWriter(open_store(url), Pricer(fake_prices, machine=box))
     for i in range(3):
         writer.submit(

@@ -16,7 +16,7 @@ REFERENCE = Decimal("0.0045")  # 1,000 in × $3/M + 100 out × $15/M
 
 def _box() -> LocalMachine:
     # $1 per hour of life plus 1 kW at $0.25/kWh: $1.25 per busy hour.
-    return LocalMachine(price_usd=Decimal(26298), load_w=Decimal(1000), usd_per_kwh=Decimal("0.25"))
+    return LocalMachine(price_usd=Decimal(26280), load_w=Decimal(1000), usd_per_kwh=Decimal("0.25"))
 
 
 def test_api_call_is_priced_from_the_catalog(fake_prices: FakePrices, make_row: RowFactory) -> None:
@@ -83,7 +83,7 @@ def test_catalog_that_fails_to_load_leaves_prices_unknown(
 
 def test_from_config_builds_the_machine(fake_prices: FakePrices, make_row: RowFactory) -> None:
     pricer = Pricer.from_config(
-        {"price_usd": 26298, "load_w": 1000, "usd_per_kwh": "0.25"},
+        {"price_usd": 26280, "load_w": 1000, "usd_per_kwh": "0.25"},
         reference_model="claude-sonnet-4-6",
         prices=fake_prices,
     )
@@ -109,7 +109,7 @@ def test_machine_from_a_catalog_hardware_id(make_row: RowFactory) -> None:
     assert pricer.machine.load_w is not None
     hours = Decimal(1)
     expected = (
-        pricer.machine.price_usd / (3 * Decimal(8766))
+        pricer.machine.price_usd / (3 * Decimal(8760))
         + pricer.machine.load_w * Decimal("0.20") / 1000
     )
     row = pricer.price(make_row(backend_kind="local", duration_ms=float(hours * 3_600_000)))

@@ -5,9 +5,10 @@ total = hardware - residual + all-in uplift on (hardware - residual)
       + operations hours/month x months x rate
 
 Electricity is watts x hours x $/kWh, with watts either a stated average (``avg_w``) or
-``load_w x duty + idle_w x (1 - duty)``. A figure stated by a source (``electricity_usd``)
-can be given instead; the breakdown then keeps both, the stated one used and the computed
-one beside it, so inconsistent sources stay visible.
+``load_w x duty + idle_w x (1 - duty)``; hours, energy and the default tariff come from
+:mod:`fulcrum.costs.machine`, the model the ledger prices local calls with. A figure stated
+by a source (``electricity_usd``) can be given instead; the breakdown then keeps both, the
+stated one used and the computed one beside it, so inconsistent sources stay visible.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-HOURS_PER_YEAR = Decimal(8760)
+from fulcrum.costs.machine import DEFAULT_USD_PER_KWH, HOURS_PER_YEAR, energy_usd
+
 CENT = Decimal("0.01")
 
 
@@ -31,7 +33,7 @@ class TcoInput:
     idle_w: Decimal = Decimal(0)
     load_w: Decimal = Decimal(0)
     duty: Decimal = Decimal(1)
-    usd_per_kwh: Decimal = Decimal("0.18")
+    usd_per_kwh: Decimal = DEFAULT_USD_PER_KWH
     electricity_usd: Decimal | None = None
     maintenance_hours_per_year: Decimal = Decimal(0)
     ops_hours_per_month: Decimal = Decimal(0)
@@ -92,8 +94,8 @@ class TcoBreakdown:
 
 
 def electricity_usd(avg_w: Decimal, years: Decimal, usd_per_kwh: Decimal) -> Decimal:
-    """Energy cost of ``avg_w`` watts running for ``years``."""
-    return avg_w * HOURS_PER_YEAR * years / 1000 * usd_per_kwh
+    """Energy cost of ``avg_w`` watts running for ``years`` (the shared machine model)."""
+    return energy_usd(avg_w, HOURS_PER_YEAR * years, usd_per_kwh)
 
 
 def tco(inp: TcoInput) -> TcoBreakdown:

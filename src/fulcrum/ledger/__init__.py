@@ -11,8 +11,8 @@ Rows never hold API keys. ``request_body``/``response_body`` are filled only whe
 gateway runs with ``store_bodies = true``; otherwise the gateway passes ``None``.
 """
 
+from fulcrum.costs.machine import LocalMachine
 from fulcrum.ledger.factory import open_store
-from fulcrum.ledger.machine import LocalMachine
 from fulcrum.ledger.pricing import Pricer, PriceSource
 from fulcrum.ledger.row import LedgerRow
 from fulcrum.ledger.store import Aggregate, LedgerStore, LedgerUnavailable

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from fulcrum.catalog import load_catalog
 from fulcrum.catalog.prices import TokenUsage
-from fulcrum.ledger.machine import LocalMachine
+from fulcrum.costs.machine import LocalMachine
 from fulcrum.ledger.row import LedgerRow
 
 log = logging.getLogger(__name__)

@@ -1,11 +1,16 @@
-"""The local machine that prices local calls: amortized hardware plus energy per busy second.
+"""The one machine-cost model: amortized hardware plus energy, per hour of the machine's life.
 
-    cost(s) = (price_usd + setup_usd) / (life_years × 8,766 h) × s / 3,600
-              + load_w × s / 3,600 / 1,000 × usd_per_kwh
+    usd_per_hour   = (price_usd + setup_usd) / (life_years × 8,760 h)
+    energy(h, W)   = W × h / 1,000 × usd_per_kwh
+    busy cost(s)   = usd_per_hour × s / 3,600 + energy(s / 3,600, load_w)
+    idle cost(s)   = usd_per_hour × s / 3,600 + energy(s / 3,600, idle_w)
 
-Amortization spreads the box over every hour of its life, so a call pays for the seconds it
-kept the box busy; idle hours are not charged to any call (the TCO engine counts them).
-A price or wattage that is not known makes the cost ``None``, never zero.
+The TCO engine (:mod:`fulcrum.costs.tco`) and the ledger's pricing of local calls
+(:mod:`fulcrum.ledger.pricing`) both use it, so a month of ledger rows on one machine plus
+that month's idle cost is what ``fulcrum tco`` says the month costs at that utilisation
+(``duty``). Amortization spreads the box over every hour of its life: a call pays for the
+seconds it kept the box busy; idle hours are charged to no call (the TCO engine counts them).
+A price or wattage that is not known makes a cost ``None``, never zero.
 
 Gateway config (``[machine]``)::
 
@@ -14,7 +19,7 @@ Gateway config (``[machine]``)::
     load_w = 575
     idle_w = 30
     life_years = 3               # default 3
-    usd_per_kwh = 0.17           # default 0.17 (an assumption: set your tariff)
+    usd_per_kwh = 0.18           # default 0.18 (an assumption: set your tariff)
     setup_usd = 0                # or setup_hours × hourly_rate_usd
 """
 
@@ -27,11 +32,22 @@ from typing import Any
 
 from fulcrum.errors import ConfigError
 
-HOURS_PER_YEAR = Decimal("8766")  # 365.25 days
+HOURS_PER_YEAR = Decimal(8760)  # 365 days, as the seeds' TCO tables count
 SECONDS_PER_HOUR = Decimal(3600)
 WATTS_PER_KW = Decimal(1000)
 DEFAULT_LIFE_YEARS = Decimal(3)
-DEFAULT_USD_PER_KWH = Decimal("0.17")
+DEFAULT_USD_PER_KWH = Decimal("0.18")
+
+
+def energy_usd(watts: Decimal, hours: Decimal, usd_per_kwh: Decimal) -> Decimal:
+    """Energy cost of ``watts`` drawn for ``hours``."""
+    return watts * hours / WATTS_PER_KW * usd_per_kwh
+
+
+def amortized_usd_per_hour(capital_usd: Decimal, life_years: Decimal) -> Decimal:
+    """Capital spread evenly over every hour of ``life_years``."""
+    return capital_usd / (life_years * HOURS_PER_YEAR)
+
 
 _KEYS = (
     "hardware",
@@ -61,21 +77,29 @@ class LocalMachine:
         """Amortized hardware and setup cost per hour of the machine's life."""
         if self.price_usd is None:
             return None
-        return (self.price_usd + self.setup_usd) / (self.life_years * HOURS_PER_YEAR)
+        return amortized_usd_per_hour(self.price_usd + self.setup_usd, self.life_years)
 
     def energy_cost(self, busy_seconds: Decimal) -> Decimal | None:
         if self.load_w is None:
             return None
-        kwh = self.load_w * busy_seconds / SECONDS_PER_HOUR / WATTS_PER_KW
-        return kwh * self.usd_per_kwh
+        return energy_usd(self.load_w, busy_seconds / SECONDS_PER_HOUR, self.usd_per_kwh)
 
     def cost(self, busy_seconds: Decimal) -> Decimal | None:
-        """Amortized hardware + energy for ``busy_seconds`` of work; ``None`` if unknown."""
+        """Amortized hardware + energy at load for ``busy_seconds`` of work; ``None`` if
+        unknown. What the ledger charges a local call."""
+        return self._cost(busy_seconds, self.load_w)
+
+    def idle_cost(self, idle_seconds: Decimal) -> Decimal | None:
+        """Amortized hardware + energy at idle for ``idle_seconds`` no call used (idle power
+        unknown counts as 0 W). Busy plus idle over a month is the TCO's month."""
+        return self._cost(idle_seconds, self.idle_w or Decimal(0))
+
+    def _cost(self, seconds: Decimal, watts: Decimal | None) -> Decimal | None:
         hourly = self.usd_per_hour
-        energy = self.energy_cost(busy_seconds)
-        if hourly is None or energy is None:
+        if hourly is None or watts is None:
             return None
-        return hourly * busy_seconds / SECONDS_PER_HOUR + energy
+        hours = seconds / SECONDS_PER_HOUR
+        return hourly * hours + energy_usd(watts, hours, self.usd_per_kwh)
 
     @classmethod
     def from_config(
