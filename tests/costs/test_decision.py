@@ -17,6 +17,13 @@ from fulcrum.costs.tco import TcoInput, tco
 
 ROOT = Path(__file__).resolve().parents[2]
 CAT = load_catalog()
+# a measured gap of zero: the local model fails no more often than the frontier one
+GOOD_CAPABILITY = """[capability]
+dispatches_per_day = 100
+baseline_failure_rate = 0.2
+local_failure_rate = 0.2
+rework_minutes = 10
+"""
 
 
 def _decide(
@@ -60,8 +67,17 @@ def test_one_developer_excludes_local_and_more_agents_admit_it(tmp_path: Path) -
     assert spark.detail["payback_months"] == "22.0"  # $5,500 / $250
     assert spark.detail["cost_equivalence_agents"] == "0.9"  # $228 / $250
     assert one.recommendation.kind == "api"
-    _, six = _decide("seed_000_tiers", ("agents = 1", "agents = 6"), tmp_path)
+    spark_rules = {r.id: r.evidence for r in spark.why_not}
+    assert "few-agents" in spark_rules and "never-amortizes" not in spark_rules  # 31.4 < 36
+    six_text = GOOD_CAPABILITY + "\n" + (ROOT / "examples" / "seed_000_tiers.toml").read_text()
+    (tmp_path / "six.toml").write_text(six_text.replace("agents = 1", "agents = 6"))
+    six = decide(load_scenario(tmp_path / "six.toml", CAT), CAT)
     assert six.recommendation.kind == "local" and "move-local" in [r.id for r in six.rules]
+    # the same team without a [capability] section: the tax is not assessed, so no local
+    _, unassessed = _decide("seed_000_tiers", ("agents = 1", "agents = 6"), tmp_path)
+    assert unassessed.recommendation.kind == "api"
+    local = next(o for o in unassessed.options if o.kind == "local")
+    assert [r.id for r in local.why_not] == ["tax-not-assessed"] and not local.tax_assessed
 
 
 def test_privacy_constraint_forces_local(tmp_path: Path) -> None:

@@ -66,7 +66,7 @@ def test_export_tax_inputs_fill_a_scenario_without_capability(
     path, doc = _export(tmp_path)
     args = [str(NO_CAPABILITY), "--json", "--draws", "2000"]
     code, before, _ = _decide(args, capsys)
-    assert code == 0 and _local_taxes(before) == {"0.00"}
+    assert code == 0 and _local_taxes(before) == {None}  # not assessed, not $0
     assert json.loads(before)["capability_basis"].startswith("not assessed")
     code, after, _ = _decide([*args, "--eval-results", str(path)], capsys)
     assert code == 0

@@ -21,6 +21,7 @@ from fulcrum.costs.calibrate import (
 )
 from fulcrum.costs.decision import decide
 from fulcrum.costs.evaluate import option_tco
+from fulcrum.costs.fit import MemoryFit, memory_fit
 from fulcrum.costs.measured import apply_measured_gap, load_measured_gap
 from fulcrum.costs.montecarlo import run_monte_carlo
 from fulcrum.costs.render import render_decision, render_tco
@@ -137,11 +138,14 @@ def throughput_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     """Estimate decode and prefill tokens/s and the latency of one call."""
     if ctx.invoked_subcommand is not None:
         return
+    fit: MemoryFit | None = None
     if hardware or model:
         cat = _catalog(catalog)
         tier = cat.hardware_tier(hardware or "", where="--hardware")
         work = _workload_from_catalog(cat, model or "", quant, context_tokens)
         bw, backend, compute_tflops = tier.bandwidth_gbps, tier.backend, tier.compute_tflops
+        spec, bits = cat.models[model or ""], cat.quants[quant].bits_per_weight
+        fit = memory_fit(spec, quant, bits, tier.memory_gb, context_tokens)
     else:
         params = _need(params_b, "--params-b")
         size = model_size_gb_ if model_size_gb_ is not None else model_size_gb(params, 4.89)
@@ -154,7 +158,11 @@ def throughput_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         )
         bw = _need(bandwidth_gbps, "--bandwidth-gbps")
     est = estimate(work, bw, backend=backend, compute_tflops=compute_tflops)
+    if fit is not None and not fit.fits:
+        _echo({**fit.as_detail(), "why": fit.evidence()}, as_json)
+        return
     out: dict[str, Any] = {
+        **(fit.as_detail() if fit else {}),
         "decode_tokens_per_s": round(est.decode_tokens_per_s, 2),
         "prefill_tokens_per_s": None
         if est.prefill_tokens_per_s is None
@@ -167,6 +175,10 @@ def throughput_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
             "latency_s": round(est.call_latency_s(prompt_tokens, output_tokens), 2),
         },
     }
+    _echo(out, as_json)
+
+
+def _echo(out: dict[str, Any], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(out, indent=2))
         return

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from fulcrum.catalog import Catalog, PriceCard
 from fulcrum.costs.capability import CapabilityTax, capability_tax, local_failure_rate
-from fulcrum.costs.concurrency import Queueing, boxes_needed, shared_latency
 from fulcrum.costs.scenario import HardwareOption, Scenario
 from fulcrum.costs.spend import (
     Spend,
@@ -20,7 +18,6 @@ from fulcrum.costs.spend import (
     simple_payback_months,
 )
 from fulcrum.costs.tco import TcoBreakdown, TcoInput, tco
-from fulcrum.costs.throughput import Estimate, Workload, estimate, model_size_gb
 from fulcrum.errors import ConfigError
 
 D = Decimal
@@ -142,55 +139,16 @@ def tax_for_model(
     )
 
 
-@dataclass(frozen=True)
-class OptionSpeed:
-    estimate: Estimate
-    queue: Queueing | None
-    service_s: float
-    one_box: Queueing
-
-    def as_detail(self) -> dict[str, object]:
-        prefill = self.estimate.prefill_tokens_per_s
-        one = self.one_box.latency_s
-        return {
-            "decode_tokens_per_s": round(self.estimate.decode_tokens_per_s, 1),
-            "prefill_tokens_per_s": None if prefill is None else round(prefill),
-            "call_latency_s": round(self.service_s, 1),
-            "one_box_latency_s": None if one == float("inf") else round(one, 1),
-            "one_box_utilisation": round(self.one_box.utilisation, 2),
-            "meets_latency_target": self.queue is not None,
-        }
-
-
-def option_speed(sc: Scenario, catalog: Catalog, opt: HardwareOption) -> OptionSpeed | None:
-    """Decode/prefill speed of the option's local model, and the boxes its agents need."""
-    if opt.tier is None or opt.local_model is None:
-        return None
-    spec = catalog.models[opt.local_model]
-    if spec.total_params_b is None:
-        return None
-    conc = sc.section("concurrency") or {}
-    context = int(conc.get("context_tokens", 8000))
-    prompt = int(conc.get("prompt_tokens", 4000))
-    output = int(conc.get("output_tokens", 500))
-    bits = catalog.quants[opt.quant].bits_per_weight
-    work = Workload(
-        model_size_gb=model_size_gb(spec.total_params_b, bits),
-        params_b=spec.total_params_b,
-        active_params_b=spec.active_params_b or spec.total_params_b,
-        context_tokens=context,
-        kv_bytes_per_token=spec.kv_bytes_per_token() or 0.0,
+def tax_missing(sc: Scenario, catalog: Catalog, model: str | None) -> str:
+    """Why ``tax_for_model`` has no answer for ``model``, in words."""
+    if sc.capability is None:
+        return "the scenario has no [capability] section"
+    if frontier_score(sc, catalog) is None:
+        return f"no benchmark score for the frontier model {sc.api.model!r}"
+    return (
+        f"{model or 'this option'} has no SWE-bench Verified score in the catalog and no "
+        "measured gap (--eval-results, or [capability] local_failure_rate)"
     )
-    est = estimate(
-        work,
-        opt.tier.bandwidth_gbps,
-        backend=opt.tier.backend,
-        compute_tflops=opt.tier.compute_tflops,
-    )
-    service = est.call_latency_s(prompt, output)
-    rate = float(conc.get("calls_per_agent_hour", 12))
-    queue = boxes_needed(sc.api.agents, rate, service, float(conc.get("target_latency_s", 120)))
-    return OptionSpeed(est, queue, service, shared_latency(sc.api.agents, rate, service))
 
 
 def economics(

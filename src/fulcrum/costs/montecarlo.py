@@ -115,9 +115,9 @@ def _models(
         )
         hyb = [o for o in d.options if o.kind == "hybrid" and o.name.startswith(opt.name + " +")]
         if hyb:
-            models.append(
-                OptionModel(hyb[0].name, "hybrid", 0.0, hw, *common, per_min * factor, extra)
-            )
+            n = float(hyb[0].boxes or 1)
+            scaled = (hw * n, common[0] * n, common[1] * n, common[2] * n)
+            models.append(OptionModel(hyb[0].name, "hybrid", 0.0, *scaled, per_min * factor, extra))
     return models, base
 
 
@@ -204,6 +204,7 @@ def run_monte_carlo(
         "best": best,
         "p_best_cheapest": p_best,
         "compared": names,
+        "among": "eligible options" if names == [k for k in costs if k in d.eligible] else "all",
         "metric": f"{runner} minus {best} (monthly advantage)",
         "tornado": tornado(models, base=base, ranges=ranges, api=api, best=best, runner=runner),
     }

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from fulcrum.costs.decision import Decision
+from fulcrum.costs.results import Decision, OptionResult
 from fulcrum.costs.tco import TcoBreakdown
 
 
@@ -19,41 +19,41 @@ def usd(value: Decimal | float) -> str:
     return f"{sign}${abs(amount):,.0f}"
 
 
+def _tax_cell(o: OptionResult) -> str:
+    return usd(o.capability_tax_monthly) if o.tax_assessed else "not assessed"
+
+
 def render_decision(console: Console, d: Decision, mc: dict[str, Any] | None) -> None:
     rec = d.recommendation
-    console.print(f"[bold]{d.scenario}[/bold]")
+    console.print(f"[bold]{escape(d.scenario)}[/bold]")
     console.print(
-        f"Recommendation: [bold green]{rec.name}[/bold green] ({rec.kind}) - "
+        f"Recommendation: [bold green]{escape(rec.name)}[/bold green] ({rec.kind}) - "
         f"{usd(rec.total_monthly)}/month including capability tax"
     )
+    for w in d.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
     table = Table(title="Options (per month)")
-    for col in ("option", "kind", "money", "capability tax", "total"):
+    for col in ("option", "kind", "money", "tax", "total", "eligible"):
         table.add_column(col, justify="left" if col in ("option", "kind") else "right")
     for o in sorted(d.options, key=lambda o: o.total_monthly):
         mark = " *" if o is rec else ""
         table.add_row(
-            o.name + mark,
+            escape(o.name) + mark,
             o.kind,
             usd(o.money_monthly),
-            usd(o.capability_tax_monthly),
+            _tax_cell(o),
             usd(o.total_monthly),
+            "yes" if o.eligible else "no",
         )
     console.print(table)
+    console.print("* recommended; tax = capability tax (engineer rework time)")
+    for o in d.options:
+        for r in o.why_not:
+            console.print(
+                f"  not eligible: {escape(o.name)}: {r.id}: {escape(r.text)} ({escape(r.evidence)})"
+            )
     console.print(f"Capability tax basis: {escape(d.capability_basis)}")
-    rules = Table(title="Rules fired")
-    rules.add_column("rule")
-    rules.add_column("why")
-    rules.add_column("evidence")
-    for r in d.rules:
-        rules.add_row(r.id, r.text, r.evidence)
-    console.print(rules)
-    signals = Table(title="Flip signals (checked against the catalog)")
-    signals.add_column("signal")
-    signals.add_column("met")
-    signals.add_column("evidence")
-    for s in d.signals:
-        signals.add_row(s.text, "yes" if s.met else "no", s.evidence)
-    console.print(signals)
+    _render_rules(console, d)
     _render_economics(console, d)
     _render_speed(console, d)
     if d.wake_filter is not None:
@@ -68,58 +68,81 @@ def render_decision(console: Console, d: Decision, mc: dict[str, Any] | None) ->
     console.print(f"Re-evaluate on [bold]{d.reevaluate_on.isoformat()}[/bold]")
 
 
+def _render_rules(console: Console, d: Decision) -> None:
+    rules = Table(title="Rules fired")
+    rules.add_column("rule", min_width=max((len(r.id) for r in d.rules), default=4))
+    rules.add_column("why")
+    rules.add_column("evidence")
+    for r in d.rules:
+        rules.add_row(r.id, escape(r.text), escape(r.evidence))
+    console.print(rules)
+    signals = Table(title="Flip signals (checked against the catalog)")
+    signals.add_column("signal")
+    signals.add_column("met")
+    signals.add_column("evidence")
+    for s in d.signals:
+        signals.add_row(s.text, "yes" if s.met else "no", escape(s.evidence))
+    console.print(signals)
+
+
+ECONOMICS_NOTE = (
+    "boxes: machines the agents' traffic needs (same count in every table); "
+    "machine/month: TCO per month for all boxes; break-even month: first month the "
+    "cumulative local cost (upfront + running) is at or below the cumulative API bill; "
+    "payback months: upfront / monthly API bill (the seeds' simple payback, ignores "
+    "running costs); agents to match: agents whose API bill equals machine/month"
+)
+
+
 def _render_economics(console: Console, d: Decision) -> None:
     rows = [o for o in d.options if o.kind == "local"]
     if not rows:
         return
     table = Table(title="Break-even against the API spend")
-    for col in (
-        "option",
-        "machine / month",
-        "break-even month",
-        "payback months",
-        "agents to match",
-    ):
+    for col in ("option", "boxes", "machine/month", "break-even", "payback", "agents"):
         table.add_column(col, justify="left" if col == "option" else "right")
     for o in rows:
         det = o.detail
         table.add_row(
-            o.name,
-            usd(Decimal(det["tco_monthly"])),
+            escape(o.name),
+            str(o.boxes),
+            usd(o.money_monthly),
             det["break_even_month"] or "never",
             det["payback_months"] or "-",
             det["cost_equivalence_agents"] or "-",
         )
     console.print(table)
+    console.print(ECONOMICS_NOTE)
+
+
+def _speed_row(o: OptionResult) -> list[str]:
+    det = o.detail
+    if "decode_tokens_per_s" not in det:
+        need = det.get("memory_needed_bytes")
+        fit = "does not fit" if det["fits"] is False else "fit not assessed"
+        gb = "" if need is None else f" ({need / 1e9:,.0f} GB)"
+        return [escape(o.name), fit + gb, "-", "-", "-", "-", "-"]
+    one = det.get("one_box_latency_s")
+    return [
+        escape(o.name),
+        str(det["decode_tokens_per_s"]),
+        str(det.get("prefill_tokens_per_s") or "-"),
+        str(det["call_latency_s"]),
+        f"{det['one_box_utilisation']:.0%}",
+        "saturated" if one is None else str(one),
+        str(o.boxes) if det["meets_latency_target"] else "none meet",
+    ]
 
 
 def _render_speed(console: Console, d: Decision) -> None:
-    rows = [o for o in d.options if o.kind == "local" and "decode_tokens_per_s" in o.detail]
+    rows = [o for o in d.options if o.kind == "local" and "fits" in o.detail]
     if not rows:
         return
     table = Table(title="Local speed and queueing (throughput model, M/M/c)")
-    for col in (
-        "option",
-        "decode tok/s",
-        "prefill tok/s",
-        "call s",
-        "one box: util",
-        "one box: s",
-        "boxes",
-    ):
+    for col in ("option", "decode/s", "prefill/s", "call s", "1 box util", "1 box s", "boxes"):
         table.add_column(col, justify="left" if col == "option" else "right")
     for o in rows:
-        det = o.detail
-        one = det.get("one_box_latency_s")
-        table.add_row(
-            o.name,
-            str(det["decode_tokens_per_s"]),
-            str(det.get("prefill_tokens_per_s") or "-"),
-            str(det["call_latency_s"]),
-            f"{det['one_box_utilisation']:.0%}",
-            "saturated" if one is None else str(one),
-            str(det["boxes"]) + ("" if det["meets_latency_target"] else " (target missed)"),
-        )
+        table.add_row(*_speed_row(o))
     console.print(table)
 
 
@@ -130,7 +153,7 @@ def render_uncertainty(console: Console, mc: dict[str, Any]) -> None:
     for name, q in mc["options"].items():
         table.add_row(name, usd(q["p10"]), usd(q["p50"]), usd(q["p90"]))
     console.print(table)
-    console.print(f"P({mc['best']} cheapest) = {mc['p_best_cheapest']:.0%}")
+    console.print(f"P({mc['best']} cheapest among {mc['among']}) = {mc['p_best_cheapest']:.0%}")
     tornado = Table(title=f"Sensitivity of {mc['metric']} (tornado)")
     for col in ("input", "low", "high", "swing"):
         tornado.add_column(col, justify="left" if col == "input" else "right")

@@ -1,0 +1,108 @@
+"""A local option's memory fit, decode/prefill speed and the boxes its traffic needs.
+
+The fit comes first (:mod:`fulcrum.costs.fit`): a model that does not fit gets no speed and
+no box count. Otherwise the throughput model gives one call's latency and the M/M/c queue
+(:mod:`fulcrum.costs.concurrency`) the fewest boxes that keep the mean latency within the
+scenario's target; ``share`` scales the traffic (a hybrid's local share).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fulcrum.catalog import Catalog
+from fulcrum.costs.concurrency import MAX_BOXES, Queueing, boxes_needed, shared_latency
+from fulcrum.costs.fit import MemoryFit, memory_fit
+from fulcrum.costs.scenario import HardwareOption, Scenario
+from fulcrum.costs.throughput import Estimate, ThroughputParams, Workload, estimate, model_size_gb
+
+
+@dataclass(frozen=True)
+class OptionSpeed:
+    fit: MemoryFit
+    estimate: Estimate | None = None  # None when the model does not fit
+    queue: Queueing | None = None  # None when no box count meets the target
+    service_s: float = 0.0
+    one_box: Queueing | None = None
+    target_s: float = 0.0
+    calls_per_hour: float = 0.0  # of all the agents' traffic this option carries
+
+    @property
+    def boxes(self) -> int:
+        return self.queue.boxes if self.queue else 1
+
+    def capacity_problem(self) -> str | None:
+        """Why the target latency cannot be met, with the numbers; None when it can."""
+        if self.estimate is None or self.queue is not None:
+            return None
+        if self.service_s > self.target_s:
+            return (
+                f"one call alone takes {self.service_s:,.1f} s, over the "
+                f"{self.target_s:g} s target latency"
+            )
+        util = self.one_box.utilisation if self.one_box else 0.0
+        return (
+            f"{self.calls_per_hour:,.0f} calls/hour x {self.service_s:,.1f} s = "
+            f"{util:,.0%} of one box; more than {MAX_BOXES:,} boxes needed for the "
+            f"{self.target_s:g} s target"
+        )
+
+    def as_detail(self) -> dict[str, object]:
+        out: dict[str, object] = dict(self.fit.as_detail())
+        if self.estimate is None or self.one_box is None:
+            return out
+        prefill = self.estimate.prefill_tokens_per_s
+        one = self.one_box.latency_s
+        out.update(
+            {
+                "decode_tokens_per_s": round(self.estimate.decode_tokens_per_s, 1),
+                "prefill_tokens_per_s": None if prefill is None else round(prefill),
+                "call_latency_s": round(self.service_s, 1),
+                "one_box_latency_s": None if one == float("inf") else round(one, 1),
+                "one_box_utilisation": round(self.one_box.utilisation, 2),
+                "meets_latency_target": self.queue is not None,
+            }
+        )
+        return out
+
+
+def option_speed(
+    sc: Scenario,
+    catalog: Catalog,
+    opt: HardwareOption,
+    share: float = 1.0,
+    params: ThroughputParams | None = None,
+) -> OptionSpeed | None:
+    """Fit, speed and boxes of ``opt``'s local model (None without hardware or model)."""
+    if opt.tier is None or opt.local_model is None:
+        return None
+    spec = catalog.models[opt.local_model]
+    conc = sc.section("concurrency") or {}
+    context = int(conc.get("context_tokens", 8000))
+    bits = catalog.quants[opt.quant].bits_per_weight
+    fit = memory_fit(spec, opt.quant, bits, opt.tier.memory_gb, context)
+    if fit.fits is not True or spec.total_params_b is None:
+        return OptionSpeed(fit)
+    work = Workload(
+        model_size_gb=model_size_gb(spec.total_params_b, bits),
+        params_b=spec.total_params_b,
+        active_params_b=spec.active_params_b or spec.total_params_b,
+        context_tokens=context,
+        kv_bytes_per_token=spec.kv_bytes_per_token() or 0.0,
+    )
+    est = estimate(
+        work,
+        opt.tier.bandwidth_gbps,
+        backend=opt.tier.backend,
+        compute_tflops=opt.tier.compute_tflops,
+        params=params,
+    )
+    service = est.call_latency_s(
+        int(conc.get("prompt_tokens", 4000)), int(conc.get("output_tokens", 500))
+    )
+    rate = float(conc.get("calls_per_agent_hour", 12)) * share
+    target = float(conc.get("target_latency_s", 120))
+    agents = sc.api.agents
+    queue = boxes_needed(agents, rate, service, target)
+    one = shared_latency(agents, rate, service)
+    return OptionSpeed(fit, est, queue, service, one, target, agents * rate)
