@@ -53,7 +53,7 @@ def test_printed_call_is_recovered_and_streamed(
     calls = [b for b in final.content if b.type == "tool_use"]
     assert len(calls) == 1 and calls[0].name == "Bash"
     assert calls[0].input == {"command": "ls -la"}
-    assert fake_openai.requests[0].body["stream"] is False  # the whole answer was reviewed
+    assert fake_openai.requests[0].body["stream"] is True  # reviewed while streaming
     local.stop()
     row = open_store(None).rows()[0]
     assert row.tool_repairs == 1 and row.tool_retries == 0

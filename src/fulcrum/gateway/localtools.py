@@ -12,21 +12,29 @@ retries and the usage of every call are recorded in the ledger row.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
-from fulcrum.errors import UpstreamError
+from fulcrum.errors import FulcrumError, UpstreamError
+from fulcrum.gateway.backendstream import StreamBroken, UpstreamEvents
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.relay import SSE_HEADERS
 from fulcrum.gateway.state import STATE
-from fulcrum.gateway.tooluse import call_with_tool_checks, message_events, needs_tool_checks
+from fulcrum.gateway.tooluse import (
+    StreamReviewer,
+    call_with_tool_checks,
+    needs_tool_checks,
+    prepare_forced_request,
+)
+from fulcrum.gateway.tooluse.outcome import add_usage
 from fulcrum.gateway.translate import dumps, upstream_body, upstream_client_error
-from fulcrum.gateway.upstream import open_chain
+from fulcrum.gateway.upstream import Opened, open_chain
 from fulcrum.wire.request_to_anthropic import openai_to_anthropic_request
 from fulcrum.wire.responses import anthropic_to_openai_response, openai_to_anthropic_response
-from fulcrum.wire.sse import encode_sse
+from fulcrum.wire.sse import encode_sse, json_event
 from fulcrum.wire.stream_to_openai import DONE, AnthropicToOpenAIStream, encode_chunk
 from fulcrum.wire.usage import TokenUsage, anthropic_usage
 
@@ -74,7 +82,7 @@ class _Sender:
         if not opened.ok:
             raise upstream_client_error(opened.status, opened.first)
         message = _parse(opened.first, opened.backend.format.name, opened.target)
-        self.usage = _add(self.usage, anthropic_usage(message))
+        self.usage = add_usage(self.usage, anthropic_usage(message))
         return message
 
 
@@ -82,6 +90,8 @@ async def serve_reviewed(
     request: web.Request, api: str, body: Body, chain: list[Any], call: Call
 ) -> web.StreamResponse:
     """The tool-use-checked path (see the module docstring)."""
+    if body.get("stream") is True:
+        return await _serve_stream(request, api, body, chain, call)
     send = _Sender(request, chain, call)
     message_req = {**message_request(api, body), "stream": False}
     message, outcome = await call_with_tool_checks(message_req, send)
@@ -93,8 +103,6 @@ async def serve_reviewed(
     model = call.model_requested
     message = {**message, "model": model}
     info = {"x-fulcrum-backend": call.backend, "x-fulcrum-model": call.model}
-    if body.get("stream") is True:
-        return await _restream(request, api, body, message, info)
     out = message if api == "anthropic" else anthropic_to_openai_response(message, model=model)
     resp = web.Response(body=dumps(out), content_type="application/json", headers=info)
     await resp.prepare(request)
@@ -115,29 +123,129 @@ def _parse(data: bytes, fmt: str, target: Any) -> Body:
     return parsed
 
 
-def _add(a: TokenUsage, b: TokenUsage) -> TokenUsage:
-    return TokenUsage(
-        a.input_tokens + b.input_tokens,
-        a.output_tokens + b.output_tokens,
-        a.cache_read_tokens + b.cache_read_tokens,
-        a.cache_write_tokens + b.cache_write_tokens,
-    )
-
-
-async def _restream(
-    request: web.Request, api: str, body: Body, message: Body, info: dict[str, str]
+async def _serve_stream(
+    request: web.Request, api: str, body: Body, chain: list[Any], call: Call
 ) -> web.StreamResponse:
-    events = message_events(message)
-    if api == "anthropic":
-        data = b"".join(encode_sse(e) for e in events)
-    else:
-        options = body.get("stream_options")
-        usage_chunk = isinstance(options, dict) and options.get("include_usage") is True
-        translator = AnthropicToOpenAIStream(str(message["model"]), include_usage=usage_chunk)
-        chunks = [c for e in events for c in translator.feed(e)] + translator.finish()
-        data = b"".join(encode_chunk(c) for c in chunks) + DONE
-    resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **info})
-    await resp.prepare(request)
-    await resp.write(data)
-    await resp.write_eof()
-    return resp
+    """Stream the local backend's answer through a :class:`StreamReviewer` (module docstring)."""
+    prepared = prepare_forced_request({**message_request(api, body), "stream": True})
+    reviewer = StreamReviewer(prepared, call.model_requested)
+    opened = await _open(request, chain, prepared, call)  # failover happens here, before bytes
+    client = _Client(request, api, body, call)
+    await client.prepare()
+    try:
+        retry = await _relay_attempt(opened, reviewer, client, call, retry_allowed=True)
+        if retry is not None:
+            try:
+                opened = await _open(request, [(opened.backend, opened.target)], retry, call)
+            except FulcrumError as exc:
+                await _fail(client, reviewer, call, f"the retry failed: {exc.message}")
+            else:
+                await _relay_attempt(opened, reviewer, client, call, retry_allowed=False)
+        await client.close()
+    except ConnectionResetError:  # the client went away: nothing left to tell it
+        call.status = 499
+        call.error = "client closed the connection mid-stream"
+    finally:
+        call.end()
+        call.usage = reviewer.usage
+        call.tool_repairs = reviewer.outcome.repairs
+        call.tool_retries = reviewer.outcome.retries
+        if reviewer.message is not None and request.app[STATE].config.server.store_bodies:
+            call.response_body = dumps(reviewer.message).decode()
+    return client.resp
+
+
+async def _open(request: web.Request, chain: list[Any], message_req: Body, call: Call) -> Opened:
+    """Open a stream of ``message_req`` up ``chain``; a 4xx is raised as the client's error."""
+    raw = dumps(message_req)
+
+    def build(backend: Any, target: Any) -> bytes:
+        return upstream_body(
+            "anthropic",
+            message_req,
+            raw,
+            fmt=backend.format.name,
+            model=target.model,
+            max_tokens=target.max_tokens,
+            stream=True,
+        )
+
+    opened = await open_chain(chain, build, request.headers, stream=True)
+    call.failures.extend(opened.failures)
+    call.served_by(opened.backend, opened.target)
+    if not opened.ok:
+        if opened.response is not None:
+            opened.response.release()
+        raise upstream_client_error(opened.status, opened.first)
+    return opened
+
+
+async def _relay_attempt(
+    opened: Opened, reviewer: StreamReviewer, client: _Client, call: Call, *, retry_allowed: bool
+) -> Body | None:
+    """Pass one upstream stream through the reviewer; the retry request when one is due."""
+    upstream = UpstreamEvents(opened, reviewer.model)
+    try:
+        async for data in upstream:
+            await client.send(reviewer.feed(data))
+            if reviewer.done:  # the backend sent an in-stream error
+                call.status, call.error = 502, "the local backend failed mid-stream"
+                return None
+    except StreamBroken as exc:
+        await _fail(client, reviewer, call, str(exc))
+        return None
+    finally:
+        if opened.response is not None:
+            opened.response.release()
+    if not upstream.complete:
+        message = "upstream stream ended before the message was complete"
+        await _fail(client, reviewer, call, message)
+        return None
+    events, retry = reviewer.end(retry_allowed=retry_allowed)
+    await client.send(events)
+    return retry
+
+
+async def _fail(client: _Client, reviewer: StreamReviewer, call: Call, message: str) -> None:
+    call.status = 502
+    call.error = message
+    await client.send(reviewer.fail(f"{call.backend}: {message}"))
+
+
+class _Client:
+    """The client's stream: reviewer events written in its API as they come."""
+
+    def __init__(self, request: web.Request, api: str, body: Body, call: Call) -> None:
+        self.request = request
+        self.call = call
+        self.translator: AnthropicToOpenAIStream | None = None
+        if api == "openai":
+            options = body.get("stream_options")
+            usage = isinstance(options, dict) and options.get("include_usage") is True
+            self.translator = AnthropicToOpenAIStream(call.model_requested, include_usage=usage)
+        info = {"x-fulcrum-backend": call.backend, "x-fulcrum-model": call.model}
+        self.resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **info})
+        self.failed = False
+
+    async def prepare(self) -> None:
+        await self.resp.prepare(self.request)
+
+    async def send(self, events: list[dict[str, Any]]) -> None:
+        if not events:
+            return
+        self.failed = self.failed or any(e.get("type") == "error" for e in events)
+        if self.translator is None:
+            data = b"".join(encode_sse(json_event(e)) for e in events)
+        else:
+            feed = self.translator.feed
+            data = b"".join(encode_chunk(c) for e in events for c in feed(json_event(e)))
+        if data:
+            if self.call.first_byte_at is None:
+                self.call.first_byte_at = time.perf_counter()
+            await self.resp.write(data)
+
+    async def close(self) -> None:
+        if self.translator is not None and not self.failed:
+            tail = b"".join(encode_chunk(c) for c in self.translator.finish())
+            await self.resp.write(tail + DONE)
+        await self.resp.write_eof()

@@ -1,12 +1,13 @@
 """Reliable tool use on local models: validate, recover, retry once, force ``tool_choice``.
 
-Pure functions over Anthropic-format bodies (the gateway translates OpenAI-format traffic);
-:func:`call_with_tool_checks` runs the whole sequence around one local call (the gateway passes
-its transport in), and :func:`message_events` re-emits the checked message as a stream.
+Pure functions over Anthropic-format bodies (the gateway translates OpenAI-format traffic):
+:func:`call_with_tool_checks` runs the whole sequence around one non-streaming local call (the
+gateway passes its transport in); :class:`StreamReviewer` runs it over a streamed answer,
+passing on text and thinking as they come and holding only what must be checked.
 """
 
 from fulcrum.gateway.tooluse.flow import call_with_tool_checks, needs_tool_checks
-from fulcrum.gateway.tooluse.outcome import ToolUseOutcome
+from fulcrum.gateway.tooluse.outcome import ToolUseOutcome, add_usage
 from fulcrum.gateway.tooluse.recover import Recovery, extract_calls, recover_text_tool_calls
 from fulcrum.gateway.tooluse.repair import (
     forced_tool,
@@ -22,12 +23,17 @@ from fulcrum.gateway.tooluse.schema import (
     validate_tool_input,
     validate_tool_uses,
 )
+from fulcrum.gateway.tooluse.stream import StreamReviewer
+from fulcrum.gateway.tooluse.textgate import TextGate
 
 __all__ = [
     "Recovery",
     "Review",
+    "StreamReviewer",
+    "TextGate",
     "ToolCallError",
     "ToolUseOutcome",
+    "add_usage",
     "call_with_tool_checks",
     "extract_calls",
     "forced_tool",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fulcrum.wire.usage import TokenUsage
+
 
 @dataclass(slots=True)
 class ToolUseOutcome:
@@ -23,3 +25,13 @@ class ToolUseOutcome:
     def ledger_fields(self) -> dict[str, int]:
         """The ledger row's ``tool_repairs`` and ``tool_retries``."""
         return {"tool_repairs": self.repairs, "tool_retries": self.retries}
+
+
+def add_usage(a: TokenUsage, b: TokenUsage) -> TokenUsage:
+    """The usage of two calls of one request (the first answer and its retry) together."""
+    return TokenUsage(
+        a.input_tokens + b.input_tokens,
+        a.output_tokens + b.output_tokens,
+        a.cache_read_tokens + b.cache_read_tokens,
+        a.cache_write_tokens + b.cache_write_tokens,
+    )

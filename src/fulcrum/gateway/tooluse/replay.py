@@ -33,7 +33,7 @@ def message_events(message: Mapping[str, Any]) -> list[SSEEvent]:
     content = message.get("content")
     blocks = [b for b in content if isinstance(b, Mapping)] if isinstance(content, list) else []
     for index, block in enumerate(blocks):
-        events.extend(_block_events(index, block))
+        events.extend(json_event(e) for e in block_events(index, block))
     delta = {
         "stop_reason": message.get("stop_reason"),
         "stop_sequence": message.get("stop_sequence"),
@@ -51,7 +51,8 @@ def message_events(message: Mapping[str, Any]) -> list[SSEEvent]:
     return events
 
 
-def _block_events(index: int, block: Mapping[str, Any]) -> list[SSEEvent]:
+def block_events(index: int, block: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The start, delta(s) and stop events' data of one whole block at ``index``."""
     kind = block.get("type")
     if kind == "text":
         head: dict[str, Any] = {"type": "text", "text": ""}
@@ -67,9 +68,7 @@ def _block_events(index: int, block: Mapping[str, Any]) -> list[SSEEvent]:
             deltas.append({"type": "signature_delta", "signature": str(block["signature"])})
     else:  # redacted_thinking and anything else: sent whole in the start event
         head, deltas = dict(block), []
-    events = [json_event({"type": "content_block_start", "index": index, "content_block": head})]
-    events.extend(
-        json_event({"type": "content_block_delta", "index": index, "delta": d}) for d in deltas
-    )
-    events.append(json_event({"type": "content_block_stop", "index": index}))
+    events = [{"type": "content_block_start", "index": index, "content_block": head}]
+    events.extend({"type": "content_block_delta", "index": index, "delta": d} for d in deltas)
+    events.append({"type": "content_block_stop", "index": index})
     return events
