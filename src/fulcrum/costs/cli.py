@@ -26,6 +26,7 @@ from fulcrum.costs.measured import apply_measured_gap, load_measured_gap
 from fulcrum.costs.montecarlo import run_monte_carlo
 from fulcrum.costs.render import render_decision, render_tco
 from fulcrum.costs.scenario import load_scenario
+from fulcrum.costs.speed import option_speed
 from fulcrum.costs.throughput import Workload, default_params, estimate, model_size_gb
 from fulcrum.errors import InputError
 
@@ -60,6 +61,8 @@ def decide_cmd(
     ] = None,
 ) -> None:
     """Recommend API, hybrid, local or a cheaper API tier, with the numbers behind it."""
+    if draws is not None and draws < 1:
+        raise InputError(f"--draws: expected a whole number >= 1, got {draws}")
     cat = _catalog(catalog)
     sc = load_scenario(scenario, cat)
     if eval_results is not None:
@@ -79,12 +82,15 @@ def tco_cmd(scenario: ScenarioArg, as_json: JsonOpt = False, catalog: CatalogOpt
     if not sc.options:
         raise InputError(f"{sc.path}: options: no [[options]] to cost; add at least one")
     rows = [option_tco(sc, opt, h) for h in sc.horizons for opt in sc.options]
+    boxes = {}
+    for opt in sc.options:
+        speed = option_speed(sc, cat, opt)
+        boxes[opt.name] = speed.boxes if speed else 1
     if as_json:
-        typer.echo(
-            json.dumps({"scenario": sc.name, "options": [r.as_dict() for r in rows]}, indent=2)
-        )
+        body = [{**r.as_dict(), "boxes": boxes[r.name]} for r in rows]
+        typer.echo(json.dumps({"scenario": sc.name, "options": body}, indent=2))
         return
-    render_tco(Console(), f"{sc.name}: total cost of ownership", rows)
+    render_tco(Console(), f"{sc.name}: total cost of ownership", rows, boxes)
 
 
 throughput_app = typer.Typer(

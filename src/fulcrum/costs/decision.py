@@ -17,7 +17,7 @@ from fulcrum.catalog import Catalog
 from fulcrum.catalog.prices import TokenUsage
 from fulcrum.costs.eligibility import apply_rules
 from fulcrum.costs.evaluate import api_monthly, price_card, tax_for_model, tax_missing
-from fulcrum.costs.local import local_options
+from fulcrum.costs.local import local_options, understated
 from fulcrum.costs.results import NOT_ASSESSED, Decision, OptionResult, Rule
 from fulcrum.costs.scenario import Scenario
 from fulcrum.costs.signals import check_signals
@@ -125,4 +125,5 @@ def decide(sc: Scenario, catalog: Catalog, params: ThroughputParams | None = Non
         wake_filter=wf,
         eligible=tuple(o.name for o in eligible),
         capability_basis=sc.capability.basis if sc.capability else NOT_ASSESSED,
+        warnings=understated(sc),
     )

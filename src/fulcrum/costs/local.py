@@ -24,6 +24,21 @@ D = Decimal
 DEFAULT_LOCAL_SHARE = D("0.65")
 DEFAULT_HYBRID_TAX_FACTOR = D("0.25")
 ONE = D(1)
+# seed 000: "5-10 hours/month" of operations and a "15-30%" all-in uplift on the hardware
+UNDERSTATED = (
+    ("ops_hours_per_month", "operations hours", "seed 000 suggests 5-10 h/month"),
+    ("uplift", "all-in uplift", "seed 000 suggests 15-30% of the hardware"),
+)
+
+
+def understated(sc: Scenario) -> tuple[str, ...]:
+    """Defaults that make a local option look cheaper than it is, named per option."""
+    out = []
+    for opt in sc.options:
+        for key, what, hint in UNDERSTATED:
+            if not opt.table.get(key):
+                out.append(f"{opt.name}: {what} ({key}) left at 0; {hint}")
+    return tuple(out)
 
 
 def blockers(catalog: Catalog, opt: HardwareOption, speed: OptionSpeed | None) -> list[Rule]:

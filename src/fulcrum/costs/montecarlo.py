@@ -149,6 +149,13 @@ def ranges_of(sc: Scenario) -> dict[str, tuple[float, float]]:
     out: dict[str, tuple[float, float]] = {}
     for key, value in section.items():
         if key in ("draws", "seed"):
+            if isinstance(value, bool) or not isinstance(value, int) or value < (key == "draws"):
+                low = 1 if key == "draws" else 0
+                raise ConfigError(
+                    f"expected a whole number >= {low}, got {value!r}",
+                    file=sc.path,
+                    field=f"uncertainty.{key}",
+                )
             continue
         if key not in RANGED:
             raise ConfigError(

@@ -162,7 +162,10 @@ def render_uncertainty(console: Console, mc: dict[str, Any]) -> None:
     console.print(tornado)
 
 
-def render_tco(console: Console, title: str, rows: list[TcoBreakdown]) -> None:
+def render_tco(
+    console: Console, title: str, rows: list[TcoBreakdown], boxes: dict[str, int]
+) -> None:
+    """Per-box lines, then the box count decide uses and the monthly cost of all of them."""
     table = Table(title=title)
     table.add_column("line")
     for b in rows:
@@ -181,4 +184,6 @@ def render_tco(console: Console, title: str, rows: list[TcoBreakdown]) -> None:
     )
     for label, key in lines:
         table.add_row(label, *(usd(getattr(b, key)) for b in rows))
+    table.add_row("Boxes needed", *(str(boxes.get(b.name, 1)) for b in rows))
+    table.add_row("Monthly, all boxes", *(usd(b.monthly * boxes.get(b.name, 1)) for b in rows))
     console.print(table)

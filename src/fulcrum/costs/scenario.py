@@ -16,7 +16,16 @@ from typing import Any
 from fulcrum.catalog import Catalog, HardwareTier
 from fulcrum.catalog.loader import read_toml
 from fulcrum.catalog.records import opt_decimal, opt_int, opt_str, req_decimal, req_str
-from fulcrum.costs.schema import check_api_spend, check_sections
+from fulcrum.costs.schema import (
+    MAX_HORIZON_YEARS,
+    MAX_USD_PER_KWH,
+    check_api_spend,
+    check_keys,
+    check_sections,
+    check_unique_names,
+    parse_date,
+    parse_horizons,
+)
 from fulcrum.errors import ConfigError
 
 SECTIONS = (
@@ -209,33 +218,13 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
     """Read and validate a scenario file against ``catalog``."""
     file = str(path)
     raw = read_toml(path)
-    unknown = [k for k in raw if k not in SECTIONS]
-    if unknown:
-        raise ConfigError(
-            f"unknown section; accepted: {', '.join(SECTIONS)}", file=file, field=unknown[0]
-        )
+    check_keys(file, raw, SECTIONS)
     s = _table(raw, "scenario", file, True)
     where = f"{file}::scenario"
     rate = req_decimal(s, "engineer_rate", where)
-    horizon = req_decimal(s, "horizon_years", where, minimum=D("0.1"))
-    horizons_raw = s.get("horizons", [horizon])
-    if not isinstance(horizons_raw, list) or not horizons_raw:
-        raise ConfigError(
-            "expected a list of years, e.g. [3, 5]", file=file, field="scenario.horizons"
-        )
-    horizons = tuple(
-        req_decimal({"horizons": h}, "horizons", where, minimum=D("0.1")) for h in horizons_raw
-    )
-    as_of = s.get("as_of", date.today())
-    if isinstance(as_of, str):
-        try:
-            as_of = date.fromisoformat(as_of)
-        except ValueError:
-            raise ConfigError(
-                "expected a date YYYY-MM-DD", file=file, field="scenario.as_of"
-            ) from None
-    if not isinstance(as_of, date):
-        raise ConfigError("expected a date YYYY-MM-DD", file=file, field="scenario.as_of")
+    horizon = req_decimal(s, "horizon_years", where, minimum=D("0.1"), maximum=MAX_HORIZON_YEARS)
+    horizons = parse_horizons(s.get("horizons", [horizon]), where)
+    as_of = parse_date(s.get("as_of", date.today()), file, "scenario.as_of")
     options_raw = raw.get("options", [])
     if not isinstance(options_raw, list):
         raise ConfigError("expected an array of tables [[options]]", file=file, field="options")
@@ -249,12 +238,14 @@ def load_scenario(path: Path, catalog: Catalog) -> Scenario:
         horizon_years=horizon,
         horizons=horizons,
         engineer_rate=rate,
-        usd_per_kwh=req_decimal(s, "usd_per_kwh", where),
+        usd_per_kwh=req_decimal(s, "usd_per_kwh", where, maximum=MAX_USD_PER_KWH),
         days_per_month=opt_decimal(s, "days_per_month", where, minimum=1) or D(30),
         as_of=as_of,
         re_evaluate_days=opt_int(s, "re_evaluate_days", where) or 90,
         api=_parse_api(_table(raw, "api", file, True), f"{file}::api", catalog),
-        options=tuple(_parse_option(t, i, file, catalog) for i, t in enumerate(options_raw)),
+        options=check_unique_names(
+            file, tuple(_parse_option(t, i, file, catalog) for i, t in enumerate(options_raw))
+        ),
         capability=_parse_capability(sections["capability"], f"{file}::capability", rate),
         sections=sections,
     )

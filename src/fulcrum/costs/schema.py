@@ -6,11 +6,23 @@ wrong kind is a ConfigError naming the file, ``section.field`` and what is accep
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import difflib
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol, TypeVar
 
+from fulcrum.catalog.records import req_decimal
 from fulcrum.costs.capability import MAPPINGS
 from fulcrum.errors import ConfigError
+
+
+class _HasName(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+Named = TypeVar("Named", bound=_HasName)
 
 # kinds: "count" (whole number >= 0), "number" (>= 0), "fraction" ([0, 1]), "text", "flag"
 SCHEMAS: dict[str, dict[str, str]] = {
@@ -34,6 +46,29 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "cheaper_tier": {"model": "text", "provider": "text"},
     "constraints": {"local_only": "flag"},
 }
+# the fields of the sections read in scenario.py (the optional ones are in SCHEMAS)
+KEYS: dict[str, tuple[str, ...]] = {
+    "scenario": (
+        "name", "source", "horizon_years", "horizons", "engineer_rate", "usd_per_kwh",
+        "days_per_month", "as_of", "re_evaluate_days",
+    ),
+    "api": (
+        "model", "provider", "agents", "input_tokens_per_day", "output_tokens_per_day",
+        "cache_read_tokens_per_day", "cache_write_tokens_per_day", "monthly_usd", "plan",
+        "reference_input_usd_per_mtok", "reference_output_usd_per_mtok",
+    ),
+    "options": (
+        "name", "hardware", "local_model", "quant", "duty", "price_usd", "setup_hours",
+        "maintenance_hours_per_year", "ops_hours_per_month", "residual_usd", "uplift", "avg_w",
+        "idle_w", "load_w", "electricity_usd", "usd_per_kwh",
+    ),
+    "capability": (
+        "dispatches_per_day", "baseline_failure_rate", "local_failure_rate", "rework_minutes",
+        "engineer_rate", "frontier_score", "local_score", "mapping",
+    ),
+}  # fmt: skip
+MAX_HORIZON_YEARS = 15
+MAX_USD_PER_KWH = 5
 ACCEPTED = {
     "count": "a whole number >= 0",
     "number": "a number >= 0",
@@ -57,6 +92,34 @@ def _ok(kind: str, value: Any) -> bool:
     return kind != "fraction" or value <= 1
 
 
+def unknown(file: str, field: str, key: str, accepted: Iterable[str]) -> ConfigError:
+    """An unknown key, with the closest accepted one as a suggestion."""
+    names = list(accepted)
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    return ConfigError(
+        f"unknown key `{key}`; {hint}accepted: {', '.join(names)}", file=file, field=field
+    )
+
+
+def check_keys(file: str, raw: Mapping[str, Any], sections: Iterable[str]) -> None:
+    """Every section and every key of the scenario is one the engine reads."""
+    names = list(sections)
+    for key in raw:
+        if key not in names:
+            raise unknown(file, key, key, names)
+    for name, fields in KEYS.items():
+        value = raw.get(name)
+        tables = value if isinstance(value, list) else [value]
+        for i, table in enumerate(tables):
+            if not isinstance(table, dict):
+                continue
+            where = f"{name}[{i}]" if isinstance(value, list) else name
+            for key in table:
+                if key not in fields:
+                    raise unknown(file, f"{where}.{key}", key, fields)
+
+
 def check_sections(file: str, sections: Mapping[str, Mapping[str, Any]]) -> None:
     """Validate every optional section present in a scenario."""
     for name, schema in SCHEMAS.items():
@@ -64,10 +127,7 @@ def check_sections(file: str, sections: Mapping[str, Mapping[str, Any]]) -> None
         for key, value in table.items():
             kind = schema.get(key)
             if kind is None:
-                accepted = ", ".join(schema)
-                raise ConfigError(
-                    f"unknown field; accepted: {accepted}", file=file, field=f"{name}.{key}"
-                )
+                raise unknown(file, f"{name}.{key}", key, schema)
             if not _ok(kind, value):
                 raise ConfigError(
                     f"expected {ACCEPTED[kind]}, got {value!r}", file=file, field=f"{name}.{key}"
@@ -83,8 +143,17 @@ def check_sections(file: str, sections: Mapping[str, Mapping[str, Any]]) -> None
 
 
 def check_api_spend(file: str, api: Mapping[str, Any]) -> None:
-    """The API spend needs a source: a plan, a stated monthly figure, or tokens per day."""
+    """The API spend needs one source: a plan, a stated monthly figure, or tokens per day."""
     tokens = (api.get("input_tokens_per_day") or 0) + (api.get("output_tokens_per_day") or 0)
+    given = [k for k in ("plan", "monthly_usd") if api.get(k) is not None]
+    given += ["token counts"] if tokens else []
+    if len(given) > 1:
+        raise ConfigError(
+            f"contradictory spend: {' and '.join(given)} both given; accepted: exactly one of "
+            "`plan`, `monthly_usd`, or token counts per day",
+            file=file,
+            field="api",
+        )
     if api.get("plan") is None and api.get("monthly_usd") is None and not tokens:
         raise ConfigError(
             "no spend: accepted: `plan`, `monthly_usd`, or `input_tokens_per_day` and "
@@ -97,3 +166,45 @@ def check_api_spend(file: str, api: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"expected a whole number >= 1, got {agents!r}", file=file, field="api.agents"
         )
+
+
+def check_unique_names(file: str, options: tuple[Named, ...]) -> tuple[Named, ...]:
+    """Option names identify rows in every table: two options may not share one."""
+    seen: set[str] = set()
+    for i, opt in enumerate(options):
+        name = opt.name
+        if name in seen:
+            raise ConfigError(
+                f"duplicate option name {name!r}; accepted: a distinct `name` for each option",
+                file=file,
+                field=f"options[{i}].name",
+            )
+        seen.add(name)
+    return options
+
+
+def parse_horizons(value: Any, where: str) -> tuple[Decimal, ...]:
+    """``scenario.horizons``: a non-empty list of years, each in (0, MAX_HORIZON_YEARS]."""
+    if not isinstance(value, list) or not value:
+        raise ConfigError(
+            "expected a list of years, e.g. [3, 5]",
+            file=where.split("::", maxsplit=1)[0],
+            field="scenario.horizons",
+        )
+    low = Decimal("0.1")
+    return tuple(
+        req_decimal({"horizons": h}, "horizons", where, minimum=low, maximum=MAX_HORIZON_YEARS)
+        for h in value
+    )
+
+
+def parse_date(value: Any, file: str, field: str) -> date:
+    """A TOML date or an ISO ``YYYY-MM-DD`` string."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ConfigError("expected a date YYYY-MM-DD", file=file, field=field) from None
+    if not isinstance(value, date):
+        raise ConfigError("expected a date YYYY-MM-DD", file=file, field=field)
+    return value

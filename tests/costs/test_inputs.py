@@ -1,0 +1,96 @@
+"""Inputs that cannot be misread: unknown keys, contradictions, ranges, bad flags."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from fulcrum.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+FLEET = (ROOT / "examples" / "seed_003_fleet.toml").read_text()
+TIERS = (ROOT / "examples" / "seed_000_tiers.toml").read_text()
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+Edit = Callable[[str], str]
+
+
+@pytest.mark.parametrize(
+    ("edit", "needles"),
+    [
+        (lambda t: t.replace("agents = 3", "agentz = 3"), ["api.agentz", "did you mean `agents`"]),
+        (
+            lambda t: t.replace("duty = 0.33", "dutty = 0.33"),
+            ["options[0].dutty", "did you mean `duty`"],
+        ),
+        (
+            lambda t: t.replace("rework_minutes = 10", "rework_minute = 10"),
+            ["capability.rework_minute", "did you mean `rework_minutes`"],
+        ),
+        (
+            lambda t: t.replace("horizon_years = 5", "horizon_year = 5"),
+            ["scenario.horizon_year", "did you mean `horizon_years`"],
+        ),
+        (lambda t: t.replace("[hybrid]", "[hybird]"), ["hybird", "did you mean `hybrid`"]),
+        (
+            lambda t: t.replace("local_share = 0.65", "local_shar = 0.65"),
+            ["hybrid.local_shar", "did you mean `local_share`"],
+        ),
+        (
+            lambda t: t.replace("output_tokens_per_day = 400000", "output_tokens_per_day = 4\n"
+                                "monthly_usd = 100"),
+            ["contradictory spend", "monthly_usd and token counts"],
+        ),
+        (lambda t: t.replace("horizon_years = 5", "horizon_years = 100"), ["horizon_years"]),
+        (lambda t: t.replace("usd_per_kwh = 0.1729", "usd_per_kwh = 1000"), ["usd_per_kwh"]),
+        (lambda t: t.replace("draws = 100000", "draws = 0"), ["uncertainty.draws", ">= 1"]),
+    ],
+)  # fmt: skip
+def test_misreadable_inputs_exit_2_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Edit, needles: list[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(edit(FLEET))
+    code, out, err = run(["decide", str(bad)], capsys)
+    assert code == 2, out
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    for needle in needles:
+        assert needle in err
+
+
+def test_duplicate_option_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "dup.toml"
+    bad.write_text(TIERS.replace('name = "AMD Strix Halo"', 'name = "DGX Spark"'))
+    code, _, err = run(["decide", str(bad)], capsys)
+    assert code == 2 and "options[2].name" in err and "duplicate option name" in err
+
+
+@pytest.mark.parametrize("args", [["--draws", "-5"], ["--draws", "0"]])
+def test_bad_draws_and_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    code, _, err = run(["decide", str(ROOT / "examples" / "seed_003_fleet.toml"), *args], capsys)
+    assert code == 2 and err.startswith("fulcrum: error: --draws") and "Traceback" not in err
+    code, _, err = run(["decide", str(tmp_path)], capsys)
+    assert code == 2 and "directory" in err and len(err.strip().splitlines()) == 1
+
+
+def test_understated_local_costs_are_flagged(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["decide", str(ROOT / "examples" / "seed_003_fleet.toml"), "--json"], capsys)
+    warnings = json.loads(out)["warnings"]
+    assert code == 0
+    assert any("operations hours (ops_hours_per_month) left at 0" in w for w in warnings)
+    assert any("all-in uplift (uplift) left at 0" in w for w in warnings)
