@@ -21,7 +21,7 @@ from fulcrum.ledger import LedgerRow, LedgerWriter, Pricer, open_store
 
 
 class NoPrices:
-    def price(self, model: str, provider: str | None = None) -> None:
+    def price(self, model: str, provider: str | None = None, *, at: datetime | None = None) -> None:
         return None
 
 

@@ -6,14 +6,16 @@ import json
 import time
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from fulcrum.catalog import loader
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
 from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import open_store
 
-from .helpers import HI, claude_client, openai_client, post_json
+from .helpers import HI, claude_client, gateway_config, openai_client, post_json
 
 
 @pytest.fixture
@@ -88,3 +90,29 @@ def test_bodies_stored_only_when_asked(
             assert row.response_body is not None and answer in row.response_body
         else:
             assert row.request_body is None and row.response_body is None
+
+
+def test_the_catalog_is_loaded_once_for_prices_and_models(
+    monkeypatch: pytest.MonkeyPatch, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    """One load at start-up serves both the ledger's prices and a glob alias on /v1/models."""
+    loads: list[str] = []
+    read = loader._read_bundled
+
+    def counting(name: str) -> dict[str, Any]:
+        if name == "models.toml":
+            loads.append(name)
+        return read(name)
+
+    monkeypatch.setattr(loader, "_read_bundled", counting)
+    text = gateway_config(
+        fake_anthropic.url, fake_openai.url, aliases_extra='"claude-*" = "claude"'
+    )
+    with running_gateway(text) as gw:
+        claude_client(gw).messages.create(model="claude-sonnet-4-6", max_tokens=9, messages=HI)
+        ids = [m.id for m in openai_client(gw).models.list()]
+        gw.stop()
+    assert "claude-opus-4-1" in ids  # a catalog model the glob alias routes
+    (row,) = open_store(None).rows()
+    assert row.cost_usd is not None and row.counterfactual_usd is not None
+    assert loads == ["models.toml"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -39,9 +40,13 @@ class FakePrices:
             ("cheap-model", "acme"): FakeCard(Decimal(1), Decimal(2)),
         }
         self.lookups: list[tuple[str, str | None]] = []
+        self.times: list[datetime | None] = []
 
-    def price(self, model: str, provider: str | None = None) -> FakeCard | None:
+    def price(
+        self, model: str, provider: str | None = None, *, at: datetime | None = None
+    ) -> FakeCard | None:
         self.lookups.append((model, provider))
+        self.times.append(at)
         return self.cards.get((model, provider))
 
 
@@ -107,3 +112,18 @@ def pg_cluster() -> Iterator[PostgresCluster]:
 def pg_url(pg_cluster: PostgresCluster) -> str:
     """A fresh, empty database on the session's cluster."""
     return pg_cluster.create_database()
+
+
+class DatedPrices(FakePrices):
+    """``cheap-model`` went from $1/$2 to $4/$8 per million on :data:`PRICE_CHANGE`."""
+
+    def price(
+        self, model: str, provider: str | None = None, *, at: datetime | None = None
+    ) -> FakeCard | None:
+        card = super().price(model, provider, at=at)
+        if model == "cheap-model" and (at is None or at >= PRICE_CHANGE):
+            return FakeCard(Decimal(4), Decimal(8))
+        return card
+
+
+PRICE_CHANGE = datetime(2026, 6, 1, tzinfo=UTC)

@@ -28,7 +28,7 @@ WRITER_SCRIPT = textwrap.dedent(
     from fulcrum.ledger import LedgerRow, LedgerWriter, Pricer, open_store
 
     class NoPrices:
-        def price(self, model, provider=None):
+        def price(self, model, provider=None, *, at=None):
             return None
 
     url, tag, count = sys.argv[1], sys.argv[2], int(sys.argv[3])

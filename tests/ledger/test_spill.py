@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import cast
@@ -9,9 +11,17 @@ from typing import cast
 import pytest
 
 from fulcrum.errors import InputError
-from fulcrum.ledger import LedgerRow, LedgerStore, LedgerWriter, Pricer, open_store, spill
+from fulcrum.ledger import (
+    LedgerRow,
+    LedgerStore,
+    LedgerWriter,
+    Pricer,
+    open_store,
+    spill,
+    sqlite_store,
+)
 
-from .conftest import FakePrices
+from .conftest import DatedPrices, FakePrices
 from .test_writer import MemoryStore
 
 RowFactory = Callable[..., LedgerRow]
@@ -62,3 +72,40 @@ def test_an_outage_then_replay_loses_nothing(
     assert {r.id for r in store.rows()} == {r.id for r in rows}
     assert spill.replay(store, _isolated_data_dir / (spill.DEFAULT_NAME + ".replayed")) == 0
     store.close()
+
+
+def _locked(path: Path) -> sqlite3.Connection:
+    """Another connection holding SQLite's write lock: the ledger's inserts fail (busy)."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    return holder
+
+
+def test_spilled_and_replayed_rows_carry_the_price_of_their_call_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_row: RowFactory
+) -> None:
+    """The price changed between the calls and the replay: each row keeps its day's price,
+    whether priced when spilled (the writer) or only on replay (an unpriced spilled row)."""
+    monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_S", 0.05)
+    db = tmp_path / "ledger.sqlite"
+    store = open_store(str(db))
+    holder = _locked(db)
+    spilled = tmp_path / "spill.jsonl"
+    writer = LedgerWriter(store, Pricer(DatedPrices()), retry_s=(0.01,), spill_file=spilled)
+    march = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    for day in range(3):
+        writer.submit(make_row(model="cheap-model", provider="acme", ts=march + timedelta(day)))
+    writer.close()
+    assert writer.spilled == 3
+    unpriced = make_row(model="cheap-model", provider="acme", ts=march, id="priced-on-replay")
+    spill.append_rows(spilled, [unpriced])
+    holder.rollback()
+    holder.close()
+
+    again = open_store(str(db))
+    assert spill.replay(again, spilled, pricer=Pricer(DatedPrices())) == 4
+    rows = again.rows()
+    again.close()
+    march_price = Decimal("0.0012")  # 1,000 in × $1/M + 100 out × $2/M, the price in March
+    assert [r.cost_usd for r in rows] == [march_price] * 4
+    assert {r.id for r in rows} >= {"priced-on-replay"}

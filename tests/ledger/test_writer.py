@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -11,7 +12,15 @@ from typing import Any, cast
 
 import pytest
 
-from fulcrum.ledger import LedgerRow, LedgerStore, LedgerWriter, Pricer, open_store
+from fulcrum.ledger import (
+    LedgerRow,
+    LedgerStore,
+    LedgerWriter,
+    Pricer,
+    open_store,
+    spill,
+    sqlite_store,
+)
 from fulcrum.ledger.store import Aggregate
 
 from .conftest import FakePrices
@@ -202,7 +211,7 @@ def test_submit_never_raises_and_close_is_idempotent(
 
 def test_a_pricing_failure_keeps_the_row(make_row: RowFactory) -> None:
     class Broken:
-        def price(self, model: str, provider: str | None = None) -> None:
+        def price(self, model: str, provider: str | None = None, *, at: object = None) -> None:
             raise KeyError(model)
 
     store = MemoryStore()
@@ -258,3 +267,38 @@ def test_retries_resume_after_the_database_recovers(
     writer.submit(make_row())  # healthy again: the retry saves it
     writer.close()
     assert (writer.written, writer.spilled) == (3, 2)
+
+
+def test_the_queue_is_bounded_while_the_database_is_down_and_nothing_is_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    """A real SQLite ledger whose write lock another process holds: each insert waits out
+    the busy timeout. Rows beyond ``max_queued`` are spilled at once (priced), not queued;
+    once the lock is gone, replay brings the ledger to every row submitted."""
+    monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_S", 1.0)
+    db = tmp_path / "ledger.sqlite"
+    store = open_store(str(db))
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    spilled = tmp_path / "spill.jsonl"
+    writer = LedgerWriter(
+        store, Pricer(fake_prices), batch_size=10, retry_s=(), spill_file=spilled, max_queued=20
+    )
+    rows = [make_row(model="cheap-model", provider="acme") for _ in range(300)]
+    for row in rows:
+        writer.submit(row)
+        assert writer._queue.qsize() <= 20
+    assert writer.overflowed >= 300 - 20 - 10  # at most a queue and a batch held back
+    deadline = time.monotonic() + 5
+    while writer.spilled < writer.overflowed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert writer.spilled >= writer.overflowed  # on disk while the database is still locked
+    assert all(r.cost_usd == Decimal("0.0012") for r in spill.read_rows(spilled))
+    holder.rollback()
+    holder.close()
+    writer.close()
+    assert writer.written + writer.spilled == 300 and writer.dropped == 0
+    again = open_store(str(db))
+    spill.replay(again, spilled)
+    assert {r.id for r in again.rows()} == {r.id for r in rows}
+    again.close()

@@ -12,12 +12,13 @@ import logging
 
 from aiohttp import web
 
+from fulcrum.catalog import Catalog
 from fulcrum.gateway.backends import Backends
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.endpoints import add_routes
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
 from fulcrum.gateway.middleware import middlewares
-from fulcrum.gateway.state import STATE, GatewayState
+from fulcrum.gateway.state import STATE, GatewayState, startup_catalog
 from fulcrum.ledger import open_store
 from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.writer import LedgerWriter
@@ -27,11 +28,14 @@ from fulcrum.settings import data_dir
 log = logging.getLogger(__name__)
 
 
-def open_ledger(config: GatewayConfig) -> LedgerWriter:
-    """The configured store behind a background writer that prices rows."""
+def open_ledger(config: GatewayConfig, catalog: Catalog | None = None) -> LedgerWriter:
+    """The configured store behind a background writer that prices rows (from ``catalog``)."""
     store = open_store(config.ledger.url)
     pricer = Pricer.from_config(
-        config.machine or None, reference_model=config.ledger.reference_model, file=config.source
+        config.machine or None,
+        reference_model=config.ledger.reference_model,
+        catalog=catalog,
+        file=config.source,
     )
     pricer.warm()
     return LedgerWriter(store, pricer, spill_file=data_dir() / "ledger-spill.jsonl")
@@ -41,7 +45,8 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
     """The gateway application for ``config`` (the ledger writer is opened unless given)."""
     routing = config.routes
     assert routing is not None, "config.routes is built by load_config"
-    sink = ledger if ledger is not None else open_ledger(config)
+    catalog = startup_catalog()  # once, for the ledger's prices and /v1/models
+    sink = ledger if ledger is not None else open_ledger(config, catalog)
     metrics = Metrics()
     state = GatewayState(
         config=config,
@@ -50,6 +55,7 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
         ledger=sink,
         metrics=metrics,
         meter=Meter(sink, metrics),
+        catalog=catalog,
     )
     app = web.Application(
         middlewares=middlewares(config),

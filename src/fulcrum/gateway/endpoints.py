@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import fnmatch
 import json
-from functools import cache
 from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from fulcrum.catalog import load_catalog
 from fulcrum.errors import FulcrumError
 from fulcrum.gateway.proxy import proxy, read_body, route
 from fulcrum.gateway.state import STATE
@@ -59,15 +56,6 @@ async def count_tokens(request: web.Request) -> web.StreamResponse:
     return web.json_response(answer, headers=headers)
 
 
-@cache
-def catalog_model_ids() -> list[str]:
-    """The catalog's model ids: what a glob alias (``claude-*``) is listed as. Loaded once."""
-    try:
-        return sorted(load_catalog().models)
-    except FulcrumError:  # a broken user catalog must not break /v1/models
-        return []
-
-
 def _is_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[")
 
@@ -86,11 +74,12 @@ def _model_entry(model: str, owner: str) -> dict[str, Any]:
 
 
 async def models(request: web.Request) -> web.StreamResponse:
-    config = request.app[STATE].config
+    state = request.app[STATE]
+    config = state.config
     entries: dict[str, dict[str, Any]] = {}
     routes = config.routes
-    if routes is not None:
-        known = await asyncio.get_running_loop().run_in_executor(None, catalog_model_ids)
+    if routes is not None:  # a glob alias (``claude-*``) lists the catalog's models it matches
+        known = sorted(state.catalog.models) if state.catalog is not None else []
         for pattern, target in routes.aliases:
             matches = fnmatch.filter(known, pattern) if _is_glob(pattern) else [pattern]
             for model in matches:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from fulcrum.catalog import Catalog, load_catalog
+from fulcrum.errors import FulcrumError
 from fulcrum.gateway.backends import Backends
 from fulcrum.gateway.busy import ShareClock
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
 from fulcrum.routing.router import Router
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -23,6 +28,18 @@ class GatewayState:
     meter: Meter
     active: int = 0  # calls between read and ledger submit (shutdown waits for them)
     local_clock: ShareClock = field(default_factory=ShareClock)  # local machine time shares
+    catalog: Catalog | None = None  # loaded once at start-up: prices, hardware, /v1/models
+
+
+def startup_catalog() -> Catalog | None:
+    """The catalog, loaded once for the whole gateway (the ledger's prices and hardware, the
+    models a glob alias lists). A broken user catalog is logged and leaves it ``None``: API
+    prices then stay unknown and glob aliases list nothing, but the gateway serves."""
+    try:
+        return load_catalog()
+    except FulcrumError as exc:
+        log.error("the catalog failed to load: %s", exc)
+        return None
 
 
 STATE: web.AppKey[GatewayState] = web.AppKey("fulcrum_gateway", GatewayState)

@@ -16,6 +16,7 @@ import typer
 from fulcrum.errors import ConfigError, InputError
 from fulcrum.ledger import spill
 from fulcrum.ledger.factory import open_store
+from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.report import Bucket, Report, build_report
 from fulcrum.ledger.store import GROUP_COLUMNS, LedgerUnavailable, check_group
 from fulcrum.settings import Paths, pick
@@ -167,7 +168,7 @@ def replay_spill_file(db: str | None) -> None:
         raise InputError(f"--replay-spill: no spill file at {path}; nothing to replay")
     store = open_store(db)
     try:
-        inserted = spill.replay(store, path)
+        inserted = spill.replay(store, path, pricer=Pricer())  # unknown amounts: at row.ts
     finally:
         store.close()
     typer.echo(f"replayed {inserted} rows from {path} into {store.description}", err=True)

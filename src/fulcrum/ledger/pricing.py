@@ -8,6 +8,10 @@
 * Every call: the counterfactual price of a reference frontier model for the same tokens,
   and ``saving = counterfactual - cost``.
 
+API prices are looked up at the call's time (``at=row.ts``, per UTC day), so a row priced
+late — held in the writer's queue, or spilled while the database was down and replayed days
+later — carries the price of the day it was made, not of the day it was priced.
+
 Anything that cannot be known (a model with no price, a machine with no price, a local call
 with no duration) is ``None``, never zero. Pricing runs in the ledger writer's background
 thread, off the request path.
@@ -18,13 +22,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any, Protocol
 
-from fulcrum.catalog import load_catalog
+from fulcrum.catalog import Catalog, load_catalog
 from fulcrum.catalog.prices import TokenUsage
 from fulcrum.costs.machine import LocalMachine
-from fulcrum.ledger.row import LedgerRow
+from fulcrum.ledger.row import LedgerRow, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +44,9 @@ class PriceCardLike(Protocol):
 class PriceSource(Protocol):
     """Anything with the catalog's ``price`` lookup (``fulcrum.catalog.Catalog`` is one)."""
 
-    def price(self, model: str, provider: str | None = None) -> PriceCardLike | None: ...
+    def price(
+        self, model: str, provider: str | None = None, *, at: datetime | None = None
+    ) -> PriceCardLike | None: ...
 
 
 def load_catalog_prices() -> PriceSource:
@@ -48,7 +55,9 @@ def load_catalog_prices() -> PriceSource:
 
 
 class _NoPrices:
-    def price(self, model: str, provider: str | None = None) -> PriceCardLike | None:
+    def price(
+        self, model: str, provider: str | None = None, *, at: datetime | None = None
+    ) -> PriceCardLike | None:
         return None
 
 
@@ -72,7 +81,7 @@ class Pricer:
         self.machine = machine
         self.reference_model = reference_model
         self.reference_provider = reference_provider
-        self._cards: dict[tuple[str, str | None], PriceCardLike | None] = {}
+        self._cards: dict[tuple[str, str | None, date | None], PriceCardLike | None] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -82,12 +91,17 @@ class Pricer:
         *,
         reference_model: str | None = DEFAULT_REFERENCE_MODEL,
         prices: PriceSource | None = None,
+        catalog: Catalog | None = None,
         file: str | None = None,
     ) -> Pricer:
-        """Build from the gateway config's ``[machine]`` table and ``ledger.reference_model``."""
+        """Build from the gateway config's ``[machine]`` table and ``ledger.reference_model``.
+
+        ``catalog``: the one the caller loaded at start-up (hardware ids and prices); loaded
+        here only when the machine names a hardware id and none was given."""
         hardware: Mapping[str, Any] | None = None
-        if machine and "hardware" in machine:
+        if catalog is None and machine and "hardware" in machine:
             catalog = load_catalog()
+        if catalog is not None:
             hardware = catalog.hardware
             prices = prices or catalog
         local = LocalMachine.from_config(machine, hardware, file=file) if machine else None
@@ -107,18 +121,25 @@ class Pricer:
         """Load the price catalog and the reference card now (at start-up), not while the
         writer prices its first batch under load."""
         if self.reference_model:
-            self.card(self.reference_model, self.reference_provider)
+            self.card(self.reference_model, self.reference_provider, utc_now())
         else:
             self._source()
 
-    def card(self, model: str, provider: str | None) -> PriceCardLike | None:
-        key = (model, provider)
+    def card(
+        self, model: str, provider: str | None, at: datetime | None = None
+    ) -> PriceCardLike | None:
+        """The card in force on ``at``'s UTC day (``None``: today); looked up once a day."""
+        day = at.date() if at is not None else None
+        key = (model, provider, day)
         if key not in self._cards:
-            self._cards[key] = self._source().price(model, provider)
+            when = None if day is None else datetime.combine(day, time(12), tzinfo=UTC)
+            self._cards[key] = self._source().price(model, provider, at=when)
         return self._cards[key]
 
-    def api_cost(self, model: str, provider: str | None, usage: TokenUsage) -> Decimal | None:
-        card = self.card(model, provider)
+    def api_cost(
+        self, model: str, provider: str | None, usage: TokenUsage, at: datetime | None = None
+    ) -> Decimal | None:
+        card = self.card(model, provider, at)
         return None if card is None else card.cost(usage)
 
     def local_cost(self, duration_ms: float | None) -> Decimal | None:
@@ -140,10 +161,11 @@ class Pricer:
                 busy = row.busy_ms if row.busy_ms is not None else row.duration_ms
                 cost = self.local_cost(busy)
             else:
-                cost = self.api_cost(row.model, row.provider, usage)
+                cost = self.api_cost(row.model, row.provider, usage, row.ts)
         counterfactual = row.counterfactual_usd
         if counterfactual is None and self.reference_model:
-            counterfactual = self.api_cost(self.reference_model, self.reference_provider, usage)
+            ref = self.reference_model
+            counterfactual = self.api_cost(ref, self.reference_provider, usage, row.ts)
         saving = row.saving_usd
         if saving is None and cost is not None and counterfactual is not None:
             saving = counterfactual - cost

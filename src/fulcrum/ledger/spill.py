@@ -2,7 +2,9 @@
 
 The writer appends a batch here only after its retries failed, so a database outage never
 loses a row. ``fulcrum ledger --replay-spill`` (or :func:`replay`) inserts them later; rows
-already in the ledger are skipped by id, so replaying twice is harmless.
+already in the ledger are skipped by id, so replaying twice is harmless. Rows are spilled
+priced; an amount still unknown is priced on replay at the call's time (``row.ts``), never at
+the replay's, and amounts already on a row are kept.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import InputError
+from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.row import MONEY_FIELDS, LedgerRow, format_ts, parse_ts
 from fulcrum.ledger.store import LedgerStore
 
@@ -64,12 +67,17 @@ def read_rows(path: Path) -> list[LedgerRow]:
     return rows
 
 
-def replay(store: LedgerStore, path: Path, *, batch_size: int = 500) -> int:
+def replay(
+    store: LedgerStore, path: Path, *, batch_size: int = 500, pricer: Pricer | None = None
+) -> int:
     """Insert the spilled rows into ``store``; on success the file is renamed ``*.replayed``.
 
-    Returns the number of rows newly inserted (rows already present are skipped).
+    ``pricer`` fills the amounts still unknown, at each row's own time. Returns the number of
+    rows newly inserted (rows already present are skipped).
     """
     rows = read_rows(path)
+    if pricer is not None:
+        rows = [pricer.price(row) for row in rows]
     inserted = 0
     for start in range(0, len(rows), batch_size):
         inserted += store.insert_many(rows[start : start + batch_size])

@@ -5,7 +5,10 @@ raises. One daemon thread drains the queue in batches (up to ``batch_size`` rows
 arrived within ``max_delay_s`` of the first), prices each row with the :class:`Pricer`, and
 inserts the batch in one transaction. A failed insert is retried with backoff; rows the
 database still refuses are appended to a JSON-lines spill file in the data directory, so
-nothing accepted is ever silently lost. ``close()`` stops accepting, flushes every accepted
+nothing accepted is ever silently lost. The queue is bounded (``max_queued`` rows): while
+the database is down or slow, a row that finds the queue full goes to an overflow list that a
+second thread, started on the first overflow, prices and appends to the spill file, so
+memory stays bounded and still nothing is lost. ``close()`` stops accepting, flushes every accepted
 row and closes the store. A row submitted after ``close()`` began is counted in ``dropped``
 and logged.
 """
@@ -42,6 +45,7 @@ class LedgerWriter:
         max_delay_s: float = 0.05,
         retry_s: Sequence[float] = (0.05, 0.2, 1.0, 2.0),
         spill_file: Path | None = None,
+        max_queued: int = 10_000,
     ) -> None:
         self.store = store
         self.pricer = pricer or Pricer()
@@ -53,8 +57,14 @@ class LedgerWriter:
         self.written = 0
         self.dropped = 0
         self.spilled = 0
+        self.max_queued = max_queued
+        self.overflowed = 0  # rows that found the queue full and went straight to the spill
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._spill_lock = threading.Lock()
+        self._overflow: list[LedgerRow] = []
+        self._overflow_ready = threading.Event()
+        self._spiller: threading.Thread | None = None
         self._closed = False
         self._healthy = True
         self._thread = threading.Thread(target=self._run, name="fulcrum-ledger", daemon=True)
@@ -70,8 +80,11 @@ class LedgerWriter:
                 return
             with self._lock:
                 if not self._closed:
-                    self._queue.put(row)
                     self.accepted += 1
+                    if self._queue.qsize() < self.max_queued:
+                        self._queue.put(row)
+                    else:
+                        self._overflow_row(row)
                     return
                 self.dropped += 1
             log.error("ledger: row %s submitted after close(); dropped", row.id)
@@ -85,11 +98,38 @@ class LedgerWriter:
                 return
             self._closed = True
             self._queue.put(_STOP)
+            self._overflow_ready.set()
         self._thread.join(timeout)
-        if self._thread.is_alive():
+        if self._spiller is not None:
+            self._spiller.join(timeout)
+        if self._thread.is_alive() or (self._spiller is not None and self._spiller.is_alive()):
             log.error("ledger: writer did not finish within %s s", timeout)
             return
         self.store.close()
+
+    def _overflow_row(self, row: LedgerRow) -> None:
+        """The queue is full (the lock is held): hand the row to the spill thread."""
+        self._overflow.append(row)
+        self.overflowed += 1
+        if self._spiller is None:
+            log.error("ledger: %d rows queued; spilling the overflow", self.max_queued)
+            self._spiller = threading.Thread(
+                target=self._run_spiller, name="fulcrum-ledger-spill", daemon=True
+            )
+            self._spiller.start()
+        self._overflow_ready.set()
+
+    def _run_spiller(self) -> None:
+        while True:
+            self._overflow_ready.wait()
+            with self._lock:
+                rows, self._overflow = self._overflow, []
+                self._overflow_ready.clear()
+                done = self._closed
+            if rows:
+                self._spill(self._price(rows))
+            if done:
+                return
 
     @property
     def pending(self) -> int:
@@ -178,8 +218,9 @@ class LedgerWriter:
 
     def _spill(self, rows: list[LedgerRow]) -> None:
         try:
-            spill.append_rows(self.spill_file, rows)
-            self.spilled += len(rows)
+            with self._spill_lock:  # the writer and the overflow thread both append
+                spill.append_rows(self.spill_file, rows)
+                self.spilled += len(rows)
             log.error("ledger: %d rows spilled to %s", len(rows), self.spill_file)
         except OSError:
             log.exception("ledger: spilling %d rows failed; they are lost", len(rows))
