@@ -41,6 +41,10 @@ class FulcrumError(Exception):
     def openai_code(self) -> str | None:
         return None
 
+    def headers(self) -> dict[str, str]:
+        """Response headers the error needs besides its body (``retry-after``, ``allow``)."""
+        return {}
+
 
 class InputError(FulcrumError):
     """Bad input from a user: a file, a flag, a request body. CLI exit code 2."""
@@ -82,6 +86,27 @@ class RequestTooLarge(InputError):
     openai_type = "invalid_request_error"
 
 
+class MethodNotAllowed(InputError):
+    status = 405
+
+    def __init__(self, message: str, *, allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+    def headers(self) -> dict[str, str]:
+        return {"allow": ", ".join(self.allowed)} if self.allowed else {}
+
+
+class RequestTimeout(InputError):
+    """The client did not send its request (headers or body) in time; the connection closes."""
+
+    status = 408
+
+
+class UnsupportedMediaType(InputError):
+    status = 415
+
+
 class AuthenticationError(FulcrumError):
     status = 401
     anthropic_type = "authentication_error"
@@ -99,6 +124,17 @@ class PermissionDenied(FulcrumError):
     exit_code = 2
 
 
+class BackendKeyRefused(PermissionDenied):
+    """A backend refused the gateway's own key (upstream 401/403): the operator must fix it.
+
+    A 403 because clients do not retry it (SDKs and Claude Code retry 401, 408, 429 and 5xx),
+    and the client's own key is not the problem.
+    """
+
+    def openai_code(self) -> str | None:
+        return "backend_key_refused"
+
+
 class RateLimited(FulcrumError):
     status = 429
     anthropic_type = "rate_limit_error"
@@ -110,6 +146,11 @@ class RateLimited(FulcrumError):
 
     def openai_code(self) -> str | None:
         return "rate_limit_exceeded"
+
+    def headers(self) -> dict[str, str]:
+        if self.retry_after is None:
+            return {}
+        return {"retry-after": str(max(1, round(self.retry_after)))}
 
 
 class UpstreamError(FulcrumError):

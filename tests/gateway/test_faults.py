@@ -159,7 +159,8 @@ def test_client_leaving_mid_stream_is_recorded_and_serving_goes_on(
         host, port = gw.url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port))) as sock:
             data = json.dumps(body).encode()
-            head = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            head = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            head += "Content-Type: application/json\r\n"
             sock.sendall(head.encode() + f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
             seen = b""
             while b"content_block_delta" not in seen:
@@ -188,7 +189,7 @@ def test_a_stalled_stream_hits_the_idle_timeout(config_text: str, fake_openai: F
     assert open_store(None).rows()[0].status == 502
 
 
-@pytest.mark.parametrize(("status", "kind"), [(400, "invalid_request_error"), (401, None)])
+@pytest.mark.parametrize(("status", "kind"), [(400, "invalid_request_error"), (404, None)])
 def test_upstream_client_errors_are_translated_not_retried(
     config_text: str, fake_anthropic: FakeAnthropic, status: int, kind: str | None
 ) -> None:

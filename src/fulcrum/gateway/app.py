@@ -13,6 +13,7 @@ import logging
 from aiohttp import web
 
 from fulcrum.catalog import Catalog
+from fulcrum.gateway import httpserver
 from fulcrum.gateway.backends import Backends
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.endpoints import add_routes
@@ -61,6 +62,7 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
         middlewares=middlewares(config),
         client_max_size=config.server.max_body_bytes,
     )
+    httpserver.prepare(app)
     metrics.in_flight.set_function(lambda: state.active)  # read at scrape time, not per call
     app[STATE] = state
     add_routes(app)

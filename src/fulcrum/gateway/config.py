@@ -16,11 +16,11 @@ from typing import Any
 
 from fulcrum.errors import ConfigError
 from fulcrum.gateway.configparse import Section
+from fulcrum.gateway.serverconfig import LOOPBACK, ServerConfig, parse_server
 from fulcrum.routing.config import RoutingConfig, parse_routing_config
 
 FORMATS = ("anthropic", "openai")
 KINDS = ("local", "api")
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +60,7 @@ class BackendConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
     api_key: str | None = field(default=None, repr=False, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class ServerConfig:
-    host: str = "127.0.0.1"
-    port: int = 8787
-    client_keys_env: str = "FULCRUM_CLIENT_KEYS"
-    client_keys: tuple[str, ...] = field(default=(), repr=False, compare=False)
-    max_body_bytes: int = 32 * 1024 * 1024
-    store_bodies: bool = False
-    shutdown_timeout_s: float = 30.0
+    key_source: str = ""  # where the key comes from ("$ANTHROPIC_API_KEY"), for error messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,29 +124,12 @@ def from_mapping(
     backends = _backends(root.section("backends"), env, base)
     routes = _routes(data, source)
     return GatewayConfig(
-        server=_server(root.section("server"), env),
+        server=parse_server(root.section("server"), env),
         ledger=_ledger(root.section("ledger")),
         machine=dict(root.section("machine").data),
         backends=backends,
         routes=routes,
         source=source,
-    )
-
-
-def _server(sec: Section, env: Mapping[str, str]) -> ServerConfig:
-    sec.only(
-        "host", "port", "client_keys_env", "max_body_bytes", "store_bodies", "shutdown_timeout_s"
-    )
-    keys_env = sec.text("client_keys_env", "FULCRUM_CLIENT_KEYS")
-    keys = tuple(k.strip() for k in env.get(keys_env, "").split(",") if k.strip())
-    return ServerConfig(
-        host=sec.text("host", "127.0.0.1"),
-        port=sec.integer("port", 8787, low=0, high=65535),
-        client_keys_env=keys_env,
-        client_keys=keys,
-        max_body_bytes=sec.integer("max_body_bytes", 32 * 1024 * 1024, low=1024),
-        store_bodies=sec.flag("store_bodies", False),
-        shutdown_timeout_s=sec.number("shutdown_timeout_s", 30.0, low=0.0),
     )
 
 
@@ -218,6 +191,7 @@ def _backend(name: str, sec: Section, env: Mapping[str, str], base: Path) -> Bac
             failures=b.integer("failures", 5, low=1), reset_s=b.number("reset_s", 10.0, low=0.0)
         ),
         api_key=_api_key(sec, env, base),
+        key_source=_key_source(sec),
     )
 
 
@@ -236,6 +210,13 @@ def _api_key(sec: Section, env: Mapping[str, str], base: Path) -> str | None:
         except OSError as exc:
             sec.fail("api_key_file", f"a readable file holding the key ({exc.strerror})")
     return None
+
+
+def _key_source(sec: Section) -> str:
+    """Names the key's origin, never the key: ``$NAME`` and/or ``file PATH``."""
+    env_name, file = sec.data.get("api_key_env"), sec.data.get("api_key_file")
+    parts = ([f"${env_name}"] if env_name else []) + ([f"file {file}"] if file else [])
+    return " or ".join(parts)
 
 
 def _routes(data: Mapping[str, Any], source: str) -> RoutingConfig:

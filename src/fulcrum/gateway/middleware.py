@@ -2,9 +2,10 @@
 
 Every :class:`~fulcrum.errors.FulcrumError` raised by a handler becomes a provider-shaped
 JSON body with the error's status: Anthropic-shaped under ``/v1/messages``, OpenAI-shaped
-elsewhere. aiohttp's own errors (unknown path, wrong method, body over the size limit)
-and anything unexpected are mapped the same way, so a client never sees an HTML page or
-a traceback, and the gateway keeps serving.
+elsewhere. aiohttp's own errors (unknown path, wrong method → 405 with ``Allow``, body
+over the size limit) and anything unexpected are mapped the same way, so a client never
+sees an HTML page or a traceback, and the gateway keeps serving. The order: errors →
+cross-site checks (:mod:`fulcrum.gateway.guard`) → client key → JSON body read.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from fulcrum.errors import (
     AuthenticationError,
     FulcrumError,
     InvalidRequest,
+    MethodNotAllowed,
     NotFound,
-    RateLimited,
+    RequestTimeout,
     RequestTooLarge,
 )
 from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.guard import cross_site, json_body
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +41,15 @@ def is_anthropic(path: str) -> bool:
 
 def error_response(request: web.Request, exc: FulcrumError) -> web.Response:
     body = exc.anthropic_body() if is_anthropic(request.path) else exc.openai_body()
-    headers = {}
-    if isinstance(exc, RateLimited) and exc.retry_after is not None:
-        headers["retry-after"] = str(max(1, round(exc.retry_after)))
-    return web.Response(
+    resp = web.Response(
         status=exc.status,
         body=json.dumps(body).encode(),
         content_type="application/json",
-        headers=headers,
+        headers=exc.headers(),
     )
+    if isinstance(exc, RequestTimeout):
+        resp.force_close()  # the client is too slow to keep: do not wait for its next request
+    return resp
 
 
 def _from_http(request: web.Request, exc: web.HTTPException) -> FulcrumError:
@@ -54,8 +57,13 @@ def _from_http(request: web.Request, exc: web.HTTPException) -> FulcrumError:
         return RequestTooLarge("request body is over the size limit")
     if exc.status == 404:
         return NotFound(f"no such endpoint: {request.method} {request.path}")
-    if exc.status == 405:
-        return InvalidRequest(f"method {request.method} is not allowed on {request.path}")
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = tuple(sorted(exc.allowed_methods))
+        return MethodNotAllowed(
+            f"method {request.method} is not allowed on {request.path} "
+            f"(allowed: {', '.join(allowed)})",
+            allowed=allowed,
+        )
     return InvalidRequest(f"{exc.reason} ({request.method} {request.path})")
 
 
@@ -76,6 +84,9 @@ def middlewares(config: GatewayConfig) -> list[Callable[..., Awaitable[web.Strea
             if exc.status < 400:
                 raise
             return error_response(request, _from_http(request, exc))
+        except ConnectionError as exc:  # the client went away: nobody to answer, nothing to fix
+            log.info("client gone during %s %s (%s)", request.method, request.path, exc)
+            return error_response(request, InvalidRequest("client closed the connection"))
         except Exception:
             log.exception("unexpected error on %s %s", request.method, request.path)
             return error_response(request, FulcrumError("internal gateway error"))
@@ -88,7 +99,10 @@ def middlewares(config: GatewayConfig) -> list[Callable[..., Awaitable[web.Strea
             )
         return await handler(request)
 
-    return [errors, auth] if keys else [errors]  # no key check at all when none configured
+    checks = [errors, cross_site(config.server)]
+    if keys:  # no key check at all when none are configured
+        checks.append(auth)
+    return [*checks, json_body(config.server)]  # the body is read only once the key is good
 
 
 def _authorized(request: web.Request, keys: tuple[bytes, ...]) -> bool:
@@ -99,7 +113,7 @@ def _authorized(request: web.Request, keys: tuple[bytes, ...]) -> bool:
         given = token.strip() if scheme.lower() == "bearer" else None
     if not given:
         return False
-    candidate = given.encode()
+    candidate = given.encode("utf-8", "surrogateescape")  # undecodable header bytes included
     ok = False
     for key in keys:  # compare against every key: the time taken does not say which matched
         ok |= hmac.compare_digest(candidate, key)

@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from fulcrum.errors import UpstreamError
+from fulcrum.gateway.describe import describe
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.streams import PUMPS, Pump
 from fulcrum.gateway.translate import client_body, upstream_client_error, usage_of
@@ -119,7 +120,7 @@ async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call
             await _fail(resp, pump, call, f"upstream stream exceeded the {what} timeout")
             return
         except UPSTREAM_READ_ERRORS as exc:
-            await _fail(resp, pump, call, f"upstream stream broke ({type(exc).__name__})")
+            await _fail(resp, pump, call, f"upstream stream broke: {describe(exc)}")
             return
     if not pump.complete:
         await _fail(resp, pump, call, "upstream stream ended before the message was complete")

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from fulcrum.gateway.app import build_app
 from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.httpserver import runner as gateway_runner
 
 
 def banner(config: GatewayConfig, url: str) -> str:
@@ -61,12 +62,7 @@ async def serve(
     """Serve until ``stop`` is set or a SIGTERM/SIGINT arrives, then drain and flush."""
     config.check_bind()
     app = build_app(config)
-    runner = web.AppRunner(
-        app,
-        access_log=None,
-        handle_signals=False,
-        shutdown_timeout=config.server.shutdown_timeout_s,
-    )
+    runner = gateway_runner(app, config.server)
     await runner.setup()
     stop = stop or asyncio.Event()
     try:

@@ -49,7 +49,10 @@ CLIENT_ERRORS: dict[int, type[FulcrumError]] = {
 
 
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate (requests are refused earlier): keep it escaped
+        return json.dumps(obj, separators=(",", ":")).encode()
 
 
 def upstream_body(

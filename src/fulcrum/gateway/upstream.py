@@ -17,9 +17,16 @@ from dataclasses import dataclass, field
 import aiohttp
 from yarl import URL
 
-from fulcrum.errors import FulcrumError, RateLimited, UpstreamError, UpstreamTimeout
+from fulcrum.errors import (
+    BackendKeyRefused,
+    FulcrumError,
+    RateLimited,
+    UpstreamError,
+    UpstreamTimeout,
+)
 from fulcrum.gateway.backends import Backend
 from fulcrum.gateway.breaker import backoff_delay, parse_retry_after
+from fulcrum.gateway.describe import describe
 from fulcrum.routing.router import RouteTarget
 
 RETRYABLE_EXC = (aiohttp.ClientError, TimeoutError, OSError)
@@ -56,16 +63,24 @@ class _Retry(Exception):
         *,
         timeout: bool = False,
         rate_limited: bool = False,
+        key_refused: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.timeout = timeout
         self.rate_limited = rate_limited
+        self.key_refused = key_refused
 
 
 def _retry_for(status: int, retry_after: str | None) -> _Retry | None:
-    """A 429 (with its ``retry-after``) or a 5xx is retried; anything else is the answer."""
+    """A 429 (with its ``retry-after``) or a 5xx is retried; anything else is the answer.
+
+    A 401/403 refuses the gateway's own key (the client's is never sent): the next backend
+    is tried, and the client is told which backend's key to fix (:func:`_chain_error`).
+    """
+    if status in (401, 403):
+        return _Retry(f"HTTP {status} (gateway key refused)", key_refused=True)
     if status == 429:
         return _Retry("HTTP 429", parse_retry_after(retry_after), rate_limited=True)
     if status >= 500:
@@ -101,11 +116,13 @@ async def open_chain(
                 )
             except _Retry as exc:
                 last = exc
-                failures.append(f"{backend.name}: {exc.reason}")
+                failures.append(f"{backend.name}: {exc.reason}{_key_hint(backend, exc)}")
                 if not exc.rate_limited:
                     backend.breaker.failure()
                 delay = backoff_delay(backend.config.retry, attempt, exc.retry_after)
                 if delay is None or attempt == attempts_max or backend.breaker.is_open:
+                    break
+                if exc.key_refused:  # the same key will be refused again
                     break
                 await asyncio.sleep(delay)
                 continue
@@ -124,7 +141,16 @@ def _chain_error(failures: list[str], last: _Retry | None) -> FulcrumError:
         return RateLimited(message, retry_after=last.retry_after)
     if last is not None and last.timeout:
         return UpstreamTimeout(message)
+    if last is not None and last.key_refused:
+        return BackendKeyRefused(message)
     return UpstreamError(message)
+
+
+def _key_hint(backend: Backend, exc: _Retry) -> str:
+    if not exc.key_refused:
+        return ""
+    source = backend.config.key_source
+    return f" - fix {source} where fulcrum runs" if source else " - it has no key configured"
 
 
 async def _attempt(
@@ -162,7 +188,7 @@ async def _attempt(
         raise _Retry(f"cannot connect ({exc.os_error.strerror or exc})") from exc
     except RETRYABLE_EXC as exc:
         _drop(resp)
-        raise _Retry(f"{type(exc).__name__}: {exc}") from exc
+        raise _Retry(describe(exc)) from exc
     now = time.perf_counter()
     return Opened(backend, target, resp.status, resp, first, now, now, 1)
 
@@ -184,7 +210,7 @@ async def _attempt_fast(
     except ConnectionRefusedError as exc:
         raise _Retry(f"cannot connect ({exc.strerror or exc})") from exc
     except OSError as exc:
-        raise _Retry(f"{type(exc).__name__}: {exc}") from exc
+        raise _Retry(describe(exc)) from exc
     retry = _retry_for(answer.status, answer.headers.get("retry-after"))
     if retry is not None:
         raise retry

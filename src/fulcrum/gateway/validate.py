@@ -8,11 +8,14 @@ authority on its own parameters. Unknown fields are never a crash.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fulcrum.errors import InvalidRequest
 
 Body = dict[str, Any]
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _type_name(value: Any) -> str:
@@ -33,7 +36,21 @@ def parse_object(raw: bytes) -> Body:
         raise InvalidRequest("request body is nested too deeply to parse") from None
     if not isinstance(body, dict):
         raise InvalidRequest(f"request body must be a JSON object, got {_type_name(body)}")
+    if _SURROGATE_ESCAPE.search(raw):  # rare: only then is every string checked
+        _check_surrogates(body)
     return body
+
+
+def _check_surrogates(body: Body) -> None:
+    """A lone UTF-16 surrogate (``"\\ud83d"``) is not text: no upstream can take it."""
+    try:
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end].encode("unicode_escape").decode()
+        raise InvalidRequest(
+            f"request body has a lone UTF-16 surrogate ({bad}) in a string; "
+            "strings must be valid Unicode"
+        ) from None
 
 
 def _expect(ok: bool, field: str, accepted: str, value: Any) -> None:
@@ -44,6 +61,21 @@ def _expect(ok: bool, field: str, accepted: str, value: Any) -> None:
 def _model(body: Body) -> None:
     model = body.get("model")
     _expect(isinstance(model, str) and bool(model), "model", "a non-empty string", model)
+    # a model name ends up in response headers and the ledger: no CR, LF or NUL in it
+    if isinstance(model, str) and _CONTROL.search(model):
+        raise InvalidRequest(
+            f"model: expected a name without control characters, got {model!r}", param="model"
+        )
+
+
+def _positive(body: Body, field: str, *, required: bool) -> None:
+    value = body.get(field)
+    if value is None and not required:
+        return
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if not (isinstance(value, int) and is_int and value > 0):
+        got = str(value) if is_int else _type_name(value)
+        raise InvalidRequest(f"{field}: expected a positive integer, got {got}", param=field)
 
 
 def _optional(body: Body, field: str, types: type | tuple[type, ...], accepted: str) -> None:
@@ -91,13 +123,7 @@ def check_anthropic(body: Body, *, count_tokens: bool = False) -> None:
     _model(body)
     _messages(body, ("user", "assistant", "system"))
     if not count_tokens:
-        max_tokens = body.get("max_tokens")
-        _expect(
-            isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens > 0,
-            "max_tokens",
-            "a positive integer",
-            max_tokens,
-        )
+        _positive(body, "max_tokens", required=True)
         _optional(body, "stream", bool, "true or false")
     _optional(body, "system", (str, list), "a string or a list of text blocks")
     _optional(body, "tools", list, "a list of tool definitions")
@@ -109,7 +135,7 @@ def check_openai(body: Body) -> None:
     _model(body)
     _messages(body, None)
     _optional(body, "stream", bool, "true or false")
-    _optional(body, "max_tokens", int, "a positive integer")
-    _optional(body, "max_completion_tokens", int, "a positive integer")
+    _positive(body, "max_tokens", required=False)
+    _positive(body, "max_completion_tokens", required=False)
     _optional(body, "tools", list, "a list of tool definitions")
     _optional(body, "stream_options", dict, "an object")

@@ -1,0 +1,101 @@
+"""Who may talk to the gateway, and reading the request body within a deadline.
+
+A gateway on loopback without client keys is reachable by every web page the user opens:
+a page can POST a CORS-"simple" request (``text/plain``, a form, no content type) or
+rebind a DNS name to 127.0.0.1. So, before any body is read or anything is routed:
+
+- ``Host`` must be loopback, the bind host or listed in ``[server] allowed_hosts`` (403);
+- an ``Origin`` header (only browsers send one) must be listed in ``allowed_origins`` (403);
+- a POST must say ``Content-Type: application/json`` (charset allowed); anything else,
+  including no content type at all, is a 415. The SDKs and Claude Code always send it.
+
+The body is then read within ``server.body_timeout_s`` (a trickling client gets a 408 and
+the connection is closed); a client that hangs up mid-body is one INFO line, not a traceback.
+Refused requests never reach a handler: nothing is sent upstream and no ledger row is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from fulcrum.errors import (
+    InvalidRequest,
+    PermissionDenied,
+    RequestTimeout,
+    RequestTooLarge,
+    UnsupportedMediaType,
+)
+from fulcrum.gateway.serverconfig import ServerConfig
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+JSON_TYPE = "application/json"
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 80 else value[:80] + "…")
+
+
+def cross_site(server: ServerConfig) -> Middleware:
+    """Refuse a foreign ``Host`` or any ``Origin`` that the configuration does not allow."""
+
+    @web.middleware
+    async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
+        host = request.headers.get("Host")
+        if host is not None and not server.host_allowed(host):
+            raise PermissionDenied(
+                f"Host {_shown(host)} is not this gateway; list it in [server] allowed_hosts "
+                "to serve it"
+            )
+        origin = request.headers.get("Origin")
+        if origin is not None and not server.origin_allowed(origin):
+            raise PermissionDenied(
+                f"cross-origin request refused (Origin {_shown(origin)}); list it in "
+                "[server] allowed_origins to allow it"
+            )
+        return await handler(request)
+
+    return check
+
+
+def json_body(server: ServerConfig) -> Middleware:
+    """A POST to a known route must be JSON; its body is read here, within the deadline."""
+
+    @web.middleware
+    async def read(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method == "POST" and request.match_info.http_exception is None:
+            _check_content_type(request.headers.get("Content-Type"))
+            await _read_body(request, server)  # cached: the handler's read() returns it
+        return await handler(request)
+
+    return read
+
+
+def _check_content_type(value: str | None) -> None:
+    media = (value or "").partition(";")[0].strip().lower()
+    if media != JSON_TYPE:
+        got = f"got {_shown(value)}" if value is not None else "none was sent"
+        raise UnsupportedMediaType(f"Content-Type must be {JSON_TYPE} ({got})")
+
+
+async def _read_body(request: web.Request, server: ServerConfig) -> None:
+    limit = server.max_body_bytes
+    length = request.content_length
+    if length is not None and length > limit:
+        raise RequestTooLarge(f"request body is {length} bytes; the limit is {limit} bytes")
+    try:
+        async with asyncio.timeout(server.body_timeout_s):
+            await request.read()
+    except TimeoutError:
+        raise RequestTimeout(
+            f"request body not received within {server.body_timeout_s:g} s"
+        ) from None
+    except ConnectionError:
+        log.info("client hung up while sending the body of %s %s", request.method, request.path)
+        raise InvalidRequest("client closed the connection before the body was complete") from None
