@@ -25,8 +25,10 @@ from fulcrum.costs.fit import MemoryFit, memory_fit
 from fulcrum.costs.measured import apply_measured_gap, load_measured_gap
 from fulcrum.costs.montecarlo import run_monte_carlo
 from fulcrum.costs.render import render_decision, render_tco
+from fulcrum.costs.render_sweep import render_sweep
 from fulcrum.costs.scenario import load_scenario
 from fulcrum.costs.speed import option_speed
+from fulcrum.costs.sweep import parse_sweep, run_sweep
 from fulcrum.costs.throughput import Workload, default_params, estimate, model_size_gb
 from fulcrum.errors import InputError
 
@@ -44,7 +46,7 @@ def _catalog(path: Path | None) -> Catalog:
     return load_catalog(path)
 
 
-def decide_cmd(
+def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     scenario: ScenarioArg,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
@@ -59,8 +61,18 @@ def decide_cmd(
             "instead of the benchmark-score mapping for the capability tax.",
         ),
     ] = None,
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            help="KEY=LOW..HIGH[:STEP], e.g. agents=1..20: every option's cost along one "
+            "input and where they cross."
+        ),
+    ] = None,
 ) -> None:
     """Recommend API, hybrid, local or a cheaper API tier, with the numbers behind it."""
+    if sweep is not None:
+        _sweep(scenario, _catalog(catalog), sweep, as_json)
+        return
     if draws is not None and draws < 1:
         raise InputError(f"--draws: expected a whole number >= 1, got {draws}")
     cat = _catalog(catalog)
@@ -73,6 +85,14 @@ def decide_cmd(
         typer.echo(json.dumps({**decision.as_dict(), "uncertainty": mc}, indent=2))
         return
     render_decision(Console(), decision, mc)
+
+
+def _sweep(path: Path, cat: Catalog, spec: str, as_json: bool) -> None:
+    result = run_sweep(path, cat, parse_sweep(spec))
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    render_sweep(Console(), result)
 
 
 def tco_cmd(scenario: ScenarioArg, as_json: JsonOpt = False, catalog: CatalogOpt = None) -> None:

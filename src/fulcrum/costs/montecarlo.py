@@ -20,6 +20,7 @@ from fulcrum.catalog import Catalog
 from fulcrum.costs.decision import Decision, OptionResult
 from fulcrum.costs.evaluate import option_tco, tax_for_model
 from fulcrum.costs.scenario import Scenario
+from fulcrum.costs.tornado import cents, runner_up, tornado
 from fulcrum.errors import ConfigError
 
 Floats = npt.NDArray[np.float64]
@@ -178,9 +179,9 @@ def ranges_of(sc: Scenario) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _quantiles(x: Floats) -> dict[str, float]:
+def _quantiles(x: Floats) -> dict[str, str]:
     p10, p50, p90 = np.percentile(x, [10, 50, 90])
-    return {"p10": float(p10), "p50": float(p50), "p90": float(p90)}
+    return {"p10": cents(p10), "p50": cents(p50), "p90": cents(p90)}
 
 
 def run_monte_carlo(
@@ -204,7 +205,7 @@ def run_monte_carlo(
     best = d.recommendation.name
     cheapest = np.argmin(stack, axis=0)
     p_best = float(np.mean(cheapest == names.index(best))) if best in names else 0.0
-    runner = _runner_up(d)
+    runner = runner_up(d)
     return {
         "draws": n,
         "options": {k: _quantiles(v) for k, v in costs.items()},
@@ -213,46 +214,8 @@ def run_monte_carlo(
         "compared": names,
         "among": "eligible options" if names == [k for k in costs if k in d.eligible] else "all",
         "metric": f"{runner} minus {best} (monthly advantage)",
-        "tornado": tornado(models, base=base, ranges=ranges, api=api, best=best, runner=runner),
+        "tornado": [
+            {**row, **{k: cents(row[k]) for k in ("at_low", "at_high", "swing")}}
+            for row in tornado(models, base=base, ranges=ranges, api=api, best=best, runner=runner)
+        ],
     }
-
-
-def _runner_up(d: Decision) -> str:
-    pool = [o for o in d.options if o.name in d.eligible and o.name != d.recommendation.name]
-    pool = pool or [o for o in d.options if o.name != d.recommendation.name]
-    others = sorted(pool, key=lambda o: o.total_monthly)
-    return others[0].name if others else d.recommendation.name
-
-
-def tornado(
-    models: list[OptionModel],
-    *,
-    base: dict[str, float],
-    ranges: Mapping[str, tuple[float, float]],
-    api: float,
-    best: str,
-    runner: str,
-) -> list[dict[str, Any]]:
-    """Advantage of ``best`` over ``runner`` with one input at a time at its low/high."""
-    by_name = {m.name: m for m in models}
-
-    def advantage(v: Values) -> float:
-        if best not in by_name or runner not in by_name:
-            return 0.0
-        return float(by_name[runner].monthly(v, api)) - float(by_name[best].monthly(v, api))
-
-    rows = []
-    for key, (low, high) in ranges.items():
-        at_low = advantage({**base, key: low})
-        at_high = advantage({**base, key: high})
-        rows.append(
-            {
-                "input": key,
-                "low": low,
-                "high": high,
-                "at_low": at_low,
-                "at_high": at_high,
-                "swing": abs(at_high - at_low),
-            }
-        )
-    return sorted(rows, key=lambda r: -float(r["swing"]))

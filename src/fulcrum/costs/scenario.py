@@ -19,6 +19,7 @@ from fulcrum.catalog.records import opt_decimal, opt_int, opt_str, req_decimal, 
 from fulcrum.costs.schema import (
     MAX_HORIZON_YEARS,
     MAX_USD_PER_KWH,
+    apply_overrides,
     check_api_spend,
     check_keys,
     check_sections,
@@ -214,10 +215,13 @@ def _parse_capability(t: Mapping[str, Any], where: str, rate: Decimal) -> Capabi
     )
 
 
-def load_scenario(path: Path, catalog: Catalog) -> Scenario:
-    """Read and validate a scenario file against ``catalog``."""
+def load_scenario(
+    path: Path, catalog: Catalog, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Read and validate a scenario file against ``catalog`` (``overrides``: see
+    :func:`fulcrum.costs.schema.apply_overrides`)."""
     file = str(path)
-    raw = read_toml(path)
+    raw = apply_overrides(read_toml(path), overrides or {}, file)
     check_keys(file, raw, SECTIONS)
     s = _table(raw, "scenario", file, True)
     where = f"{file}::scenario"

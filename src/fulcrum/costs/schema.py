@@ -208,3 +208,18 @@ def parse_date(value: Any, file: str, field: str) -> date:
     if not isinstance(value, date):
         raise ConfigError("expected a date YYYY-MM-DD", file=file, field=field)
     return value
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], file: str) -> dict[str, Any]:
+    """Set ``section.key`` fields of a parsed scenario; ``options.key`` sets every option's."""
+    out = dict(raw)
+    for dotted, value in overrides.items():
+        section, _, key = dotted.partition(".")
+        if section == "options":
+            out["options"] = [{**t, key: value} for t in out.get("options", [])]
+            continue
+        table = out.get(section)
+        if table is not None and not isinstance(table, dict):
+            raise ConfigError("expected a table", file=file, field=section)
+        out[section] = {**(table or {}), key: value}
+    return out

@@ -1,0 +1,51 @@
+"""The ``decide --sweep`` table: options as lettered columns, so it reads at 80 columns."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from string import ascii_uppercase
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from fulcrum.costs.render import usd
+
+
+def render_sweep(console: Console, result: dict[str, Any]) -> None:
+    names: list[str] = result["options"]
+    letter = {n: ascii_uppercase[i % 26] for i, n in enumerate(names)}
+    console.print(f"Monthly total (capability tax included) along {result['key']}:")
+    for name in names:
+        console.print(f"  {letter[name]} = {escape(name)}")
+    table = Table()
+    table.add_column(result["key"].split(".")[-1], justify="right")
+    for name in names:
+        table.add_column(letter[name], justify="right")
+    table.add_column("best", justify="center")
+    for row in result["rows"]:
+        cells = [
+            usd(Decimal(o["total_monthly"])) + ("" if o["eligible"] else "x")
+            for o in row["options"]
+        ]
+        table.add_row(row["value"], *cells, letter[row["recommended"]])
+    console.print(table)
+    console.print("x = not eligible at that value (see `fulcrum decide` for why)")
+    _crossings(console, "Crossings (total incl. tax)", result["crossings"], letter)
+    _crossings(console, "Crossings (money only)", result["money_crossings"], letter)
+
+
+def _crossings(
+    console: Console, title: str, rows: list[dict[str, str]], letter: dict[str, str]
+) -> None:
+    if not rows:
+        console.print(f"{title}: none in this range")
+        return
+    console.print(f"{title}:")
+    for c in rows:
+        a, b = c["options"].split(" | ")
+        console.print(
+            f"  {letter[a]} = {letter[b]} at {c['at']} (between {c['between']}); "
+            f"{letter[c['cheaper_after']]} cheaper above"
+        )

@@ -1,0 +1,134 @@
+"""``fulcrum decide --sweep KEY=LOW..HIGH[:STEP]``: every option's cost along one input.
+
+The scenario is decided again at each value (``agents`` = ``api.agents``; any numeric
+field as ``section.key``, ``options.key`` setting it on every option). Where two options'
+monthly totals (capability tax included) change order between neighbouring values, the
+crossing is interpolated linearly: seed 003's "cost-equivalence falls between one and three
+active agents" as a computed point. Crossings of money alone (before the tax) are listed too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from fulcrum.catalog import Catalog
+from fulcrum.costs.decision import Decision, decide
+from fulcrum.costs.results import money
+from fulcrum.costs.scenario import load_scenario
+from fulcrum.errors import InputError
+
+ALIASES = {
+    "agents": "api.agents",
+    "monthly_usd": "api.monthly_usd",
+    "usd_per_kwh": "scenario.usd_per_kwh",
+    "horizon_years": "scenario.horizon_years",
+    "engineer_rate": "scenario.engineer_rate",
+    "local_share": "hybrid.local_share",
+    "price_usd": "options.price_usd",
+}
+MAX_POINTS = 200
+
+
+@dataclass(frozen=True)
+class Sweep:
+    key: str  # dotted: section.key
+    values: tuple[int | Decimal, ...]
+
+
+def _number(text: str, flag: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InputError(f"{flag}: expected KEY=LOW..HIGH[:STEP], got {text!r}") from None
+    if not value.is_finite():
+        raise InputError(f"{flag}: expected a finite number, got {text!r}")
+    return value
+
+
+def parse_sweep(text: str) -> Sweep:
+    """``agents=1..20`` or ``scenario.usd_per_kwh=0.1..0.4:0.05``."""
+    flag = "--sweep"
+    name, eq, span = text.partition("=")
+    low_text, dots, rest = span.partition("..")
+    if not eq or not dots or not name:
+        raise InputError(f"{flag}: expected KEY=LOW..HIGH[:STEP], e.g. agents=1..20, got {text!r}")
+    high_text, _, step_text = rest.partition(":")
+    low, high = _number(low_text, flag), _number(high_text, flag)
+    step = _number(step_text or "1", flag)
+    if step <= 0 or high < low:
+        raise InputError(f"{flag}: expected LOW <= HIGH and STEP > 0, got {text!r}")
+    if (high - low) / step + 1 > MAX_POINTS:
+        raise InputError(f"{flag}: more than {MAX_POINTS} points; use a larger STEP")
+    key = ALIASES.get(name, name)
+    if "." not in key:
+        raise InputError(
+            f"{flag}: unknown input {name!r}; accepted: {', '.join(ALIASES)}, or section.key"
+        )
+    whole = all(x == x.to_integral_value() for x in (low, step))
+    values: list[int | Decimal] = []
+    value = low
+    while value <= high:
+        values.append(int(value) if whole else value)
+        value += step
+    return Sweep(key, tuple(values))
+
+
+def _toml_value(v: int | Decimal) -> int | float:
+    return v if isinstance(v, int) else float(v)
+
+
+def run_sweep(path: Path, catalog: Catalog, sweep: Sweep) -> dict[str, Any]:
+    """Decide at every value; each option's monthly total and money, and the crossings."""
+    decisions: list[Decision] = [
+        decide(load_scenario(path, catalog, {sweep.key: _toml_value(v)}), catalog)
+        for v in sweep.values
+    ]
+    names = [o.name for o in decisions[0].options]
+    xs = [Decimal(v) for v in sweep.values]
+    total = [[d.options[i].total_monthly for d in decisions] for i in range(len(names))]
+    cash = [[d.options[i].money_monthly for d in decisions] for i in range(len(names))]
+    rows = [
+        {
+            "value": str(v),
+            "recommended": d.recommendation.name,
+            "options": [
+                {"name": o.name, "total_monthly": money(o.total_monthly), "eligible": o.eligible}
+                for o in d.options
+            ],
+        }
+        for v, d in zip(sweep.values, decisions, strict=True)
+    ]
+    return {
+        "key": sweep.key,
+        "options": names,
+        "rows": rows,
+        "crossings": _crossings(xs, names, total),
+        "money_crossings": _crossings(xs, names, cash),
+    }
+
+
+def _crossings(
+    xs: list[Decimal], names: list[str], costs: list[list[Decimal]]
+) -> list[dict[str, str]]:
+    out = []
+    for a, b in combinations(range(len(names)), 2):
+        diff = [x - y for x, y in zip(costs[a], costs[b], strict=True)]
+        for i in range(len(xs) - 1):
+            d0, d1 = diff[i], diff[i + 1]
+            if d0 == 0 or (d0 > 0) == (d1 > 0) or d1 == 0:
+                continue
+            at = xs[i] + (xs[i + 1] - xs[i]) * d0 / (d0 - d1)
+            cheaper = names[a] if d1 < 0 else names[b]
+            out.append(
+                {
+                    "between": f"{xs[i]}..{xs[i + 1]}",
+                    "at": str(at.quantize(Decimal("0.01"))),
+                    "options": f"{names[a]} | {names[b]}",
+                    "cheaper_after": cheaper,
+                }
+            )
+    return out
