@@ -45,7 +45,8 @@ class _Handler(RequestHandler):
         log.debug("unparseable request from %s: %s", request.remote, message or exc)
         if request.writer.output_size > 0:  # an answer is on its way: the connection is broken
             raise ConnectionError("response already started")
-        text = f"malformed HTTP request ({message or exc or 'unreadable'})"
+        detail = str(message or exc or "unreadable").strip().splitlines()[0].rstrip(":")
+        text = f"malformed HTTP request ({detail})"
         if status >= 500:
             text = "internal gateway error"
         resp = web.Response(

@@ -60,8 +60,11 @@ class Bucket:
         }
 
 
+MICRO_USD = Decimal("0.000001")  # JSON money: a millionth of a dollar keeps local calls visible
+
+
 def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else f"{value.quantize(MICRO_USD):f}"
 
 
 def merge(key: str, aggregates: Iterable[Aggregate]) -> Bucket:
