@@ -19,17 +19,19 @@ from fulcrum.costs.calibrate import (
     prefill_efficiencies,
     read_decode_rows,
 )
-from fulcrum.costs.decision import decide
+from fulcrum.costs.decide_cli import decide_cmd
 from fulcrum.costs.evaluate import option_tco
 from fulcrum.costs.fit import MemoryFit, memory_fit
-from fulcrum.costs.measured import apply_measured_gap, load_measured_gap
-from fulcrum.costs.montecarlo import run_monte_carlo
-from fulcrum.costs.render import render_decision, render_tco
-from fulcrum.costs.render_sweep import render_sweep
+from fulcrum.costs.render import render_tco
 from fulcrum.costs.scenario import load_scenario
 from fulcrum.costs.speed import option_speed
-from fulcrum.costs.sweep import parse_sweep, run_sweep
-from fulcrum.costs.throughput import Workload, default_params, estimate, model_size_gb
+from fulcrum.costs.throughput import (
+    Workload,
+    default_params,
+    estimate,
+    load_params,
+    model_size_gb,
+)
 from fulcrum.errors import InputError
 
 CatalogOpt = Annotated[
@@ -44,55 +46,6 @@ ScenarioArg = Annotated[Path, typer.Argument(help="A scenario TOML file (see exa
 
 def _catalog(path: Path | None) -> Catalog:
     return load_catalog(path)
-
-
-def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
-    scenario: ScenarioArg,
-    as_json: JsonOpt = False,
-    catalog: CatalogOpt = None,
-    draws: Annotated[
-        int | None, typer.Option(help="Monte Carlo draws (default from scenario).")
-    ] = None,
-    eval_results: Annotated[
-        Path | None,
-        typer.Option(
-            "--eval-results",
-            help="JSON from `fulcrum eval stats --export`: use the measured pass-rate gap "
-            "instead of the benchmark-score mapping for the capability tax.",
-        ),
-    ] = None,
-    sweep: Annotated[
-        str | None,
-        typer.Option(
-            help="KEY=LOW..HIGH[:STEP], e.g. agents=1..20: every option's cost along one "
-            "input and where they cross."
-        ),
-    ] = None,
-) -> None:
-    """Recommend API, hybrid, local or a cheaper API tier, with the numbers behind it."""
-    if sweep is not None:
-        _sweep(scenario, _catalog(catalog), sweep, as_json)
-        return
-    if draws is not None and draws < 1:
-        raise InputError(f"--draws: expected a whole number >= 1, got {draws}")
-    cat = _catalog(catalog)
-    sc = load_scenario(scenario, cat)
-    if eval_results is not None:
-        sc = apply_measured_gap(sc, load_measured_gap(eval_results), str(eval_results))
-    decision = decide(sc, cat)
-    mc = run_monte_carlo(sc, cat, decision, draws)
-    if as_json:
-        typer.echo(json.dumps({**decision.as_dict(), "uncertainty": mc}, indent=2))
-        return
-    render_decision(Console(), decision, mc)
-
-
-def _sweep(path: Path, cat: Catalog, spec: str, as_json: bool) -> None:
-    result = run_sweep(path, cat, parse_sweep(spec))
-    if as_json:
-        typer.echo(json.dumps(result, indent=2))
-        return
-    render_sweep(Console(), result)
 
 
 def tco_cmd(scenario: ScenarioArg, as_json: JsonOpt = False, catalog: CatalogOpt = None) -> None:
@@ -160,6 +113,10 @@ def throughput_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     output_tokens: Annotated[int, typer.Option(help="Output tokens of the call.")] = 500,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
+    fit_file: Annotated[
+        Path | None,
+        typer.Option("--fit", help="Parameters from `throughput calibrate --write`."),
+    ] = None,
 ) -> None:
     """Estimate decode and prefill tokens/s and the latency of one call."""
     if ctx.invoked_subcommand is not None:
@@ -173,17 +130,18 @@ def throughput_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         spec, bits = cat.models[model or ""], cat.quants[quant].bits_per_weight
         fit = memory_fit(spec, quant, bits, tier.memory_gb, context_tokens)
     else:
-        params = _need(params_b, "--params-b")
-        size = model_size_gb_ if model_size_gb_ is not None else model_size_gb(params, 4.89)
+        total_b = _need(params_b, "--params-b")
+        size = model_size_gb_ if model_size_gb_ is not None else model_size_gb(total_b, 4.89)
         work = Workload(
             _need(size, "--model-size-gb"),
-            params,
-            active_params_b or params,
+            total_b,
+            active_params_b or total_b,
             context_tokens,
             kv_bytes_per_token,
         )
         bw = _need(bandwidth_gbps, "--bandwidth-gbps")
-    est = estimate(work, bw, backend=backend, compute_tflops=compute_tflops)
+    fitted = None if fit_file is None else load_params(fit_file)
+    est = estimate(work, bw, backend=backend, compute_tflops=compute_tflops, params=fitted)
     if fit is not None and not fit.fits:
         _echo({**fit.as_detail(), "why": fit.evidence()}, as_json)
         return

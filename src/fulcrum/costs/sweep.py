@@ -19,6 +19,7 @@ from fulcrum.catalog import Catalog
 from fulcrum.costs.decision import Decision, decide
 from fulcrum.costs.results import money
 from fulcrum.costs.scenario import load_scenario
+from fulcrum.costs.throughput import ThroughputParams
 from fulcrum.errors import InputError
 
 ALIASES = {
@@ -81,10 +82,12 @@ def _toml_value(v: int | Decimal) -> int | float:
     return v if isinstance(v, int) else float(v)
 
 
-def run_sweep(path: Path, catalog: Catalog, sweep: Sweep) -> dict[str, Any]:
+def run_sweep(
+    path: Path, catalog: Catalog, sweep: Sweep, params: ThroughputParams | None = None
+) -> dict[str, Any]:
     """Decide at every value; each option's monthly total and money, and the crossings."""
     decisions: list[Decision] = [
-        decide(load_scenario(path, catalog, {sweep.key: _toml_value(v)}), catalog)
+        decide(load_scenario(path, catalog, {sweep.key: _toml_value(v)}), catalog, params)
         for v in sweep.values
     ]
     names = [o.name for o in decisions[0].options]

@@ -19,7 +19,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
+
+from fulcrum.errors import InputError
 
 GB = 1e9
 
@@ -77,6 +80,14 @@ def default_params() -> ThroughputParams:
     """The parameters fitted on the bundled calibration data."""
     text = resources.files("fulcrum.costs").joinpath("data", "throughput_params.json").read_text()
     return ThroughputParams.from_dict(json.loads(text))
+
+
+def load_params(path: Path) -> ThroughputParams:
+    """Parameters written by ``fulcrum throughput calibrate --write`` (``--fit FILE``)."""
+    try:
+        return ThroughputParams.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"{path}: not a throughput fit from `calibrate --write` ({exc})") from None
 
 
 @dataclass(frozen=True, slots=True)

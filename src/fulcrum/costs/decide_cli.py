@@ -1,0 +1,121 @@
+"""``fulcrum decide``: the recommendation, a sweep, a saved record, a comparison, a date."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from fulcrum.catalog import Catalog, load_catalog
+from fulcrum.costs.compare import compare, ics
+from fulcrum.costs.decision import Decision, decide
+from fulcrum.costs.measured import apply_measured_gap, load_measured_gap
+from fulcrum.costs.montecarlo import run_monte_carlo
+from fulcrum.costs.render import render_decision
+from fulcrum.costs.render_sweep import render_sweep
+from fulcrum.costs.saved import load_record, record, save
+from fulcrum.costs.scenario import load_scenario
+from fulcrum.costs.sweep import parse_sweep, run_sweep
+from fulcrum.costs.throughput import ThroughputParams, load_params
+from fulcrum.errors import InputError
+
+PathOpt = Annotated[Path | None, typer.Option()]
+
+
+def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
+    scenario: Annotated[Path, typer.Argument(help="A scenario TOML file (see examples/).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    catalog: Annotated[
+        Path | None, typer.Option(help="A TOML file adding or overriding catalog entries.")
+    ] = None,
+    draws: Annotated[
+        int | None, typer.Option(help="Monte Carlo draws (default from scenario).")
+    ] = None,
+    eval_results: Annotated[
+        Path | None,
+        typer.Option(
+            "--eval-results",
+            help="JSON from `fulcrum eval stats --export`: use the measured pass-rate gap "
+            "instead of the benchmark-score mapping for the capability tax.",
+        ),
+    ] = None,
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            help="KEY=LOW..HIGH[:STEP], e.g. agents=1..20: every option's cost along one "
+            "input and where they cross."
+        ),
+    ] = None,
+    compare_to: Annotated[
+        Path | None,
+        typer.Option("--compare", help="A saved decision (JSON): say what changed since."),
+    ] = None,
+    ics_file: Annotated[
+        Path | None, typer.Option("--ics", help="Write the re-evaluation date as a .ics file.")
+    ] = None,
+    no_save: Annotated[
+        bool, typer.Option("--no-save", help="Do not save this decision under the data dir.")
+    ] = False,
+    fit: Annotated[
+        Path | None,
+        typer.Option(help="Throughput parameters from `throughput calibrate --write`."),
+    ] = None,
+) -> None:
+    """Recommend API, hybrid, local or a cheaper API tier, with the numbers behind it."""
+    if draws is not None and draws < 1:
+        raise InputError(f"--draws: expected a whole number >= 1, got {draws}")
+    cat = load_catalog(catalog)
+    params = None if fit is None else load_params(fit)
+    if sweep is not None:
+        _sweep(scenario, cat, sweep, as_json, params)
+        return
+    previous = None if compare_to is None else load_record(compare_to)
+    sc = load_scenario(scenario, cat)
+    if eval_results is not None:
+        sc = apply_measured_gap(sc, load_measured_gap(eval_results), str(eval_results))
+    decision = decide(sc, cat, params)
+    mc = run_monte_carlo(sc, cat, decision, draws)
+    rec = record(sc, cat, decision, catalog)
+    extra: dict[str, Any] = {}
+    if not no_save:
+        extra["saved_to"] = str(save(rec))
+    if previous is not None:
+        extra["changes"] = compare(previous, rec)
+    if ics_file is not None:
+        ics_file.write_text(_calendar(decision, scenario), encoding="utf-8", newline="")
+        extra["ics"] = str(ics_file)
+    if as_json:
+        typer.echo(json.dumps({**decision.as_dict(), "uncertainty": mc, **extra}, indent=2))
+        return
+    console = Console()
+    render_decision(console, decision, mc)
+    if "changes" in extra:
+        console.print("[bold]Since the saved decision[/bold]")
+    for line in extra.get("changes", []):
+        console.print(f"- {escape(line)}")
+    if "saved_to" in extra:
+        console.print(f"Saved to {escape(extra['saved_to'])} (use with --compare)")
+
+
+def _calendar(d: Decision, scenario: Path) -> str:
+    return ics(
+        f"Re-evaluate: {d.scenario}",
+        f"fulcrum decide {scenario} --compare <the saved decision>\n"
+        f"Recommended on saving: {d.recommendation.name}",
+        d.reevaluate_on.isoformat(),
+        f"{scenario.stem}-{d.reevaluate_on.isoformat()}",
+    )
+
+
+def _sweep(
+    path: Path, cat: Catalog, spec: str, as_json: bool, params: ThroughputParams | None
+) -> None:
+    result = run_sweep(path, cat, parse_sweep(spec), params)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    render_sweep(Console(), result)
