@@ -101,7 +101,8 @@ def ics(summary: str, description: str, day: str, uid: str) -> str:
 
 def _fold(line: str) -> str:
     """RFC 5545 line folding: at most 75 octets a line, continuations start with a space."""
-    out, chunk = [], ""
+    out: list[str] = []
+    chunk = ""
     for ch in line:
         if len((chunk + ch).encode()) > (75 if not out else 74):
             out.append(chunk)
