@@ -11,7 +11,7 @@ import pytest
 from fulcrum.cli import main
 from fulcrum.evals.output import to_json
 from fulcrum.evals.store import AttemptRecord
-from fulcrum.evals.summary import TaxInputs, capability_tax, summarize_model, summarize_pair
+from fulcrum.evals.summary import TaxInputs, pair_tax, summarize_model, summarize_pair
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_CAPABILITY = ROOT / "examples" / "seed_000_tiers.toml"
@@ -38,7 +38,7 @@ def _export(
     records = _records(40, ref_passes=32, cand_passes=24)
     models = [summarize_model(records, m) for m in ("local", "frontier")]
     summary = summarize_pair(records, "local", "frontier") if pair else None
-    cost = capability_tax(summary, TAX) if summary and tax else None
+    cost = pair_tax(summary, TAX) if summary and tax else None
     doc = to_json("run-1", models, summary, cost)
     path = tmp_path / "eval.json"
     path.write_text(json.dumps(doc), encoding="utf-8")

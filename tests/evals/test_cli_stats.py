@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from fulcrum.cli import build_app, main
 from fulcrum.evals.store import AttemptRecord, EvalStore
-from fulcrum.evals.summary import TaxInputs, capability_tax
+from fulcrum.evals.summary import TaxInputs, pair_tax
 from fulcrum.evals.views import summaries
 from fulcrum.settings import Paths
 
@@ -63,12 +63,12 @@ def test_capability_tax_interval_and_validation(brief_run: str) -> None:
     store.close()
     _, pair, _ = summaries(records)
     assert pair is not None
-    tax = capability_tax(pair, TaxInputs(Decimal(2200), Decimal(10), Decimal(100)))
+    tax = pair_tax(pair, TaxInputs(Decimal(2200), Decimal(10), Decimal(100)))
     assert tax.usd_per_month == Decimal("7333.33")
     lo, hi = tax.usd_per_month_ci_95
     assert lo < tax.usd_per_month < hi
     with pytest.raises(Exception, match="rework_minutes must be >= 0"):
-        capability_tax(pair, TaxInputs(Decimal(1), Decimal(-1), Decimal(1)))
+        pair_tax(pair, TaxInputs(Decimal(1), Decimal(-1), Decimal(1)))
 
 
 def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,11 +17,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from fulcrum.costs.capability import capability_tax
 from fulcrum.errors import InputError
 from fulcrum.evals import stats
 from fulcrum.evals.store import AttemptRecord, session_id
 
 CENT = Decimal("0.01")
+ONE = Decimal(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +138,16 @@ def summarize_pair(records: list[AttemptRecord], candidate: str, reference: str)
 
 
 def _monthly(gap: float, t: TaxInputs) -> Decimal:
-    value = Decimal(str(round(gap, 6))) * t.dispatches_per_month * t.rework_minutes
-    return (value / Decimal(60) * t.usd_per_hour).quantize(CENT)
+    """One month of the gap's rework, through the cost engine's one capability-tax formula
+    (a month's dispatches over a one-day "month")."""
+    extra = Decimal(str(round(gap, 6)))
+    tax = capability_tax(t.dispatches_per_month, extra, t.rework_minutes, t.usd_per_hour, ONE)
+    return tax.monthly.quantize(CENT)
 
 
-def capability_tax(pair: PairSummary, inputs: TaxInputs) -> CapabilityTax:
-    """Engineer dollars a month lost to the candidate's extra failed dispatches."""
+def pair_tax(pair: PairSummary, inputs: TaxInputs) -> CapabilityTax:
+    """Engineer dollars a month lost to the candidate's extra failed dispatches, with the
+    gap's 95% interval (:func:`fulcrum.costs.capability.capability_tax` per end)."""
     for name, value in (("dispatches_per_month", inputs.dispatches_per_month),
                         ("rework_minutes", inputs.rework_minutes),
                         ("usd_per_hour", inputs.usd_per_hour)):  # fmt: skip

@@ -16,7 +16,7 @@ from fulcrum.evals.summary import (
     ModelSummary,
     PairSummary,
     TaxInputs,
-    capability_tax,
+    pair_tax,
     summarize_model,
     summarize_pair,
 )
@@ -57,7 +57,7 @@ def summaries(
     models = [summarize_model(records, m, run_id, costs) for m in names]
     chosen = pick_pair(models, candidate, reference)
     pair = summarize_pair(records, *chosen) if chosen else None
-    tax = capability_tax(pair, tax_inputs) if pair and tax_inputs else None
+    tax = pair_tax(pair, tax_inputs) if pair and tax_inputs else None
     return models, pair, tax
 
 
