@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -10,8 +11,10 @@ import pytest
 from fulcrum.fakes import FakeOpenAI, Reply, ToolCall
 from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import open_store
+from fulcrum.wire.sse import SSEEvent, json_event
+from fulcrum.wire.validate import check_anthropic_stream
 
-from .helpers import HI, claude_client, openai_client
+from .helpers import HI, claude_client, openai_client, sse_events
 
 LOCAL = """
 [backends.box]
@@ -98,3 +101,92 @@ def test_openai_stream_on_a_local_route_is_re_emitted(
     args = "".join(tc.function.arguments or "" for tc in calls if tc.function)
     assert json.loads(args) == {"command": "ls -la"}
     assert chunks[-1].choices and chunks[-1].choices[0].finish_reason == "tool_calls"
+
+
+WORDS = " ".join(f"word{i}" for i in range(18))
+
+
+def test_text_streams_while_the_local_model_generates(
+    local: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    """Acceptance: a ~2 s answer (text, then a tool call) reaches the client as it is made."""
+    fake_openai.push(ToolCall("Bash", {"command": "ls -la"}, text=WORDS, chunk_delay=0.08))
+    client = claude_client(local)
+    started = time.perf_counter()
+    first_text: float | None = None
+    events = []
+    with client.messages.create(
+        model="qwen-coder",
+        max_tokens=200,
+        messages=HI,  # type: ignore[arg-type]
+        tools=TOOLS,  # type: ignore[arg-type]
+        stream=True,
+    ) as stream:
+        for event in stream:
+            if first_text is None and event.type == "content_block_delta":
+                first_text = time.perf_counter()
+            events.append(event)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    upstream_first = next(t for t, chunk in fake_openai.chunk_log if b"word0" in chunk)
+    upstream_last = fake_openai.chunk_log[-1][0]
+    assert upstream_last - upstream_first > 1.5  # the backend really took its time
+    assert first_text is not None
+    lag_ms = (first_text - upstream_first) * 1000
+    assert lag_ms < 50
+    check_anthropic_stream([json_event(e.model_dump(exclude_none=True)) for e in events])
+    calls = [e.content_block for e in events if e.type == "content_block_start"]
+    assert [c.type for c in calls] == ["text", "tool_use"]
+    local.stop()
+    row = open_store(None).rows()[0]
+    assert row.stream and row.ttft_ms is not None and row.ttft_ms < 500
+    assert 1500 < (row.duration_ms or 0) <= elapsed_ms  # no metering delay counted
+    assert row.input_tokens > 0 and row.output_tokens > 0
+
+
+def test_a_retry_mid_stream_keeps_the_stream_well_formed(
+    local: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    retry = ToolCall("Bash", {"command": "ls"}, text="Retrying.")
+    fake_openai.push(ToolCall("Bash", {"cmd": 5}, text="Let me look.", then=retry))
+    body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
+    pairs = sse_events(local, "/v1/messages", {**body, "stream": True})
+    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+    text = "".join(e["delta"].get("text", "") for e in events if e["type"] == "content_block_delta")
+    assert text == "Let me look.Retrying."  # nothing shown twice
+    starts = [e for e in events if e["type"] == "content_block_start"]
+    assert [(e["index"], e["content_block"]["type"]) for e in starts] == [
+        (0, "text"),
+        (1, "text"),
+        (2, "tool_use"),
+    ]
+    assert events[-2]["delta"]["stop_reason"] == "tool_use"
+    assert len(fake_openai.requests) == 2 and fake_openai.requests[1].body["stream"] is True
+    local.stop()
+    row = open_store(None).rows()[0]
+    assert (row.tool_retries, row.tool_repairs) == (1, 0)
+
+
+def test_forced_tool_choice_on_a_stream(local: RunningGateway, fake_openai: FakeOpenAI) -> None:
+    fake_openai.push(Reply("I would rather not."), ToolCall("Bash", {"command": "ls"}))
+    body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
+    choice = {"type": "tool", "name": "Bash"}
+    pairs = sse_events(local, "/v1/messages", {**body, "stream": True, "tool_choice": choice})
+    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+    assert "rather not" not in json.dumps(events)  # the rejected answer was never shown
+    assert [e["content_block"]["name"] for e in events if "content_block" in e] == ["Bash"]
+    system = fake_openai.requests[0].body["messages"][0]["content"]
+    assert "calling the tool `Bash`" in json.dumps(system)
+
+
+def test_tool_choice_none_is_relayed_unchecked(
+    local: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.push(Reply(PRINTED))
+    body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
+    pairs = sse_events(
+        local, "/v1/messages", {**body, "stream": True, "tool_choice": {"type": "none"}}
+    )
+    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+    assert "<tool_call>" in json.dumps(events)  # plain relay: the printed call stays text
+    local.stop()
+    assert open_store(None).rows()[0].tool_repairs == 0

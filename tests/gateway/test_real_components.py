@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fulcrum.fakes import FakeAnthropic, ToolCall
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, ToolCall
 from fulcrum.gateway.defaults import LocalServer, detect_local
 from fulcrum.gateway.testing import running_gateway
 from fulcrum.ledger import open_store
@@ -129,3 +129,63 @@ def test_claude_code_runs_a_tool_through_the_gateway(
     assert all(r.input_tokens > 0 and r.output_tokens > 0 for r in main)
     assert all(r.cost_usd is not None and r.cost_usd > 0 for r in main)
     assert all(r.session for r in main)  # Claude Code's session id was read
+
+
+LOCAL_TOOLS = """
+[backends.box]
+format = "openai"
+base_url = "{url}"
+kind = "local"
+models = ["qwen-coder", "claude-sonnet-4-6"]
+
+[routes]
+default = "box"
+"""
+
+
+@pytest.mark.claude_code
+def test_claude_code_runs_a_tool_through_a_local_route(
+    claude_cli: list[str], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """The main loop on a local model: streamed, its tool call checked, run, answered."""
+    fake_openai.push(
+        ToolCall(
+            "Bash",
+            {"command": "echo fulcrum-local-tool", "description": "print a marker"},
+            text="Running it.",
+            then="The command printed: {result}",
+            model="sonnet",
+        )
+    )
+    with running_gateway(LOCAL_TOOLS.format(url=fake_openai.url)) as gw:
+        run = subprocess.run(
+            [
+                *claude_cli,
+                "-p",
+                "Run echo fulcrum-local-tool and tell me what it printed.",
+                "--model",
+                "claude-sonnet-4-6",
+                "--allowedTools",
+                "Bash",
+                "--output-format",
+                "json",
+            ],
+            env=claude_env(gw.url, tmp_path / "home"),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        gw.stop()
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "fulcrum-local-tool" in json.loads(run.stdout)["result"]
+    main = [
+        r for r in fake_openai.requests if r.body and r.body.get("model") == "claude-sonnet-4-6"
+    ]
+    assert main and all(r.body["stream"] is True for r in main)  # streamed, not fetched whole
+    assert any("fulcrum-local-tool" in json.dumps(r.body["messages"][-1]) for r in main)
+    rows = [r for r in open_store(None).rows() if r.model == "claude-sonnet-4-6"]
+    assert len(rows) >= 2  # the tool call, then the answer
+    assert all(r.status == 200 and r.stream and r.backend_kind == "local" for r in rows)
+    assert all(r.ttft_ms is not None and r.output_tokens > 0 for r in rows)

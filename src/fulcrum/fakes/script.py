@@ -8,8 +8,8 @@ rendered bytes.
 * :class:`Reply` — answer with text (and optional reasoning), with usage.
 * :class:`ToolCall` — call the named tool with ``input``; it is taken only by a request
   that declares that tool (so Claude Code's tool-less background requests pass it by);
-  the request that carries its ``tool_result`` is answered with ``then`` (``{result}``
-  in it is replaced by the result's text).
+  the request that carries its ``tool_result`` is answered with ``then``: text (``{result}``
+  in it is replaced by the result's text), or another entry (a model that calls again).
 * :class:`Fail` — an HTTP error with the provider's error body (429 with ``retry-after``,
   500, 503, 529 …).
 * :class:`Hang` — accept the request and never answer (until the fake stops).
@@ -17,7 +17,8 @@ rendered bytes.
 Every entry can delay the first byte (``first_byte_delay``), pace a stream
 (``chunk_delay``), cut the connection after ``cut_after`` stream events, or end the
 stream after ``error_after`` events with the provider's in-stream error (Anthropic: an
-``error`` event with ``overloaded_error``; OpenAI: a ``data: {"error": …}`` line).
+``error`` event with ``overloaded_error``; OpenAI: a ``data: {"error": …}`` line). A paced
+stream's chunks are logged with the time each was written (``fake.chunk_log``).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class Reply(_Base):
 class ToolCall(_Base):
     name: str
     input: Mapping[str, Any] = field(default_factory=dict)
-    then: str = "Done."
+    then: str | Reply | ToolCall = "Done."  # text, or the entry answering the tool result
     text: str | None = None  # text said before the call
     call_id: str | None = None
     input_tokens: int | None = None
@@ -77,7 +78,7 @@ class AnswerTool(_Base):
     """Queued by the fake after a :class:`ToolCall`; accepts only the matching result."""
 
     call_id: str
-    then: str
+    then: str | Reply | ToolCall
 
     def accepts(self, request: Mapping[str, Any]) -> bool:
         return super().accepts(request) and tool_result_text(request, self.call_id) is not None

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -67,6 +68,8 @@ class FakeUpstream:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._cache: dict[tuple[Any, ...], tuple[Entry, list[bytes]]] = {}
+        # (time.perf_counter() once written, bytes) of every chunk of a paced stream
+        self.chunk_log: list[tuple[float, bytes]] = []
 
     # -- public API -----------------------------------------------------------------
     @property
@@ -164,6 +167,8 @@ class FakeUpstream:
     def _resolve(self, entry: Entry, body: Any) -> Reply | ToolCall | Fail | Hang:
         """Turn queue entries into what this request gets (and queue follow-ups)."""
         if isinstance(entry, AnswerTool):
+            if not isinstance(entry.then, str):
+                return entry.then
             result = tool_result_text(body, entry.call_id) or ""
             return Reply(entry.then.replace("{result}", result), model=entry.model)
         return entry
@@ -217,6 +222,8 @@ class FakeUpstream:
             if count and entry.chunk_delay:
                 await self._pause(entry.chunk_delay)
             await response.write(chunk)
+            if self.record:
+                self.chunk_log.append((time.perf_counter(), chunk))
         await response.write_eof()
         return response
 
