@@ -3,7 +3,8 @@
 aiohttp answers a request it cannot parse (a bad header, a broken chunked body) before
 any middleware runs, as ``text/plain``, logging a traceback at ERROR. Here that answer is
 JSON that both SDKs read (the Anthropic and the OpenAI error shape in one body: which API
-the client spoke is unknown when its request line is unreadable), logged as one DEBUG line.
+the client spoke is unknown when its request line is unreadable), logged as one DEBUG line
+(a 500 that escaped the error middleware keeps its ERROR and traceback).
 
 Every response says ``Server: fulcrum``, not the Python and aiohttp versions. A connection
 that has not sent complete request headers within ``server.header_timeout_s`` of opening
@@ -42,7 +43,10 @@ class _Handler(RequestHandler):
         exc: BaseException | None = None,
         message: str | None = None,
     ) -> web.StreamResponse:
-        log.debug("unparseable request from %s: %s", request.remote, message or exc)
+        if status >= 500:  # a bug past the error middleware: keep its traceback
+            log.error("error handling a request from %s", request.remote, exc_info=exc)
+        else:
+            log.debug("unparseable request from %s: %s", request.remote, message or exc)
         if request.writer.output_size > 0:  # an answer is on its way: the connection is broken
             raise ConnectionError("response already started")
         detail = str(message or exc or "unreadable").strip().splitlines()[0].rstrip(":")
