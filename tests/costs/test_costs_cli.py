@@ -98,6 +98,9 @@ def test_throughput_calibrate_prints_error(
         data["median_abs_pct_error"] < 12 and data["holdout_by_hardware_median_abs_pct_error"] < 12
     )
     assert json.loads(out_file.read_text())["efficiency"]["cuda"] > 0
+    assert {r["class"] for r in data["by_class"]["size"]} == {"<=10B", ">40B"}
+    code, out, _ = run(["throughput", "calibrate", str(csv)], capsys)
+    assert code == 0 and "by model size:" in out and ">40B on cuda:datacenter" in out
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from fulcrum.costs.throughput import GB, ThroughputParams, backend_family
+from fulcrum.costs.throughput import GB, ThroughputParams, fit_group, hardware_class
 from fulcrum.errors import ConfigError
 
 REQUIRED = (
@@ -39,7 +39,8 @@ Floats = npt.NDArray[np.float64]
 @dataclass(frozen=True)
 class DecodeRows:
     hardware: list[str]
-    family: npt.NDArray[np.str_]
+    family: npt.NDArray[np.str_]  # the fit group: backend family, ":class" when it has one
+    params_b: Floats
     bandwidth: Floats  # bytes/s
     bytes_per_token: Floats
     tokens_per_s: Floats
@@ -52,6 +53,7 @@ class DecodeRows:
         return DecodeRows(
             hardware=[h for h, keep in zip(self.hardware, mask, strict=True) if keep],
             family=self.family[mask],
+            params_b=self.params_b[mask],
             bandwidth=self.bandwidth[mask],
             bytes_per_token=self.bytes_per_token[mask],
             tokens_per_s=self.tokens_per_s[mask],
@@ -86,7 +88,7 @@ def read_decode_rows(path: Path) -> DecodeRows:
         raise ConfigError("file not found", file=str(path)) from None
     hw: list[str] = []
     fam: list[str] = []
-    cols: list[tuple[float, float, float]] = []
+    cols: list[tuple[float, float, float, float]] = []
     skipped = 0
     for line, row in enumerate(rows, start=2):
         if not row["test"].lower().startswith("tg"):
@@ -97,17 +99,18 @@ def read_decode_rows(path: Path) -> DecodeRows:
         share = _number(row, "active_params_B", path, line) / _number(row, "params_B", path, line)
         size = _number(row, "model_size_GB", path, line) * GB * share
         bw = _number(row, "memory_bandwidth_GBps", path, line) * GB
-        cols.append((bw, size, _number(row, "tokens_per_s", path, line)))
+        params_b = _number(row, "params_B", path, line)
+        cols.append((bw, size, _number(row, "tokens_per_s", path, line), params_b))
         hw.append(row["hardware"])
-        fam.append(backend_family(row["backend"]))
+        fam.append(fit_group(row["backend"], hardware_class(row["hardware"])))
     if not cols:
         raise ConfigError("no decode (tg*) rows with a bandwidth", file=str(path), field="test")
     arr = np.array(cols, dtype=np.float64)
-    return DecodeRows(hw, np.array(fam), arr[:, 0], arr[:, 1], arr[:, 2], skipped)
+    return DecodeRows(hw, np.array(fam), arr[:, 3], arr[:, 0], arr[:, 1], arr[:, 2], skipped)
 
 
 def predict(params: ThroughputParams, rows: DecodeRows) -> Floats:
-    eff = np.array([params.efficiency.get(f, params.default_efficiency) for f in rows.family])
+    eff = np.array([params.group_efficiency(str(f)) for f in rows.family])
     seconds = rows.bytes_per_token / (eff * rows.bandwidth) + params.overhead_s
     result: Floats = 1.0 / seconds
     return result
@@ -155,14 +158,15 @@ def fit(rows: DecodeRows, base: ThroughputParams | None = None) -> ThroughputPar
 
 
 def holdout_by_hardware(rows: DecodeRows) -> Floats:
-    """Absolute % errors when each machine is predicted by a fit that never saw it."""
+    """Absolute % errors when each machine is predicted by a fit that never saw it (in the
+    rows' order)."""
     names = np.array(rows.hardware)
-    errors: list[Floats] = []
+    errors: Floats = np.empty(len(rows), dtype=np.float64)
     for name in sorted(set(rows.hardware)):
         test = names == name
         params = fit(rows.subset(~test))
-        errors.append(abs_pct_errors(params, rows.subset(test)))
-    return np.concatenate(errors)
+        errors[test] = abs_pct_errors(params, rows.subset(test))
+    return errors
 
 
 def prefill_efficiencies(path: Path) -> Floats:

@@ -19,6 +19,7 @@ from fulcrum.costs.calibrate import (
     prefill_efficiencies,
     read_decode_rows,
 )
+from fulcrum.costs.calibrate_report import by_class, render_lines
 from fulcrum.costs.decide_cli import decide_cmd
 from fulcrum.costs.evaluate import option_tco
 from fulcrum.costs.fit import MemoryFit, memory_fit
@@ -29,6 +30,7 @@ from fulcrum.costs.throughput import (
     Workload,
     default_params,
     estimate,
+    hardware_class,
     load_params,
     model_size_gb,
 )
@@ -122,6 +124,7 @@ def throughput_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     if ctx.invoked_subcommand is not None:
         return
     fit: MemoryFit | None = None
+    hw_class = ""
     if hardware or model:
         cat = _catalog(catalog)
         tier = cat.hardware_tier(hardware or "", where="--hardware")
@@ -129,6 +132,7 @@ def throughput_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         bw, backend, compute_tflops = tier.bandwidth_gbps, tier.backend, tier.compute_tflops
         spec, bits = cat.models[model or ""], cat.quants[quant].bits_per_weight
         fit = memory_fit(spec, quant, bits, tier.memory_gb, context_tokens)
+        hw_class = hardware_class(tier.name)
     else:
         total_b = _need(params_b, "--params-b")
         size = model_size_gb_ if model_size_gb_ is not None else model_size_gb(total_b, 4.89)
@@ -141,7 +145,9 @@ def throughput_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         )
         bw = _need(bandwidth_gbps, "--bandwidth-gbps")
     fitted = None if fit_file is None else load_params(fit_file)
-    est = estimate(work, bw, backend=backend, compute_tflops=compute_tflops, params=fitted)
+    est = estimate(
+        work, bw, backend=backend, compute_tflops=compute_tflops, params=fitted, hw_class=hw_class
+    )
     if fit is not None and not fit.fits:
         _echo({**fit.as_detail(), "why": fit.evidence()}, as_json)
         return
@@ -199,13 +205,16 @@ def calibrate_cmd(
         "prefill_rows_with_compute": len(prefill),
         "prefill_efficiency": params.prefill_efficiency,
     }
+    classes = by_class(rows, errors, holdout)
     if write is not None:
         write.write_text(params.to_json())
     if as_json:
-        typer.echo(json.dumps(result, indent=2))
+        typer.echo(json.dumps({**result, "by_class": classes}, indent=2))
         return
     for key, value in result.items():
         typer.echo(f"{key}: {value}")
+    for line in render_lines(classes):
+        typer.echo(line)
 
 
 def register(app: typer.Typer) -> None:

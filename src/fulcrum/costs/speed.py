@@ -14,7 +14,14 @@ from fulcrum.catalog import Catalog
 from fulcrum.costs.concurrency import MAX_BOXES, Queueing, boxes_needed, shared_latency
 from fulcrum.costs.fit import MemoryFit, memory_fit
 from fulcrum.costs.scenario import HardwareOption, Scenario
-from fulcrum.costs.throughput import Estimate, ThroughputParams, Workload, estimate, model_size_gb
+from fulcrum.costs.throughput import (
+    Estimate,
+    ThroughputParams,
+    Workload,
+    estimate,
+    hardware_class,
+    model_size_gb,
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,7 @@ def option_speed(
         backend=opt.tier.backend,
         compute_tflops=opt.tier.compute_tflops,
         params=params,
+        hw_class=hardware_class(opt.tier.name),
     )
     service = est.call_latency_s(
         int(conc.get("prompt_tokens", 4000)), int(conc.get("output_tokens", 500))

@@ -38,6 +38,35 @@ BACKEND_FAMILIES: tuple[tuple[str, str], ...] = (
 )
 
 
+# machines whose llama.cpp decode streams far below their (HBM) spec bandwidth: a class of
+# their own in the fit, looked up as "<family>:<class>" (e.g. "cuda:datacenter")
+HARDWARE_CLASSES: tuple[tuple[str, str], ...] = (
+    ("a100", "datacenter"),
+    ("a800", "datacenter"),
+    ("h100", "datacenter"),
+    ("h800", "datacenter"),
+    ("h200", "datacenter"),
+    ("gh200", "datacenter"),
+    ("b200", "datacenter"),
+    ("mi300", "datacenter"),
+)
+
+
+def hardware_class(name: str) -> str:
+    """The machine's class in the fit ("datacenter"), or "" for the backend's default."""
+    low = name.lower()
+    for needle, cls in HARDWARE_CLASSES:
+        if needle in low:
+            return cls
+    return ""
+
+
+def fit_group(backend: str, hw_class: str = "") -> str:
+    """The efficiency key of a machine: its backend family, with its class when it has one."""
+    family = backend_family(backend)
+    return f"{family}:{hw_class}" if hw_class else family
+
+
 def backend_family(backend: str) -> str:
     """Map a backend description ("llama.cpp CUDA 12.1", "Metal") to a family name."""
     low = backend.lower()
@@ -58,8 +87,14 @@ class ThroughputParams:
     prefill_efficiency: float = 0.7
     fit: dict[str, Any] = field(default_factory=dict)
 
-    def efficiency_for(self, backend: str) -> float:
-        return self.efficiency.get(backend_family(backend), self.default_efficiency)
+    def efficiency_for(self, backend: str, hw_class: str = "") -> float:
+        return self.group_efficiency(fit_group(backend, hw_class))
+
+    def group_efficiency(self, group: str) -> float:
+        """``cuda:datacenter``, else ``cuda``, else the pooled default."""
+        if group in self.efficiency:
+            return self.efficiency[group]
+        return self.efficiency.get(group.split(":", maxsplit=1)[0], self.default_efficiency)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -140,10 +175,12 @@ def estimate(
     backend: str = "cuda",
     compute_tflops: float | None = None,
     params: ThroughputParams | None = None,
+    hw_class: str = "",
 ) -> Estimate:
-    """Decode and prefill tokens/s of ``work`` on a machine."""
+    """Decode and prefill tokens/s of ``work`` on a machine (``hw_class``: see
+    :func:`hardware_class`)."""
     p = params or default_params()
-    eff = p.efficiency_for(backend) * (p.moe_factor if work.is_moe else 1.0)
+    eff = p.efficiency_for(backend, hw_class) * (p.moe_factor if work.is_moe else 1.0)
     per_token = work.bytes_per_token()
     seconds = per_token / (eff * bandwidth_gbps * GB) + p.overhead_s
     prefill = None
