@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from fulcrum.fakes import FakeOpenAI, Reply, ToolCall
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import open_store
 from fulcrum.wire.sse import SSEEvent, json_event
@@ -190,3 +190,44 @@ def test_tool_choice_none_is_relayed_unchecked(
     assert "<tool_call>" in json.dumps(events)  # plain relay: the printed call stays text
     local.stop()
     assert open_store(None).rows()[0].tool_repairs == 0
+
+
+def test_a_stream_cut_mid_answer_ends_with_an_error_event(
+    local: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.push(ToolCall("Bash", {"command": "ls"}, text=WORDS, cut_after=6))
+    body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
+    pairs = sse_events(local, "/v1/messages", {**body, "stream": True})
+    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+    assert events[-1]["type"] == "error"
+    assert not any(e.get("content_block", {}).get("type") == "tool_use" for e in events)
+    local.stop()
+    row = open_store(None).rows()[0]
+    assert row.status == 502 and row.error
+
+
+ANTHROPIC_LOCAL = """
+[backends.box]
+format = "anthropic"
+base_url = "{url}"
+kind = "local"
+models = ["qwen-coder"]
+count_tokens = false
+
+[routes]
+default = "box"
+"""
+
+
+def test_an_anthropic_format_local_backend_streams_through_the_review(
+    fake_anthropic: FakeAnthropic,
+) -> None:
+    fake_anthropic.push(ToolCall("Bash", {"command": "ls"}, text="Listing.", chunk_delay=0.01))
+    with running_gateway(ANTHROPIC_LOCAL.format(url=fake_anthropic.url)) as gw:
+        body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
+        pairs = sse_events(gw, "/v1/messages", {**body, "stream": True})
+    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+    assert fake_anthropic.requests[0].body["stream"] is True
+    blocks = [e["content_block"]["type"] for e in events if "content_block" in e]
+    assert blocks == ["text", "tool_use"]
+    assert events[0]["message"]["model"] == "qwen-coder"

@@ -156,3 +156,16 @@ def test_text_gate_holds_only_what_may_be_a_call() -> None:
     assert "".join(shown) == '```json\n{"a": 1}\n```\nand <function=X> y'  # decided: not calls
     gate = TextGate({})
     assert gate.feed("```python\nprint(1)") == "```python\nprint(1)"
+
+
+def test_a_call_whose_streamed_input_is_not_json_is_retried_not_repaired() -> None:
+    events = upstream(tool_response(("Bash", {"command": "ls"})))
+    for event in events:
+        if event.get("delta", {}).get("type") == "input_json_delta":
+            event["delta"] = {"type": "input_json_delta", "partial_json": '{"command": "ls"'}
+    reviewer = StreamReviewer(request(), "m")
+    shown = [e for event in events for e in reviewer.feed(event)]
+    assert not any(e.get("content_block", {}).get("type") == "tool_use" for e in shown)
+    _, retry = reviewer.end(retry_allowed=True)
+    assert retry is not None
+    assert (reviewer.outcome.repairs, reviewer.outcome.retries) == (0, 1)

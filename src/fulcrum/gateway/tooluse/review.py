@@ -78,7 +78,7 @@ def parse_string_inputs(response: Mapping[str, Any]) -> tuple[dict[str, Any], in
             and block.get("type") == "tool_use"
             and isinstance(block.get("input"), str)
         ):
-            parsed = _json_object(block["input"])
+            parsed = json_object(block["input"])
         if parsed is None:
             blocks.append(block)
         else:
@@ -87,7 +87,8 @@ def parse_string_inputs(response: Mapping[str, Any]) -> tuple[dict[str, Any], in
     return {**response, "content": blocks}, fixed
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
+def json_object(text: str) -> dict[str, Any] | None:
+    """``text`` parsed as a JSON object (blank text is ``{}``); None when it is not one."""
     try:
         value = json.loads(text) if text.strip() else {}
     except ValueError:

@@ -18,7 +18,6 @@ reviewer, then ``end(retry_allowed=False)``. The client always gets one well-for
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from fulcrum.gateway.tooluse.outcome import ToolUseOutcome, add_usage
 from fulcrum.gateway.tooluse.recover import extract_calls
 from fulcrum.gateway.tooluse.repair import forced_tool
 from fulcrum.gateway.tooluse.replay import block_events
-from fulcrum.gateway.tooluse.review import review_response
+from fulcrum.gateway.tooluse.review import json_object, review_response
 from fulcrum.gateway.tooluse.schema import tool_schemas
 from fulcrum.gateway.tooluse.textgate import TextGate
 from fulcrum.wire.maps import new_id
@@ -191,8 +190,10 @@ class StreamReviewer:
         block = self._blocks.pop(index, None) if isinstance(index, int) else None
         if block is None:
             return
-        if block.kind == "tool_use":
-            self._content.append({**block.head, "input": _input("".join(block.parts))})
+        if block.kind == "tool_use":  # input not JSON: kept as text, for the review to reject
+            raw = "".join(block.parts)
+            parsed = json_object(raw)
+            self._content.append({**block.head, "input": raw if parsed is None else parsed})
             return
         if block.kind == "text":
             self._text_stop(block, out)
@@ -249,11 +250,3 @@ def _accumulate(head: dict[str, Any], delta: Mapping[str, Any]) -> None:
     for key in ("thinking", "signature", "text"):
         if isinstance(delta.get(key), str):
             head[key] = str(head.get(key) or "") + delta[key]
-
-
-def _input(raw: str) -> Any:
-    """A tool call's streamed input: the object, or the raw text when it is not JSON."""
-    try:
-        return json.loads(raw) if raw.strip() else {}
-    except ValueError:
-        return raw
