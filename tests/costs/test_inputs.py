@@ -94,3 +94,18 @@ def test_understated_local_costs_are_flagged(capsys: pytest.CaptureFixture[str])
     assert code == 0
     assert any("operations hours (ops_hours_per_month) left at 0" in w for w in warnings)
     assert any("all-in uplift (uplift) left at 0" in w for w in warnings)
+
+
+def test_explain_cites_the_seed_figure_behind_each_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["decide", str(ROOT / "examples" / "seed_003_fleet.toml"), "--json", "--explain"]
+    code, out, _ = run([*args, "--no-save"], capsys)
+    lines = json.loads(out)["explain"]
+    assert code == 0
+    assert (
+        "  set  scenario.re_evaluate_days = 90: seed 003: 're-evaluate every three to six months'"
+        in lines
+    )
+    assert any(line.startswith("  used hybrid.capability_tax_factor = 0.25") for line in lines)
+    assert any("seed 003: 5-10 engineer-hours/month" in line for line in lines)

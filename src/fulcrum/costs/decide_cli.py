@@ -13,6 +13,7 @@ from rich.markup import escape
 from fulcrum.catalog import Catalog, load_catalog
 from fulcrum.costs.compare import compare, ics
 from fulcrum.costs.decision import Decision, decide
+from fulcrum.costs.explain import explain_lines
 from fulcrum.costs.measured import apply_measured_gap, load_measured_gap
 from fulcrum.costs.montecarlo import run_monte_carlo
 from fulcrum.costs.render import render_decision
@@ -64,6 +65,9 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         Path | None,
         typer.Option(help="Throughput parameters from `throughput calibrate --write`."),
     ] = None,
+    explain: Annotated[
+        bool, typer.Option(help="List the defaults used and the seed figures behind them.")
+    ] = False,
 ) -> None:
     """Recommend API, hybrid, local or a cheaper API tier, with the numbers behind it."""
     if draws is not None and draws < 1:
@@ -88,11 +92,15 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     if ics_file is not None:
         ics_file.write_text(_calendar(decision, scenario), encoding="utf-8", newline="")
         extra["ics"] = str(ics_file)
+    if explain:
+        extra["explain"] = explain_lines(sc)
     if as_json:
         typer.echo(json.dumps({**decision.as_dict(), "uncertainty": mc, **extra}, indent=2))
         return
     console = Console()
     render_decision(console, decision, mc)
+    for line in extra.get("explain", []):
+        console.print(escape(line))
     if "changes" in extra:
         console.print("[bold]Since the saved decision[/bold]")
     for line in extra.get("changes", []):

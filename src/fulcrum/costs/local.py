@@ -24,10 +24,14 @@ D = Decimal
 DEFAULT_LOCAL_SHARE = D("0.65")
 DEFAULT_HYBRID_TAX_FACTOR = D("0.25")
 ONE = D(1)
-# seed 000: "5-10 hours/month" of operations and a "15-30%" all-in uplift on the hardware
+# seed 003: "5-10 engineer-hours per month" of operations, all-in "15-30% higher" than amortization
 UNDERSTATED = (
-    ("ops_hours_per_month", "operations hours", "seed 000 suggests 5-10 h/month"),
-    ("uplift", "all-in uplift", "seed 000 suggests 15-30% of the hardware"),
+    (
+        "ops_hours_per_month",
+        "operations hours",
+        "seed 003: 5-10 engineer-hours a month for a small fleet",
+    ),
+    ("uplift", "all-in uplift", "seed 003: all-in 15-30% above the amortization line"),
 )
 
 
