@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
+from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import open_store
 from fulcrum.wire.sse import SSEEvent, json_event
@@ -231,3 +231,18 @@ def test_an_anthropic_format_local_backend_streams_through_the_review(
     blocks = [e["content_block"]["type"] for e in events if "content_block" in e]
     assert blocks == ["text", "tool_use"]
     assert events[0]["message"]["model"] == "qwen-coder"
+
+
+def test_a_retry_the_backend_refuses_ends_the_stream_with_an_error(
+    local: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    refused = Fail(400, "context window exceeded")
+    fake_openai.push(ToolCall("Bash", {"cmd": 5}, text="Let me look.", then=refused))
+    body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
+    pairs = sse_events(local, "/v1/messages", {**body, "stream": True})
+    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+    assert events[-1]["type"] == "error"
+    assert "context window exceeded" in events[-1]["error"]["message"]
+    local.stop()
+    row = open_store(None).rows()[0]
+    assert row.status == 502 and row.tool_retries == 1

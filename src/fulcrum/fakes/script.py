@@ -62,7 +62,7 @@ class Reply(_Base):
 class ToolCall(_Base):
     name: str
     input: Mapping[str, Any] = field(default_factory=dict)
-    then: str | Reply | ToolCall = "Done."  # text, or the entry answering the tool result
+    then: str | Reply | ToolCall | Fail = "Done."  # text, or the entry answering the result
     text: str | None = None  # text said before the call
     call_id: str | None = None
     input_tokens: int | None = None
@@ -78,7 +78,7 @@ class AnswerTool(_Base):
     """Queued by the fake after a :class:`ToolCall`; accepts only the matching result."""
 
     call_id: str
-    then: str | Reply | ToolCall
+    then: str | Reply | ToolCall | Fail
 
     def accepts(self, request: Mapping[str, Any]) -> bool:
         return super().accepts(request) and tool_result_text(request, self.call_id) is not None

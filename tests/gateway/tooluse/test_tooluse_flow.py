@@ -79,6 +79,9 @@ def test_needs_tool_checks() -> None:
     assert needs_tool_checks(request())
     assert not needs_tool_checks(request(tools=[]))
     assert not needs_tool_checks(request(tool_choice={"type": "none"}))
+    assert not needs_tool_checks(request(tool_choice="none"))  # OpenAI's spelling
+    assert needs_tool_checks(request(tool_choice={"type": "any"}))
+    assert not needs_tool_checks(request(tool_choice={"type": "none"}))
     assert not needs_tool_checks({"messages": []})
 
 
