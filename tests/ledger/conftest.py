@@ -12,6 +12,7 @@ import pytest
 
 import fulcrum.cli
 from fulcrum.catalog.prices import TokenUsage
+from fulcrum.ledger.attempts import Attempt
 from fulcrum.ledger.row import LedgerRow
 from fulcrum.testing.postgres import PostgresCluster
 
@@ -127,3 +128,10 @@ class DatedPrices(FakePrices):
 
 
 PRICE_CHANGE = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+FAILOVER_ATTEMPTS = (
+    Attempt("claude", "claude-sonnet-4-6", 503, "HTTP 503", 0.4, 12.5),
+    Attempt("claude", "claude-sonnet-4-6", None, "no first byte within the timeout", 20.0, 500.0),
+    Attempt("gpt", "gpt-4o-mini", 200, None, 521.0, 80.25),
+)

@@ -17,6 +17,8 @@ from fulcrum.ledger.migrations import MIGRATIONS, Migration
 from fulcrum.ledger.postgres_store import PostgresStore
 from fulcrum.testing.postgres import PostgresCluster
 
+from .conftest import FAILOVER_ATTEMPTS
+
 pytestmark = pytest.mark.postgres
 
 RowFactory = Callable[..., LedgerRow]
@@ -49,7 +51,9 @@ def test_round_trip_and_exact_sums(
     store = open_store(pg_url)
     assert isinstance(store, PostgresStore)
     rows = [
-        make_row(ts=DAY, cost_usd=Decimal("0.1"), model="a", stream=True),
+        make_row(
+            ts=DAY, cost_usd=Decimal("0.1"), model="a", stream=True, attempts=FAILOVER_ATTEMPTS
+        ),
         make_row(ts=DAY + timedelta(hours=1), cost_usd=Decimal("0.2"), model="a"),
         make_row(ts=DAY, cost_usd=None, model="b", request_body='{"x": 1}'),
     ]

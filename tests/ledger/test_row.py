@@ -9,6 +9,8 @@ import pytest
 from fulcrum.errors import InputError
 from fulcrum.ledger.row import COLUMNS, LedgerRow, row_from_values, row_values
 
+from .conftest import FAILOVER_ATTEMPTS
+
 RowFactory = Callable[..., LedgerRow]
 
 
@@ -57,6 +59,7 @@ def test_values_round_trip_for_both_dialects(make_row: RowFactory) -> None:
         saving_usd=Decimal("0.004376543210987655"),
         request_body='{"model": "x"}',
         ttft_ms=12.5,
+        attempts=FAILOVER_ATTEMPTS,
     )
     for text_time in (True, False):
         values = row_values(row, text_time=text_time)

@@ -21,7 +21,7 @@ from fulcrum.ledger import (
     sqlite_store,
 )
 
-from .conftest import DatedPrices, FakePrices
+from .conftest import FAILOVER_ATTEMPTS, DatedPrices, FakePrices
 from .test_writer import MemoryStore
 
 RowFactory = Callable[..., LedgerRow]
@@ -29,7 +29,12 @@ RowFactory = Callable[..., LedgerRow]
 
 def test_rows_survive_the_json_round_trip(tmp_path: Path, make_row: RowFactory) -> None:
     rows = [
-        make_row(cost_usd=Decimal("0.000000123"), stream=True, request_body='{"a": 1}'),
+        make_row(
+            cost_usd=Decimal("0.000000123"),
+            stream=True,
+            request_body='{"a": 1}',
+            attempts=FAILOVER_ATTEMPTS,
+        ),
         make_row(backend_kind="local", cost_usd=None, ttft_ms=None),
     ]
     path = tmp_path / "s.jsonl"

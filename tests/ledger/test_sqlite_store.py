@@ -15,6 +15,8 @@ from fulcrum.ledger import LedgerRow, LedgerUnavailable, open_store
 from fulcrum.ledger.migrations import MIGRATIONS, Migration
 from fulcrum.ledger.sqlite_store import SQLiteStore
 
+from .conftest import FAILOVER_ATTEMPTS
+
 RowFactory = Callable[..., LedgerRow]
 DAY = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 
@@ -35,7 +37,7 @@ def test_default_store_lives_in_the_data_dir_in_wal_mode(_isolated_data_dir: Pat
 def test_insert_and_read_back_exact_money(tmp_path: Path, make_row: RowFactory) -> None:
     store = open_store(str(tmp_path / "l.db"))
     rows = [
-        make_row(ts=DAY, cost_usd=Decimal("0.1"), session="a"),
+        make_row(ts=DAY, cost_usd=Decimal("0.1"), session="a", attempts=FAILOVER_ATTEMPTS),
         make_row(ts=DAY + timedelta(seconds=1), cost_usd=Decimal("0.2"), session="b"),
         make_row(ts=DAY + timedelta(seconds=2), cost_usd=None),
     ]
@@ -92,6 +94,36 @@ def test_migrations_are_applied_once_and_new_ones_later(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         versions = [v for (v,) in conn.execute("SELECT version FROM ledger_migrations")]
     assert versions == list(range(1, extra.version + 1))
+
+
+def test_a_version_2_ledger_gains_the_attempts_column(tmp_path: Path, make_row: RowFactory) -> None:
+    """A ledger written before migration 3 opens, migrates, keeps its rows (no attempts
+    recorded for them) and stores attempts from then on."""
+    path = tmp_path / "l.db"
+    with sqlite3.connect(path) as conn:  # a version-2 ledger, as an older gateway left it
+        conn.execute("CREATE TABLE ledger_migrations (version INTEGER PRIMARY KEY, "
+                     "name TEXT NOT NULL, applied_at TEXT NOT NULL)")  # fmt: skip
+        for migration in MIGRATIONS[:2]:
+            for statement in migration.sqlite:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO ledger_migrations VALUES (?, ?, 'then')",
+                (migration.version, migration.name),
+            )
+        conn.execute(
+            "INSERT INTO ledger_calls (id, ts, backend, backend_kind, model, endpoint, stream, "
+            "status, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
+            "tool_repairs, tool_retries, source) VALUES ('old', '2026-05-04T00:00:00.000000Z', "
+            "'b', 'api', 'm', '/v1/messages', 0, 200, 1, 2, 0, 0, 0, 0, 'gateway')"
+        )
+    store = SQLiteStore.open(path)
+    assert store.schema_version() == 3
+    new = make_row(ts=DAY, attempts=FAILOVER_ATTEMPTS)
+    store.insert_many([new])
+    old, again = store.rows()
+    assert (old.id, old.attempts) == ("old", ())
+    assert again == new and again.attempts[1].status is None
+    store.close()
 
 
 def test_migration_numbering_is_checked(tmp_path: Path) -> None:

@@ -17,10 +17,11 @@ from typing import Any
 from fulcrum.errors import ConfigError
 from fulcrum.gateway.configparse import Section
 from fulcrum.gateway.serverconfig import LOOPBACK, ServerConfig, parse_server
+from fulcrum.kinds import BACKEND_KINDS
 from fulcrum.routing.config import RoutingConfig, parse_routing_config
 
 FORMATS = ("anthropic", "openai")
-KINDS = ("local", "api")
+KINDS = BACKEND_KINDS  # defined once, in fulcrum.kinds
 
 
 @dataclass(frozen=True, slots=True)

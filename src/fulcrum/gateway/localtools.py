@@ -75,9 +75,9 @@ class _Sender:
                 stream=False,
             )
 
-        opened = await open_chain(self.chain, build, self.request.headers, stream=False)
+        headers = self.request.headers
+        opened = await open_chain(self.chain, build, headers, stream=False, log=self.call.attempts)
         self.chain = [(opened.backend, opened.target)]
-        self.call.failures.extend(opened.failures)
         self.call.served_by(opened.backend, opened.target)
         if not opened.ok:
             raise upstream_client_error(opened.status, opened.first)
@@ -170,8 +170,7 @@ async def _open(request: web.Request, chain: list[Any], message_req: Body, call:
             stream=True,
         )
 
-    opened = await open_chain(chain, build, request.headers, stream=True)
-    call.failures.extend(opened.failures)
+    opened = await open_chain(chain, build, request.headers, stream=True, log=call.attempts)
     call.served_by(opened.backend, opened.target)
     if not opened.ok:
         if opened.response is not None:

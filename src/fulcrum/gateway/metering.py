@@ -17,7 +17,9 @@ from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from fulcrum.gateway.attempts import FAILOVER, AttemptLog
 from fulcrum.gateway.backends import Backend
+from fulcrum.kinds import BackendKind
 from fulcrum.ledger.row import LedgerRow, utc_now
 from fulcrum.routing.router import RouteTarget
 from fulcrum.wire.usage import TokenUsage
@@ -75,7 +77,7 @@ class Call:
     route: str | None = None
     route_reason: str | None = None
     backend: str = ""
-    backend_kind: str = "api"
+    backend_kind: BackendKind = "api"
     provider: str | None = None
     model: str = ""
     model_requested: str = ""
@@ -87,11 +89,14 @@ class Call:
     ended: float | None = None
     tool_repairs: int = 0
     tool_retries: int = 0
-    failures: list[str] = field(default_factory=list)
+    attempts: AttemptLog = field(init=False)  # every backend tried (see open_chain's log)
     busy_token: float | None = None  # from ShareClock.enter when the call went to a local route
     busy_s: float | None = None  # share of the local machine (see fulcrum.gateway.busy)
     request_body: str | None = None
     response_body: str | None = None
+
+    def __post_init__(self) -> None:
+        self.attempts = AttemptLog(self.started)
 
     def served_by(self, backend: Backend, target: RouteTarget) -> None:
         self.backend = target.backend
@@ -117,14 +122,17 @@ class Call:
             decode_s = self.ended - self.first_byte_at
             if usage.output_tokens and decode_s > 0:
                 decode_tps = usage.output_tokens / decode_s
+        reason = self.route_reason
+        if reason is not None and self.attempts.failed_over:
+            reason += FAILOVER
         return LedgerRow(
             ts=self.ts,
             session=self.session,
             client=self.client,
             route=self.route,
-            route_reason=self.route_reason,
+            route_reason=reason,
             backend=self.backend,
-            backend_kind="local" if self.backend_kind == "local" else "api",
+            backend_kind=self.backend_kind,
             provider=self.provider,
             model=self.model,
             endpoint=self.endpoint,
@@ -143,6 +151,7 @@ class Call:
             else None,
             tool_repairs=self.tool_repairs,
             tool_retries=self.tool_retries,
+            attempts=tuple(self.attempts.items),
             request_body=self.request_body,
             response_body=self.response_body,
         )
@@ -155,8 +164,9 @@ def record(call: Call, sink: RowSink, metrics: Metrics) -> None:
     backend = call.backend or "-"
     metrics.requests.labels(call.endpoint, backend, str(call.status)).inc()
     metrics.duration.labels(call.endpoint, backend).observe((row.duration_ms or 0.0) / 1000)
-    for name in call.failures:
-        metrics.failovers.labels(name.split(":", 1)[0]).inc()
+    for attempt in row.attempts:
+        if attempt.failed:
+            metrics.failovers.labels(attempt.backend).inc()
     if row.input_tokens or row.output_tokens:
         metrics.tokens.labels(backend, "input").inc(row.input_tokens)
         metrics.tokens.labels(backend, "output").inc(row.output_tokens)

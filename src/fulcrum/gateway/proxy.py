@@ -123,9 +123,10 @@ async def _serve(
         return f"{backend.chat_url}?{query}" if backend.format.name == api else backend.chat_url
 
     url = with_query if query else None
-    opened = await open_chain(chain, build, request.headers, stream=stream, url=url)
+    opened = await open_chain(
+        chain, build, request.headers, stream=stream, url=url, log=call.attempts
+    )
     target = opened.target
-    call.failures = opened.failures
     call.served_by(opened.backend, target)
     call.first_byte_at = opened.first_byte_at
     if target is not decision.primary:

@@ -3,12 +3,15 @@
 Streams are written chunk by chunk as they arrive (no buffering); the idle and total
 timeouts apply between chunks. Once the client has bytes, failover is impossible: an
 upstream that breaks, stalls or ends early ends the client's stream with a well-formed
-error event instead. Usage is read after the response is finished.
+error event instead. Usage is read after the response is finished, and so is an error the
+upstream itself ended its stream with (Anthropic's ``error`` event, OpenAI's ``{"error"}``
+chunk): the client has it, passed on or translated, and the row records it as a failure.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from functools import partial
 from typing import Any
@@ -22,6 +25,7 @@ from fulcrum.gateway.metering import Call
 from fulcrum.gateway.streams import PUMPS, Pump
 from fulcrum.gateway.translate import client_body, upstream_client_error, usage_of
 from fulcrum.gateway.upstream import Opened
+from fulcrum.wire.sse import SSEDecoder
 
 JSON = "application/json"
 SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
@@ -107,10 +111,12 @@ async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call
     assert opened.response is not None, "streams are opened with aiohttp, never the fast path"
     content = opened.response.content
     data = opened.first
+    before = last = b""  # the upstream's last two chunks: an error it ended with is there
     while data:
         out = pump.transform(data)
         if out:
             await _write(resp, pump, out)  # a client that went away raises here (499)
+        before, last = last, data
         remaining = deadline - time.perf_counter()
         try:
             async with asyncio.timeout(min(timeouts.idle, max(remaining, 0.0))):
@@ -122,13 +128,35 @@ async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call
         except UPSTREAM_READ_ERRORS as exc:
             await _fail(resp, pump, call, f"upstream stream broke: {describe(exc)}")
             return
-    if not pump.complete:
+    if not pump.complete and upstream_error(before + last) is None:
         await _fail(resp, pump, call, "upstream stream ended before the message was complete")
         return
-    tail = pump.finish()
+    tail = pump.finish() if pump.complete else b""  # else: the client has the upstream's error
     if tail:
         await _write(resp, pump, tail)
     await resp.write_eof()
+    error = upstream_error(before + last)  # after the client's last byte, not before it
+    if error is not None:
+        call.status = 502
+        call.error = f"upstream error mid-stream: {error}"
+
+
+def upstream_error(tail: bytes) -> str | None:
+    """The error an upstream ended its stream with, from its last bytes: Anthropic's
+    ``event: error`` or OpenAI's ``data: {"error": ...}``; ``None`` when it ended without.
+    (A text delta that says "error" has no top-level ``error`` object and never matches.)"""
+    if b'"error"' not in tail:
+        return None
+    for event in reversed(SSEDecoder().feed(tail + b"\n\n")):
+        try:
+            data = json.loads(event.data)
+        except ValueError:
+            continue
+        error = data.get("error") if isinstance(data, dict) else None
+        if isinstance(error, dict):
+            parts = (error.get("type"), error.get("message"))
+            return ": ".join(str(p) for p in parts if p) or "error"
+    return None
 
 
 async def _fail(resp: web.StreamResponse, pump: Pump, call: Call, message: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 from yarl import URL
@@ -24,9 +24,11 @@ from fulcrum.errors import (
     UpstreamError,
     UpstreamTimeout,
 )
+from fulcrum.gateway.attempts import AttemptLog
 from fulcrum.gateway.backends import Backend
 from fulcrum.gateway.breaker import backoff_delay, parse_retry_after
 from fulcrum.gateway.describe import describe
+from fulcrum.ledger.attempts import Attempt
 from fulcrum.routing.router import RouteTarget
 
 RETRYABLE_EXC = (aiohttp.ClientError, TimeoutError, OSError)
@@ -47,8 +49,7 @@ class Opened:
     first: bytes
     started: float
     first_byte_at: float
-    attempts: int
-    failures: list[str] = field(default_factory=list)
+    attempts: int  # tries made by this chain, the answering one included
 
     @property
     def ok(self) -> bool:
@@ -71,6 +72,7 @@ class _Retry(Exception):
         self.timeout = timeout
         self.rate_limited = rate_limited
         self.key_refused = key_refused
+        self.status: int | None = None  # the upstream's HTTP status, when one came
 
 
 def _retry_for(status: int, retry_after: str | None) -> _Retry | None:
@@ -95,28 +97,33 @@ async def open_chain(
     *,
     stream: bool,
     url: Callable[[Backend], str | URL] | None = None,
+    log: AttemptLog | None = None,
 ) -> Opened:
-    """Try every (backend, model) in order until one answers; raise one clear error if none."""
-    failures: list[str] = []
+    """Try every (backend, model) in order until one answers; raise one clear error if none.
+
+    Every try, failed or answering, is added to ``log`` (the request's), raised or not."""
+    log = log if log is not None else AttemptLog()
+    first = len(log.items)
     last: _Retry | None = None
     started = time.perf_counter()
     attempts = 0
     for backend, target in chain:
         if not backend.breaker.allow():
-            failures.append(f"{backend.name}: circuit open")
+            log.add(target, None, "circuit open", time.perf_counter())
             continue
         body = build(backend, target)
         endpoint = url(backend) if url is not None else backend.chat_target or backend.chat_url
         attempts_max = backend.config.retry.attempts
         for attempt in range(1, attempts_max + 1):
             attempts += 1
+            tried = time.perf_counter()
             try:
                 opened = await _attempt(
                     backend, target, endpoint, body, client_headers, stream=stream
                 )
             except _Retry as exc:
                 last = exc
-                failures.append(f"{backend.name}: {exc.reason}{_key_hint(backend, exc)}")
+                log.add(target, exc.status, f"{exc.reason}{_key_hint(backend, exc)}", tried)
                 if not exc.rate_limited:
                     backend.breaker.failure()
                 delay = backoff_delay(backend.config.retry, attempt, exc.retry_after)
@@ -127,15 +134,15 @@ async def open_chain(
                 await asyncio.sleep(delay)
                 continue
             backend.breaker.success()
+            log.add(target, opened.status, None, tried)
             opened.started = started
             opened.attempts = attempts
-            opened.failures = failures
             return opened
-    raise _chain_error(failures, last)
+    raise _chain_error(log.failures(first), last)
 
 
-def _chain_error(failures: list[str], last: _Retry | None) -> FulcrumError:
-    detail = "; ".join(failures) or "no backend in the route"
+def _chain_error(failures: list[Attempt], last: _Retry | None) -> FulcrumError:
+    detail = "; ".join(f"{a.backend}: {a.reason}" for a in failures) or "no backend in the route"
     message = f"no upstream could answer ({detail})"
     if last is not None and last.rate_limited:
         return RateLimited(message, retry_after=last.retry_after)
@@ -174,6 +181,7 @@ async def _attempt(
             status = resp.status
             retry = _retry_for(status, resp.headers.get("retry-after"))
             if retry is not None:
+                retry.status = status
                 resp.release()
                 raise retry
             first = await (resp.content.readany() if stream and status < 300 else resp.read())
@@ -213,6 +221,7 @@ async def _attempt_fast(
         raise _Retry(describe(exc)) from exc
     retry = _retry_for(answer.status, answer.headers.get("retry-after"))
     if retry is not None:
+        retry.status = answer.status
         raise retry
     now = time.perf_counter()
     return Opened(backend, target, answer.status, None, answer.body, now, now, 1)

@@ -91,6 +91,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=(f"ALTER TABLE {CALLS_TABLE} ADD COLUMN busy_ms REAL",),
         postgres=(f"ALTER TABLE {CALLS_TABLE} ADD COLUMN busy_ms DOUBLE PRECISION",),
     ),
+    Migration(
+        version=3,
+        name="add ledger_calls.attempts (every backend tried, failed or answering)",
+        sqlite=(f"ALTER TABLE {CALLS_TABLE} ADD COLUMN attempts TEXT",),
+        postgres=(f"ALTER TABLE {CALLS_TABLE} ADD COLUMN attempts JSONB",),
+    ),
 )
 
 

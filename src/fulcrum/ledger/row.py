@@ -19,11 +19,11 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from fulcrum.errors import InputError
+from fulcrum.kinds import BACKEND_KINDS, BackendKind
+from fulcrum.ledger.attempts import Attempt, dump_attempts, load_attempts
 
-BackendKind = Literal["local", "api"]
 Source = Literal["gateway", "eval"]
 
-BACKEND_KINDS: tuple[str, ...] = ("local", "api")
 SOURCES: tuple[str, ...] = ("gateway", "eval")
 MONEY_FIELDS: tuple[str, ...] = ("cost_usd", "counterfactual_usd", "saving_usd")
 TOKEN_FIELDS: tuple[str, ...] = (
@@ -72,6 +72,8 @@ class LedgerRow:
     busy_ms: float | None = None
     tool_repairs: int = 0
     tool_retries: int = 0
+    # Every try of every backend for this call, in order (empty: not recorded, e.g. an eval).
+    attempts: tuple[Attempt, ...] = ()
     cost_usd: Decimal | None = None
     counterfactual_usd: Decimal | None = None
     saving_usd: Decimal | None = None
@@ -104,6 +106,8 @@ class LedgerRow:
             value = getattr(self, name)
             if value is not None and not isinstance(value, Decimal):
                 raise InputError(f"LedgerRow.{name}: {value!r} is not a Decimal or None")
+        if not all(isinstance(a, Attempt) for a in self.attempts):
+            raise InputError(f"LedgerRow.attempts: {self.attempts!r} is not a tuple of Attempt")
 
     @property
     def total_tokens(self) -> int:
@@ -147,6 +151,8 @@ def row_values(row: LedgerRow, *, text_time: bool) -> tuple[Any, ...]:
             value = str(value)
         elif name == "stream" and text_time:
             value = int(value)
+        elif name == "attempts":
+            value = dump_attempts(value)
         values.append(value)
     return tuple(values)
 
@@ -167,6 +173,7 @@ def row_from_values(values: tuple[Any, ...]) -> LedgerRow:
     data = dict(zip(COLUMNS, values, strict=True))
     data["ts"] = parse_ts(data["ts"])
     data["stream"] = bool(data["stream"])
+    data["attempts"] = load_attempts(data["attempts"])
     for name in MONEY_FIELDS:
         if data[name] is not None:
             data[name] = Decimal(str(data[name]))

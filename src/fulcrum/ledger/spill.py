@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import InputError
+from fulcrum.ledger.attempts import attempts_to_json, load_attempts
 from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.row import MONEY_FIELDS, LedgerRow, format_ts, parse_ts
 from fulcrum.ledger.store import LedgerStore
@@ -33,6 +34,8 @@ def row_to_json(row: LedgerRow) -> dict[str, Any]:
             value = format_ts(value)
         elif value is not None and f.name in MONEY_FIELDS:
             value = str(value)
+        elif f.name == "attempts":
+            value = attempts_to_json(value)
         out[f.name] = value
     return out
 
@@ -40,6 +43,7 @@ def row_to_json(row: LedgerRow) -> dict[str, Any]:
 def row_from_json(data: dict[str, Any]) -> LedgerRow:
     values = dict(data)
     values["ts"] = parse_ts(values["ts"])
+    values["attempts"] = load_attempts(values.get("attempts"))
     for name in MONEY_FIELDS:
         if values.get(name) is not None:
             values[name] = Decimal(values[name])

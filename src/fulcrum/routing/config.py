@@ -25,13 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from fulcrum.errors import ConfigError
+from fulcrum.kinds import BACKEND_KINDS, BackendKind
 from fulcrum.routing.request import DEFAULT_BACKGROUND_MODELS
 
-Kind = Literal["local", "api"]
-_KINDS: tuple[Kind, ...] = ("local", "api")
+Kind = BackendKind  # the one definition, in fulcrum.kinds
 ROUTE_KEYS = (
     "aliases",
     "default",
@@ -98,9 +98,9 @@ def parse_backend_caps(name: str, table: Mapping[str, Any]) -> BackendCaps:
     """Read ``[backends.NAME]``'s routing keys; other keys are left to the gateway."""
     prefix = f"backends.{name}"
     kind = table.get("kind", "api")
-    if kind not in _KINDS:
+    if kind not in BACKEND_KINDS:
         raise ConfigError(
-            f"must be one of {', '.join(_KINDS)}, got {kind!r}", field=f"{prefix}.kind"
+            f"must be one of {', '.join(BACKEND_KINDS)}, got {kind!r}", field=f"{prefix}.kind"
         )
     models = _str_list(table.get("models", []), field=f"{prefix}.models")
     return BackendCaps(

@@ -1,0 +1,59 @@
+"""One try of one backend for a request: the ledger's record of retries and failover.
+
+A call's row carries every attempt in order — the ones that failed (with the upstream's
+status when one came, and why) and the one that answered — so a failover is visible in
+the ledger, not only the backend that finally answered. Stored as a JSON array (SQLite
+text, PostgreSQL ``jsonb``); times are milliseconds since the gateway received the request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    backend: str
+    model: str
+    status: int | None  # the upstream's HTTP status; None when none came (timeout, refused)
+    reason: str | None  # why the attempt failed; None for the one that answered
+    start_ms: float  # since the request arrived
+    duration_ms: float
+
+    @property
+    def failed(self) -> bool:
+        return self.reason is not None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Attempt:
+        status, reason = data.get("status"), data.get("reason")
+        return cls(
+            backend=str(data["backend"]),
+            model=str(data["model"]),
+            status=None if status is None else int(status),
+            reason=None if reason is None else str(reason),
+            start_ms=float(data["start_ms"]),
+            duration_ms=float(data["duration_ms"]),
+        )
+
+
+def attempts_to_json(attempts: Iterable[Attempt]) -> list[dict[str, Any]]:
+    return [asdict(a) for a in attempts]
+
+
+def dump_attempts(attempts: tuple[Attempt, ...]) -> str | None:
+    """The database value: a JSON array, or NULL when nothing was recorded."""
+    return json.dumps(attempts_to_json(attempts)) if attempts else None
+
+
+def load_attempts(value: object) -> tuple[Attempt, ...]:
+    """Inverse of :func:`dump_attempts`; also takes the list a ``jsonb`` column reads as."""
+    if value is None:
+        return ()
+    items = json.loads(value) if isinstance(value, str | bytes) else value
+    if not isinstance(items, list):
+        raise ValueError(f"attempts: expected a JSON array, got {type(items).__name__}")
+    return tuple(Attempt.from_json(item) for item in items)
