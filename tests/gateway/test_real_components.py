@@ -15,6 +15,8 @@ from fulcrum.gateway.testing import running_gateway
 from fulcrum.ledger import open_store
 from fulcrum.testing.claude_code import claude_env
 from fulcrum.testing.llama import LlamaServer
+from fulcrum.wire.sse import json_event
+from fulcrum.wire.validate import check_anthropic_stream
 
 from .helpers import HI, claude_client, openai_client
 
@@ -189,3 +191,29 @@ def test_claude_code_runs_a_tool_through_a_local_route(
     assert len(rows) >= 2  # the tool call, then the answer
     assert all(r.status == 200 and r.stream and r.backend_kind == "local" for r in rows)
     assert all(r.ttft_ms is not None and r.output_tokens > 0 for r in rows)
+
+
+@pytest.mark.llama
+@pytest.mark.parametrize("fmt", ["openai", "anthropic"])
+def test_llama_cpp_streams_a_request_with_tools(llama_server: LlamaServer, fmt: str) -> None:
+    """The tool-checked path on a real llama.cpp server: a stream, well formed, metered."""
+    text = LLAMA.format(fmt=fmt, url=llama_server.base_url, model=llama_server.model)
+    schema = {"type": "object", "properties": {"command": {"type": "string"}}}
+    tools = [{"name": "Bash", "description": "Run a command", "input_schema": schema}]
+    with running_gateway(text) as gw:
+        with claude_client(gw).messages.stream(
+            model="claude-sonnet-4-6",
+            max_tokens=24,
+            messages=HI,  # type: ignore[arg-type]
+            tools=tools,  # type: ignore[arg-type]
+        ) as stream:
+            events = list(stream)
+            final = stream.get_final_message()
+        gw.stop()
+    assert final.stop_reason in ("end_turn", "max_tokens", "tool_use")
+    raw = [e for e in events if e.type.startswith(("message_", "content_block_"))]
+    check_anthropic_stream([json_event(e.model_dump(exclude_none=True)) for e in raw])
+    assert sum(e.type == "message_start" for e in raw) == 1
+    [row] = open_store(None).rows()
+    assert row.backend_kind == "local" and row.stream and row.status == 200
+    assert row.ttft_ms is not None and row.output_tokens > 0
