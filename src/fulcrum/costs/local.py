@@ -113,7 +113,11 @@ def _local(
     boxes = speed.boxes if speed else 1
     tax, unassessed = _tax(sc, catalog, opt)
     why = blockers(catalog, opt, speed) + ([unassessed] if unassessed else [])
-    detail: dict[str, Any] = {"tco_monthly": money(t.monthly), "boxes": boxes}
+    detail: dict[str, Any] = {
+        "tco_monthly": money(t.monthly),
+        "boxes": boxes,
+        "per_developer_monthly": money(t.monthly * boxes / sc.api.agents),
+    }
     detail.update(
         economics(
             t.upfront * boxes, t.running_monthly * boxes, t.monthly * boxes, api, sc.api.agents
@@ -142,9 +146,12 @@ def _hybrid(
     tax, unassessed = _tax(sc, catalog, opt, factor)
     why = blockers(catalog, opt, speed) + ([unassessed] if unassessed else [])
     mix = hybrid(api, t.monthly * boxes, share, tax)
+    # a subscription is a seat price: routing traffic local does not shrink it
+    api_part = api if sc.api.plan is not None else mix.api_monthly
     detail: dict[str, Any] = {
         "local_share": str(share),
-        "api_monthly": money(mix.api_monthly),
+        "api_monthly": money(api_part),
+        "api_priced_as": "seats" if sc.api.plan is not None else "tokens",
         "tco_monthly": money(t.monthly),
         "boxes": boxes,
     }
@@ -154,7 +161,7 @@ def _hybrid(
     return OptionResult(
         "hybrid",
         f"{opt.name} + API ({share:.0%} local)",
-        mix.api_monthly + mix.local_monthly,
+        api_part + mix.local_monthly,
         mix.capability_tax_monthly,
         detail,
         tuple(why),

@@ -49,20 +49,21 @@ class OptionModel:
     maintenance: float  # maintenance + operations per month (x boxes)
     kwh: float  # kWh per month (x boxes)
     tax_per_minute: float  # $ per rework minute per unit failure rate, per month (x factor)
-    failure: float | None  # fixed extra failure rate; None = the drawn extra_failure_rate
+    failure: float | None  # fixed extra failure rate; None = drawn, x ``scale``
     api_ratio: float = 1.0
+    scale: float = 1.0  # this option's point gap / the drawn input's mode (its own centre)
+    api_by_share: bool = False  # a hybrid on per-token API: the bill shrinks by local_share
 
     def monthly(self, v: Values, base_api: float) -> Floats | float:
-        share = v["local_share"] if self.kind == "hybrid" else 1.0
         api_part = base_api * v["api_monthly_factor"] * self.api_ratio
-        api_cost = api_part * ((1.0 - share) if self.kind == "hybrid" else self.api_share)
+        api_cost = api_part * ((1.0 - v["local_share"]) if self.api_by_share else self.api_share)
         local = (
             self.hardware * v["hardware_price_factor"]
             + self.fixed
             + self.maintenance * v["maintenance_hours_factor"]
             + self.kwh * v["usd_per_kwh"]
         )
-        failure = v["extra_failure_rate"] if self.failure is None else self.failure
+        failure = v["extra_failure_rate"] * self.scale if self.failure is None else self.failure
         tax = self.tax_per_minute * failure * v["rework_minutes"]
         result: Floats | float = api_cost + local + tax
         return result
@@ -81,45 +82,47 @@ def _models(
         "local_share": float((sc.section("hybrid") or {}).get("local_share", 0.65)),
     }
     factor = float((sc.section("hybrid") or {}).get("capability_tax_factor", 0.25))
-    by_name = {o.name: o for o in d.options}
     models: list[OptionModel] = []
     for o in d.options:
         if o.kind in ("api", "cheaper_api"):
             ratio = float(o.detail.get("price_ratio", 1.0))
             models.append(_api_model(sc, o, ratio, base))
+    points = {opt.name: tax_for_model(sc, catalog, opt.local_model) for opt in sc.options}
+    mode = max((float(t.extra_failure_rate) for t in points.values() if t), default=0.0)
+    base["extra_failure_rate"] = mode
+    seats = sc.api.plan is not None  # a plan is a seat price: not pro-rated in a hybrid
     for opt in sc.options:
         t = option_tco(sc, opt)
         months = float(t.horizon_years * 12)
-        kwh = float(t.electricity) / float(sc.usd_per_kwh) / months
-        tax = tax_for_model(sc, catalog, opt.local_model)
-        extra: float | None = None if tax else 0.0
+        tax = points[opt.name]
         per_min = _tax_per_minute(sc) if tax else 0.0
-        if tax:
-            base["extra_failure_rate"] = max(
-                base["extra_failure_rate"], float(tax.extra_failure_rate)
-            )
-        boxes = float(by_name[opt.name].detail.get("boxes", 1)) if opt.name in by_name else 1.0
-        hw = float(t.hardware - t.residual + t.uplift) / months
-        common = (float(t.setup) / months, float(t.maintenance + t.operations) / months, kwh)
-        models.append(
-            OptionModel(
-                opt.name,
-                "local",
-                0.0,
-                hw * boxes,
-                common[0] * boxes,
-                common[1] * boxes,
-                common[2] * boxes,
-                per_min,
-                extra,
-            )
+        extra: float | None = None if tax else 0.0
+        scale = float(tax.extra_failure_rate) / mode if tax and mode > 0 else 1.0
+        per_box: Four = (
+            float(t.hardware - t.residual + t.uplift) / months,
+            float(t.setup) / months,
+            float(t.maintenance + t.operations) / months,
+            float(t.electricity) / float(sc.usd_per_kwh) / months,
         )
-        hyb = [o for o in d.options if o.kind == "hybrid" and o.name.startswith(opt.name + " +")]
-        if hyb:
-            n = float(hyb[0].boxes or 1)
-            scaled = (hw * n, common[0] * n, common[1] * n, common[2] * n)
-            models.append(OptionModel(hyb[0].name, "hybrid", 0.0, *scaled, per_min * factor, extra))
+        for o in d.options:
+            if o.kind == "local" and o.name == opt.name:
+                box = _times(per_box, o.boxes or 1)
+                models.append(OptionModel(o.name, "local", 0.0, *box, per_min, extra, 1.0, scale))
+            elif o.kind == "hybrid" and o.name.startswith(opt.name + " +"):
+                box = _times(per_box, o.boxes or 1)
+                models.append(
+                    OptionModel(
+                        o.name, "hybrid", 1.0, *box, per_min * factor, extra, 1.0, scale, not seats
+                    )
+                )
     return models, base
+
+
+Four = tuple[float, float, float, float]
+
+
+def _times(v: Four, n: int) -> Four:
+    return (v[0] * n, v[1] * n, v[2] * n, v[3] * n)
 
 
 def _tax_per_minute(sc: Scenario) -> float:

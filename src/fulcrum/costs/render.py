@@ -87,10 +87,11 @@ def _render_rules(console: Console, d: Decision) -> None:
 
 ECONOMICS_NOTE = (
     "boxes: machines the agents' traffic needs (same count in every table); "
-    "machine/month: TCO per month for all boxes; break-even month: first month the "
+    "machine/mo: TCO per month for all boxes; per dev: machine/mo / agents (a shared box); "
+    "break-even: first month the "
     "cumulative local cost (upfront + running) is at or below the cumulative API bill; "
-    "payback months: upfront / monthly API bill (the seeds' simple payback, ignores "
-    "running costs); agents to match: agents whose API bill equals machine/month"
+    "payback: upfront / monthly API bill in months (the seeds' simple payback, ignores "
+    "running costs); agents: agents whose API bill equals machine/mo"
 )
 
 
@@ -99,7 +100,7 @@ def _render_economics(console: Console, d: Decision) -> None:
     if not rows:
         return
     table = Table(title="Break-even against the API spend")
-    for col in ("option", "boxes", "machine/month", "break-even", "payback", "agents"):
+    for col in ("option", "boxes", "machine/mo", "per dev", "break-even", "payback", "agents"):
         table.add_column(col, justify="left" if col == "option" else "right")
     for o in rows:
         det = o.detail
@@ -107,6 +108,7 @@ def _render_economics(console: Console, d: Decision) -> None:
             escape(o.name),
             str(o.boxes),
             usd(o.money_monthly),
+            usd(Decimal(det["per_developer_monthly"])),
             det["break_even_month"] or "never",
             det["payback_months"] or "-",
             det["cost_equivalence_agents"] or "-",

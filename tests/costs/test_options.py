@@ -1,0 +1,87 @@
+"""Option kinds and per-option figures: seats in a hybrid, per-developer cost, per-option
+uncertainty."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from pathlib import Path
+
+from fulcrum.catalog import load_catalog
+from fulcrum.costs.decision import Decision, decide
+from fulcrum.costs.montecarlo import run_monte_carlo
+from fulcrum.costs.scenario import Scenario, load_scenario
+
+CAT = load_catalog()
+ROOT = Path(__file__).resolve().parents[2]
+TWO_MODELS = """
+[scenario]
+name = "two models on one box type"
+horizon_years = 3
+engineer_rate = 100
+usd_per_kwh = 0.17
+as_of = "2026-07-01"
+
+[api]
+model = "claude-sonnet-4-6"
+agents = 6
+monthly_usd = 400
+
+[[options]]
+name = "Spark, Qwen3 Coder 30B"
+hardware = "dgx-spark"
+local_model = "qwen3-coder-30b-a3b"
+
+[[options]]
+name = "Spark, Devstral Small 2"
+hardware = "dgx-spark"
+local_model = "devstral-small-2-2512"
+
+[capability]
+dispatches_per_day = 20
+baseline_failure_rate = 0.2
+rework_minutes = 10
+
+[uncertainty]
+draws = 20000
+seed = 3
+extra_failure_rate = [0.05, 0.6]
+"""
+
+
+def _load(tmp_path: Path, text: str) -> tuple[Scenario, Decision]:
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    sc = load_scenario(path, CAT)
+    return sc, decide(sc, CAT)
+
+
+def test_per_option_uncertainty_is_centred_on_each_options_gap(tmp_path: Path) -> None:
+    sc, d = _load(tmp_path, TWO_MODELS)
+    qwen, devstral = (
+        next(o for o in d.options if o.name == n)
+        for n in ("Spark, Qwen3 Coder 30B", "Spark, Devstral Small 2")
+    )
+    assert qwen.capability_tax_monthly > devstral.capability_tax_monthly > 0
+    mc = run_monte_carlo(sc, CAT, d)
+    assert mc is not None
+    p50 = {k: D(v["p50"]) for k, v in mc["options"].items()}
+    # same box, so the spread between the two is the tax: each drawn around its own gap
+    ratio = (p50[qwen.name] - D(qwen.money_monthly)) / (
+        p50[devstral.name] - D(devstral.money_monthly)
+    )
+    expected = qwen.capability_tax_monthly / devstral.capability_tax_monthly
+    assert abs(ratio - expected) / expected < D("0.1")
+
+
+def test_subscription_is_a_seat_price_in_a_hybrid(tmp_path: Path) -> None:
+    text = (ROOT / "examples" / "seed_000_shared_spark.toml").read_text()
+    _, d = _load(tmp_path, text.replace("monthly_usd = 250", 'plan = "claude-max-20x"'))
+    hyb = next(o for o in d.options if o.kind == "hybrid")
+    assert hyb.detail["api_priced_as"] == "seats"
+    assert hyb.detail["api_monthly"] == "600.00"  # 3 seats x $200, not 35% of it
+
+
+def test_per_developer_cost_of_a_shared_box(tmp_path: Path) -> None:
+    _, d = _load(tmp_path, (ROOT / "examples" / "seed_000_shared_spark.toml").read_text())
+    spark = next(o for o in d.options if o.kind == "local")
+    assert round(D(spark.detail["per_developer_monthly"])) == 76  # seed 000: "~$75/month"
