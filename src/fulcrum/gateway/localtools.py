@@ -1,12 +1,18 @@
 """Reliable tool use on local routes: the gateway's I/O around :mod:`fulcrum.gateway.tooluse`.
 
-When a request with tools is routed to a ``local`` backend (and its ``tool_choice`` does not
-forbid tools), the gateway runs :func:`~fulcrum.gateway.tooluse.call_with_tool_checks` with a
-``send`` that posts the Anthropic-format request up the route chain (failover before the
-first byte, as on every route) and the retry to the backend that answered. The checked
-message goes back in the client's API, re-emitted as a well-formed stream
-(:func:`~fulcrum.gateway.tooluse.message_events`) when the client asked for one. Repairs,
-retries and the usage of every call are recorded in the ledger row.
+A request with tools routed to a ``local`` backend (its ``tool_choice`` not ``none``) comes here.
+Both paths send the Anthropic-format request up the route chain (failover before the first
+byte, as on every route) and a retry to the backend that answered:
+
+- a streaming client: the backend is asked for a stream, read as Anthropic events
+  (:class:`~fulcrum.gateway.backendstream.UpstreamEvents`) and passed through a
+  :class:`~fulcrum.gateway.tooluse.StreamReviewer`, whose events are written to the client in its
+  API as they come: text and thinking at once, tool calls once reviewed, a retry inside the same
+  stream. ``ttft_ms`` is the first byte written to the client;
+- a non-streaming client: :func:`~fulcrum.gateway.tooluse.call_with_tool_checks`.
+
+Repairs, retries and the usage of every call are recorded in the ledger row; the call ends when
+the answer does, not when the meter's batch runs.
 """
 
 from __future__ import annotations
