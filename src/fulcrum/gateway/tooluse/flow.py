@@ -2,8 +2,8 @@
 
 ``send`` is the gateway's coroutine that posts an Anthropic-format request to the routed local
 backend (non-streaming) and returns the Anthropic-format response; this module does no I/O of
-its own. When the client asked for a stream, the gateway re-emits the returned message with
-:func:`fulcrum.gateway.tooluse.replay.message_events`.
+its own. The gateway uses it for non-streaming clients; a streaming client's answer goes through
+:class:`fulcrum.gateway.tooluse.stream.StreamReviewer`, which runs the same review.
 """
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
 """Re-emit a complete Anthropic message as a well-formed Anthropic event stream.
 
-Tool-use checks need the whole answer, so on a local route with tools the gateway calls the
-backend without streaming; when the client asked for a stream, this turns the checked message
-back into events: ``message_start``; per block ``content_block_start``, one delta
-(``text_delta``, ``input_json_delta`` with the whole input, or ``thinking_delta`` then
-``signature_delta``), ``content_block_stop``; ``message_delta`` with ``stop_reason`` and usage;
-``message_stop``.
+For a message known whole (a checked non-streaming answer, a test's fixture): ``message_start``;
+per block ``content_block_start``, one delta (``text_delta``, ``input_json_delta`` with the whole
+input, or ``thinking_delta`` then ``signature_delta``), ``content_block_stop``; ``message_delta``
+with ``stop_reason`` and usage; ``message_stop``. :func:`block_events` gives one block's events
+(the stream reviewer sends reviewed tool calls with it).
 """
 
 from __future__ import annotations

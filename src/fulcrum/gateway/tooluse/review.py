@@ -11,8 +11,9 @@ if review.retry_request is not None:
 return review.body                                   # outcome.ledger_fields() -> ledger row
 ```
 
-The check needs the whole response, so on a local route with tools the gateway asks the
-backend for a non-streaming answer and re-emits it as a stream when the client streamed.
+The review needs the whole response: a non-streaming call gives it (``flow``); on a stream,
+:class:`~fulcrum.gateway.tooluse.stream.StreamReviewer` passes text and thinking on as they come,
+holds the tool calls, and reviews the assembled answer when it ends.
 """
 
 from __future__ import annotations
