@@ -151,3 +151,40 @@ def test_table_output_names_the_basis_verbatim(capsys: pytest.CaptureFixture[str
     code, out, _ = _decide([str(WITH_CAPABILITY), "--draws", "2000"], capsys)
     assert code == 0
     assert "Capability tax basis: given: [capability] local_failure_rate" in out
+
+
+def _renamed(tmp_path: Path, doc: dict[str, object], model: str, gap: float) -> Path:
+    out = json.loads(json.dumps(doc))
+    out["measured_gap"]["candidate"]["model"] = model
+    out["measured_gap"]["gap"] = gap
+    out["measured_gap"]["gap_ci_95"] = [max(gap - 0.05, 0), gap + 0.05]
+    path = tmp_path / f"{model}.json"
+    path.write_text(json.dumps(out), encoding="utf-8")
+    return path
+
+
+def test_each_measured_gap_applies_to_the_option_running_that_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, doc = _export(tmp_path)
+    text = NO_CAPABILITY.read_text()
+    text = text.replace('local_model = "qwen3-coder-30b-a3b"', 'local_model = "gpt-oss-20b"', 1)
+    scenario = tmp_path / "two.toml"
+    scenario.write_text(text)
+    qwen = _renamed(tmp_path, doc, "qwen3-coder-30b-a3b", 0.2)
+    oss = _renamed(tmp_path, doc, "gpt-oss-20b", 0.05)
+    args = [str(scenario), "--json", "--draws", "500", "--no-save"]
+    code, out, _ = _decide([*args, "--eval-results", str(qwen), "--eval-results", str(oss)], capsys)
+    assert code == 0
+    taxes = {
+        o["name"]: o["capability_tax_monthly"]
+        for o in json.loads(out)["options"]
+        if o["kind"] == "local"
+    }
+    # 3,000 dispatches x gap x 10 min / 60 x $100: $10,000 at 20 points, $2,500 at 5
+    assert taxes == {"RTX 5090": "2500.00", "DGX Spark": "10000.00", "AMD Strix Halo": "10000.00"}
+    other = _renamed(tmp_path, doc, "devstral-small-2-2512", 0.1)
+    code, _, err = _decide(
+        [*args, "--eval-results", str(qwen), "--eval-results", str(other)], capsys
+    )
+    assert code == 2 and "'devstral-small-2-2512' runs no option" in err

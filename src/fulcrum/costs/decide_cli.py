@@ -14,7 +14,7 @@ from fulcrum.catalog import Catalog, load_catalog
 from fulcrum.costs.compare import compare, ics
 from fulcrum.costs.decision import Decision, decide
 from fulcrum.costs.explain import explain_lines
-from fulcrum.costs.measured import apply_measured_gap, load_measured_gap
+from fulcrum.costs.measured import apply_measured_gaps, load_measured_gap
 from fulcrum.costs.montecarlo import run_monte_carlo
 from fulcrum.costs.render import render_decision
 from fulcrum.costs.render_sweep import render_sweep
@@ -37,11 +37,12 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         int | None, typer.Option(help="Monte Carlo draws (default from scenario).")
     ] = None,
     eval_results: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
             "--eval-results",
             help="JSON from `fulcrum eval stats --export`: use the measured pass-rate gap "
-            "instead of the benchmark-score mapping for the capability tax.",
+            "instead of the benchmark-score mapping for the capability tax. Repeat it for "
+            "several candidates: each gap applies to the option running that model.",
         ),
     ] = None,
     sweep: Annotated[
@@ -79,8 +80,8 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         return
     previous = None if compare_to is None else load_record(compare_to)
     sc = load_scenario(scenario, cat)
-    if eval_results is not None:
-        sc = apply_measured_gap(sc, load_measured_gap(eval_results), str(eval_results))
+    if eval_results:
+        sc = apply_measured_gaps(sc, [(load_measured_gap(p), str(p)) for p in eval_results])
     decision = decide(sc, cat, params)
     mc = run_monte_carlo(sc, cat, decision, draws)
     rec = record(sc, cat, decision, catalog)

@@ -122,7 +122,9 @@ def tax_for_model(
     cap = sc.capability
     if cap is None:
         return None
-    if measured_first and cap.local_failure_rate is not None:
+    if model is not None and model in cap.per_model:
+        fail = cap.per_model[model]
+    elif measured_first and cap.local_failure_rate is not None:
         fail = cap.local_failure_rate
     else:
         spec = catalog.models.get(model) if model else None

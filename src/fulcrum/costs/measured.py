@@ -151,3 +151,40 @@ def apply_measured_gap(sc: Scenario, m: MeasuredGap, file: str) -> Scenario:
     ranges.setdefault("extra_failure_rate", [float(max(v, ZERO)) for v in m.gap_ci])
     sections["uncertainty"] = ranges
     return replace(sc, capability=cap, sections=sections)
+
+
+def _matches(candidate: str, model: str) -> bool:
+    return candidate == model or candidate.endswith("/" + model)
+
+
+def apply_measured_gaps(sc: Scenario, gaps: list[tuple[MeasuredGap, str]]) -> Scenario:
+    """Several exports: each gap applies to the options whose ``local_model`` is its candidate.
+
+    One export whose candidate names no option's model keeps the single-gap behaviour (it
+    applies to every local option)."""
+    models = {o.local_model for o in sc.options if o.local_model}
+    if len(gaps) == 1 and not any(_matches(gaps[0][0].candidate, m) for m in models):
+        return apply_measured_gap(sc, *gaps[0])
+    cap = sc.capability or _capability_from_export(sc, gaps[0][0], gaps[0][1])
+    per_model: dict[str, Decimal] = {}
+    bases, lows, highs = [], [], []
+    for m, file in gaps:
+        hits = [x for x in sorted(models) if _matches(m.candidate, x)]
+        if not hits:
+            raise ConfigError(
+                f"candidate {m.candidate!r} runs no option; accepted: one of the options' "
+                f"local_model ({', '.join(sorted(models))})",
+                file=file,
+                field="measured_gap.candidate",
+            )
+        for model in hits:
+            per_model[model] = min(cap.baseline_failure_rate + max(m.gap, ZERO), ONE)
+        bases.append(m.basis())
+        lows.append(max(m.gap_ci[0], ZERO))
+        highs.append(max(m.gap_ci[1], ZERO))
+    cap = replace(cap, per_model=per_model, basis="; ".join(bases))
+    sections = dict(sc.sections)
+    ranges = dict(sections.get("uncertainty") or {})
+    ranges.setdefault("extra_failure_rate", [float(min(lows)), float(max(highs))])
+    sections["uncertainty"] = ranges
+    return replace(sc, capability=cap, sections=sections)

@@ -79,6 +79,7 @@ class Capability:
     mapping: str
     local_failure_rate: Decimal | None
     basis: str = ""  # where the local failure rate comes from, in words
+    per_model: Mapping[str, Decimal] = field(default_factory=dict)  # measured, by local model
 
 
 @dataclass(frozen=True)
