@@ -156,3 +156,32 @@ def test_an_abandoned_stream_keeps_the_usage_seen(
     assert row.input_tokens == 1234  # the upstream processed the prompt: it is billed
     assert row.output_tokens >= 1
     assert [(a.backend, a.status) for a in row.attempts] == [("claude", 200)]
+
+
+@pytest.mark.parametrize(
+    ("path", "stream"),
+    [("/v1/messages", True), ("/v1/chat/completions", True), ("/v1/messages", False)],
+)
+def test_a_client_gone_before_the_first_byte_still_bills_the_prompt(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, path: str, stream: bool
+) -> None:
+    """The client hangs up while the upstream thinks: the upstream's answer (or its first
+    chunk) arrives after, and its usage is recorded, not 0 tokens."""
+    fake_anthropic.push(Reply("a b c d", first_byte_delay=0.4, input_tokens=1234))
+    text = gateway_config(fake_anthropic.url, fake_openai.url, first_byte=2, total=5)
+    body = {"model": "to-claude", "max_tokens": 99, "messages": HI, "stream": stream}
+    with running_gateway(text) as gw:
+        host, port = gw.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as sock:
+            data = json.dumps(body).encode()
+            head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            sock.sendall(head.encode() + f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+            time.sleep(0.1)  # the request is upstream; the socket closes here
+        deadline = time.monotonic() + 5
+        while not fake_anthropic.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.6)  # the upstream answers; the gateway finds the client gone
+        gw.stop()
+    (row,) = _rows()
+    assert row.status == 499 and row.error is not None and "client closed" in row.error
+    assert row.input_tokens == 1234

@@ -22,7 +22,7 @@ from aiohttp import web
 from fulcrum.errors import UpstreamError
 from fulcrum.gateway.describe import describe
 from fulcrum.gateway.metering import Call
-from fulcrum.gateway.streams import PUMPS, Pump
+from fulcrum.gateway.streams import PUMPS, Pump, stream_usage
 from fulcrum.gateway.translate import client_body, upstream_client_error, usage_of
 from fulcrum.gateway.upstream import Opened
 from fulcrum.wire.sse import SSEDecoder
@@ -55,14 +55,18 @@ async def relay_json(
             data = client_body(api, fmt, opened.first, call.model_requested or call.model)
         except (ValueError, KeyError, TypeError) as exc:
             raise UpstreamError(f"{opened.target.backend} sent a malformed answer ({exc})") from exc
-    resp = web.Response(status=status, body=data, content_type=JSON, headers=_info_headers(opened))
-    await resp.prepare(request)
-    await resp.write_eof()
-    call.end()
-    if status < 300:
-        call.usage_fn = partial(usage_of, fmt, opened.first)  # parsed later, off the path
+    if status < 300:  # parsed later, off the path; the upstream's work is billed either way
+        call.usage_fn = partial(usage_of, fmt, opened.first)
     if store:
         call.response_body = data.decode("utf-8", errors="replace")
+    resp = web.Response(status=status, body=data, content_type=JSON, headers=_info_headers(opened))
+    try:
+        await resp.prepare(request)
+        await resp.write_eof()
+    except ConnectionResetError:  # the client went away while the upstream answered
+        call.status = 499
+        call.error = "client closed the connection before the answer"
+    call.end()
     return resp
 
 
@@ -83,8 +87,10 @@ async def relay_stream(
     if store:
         pump.sent = []
     resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **_info_headers(opened)})
-    await resp.prepare(request)
+    pumped = False
     try:
+        await resp.prepare(request)
+        pumped = True  # the pump has the upstream's first chunk from here on
         await _pump(resp, pump, opened, call)
     except ConnectionResetError:  # the client went away: nothing left to tell it
         call.status = 499
@@ -93,7 +99,9 @@ async def relay_stream(
         if opened.response is not None:
             opened.response.release()
         call.end()
-        call.usage_fn = pump.usage
+        # The usage seen so far; a client gone before its first byte still leaves the
+        # upstream's first chunk (Anthropic's message_start: the prompt's tokens).
+        call.usage_fn = pump.usage if pumped else partial(stream_usage, fmt, opened.first)
         if pump.sent is not None:
             call.response_body = b"".join(pump.sent).decode("utf-8", errors="replace")
     return resp
