@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -106,6 +107,13 @@ def test_openai_stream_on_a_local_route_is_re_emitted(
 WORDS = " ".join(f"word{i}" for i in range(18))
 
 
+def stream(gw: RunningGateway, **extra: Any) -> list[dict[str, Any]]:
+    """A raw streaming /v1/messages call with TOOLS; its events, checked for well-formedness."""
+    body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS, **extra}
+    pairs = sse_events(gw, "/v1/messages", {**body, "stream": True})
+    return check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+
+
 def test_text_streams_while_the_local_model_generates(
     local: RunningGateway, fake_openai: FakeOpenAI
 ) -> None:
@@ -148,9 +156,7 @@ def test_a_retry_mid_stream_keeps_the_stream_well_formed(
 ) -> None:
     retry = ToolCall("Bash", {"command": "ls"}, text="Retrying.")
     fake_openai.push(ToolCall("Bash", {"cmd": 5}, text="Let me look.", then=retry))
-    body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
-    pairs = sse_events(local, "/v1/messages", {**body, "stream": True})
-    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+    events = stream(local)
     text = "".join(e["delta"].get("text", "") for e in events if e["type"] == "content_block_delta")
     assert text == "Let me look.Retrying."  # nothing shown twice
     starts = [e for e in events if e["type"] == "content_block_start"]
@@ -168,10 +174,7 @@ def test_a_retry_mid_stream_keeps_the_stream_well_formed(
 
 def test_forced_tool_choice_on_a_stream(local: RunningGateway, fake_openai: FakeOpenAI) -> None:
     fake_openai.push(Reply("I would rather not."), ToolCall("Bash", {"command": "ls"}))
-    body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
-    choice = {"type": "tool", "name": "Bash"}
-    pairs = sse_events(local, "/v1/messages", {**body, "stream": True, "tool_choice": choice})
-    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+    events = stream(local, tool_choice={"type": "tool", "name": "Bash"})
     assert "rather not" not in json.dumps(events)  # the rejected answer was never shown
     assert [e["content_block"]["name"] for e in events if "content_block" in e] == ["Bash"]
     system = fake_openai.requests[0].body["messages"][0]["content"]
@@ -182,11 +185,7 @@ def test_tool_choice_none_is_relayed_unchecked(
     local: RunningGateway, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.push(Reply(PRINTED))
-    body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
-    pairs = sse_events(
-        local, "/v1/messages", {**body, "stream": True, "tool_choice": {"type": "none"}}
-    )
-    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+    events = stream(local, tool_choice={"type": "none"})
     assert "<tool_call>" in json.dumps(events)  # plain relay: the printed call stays text
     local.stop()
     assert open_store(None).rows()[0].tool_repairs == 0
@@ -196,9 +195,7 @@ def test_a_stream_cut_mid_answer_ends_with_an_error_event(
     local: RunningGateway, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.push(ToolCall("Bash", {"command": "ls"}, text=WORDS, cut_after=6))
-    body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
-    pairs = sse_events(local, "/v1/messages", {**body, "stream": True})
-    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+    events = stream(local)
     assert events[-1]["type"] == "error"
     assert not any(e.get("content_block", {}).get("type") == "tool_use" for e in events)
     local.stop()
@@ -206,17 +203,7 @@ def test_a_stream_cut_mid_answer_ends_with_an_error_event(
     assert row.status == 502 and row.error
 
 
-ANTHROPIC_LOCAL = """
-[backends.box]
-format = "anthropic"
-base_url = "{url}"
-kind = "local"
-models = ["qwen-coder"]
-count_tokens = false
-
-[routes]
-default = "box"
-"""
+ANTHROPIC_LOCAL = LOCAL.replace('format = "openai"', 'format = "anthropic"')
 
 
 def test_an_anthropic_format_local_backend_streams_through_the_review(
@@ -224,9 +211,7 @@ def test_an_anthropic_format_local_backend_streams_through_the_review(
 ) -> None:
     fake_anthropic.push(ToolCall("Bash", {"command": "ls"}, text="Listing.", chunk_delay=0.01))
     with running_gateway(ANTHROPIC_LOCAL.format(url=fake_anthropic.url)) as gw:
-        body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
-        pairs = sse_events(gw, "/v1/messages", {**body, "stream": True})
-    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+        events = stream(gw)
     assert fake_anthropic.requests[0].body["stream"] is True
     blocks = [e["content_block"]["type"] for e in events if "content_block" in e]
     assert blocks == ["text", "tool_use"]
@@ -238,11 +223,31 @@ def test_a_retry_the_backend_refuses_ends_the_stream_with_an_error(
 ) -> None:
     refused = Fail(400, "context window exceeded")
     fake_openai.push(ToolCall("Bash", {"cmd": 5}, text="Let me look.", then=refused))
-    body = {"model": "qwen-coder", "max_tokens": 100, "messages": HI, "tools": TOOLS}
-    pairs = sse_events(local, "/v1/messages", {**body, "stream": True})
-    events = check_anthropic_stream([SSEEvent(name, data) for name, data in pairs])
+    events = stream(local)
     assert events[-1]["type"] == "error"
     assert "context window exceeded" in events[-1]["error"]["message"]
     local.stop()
     row = open_store(None).rows()[0]
     assert row.status == 502 and row.tool_retries == 1
+
+
+def test_an_openai_stream_with_a_retry(local: RunningGateway, fake_openai: FakeOpenAI) -> None:
+    retry = ToolCall("Bash", {"command": "ls"}, text="Retrying.")
+    fake_openai.push(ToolCall("Bash", {"cmd": 5}, text="Let me look.", then=retry))
+    tools = [{"type": "function", "function": {"name": "Bash", "parameters": SCHEMA}}]
+    chunks = list(
+        openai_client(local).chat.completions.create(
+            model="qwen-coder",
+            messages=HI,  # type: ignore[arg-type]
+            tools=tools,  # type: ignore[arg-type]
+            stream=True,
+        )
+    )
+    deltas = [c.choices[0].delta for c in chunks if c.choices]
+    assert "".join(d.content or "" for d in deltas) == "Let me look.Retrying."
+    calls = [tc for d in deltas for tc in d.tool_calls or []]
+    assert {tc.index for tc in calls} == {0}
+    assert json.loads("".join(tc.function.arguments or "" for tc in calls if tc.function)) == {
+        "command": "ls"
+    }
+    assert chunks[-1].choices and chunks[-1].choices[0].finish_reason == "tool_calls"
