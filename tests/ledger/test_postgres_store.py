@@ -110,6 +110,34 @@ def test_two_writer_processes_share_one_ledger(pg_url: str) -> None:
     assert ids == {f"{tag}-{i}" for tag in ("p1", "p2") for i in range(1500)}
 
 
+def test_a_version_2_ledger_gains_the_attempts_column(pg_url: str, make_row: RowFactory) -> None:
+    old = PostgresStore.open(pg_url, migrations=MIGRATIONS[:2])  # as an older gateway left it
+    assert old.schema_version() == 2
+    old.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO ledger_calls (id, ts, backend, backend_kind, model, endpoint, stream, "
+            "status, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
+            "tool_repairs, tool_retries, source) VALUES ('old', %s, 'b', 'api', 'm', "
+            "'/v1/messages', false, 200, 1, 2, 0, 0, 0, 0, 'gateway')",
+            (DAY,),
+        )
+    store = open_store(pg_url)
+    assert store.schema_version() == 3
+    new = make_row(ts=DAY + timedelta(minutes=1), attempts=FAILOVER_ATTEMPTS)
+    store.insert_many([new])
+    first, second = store.rows()
+    store.close()
+    assert (first.id, first.attempts) == ("old", ())
+    assert second == new
+    with psycopg.connect(pg_url) as conn:  # jsonb: the attempts can be queried in SQL
+        (failed,) = conn.execute(
+            "SELECT count(*) FROM ledger_calls, jsonb_array_elements(attempts) a "
+            "WHERE a->>'reason' IS NOT NULL"
+        ).fetchone()
+    assert failed == 2
+
+
 def test_reconnects_after_the_connection_drops(pg_url: str, make_row: RowFactory) -> None:
     store = open_store(pg_url)
     store.insert_many([make_row()])
