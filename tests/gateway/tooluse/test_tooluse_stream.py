@@ -156,6 +156,9 @@ def test_text_gate_holds_only_what_may_be_a_call() -> None:
     assert "".join(shown) == '```json\n{"a": 1}\n```\nand <function=X> y'  # decided: not calls
     gate = TextGate({})
     assert gate.feed("```python\nprint(1)") == "```python\nprint(1)"
+    gate = TextGate({"Bash": BASH["input_schema"]})
+    prose = "Models wrap calls in <tool_call>{}</tool_call> tags."
+    assert gate.feed(prose) == prose  # closed without a call: released at once
 
 
 def test_a_call_whose_streamed_input_is_not_json_is_retried_not_repaired() -> None:

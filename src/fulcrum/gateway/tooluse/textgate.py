@@ -5,10 +5,10 @@ A local model sometimes writes a tool call in its template's text form (see
 as it arrives; from the first marker on (``<tool_call>``, ``<function=``, ``[TOOL_CALLS]``,
 ``<|python_tag|>`` or a fence opened as ```` ```json ````/```` ```tool… ````) the gate holds the
 text until it is decided. A tail that could still grow into a marker (``"<tool_"``) waits for
-the next delta. Two forms are decided early and released when they cannot be a call: a fence
-whose body does not start with ``{`` or ``[`` (or that closes without holding a call), and a
-``<function=NAME>`` naming an undeclared tool. Everything else held is decided when the text
-block ends (:meth:`TextGate.finish`).
+the next delta. Some forms are decided early and released when they cannot be a call: a fence
+whose body does not start with ``{`` or ``[``, a fence or ``<tool_call>…</tool_call>`` that
+closes without holding a call, and a ``<function=NAME>`` naming an undeclared tool. Everything
+else held is decided when the text block ends (:meth:`TextGate.finish`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ MARKERS = (
     "```json",
     "```tool",
 )
+_TAG, _CLOSE_TAG = "<tool_call>", "</tool_call>"
 _FENCE_BODY = re.compile(r"```[A-Za-z_]*[ \t]*\n\s*(\S)")
 _FUNCTION_NAME = re.compile(r"<function=([^>\s]*)[>\s]")
 
@@ -96,6 +97,12 @@ def _not_a_call(held: str, schemas: Mapping[str, Mapping[str, Any]]) -> int | No
         close = held.find("```", body.end())
         if close >= 0 and not extract_calls(held[: close + 3], schemas)[0]:
             return close + 3
+        return None
+    if held.startswith(_TAG):
+        close = held.find(_CLOSE_TAG)
+        end = close + len(_CLOSE_TAG)
+        if close >= 0 and not extract_calls(held[:end], schemas)[0]:
+            return end
         return None
     if held.startswith("<function="):
         name = _FUNCTION_NAME.match(held)
