@@ -30,7 +30,8 @@ def test_every_example_decides(example: Path, capsys: pytest.CaptureFixture[str]
     code, out, _ = run(["decide", str(example), "--json", "--draws", "2000"], capsys)
     assert code == 0
     data = json.loads(out)
-    assert data["recommendation"]["kind"] in {"api", "local", "hybrid", "cheaper_api"}
+    kinds = {"api", "local", "hybrid", "cheaper_api", "wake_box", "rent", "private_tenant"}
+    assert data["recommendation"]["kind"] in kinds
     assert data["reevaluate_on"] and len(data["flip_signals"]) == 4
 
 

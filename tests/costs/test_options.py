@@ -6,10 +6,13 @@ from __future__ import annotations
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
+
 from fulcrum.catalog import load_catalog
-from fulcrum.costs.decision import Decision, decide
+from fulcrum.costs.decision import Decision, OptionResult, decide
 from fulcrum.costs.montecarlo import run_monte_carlo
 from fulcrum.costs.scenario import Scenario, load_scenario
+from fulcrum.errors import InputError
 
 CAT = load_catalog()
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,3 +88,52 @@ def test_per_developer_cost_of_a_shared_box(tmp_path: Path) -> None:
     _, d = _load(tmp_path, (ROOT / "examples" / "seed_000_shared_spark.toml").read_text())
     spark = next(o for o in d.options if o.kind == "local")
     assert round(D(spark.detail["per_developer_monthly"])) == 76  # seed 000: "~$75/month"
+
+
+TOPOLOGY = ROOT / "examples" / "seed_003_topology.toml"
+
+
+def _by_kind(d: Decision) -> dict[str, OptionResult]:
+    return {o.kind: o for o in d.options}
+
+
+def test_wake_filter_box_beside_the_api_is_seed_003s_topology() -> None:
+    sc = load_scenario(TOPOLOGY, CAT)
+    d = decide(sc, CAT)
+    kinds = _by_kind(d)
+    # coding: 3 x (1.5M x $3 + 0.4M x $15) x 30 = $945; wake-filters on the API: $826.50
+    assert kinds["api"].money_monthly == D("1771.50")
+    box = kinds["wake_box"]
+    assert box.money_monthly.quantize(D("0.01")) == D(945) + D(box.detail["wake_box_tco_monthly"])
+    assert box.detail["replaces_wake_filter_api_monthly"] == "826.50"
+    assert d.recommendation.kind == "wake_box"
+
+
+def test_renting_prices_hours_and_cites_its_source() -> None:
+    d = decide(load_scenario(TOPOLOGY, CAT), CAT)
+    rent = _by_kind(d)["rent"]
+    assert rent.money_monthly == D(3) * 730 * rent.boxes
+    assert "hardware_specs.csv" in rent.detail["source"] and rent.detail["fits"] is True
+
+
+def test_private_tenant_prices_and_privacy(tmp_path: Path) -> None:
+    d = decide(load_scenario(TOPOLOGY, CAT), CAT)
+    tenant = _by_kind(d)["private_tenant"]
+    assert tenant.detail["price_ratio"] == "1.100" and tenant.capability_tax_monthly == 0
+    text = TOPOLOGY.read_text().replace("[hybrid]", "[constraints]\nlocal_only = true\n\n[hybrid]")
+    _, closed = _load(tmp_path, text)
+    assert not _by_kind(closed)["private_tenant"].eligible
+    _, ok = _load(
+        tmp_path, text.replace("local_only = true", "local_only = true\nprivate_tenant_ok = true")
+    )
+    assert _by_kind(ok)["private_tenant"].eligible
+
+
+def test_rent_without_a_price_is_an_input_error(tmp_path: Path) -> None:
+    text = TOPOLOGY.read_text().replace(
+        'hardware = "h100-80gb-pcie"', 'hardware = "a100-80gb-pcie"'
+    )
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=r"rent\.usd_per_hour"):
+        decide(load_scenario(path, CAT), CAT)

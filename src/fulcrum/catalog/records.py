@@ -110,6 +110,8 @@ class HardwareTier:
     source: str
     as_of: str
     notes: str = ""
+    rent_usd_per_hour: Decimal | None = None  # a cloud rental price per machine-hour
+    rent_source: str = ""
 
     @classmethod
     def from_table(cls, hid: str, t: Mapping[str, Any], where: str) -> HardwareTier:
@@ -126,6 +128,8 @@ class HardwareTier:
             source=req_str(t, "source", where),
             as_of=req_str(t, "as_of", where),
             notes=opt_str(t, "notes", where),
+            rent_usd_per_hour=opt_decimal(t, "rent_usd_per_hour", where),
+            rent_source=opt_str(t, "rent_source", where),
         )
 
 

@@ -14,10 +14,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from fulcrum.catalog import Catalog
-from fulcrum.catalog.prices import TokenUsage
 from fulcrum.costs.eligibility import apply_rules
-from fulcrum.costs.evaluate import api_monthly, price_card, tax_for_model, tax_missing
-from fulcrum.costs.local import local_options, understated
+from fulcrum.costs.evaluate import api_monthly, price_card
+from fulcrum.costs.kinds import KindContext, all_options
+from fulcrum.costs.local import understated
 from fulcrum.costs.results import NOT_ASSESSED, Decision, OptionResult, Rule
 from fulcrum.costs.scenario import Scenario
 from fulcrum.costs.signals import check_signals
@@ -29,36 +29,6 @@ __all__ = ["Decision", "OptionResult", "Rule", "decide"]
 
 D = Decimal
 WAKE_FILTER_THRESHOLD = D(200)
-
-
-def _cheaper_tier(sc: Scenario, catalog: Catalog, api: Decimal) -> OptionResult | None:
-    tier = sc.section("cheaper_tier")
-    if not tier:
-        return None
-    model = str(tier.get("model", ""))
-    card = price_card(catalog, model, tier.get("provider"), sc)
-    frontier = price_card(catalog, sc.api.model, sc.api.provider, sc)
-    probe = TokenUsage(1_000_000, 250_000)
-    ratio = (card.cost(probe) or D(0)) / (frontier.cost(probe) or D(1))
-    tax = tax_for_model(sc, catalog, model, measured_first=False)
-    why = (
-        ()
-        if tax
-        else (
-            Rule(
-                "tax-not-assessed", "capability tax not assessed", tax_missing(sc, catalog, model)
-            ),
-        )
-    )
-    return OptionResult(
-        "cheaper_api",
-        f"Cheaper API tier ({model})",
-        api * ratio,
-        tax.monthly if tax else D(0),
-        {"price_ratio": f"{ratio:.3f}", "source": card.source},
-        why,
-        tax is not None,
-    )
 
 
 def _wake_filter(sc: Scenario, catalog: Catalog) -> WakeFilterResult | None:
@@ -93,13 +63,9 @@ def _wake_rule(wf: WakeFilterResult | None) -> list[Rule]:
 def decide(sc: Scenario, catalog: Catalog, params: ThroughputParams | None = None) -> Decision:
     """Evaluate every option of ``sc`` and recommend the cheapest eligible one, with why."""
     api = api_monthly(sc, catalog).monthly
-    options = [OptionResult("api", f"Frontier API ({sc.api.model})", api, D(0))]
-    options += local_options(sc, catalog, api, params)
-    cheaper = _cheaper_tier(sc, catalog, api)
-    if cheaper is not None:
-        options.append(cheaper)
     wf = _wake_filter(sc, catalog)
-    rules, options = apply_rules(sc, options, api)
+    ctx = KindContext(sc, catalog, api, params, wf)
+    rules, options = apply_rules(sc, all_options(ctx), ctx.api + ctx.wake_on_api)
     rules += _wake_rule(wf)
     eligible = [o for o in options if o.eligible]
     if not eligible:
@@ -110,7 +76,8 @@ def decide(sc: Scenario, catalog: Catalog, params: ThroughputParams | None = Non
         Rule(
             "cheapest-eligible",
             f"recommend the cheapest eligible option: {best.name}",
-            f"${best.total_monthly:,.0f}/month incl. capability tax vs ${api:,.0f} on the API",
+            f"${best.total_monthly:,.0f}/month incl. capability tax vs "
+            f"${api + ctx.wake_on_api:,.0f} on the API",
         )
     )
     card = catalog.price(sc.api.model, sc.api.provider)

@@ -6,7 +6,8 @@ an unassessed capability tax) is decided where the option is built (:mod:`.local
 are the rules about the team:
 
 ``privacy``          ``constraints.local_only``: only local options (an unassessed tax is
-                     then shown but does not exclude: there is no alternative).
+                     then shown but does not exclude: there is no alternative), and a
+                     private tenant with ``private_tenant_ok = true``.
 ``few-agents``       under three active agents, local stays off (seed 003: stay on the API).
 ``under-five``       three or four agents: seed 003 moves coding work local from five.
 ``never-amortizes``  a local option whose break-even month is past the horizon, or never.
@@ -68,14 +69,22 @@ def apply_rules(
 ) -> tuple[list[Rule], list[OptionResult]]:
     """The options with their exclusions filled in, and the team-level rules that fired."""
     rules: list[Rule] = []
-    if bool((sc.section("constraints") or {}).get("local_only", False)):
+    constraints = sc.section("constraints") or {}
+    if bool(constraints.get("local_only", False)):
+        allowed = {"local"} | (
+            {"private_tenant"} if constraints.get("private_tenant_ok") else set()
+        )
         rules.append(
-            Rule("privacy", "data may not leave the machine: local only", "constraints.local_only")
+            Rule(
+                "privacy",
+                "data may not leave the machine: " + " or ".join(sorted(allowed)),
+                "constraints.local_only",
+            )
         )
         off = Rule("privacy", "data may not leave the machine", "constraints.local_only = true")
         return rules, [
             replace(o, why_not=tuple(r for r in o.why_not if r.id != "tax-not-assessed"))
-            if o.kind == "local"
+            if o.kind in allowed
             else _exclude(o, off)
             for o in options
         ]

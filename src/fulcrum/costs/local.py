@@ -9,8 +9,9 @@ not fit, a latency target no box count meets, a capability tax that cannot be as
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fulcrum.catalog import Catalog
 from fulcrum.costs.evaluate import economics, option_tco, tax_for_model, tax_missing
@@ -19,6 +20,9 @@ from fulcrum.costs.scenario import HardwareOption, Scenario
 from fulcrum.costs.speed import OptionSpeed, option_speed
 from fulcrum.costs.spend import hybrid
 from fulcrum.costs.throughput import ThroughputParams
+
+if TYPE_CHECKING:
+    from fulcrum.costs.kinds import KindContext
 
 D = Decimal
 DEFAULT_LOCAL_SHARE = D("0.65")
@@ -76,7 +80,7 @@ def blockers(catalog: Catalog, opt: HardwareOption, speed: OptionSpeed | None) -
     return out
 
 
-def _tax(
+def model_tax(
     sc: Scenario, catalog: Catalog, opt: HardwareOption, factor: Decimal = ONE
 ) -> tuple[Decimal, Rule | None]:
     if factor == 0:
@@ -86,6 +90,15 @@ def _tax(
         why = tax_missing(sc, catalog, opt.local_model)
         return D(0), Rule("tax-not-assessed", "capability tax not assessed", why)
     return tax.monthly * factor, None
+
+
+def build(ctx: KindContext) -> list[OptionResult]:
+    """The ``local`` and ``hybrid`` options of every ``[[options]]`` box."""
+    out = local_options(ctx.sc, ctx.catalog, ctx.api, ctx.params)
+    if not ctx.wake_priced:
+        return out
+    extra = ctx.wake_local  # the box runs the wake-filter calls too, for its electricity
+    return [replace(o, money_monthly=o.money_monthly + extra) for o in out]
 
 
 def local_options(
@@ -111,7 +124,7 @@ def _local(
     t = option_tco(sc, opt)
     speed = option_speed(sc, catalog, opt, params=params)
     boxes = speed.boxes if speed else 1
-    tax, unassessed = _tax(sc, catalog, opt)
+    tax, unassessed = model_tax(sc, catalog, opt)
     why = blockers(catalog, opt, speed) + ([unassessed] if unassessed else [])
     detail: dict[str, Any] = {
         "tco_monthly": money(t.monthly),
@@ -143,7 +156,7 @@ def _hybrid(
     t = option_tco(sc, opt)
     speed = option_speed(sc, catalog, opt, float(share), params)
     boxes = speed.boxes if speed else 1
-    tax, unassessed = _tax(sc, catalog, opt, factor)
+    tax, unassessed = model_tax(sc, catalog, opt, factor)
     why = blockers(catalog, opt, speed) + ([unassessed] if unassessed else [])
     mix = hybrid(api, t.monthly * boxes, share, tax)
     # a subscription is a seat price: routing traffic local does not shrink it

@@ -83,10 +83,11 @@ def _models(
     }
     factor = float((sc.section("hybrid") or {}).get("capability_tax_factor", 0.25))
     models: list[OptionModel] = []
+    boxes = {opt.name for opt in sc.options}
+    api = float(d.options[0].money_monthly)
     for o in d.options:
-        if o.kind in ("api", "cheaper_api"):
-            ratio = float(o.detail.get("price_ratio", 1.0))
-            models.append(_api_model(sc, o, ratio, base))
+        if not any(o.name == b or o.name.startswith(b + " +") for b in boxes):
+            models.append(_priced_model(sc, o, api, base))
     points = {opt.name: tax_for_model(sc, catalog, opt.local_model) for opt in sc.options}
     mode = max((float(t.extra_failure_rate) for t in points.values() if t), default=0.0)
     base["extra_failure_rate"] = mode
@@ -132,12 +133,16 @@ def _tax_per_minute(sc: Scenario) -> float:
     return float(cap.dispatches_per_day * cap.engineer_rate * sc.days_per_month) / 60.0
 
 
-def _api_model(sc: Scenario, o: OptionResult, ratio: float, base: dict[str, float]) -> OptionModel:
-    if o.kind == "cheaper_api" and o.capability_tax_monthly > 0:
-        per_min = _tax_per_minute(sc)
+def _priced_model(sc: Scenario, o: OptionResult, api: float, base: dict[str, float]) -> OptionModel:
+    """An option without a box of the scenario's: ``detail["api_share"]`` of the API option's
+    bill moves with ``api_monthly_factor``, the rest is fixed; its tax is its own point."""
+    share = float(o.detail.get("api_share", 0.0))
+    fixed = float(o.money_monthly) - share * api
+    per_min = _tax_per_minute(sc)
+    extra = 0.0
+    if o.capability_tax_monthly > 0 and per_min > 0 and base["rework_minutes"] > 0:
         extra = float(o.capability_tax_monthly) / (per_min * base["rework_minutes"])
-        return OptionModel(o.name, "cheaper_api", 1.0, 0, 0, 0, 0, per_min, extra, ratio)
-    return OptionModel(o.name, o.kind, 1.0, 0, 0, 0, 0, 0.0, 0.0, ratio)
+    return OptionModel(o.name, o.kind, share, 0.0, fixed, 0.0, 0.0, per_min, extra)
 
 
 def _draw(rng: np.random.Generator, low: float, mode: float, high: float, n: int) -> Floats:

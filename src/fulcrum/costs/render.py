@@ -70,9 +70,9 @@ def render_decision(console: Console, d: Decision, mc: dict[str, Any] | None) ->
 
 def _render_rules(console: Console, d: Decision) -> None:
     rules = Table(title="Rules fired")
-    rules.add_column("rule", min_width=max((len(r.id) for r in d.rules), default=4))
-    rules.add_column("why")
-    rules.add_column("evidence")
+    rules.add_column("rule", no_wrap=True)  # ids are never cut
+    rules.add_column("why", overflow="fold", ratio=1)
+    rules.add_column("evidence", overflow="fold", ratio=1)
     for r in d.rules:
         rules.add_row(r.id, escape(r.text), escape(r.evidence))
     console.print(rules)

@@ -16,31 +16,17 @@ from typing import Any
 from fulcrum.catalog import Catalog, HardwareTier
 from fulcrum.catalog.loader import read_toml
 from fulcrum.catalog.records import opt_decimal, opt_int, opt_str, req_decimal, req_str
-from fulcrum.costs.schema import (
+from fulcrum.costs.fields import (
     MAX_HORIZON_YEARS,
     MAX_USD_PER_KWH,
     apply_overrides,
-    check_api_spend,
-    check_keys,
-    check_sections,
     check_unique_names,
     parse_date,
     parse_horizons,
 )
+from fulcrum.costs.schema import SECTIONS, check_api_spend, check_keys, check_sections
 from fulcrum.errors import ConfigError
 
-SECTIONS = (
-    "scenario",
-    "api",
-    "options",
-    "capability",
-    "wake_filter",
-    "hybrid",
-    "cheaper_tier",
-    "concurrency",
-    "constraints",
-    "uncertainty",
-)
 D = Decimal
 
 

@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from datetime import date
-from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-from fulcrum.catalog.records import req_decimal
 from fulcrum.costs.capability import MAPPINGS
 from fulcrum.errors import ConfigError
 
-
-class _HasName(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-Named = TypeVar("Named", bound=_HasName)
-
+SECTIONS = (
+    "scenario",
+    "api",
+    "options",
+    "capability",
+    "wake_filter",
+    "hybrid",
+    "cheaper_tier",
+    "concurrency",
+    "constraints",
+    "uncertainty",
+    "rent",
+    "private_tenant",
+)
 # kinds: "count" (whole number >= 0), "number" (>= 0), "fraction" ([0, 1]), "text", "flag"
 SCHEMAS: dict[str, dict[str, str]] = {
     "wake_filter": {
@@ -34,7 +37,19 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "model": "text",
         "local_w": "number",
         "seconds_per_call": "number",
+        "hardware": "text",  # a catalog id: offer a wake-filter box beside the frontier API
+        "price_usd": "number",
+        "name": "text",
     },
+    "rent": {
+        "name": "text",
+        "hardware": "text",
+        "local_model": "text",
+        "quant": "text",
+        "usd_per_hour": "number",
+        "hours_per_month": "number",
+    },
+    "private_tenant": {"provider": "text", "name": "text"},
     "hybrid": {"local_share": "fraction", "capability_tax_factor": "fraction"},
     "concurrency": {
         "calls_per_agent_hour": "number",
@@ -44,7 +59,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "target_latency_s": "number",
     },
     "cheaper_tier": {"model": "text", "provider": "text"},
-    "constraints": {"local_only": "flag"},
+    "constraints": {"local_only": "flag", "private_tenant_ok": "flag"},
 }
 # the fields of the sections read in scenario.py (the optional ones are in SCHEMAS)
 KEYS: dict[str, tuple[str, ...]] = {
@@ -67,8 +82,6 @@ KEYS: dict[str, tuple[str, ...]] = {
         "engineer_rate", "frontier_score", "local_score", "mapping",
     ),
 }  # fmt: skip
-MAX_HORIZON_YEARS = 15
-MAX_USD_PER_KWH = 5
 ACCEPTED = {
     "count": "a whole number >= 0",
     "number": "a number >= 0",
@@ -166,60 +179,3 @@ def check_api_spend(file: str, api: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"expected a whole number >= 1, got {agents!r}", file=file, field="api.agents"
         )
-
-
-def check_unique_names(file: str, options: tuple[Named, ...]) -> tuple[Named, ...]:
-    """Option names identify rows in every table: two options may not share one."""
-    seen: set[str] = set()
-    for i, opt in enumerate(options):
-        name = opt.name
-        if name in seen:
-            raise ConfigError(
-                f"duplicate option name {name!r}; accepted: a distinct `name` for each option",
-                file=file,
-                field=f"options[{i}].name",
-            )
-        seen.add(name)
-    return options
-
-
-def parse_horizons(value: Any, where: str) -> tuple[Decimal, ...]:
-    """``scenario.horizons``: a non-empty list of years, each in (0, MAX_HORIZON_YEARS]."""
-    if not isinstance(value, list) or not value:
-        raise ConfigError(
-            "expected a list of years, e.g. [3, 5]",
-            file=where.split("::", maxsplit=1)[0],
-            field="scenario.horizons",
-        )
-    low = Decimal("0.1")
-    return tuple(
-        req_decimal({"horizons": h}, "horizons", where, minimum=low, maximum=MAX_HORIZON_YEARS)
-        for h in value
-    )
-
-
-def parse_date(value: Any, file: str, field: str) -> date:
-    """A TOML date or an ISO ``YYYY-MM-DD`` string."""
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ConfigError("expected a date YYYY-MM-DD", file=file, field=field) from None
-    if not isinstance(value, date):
-        raise ConfigError("expected a date YYYY-MM-DD", file=file, field=field)
-    return value
-
-
-def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], file: str) -> dict[str, Any]:
-    """Set ``section.key`` fields of a parsed scenario; ``options.key`` sets every option's."""
-    out = dict(raw)
-    for dotted, value in overrides.items():
-        section, _, key = dotted.partition(".")
-        if section == "options":
-            out["options"] = [{**t, key: value} for t in out.get("options", [])]
-            continue
-        table = out.get(section)
-        if table is not None and not isinstance(table, dict):
-            raise ConfigError("expected a table", file=file, field=section)
-        out[section] = {**(table or {}), key: value}
-    return out

@@ -1,0 +1,47 @@
+"""A cheaper API tier (``[cheaper_tier] model``): the same traffic at another model's prices,
+with that model's capability tax (its benchmark score through the scenario's mapping)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from fulcrum.catalog.prices import TokenUsage
+from fulcrum.costs.evaluate import price_card, tax_for_model, tax_missing
+from fulcrum.costs.results import OptionResult, Rule
+
+if TYPE_CHECKING:
+    from fulcrum.costs.kinds import KindContext
+
+PROBE = TokenUsage(1_000_000, 250_000)  # a coding mix: 4 input tokens per output token
+
+
+def price_ratio(ctx: KindContext, model: str, provider: str | None) -> tuple[Decimal, str]:
+    """``model``'s price for the probe mix over the frontier model's, and its source."""
+    card = price_card(ctx.catalog, model, provider, ctx.sc)
+    frontier = price_card(ctx.catalog, ctx.sc.api.model, ctx.sc.api.provider, ctx.sc)
+    return (card.cost(PROBE) or Decimal(0)) / (frontier.cost(PROBE) or Decimal(1)), card.source
+
+
+def build(ctx: KindContext) -> list[OptionResult]:
+    tier = ctx.sc.section("cheaper_tier")
+    if not tier:
+        return []
+    model = str(tier.get("model", ""))
+    ratio, source = price_ratio(ctx, model, tier.get("provider"))
+    tax = tax_for_model(ctx.sc, ctx.catalog, model, measured_first=False)
+    why: tuple[Rule, ...] = ()
+    if tax is None:
+        missing = tax_missing(ctx.sc, ctx.catalog, model)
+        why = (Rule("tax-not-assessed", "capability tax not assessed", missing),)
+    return [
+        OptionResult(
+            "cheaper_api",
+            f"Cheaper API tier ({model})",
+            (ctx.api + ctx.wake_on_api) * ratio,
+            tax.monthly if tax else Decimal(0),
+            {"price_ratio": f"{ratio:.3f}", "api_share": str(ratio), "source": source},
+            why,
+            tax is not None,
+        )
+    ]
