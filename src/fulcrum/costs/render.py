@@ -34,11 +34,13 @@ def render_decision(console: Console, d: Decision, mc: dict[str, Any] | None) ->
         console.print(f"[yellow]warning:[/yellow] {escape(w)}")
     table = Table(title="Options (per month)")
     for col in ("option", "kind", "money", "tax", "total", "eligible"):
-        table.add_column(col, justify="left" if col in ("option", "kind") else "right")
+        left = col in ("option", "kind")
+        table.add_column(col, justify="left" if left else "right", overflow="fold")
     for o in sorted(d.options, key=lambda o: o.total_monthly):
         mark = " *" if o is rec else ""
+        boxes = f" ({o.boxes} boxes)" if o.boxes > 1 else ""
         table.add_row(
-            escape(o.name) + mark,
+            escape(o.name) + boxes + mark,
             o.kind,
             usd(o.money_monthly),
             _tax_cell(o),

@@ -158,7 +158,8 @@ def _parse_option(t: Any, i: int, file: str, catalog: Catalog) -> HardwareOption
     hid = t.get("hardware")
     tier = None if hid is None else catalog.hardware_tier(str(hid), where=f"{where}.hardware")
     for key in NUMERIC_OPTION_FIELDS:
-        opt_decimal(t, key, where)  # validates: a number >= 0
+        cap = MAX_USD_PER_KWH if key == "usd_per_kwh" else None
+        opt_decimal(t, key, where, maximum=cap)  # validates: a number >= 0
     duty = opt_decimal(t, "duty", where)
     if duty is not None and duty > 1:
         raise ConfigError("expected a fraction in [0, 1]", file=file, field=f"options[{i}].duty")

@@ -50,7 +50,7 @@ class OptionSpeed:
         util = self.one_box.utilisation if self.one_box else 0.0
         return (
             f"{self.calls_per_hour:,.0f} calls/hour x {self.service_s:,.1f} s = "
-            f"{util:,.0%} of one box; more than {MAX_BOXES:,} boxes needed for the "
+            f"{util:,.1f} boxes of work; more than {MAX_BOXES:,} boxes needed for the "
             f"{self.target_s:g} s target"
         )
 
