@@ -66,3 +66,13 @@ def test_fleet_sweep_prints_crossings_at_80_columns(
 def test_bad_sweeps_exit_2(capsys: pytest.CaptureFixture[str], spec: str, needle: str) -> None:
     code, _, err = run(["decide", "--sweep", spec, str(FLEET)], capsys)
     assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
+
+
+def test_wide_sweeps_split_into_tables_that_fit_80_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    topology = str(ROOT / "examples" / "seed_003_topology.toml")
+    code, out, _ = run(["decide", "--sweep", "agents=1..3", topology], capsys)
+    assert code == 0 and "…" not in out and "$12,190" in out
+    assert max(len(line) for line in out.splitlines()) <= 80

@@ -12,6 +12,8 @@ from rich.table import Table
 
 from fulcrum.costs.render import usd
 
+PER_TABLE = 5
+
 
 def render_sweep(console: Console, result: dict[str, Any]) -> None:
     names: list[str] = result["options"]
@@ -19,21 +21,29 @@ def render_sweep(console: Console, result: dict[str, Any]) -> None:
     console.print(f"Monthly total (capability tax included) along {result['key']}:")
     for name in names:
         console.print(f"  {letter[name]} = {escape(name)}")
-    table = Table()
-    table.add_column(result["key"].split(".")[-1], justify="right")
-    for name in names:
-        table.add_column(letter[name], justify="right")
-    table.add_column("best", justify="center")
-    for row in result["rows"]:
-        cells = [
-            usd(Decimal(o["total_monthly"])) + ("" if o["eligible"] else "x")
-            for o in row["options"]
-        ]
-        table.add_row(row["value"], *cells, letter[row["recommended"]])
-    console.print(table)
+    for start in range(0, len(names), PER_TABLE):  # at most PER_TABLE columns fit 80 wide
+        _table(console, result, names[start : start + PER_TABLE], letter)
     console.print("x = not eligible at that value (see `fulcrum decide` for why)")
     _crossings(console, "Crossings (total incl. tax)", result["crossings"], letter)
     _crossings(console, "Crossings (money only)", result["money_crossings"], letter)
+
+
+def _table(
+    console: Console, result: dict[str, Any], names: list[str], letter: dict[str, str]
+) -> None:
+    table = Table()
+    table.add_column(result["key"].split(".")[-1], justify="right", no_wrap=True)
+    for name in names:
+        table.add_column(letter[name], justify="right", no_wrap=True)
+    table.add_column("best", justify="center")
+    for row in result["rows"]:
+        by_name = {o["name"]: o for o in row["options"]}
+        cells = [
+            usd(Decimal(by_name[n]["total_monthly"])) + ("" if by_name[n]["eligible"] else "x")
+            for n in names
+        ]
+        table.add_row(row["value"], *cells, letter[row["recommended"]])
+    console.print(table)
 
 
 def _crossings(
