@@ -27,6 +27,7 @@ from fulcrum.costs.render import render_tco
 from fulcrum.costs.scenario import load_scenario
 from fulcrum.costs.speed import option_speed
 from fulcrum.costs.throughput import (
+    Estimate,
     Workload,
     default_params,
     estimate,
@@ -43,6 +44,9 @@ CatalogOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+FitFileOpt = Annotated[
+    Path | None, typer.Option("--fit", help="Parameters from `throughput calibrate --write`.")
+]
 ScenarioArg = Annotated[Path, typer.Argument(help="A scenario TOML file (see examples/).")]
 
 
@@ -115,10 +119,7 @@ def throughput_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     output_tokens: Annotated[int, typer.Option(help="Output tokens of the call.")] = 500,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
-    fit_file: Annotated[
-        Path | None,
-        typer.Option("--fit", help="Parameters from `throughput calibrate --write`."),
-    ] = None,
+    fit_file: FitFileOpt = None,
 ) -> None:
     """Estimate decode and prefill tokens/s and the latency of one call."""
     if ctx.invoked_subcommand is not None:
@@ -151,12 +152,16 @@ def throughput_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     if fit is not None and not fit.fits:
         _echo({**fit.as_detail(), "why": fit.evidence()}, as_json)
         return
-    out: dict[str, Any] = {
-        **(fit.as_detail() if fit else {}),
+    _echo(
+        {**(fit.as_detail() if fit else {}), **_speed(est, prompt_tokens, output_tokens)}, as_json
+    )
+
+
+def _speed(est: Estimate, prompt_tokens: int, output_tokens: int) -> dict[str, Any]:
+    prefill = est.prefill_tokens_per_s
+    return {
         "decode_tokens_per_s": round(est.decode_tokens_per_s, 2),
-        "prefill_tokens_per_s": None
-        if est.prefill_tokens_per_s is None
-        else round(est.prefill_tokens_per_s, 1),
+        "prefill_tokens_per_s": None if prefill is None else round(prefill, 1),
         "decode_ceiling_tokens_per_s": round(est.decode_ceiling_tokens_per_s, 2),
         "bytes_per_token": round(est.bytes_per_token),
         "call": {
@@ -165,7 +170,6 @@ def throughput_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
             "latency_s": round(est.call_latency_s(prompt_tokens, output_tokens), 2),
         },
     }
-    _echo(out, as_json)
 
 
 def _echo(out: dict[str, Any], as_json: bool) -> None:

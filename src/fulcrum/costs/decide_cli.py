@@ -24,51 +24,57 @@ from fulcrum.costs.sweep import parse_sweep, run_sweep
 from fulcrum.costs.throughput import ThroughputParams, load_params
 from fulcrum.errors import InputError
 
-PathOpt = Annotated[Path | None, typer.Option()]
+ScenarioArg = Annotated[Path, typer.Argument(help="A scenario TOML file (see examples/).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+CatalogOpt = Annotated[
+    Path | None, typer.Option(help="A TOML file adding or overriding catalog entries.")
+]
+DrawsOpt = Annotated[int | None, typer.Option(help="Monte Carlo draws (default from scenario).")]
+EvalOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--eval-results",
+        help="JSON from `fulcrum eval stats --export`: use the measured pass-rate gap "
+        "instead of the benchmark-score mapping for the capability tax. Repeat it for "
+        "several candidates: each gap applies to the option running that model.",
+    ),
+]
+SweepOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="KEY=LOW..HIGH[:STEP], e.g. agents=1..20: every option's cost along one "
+        "input and where they cross."
+    ),
+]
+CompareOpt = Annotated[
+    Path | None, typer.Option("--compare", help="A saved decision (JSON): say what changed.")
+]
+IcsOpt = Annotated[
+    Path | None, typer.Option("--ics", help="Write the re-evaluation date as a .ics file.")
+]
+NoSaveOpt = Annotated[
+    bool, typer.Option("--no-save", help="Do not save this decision under the data dir.")
+]
+FitOpt = Annotated[
+    Path | None, typer.Option(help="Throughput parameters from `throughput calibrate --write`.")
+]
+ExplainOpt = Annotated[
+    bool, typer.Option(help="List the defaults used and the seed figures behind them.")
+]
 
 
 def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
-    scenario: Annotated[Path, typer.Argument(help="A scenario TOML file (see examples/).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
-    catalog: Annotated[
-        Path | None, typer.Option(help="A TOML file adding or overriding catalog entries.")
-    ] = None,
-    draws: Annotated[
-        int | None, typer.Option(help="Monte Carlo draws (default from scenario).")
-    ] = None,
-    eval_results: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--eval-results",
-            help="JSON from `fulcrum eval stats --export`: use the measured pass-rate gap "
-            "instead of the benchmark-score mapping for the capability tax. Repeat it for "
-            "several candidates: each gap applies to the option running that model.",
-        ),
-    ] = None,
-    sweep: Annotated[
-        str | None,
-        typer.Option(
-            help="KEY=LOW..HIGH[:STEP], e.g. agents=1..20: every option's cost along one "
-            "input and where they cross."
-        ),
-    ] = None,
-    compare_to: Annotated[
-        Path | None,
-        typer.Option("--compare", help="A saved decision (JSON): say what changed since."),
-    ] = None,
-    ics_file: Annotated[
-        Path | None, typer.Option("--ics", help="Write the re-evaluation date as a .ics file.")
-    ] = None,
-    no_save: Annotated[
-        bool, typer.Option("--no-save", help="Do not save this decision under the data dir.")
-    ] = False,
-    fit: Annotated[
-        Path | None,
-        typer.Option(help="Throughput parameters from `throughput calibrate --write`."),
-    ] = None,
-    explain: Annotated[
-        bool, typer.Option(help="List the defaults used and the seed figures behind them.")
-    ] = False,
+    scenario: ScenarioArg,
+    as_json: JsonOpt = False,
+    catalog: CatalogOpt = None,
+    draws: DrawsOpt = None,
+    eval_results: EvalOpt = None,
+    sweep: SweepOpt = None,
+    compare_to: CompareOpt = None,
+    ics_file: IcsOpt = None,
+    no_save: NoSaveOpt = False,
+    fit: FitOpt = None,
+    explain: ExplainOpt = False,
 ) -> None:
     """Recommend API, hybrid, local or a cheaper API tier, with the numbers behind it."""
     if draws is not None and draws < 1:
