@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import anthropic
@@ -29,13 +30,19 @@ def assert_stop_matches_usage(stop_reason: str | None, output_tokens: int, limit
 
 
 @pytest.fixture
-def oai(llama_server: LlamaServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=llama_server.openai_base_url, api_key="none", max_retries=0)
+def oai(llama_server: LlamaServer) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(
+        base_url=llama_server.openai_base_url, api_key="none", max_retries=0
+    ) as client:
+        yield client
 
 
 @pytest.fixture
-def claude(llama_server: LlamaServer) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=llama_server.base_url, api_key="none", max_retries=0)
+def claude(llama_server: LlamaServer) -> Iterator[anthropic.Anthropic]:
+    with anthropic.Anthropic(
+        base_url=llama_server.base_url, api_key="none", max_retries=0
+    ) as client:
+        yield client
 
 
 def test_version() -> None:
@@ -93,18 +100,28 @@ def test_messages(claude: anthropic.Anthropic, llama_server: LlamaServer) -> Non
 
 
 def test_messages_stream(claude: anthropic.Anthropic, llama_server: LlamaServer) -> None:
-    with claude.messages.stream(
+    """What llama.cpp's /v1/messages stream guarantees, read event by event.
+
+    The server omits ``message_start`` from some streams (measured: 14 of 60 identical requests
+    with a cached prompt), so the SDK's accumulator (``get_final_message``) cannot be relied on
+    here; the gateway supplies the missing ``message_start`` (tests/gateway/test_streams.py).
+    """
+    with claude.messages.create(
         model=llama_server.model,
         max_tokens=4,
         messages=MESSAGES,
+        stream=True,
         extra_body={"ignore_eos": True},
     ) as stream:
-        kinds = [event.type for event in stream]
-        final = stream.get_final_message()
-    assert kinds[0] == "message_start"
-    assert kinds.count("content_block_start") == kinds.count("content_block_stop") >= 1
-    assert "message_delta" in kinds
-    assert_stop_matches_usage(final.stop_reason, final.usage.output_tokens, limit=4)
+        events = list(stream)
+    kinds = [event.type for event in events]
+    assert kinds[-2:] == ["message_delta", "message_stop"]
+    assert kinds.count("content_block_start") == kinds.count("content_block_stop")
+    starts = [e.index for e in events if e.type == "content_block_start"]
+    assert starts == list(range(len(starts)))
+    delta = events[-2]
+    assert delta.type == "message_delta"
+    assert_stop_matches_usage(delta.delta.stop_reason, delta.usage.output_tokens, limit=4)
 
 
 def test_count_tokens(claude: anthropic.Anthropic, llama_server: LlamaServer) -> None:
