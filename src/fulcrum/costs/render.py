@@ -148,6 +148,10 @@ def _render_speed(console: Console, d: Decision) -> None:
     for o in rows:
         table.add_row(*_speed_row(o))
     console.print(table)
+    console.print(
+        "call s: one call's prefill + decode; 1 box util/s: load and mean latency if all "
+        "agents shared one box; boxes: the fewest that meet the target latency"
+    )
 
 
 def render_uncertainty(console: Console, mc: dict[str, Any]) -> None:
@@ -155,7 +159,8 @@ def render_uncertainty(console: Console, mc: dict[str, Any]) -> None:
     for col in ("option", "p10", "p50", "p90"):
         table.add_column(col, justify="left" if col == "option" else "right")
     for name, q in mc["options"].items():
-        table.add_row(name, usd(q["p10"]), usd(q["p50"]), usd(q["p90"]))
+        mark = "" if name in mc["compared"] else " (not eligible)"
+        table.add_row(escape(name) + mark, usd(q["p10"]), usd(q["p50"]), usd(q["p90"]))
     console.print(table)
     console.print(f"P({mc['best']} cheapest among {mc['among']}) = {mc['p_best_cheapest']:.0%}")
     tornado = Table(title=f"Sensitivity of {mc['metric']} (tornado)")
