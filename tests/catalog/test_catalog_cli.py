@@ -78,3 +78,13 @@ def test_list_tables_keep_ids_whole_and_fit_sources_in_what_is_left(
     assert bool(re.search(r"┃ source +┃", out)) is has_source
     assert ("sources: `fulcrum catalog <kind> ID`" in out) is not has_source
     assert max(len(line) for line in out.splitlines()) <= columns
+
+
+def test_narrow_terminals_get_one_block_per_entry(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(["catalog", "hardware"], capsys)
+    assert code == 0 and "…" not in out
+    assert "mac-studio-m3-ultra-512\n" in out and "bandwidth gbps 819.0" in out
+    assert max(len(line) for line in out.splitlines()) <= 80

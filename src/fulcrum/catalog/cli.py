@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fulcrum.catalog.loader import Catalog, load_catalog
@@ -58,6 +59,9 @@ def _list(
     cells = [["" if v is None else str(v) for v in row] for row in rows]
     widths = [_fit(col, [r[i] for r in cells]) for i, col in enumerate(cols)]
     used = sum(w + 3 for c, w in zip(cols, widths, strict=True) if c != "source") + 1
+    if used > console.width:  # too narrow for a table: one block per entry, nothing cut
+        _stacked(console, title, cols, cells)
+        return
     room = console.width - used - 3
     table = Table(title=title)
     keep = [i for i, c in enumerate(cols) if c != "source" or room >= MIN_SOURCE_WIDTH]
@@ -71,6 +75,22 @@ def _list(
     if len(keep) < len(cols):
         table.caption = "sources: `fulcrum catalog <kind> ID`, --json, or a wider terminal"
     console.print(table)
+
+
+def _stacked(console: Console, title: str, cols: list[str], cells: list[list[str]]) -> None:
+    """Narrow terminals: the id, then each field as ``name value``, the source last in full."""
+    console.print(f"[bold]{escape(title)}[/bold]")
+    for row in cells:
+        fields = dict(zip(cols, row, strict=True))
+        console.print(f"[bold]{escape(row[0])}[/bold]")
+        pairs = [
+            f"{c.replace('_', ' ')} {v}"
+            for c, v in fields.items()
+            if c not in (cols[0], "source") and v
+        ]
+        console.print("  " + escape(" · ".join(pairs)))
+        if fields.get("source"):
+            console.print("  source: " + escape(fields["source"]))
 
 
 @catalog_app.command("hardware")
