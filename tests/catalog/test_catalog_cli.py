@@ -66,7 +66,7 @@ def test_unknown_hardware_lists_accepted(capsys: pytest.CaptureFixture[str]) -> 
     assert code == 2 and "accepted:" in err and "rtx-5090" in err
 
 
-@pytest.mark.parametrize(("columns", "has_source"), [(120, True), (90, False)])
+@pytest.mark.parametrize(("columns", "has_source"), [(120, True), (100, False)])
 def test_list_tables_keep_ids_whole_and_fit_sources_in_what_is_left(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: int,
     has_source: bool,
