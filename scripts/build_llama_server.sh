@@ -9,12 +9,10 @@
 #   BUILD_JOBS                parallel compile jobs (default: 2)
 set -euo pipefail
 
-pinned=0.3.36
-pinned_sha256=832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e
-version="${LLAMA_CPP_PYTHON_VERSION:-$pinned}"
+version="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
 sha256="${LLAMA_CPP_PYTHON_SHA256:-}"
-if [ -z "$sha256" ] && [ "$version" = "$pinned" ]; then
-  sha256="$pinned_sha256"
+if [ -z "$sha256" ] && [ "$version" = 0.3.36 ]; then
+  sha256=832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e
 fi
 cache="${FULCRUM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fulcrum}"
 prefix="$cache/llama-server-$version"
