@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -67,7 +68,17 @@ def render_decision(console: Console, d: Decision, mc: dict[str, Any] | None) ->
         )
     if mc is not None:
         render_uncertainty(console, mc)
-    console.print(f"Re-evaluate on [bold]{d.reevaluate_on.isoformat()}[/bold]")
+    console.print(reevaluate_line(d.reevaluate_on, date.today()))
+
+
+def reevaluate_line(due: date, today: date) -> str:
+    """The re-evaluation date; one already past says so (the scenario's inputs are stale)."""
+    if due < today:
+        return (
+            f"Re-evaluate: [bold]overdue[/bold] since {due.isoformat()} "
+            f"({(today - due).days} days; refresh the scenario's inputs and as_of)"
+        )
+    return f"Re-evaluate on [bold]{due.isoformat()}[/bold]"
 
 
 def _render_rules(console: Console, d: Decision) -> None:
