@@ -10,43 +10,28 @@ from fulcrum.routing.config import (
     BackendCaps,
     RoutingConfig,
     TargetSpec,
-    parse_backend_caps,
     parse_routing_config,
 )
 
-CONFIG = """
-[backends.anthropic]
-format = "anthropic"
-base_url = "https://api.anthropic.com"
-kind = "api"
-context_window = 200000
-max_output_tokens = 64000
-
-[backends.llama]
-format = "openai"
-kind = "local"
-models = ["qwen2.5-coder-7b", "Qwen/Qwen3-Coder-30B"]
-context_window = 32768
-max_output_tokens = 8192
-
-[routes]
+BACKENDS = (
+    BackendCaps("anthropic", "api", (), 200000, 64000),
+    BackendCaps("llama", "local", ("qwen2.5-coder-7b", "Qwen/Qwen3-Coder-30B"), 32768, 8192),
+)
+ROUTES = """
 default = "anthropic"
 background = "llama/qwen2.5-coder-7b"
 fallbacks = ["llama"]
 sticky_ttl_s = 600
 
-[routes.aliases]
+[aliases]
 "claude-opus-*" = "anthropic"
 "fast" = "llama/Qwen/Qwen3-Coder-30B"
 """
 
 
 def test_parses_a_full_config() -> None:
-    raw = tomllib.loads(CONFIG)
-    config = parse_routing_config(raw["routes"], raw["backends"])
-    assert config.backend("llama") == BackendCaps(
-        "llama", "local", ("qwen2.5-coder-7b", "Qwen/Qwen3-Coder-30B"), 32768, 8192
-    )
+    config = parse_routing_config(tomllib.loads(ROUTES), BACKENDS)
+    assert config.backend("llama") == BACKENDS[1]
     assert config.default == TargetSpec("anthropic")
     assert config.background == TargetSpec("llama", "qwen2.5-coder-7b")
     assert dict(config.aliases)["fast"] == TargetSpec("llama", "Qwen/Qwen3-Coder-30B")
@@ -56,7 +41,7 @@ def test_parses_a_full_config() -> None:
 
 
 def test_defaults_when_routes_table_is_absent() -> None:
-    config = parse_routing_config(None, {"a": {}})
+    config = parse_routing_config(None, [BackendCaps("a", "api")])
     assert config.backends == (BackendCaps("a", "api"),)
     assert (config.default, config.background, config.aliases, config.fallbacks) == (
         None,
@@ -67,32 +52,31 @@ def test_defaults_when_routes_table_is_absent() -> None:
     assert config.sticky_max_sessions == 10_000
 
 
+A = [BackendCaps("a", "api")]
+
+
 @pytest.mark.parametrize(
     ("routes", "backends", "field", "words"),
     [
-        ({}, {}, "backends", "at least one backend"),
-        ({}, {"a": {"kind": "cloud"}}, "backends.a.kind", "local, api"),
-        ({}, {"a": {"context_window": 0}}, "backends.a.context_window", "positive integer"),
-        ({}, {"a": {"max_output_tokens": "big"}}, "backends.a.max_output_tokens", "positive"),
-        ({}, {"a": {"models": "m"}}, "backends.a.models", "list of strings"),
-        ({}, {"a": "x"}, "backends.a", "table"),
-        ({"default": "nope"}, {"a": {}}, "routes.default", "unknown backend 'nope'"),
-        ({"background": 3}, {"a": {}}, "routes.background", "backend/model"),
-        ({"aliases": {"x-*": "b/m"}}, {"a": {}}, "routes.aliases.x-*", "configured: a"),
-        ({"aliases": []}, {"a": {}}, "routes.aliases", "table"),
-        ({"fallbacks": ["a", "zz"]}, {"a": {}}, "routes.fallbacks", "unknown backend 'zz'"),
-        ({"sticky_ttl_s": -1}, {"a": {}}, "routes.sticky_ttl_s", "seconds"),
-        ({"sticky_max_sessions": 0}, {"a": {}}, "routes.sticky_max_sessions", "sessions"),
-        ({"background_models": [1]}, {"a": {}}, "routes.background_models", "strings"),
-        ({"fallback": ["a"]}, {"a": {}}, "routes.fallback", "accepted: aliases, default"),
+        ({}, [], "backends", "at least one backend"),
+        ({"default": "nope"}, A, "routes.default", "unknown backend 'nope'"),
+        ({"background": 3}, A, "routes.background", "expected a non-empty string, got 3"),
+        ({"aliases": {"x-*": "b/m"}}, A, "routes.aliases.x-*", "configured: a"),
+        ({"aliases": []}, A, "routes.aliases", "expected a table"),
+        ({"fallbacks": ["a", "zz"]}, A, "routes.fallbacks", "unknown backend 'zz'"),
+        ({"sticky_ttl_s": -1}, A, "routes.sticky_ttl_s", "expected a number >= 0, got -1"),
+        ({"sticky_max_sessions": 0}, A, "routes.sticky_max_sessions", "an integer >= 1"),
+        ({"background_models": [1]}, A, "routes.background_models", "list of non-empty strings"),
+        ({"fallback": ["a"]}, A, "routes.fallback", "did you mean `fallbacks`?"),
     ],
 )
 def test_errors_name_the_field(
-    routes: dict[str, Any], backends: dict[str, Any], field: str, words: str
+    routes: dict[str, Any], backends: list[BackendCaps], field: str, words: str
 ) -> None:
     with pytest.raises(ConfigError) as info:
-        parse_routing_config(routes, backends)
+        parse_routing_config(routes, backends, file="gw.toml")
     assert info.value.field == field
+    assert info.value.file == "gw.toml"
     assert words in info.value.message
     assert info.value.exit_code == 2
 
@@ -108,8 +92,3 @@ def test_target_parsing_keeps_slashes_in_model_names() -> None:
 def test_empty_backends_rejected_directly() -> None:
     with pytest.raises(ConfigError, match="at least one backend"):
         RoutingConfig(backends=())
-
-
-def test_backend_caps_ignores_gateway_keys() -> None:
-    caps = parse_backend_caps("o", {"kind": "local", "base_url": "http://127.0.0.1:8080"})
-    assert caps == BackendCaps("o", "local")

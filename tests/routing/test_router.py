@@ -17,16 +17,11 @@ from fulcrum.routing import (
     parse_routing_config,
 )
 
-BACKENDS: dict[str, dict[str, Any]] = {
-    "anthropic": {"kind": "api", "context_window": 200_000, "max_output_tokens": 64_000},
-    "llama": {
-        "kind": "local",
-        "models": ["qwen2.5-coder-7b", "qwen3-coder-30b"],
-        "context_window": 32_768,
-        "max_output_tokens": 8_192,
-    },
-    "vllm": {"kind": "local", "models": ["qwen3-coder-480b"], "context_window": 131_072},
-}
+BACKENDS = (
+    BackendCaps("anthropic", "api", (), 200_000, 64_000),
+    BackendCaps("llama", "local", ("qwen2.5-coder-7b", "qwen3-coder-30b"), 32_768, 8_192),
+    BackendCaps("vllm", "local", ("qwen3-coder-480b",), 131_072),
+)
 ROUTES: dict[str, Any] = {
     "default": "anthropic",
     "fallbacks": ["llama", "vllm"],

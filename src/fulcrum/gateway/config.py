@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import ConfigError
-from fulcrum.gateway.configparse import Section
+from fulcrum.gateway.formats import FORMATS  # the registry: the only list of formats
 from fulcrum.gateway.serverconfig import LOOPBACK, ServerConfig, parse_server
-from fulcrum.kinds import BACKEND_KINDS
-from fulcrum.routing.config import RoutingConfig, parse_routing_config
+from fulcrum.kinds import BACKEND_KINDS, BackendKind
+from fulcrum.routing.config import BackendCaps, RoutingConfig, parse_routing_config
+from fulcrum.tables import Table
 
-FORMATS = ("anthropic", "openai")
 KINDS = BACKEND_KINDS  # defined once, in fulcrum.kinds
 
 
@@ -120,21 +120,20 @@ def load_config(
 def from_mapping(
     data: Mapping[str, Any], *, source: str, env: Mapping[str, str], base: Path
 ) -> GatewayConfig:
-    root = Section(data, source, "")
+    root = Table(data, source, "")
     root.only("server", "ledger", "machine", "backends", "routes")
-    backends = _backends(root.section("backends"), env, base)
-    routes = _routes(data, source)
+    backends = _backends(root.table("backends"), env, base)
     return GatewayConfig(
-        server=parse_server(root.section("server"), env),
-        ledger=_ledger(root.section("ledger")),
-        machine=dict(root.section("machine").data),
+        server=parse_server(root.table("server"), env),
+        ledger=_ledger(root.table("ledger")),
+        machine=dict(root.table("machine").data),
         backends=backends,
-        routes=routes,
+        routes=_routes(root, backends),
         source=source,
     )
 
 
-def _ledger(sec: Section) -> LedgerConfig:
+def _ledger(sec: Table) -> LedgerConfig:
     sec.only("url", "reference_model")
     url = sec.data.get("url")
     return LedgerConfig(
@@ -143,28 +142,28 @@ def _ledger(sec: Section) -> LedgerConfig:
     )
 
 
-def _backends(sec: Section, env: Mapping[str, str], base: Path) -> dict[str, BackendConfig]:
+def _backends(sec: Table, env: Mapping[str, str], base: Path) -> dict[str, BackendConfig]:
     out: dict[str, BackendConfig] = {}
-    for name in sec.data:
-        out[name] = _backend(name, sec.section(name), env, base)
+    for name in sec.data:  # each [backends.NAME] is read here, once
+        out[name] = _backend(name, sec.table(name), env, base)
     return out
 
 
-def _backend(name: str, sec: Section, env: Mapping[str, str], base: Path) -> BackendConfig:
+def _backend(name: str, sec: Table, env: Mapping[str, str], base: Path) -> BackendConfig:
     sec.only(
         "format", "base_url", "api_key_env", "api_key_file", "kind", "provider", "models",
         "context_window", "max_output_tokens", "count_tokens", "timeouts", "retry", "breaker",
     )  # fmt: skip
-    fmt = sec.choice("format", FORMATS, required=True)
-    base_url = sec.text("base_url", "", required=True).rstrip("/")
+    fmt = sec.choice("format", tuple(FORMATS), required=True)
+    base_url = sec.text("base_url", required=True).rstrip("/")
     base_url = base_url.removesuffix("/v1")
     if not base_url.startswith(("http://", "https://")):
-        sec.fail("base_url", "an http:// or https:// URL")
-    t = sec.section("timeouts")
+        sec.fail("base_url", "an http:// or https:// URL", base_url)
+    t = sec.table("timeouts")
     t.only("connect", "first_byte", "idle", "total")
-    r = sec.section("retry")
+    r = sec.table("retry")
     r.only("attempts", "backoff_s", "backoff_max_s", "retry_after_cap_s")
-    b = sec.section("breaker")
+    b = sec.table("breaker")
     b.only("failures", "reset_s")
     return BackendConfig(
         name=name,
@@ -175,7 +174,7 @@ def _backend(name: str, sec: Section, env: Mapping[str, str], base: Path) -> Bac
         models=sec.str_list("models"),
         context_window=sec.opt_int("context_window", low=1),
         max_output_tokens=sec.opt_int("max_output_tokens", low=1),
-        count_tokens=sec.flag("count_tokens", fmt == "anthropic"),
+        count_tokens=sec.flag("count_tokens", FORMATS[fmt].count_tokens_path is not None),
         timeouts=Timeouts(
             connect=t.number("connect", 5.0, low=0.001),
             first_byte=t.number("first_byte", 60.0, low=0.001),
@@ -196,7 +195,7 @@ def _backend(name: str, sec: Section, env: Mapping[str, str], base: Path) -> Bac
     )
 
 
-def _api_key(sec: Section, env: Mapping[str, str], base: Path) -> str | None:
+def _api_key(sec: Table, env: Mapping[str, str], base: Path) -> str | None:
     key_env = sec.data.get("api_key_env")
     key_file = sec.data.get("api_key_file")
     if key_env is not None:
@@ -213,27 +212,33 @@ def _api_key(sec: Section, env: Mapping[str, str], base: Path) -> str | None:
     return None
 
 
-def _key_source(sec: Section) -> str:
+def _key_source(sec: Table) -> str:
     """Names the key's origin, never the key: ``$NAME`` and/or ``file PATH``."""
     env_name, file = sec.data.get("api_key_env"), sec.data.get("api_key_file")
     parts = ([f"${env_name}"] if env_name else []) + ([f"file {file}"] if file else [])
     return " or ".join(parts)
 
 
-def _routes(data: Mapping[str, Any], source: str) -> RoutingConfig:
-    routes = data.get("routes")
-    backends = data.get("backends")
+def caps(backend: BackendConfig) -> BackendCaps:
+    """What routing needs of a parsed backend: routing never reads the TOML itself."""
+    kind: BackendKind = "local" if backend.kind == "local" else "api"
+    return BackendCaps(
+        name=backend.name,
+        kind=kind,
+        models=backend.models,
+        context_window=backend.context_window,
+        max_output_tokens=backend.max_output_tokens,
+    )
+
+
+def _routes(root: Table, backends: Mapping[str, BackendConfig]) -> RoutingConfig:
     if not backends:
         raise ConfigError(
             "no backend configured: add a [backends.NAME] table, start a local server "
             "(llama.cpp, Ollama, LM Studio, vLLM) on its default port, or set "
             "ANTHROPIC_API_KEY / OPENAI_API_KEY",
-            file=source,
+            file=root.file,
             field="backends",
         )
-    try:
-        return parse_routing_config(routes, backends)
-    except ConfigError as exc:
-        if exc.file is not None:
-            raise
-        raise ConfigError(exc.detail, file=source, field=exc.field) from exc
+    routes = root.table("routes").data
+    return parse_routing_config(routes, [caps(b) for b in backends.values()], file=root.file)

@@ -14,7 +14,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from fulcrum.gateway.configparse import Section
+from fulcrum.tables import Table
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 WILDCARD = ("0.0.0.0", "::", "")
@@ -84,7 +84,7 @@ def _origin(value: str) -> str:
     return value.strip().lower().rstrip("/")
 
 
-def parse_server(sec: Section, env: Mapping[str, str]) -> ServerConfig:
+def parse_server(sec: Table, env: Mapping[str, str]) -> ServerConfig:
     sec.only(*KEYS)
     keys_env = sec.text("client_keys_env", "FULCRUM_CLIENT_KEYS")
     keys = tuple(k.strip() for k in env.get(keys_env, "").split(",") if k.strip())

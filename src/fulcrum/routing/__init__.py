@@ -8,7 +8,6 @@ from fulcrum.routing.config import (
     BackendCaps,
     RoutingConfig,
     TargetSpec,
-    parse_backend_caps,
     parse_routing_config,
 )
 from fulcrum.routing.request import (
@@ -43,7 +42,6 @@ __all__ = [
     "estimate_request_tokens",
     "estimate_tokens_text",
     "is_background_model",
-    "parse_backend_caps",
     "parse_routing_config",
     "route_request_from_anthropic",
     "route_request_from_openai",
