@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from fulcrum.errors import ConfigError
+from fulcrum.tables import Table
 
 HOURS_PER_YEAR = Decimal(8760)  # 365 days, as the seeds' TCO tables count
 SECONDS_PER_HOUR = Decimal(3600)
@@ -110,36 +110,25 @@ class LocalMachine:
         file: str | None = None,
     ) -> LocalMachine:
         """Build from a ``[machine]`` table; ``hardware`` is the catalog's id -> tier map."""
-        unknown = sorted(set(section) - set(_KEYS))
-        if unknown:
-            raise ConfigError(
-                f"unknown key {unknown[0]!r}; accepted: {', '.join(_KEYS)}",
-                file=file,
-                field=f"machine.{unknown[0]}",
-            )
+        t = Table(section, file, "machine")
+        t.only(*_KEYS)
         tier: Any = None
-        hid = section.get("hardware")
+        hid = t.opt_text("hardware")
         if hid is not None:
-            if not isinstance(hid, str) or hardware is None or hid not in hardware:
-                known = ", ".join(sorted(hardware or {})) or "none loaded"
-                raise ConfigError(
-                    f"{hid!r} is not a hardware id in the catalog (known: {known})",
-                    file=file,
-                    field="machine.hardware",
+            if hardware is None or hid not in hardware:
+                t.fail(
+                    "hardware", f"a catalog hardware id ({', '.join(sorted(hardware or {}))})", hid
                 )
             tier = hardware[hid]
 
         def value(key: str, default: Decimal | None = None) -> Decimal | None:
-            raw = section.get(key)
-            if raw is None and tier is not None:
-                raw = getattr(tier, key, None)
-            return default if raw is None else _decimal(raw, key, file)
+            if t.has(key) or tier is None or getattr(tier, key, None) is None:
+                return t.decimal(key, default, low=0)
+            return Decimal(str(getattr(tier, key)))
 
         life = value("life_years", DEFAULT_LIFE_YEARS)
         if life is None or life <= 0:
-            raise ConfigError(
-                "must be a positive number of years", file=file, field="machine.life_years"
-            )
+            t.fail("life_years", "a number of years > 0", section.get("life_years"))
         setup = value("setup_usd")
         if setup is None:
             hours, rate = value("setup_hours"), value("hourly_rate_usd")
@@ -153,17 +142,3 @@ class LocalMachine:
             idle_w=value("idle_w"),
             hardware=hid,
         )
-
-
-def _decimal(raw: Any, key: str, file: str | None) -> Decimal:
-    if isinstance(raw, bool):
-        raise ConfigError(f"{raw!r} is not a number", file=file, field=f"machine.{key}")
-    try:
-        number = Decimal(str(raw))
-    except InvalidOperation:
-        raise ConfigError(f"{raw!r} is not a number", file=file, field=f"machine.{key}") from None
-    if not number.is_finite() or number < 0:
-        raise ConfigError(
-            f"{raw!r} must be a non-negative number", file=file, field=f"machine.{key}"
-        )
-    return number

@@ -33,16 +33,16 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from fulcrum.errors import ConfigError
+from fulcrum.tables import Table
 
 SPEC_FILE = "spec.toml"
 FILES_DIR = "files"
 TESTS_DIR = "tests"
 SOLUTION_DIR = "solution"
 LIMIT_KEYS = ("memory_mb", "cpu_s", "nproc", "fsize_mb")
-KNOWN_KEYS = {
+KNOWN_KEYS = (
     "id",
     "instruction",
     "editable",
@@ -54,7 +54,7 @@ KNOWN_KEYS = {
     "group",
     "limits",
     "tests_into",
-}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,45 +110,10 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
-def _str(data: dict[str, Any], key: str, file: str, default: str | None = None) -> str:
-    value = data.get(key, default)
-    if not isinstance(value, str) or (default is None and not value.strip()):
-        raise ConfigError("must be a non-empty string", file=file, field=key)
-    return value
-
-
-def _str_list(data: dict[str, Any], key: str, file: str, *, required: bool) -> tuple[str, ...]:
-    value = data.get(key, [] if not required else None)
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError("must be a list of non-empty strings", file=file, field=key)
-    if required and not value:
-        raise ConfigError("must list at least one file", file=file, field=key)
-    return tuple(value)
-
-
-def _positive(data: dict[str, Any], key: str, file: str, default: float) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError("must be a number > 0 (seconds)", file=file, field=key)
-    return float(value)
-
-
-def _limits(data: dict[str, Any], file: str) -> dict[str, int]:
-    raw = data.get("limits", {})
-    if not isinstance(raw, dict):
-        raise ConfigError("must be a table", file=file, field="limits")
-    out: dict[str, int] = {}
-    for key, value in raw.items():
-        if key not in LIMIT_KEYS:
-            raise ConfigError(
-                f"unknown limit; accepted: {', '.join(LIMIT_KEYS)}",
-                file=file,
-                field=f"limits.{key}",
-            )
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ConfigError("must be an integer > 0", file=file, field=f"limits.{key}")
-        out[key] = value
-    return out
+def _limits(t: Table) -> dict[str, int]:
+    limits = t.table("limits")
+    limits.only(*LIMIT_KEYS)
+    return {key: limits.integer(key, low=1) for key in limits.data}
 
 
 def _safe_rel(rel: str, file: str, key: str = "editable") -> str:
@@ -168,32 +133,34 @@ def load_spec(root: Path) -> Spec:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML ({exc})", file=file) from exc
-    unknown = sorted(set(data) - KNOWN_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"unknown key; accepted: {', '.join(sorted(KNOWN_KEYS))}", file=file, field=unknown[0]
-        )
-    group = data.get("group")
-    if group is not None and (not isinstance(group, str) or not group):
-        raise ConfigError("must be a non-empty string", file=file, field="group")
+    t = Table(data, file)
+    t.only(*KNOWN_KEYS)
+    group = t.text("group", nonempty=True) if "group" in data else None
     if not (root / FILES_DIR).is_dir():
         raise ConfigError("missing the starting files directory", file=str(root), field=FILES_DIR)
     return Spec(
-        id=_str(data, "id", file, root.name) or root.name,
+        id=t.text("id", root.name) or root.name,
         root=root,
-        instruction=_str(data, "instruction", file).strip(),
+        instruction=t.text("instruction", required=True).strip(),
         editable=tuple(
-            _safe_rel(r, file) for r in _str_list(data, "editable", file, required=True)
+            _safe_rel(r, file) for r in t.str_list("editable", nonempty=True, required=True)
         ),
-        test=_str(data, "test", file),
-        setup=_str(data, "setup", file, ""),
-        timeout_s=_positive(data, "timeout_s", file, 60.0),
-        setup_timeout_s=_positive(data, "setup_timeout_s", file, 60.0),
-        tags=_str_list(data, "tags", file, required=False),
+        test=t.text("test", required=True),
+        setup=t.text("setup", ""),
+        timeout_s=_seconds(t, "timeout_s"),
+        setup_timeout_s=_seconds(t, "setup_timeout_s"),
+        tags=t.str_list("tags", nonempty=True),
         group=group,
-        limits=_limits(data, file),
-        tests_into=_safe_rel(_str(data, "tests_into", file, TESTS_DIR), file, "tests_into"),
+        limits=_limits(t),
+        tests_into=_safe_rel(t.text("tests_into", TESTS_DIR, nonempty=True), file, "tests_into"),
     )
+
+
+def _seconds(t: Table, key: str) -> float:
+    value = t.number(key, 60.0, low=0)
+    if value <= 0:
+        t.fail(key, "a number of seconds > 0", value)
+    return value
 
 
 def load_suite(root: Path) -> list[Spec]:
