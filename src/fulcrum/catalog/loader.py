@@ -17,17 +17,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fulcrum.catalog.prices import PriceCard, card_from_table, lookup, override_key
-from fulcrum.catalog.records import (
-    HardwareTier,
-    ModelSpec,
-    Plan,
-    Quant,
-    opt_str,
-    req_decimal,
-    req_float,
-    req_str,
-)
+from fulcrum.catalog.records import HardwareTier, ModelSpec, Plan, Quant
 from fulcrum.errors import ConfigError
+from fulcrum.tables import Table
 
 ENV_CATALOG = "FULCRUM_CATALOG"
 SECTIONS = ("hardware", "models", "quants", "plans", "prices")
@@ -102,48 +94,45 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 def _merge(base: Raw, extra: Mapping[str, Any], file: str, section: str) -> Raw:
     merged = {k: dict(v) for k, v in base.items()}
-    for key, table in extra.items():
-        if not isinstance(table, dict):
-            raise ConfigError("expected a table of fields", file=file, field=f"{section}.{key}")
-        merged[key] = {**merged.get(key, {}), **table}
+    tables = Table(extra, file, section)
+    for key in extra:
+        merged[key] = {**merged.get(key, {}), **tables.table(key).data}
     return merged
 
 
 def _build_quants(raw: Raw, file: str) -> dict[str, Quant]:
     out: dict[str, Quant] = {}
-    for qid, t in raw.items():
-        where = f"{file}::quants.{qid}"
-        bits = req_float(t, "bits_per_weight", where, minimum=0.5)
-        out[qid] = Quant(qid, bits, opt_str(t, "source", where, "llama.cpp quantize table"))
+    for qid, table in raw.items():
+        t = Table(table, file, f"quants.{qid}")
+        t.only("bits_per_weight", "source")
+        bits = t.number("bits_per_weight", required=True, low=0.5)
+        out[qid] = Quant(qid, bits, t.text("source", "llama.cpp quantize table"))
     return out
 
 
 def _build_plans(raw: Raw, file: str) -> dict[str, Plan]:
     out: dict[str, Plan] = {}
-    for pid, t in raw.items():
-        where = f"{file}::plans.{pid}"
+    for pid, table in raw.items():
+        t = Table(table, file, f"plans.{pid}")
+        t.only("name", "monthly_usd", "source", "as_of")
         out[pid] = Plan(
             id=pid,
-            name=req_str(t, "name", where),
-            monthly_usd=req_decimal(t, "monthly_usd", where),
-            source=req_str(t, "source", where),
-            as_of=req_str(t, "as_of", where),
+            name=t.text("name", required=True),
+            monthly_usd=t.req_decimal("monthly_usd", low=0),
+            source=t.text("source", required=True),
+            as_of=t.text("as_of", required=True),
         )
     return out
 
 
 def _build_prices(raw: Mapping[str, Any], file: str) -> dict[tuple[str, str | None], PriceCard]:
     out: dict[tuple[str, str | None], PriceCard] = {}
-    for model, providers in raw.items():
-        if not isinstance(providers, dict):
-            raise ConfigError(
-                "expected [prices.MODEL.PROVIDER]", file=file, field=f"prices.{model}"
-            )
-        for provider, table in providers.items():
-            where = f"{file}::prices.{model}.{provider}"
-            if not isinstance(table, dict):
-                raise ConfigError("expected a table", file=file, field=f"prices.{model}.{provider}")
-            card = card_from_table(model, {"provider": provider, **table}, where)
+    prices = Table(raw, file, "prices")
+    for model in prices.data:
+        providers = prices.table(model)
+        for provider in providers.data:
+            t = providers.table(provider)
+            card = card_from_table(model, Table({"provider": provider, **t.data}, file, t.prefix))
             out[override_key(model, card.provider)] = card
     return out
 
@@ -170,13 +159,10 @@ def load_catalog(user_file: Path | None = None, env: Mapping[str, str] | None = 
     name = "catalog"
     if path is not None:
         name = str(path)
-        user = read_toml(path)
-        for section, tables in user.items():
-            if section not in SECTIONS or not isinstance(tables, dict):
-                accepted = ", ".join(SECTIONS)
-                raise ConfigError(
-                    f"unknown section; accepted: {accepted}", file=name, field=section
-                )
+        user = Table(read_toml(path), name)
+        user.only(*SECTIONS)
+        for section in user.data:
+            tables = dict(user.table(section).data)
             if section == "prices":
                 for model, provs in tables.items():
                     base = raw[section].get(model, {})
@@ -184,11 +170,11 @@ def load_catalog(user_file: Path | None = None, env: Mapping[str, str] | None = 
             else:
                 raw[section] = _merge(raw[section], tables, name, section)
     hardware = {
-        hid: HardwareTier.from_table(hid, t, f"{name}::hardware.{hid}")
+        hid: HardwareTier.from_table(hid, Table(t, name, f"hardware.{hid}"))
         for hid, t in raw["hardware"].items()
     }
     models = {
-        mid: ModelSpec.from_table(mid, t, f"{name}::models.{mid}")
+        mid: ModelSpec.from_table(mid, Table(t, name, f"models.{mid}"))
         for mid, t in raw["models"].items()
     }
     return Catalog(

@@ -21,7 +21,7 @@ from typing import Any
 
 from genai_prices import data_snapshot
 
-from fulcrum.catalog.records import opt_decimal, req_decimal, req_str
+from fulcrum.tables import Table
 
 MILLION = Decimal(1_000_000)
 
@@ -160,17 +160,22 @@ def genai_price(model: str, provider: str | None, at: datetime | None = None) ->
     )
 
 
-def card_from_table(model: str, table: Mapping[str, Any], where: str) -> PriceCard:
-    """Build an override card from a TOML table; raises ConfigError naming the field."""
+PRICE_KEYS = ("provider", "input", "output", "cache_read", "cache_write", "source", "as_of")
+
+
+def card_from_table(model: str, t: Table) -> PriceCard:
+    """Build an override card from a ``[prices.MODEL.PROVIDER]`` table."""
+    t.only(*PRICE_KEYS)
+    as_of = t.data.get("as_of")
     return PriceCard(
         model=model,
-        provider=req_str(table, "provider", where),
-        input=req_decimal(table, "input", where),
-        output=req_decimal(table, "output", where),
-        cache_read=opt_decimal(table, "cache_read", where),
-        cache_write=opt_decimal(table, "cache_write", where),
-        source=req_str(table, "source", where),
-        as_of=str(table.get("as_of") or req_str(table, "as_of", where)),
+        provider=t.text("provider", required=True),
+        input=t.req_decimal("input", low=0),
+        output=t.req_decimal("output", low=0),
+        cache_read=t.decimal("cache_read", low=0),
+        cache_write=t.decimal("cache_write", low=0),
+        source=t.text("source", required=True),
+        as_of=str(as_of) if as_of else t.text("as_of", required=True),
     )
 
 

@@ -1,97 +1,29 @@
-"""Typed catalog records and the field readers that validate them.
+"""Typed catalog records, each read from its TOML table by :class:`fulcrum.tables.Table`.
 
-Every reader raises :class:`fulcrum.errors.ConfigError` naming the file, the field and what
-is accepted, so a bad catalog or scenario file fails with one clear line.
+An unknown or mistyped field is a :class:`fulcrum.errors.ConfigError` naming the file, the
+field and what is accepted, so a bad catalog file fails with one clear line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
 
-from fulcrum.errors import ConfigError
+from fulcrum.tables import Table
 
-
-def _fail(where: str, key: str, accepted: str, got: Any) -> ConfigError:
-    file, _, prefix = where.partition("::")
-    field = f"{prefix}.{key}" if prefix else key
-    return ConfigError(f"expected {accepted}, got {got!r}", file=file or None, field=field)
-
-
-def req_str(table: Mapping[str, Any], key: str, where: str) -> str:
-    value = table.get(key)
-    if not isinstance(value, str) or not value:
-        raise _fail(where, key, "a non-empty string", value)
-    return value
+HARDWARE_KEYS = (
+    "name", "memory_gb", "bandwidth_gbps", "compute_tflops", "price_usd", "idle_w", "load_w",
+    "backend", "source", "as_of", "notes", "rent_usd_per_hour", "rent_source",
+)  # fmt: skip
+MODEL_KEYS = (
+    "name", "open_weights", "total_params_b", "active_params_b", "layers", "kv_heads",
+    "head_dim", "swe_bench_verified", "swe_bench_date", "bash_only", "bash_only_date",
+    "price_model", "price_provider", "source", "as_of",
+)  # fmt: skip
 
 
-def opt_str(table: Mapping[str, Any], key: str, where: str, default: str = "") -> str:
-    value = table.get(key, default)
-    if not isinstance(value, str):
-        raise _fail(where, key, "a string", value)
-    return value
-
-
-def _to_decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        return None
-    try:
-        result = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return result if result.is_finite() else None
-
-
-def req_decimal(
-    table: Mapping[str, Any],
-    key: str,
-    where: str,
-    *,
-    minimum: Decimal | int = 0,
-    maximum: Decimal | int | None = None,
-) -> Decimal:
-    accepted = (
-        f"a number >= {minimum}" if maximum is None else f"a number in [{minimum}, {maximum}]"
-    )
-    if key not in table:
-        raise _fail(where, key, f"{accepted} (missing)", None)
-    value = _to_decimal(table[key])
-    if value is None or value < minimum or (maximum is not None and value > maximum):
-        raise _fail(where, key, accepted, table[key])
-    return value
-
-
-def opt_decimal(
-    table: Mapping[str, Any],
-    key: str,
-    where: str,
-    *,
-    minimum: Decimal | int = 0,
-    maximum: Decimal | int | None = None,
-) -> Decimal | None:
-    if table.get(key) is None:
-        return None
-    return req_decimal(table, key, where, minimum=minimum, maximum=maximum)
-
-
-def req_float(table: Mapping[str, Any], key: str, where: str, *, minimum: float = 0.0) -> float:
-    return float(req_decimal(table, key, where, minimum=Decimal(str(minimum))))
-
-
-def opt_float(table: Mapping[str, Any], key: str, where: str) -> float | None:
-    value = opt_decimal(table, key, where)
-    return None if value is None else float(value)
-
-
-def opt_int(table: Mapping[str, Any], key: str, where: str) -> int | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _fail(where, key, "a whole number >= 0", value)
-    return value
+def _num(t: Table, key: str) -> float | None:
+    return t.opt_number(key, low=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,22 +46,23 @@ class HardwareTier:
     rent_source: str = ""
 
     @classmethod
-    def from_table(cls, hid: str, t: Mapping[str, Any], where: str) -> HardwareTier:
+    def from_table(cls, hid: str, t: Table) -> HardwareTier:
+        t.only(*HARDWARE_KEYS)
         return cls(
             id=hid,
-            name=req_str(t, "name", where),
-            memory_gb=req_float(t, "memory_gb", where),
-            bandwidth_gbps=req_float(t, "bandwidth_gbps", where, minimum=0.001),
-            compute_tflops=opt_float(t, "compute_tflops", where),
-            price_usd=opt_decimal(t, "price_usd", where),
-            idle_w=opt_float(t, "idle_w", where),
-            load_w=opt_float(t, "load_w", where),
-            backend=opt_str(t, "backend", where, "cuda"),
-            source=req_str(t, "source", where),
-            as_of=req_str(t, "as_of", where),
-            notes=opt_str(t, "notes", where),
-            rent_usd_per_hour=opt_decimal(t, "rent_usd_per_hour", where),
-            rent_source=opt_str(t, "rent_source", where),
+            name=t.text("name", required=True),
+            memory_gb=t.number("memory_gb", required=True, low=0),
+            bandwidth_gbps=t.number("bandwidth_gbps", required=True, low=0.001),
+            compute_tflops=_num(t, "compute_tflops"),
+            price_usd=t.decimal("price_usd", low=0),
+            idle_w=_num(t, "idle_w"),
+            load_w=_num(t, "load_w"),
+            backend=t.text("backend", "cuda"),
+            source=t.text("source", required=True),
+            as_of=t.text("as_of", required=True),
+            notes=t.text("notes"),
+            rent_usd_per_hour=t.decimal("rent_usd_per_hour", low=0),
+            rent_source=t.text("rent_source"),
         )
 
 
@@ -169,27 +102,25 @@ class ModelSpec:
         return 2.0 * self.layers * self.kv_heads * self.head_dim * kv_bits / 8.0
 
     @classmethod
-    def from_table(cls, mid: str, t: Mapping[str, Any], where: str) -> ModelSpec:
-        open_w = t.get("open_weights", False)
-        if not isinstance(open_w, bool):
-            raise _fail(where, "open_weights", "true or false", open_w)
+    def from_table(cls, mid: str, t: Table) -> ModelSpec:
+        t.only(*MODEL_KEYS)
         return cls(
             id=mid,
-            name=req_str(t, "name", where),
-            open_weights=open_w,
-            total_params_b=opt_float(t, "total_params_b", where),
-            active_params_b=opt_float(t, "active_params_b", where),
-            layers=opt_int(t, "layers", where),
-            kv_heads=opt_int(t, "kv_heads", where),
-            head_dim=opt_int(t, "head_dim", where),
-            swe_bench_verified=opt_float(t, "swe_bench_verified", where),
-            swe_bench_date=opt_str(t, "swe_bench_date", where),
-            bash_only=opt_float(t, "bash_only", where),
-            bash_only_date=opt_str(t, "bash_only_date", where),
-            price_model=opt_str(t, "price_model", where),
-            price_provider=opt_str(t, "price_provider", where),
-            source=req_str(t, "source", where),
-            as_of=req_str(t, "as_of", where),
+            name=t.text("name", required=True),
+            open_weights=t.flag("open_weights", False),
+            total_params_b=_num(t, "total_params_b"),
+            active_params_b=_num(t, "active_params_b"),
+            layers=t.opt_int("layers", low=0),
+            kv_heads=t.opt_int("kv_heads", low=0),
+            head_dim=t.opt_int("head_dim", low=0),
+            swe_bench_verified=_num(t, "swe_bench_verified"),
+            swe_bench_date=t.text("swe_bench_date"),
+            bash_only=_num(t, "bash_only"),
+            bash_only_date=t.text("bash_only_date"),
+            price_model=t.text("price_model"),
+            price_provider=t.text("price_provider"),
+            source=t.text("source", required=True),
+            as_of=t.text("as_of", required=True),
         )
 
 

@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from fulcrum.catalog.records import req_decimal
 from fulcrum.errors import ConfigError
+from fulcrum.tables import Table
 
 MAX_HORIZON_YEARS = 15
 MAX_USD_PER_KWH = 5
@@ -37,17 +37,16 @@ def check_unique_names(file: str, options: tuple[Named, ...]) -> tuple[Named, ..
     return options
 
 
-def parse_horizons(value: Any, where: str) -> tuple[Decimal, ...]:
-    """``scenario.horizons``: a non-empty list of years, each in (0, MAX_HORIZON_YEARS]."""
+def parse_horizons(t: Table, default: Decimal) -> tuple[Decimal, ...]:
+    """``scenario.horizons``: a non-empty list of years, each in [0.1, MAX_HORIZON_YEARS]."""
+    value = t.data.get("horizons", [default])
     if not isinstance(value, list) or not value:
-        raise ConfigError(
-            "expected a list of years, e.g. [3, 5]",
-            file=where.split("::", maxsplit=1)[0],
-            field="scenario.horizons",
-        )
+        t.fail("horizons", "a list of years, e.g. [3, 5]", value)
     low = Decimal("0.1")
     return tuple(
-        req_decimal({"horizons": h}, "horizons", where, minimum=low, maximum=MAX_HORIZON_YEARS)
+        Table({"horizons": h}, t.file, t.prefix).req_decimal(
+            "horizons", low=low, high=MAX_HORIZON_YEARS
+        )
         for h in value
     )
 

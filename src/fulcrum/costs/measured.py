@@ -21,9 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from fulcrum.catalog.records import req_decimal
 from fulcrum.costs.scenario import Capability, Scenario
 from fulcrum.errors import ConfigError
+from fulcrum.tables import Table
 
 KIND = "fulcrum.eval.results"
 ZERO = Decimal(0)
@@ -59,9 +59,9 @@ def _tax_inputs(doc: dict[str, Any], file: str) -> dict[str, Decimal] | None:
     tax = doc.get("capability_tax")
     if not isinstance(tax, dict):
         return None
-    where = f"{file}::capability_tax"
+    t = Table(tax, file, "capability_tax")
     return {
-        key: req_decimal(tax, key, where, maximum=BIG)
+        key: t.req_decimal(key, high=BIG)
         for key in ("dispatches_per_month", "rework_minutes", "engineer_usd_per_hour")
     }
 
@@ -103,20 +103,25 @@ def load_measured_gap(path: Path) -> MeasuredGap:
     n_specs = gap.get("n_specs")
     if not isinstance(n_specs, int) or n_specs < 1:
         raise ConfigError("expected a positive integer", file=file, field="measured_gap.n_specs")
-    where = f"{file}::measured_gap"
+    g = Table(gap, file, "measured_gap")
+    low, high = (Table({"gap_ci_95": v}, file, "measured_gap") for v in ci)
     return MeasuredGap(
         run_id=str(doc.get("run_id", "?")),
         candidate=str(cand.get("model", "?")),
         reference=str(ref.get("model", "?")),
-        candidate_rate=req_decimal(cand, "pass_rate", f"{where}.candidate", maximum=ONE),
-        reference_rate=req_decimal(ref, "pass_rate", f"{where}.reference", maximum=ONE),
-        gap=req_decimal(gap, "gap", where, minimum=-ONE, maximum=ONE),
+        candidate_rate=Table(cand, file, "measured_gap.candidate").req_decimal(
+            "pass_rate", high=ONE
+        ),
+        reference_rate=Table(ref, file, "measured_gap.reference").req_decimal(
+            "pass_rate", high=ONE
+        ),
+        gap=g.req_decimal("gap", low=-ONE, high=ONE),
         gap_ci=(
-            req_decimal({"gap_ci_95": ci[0]}, "gap_ci_95", where, minimum=-ONE, maximum=ONE),
-            req_decimal({"gap_ci_95": ci[1]}, "gap_ci_95", where, minimum=-ONE, maximum=ONE),
+            low.req_decimal("gap_ci_95", low=-ONE, high=ONE),
+            high.req_decimal("gap_ci_95", low=-ONE, high=ONE),
         ),
         n_specs=n_specs,
-        mcnemar_p=float(req_decimal(gap, "mcnemar_p", where, maximum=ONE)),
+        mcnemar_p=float(g.req_decimal("mcnemar_p", high=ONE)),
         tax_inputs=_tax_inputs(doc, file),
     )
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from fulcrum.catalog import Catalog, HardwareTier
 from fulcrum.catalog.loader import read_toml
-from fulcrum.catalog.records import opt_decimal, opt_int, opt_str, req_decimal, req_str
 from fulcrum.costs.fields import (
     MAX_HORIZON_YEARS,
     MAX_USD_PER_KWH,
@@ -26,6 +25,7 @@ from fulcrum.costs.fields import (
 )
 from fulcrum.costs.schema import SECTIONS, check_api_spend, check_keys, check_sections
 from fulcrum.errors import ConfigError
+from fulcrum.tables import Table
 
 D = Decimal
 
@@ -89,50 +89,32 @@ class Scenario:
         return self.sections.get(name)
 
 
-def _table(raw: Mapping[str, Any], key: str, file: str, required: bool) -> dict[str, Any]:
-    value = raw.get(key)
-    if value is None:
-        if required:
-            raise ConfigError(f"missing section [{key}]", file=file, field=key)
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError("expected a table", file=file, field=key)
-    return value
-
-
-def _tokens(t: Mapping[str, Any], key: str, where: str) -> int:
-    return opt_int(t, key, where) or 0
-
-
-def _parse_api(t: Mapping[str, Any], where: str, catalog: Catalog) -> ApiUsage:
-    model = req_str(t, "model", where)
+def _parse_api(t: Table, catalog: Catalog) -> ApiUsage:
+    model = t.text("model", required=True)
     if model not in catalog.models and catalog.price(model) is None:
         accepted = "a catalog model id or a model genai-prices knows"
         raise ConfigError(
-            f"unknown model id {model!r}; accepted: {accepted}",
-            file=where.split("::", maxsplit=1)[0],
-            field="api.model",
+            f"unknown model id {model!r}; accepted: {accepted}", file=t.file, field=t.path("model")
         )
-    agents = opt_int(t, "agents", where)
-    plan = t.get("plan")
+    plan = t.opt_text("plan")
     if plan is not None and plan not in catalog.plans:
         raise ConfigError(
             f"unknown plan {plan!r}; accepted: {', '.join(catalog.plans)}",
-            file=where.split("::", maxsplit=1)[0],
-            field="api.plan",
+            file=t.file,
+            field=t.path("plan"),
         )
     return ApiUsage(
         model=model,
-        provider=t.get("provider"),
-        agents=1 if agents is None else agents,
-        input_tokens=_tokens(t, "input_tokens_per_day", where),
-        output_tokens=_tokens(t, "output_tokens_per_day", where),
-        cache_read_tokens=_tokens(t, "cache_read_tokens_per_day", where),
-        cache_write_tokens=_tokens(t, "cache_write_tokens_per_day", where),
-        monthly_usd=opt_decimal(t, "monthly_usd", where),
+        provider=t.opt_text("provider"),
+        agents=t.integer("agents", 1, low=1),
+        input_tokens=t.integer("input_tokens_per_day", low=0),
+        output_tokens=t.integer("output_tokens_per_day", low=0),
+        cache_read_tokens=t.integer("cache_read_tokens_per_day", low=0),
+        cache_write_tokens=t.integer("cache_write_tokens_per_day", low=0),
+        monthly_usd=t.decimal("monthly_usd", low=0),
         plan=plan,
-        reference_input=opt_decimal(t, "reference_input_usd_per_mtok", where),
-        reference_output=opt_decimal(t, "reference_output_usd_per_mtok", where),
+        reference_input=t.decimal("reference_input_usd_per_mtok", low=0),
+        reference_output=t.decimal("reference_output_usd_per_mtok", low=0),
     )
 
 
@@ -151,55 +133,41 @@ NUMERIC_OPTION_FIELDS = (
 )
 
 
-def _parse_option(t: Any, i: int, file: str, catalog: Catalog) -> HardwareOption:
-    where = f"{file}::options[{i}]"
-    if not isinstance(t, dict):
-        raise ConfigError("expected a table ([[options]])", file=file, field=f"options[{i}]")
-    hid = t.get("hardware")
-    tier = None if hid is None else catalog.hardware_tier(str(hid), where=f"{where}.hardware")
+def _parse_option(t: Table, i: int, catalog: Catalog) -> HardwareOption:
+    where = f"{t.file}::{t.prefix}"
+    hid = t.opt_text("hardware")
+    tier = None if hid is None else catalog.hardware_tier(hid, where=f"{where}.hardware")
     for key in NUMERIC_OPTION_FIELDS:
-        cap = MAX_USD_PER_KWH if key == "usd_per_kwh" else None
-        opt_decimal(t, key, where, maximum=cap)  # validates: a number >= 0
-    duty = opt_decimal(t, "duty", where)
-    if duty is not None and duty > 1:
-        raise ConfigError("expected a fraction in [0, 1]", file=file, field=f"options[{i}].duty")
-    if tier is None and t.get("price_usd") is None:
-        raise ConfigError(
-            "expected `hardware` (a catalog id) or `price_usd`", file=file, field=f"options[{i}]"
-        )
-    local_model = t.get("local_model")
+        t.decimal(key, low=0, high=MAX_USD_PER_KWH if key == "usd_per_kwh" else None)
+    t.decimal("duty", low=0, high=1)
+    if tier is None and not t.has("price_usd"):
+        t.fail("", "`hardware` (a catalog id) or `price_usd`")
+    local_model = t.opt_text("local_model")
     if local_model is not None:
-        catalog.model(str(local_model), where=f"{where}.local_model")
-    quant = opt_str(t, "quant", where, "Q4_K_M")
+        catalog.model(local_model, where=f"{where}.local_model")
+    quant = t.text("quant", "Q4_K_M")
     catalog.quant(quant, where=f"{where}.quant")
-    name = opt_str(t, "name", where, tier.name if tier else f"option {i}")
-    return HardwareOption(name, tier, t, local_model, quant)
+    name = t.text("name", tier.name if tier else f"option {i}")
+    return HardwareOption(name, tier, t.data, local_model, quant)
 
 
-def _parse_capability(t: Mapping[str, Any], where: str, rate: Decimal) -> Capability | None:
-    if not t:
+def _parse_capability(t: Table, rate: Decimal) -> Capability | None:
+    if not t.data:
         return None
-    baseline = req_decimal(t, "baseline_failure_rate", where)
-    measured = opt_decimal(t, "local_failure_rate", where)
-    for key, value in (("baseline_failure_rate", baseline), ("local_failure_rate", measured)):
-        if value is not None and value > 1:
-            raise ConfigError(
-                "expected a fraction in [0, 1]",
-                file=where.split("::", maxsplit=1)[0],
-                field=f"capability.{key}",
-            )
+    measured = t.decimal("local_failure_rate", low=0, high=1)
+    mapping = t.text("mapping", "linear")
     return Capability(
-        dispatches_per_day=req_decimal(t, "dispatches_per_day", where),
-        baseline_failure_rate=baseline,
-        rework_minutes=req_decimal(t, "rework_minutes", where),
-        engineer_rate=opt_decimal(t, "engineer_rate", where) or rate,
-        frontier_score=opt_decimal(t, "frontier_score", where),
-        local_score=opt_decimal(t, "local_score", where),
-        mapping=opt_str(t, "mapping", where, "linear"),
+        dispatches_per_day=t.req_decimal("dispatches_per_day"),
+        baseline_failure_rate=t.req_decimal("baseline_failure_rate", high=1),
+        rework_minutes=t.req_decimal("rework_minutes"),
+        engineer_rate=t.decimal("engineer_rate", low=0) or rate,
+        frontier_score=t.decimal("frontier_score", low=0),
+        local_score=t.decimal("local_score", low=0),
+        mapping=mapping,
         local_failure_rate=measured,
         basis="given: [capability] local_failure_rate"
         if measured is not None
-        else f"benchmark scores through the {opt_str(t, 'mapping', where, 'linear')!r} mapping",
+        else f"benchmark scores through the {mapping!r} mapping",
     )
 
 
@@ -210,34 +178,32 @@ def load_scenario(
     :func:`fulcrum.costs.schema.apply_overrides`)."""
     file = str(path)
     raw = apply_overrides(read_toml(path), overrides or {}, file)
-    check_keys(file, raw, SECTIONS)
-    s = _table(raw, "scenario", file, True)
-    where = f"{file}::scenario"
-    rate = req_decimal(s, "engineer_rate", where)
-    horizon = req_decimal(s, "horizon_years", where, minimum=D("0.1"), maximum=MAX_HORIZON_YEARS)
-    horizons = parse_horizons(s.get("horizons", [horizon]), where)
-    as_of = parse_date(s.get("as_of", date.today()), file, "scenario.as_of")
-    options_raw = raw.get("options", [])
-    if not isinstance(options_raw, list):
-        raise ConfigError("expected an array of tables [[options]]", file=file, field="options")
-    sections = {k: _table(raw, k, file, False) for k in SECTIONS if k != "options"}
-    check_sections(file, sections)
-    check_api_spend(file, _table(raw, "api", file, True))
+    root = Table(raw, file)
+    check_keys(root, SECTIONS)
+    s = root.table("scenario", required=True)
+    rate = s.req_decimal("engineer_rate")
+    horizon = s.req_decimal("horizon_years", low=D("0.1"), high=MAX_HORIZON_YEARS)
+    horizons = parse_horizons(s, horizon)
+    as_of = parse_date(s.data.get("as_of", date.today()), file, "scenario.as_of")
+    sections = {k: dict(root.table(k).data) for k in SECTIONS if k != "options"}
+    check_sections(root)
+    api = root.table("api", required=True)
+    check_api_spend(file, api.data)
     return Scenario(
         path=file,
-        name=opt_str(s, "name", where, path.stem),
-        source=opt_str(s, "source", where),
+        name=s.text("name", path.stem),
+        source=s.text("source"),
         horizon_years=horizon,
         horizons=horizons,
         engineer_rate=rate,
-        usd_per_kwh=req_decimal(s, "usd_per_kwh", where, maximum=MAX_USD_PER_KWH),
-        days_per_month=opt_decimal(s, "days_per_month", where, minimum=1) or D(30),
+        usd_per_kwh=s.req_decimal("usd_per_kwh", high=MAX_USD_PER_KWH),
+        days_per_month=s.decimal("days_per_month", D(30), low=1) or D(30),
         as_of=as_of,
-        re_evaluate_days=opt_int(s, "re_evaluate_days", where) or 90,
-        api=_parse_api(_table(raw, "api", file, True), f"{file}::api", catalog),
+        re_evaluate_days=s.integer("re_evaluate_days", low=0) or 90,
+        api=_parse_api(api, catalog),
         options=check_unique_names(
-            file, tuple(_parse_option(t, i, file, catalog) for i, t in enumerate(options_raw))
+            file, tuple(_parse_option(t, i, catalog) for i, t in enumerate(root.tables("options")))
         ),
-        capability=_parse_capability(sections["capability"], f"{file}::capability", rate),
+        capability=_parse_capability(root.table("capability"), rate),
         sections=sections,
     )

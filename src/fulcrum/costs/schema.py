@@ -6,12 +6,12 @@ wrong kind is a ConfigError naming the file, ``section.field`` and what is accep
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fulcrum.costs.capability import MAPPINGS
 from fulcrum.errors import ConfigError
+from fulcrum.tables import Table
 
 SECTIONS = (
     "scenario",
@@ -27,7 +27,7 @@ SECTIONS = (
     "rent",
     "private_tenant",
 )
-# kinds: "count" (whole number >= 0), "number" (>= 0), "fraction" ([0, 1]), "text", "flag"
+# kinds: "count" (integer >= 0), "number" (>= 0), "fraction" ([0, 1]), "text", "flag"
 SCHEMAS: dict[str, dict[str, str]] = {
     "wake_filter": {
         "calls_per_day": "count",
@@ -82,77 +82,40 @@ KEYS: dict[str, tuple[str, ...]] = {
         "engineer_rate", "frontier_score", "local_score", "mapping",
     ),
 }  # fmt: skip
-ACCEPTED = {
-    "count": "a whole number >= 0",
-    "number": "a number >= 0",
-    "fraction": "a number in [0, 1]",
-    "text": "a string",
-    "flag": "true or false",
-}
 
 
-def _ok(kind: str, value: Any) -> bool:
-    if kind == "flag":
-        return isinstance(value, bool)
-    if kind == "text":
-        return isinstance(value, str) and bool(value)
-    if isinstance(value, bool):
-        return False
+def _read(t: Table, key: str, kind: str) -> object:
+    """Read one field of an optional section by its kind."""
     if kind == "count":
-        return isinstance(value, int) and value >= 0
-    if not isinstance(value, int | float) or value < 0:
-        return False
-    return kind != "fraction" or value <= 1
+        return t.integer(key, low=0)
+    if kind == "number":
+        return t.decimal(key, low=0)
+    if kind == "fraction":
+        return t.decimal(key, low=0, high=1)
+    if kind == "flag":
+        return t.flag(key)
+    return t.text(key, nonempty=True)
 
 
-def unknown(file: str, field: str, key: str, accepted: Iterable[str]) -> ConfigError:
-    """An unknown key, with the closest accepted one as a suggestion."""
-    names = list(accepted)
-    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-    hint = f"did you mean `{close[0]}`? " if close else ""
-    return ConfigError(
-        f"unknown key `{key}`; {hint}accepted: {', '.join(names)}", file=file, field=field
-    )
-
-
-def check_keys(file: str, raw: Mapping[str, Any], sections: Iterable[str]) -> None:
+def check_keys(root: Table, sections: Iterable[str]) -> None:
     """Every section and every key of the scenario is one the engine reads."""
-    names = list(sections)
-    for key in raw:
-        if key not in names:
-            raise unknown(file, key, key, names)
+    root.only(*sections)
     for name, fields in KEYS.items():
-        value = raw.get(name)
-        tables = value if isinstance(value, list) else [value]
-        for i, table in enumerate(tables):
-            if not isinstance(table, dict):
-                continue
-            where = f"{name}[{i}]" if isinstance(value, list) else name
-            for key in table:
-                if key not in fields:
-                    raise unknown(file, f"{where}.{key}", key, fields)
+        if name == "options":
+            for option in root.tables(name):
+                option.only(*fields)
+        elif name in root.data:
+            root.table(name).only(*fields)
 
 
-def check_sections(file: str, sections: Mapping[str, Mapping[str, Any]]) -> None:
+def check_sections(root: Table) -> None:
     """Validate every optional section present in a scenario."""
     for name, schema in SCHEMAS.items():
-        table = sections.get(name) or {}
-        for key, value in table.items():
-            kind = schema.get(key)
-            if kind is None:
-                raise unknown(file, f"{name}.{key}", key, schema)
-            if not _ok(kind, value):
-                raise ConfigError(
-                    f"expected {ACCEPTED[kind]}, got {value!r}", file=file, field=f"{name}.{key}"
-                )
-    cap = sections.get("capability") or {}
-    mapping = cap.get("mapping", "linear")
-    if mapping not in MAPPINGS:
-        raise ConfigError(
-            f"unknown mapping {mapping!r}; accepted: {', '.join(MAPPINGS)}",
-            file=file,
-            field="capability.mapping",
-        )
+        t = root.table(name)
+        t.only(*schema)
+        for key in t.data:
+            _read(t, key, schema[key])
+    root.table("capability").choice("mapping", tuple(MAPPINGS), default="linear")
 
 
 def check_api_spend(file: str, api: Mapping[str, Any]) -> None:
@@ -174,8 +137,4 @@ def check_api_spend(file: str, api: Mapping[str, Any]) -> None:
             file=file,
             field="api",
         )
-    agents = api.get("agents", 1)
-    if isinstance(agents, bool) or not isinstance(agents, int) or agents < 1:
-        raise ConfigError(
-            f"expected a whole number >= 1, got {agents!r}", file=file, field="api.agents"
-        )
+    Table(api, file, "api").integer("agents", 1, low=1)
