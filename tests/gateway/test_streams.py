@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fulcrum.gateway.streams import Pump, strip_usage_chunks
+from fulcrum.gateway.streams import AnthropicPump, OpenAIPump, strip_usage_chunks
 from fulcrum.wire.sse import SSEDecoder
 
 BLOCK_START = (
@@ -19,7 +19,7 @@ DELTA = (
 
 
 def test_a_stream_without_message_start_gets_one() -> None:
-    pump = Pump("anthropic", "local-model", include_usage=False)
+    pump = AnthropicPump("local-model", include_usage=False)
     out = pump.transform(BLOCK_START) + pump.transform(DELTA)
     events = SSEDecoder().feed(out)
     assert [e.event for e in events][:2] == ["message_start", "content_block_start"]
@@ -32,7 +32,7 @@ def test_a_stream_without_message_start_gets_one() -> None:
 
 def test_a_stream_with_message_start_is_untouched() -> None:
     first = b'event: message_start\ndata: {"type":"message_start","message":{}}\n\n'
-    pump = Pump("anthropic", "m", include_usage=False)
+    pump = AnthropicPump("m", include_usage=False)
     assert pump.transform(first) == first
 
 
@@ -40,17 +40,17 @@ def test_usage_chunk_stripped_for_a_client_that_did_not_ask() -> None:
     text = b'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n'
     usage = b'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}\n\n'
     done = b"data: [DONE]\n\n"
-    pump = Pump("openai", "m", include_usage=False)
+    pump = OpenAIPump("m", include_usage=False)
     out = pump.transform(text) + pump.transform(usage + done)
     assert b"usage" not in out and out.endswith(done) and out.startswith(text)
     assert pump.usage().output_tokens == 2  # the gateway still read it
-    kept = Pump("openai", "m", include_usage=True)
+    kept = OpenAIPump("m", include_usage=True)
     assert kept.transform(usage) == usage
     assert strip_usage_chunks(text) == text
 
 
 def test_a_cut_pass_through_stream_closes_its_open_block_then_errors() -> None:
-    pump = Pump("anthropic", "m", include_usage=False)
+    pump = AnthropicPump("m", include_usage=False)
     start = b'event: message_start\ndata: {"type":"message_start","message":{}}\n\n'
     cut = b'event: content_block_delta\ndata: {"type":"content_blo'  # cut mid-event
     client = pump.transform(start + BLOCK_START) + pump.transform(cut)
@@ -63,7 +63,7 @@ def test_a_cut_pass_through_stream_closes_its_open_block_then_errors() -> None:
 
 
 def test_an_event_split_across_chunks_is_sent_whole() -> None:
-    pump = Pump("openai", "m", include_usage=True)
+    pump = OpenAIPump("m", include_usage=True)
     event = b'data: {"choices":[{"delta":{"content":"hello"}}]}\n\n'
     assert pump.transform(event[:20]) == b""  # nothing half-sent
     assert pump.transform(event[20:] + event[:5]) == event

@@ -1,16 +1,14 @@
-"""Backends: a registry of wire formats, separate from the endpoints that speak them.
+"""Backends: the configured endpoints, separate from the API formats they speak.
 
-A :class:`WireFormat` knows the upstream paths and auth headers of one API shape
-(Anthropic Messages, OpenAI Chat Completions); a :class:`Backend` is one configured
-endpoint (base URL, key, models) with its own keep-alive HTTP session and circuit
-breaker. Adding a format is adding a class to :data:`FORMATS`.
+A :class:`Backend` is one configured endpoint (base URL, key, models) with its own keep-alive
+HTTP session and circuit breaker; its format (paths, auth headers, conversions) is an
+:class:`~fulcrum.gateway.formats.ApiFormat` from the registry, looked up once when it is built.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
 
 import aiohttp
 from yarl import URL
@@ -18,46 +16,7 @@ from yarl import URL
 from fulcrum.gateway.breaker import CircuitBreaker
 from fulcrum.gateway.config import BackendConfig
 from fulcrum.gateway.fastpath import PlainPool
-
-
-class WireFormat:
-    name: ClassVar[str]
-    chat_path: ClassVar[str]
-    count_tokens_path: ClassVar[str | None] = None
-
-    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
-        raise NotImplementedError
-
-
-class AnthropicFormat(WireFormat):
-    name = "anthropic"
-    chat_path = "/v1/messages"
-    count_tokens_path = "/v1/messages/count_tokens"
-    _FORWARDED = ("anthropic-version", "anthropic-beta")
-
-    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
-        out = {"content-type": "application/json", "anthropic-version": "2023-06-01"}
-        for name in self._FORWARDED:
-            value = client.get(name)
-            if value:
-                out[name] = value
-        if api_key:
-            out["x-api-key"] = api_key
-        return out
-
-
-class OpenAIFormat(WireFormat):
-    name = "openai"
-    chat_path = "/v1/chat/completions"
-
-    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
-        out = {"content-type": "application/json"}
-        if api_key:
-            out["authorization"] = f"Bearer {api_key}"
-        return out
-
-
-FORMATS: dict[str, WireFormat] = {f.name: f for f in (AnthropicFormat(), OpenAIFormat())}
+from fulcrum.gateway.formats import FORMATS, ApiFormat
 
 
 @dataclass(slots=True)
@@ -65,7 +24,7 @@ class Backend:
     """One configured upstream at run time."""
 
     config: BackendConfig
-    format: WireFormat
+    format: ApiFormat
     breaker: CircuitBreaker
     session: aiohttp.ClientSession | None = None
     chat_target: URL | None = None  # parsed once: aiohttp skips re-parsing a URL object

@@ -1,8 +1,8 @@
 """A backend's open stream read as Anthropic events, with the idle and total timeouts.
 
 Iterate an :class:`UpstreamEvents` to get each event's data as a dict as soon as its bytes
-arrived: an Anthropic-format backend's events as sent, an OpenAI-format backend's chunks
-translated by :class:`~fulcrum.wire.stream_to_anthropic.OpenAIToAnthropicStream`. A stream
+arrived: an Anthropic-format backend's events as sent, another format's stream translated
+by its pump to the hub (:meth:`~fulcrum.gateway.formats.ApiFormat.to_hub_stream`). A stream
 that stalls past a timeout or breaks raises :class:`StreamBroken`; one that ends before the
 message did leaves ``complete`` False. The caller releases ``opened.response``.
 """
@@ -18,7 +18,6 @@ from typing import Any
 from fulcrum.gateway.relay import UPSTREAM_READ_ERRORS
 from fulcrum.gateway.upstream import Opened
 from fulcrum.wire.sse import SSEDecoder, SSEEvent
-from fulcrum.wire.stream_to_anthropic import OpenAIToAnthropicStream
 
 
 class StreamBroken(Exception):
@@ -28,40 +27,36 @@ class StreamBroken(Exception):
 class UpstreamEvents:
     def __init__(self, opened: Opened, model: str) -> None:
         self.opened = opened
-        self.openai = opened.backend.format.name == "openai"
-        self.translator = OpenAIToAnthropicStream(model) if self.openai else None
+        self.pump = opened.backend.format.to_hub_stream(model)  # None: Anthropic events already
         self.complete = False
 
     async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         decoder = SSEDecoder()
-        async for data in self._chunks():
-            for event in decoder.feed(data):
-                for item in self._decode(event):
-                    yield item
-        for event in decoder.flush():
-            for item in self._decode(event):
+        pump = self.pump
+        async for chunk in self._chunks():
+            data = chunk if pump is None else pump.transform(chunk)
+            self.complete = self.complete or (pump is not None and pump.complete)
+            for item in self._decode(decoder.feed(data)):
                 yield item
-        if self.translator is not None and self.complete:
-            for event in self.translator.finish():
-                yield json.loads(event.data)
+        tail = b""
+        if pump is not None:
+            tail = pump.transform(b"\n\n")  # a last event sent without a blank line after
+            self.complete = self.complete or pump.complete
+            tail += pump.finish() if self.complete else b""
+        for item in self._decode(decoder.feed(tail) + decoder.flush()):
+            yield item
 
-    def _decode(self, event: SSEEvent) -> list[dict[str, Any]]:
-        if event.data == "[DONE]":
-            self.complete = True
-            return []
-        try:
-            data = json.loads(event.data)
-        except ValueError:
-            return []
-        if not isinstance(data, dict):
-            return []
-        if self.translator is None:
-            self.complete = self.complete or data.get("type") in ("message_stop", "error")
-            return [data]
-        events = [json.loads(e.data) for e in self.translator.feed(data)]
-        self.complete = self.complete or self.translator.done
-        self.complete = self.complete or self.translator.stop_reason is not None
-        return events
+    def _decode(self, events: list[SSEEvent]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for event in events:
+            try:
+                data = json.loads(event.data)
+            except ValueError:
+                continue
+            if isinstance(data, dict):
+                self.complete = self.complete or data.get("type") in ("message_stop", "error")
+                out.append(data)
+        return out
 
     async def _chunks(self) -> AsyncIterator[bytes]:
         opened = self.opened

@@ -10,6 +10,8 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fulcrum.errors import FulcrumError
+from fulcrum.gateway.formats import ANTHROPIC, FORMATS, ApiFormat
+from fulcrum.gateway.guard import Handler
 from fulcrum.gateway.proxy import proxy, read_body, route
 from fulcrum.gateway.state import STATE
 from fulcrum.gateway.upstream import open_chain
@@ -17,21 +19,25 @@ from fulcrum.gateway.validate import check_anthropic, parse_object
 from fulcrum.routing.tokens import count_tokens_response
 
 
-async def messages(request: web.Request) -> web.StreamResponse:
-    return await proxy(request, "anthropic")
+def chat_endpoint(fmt: ApiFormat) -> Handler:
+    """The handler of ``fmt``'s chat path: the request path shared by every format."""
 
+    async def chat(request: web.Request) -> web.StreamResponse:
+        return await proxy(request, fmt)
 
-async def chat_completions(request: web.Request) -> web.StreamResponse:
-    return await proxy(request, "openai")
+    chat.__name__ = f"chat_{fmt.name}"
+    return chat
 
 
 async def count_tokens(request: web.Request) -> web.StreamResponse:
-    """Answered for the routed backend: forwarded when it can count, else estimated."""
+    """Answered for the routed backend: forwarded when it can count, else estimated.
+
+    An Anthropic endpoint (``/v1/messages/count_tokens``), so the body is Anthropic's."""
     state = request.app[STATE]
     raw = await read_body(request, state.config.server.max_body_bytes)
     body = parse_object(raw)
     check_anthropic(body, count_tokens=True)
-    _, decision = route(state, "anthropic", body, raw, request)
+    _, decision = route(state, ANTHROPIC, body, raw, request)
     target = decision.primary
     backend = state.backends[target.backend]
     url = backend.count_tokens_url
@@ -113,9 +119,12 @@ async def metrics(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_post("/v1/messages", messages)
+    seen: set[str] = set()
+    for fmt in FORMATS.values():  # every registered format's chat path; a shared path once
+        if fmt.chat_path not in seen:
+            seen.add(fmt.chat_path)
+            app.router.add_post(fmt.chat_path, chat_endpoint(fmt))
     app.router.add_post("/v1/messages/count_tokens", count_tokens)
-    app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/models", models)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from fulcrum.errors import FulcrumError, UpstreamError
 from fulcrum.gateway.backendstream import StreamBroken, UpstreamEvents
+from fulcrum.gateway.formats import HUB, ApiFormat
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.relay import SSE_HEADERS
 from fulcrum.gateway.state import STATE
@@ -38,11 +39,8 @@ from fulcrum.gateway.tooluse import (
 from fulcrum.gateway.tooluse.outcome import add_usage
 from fulcrum.gateway.translate import dumps, upstream_body, upstream_client_error
 from fulcrum.gateway.upstream import Opened, open_chain
-from fulcrum.wire.request_to_anthropic import openai_to_anthropic_request
-from fulcrum.wire.responses import anthropic_to_openai_response, openai_to_anthropic_response
 from fulcrum.wire.sse import encode_sse, json_event
-from fulcrum.wire.stream_to_openai import DONE, AnthropicToOpenAIStream, encode_chunk
-from fulcrum.wire.usage import TokenUsage, anthropic_usage
+from fulcrum.wire.usage import TokenUsage
 
 Body = dict[str, Any]
 
@@ -52,9 +50,9 @@ def needs_review(body: Mapping[str, Any], kind: str) -> bool:
     return kind == "local" and needs_tool_checks(body)
 
 
-def message_request(api: str, body: Body) -> Body:
-    """The client's body as an Anthropic Messages request."""
-    return dict(body) if api == "anthropic" else openai_to_anthropic_request(body)
+def message_request(api: ApiFormat, body: Body) -> Body:
+    """The client's body as an Anthropic Messages request (the hub's shape)."""
+    return api.to_hub_request(body)
 
 
 class _Sender:
@@ -72,10 +70,10 @@ class _Sender:
 
         def build(backend: Any, target: Any) -> bytes:
             return upstream_body(
-                "anthropic",
+                HUB,
                 message_req,
                 raw,
-                fmt=backend.format.name,
+                fmt=backend.format,
                 model=target.model,
                 max_tokens=target.max_tokens,
                 stream=False,
@@ -87,13 +85,13 @@ class _Sender:
         self.call.served_by(opened.backend, opened.target)
         if not opened.ok:
             raise upstream_client_error(opened.status, opened.first)
-        message = _parse(opened.first, opened.backend.format.name, opened.target)
-        self.usage = add_usage(self.usage, anthropic_usage(message))
+        message = _parse(opened.first, opened.backend.format, opened.target)
+        self.usage = add_usage(self.usage, HUB.usage(message))
         return message
 
 
 async def serve_reviewed(
-    request: web.Request, api: str, body: Body, chain: list[Any], call: Call
+    request: web.Request, api: ApiFormat, body: Body, chain: list[Any], call: Call
 ) -> web.StreamResponse:
     """The tool-use-checked path (see the module docstring)."""
     if body.get("stream") is True:
@@ -109,7 +107,7 @@ async def serve_reviewed(
     model = call.model_requested
     message = {**message, "model": model}
     info = {"x-fulcrum-backend": call.backend, "x-fulcrum-model": call.model}
-    out = message if api == "anthropic" else anthropic_to_openai_response(message, model=model)
+    out = api.from_hub_response(message, model=model)
     resp = web.Response(body=dumps(out), content_type="application/json", headers=info)
     await resp.prepare(request)
     await resp.write_eof()
@@ -117,11 +115,9 @@ async def serve_reviewed(
     return resp
 
 
-def _parse(data: bytes, fmt: str, target: Any) -> Body:
+def _parse(data: bytes, fmt: ApiFormat, target: Any) -> Body:
     try:
-        parsed = json.loads(data)
-        if fmt == "openai":
-            parsed = openai_to_anthropic_response(parsed, model=target.model)
+        parsed = fmt.to_hub_response(json.loads(data), model=target.model)
     except (ValueError, KeyError, TypeError) as exc:
         raise UpstreamError(f"{target.backend} sent a malformed answer ({exc})") from exc
     if not isinstance(parsed, dict):
@@ -130,7 +126,7 @@ def _parse(data: bytes, fmt: str, target: Any) -> Body:
 
 
 async def _serve_stream(
-    request: web.Request, api: str, body: Body, chain: list[Any], call: Call
+    request: web.Request, api: ApiFormat, body: Body, chain: list[Any], call: Call
 ) -> web.StreamResponse:
     """Stream the local backend's answer through a :class:`StreamReviewer` (module docstring)."""
     prepared = prepare_forced_request({**message_request(api, body), "stream": True})
@@ -167,10 +163,10 @@ async def _open(request: web.Request, chain: list[Any], message_req: Body, call:
 
     def build(backend: Any, target: Any) -> bytes:
         return upstream_body(
-            "anthropic",
+            HUB,
             message_req,
             raw,
-            fmt=backend.format.name,
+            fmt=backend.format,
             model=target.model,
             max_tokens=target.max_tokens,
             stream=True,
@@ -220,14 +216,12 @@ async def _fail(client: _Client, reviewer: StreamReviewer, call: Call, message: 
 class _Client:
     """The client's stream: reviewer events written in its API as they come."""
 
-    def __init__(self, request: web.Request, api: str, body: Body, call: Call) -> None:
+    def __init__(self, request: web.Request, api: ApiFormat, body: Body, call: Call) -> None:
         self.request = request
         self.call = call
-        self.translator: AnthropicToOpenAIStream | None = None
-        if api == "openai":
-            options = body.get("stream_options")
-            usage = isinstance(options, dict) and options.get("include_usage") is True
-            self.translator = AnthropicToOpenAIStream(call.model_requested, include_usage=usage)
+        options = body.get("stream_options")
+        usage = isinstance(options, dict) and options.get("include_usage") is True
+        self.pump = api.from_hub_stream(call.model_requested, include_usage=usage)
         info = {"x-fulcrum-backend": call.backend, "x-fulcrum-model": call.model}
         self.resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **info})
         self.failed = False
@@ -239,18 +233,15 @@ class _Client:
         if not events:
             return
         self.failed = self.failed or any(e.get("type") == "error" for e in events)
-        if self.translator is None:
-            data = b"".join(encode_sse(json_event(e)) for e in events)
-        else:
-            feed = self.translator.feed
-            data = b"".join(encode_chunk(c) for e in events for c in feed(json_event(e)))
+        data = b"".join(encode_sse(json_event(e)) for e in events)
+        if self.pump is not None:
+            data = self.pump.transform(data)
         if data:
             if self.call.first_byte_at is None:
                 self.call.first_byte_at = time.perf_counter()
             await self.resp.write(data)
 
     async def close(self) -> None:
-        if self.translator is not None and not self.failed:
-            tail = b"".join(encode_chunk(c) for c in self.translator.finish())
-            await self.resp.write(tail + DONE)
+        if self.pump is not None and not self.failed:
+            await self.resp.write(self.pump.finish())
         await self.resp.write_eof()

@@ -1,8 +1,9 @@
 """The one place HTTP errors are made, and client authentication.
 
 Every :class:`~fulcrum.errors.FulcrumError` raised by a handler becomes a provider-shaped
-JSON body with the error's status: Anthropic-shaped under ``/v1/messages``, OpenAI-shaped
-elsewhere. aiohttp's own errors (unknown path, wrong method → 405 with ``Allow``, body
+JSON body with the error's status, shaped by the format whose chat path the request is on
+(:func:`~fulcrum.gateway.formats.client_format`: Anthropic under ``/v1/messages``, OpenAI
+elsewhere). aiohttp's own errors (unknown path, wrong method → 405 with ``Allow``, body
 over the size limit) and anything unexpected are mapped the same way, so a client never
 sees an HTML page or a traceback, and the gateway keeps serving. The order: errors →
 cross-site checks (:mod:`fulcrum.gateway.guard`) → client key → JSON body read.
@@ -27,6 +28,7 @@ from fulcrum.errors import (
     RequestTooLarge,
 )
 from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.formats import client_format
 from fulcrum.gateway.guard import cross_site, json_body
 
 log = logging.getLogger(__name__)
@@ -35,12 +37,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPEN_PATHS = frozenset({"/healthz"})
 
 
-def is_anthropic(path: str) -> bool:
-    return path.startswith("/v1/messages")
-
-
 def error_response(request: web.Request, exc: FulcrumError) -> web.Response:
-    body = exc.anthropic_body() if is_anthropic(request.path) else exc.openai_body()
+    body = client_format(request.path).error_body(exc)
     resp = web.Response(
         status=exc.status,
         body=json.dumps(body).encode(),

@@ -12,17 +12,16 @@ from aiohttp import web
 
 from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, RequestTooLarge
 from fulcrum.gateway.backends import Backend
+from fulcrum.gateway.formats import ApiFormat
 from fulcrum.gateway.localtools import needs_review, serve_reviewed
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.relay import relay_json, relay_stream
 from fulcrum.gateway.state import STATE, GatewayState
 from fulcrum.gateway.translate import upstream_body
 from fulcrum.gateway.upstream import open_chain
-from fulcrum.gateway.validate import check_anthropic, check_openai, parse_object
+from fulcrum.gateway.validate import parse_object
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.router import RouteDecision, RouteTarget
-
-CHECKS = {"anthropic": check_anthropic, "openai": check_openai}
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
@@ -36,14 +35,11 @@ async def read_body(request: web.Request, limit: int) -> bytes:
 
 
 def route(
-    state: GatewayState, api: str, body: dict[str, Any], raw: bytes, request: web.Request
+    state: GatewayState, api: ApiFormat, body: dict[str, Any], raw: bytes, request: web.Request
 ) -> tuple[RouteRequest, RouteDecision]:
     """The routing decision; an unmatched model is refused unless a default route is set."""
     router = state.router
-    if api == "anthropic":
-        req = router.request_from_anthropic(body, request.headers, raw)
-    else:
-        req = router.request_from_openai(body, request.headers, raw)
+    req = router.request(api.name, api.max_tokens_keys, body, request.headers, raw)
     decision = router.choose(req)
     if decision.reason == "default" and router.config.default is None:
         raise NotFound(f"model {req.model!r} is not configured; {_known(state)}", param="model")
@@ -57,8 +53,8 @@ def _known(state: GatewayState) -> str:
     return f"accepted: {shown} (or set [routes] default to route every model)"
 
 
-async def proxy(request: web.Request, api: str) -> web.StreamResponse:
-    """Serve one chat request in the client's ``api`` ("anthropic" or "openai")."""
+async def proxy(request: web.Request, api: ApiFormat) -> web.StreamResponse:
+    """Serve one chat request in the client's ``api`` format."""
     state = request.app[STATE]
     call = Call(endpoint=request.path)
     state.active += 1
@@ -81,12 +77,12 @@ async def proxy(request: web.Request, api: str) -> web.StreamResponse:
 
 
 async def _serve(
-    request: web.Request, api: str, state: GatewayState, call: Call
+    request: web.Request, api: ApiFormat, state: GatewayState, call: Call
 ) -> web.StreamResponse:
     cfg = state.config.server
     raw = await read_body(request, cfg.max_body_bytes)
     body = parse_object(raw)
-    CHECKS[api](body)
+    api.check(body)
     stream = body.get("stream") is True
     call.stream = stream
     call.model = call.model_requested = body["model"]
@@ -111,7 +107,7 @@ async def _serve(
             api,
             body,
             raw,
-            fmt=backend.format.name,
+            fmt=backend.format,
             model=target.model,
             max_tokens=target.max_tokens,
             stream=stream,
@@ -120,7 +116,7 @@ async def _serve(
     query = request.query_string
 
     def with_query(backend: Backend) -> str:  # Claude Code's ?beta=true goes on as is
-        return f"{backend.chat_url}?{query}" if backend.format.name == api else backend.chat_url
+        return f"{backend.chat_url}?{query}" if backend.format is api else backend.chat_url
 
     url = with_query if query else None
     opened = await open_chain(

@@ -21,8 +21,9 @@ from aiohttp import web
 
 from fulcrum.errors import UpstreamError
 from fulcrum.gateway.describe import describe
+from fulcrum.gateway.formats import ApiFormat, stream_pump
 from fulcrum.gateway.metering import Call
-from fulcrum.gateway.streams import PUMPS, Pump, stream_usage
+from fulcrum.gateway.streams import Pump
 from fulcrum.gateway.translate import client_body, upstream_client_error, usage_of
 from fulcrum.gateway.upstream import Opened
 from fulcrum.wire.sse import SSEDecoder
@@ -37,13 +38,13 @@ def _info_headers(opened: Opened) -> dict[str, str]:
 
 
 async def relay_json(
-    request: web.Request, api: str, opened: Opened, call: Call, *, store: bool
+    request: web.Request, api: ApiFormat, opened: Opened, call: Call, *, store: bool
 ) -> web.StreamResponse:
     """A non-streaming answer (or an upstream 4xx) in the client's API."""
-    fmt = opened.backend.format.name
+    fmt = opened.backend.format
     status = opened.status
     call.status = status
-    if status >= 300 and fmt != api:
+    if status >= 300 and fmt is not api:
         error = upstream_client_error(status, opened.first)
         call.error = error.message
         raise error
@@ -72,7 +73,7 @@ async def relay_json(
 
 async def relay_stream(
     request: web.Request,
-    api: str,
+    api: ApiFormat,
     body: dict[str, Any],
     opened: Opened,
     call: Call,
@@ -80,10 +81,10 @@ async def relay_stream(
     store: bool = False,
 ) -> web.StreamResponse:
     """Pump an upstream stream to the client, translating when the formats differ."""
-    fmt = opened.backend.format.name
+    fmt = opened.backend.format
     options = body.get("stream_options")
     include_usage = isinstance(options, dict) and options.get("include_usage") is True
-    pump = PUMPS[(api, fmt)](api, call.model_requested or call.model, include_usage=include_usage)
+    pump = stream_pump(api, fmt, call.model_requested or call.model, include_usage=include_usage)
     if store:
         pump.sent = []
     resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **_info_headers(opened)})
@@ -101,7 +102,7 @@ async def relay_stream(
         call.end()
         # The usage seen so far; a client gone before its first byte still leaves the
         # upstream's first chunk (Anthropic's message_start: the prompt's tokens).
-        call.usage_fn = pump.usage if pumped else partial(stream_usage, fmt, opened.first)
+        call.usage_fn = pump.usage if pumped else partial(fmt.stream_usage, opened.first)
         if pump.sent is not None:
             call.response_body = b"".join(pump.sent).decode("utf-8", errors="replace")
     return resp

@@ -1,20 +1,21 @@
 """Stream pumps: what the gateway writes to the client for each upstream chunk.
 
 A pump never buffers: every upstream chunk becomes client bytes at once. Pass-through
-pumps forward the bytes untouched and read usage from the kept chunks after the stream
-ended (off the hot path); translating pumps decode SSE and re-encode as they go. Every
+pumps (one per format) forward the bytes untouched and read usage from the kept chunks
+after the stream ended (off the hot path); translating pumps decode SSE and re-encode as
+they go, to and from Anthropic events (:mod:`fulcrum.gateway.hubpumps`). Every
 pump can ``fail`` mid-stream, which ends the client's stream with a well-formed error.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Iterator
+from typing import Any
 
 from fulcrum.wire.maps import new_id
 from fulcrum.wire.sse import SSEDecoder, SSEEvent, encode_sse
-from fulcrum.wire.stream_to_anthropic import OpenAIToAnthropicStream
-from fulcrum.wire.stream_to_openai import DONE, AnthropicToOpenAIStream, encode_chunk
+from fulcrum.wire.stream_to_openai import encode_chunk
 from fulcrum.wire.usage import AnthropicUsageTracker, TokenUsage, openai_usage
 
 
@@ -33,16 +34,18 @@ def openai_error_bytes(message: str, error_type: str = "server_error") -> bytes:
 
 
 class Pump:
-    """Pass-through: same format on both sides."""
+    """Pass-through: the same format on both sides; a subclass adds its format's rules.
 
-    def __init__(self, api: str, model: str, *, include_usage: bool = True) -> None:
-        self.api = api
+    Complete events are forwarded as received; the stream's format decides (once per stream,
+    or only on failure) what a first chunk needs, how a cut stream is closed, whether the
+    stream ended properly, and where its usage is.
+    """
+
+    def __init__(self, model: str, *, include_usage: bool = True) -> None:
         self.model = model
         self.chunks: list[bytes] = []
         self.sent: list[bytes] | None = None  # what the client got, kept when store_bodies
-        # The gateway asks OpenAI-format upstreams for usage; a client that did not ask
-        # for it must not get the extra usage-only chunk (empty ``choices``).
-        self.strip_usage = api == "openai" and not include_usage
+        self.strip_usage = False
         self._held = b""  # the bytes of an event not yet complete: never sent half
         self._started = False
 
@@ -55,12 +58,15 @@ class Pump:
             return b""
         end = max(lf + 2 if lf >= 0 else 0, crlf + 4 if crlf >= 0 else 0)
         out, self._held = buf[:end], buf[end:]
-        first, self._started = not self._started, True
-        if first and self.api == "anthropic" and b"message_start" not in out:
-            # Some local servers (llama.cpp) sometimes start without it: keep the stream valid.
-            out = message_start_bytes(self.model) + out
+        if not self._started:
+            self._started = True
+            out = self.first(out)
         if self.strip_usage and (b'"choices":[]' in out or b'"choices": []' in out):
             return strip_usage_chunks(out)
+        return out
+
+    def first(self, out: bytes) -> bytes:
+        """The stream's first complete events, as the client gets them."""
         return out
 
     def finish(self) -> bytes:
@@ -74,9 +80,36 @@ class Pump:
         A half-received event was never sent (see :meth:`transform`), so the client's
         stream is at an event boundary here.
         """
+        raise NotImplementedError
+
+    def usage(self) -> TokenUsage:
+        return self.usage_of(b"".join(self.chunks))
+
+    @staticmethod
+    def usage_of(raw: bytes) -> TokenUsage:
+        """Final usage of a complete SSE stream of this format."""
+        raise NotImplementedError
+
+    @property
+    def complete(self) -> bool:
+        """Whether the upstream ended its stream properly (checked on the last bytes)."""
+        return self.ended(b"".join(self.chunks[-3:])[-400:])
+
+    def ended(self, tail: bytes) -> bool:
+        raise NotImplementedError
+
+
+class AnthropicPump(Pump):
+    """Pass-through of an Anthropic Messages stream."""
+
+    def first(self, out: bytes) -> bytes:
+        if b"message_start" in out:
+            return out
+        # Some local servers (llama.cpp) sometimes start without it: keep the stream valid.
+        return message_start_bytes(self.model) + out
+
+    def fail(self, message: str) -> bytes:
         self._held = b""
-        if self.api != "anthropic":
-            return openai_error_bytes(message)
         stops = [
             encode_sse(SSEEvent("content_block_stop", _compact(
                 {"type": "content_block_stop", "index": index}).decode()))
@@ -84,15 +117,39 @@ class Pump:
         ]  # fmt: skip
         return b"".join(stops) + anthropic_error_bytes(message)
 
-    def usage(self) -> TokenUsage:
-        return stream_usage(self.api, b"".join(self.chunks))
+    @staticmethod
+    def usage_of(raw: bytes) -> TokenUsage:
+        tracker = AnthropicUsageTracker()
+        for data in _usage_events(raw):
+            tracker.feed(data)
+        return tracker.usage
 
-    @property
-    def complete(self) -> bool:
-        """Whether the upstream ended its stream properly (checked on the last bytes)."""
-        tail = b"".join(self.chunks[-3:])[-400:]
-        if self.api == "anthropic":
-            return b"message_stop" in tail or b"event: error" in tail
+    def ended(self, tail: bytes) -> bool:
+        return b"message_stop" in tail or b"event: error" in tail
+
+
+class OpenAIPump(Pump):
+    """Pass-through of an OpenAI Chat Completions stream."""
+
+    def __init__(self, model: str, *, include_usage: bool = True) -> None:
+        super().__init__(model)
+        # The gateway asks OpenAI-format upstreams for usage; a client that did not ask
+        # for it must not get the extra usage-only chunk (empty ``choices``).
+        self.strip_usage = not include_usage
+
+    def fail(self, message: str) -> bytes:
+        self._held = b""
+        return openai_error_bytes(message)
+
+    @staticmethod
+    def usage_of(raw: bytes) -> TokenUsage:
+        found = TokenUsage(0, 0)
+        for data in _usage_events(raw):
+            if isinstance(data.get("usage"), dict):
+                found = openai_usage(data)
+        return found
+
+    def ended(self, tail: bytes) -> bool:
         return b"[DONE]" in tail
 
 
@@ -146,102 +203,15 @@ def strip_usage_chunks(data: bytes) -> bytes:
     return b"\n\n".join(kept)
 
 
-def stream_usage(fmt: str, raw: bytes) -> TokenUsage:
-    """Final usage of a complete SSE stream in format ``fmt``."""
+def _usage_events(raw: bytes) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a complete SSE stream's events that mention usage."""
     decoder = SSEDecoder()
-    events = decoder.feed(raw) + decoder.flush()
-    tracker = AnthropicUsageTracker()
-    found = TokenUsage(0, 0)
-    for event in events:
+    for event in decoder.feed(raw) + decoder.flush():
         if event.data == "[DONE]" or '"usage"' not in event.data:
             continue
         try:
             data = json.loads(event.data)
         except ValueError:
             continue
-        if not isinstance(data, dict):
-            continue
-        if fmt == "anthropic":
-            tracker.feed(data)
-        elif isinstance(data.get("usage"), dict):
-            found = openai_usage(data)
-    return tracker.usage if fmt == "anthropic" else found
-
-
-class OpenAIToAnthropicPump(Pump):
-    """An OpenAI-format backend streaming to an Anthropic client."""
-
-    def __init__(self, api: str, model: str, *, include_usage: bool = True) -> None:
-        super().__init__(api, model)
-        self.decoder = SSEDecoder()
-        self.translator = OpenAIToAnthropicStream(model)
-        self.done = False
-
-    def transform(self, data: bytes) -> bytes:
-        out: list[bytes] = []
-        for event in self.decoder.feed(data):
-            if event.data == "[DONE]":
-                self.done = True
-                continue
-            try:
-                chunk = json.loads(event.data)
-            except ValueError:
-                continue
-            if isinstance(chunk, dict):
-                out.extend(encode_sse(e) for e in self.translator.feed(chunk))
-        return b"".join(out)
-
-    def finish(self) -> bytes:
-        tail = self.transform(b"\n\n")
-        return tail + b"".join(encode_sse(e) for e in self.translator.finish())
-
-    def fail(self, message: str) -> bytes:
-        return b"".join(encode_sse(e) for e in self.translator.fail(message))
-
-    def usage(self) -> TokenUsage:
-        return self.translator.usage
-
-    @property
-    def complete(self) -> bool:
-        return self.done or self.translator.stop_reason is not None
-
-
-class AnthropicToOpenAIPump(Pump):
-    """An Anthropic-format backend streaming to an OpenAI client."""
-
-    def __init__(self, api: str, model: str, *, include_usage: bool = True) -> None:
-        super().__init__(api, model)
-        self.decoder = SSEDecoder()
-        self.translator = AnthropicToOpenAIStream(model, include_usage=include_usage)
-        self.stopped = False
-
-    def transform(self, data: bytes) -> bytes:
-        out: list[bytes] = []
-        for event in self.decoder.feed(data):
-            if event.event in ("message_stop", "error"):
-                self.stopped = True
-            out.extend(encode_chunk(c) for c in self.translator.feed(event))
-        return b"".join(out)
-
-    def finish(self) -> bytes:
-        tail = self.transform(b"\n\n")
-        return tail + b"".join(encode_chunk(c) for c in self.translator.finish()) + DONE
-
-    def fail(self, message: str) -> bytes:
-        error = {"type": "api_error", "message": message}
-        return b"".join(encode_chunk(c) for c in self.translator.fail(error))
-
-    def usage(self) -> TokenUsage:
-        return self.translator.tracker.usage
-
-    @property
-    def complete(self) -> bool:
-        return self.stopped
-
-
-PUMPS: dict[tuple[str, str], Callable[..., Pump]] = {
-    ("anthropic", "anthropic"): Pump,
-    ("openai", "openai"): Pump,
-    ("anthropic", "openai"): OpenAIToAnthropicPump,
-    ("openai", "anthropic"): AnthropicToOpenAIPump,
-}
+        if isinstance(data, dict):
+            yield data

@@ -16,11 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 from fulcrum.routing.tokens import estimate_request_tokens
 
-Api = Literal["anthropic", "openai"]
+Api = str  # a client API format's name (the gateway's ``ApiFormat.name``), recorded as data
+ANTHROPIC_MAX_TOKENS: tuple[str, ...] = ("max_tokens",)
+OPENAI_MAX_TOKENS: tuple[str, ...] = ("max_completion_tokens", "max_tokens")
 
 DEFAULT_BACKGROUND_MODELS: tuple[str, ...] = ("*haiku*",)
 SESSION_HEADER = "x-fulcrum-session"
@@ -89,6 +91,29 @@ def _session_from_user_id(user_id: Any) -> str | None:
     return match.group(1) if match else None
 
 
+def route_request(
+    api: Api,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    *,
+    max_tokens_keys: Sequence[str] = ANTHROPIC_MAX_TOKENS,
+    background_models: Sequence[str] = DEFAULT_BACKGROUND_MODELS,
+    raw_body: bytes | None = None,
+) -> RouteRequest:
+    """Build a :class:`RouteRequest` from a client body of API ``api`` and its headers.
+
+    ``max_tokens_keys`` are the body's output-limit fields, the first integer one wins. Pass
+    ``raw_body`` (the bytes the body was parsed from) to estimate tokens without serializing
+    the body again.
+    """
+    max_tokens = None
+    for key in max_tokens_keys:
+        max_tokens = _int_or_none(body.get(key))
+        if max_tokens is not None:
+            break
+    return _build(api, body, headers, max_tokens, background_models, raw_body=raw_body)
+
+
 def route_request_from_anthropic(
     body: Mapping[str, Any],
     headers: Mapping[str, str],
@@ -96,13 +121,10 @@ def route_request_from_anthropic(
     background_models: Sequence[str] = DEFAULT_BACKGROUND_MODELS,
     raw_body: bytes | None = None,
 ) -> RouteRequest:
-    """Build a :class:`RouteRequest` from an Anthropic Messages body and its headers.
-
-    Pass ``raw_body`` (the bytes the body was parsed from) to estimate tokens without
-    serializing the body again.
-    """
-    max_tokens = _int_or_none(body.get("max_tokens"))
-    return _build("anthropic", body, headers, max_tokens, background_models, raw_body=raw_body)
+    """:func:`route_request` for an Anthropic Messages body."""
+    return route_request(
+        "anthropic", body, headers, background_models=background_models, raw_body=raw_body
+    )
 
 
 def route_request_from_openai(
@@ -112,11 +134,15 @@ def route_request_from_openai(
     background_models: Sequence[str] = DEFAULT_BACKGROUND_MODELS,
     raw_body: bytes | None = None,
 ) -> RouteRequest:
-    """Build a :class:`RouteRequest` from an OpenAI Chat Completions body and its headers."""
-    max_tokens = _int_or_none(body.get("max_completion_tokens"))
-    if max_tokens is None:
-        max_tokens = _int_or_none(body.get("max_tokens"))
-    return _build("openai", body, headers, max_tokens, background_models, raw_body=raw_body)
+    """:func:`route_request` for an OpenAI Chat Completions body."""
+    return route_request(
+        "openai",
+        body,
+        headers,
+        max_tokens_keys=OPENAI_MAX_TOKENS,
+        background_models=background_models,
+        raw_body=raw_body,
+    )
 
 
 def _build(

@@ -22,7 +22,7 @@ gateway calls :meth:`Router.pin` when failover moved the session to another targ
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -33,6 +33,7 @@ from fulcrum.routing.request import (
     ROUTE_HEADER,
     RouteRequest,
     is_background_model,
+    route_request,
     route_request_from_anthropic,
     route_request_from_openai,
 )
@@ -92,6 +93,24 @@ class Router:
         if lane is not None and record:
             self._sticky.put(lane, TargetSpec(chain[0].backend, chain[0].model))
         return RouteDecision(chain, reason, req.session, req.estimated_input_tokens)
+
+    def request(
+        self,
+        api: str,
+        max_tokens_keys: Sequence[str],
+        body: Mapping[str, Any],
+        headers: Mapping[str, str],
+        raw_body: bytes | None = None,
+    ) -> RouteRequest:
+        """:func:`route_request` with this config's background patterns."""
+        return route_request(
+            api,
+            body,
+            headers,
+            max_tokens_keys=max_tokens_keys,
+            background_models=self.config.background_models,
+            raw_body=raw_body,
+        )
 
     def request_from_anthropic(
         self, body: Mapping[str, Any], headers: Mapping[str, str], raw_body: bytes | None = None
