@@ -173,7 +173,10 @@ def test_unknown_server_keys_stay_errors(config_text: str) -> None:
     from fulcrum.errors import ConfigError  # noqa: PLC0415
     from fulcrum.gateway.config import load_config  # noqa: PLC0415
 
-    with pytest.raises(ConfigError, match=r"server\.allowed_host: unknown setting"):
+    with pytest.raises(
+        ConfigError,
+        match=r"server\.allowed_host: unknown key `allowed_host`; did you mean `allowed_hosts`",
+    ):
         load_config(text=config_text.replace("[server]", '[server]\nallowed_host = ["x"]'))
     with pytest.raises(ConfigError, match=r"server\.allowed_origins: expected a list"):
         load_config(text=config_text.replace("[server]", '[server]\nallowed_origins = "x"'))
