@@ -115,6 +115,8 @@ def test_table_getters() -> None:
     t = Table({"n": 3, "d": "1.50", "f": True, "l": ["a"], "sub": {"x": 1}}, "f.toml", "top")
     assert t.integer("n", low=0) == 3 and t.integer("missing", 7) == 7
     assert t.decimal("d", low=0) == Decimal("1.50") and t.decimal("missing") is None
+    with pytest.raises(ConfigError, match=r"top\.d: expected a number, got '1\.50'"):
+        t.number("d")  # exact decimal text is for money; a float setting takes a TOML number
     assert t.flag("f") is True and t.str_list("l") == ("a",)
     assert t.table("sub").integer("x") == 1 and t.table("sub").path("x") == "top.sub.x"
     with pytest.raises(ConfigError, match=r"^f\.toml: top\.n: expected an integer in \[5, 9\]"):

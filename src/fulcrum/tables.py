@@ -159,9 +159,13 @@ class Table:
         high: float | None = None,
         required: bool = False,
     ) -> float:
-        if not required and not self.has(key):
+        """A TOML number as float (seconds, watts, sizes); text is refused here."""
+        raw = self._get(key, _MISSING, required, _range("a number", low, high))
+        if raw is _MISSING:
             return default
-        return float(self.decimal(key, low=low, high=high, required=True) or 0)
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            self.fail(key, _range("a number", low, high), raw)
+        return float(self.req_decimal(key, low=low, high=high))
 
     def opt_number(self, key: str, *, low: float | None = None) -> float | None:
         return self.number(key, low=low) if self.has(key) else None
@@ -175,7 +179,8 @@ class Table:
         high: Decimal | float | None = None,
         required: bool = False,
     ) -> Decimal | None:
-        """A number as Decimal (money, rates); ``default`` when absent and not required."""
+        """A number as Decimal (money, rates), also written as decimal text (``"0.27"``) for
+        an exact figure; ``default`` when absent and not required."""
         accepted = _range("a number", low, high)
         raw = self._get(key, _MISSING, required, accepted)
         if raw is _MISSING:

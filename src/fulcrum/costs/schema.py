@@ -89,9 +89,9 @@ def _read(t: Table, key: str, kind: str) -> object:
     if kind == "count":
         return t.integer(key, low=0)
     if kind == "number":
-        return t.decimal(key, low=0)
+        return t.number(key, low=0, required=True)
     if kind == "fraction":
-        return t.decimal(key, low=0, high=1)
+        return t.number(key, low=0, high=1, required=True)
     if kind == "flag":
         return t.flag(key)
     return t.text(key, nonempty=True)
