@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import cast
 
 import pytest
 
 from fulcrum.errors import InputError
+from fulcrum.ledger.attempts import Attempt, attempts_to_json
 from fulcrum.ledger.row import COLUMNS, LedgerRow, row_from_values, row_values
 
 from .conftest import FAILOVER_ATTEMPTS
@@ -17,6 +21,9 @@ RowFactory = Callable[..., LedgerRow]
 def test_defaults_give_unique_ids_and_utc_time(make_row: RowFactory) -> None:
     a, b = make_row(), make_row()
     assert a.id != b.id
+    for row in (a, b):  # 32 hex digits of a version-4 UUID
+        parsed = uuid.UUID(hex=row.id)
+        assert (parsed.hex, parsed.version, parsed.variant) == (row.id, 4, uuid.RFC_4122)
     assert a.ts.tzinfo is not None
     assert a.ts.utcoffset() == timedelta(0)
     assert a.cost_usd is None
@@ -79,3 +86,11 @@ def test_total_tokens_and_with_costs(make_row: RowFactory) -> None:
     assert priced.cost_usd == Decimal(1)
     assert priced.counterfactual_usd is None
     assert priced.id == row.id
+    assert dataclasses.replace(priced, cost_usd=None) == row  # nothing else changed
+    with pytest.raises(InputError, match="saving_usd"):
+        row.with_costs(None, None, cast(Decimal, 1.5))
+
+
+def test_attempts_json_has_every_field() -> None:
+    attempt = Attempt("b", "m", 503, "HTTP 503", 0.5, 12.0)
+    assert attempts_to_json([attempt]) == [dataclasses.asdict(attempt)]

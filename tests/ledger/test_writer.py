@@ -103,7 +103,8 @@ def test_no_row_lost_with_many_threads(
 def test_close_while_submitting_loses_no_accepted_row(
     tmp_path: Path, fake_prices: FakePrices, make_row: RowFactory
 ) -> None:
-    writer = _writer(open_store(str(tmp_path / "l.db")), fake_prices)
+    # A queue that never overflows here: rows that go to the spill file are not "written".
+    writer = _writer(open_store(str(tmp_path / "l.db")), fake_prices, max_queued=10**7)
     attempts = [0] * 4
     stop = threading.Event()
 
@@ -207,6 +208,31 @@ def test_submit_never_raises_and_close_is_idempotent(
     assert writer.dropped == 2
     assert "not a LedgerRow" in caplog.text
     assert "after close()" in caplog.text
+
+
+def test_a_deferred_row_is_built_in_the_writer_thread(
+    fake_prices: FakePrices, make_row: RowFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = MemoryStore()
+    writer = _writer(store, fake_prices)
+    built_in: list[str] = []
+
+    def build() -> LedgerRow:
+        built_in.append(threading.current_thread().name)
+        return make_row(session="deferred")
+
+    def broken() -> LedgerRow:
+        raise ValueError("no usage")
+
+    writer.submit(build)
+    writer.submit(broken)
+    writer.submit(make_row(session="plain"))
+    writer.close()
+    assert sorted(r.session or "" for r in store.saved.values()) == ["deferred", "plain"]
+    assert built_in == ["fulcrum-ledger"]
+    assert all(r.counterfactual_usd is not None for r in store.saved.values())  # priced
+    assert (writer.accepted, writer.written, writer.dropped, writer.pending) == (2, 2, 1, 0)
+    assert "building a row failed" in caplog.text
 
 
 def test_a_pricing_failure_keeps_the_row(make_row: RowFactory) -> None:

@@ -1,18 +1,19 @@
 """One call's measurements, turned into a ledger row and Prometheus samples after it ended.
 
-The handler fills a :class:`Call` as the request goes (cheap attribute stores); the row
-is built and handed to the ledger writer only when the response is finished, so neither
-the dataclass validation nor pricing sits between the upstream and the client.
+The handler fills a :class:`Call` as the request goes (cheap attribute stores). When the
+response is finished the call goes to the ledger writer as a deferred row: the writer's
+thread builds the row (usage parsed, row validated), counts it in the metrics and prices
+it, so none of that runs on the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -25,12 +26,11 @@ from fulcrum.routing.router import RouteTarget
 from fulcrum.wire.usage import TokenUsage
 
 log = logging.getLogger(__name__)
-FLUSH_EVERY_S = 0.05
-CHUNK = 32
+RowSource = LedgerRow | Callable[[], LedgerRow]  # a row, or how to build it (off the loop)
 
 
 class RowSink(Protocol):
-    def submit(self, row: LedgerRow) -> None: ...
+    def submit(self, row: RowSource) -> None: ...
 
     def close(self, timeout: float | None = None) -> None: ...
 
@@ -62,6 +62,19 @@ class Metrics:
             registry=self.registry,
         )  # fmt: skip
         self.in_flight = Gauge("fulcrum_in_flight", "Requests in flight", registry=self.registry)
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def served(self, endpoint: str, backend: str, status: int, duration_s: float) -> None:
+        """Count one request; the labelled children are looked up once per label set."""
+        key = (endpoint, backend, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                self.requests.labels(endpoint, backend, str(status)),
+                self.duration.labels(endpoint, backend),
+            )
+        series[0].inc()
+        series[1].observe(duration_s)
 
 
 @dataclass(slots=True)
@@ -157,13 +170,10 @@ class Call:
         )
 
 
-def record(call: Call, sink: RowSink, metrics: Metrics) -> None:
-    """Hand the finished call to the ledger and the metrics. Never raises."""
-    row = call.row()
-    sink.submit(row)
+def count(call: Call, row: LedgerRow, metrics: Metrics) -> None:
+    """The finished call's Prometheus samples."""
     backend = call.backend or "-"
-    metrics.requests.labels(call.endpoint, backend, str(call.status)).inc()
-    metrics.duration.labels(call.endpoint, backend).observe((row.duration_ms or 0.0) / 1000)
+    metrics.served(call.endpoint, backend, call.status, (row.duration_ms or 0.0) / 1000)
     for attempt in row.attempts:
         if attempt.failed:
             metrics.failovers.labels(attempt.backend).inc()
@@ -173,45 +183,28 @@ def record(call: Call, sink: RowSink, metrics: Metrics) -> None:
 
 
 class Meter:
-    """Collects finished calls on the event loop and meters them in small deferred batches.
+    """Hands each finished call to the ledger writer as a deferred row.
 
-    The request path only appends to a list. Every :data:`FLUSH_EVERY_S` the batch is
-    turned into rows (usage parsed, row validated) :data:`CHUNK` calls at a time, yielding
-    to the loop between chunks, and handed to the ledger writer, whose thread then wakes
-    once per batch rather than once per request.
+    The request path only stops the call's clock and queues it (no parsing, no validation,
+    no metrics); the writer's thread builds the row and counts it when it takes its next
+    batch, so the event loop never does a batch's worth of metering in one go.
     """
 
     def __init__(self, sink: RowSink, metrics: Metrics) -> None:
         self.sink = sink
         self.metrics = metrics
-        self._pending: list[Call] = []
-        self._timer: asyncio.TimerHandle | None = None
 
     def add(self, call: Call) -> None:
-        self._pending.append(call)
-        if self._timer is None:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(FLUSH_EVERY_S, self._flush_chunk)
+        call.end()  # the duration ends now, not when the row is built
+        self.sink.submit(partial(self._build, call))
 
-    def _flush_chunk(self) -> None:
-        chunk, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
-        self._record(chunk)
-        if self._pending:
-            self._timer = asyncio.get_running_loop().call_later(0, self._flush_chunk)
-        else:
-            self._timer = None
-
-    def _record(self, calls: list[Call]) -> None:
-        for call in calls:
-            try:
-                record(call, self.sink, self.metrics)
-            except Exception:
-                log.exception("metering failed for a call on %s", call.endpoint)
+    def _build(self, call: Call) -> LedgerRow:
+        row = call.row()
+        try:
+            count(call, row, self.metrics)
+        except Exception:  # the row is still written
+            log.exception("metrics failed for a call on %s", call.endpoint)
+        return row
 
     def flush(self) -> None:
-        """Meter everything pending now (at shutdown, before the ledger closes)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        calls, self._pending = self._pending, []
-        self._record(calls)
+        """Nothing is held here: every call is already with the writer (kept for callers)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import signal
+import sys
 from collections.abc import Callable
 
 from aiohttp import web
@@ -17,6 +18,11 @@ from aiohttp import web
 from fulcrum.gateway.app import build_app
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.httpserver import runner as gateway_runner
+
+# How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
+# The ledger writer's thread builds, prices and inserts rows in batches; with the default,
+# a request whose answer arrives while it runs waits up to 5 ms for the event loop to run.
+SWITCH_INTERVAL_S = 0.0005
 
 
 def banner(config: GatewayConfig, url: str) -> str:
@@ -65,6 +71,7 @@ async def serve(
     runner = gateway_runner(app, config.server)
     await runner.setup()
     stop = stop or asyncio.Event()
+    switch = sys.getswitchinterval()
     try:
         site = web.TCPSite(
             runner, config.server.host, config.server.port, backlog=2048, reuse_address=True
@@ -78,8 +85,10 @@ async def serve(
         # keep it out of the collector's full passes, which otherwise stall requests.
         gc.collect()
         gc.freeze()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         if ready is not None:
             ready(_bound_url(runner, config.server.host))
         await stop.wait()
     finally:
+        sys.setswitchinterval(switch)
         await runner.cleanup()

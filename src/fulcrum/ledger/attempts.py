@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -41,7 +41,18 @@ class Attempt:
 
 
 def attempts_to_json(attempts: Iterable[Attempt]) -> list[dict[str, Any]]:
-    return [asdict(a) for a in attempts]
+    # Spelled out rather than dataclasses.asdict (which deep-copies): one per ledger row.
+    return [
+        {
+            "backend": a.backend,
+            "model": a.model,
+            "status": a.status,
+            "reason": a.reason,
+            "start_ms": a.start_ms,
+            "duration_ms": a.duration_ms,
+        }
+        for a in attempts
+    ]
 
 
 def dump_attempts(attempts: tuple[Attempt, ...]) -> str | None:

@@ -12,7 +12,8 @@ the answer is kept.
 from __future__ import annotations
 
 import dataclasses
-import uuid
+import operator
+import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,8 +35,15 @@ TOKEN_FIELDS: tuple[str, ...] = (
 )
 
 
+_VERSION_4 = ~(0xF000 << 64) & ~(0xC000 << 48), (0x4000 << 64) | (0x8000 << 48)
+
+
 def _new_id() -> str:
-    return uuid.uuid4().hex
+    """A random (version 4) UUID as 32 hex digits. From :mod:`random` (seeded from the OS,
+    reseeded after a fork), not ``uuid4()``, whose ``os.urandom`` call is a system call per
+    row: the id only has to be unique, not unguessable."""
+    keep, set_bits = _VERSION_4
+    return f"{(random.getrandbits(128) & keep) | set_bits:032x}"
 
 
 def utc_now() -> datetime:
@@ -124,15 +132,23 @@ class LedgerRow:
         counterfactual_usd: Decimal | None,
         saving_usd: Decimal | None,
     ) -> LedgerRow:
-        return dataclasses.replace(
-            self,
-            cost_usd=cost_usd,
-            counterfactual_usd=counterfactual_usd,
-            saving_usd=saving_usd,
-        )
+        """A copy with the three amounts set (checked; the rest was checked when built)."""
+        money = (cost_usd, counterfactual_usd, saving_usd)
+        for name, value in zip(MONEY_FIELDS, money, strict=True):
+            if value is not None and not isinstance(value, Decimal):
+                raise InputError(f"LedgerRow.{name}: {value!r} is not a Decimal or None")
+        copy = object.__new__(LedgerRow)
+        for name, value in zip(COLUMNS, _ALL(self), strict=True):
+            object.__setattr__(copy, name, value)
+        for name, value in zip(MONEY_FIELDS, money, strict=True):
+            object.__setattr__(copy, name, value)
+        return copy
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(LedgerRow))
+_ALL = operator.attrgetter(*COLUMNS)
+_TS, _STREAM, _ATTEMPTS = (COLUMNS.index(n) for n in ("ts", "stream", "attempts"))
+_MONEY = tuple(COLUMNS.index(n) for n in MONEY_FIELDS)
 
 
 def row_values(row: LedgerRow, *, text_time: bool) -> tuple[Any, ...]:
@@ -142,23 +158,21 @@ def row_values(row: LedgerRow, *, text_time: bool) -> tuple[Any, ...]:
     and compares correctly as text; otherwise it stays a ``datetime`` (PostgreSQL).
     Money goes in as text for SQLite so no digit is lost to floating point.
     """
-    values: list[Any] = []
-    for name in COLUMNS:
-        value = getattr(row, name)
-        if name == "ts" and text_time:
-            value = format_ts(value)
-        elif name in MONEY_FIELDS and text_time and value is not None:
-            value = str(value)
-        elif name == "stream" and text_time:
-            value = int(value)
-        elif name == "attempts":
-            value = dump_attempts(value)
-        values.append(value)
+    values: list[Any] = list(_ALL(row))
+    if text_time:
+        values[_TS] = format_ts(values[_TS])
+        values[_STREAM] = int(values[_STREAM])
+        for index in _MONEY:
+            if values[index] is not None:
+                values[index] = str(values[index])
+    values[_ATTEMPTS] = dump_attempts(values[_ATTEMPTS])
     return tuple(values)
 
 
 def format_ts(ts: datetime) -> str:
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed-width ISO-8601 UTC text, ``2026-12-01T14:04:04.000123Z``."""
+    utc = ts.astimezone(UTC).replace(tzinfo=None)
+    return f"{utc.isoformat(timespec='microseconds')}Z"
 
 
 def parse_ts(value: Any) -> datetime:

@@ -1,16 +1,16 @@
 """The background ledger writer: ``submit`` on the request path, pricing and I/O off it.
 
-``submit(row)`` only puts the row on a queue: it never blocks on the database and never
-raises. One daemon thread drains the queue in batches (up to ``batch_size`` rows, or what
-arrived within ``max_delay_s`` of the first), prices each row with the :class:`Pricer`, and
-inserts the batch in one transaction. A failed insert is retried with backoff; rows the
+``submit(row)`` only queues the row (or a function that builds it, called in the writer's
+thread so that its cost stays off the event loop): it never blocks on the database and
+never raises. One daemon thread drains the queue in batches (up to ``batch_size`` rows, or
+what arrived within ``max_delay_s`` of the first), prices each row with the :class:`Pricer`
+and inserts the batch in one transaction. A failed insert is retried with backoff; rows the
 database still refuses are appended to a JSON-lines spill file in the data directory, so
 nothing accepted is ever silently lost. The queue is bounded (``max_queued`` rows): while
-the database is down or slow, a row that finds the queue full goes to an overflow list that a
-second thread, started on the first overflow, prices and appends to the spill file, so
-memory stays bounded and still nothing is lost. ``close()`` stops accepting, flushes every accepted
-row and closes the store. A row submitted after ``close()`` began is counted in ``dropped``
-and logged.
+the database is down or slow, a row that finds the queue full goes to an overflow list that
+a second thread prices and appends to the spill file, so memory stays bounded. ``close()``
+stops accepting, flushes every accepted row and closes the store. A row submitted after
+``close()`` began is counted in ``dropped`` and logged.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fulcrum.ledger import spill
@@ -31,6 +31,7 @@ from fulcrum.settings import Paths
 log = logging.getLogger(__name__)
 
 _STOP = object()
+RowSource = LedgerRow | Callable[[], LedgerRow]
 
 
 class LedgerWriter:
@@ -62,7 +63,7 @@ class LedgerWriter:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._spill_lock = threading.Lock()
-        self._overflow: list[LedgerRow] = []
+        self._overflow: list[RowSource] = []
         self._overflow_ready = threading.Event()
         self._spiller: threading.Thread | None = None
         self._closed = False
@@ -70,10 +71,10 @@ class LedgerWriter:
         self._thread = threading.Thread(target=self._run, name="fulcrum-ledger", daemon=True)
         self._thread.start()
 
-    def submit(self, row: LedgerRow) -> None:
-        """Queue ``row`` for pricing and writing. Non-blocking; never raises."""
+    def submit(self, row: RowSource) -> None:
+        """Queue ``row`` (or its builder) for pricing and writing. Non-blocking; never raises."""
         try:
-            if not isinstance(row, LedgerRow):
+            if not isinstance(row, LedgerRow) and not callable(row):
                 with self._lock:
                     self.dropped += 1
                 log.error("ledger: submit() got %s, not a LedgerRow; dropped", type(row).__name__)
@@ -87,7 +88,7 @@ class LedgerWriter:
                         self._overflow_row(row)
                     return
                 self.dropped += 1
-            log.error("ledger: row %s submitted after close(); dropped", row.id)
+            log.error("ledger: row %s submitted after close(); dropped", getattr(row, "id", "-"))
         except Exception:  # pragma: no cover - defensive: the request path must not fail
             log.exception("ledger: submit failed")
 
@@ -107,7 +108,7 @@ class LedgerWriter:
             return
         self.store.close()
 
-    def _overflow_row(self, row: LedgerRow) -> None:
+    def _overflow_row(self, row: RowSource) -> None:
         """The queue is full (the lock is held): hand the row to the spill thread."""
         self._overflow.append(row)
         self.overflowed += 1
@@ -127,7 +128,7 @@ class LedgerWriter:
                 self._overflow_ready.clear()
                 done = self._closed
             if rows:
-                self._spill(self._price(rows))
+                self._spill(self._price(self._built(rows)))
             if done:
                 return
 
@@ -140,19 +141,19 @@ class LedgerWriter:
         stopping = False
         while not stopping:
             first = self._queue.get()
-            batch: list[LedgerRow] = []
+            batch: list[RowSource] = []
             if first is _STOP:
                 stopping = True
             else:
-                batch.append(_as_row(first))
+                batch.append(_as_source(first))
                 stopping = self._fill(batch)
             if batch:
                 try:
-                    self._write(self._price(batch))
+                    self._write(self._price(self._built(batch)))
                 except Exception:  # pragma: no cover - keep the writer alive whatever happens
                     log.exception("ledger: writing a batch of %d rows failed", len(batch))
 
-    def _fill(self, batch: list[LedgerRow]) -> bool:
+    def _fill(self, batch: list[RowSource]) -> bool:
         """Wait out the delay once, then take what arrived, up to a full batch; True when
         _STOP was seen. Sleeping instead of waking on every row keeps this thread off the
         GIL while the event loop serves requests."""
@@ -166,10 +167,10 @@ class LedgerWriter:
             if item is _STOP:
                 self._drain(batch)
                 return True
-            batch.append(_as_row(item))
+            batch.append(_as_source(item))
         return False
 
-    def _drain(self, batch: list[LedgerRow]) -> None:
+    def _drain(self, batch: list[RowSource]) -> None:
         """After _STOP nothing more is put (close() holds the lock), but be thorough."""
         while True:
             try:
@@ -177,7 +178,24 @@ class LedgerWriter:
             except queue.Empty:
                 return
             if item is not _STOP:
-                batch.append(_as_row(item))
+                batch.append(_as_source(item))
+
+    def _built(self, batch: list[RowSource]) -> list[LedgerRow]:
+        """The batch as rows, the deferred ones built here; one that fails to build is lost
+        (logged and counted in ``dropped``), the others are written."""
+        rows: list[LedgerRow] = []
+        for item in batch:
+            if isinstance(item, LedgerRow):
+                rows.append(item)
+                continue
+            try:
+                rows.append(item())
+            except Exception:
+                log.exception("ledger: building a row failed; it is lost")
+                with self._lock:
+                    self.accepted -= 1
+                    self.dropped += 1
+        return rows
 
     def _price(self, batch: list[LedgerRow]) -> list[LedgerRow]:
         priced: list[LedgerRow] = []
@@ -226,6 +244,6 @@ class LedgerWriter:
             log.exception("ledger: spilling %d rows failed; they are lost", len(rows))
 
 
-def _as_row(item: object) -> LedgerRow:
-    assert isinstance(item, LedgerRow)
+def _as_source(item: object) -> RowSource:
+    assert isinstance(item, LedgerRow) or callable(item)
     return item
