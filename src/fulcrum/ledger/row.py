@@ -138,10 +138,10 @@ class LedgerRow:
             if value is not None and not isinstance(value, Decimal):
                 raise InputError(f"LedgerRow.{name}: {value!r} is not a Decimal or None")
         copy = object.__new__(LedgerRow)
-        for name, value in zip(COLUMNS, _ALL(self), strict=True):
-            object.__setattr__(copy, name, value)
-        for name, value in zip(MONEY_FIELDS, money, strict=True):
-            object.__setattr__(copy, name, value)
+        for slot, value in zip(_SLOTS, _ALL(self), strict=True):
+            slot.__set__(copy, value)
+        for index, value in zip(_MONEY, money, strict=True):
+            _SLOTS[index].__set__(copy, value)
         return copy
 
 
@@ -149,6 +149,7 @@ COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(LedgerRow))
 _ALL = operator.attrgetter(*COLUMNS)
 _TS, _STREAM, _ATTEMPTS = (COLUMNS.index(n) for n in ("ts", "stream", "attempts"))
 _MONEY = tuple(COLUMNS.index(n) for n in MONEY_FIELDS)
+_SLOTS: tuple[Any, ...] = tuple(LedgerRow.__dict__[n] for n in COLUMNS)  # slot descriptors
 
 
 def row_values(row: LedgerRow, *, text_time: bool) -> tuple[Any, ...]:

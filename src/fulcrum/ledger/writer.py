@@ -128,7 +128,7 @@ class LedgerWriter:
                 self._overflow_ready.clear()
                 done = self._closed
             if rows:
-                self._spill(self._price(self._built(rows)))
+                self._spill(self._prepare(rows))
             if done:
                 return
 
@@ -141,36 +141,37 @@ class LedgerWriter:
         stopping = False
         while not stopping:
             first = self._queue.get()
-            batch: list[RowSource] = []
+            rows: list[LedgerRow] = []
             if first is _STOP:
                 stopping = True
             else:
-                batch.append(_as_source(first))
-                stopping = self._fill(batch)
-            if batch:
+                rows += self._prepare([_as_source(first)])
+                stopping = self._fill(rows)
+            if rows:
                 try:
-                    self._write(self._price(self._built(batch)))
+                    self._write(rows)
                 except Exception:  # pragma: no cover - keep the writer alive whatever happens
-                    log.exception("ledger: writing a batch of %d rows failed", len(batch))
+                    log.exception("ledger: writing a batch of %d rows failed", len(rows))
 
-    def _fill(self, batch: list[RowSource]) -> bool:
-        """Wait out the delay once, then take what arrived, up to a full batch; True when
-        _STOP was seen. Sleeping instead of waking on every row keeps this thread off the
-        GIL while the event loop serves requests."""
-        if self._queue.qsize() < self.batch_size:
-            time.sleep(self.max_delay_s)
-        while len(batch) < self.batch_size:
+    def _fill(self, rows: list[LedgerRow]) -> bool:
+        """Take rows until a full batch or ``max_delay_s`` after the first, building and
+        pricing each as it arrives; True when _STOP was seen. Row by row, that work runs
+        while the event loop waits on the network, instead of in one burst per batch that
+        every request arriving meanwhile would wait on for the GIL."""
+        deadline = time.monotonic() + self.max_delay_s
+        while len(rows) < self.batch_size:
+            wait = deadline - time.monotonic()
             try:
-                item = self._queue.get_nowait()
+                item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
             except queue.Empty:
                 return False
             if item is _STOP:
-                self._drain(batch)
+                self._drain(rows)
                 return True
-            batch.append(_as_source(item))
+            rows += self._prepare([_as_source(item)])
         return False
 
-    def _drain(self, batch: list[RowSource]) -> None:
+    def _drain(self, rows: list[LedgerRow]) -> None:
         """After _STOP nothing more is put (close() holds the lock), but be thorough."""
         while True:
             try:
@@ -178,34 +179,27 @@ class LedgerWriter:
             except queue.Empty:
                 return
             if item is not _STOP:
-                batch.append(_as_source(item))
+                rows += self._prepare([_as_source(item)])
 
-    def _built(self, batch: list[RowSource]) -> list[LedgerRow]:
-        """The batch as rows, the deferred ones built here; one that fails to build is lost
-        (logged and counted in ``dropped``), the others are written."""
+    def _prepare(self, batch: list[RowSource]) -> list[LedgerRow]:
+        """The rows built (the deferred ones) and priced. A row that fails to build is lost
+        (logged, counted in ``dropped``); one that fails to price keeps unknown costs."""
         rows: list[LedgerRow] = []
         for item in batch:
-            if isinstance(item, LedgerRow):
-                rows.append(item)
-                continue
             try:
-                rows.append(item())
+                row = item if isinstance(item, LedgerRow) else item()
             except Exception:
                 log.exception("ledger: building a row failed; it is lost")
                 with self._lock:
                     self.accepted -= 1
                     self.dropped += 1
-        return rows
-
-    def _price(self, batch: list[LedgerRow]) -> list[LedgerRow]:
-        priced: list[LedgerRow] = []
-        for row in batch:
+                continue
             try:
-                priced.append(self.pricer.price(row))
+                rows.append(self.pricer.price(row))
             except Exception:
                 log.exception("ledger: pricing row %s failed; its cost stays unknown", row.id)
-                priced.append(row)
-        return priced
+                rows.append(row)
+        return rows
 
     def _write(self, rows: list[LedgerRow]) -> None:
         for start in range(0, len(rows), self.batch_size):
