@@ -28,7 +28,7 @@ class Backend:
     breaker: CircuitBreaker
     session: aiohttp.ClientSession | None = None
     chat_target: URL | None = None  # parsed once: aiohttp skips re-parsing a URL object
-    fast: PlainPool | None = None  # non-streaming calls to a plain-http upstream
+    fast: PlainPool | None = None  # calls (JSON and streams) to a plain-http upstream
 
     @classmethod
     def build(cls, config: BackendConfig) -> Backend:

@@ -62,7 +62,7 @@ class UpstreamEvents:
         opened = self.opened
         timeouts = opened.backend.config.timeouts
         deadline = opened.started + timeouts.total
-        assert opened.response is not None, "streams are opened with aiohttp"
+        assert opened.response is not None, "a stream keeps its upstream response"
         content = opened.response.content
         data = opened.first
         while data:

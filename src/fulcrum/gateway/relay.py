@@ -117,7 +117,7 @@ async def _write(resp: web.StreamResponse, pump: Pump, data: bytes) -> None:
 async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call) -> None:
     timeouts = opened.backend.config.timeouts
     deadline = opened.started + timeouts.total
-    assert opened.response is not None, "streams are opened with aiohttp, never the fast path"
+    assert opened.response is not None, "a stream keeps its upstream response"
     content = opened.response.content
     data = opened.first
     before = last = b""  # the upstream's last two chunks: an error it ended with is there

@@ -209,6 +209,8 @@ def _usage_events(raw: bytes) -> Iterator[dict[str, Any]]:
     for event in decoder.feed(raw) + decoder.flush():
         if event.data == "[DONE]" or '"usage"' not in event.data:
             continue
+        if '"usage":null' in event.data and event.data.count('"usage"') == 1:
+            continue  # an OpenAI chunk before the last: nothing to parse (no JSON decode)
         try:
             data = json.loads(event.data)
         except ValueError:

@@ -28,6 +28,7 @@ from fulcrum.gateway.attempts import AttemptLog
 from fulcrum.gateway.backends import Backend
 from fulcrum.gateway.breaker import backoff_delay, parse_retry_after
 from fulcrum.gateway.describe import describe
+from fulcrum.gateway.faststream import Streamed
 from fulcrum.ledger.attempts import Attempt
 from fulcrum.routing.router import RouteTarget
 
@@ -45,7 +46,7 @@ class Opened:
     backend: Backend
     target: RouteTarget
     status: int
-    response: aiohttp.ClientResponse | None  # None: answered whole by the plain-HTTP fast path
+    response: aiohttp.ClientResponse | Streamed | None  # None: a whole fast-path answer
     first: bytes
     started: float
     first_byte_at: float
@@ -171,13 +172,11 @@ async def _attempt(
 ) -> Opened:
     if not stream and backend.fast is not None:
         return await _attempt_fast(backend, target, url, body, client_headers)
-    session = backend.session
-    assert session is not None, "backend session not opened"
     t = backend.config.timeouts
-    resp: aiohttp.ClientResponse | None = None
+    resp: aiohttp.ClientResponse | Streamed | None = None
     try:
         async with asyncio.timeout(t.first_byte if stream else t.total):
-            resp = await session.post(url, data=body, headers=backend.headers(client_headers))
+            resp = await _post(backend, url, body, backend.headers(client_headers))
             status = resp.status
             retry = _retry_for(status, resp.headers.get("retry-after"))
             if retry is not None:
@@ -186,14 +185,16 @@ async def _attempt(
                 raise retry
             first = await (resp.content.readany() if stream and status < 300 else resp.read())
             if stream and status < 300 and not first:
+                _drop(resp)
                 raise _Retry("stream closed before the first byte")
     except TimeoutError as exc:
         _drop(resp)
         what = "first byte" if stream else "response"
         raise _Retry(f"no {what} within the timeout", timeout=True) from exc
-    except aiohttp.ClientConnectorError as exc:
+    except (aiohttp.ClientConnectorError, ConnectionRefusedError) as exc:
         _drop(resp)
-        raise _Retry(f"cannot connect ({exc.os_error.strerror or exc})") from exc
+        os_error = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+        raise _Retry(f"cannot connect ({os_error.strerror or exc})") from exc
     except RETRYABLE_EXC as exc:
         _drop(resp)
         raise _Retry(describe(exc)) from exc
@@ -227,6 +228,16 @@ async def _attempt_fast(
     return Opened(backend, target, answer.status, None, answer.body, now, now, 1)
 
 
-def _drop(resp: aiohttp.ClientResponse | None) -> None:
+async def _post(
+    backend: Backend, url: str | URL, body: bytes, headers: Mapping[str, str]
+) -> aiohttp.ClientResponse | Streamed:
+    """A stream to a plain-HTTP upstream goes on the fast path, anything else on aiohttp."""
+    if backend.fast is not None:
+        return await backend.fast.post_stream(URL(url), headers, body)
+    assert backend.session is not None, "backend session not opened"
+    return await backend.session.post(url, data=body, headers=headers)
+
+
+def _drop(resp: aiohttp.ClientResponse | Streamed | None) -> None:
     if resp is not None:
         resp.close()
