@@ -14,8 +14,8 @@ from fulcrum.evals.spec import load_suite
 from fulcrum.evals.store import EvalStore
 from fulcrum.fakes import FakeAnthropic
 from fulcrum.fakes.script import ToolCall
-from fulcrum.gateway.testing import running_gateway
 from fulcrum.settings import Paths
+from fulcrum.testing.gateway import running_gateway
 
 from .helpers import make_spec
 

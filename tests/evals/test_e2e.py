@@ -16,8 +16,8 @@ from fulcrum.evals.scripted import ScriptedModel, serve_in_thread
 from fulcrum.evals.spec import Spec
 from fulcrum.evals.store import AttemptRecord, EvalStore
 from fulcrum.evals.views import summaries
-from fulcrum.gateway.testing import running_gateway
 from fulcrum.settings import Paths
+from fulcrum.testing.gateway import running_gateway
 
 GATEWAY = """
 [backends.scripted]

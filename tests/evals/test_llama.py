@@ -11,8 +11,8 @@ from fulcrum.evals.chat import Endpoint
 from fulcrum.evals.runner import RunPlan, run_plan
 from fulcrum.evals.spec import Spec
 from fulcrum.evals.store import EvalStore
-from fulcrum.gateway.testing import running_gateway
 from fulcrum.settings import Paths
+from fulcrum.testing.gateway import running_gateway
 from fulcrum.testing.llama import LlamaServer
 
 pytestmark = pytest.mark.llama

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import anthropic
 import openai
 
-from fulcrum.gateway.testing import RunningGateway
+from fulcrum.testing.gateway import RunningGateway
 
 OPEN_CLIENTS: list[anthropic.Anthropic | openai.OpenAI] = []
 

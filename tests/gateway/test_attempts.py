@@ -12,8 +12,8 @@ import urllib.request
 import pytest
 
 from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI, Reply
-from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import LedgerRow, open_store
+from fulcrum.testing.gateway import RunningGateway, running_gateway
 
 from .helpers import HI, gateway_config, post_json, sse_events
 

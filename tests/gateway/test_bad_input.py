@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI
-from fulcrum.gateway.testing import RunningGateway, running_gateway
+from fulcrum.testing.gateway import RunningGateway, running_gateway
 
 from .helpers import HI, gateway_config, post_json
 

@@ -10,8 +10,8 @@ import pytest
 from fulcrum.costs.machine import LocalMachine
 from fulcrum.fakes import FakeOpenAI, Reply
 from fulcrum.gateway.busy import ShareClock
-from fulcrum.gateway.testing import running_gateway
 from fulcrum.ledger import open_store
+from fulcrum.testing.gateway import running_gateway
 
 from .helpers import HI, post_json
 

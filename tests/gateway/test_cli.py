@@ -15,7 +15,7 @@ from fulcrum.errors import ConfigError
 from fulcrum.gateway.cli import wait_for_backend
 from fulcrum.gateway.config import GatewayConfig, from_mapping
 from fulcrum.gateway.defaults import detect_local
-from fulcrum.gateway.testing import running_gateway
+from fulcrum.testing.gateway import running_gateway
 
 from .helpers import HI, post_json
 

@@ -12,8 +12,8 @@ import pytest
 
 from fulcrum.catalog import loader
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
-from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import open_store
+from fulcrum.testing.gateway import RunningGateway, running_gateway
 
 from .helpers import HI, claude_client, gateway_config, openai_client, post_json
 

@@ -12,8 +12,8 @@ import openai
 import pytest
 
 from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI, Hang, Reply
-from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import open_store
+from fulcrum.testing.gateway import RunningGateway, running_gateway
 
 from .helpers import HI, claude_client, gateway_config, openai_client, post_json, sse_events
 

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 
 from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI, Hang, Reply
-from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import open_store
+from fulcrum.testing.gateway import RunningGateway, running_gateway
 
 from .helpers import HI, gateway_config
 

@@ -11,9 +11,9 @@ import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, ToolCall
 from fulcrum.gateway.defaults import LocalServer, detect_local
-from fulcrum.gateway.testing import running_gateway
 from fulcrum.ledger import open_store
 from fulcrum.testing.claude_code import claude_env
+from fulcrum.testing.gateway import running_gateway
 from fulcrum.testing.llama import LlamaServer
 from fulcrum.wire.sse import json_event
 from fulcrum.wire.validate import check_anthropic_stream

@@ -10,8 +10,8 @@ import openai
 import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
-from fulcrum.gateway.testing import RunningGateway, running_gateway
 from fulcrum.ledger import LedgerRow, open_store
+from fulcrum.testing.gateway import RunningGateway, running_gateway
 
 from .helpers import claude_client, openai_client, post_json
 

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from fulcrum.gateway.testing import running_gateway
 from fulcrum.ledger import open_store
+from fulcrum.testing.gateway import running_gateway
 from fulcrum.testing.postgres import PostgresCluster
 
 from .helpers import HI, post_json

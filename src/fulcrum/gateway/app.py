@@ -13,13 +13,13 @@ import logging
 from aiohttp import web
 
 from fulcrum.catalog import Catalog
-from fulcrum.gateway import httpserver
-from fulcrum.gateway.backends import Backends
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.endpoints import add_routes
+from fulcrum.gateway.inbound import httpserver
+from fulcrum.gateway.inbound.middleware import middlewares
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
-from fulcrum.gateway.middleware import middlewares
 from fulcrum.gateway.state import STATE, GatewayState, startup_catalog
+from fulcrum.gateway.upstream.backends import Backends
 from fulcrum.ledger import open_store
 from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.writer import LedgerWriter

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import ConfigError
-from fulcrum.gateway.formats import FORMATS  # the registry: the only list of formats
 from fulcrum.gateway.serverconfig import LOOPBACK, ServerConfig, parse_server
+from fulcrum.gateway.upstream.formats import FORMATS  # the registry: the only list of formats
 from fulcrum.kinds import BACKEND_KINDS, BackendKind
 from fulcrum.routing.config import BackendCaps, RoutingConfig, parse_routing_config
 from fulcrum.tables import Table

@@ -10,12 +10,12 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fulcrum.errors import FulcrumError
-from fulcrum.gateway.formats import ANTHROPIC, FORMATS, ApiFormat
-from fulcrum.gateway.guard import Handler
+from fulcrum.gateway.inbound.guard import Handler
+from fulcrum.gateway.inbound.validate import check_anthropic, parse_object
 from fulcrum.gateway.proxy import proxy, read_body, route
 from fulcrum.gateway.state import STATE
-from fulcrum.gateway.upstream import open_chain
-from fulcrum.gateway.validate import check_anthropic, parse_object
+from fulcrum.gateway.upstream.chain import open_chain
+from fulcrum.gateway.upstream.formats import ANTHROPIC, FORMATS, ApiFormat
 from fulcrum.routing.tokens import count_tokens_response
 
 

@@ -18,8 +18,8 @@ from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from fulcrum.gateway.attempts import FAILOVER, AttemptLog
-from fulcrum.gateway.backends import Backend
+from fulcrum.gateway.upstream.attempts import FAILOVER, AttemptLog
+from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.kinds import BackendKind
 from fulcrum.ledger.row import LedgerRow, utc_now
 from fulcrum.routing.router import RouteTarget

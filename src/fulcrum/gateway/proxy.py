@@ -11,15 +11,15 @@ from typing import Any
 from aiohttp import web
 
 from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, RequestTooLarge
-from fulcrum.gateway.backends import Backend
-from fulcrum.gateway.formats import ApiFormat
-from fulcrum.gateway.localtools import needs_review, serve_reviewed
+from fulcrum.gateway.answer.localtools import needs_review, serve_reviewed
+from fulcrum.gateway.answer.relay import relay_json, relay_stream
+from fulcrum.gateway.answer.translate import upstream_body
+from fulcrum.gateway.inbound.validate import parse_object
 from fulcrum.gateway.metering import Call
-from fulcrum.gateway.relay import relay_json, relay_stream
 from fulcrum.gateway.state import STATE, GatewayState
-from fulcrum.gateway.translate import upstream_body
-from fulcrum.gateway.upstream import open_chain
-from fulcrum.gateway.validate import parse_object
+from fulcrum.gateway.upstream.backends import Backend
+from fulcrum.gateway.upstream.chain import open_chain
+from fulcrum.gateway.upstream.formats import ApiFormat
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.router import RouteDecision, RouteTarget
 

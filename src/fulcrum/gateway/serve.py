@@ -17,7 +17,7 @@ from aiohttp import web
 
 from fulcrum.gateway.app import build_app
 from fulcrum.gateway.config import GatewayConfig
-from fulcrum.gateway.httpserver import runner as gateway_runner
+from fulcrum.gateway.inbound.httpserver import runner as gateway_runner
 
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
 # The ledger writer's thread builds, prices and inserts rows in batches; with the default,

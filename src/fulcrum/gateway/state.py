@@ -9,10 +9,10 @@ from aiohttp import web
 
 from fulcrum.catalog import Catalog, load_catalog
 from fulcrum.errors import FulcrumError
-from fulcrum.gateway.backends import Backends
 from fulcrum.gateway.busy import ShareClock
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
+from fulcrum.gateway.upstream.backends import Backends
 from fulcrum.routing.router import Router
 
 log = logging.getLogger(__name__)

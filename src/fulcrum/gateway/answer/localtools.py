@@ -1,0 +1,248 @@
+"""Reliable tool use on local routes: the I/O around :mod:`fulcrum.gateway.answer.tooluse`.
+
+A request with tools routed to a ``local`` backend (its ``tool_choice`` not ``none``) comes here.
+Both paths send the Anthropic-format request up the route chain (failover before the first
+byte, as on every route) and a retry to the backend that answered:
+
+- a streaming client: the backend is asked for a stream, read as Anthropic events
+  (:class:`~fulcrum.gateway.answer.backendstream.UpstreamEvents`) and passed through a
+  :class:`~fulcrum.gateway.answer.tooluse.StreamReviewer`,
+  whose events are written to the client in its
+  API as they come: text and thinking at once, tool calls once reviewed, a retry inside the same
+  stream. ``ttft_ms`` is the first byte written to the client;
+- a non-streaming client: :func:`~fulcrum.gateway.answer.tooluse.call_with_tool_checks`.
+
+Repairs, retries and the usage of every call are recorded in the ledger row; the call ends when
+the answer does, not when the meter's batch runs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+
+from fulcrum.errors import FulcrumError, UpstreamError
+from fulcrum.gateway.answer.backendstream import StreamBroken, UpstreamEvents
+from fulcrum.gateway.answer.relay import SSE_HEADERS
+from fulcrum.gateway.answer.tooluse import (
+    StreamReviewer,
+    call_with_tool_checks,
+    needs_tool_checks,
+    prepare_forced_request,
+)
+from fulcrum.gateway.answer.tooluse.outcome import add_usage
+from fulcrum.gateway.answer.translate import dumps, upstream_body, upstream_client_error
+from fulcrum.gateway.metering import Call
+from fulcrum.gateway.state import STATE
+from fulcrum.gateway.upstream.chain import Opened, open_chain
+from fulcrum.gateway.upstream.formats import HUB, ApiFormat
+from fulcrum.wire.sse import encode_sse, json_event
+from fulcrum.wire.usage import TokenUsage
+
+Body = dict[str, Any]
+
+
+def needs_review(body: Mapping[str, Any], kind: str) -> bool:
+    """True for a request with tools, on a local route, whose ``tool_choice`` allows them."""
+    return kind == "local" and needs_tool_checks(body)
+
+
+def message_request(api: ApiFormat, body: Body) -> Body:
+    """The client's body as an Anthropic Messages request (the hub's shape)."""
+    return api.to_hub_request(body)
+
+
+class _Sender:
+    """``send`` for the tool-use flow: the first call goes up the chain, a retry goes to the
+    backend that answered; usage of every call is summed for the ledger."""
+
+    def __init__(self, request: web.Request, chain: list[Any], call: Call) -> None:
+        self.request = request
+        self.chain = chain
+        self.call = call
+        self.usage = TokenUsage(0, 0)
+
+    async def __call__(self, message_req: Body) -> Body:
+        raw = dumps(message_req)
+
+        def build(backend: Any, target: Any) -> bytes:
+            return upstream_body(
+                HUB,
+                message_req,
+                raw,
+                fmt=backend.format,
+                model=target.model,
+                max_tokens=target.max_tokens,
+                stream=False,
+            )
+
+        headers = self.request.headers
+        opened = await open_chain(self.chain, build, headers, stream=False, log=self.call.attempts)
+        self.chain = [(opened.backend, opened.target)]
+        self.call.served_by(opened.backend, opened.target)
+        if not opened.ok:
+            raise upstream_client_error(opened.status, opened.first)
+        message = _parse(opened.first, opened.backend.format, opened.target)
+        self.usage = add_usage(self.usage, HUB.usage(message))
+        return message
+
+
+async def serve_reviewed(
+    request: web.Request, api: ApiFormat, body: Body, chain: list[Any], call: Call
+) -> web.StreamResponse:
+    """The tool-use-checked path (see the module docstring)."""
+    if body.get("stream") is True:
+        return await _serve_stream(request, api, body, chain, call)
+    send = _Sender(request, chain, call)
+    message_req = {**message_request(api, body), "stream": False}
+    message, outcome = await call_with_tool_checks(message_req, send)
+    call.usage = send.usage
+    call.tool_repairs = outcome.repairs
+    call.tool_retries = outcome.retries
+    if request.app[STATE].config.server.store_bodies:
+        call.response_body = dumps(message).decode()
+    model = call.model_requested
+    message = {**message, "model": model}
+    info = {"x-fulcrum-backend": call.backend, "x-fulcrum-model": call.model}
+    out = api.from_hub_response(message, model=model)
+    resp = web.Response(body=dumps(out), content_type="application/json", headers=info)
+    await resp.prepare(request)
+    await resp.write_eof()
+    call.end()
+    return resp
+
+
+def _parse(data: bytes, fmt: ApiFormat, target: Any) -> Body:
+    try:
+        parsed = fmt.to_hub_response(json.loads(data), model=target.model)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UpstreamError(f"{target.backend} sent a malformed answer ({exc})") from exc
+    if not isinstance(parsed, dict):
+        raise UpstreamError(f"{target.backend} sent a malformed answer (not an object)")
+    return parsed
+
+
+async def _serve_stream(
+    request: web.Request, api: ApiFormat, body: Body, chain: list[Any], call: Call
+) -> web.StreamResponse:
+    """Stream the local backend's answer through a :class:`StreamReviewer` (module docstring)."""
+    prepared = prepare_forced_request({**message_request(api, body), "stream": True})
+    reviewer = StreamReviewer(prepared, call.model_requested)
+    opened = await _open(request, chain, prepared, call)  # failover happens here, before bytes
+    client = _Client(request, api, body, call)
+    await client.prepare()
+    try:
+        retry = await _relay_attempt(opened, reviewer, client, call, retry_allowed=True)
+        if retry is not None:
+            try:
+                opened = await _open(request, [(opened.backend, opened.target)], retry, call)
+            except FulcrumError as exc:
+                await _fail(client, reviewer, call, f"the retry failed: {exc.message}")
+            else:
+                await _relay_attempt(opened, reviewer, client, call, retry_allowed=False)
+        await client.close()
+    except ConnectionResetError:  # the client went away: nothing left to tell it
+        call.status = 499
+        call.error = "client closed the connection mid-stream"
+    finally:
+        call.end()
+        call.usage = reviewer.usage
+        call.tool_repairs = reviewer.outcome.repairs
+        call.tool_retries = reviewer.outcome.retries
+        if reviewer.message is not None and request.app[STATE].config.server.store_bodies:
+            call.response_body = dumps(reviewer.message).decode()
+    return client.resp
+
+
+async def _open(request: web.Request, chain: list[Any], message_req: Body, call: Call) -> Opened:
+    """Open a stream of ``message_req`` up ``chain``; a 4xx is raised as the client's error."""
+    raw = dumps(message_req)
+
+    def build(backend: Any, target: Any) -> bytes:
+        return upstream_body(
+            HUB,
+            message_req,
+            raw,
+            fmt=backend.format,
+            model=target.model,
+            max_tokens=target.max_tokens,
+            stream=True,
+        )
+
+    opened = await open_chain(chain, build, request.headers, stream=True, log=call.attempts)
+    call.served_by(opened.backend, opened.target)
+    if not opened.ok:
+        if opened.response is not None:
+            opened.response.release()
+        raise upstream_client_error(opened.status, opened.first)
+    return opened
+
+
+async def _relay_attempt(
+    opened: Opened, reviewer: StreamReviewer, client: _Client, call: Call, *, retry_allowed: bool
+) -> Body | None:
+    """Pass one upstream stream through the reviewer; the retry request when one is due."""
+    upstream = UpstreamEvents(opened, reviewer.model)
+    try:
+        async for data in upstream:
+            await client.send(reviewer.feed(data))
+            if reviewer.done:  # the backend sent an in-stream error
+                call.status, call.error = 502, "the local backend failed mid-stream"
+                return None
+    except StreamBroken as exc:
+        await _fail(client, reviewer, call, str(exc))
+        return None
+    finally:
+        if opened.response is not None:
+            opened.response.release()
+    if not upstream.complete:
+        message = "upstream stream ended before the message was complete"
+        await _fail(client, reviewer, call, message)
+        return None
+    events, retry = reviewer.end(retry_allowed=retry_allowed)
+    await client.send(events)
+    return retry
+
+
+async def _fail(client: _Client, reviewer: StreamReviewer, call: Call, message: str) -> None:
+    call.status = 502
+    call.error = message
+    await client.send(reviewer.fail(f"{call.backend}: {message}"))
+
+
+class _Client:
+    """The client's stream: reviewer events written in its API as they come."""
+
+    def __init__(self, request: web.Request, api: ApiFormat, body: Body, call: Call) -> None:
+        self.request = request
+        self.call = call
+        options = body.get("stream_options")
+        usage = isinstance(options, dict) and options.get("include_usage") is True
+        self.pump = api.from_hub_stream(call.model_requested, include_usage=usage)
+        info = {"x-fulcrum-backend": call.backend, "x-fulcrum-model": call.model}
+        self.resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **info})
+        self.failed = False
+
+    async def prepare(self) -> None:
+        await self.resp.prepare(self.request)
+
+    async def send(self, events: list[dict[str, Any]]) -> None:
+        if not events:
+            return
+        self.failed = self.failed or any(e.get("type") == "error" for e in events)
+        data = b"".join(encode_sse(json_event(e)) for e in events)
+        if self.pump is not None:
+            data = self.pump.transform(data)
+        if data:
+            if self.call.first_byte_at is None:
+                self.call.first_byte_at = time.perf_counter()
+            await self.resp.write(data)
+
+    async def close(self) -> None:
+        if self.pump is not None and not self.failed:
+            await self.resp.write(self.pump.finish())
+        await self.resp.write_eof()

@@ -1,0 +1,175 @@
+"""Answering the client from an opened upstream response: JSON or a stream.
+
+Streams are written chunk by chunk as they arrive (no buffering); the idle and total
+timeouts apply between chunks. Once the client has bytes, failover is impossible: an
+upstream that breaks, stalls or ends early ends the client's stream with a well-formed
+error event instead. Usage is read after the response is finished, and so is an error the
+upstream itself ended its stream with (Anthropic's ``error`` event, OpenAI's ``{"error"}``
+chunk): the client has it, passed on or translated, and the row records it as a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from functools import partial
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from fulcrum.errors import UpstreamError
+from fulcrum.gateway.answer.streams import Pump
+from fulcrum.gateway.answer.translate import client_body, upstream_client_error, usage_of
+from fulcrum.gateway.metering import Call
+from fulcrum.gateway.upstream.chain import Opened
+from fulcrum.gateway.upstream.describe import describe
+from fulcrum.gateway.upstream.formats import ApiFormat, stream_pump
+from fulcrum.wire.sse import SSEDecoder
+
+JSON = "application/json"
+SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
+UPSTREAM_READ_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+
+
+def _info_headers(opened: Opened) -> dict[str, str]:
+    return {"x-fulcrum-backend": opened.target.backend, "x-fulcrum-model": opened.target.model}
+
+
+async def relay_json(
+    request: web.Request, api: ApiFormat, opened: Opened, call: Call, *, store: bool
+) -> web.StreamResponse:
+    """A non-streaming answer (or an upstream 4xx) in the client's API."""
+    fmt = opened.backend.format
+    status = opened.status
+    call.status = status
+    if status >= 300 and fmt is not api:
+        error = upstream_client_error(status, opened.first)
+        call.error = error.message
+        raise error
+    if status >= 300:
+        call.error = f"upstream HTTP {status}"
+        data = opened.first
+    else:
+        try:
+            data = client_body(api, fmt, opened.first, call.model_requested or call.model)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UpstreamError(f"{opened.target.backend} sent a malformed answer ({exc})") from exc
+    if status < 300:  # parsed later, off the path; the upstream's work is billed either way
+        call.usage_fn = partial(usage_of, fmt, opened.first)
+    if store:
+        call.response_body = data.decode("utf-8", errors="replace")
+    resp = web.Response(status=status, body=data, content_type=JSON, headers=_info_headers(opened))
+    try:
+        await resp.prepare(request)
+        await resp.write_eof()
+    except ConnectionResetError:  # the client went away while the upstream answered
+        call.status = 499
+        call.error = "client closed the connection before the answer"
+    call.end()
+    return resp
+
+
+async def relay_stream(
+    request: web.Request,
+    api: ApiFormat,
+    body: dict[str, Any],
+    opened: Opened,
+    call: Call,
+    *,
+    store: bool = False,
+) -> web.StreamResponse:
+    """Pump an upstream stream to the client, translating when the formats differ."""
+    fmt = opened.backend.format
+    options = body.get("stream_options")
+    include_usage = isinstance(options, dict) and options.get("include_usage") is True
+    pump = stream_pump(api, fmt, call.model_requested or call.model, include_usage=include_usage)
+    if store:
+        pump.sent = []
+    resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **_info_headers(opened)})
+    pumped = False
+    try:
+        await resp.prepare(request)
+        pumped = True  # the pump has the upstream's first chunk from here on
+        await _pump(resp, pump, opened, call)
+    except ConnectionResetError:  # the client went away: nothing left to tell it
+        call.status = 499
+        call.error = "client closed the connection mid-stream"
+    finally:
+        if opened.response is not None:
+            opened.response.release()
+        call.end()
+        # The usage seen so far; a client gone before its first byte still leaves the
+        # upstream's first chunk (Anthropic's message_start: the prompt's tokens).
+        call.usage_fn = pump.usage if pumped else partial(fmt.stream_usage, opened.first)
+        if pump.sent is not None:
+            call.response_body = b"".join(pump.sent).decode("utf-8", errors="replace")
+    return resp
+
+
+async def _write(resp: web.StreamResponse, pump: Pump, data: bytes) -> None:
+    if pump.sent is not None:
+        pump.sent.append(data)
+    await resp.write(data)
+
+
+async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call) -> None:
+    timeouts = opened.backend.config.timeouts
+    deadline = opened.started + timeouts.total
+    assert opened.response is not None, "a stream keeps its upstream response"
+    content = opened.response.content
+    data = opened.first
+    before = last = b""  # the upstream's last two chunks: an error it ended with is there
+    while data:
+        out = pump.transform(data)
+        if out:
+            await _write(resp, pump, out)  # a client that went away raises here (499)
+        before, last = last, data
+        remaining = deadline - time.perf_counter()
+        try:
+            async with asyncio.timeout(min(timeouts.idle, max(remaining, 0.0))):
+                data = await content.readany()
+        except TimeoutError:
+            what = "total" if remaining <= timeouts.idle else "idle"
+            await _fail(resp, pump, call, f"upstream stream exceeded the {what} timeout")
+            return
+        except UPSTREAM_READ_ERRORS as exc:
+            await _fail(resp, pump, call, f"upstream stream broke: {describe(exc)}")
+            return
+    if not pump.complete and upstream_error(before + last) is None:
+        await _fail(resp, pump, call, "upstream stream ended before the message was complete")
+        return
+    tail = pump.finish() if pump.complete else b""  # else: the client has the upstream's error
+    if tail:
+        await _write(resp, pump, tail)
+    await resp.write_eof()
+    error = upstream_error(before + last)  # after the client's last byte, not before it
+    if error is not None:
+        call.status = 502
+        call.error = f"upstream error mid-stream: {error}"
+
+
+def upstream_error(tail: bytes) -> str | None:
+    """The error an upstream ended its stream with, from its last bytes: Anthropic's
+    ``event: error`` or OpenAI's ``data: {"error": ...}``; ``None`` when it ended without.
+    (A text delta that says "error" has no top-level ``error`` object and never matches.)"""
+    if b'"error"' not in tail:
+        return None
+    for event in reversed(SSEDecoder().feed(tail + b"\n\n")):
+        try:
+            data = json.loads(event.data)
+        except ValueError:
+            continue
+        error = data.get("error") if isinstance(data, dict) else None
+        if isinstance(error, dict):
+            parts = (error.get("type"), error.get("message"))
+            return ": ".join(str(p) for p in parts if p) or "error"
+    return None
+
+
+async def _fail(resp: web.StreamResponse, pump: Pump, call: Call, message: str) -> None:
+    call.status = 502
+    call.error = message
+    await _write(resp, pump, pump.fail(f"{call.backend}: {message}"))
+    await resp.write_eof()

@@ -1,0 +1,96 @@
+"""Shaping one request for its backend, and the answer back for the client.
+
+The client's API and the backend's wire format are independent
+:class:`~fulcrum.gateway.upstream.formats.ApiFormat`
+objects: when they are the same the body is passed
+through (re-serialized only when the model or ``max_tokens`` changes), otherwise the pair's
+conversion (through the Anthropic hub) translates. Usage is read by the upstream's format.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fulcrum.errors import (
+    AuthenticationError,
+    FulcrumError,
+    InvalidRequest,
+    NotFound,
+    PermissionDenied,
+    RequestTooLarge,
+)
+from fulcrum.gateway.upstream.formats import ApiFormat, convert_request, convert_response
+from fulcrum.wire.maps import error_message
+from fulcrum.wire.usage import TokenUsage
+
+Body = dict[str, Any]
+
+CLIENT_ERRORS: dict[int, type[FulcrumError]] = {
+    401: AuthenticationError,
+    403: PermissionDenied,
+    404: NotFound,
+    413: RequestTooLarge,
+}
+
+
+def dumps(obj: Any) -> bytes:
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate (requests are refused earlier): keep it escaped
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def upstream_body(
+    api: ApiFormat,
+    body: Body,
+    raw: bytes,
+    *,
+    fmt: ApiFormat,
+    model: str,
+    max_tokens: int | None,
+    stream: bool,
+) -> bytes:
+    """The bytes to POST upstream for this client body on a backend of format ``fmt``."""
+    out = convert_request(api, fmt, body)  # shallow when the same: failover may reuse the body
+    changed = fmt is not api
+    if changed:
+        out["stream"] = stream
+    if out.get("model") != model:
+        out["model"] = model
+        changed = True
+    changed |= _clamp(out, fmt, max_tokens)
+    changed |= fmt.prepare_upstream(out, stream=stream)
+    return dumps(out) if changed else raw
+
+
+def _clamp(out: Body, fmt: ApiFormat, max_tokens: int | None) -> bool:
+    if max_tokens is None:
+        return False
+    for key in fmt.max_tokens_keys:
+        value = out.get(key)
+        if isinstance(value, int) and value > max_tokens:
+            out[key] = max_tokens
+            return True
+    return False
+
+
+def client_body(api: ApiFormat, fmt: ApiFormat, upstream: bytes, model: str) -> bytes:
+    """The successful non-streaming answer in the client's API."""
+    if fmt is api:
+        return upstream
+    return dumps(convert_response(api, fmt, json.loads(upstream), model=model))
+
+
+def usage_of(fmt: ApiFormat, upstream: bytes) -> TokenUsage:
+    try:
+        body = json.loads(upstream)
+    except ValueError:
+        return TokenUsage(0, 0)
+    return fmt.usage(body) if isinstance(body, dict) else TokenUsage(0, 0)
+
+
+def upstream_client_error(status: int, body: bytes) -> FulcrumError:
+    """A 4xx from a backend of another format, as the error the client should see."""
+    cls = CLIENT_ERRORS.get(status, InvalidRequest)
+    return cls(f"upstream rejected the request (HTTP {status}): {error_message(body)}")

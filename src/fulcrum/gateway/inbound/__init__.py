@@ -1,0 +1,2 @@
+"""The client-facing side: the HTTP server's settings, the cross-site guard, authentication and
+error mapping (middleware), and request validation."""

@@ -1,0 +1,118 @@
+"""The one place HTTP errors are made, and client authentication.
+
+Every :class:`~fulcrum.errors.FulcrumError` raised by a handler becomes a provider-shaped
+JSON body with the error's status, shaped by the format whose chat path the request is on
+(:func:`~fulcrum.gateway.upstream.formats.client_format`: Anthropic under ``/v1/messages``, OpenAI
+elsewhere). aiohttp's own errors (unknown path, wrong method → 405 with ``Allow``, body
+over the size limit) and anything unexpected are mapped the same way, so a client never
+sees an HTML page or a traceback, and the gateway keeps serving. The order: errors →
+cross-site checks (:mod:`fulcrum.gateway.inbound.guard`) → client key → JSON body read.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from fulcrum.errors import (
+    AuthenticationError,
+    FulcrumError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    RequestTimeout,
+    RequestTooLarge,
+)
+from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.inbound.guard import cross_site, json_body
+from fulcrum.gateway.upstream.formats import client_format
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+OPEN_PATHS = frozenset({"/healthz"})
+
+
+def error_response(request: web.Request, exc: FulcrumError) -> web.Response:
+    body = client_format(request.path).error_body(exc)
+    resp = web.Response(
+        status=exc.status,
+        body=json.dumps(body).encode(),
+        content_type="application/json",
+        headers=exc.headers(),
+    )
+    if isinstance(exc, RequestTimeout):
+        resp.force_close()  # the client is too slow to keep: do not wait for its next request
+    return resp
+
+
+def _from_http(request: web.Request, exc: web.HTTPException) -> FulcrumError:
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return RequestTooLarge("request body is over the size limit")
+    if exc.status == 404:
+        return NotFound(f"no such endpoint: {request.method} {request.path}")
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = tuple(sorted(exc.allowed_methods))
+        return MethodNotAllowed(
+            f"method {request.method} is not allowed on {request.path} "
+            f"(allowed: {', '.join(allowed)})",
+            allowed=allowed,
+        )
+    return InvalidRequest(f"{exc.reason} ({request.method} {request.path})")
+
+
+def middlewares(config: GatewayConfig) -> list[Callable[..., Awaitable[web.StreamResponse]]]:
+    keys = tuple(k.encode() for k in config.server.client_keys)
+    max_bytes = config.server.max_body_bytes
+
+    @web.middleware
+    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except FulcrumError as exc:
+            return error_response(request, exc)
+        except web.HTTPRequestEntityTooLarge:
+            exc2 = RequestTooLarge(f"request body is over the limit of {max_bytes} bytes")
+            return error_response(request, exc2)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return error_response(request, _from_http(request, exc))
+        except ConnectionError as exc:  # the client went away: nobody to answer, nothing to fix
+            log.info("client gone during %s %s (%s)", request.method, request.path, exc)
+            return error_response(request, InvalidRequest("client closed the connection"))
+        except Exception:
+            log.exception("unexpected error on %s %s", request.method, request.path)
+            return error_response(request, FulcrumError("internal gateway error"))
+
+    @web.middleware
+    async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if keys and request.path not in OPEN_PATHS and not _authorized(request, keys):
+            raise AuthenticationError(
+                "missing or invalid client key (send x-api-key or Authorization: Bearer)"
+            )
+        return await handler(request)
+
+    checks = [errors, cross_site(config.server)]
+    if keys:  # no key check at all when none are configured
+        checks.append(auth)
+    return [*checks, json_body(config.server)]  # the body is read only once the key is good
+
+
+def _authorized(request: web.Request, keys: tuple[bytes, ...]) -> bool:
+    given = request.headers.get("x-api-key")
+    if given is None:
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        given = token.strip() if scheme.lower() == "bearer" else None
+    if not given:
+        return False
+    candidate = given.encode("utf-8", "surrogateescape")  # undecodable header bytes included
+    ok = False
+    for key in keys:  # compare against every key: the time taken does not say which matched
+        ok |= hmac.compare_digest(candidate, key)
+    return ok

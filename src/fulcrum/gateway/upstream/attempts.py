@@ -1,0 +1,48 @@
+"""Every try of every backend for one request, as :func:`~fulcrum.gateway.upstream.chain.open_chain`
+makes them: the typed :class:`~fulcrum.ledger.attempts.Attempt` records the ledger row keeps.
+
+The request's :class:`~fulcrum.gateway.metering.Call` owns the log and hands it to every
+``open_chain`` it makes (a tool-use retry included), so the row shows failed tries and
+failover even when no backend answered. One small record per try, none per stream chunk.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fulcrum.ledger.attempts import Attempt
+from fulcrum.routing.router import RouteTarget
+
+FAILOVER = "→failover"  # appended to the route's reason when another target answered or was tried
+
+
+class AttemptLog:
+    __slots__ = ("items", "since")
+
+    def __init__(self, since: float | None = None) -> None:
+        self.since = time.perf_counter() if since is None else since  # the request's arrival
+        self.items: list[Attempt] = []
+
+    def add(
+        self, target: RouteTarget, status: int | None, reason: str | None, start: float
+    ) -> None:
+        """A try of ``target`` that began at ``start`` (perf_counter) ended now."""
+        now = time.perf_counter()
+        self.items.append(
+            Attempt(
+                backend=target.backend,
+                model=target.model,
+                status=status,
+                reason=reason,
+                start_ms=(start - self.since) * 1000,
+                duration_ms=(now - start) * 1000,
+            )
+        )
+
+    def failures(self, first: int = 0) -> list[Attempt]:
+        return [a for a in self.items[first:] if a.failed]
+
+    @property
+    def failed_over(self) -> bool:
+        """More than one (backend, model) was tried: the route's first choice did not answer."""
+        return len({(a.backend, a.model) for a in self.items}) > 1

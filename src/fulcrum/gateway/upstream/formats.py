@@ -1,0 +1,210 @@
+"""API formats: one object per API shape, for the client side and the upstream side alike.
+
+An :class:`ApiFormat` is all the gateway knows about one API shape (Anthropic Messages, OpenAI
+Chat Completions): its chat path and auth headers upstream, the check of a client body, the
+``max_tokens`` keys (routing and clamping), usage, the error body, its stream pumps, and how its
+requests, answers and streams convert to and from the hub shape, Anthropic Messages. A (client,
+upstream) pair is composed from the two formats (:func:`convert_request`, :func:`stream_pump`);
+the same format on both sides passes bytes through untouched.
+
+Core code holds format objects and compares them by identity, never by name; the name is data
+(``format = "..."`` in the config, the ledger's ``fmt``). :data:`FORMATS` is the only list of
+formats: adding one is a class given to :func:`register`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from fulcrum.errors import FulcrumError
+from fulcrum.gateway.answer.hubpumps import (
+    AnthropicToOpenAIPump,
+    ChainedPump,
+    OpenAIToAnthropicPump,
+)
+from fulcrum.gateway.answer.streams import AnthropicPump, OpenAIPump, Pump
+from fulcrum.gateway.inbound.validate import check_anthropic, check_openai
+from fulcrum.routing.request import ANTHROPIC_MAX_TOKENS, OPENAI_MAX_TOKENS
+from fulcrum.wire.request_to_anthropic import openai_to_anthropic_request
+from fulcrum.wire.request_to_openai import anthropic_to_openai_request
+from fulcrum.wire.responses import anthropic_to_openai_response, openai_to_anthropic_response
+from fulcrum.wire.usage import TokenUsage, anthropic_usage, openai_usage
+
+Body = dict[str, Any]
+
+
+class ApiFormat:
+    """One API shape. The defaults are the hub's (Anthropic Messages): identity conversions."""
+
+    name: ClassVar[str]
+    chat_path: ClassVar[str]
+    count_tokens_path: ClassVar[str | None] = None
+    max_tokens_keys: ClassVar[tuple[str, ...]] = ANTHROPIC_MAX_TOKENS
+    passthrough: ClassVar[type[Pump]]  # the pump when client and upstream share this format
+
+    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
+        """The upstream request's headers (auth, version) for this format."""
+        raise NotImplementedError
+
+    def check(self, body: Body) -> None:
+        """Refuse a client body that is not a valid request of this format."""
+        raise NotImplementedError
+
+    def usage(self, body: Mapping[str, Any]) -> TokenUsage:
+        raise NotImplementedError
+
+    def stream_usage(self, raw: bytes) -> TokenUsage:
+        """Usage of (the start of) a stream of this format."""
+        return self.passthrough.usage_of(raw)
+
+    def error_body(self, exc: FulcrumError) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def prepare_upstream(self, out: Body, *, stream: bool) -> bool:
+        """Adjust a body about to be sent upstream in this format; True when it changed."""
+        return False
+
+    def to_hub_request(self, body: Mapping[str, Any]) -> Body:
+        return dict(body)
+
+    def from_hub_request(self, body: Mapping[str, Any]) -> Body:
+        return dict(body)
+
+    def to_hub_response(self, body: Body, *, model: str) -> Body:
+        return body
+
+    def from_hub_response(self, body: Body, *, model: str) -> Body:
+        return body
+
+    def to_hub_stream(self, model: str) -> Pump | None:
+        """A pump from this format's stream to Anthropic events; None for the hub itself."""
+        return None
+
+    def from_hub_stream(self, model: str, *, include_usage: bool) -> Pump | None:
+        """A pump from Anthropic events to this format's stream; None for the hub itself."""
+        return None
+
+
+class AnthropicFormat(ApiFormat):
+    name = "anthropic"
+    chat_path = "/v1/messages"
+    count_tokens_path = "/v1/messages/count_tokens"
+    passthrough = AnthropicPump
+    _FORWARDED = ("anthropic-version", "anthropic-beta")
+
+    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
+        out = {"content-type": "application/json", "anthropic-version": "2023-06-01"}
+        for name in self._FORWARDED:
+            value = client.get(name)
+            if value:
+                out[name] = value
+        if api_key:
+            out["x-api-key"] = api_key
+        return out
+
+    def check(self, body: Body) -> None:
+        check_anthropic(body)
+
+    def usage(self, body: Mapping[str, Any]) -> TokenUsage:
+        return anthropic_usage(body)
+
+    def error_body(self, exc: FulcrumError) -> dict[str, Any]:
+        return exc.anthropic_body()
+
+
+class OpenAIFormat(ApiFormat):
+    name = "openai"
+    chat_path = "/v1/chat/completions"
+    max_tokens_keys = OPENAI_MAX_TOKENS
+    passthrough = OpenAIPump
+
+    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
+        out = {"content-type": "application/json"}
+        if api_key:
+            out["authorization"] = f"Bearer {api_key}"
+        return out
+
+    def check(self, body: Body) -> None:
+        check_openai(body)
+
+    def usage(self, body: Mapping[str, Any]) -> TokenUsage:
+        return openai_usage(body)
+
+    def error_body(self, exc: FulcrumError) -> dict[str, Any]:
+        return exc.openai_body()
+
+    def prepare_upstream(self, out: Body, *, stream: bool) -> bool:
+        """A stream is asked for its usage (the ledger needs it; see ``OpenAIPump``)."""
+        options = out.get("stream_options")
+        if not stream or (isinstance(options, dict) and options.get("include_usage")):
+            return False
+        out["stream_options"] = {**(options or {}), "include_usage": True}
+        return True
+
+    def to_hub_request(self, body: Mapping[str, Any]) -> Body:
+        return openai_to_anthropic_request(body)
+
+    def from_hub_request(self, body: Mapping[str, Any]) -> Body:
+        return anthropic_to_openai_request(body)
+
+    def to_hub_response(self, body: Body, *, model: str) -> Body:
+        return openai_to_anthropic_response(body, model=model)
+
+    def from_hub_response(self, body: Body, *, model: str) -> Body:
+        return anthropic_to_openai_response(body, model=model)
+
+    def to_hub_stream(self, model: str) -> Pump | None:
+        return OpenAIToAnthropicPump(model)
+
+    def from_hub_stream(self, model: str, *, include_usage: bool) -> Pump | None:
+        return AnthropicToOpenAIPump(model, include_usage=include_usage)
+
+
+FORMATS: dict[str, ApiFormat] = {}
+
+
+def register(fmt: ApiFormat) -> ApiFormat:
+    """Add ``fmt`` to the registry under its name (config and ledger use the name)."""
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
+ANTHROPIC = register(AnthropicFormat())
+OPENAI = register(OpenAIFormat())
+HUB = ANTHROPIC  # the shape every conversion goes through; tool review works in it
+ERRORS_ELSEWHERE = OPENAI  # the error body on paths that belong to no format
+
+
+def client_format(path: str) -> ApiFormat:
+    """The format a client on ``path`` speaks (its error bodies are shaped by it)."""
+    for fmt in FORMATS.values():
+        if path.startswith(fmt.chat_path):
+            return fmt
+    return ERRORS_ELSEWHERE
+
+
+def convert_request(client: ApiFormat, upstream: ApiFormat, body: Mapping[str, Any]) -> Body:
+    """A client request in ``upstream``'s format (a new dict; the body is not changed)."""
+    if client is upstream:
+        return dict(body)
+    return upstream.from_hub_request(client.to_hub_request(body))
+
+
+def convert_response(client: ApiFormat, upstream: ApiFormat, body: Body, *, model: str) -> Body:
+    """An upstream answer in the client's format."""
+    if client is upstream:
+        return body
+    return client.from_hub_response(upstream.to_hub_response(body, model=model), model=model)
+
+
+def stream_pump(client: ApiFormat, upstream: ApiFormat, model: str, *, include_usage: bool) -> Pump:
+    """The pump from ``upstream``'s stream to ``client``'s: bytes untouched when they match."""
+    if client is upstream:
+        return client.passthrough(model, include_usage=include_usage)
+    into = upstream.to_hub_stream(model)
+    out = client.from_hub_stream(model, include_usage=include_usage)
+    if into is None or out is None:
+        pump = into or out
+        return pump if pump is not None else HUB.passthrough(model, include_usage=include_usage)
+    return ChainedPump(into, out)

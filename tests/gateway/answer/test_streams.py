@@ -1,0 +1,72 @@
+"""Stream pumps: fix-ups that keep a pass-through stream valid, usage read afterwards."""
+
+from __future__ import annotations
+
+import json
+
+from fulcrum.gateway.answer.streams import AnthropicPump, OpenAIPump, strip_usage_chunks
+from fulcrum.wire.sse import SSEDecoder
+
+BLOCK_START = (
+    b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+    b'"content_block":{"type":"text","text":""}}\n\n'
+)
+DELTA = (
+    b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},'
+    b'"usage":{"input_tokens":12,"output_tokens":7}}\n\nevent: message_stop\n'
+    b'data: {"type":"message_stop"}\n\n'
+)
+
+
+def test_a_stream_without_message_start_gets_one() -> None:
+    pump = AnthropicPump("local-model", include_usage=False)
+    out = pump.transform(BLOCK_START) + pump.transform(DELTA)
+    events = SSEDecoder().feed(out)
+    assert [e.event for e in events][:2] == ["message_start", "content_block_start"]
+    start = json.loads(events[0].data)["message"]
+    assert start["model"] == "local-model" and start["content"] == []
+    assert pump.complete
+    usage = pump.usage()
+    assert (usage.input_tokens, usage.output_tokens) == (12, 7)
+
+
+def test_a_stream_with_message_start_is_untouched() -> None:
+    first = b'event: message_start\ndata: {"type":"message_start","message":{}}\n\n'
+    pump = AnthropicPump("m", include_usage=False)
+    assert pump.transform(first) == first
+
+
+def test_usage_chunk_stripped_for_a_client_that_did_not_ask() -> None:
+    text = b'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n'
+    usage = b'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}\n\n'
+    done = b"data: [DONE]\n\n"
+    pump = OpenAIPump("m", include_usage=False)
+    out = pump.transform(text) + pump.transform(usage + done)
+    assert b"usage" not in out and out.endswith(done) and out.startswith(text)
+    assert pump.usage().output_tokens == 2  # the gateway still read it
+    kept = OpenAIPump("m", include_usage=True)
+    assert kept.transform(usage) == usage
+    assert strip_usage_chunks(text) == text
+
+
+def test_a_cut_pass_through_stream_closes_its_open_block_then_errors() -> None:
+    pump = AnthropicPump("m", include_usage=False)
+    start = b'event: message_start\ndata: {"type":"message_start","message":{}}\n\n'
+    cut = b'event: content_block_delta\ndata: {"type":"content_blo'  # cut mid-event
+    client = pump.transform(start + BLOCK_START) + pump.transform(cut)
+    client += pump.fail("upstream broke")
+    events = SSEDecoder().feed(client)
+    names = [e.event for e in events]
+    assert names == ["message_start", "content_block_start", "content_block_stop", "error"]
+    assert json.loads(events[-2].data)["index"] == 0
+    assert json.loads(events[-1].data)["error"]["message"] == "upstream broke"
+
+
+def test_an_event_split_across_chunks_is_sent_whole() -> None:
+    pump = OpenAIPump("m", include_usage=True)
+    event = b'data: {"choices":[{"delta":{"content":"hello"}}]}\n\n'
+    assert pump.transform(event[:20]) == b""  # nothing half-sent
+    assert pump.transform(event[20:] + event[:5]) == event
+    assert pump.transform(event[5:]) == event
+    crlf = b"data: {}\r\n\r\n"
+    assert pump.transform(crlf) == crlf

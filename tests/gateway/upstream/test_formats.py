@@ -1,0 +1,123 @@
+"""API formats: the registry is the only list, and a format added there is served end to end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import pytest
+
+from fulcrum.errors import ConfigError, NotFound
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
+from fulcrum.gateway.answer.hubpumps import (
+    AnthropicToOpenAIPump,
+    ChainedPump,
+    OpenAIToAnthropicPump,
+)
+from fulcrum.gateway.answer.streams import AnthropicPump, OpenAIPump
+from fulcrum.gateway.config import load_config
+from fulcrum.gateway.upstream.formats import (
+    ANTHROPIC,
+    FORMATS,
+    OPENAI,
+    ApiFormat,
+    OpenAIFormat,
+    client_format,
+    register,
+    stream_pump,
+)
+from fulcrum.testing.gateway import running_gateway
+
+from ..helpers import HI, claude_client, gateway_config, openai_client, post_json
+
+BACKEND = """
+[backends.x]
+format = "{fmt}"
+base_url = "http://127.0.0.1:9"
+models = ["m"]
+"""
+COMPAT_BACKEND = """
+[backends.compat]
+format = "compat-test"
+base_url = "{url}"
+models = ["m"]
+"""
+
+
+class CompatFormat(OpenAIFormat):
+    """A third format: OpenAI's wire with another auth header, as some providers have."""
+
+    name = "compat-test"
+
+    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
+        return {**super().headers(api_key, client), "x-compat": "yes"}
+
+
+@pytest.fixture
+def compat() -> Iterator[ApiFormat]:
+    fmt = register(CompatFormat())
+    try:
+        yield fmt
+    finally:
+        del FORMATS[fmt.name]
+
+
+def test_config_accepts_exactly_the_registered_formats(compat: ApiFormat) -> None:
+    for name in FORMATS:
+        config = load_config(text=BACKEND.format(fmt=name), env={})
+        assert config.backends["x"].format == name
+    with pytest.raises(ConfigError) as err:
+        load_config(text=BACKEND.format(fmt="gemini"), env={})
+    assert all(name in str(err.value) for name in FORMATS)
+
+
+def test_the_registry_decides_counting_and_error_shapes(compat: ApiFormat) -> None:
+    counts = {
+        n: load_config(text=BACKEND.format(fmt=n), env={}).backends["x"].count_tokens
+        for n in FORMATS
+    }
+    assert counts == {"anthropic": True, "openai": False, "compat-test": False}
+    assert client_format("/v1/messages/count_tokens") is ANTHROPIC
+    assert client_format("/v1/chat/completions") is OPENAI  # the first format with the path
+    assert client_format("/v1/models") is OPENAI
+    assert "type" in ANTHROPIC.error_body(NotFound("x")) and "type" not in OPENAI.error_body(
+        NotFound("x")
+    )
+
+
+def test_pairs_are_composed_through_the_hub(compat: ApiFormat) -> None:
+    pumps = {
+        (ANTHROPIC, ANTHROPIC): AnthropicPump,
+        (OPENAI, OPENAI): OpenAIPump,
+        (ANTHROPIC, OPENAI): OpenAIToAnthropicPump,
+        (OPENAI, ANTHROPIC): AnthropicToOpenAIPump,
+        (OPENAI, compat): ChainedPump,
+        (compat, compat): OpenAIPump,
+    }
+    for (client, upstream), cls in pumps.items():
+        assert type(stream_pump(client, upstream, "m", include_usage=True)) is cls
+    same = stream_pump(ANTHROPIC, ANTHROPIC, "m", include_usage=False)
+    event = b'event: message_start\ndata: {"type":"message_start","message":{}}\n\n'
+    assert same.transform(event) == event  # pass-through: byte for byte
+
+
+def test_a_registered_format_is_served_without_core_changes(
+    compat: ApiFormat, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    text = gateway_config(
+        fake_anthropic.url, fake_openai.url, aliases_extra='"to-compat" = "compat/m"'
+    )
+    text += COMPAT_BACKEND.format(url=fake_openai.url)
+    fake_openai.push(*(Reply(f"answer {i}", output_tokens=3) for i in range(4)))
+    with running_gateway(text) as gw:
+        gpt = openai_client(gw)
+        answer = gpt.chat.completions.create(model="to-compat", messages=HI)
+        assert answer.choices[0].message.content == "answer 0"
+        chunks = gpt.chat.completions.create(model="to-compat", messages=HI, stream=True)
+        assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "answer 1"
+        claude = claude_client(gw)
+        msg = claude.messages.create(model="to-compat", max_tokens=32, messages=HI)
+        assert msg.content[0].type == "text" and msg.content[0].text == "answer 2"
+        status, _, _ = post_json(gw, "/v1/chat/completions", {"model": "to-compat", "messages": HI})
+        assert status == 200
+    assert all(r.path == "/v1/chat/completions" for r in fake_openai.requests)
+    assert all(r.headers.get("x-compat") == "yes" for r in fake_openai.requests)
