@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 JSON_TYPE = "application/json"
+SEEN_HOSTS = 256  # the most Host values whose verdict is remembered
 
 
 def _shown(value: str) -> str:
@@ -44,11 +45,20 @@ def _shown(value: str) -> str:
 
 def cross_site(server: ServerConfig) -> Middleware:
     """Refuse a foreign ``Host`` or any ``Origin`` that the configuration does not allow."""
+    seen: dict[str, bool] = {}  # Host header -> allowed; clients send the same few values
+
+    def host_allowed(host: str) -> bool:
+        allowed = seen.get(host)
+        if allowed is None:
+            allowed = server.host_allowed(host)
+            if len(seen) < SEEN_HOSTS:
+                seen[host] = allowed
+        return allowed
 
     @web.middleware
     async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
         host = request.headers.get("Host")
-        if host is not None and not server.host_allowed(host):
+        if host is not None and not host_allowed(host):
             raise PermissionDenied(
                 f"Host {_shown(host)} is not this gateway; list it in [server] allowed_hosts "
                 "to serve it"
@@ -89,6 +99,9 @@ async def _read_body(request: web.Request, server: ServerConfig) -> None:
     length = request.content_length
     if length is not None and length > limit:
         raise RequestTooLarge(f"request body is {length} bytes; the limit is {limit} bytes")
+    if request.content.is_eof():  # already received whole (the common case): no deadline
+        await request.read()
+        return
     try:
         async with asyncio.timeout(server.body_timeout_s):
             await request.read()
