@@ -6,36 +6,26 @@ from pathlib import Path
 
 import pytest
 
-from fulcrum.cli import main
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from fulcrum.testing.cli import run_cli
 
 
 def test_list_hardware_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["catalog", "hardware", "--json"], capsys)
+    code, out, _ = run_cli(["catalog", "hardware", "--json"], capsys)
     assert code == 0
     ids = {row["id"] for row in json.loads(out)}
     assert {"rtx-5090", "dgx-spark", "h100-80gb-used"} <= ids
 
 
 def test_show_model_and_price(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["catalog", "models", "gpt-oss-120b", "--json"], capsys)
+    code, out, _ = run_cli(["catalog", "models", "gpt-oss-120b", "--json"], capsys)
     assert code == 0 and json.loads(out)["active_params_b"] == 5.1
-    code, out, _ = run(["catalog", "prices", "deepseek-v3.2", "--json"], capsys)
+    code, out, _ = run_cli(["catalog", "prices", "deepseek-v3.2", "--json"], capsys)
     data = json.loads(out)
     assert code == 0 and data["input"] == "0.28" and "LiteLLM" in data["source"]
 
 
 def test_price_list_marks_unknown(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["catalog", "prices", "--json"], capsys)
+    code, out, _ = run_cli(["catalog", "prices", "--json"], capsys)
     rows = {r["model"]: r for r in json.loads(out)}
     assert code == 0
     assert rows["llama-3-8b"]["input"] == "unknown"
@@ -43,7 +33,7 @@ def test_price_list_marks_unknown(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_unknown_price_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["catalog", "prices", "no-such-model"], capsys)
+    code, _, err = run_cli(["catalog", "prices", "no-such-model"], capsys)
     assert code == 2 and "no price known" in err
 
 
@@ -54,15 +44,15 @@ def test_user_catalog_flag_and_env(
     f.write_text(
         '[plans.team]\nname = "Team"\nmonthly_usd = 30\nsource = "invoice"\nas_of = "2026-10-01"\n'
     )
-    code, out, _ = run(["catalog", "plans", "--json", "--catalog", str(f)], capsys)
+    code, out, _ = run_cli(["catalog", "plans", "--json", "--catalog", str(f)], capsys)
     assert code == 0 and "team" in {p["id"] for p in json.loads(out)}
     monkeypatch.setenv("FULCRUM_CATALOG", str(f))
-    code, out, _ = run(["catalog", "plans", "--json"], capsys)
+    code, out, _ = run_cli(["catalog", "plans", "--json"], capsys)
     assert code == 0 and "team" in {p["id"] for p in json.loads(out)}
 
 
 def test_unknown_hardware_lists_accepted(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["catalog", "hardware", "rtx-9999"], capsys)
+    code, _, err = run_cli(["catalog", "hardware", "rtx-9999"], capsys)
     assert code == 2 and "accepted:" in err and "rtx-5090" in err
 
 
@@ -72,7 +62,7 @@ def test_list_tables_keep_ids_whole_and_fit_sources_in_what_is_left(
     has_source: bool,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("COLUMNS", str(columns))
-    code, out, _ = run(["catalog", "hardware"], capsys)
+    code, out, _ = run_cli(["catalog", "hardware"], capsys)
     assert code == 0
     assert "mac-studio-m3-ultra-512" in out  # never folded or cut
     assert bool(re.search(r"┃ source +┃", out)) is has_source
@@ -84,7 +74,7 @@ def test_narrow_terminals_get_one_block_per_entry(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "80")
-    code, out, _ = run(["catalog", "hardware"], capsys)
+    code, out, _ = run_cli(["catalog", "hardware"], capsys)
     assert code == 0 and "…" not in out
     assert "mac-studio-m3-ultra-512\n" in out and "bandwidth gbps 819.0" in out
     assert max(len(line) for line in out.splitlines()) <= 80

@@ -8,26 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from fulcrum.cli import main
+from fulcrum.testing.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("seed_*.toml"))
 GOOD = (ROOT / "examples" / "seed_000_tiers.toml").read_text()
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_decides(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["decide", str(example), "--json", "--draws", "2000"], capsys)
+    code, out, _ = run_cli(["decide", str(example), "--json", "--draws", "2000"], capsys)
     assert code == 0
     data = json.loads(out)
     kinds = {"api", "local", "hybrid", "cheaper_api", "wake_box", "rent", "private_tenant"}
@@ -36,7 +26,7 @@ def test_every_example_decides(example: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_decide_table_output(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["decide", str(ROOT / "examples" / "seed_000_tiers.toml")], capsys)
+    code, out, _ = run_cli(["decide", str(ROOT / "examples" / "seed_000_tiers.toml")], capsys)
     assert code == 0
     assert (
         "Recommendation" in out
@@ -47,7 +37,9 @@ def test_decide_table_output(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_tco_json_reproduces_seed_table(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["tco", str(ROOT / "examples" / "seed_000_tiers.toml"), "--json"], capsys)
+    code, out, _ = run_cli(
+        ["tco", str(ROOT / "examples" / "seed_000_tiers.toml"), "--json"], capsys
+    )
     assert code == 0
     rows = [r for r in json.loads(out)["options"] if r["horizon_years"] == "3"]
     assert [round(float(r["total"])) for r in rows] == [9250, 8200, 8450]
@@ -55,7 +47,7 @@ def test_tco_json_reproduces_seed_table(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_throughput_json_by_catalog_and_numbers(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
+    code, out, _ = run_cli(
         [
             "throughput",
             "--json",
@@ -72,7 +64,7 @@ def test_throughput_json_by_catalog_and_numbers(capsys: pytest.CaptureFixture[st
     data = json.loads(out)
     assert 8 < data["decode_tokens_per_s"] < 25 and data["prefill_tokens_per_s"] > 0
     assert data["call"]["latency_s"] > 0
-    code, out, _ = run(
+    code, out, _ = run_cli(
         [
             "throughput",
             "--json",
@@ -95,7 +87,7 @@ def test_throughput_calibrate_prints_error(
 ) -> None:
     csv = ROOT / "data" / "reference" / "decode_calibration.csv"
     out_file = tmp_path / "params.json"
-    code, out, _ = run(
+    code, out, _ = run_cli(
         ["throughput", "calibrate", str(csv), "--json", "--write", str(out_file)], capsys
     )
     assert code == 0
@@ -105,7 +97,7 @@ def test_throughput_calibrate_prints_error(
     )
     assert json.loads(out_file.read_text())["efficiency"]["cuda"] > 0
     assert {r["class"] for r in data["by_class"]["size"]} == {"<=10B", ">40B"}
-    code, out, _ = run(["throughput", "calibrate", str(csv)], capsys)
+    code, out, _ = run_cli(["throughput", "calibrate", str(csv)], capsys)
     assert code == 0 and "by model size:" in out and ">40B on cuda:datacenter" in out
 
 
@@ -165,7 +157,7 @@ def test_bad_scenarios_exit_2_naming_file_and_field(
 ) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(edit(GOOD))
-    code, out, err = run(["decide", str(bad)], capsys)
+    code, out, err = run_cli(["decide", str(bad)], capsys)
     assert code == 2
     assert str(bad) in err and accepted in err
     if field:
@@ -192,7 +184,7 @@ def test_unknown_capability_mapping(tmp_path: Path, capsys: pytest.CaptureFixtur
     fleet = (ROOT / "examples" / "seed_003_fleet.toml").read_text()
     bad = tmp_path / "map.toml"
     bad.write_text(fleet.replace('mapping = "linear"', 'mapping = "vibes"'))
-    code, _, err = run(["decide", str(bad)], capsys)
+    code, _, err = run_cli(["decide", str(bad)], capsys)
     assert code == 2 and "capability.mapping" in err and "failure_ratio" in err
 
 
@@ -205,7 +197,7 @@ def test_decide_with_user_catalog_override(
         'source = "what-if: prices doubled"\nas_of = "2026-11-01"\n'
     )
     fleet = str(ROOT / "examples" / "seed_003_fleet.toml")
-    code, out, _ = run(
+    code, out, _ = run_cli(
         ["decide", fleet, "--json", "--draws", "1000", "--catalog", str(cat)], capsys
     )
     assert code == 0
@@ -219,15 +211,15 @@ def test_decide_with_user_catalog_override(
 def test_throughput_and_tco_input_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(["throughput", "--params-b", "8", "--model-size-gb", "4.9"], capsys)
+    code, _, err = run_cli(["throughput", "--params-b", "8", "--model-size-gb", "4.9"], capsys)
     assert code == 2 and "--bandwidth-gbps" in err
-    code, _, err = run(["throughput", "--hardware", "dgx-spark", "--model", "nope"], capsys)
+    code, _, err = run_cli(["throughput", "--hardware", "dgx-spark", "--model", "nope"], capsys)
     assert code == 2 and "--model" in err and "llama-3.3-70b" in err
-    code, _, err = run(
+    code, _, err = run_cli(
         ["throughput", "--hardware", "dgx-spark", "--model", "llama-3-8b", "--quant", "Q9"], capsys
     )
     assert code == 2 and "Q4_K_M" in err
     no_opts = tmp_path / "noopts.toml"
     no_opts.write_text(GOOD.split("[[options]]")[0])
-    code, _, err = run(["tco", str(no_opts)], capsys)
+    code, _, err = run_cli(["tco", str(no_opts)], capsys)
     assert code == 2 and "options" in err

@@ -8,21 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from fulcrum.cli import main
+from fulcrum.testing.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET = (ROOT / "examples" / "seed_003_fleet.toml").read_text()
 TIERS = (ROOT / "examples" / "seed_000_tiers.toml").read_text()
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 Edit = Callable[[str], str]
@@ -64,7 +54,7 @@ def test_misreadable_inputs_exit_2_in_one_line(
 ) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(edit(FLEET))
-    code, out, err = run(["decide", str(bad)], capsys)
+    code, out, err = run_cli(["decide", str(bad)], capsys)
     assert code == 2, out
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     for needle in needles:
@@ -74,7 +64,7 @@ def test_misreadable_inputs_exit_2_in_one_line(
 def test_duplicate_option_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "dup.toml"
     bad.write_text(TIERS.replace('name = "AMD Strix Halo"', 'name = "DGX Spark"'))
-    code, _, err = run(["decide", str(bad)], capsys)
+    code, _, err = run_cli(["decide", str(bad)], capsys)
     assert code == 2 and "options[2].name" in err and "duplicate option name" in err
 
 
@@ -82,14 +72,18 @@ def test_duplicate_option_names(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_bad_draws_and_directory(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
 ) -> None:
-    code, _, err = run(["decide", str(ROOT / "examples" / "seed_003_fleet.toml"), *args], capsys)
+    code, _, err = run_cli(
+        ["decide", str(ROOT / "examples" / "seed_003_fleet.toml"), *args], capsys
+    )
     assert code == 2 and err.startswith("fulcrum: error: --draws") and "Traceback" not in err
-    code, _, err = run(["decide", str(tmp_path)], capsys)
+    code, _, err = run_cli(["decide", str(tmp_path)], capsys)
     assert code == 2 and "directory" in err and len(err.strip().splitlines()) == 1
 
 
 def test_understated_local_costs_are_flagged(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["decide", str(ROOT / "examples" / "seed_003_fleet.toml"), "--json"], capsys)
+    code, out, _ = run_cli(
+        ["decide", str(ROOT / "examples" / "seed_003_fleet.toml"), "--json"], capsys
+    )
     warnings = json.loads(out)["warnings"]
     assert code == 0
     assert any("operations hours (ops_hours_per_month) left at 0" in w for w in warnings)
@@ -100,7 +94,7 @@ def test_explain_cites_the_seed_figure_behind_each_default(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     args = ["decide", str(ROOT / "examples" / "seed_003_fleet.toml"), "--json", "--explain"]
-    code, out, _ = run([*args, "--no-save"], capsys)
+    code, out, _ = run_cli([*args, "--no-save"], capsys)
     lines = json.loads(out)["explain"]
     assert code == 0
     assert (

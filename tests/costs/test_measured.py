@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from fulcrum.cli import main
 from fulcrum.evals.output import to_json
 from fulcrum.evals.store import AttemptRecord
 from fulcrum.evals.summary import TaxInputs, pair_tax, summarize_model, summarize_pair
+from fulcrum.testing.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_CAPABILITY = ROOT / "examples" / "seed_000_tiers.toml"
@@ -46,13 +46,7 @@ def _export(
 
 
 def _decide(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(["decide", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return run_cli(["decide", *args], capsys)
 
 
 def _local_taxes(out: str) -> set[str]:

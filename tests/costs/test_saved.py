@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fulcrum.cli import main
+from fulcrum.testing.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET = str(ROOT / "examples" / "seed_003_fleet.toml")
@@ -17,20 +17,10 @@ PRICIER = (
 )
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_decide_saves_and_compare_shows_price_and_flip_signal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], _isolated_data_dir: Path
 ) -> None:
-    code, out, _ = run(["decide", FLEET, "--json", "--draws", "500"], capsys)
+    code, out, _ = run_cli(["decide", FLEET, "--json", "--draws", "500"], capsys)
     assert code == 0
     saved = Path(json.loads(out)["saved_to"])
     assert saved.parent == _isolated_data_dir / "decisions"
@@ -40,7 +30,7 @@ def test_decide_saves_and_compare_shows_price_and_flip_signal(
     cat = tmp_path / "pricier.toml"
     cat.write_text(PRICIER)
     args = ["decide", FLEET, "--draws", "500", "--catalog", str(cat), "--compare", str(saved)]
-    code, out, _ = run([*args, "--no-save"], capsys)
+    code, out, _ = run_cli([*args, "--no-save"], capsys)
     assert code == 0 and "Since the saved decision" in out
     text = " ".join(out.split())
     assert "price of seed-frontier: $4/$18 -> $9/$40 per Mtok" in text
@@ -54,7 +44,7 @@ def test_compare_rejects_a_file_that_is_not_a_saved_decision(
 ) -> None:
     bad = tmp_path / "x.json"
     bad.write_text("{}")
-    code, _, err = run(["decide", FLEET, "--compare", str(bad)], capsys)
+    code, _, err = run_cli(["decide", FLEET, "--compare", str(bad)], capsys)
     assert code == 2 and "not a saved decision" in err
 
 
@@ -62,7 +52,9 @@ def test_ics_writes_the_reevaluation_date(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ics = tmp_path / "again.ics"
-    code, _, _ = run(["decide", FLEET, "--draws", "500", "--ics", str(ics), "--no-save"], capsys)
+    code, _, _ = run_cli(
+        ["decide", FLEET, "--draws", "500", "--ics", str(ics), "--no-save"], capsys
+    )
     body = ics.read_bytes().decode()
     assert code == 0 and body.startswith("BEGIN:VCALENDAR\r\n")
     assert "DTSTART;VALUE=DATE:20260805\r\n" in body and body.endswith("END:VCALENDAR\r\n")
@@ -78,13 +70,13 @@ def test_fit_file_is_read_by_throughput_and_decide(
     base["default_efficiency"] /= 2
     fit.write_text(json.dumps(base))
     flags = ["throughput", "--json", "--hardware", "dgx-spark", "--model", "llama-3.3-70b"]
-    _, plain, _ = run(flags, capsys)
-    _, slow, _ = run([*flags, "--fit", str(fit)], capsys)
+    _, plain, _ = run_cli(flags, capsys)
+    _, slow, _ = run_cli([*flags, "--fit", str(fit)], capsys)
     assert json.loads(slow)["decode_tokens_per_s"] < json.loads(plain)["decode_tokens_per_s"]
-    code, out, _ = run(["decide", FLEET, "--json", "--no-save", "--fit", str(fit)], capsys)
+    code, out, _ = run_cli(["decide", FLEET, "--json", "--no-save", "--fit", str(fit)], capsys)
     local = next(o for o in json.loads(out)["options"] if o["kind"] == "local")
     assert code == 0 and local["decode_tokens_per_s"] < 12.3
     bad = tmp_path / "bad.json"
     bad.write_text("[]")
-    code, _, err = run([*flags, "--fit", str(bad)], capsys)
+    code, _, err = run_cli([*flags, "--fit", str(bad)], capsys)
     assert code == 2 and "not a throughput fit" in err

@@ -9,22 +9,12 @@ from pathlib import Path
 import pytest
 
 from fulcrum.catalog import load_catalog
-from fulcrum.cli import main
 from fulcrum.costs.sweep import parse_sweep, run_sweep
+from fulcrum.testing.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET = ROOT / "examples" / "seed_003_fleet.toml"
 TIERS = ROOT / "examples" / "seed_000_tiers.toml"
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_parse_sweep_ranges() -> None:
@@ -44,11 +34,11 @@ def test_fleet_sweep_prints_crossings_at_80_columns(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "80")
-    code, out, _ = run(["decide", "--sweep", "agents=1..10", str(FLEET)], capsys)
+    code, out, _ = run_cli(["decide", "--sweep", "agents=1..10", str(FLEET)], capsys)
     assert code == 0
     assert "Crossings (total incl. tax):" in out and " at 9.66 (between 9..10)" in out
     assert max(len(line) for line in out.splitlines()) <= 80
-    code, out, _ = run(["decide", "--sweep", "agents=1..10", str(FLEET), "--json"], capsys)
+    code, out, _ = run_cli(["decide", "--sweep", "agents=1..10", str(FLEET), "--json"], capsys)
     data = json.loads(out)
     assert code == 0 and len(data["rows"]) == 10 and data["crossings"]
 
@@ -64,7 +54,7 @@ def test_fleet_sweep_prints_crossings_at_80_columns(
     ],
 )
 def test_bad_sweeps_exit_2(capsys: pytest.CaptureFixture[str], spec: str, needle: str) -> None:
-    code, _, err = run(["decide", "--sweep", spec, str(FLEET)], capsys)
+    code, _, err = run_cli(["decide", "--sweep", spec, str(FLEET)], capsys)
     assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
 
 
@@ -73,6 +63,6 @@ def test_wide_sweeps_split_into_tables_that_fit_80_columns(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     topology = str(ROOT / "examples" / "seed_003_topology.toml")
-    code, out, _ = run(["decide", "--sweep", "agents=1..3", topology], capsys)
+    code, out, _ = run_cli(["decide", "--sweep", "agents=1..3", topology], capsys)
     assert code == 0 and "…" not in out and "$12,190" in out
     assert max(len(line) for line in out.splitlines()) <= 80

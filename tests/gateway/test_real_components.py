@@ -4,7 +4,6 @@ Claude Code CLI run headless through the gateway."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,12 @@ import pytest
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, ToolCall
 from fulcrum.gateway.defaults import LocalServer, detect_local
 from fulcrum.ledger import open_store
-from fulcrum.testing.claude_code import claude_env
 from fulcrum.testing.gateway import running_gateway
 from fulcrum.testing.llama import LlamaServer
 from fulcrum.wire.sse import json_event
 from fulcrum.wire.validate import check_anthropic_stream
 
-from .helpers import HI, claude_client, openai_client
+from .helpers import HI, claude_client, openai_client, run_claude
 
 LLAMA = """
 [machine]
@@ -99,24 +97,8 @@ def test_claude_code_runs_a_tool_through_the_gateway(
         )
     )
     with running_gateway(CLAUDE.format(url=fake_anthropic.url)) as gw:
-        run = subprocess.run(
-            [
-                *claude_cli,
-                "-p",
-                "Run echo fulcrum-tool-ran and tell me what it printed.",
-                "--model",
-                "claude-sonnet-4-6",
-                "--allowedTools",
-                "Bash",
-                "--output-format",
-                "json",
-            ],
-            env=claude_env(gw.url, tmp_path / "home"),
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
+        run = run_claude(
+            claude_cli, gw, "Run echo fulcrum-tool-ran and tell me what it printed.", tmp_path
         )
         gw.stop()
     assert run.returncode == 0, run.stderr[-2000:]
@@ -160,24 +142,8 @@ def test_claude_code_runs_a_tool_through_a_local_route(
         )
     )
     with running_gateway(LOCAL_TOOLS.format(url=fake_openai.url)) as gw:
-        run = subprocess.run(
-            [
-                *claude_cli,
-                "-p",
-                "Run echo fulcrum-local-tool and tell me what it printed.",
-                "--model",
-                "claude-sonnet-4-6",
-                "--allowedTools",
-                "Bash",
-                "--output-format",
-                "json",
-            ],
-            env=claude_env(gw.url, tmp_path / "home"),
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
+        run = run_claude(
+            claude_cli, gw, "Run echo fulcrum-local-tool and tell me what it printed.", tmp_path
         )
         gw.stop()
     assert run.returncode == 0, run.stderr[-2000:]

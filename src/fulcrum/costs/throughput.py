@@ -54,11 +54,7 @@ HARDWARE_CLASSES: tuple[tuple[str, str], ...] = (
 
 def hardware_class(name: str) -> str:
     """The machine's class in the fit ("datacenter"), or "" for the backend's default."""
-    low = name.lower()
-    for needle, cls in HARDWARE_CLASSES:
-        if needle in low:
-            return cls
-    return ""
+    return _first_match(name, HARDWARE_CLASSES, "")
 
 
 def fit_group(backend: str, hw_class: str = "") -> str:
@@ -69,11 +65,16 @@ def fit_group(backend: str, hw_class: str = "") -> str:
 
 def backend_family(backend: str) -> str:
     """Map a backend description ("llama.cpp CUDA 12.1", "Metal") to a family name."""
-    low = backend.lower()
-    for needle, family in BACKEND_FAMILIES:
+    return _first_match(backend, BACKEND_FAMILIES, "other")
+
+
+def _first_match(text: str, table: tuple[tuple[str, str], ...], default: str) -> str:
+    """The value of the first ``(needle, value)`` whose needle is in ``text`` (any case)."""
+    low = text.lower()
+    for needle, value in table:
         if needle in low:
-            return family
-    return "other"
+            return value
+    return default
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from aiohttp import web
 from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, RequestTooLarge
 from fulcrum.gateway.answer.localtools import needs_review, serve_reviewed
 from fulcrum.gateway.answer.relay import relay_json, relay_stream
-from fulcrum.gateway.answer.translate import upstream_body
+from fulcrum.gateway.answer.translate import body_builder
 from fulcrum.gateway.inbound.validate import parse_object
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.state import STATE, GatewayState
@@ -21,7 +21,7 @@ from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.gateway.upstream.chain import open_chain
 from fulcrum.gateway.upstream.formats import ApiFormat
 from fulcrum.routing.request import RouteRequest
-from fulcrum.routing.router import RouteDecision, RouteTarget
+from fulcrum.routing.router import RouteDecision
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
@@ -102,17 +102,7 @@ async def _serve(
     if needs_review(body, decision.primary.kind):
         return await serve_reviewed(request, api, body, chain, call)
 
-    def build(backend: Backend, target: RouteTarget) -> bytes:
-        return upstream_body(
-            api,
-            body,
-            raw,
-            fmt=backend.format,
-            model=target.model,
-            max_tokens=target.max_tokens,
-            stream=stream,
-        )
-
+    build = body_builder(api, body, raw, stream=stream)
     query = request.query_string
 
     def with_query(backend: Backend) -> str:  # Claude Code's ?beta=true goes on as is

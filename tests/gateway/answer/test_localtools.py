@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from openai.types.chat import ChatCompletionChunk
 
 from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.ledger import open_store
@@ -34,6 +35,19 @@ SCHEMA = {
 }
 TOOLS = [{"name": "Bash", "description": "Run a command", "input_schema": SCHEMA}]
 PRINTED = '<tool_call>{"name": "Bash", "arguments": {"command": "ls -la"}}</tool_call>'
+
+
+def openai_tool_stream(gw: RunningGateway) -> list[ChatCompletionChunk]:
+    """An OpenAI client's streamed ``qwen-coder`` call offering the Bash tool: every chunk."""
+    tools = [{"type": "function", "function": {"name": "Bash", "parameters": SCHEMA}}]
+    return list(
+        openai_client(gw).chat.completions.create(
+            model="qwen-coder",
+            messages=HI,  # type: ignore[arg-type]
+            tools=tools,  # type: ignore[arg-type]
+            stream=True,
+        )
+    )
 
 
 @pytest.fixture
@@ -89,15 +103,7 @@ def test_openai_stream_on_a_local_route_is_re_emitted(
     local: RunningGateway, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.push(Reply(PRINTED))
-    tools = [{"type": "function", "function": {"name": "Bash", "parameters": SCHEMA}}]
-    chunks = list(
-        openai_client(local).chat.completions.create(
-            model="qwen-coder",
-            messages=HI,  # type: ignore[arg-type]
-            tools=tools,  # type: ignore[arg-type]
-            stream=True,
-        )
-    )
+    chunks = openai_tool_stream(local)
     calls = [tc for c in chunks if c.choices for tc in (c.choices[0].delta.tool_calls or [])]
     args = "".join(tc.function.arguments or "" for tc in calls if tc.function)
     assert json.loads(args) == {"command": "ls -la"}
@@ -234,15 +240,7 @@ def test_a_retry_the_backend_refuses_ends_the_stream_with_an_error(
 def test_an_openai_stream_with_a_retry(local: RunningGateway, fake_openai: FakeOpenAI) -> None:
     retry = ToolCall("Bash", {"command": "ls"}, text="Retrying.")
     fake_openai.push(ToolCall("Bash", {"cmd": 5}, text="Let me look.", then=retry))
-    tools = [{"type": "function", "function": {"name": "Bash", "parameters": SCHEMA}}]
-    chunks = list(
-        openai_client(local).chat.completions.create(
-            model="qwen-coder",
-            messages=HI,  # type: ignore[arg-type]
-            tools=tools,  # type: ignore[arg-type]
-            stream=True,
-        )
-    )
+    chunks = openai_tool_stream(local)
     deltas = [c.choices[0].delta for c in chunks if c.choices]
     assert "".join(d.content or "" for d in deltas) == "Let me look.Retrying."
     calls = [tc for d in deltas for tc in d.tool_calls or []]

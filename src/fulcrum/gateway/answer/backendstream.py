@@ -3,25 +3,20 @@
 Iterate an :class:`UpstreamEvents` to get each event's data as a dict as soon as its bytes
 arrived: an Anthropic-format backend's events as sent, another format's stream translated
 by its pump to the hub (:meth:`~fulcrum.gateway.upstream.formats.ApiFormat.to_hub_stream`). A stream
-that stalls past a timeout or breaks raises :class:`StreamBroken`; one that ends before the
-message did leaves ``complete`` False. The caller releases ``opened.response``.
+that stalls past a timeout or breaks raises :class:`~fulcrum.gateway.answer.relay.StreamBroken`
+(read by :func:`~fulcrum.gateway.answer.relay.next_chunk`, as the relay reads); one that ends
+before the message did leaves ``complete`` False. The caller releases ``opened.response``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fulcrum.gateway.answer.relay import UPSTREAM_READ_ERRORS
+from fulcrum.gateway.answer.relay import next_chunk
 from fulcrum.gateway.upstream.chain import Opened
 from fulcrum.wire.sse import SSEDecoder, SSEEvent
-
-
-class StreamBroken(Exception):
-    """The backend's stream stalled past a timeout or broke; the message says which."""
 
 
 class UpstreamEvents:
@@ -67,12 +62,4 @@ class UpstreamEvents:
         data = opened.first
         while data:
             yield data
-            remaining = deadline - time.perf_counter()
-            try:
-                async with asyncio.timeout(min(timeouts.idle, max(remaining, 0.0))):
-                    data = await content.readany()
-            except TimeoutError:
-                what = "total" if remaining <= timeouts.idle else "idle"
-                raise StreamBroken(f"upstream stream exceeded the {what} timeout") from None
-            except UPSTREAM_READ_ERRORS as exc:
-                raise StreamBroken(f"upstream stream broke ({type(exc).__name__})") from None
+            data = await next_chunk(content, deadline, timeouts.idle)

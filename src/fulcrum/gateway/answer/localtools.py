@@ -26,8 +26,8 @@ from typing import Any
 from aiohttp import web
 
 from fulcrum.errors import FulcrumError, UpstreamError
-from fulcrum.gateway.answer.backendstream import StreamBroken, UpstreamEvents
-from fulcrum.gateway.answer.relay import SSE_HEADERS
+from fulcrum.gateway.answer.backendstream import UpstreamEvents
+from fulcrum.gateway.answer.relay import SSE_HEADERS, StreamBroken
 from fulcrum.gateway.answer.tooluse import (
     StreamReviewer,
     call_with_tool_checks,
@@ -35,7 +35,7 @@ from fulcrum.gateway.answer.tooluse import (
     prepare_forced_request,
 )
 from fulcrum.gateway.answer.tooluse.outcome import add_usage
-from fulcrum.gateway.answer.translate import dumps, upstream_body, upstream_client_error
+from fulcrum.gateway.answer.translate import body_builder, dumps, upstream_client_error
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.state import STATE
 from fulcrum.gateway.upstream.chain import Opened, open_chain
@@ -67,19 +67,7 @@ class _Sender:
         self.usage = TokenUsage(0, 0)
 
     async def __call__(self, message_req: Body) -> Body:
-        raw = dumps(message_req)
-
-        def build(backend: Any, target: Any) -> bytes:
-            return upstream_body(
-                HUB,
-                message_req,
-                raw,
-                fmt=backend.format,
-                model=target.model,
-                max_tokens=target.max_tokens,
-                stream=False,
-            )
-
+        build = body_builder(HUB, message_req, dumps(message_req), stream=False)
         headers = self.request.headers
         opened = await open_chain(self.chain, build, headers, stream=False, log=self.call.attempts)
         self.chain = [(opened.backend, opened.target)]
@@ -160,19 +148,7 @@ async def _serve_stream(
 
 async def _open(request: web.Request, chain: list[Any], message_req: Body, call: Call) -> Opened:
     """Open a stream of ``message_req`` up ``chain``; a 4xx is raised as the client's error."""
-    raw = dumps(message_req)
-
-    def build(backend: Any, target: Any) -> bytes:
-        return upstream_body(
-            HUB,
-            message_req,
-            raw,
-            fmt=backend.format,
-            model=target.model,
-            max_tokens=target.max_tokens,
-            stream=True,
-        )
-
+    build = body_builder(HUB, message_req, dumps(message_req), stream=True)
     opened = await open_chain(chain, build, request.headers, stream=True, log=call.attempts)
     call.served_by(opened.backend, opened.target)
     if not opened.ok:

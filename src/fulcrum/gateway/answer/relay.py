@@ -25,12 +25,34 @@ from fulcrum.gateway.answer.translate import client_body, upstream_client_error,
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.chain import Opened
 from fulcrum.gateway.upstream.describe import describe
+from fulcrum.gateway.upstream.faststream import Streamed
 from fulcrum.gateway.upstream.formats import ApiFormat, stream_pump
 from fulcrum.wire.sse import SSEDecoder
 
 JSON = "application/json"
 SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
 UPSTREAM_READ_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+
+
+class StreamBroken(Exception):
+    """The backend's stream stalled past a timeout or broke; the message says which."""
+
+
+async def next_chunk(
+    content: aiohttp.StreamReader | Streamed, deadline: float, idle: float
+) -> bytes:
+    """The upstream's next chunk (``b""`` at its end), waiting at most ``idle`` seconds and
+    never past ``deadline`` (``time.perf_counter()``); a stall or a broken read raises
+    :class:`StreamBroken` saying which."""
+    remaining = deadline - time.perf_counter()
+    try:
+        async with asyncio.timeout(min(idle, max(remaining, 0.0))):
+            return await content.readany()
+    except TimeoutError:
+        what = "total" if remaining <= idle else "idle"
+        raise StreamBroken(f"upstream stream exceeded the {what} timeout") from None
+    except UPSTREAM_READ_ERRORS as exc:
+        raise StreamBroken(f"upstream stream broke: {describe(exc)}") from None
 
 
 def _info_headers(opened: Opened) -> dict[str, str]:
@@ -126,16 +148,10 @@ async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call
         if out:
             await _write(resp, pump, out)  # a client that went away raises here (499)
         before, last = last, data
-        remaining = deadline - time.perf_counter()
         try:
-            async with asyncio.timeout(min(timeouts.idle, max(remaining, 0.0))):
-                data = await content.readany()
-        except TimeoutError:
-            what = "total" if remaining <= timeouts.idle else "idle"
-            await _fail(resp, pump, call, f"upstream stream exceeded the {what} timeout")
-            return
-        except UPSTREAM_READ_ERRORS as exc:
-            await _fail(resp, pump, call, f"upstream stream broke: {describe(exc)}")
+            data = await next_chunk(content, deadline, timeouts.idle)
+        except StreamBroken as exc:
+            await _fail(resp, pump, call, str(exc))
             return
     if not pump.complete and upstream_error(before + last) is None:
         await _fail(resp, pump, call, "upstream stream ended before the message was complete")

@@ -10,7 +10,7 @@ conversion (through the Anthropic hub) translates. Usage is read by the upstream
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fulcrum.errors import (
     AuthenticationError,
@@ -23,6 +23,11 @@ from fulcrum.errors import (
 from fulcrum.gateway.upstream.formats import ApiFormat, convert_request, convert_response
 from fulcrum.wire.maps import error_message
 from fulcrum.wire.usage import TokenUsage
+
+if TYPE_CHECKING:
+    from fulcrum.gateway.upstream.backends import Backend
+    from fulcrum.gateway.upstream.chain import BodyBuilder
+    from fulcrum.routing.router import RouteTarget
 
 Body = dict[str, Any]
 
@@ -62,6 +67,24 @@ def upstream_body(
     changed |= _clamp(out, fmt, max_tokens)
     changed |= fmt.prepare_upstream(out, stream=stream)
     return dumps(out) if changed else raw
+
+
+def body_builder(api: ApiFormat, body: Body, raw: bytes, *, stream: bool) -> BodyBuilder:
+    """The ``build`` a chain calls per try: :func:`upstream_body` for that backend's format,
+    model and ``max_tokens``."""
+
+    def build(backend: Backend, target: RouteTarget) -> bytes:
+        return upstream_body(
+            api,
+            body,
+            raw,
+            fmt=backend.format,
+            model=target.model,
+            max_tokens=target.max_tokens,
+            stream=stream,
+        )
+
+    return build
 
 
 def _clamp(out: Body, fmt: ApiFormat, max_tokens: int | None) -> bool:

@@ -28,12 +28,11 @@ from fulcrum.errors import (
     RequestTooLarge,
 )
 from fulcrum.gateway.config import GatewayConfig
-from fulcrum.gateway.inbound.guard import cross_site, json_body
+from fulcrum.gateway.inbound.guard import Handler, cross_site, json_body
 from fulcrum.gateway.upstream.formats import client_format
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPEN_PATHS = frozenset({"/healthz"})
 
 
