@@ -6,6 +6,7 @@ client (JSON, or a stream pumped chunk by chunk) → only then meter the call.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -66,7 +67,7 @@ async def proxy(request: web.Request, api: ApiFormat) -> web.StreamResponse:
         raise
     except BaseException as exc:
         call.status = 499 if call.status < 400 else call.status
-        call.error = call.error or f"{type(exc).__name__}"
+        call.error = call.error or _unfinished(exc)
         raise
     finally:
         state.active -= 1
@@ -74,6 +75,15 @@ async def proxy(request: web.Request, api: ApiFormat) -> web.StreamResponse:
             call.busy_s = state.local_clock.leave(call.busy_token)
         if call.model:  # the body was valid: every such request gets its row
             state.meter.add(call)
+
+
+def _unfinished(exc: BaseException) -> str:
+    """Why a call ended without an answer, in words for the ledger (the log has the rest)."""
+    if isinstance(exc, ConnectionError):
+        return "client closed the connection"
+    if isinstance(exc, asyncio.CancelledError):
+        return "cancelled before the answer (client gone or gateway stopping)"
+    return "internal gateway error (see the gateway log)"
 
 
 async def _serve(
