@@ -6,10 +6,9 @@ byte, as on every route) and a retry to the backend that answered:
 
 - a streaming client: the backend is asked for a stream, read as Anthropic events
   (:class:`~fulcrum.gateway.answer.backendstream.UpstreamEvents`) and passed through a
-  :class:`~fulcrum.gateway.answer.tooluse.StreamReviewer`,
-  whose events are written to the client in its
-  API as they come: text and thinking at once, tool calls once reviewed, a retry inside the same
-  stream. ``ttft_ms`` is the first byte written to the client;
+  :class:`~fulcrum.gateway.answer.tooluse.StreamReviewer`, whose events are written to the
+  client in its API as they come: text and thinking at once, tool calls once reviewed, a retry
+  inside the same stream. ``ttft_ms`` is the first byte written to the client;
 - a non-streaming client: :func:`~fulcrum.gateway.answer.tooluse.call_with_tool_checks`.
 
 Repairs, retries and the usage of every call are recorded in the ledger row; the call ends when
