@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fulcrum.gateway.cli",
     "fulcrum.ledger.cli",
     "fulcrum.evals.cli",
+    "fulcrum.usage.cli",
 )
 
 

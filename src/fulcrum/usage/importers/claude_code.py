@@ -1,0 +1,141 @@
+"""Claude Code session logs: the JSONL files under ``~/.claude/projects/`` and each
+``$CLAUDE_CONFIG_DIR`` (a comma-separated list) ``/projects``, subagent logs
+(``<session>/subagents/*.jsonl``) included.
+
+An assistant line carries ``timestamp``, ``sessionId``, ``cwd``, ``requestId`` and a
+``message`` with ``id``, ``model`` and ``usage`` (``input_tokens``, ``output_tokens``,
+``cache_creation_input_tokens`` split in ``cache_creation.ephemeral_5m_input_tokens`` /
+``ephemeral_1h_input_tokens``, ``cache_read_input_tokens``, ``server_tool_use``). A
+streamed message is logged several times with growing usage: the last line per
+``message.id`` + ``requestId`` is kept. ``<synthetic>`` rows (messages Claude Code made
+up, no API call) are skipped and counted. Other line types (user, summary, …) are not
+usage and are passed over. Every other line that cannot be used is a problem with file
+and line number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fulcrum.errors import InputError
+from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
+
+SOURCE = "claude-code"
+SYNTHETIC = "<synthetic>"
+
+
+class ClaudeCodeImporter:
+    name = SOURCE
+    help = "Claude Code session logs (JSONL files or directories of them)"
+
+    def default_sources(self, ctx: ImportContext) -> list[str]:
+        dirs = [ctx.home / ".claude" / "projects"]
+        for part in ctx.env.get("CLAUDE_CONFIG_DIR", "").split(","):
+            if part.strip():
+                dirs.append(Path(part.strip()).expanduser() / "projects")
+        found = [str(d) for d in dirs if d.is_dir()]
+        if not found:
+            raise InputError(f"no Claude Code logs found in {', '.join(map(str, dirs))}; pass PATH")
+        return found
+
+    def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
+        path = Path(source).expanduser()
+        if not path.exists():
+            raise InputError(f"{source}: no such file or directory")
+        files = [path] if path.is_file() else sorted(path.rglob("*.jsonl"))
+        kept: dict[str, UsageRecord] = {}
+        for done, file in enumerate(files, 1):
+            log.files += 1
+            for record in _read_file(file, log):
+                if record.key in kept:
+                    log.duplicates += 1
+                    del kept[record.key]  # re-insert: the last line's order and values win
+                kept[record.key] = record
+            ctx.progress(done, len(files))
+        yield from kept.values()
+
+
+def _read_file(file: Path, log: ImportLog) -> Iterator[UsageRecord]:
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        log.problem(file, 0, f"cannot read: {exc.strerror}")
+        return
+    lines = data.split(b"\n")
+    ends_mid_line = lines[-1] != b""
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        log.lines += 1
+        try:
+            entry = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            last = ends_mid_line and number == len(lines)
+            log.problem(file, number, "file ends mid-line" if last else "not valid JSON")
+            continue
+        result = _record(entry, f"{file}:{number}")
+        if isinstance(result, UsageRecord):
+            yield result
+        elif result == SYNTHETIC:
+            log.synthetic += 1
+        elif result:
+            log.problem(file, number, result)
+
+
+def _field(data: Mapping[str, Any], dotted: str, kind: type) -> Any:
+    value: Any = data
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(f"{dotted} missing or not a whole number")
+    if not isinstance(value, kind) or value == "":
+        raise ValueError(f"{dotted} missing")
+    return value
+
+
+def _optional_int(data: Mapping[str, Any], dotted: str) -> int:
+    try:
+        return int(_field(data, dotted, int))
+    except ValueError:
+        return 0
+
+
+def _record(entry: Any, origin: str) -> UsageRecord | str:
+    """The record of one line, ``SYNTHETIC``, ``""`` (not usage) or a problem's reason."""
+    if not isinstance(entry, Mapping):
+        return "not a JSON object"
+    if entry.get("type") != "assistant":
+        return ""
+    try:
+        model = _field(entry, "message.model", str)
+        if model == SYNTHETIC:
+            return SYNTHETIC
+        stamp = _field(entry, "timestamp", str)
+        ts = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=UTC)
+        usage = _field(entry, "message.usage", Mapping)
+        writes = _optional_int(usage, "cache_creation_input_tokens")
+        return UsageRecord(
+            source=SOURCE,
+            key=f"{_field(entry, 'message.id', str)}/{_field(entry, 'requestId', str)}",
+            ts=ts.astimezone(UTC),
+            model=model,
+            session=_field(entry, "sessionId", str),
+            project=entry.get("cwd") if isinstance(entry.get("cwd"), str) else None,
+            origin=origin,
+            input_tokens=_field(usage, "input_tokens", int),
+            output_tokens=_field(usage, "output_tokens", int),
+            cache_write_tokens=writes,
+            cache_write_1h_tokens=min(
+                writes, _optional_int(usage, "cache_creation.ephemeral_1h_input_tokens")
+            ),
+            cache_read_tokens=_optional_int(usage, "cache_read_input_tokens"),
+            web_search_requests=_optional_int(usage, "server_tool_use.web_search_requests"),
+        )
+    except ValueError as exc:
+        return str(exc) if "missing" in str(exc) else f"timestamp: {exc}"

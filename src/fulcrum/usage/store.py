@@ -1,0 +1,139 @@
+"""The usage store: imported records in an SQLite file in the data dir.
+
+One table keyed by ``(source, key)``: importing a record again replaces it (the last
+line logged for a streamed message wins) and never adds a row, so re-importing the same
+files adds nothing. The schema is versioned in ``usage_meta``; a file written by a newer
+fulcrum is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fulcrum.errors import InputError
+from fulcrum.settings import Paths
+from fulcrum.usage.records import UsageRecord
+
+SCHEMA_VERSION = 1
+FILE_NAME = "usage.sqlite3"
+COLUMNS = (
+    "source",
+    "key",
+    "ts",
+    "model",
+    "session",
+    "project",
+    "origin",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "web_search_requests",
+)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS usage_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS usage_records (
+    source TEXT NOT NULL, key TEXT NOT NULL, ts TEXT NOT NULL, model TEXT NOT NULL,
+    session TEXT, project TEXT, origin TEXT,
+    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL,
+    cache_read_tokens INTEGER NOT NULL, web_search_requests INTEGER NOT NULL,
+    PRIMARY KEY (source, key)
+);
+CREATE INDEX IF NOT EXISTS usage_records_ts ON usage_records (ts);
+"""
+
+
+def ts_text(ts: datetime) -> str:
+    """A fixed-width UTC text that sorts like the instant it names."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _ts(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class UsageStore:
+    """Imported usage records in one SQLite file (default: ``usage.sqlite3`` in the data dir)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or Paths.build().data / FILE_NAME
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path)
+            self._db.executescript(_SCHEMA)
+            self._check_version()
+        except sqlite3.Error as exc:
+            raise InputError(f"cannot open the usage store {self.path}: {exc}") from None
+
+    def _check_version(self) -> None:
+        row = self._db.execute(
+            "SELECT value FROM usage_meta WHERE name = 'schema_version'"
+        ).fetchone()
+        if row is None:
+            with self._db:
+                self._db.execute(
+                    "INSERT INTO usage_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                )
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise InputError(
+                f"the usage store {self.path} has schema version {row[0]}, newer than this "
+                f"fulcrum's {SCHEMA_VERSION}; upgrade fulcrum"
+            )
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM usage_records").fetchone()[0])
+
+    def add(self, records: Iterable[UsageRecord]) -> int:
+        """Insert or replace ``records``; returns how many were new."""
+        before = self.count()
+        marks = ", ".join("?" for _ in COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[2:])
+        sql = (
+            f"INSERT INTO usage_records ({', '.join(COLUMNS)}) VALUES ({marks}) "
+            f"ON CONFLICT (source, key) DO UPDATE SET {updates}"
+        )
+        with self._db:
+            self._db.executemany(sql, (_values(r) for r in records))
+        return self.count() - before
+
+    def records(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        source: str | None = None,
+    ) -> list[UsageRecord]:
+        """Records with ``since <= ts < until`` (either open), oldest first."""
+        where, args = [], []
+        if since is not None:
+            where.append("ts >= ?")
+            args.append(ts_text(since))
+        if until is not None:
+            where.append("ts < ?")
+            args.append(ts_text(until))
+        if source is not None:
+            where.append("source = ?")
+            args.append(source)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        cursor = self._db.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM usage_records{clause} ORDER BY ts, source, key",
+            args,
+        )
+        return [_record(row) for row in cursor]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _values(r: UsageRecord) -> tuple[object, ...]:
+    return tuple(ts_text(r.ts) if c == "ts" else getattr(r, c) for c in COLUMNS)
+
+
+def _record(row: tuple[object, ...]) -> UsageRecord:
+    data = dict(zip(COLUMNS, row, strict=True))
+    data["ts"] = _ts(str(data["ts"]))
+    return UsageRecord(**data)  # type: ignore[arg-type]
