@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
+from fulcrum.catalog import load_catalog
+from fulcrum.errors import InputError
+from fulcrum.ledger.cli import parse_bound
+from fulcrum.usage import render
 from fulcrum.usage.importers import IMPORTERS
 from fulcrum.usage.importing import StderrProgress, run_import
+from fulcrum.usage.pricing import Pricer
 from fulcrum.usage.records import ImportContext
+from fulcrum.usage.report import GROUPS, build_report
+from fulcrum.usage.store import UsageStore
+
+DEFAULT_WINDOW = timedelta(days=90)
 
 usage_app = typer.Typer(
     name="usage",
@@ -19,6 +30,46 @@ usage_app = typer.Typer(
     invoke_without_command=True,
     no_args_is_help=False,
 )
+
+
+@usage_app.callback()
+def usage_report(
+    ctx: typer.Context,
+    *,
+    since: Annotated[
+        str | None, typer.Option(help="First UTC day (YYYY-MM-DD); default 90 days back.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Last UTC day, included.")] = None,
+    by: Annotated[str, typer.Option(help=f"Group by: {', '.join(GROUPS)}.")] = "model",
+    source: Annotated[
+        str | None, typer.Option("--source", help=f"Only one source: {', '.join(IMPORTERS)}.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Also write the grouped table to this CSV file.")
+    ] = None,
+) -> None:
+    """Daily API-equivalent spend, groups, token mix and 5-hour blocks of imported usage."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if by not in GROUPS:
+        raise InputError(f"--by: {by!r} is not accepted; use one of {', '.join(GROUPS)}")
+    if source is not None and source not in IMPORTERS:
+        raise InputError(f"--source: {source!r} is not accepted; use one of {', '.join(IMPORTERS)}")
+    end = parse_bound(until, "--until", end=True) or datetime.now(UTC)
+    start = parse_bound(since, "--since", end=False) or end - DEFAULT_WINDOW
+    store = UsageStore()
+    try:
+        records = store.records(start, end, source)
+    finally:
+        store.close()
+    report = build_report(records, Pricer(load_catalog()), by=by, since=start, until=end)
+    if csv_file is not None:
+        render.write_csv(report, csv_file)
+    if as_json:
+        typer.echo(json.dumps(render.as_dict(report), indent=2))
+    else:
+        render.render(Console(), report)
 
 
 @usage_app.command("import")
