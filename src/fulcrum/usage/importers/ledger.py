@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from fulcrum.errors import InputError
-from fulcrum.ledger import open_store
+from fulcrum.ledger import LedgerUnavailable, open_store
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 SOURCE = "ledger"
@@ -20,15 +20,18 @@ class LedgerImporter:
         return [ctx.ledger_url or ""]
 
     def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
-        try:
+        name = source or "the default ledger"
+        try:  # a ledger this import cannot read is a bad source: one line, exit 2
             store = open_store(source or None, create=False)
+        except LedgerUnavailable as exc:
+            raise InputError(f"{name}: {exc.message}") from None
         except sqlite3.Error as exc:
-            raise InputError(f"{source or 'the default ledger'}: cannot open: {exc}") from None
+            raise InputError(f"{name}: cannot open: {exc}") from None
         try:
             where = store.description
             rows = store.rows()
         except sqlite3.Error as exc:
-            raise InputError(f"{source or 'the default ledger'}: cannot read: {exc}") from None
+            raise InputError(f"{name}: cannot read: {exc}") from None
         finally:
             store.close()
         log.files += 1
