@@ -28,10 +28,19 @@ def usd(amount: Decimal | None, unknown: int = 0) -> str:
     return f"{text} +{unknown}?" if unknown else text
 
 
+# (shown from, unit, suffix): below 10,000 a count is shown whole
+SHORT_UNITS = (
+    (1_000_000_000, 1_000_000_000, "G"),
+    (1_000_000, 1_000_000, "M"),
+    (10_000, 1_000, "k"),
+)
+
+
 def short(n: int) -> str:
-    for size, suffix in ((1_000_000_000, "G"), (1_000_000, "M"), (10_000, "k")):
-        if n >= size:
-            return f"{n / size:.1f}{suffix}"
+    """A token count in a few characters: 9,999 / 20.0k / 1.5M / 2.0G."""
+    for start, unit, suffix in SHORT_UNITS:
+        if n >= start:
+            return f"{n / unit:.1f}{suffix}"
     return f"{n:,}"
 
 
