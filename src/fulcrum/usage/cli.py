@@ -14,10 +14,13 @@ from rich.console import Console
 from fulcrum.catalog import load_catalog
 from fulcrum.errors import InputError
 from fulcrum.ledger.cli import parse_bound
-from fulcrum.usage import render
+from fulcrum.usage import reconcile_render, render
 from fulcrum.usage.importers import IMPORTERS
+from fulcrum.usage.importers.claude_code import SOURCE as CLAUDE_CODE
+from fulcrum.usage.importers.ledger import SOURCE as LEDGER
 from fulcrum.usage.importing import StderrProgress, run_import
 from fulcrum.usage.pricing import Pricer
+from fulcrum.usage.reconcile import DEFAULT_TOLERANCE, reconcile
 from fulcrum.usage.records import ImportContext
 from fulcrum.usage.report import GROUPS, build_report
 from fulcrum.usage.store import UsageStore
@@ -100,6 +103,34 @@ def import_cmd(
         typer.echo(json.dumps(summary.as_dict(), indent=2))
     else:
         typer.echo(summary.text())
+
+
+@usage_app.command("reconcile")
+def reconcile_cmd(
+    *,
+    since: Annotated[str | None, typer.Option(help="First UTC day (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last UTC day, included.")] = None,
+    tolerance_s: Annotated[
+        float, typer.Option("--tolerance-s", help="Most seconds between two records of a call.")
+    ] = DEFAULT_TOLERANCE.total_seconds(),
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Match the calls in Claude Code's logs with the gateway's ledger; show the differences."""
+    if tolerance_s < 0:
+        raise InputError(f"--tolerance-s: {tolerance_s} is negative; use 0 or more")
+    end = parse_bound(until, "--until", end=True) or datetime.now(UTC)
+    start = parse_bound(since, "--since", end=False) or end - DEFAULT_WINDOW
+    store = UsageStore()
+    try:
+        logs = store.records(start, end, CLAUDE_CODE)
+        ledger = store.records(start, end, LEDGER)
+    finally:
+        store.close()
+    rec = reconcile(logs, ledger, Pricer(load_catalog()), tolerance=timedelta(seconds=tolerance_s))
+    if as_json:
+        typer.echo(json.dumps(reconcile_render.as_dict(rec), indent=2))
+    else:
+        reconcile_render.render(Console(), rec)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,10 +7,10 @@ An assistant line carries ``timestamp``, ``sessionId``, ``cwd``, ``requestId`` a
 ``cache_creation_input_tokens`` split in ``cache_creation.ephemeral_5m_input_tokens`` /
 ``ephemeral_1h_input_tokens``, ``cache_read_input_tokens``, ``server_tool_use``). A
 streamed message is logged several times with growing usage: the last line per
-``message.id`` + ``requestId`` is kept. ``<synthetic>`` rows (messages Claude Code made
-up, no API call) are skipped and counted. Other line types (user, summary, …) are not
-usage and are passed over. Every other line that cannot be used is a problem with file
-and line number.
+``message.id`` + ``requestId`` (when logged) is kept. ``<synthetic>`` rows (messages
+Claude Code made up, no API call) are skipped and counted. Other line types (user,
+summary, …) are not usage and are passed over. Every other line that cannot be used is a
+problem with file and line number.
 """
 
 from __future__ import annotations
@@ -104,6 +104,13 @@ def _optional_int(data: Mapping[str, Any], dotted: str) -> int:
         return 0
 
 
+def _request_id(entry: Mapping[str, Any]) -> str:
+    """``requestId``, or ``""`` where Claude Code logged none (an upstream that sends no
+    ``request-id`` header); ``message.id`` alone still tells the calls apart."""
+    value = entry.get("requestId")
+    return value if isinstance(value, str) else ""
+
+
 def _record(entry: Any, origin: str) -> UsageRecord | str:
     """The record of one line, ``SYNTHETIC``, ``""`` (not usage) or a problem's reason."""
     if not isinstance(entry, Mapping):
@@ -122,7 +129,7 @@ def _record(entry: Any, origin: str) -> UsageRecord | str:
         writes = _optional_int(usage, "cache_creation_input_tokens")
         return UsageRecord(
             source=SOURCE,
-            key=f"{_field(entry, 'message.id', str)}/{_field(entry, 'requestId', str)}",
+            key=f"{_field(entry, 'message.id', str)}/{_request_id(entry)}",
             ts=ts.astimezone(UTC),
             model=model,
             session=_field(entry, "sessionId", str),
