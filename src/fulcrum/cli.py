@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fulcrum.ledger.cli",
     "fulcrum.evals.cli",
     "fulcrum.usage.cli",
+    "fulcrum.probe.cli",
 )
 
 

@@ -1,0 +1,1 @@
+"""``fulcrum probe``: measure an endpoint's prefill, decode, concurrency and goodput."""

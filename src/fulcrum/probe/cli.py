@@ -1,0 +1,106 @@
+"""``fulcrum probe URL``: measure an endpoint, store the run, compare with the model."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import aiohttp
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from fulcrum.errors import InputError
+from fulcrum.probe.client import Sample, Target
+from fulcrum.probe.predict import compare, predict
+from fulcrum.probe.render import render, render_list
+from fulcrum.probe.run import Plan, Prober
+from fulcrum.probe.stats import Slo, summarize
+from fulcrum.probe.store import list_runs, new_run_id, save_run
+from fulcrum.probe.wire import APIS
+
+Int = Annotated[int, typer.Option(min=1)]
+
+
+def _measure(target: Target, plan: Plan) -> list[Sample]:
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("warmup", total=plan.total_requests())
+
+        def tick(phase: str, done: int) -> None:
+            bar.update(task, completed=done, description=phase)
+
+        try:
+            return asyncio.run(Prober(target, plan, tick).run())
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise InputError(f"{target.url}: probe failed: {exc or type(exc).__name__}") from None
+
+
+def _prediction(
+    hardware: str | None, model_id: str | None, quant: str, catalog: Path | None, result: Any
+) -> dict[str, Any] | None:
+    if not hardware and not model_id:
+        return None
+    if not (hardware and model_id):
+        raise InputError("--hardware and --model-id: give both to compare with the model")
+    rates = compare(predict(hardware, model_id, quant, catalog), result)
+    return {"hardware": hardware, "model_id": model_id, "quant": quant, "rates": rates}
+
+
+def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
+    url: Annotated[str | None, typer.Argument(help="Base URL, e.g. http://127.0.0.1:8080")] = None,
+    model: Annotated[str, typer.Option(help="Model name sent upstream.")] = "default",
+    api: Annotated[str, typer.Option(help="Wire format: " + ", ".join(APIS))] = "openai",
+    api_key: Annotated[str, typer.Option(help="Key sent upstream, if any.")] = "",
+    max_prompt_tokens: Int = 4096,
+    prompt_tokens: Int = 512,
+    output_tokens: Int = 64,
+    max_concurrency: Int = 8,
+    repeats: Int = 3,
+    rounds: Int = 3,
+    warmup: Annotated[int, typer.Option(min=0)] = 2,
+    seed: int = 0,
+    ttft_ms: Annotated[float, typer.Option(help="SLO: time to first token, ms.")] = 2000.0,
+    min_decode_tps: Annotated[float, typer.Option(help="SLO: decode tokens/s.")] = 10.0,
+    hardware: Annotated[str | None, typer.Option(help="Catalog hardware id.")] = None,
+    model_id: Annotated[str | None, typer.Option(help="Catalog model id.")] = None,
+    quant: Annotated[str, typer.Option(help="Quantization (catalog quants).")] = "Q4_K_M",
+    catalog: Annotated[Path | None, typer.Option(help="Extra catalog TOML.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON with every sample.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List stored runs.")] = False,
+) -> None:
+    """Measure prefill, decode, concurrency and goodput of an endpoint; store the run."""
+    if list_:
+        runs = list_runs()
+        typer.echo(json.dumps(runs, indent=2) if as_json else "\n".join(render_list(runs)))
+        return
+    if url is None:
+        raise InputError("URL: give the endpoint to probe (or --list)")
+    if api not in APIS:
+        raise InputError(f"--api: {api!r} is not one of {', '.join(APIS)}")
+    plan = Plan(
+        max_prompt_tokens, 4, prompt_tokens, output_tokens, 2, max_concurrency,
+        repeats, rounds, warmup, seed,
+    )  # fmt: skip
+    samples = _measure(Target(url, model, APIS[api], api_key), plan)
+    result = summarize(samples, Slo(ttft_ms / 1000.0, min_decode_tps))
+    run = {
+        "run_id": new_run_id(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "url": url,
+        "model": model,
+        "api": api,
+        "plan": {"prompt_lengths": plan.prompt_lengths(), "levels": plan.levels(), "seed": seed},
+        "result": result,
+        "prediction": _prediction(hardware, model_id, quant, catalog, result),
+        "samples": [s.as_dict() for s in samples],
+    }
+    save_run(run)
+    typer.echo(json.dumps(run, indent=2) if as_json else "\n".join(render(run)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("probe")(probe_cmd)

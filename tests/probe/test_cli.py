@@ -1,0 +1,61 @@
+"""``fulcrum probe`` end to end against the fake: table, --json with samples, storage, --list."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fulcrum.testing.cli import run_cli
+
+from .fake import Speeds, serve_in_thread
+
+HW, MODEL = "rtx-3090", "llama-3-8b"
+FAST = ["--max-prompt-tokens", "2048", "--output-tokens", "16", "--max-concurrency", "2"]
+FAST += ["--repeats", "2", "--rounds", "2", "--warmup", "1"]
+Capsys = pytest.CaptureFixture[str]
+
+
+def test_probe_prints_a_table_within_80_columns_and_stores_the_run(capsys: Capsys) -> None:
+    with serve_in_thread(Speeds(slots=4)) as url:
+        code, out, _ = run_cli(["probe", url, *FAST], capsys)
+    assert code == 0
+    assert "prefill" in out and "decode" in out and "goodput  2 concurrent agents" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    code, listed, _ = run_cli(["probe", "--list"], capsys)
+    assert code == 0 and len(listed.splitlines()) == 2
+    assert max(len(line) for line in listed.splitlines()) <= 80
+
+
+def test_probe_json_has_every_raw_sample(capsys: Capsys) -> None:
+    with serve_in_thread(Speeds(slots=4)) as url:
+        code, out, _ = run_cli(["probe", url, "--json", *FAST], capsys)
+    run = json.loads(out)
+    phases = [s["phase"] for s in run["samples"]]
+    assert code == 0 and "warmup" not in phases
+    assert phases.count("prefill") == 2 * len(run["plan"]["prompt_lengths"])
+    assert phases.count("concurrency") == 2 * (1 + 2)
+    assert run["plan"]["levels"] == [1, 2]
+    assert all(s["chunk_times_s"] for s in run["samples"])
+    code, out, _ = run_cli(["probe", "--list", "--json"], capsys)
+    assert [r["run_id"] for r in json.loads(out)] == [run["run_id"]]
+
+
+def test_probe_prints_the_models_prediction_beside_the_measurement(capsys: Capsys) -> None:
+    args = ["--hardware", HW, "--model-id", MODEL]
+    with serve_in_thread(Speeds(slots=4)) as url:
+        code, out, _ = run_cli(["probe", url, "--json", *FAST, *args], capsys)
+    decode = json.loads(out)["prediction"]["rates"]["decode_tokens_per_s"]
+    assert code == 0 and decode["predicted"] > 0 and decode["measured"] > 0
+    expected = (decode["predicted"] - decode["measured"]) / decode["measured"]
+    assert decode["error"] == pytest.approx(expected)
+    with serve_in_thread(Speeds(slots=4)) as url:
+        code, out, _ = run_cli(["probe", url, *FAST, *args], capsys)
+    assert f"model ({HW}, {MODEL})" in out and max(len(x) for x in out.splitlines()) <= 80
+
+
+def test_unknown_api_and_missing_url_are_one_line_errors(capsys: Capsys) -> None:
+    code, _, err = run_cli(["probe", "http://127.0.0.1:9", "--api", "grpc"], capsys)
+    assert code == 2 and "--api: 'grpc'" in err and "Traceback" not in err
+    code, _, err = run_cli(["probe"], capsys)
+    assert code == 2 and "URL:" in err
