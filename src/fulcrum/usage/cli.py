@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 
 from fulcrum.catalog import load_catalog
+from fulcrum.catalog.loader import Catalog
+from fulcrum.catalog.records import Plan
 from fulcrum.errors import InputError
 from fulcrum.ledger.cli import parse_bound
 from fulcrum.usage import reconcile_render, render
@@ -19,6 +21,7 @@ from fulcrum.usage.importers import IMPORTERS
 from fulcrum.usage.importers.claude_code import SOURCE as CLAUDE_CODE
 from fulcrum.usage.importers.ledger import SOURCE as LEDGER
 from fulcrum.usage.importing import StderrProgress, run_import
+from fulcrum.usage.plan import PlanComparison
 from fulcrum.usage.pricing import Pricer
 from fulcrum.usage.reconcile import DEFAULT_TOLERANCE, reconcile
 from fulcrum.usage.records import ImportContext
@@ -51,6 +54,9 @@ def usage_report(
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Also write the grouped table to this CSV file.")
     ] = None,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="A catalog plan id to compare with.")
+    ] = None,
 ) -> None:
     """Daily API-equivalent spend, groups, token mix and 5-hour blocks of imported usage."""
     if ctx.invoked_subcommand is not None:
@@ -61,18 +67,35 @@ def usage_report(
         raise InputError(f"--source: {source!r} is not accepted; use one of {', '.join(IMPORTERS)}")
     end = parse_bound(until, "--until", end=True) or datetime.now(UTC)
     start = parse_bound(since, "--since", end=False) or end - DEFAULT_WINDOW
+    catalog = load_catalog()
+    plan_card = _plan(catalog, plan)
     store = UsageStore()
     try:
         records = store.records(start, end, source)
     finally:
         store.close()
-    report = build_report(records, Pricer(load_catalog()), by=by, since=start, until=end)
+    report = build_report(records, Pricer(catalog), by=by, since=start, until=end)
+    extras: dict[str, PlanComparison] = {}
+    if plan_card is not None:
+        extras["plan"] = PlanComparison.of(report, plan_card)
     if csv_file is not None:
         render.write_csv(report, csv_file)
     if as_json:
-        typer.echo(json.dumps(render.as_dict(report), indent=2))
-    else:
-        render.render(Console(), report)
+        data = render.as_dict(report)
+        data |= {name: x.as_dict() for name, x in extras.items()}
+        typer.echo(json.dumps(data, indent=2))
+        return
+    render.render(Console(), report)
+    for line in (line for x in extras.values() for line in x.lines()):
+        typer.echo(line)
+
+
+def _plan(catalog: Catalog, plan: str | None) -> Plan | None:
+    if plan is None:
+        return None
+    if plan not in catalog.plans:
+        raise InputError(f"--plan: {plan!r} is not a plan; use one of {', '.join(catalog.plans)}")
+    return catalog.plans[plan]
 
 
 @usage_app.command("import")
