@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from fulcrum.catalog import load_catalog
 from fulcrum.catalog.loader import Catalog
 from fulcrum.catalog.records import Plan
+from fulcrum.costs.machine import LocalMachine
 from fulcrum.errors import InputError
 from fulcrum.ledger.cli import parse_bound
 from fulcrum.usage import reconcile_render, render
@@ -24,9 +26,10 @@ from fulcrum.usage.importing import StderrProgress, run_import
 from fulcrum.usage.plan import PlanComparison
 from fulcrum.usage.pricing import Pricer
 from fulcrum.usage.reconcile import DEFAULT_TOLERANCE, reconcile
-from fulcrum.usage.records import ImportContext
+from fulcrum.usage.records import ImportContext, UsageRecord
 from fulcrum.usage.report import GROUPS, build_report
 from fulcrum.usage.store import UsageStore
+from fulcrum.usage.whatif import DEFAULT_LOCAL_SHARE, WhatIf, what_if
 
 DEFAULT_WINDOW = timedelta(days=90)
 
@@ -57,6 +60,15 @@ def usage_report(
     plan: Annotated[
         str | None, typer.Option("--plan", help="A catalog plan id to compare with.")
     ] = None,
+    hardware: Annotated[
+        str | None, typer.Option("--hardware", help="What-if: a catalog hardware id run locally.")
+    ] = None,
+    local_share: Annotated[
+        str, typer.Option("--local-share", help="What-if: the share run locally, 0 to 1.")
+    ] = str(DEFAULT_LOCAL_SHARE),
+    cheaper_model: Annotated[
+        str | None, typer.Option("--cheaper-model", help="What-if: a cheaper API model id.")
+    ] = None,
 ) -> None:
     """Daily API-equivalent spend, groups, token mix and 5-hour blocks of imported usage."""
     if ctx.invoked_subcommand is not None:
@@ -69,15 +81,17 @@ def usage_report(
     start = parse_bound(since, "--since", end=False) or end - DEFAULT_WINDOW
     catalog = load_catalog()
     plan_card = _plan(catalog, plan)
-    store = UsageStore()
-    try:
-        records = store.records(start, end, source)
-    finally:
-        store.close()
+    machine, share = _machine(catalog, hardware), _share(local_share)
+    records = _records(start, end, source)
     report = build_report(records, Pricer(catalog), by=by, since=start, until=end)
-    extras: dict[str, PlanComparison] = {}
+    extras: dict[str, PlanComparison | WhatIf] = {}
     if plan_card is not None:
         extras["plan"] = PlanComparison.of(report, plan_card)
+    if machine is not None or cheaper_model is not None:
+        days, pricer = len(report.days), Pricer(catalog)
+        extras["what_if"] = what_if(
+            records, days, pricer, local_share=share, machine=machine, cheaper_model=cheaper_model
+        )
     if csv_file is not None:
         render.write_csv(report, csv_file)
     if as_json:
@@ -88,6 +102,33 @@ def usage_report(
     render.render(Console(), report)
     for line in (line for x in extras.values() for line in x.lines()):
         typer.echo(line)
+
+
+def _records(start: datetime, end: datetime, source: str | None) -> list[UsageRecord]:
+    store = UsageStore()
+    try:
+        return store.records(start, end, source)
+    finally:
+        store.close()
+
+
+def _machine(catalog: Catalog, hardware: str | None) -> LocalMachine | None:
+    if hardware is None:
+        return None
+    if hardware not in catalog.hardware:
+        accepted = ", ".join(sorted(catalog.hardware))
+        raise InputError(f"--hardware: {hardware!r} is not a catalog id; use one of {accepted}")
+    return LocalMachine.from_config({"hardware": hardware}, catalog.hardware)
+
+
+def _share(text: str) -> Decimal:
+    try:
+        share = Decimal(text)
+    except InvalidOperation:
+        share = Decimal(-1)
+    if not 0 <= share <= 1:
+        raise InputError(f"--local-share: {text!r} is not a number from 0 to 1")
+    return share
 
 
 def _plan(catalog: Catalog, plan: str | None) -> Plan | None:

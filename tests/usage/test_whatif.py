@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from fulcrum.testing.cli import run_cli
+
+from .conftest import WINDOW
+
+# rtx-5090: $1,999 over 3 years of 8,760 h; two days covered, added once
+MACHINE = Decimal(1999) / (3 * 8760) * 24 * 2
+
+
+@pytest.mark.usefixtures("two_days")
+def test_hybrid_on_the_machine_and_a_cheaper_tier(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["usage", *WINDOW, "--hardware", "rtx-5090", "--json"]
+    code, out, err = run_cli(args, capsys)
+    assert code == 0, err
+    w = json.loads(out)["what_if"]
+    assert Decimal(w["now_usd"]) == 6 and w["now_calls_unknown_price"] == 1
+    assert Decimal(w["machine_usd"]) == MACHINE
+    assert Decimal(w["hybrid_usd"]) == Decimal("0.35") * 6 + MACHINE
+    assert w["cheaper_usd"] is None
+    code, out, err = run_cli([*args, "--cheaper-model", "claude-haiku-4-5"], capsys)
+    w = json.loads(out)["what_if"]
+    # Haiku 4.5: $5 per M output, $1 per M input (the unpriced call gets a price here)
+    cheaper = Decimal(2) + Decimal("0.000005")
+    assert Decimal(w["cheaper_usd"]) == cheaper
+    assert Decimal(w["hybrid_usd"]) == Decimal("0.35") * cheaper + MACHINE
+    code, out, _ = run_cli(["usage", *WINDOW, "--hardware", "rtx-5090", "--local-share",
+                            "0.5", "--cheaper-model", "claude-haiku-4-5"], capsys)  # fmt: skip
+    assert code == 0
+    assert "what-if over 2 days: now $6.00 +1?" in out
+    assert "all on claude-haiku-4-5: $2.00" in out
+    assert "hybrid: 50% local on rtx-5090 (machine $3.65, once)" in out
+    assert max(map(len, out.splitlines())) <= 80
+
+
+@pytest.mark.usefixtures("two_days")
+def test_unknown_cheaper_price_stays_unknown(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["usage", *WINDOW, "--hardware", "rtx-5090", "--cheaper-model", "mystery", "--json"]
+    code, out, _ = run_cli(args, capsys)
+    w = json.loads(out)["what_if"]
+    assert code == 0 and w["cheaper_usd"] is None and w["hybrid_usd"] is None
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "says"),
+    [("--hardware", "abacus", "rtx-5090"), ("--local-share", "1.5", "0 to 1"),
+     ("--local-share", "most", "0 to 1")],
+)  # fmt: skip
+def test_bad_what_if_flags_are_one_line_exit_2(
+    flag: str, value: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(["usage", flag, value], capsys)
+    assert code == 2 and err.count("\n") == 1 and says in err and out == ""
