@@ -11,17 +11,17 @@ from fulcrum.probe.wire import APIS
 
 from .fake import Speeds, serve
 
-SPEEDS = Speeds(prefill_rate=50_000.0, decode_rate=500.0, slots=2)
+SPEEDS = Speeds(prefill_rate=10_000.0, decode_rate=500.0, slots=2)
 PLAN = Plan(
-    max_prompt_tokens=8192,
-    prompt_tokens=512,
-    output_tokens=64,
+    max_prompt_tokens=2048,
+    prompt_tokens=256,
+    output_tokens=128,
     max_concurrency=4,
-    repeats=3,
-    rounds=3,
+    repeats=4,
+    rounds=2,
     warmup=1,
 )
-SLO = Slo(ttft_s=0.06, min_decode_tps=100.0)
+SLO = Slo(ttft_s=0.08, min_decode_tps=100.0)
 
 
 async def test_probe_recovers_rates_and_knee() -> None:
