@@ -1,4 +1,4 @@
-"""A purpose-built OpenAI streaming upstream with known speeds, for the probe's tests.
+"""A purpose-built OpenAI and Anthropic streaming upstream with known speeds, for tests.
 
 Time to first token is ``prompt_tokens / prefill_rate`` after a request gets one of the
 ``slots`` (the rest queue); token ``i`` follows at ``i / decode_rate``. Times are absolute
@@ -64,9 +64,40 @@ def make_app(speeds: Speeds) -> web.Application:
         await resp.write_eof()
         return resp
 
+    async def messages(request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        prompt = sum(len(str(m["content"]).split()) for m in body["messages"])
+        out_n = int(body["max_tokens"])
+        resp = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await resp.prepare(request)
+        loop = asyncio.get_running_loop()
+        async with gate:
+            start = loop.time()
+            usage = {"input_tokens": prompt, "output_tokens": 1}
+            await resp.write(_event("message_start", {"message": {"usage": usage}}))
+            block = {"index": 0, "content_block": {"type": "text", "text": ""}}
+            await resp.write(_event("content_block_start", block))
+            first = start + prompt / speeds.prefill_rate
+            for i in range(out_n):
+                await asyncio.sleep(max(0.0, first + i / speeds.decode_rate - loop.time()))
+                delta = {"index": 0, "delta": {"type": "text_delta", "text": f" t{i}"}}
+                await resp.write(_event("content_block_delta", delta))
+        await resp.write(_event("content_block_stop", {"index": 0}))
+        end = {"delta": {"stop_reason": "max_tokens"}, "usage": {"output_tokens": out_n}}
+        await resp.write(_event("message_delta", end))
+        await resp.write(_event("message_stop", {}))
+        await resp.write_eof()
+        return resp
+
     app = web.Application()
     app.router.add_post("/v1/chat/completions", chat)
+    app.router.add_post("/v1/messages", messages)
     return app
+
+
+def _event(kind: str, data: dict[str, Any]) -> bytes:
+    payload = json.dumps({"type": kind, **data})
+    return f"event: {kind}\ndata: {payload}\n\n".encode()
 
 
 @asynccontextmanager
