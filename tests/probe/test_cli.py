@@ -59,3 +59,23 @@ def test_unknown_api_and_missing_url_are_one_line_errors(capsys: Capsys) -> None
     assert code == 2 and "--api: 'grpc'" in err and "Traceback" not in err
     code, _, err = run_cli(["probe"], capsys)
     assert code == 2 and "URL:" in err
+
+
+def test_calibrate_stores_the_machines_efficiency_and_later_predictions_use_it(
+    capsys: Capsys,
+) -> None:
+    args = ["--json", *FAST, "--hardware", HW, "--model-id", MODEL]
+    with serve_in_thread(Speeds(decode_rate=100.0, slots=4)) as url:
+        code, out, err = run_cli(["probe", url, *args, "--calibrate"], capsys)
+        assert code == 0, err
+        first = json.loads(out)
+        code, out, _ = run_cli(["probe", url, *args], capsys)
+    measured = first["result"]["decode"]["tokens_per_s"]
+    fit = first["calibration"]
+    assert fit.endswith(f"calibration/{HW}.json")
+    decode = json.loads(out)["prediction"]["rates"]["decode_tokens_per_s"]
+    assert decode["predicted"] == pytest.approx(measured, rel=1e-6)
+    argv = ["throughput", "--hardware", HW, "--model", MODEL, "--fit", fit, "--json"]
+    code, out, _ = run_cli(argv, capsys)
+    assert code == 0
+    assert json.loads(out)["decode_tokens_per_s"] == pytest.approx(measured, rel=0.01)

@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.progress import Progress
 
 from fulcrum.errors import InputError
+from fulcrum.probe.calibrate import calibrate
 from fulcrum.probe.client import Sample, Target
-from fulcrum.probe.predict import compare, predict
+from fulcrum.probe.predict import Machine, compare, machine, predict
 from fulcrum.probe.render import render, render_list
 from fulcrum.probe.run import Plan, Prober
 from fulcrum.probe.stats import Slo, summarize
@@ -39,15 +40,21 @@ def _measure(target: Target, plan: Plan) -> list[Sample]:
             raise InputError(f"{target.url}: probe failed: {exc or type(exc).__name__}") from None
 
 
-def _prediction(
-    hardware: str | None, model_id: str | None, quant: str, catalog: Path | None, result: Any
-) -> dict[str, Any] | None:
-    if not hardware and not model_id:
+def _machine(
+    hardware: str | None, model_id: str | None, quant: str, catalog: Path | None, cal: bool
+) -> Machine | None:
+    if not hardware and not model_id and not cal:
         return None
     if not (hardware and model_id):
-        raise InputError("--hardware and --model-id: give both to compare with the model")
-    rates = compare(predict(hardware, model_id, quant, catalog), result)
-    return {"hardware": hardware, "model_id": model_id, "quant": quant, "rates": rates}
+        raise InputError("--hardware and --model-id: give both to compare or --calibrate")
+    return machine(hardware, model_id, quant, catalog)
+
+
+def _prediction(m: Machine | None, quant: str, result: Any) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    rates = compare(predict(m), result)
+    return {"hardware": m.hardware, "model_id": m.work_id, "quant": quant, "rates": rates}
 
 
 def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
@@ -71,6 +78,9 @@ def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     catalog: Annotated[Path | None, typer.Option(help="Extra catalog TOML.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON with every sample.")] = False,
     list_: Annotated[bool, typer.Option("--list", help="List stored runs.")] = False,
+    cal: Annotated[
+        bool, typer.Option("--calibrate", help="Store the machine's measured efficiency.")
+    ] = False,
 ) -> None:
     """Measure prefill, decode, concurrency and goodput of an endpoint; store the run."""
     if list_:
@@ -81,24 +91,30 @@ def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         raise InputError("URL: give the endpoint to probe (or --list)")
     if api not in APIS:
         raise InputError(f"--api: {api!r} is not one of {', '.join(APIS)}")
+    mach = _machine(hardware, model_id, quant, catalog, cal)
     plan = Plan(
         max_prompt_tokens, 4, prompt_tokens, output_tokens, 2, max_concurrency,
         repeats, rounds, warmup, seed,
     )  # fmt: skip
     samples = _measure(Target(url, model, APIS[api], api_key), plan)
     result = summarize(samples, Slo(ttft_ms / 1000.0, min_decode_tps))
+    run_id, date = new_run_id(), datetime.now(UTC).isoformat(timespec="seconds")
     run = {
-        "run_id": new_run_id(),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "date": date,
         "url": url,
         "model": model,
         "api": api,
         "plan": {"prompt_lengths": plan.prompt_lengths(), "levels": plan.levels(), "seed": seed},
         "result": result,
-        "prediction": _prediction(hardware, model_id, quant, catalog, result),
+        "prediction": _prediction(mach, quant, result),
         "samples": [s.as_dict() for s in samples],
     }
     save_run(run)
+    if cal and mach is not None:
+        path = calibrate(mach, result["decode"]["tokens_per_s"], run_id, date)
+        run["calibration"] = str(path)
+        typer.echo(f"calibration written: {path}", err=True)
     typer.echo(json.dumps(run, indent=2) if as_json else "\n".join(render(run)))
 
 

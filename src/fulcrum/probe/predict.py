@@ -1,22 +1,41 @@
 """The throughput model's prediction for a catalog machine and model, beside a measurement.
 
 Computed as ``fulcrum throughput --hardware H --model M`` does: the catalog's bandwidth,
-backend and compute with the model's quantized size, through :func:`costs.throughput.estimate`.
+backend and compute with the model's quantized size, through :func:`costs.throughput.estimate`,
+with the machine's calibration from ``probe --calibrate`` when one is stored.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fulcrum.catalog import load_catalog
-from fulcrum.costs.throughput import Workload, estimate, hardware_class, model_size_gb
+from fulcrum.catalog import HardwareTier, load_catalog
+from fulcrum.costs.throughput import (
+    ThroughputParams,
+    Workload,
+    estimate,
+    hardware_class,
+    model_size_gb,
+)
 from fulcrum.errors import InputError
+from fulcrum.probe.store import load_calibration
 
 
-def predict(
-    hardware: str, model: str, quant: str = "Q4_K_M", catalog: Path | None = None
-) -> dict[str, float | None]:
+@dataclass(frozen=True, slots=True)
+class Machine:
+    hardware: str
+    work_id: str
+    tier: HardwareTier
+    work: Workload
+
+    @property
+    def hw_class(self) -> str:
+        return hardware_class(self.tier.name)
+
+
+def machine(hardware: str, model: str, quant: str, catalog: Path | None) -> Machine:
     cat = load_catalog(catalog)
     tier = cat.hardware_tier(hardware, where="--hardware")
     spec = cat.model(model, where="--model-id")
@@ -29,12 +48,18 @@ def predict(
         active_params_b=spec.active_params_b or spec.total_params_b,
         kv_bytes_per_token=spec.kv_bytes_per_token() or 0.0,
     )
+    return Machine(hardware, model, tier, work)
+
+
+def predict(m: Machine, params: ThroughputParams | None = None) -> dict[str, float | None]:
+    params = params or load_calibration(m.hardware)
     est = estimate(
-        work,
-        tier.bandwidth_gbps,
-        backend=tier.backend,
-        compute_tflops=tier.compute_tflops,
-        hw_class=hardware_class(tier.name),
+        m.work,
+        m.tier.bandwidth_gbps,
+        backend=m.tier.backend,
+        compute_tflops=m.tier.compute_tflops,
+        params=params,
+        hw_class=m.hw_class,
     )
     return {
         "decode_tokens_per_s": est.decode_tokens_per_s,

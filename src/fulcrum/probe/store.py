@@ -1,4 +1,5 @@
-"""Probe runs kept as JSON files under ``<data dir>/probe/``, one per run id."""
+"""Probe runs kept as JSON files under ``<data dir>/probe/``, one per run id, and machine
+calibrations under ``probe/calibration/<hardware>.json``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fulcrum.costs.throughput import ThroughputParams, load_params
 from fulcrum.errors import InputError
 from fulcrum.settings import data_dir
 
@@ -51,3 +53,20 @@ def load_run(run_id: str) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not a stored probe run ({exc})") from None
     return data
+
+
+def calibration_path(hardware: str) -> Path:
+    return probe_dir() / "calibration" / f"{hardware}.json"
+
+
+def save_calibration(hardware: str, params: ThroughputParams) -> Path:
+    path = calibration_path(hardware)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(params.to_json(), encoding="utf-8")
+    return path
+
+
+def load_calibration(hardware: str) -> ThroughputParams | None:
+    """The machine's calibration from ``probe --calibrate``, or None."""
+    path = calibration_path(hardware)
+    return load_params(path) if path.exists() else None
