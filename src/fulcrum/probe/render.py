@@ -22,7 +22,8 @@ def render(run: dict[str, Any]) -> list[str]:
     pre, dec = res["prefill"], res["decode"]
     itl = dec["inter_token_s"]
     lines = [
-        f"probe {run['run_id']}  {run['url']}  model {run['model']}  api {run['api']}",
+        f"probe {run['run_id']}  model {run['model']}  api {run['api']}",
+        f"  {run['url']}",
         "",
         f"prefill  {_n(pre['tokens_per_s'])} tok/s (fit; overhead {_ms(pre['overhead_s'])} ms)",
         f"  {'prompt tok':>10}  {'TTFT ms':>9}  {'tok/s':>10}",

@@ -85,8 +85,9 @@ class Prober:
         samples: list[Sample] = []
         async with aiohttp.ClientSession(connector=limit, timeout=timeout) as session:
             for _ in range(p.warmup):
+                words = round(64 / self._tokens_per_word)
                 w = await self._one(session, "warmup", 1, 64, p.prefill_output_tokens)
-                self._tokens_per_word = max(1.0, w.prompt_tokens / 64)
+                self._tokens_per_word = max(1.0, w.prompt_tokens / words)
             for length in p.prompt_lengths():
                 for _ in range(p.repeats):
                     samples.append(
