@@ -32,3 +32,14 @@ def test_probe_against_llama_cpp_produces_a_full_result_set(
     assert all(s["usage_given"] for s in run["samples"])
     code, listed, _ = run_cli(["probe", "--list"], capsys)
     assert run["run_id"] in listed
+
+
+def test_probe_table_against_llama_cpp_fits_80_columns(
+    llama_server: LlamaServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["probe", llama_server.base_url, "--model", llama_server.model, "--warmup", "2"]
+    argv += ["--max-prompt-tokens", "1024", "--output-tokens", "8", "--max-concurrency", "2"]
+    argv += ["--repeats", "1", "--rounds", "1"]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0, err
+    assert "goodput" in out and max(len(line) for line in out.splitlines()) <= 80
