@@ -62,15 +62,19 @@ class PriceCard:
     long_context_threshold: int | None = None
     long_context: PriceCard | None = None
 
-    def cost(self, usage: TokenUsage) -> Decimal | None:
-        """Cost in USD of ``usage`` at this card's prices."""
-        card = self
+    def applied(self, usage: TokenUsage) -> PriceCard:
+        """The card that prices ``usage``: the long-context one above its threshold."""
         if (
             self.long_context is not None
             and self.long_context_threshold is not None
             and usage.prompt_tokens > self.long_context_threshold
         ):
-            card = self.long_context
+            return self.long_context
+        return self
+
+    def cost(self, usage: TokenUsage) -> Decimal | None:
+        """Cost in USD of ``usage`` at this card's prices."""
+        card = self.applied(usage)
         read = card.input if card.cache_read is None else card.cache_read
         write = card.input if card.cache_write is None else card.cache_write
         total = (

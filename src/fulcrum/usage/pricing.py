@@ -34,16 +34,6 @@ def token_usage(r: UsageRecord) -> TokenUsage:
     )
 
 
-def _applied(card: PriceCard, usage: TokenUsage) -> PriceCard:
-    if (
-        card.long_context is not None
-        and card.long_context_threshold is not None
-        and usage.prompt_tokens > card.long_context_threshold
-    ):
-        return card.long_context
-    return card
-
-
 def record_cost(card: PriceCard | None, r: UsageRecord) -> Decimal | None:
     """The call's cost at ``card``; ``None`` when the card is unknown."""
     if card is None:
@@ -53,7 +43,7 @@ def record_cost(card: PriceCard | None, r: UsageRecord) -> Decimal | None:
     if cost is None:
         return None
     if r.cache_write_1h_tokens:
-        applied = _applied(card, usage)
+        applied = card.applied(usage)
         write = applied.input if applied.cache_write is None else applied.cache_write
         premium = applied.input * ONE_HOUR_WRITE_FACTOR - write
         cost += Decimal(r.cache_write_1h_tokens) * premium / MILLION
