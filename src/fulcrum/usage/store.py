@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from fulcrum.errors import InputError
+from fulcrum.ledger.row import format_ts, parse_ts
 from fulcrum.settings import Paths
 from fulcrum.usage.records import UsageRecord
 
@@ -46,15 +47,6 @@ CREATE TABLE IF NOT EXISTS usage_records (
 );
 CREATE INDEX IF NOT EXISTS usage_records_ts ON usage_records (ts);
 """
-
-
-def ts_text(ts: datetime) -> str:
-    """A fixed-width UTC text that sorts like the instant it names."""
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _ts(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 class UsageStore:
@@ -111,10 +103,10 @@ class UsageStore:
         where, args = [], []
         if since is not None:
             where.append("ts >= ?")
-            args.append(ts_text(since))
+            args.append(format_ts(since))
         if until is not None:
             where.append("ts < ?")
-            args.append(ts_text(until))
+            args.append(format_ts(until))
         if source is not None:
             where.append("source = ?")
             args.append(source)
@@ -130,10 +122,10 @@ class UsageStore:
 
 
 def _values(r: UsageRecord) -> tuple[object, ...]:
-    return tuple(ts_text(r.ts) if c == "ts" else getattr(r, c) for c in COLUMNS)
+    return tuple(format_ts(r.ts) if c == "ts" else getattr(r, c) for c in COLUMNS)
 
 
 def _record(row: tuple[object, ...]) -> UsageRecord:
     data = dict(zip(COLUMNS, row, strict=True))
-    data["ts"] = _ts(str(data["ts"]))
+    data["ts"] = parse_ts(data["ts"])
     return UsageRecord(**data)  # type: ignore[arg-type]
