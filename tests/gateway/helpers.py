@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import anthropic
 import openai
 
-from fulcrum.testing.claude_code import claude_env
 from fulcrum.testing.gateway import RunningGateway
 
 OPEN_CLIENTS: list[anthropic.Anthropic | openai.OpenAI] = []
@@ -140,23 +137,3 @@ def sse_events(gw: RunningGateway, path: str, body: dict[str, Any]) -> list[tupl
         if data:
             events.append((name, "\n".join(data)))
     return events
-
-
-def run_claude(
-    claude_cli: list[str], gw: RunningGateway, prompt: str, workdir: Path
-) -> subprocess.CompletedProcess[str]:
-    """Claude Code headless through the gateway: ``prompt`` as ``claude-sonnet-4-6``, Bash
-    allowed, JSON output; its home is ``workdir/home``."""
-    return subprocess.run(
-        [
-            *claude_cli,
-            *("-p", prompt, "--model", "claude-sonnet-4-6"),
-            *("--allowedTools", "Bash", "--output-format", "json"),
-        ],
-        env=claude_env(gw.url, workdir / "home"),
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )

@@ -11,12 +11,13 @@ import pytest
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, ToolCall
 from fulcrum.gateway.defaults import LocalServer, detect_local
 from fulcrum.ledger import open_store
+from fulcrum.testing.claude_code import run_headless
 from fulcrum.testing.gateway import running_gateway
 from fulcrum.testing.llama import LlamaServer
 from fulcrum.wire.sse import json_event
 from fulcrum.wire.validate import check_anthropic_stream
 
-from .helpers import HI, claude_client, openai_client, run_claude
+from .helpers import HI, claude_client, openai_client
 
 LLAMA = """
 [machine]
@@ -100,8 +101,8 @@ def test_claude_code_runs_a_tool_through_the_gateway(
         )
     )
     with running_gateway(CLAUDE.format(url=fake_anthropic.url)) as gw:
-        run = run_claude(
-            claude_cli, gw, "Run echo fulcrum-tool-ran and tell me what it printed.", tmp_path
+        run = run_headless(
+            claude_cli, gw.url, "Run echo fulcrum-tool-ran and tell me what it printed.", tmp_path
         )
         gw.stop()
     assert run.returncode == 0, run.stderr[-2000:]
@@ -145,8 +146,8 @@ def test_claude_code_runs_a_tool_through_a_local_route(
         )
     )
     with running_gateway(LOCAL_TOOLS.format(url=fake_openai.url)) as gw:
-        run = run_claude(
-            claude_cli, gw, "Run echo fulcrum-local-tool and tell me what it printed.", tmp_path
+        run = run_headless(
+            claude_cli, gw.url, "Run echo fulcrum-local-tool and tell me what it printed.", tmp_path
         )
         gw.stop()
     assert run.returncode == 0, run.stderr[-2000:]

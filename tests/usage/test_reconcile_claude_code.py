@@ -4,14 +4,13 @@ call matched and the token totals equal."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fulcrum.fakes import FakeAnthropic, ToolCall
-from fulcrum.testing.claude_code import claude_env
+from fulcrum.testing.claude_code import run_headless
 from fulcrum.testing.cli import run_cli
 from fulcrum.testing.gateway import running_gateway
 
@@ -48,19 +47,7 @@ def test_reconcile_a_claude_code_run_with_the_ledger(
         )
     )
     with running_gateway(CLAUDE.format(url=fake_anthropic.url)) as gw:
-        run = subprocess.run(
-            [
-                *claude_cli,
-                *("-p", "Run echo reconcile-me.", "--model", "claude-sonnet-4-6"),
-                *("--allowedTools", "Bash", "--output-format", "json"),
-            ],
-            env=claude_env(gw.url, tmp_path / "home"),
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+        run = run_headless(claude_cli, gw.url, "Run echo reconcile-me.", tmp_path)
         gw.stop()
     assert run.returncode == 0, run.stderr[-2000:]
     projects = tmp_path / "home" / ".claude" / "projects"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -84,3 +85,24 @@ def claude_env(
     if extra:
         env |= dict(extra)
     return env
+
+
+def run_headless(
+    claude_cli: list[str], base_url: str, prompt: str, workdir: Path
+) -> subprocess.CompletedProcess[str]:
+    """Claude Code headless against ``base_url``: ``prompt`` as ``claude-sonnet-4-6``, Bash
+    allowed, JSON output; its home is ``workdir/home`` (its session logs land under
+    ``workdir/home/.claude/projects``)."""
+    return subprocess.run(
+        [
+            *claude_cli,
+            *("-p", prompt, "--model", "claude-sonnet-4-6"),
+            *("--allowedTools", "Bash", "--output-format", "json"),
+        ],
+        env=claude_env(base_url, workdir / "home"),
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
