@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from fulcrum.catalog import load_catalog
 from fulcrum.costs.calibrate import (
     abs_pct_errors,
     fit,
@@ -20,6 +22,8 @@ from fulcrum.costs.throughput import (
     default_params,
     estimate,
     hardware_class,
+    model_size_gb,
+    model_workload,
 )
 from fulcrum.errors import ConfigError
 
@@ -144,3 +148,15 @@ def test_datacenter_class_from_the_machine_name() -> None:
     assert dc.decode_tokens_per_s < estimate(work, 2000, backend="cuda").decode_tokens_per_s
     # H100 PCIe, Llama-3-70B Q4_K_M: measured 25.0 tok/s (was predicted 39.2 before the class)
     assert dc.decode_tokens_per_s == pytest.approx(25.0 * 2000 / 2000, rel=0.2)
+
+
+def test_model_workload_from_a_catalog_model() -> None:
+    spec = load_catalog().models["qwen3-coder-30b-a3b"]
+    work = model_workload(spec, 4.89, 8000)
+    assert spec.total_params_b is not None
+    assert work.model_size_gb == model_size_gb(spec.total_params_b, 4.89)
+    assert work.active_params_b == spec.active_params_b
+    assert work.context_tokens == 8000
+    assert work.kv_bytes_per_token == (spec.kv_bytes_per_token() or 0.0)
+    with pytest.raises(ValueError, match="no parameter count"):
+        model_workload(replace(spec, total_params_b=None), 4.89)

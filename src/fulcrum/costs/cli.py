@@ -34,6 +34,7 @@ from fulcrum.costs.throughput import (
     hardware_class,
     load_params,
     model_size_gb,
+    model_workload,
 )
 from fulcrum.errors import InputError
 
@@ -84,13 +85,7 @@ def _workload_from_catalog(cat: Catalog, model: str, quant: str, context: int) -
     q = cat.quant(quant, where="--quant")
     if spec.total_params_b is None:
         raise InputError(f"--model: {model!r} has no parameter count in the catalog")
-    return Workload(
-        model_size_gb=model_size_gb(spec.total_params_b, q.bits_per_weight),
-        params_b=spec.total_params_b,
-        active_params_b=spec.active_params_b or spec.total_params_b,
-        context_tokens=context,
-        kv_bytes_per_token=spec.kv_bytes_per_token() or 0.0,
-    )
+    return model_workload(spec, q.bits_per_weight, context)
 
 
 def _need(value: float | None, flag: str) -> float:

@@ -17,10 +17,9 @@ from fulcrum.costs.scenario import HardwareOption, Scenario
 from fulcrum.costs.throughput import (
     Estimate,
     ThroughputParams,
-    Workload,
     estimate,
     hardware_class,
-    model_size_gb,
+    model_workload,
 )
 
 
@@ -90,13 +89,7 @@ def option_speed(
     fit = memory_fit(spec, opt.quant, bits, opt.tier.memory_gb, context)
     if fit.fits is not True or spec.total_params_b is None:
         return OptionSpeed(fit)
-    work = Workload(
-        model_size_gb=model_size_gb(spec.total_params_b, bits),
-        params_b=spec.total_params_b,
-        active_params_b=spec.active_params_b or spec.total_params_b,
-        context_tokens=context,
-        kv_bytes_per_token=spec.kv_bytes_per_token() or 0.0,
-    )
+    work = model_workload(spec, bits, context)
     est = estimate(
         work,
         opt.tier.bandwidth_gbps,

@@ -20,9 +20,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fulcrum.errors import InputError
+
+if TYPE_CHECKING:
+    from fulcrum.catalog.records import ModelSpec
 
 GB = 1e9
 
@@ -198,3 +201,17 @@ def estimate(
 def model_size_gb(params_b: float, bits_per_weight: float) -> float:
     """File size of a quantized model: parameters x bits / 8."""
     return params_b * bits_per_weight / 8.0
+
+
+def model_workload(spec: ModelSpec, bits_per_weight: float, context_tokens: int = 0) -> Workload:
+    """A catalog model at a quantization, with ``context_tokens`` already in the cache.
+    Callers check ``spec.total_params_b`` first and say which flag or option lacks it."""
+    if spec.total_params_b is None:
+        raise ValueError(f"{spec.id} has no parameter count")
+    return Workload(
+        model_size_gb=model_size_gb(spec.total_params_b, bits_per_weight),
+        params_b=spec.total_params_b,
+        active_params_b=spec.active_params_b or spec.total_params_b,
+        context_tokens=context_tokens,
+        kv_bytes_per_token=spec.kv_bytes_per_token() or 0.0,
+    )

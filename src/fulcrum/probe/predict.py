@@ -17,7 +17,7 @@ from fulcrum.costs.throughput import (
     Workload,
     estimate,
     hardware_class,
-    model_size_gb,
+    model_workload,
 )
 from fulcrum.errors import InputError
 from fulcrum.probe.store import load_calibration
@@ -42,12 +42,7 @@ def machine(hardware: str, model: str, quant: str, catalog: Path | None) -> Mach
     bits = cat.quant(quant, where="--quant").bits_per_weight
     if spec.total_params_b is None:
         raise InputError(f"--model-id: {model!r} has no parameter count in the catalog")
-    work = Workload(
-        model_size_gb=model_size_gb(spec.total_params_b, bits),
-        params_b=spec.total_params_b,
-        active_params_b=spec.active_params_b or spec.total_params_b,
-        kv_bytes_per_token=spec.kv_bytes_per_token() or 0.0,
-    )
+    work = model_workload(spec, bits)
     return Machine(hardware, model, tier, work)
 
 
