@@ -102,9 +102,9 @@ def test_messages(claude: anthropic.Anthropic, llama_server: LlamaServer) -> Non
 def test_messages_stream(claude: anthropic.Anthropic, llama_server: LlamaServer) -> None:
     """What llama.cpp's /v1/messages stream guarantees, read event by event.
 
-    The server omits ``message_start`` from some streams (measured: 14 of 60 identical requests
-    with a cached prompt), so the SDK's accumulator (``get_final_message``) cannot be relied on
-    here; the gateway supplies the missing ``message_start`` (tests/gateway/test_streams.py).
+    The server omits ``message_start`` from some streams (seen on repeated requests with a
+    cached prompt), so the SDK's accumulator (``get_final_message``) cannot be relied on here;
+    the gateway supplies the missing ``message_start`` (tests/gateway/answer/test_streams.py).
     """
     with claude.messages.create(
         model=llama_server.model,
