@@ -26,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fulcrum.evals.cli",
     "fulcrum.usage.cli",
     "fulcrum.probe.cli",
+    "fulcrum.routing.learned.cli",
+    "fulcrum.routing.policy.cli",
 )
 
 

@@ -1,0 +1,1 @@
+"""The learned router: P(the frontier is needed | request), trained from outcome labels."""

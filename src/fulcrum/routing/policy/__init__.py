@@ -1,0 +1,1 @@
+"""The routing policy: ordered rules over request features, each decision explained."""
