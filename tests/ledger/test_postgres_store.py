@@ -44,6 +44,15 @@ WRITER_SCRIPT = textwrap.dedent(
 )
 
 
+# A routed call's decision (migration 4): the JSON reads back as the same text.
+DECIDED = {
+    "rule": "secrets-stay-home",
+    "frontier_score": 0.25,
+    "threshold": 0.61,
+    "decision": '{"share":{"target":0.65},"budget":"ok"}',
+}
+
+
 def test_round_trip_and_exact_sums(
     pg_url: str, make_row: RowFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -123,8 +132,8 @@ def test_a_version_2_ledger_gains_the_attempts_column(pg_url: str, make_row: Row
             (DAY,),
         )
     store = open_store(pg_url)
-    assert store.schema_version() == 3
-    new = make_row(ts=DAY + timedelta(minutes=1), attempts=FAILOVER_ATTEMPTS)
+    assert store.schema_version() == len(MIGRATIONS)
+    new = make_row(ts=DAY + timedelta(minutes=1), attempts=FAILOVER_ATTEMPTS, **DECIDED)
     store.insert_many([new])
     first, second = store.rows()
     store.close()

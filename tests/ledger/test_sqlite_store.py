@@ -21,6 +21,15 @@ RowFactory = Callable[..., LedgerRow]
 DAY = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 
 
+# A routed call's decision (migration 4): the JSON reads back as the same text.
+DECIDED = {
+    "rule": "secrets-stay-home",
+    "frontier_score": 0.25,
+    "threshold": 0.61,
+    "decision": '{"share":{"target":0.65},"budget":"ok"}',
+}
+
+
 def test_default_store_lives_in_the_data_dir_in_wal_mode(_isolated_data_dir: Path) -> None:
     store = open_store(None)
     try:
@@ -117,8 +126,8 @@ def test_a_version_2_ledger_gains_the_attempts_column(tmp_path: Path, make_row: 
             "'b', 'api', 'm', '/v1/messages', 0, 200, 1, 2, 0, 0, 0, 0, 'gateway')"
         )
     store = SQLiteStore.open(path)
-    assert store.schema_version() == 3
-    new = make_row(ts=DAY, attempts=FAILOVER_ATTEMPTS)
+    assert store.schema_version() == len(MIGRATIONS)
+    new = make_row(ts=DAY, attempts=FAILOVER_ATTEMPTS, **DECIDED)
     store.insert_many([new])
     old, again = store.rows()
     assert (old.id, old.attempts) == ("old", ())
@@ -128,7 +137,7 @@ def test_a_version_2_ledger_gains_the_attempts_column(tmp_path: Path, make_row: 
 
 def test_migration_numbering_is_checked(tmp_path: Path) -> None:
     store = SQLiteStore.open(tmp_path / "l.db")
-    gap = Migration(version=5, name="gap", sqlite=(), postgres=())
+    gap = Migration(version=len(MIGRATIONS) + 2, name="gap", sqlite=(), postgres=())
     with pytest.raises(ValueError, match="numbered"):
         store.migrate((*MIGRATIONS, gap))
     store.close()

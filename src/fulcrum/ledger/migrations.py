@@ -97,6 +97,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=(f"ALTER TABLE {CALLS_TABLE} ADD COLUMN attempts TEXT",),
         postgres=(f"ALTER TABLE {CALLS_TABLE} ADD COLUMN attempts JSONB",),
     ),
+    Migration(
+        version=4,
+        name="add the routing decision: rule, frontier_score, threshold, decision",
+        sqlite=(
+            f"ALTER TABLE {CALLS_TABLE} ADD COLUMN rule TEXT",
+            f"ALTER TABLE {CALLS_TABLE} ADD COLUMN frontier_score REAL",
+            f"ALTER TABLE {CALLS_TABLE} ADD COLUMN threshold REAL",
+            f"ALTER TABLE {CALLS_TABLE} ADD COLUMN decision TEXT",
+        ),
+        postgres=(
+            f"ALTER TABLE {CALLS_TABLE} ADD COLUMN rule TEXT",
+            f"ALTER TABLE {CALLS_TABLE} ADD COLUMN frontier_score DOUBLE PRECISION",
+            f"ALTER TABLE {CALLS_TABLE} ADD COLUMN threshold DOUBLE PRECISION",
+            f"ALTER TABLE {CALLS_TABLE} ADD COLUMN decision JSONB",
+        ),
+    ),
 )
 
 

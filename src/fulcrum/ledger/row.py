@@ -12,6 +12,7 @@ the answer is kept.
 from __future__ import annotations
 
 import dataclasses
+import json
 import operator
 import random
 from dataclasses import dataclass, field
@@ -82,6 +83,13 @@ class LedgerRow:
     tool_retries: int = 0
     # Every try of every backend for this call, in order (empty: not recorded, e.g. an eval).
     attempts: tuple[Attempt, ...] = ()
+    # The routing brain's decision: the policy rule that fired, the learned router's
+    # P(frontier needed) and the threshold in force, and the rest (share controller state,
+    # budget event, latency spill, request kind, features) as one JSON object.
+    rule: str | None = None
+    frontier_score: float | None = None
+    threshold: float | None = None
+    decision: str | None = None
     cost_usd: Decimal | None = None
     counterfactual_usd: Decimal | None = None
     saving_usd: Decimal | None = None
@@ -183,12 +191,20 @@ def parse_ts(value: Any) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
+def decision_text(value: Any) -> str | None:
+    """The ``decision`` column as JSON text (a ``jsonb`` column reads back as a dict)."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
+
+
 def row_from_values(values: tuple[Any, ...]) -> LedgerRow:
     """Inverse of :func:`row_values` for either store."""
     data = dict(zip(COLUMNS, values, strict=True))
     data["ts"] = parse_ts(data["ts"])
     data["stream"] = bool(data["stream"])
     data["attempts"] = load_attempts(data["attempts"])
+    data["decision"] = decision_text(data["decision"])
     for name in MONEY_FIELDS:
         if data[name] is not None:
             data[name] = Decimal(str(data[name]))
