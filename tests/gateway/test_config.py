@@ -81,6 +81,18 @@ def test_keys_from_env_or_file_never_in_repr(tmp_path: Path) -> None:
     assert "secret" not in shown and "c1" not in shown
 
 
+def test_client_keys_carry_names_and_never_show_the_key() -> None:
+    env = {"FULCRUM_CLIENT_KEYS": "alice:sk-alice-1, sk-bare-2 ,9bad:sk-3"}
+    server = load_config(text=BASE, env=env).server
+    assert server.client_keys == ("sk-alice-1", "sk-bare-2", "9bad:sk-3")
+    alice, bare, bad = server.client_key_names
+    assert alice == "alice"
+    # A bare key (and one whose name part is not a name) is named by its hash, not its text.
+    assert bare.startswith("key-") and len(bare) == 12 and "bare" not in bare
+    assert bad.startswith("key-") and bad != bare
+    assert "sk-" not in repr(server)
+
+
 def test_non_loopback_bind_needs_client_keys() -> None:
     cfg = load_config(text='[server]\nhost = "0.0.0.0"\n' + BASE, env={})
     with pytest.raises(ConfigError, match="needs client keys"):

@@ -283,3 +283,20 @@ def test_claude_code_session_end_to_end() -> None:
     assert grown.primary == RouteTarget("anthropic", "claude-opus-5-5", "api", 200_000, 64_000)
     after = r.choose(r.request_from_anthropic(body("claude-opus-5-5", 2_000), headers))
     assert (after.reason, after.primary.backend) == ("sticky", "anthropic")
+
+
+def test_choose_target_keeps_the_chain_and_local_only_keeps_api_backends_out() -> None:
+    r = router({"default": "anthropic", "fallbacks": ["anthropic", "vllm"]})
+    req = RouteRequest(api="anthropic", model="claude-sonnet-4-6", estimated_input_tokens=1000)
+    open_chain = r.choose_target(req, TargetSpec("llama"), "rule:x")
+    assert [t.backend for t in open_chain.chain] == ["llama", "anthropic", "vllm"]
+    assert open_chain.reason == "rule:x"
+    home = r.choose_target(req, TargetSpec("llama"), "never-leaves:s", local_only=True)
+    assert [t.backend for t in home.chain] == ["llama", "vllm"]
+    # Too big for llama's window: the guard moves it, but only to a local backend.
+    big = RouteRequest(api="anthropic", model="m", estimated_input_tokens=100_000)
+    moved = r.choose_target(big, TargetSpec("llama"), "never-leaves:s", local_only=True)
+    assert [t.backend for t in moved.chain] == ["vllm"]
+    assert moved.reason == "context-guard"
+    free = r.choose_target(big, TargetSpec("llama"), "rule:x")
+    assert [t.backend for t in free.chain] == ["anthropic", "vllm"]

@@ -10,12 +10,15 @@ too (rebinding needs a name), and client keys are required anyway.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fulcrum.tables import Table
 
+_KEY_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 WILDCARD = ("0.0.0.0", "::", "")
 KEYS = (
@@ -30,6 +33,8 @@ class ServerConfig:
     port: int = 8787
     client_keys_env: str = "FULCRUM_CLIENT_KEYS"
     client_keys: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    # One name per key, same order: what budgets, rules and the ledger see (never the key).
+    client_key_names: tuple[str, ...] = ()
     max_body_bytes: int = 32 * 1024 * 1024
     store_bodies: bool = False
     shutdown_timeout_s: float = 30.0
@@ -84,15 +89,24 @@ def _origin(value: str) -> str:
     return value.strip().lower().rstrip("/")
 
 
+def _named_key(entry: str) -> tuple[str, str]:
+    """``NAME:KEY`` names a key (``alice:sk-…``); a bare key is named by its hash's start."""
+    name, sep, key = entry.partition(":")
+    if sep and _KEY_NAME.fullmatch(name) and key.strip():
+        return name, key.strip()
+    return f"key-{hashlib.sha256(entry.encode()).hexdigest()[:8]}", entry
+
+
 def parse_server(sec: Table, env: Mapping[str, str]) -> ServerConfig:
     sec.only(*KEYS)
     keys_env = sec.text("client_keys_env", "FULCRUM_CLIENT_KEYS")
-    keys = tuple(k.strip() for k in env.get(keys_env, "").split(",") if k.strip())
+    named = [_named_key(k.strip()) for k in env.get(keys_env, "").split(",") if k.strip()]
     return ServerConfig(
         host=sec.text("host", "127.0.0.1"),
         port=sec.integer("port", 8787, low=0, high=65535),
         client_keys_env=keys_env,
-        client_keys=keys,
+        client_keys=tuple(key for _, key in named),
+        client_key_names=tuple(name for name, _ in named),
         max_body_bytes=sec.integer("max_body_bytes", 32 * 1024 * 1024, low=1024),
         store_bodies=sec.flag("store_bodies", False),
         shutdown_timeout_s=sec.number("shutdown_timeout_s", 30.0, low=0.0),

@@ -70,6 +70,7 @@ class RouteDecision:
 
 
 _Lane = tuple[str, str]
+_LOCAL_ONLY: frozenset[str] = frozenset({"local"})
 
 
 class Router:
@@ -93,6 +94,21 @@ class Router:
         if lane is not None and record:
             self._sticky.put(lane, TargetSpec(chain[0].backend, chain[0].model))
         return RouteDecision(chain, reason, req.session, req.estimated_input_tokens)
+
+    def choose_target(
+        self, req: RouteRequest, spec: TargetSpec, reason: str, *, local_only: bool = False
+    ) -> RouteDecision:
+        """The chain for a target the policy brain chose (it keeps the session pins).
+
+        ``local_only`` keeps every api backend out: out of the failover chain and out of the
+        context guard's alternatives (a request that must never leave this machine).
+        """
+        keep = _LOCAL_ONLY if local_only else None
+        chain = self._with_fallbacks(self._resolve(spec, req), req)
+        if keep is not None:
+            chain = [t for t in chain if t.kind in keep] or chain[:1]
+        routed, reason = self._guard(chain, req, reason, keep)
+        return RouteDecision(routed, reason, req.session, req.estimated_input_tokens)
 
     def request(
         self,
@@ -210,13 +226,18 @@ class Router:
         return chain
 
     def _guard(
-        self, chain: list[RouteTarget], req: RouteRequest, reason: str
+        self,
+        chain: list[RouteTarget],
+        req: RouteRequest,
+        reason: str,
+        kinds: frozenset[str] | None = None,
     ) -> tuple[tuple[RouteTarget, ...], str]:
         tokens = req.estimated_input_tokens
         fitting = [t for t in chain if t.fits(tokens)]
         if chain[0].fits(tokens):
             return tuple(fitting), reason
-        others = (self._resolve(TargetSpec(b.name), req) for b in self.config.backends)
+        backends = [b for b in self.config.backends if kinds is None or b.kind in kinds]
+        others = (self._resolve(TargetSpec(b.name), req) for b in backends)
         _append_new(fitting, [t for t in others if t.fits(tokens)])
         if fitting:
             suffix = ":sticky-broken" if reason == "sticky" else ""

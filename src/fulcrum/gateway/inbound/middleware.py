@@ -34,6 +34,8 @@ from fulcrum.gateway.upstream.formats import client_format
 log = logging.getLogger(__name__)
 
 OPEN_PATHS = frozenset({"/healthz"})
+# The name of the client key a request authenticated with (never the key itself).
+CLIENT_KEY: web.RequestKey[str] = web.RequestKey("fulcrum_client_key", str)
 
 
 def error_response(request: web.Request, exc: FulcrumError) -> web.Response:
@@ -66,6 +68,7 @@ def _from_http(request: web.Request, exc: web.HTTPException) -> FulcrumError:
 
 def middlewares(config: GatewayConfig) -> list[Callable[..., Awaitable[web.StreamResponse]]]:
     keys = tuple(k.encode() for k in config.server.client_keys)
+    names = config.server.client_key_names
     max_bytes = config.server.max_body_bytes
 
     @web.middleware
@@ -90,10 +93,14 @@ def middlewares(config: GatewayConfig) -> list[Callable[..., Awaitable[web.Strea
 
     @web.middleware
     async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if keys and request.path not in OPEN_PATHS and not _authorized(request, keys):
+        if request.path in OPEN_PATHS:
+            return await handler(request)
+        index = _authorized(request, keys)
+        if index is None:
             raise AuthenticationError(
                 "missing or invalid client key (send x-api-key or Authorization: Bearer)"
             )
+        request[CLIENT_KEY] = names[index]
         return await handler(request)
 
     checks = [errors, cross_site(config.server)]
@@ -102,16 +109,18 @@ def middlewares(config: GatewayConfig) -> list[Callable[..., Awaitable[web.Strea
     return [*checks, json_body(config.server)]  # the body is read only once the key is good
 
 
-def _authorized(request: web.Request, keys: tuple[bytes, ...]) -> bool:
+def _authorized(request: web.Request, keys: tuple[bytes, ...]) -> int | None:
+    """The index of the client key the request carries, or None."""
     given = request.headers.get("x-api-key")
     if given is None:
         auth = request.headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
         given = token.strip() if scheme.lower() == "bearer" else None
     if not given:
-        return False
+        return None
     candidate = given.encode("utf-8", "surrogateescape")  # undecodable header bytes included
-    ok = False
-    for key in keys:  # compare against every key: the time taken does not say which matched
-        ok |= hmac.compare_digest(candidate, key)
-    return ok
+    found = None
+    for index, key in enumerate(keys):  # compare every key: the time does not say which
+        if hmac.compare_digest(candidate, key):
+            found = index
+    return found
