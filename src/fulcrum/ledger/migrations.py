@@ -64,6 +64,23 @@ CREATE TABLE {CALLS_TABLE} (
 )"""
 
 
+def _shared_state(*, money: str, real: str, json: str) -> tuple[str, ...]:
+    """Routing state several gateway processes share: budget windows and holds, session pins."""
+    return (
+        f"CREATE TABLE budget_windows (name TEXT NOT NULL, period TEXT NOT NULL, "
+        f"spent {money} NOT NULL DEFAULT 0, PRIMARY KEY (name, period))",
+        f"CREATE TABLE budget_holds (reservation TEXT NOT NULL, name TEXT NOT NULL, "
+        f"period TEXT NOT NULL, amount {money} NOT NULL, expires_at {real} NOT NULL, "
+        "PRIMARY KEY (reservation, name, period))",
+        "CREATE INDEX ix_budget_holds_window ON budget_holds (name, period)",
+        f"CREATE TABLE route_sessions (session TEXT NOT NULL, lane TEXT NOT NULL, "
+        f"backend TEXT NOT NULL, model TEXT, side TEXT NOT NULL, rule TEXT, decided_by TEXT "
+        f"NOT NULL, decided_at {real} NOT NULL, decision {json} NOT NULL, touched_at {real} "
+        "NOT NULL, PRIMARY KEY (session, lane))",
+        "CREATE INDEX ix_route_sessions_touched ON route_sessions (touched_at)",
+    )
+
+
 _INDEXES = (
     f"CREATE INDEX ix_{CALLS_TABLE}_ts ON {CALLS_TABLE} (ts)",
     f"CREATE INDEX ix_{CALLS_TABLE}_session ON {CALLS_TABLE} (session)",
@@ -112,6 +129,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             f"ALTER TABLE {CALLS_TABLE} ADD COLUMN threshold DOUBLE PRECISION",
             f"ALTER TABLE {CALLS_TABLE} ADD COLUMN decision JSONB",
         ),
+    ),
+    Migration(
+        version=5,
+        name="budget_windows, budget_holds and route_sessions (state shared by gateways)",
+        sqlite=_shared_state(money="TEXT", real="REAL", json="TEXT"),
+        postgres=_shared_state(money="NUMERIC", real="DOUBLE PRECISION", json="JSONB"),
     ),
 )
 

@@ -1,0 +1,29 @@
+"""Frontier budgets per day and month, globally and per client key, reserved before a call and
+settled after it; in memory, or in the ledger database shared by gateway processes."""
+
+from fulcrum.routing.budget.book import BudgetBook, MemoryBudgetBook
+from fulcrum.routing.budget.config import BudgetConfig, Limits, parse_budget
+from fulcrum.routing.budget.database import SharedDatabase, open_database
+from fulcrum.routing.budget.factory import budget_book, open_budget_book
+from fulcrum.routing.budget.windows import (
+    BudgetExhausted,
+    Refusal,
+    Reservation,
+    WindowStatus,
+)
+
+__all__ = [
+    "BudgetBook",
+    "BudgetConfig",
+    "BudgetExhausted",
+    "Limits",
+    "MemoryBudgetBook",
+    "Refusal",
+    "Reservation",
+    "SharedDatabase",
+    "WindowStatus",
+    "budget_book",
+    "open_budget_book",
+    "open_database",
+    "parse_budget",
+]

@@ -1,0 +1,148 @@
+"""The ledger database as a home for state several gateway processes share.
+
+:func:`open_database` takes the ledger URL (``None``: SQLite in the data directory, a SQLite
+path or ``sqlite:///``, ``postgresql://``) and opens it once through
+:func:`fulcrum.ledger.factory.open_store` — the one place URLs are parsed and the schema is
+migrated — then connects with the class registered for that store in :data:`DATABASES`.
+
+* SQLite: one connection in WAL mode; ``run(work, write=True)`` holds the file's write lock
+  (``BEGIN IMMEDIATE``), which serializes writers across processes.
+* PostgreSQL: a small pool of autocommit connections; ``run`` hands ``work`` a connection and
+  ``work`` opens its own transaction or pipeline (a reserve is one round trip). A connection
+  lost between calls is reopened once.
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from fulcrum.ledger.factory import open_store, sqlite_path_from_url
+from fulcrum.ledger.postgres_store import CONNECT_TIMEOUT_S, PostgresStore
+from fulcrum.ledger.sqlite_store import BUSY_TIMEOUT_S, SQLiteStore
+from fulcrum.ledger.store import LedgerUnavailable, redact_url
+
+try:
+    import psycopg
+except ImportError:  # pragma: no cover - only without the postgres extra (then no PostgresStore)
+    psycopg = None  # type: ignore[assignment]
+
+T = TypeVar("T")
+POOL_SIZE = 4
+
+
+class SharedDatabase(Protocol):
+    dialect: str  # "sqlite" | "postgres": picks a component's implementation
+
+    @property
+    def description(self) -> str: ...
+
+    def run(self, work: Callable[[Any], T], *, write: bool = False) -> T:
+        """``work(conn)``; SQLite: in a write transaction when ``write``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SQLiteDatabase:
+    dialect = "sqlite"
+
+    def __init__(self, url: str | None, description: str) -> None:
+        self.path = sqlite_path_from_url(description)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
+        )
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+
+    @property
+    def description(self) -> str:
+        return f"sqlite:///{self.path}"
+
+    def run(self, work: Callable[[Any], T], *, write: bool = False) -> T:
+        with self._lock:
+            if not write:
+                return work(self._conn)
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            return result
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class PostgresDatabase:
+    dialect = "postgres"
+
+    def __init__(self, url: str | None, description: str, *, pool_size: int = POOL_SIZE) -> None:
+        assert url is not None  # a PostgreSQL store is only opened from a URL
+        self._url = url
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(pool_size)
+
+    @property
+    def description(self) -> str:
+        return redact_url(self._url)
+
+    def _connect(self) -> Any:
+        try:
+            return psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise LedgerUnavailable(f"cannot connect to {self.description}: {first}") from exc
+
+    def run(self, work: Callable[[Any], T], *, write: bool = False) -> T:
+        with self._slots:
+            conn = self._take()
+            try:
+                return work(conn)
+            except psycopg.OperationalError:
+                if not conn.closed:
+                    raise
+                conn = self._connect()  # the link broke between calls: once more, afresh
+                return work(conn)
+            finally:
+                if conn.closed or conn.info.transaction_status != 0:  # 0: idle
+                    conn.close()
+                else:
+                    self._idle.put(conn)
+
+    def _take(self) -> Any:
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
+            return self._connect()
+        return conn if not conn.closed else self._connect()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+# The ledger store class open_store returned -> how to connect to the same database.
+DATABASES: dict[type, Callable[[str | None, str], SharedDatabase]] = {
+    SQLiteStore: SQLiteDatabase,
+    PostgresStore: PostgresDatabase,
+}
+
+
+def open_database(url: str | None) -> SharedDatabase:
+    """Open (and migrate) the ledger database at ``url`` for shared routing state."""
+    store = open_store(url)
+    try:
+        return DATABASES[type(store)](url, store.description)
+    finally:
+        store.close()

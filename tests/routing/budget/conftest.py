@@ -1,0 +1,69 @@
+"""Budget books of every kind on real databases: memory, SQLite, PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from fulcrum.routing.budget import BudgetBook, BudgetConfig, budget_book, open_database
+from fulcrum.testing.postgres import PostgresCluster
+
+MakeBook = Callable[..., BudgetBook]
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    if kind == "sqlite":
+        return str(tmp_path / "ledger.db")
+    if kind == "postgres":
+        cluster: PostgresCluster = request.getfixturevalue("pg")
+        return cluster.create_database()
+    return None
+
+
+PG = pytest.param("postgres", marks=pytest.mark.postgres)
+
+
+@pytest.fixture(params=["memory", "sqlite", PG])
+def make_book(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeBook]:
+    """``make_book(config, clock=...)``: books of one kind, all on one database."""
+    yield from _books(request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", PG])
+def make_shared_book(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeBook]:
+    """Books in a database, all on one database."""
+    yield from _books(request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", PG])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh ledger database URL that several processes can open."""
+    url = _url(request.param, request, tmp_path)
+    assert url is not None
+    return url
+
+
+def _books(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeBook]:
+    url = _url(request.param, request, tmp_path)
+    opened: list[BudgetBook] = []
+
+    def make(config: BudgetConfig, **kw: object) -> BudgetBook:
+        db = open_database(url) if request.param != "memory" else None
+        book = budget_book(config, db, **kw)  # type: ignore[arg-type]
+        opened.append(book)
+        return book
+
+    yield make
+    for book in opened:
+        book.close()
