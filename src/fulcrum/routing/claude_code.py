@@ -1,0 +1,64 @@
+"""What kind of Claude Code request this is, read from the prompts Claude Code itself sends.
+
+The markers are sentences of Claude Code's own prompts (checked against the 2.1.330 CLI):
+
+- ``compaction`` — the summary request behind ``/compact`` and auto-compaction. Its
+  instruction, "Your task is to create a detailed summary of ..." (of the conversation so
+  far, of its RECENT portion, or of this conversation), is the last user message, or the
+  system prompt of older releases ("You are a helpful AI assistant tasked with
+  summarizing conversations.").
+- ``title`` — the session title: system prompt "You are naming a coding session ...".
+- ``subagent`` — a conversation started by the Task (Agent) tool: the built-in agents'
+  system prompts ("You are an agent for Claude Code", the file search, planning and
+  web-reading specialists) and the note every subagent prompt carries, "Agent threads
+  always have their cwd reset between bash calls".
+- ``main`` — the main loop: "You are Claude Code, Anthropic's official CLI for Claude" (or
+  the Agent SDK's variant) with tools declared.
+- ``background`` — small/fast-model housekeeping: the request's model matches the
+  background globs (``RouteRequest.is_background``), or Claude Code's identity without any
+  tools (a tool-free helper call).
+- ``other`` — anything else (another client, a plain API call).
+
+The checks run in that order, so a compaction sent on the main model's prompt (prompt-cache
+sharing) is still ``compaction``. Only substring tests, on text the caller joined once.
+"""
+
+from __future__ import annotations
+
+REQUEST_KINDS: tuple[str, ...] = ("main", "subagent", "background", "title", "compaction", "other")
+
+COMPACTION_MARKERS: tuple[str, ...] = (
+    "Your task is to create a detailed summary of",
+    "You are a helpful AI assistant tasked with summarizing conversations.",
+)
+TITLE_MARKERS: tuple[str, ...] = ("You are naming a coding session",)
+SUBAGENT_MARKERS: tuple[str, ...] = (
+    "Agent threads always have their cwd reset between bash calls",
+    "You are an agent for Claude Code, Anthropic's official CLI for Claude.",
+    "You are a file search specialist for Claude Code",
+    "You are a software architect and planning specialist for Claude Code",
+    "You are a web-reading specialist for Claude Code",
+)
+MAIN_MARKER = "You are Claude Code, Anthropic's official CLI for Claude"
+
+
+def _has(text: str, markers: tuple[str, ...]) -> bool:
+    return any(marker in text for marker in markers)
+
+
+def classify(system: str, last_user: str, *, has_tools: bool, is_background: bool) -> str:
+    """The request kind (one of :data:`REQUEST_KINDS`) from the joined system prompt, the
+    text of the last user message, whether tools are declared, and whether the model is
+    the configured small/fast one."""
+    if _has(last_user, COMPACTION_MARKERS[:1]) or _has(system, COMPACTION_MARKERS):
+        return "compaction"
+    if _has(system, TITLE_MARKERS):
+        return "title"
+    if _has(system, SUBAGENT_MARKERS):
+        return "subagent"
+    claude_code = MAIN_MARKER in system
+    if claude_code and has_tools and not is_background:
+        return "main"
+    if is_background or claude_code:
+        return "background"
+    return "other"

@@ -1,0 +1,246 @@
+"""The facts a routing policy reads from one request, extracted once per request.
+
+:func:`extract_features` reads an Anthropic Messages or OpenAI Chat Completions body (with
+the :class:`~fulcrum.routing.request.RouteRequest` already built from it) and returns a
+:class:`RequestFeatures`. What each field counts:
+
+- ``kind`` — Claude Code's request kind (:mod:`fulcrum.routing.claude_code`).
+- ``turn`` — user messages holding real text: a message of only ``tool_result`` blocks, or
+  only ``<system-reminder>`` text that Claude Code injects, is not a turn.
+- ``tool_errors`` — tool-call failures in a row at the tail: walking back from the last
+  message, each ``tool_result`` block with ``is_error: true`` counts, and the first one
+  without it, or a user message with real text, ends the row. OpenAI ``tool`` messages
+  cannot flag an error, so an OpenAI body always counts 0.
+- ``text`` — the real text of the last user message that has some (the current turn's
+  request, what the learned router scores), at most :data:`TEXT_CAP` characters.
+- ``secrets`` — the detectors (:mod:`fulcrum.routing.secrets`) that matched the *new* part
+  of the conversation: the messages after the last assistant message (text, tool results),
+  plus the system prompt on the first turn (no assistant message yet). Earlier messages
+  were scanned when they were new, so a long session costs the same as a short one.
+- ``cwd`` and ``repo`` — the ``Primary working directory:`` (older releases: ``Working
+  directory:``) line of Claude Code's environment block; ``repo`` is that directory's name,
+  or, inside a Claude Code worktree (``<repo>/.claude/worktrees/<name>``), the repository's.
+- ``thinking`` — Anthropic ``thinking`` of any type but ``disabled``; OpenAI
+  ``reasoning_effort`` (or ``reasoning.effort``) other than ``none``.
+- ``hour``, ``minute``, ``weekday`` — local time (Monday is 0); ``now`` is injectable.
+
+``client_key`` is the *name* of the client key the gateway authenticated, never the key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from fulcrum.routing.claude_code import classify
+from fulcrum.routing.request import RouteRequest
+from fulcrum.routing.secrets import scan
+
+TEXT_CAP = 4000
+SYSTEM_REMINDER = "<system-reminder>"
+CWD_MARKERS: tuple[str, ...] = ("Primary working directory: ", "Working directory: ")
+WORKTREES = "/.claude/worktrees/"
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+_SEPARATORS = re.compile(r"[\\/]")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFeatures:
+    """What policy rules and the learned router see of one request (no bodies kept)."""
+
+    api: str
+    model: str
+    kind: str = "other"
+    user_agent: str = ""
+    client_key: str | None = None
+    headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY, compare=False)
+    has_tools: bool = False
+    tool_count: int = 0
+    estimated_tokens: int = 0
+    thinking: bool = False
+    cwd: str | None = None
+    repo: str | None = None
+    turn: int = 0
+    tool_errors: int = 0
+    text: str = ""
+    secrets: tuple[str, ...] = ()
+    hour: int = 0
+    minute: int = 0
+    weekday: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field as plain JSON-ready data (headers as a dict, secrets as a list)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["headers"] = dict(self.headers)
+        out["secrets"] = list(self.secrets)
+        return out
+
+
+def extract_features(
+    req: RouteRequest,
+    body: Mapping[str, Any],
+    *,
+    client_key: str | None = None,
+    now: datetime | None = None,
+) -> RequestFeatures:
+    """The features of one request; never raises on odd body shapes."""
+    raw = body.get("messages")
+    messages = [m for m in raw if isinstance(m, Mapping)] if isinstance(raw, list) else []
+    system = _system_text(body, messages)
+    new, first_turn = _new_part(messages)
+    turn, text = _turns(messages)
+    tools = body.get("tools") or body.get("functions")
+    tool_count = len(tools) if isinstance(tools, list) else 0
+    found = scan(new)
+    if first_turn and system:
+        found = _merge(found, scan(system))
+    cwd = working_directory(system)
+    when = now or datetime.now().astimezone()
+    last_user = _last_user_text(messages)
+    return RequestFeatures(
+        api=req.api,
+        model=req.model,
+        kind=classify(system, last_user, has_tools=tool_count > 0, is_background=req.is_background),
+        user_agent=req.headers.get("user-agent", ""),
+        client_key=client_key,
+        headers=req.headers,
+        has_tools=tool_count > 0,
+        tool_count=tool_count,
+        estimated_tokens=req.estimated_input_tokens,
+        thinking=_thinking(body),
+        cwd=cwd,
+        repo=repo_of(cwd) if cwd else None,
+        turn=turn,
+        tool_errors=_tool_errors(messages),
+        text=text[:TEXT_CAP],
+        secrets=found,
+        hour=when.hour,
+        minute=when.minute,
+        weekday=when.weekday(),
+    )
+
+
+def working_directory(system: str) -> str | None:
+    """The working directory Claude Code's system prompt names, or None."""
+    for marker in CWD_MARKERS:
+        at = system.find(marker)
+        if at != -1:
+            start = at + len(marker)
+            end = system.find("\n", start)
+            value = system[start : end if end != -1 else len(system)].strip().strip("`'\"")
+            return value or None
+    return None
+
+
+def repo_of(cwd: str) -> str | None:
+    """The repository name of a working directory (see the module docstring)."""
+    path = cwd.replace("\\", "/")
+    if WORKTREES in path:
+        path = path.split(WORKTREES, 1)[0]
+    parts = [p for p in _SEPARATORS.split(path) if p]
+    return parts[-1] if parts else None
+
+
+def _system_text(body: Mapping[str, Any], messages: list[Mapping[str, Any]]) -> str:
+    """Anthropic ``system`` (a string or text blocks), or OpenAI system/developer messages."""
+    chunks = list(_texts(body.get("system")))
+    for message in messages:
+        if message.get("role") in ("system", "developer"):
+            chunks.extend(_texts(message.get("content")))
+    return "\n".join(chunks)
+
+
+def _texts(content: Any, *, real: bool = False, results: bool = False) -> Iterator[str]:
+    """The text of a content value: a string, or text blocks (and with ``results``, the
+    content of tool results). ``real`` leaves out Claude Code's system reminders."""
+    if isinstance(content, str):
+        if not real or not content.lstrip().startswith(SYSTEM_REMINDER):
+            yield content
+        return
+    if not isinstance(content, list):
+        return
+    for block in content:
+        if not isinstance(block, Mapping):
+            continue
+        kind = block.get("type")
+        if kind == "text":
+            text = block.get("text")
+            if isinstance(text, str) and not (real and text.lstrip().startswith(SYSTEM_REMINDER)):
+                yield text
+        elif results and kind == "tool_result":
+            yield from _texts(block.get("content"))
+
+
+def _real_text(message: Mapping[str, Any]) -> str:
+    return "\n".join(t for t in _texts(message.get("content"), real=True) if t.strip())
+
+
+def _new_part(messages: list[Mapping[str, Any]]) -> tuple[str, bool]:
+    """The text of the messages after the last assistant message, and whether there is no
+    assistant message at all (the first turn)."""
+    chunks: list[str] = []
+    for message in reversed(messages):
+        role = message.get("role")
+        if role == "assistant":
+            return "\n".join(reversed(chunks)), False
+        if role not in ("system", "developer"):
+            chunks.extend(reversed(list(_texts(message.get("content"), results=True))))
+    return "\n".join(reversed(chunks)), True
+
+
+def _turns(messages: list[Mapping[str, Any]]) -> tuple[int, str]:
+    """(user messages with real text, the real text of the last of them)."""
+    count = 0
+    last = ""
+    for message in messages:
+        if message.get("role") == "user":
+            text = _real_text(message)
+            if text:
+                count += 1
+                last = text
+    return count, last
+
+
+def _last_user_text(messages: list[Mapping[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            return "\n".join(_texts(message.get("content")))
+        if message.get("role") == "assistant":
+            return ""
+    return ""
+
+
+def _tool_errors(messages: list[Mapping[str, Any]]) -> int:
+    count = 0
+    for message in reversed(messages):
+        role = message.get("role")
+        if role == "assistant":
+            continue
+        content = message.get("content")
+        if role != "user" or not isinstance(content, list) or _real_text(message):
+            return count
+        for block in reversed(content):
+            if isinstance(block, Mapping) and block.get("type") == "tool_result":
+                if block.get("is_error") is not True:
+                    return count
+                count += 1
+    return count
+
+
+def _thinking(body: Mapping[str, Any]) -> bool:
+    thinking = body.get("thinking")
+    if isinstance(thinking, Mapping):
+        return bool(thinking.get("type", "enabled") != "disabled")
+    effort = body.get("reasoning_effort")
+    reasoning = body.get("reasoning")
+    if effort is None and isinstance(reasoning, Mapping):
+        effort = reasoning.get("effort")
+    return isinstance(effort, str) and effort.lower() != "none"
+
+
+def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return first + tuple(name for name in second if name not in first)

@@ -1,0 +1,82 @@
+"""What ``route explain`` reads: the request body and the rules (with their context).
+
+The rules come from the gateway config's ``[policy]`` (``--config``), or from a policy
+file holding a ``[policy]`` table (``--policy``, which replaces the config's). A policy
+file's rules are parsed here, so its routes are not checked against backends unless a
+config is given too (``fulcrum serve`` checks them at start-up).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fulcrum.errors import ConfigError, InputError
+from fulcrum.gateway.config import GatewayConfig, load_config
+from fulcrum.routing.policy.rules import Rule, parse_rules
+from fulcrum.routing.request import DEFAULT_BACKGROUND_MODELS
+from fulcrum.tables import Table
+
+LEARNED = "learned"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    otherwise: str = LEARNED
+    source: str | None = None
+    background_models: tuple[str, ...] = DEFAULT_BACKGROUND_MODELS
+
+
+def read_request(path: Path) -> dict[str, Any]:
+    """A request body: one JSON object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{path}: expected a JSON object (a request body), got {type(data).__name__}"
+        )
+    return data
+
+
+def load_rules(config: Path | None, policy: Path | None) -> RuleSet:
+    if config is None and policy is None:
+        raise InputError(
+            "give --config GATEWAY.toml or --policy POLICY.toml (the rules to explain)"
+        )
+    gateway = load_config(config) if config is not None else None
+    background = _background(gateway)
+    if policy is not None:
+        rules, otherwise = _policy_file(policy)
+        return RuleSet(rules, otherwise, str(policy), background)
+    assert gateway is not None
+    brain = gateway.policy
+    if brain is None:
+        return RuleSet((), LEARNED, f"{config} (no [policy])", background)
+    return RuleSet(tuple(brain.rules), brain.otherwise, str(config), background)
+
+
+def _background(gateway: GatewayConfig | None) -> tuple[str, ...]:
+    if gateway is None or gateway.routes is None:
+        return DEFAULT_BACKGROUND_MODELS
+    return gateway.routes.background_models
+
+
+def _policy_file(path: Path) -> tuple[tuple[Rule, ...], str]:
+    source = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file ({exc.strerror})", file=source) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML ({exc})", file=source) from None
+    Table(data, source, "").only("policy")
+    table = Table(data.get("policy", {}), source, "policy")
+    return parse_rules(table), table.text("otherwise", LEARNED, nonempty=True)
