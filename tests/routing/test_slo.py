@@ -53,7 +53,7 @@ def test_a_single_slow_call_is_not_enough() -> None:
 
 
 def test_queue_depth_spills_at_once_and_recovers_below_the_ratio() -> None:
-    guard, clock = _guard(min_hold_s=0.0)
+    guard, _ = _guard(min_hold_s=0.0)
     guard.queue("llama", 5)
     assert guard.spilling("llama") and guard.state("llama").reason == "queue"
     guard.queue("llama", 3)  # below the limit, not below 0.7 × 4 = 2.8
@@ -87,7 +87,7 @@ def test_no_flapping_around_the_limit() -> None:
 
 
 def test_backends_are_independent_and_unknown_ones_do_not_spill() -> None:
-    guard, clock = _guard()
+    guard, _ = _guard()
     guard.queue("llama", 99)
     assert guard.spilling("llama") and not guard.spilling("vllm")
     assert guard.backends() == ["llama", "vllm"]
