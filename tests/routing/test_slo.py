@@ -68,7 +68,7 @@ def test_min_hold_keeps_the_spill() -> None:
     assert guard.spilling("llama")
     guard.queue("llama", 0)
     clock.now += 29
-    assert guard.spilling("llama")
+    assert guard.spilling("llama") and guard.state("llama").for_s == 29
     clock.now += 2
     assert not guard.spilling("llama")
 

@@ -72,7 +72,7 @@ class LatencyState:
     ttft_ms: float | None  # the window's percentile; None below MIN_SAMPLES
     samples: int
     queue: int
-    since: float | None  # clock time of the last change of state
+    for_s: float | None  # seconds in this state (None: never changed)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,8 +120,9 @@ class LatencyGuard:
             b = self._get(backend)
             ttft = self._percentile(b)
             self._update(b, ttft)
+            held = None if b.since is None else self._clock() - b.since
             return LatencyState(backend, b.spilling, b.reason, ttft, len(b.ttfts), b.queue,
-                                b.since)  # fmt: skip
+                                held)  # fmt: skip
 
     def backends(self) -> list[str]:
         with self._lock:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from fulcrum.routing.budget import BudgetConfig, BudgetExhausted, Limits, Refusal, Reservation
+from fulcrum.routing.budget import (
+    BudgetConfig,
+    BudgetExhausted,
+    Limits,
+    Refusal,
+    Reservation,
+    status_report,
+)
 
 from .conftest import MakeBook
 
@@ -116,3 +123,13 @@ def test_two_books_on_one_database_share_the_budget(make_shared_book: MakeBook) 
 def _held(result: Reservation | Refusal) -> Reservation:
     assert isinstance(result, Reservation), result
     return result
+
+
+def test_status_report_lists_every_configured_window(make_book: MakeBook) -> None:
+    config = _config(limits=Limits(daily_usd=D(10)), keys={"a": Limits(monthly_usd=D(3))})
+    book = make_book(config, clock=Clock())
+    book.settle(_held(book.reserve("a", D(1))), D("0.25"))
+    report = status_report(book)
+    assert list(report) == ["global/day", "key:a/month"]
+    assert report["key:a/month"] == {"period": "2026-12", "limit": "3", "spent": "0.25",
+                                     "reserved": "0", "left": "2.75"}  # fmt: skip

@@ -1,7 +1,7 @@
 """Frontier budgets per day and month, globally and per client key, reserved before a call and
 settled after it; in memory, or in the ledger database shared by gateway processes."""
 
-from fulcrum.routing.budget.book import BudgetBook, MemoryBudgetBook
+from fulcrum.routing.budget.book import BudgetBook, MemoryBudgetBook, status_report
 from fulcrum.routing.budget.config import BudgetConfig, Limits, parse_budget
 from fulcrum.routing.budget.database import SharedDatabase, open_database
 from fulcrum.routing.budget.factory import budget_book, open_budget_book
@@ -26,4 +26,5 @@ __all__ = [
     "open_budget_book",
     "open_database",
     "parse_budget",
+    "status_report",
 ]

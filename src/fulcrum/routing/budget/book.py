@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from fulcrum.routing.budget.config import BudgetConfig
 from fulcrum.routing.budget.windows import (
@@ -56,6 +56,14 @@ class BudgetBook(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def status_report(book: BudgetBook) -> dict[str, dict[str, Any]]:
+    """Every window of the config (global, then each key's) as JSON-ready dicts, by name."""
+    report = {name: s.as_dict() for name, s in book.status(None).items()}
+    for key in book.config.keys:
+        report.update((n, s.as_dict()) for n, s in book.status(key).items() if n not in report)
+    return report
 
 
 def new_reservation(
