@@ -20,6 +20,7 @@ from __future__ import annotations
 import binascii
 import math
 import re
+import string
 from base64 import b64decode
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -59,9 +60,8 @@ class PatternDetector:
 
 
 _PLACEHOLDER = re.compile(
-    r"(?i)^(?:x+|\*+|\.+|-+|0+|changeme|change_me|secret|password|token|null|none|nil|true|"
-    r"false|undefined|redacted|placeholder|example|dummy|test|todo|tbd)$|"
-    r"your[-_ ]|[-_ ]here$|example|placeholder|dummy|changeme|redacted|xxxx|\*\*\*"
+    r"(?i)^(?:x+|\*+|\.+|-+|0+|secret|password|token|null|none|nil|true|false|undefined|test|"
+    r"todo|tbd)$|your[-_ ]|[-_ ]here$|example|placeholder|dummy|change_?me|redacted|xxxx|\*\*\*"
 )
 _CODE_LIKE = re.compile(
     r"^[a-z_][a-z0-9_]*$|^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_]\w*)+$|[(){}<>$%\[\]]"
@@ -79,36 +79,47 @@ def _real_value(value: str) -> bool:
     return _PLACEHOLDER.search(value) is None and _CODE_LIKE.search(value) is None
 
 
-def _secret_assignment(match: re.Match[str]) -> bool:
-    return _SECRET_NAME.search(match.group(1)) is not None and _real_value(match.group(2))
-
-
 _KEYWORDS = ("secret", "token", "passw", "pwd", "api_key", "apikey", "access_key", "credential")
-_ASSIGNMENT = re.compile(
-    r"[ \t]*(?:export[ \t]+)?[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?[ \t]*[=:][ \t]*[\"']?"
-    r"([^\s\"'#,;]+)"
-)
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_NAME_TAIL = re.compile(r"\w*")
+_VALUE = re.compile(r"[\"']?[ \t]*[=:][ \t]*[\"']?([^\s\"'#,;]+)")
+
+
+def _name_start(lowered: str, at: int) -> int:
+    while at > 0 and (lowered[at - 1].isalnum() or lowered[at - 1] == "_"):
+        at -= 1
+    return at
+
+
+def _name_end(lowered: str, at: int) -> int:
+    tail = _NAME_TAIL.match(lowered, at)
+    return tail.end() if tail is not None else at
+
+
+def _assigned(text: str, start: int, end: int) -> bool:
+    """The name ``text[start:end]`` is secret-like and assigned a real value right after."""
+    value = _VALUE.match(text, end)
+    if value is None or not _real_value(value.group(1)):
+        return False
+    return _SECRET_NAME.search(text[start:end]) is not None
 
 
 @dataclass(frozen=True, slots=True)
 class AssignmentDetector:
-    """``.env``-style lines (``export API_KEY=...``, ``password: ...``, ``"token": "..."``)
-    whose name has a secret-like part and whose value is not a placeholder, a number or a
-    reference (``${VAR}``, ``os.environ[...]``, ``settings.token``). Only the lines holding
-    a keyword are parsed."""
+    """``.env``-style assignments (``export API_KEY=...``, ``password: ...``, ``"token":
+    "..."``) of a name with a secret-like part to a value that is not a placeholder, a
+    number or a reference (``${VAR}``, ``os.environ[...]``, ``settings.token``). Only the
+    names around a keyword's occurrences are looked at."""
 
     name: str = "env-assignment"
 
     def found(self, text: str) -> bool:
-        lowered = text.lower()
+        lowered = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
         for keyword in _KEYWORDS:
             at = lowered.find(keyword)
             while at != -1:
-                start = lowered.rfind("\n", 0, at) + 1
-                end = lowered.find("\n", at)
-                end = len(text) if end == -1 else end
-                match = _ASSIGNMENT.match(text, start, end)
-                if match is not None and _secret_assignment(match):
+                end = _name_end(lowered, at)
+                if _assigned(text, _name_start(lowered, at), end):
                     return True
                 at = lowered.find(keyword, end)
         return False
@@ -183,59 +194,30 @@ def _not_example(match: re.Match[str]) -> bool:
     return "EXAMPLE" not in match.group(0).upper()
 
 
-def _detector(
-    name: str, pattern: str, hints: Iterable[str] = (), check: Check | None = None
-) -> PatternDetector:
-    return PatternDetector(name, re.compile(pattern), tuple(hints), check)
-
-
+_Shape = tuple[str, str, tuple[str, ...], Check | None]
+_SHAPES: tuple[_Shape, ...] = (
+    ("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", ("PRIVATE",), None),
+    ("aws-access-key", r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
+     ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"), _not_example),
+    ("aws-secret-key", r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?"
+     r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])", ("secret", "SECRET", "Secret"), _not_example),
+    ("gcp-service-account", r"\"private_key_id\"\s*:\s*\"[0-9a-f]{40}\"",
+     ("private_key_id",), None),
+    ("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", ("AIza",), None),
+    ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{80,255})\b",
+     ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), None),
+    ("gitlab-token", r"\bgl(?:pat|ptt|dt|rt)-[A-Za-z0-9_-]{20,}",
+     ("glpat-", "glptt-", "gldt-", "glrt-"), None),
+    ("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/"
+     r"T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}", ("xox", "hooks.slack.com"), None),
+    ("stripe-key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}", ("_live_", "_test_"), None),
+    ("anthropic-key", r"\bsk-ant-[a-z]+\d*-[A-Za-z0-9_-]{32,}", ("sk-ant-",), None),
+    ("openai-key", r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}"
+     r"|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}\b", ("sk-",), None),
+    ("jwt", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", ("eyJ",), None),
+)  # fmt: skip
 _BUILTIN: tuple[Detector, ...] = (
-    _detector("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", ["PRIVATE"]),
-    _detector(
-        "aws-access-key",
-        r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
-        ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
-        _not_example,
-    ),
-    _detector(
-        "aws-secret-key",
-        r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
-        ["secret", "SECRET", "Secret"],
-        _not_example,
-    ),
-    _detector(
-        "gcp-service-account",
-        r"\"private_key_id\"\s*:\s*\"[0-9a-f]{40}\"",
-        ["private_key_id"],
-    ),
-    _detector("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", ["AIza"]),
-    _detector(
-        "github-token",
-        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{80,255})\b",
-        ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
-    ),
-    _detector(
-        "gitlab-token",
-        r"\bgl(?:pat|ptt|dt|rt)-[A-Za-z0-9_-]{20,}",
-        ["glpat-", "glptt-", "gldt-", "glrt-"],
-    ),
-    _detector(
-        "slack-token",
-        r"\bxox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}",
-        ["xox", "hooks.slack.com"],
-    ),
-    _detector("stripe-key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}", ["_live_", "_test_"]),
-    _detector("anthropic-key", r"\bsk-ant-[a-z]+\d*-[A-Za-z0-9_-]{32,}", ["sk-ant-"]),
-    _detector(
-        "openai-key",
-        r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}\b",
-        ["sk-"],
-    ),
-    _detector(
-        "jwt",
-        r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
-        ["eyJ"],
-    ),
+    *(PatternDetector(name, re.compile(rx), hints, check) for name, rx, hints, check in _SHAPES),
     AssignmentDetector(),
     EntropyDetector(),
 )

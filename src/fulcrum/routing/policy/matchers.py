@@ -40,8 +40,9 @@ class GlobCondition:
 
     def explain(self, f: RequestFeatures) -> str:
         value = self.get(f)
-        if value is None:
-            return f"{self.key}: no {self.label} in the request"
+        if not value:
+            verb = "matches" if self.test(f) else "does not match"
+            return f"no {self.label} in the request ({verb} {_shown(self.patterns)})"
         hit = [p for p in self.patterns if globs((p,)).match(value)]
         if hit:
             return f"{self.label} {value!r} matches {hit[0]!r}"

@@ -1,0 +1,193 @@
+"""``fulcrum route explain``: the text and JSON reports, and one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fulcrum.testing.cli import run_cli
+
+from . import bodies
+
+POLICY = """
+[policy]
+otherwise = "learned"
+
+[[policy.rules]]
+name = "secrets-stay-home"
+when = { secrets = true }
+never_leaves = true
+
+[[policy.rules]]
+name = "escalate-after-failures"
+when = { tool_errors_min = 3, kind = "main" }
+handoff = true
+
+[[policy.rules]]
+name = "infra-night"
+when = { header = { "x-team" = "infra*" }, hours = "22:00-06:00" }
+route = "local"
+"""
+
+GATEWAY = """
+[backends.llama]
+format = "openai"
+base_url = "http://127.0.0.1:8080"
+kind = "local"
+
+[backends.anthropic]
+format = "anthropic"
+base_url = "https://api.anthropic.com"
+api_key_env = "ANTHROPIC_API_KEY"
+
+[routes]
+default = "anthropic"
+background_models = ["*mini*"]
+"""
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    out = {"policy": tmp_path / "policy.toml", "gateway": tmp_path / "gateway.toml"}
+    out["policy"].write_text(POLICY)
+    out["gateway"].write_text(GATEWAY)
+    return out
+
+
+def write(tmp_path: Path, name: str, body: Any) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(body) if not isinstance(body, str) else body)
+    return str(path)
+
+
+def test_text_report_shows_features_every_rule_and_the_route(
+    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = write(tmp_path, "loop.json", bodies.tool_loop(3))
+    argv = ["route", "explain", request, "--policy", str(files["policy"])]
+    code, out, err = run_cli([*argv, "--at", "2026-03-07T23:10"], capsys)
+    assert (code, err) == (0, "")
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "shop-api" in out and "main" in out
+    for name in ("secrets-stay-home", "escalate-after-failures", "infra-night"):
+        assert name in out
+    assert "header x-team is absent" in out
+    assert "rule fired: escalate-after-failures" in out
+    assert "route: frontier  (reason: rule:escalate-after-failures)" in out
+
+
+def test_json_report_and_headers(
+    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = write(tmp_path, "first.json", bodies.first_turn())
+    argv = ["route", "explain", request, "--policy", str(files["policy"]), "--json"]
+    argv += ["--header", "X-Team: infra-east", "--at", "2026-03-07T23:10", "--client-key", "ci"]
+    code, out, _ = run_cli(argv, capsys)
+    data = json.loads(out)
+    assert code == 0
+    assert data["features"]["headers"]["x-team"] == "infra-east"
+    assert data["features"]["client_key"] == "ci"
+    assert [r["matched"] for r in data["rules"]] == [False, False, True]
+    assert (data["rule"], data["route"], data["reason"]) == (
+        "infra-night",
+        "local",
+        "rule:infra-night",
+    )
+    assert "score" not in data  # nothing is shown that was not computed
+
+
+def test_secrets_in_the_request_stay_local(
+    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = bodies.first_turn("deploy with AWS_SECRET_ACCESS_KEY=" + "Zq8vLr2mKx9" + "Pw4Ty7Nb")
+    request = write(tmp_path, "secret.json", body)
+    code, out, _ = run_cli(
+        ["route", "explain", request, "--policy", str(files["policy"]), "--json"], capsys
+    )
+    data = json.loads(out)
+    assert code == 0
+    assert data["features"]["secrets"] == ["env-assignment"]
+    assert (data["route"], data["reason"]) == ("local", "never-leaves:secrets-stay-home")
+
+
+def test_config_supplies_background_models(
+    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = {"model": "gpt-5-mini", "messages": [{"role": "user", "content": "Name this session"}]}
+    request = write(tmp_path, "bg.json", body)
+    argv = ["route", "explain", request, "--config", str(files["gateway"])]
+    argv += ["--policy", str(files["policy"]), "--api", "openai", "--json"]
+    code, out, _ = run_cli(argv, capsys)
+    data = json.loads(out)
+    assert code == 0
+    assert data["features"]["kind"] == "background"
+    assert (data["route"], data["reason"]) == ("local", "background→local")
+
+
+def test_no_rule_goes_to_the_learned_router(
+    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = write(tmp_path, "first.json", bodies.first_turn())
+    code, out, _ = run_cli(["route", "explain", request, "--policy", str(files["policy"])], capsys)
+    assert code == 0
+    assert "rule fired: none" in out
+    assert "route: learned  (reason: learned)" in out
+    assert "it is not run here" in out
+
+
+BAD_INPUT: list[tuple[Callable[[Path], str], list[str], str]] = [
+    (lambda p: str(p / "missing.json"), [], "missing.json: cannot read the file"),
+    (lambda p: write(p, "bad.json", "{nope"), [], "bad.json: not valid JSON"),
+    (lambda p: write(p, "list.json", "[1]"), [], "expected a JSON object"),
+    (
+        lambda p: write(p, "ok.json", {}),
+        ["--header", "NoColon"],
+        "--header: expected 'Name: value'",
+    ),
+    (
+        lambda p: write(p, "ok.json", {}),
+        ["--api", "grpc"],
+        "--api: expected one of anthropic, openai",
+    ),
+    (lambda p: write(p, "ok.json", {}), ["--at", "tonight"], "--at: expected an ISO 8601 time"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_INPUT, ids=[c[2].split(":")[0] for c in BAD_INPUT])
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path,
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    case: tuple[Callable[[Path], str], list[str], str],
+) -> None:
+    make, extra, message = case
+    argv = ["route", "explain", make(tmp_path), "--policy", str(files["policy"]), *extra]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert out == ""
+
+
+def test_a_bad_policy_names_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "p.toml"
+    policy.write_text(
+        '[policy]\n[[policy.rules]]\nname = "a"\nroute = "local"\nwhen = { kinds = ["main"] }\n'
+    )
+    request = write(tmp_path, "ok.json", {})
+    code, _, err = run_cli(["route", "explain", request, "--policy", str(policy)], capsys)
+    assert code == 2
+    assert "p.toml: policy.rules[0].when.kinds: unknown key `kinds`; did you mean `kind`?" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_rules_are_required_from_somewhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(["route", "explain", write(tmp_path, "ok.json", {})], capsys)
+    assert code == 2
+    assert "give --config GATEWAY.toml or --policy POLICY.toml" in err

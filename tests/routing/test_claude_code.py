@@ -1,0 +1,50 @@
+"""Request kinds from bodies shaped like Claude Code's (only short marker sentences quoted)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fulcrum.routing.claude_code import REQUEST_KINDS, classify
+
+from .policy.bodies import COMPACT, IDENTITY, SUBAGENT, SUBAGENT_NOTES, TITLE
+
+
+@pytest.mark.parametrize(
+    ("system", "last_user", "tools", "background", "kind"),
+    [
+        (IDENTITY + "\nHelp the user.", "Add pagination", True, False, "main"),
+        (
+            IDENTITY + "\n" + SUBAGENT + "\n" + SUBAGENT_NOTES,
+            "Find callers",
+            True,
+            False,
+            "subagent",
+        ),
+        ("Custom reviewer agent.\n" + SUBAGENT_NOTES, "Review this", True, False, "subagent"),
+        (IDENTITY + "\n" + TITLE, "<session>x</session>", False, True, "title"),
+        (IDENTITY + "\nHelp the user.", COMPACT, True, False, "compaction"),
+        (
+            "You are a helpful AI assistant tasked with summarizing conversations.",
+            "x",
+            False,
+            False,
+            "compaction",
+        ),
+        (IDENTITY, "Is this a bash command?", False, True, "background"),
+        (IDENTITY, "Extract the file paths", False, False, "background"),
+        ("", "hello", False, True, "background"),
+        ("You are a helpful assistant.", "hello", True, False, "other"),
+        ("", "hello", False, False, "other"),
+    ],
+)
+def test_classify(system: str, last_user: str, tools: bool, background: bool, kind: str) -> None:
+    assert classify(system, last_user, has_tools=tools, is_background=background) == kind
+
+
+def test_compaction_wins_over_the_main_prompt_it_shares() -> None:
+    kind = classify(IDENTITY, "Earlier text\n" + COMPACT, has_tools=True, is_background=False)
+    assert kind == "compaction"
+
+
+def test_kinds_are_the_documented_tuple() -> None:
+    assert REQUEST_KINDS == ("main", "subagent", "background", "title", "compaction", "other")

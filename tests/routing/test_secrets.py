@@ -1,0 +1,125 @@
+"""The secrets detector: each shipped detector finds its shape, and the things coding sessions
+are full of (digests, UUIDs, base64 of text, placeholders, code) do not count.
+
+Test secrets are assembled at run time from parts, so this file holds no credential-shaped
+literal for a repository scanner to flag."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import re
+import string
+import uuid
+
+import pytest
+
+from fulcrum.routing import secrets
+from fulcrum.routing.secrets import DETECTORS, PatternDetector, high_entropy_token, register, scan
+
+_rng = random.Random(7)
+
+
+def rand(alphabet: str, n: int) -> str:
+    return "".join(_rng.choice(alphabet) for _ in range(n))
+
+
+ALNUM = string.ascii_letters + string.digits
+UPPER_NUM = string.ascii_uppercase + string.digits
+
+POSITIVES = {
+    "private-key": "-----BEGIN " + "RSA PRIVATE KEY-----\nMIIEow...\n-----END RSA PRIVATE KEY-----",
+    "aws-access-key": "aws_access_key_id = " + "AKIA" + rand(UPPER_NUM, 16),
+    "aws-secret-key": "aws_secret_access_key = " + rand(ALNUM + "/+", 40),
+    "gcp-service-account": '{"type": "service_account", "private_key_id": "'
+    + rand("0123456789abcdef", 40)
+    + '"}',
+    "google-api-key": "key=" + "AIza" + rand(ALNUM + "_-", 35),
+    "github-token": "GH=" + "ghp_" + rand(ALNUM, 36),
+    "gitlab-token": "glpat-" + rand(ALNUM, 20),
+    "slack-token": "xoxb-" + rand(string.digits, 12) + "-" + rand(ALNUM, 24),
+    "stripe-key": "sk_" + "live_" + rand(ALNUM, 24),
+    "anthropic-key": "sk-ant-" + "api03-" + rand(ALNUM + "_-", 93),
+    "openai-key": "sk-" + "proj-" + rand(ALNUM + "_-", 60),
+    "jwt": "Bearer eyJ" + rand(ALNUM, 20) + ".eyJ" + rand(ALNUM, 40) + "." + rand(ALNUM + "_-", 43),
+    "env-assignment": "DATABASE_PASSWORD=Zq8" + "vLr2mKx9",
+}
+
+
+@pytest.mark.parametrize("name", sorted(POSITIVES))
+def test_each_detector_finds_its_shape(name: str) -> None:
+    found = scan("some context\n" + POSITIVES[name] + "\nmore context")
+    assert name in found
+
+
+def test_every_shipped_detector_has_a_positive_case() -> None:
+    assert set(DETECTORS) - set(POSITIVES) == {"high-entropy"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "run `export STRIPE_API_KEY=" + rand(ALNUM, 24) + "` first",
+        '{"client_secret": "' + rand(ALNUM, 30) + '"}',
+        "  password: " + rand(ALNUM, 12),
+    ],
+)
+def test_assignments_inside_a_line_json_and_yaml(text: str) -> None:
+    assert "env-assignment" in scan(text)
+
+
+def test_scan_names_detectors_never_the_secret() -> None:
+    secret = "ghp_" + rand(ALNUM, 36)
+    found = scan(f"token: {secret}")
+    assert "github-token" in found
+    assert all(secret not in name for name in found)
+
+
+def test_high_entropy_random_tokens_match() -> None:
+    hits = sum(high_entropy_token(rand(ALNUM, 40)) for _ in range(200))
+    assert hits >= 190
+    assert scan("the key is " + rand(ALNUM, 48)) == ("high-entropy",)
+
+
+NEGATIVES = {
+    "sha256 lock hash": 'sha256 = "' + hashlib.sha256(b"requests-2.32.3").hexdigest() + '"',
+    "poetry lock": '{file = "x.whl", hash = "sha256:' + hashlib.sha256(b"x").hexdigest() + '"}',
+    "git sha": "commit " + hashlib.sha1(b"c").hexdigest(),
+    "uuid": f"session {uuid.UUID(int=_rng.getrandbits(128))}",
+    "npm integrity": '"integrity": "sha512-'
+    + base64.b64encode(hashlib.sha512(b"left-pad").digest()).decode()
+    + '"',
+    "base64 of text": base64.b64encode(
+        b"The quick brown fox jumps over the lazy dog, twice over the fence."
+    ).decode(),
+    "identifiers": "getUserAccountBalanceForCurrentMonth2024 = HTTPServerConnectionPoolManager3",
+    "paths": "/usr/lib/x86_64-linux-gnu/libssl3 src/fulcrum/routing/policy/conditions",
+    "placeholder": "OPENAI_API_KEY=your_api_key_here\nSECRET_KEY=changeme\nTOKEN=<token>",
+    "references": 'API_TOKEN = os.environ["API_TOKEN"]\npassword: ${DB_PASSWORD}\n'
+    "SECRET = settings.secret_value",
+    "numbers": "MAX_TOKENS=128000\nmax_tokens: 4096",
+    "code": "self.token = compute_token()\npassword: str = field()\nif token == other_token:",
+    "aws docs example": "AKIA" + "IOSFODNN7EXAMPLE",
+    "prose": "Please fix the bug in src/app.py where the handler crashes on empty input.\n" * 20,
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEGATIVES))
+def test_ordinary_session_text_is_not_a_secret(name: str) -> None:
+    assert scan(NEGATIVES[name]) == ()
+
+
+def test_register_adds_a_detector_usable_by_name() -> None:
+    detector = PatternDetector("acme-token", re.compile(r"acme_[0-9a-f]{16}"), ("acme_",))
+    register(detector)
+    try:
+        assert "acme-token" in scan("x acme_0123456789abcdef y")
+        assert "acme-token" not in scan("acme_ is a prefix")
+    finally:
+        secrets._registry.pop("acme-token")
+    assert "acme-token" not in DETECTORS
+
+
+def test_empty_text_scans_to_nothing() -> None:
+    assert scan("") == ()
