@@ -39,6 +39,12 @@ POSITIVES = {
     "github-token": "GH=" + "ghp_" + rand(ALNUM, 36),
     "gitlab-token": "glpat-" + rand(ALNUM, 20),
     "slack-token": "xoxb-" + rand(string.digits, 12) + "-" + rand(ALNUM, 24),
+    "slack-webhook": "https://hooks.slack.com/services/T"
+    + rand(UPPER_NUM, 8)
+    + "/B"
+    + rand(UPPER_NUM, 8)
+    + "/"
+    + rand(ALNUM, 24),
     "stripe-key": "sk_" + "live_" + rand(ALNUM, 24),
     "anthropic-key": "sk-ant-" + "api03-" + rand(ALNUM + "_-", 93),
     "openai-key": "sk-" + "proj-" + rand(ALNUM + "_-", 60),
@@ -63,6 +69,7 @@ def test_every_shipped_detector_has_a_positive_case() -> None:
         "run `export STRIPE_API_KEY=" + rand(ALNUM, 24) + "` first",
         '{"client_secret": "' + rand(ALNUM, 30) + '"}',
         "  password: " + rand(ALNUM, 12),
+        "SIGNING_PRIVATE_KEY='" + rand(ALNUM, 40) + "'",
     ],
 )
 def test_assignments_inside_a_line_json_and_yaml(text: str) -> None:
@@ -101,6 +108,8 @@ NEGATIVES = {
     "numbers": "MAX_TOKENS=128000\nmax_tokens: 4096",
     "code": "self.token = compute_token()\npassword: str = field()\nif token == other_token:",
     "aws docs example": "AKIA" + "IOSFODNN7EXAMPLE",
+    "inline image": "data:image/png;base64," + base64.b64encode(bytes(range(256)) * 3).decode(),
+    "embedded in a word": "xghp_" + rand(ALNUM, 36).lower() + " MYAKIA" + rand(UPPER_NUM, 16),
     "prose": "Please fix the bug in src/app.py where the handler crashes on empty input.\n" * 20,
 }
 

@@ -46,6 +46,7 @@ CWD_MARKERS: tuple[str, ...] = ("Primary working directory: ", "Working director
 WORKTREES = "/.claude/worktrees/"
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 _SEPARATORS = re.compile(r"[\\/]")
+Messages = list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,7 @@ def extract_features(
 ) -> RequestFeatures:
     """The features of one request; never raises on odd body shapes."""
     raw = body.get("messages")
-    messages = [m for m in raw if isinstance(m, Mapping)] if isinstance(raw, list) else []
+    messages: Messages = [m for m in raw if type(m) is dict] if isinstance(raw, list) else []
     system = _system_text(body, messages)
     new, first_turn = _new_part(messages)
     turn, text = _turns(messages)
@@ -145,7 +146,7 @@ def repo_of(cwd: str) -> str | None:
     return parts[-1] if parts else None
 
 
-def _system_text(body: Mapping[str, Any], messages: list[Mapping[str, Any]]) -> str:
+def _system_text(body: Mapping[str, Any], messages: Messages) -> str:
     """Anthropic ``system`` (a string or text blocks), or OpenAI system/developer messages."""
     chunks = list(_texts(body.get("system")))
     for message in messages:
@@ -154,32 +155,35 @@ def _system_text(body: Mapping[str, Any], messages: list[Mapping[str, Any]]) -> 
     return "\n".join(chunks)
 
 
+def _reminder(text: str) -> bool:
+    return text[:64].lstrip().startswith(SYSTEM_REMINDER)
+
+
 def _texts(content: Any, *, real: bool = False, results: bool = False) -> Iterator[str]:
     """The text of a content value: a string, or text blocks (and with ``results``, the
-    content of tool results). ``real`` leaves out Claude Code's system reminders."""
+    content of tool results). ``real`` keeps only the user's own text: no blank text and
+    none of Claude Code's system reminders. Bodies come from JSON, so blocks are dicts."""
     if isinstance(content, str):
-        if not real or not content.lstrip().startswith(SYSTEM_REMINDER):
+        if not real or (content and not content.isspace() and not _reminder(content)):
             yield content
         return
     if not isinstance(content, list):
         return
     for block in content:
-        if not isinstance(block, Mapping):
+        if type(block) is not dict:
             continue
         kind = block.get("type")
         if kind == "text":
             text = block.get("text")
-            if isinstance(text, str) and not (real and text.lstrip().startswith(SYSTEM_REMINDER)):
+            if isinstance(text, str) and (
+                not real or (text and not text.isspace() and not _reminder(text))
+            ):
                 yield text
         elif results and kind == "tool_result":
             yield from _texts(block.get("content"))
 
 
-def _real_text(message: Mapping[str, Any]) -> str:
-    return "\n".join(t for t in _texts(message.get("content"), real=True) if t.strip())
-
-
-def _new_part(messages: list[Mapping[str, Any]]) -> tuple[str, bool]:
+def _new_part(messages: Messages) -> tuple[str, bool]:
     """The text of the messages after the last assistant message, and whether there is no
     assistant message at all (the first turn)."""
     chunks: list[str] = []
@@ -192,20 +196,21 @@ def _new_part(messages: list[Mapping[str, Any]]) -> tuple[str, bool]:
     return "\n".join(reversed(chunks)), True
 
 
-def _turns(messages: list[Mapping[str, Any]]) -> tuple[int, str]:
+def _turns(messages: Messages) -> tuple[int, str]:
     """(user messages with real text, the real text of the last of them)."""
-    count = 0
-    last = ""
-    for message in messages:
-        if message.get("role") == "user":
-            text = _real_text(message)
-            if text:
-                count += 1
-                last = text
-    return count, last
+    turns = [m for m in messages if m.get("role") == "user" and _has_real_text(m)]
+    return len(turns), (_real_text(turns[-1]) if turns else "")
 
 
-def _last_user_text(messages: list[Mapping[str, Any]]) -> str:
+def _real_text(message: Mapping[str, Any]) -> str:
+    return "\n".join(_texts(message.get("content"), real=True))
+
+
+def _has_real_text(message: Mapping[str, Any]) -> bool:
+    return next(_texts(message.get("content"), real=True), None) is not None
+
+
+def _last_user_text(messages: Messages) -> str:
     for message in reversed(messages):
         if message.get("role") == "user":
             return "\n".join(_texts(message.get("content")))
@@ -214,17 +219,17 @@ def _last_user_text(messages: list[Mapping[str, Any]]) -> str:
     return ""
 
 
-def _tool_errors(messages: list[Mapping[str, Any]]) -> int:
+def _tool_errors(messages: Messages) -> int:
     count = 0
     for message in reversed(messages):
         role = message.get("role")
         if role == "assistant":
             continue
         content = message.get("content")
-        if role != "user" or not isinstance(content, list) or _real_text(message):
+        if role != "user" or not isinstance(content, list) or _has_real_text(message):
             return count
         for block in reversed(content):
-            if isinstance(block, Mapping) and block.get("type") == "tool_result":
+            if type(block) is dict and block.get("type") == "tool_result":
                 if block.get("is_error") is not True:
                     return count
                 count += 1

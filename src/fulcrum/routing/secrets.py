@@ -42,9 +42,9 @@ class Detector(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PatternDetector:
-    """A token shape: ``pattern`` is tried only when one of ``hints`` occurs in the text (a
-    substring test is far cheaper than a regex pass); ``check``, when set, must accept a
-    match for it to count (placeholders are refused there)."""
+    """A token shape: ``pattern`` (best starting with a literal, which the regex engine
+    finds fast), tried only when one of ``hints`` occurs in the text when there are
+    hints; ``check``, when set, must accept a match for it to count."""
 
     name: str
     pattern: re.Pattern[str]
@@ -79,7 +79,7 @@ def _real_value(value: str) -> bool:
     return _PLACEHOLDER.search(value) is None and _CODE_LIKE.search(value) is None
 
 
-_KEYWORDS = ("secret", "token", "passw", "pwd", "api_key", "apikey", "access_key", "credential")
+_KEYWORDS = ("secret", "token", "passw", "passp", "pwd", "apikey", "_key", "credential")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _NAME_TAIL = re.compile(r"\w*")
 _VALUE = re.compile(r"[\"']?[ \t]*[=:][ \t]*[\"']?([^\s\"'#,;]+)")
@@ -171,23 +171,51 @@ def high_entropy_token(token: str) -> bool:
     return not _base64_of_text(token)
 
 
-_RUN = re.compile(r"[A-Za-z0-9_+/-]{32,512}={0,2}")
+_TOKEN_CHARS = (string.ascii_letters + string.digits + "_+/-").encode()
+_MASK = bytes(97 if i in _TOKEN_CHARS else 32 for i in range(256))  # token char -> "a"
+_RUN = b"a" * ENTROPY_MIN_LENGTH
+ENTROPY_MAX_LENGTH = 512  # longer runs are blobs (inline images, bundles), not credentials
 
 
 @dataclass(frozen=True, slots=True)
 class EntropyDetector:
-    """Machine-random tokens (see :func:`high_entropy_token`); only whitespace-separated
-    chunks of at least :data:`ENTROPY_MIN_LENGTH` characters are looked into."""
+    """Machine-random tokens (see :func:`high_entropy_token`). Runs of token characters
+    long enough to matter are found on a byte mask of the text (``bytes.translate`` and
+    ``find`` run in C), so ordinary text costs a few microseconds per 10 KB."""
 
     name: str = "high-entropy"
 
     def found(self, text: str) -> bool:
-        for chunk in text.split():
-            if len(chunk) >= ENTROPY_MIN_LENGTH and any(
-                high_entropy_token(m.group(0)) for m in _RUN.finditer(chunk)
-            ):
+        raw = text.encode("utf-8", "surrogatepass")
+        mask = raw.translate(_MASK)
+        at = mask.find(_RUN)
+        while at != -1:
+            end = mask.find(b" ", at)
+            end = len(mask) if end == -1 else end
+            if end - at <= ENTROPY_MAX_LENGTH and high_entropy_token(raw[at:end].decode()):
                 return True
+            at = mask.find(_RUN, end)
         return False
+
+
+def _standalone(match: re.Match[str]) -> bool:
+    """The token does not continue a longer word on its left (the patterns start with a
+    literal, which the regex engine finds fast, so the boundary is checked here)."""
+    start = match.start()
+    return start == 0 or not match.string[start - 1].isalnum()
+
+
+def _aws_key_id(match: re.Match[str]) -> bool:
+    return _standalone(match) and "EXAMPLE" not in match.group(0)
+
+
+def _stripe(match: re.Match[str]) -> bool:
+    start = match.start()
+    return (
+        start > 0
+        and match.string[start - 1] in "sr"
+        and (start < 2 or not match.string[start - 2].isalnum())
+    )
 
 
 def _not_example(match: re.Match[str]) -> bool:
@@ -196,25 +224,24 @@ def _not_example(match: re.Match[str]) -> bool:
 
 _Shape = tuple[str, str, tuple[str, ...], Check | None]
 _SHAPES: tuple[_Shape, ...] = (
-    ("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", ("PRIVATE",), None),
-    ("aws-access-key", r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
-     ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"), _not_example),
+    ("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", (), None),
+    ("aws-access-key", r"A(?:KIA|SIA|BIA|CCA|3T[A-Z0-9])[A-Z0-9]{16}(?![A-Z0-9])", (), _aws_key_id),
     ("aws-secret-key", r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?"
-     r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])", ("secret", "SECRET", "Secret"), _not_example),
-    ("gcp-service-account", r"\"private_key_id\"\s*:\s*\"[0-9a-f]{40}\"",
-     ("private_key_id",), None),
-    ("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", ("AIza",), None),
-    ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{80,255})\b",
-     ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), None),
-    ("gitlab-token", r"\bgl(?:pat|ptt|dt|rt)-[A-Za-z0-9_-]{20,}",
-     ("glpat-", "glptt-", "gldt-", "glrt-"), None),
-    ("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/"
-     r"T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}", ("xox", "hooks.slack.com"), None),
-    ("stripe-key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}", ("_live_", "_test_"), None),
-    ("anthropic-key", r"\bsk-ant-[a-z]+\d*-[A-Za-z0-9_-]{32,}", ("sk-ant-",), None),
-    ("openai-key", r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}"
-     r"|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}\b", ("sk-",), None),
-    ("jwt", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", ("eyJ",), None),
+     r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
+     ("aws_secret", "AWS_SECRET", "awsSecret", "AwsSecret"), _not_example),
+    ("gcp-service-account", r"\"private_key_id\"\s*:\s*\"[0-9a-f]{40}\"", (), None),
+    ("google-api-key", r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", (), _standalone),
+    ("github-token", r"gh(?:[pousr]_[A-Za-z0-9]{36,255}|ithub_pat_[A-Za-z0-9_]{80,255})(?!\w)",
+     (), _standalone),
+    ("gitlab-token", r"gl(?:pat|ptt|dt|rt)-[A-Za-z0-9_-]{20,}", (), _standalone),
+    ("slack-token", r"xox[abposr]-[A-Za-z0-9-]{10,}", (), _standalone),
+    ("slack-webhook", r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}",
+     (), None),
+    ("stripe-key", r"k_(?:live|test)_[A-Za-z0-9]{20,}", (), _stripe),
+    ("anthropic-key", r"sk-ant-[a-z]+\d*-[A-Za-z0-9_-]{32,}", (), _standalone),
+    ("openai-key", r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}"
+     r"|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}(?![A-Za-z0-9]))", (), _standalone),
+    ("jwt", r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", (), _standalone),
 )  # fmt: skip
 _BUILTIN: tuple[Detector, ...] = (
     *(PatternDetector(name, re.compile(rx), hints, check) for name, rx, hints, check in _SHAPES),
