@@ -8,11 +8,10 @@ service-account JSON and Google API keys, GitHub, GitLab, Slack, Stripe, Anthrop
 OpenAI token shapes, JSON Web Tokens, ``.env``-style assignments of secret-like names to
 non-placeholder values, and high-entropy tokens (:func:`high_entropy_token`).
 
-Hand-written rather than taken from ``detect-secrets`` 1.5.0: its ad-hoc string scan
-(``scan_line`` over each line) took about 26 ms for 2.3 KB of text here, a hundred times
-the router's whole per-request budget, and without its file-level filters it flagged plain
-prose and a sha256 lock hash as high-entropy strings. The token shapes follow the
-providers' documented key formats, the same ones its plugins encode.
+Hand-written, not ``detect-secrets`` 1.5.0: its ad-hoc scan (``scan_line`` per line) took
+about 26 ms for 2.3 KB of text here, a hundred times the router's per-request budget, and
+flagged plain prose and a sha256 lock hash as high-entropy strings. The token shapes follow
+the providers' documented key formats, the same ones its plugins encode.
 """
 
 from __future__ import annotations
@@ -138,8 +137,7 @@ def shannon_bits(token: str) -> float:
 
 
 def _expected_bits(n: int, alphabet: int = 62) -> float:
-    """The entropy a random string of ``n`` characters over ``alphabet`` shows on average
-    (the Miller–Madow estimate: the sample entropy falls short of log2 by (k-1)/(2n ln 2))."""
+    """Mean sample entropy of ``n`` random characters (Miller–Madow: log2 k - (k-1)/2n ln 2)."""
     return math.log2(alphabet) - (alphabet - 1) / (2 * n * math.log(2))
 
 
@@ -179,9 +177,8 @@ ENTROPY_MAX_LENGTH = 512  # longer runs are blobs (inline images, bundles), not 
 
 @dataclass(frozen=True, slots=True)
 class EntropyDetector:
-    """Machine-random tokens (see :func:`high_entropy_token`). Runs of token characters
-    long enough to matter are found on a byte mask of the text (``bytes.translate`` and
-    ``find`` run in C), so ordinary text costs a few microseconds per 10 KB."""
+    """Machine-random tokens (:func:`high_entropy_token`); long runs of token characters
+    are found on a byte mask of the text (``translate`` and ``find`` run in C)."""
 
     name: str = "high-entropy"
 
@@ -199,8 +196,7 @@ class EntropyDetector:
 
 
 def _standalone(match: re.Match[str]) -> bool:
-    """The token does not continue a longer word on its left (the patterns start with a
-    literal, which the regex engine finds fast, so the boundary is checked here)."""
+    """Not the tail of a longer word (patterns start with a literal, found fast; \\b is not)."""
     start = match.start()
     return start == 0 or not match.string[start - 1].isalnum()
 
@@ -210,20 +206,15 @@ def _aws_key_id(match: re.Match[str]) -> bool:
 
 
 def _stripe(match: re.Match[str]) -> bool:
-    start = match.start()
-    return (
-        start > 0
-        and match.string[start - 1] in "sr"
-        and (start < 2 or not match.string[start - 2].isalnum())
-    )
+    at = match.start() - 1  # the pattern starts at the k of sk_ or rk_
+    return at >= 0 and match.string[at] in "sr" and (at == 0 or not match.string[at - 1].isalnum())
 
 
 def _not_example(match: re.Match[str]) -> bool:
     return "EXAMPLE" not in match.group(0).upper()
 
 
-_Shape = tuple[str, str, tuple[str, ...], Check | None]
-_SHAPES: tuple[_Shape, ...] = (
+_SHAPES: tuple[tuple[str, str, tuple[str, ...], Check | None], ...] = (
     ("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", (), None),
     ("aws-access-key", r"A(?:KIA|SIA|BIA|CCA|3T[A-Z0-9])[A-Z0-9]{16}(?![A-Z0-9])", (), _aws_key_id),
     ("aws-secret-key", r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?"
@@ -254,8 +245,7 @@ DETECTORS: Mapping[str, Detector] = MappingProxyType(_registry)
 
 
 def register(detector: Detector) -> None:
-    """Add a detector (or replace the one of the same name); its name becomes usable in a
-    policy rule's ``secrets = [...]``."""
+    """Add (or replace) a detector; its name is then usable in a rule's ``secrets = [...]``."""
     _registry[detector.name] = detector
 
 
