@@ -191,3 +191,16 @@ def test_rules_are_required_from_somewhere(
     code, _, err = run_cli(["route", "explain", write(tmp_path, "ok.json", {})], capsys)
     assert code == 2
     assert "give --config GATEWAY.toml or --policy POLICY.toml" in err
+
+
+def test_the_gateway_configs_own_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "gateway.toml"
+    rules = '[policy]\notherwise = "frontier"\n[[policy.rules]]\nname = "titles"\n'
+    config.write_text(GATEWAY + rules + 'when = { kind = "title" }\nroute = "llama"\n')
+    argv = ["route", "explain", "", "--config", str(config), "--json"]
+    argv[2] = write(tmp_path, "title.json", bodies.title_body())
+    data = json.loads(run_cli(argv, capsys)[1])
+    assert (data["rule"], data["route"], data["reason"]) == ("titles", "llama", "rule:titles")
+    argv[2] = write(tmp_path, "main.json", bodies.first_turn())
+    data = json.loads(run_cli(argv, capsys)[1])
+    assert (data["rule"], data["route"], data["reason"]) == (None, "frontier", "otherwise")
