@@ -34,10 +34,13 @@ def register(app: typer.Typer) -> None:
 
 def explain_command(  # noqa: PLR0917 - Typer maps parameters to flags
     request: Annotated[Path, typer.Argument(help="A request body (JSON), as a client sends it.")],
-    config: Annotated[Path | None, typer.Option(help="The gateway config (its [policy]).")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="The gateway config (its \\[policy] table and background models)."),
+    ] = None,
     policy: Annotated[
         Path | None,
-        typer.Option(help="A policy file holding a [policy] table (replaces the config's)."),
+        typer.Option(help="A policy file holding a \\[policy] table (replaces the config's)."),
     ] = None,
     header: Annotated[
         list[str] | None, typer.Option(help="A request header, 'Name: value' (repeatable).")
