@@ -8,6 +8,9 @@ from fulcrum.routing.claude_code import REQUEST_KINDS, classify
 
 from .policy.bodies import COMPACT, IDENTITY, SUBAGENT, SUBAGENT_NOTES, TITLE
 
+SDK = "You are a Claude agent, built on Anthropic's Claude Agent SDK."
+BILLING = "x-anthropic-billing-header: cc_version=2.1.330.88d; cc_entrypoint=sdk-cli;"
+
 
 @pytest.mark.parametrize(
     ("system", "last_user", "tools", "background", "kind"),
@@ -21,6 +24,9 @@ from .policy.bodies import COMPACT, IDENTITY, SUBAGENT, SUBAGENT_NOTES, TITLE
             "subagent",
         ),
         ("Custom reviewer agent.\n" + SUBAGENT_NOTES, "Review this", True, False, "subagent"),
+        (SDK + "\nYou are an agent working with the user.", "Fix it", True, False, "main"),
+        (BILLING + " cc_is_subagent=true;\n" + SDK, "List callers", True, False, "subagent"),
+        (BILLING + "\nCustom system prompt.", "Fix it", True, False, "main"),
         (IDENTITY + "\n" + TITLE, "<session>x</session>", False, True, "title"),
         (IDENTITY + "\nHelp the user.", COMPACT, True, False, "compaction"),
         (

@@ -64,6 +64,12 @@ def test_a_success_or_a_new_user_text_ends_the_row() -> None:
     assert (f.tool_errors, f.turn, f.text) == (0, 2, "try the other fixture")
 
 
+def test_system_messages_inside_the_conversation_do_not_end_the_row() -> None:
+    body = bodies.tool_loop(2)
+    body["messages"].insert(-1, {"role": "system", "content": "# Environment update\n - x"})
+    assert features(body).tool_errors == 2
+
+
 def test_secrets_are_looked_for_in_the_new_part_only() -> None:
     body = bodies.tool_loop(0)
     body["messages"][2] = bodies.tool_result(0, f"aws_access_key_id={AWS}")  # an old result

@@ -4,16 +4,20 @@ The markers are sentences of Claude Code's own prompts (checked against the 2.1.
 
 - ``compaction`` — the summary request behind ``/compact`` and auto-compaction. Its
   instruction, "Your task is to create a detailed summary of ..." (of the conversation so
-  far, of its RECENT portion, or of this conversation), is the last user message, or the
-  system prompt of older releases ("You are a helpful AI assistant tasked with
-  summarizing conversations.").
+  far, of its RECENT portion, or of this conversation), is in the last user message (the
+  request shares the main loop's prompt and tools, for its prompt cache), or the system
+  prompt is the summarizer's ("You are a helpful AI assistant tasked with summarizing
+  conversations.").
 - ``title`` — the session title: system prompt "You are naming a coding session ...".
-- ``subagent`` — a conversation started by the Task (Agent) tool: the built-in agents'
-  system prompts ("You are an agent for Claude Code", the file search, planning and
-  web-reading specialists) and the note every subagent prompt carries, "Agent threads
-  always have their cwd reset between bash calls".
-- ``main`` — the main loop: "You are Claude Code, Anthropic's official CLI for Claude" (or
-  the Agent SDK's variant) with tools declared.
+- ``subagent`` — a conversation started by the Task (Agent) tool: the billing block every
+  Claude Code request opens its system prompt with says ``cc_is_subagent=true``; also the
+  built-in agents' prompts ("You are an agent for Claude Code", the file search, planning
+  and web-reading specialists) and the note subagent prompts carry ("Agent threads always
+  have their cwd reset between bash calls").
+- ``main`` — the main loop: one of Claude Code's identities ("You are Claude Code,
+  Anthropic's official CLI for Claude", and in ``-p``/SDK mode "You are a Claude agent,
+  built on Anthropic's Claude Agent SDK.") or its billing block
+  (``x-anthropic-billing-header: cc_version=``), with tools declared.
 - ``background`` — small/fast-model housekeeping: the request's model matches the
   background globs (``RouteRequest.is_background``), or Claude Code's identity without any
   tools (a tool-free helper call).
@@ -33,13 +37,18 @@ COMPACTION_MARKERS: tuple[str, ...] = (
 )
 TITLE_MARKERS: tuple[str, ...] = ("You are naming a coding session",)
 SUBAGENT_MARKERS: tuple[str, ...] = (
+    "cc_is_subagent=true",
     "Agent threads always have their cwd reset between bash calls",
     "You are an agent for Claude Code, Anthropic's official CLI for Claude.",
     "You are a file search specialist for Claude Code",
     "You are a software architect and planning specialist for Claude Code",
     "You are a web-reading specialist for Claude Code",
 )
-MAIN_MARKER = "You are Claude Code, Anthropic's official CLI for Claude"
+IDENTITY_MARKERS: tuple[str, ...] = (
+    "You are Claude Code, Anthropic's official CLI for Claude",
+    "You are a Claude agent, built on Anthropic's Claude Agent SDK.",
+    "x-anthropic-billing-header: cc_version=",
+)
 
 
 def _has(text: str, markers: tuple[str, ...]) -> bool:
@@ -56,7 +65,7 @@ def classify(system: str, last_user: str, *, has_tools: bool, is_background: boo
         return "title"
     if _has(system, SUBAGENT_MARKERS):
         return "subagent"
-    claude_code = MAIN_MARKER in system
+    claude_code = _has(system, IDENTITY_MARKERS)
     if claude_code and has_tools and not is_background:
         return "main"
     if is_background or claude_code:

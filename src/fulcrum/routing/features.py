@@ -223,7 +223,7 @@ def _tool_errors(messages: Messages) -> int:
     count = 0
     for message in reversed(messages):
         role = message.get("role")
-        if role == "assistant":
+        if role in ("assistant", "system", "developer"):
             continue
         content = message.get("content")
         if role != "user" or not isinstance(content, list) or _has_real_text(message):
