@@ -76,6 +76,12 @@ def test_assignments_inside_a_line_json_and_yaml(text: str) -> None:
     assert "env-assignment" in scan(text)
 
 
+def test_assignments_after_text_that_lowers_to_more_characters() -> None:
+    text = "İstanbul notes → deploy\nexport API_TOKEN=" + rand(ALNUM, 24)
+    assert "env-assignment" in scan(text)
+    assert "env-assignment" in scan("Café → notes\nDB_PASSWORD=" + rand(ALNUM, 16))
+
+
 def test_scan_names_detectors_never_the_secret() -> None:
     secret = "ghp_" + rand(ALNUM, 36)
     found = scan(f"token: {secret}")

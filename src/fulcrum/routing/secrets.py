@@ -113,7 +113,9 @@ class AssignmentDetector:
     name: str = "env-assignment"
 
     def found(self, text: str) -> bool:
-        lowered = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a rare character (İ) lowers to two: keep indices
+            lowered = text.translate(_ASCII_LOWER)
         for keyword in _KEYWORDS:
             at = lowered.find(keyword)
             while at != -1:
