@@ -118,7 +118,7 @@ def test_openai_body() -> None:
         "reasoning_effort": "high",
         "tools": [{"type": "function", "function": {"name": "run", "parameters": {}}}],
         "messages": [
-            {"role": "system", "content": "Working directory: /work/api\n"},
+            {"role": "system", "content": "Working directory: /srv/api\n"},
             {"role": "user", "content": "Run the tests"},
             {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function"}]},
             {"role": "tool", "tool_call_id": "c1", "content": f"Error: {AWS}"},
