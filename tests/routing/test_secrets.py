@@ -70,6 +70,7 @@ def test_every_shipped_detector_has_a_positive_case() -> None:
         '{"client_secret": "' + rand(ALNUM, 30) + '"}',
         "  password: " + rand(ALNUM, 12),
         "SIGNING_PRIVATE_KEY='" + rand(ALNUM, 40) + "'",
+        "DB_PASSWORD_URL=postgres://app:" + rand(ALNUM, 12) + "@db/app",
     ],
 )
 def test_assignments_inside_a_line_json_and_yaml(text: str) -> None:
@@ -112,6 +113,16 @@ NEGATIVES = {
     "references": 'API_TOKEN = os.environ["API_TOKEN"]\npassword: ${DB_PASSWORD}\n'
     "SECRET = settings.secret_value",
     "numbers": "MAX_TOKENS=128000\nmax_tokens: 4096",
+    "env var names": 'TOKEN_VAR = "FULCRUM_SANDBOX_TOKEN"\napi_key_env = "ANTHROPIC_API_KEY"',
+    "word paths": "token = bytes/token per second\nSECRET_NAME = prod-db-password",
+    "camel case": "Win32_SetProcessDpiAwareness_max(HTTPConnectionPool2Manager_v3)",
+    "url path": "see hg.python.org/cpython/file/603b4d593758/Lib/socket.py",
+    "type annotations": "TOKEN_TYPE: TokenType,\nclient_secret: ClientSecret\ntoken = Punctuation",
+    "model names": "Llama-4-Maverick-17B-128E-Instruct-FP8 and Qwen3-Coder-480B-A35B-Instruct-FP8",
+    "rst prose": "A secret: ``found`` says whether ``text`` holds one",
+    "private names": "credentials: _ProviderT,\napi_key_env_vars=_MANTLE_API_KEY_ENV_VARS,",
+    "urls": 'TOKEN_ENDPOINT = "/v1/oauth/token"\nTOKEN_URL = "https://auth.example.org/token"',
+    "type names": "azure_ad_token_provider: AzureADTokenProvider | None = None",
     "code": "self.token = compute_token()\npassword: str = field()\nif token == other_token:",
     "aws docs example": "AKIA" + "IOSFODNN7EXAMPLE",
     "inline image": "data:image/png;base64," + base64.b64encode(bytes(range(256)) * 3).decode(),

@@ -1,12 +1,10 @@
 """Find credentials in request text, so a request holding one can be kept on this machine.
 
-:func:`scan` names the detectors that matched (``("aws-access-key", "env-assignment")``);
-it never returns, logs or keeps the matched text. Detectors are a registry
-(:data:`DETECTORS`, :func:`register`) of objects with a ``name`` and ``found(text)``.
-Shipped: PEM private keys, AWS access key ids and secret-key assignments, GCP
-service-account JSON and Google API keys, GitHub, GitLab, Slack, Stripe, Anthropic and
-OpenAI token shapes, JSON Web Tokens, ``.env``-style assignments of secret-like names to
-non-placeholder values, and high-entropy tokens (:func:`high_entropy_token`).
+:func:`scan` names the detectors that matched (``("aws-access-key",)``), never the text.
+Detectors are a registry (:data:`DETECTORS`, :func:`register`) of objects with a ``name``
+and ``found(text)``: PEM private keys, AWS key ids and secret keys, GCP service accounts,
+Google, GitHub, GitLab, Slack, Stripe, Anthropic and OpenAI keys, JSON Web Tokens,
+``.env``-style assignments of secret-like names, and high-entropy tokens.
 
 Hand-written, not ``detect-secrets`` 1.5.0: its ad-hoc scan (``scan_line`` per line) took
 about 26 ms for 2.3 KB of text here, a hundred times the router's per-request budget, and
@@ -24,6 +22,7 @@ from base64 import b64decode
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Protocol
 
@@ -41,9 +40,8 @@ class Detector(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PatternDetector:
-    """A token shape: ``pattern`` (best starting with a literal, which the regex engine
-    finds fast), tried only when one of ``hints`` occurs in the text when there are
-    hints; ``check``, when set, must accept a match for it to count."""
+    """A token shape: ``pattern`` (best starting with a literal: found fast), tried only when
+    one of ``hints`` (if any) occurs; ``check``, when set, must accept a match."""
 
     name: str
     pattern: re.Pattern[str]
@@ -62,18 +60,20 @@ _PLACEHOLDER = re.compile(
     r"(?i)^(?:x+|\*+|\.+|-+|0+|secret|password|token|null|none|nil|true|false|undefined|test|"
     r"todo|tbd)$|your[-_ ]|[-_ ]here$|example|placeholder|dummy|change_?me|redacted|xxxx|\*\*\*"
 )
-_CODE_LIKE = re.compile(
-    r"^[a-z_][a-z0-9_]*$|^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_]\w*)+$|[(){}<>$%\[\]]"
+_CODE_LIKE = re.compile(  # identifiers, ENV_NAMES, TypeNames, dotted.names, some/path, calls
+    r"^[a-z_][a-z0-9_]*$|^_\w+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z][A-Za-z]+$|^[A-Za-z_]\w*"
+    r"(?:\.[A-Za-z_]\w*)+$|^[a-z][a-z0-9_]*(?:[./-][a-z][a-z0-9_]*)+$|^/|^urn:|[(){}<>$%\[\]]"
 )
 _SECRET_NAME = re.compile(
-    r"(?i)(?:^|_)(?:SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|PWD|APIKEY|API_KEY|ACCESS_KEY|"
-    r"PRIVATE_KEY|SECRET_KEY|CREDENTIALS?|AUTH_KEY|CLIENT_SECRET)(?:_|$)"
+    r"(?i)(?:^|_)(?:SECRET|TOKEN|PASS(?:WORD|WD|PHRASE)|PWD|API_?KEY|(?:ACCESS|PRIVATE|AUTH)_KEY|"
+    r"CREDENTIALS?)(?:_|$)"
 )
 
 
 def _real_value(value: str) -> bool:
     """A value that is neither a placeholder, a number nor a reference to something else."""
-    if len(value) < 8 or value.isdigit() or len(set(value)) < 4:
+    url_without_credentials = "://" in value and "@" not in value
+    if len(value) < 8 or value.isdigit() or len(set(value)) < 4 or url_without_credentials:
         return False
     return _PLACEHOLDER.search(value) is None and _CODE_LIKE.search(value) is None
 
@@ -81,18 +81,16 @@ def _real_value(value: str) -> bool:
 _KEYWORDS = ("secret", "token", "passw", "passp", "pwd", "apikey", "_key", "credential")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _NAME_TAIL = re.compile(r"\w*")
-_VALUE = re.compile(r"[\"']?[ \t]*[=:][ \t]*[\"']?([^\s\"'#,;]+)")
+_VALUE = re.compile(r"[\"']?[ \t]*[=:][ \t]*[\"']?([^\s\"'`#,;]+)")
 
 
-def _name_start(lowered: str, at: int) -> int:
-    while at > 0 and (lowered[at - 1].isalnum() or lowered[at - 1] == "_"):
-        at -= 1
-    return at
-
-
-def _name_end(lowered: str, at: int) -> int:
+def _name_span(lowered: str, at: int) -> tuple[int, int]:
+    """Where the identifier around position ``at`` starts and ends."""
+    start = at
+    while start > 0 and (lowered[start - 1].isalnum() or lowered[start - 1] == "_"):
+        start -= 1
     tail = _NAME_TAIL.match(lowered, at)
-    return tail.end() if tail is not None else at
+    return start, tail.end() if tail is not None else at
 
 
 def _assigned(text: str, start: int, end: int) -> bool:
@@ -105,10 +103,9 @@ def _assigned(text: str, start: int, end: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class AssignmentDetector:
-    """``.env``-style assignments (``export API_KEY=...``, ``password: ...``, ``"token":
-    "..."``) of a name with a secret-like part to a value that is not a placeholder, a
-    number or a reference (``${VAR}``, ``os.environ[...]``, ``settings.token``). Only the
-    names around a keyword's occurrences are looked at."""
+    """``export API_KEY=...``, ``password: ...``, ``"token": "..."``: a secret-like name
+    given a value that is not a placeholder, a number or a reference (``${VAR}``,
+    ``os.environ[...]``, ``settings.token``); only names around keywords are read."""
 
     name: str = "env-assignment"
 
@@ -119,8 +116,8 @@ class AssignmentDetector:
         for keyword in _KEYWORDS:
             at = lowered.find(keyword)
             while at != -1:
-                end = _name_end(lowered, at)
-                if _assigned(text, _name_start(lowered, at), end):
+                start, end = _name_span(lowered, at)
+                if _assigned(text, start, end):
                     return True
                 at = lowered.find(keyword, end)
         return False
@@ -128,6 +125,7 @@ class AssignmentDetector:
 
 ENTROPY_MIN_LENGTH = 32
 ENTROPY_MARGIN = 0.4  # bits below the entropy expected of random base62 text of that length
+ENTROPY_SWITCH_RATE = 0.45  # see _switch_rate
 _HEXISH = re.compile(r"[0-9a-fA-F-]+")
 _DIGEST_PREFIX = ("sha1-", "sha256-", "sha384-", "sha512-")  # integrity="sha512-..."
 
@@ -136,11 +134,6 @@ def shannon_bits(token: str) -> float:
     """Shannon entropy of the token's characters, in bits per character."""
     n = len(token)
     return -sum(c / n * math.log2(c / n) for c in Counter(token).values())
-
-
-def _expected_bits(n: int, alphabet: int = 62) -> float:
-    """Mean sample entropy of ``n`` random characters (Miller–Madow: log2 k - (k-1)/2n ln 2)."""
-    return math.log2(alphabet) - (alphabet - 1) / (2 * n * math.log(2))
 
 
 def _base64_of_text(token: str) -> bool:
@@ -157,18 +150,26 @@ def _base64_of_text(token: str) -> bool:
 def high_entropy_token(token: str) -> bool:
     """A token that looks machine-random: at least :data:`ENTROPY_MIN_LENGTH` characters with
     upper-case letters, lower-case letters and digits, an entropy within
-    :data:`ENTROPY_MARGIN` bits of random base62 text of its length — and none of what
-    coding sessions are full of: hex digests (sha256 lock hashes, git ids), UUIDs,
-    ``sha512-`` integrity hashes, base64 of ordinary text, identifiers and paths."""
-    if len(token) < ENTROPY_MIN_LENGTH or token.startswith(_DIGEST_PREFIX):
-        return False
-    if _HEXISH.fullmatch(token) is not None:
+    :data:`ENTROPY_MARGIN` bits of random base62 text of its length, character classes that
+    change as often as in random text — and none of what coding sessions are full of: hex
+    digests (sha256 lock hashes, git ids), UUIDs, ``sha512-`` integrity hashes, base64 of
+    ordinary text, CamelCase identifiers and paths."""
+    short = len(token) < ENTROPY_MIN_LENGTH
+    if short or token.startswith(_DIGEST_PREFIX) or _HEXISH.fullmatch(token) is not None:
         return False
     if token.islower() or token.isupper() or not any(ch.isdigit() for ch in token):
         return False
-    if shannon_bits(token) < _expected_bits(len(token)) - ENTROPY_MARGIN:
+    random_bits = math.log2(62) - 61 / (2 * len(token) * math.log(2))  # Miller–Madow mean
+    if shannon_bits(token) < random_bits - ENTROPY_MARGIN:
         return False
-    return not _base64_of_text(token)
+    return _switch_rate(token) >= ENTROPY_SWITCH_RATE and not _base64_of_text(token)
+
+
+def _switch_rate(token: str) -> float:
+    """How often the class (upper, lower, digit) changes from one letter or digit to the next
+    (separators left out): about 0.62 in random base62, about 0.3 in names and paths."""
+    kinds = [0 if c.isupper() else 1 if c.islower() else 2 for c in token if c.isalnum()]
+    return sum(a != b for a, b in pairwise(kinds)) / (len(kinds) - 1)
 
 
 _TOKEN_CHARS = (string.ascii_letters + string.digits + "_+/-").encode()
