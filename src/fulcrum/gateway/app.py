@@ -13,6 +13,7 @@ import logging
 from aiohttp import web
 
 from fulcrum.catalog import Catalog
+from fulcrum.gateway.brainsetup import brain_metrics, build_brain
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.endpoints import add_routes
 from fulcrum.gateway.inbound import httpserver
@@ -32,14 +33,19 @@ log = logging.getLogger(__name__)
 def open_ledger(config: GatewayConfig, catalog: Catalog | None = None) -> LedgerWriter:
     """The configured store behind a background writer that prices rows (from ``catalog``)."""
     store = open_store(config.ledger.url)
-    pricer = Pricer.from_config(
+    pricer = ledger_pricer(config, catalog)
+    pricer.warm()
+    return LedgerWriter(store, pricer, spill_file=data_dir() / "ledger-spill.jsonl")
+
+
+def ledger_pricer(config: GatewayConfig, catalog: Catalog | None) -> Pricer:
+    """The ledger's prices: the catalog's cards and the configured ``[machine]``."""
+    return Pricer.from_config(
         config.machine or None,
         reference_model=config.ledger.reference_model,
         catalog=catalog,
         file=config.source,
     )
-    pricer.warm()
-    return LedgerWriter(store, pricer, spill_file=data_dir() / "ledger-spill.jsonl")
 
 
 def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Application:
@@ -48,16 +54,21 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
     assert routing is not None, "config.routes is built by load_config"
     catalog = startup_catalog()  # once, for the ledger's prices and /v1/models
     sink = ledger if ledger is not None else open_ledger(config, catalog)
+    pricer = getattr(sink, "pricer", None) or ledger_pricer(config, catalog)
     metrics = Metrics()
+    brain = build_brain(config, pricer)
     state = GatewayState(
         config=config,
         backends=Backends(config.backends),
         router=Router(routing),
         ledger=sink,
         metrics=metrics,
-        meter=Meter(sink, metrics),
+        meter=Meter(sink, metrics, pricer),
         catalog=catalog,
+        brain=brain,
     )
+    if brain is not None:
+        brain_metrics(metrics, brain)
     app = web.Application(
         middlewares=middlewares(config),
         client_max_size=config.server.max_body_bytes,
@@ -88,3 +99,5 @@ async def _cleanup(app: web.Application) -> None:
         state.ledger.close()
     except Exception:  # the writer already logged; shutdown must go on
         log.exception("ledger: close failed")
+    if state.brain is not None:  # after the writer: its last rows settle reservations
+        state.brain.close()

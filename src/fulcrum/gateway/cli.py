@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from fulcrum.errors import ConfigError
-from fulcrum.gateway.config import GatewayConfig, LedgerConfig, load_config
+from fulcrum.gateway.config import GatewayConfig, LedgerConfig, load_config, with_policy_file
 from fulcrum.settings import ENV_PREFIX, pick
 
 WAIT_INTERVAL_S = 5.0
@@ -84,7 +84,7 @@ def build_config(
     return dataclasses.replace(config, server=server, ledger=ledger)
 
 
-def serve_command(
+def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
     config: Annotated[
         Path | None,
         typer.Option("--config", "-c", help="Gateway TOML config (default: embedded defaults)."),
@@ -106,6 +106,14 @@ def serve_command(
             "until one answers, or exit 2 at once.",
         ),
     ] = True,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            help="A policy file (TOML with one \\[policy] table: rules, local-share target, "
+            "budget, latency SLO); it replaces the config's own [policy]. See docs/policy.md.",
+        ),
+    ] = None,
 ) -> None:
     """Run the gateway: Claude Code and OpenAI clients point at it; every call is metered.
 
@@ -123,6 +131,8 @@ def serve_command(
         )
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    if policy is not None:
+        cfg = with_policy_file(cfg, policy)
     cfg.check_bind()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 

@@ -7,6 +7,7 @@ TOML itself, and they never appear in a ``repr``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from fulcrum.errors import ConfigError
 from fulcrum.gateway.serverconfig import LOOPBACK, ServerConfig, parse_server
 from fulcrum.gateway.upstream.formats import FORMATS  # the registry: the only list of formats
 from fulcrum.kinds import BACKEND_KINDS, BackendKind
+from fulcrum.routing.brain.config import PolicyConfig, load_policy_file, parse_policy
 from fulcrum.routing.config import BackendCaps, RoutingConfig, parse_routing_config
 from fulcrum.tables import Table
 
@@ -77,6 +79,7 @@ class GatewayConfig:
     machine: Mapping[str, Any] = field(default_factory=dict)
     backends: Mapping[str, BackendConfig] = field(default_factory=dict)
     routes: RoutingConfig | None = None
+    policy: PolicyConfig | None = None  # the routing brain; None: static routes only
     source: str = "<defaults>"
 
     def backend(self, name: str) -> BackendConfig:
@@ -121,16 +124,26 @@ def from_mapping(
     data: Mapping[str, Any], *, source: str, env: Mapping[str, str], base: Path
 ) -> GatewayConfig:
     root = Table(data, source, "")
-    root.only("server", "ledger", "machine", "backends", "routes")
+    root.only("server", "ledger", "machine", "backends", "routes", "policy")
     backends = _backends(root.table("backends"), env, base)
+    routes = _routes(root, backends)
+    policy = root.data.get("policy")
     return GatewayConfig(
         server=parse_server(root.table("server"), env),
         ledger=_ledger(root.table("ledger")),
         machine=dict(root.table("machine").data),
         backends=backends,
-        routes=_routes(root, backends),
+        routes=routes,
+        policy=None if policy is None else parse_policy(policy, routes, file=source, base=base),
         source=source,
     )
+
+
+def with_policy_file(config: GatewayConfig, path: Path) -> GatewayConfig:
+    """``config`` with the ``[policy]`` of a policy file (it replaces the config's own)."""
+    assert config.routes is not None, "routes are built with the config"
+
+    return dataclasses.replace(config, policy=load_policy_file(path, config.routes))
 
 
 def _ledger(sec: Table) -> LedgerConfig:

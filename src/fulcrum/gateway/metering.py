@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
 from typing import Protocol
 
@@ -21,6 +22,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from fulcrum.gateway.upstream.attempts import FAILOVER, AttemptLog
 from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.kinds import BackendKind
+from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.row import LedgerRow, utc_now
 from fulcrum.routing.router import RouteTarget
 from fulcrum.wire.usage import TokenUsage
@@ -107,6 +109,11 @@ class Call:
     busy_s: float | None = None  # share of the local machine (see fulcrum.gateway.busy)
     request_body: str | None = None
     response_body: str | None = None
+    rule: str | None = None  # the routing brain's decision (None without a [policy])
+    frontier_score: float | None = None
+    threshold: float | None = None
+    decision_fn: Callable[[], str] | None = None  # the decision's JSON, built off the loop
+    settle: Callable[[Decimal | None], None] | None = None  # a budget reservation's settling
 
     def __post_init__(self) -> None:
         self.attempts = AttemptLog(self.started)
@@ -165,6 +172,10 @@ class Call:
             tool_repairs=self.tool_repairs,
             tool_retries=self.tool_retries,
             attempts=tuple(self.attempts.items),
+            rule=self.rule,
+            frontier_score=self.frontier_score,
+            threshold=self.threshold,
+            decision=self.decision_fn() if self.decision_fn is not None else None,
             request_body=self.request_body,
             response_body=self.response_body,
         )
@@ -190,9 +201,10 @@ class Meter:
     batch, so the event loop never does a batch's worth of metering in one go.
     """
 
-    def __init__(self, sink: RowSink, metrics: Metrics) -> None:
+    def __init__(self, sink: RowSink, metrics: Metrics, pricer: Pricer | None = None) -> None:
         self.sink = sink
         self.metrics = metrics
+        self.pricer = pricer  # prices a budgeted call's row, to settle its reservation
 
     def add(self, call: Call) -> None:
         call.end()  # the duration ends now, not when the row is built
@@ -200,10 +212,22 @@ class Meter:
 
     def _build(self, call: Call) -> LedgerRow:
         row = call.row()
+        if call.settle is not None:
+            row = self._settle(call.settle, row)
         try:
             count(call, row, self.metrics)
         except Exception:  # the row is still written
             log.exception("metrics failed for a call on %s", call.endpoint)
+        return row
+
+    def _settle(self, settle: Callable[[Decimal | None], None], row: LedgerRow) -> LedgerRow:
+        """Price the row now (the writer keeps the amounts) and settle the reservation."""
+        try:
+            if self.pricer is not None:
+                row = self.pricer.price(row)
+            settle(row.cost_usd)
+        except Exception:  # the row is still written; the reservation expires on its own
+            log.exception("budget: settling a reservation failed")
         return row
 
     def flush(self) -> None:

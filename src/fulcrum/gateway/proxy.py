@@ -15,6 +15,7 @@ from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, RequestTooLar
 from fulcrum.gateway.answer.localtools import needs_review, serve_reviewed
 from fulcrum.gateway.answer.relay import relay_json, relay_stream
 from fulcrum.gateway.answer.translate import body_builder
+from fulcrum.gateway.brainroute import Routed, note_decision, route_with_brain
 from fulcrum.gateway.inbound.validate import parse_object
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.state import STATE, GatewayState
@@ -45,6 +46,19 @@ def route(
     if decision.reason == "default" and router.config.default is None:
         raise NotFound(f"model {req.model!r} is not configured; {_known(state)}", param="model")
     return req, decision
+
+
+async def route_call(
+    state: GatewayState, api: ApiFormat, body: dict[str, Any], raw: bytes, request: web.Request
+) -> tuple[RouteRequest, RouteDecision, Routed | None]:
+    """The brain's route when a ``[policy]`` is configured, else the static one."""
+    if state.brain is None:
+        return (*route(state, api, body, raw, request), None)
+    req = state.router.request(api.name, api.max_tokens_keys, body, request.headers, raw)
+    brain = state.brain
+    brain.observe_local(brain.policy.local.backend, in_flight=state.local_clock.in_flight)
+    routed = await route_with_brain(brain, state.router, req, body, request)
+    return req, routed.decision, routed
 
 
 def _known(state: GatewayState) -> str:
@@ -99,9 +113,11 @@ async def _serve(
     call.client = request.headers.get("user-agent")
     if cfg.store_bodies:
         call.request_body = raw.decode("utf-8", errors="replace")
-    req, decision = route(state, api, body, raw, request)
+    req, decision, routed = await route_call(state, api, body, raw, request)
     call.session = decision.session
     call.route_reason = decision.reason
+    if routed is not None:
+        note_decision(call, state, routed)
     chain = [(state.backends[t.backend], t) for t in decision.chain]
     if not chain:
         raise InvalidRequest(f"no backend can serve model {call.model!r}", param="model")
@@ -125,8 +141,13 @@ async def _serve(
     target = opened.target
     call.served_by(opened.backend, target)
     call.first_byte_at = opened.first_byte_at
+    if state.brain is not None and stream and target.kind == "local" and opened.ok:
+        ttft_ms = (opened.first_byte_at - call.started) * 1000
+        state.brain.observe_local(target.backend, ttft_ms=ttft_ms)
     if target is not decision.primary:
         state.router.pin(req, target)
+        if routed is not None and state.brain is not None:
+            state.brain.pin(routed.ask, target.backend, target.model)
     if stream and opened.ok:
         return await relay_stream(request, api, body, opened, call, store=cfg.store_bodies)
     return await relay_json(request, api, opened, call, store=cfg.store_bodies)

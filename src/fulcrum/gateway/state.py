@@ -13,6 +13,7 @@ from fulcrum.gateway.busy import ShareClock
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
 from fulcrum.gateway.upstream.backends import Backends
+from fulcrum.routing.brain.decide import Brain
 from fulcrum.routing.router import Router
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class GatewayState:
     active: int = 0  # calls between read and ledger submit (shutdown waits for them)
     local_clock: ShareClock = field(default_factory=ShareClock)  # local machine time shares
     catalog: Catalog | None = None  # loaded once at start-up: prices, hardware, /v1/models
+    brain: Brain | None = None  # the routing brain, with a [policy]; None: [routes] only
 
 
 def startup_catalog() -> Catalog | None:

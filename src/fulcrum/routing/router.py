@@ -98,11 +98,8 @@ class Router:
     def choose_target(
         self, req: RouteRequest, spec: TargetSpec, reason: str, *, local_only: bool = False
     ) -> RouteDecision:
-        """The chain for a target the policy brain chose (it keeps the session pins).
-
-        ``local_only`` keeps every api backend out: out of the failover chain and out of the
-        context guard's alternatives (a request that must never leave this machine).
-        """
+        """The chain for a target the policy brain chose (it keeps the session pins);
+        ``local_only`` keeps api backends out of the chain and the context guard."""
         keep = _LOCAL_ONLY if local_only else None
         chain = self._with_fallbacks(self._resolve(spec, req), req)
         if keep is not None:

@@ -1,0 +1,145 @@
+"""The routing brain on the request path: features, the brain's verdict, then the chain.
+
+Only when the config has a ``[policy]``: without one the gateway routes by ``[routes]``
+alone and none of this runs. The brain's database work (a shared session pin, a budget
+reservation on PostgreSQL) runs in a worker thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from fulcrum.errors import InvalidRequest
+from fulcrum.gateway.inbound.middleware import CLIENT_KEY
+from fulcrum.routing.brain.decide import Ask, Brain
+from fulcrum.routing.brain.verdict import Verdict
+from fulcrum.routing.features import RequestFeatures, extract_features
+from fulcrum.routing.policy import PolicyOutcome
+from fulcrum.routing.request import RouteRequest
+from fulcrum.routing.router import RouteDecision, Router
+
+if TYPE_CHECKING:
+    from fulcrum.gateway.metering import Call
+    from fulcrum.gateway.state import GatewayState
+
+ESCALATE_HEADER = "x-fulcrum-escalate"
+ESCALATE_VALUES = ("frontier",)
+BACKGROUND_KINDS = frozenset({"background", "title"})
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    decision: RouteDecision
+    verdict: Verdict
+    outcome: PolicyOutcome
+    ask: Ask
+
+    @property
+    def features(self) -> RequestFeatures:
+        return self.ask.features
+
+
+async def route_with_brain(
+    brain: Brain, router: Router, req: RouteRequest, body: Mapping[str, Any],
+    request: web.Request,
+) -> Routed:  # fmt: skip
+    """The brain's verdict for this request and the failover chain it implies."""
+    features = extract_features(req, body, client_key=request.get(CLIENT_KEY))
+    ask = Ask(
+        features=features,
+        session=req.session,
+        lane=lane(features, body),
+        escalate=_escalate(req.headers),
+        max_tokens=req.max_tokens,
+    )
+    if brain.blocking:
+        verdict, outcome = await asyncio.to_thread(brain.decide, ask)
+    else:
+        verdict, outcome = brain.decide(ask)
+    decision = router.choose_target(
+        req, verdict.target, verdict.reason, local_only=verdict.local_only
+    )
+    return Routed(decision, verdict, outcome, ask)
+
+
+def lane(features: RequestFeatures, body: Mapping[str, Any]) -> str:
+    """The session lane a request belongs to: ``main``, ``background`` (titles and other
+    small-model housekeeping) or one subagent conversation, ``sub:<hash of its first
+    message>``, so each subagent is routed on its own and keeps its own pin."""
+    if features.kind in BACKGROUND_KINDS:
+        return "background"
+    if features.kind != "subagent":
+        return "main"
+    messages = body.get("messages")
+    first = messages[0] if isinstance(messages, list) and messages else {}
+    content = first.get("content") if isinstance(first, Mapping) else None
+    text = content if isinstance(content, str) else repr(content)[:4096]
+    return "sub:" + hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+
+def _escalate(headers: Mapping[str, str]) -> bool:
+    value = headers.get(ESCALATE_HEADER, "").strip().lower()
+    if not value:
+        return False
+    if value not in ESCALATE_VALUES:
+        raise InvalidRequest(
+            f"X-Fulcrum-Escalate: {value!r} is not accepted; use one of "
+            f"{', '.join(ESCALATE_VALUES)}",
+            param=ESCALATE_HEADER,
+        )
+    return True
+
+
+def decision_details(routed: Routed, share: Mapping[str, Any]) -> dict[str, Any]:
+    """What the ledger's ``decision`` column keeps beside the verdict: the share state and
+    the request's features, never its text (``route replay`` re-runs a policy on these)."""
+    f = routed.features
+    return {
+        **routed.verdict.as_dict(),
+        "share": dict(share),
+        "features": {
+            "kind": f.kind, "tools": f.tool_count, "tokens": f.estimated_tokens,
+            "thinking": f.thinking, "turn": f.turn, "tool_errors": f.tool_errors,
+            "secrets": list(f.secrets), "client_key": f.client_key, "repo": f.repo,
+            "user_agent": f.user_agent, "model": f.model,
+        },
+    }  # fmt: skip
+
+
+def note_decision(call: Call, state: GatewayState, routed: Routed) -> None:
+    """Put the decision on the call (its row is built later, off the event loop) and, for a
+    budgeted frontier call, how to settle its reservation from the real cost."""
+    verdict = routed.verdict
+    call.rule = verdict.rule
+    call.frontier_score = verdict.score
+    call.threshold = verdict.threshold
+    share = state.brain.share.state().as_dict() if state.brain is not None else {}
+    call.decision_fn = partial(_decision_json, routed, share)
+    if verdict.reservation is not None and state.brain is not None:
+        call.settle = partial(state.brain.settle, verdict.reservation)
+
+
+def _decision_json(routed: Routed, share: Mapping[str, Any]) -> str:
+    return json.dumps(decision_details(routed, share), separators=(",", ":"), default=str)
+
+
+def estimate_cost(pricer: Any, providers: Mapping[str, str | None]) -> Any:
+    """The brain's cost estimate for a reservation: the price card of the target's model,
+    the estimated input and the output limit (the worst case, so settling only gives back)."""
+    from fulcrum.wire.usage import TokenUsage  # noqa: PLC0415
+
+    def estimate(backend: str, model: str, tokens_in: int, tokens_out: int) -> Decimal | None:
+        usage = TokenUsage(input_tokens=tokens_in, output_tokens=tokens_out)
+        cost: Decimal | None = pricer.api_cost(model, providers.get(backend), usage)
+        return cost
+
+    return estimate

@@ -1,0 +1,83 @@
+"""Build the routing brain from the gateway config, once, and expose its state in /metrics.
+
+The session pins and the budget live in the ledger's database (SQLite, or PostgreSQL shared
+by several gateway processes); the share controller and the latency guard are per process.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Gauge
+
+from fulcrum.gateway.brainroute import estimate_cost
+from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.metering import Metrics
+from fulcrum.ledger.pricing import Pricer
+from fulcrum.routing.brain.config import PolicyConfig
+from fulcrum.routing.brain.decide import Brain, Scorer
+from fulcrum.routing.budget import budget_book, open_database
+from fulcrum.routing.features import RequestFeatures
+from fulcrum.routing.sessions import session_store
+from fulcrum.routing.share import ShareController
+from fulcrum.routing.slo import LatencyGuard
+
+
+def build_brain(config: GatewayConfig, pricer: Pricer) -> Brain | None:
+    """The brain for ``config``'s ``[policy]``, or None when there is none."""
+    policy, routing = config.policy, config.routes
+    if policy is None or routing is None:
+        return None
+    scorer = _scorer(policy) if policy.uses_learned else None
+    providers = {name: b.provider or None for name, b in config.backends.items()}
+    db = open_database(config.ledger.url)  # pins and budgets: shared by gateway processes
+    return Brain(
+        policy,
+        routing,
+        scorer=scorer,
+        share=ShareController(target=policy.target_local_share, window=policy.share_window),
+        sessions=session_store(
+            db, ttl_s=routing.sticky_ttl_s, max_entries=routing.sticky_max_sessions
+        ),
+        budget=budget_book(policy.budget, db) if policy.budget is not None else None,
+        latency=LatencyGuard(policy.latency) if policy.latency is not None else None,
+        estimate=estimate_cost(pricer, providers),
+        close=db.close,
+    )
+
+
+def _scorer(policy: PolicyConfig) -> Scorer:
+    """The learned router (the configured model, else the shipped one) as the brain's scorer:
+    the current turn's text and the agent features of the request."""
+    from fulcrum.routing.learned import AgentFeatures, LearnedRouter, load_default  # noqa: PLC0415 TEMP-LAZY
+
+    model = policy.learned_model
+    router = LearnedRouter.load(model) if model is not None else load_default()
+
+    def score(f: RequestFeatures) -> float:
+        agent = AgentFeatures(kind=f.kind, tools=f.tool_count, tokens=f.estimated_tokens,
+                              turn=f.turn, tool_errors=f.tool_errors)  # fmt: skip
+        return router.score(f.text, agent)
+
+    return score
+
+
+def brain_metrics(metrics: Metrics, brain: Brain) -> None:
+    """Gauges read at scrape time: the achieved local share (requests and tokens), the
+    target and the threshold in force."""
+    share = brain.share
+    registry = metrics.registry
+    achieved = Gauge("fulcrum_local_share", "Achieved local share", ("unit",), registry=registry)
+    achieved.labels("requests").set_function(lambda: _known(share.state().achieved_requests))
+    achieved.labels("tokens").set_function(lambda: _known(share.state().achieved_tokens))
+    target = Gauge("fulcrum_local_share_target", "Target local share", registry=registry)
+    target.set_function(lambda: share.state().target)
+    threshold = Gauge(
+        "fulcrum_route_threshold",
+        "The learned router's threshold in force (frontier when the score is at or above)",
+        registry=registry,
+    )
+    threshold.set_function(share.threshold)
+
+
+def _known(value: float | None) -> float:
+    """A share, or NaN before any traffic (Prometheus' "no value")."""
+    return float("nan") if value is None else value

@@ -1,0 +1,159 @@
+"""The ``[policy]`` table: rules, the local-share target, the learned router, budget, latency.
+
+```toml
+[policy]
+target_local_share = 0.65     # the share of requests the learned router keeps local
+local = "llama"               # what "local" means in a rule (default: routes.background,
+frontier = "anthropic"        #   else the first local backend); "frontier" likewise
+otherwise = "learned"         # when no rule fires: "learned", "local", "frontier" or a target
+learned_model = "router.json" # omitted: the model shipped with fulcrum
+
+[[policy.rules]]              # ordered; see docs/policy.md
+name = "secrets-stay-home"
+when = { secrets = true }
+route = "local"
+never_leaves = true
+
+[policy.budget]               # frontier spend limits (see docs/policy.md)
+daily_usd = 20
+
+[policy.latency]              # the local latency SLO
+ttft_ms_max = 4000
+```
+
+The policy may also be its own file holding the same ``[policy]`` table (``--policy``).
+Every key is checked at start-up: an unknown key or a bad value names its field.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fulcrum.errors import ConfigError
+from fulcrum.routing.budget import BudgetConfig, parse_budget
+from fulcrum.routing.config import RoutingConfig, TargetSpec
+from fulcrum.routing.policy import Rule, parse_rules
+from fulcrum.routing.slo import LatencyConfig, parse_latency
+from fulcrum.tables import Table
+
+KEYS = (
+    "rules", "target_local_share", "local", "frontier", "otherwise", "learned_model",
+    "share_window", "budget", "latency",
+)  # fmt: skip
+SIDES = ("local", "frontier")
+LEARNED = "learned"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    """The parsed ``[policy]`` table, every route resolved against the configured backends."""
+
+    rules: tuple[Rule, ...]
+    routes: Mapping[str, TargetSpec]  # a rule's route (or "otherwise") -> its target
+    target_local_share: float = 0.65
+    otherwise: str = LEARNED
+    learned_model: Path | None = None
+    share_window: int = 500
+    budget: BudgetConfig | None = None
+    latency: LatencyConfig | None = None
+    source: str = "<config>"
+
+    @property
+    def local(self) -> TargetSpec:
+        return self.routes["local"]
+
+    @property
+    def frontier(self) -> TargetSpec:
+        return self.routes["frontier"]
+
+    @property
+    def uses_learned(self) -> bool:
+        """Whether any decision can reach the learned router."""
+        return self.otherwise == LEARNED or any(r.route == LEARNED for r in self.rules)
+
+    def target(self, route: str) -> TargetSpec:
+        """The target of a rule's ``route`` (``local``, ``frontier`` or ``backend[/model]``)."""
+        return self.routes[route]
+
+
+def parse_policy(
+    data: Mapping[str, Any], routing: RoutingConfig, *, file: str | None, base: Path
+) -> PolicyConfig:
+    """Parse a ``[policy]`` table; targets are checked against ``routing``'s backends."""
+    t = Table(data, file, "policy")
+    t.only(*KEYS)
+    rules = parse_rules(t)
+    routes = {
+        "local": _side(t, routing, "local", _default_local(routing)),
+        "frontier": _side(t, routing, "frontier", _default_frontier(routing)),
+    }
+    otherwise = t.text("otherwise", LEARNED, nonempty=True)
+    for index, rule in enumerate(rules):
+        _add_route(routes, routing, rule.route, t, f"rules[{index}].route")
+    _add_route(routes, routing, otherwise, t, "otherwise")
+    model = t.opt_text("learned_model")
+    return PolicyConfig(
+        rules=rules,
+        routes=routes,
+        target_local_share=t.number("target_local_share", 0.65, low=0.0, high=1.0),
+        otherwise=otherwise,
+        learned_model=(base / Path(model).expanduser()) if model else None,
+        share_window=t.integer("share_window", 500, low=20),
+        budget=parse_budget(t.table("budget")) if t.has("budget") else None,
+        latency=parse_latency(t.table("latency")) if t.has("latency") else None,
+        source=file or "<config>",
+    )
+
+
+def load_policy_file(path: Path, routing: RoutingConfig) -> PolicyConfig:
+    """A policy file: TOML holding one ``[policy]`` table (nothing else)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file ({exc.strerror})", file=str(path)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML ({exc})", file=str(path)) from exc
+    Table(data, str(path), "").only("policy")
+    return parse_policy(data.get("policy", {}), routing, file=str(path), base=path.parent)
+
+
+def _side(t: Table, routing: RoutingConfig, key: str, default: TargetSpec | None) -> TargetSpec:
+    if t.has(key):
+        return _parse_target(routing, t.text(key, required=True), t, key)
+    if default is None:
+        t.fail(key, f"a backend of kind {'api' if key == 'frontier' else 'local'} to route to")
+    return default
+
+
+def _add_route(
+    routes: dict[str, TargetSpec], routing: RoutingConfig, route: str, t: Table, key: str
+) -> None:
+    if route == LEARNED or route in routes:
+        return
+    routes[route] = _parse_target(routing, route, t, key)
+
+
+def _parse_target(routing: RoutingConfig, value: str, t: Table, key: str) -> TargetSpec:
+    try:
+        return routing.parse_target(value, field=t.path(key))
+    except ConfigError as exc:
+        detail = f"{exc.detail}; or one of: local, frontier, {LEARNED}"
+        raise ConfigError(detail, file=t.file, field=exc.field) from None
+
+
+def _default_local(routing: RoutingConfig) -> TargetSpec | None:
+    if routing.background is not None:
+        return routing.background
+    local = next((b for b in routing.backends if b.kind == "local"), None)
+    return TargetSpec(local.name) if local is not None else None
+
+
+def _default_frontier(routing: RoutingConfig) -> TargetSpec | None:
+    if routing.default is not None and routing.backend(routing.default.backend).kind == "api":
+        return routing.default
+    api = next((b for b in routing.backends if b.kind == "api"), None)
+    return TargetSpec(api.name) if api is not None else None

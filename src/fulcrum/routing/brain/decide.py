@@ -1,0 +1,213 @@
+"""The routing brain: policy rules, session lock, learned router with a share target,
+the local latency SLO and the frontier budget, in that order of precedence.
+
+1. A matching ``never_leaves`` rule: local, whatever else says (budget, learned, sticky).
+2. An escalation (``X-Fulcrum-Escalate: frontier``, or a ``handoff`` rule matching a session
+   that is local): the session moves to the frontier, at this turn's boundary.
+3. The session's pin (its lane: main, background, or one subagent conversation): a session
+   never switches model inside itself otherwise, tool loops included.
+4. The first matching rule with a route (``local``, ``frontier`` or a target).
+5. ``otherwise``: by default the learned router's P(frontier needed) against the threshold
+   that holds the local-share target.
+
+Then, for a new decision only, the latency SLO may spill a local choice to the frontier; and
+any frontier choice must reserve its estimated cost in the budget, or it degrades to local
+(or is refused, by configuration). Every request is counted in the share controller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any, Protocol
+
+from fulcrum.routing.brain.config import LEARNED, PolicyConfig
+from fulcrum.routing.brain.verdict import Side, Verdict
+from fulcrum.routing.budget import BudgetBook, Reservation
+from fulcrum.routing.config import RoutingConfig, TargetSpec
+from fulcrum.routing.features import RequestFeatures
+from fulcrum.routing.policy import PolicyOutcome, Rule, evaluate
+from fulcrum.routing.sessions import SessionPin, SessionStore
+from fulcrum.routing.share import ShareController
+from fulcrum.routing.slo import LatencyGuard
+
+
+class Scorer(Protocol):
+    """P(the frontier is needed | request), in [0, 1] (the learned router, adapted)."""
+
+    def __call__(self, features: RequestFeatures, /) -> float: ...
+
+
+# (backend, model, input tokens, output tokens) -> the call's estimated cost in USD
+CostEstimate = Callable[[str, str, int, int], Decimal | None]
+BACKGROUND = "background"
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """One request as the brain sees it."""
+
+    features: RequestFeatures
+    session: str | None
+    lane: str
+    escalate: bool = False
+    max_tokens: int | None = None
+
+
+class Brain:
+    def __init__(
+        self,
+        policy: PolicyConfig,
+        routing: RoutingConfig,
+        *,
+        scorer: Scorer | None,
+        share: ShareController,
+        sessions: SessionStore,
+        budget: BudgetBook | None = None,
+        latency: LatencyGuard | None = None,
+        estimate: CostEstimate | None = None,
+        close: Callable[[], None] | None = None,
+    ) -> None:
+        self.policy = policy
+        self.routing = routing
+        self.scorer = scorer
+        self.share = share
+        self.sessions = sessions
+        self.budget = budget
+        self.latency = latency
+        self.estimate = estimate
+        self._close = close
+        # A database behind the pins or the budget: the gateway decides in a worker thread.
+        self.blocking = sessions.shared or (budget is not None and budget.shared)
+
+    def decide(self, ask: Ask) -> tuple[Verdict, PolicyOutcome]:
+        outcome = evaluate(self.policy.rules, ask.features)
+        pin = self.sessions.get(ask.session, ask.lane) if ask.session else None
+        verdict = self._choose(ask, outcome.rule, pin)
+        if pin is None or verdict.reason.startswith(("escalate", "handoff")):
+            verdict = self._spill_if_slow(verdict)
+        verdict = self._within_budget(verdict, ask)
+        self._count(verdict, ask)
+        if ask.session and (pin is None or _pin_target(pin) != verdict.target):
+            self.sessions.put(ask.session, ask.lane, _pin(verdict))
+        return verdict, outcome
+
+    def close(self) -> None:
+        """Close the database behind the pins and the budget (at gateway shutdown)."""
+        if self._close is not None:
+            self._close()
+
+    def pin(self, ask: Ask, backend: str, model: str) -> None:
+        """Pin the session's lane to the target that answered after a failover."""
+        if ask.session:
+            side: Side = "local" if self.routing.backend(backend).kind == "local" else "frontier"
+            pin = SessionPin(backend=backend, model=model, side=side, rule=None)
+            self.sessions.put(ask.session, ask.lane, pin)
+
+    def observe_local(self, backend: str, *, ttft_ms: float | None = None,
+                      in_flight: int | None = None) -> None:  # fmt: skip
+        """Feed the latency guard: a local call's time to first token, the calls in flight."""
+        if self.latency is None:
+            return
+        if ttft_ms is not None:
+            self.latency.observe_ttft(backend, ttft_ms)
+        if in_flight is not None:
+            self.latency.queue(backend, in_flight)
+
+    def settle(self, reservation: Any, cost: Decimal | None) -> None:
+        """Replace a reservation with the call's real cost (0 when it failed or is unknown)."""
+        if self.budget is not None:
+            self.budget.settle(reservation, cost if cost is not None else Decimal(0))
+
+    def _choose(self, ask: Ask, rule: Rule | None, pin: SessionPin | None) -> Verdict:
+        if rule is not None and rule.never_leaves:
+            return self._verdict(self.policy.local, "local", f"never-leaves:{rule.name}",
+                                 rule=rule.name, local_only=True)  # fmt: skip
+        if ask.escalate:
+            return self._escalate("escalate:header", None, pin)
+        if rule is not None and rule.handoff and pin is not None and pin.side == "local":
+            return self._escalate(f"handoff:{rule.name}", rule.name, pin)
+        if pin is not None:
+            return self._verdict(_pin_target(pin), pin.side, "sticky", rule=pin.rule)
+        if rule is None and ask.lane == BACKGROUND:  # titles and housekeeping: the small model
+            return self._verdict(self.policy.local, "local", "background→local")
+        if rule is not None and rule.route != LEARNED:
+            side = self._side(rule.route)
+            return self._verdict(self.policy.target(rule.route), side, f"rule:{rule.name}",
+                                 rule=rule.name)  # fmt: skip
+        if rule is None and self.policy.otherwise != LEARNED:
+            route = self.policy.otherwise
+            return self._verdict(self.policy.target(route), self._side(route), "otherwise")
+        return self._learned(ask, rule)
+
+    def _learned(self, ask: Ask, rule: Rule | None) -> Verdict:
+        score = self.scorer(ask.features) if self.scorer is not None else 0.0
+        threshold = self.share.threshold()
+        frontier = self.share.choose(score)
+        side: Side = "frontier" if frontier else "local"
+        target = self.policy.frontier if frontier else self.policy.local
+        reason = f"rule:{rule.name}→learned" if rule is not None else "learned"
+        name = rule.name if rule is not None else None
+        return self._verdict(target, side, reason, rule=name, score=score, threshold=threshold)
+
+    def _escalate(self, reason: str, rule: str | None, pin: SessionPin | None) -> Verdict:
+        moved = {"from": f"{pin.backend}/{pin.model or ''}".rstrip("/")} if pin else {}
+        verdict = self._verdict(self.policy.frontier, "frontier", reason, rule=rule)
+        return replace(verdict, events=("handoff",), details={"handoff": moved})
+
+    def _spill_if_slow(self, verdict: Verdict) -> Verdict:
+        guard = self.latency
+        if guard is None or verdict.side != "local" or verdict.local_only:
+            return verdict
+        if not guard.spilling(verdict.target.backend):
+            return verdict
+        return replace(verdict, target=self.policy.frontier, side="frontier",
+                       reason=f"{verdict.reason}+slo-spill",
+                       events=(*verdict.events, "slo-spill"))  # fmt: skip
+
+    def _within_budget(self, verdict: Verdict, ask: Ask) -> Verdict:
+        if self.budget is None or verdict.side == "local" or self.estimate is None:
+            return verdict
+        tokens_out = ask.max_tokens or 4096
+        model = verdict.target.model or ask.features.model
+        cost = self.estimate(verdict.target.backend, model, ask.features.estimated_tokens,
+                             tokens_out)  # fmt: skip
+        key = ask.features.client_key
+        held = self.budget.reserve(key, cost if cost is not None else Decimal(0))
+        if isinstance(held, Reservation):
+            return replace(verdict, reservation=held)
+        if self.budget.config.on_exhausted == "refuse":
+            raise held.error()
+        return replace(verdict, target=self.policy.local, side="local", local_only=True,
+                       reason=f"{verdict.reason}+budget→local",
+                       events=(*verdict.events, "budget-degraded"),
+                       details={**verdict.details, "budget": held.reason})  # fmt: skip
+
+    def _count(self, verdict: Verdict, ask: Ask) -> None:
+        forced = verdict.score is None or verdict.reason != "learned"
+        local = verdict.side == "local" or (
+            verdict.side == "target" and self._kind(verdict.target) == "local"
+        )
+        self.share.count(local=local, tokens=ask.features.estimated_tokens, forced=forced)
+
+    def _side(self, route: str) -> Side:
+        if route in ("local", "frontier"):
+            return "local" if route == "local" else "frontier"
+        return "local" if self._kind(self.policy.target(route)) == "local" else "frontier"
+
+    def _kind(self, target: TargetSpec) -> str:
+        return self.routing.backend(target.backend).kind
+
+    @staticmethod
+    def _verdict(target: TargetSpec, side: Side, reason: str, **kw: Any) -> Verdict:
+        return Verdict(target=target, side=side, reason=reason, **kw)
+
+
+def _pin_target(pin: SessionPin) -> TargetSpec:
+    return TargetSpec(pin.backend, pin.model)
+
+
+def _pin(verdict: Verdict) -> SessionPin:
+    return SessionPin(backend=verdict.target.backend, model=verdict.target.model,
+                      side=verdict.side, rule=verdict.rule)  # fmt: skip

@@ -1,0 +1,52 @@
+"""What the brain decided for one request, and why: the record the ledger row and
+``fulcrum route explain`` both show."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from fulcrum.routing.config import TargetSpec
+
+Side = Literal["local", "frontier", "target"]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The brain's choice: a target, the side it is on, and every reason that shaped it.
+
+    ``reason`` is the ledger's ``route_reason`` (``never-leaves:NAME``, ``rule:NAME``,
+    ``sticky``, ``learned``, ``escalate:header``, ``handoff:NAME``, then ``+slo-spill`` or
+    ``+budget→local`` when a guard moved it). ``local_only`` keeps every frontier backend
+    out of the failover chain and the context guard (secrets, an exhausted budget).
+    """
+
+    target: TargetSpec
+    side: Side
+    reason: str
+    rule: str | None = None
+    score: float | None = None
+    threshold: float | None = None
+    local_only: bool = False
+    events: tuple[str, ...] = ()
+    reservation: Any = None  # the budget's reservation, settled from the call's real cost
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``decision`` column's JSON object (nothing of the prompt is in it)."""
+        return {
+            "target": f"{self.target.backend}/{self.target.model or ''}".rstrip("/"),
+            "side": self.side,
+            "reason": self.reason,
+            "rule": self.rule,
+            "score": self.score,
+            "threshold": self.threshold,
+            "local_only": self.local_only,
+            "events": list(self.events),
+            **self.details,
+        }
+
+    def json(self) -> str:
+        return json.dumps(self.as_dict(), separators=(",", ":"), default=str)

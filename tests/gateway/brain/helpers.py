@@ -1,0 +1,99 @@
+"""A gateway with the routing brain on: a frontier (fake Anthropic) and a local backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fulcrum.ledger import LedgerRow, open_store
+from fulcrum.testing.gateway import RunningGateway
+
+from ..helpers import post_json
+
+CONFIG = """
+[server]
+shutdown_timeout_s = 10
+{ledger}
+[backends.frontier]
+format = "anthropic"
+base_url = "{frontier}"
+kind = "api"
+provider = "anthropic"
+models = ["claude-sonnet-4-6"]
+[backends.frontier.retry]
+attempts = 1
+[backends.frontier.timeouts]
+first_byte = 5
+total = 10
+
+[backends.local]
+format = "openai"
+base_url = "{local}"
+kind = "local"
+models = ["qwen-local"]
+[backends.local.retry]
+attempts = 1
+[backends.local.timeouts]
+first_byte = 5
+total = 10
+
+[routes]
+default = "frontier"
+fallbacks = ["frontier"]
+background_models = []
+
+{policy}
+"""
+
+SECRETS_RULE = """
+[[policy.rules]]
+name = "secrets-stay-home"
+when = { secrets = true }
+route = "local"
+never_leaves = true
+"""
+
+
+def brain_config(frontier: str, local: str, policy: str, *, ledger_url: str | None = None) -> str:
+    ledger = f'[ledger]\nurl = "{ledger_url}"\n' if ledger_url else ""
+    return CONFIG.format(frontier=frontier, local=local, policy=policy, ledger=ledger)
+
+
+def ask(
+    gw: RunningGateway,
+    session: str,
+    messages: list[dict[str, Any]],
+    *,
+    stream: bool = False,
+    max_tokens: int = 64,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    body = {
+        "model": "claude-sonnet-4-6",
+        "max_tokens": max_tokens,
+        "messages": messages,
+        "stream": stream,
+    }
+    return post_json(gw, "/v1/messages", body, {"x-fulcrum-session": session, **(headers or {})})
+
+
+def user(text: str) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": text}]
+
+
+def tool_loop(turns: int, first: str) -> list[dict[str, Any]]:
+    """A conversation of ``turns`` tool round trips after the first request."""
+    messages: list[dict[str, Any]] = user(first)
+    for n in range(turns):
+        call = {"type": "tool_use", "id": f"toolu_{n}", "name": "Bash", "input": {"n": n}}
+        messages.append({"role": "assistant", "content": [call]})
+        result = {"type": "tool_result", "tool_use_id": f"toolu_{n}", "content": f"ok {n}"}
+        messages.append({"role": "user", "content": [result]})
+    return messages
+
+
+def ledger_rows(url: str | None = None) -> list[LedgerRow]:
+    store = open_store(url, create=False)
+    try:
+        return list(store.rows())
+    finally:
+        store.close()

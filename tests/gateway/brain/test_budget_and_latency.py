@@ -1,0 +1,128 @@
+"""Budget exhaustion degrades to local; a slow local backend spills new sessions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
+from fulcrum.ledger import LedgerRow
+from fulcrum.testing.gateway import running_gateway
+from fulcrum.testing.postgres import PostgresCluster
+
+from .helpers import ask, brain_config, ledger_rows, user
+
+BUDGET_USD = Decimal("0.05")
+BUDGET = f"""
+[policy]
+otherwise = "frontier"
+[policy.budget]
+daily_usd = {BUDGET_USD}
+"""
+
+
+def _frontier_spend(rows: list[LedgerRow]) -> tuple[Decimal, Decimal]:
+    costs = [r.cost_usd or Decimal(0) for r in rows if r.backend_kind == "api"]
+    return sum(costs, Decimal(0)), max(costs, default=Decimal(0))
+
+
+def _check_budget(rows: list[LedgerRow], processes: int) -> None:
+    spent, largest = _frontier_spend(rows)
+    degraded = [r for r in rows if r.route_reason == "otherwise+budget→local"]
+    assert degraded and all(r.backend == "local" for r in degraded)
+    assert all(r.status == 200 for r in rows)
+    assert spent <= BUDGET_USD + processes * largest
+    assert spent >= BUDGET_USD / 2  # the budget was used, not refused from the start
+
+
+def test_budget_exhaustion_degrades_to_local_mid_day(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    fake_anthropic.script.push(Reply("ok", output_tokens=150), times=400)
+    config = brain_config(fake_anthropic.url, fake_openai.url, BUDGET)
+    with running_gateway(config) as gw:
+        codes = [ask(gw, f"s{i}", user(f"task {i}"), max_tokens=200)[0] for i in range(40)]
+    assert codes == [200] * 40
+    rows = sorted(ledger_rows(), key=lambda r: r.ts)
+    _check_budget(rows, processes=1)
+    first_local = next(i for i, r in enumerate(rows) if r.backend == "local")
+    assert first_local >= 5 and all(r.backend == "local" for r in rows[first_local:])
+    assert "budget:global/day" in (rows[-1].decision or "")
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.mark.postgres
+def test_two_gateways_share_one_budget_on_postgresql(
+    pg: PostgresCluster, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    url = pg.create_database()
+    fake_anthropic.script.push(Reply("ok", output_tokens=150), times=400)
+    config = brain_config(fake_anthropic.url, fake_openai.url, BUDGET, ledger_url=url)
+    with (
+        running_gateway(config, subprocess=True) as one,
+        running_gateway(config, subprocess=True) as two,
+        ThreadPoolExecutor(4) as pool,
+    ):
+        gateways = (one, two)
+        codes = list(pool.map(
+            lambda i: ask(gateways[i % 2], f"p{i}", user(f"task {i}"), max_tokens=200)[0],
+            range(60),
+        ))  # fmt: skip
+        assert codes == [200] * 60
+        assert one.stop() == 0 and two.stop() == 0
+    _check_budget(ledger_rows(url), processes=2)
+
+
+LATENCY = """
+[policy]
+otherwise = "local"
+[policy.latency]
+ttft_ms_max = 150
+window_s = 1.5
+min_hold_s = 0.3
+recover_ratio = 0.7
+"""
+
+
+def test_a_slow_local_backend_spills_new_sessions_until_it_recovers(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    config = brain_config(fake_anthropic.url, fake_openai.url, LATENCY)
+    with running_gateway(config) as gw:
+        fake_openai.script.push(Reply("slow", first_byte_delay=0.3), times=3)
+        for n in range(3):  # one pinned local session, slow: the guard sees its TTFT
+            assert ask(gw, "pinned", user(f"step {n}"), stream=True)[0] == 200
+        assert _backend(ask(gw, "new-1", user("hello"), stream=True)) == "frontier"
+        deadline = time.monotonic() + 10  # the pinned session goes on, fast now, until the
+        recovered = 0  # slow samples leave the window and new sessions come back
+        while recovered == 0 and time.monotonic() < deadline:
+            assert _backend(ask(gw, "pinned", user("again"), stream=True)) == "local"
+            time.sleep(0.1)
+            recovered = _backend(ask(gw, f"probe-{time.monotonic()}", user("hi"))) == "local"
+        assert recovered
+        assert _backend(ask(gw, "new-2", user("hello"), stream=True)) == "local"
+    rows = {r.session: r for r in sorted(ledger_rows(), key=lambda r: r.ts)}
+    assert (rows["new-1"].backend, rows["new-1"].route_reason) == (
+        "frontier",
+        "otherwise+slo-spill",
+    )
+    assert (rows["new-2"].backend, rows["new-2"].route_reason) == ("local", "otherwise")
+    assert rows["pinned"].backend == "local"
+
+
+def _backend(answer: tuple[int, dict[str, str], bytes]) -> str:
+    status, headers, _ = answer
+    assert status == 200
+    return headers["x-fulcrum-backend"]

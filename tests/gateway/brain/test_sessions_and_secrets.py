@@ -1,0 +1,102 @@
+"""The brain on real loopback servers: session lock through tool loops, secrets stay home."""
+
+from __future__ import annotations
+
+import json
+
+from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI
+from fulcrum.testing.gateway import running_gateway
+
+from .helpers import SECRETS_RULE, ask, brain_config, ledger_rows, tool_loop, user
+
+AWS_KEY = "aws_access_key_id = AKIAIOSFODNN7EXAMPLF"  # the shape of a real one, not a real one
+
+POLICY = f"""
+[policy]
+otherwise = "local"
+{SECRETS_RULE}
+[[policy.rules]]
+name = "architecture-to-frontier"
+when = {{ text = ["(?i)architect"] }}
+route = "frontier"
+"""
+
+
+def test_a_session_keeps_its_model_for_20_turns_of_tool_loops(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    config = brain_config(fake_anthropic.url, fake_openai.url, POLICY)
+    with running_gateway(config) as gw:
+        for turns in range(21):  # session A starts on the frontier, B locally
+            assert ask(gw, "A", tool_loop(turns, "Plan the architecture of the cache"))[0] == 200
+            assert ask(gw, "B", tool_loop(turns, "Fix the typo in README"))[0] == 200
+        # B's latest turn now asks what would send a new session to the frontier: it stays.
+        assert (
+            ask(gw, "B", [*tool_loop(20, "Fix the typo"), *user("now re-architect it")])[0] == 200
+        )
+    rows = ledger_rows()
+    by_session = {s: [r for r in rows if r.session == s] for s in ("A", "B")}
+    assert {r.backend for r in by_session["A"]} == {"frontier"}
+    assert {r.backend for r in by_session["B"]} == {"local"}
+    assert len(by_session["A"]) == 21 and len(by_session["B"]) == 22
+    first_a, *rest_a = sorted(by_session["A"], key=lambda r: r.ts)
+    assert (first_a.rule, first_a.route_reason) == (
+        "architecture-to-frontier",
+        "rule:architecture-to-frontier",
+    )
+    assert {r.route_reason for r in rest_a} == {"sticky"}
+    decision = json.loads(first_a.decision or "{}")
+    assert decision["features"]["tools"] == 0 and "text" not in decision["features"]
+
+
+def test_a_secret_forces_local_even_when_everything_else_says_frontier(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    policy = f"""
+[policy]
+otherwise = "frontier"
+{SECRETS_RULE}
+[policy.budget]
+daily_usd = 1000
+"""
+    config = brain_config(fake_anthropic.url, fake_openai.url, policy)
+    with running_gateway(config) as gw:
+        assert ask(gw, "S", user("Explain this module"))[0] == 200  # pinned to the frontier
+        leaked = [*user("Explain this module"), {"role": "assistant", "content": "Sure."},
+                  *user(f"Why does this fail?\n{AWS_KEY}\n")]  # fmt: skip
+        assert ask(gw, "S", leaked)[0] == 200
+        assert ask(gw, "T", user(f"deploy with\n{AWS_KEY}"))[0] == 200
+        # The local server fails: a request with a secret never fails over to the frontier.
+        fake_openai.script.push(Fail(500))
+        before = len(fake_anthropic.requests)
+        assert ask(gw, "U", user(f"check {AWS_KEY}"))[0] >= 500
+        assert len(fake_anthropic.requests) == before
+    rows = sorted(ledger_rows(), key=lambda r: r.ts)
+    assert [(r.session, r.backend) for r in rows] == [
+        ("S", "frontier"), ("S", "local"), ("T", "local"), ("U", "local"),
+    ]  # fmt: skip
+    for row in rows[1:]:
+        assert row.rule == "secrets-stay-home"
+        assert row.route_reason == "never-leaves:secrets-stay-home"
+        assert json.loads(row.decision or "{}")["features"]["secrets"]
+    assert not any(AWS_KEY in json.dumps(r.body) for r in fake_anthropic.requests if r.body)
+
+
+def test_an_escalation_header_moves_the_session_to_the_frontier(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    config = brain_config(fake_anthropic.url, fake_openai.url, POLICY)
+    escalate = {"x-fulcrum-escalate": "frontier"}
+    with running_gateway(config) as gw:
+        assert ask(gw, "E", user("fix the typo"))[0] == 200
+        assert ask(gw, "E", tool_loop(1, "fix the typo"), headers=escalate)[0] == 200
+        assert ask(gw, "E", tool_loop(2, "fix the typo"))[0] == 200  # stays moved
+        status, _, body = ask(gw, "E", user("x"), headers={"x-fulcrum-escalate": "up"})
+        assert status == 400 and b"X-Fulcrum-Escalate" in body
+    *rows, refused = sorted(ledger_rows(), key=lambda r: r.ts)
+    assert [(r.backend, r.route_reason) for r in rows] == [
+        ("local", "otherwise"), ("frontier", "escalate:header"), ("frontier", "sticky"),
+    ]  # fmt: skip
+    assert refused.status == 400 and "X-Fulcrum-Escalate" in (refused.error or "")
+    handoff = json.loads(rows[1].decision or "{}")
+    assert handoff["events"] == ["handoff"] and handoff["handoff"]["from"].startswith("local")
