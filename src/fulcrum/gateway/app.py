@@ -24,6 +24,7 @@ from fulcrum.gateway.upstream.backends import Backends
 from fulcrum.ledger import open_store
 from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.writer import LedgerWriter
+from fulcrum.routing.budget import open_database
 from fulcrum.routing.router import Router
 from fulcrum.settings import data_dir
 
@@ -56,7 +57,8 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
     sink = ledger if ledger is not None else open_ledger(config, catalog)
     pricer = getattr(sink, "pricer", None) or ledger_pricer(config, catalog)
     metrics = Metrics()
-    brain = build_brain(config, pricer)
+    db = open_database(config.ledger.url)  # pins, budgets, feedback: shared by gateways
+    brain = build_brain(config, pricer, db)
     state = GatewayState(
         config=config,
         backends=Backends(config.backends),
@@ -66,6 +68,7 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
         meter=Meter(sink, metrics, pricer),
         catalog=catalog,
         brain=brain,
+        db=db,
     )
     if brain is not None:
         brain_metrics(metrics, brain)
@@ -99,5 +102,5 @@ async def _cleanup(app: web.Application) -> None:
         state.ledger.close()
     except Exception:  # the writer already logged; shutdown must go on
         log.exception("ledger: close failed")
-    if state.brain is not None:  # after the writer: its last rows settle reservations
-        state.brain.close()
+    if state.db is not None:  # after the writer: its last rows settle budget reservations
+        state.db.close()

@@ -1,7 +1,8 @@
 """Build the routing brain from the gateway config, once, and expose its state in /metrics.
 
-The session pins and the budget live in the ledger's database (SQLite, or PostgreSQL shared
-by several gateway processes); the share controller and the latency guard are per process.
+The session pins and the budget live in the ledger's database ``db`` (SQLite, or PostgreSQL
+shared by several gateway processes); the share controller and the latency guard are per
+process.
 """
 
 from __future__ import annotations
@@ -14,21 +15,20 @@ from fulcrum.gateway.metering import Metrics
 from fulcrum.ledger.pricing import Pricer
 from fulcrum.routing.brain.config import PolicyConfig
 from fulcrum.routing.brain.decide import Brain, Scorer
-from fulcrum.routing.budget import budget_book, open_database
+from fulcrum.routing.budget import SharedDatabase, budget_book
 from fulcrum.routing.features import RequestFeatures
 from fulcrum.routing.sessions import session_store
 from fulcrum.routing.share import ShareController
 from fulcrum.routing.slo import LatencyGuard
 
 
-def build_brain(config: GatewayConfig, pricer: Pricer) -> Brain | None:
+def build_brain(config: GatewayConfig, pricer: Pricer, db: SharedDatabase) -> Brain | None:
     """The brain for ``config``'s ``[policy]``, or None when there is none."""
     policy, routing = config.policy, config.routes
     if policy is None or routing is None:
         return None
     scorer = _scorer(policy) if policy.uses_learned else None
     providers = {name: b.provider or None for name, b in config.backends.items()}
-    db = open_database(config.ledger.url)  # pins and budgets: shared by gateway processes
     return Brain(
         policy,
         routing,
@@ -40,7 +40,6 @@ def build_brain(config: GatewayConfig, pricer: Pricer) -> Brain | None:
         budget=budget_book(policy.budget, db) if policy.budget is not None else None,
         latency=LatencyGuard(policy.latency) if policy.latency is not None else None,
         estimate=estimate_cost(pricer, providers),
-        close=db.close,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import json
 from typing import Any
@@ -9,13 +10,15 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from fulcrum.errors import FulcrumError
+from fulcrum.errors import FulcrumError, Unavailable
 from fulcrum.gateway.inbound.guard import Handler
+from fulcrum.gateway.inbound.middleware import CLIENT_KEY
 from fulcrum.gateway.inbound.validate import check_anthropic, parse_object
 from fulcrum.gateway.proxy import proxy, read_body, route
 from fulcrum.gateway.state import STATE
 from fulcrum.gateway.upstream.chain import open_chain
 from fulcrum.gateway.upstream.formats import ANTHROPIC, FORMATS, ApiFormat
+from fulcrum.routing.outcomes.feedback import parse_feedback, record_feedback
 from fulcrum.routing.tokens import count_tokens_response
 
 
@@ -105,6 +108,18 @@ async def models(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def feedback(request: web.Request) -> web.StreamResponse:
+    """``POST /v1/feedback``: a good/bad label on a request or a session, for training the
+    learned router on the team's own outcomes (see :mod:`fulcrum.routing.outcomes`)."""
+    state = request.app[STATE]
+    raw = await read_body(request, state.config.server.max_body_bytes)
+    label = parse_feedback(parse_object(raw), request.get(CLIENT_KEY))
+    if state.db is None:
+        raise Unavailable("feedback needs the ledger database, which is not open")
+    await asyncio.to_thread(record_feedback, state.db, label)
+    return web.json_response({"id": label.id, "recorded": True})
+
+
 async def healthz(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     backends = {b.name: b.breaker.state.value for b in state.backends}
@@ -126,5 +141,6 @@ def add_routes(app: web.Application) -> None:
             app.router.add_post(fmt.chat_path, chat_endpoint(fmt))
     app.router.add_post("/v1/messages/count_tokens", count_tokens)
     app.router.add_get("/v1/models", models)
+    app.router.add_post("/v1/feedback", feedback)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

@@ -23,7 +23,7 @@ from fulcrum.gateway.upstream.attempts import FAILOVER, AttemptLog
 from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.kinds import BackendKind
 from fulcrum.ledger.pricing import Pricer
-from fulcrum.ledger.row import LedgerRow, utc_now
+from fulcrum.ledger.row import LedgerRow, new_row_id, utc_now
 from fulcrum.routing.router import RouteTarget
 from fulcrum.wire.usage import TokenUsage
 
@@ -84,6 +84,7 @@ class Call:
     """What one request did, filled in as it goes."""
 
     endpoint: str
+    id: str = field(default_factory=new_row_id)  # the ledger row's id, told to the client
     started: float = field(default_factory=time.perf_counter)
     ts: datetime = field(default_factory=utc_now)
     stream: bool = False
@@ -118,6 +119,14 @@ class Call:
     def __post_init__(self) -> None:
         self.attempts = AttemptLog(self.started)
 
+    def info_headers(self) -> dict[str, str]:
+        """What the client is told: who answered, and the id to send feedback on."""
+        return {
+            "x-fulcrum-backend": self.backend,
+            "x-fulcrum-model": self.model,
+            "x-fulcrum-request-id": self.id,
+        }
+
     def served_by(self, backend: Backend, target: RouteTarget) -> None:
         self.backend = target.backend
         self.backend_kind = target.kind
@@ -146,6 +155,7 @@ class Call:
         if reason is not None and self.attempts.failed_over:
             reason += FAILOVER
         return LedgerRow(
+            id=self.id,
             ts=self.ts,
             session=self.session,
             client=self.client,

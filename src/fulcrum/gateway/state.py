@@ -14,6 +14,7 @@ from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
 from fulcrum.gateway.upstream.backends import Backends
 from fulcrum.routing.brain.decide import Brain
+from fulcrum.routing.budget import SharedDatabase
 from fulcrum.routing.router import Router
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class GatewayState:
     local_clock: ShareClock = field(default_factory=ShareClock)  # local machine time shares
     catalog: Catalog | None = None  # loaded once at start-up: prices, hardware, /v1/models
     brain: Brain | None = None  # the routing brain, with a [policy]; None: [routes] only
+    db: SharedDatabase | None = None  # the ledger database for shared state and feedback
 
 
 def startup_catalog() -> Catalog | None:

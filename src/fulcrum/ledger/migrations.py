@@ -81,6 +81,16 @@ def _shared_state(*, money: str, real: str, json: str) -> tuple[str, ...]:
     )
 
 
+def _feedback_table(*, ts: str) -> tuple[str, ...]:
+    return (
+        f"CREATE TABLE ledger_feedback (id TEXT PRIMARY KEY, ts {ts} NOT NULL, "
+        "request_id TEXT, session TEXT, label TEXT NOT NULL CHECK (label IN ('good', 'bad')), "
+        "note TEXT, client_key TEXT)",
+        "CREATE INDEX ix_ledger_feedback_request ON ledger_feedback (request_id)",
+        "CREATE INDEX ix_ledger_feedback_session ON ledger_feedback (session)",
+    )
+
+
 _INDEXES = (
     f"CREATE INDEX ix_{CALLS_TABLE}_ts ON {CALLS_TABLE} (ts)",
     f"CREATE INDEX ix_{CALLS_TABLE}_session ON {CALLS_TABLE} (session)",
@@ -135,6 +145,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="budget_windows, budget_holds and route_sessions (state shared by gateways)",
         sqlite=_shared_state(money="TEXT", real="REAL", json="TEXT"),
         postgres=_shared_state(money="NUMERIC", real="DOUBLE PRECISION", json="JSONB"),
+    ),
+    Migration(
+        version=6,
+        name="ledger_feedback (a client's good/bad label on a request or a session)",
+        sqlite=_feedback_table(ts="TEXT"),
+        postgres=_feedback_table(ts="TIMESTAMPTZ"),
     ),
 )
 

@@ -39,7 +39,7 @@ TOKEN_FIELDS: tuple[str, ...] = (
 _VERSION_4 = ~(0xF000 << 64) & ~(0xC000 << 48), (0x4000 << 64) | (0x8000 << 48)
 
 
-def _new_id() -> str:
+def new_row_id() -> str:
     """A random (version 4) UUID as 32 hex digits. From :mod:`random` (seeded from the OS,
     reseeded after a fork), not ``uuid4()``, whose ``os.urandom`` call is a system call per
     row: the id only has to be unique, not unguessable."""
@@ -55,7 +55,7 @@ def utc_now() -> datetime:
 class LedgerRow:
     """One call through the gateway (or one eval run), with its true cost."""
 
-    id: str = field(default_factory=_new_id)
+    id: str = field(default_factory=new_row_id)
     ts: datetime = field(default_factory=utc_now)
     session: str | None = None
     client: str | None = None

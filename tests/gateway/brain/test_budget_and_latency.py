@@ -89,7 +89,7 @@ LATENCY = """
 [policy]
 otherwise = "local"
 [policy.latency]
-ttft_ms_max = 150
+ttft_ms_max = 300
 window_s = 1.5
 min_hold_s = 0.3
 recover_ratio = 0.7
@@ -101,11 +101,11 @@ def test_a_slow_local_backend_spills_new_sessions_until_it_recovers(
 ) -> None:
     config = brain_config(fake_anthropic.url, fake_openai.url, LATENCY)
     with running_gateway(config) as gw:
-        fake_openai.script.push(Reply("slow", first_byte_delay=0.3), times=3)
+        fake_openai.script.push(Reply("slow", first_byte_delay=0.6), times=3)
         for n in range(3):  # one pinned local session, slow: the guard sees its TTFT
             assert ask(gw, "pinned", user(f"step {n}"), stream=True)[0] == 200
         assert _backend(ask(gw, "new-1", user("hello"), stream=True)) == "frontier"
-        deadline = time.monotonic() + 10  # the pinned session goes on, fast now, until the
+        deadline = time.monotonic() + 20  # the pinned session goes on, fast now, until the
         recovered = 0  # slow samples leave the window and new sessions come back
         while recovered == 0 and time.monotonic() < deadline:
             assert _backend(ask(gw, "pinned", user("again"), stream=True)) == "local"

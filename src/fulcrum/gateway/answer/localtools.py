@@ -94,7 +94,7 @@ async def serve_reviewed(
         call.response_body = dumps(message).decode()
     model = call.model_requested
     message = {**message, "model": model}
-    info = {"x-fulcrum-backend": call.backend, "x-fulcrum-model": call.model}
+    info = call.info_headers()
     out = api.from_hub_response(message, model=model)
     resp = web.Response(body=dumps(out), content_type="application/json", headers=info)
     await resp.prepare(request)
@@ -198,7 +198,7 @@ class _Client:
         options = body.get("stream_options")
         usage = isinstance(options, dict) and options.get("include_usage") is True
         self.pump = api.from_hub_stream(call.model_requested, include_usage=usage)
-        info = {"x-fulcrum-backend": call.backend, "x-fulcrum-model": call.model}
+        info = call.info_headers()
         self.resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **info})
         self.failed = False
 

@@ -55,10 +55,6 @@ async def next_chunk(
         raise StreamBroken(f"upstream stream broke: {describe(exc)}") from None
 
 
-def _info_headers(opened: Opened) -> dict[str, str]:
-    return {"x-fulcrum-backend": opened.target.backend, "x-fulcrum-model": opened.target.model}
-
-
 async def relay_json(
     request: web.Request, api: ApiFormat, opened: Opened, call: Call, *, store: bool
 ) -> web.StreamResponse:
@@ -82,7 +78,7 @@ async def relay_json(
         call.usage_fn = partial(usage_of, fmt, opened.first)
     if store:
         call.response_body = data.decode("utf-8", errors="replace")
-    resp = web.Response(status=status, body=data, content_type=JSON, headers=_info_headers(opened))
+    resp = web.Response(status=status, body=data, content_type=JSON, headers=call.info_headers())
     try:
         await resp.prepare(request)
         await resp.write_eof()
@@ -109,7 +105,7 @@ async def relay_stream(
     pump = stream_pump(api, fmt, call.model_requested or call.model, include_usage=include_usage)
     if store:
         pump.sent = []
-    resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **_info_headers(opened)})
+    resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **call.info_headers()})
     pumped = False
     try:
         await resp.prepare(request)

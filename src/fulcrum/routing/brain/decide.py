@@ -53,6 +53,8 @@ class Ask:
     lane: str
     escalate: bool = False
     max_tokens: int | None = None
+    # A dry run (``route explain``): read pins, the share and the budget, change nothing.
+    dry: bool = False
 
 
 class Brain:
@@ -67,7 +69,6 @@ class Brain:
         budget: BudgetBook | None = None,
         latency: LatencyGuard | None = None,
         estimate: CostEstimate | None = None,
-        close: Callable[[], None] | None = None,
     ) -> None:
         self.policy = policy
         self.routing = routing
@@ -77,7 +78,6 @@ class Brain:
         self.budget = budget
         self.latency = latency
         self.estimate = estimate
-        self._close = close
         # A database behind the pins or the budget: the gateway decides in a worker thread.
         self.blocking = sessions.shared or (budget is not None and budget.shared)
 
@@ -88,15 +88,12 @@ class Brain:
         if pin is None or verdict.reason.startswith(("escalate", "handoff")):
             verdict = self._spill_if_slow(verdict)
         verdict = self._within_budget(verdict, ask)
+        if ask.dry:
+            return verdict, outcome
         self._count(verdict, ask)
         if ask.session and (pin is None or _pin_target(pin) != verdict.target):
             self.sessions.put(ask.session, ask.lane, _pin(verdict))
         return verdict, outcome
-
-    def close(self) -> None:
-        """Close the database behind the pins and the budget (at gateway shutdown)."""
-        if self._close is not None:
-            self._close()
 
     def pin(self, ask: Ask, backend: str, model: str) -> None:
         """Pin the session's lane to the target that answered after a failover."""
@@ -144,7 +141,7 @@ class Brain:
     def _learned(self, ask: Ask, rule: Rule | None) -> Verdict:
         score = self.scorer(ask.features) if self.scorer is not None else 0.0
         threshold = self.share.threshold()
-        frontier = self.share.choose(score)
+        frontier = score >= threshold if ask.dry else self.share.choose(score)
         side: Side = "frontier" if frontier else "local"
         target = self.policy.frontier if frontier else self.policy.local
         reason = f"rule:{rule.name}→learned" if rule is not None else "learned"
@@ -174,7 +171,10 @@ class Brain:
         cost = self.estimate(verdict.target.backend, model, ask.features.estimated_tokens,
                              tokens_out)  # fmt: skip
         key = ask.features.client_key
-        held = self.budget.reserve(key, cost if cost is not None else Decimal(0))
+        amount = cost if cost is not None else Decimal(0)
+        if ask.dry:
+            return self._budget_check(verdict, key, amount)
+        held = self.budget.reserve(key, amount)
         if isinstance(held, Reservation):
             return replace(verdict, reservation=held)
         if self.budget.config.on_exhausted == "refuse":
@@ -183,6 +183,17 @@ class Brain:
                        reason=f"{verdict.reason}+budget→local",
                        events=(*verdict.events, "budget-degraded"),
                        details={**verdict.details, "budget": held.reason})  # fmt: skip
+
+    def _budget_check(self, verdict: Verdict, key: str | None, amount: Decimal) -> Verdict:
+        """The dry run's budget: would a reservation of ``amount`` fit every window now?"""
+        assert self.budget is not None
+        short = [s.name for s in self.budget.status(key).values() if not s.fits(amount)]
+        if not short:
+            return verdict
+        return replace(verdict, target=self.policy.local, side="local", local_only=True,
+                       reason=f"{verdict.reason}+budget→local",
+                       events=(*verdict.events, "budget-degraded"),
+                       details={**verdict.details, "budget": f"budget:{short[0]}"})  # fmt: skip
 
     def _count(self, verdict: Verdict, ask: Ask) -> None:
         forced = verdict.score is None or verdict.reason != "learned"
