@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI
 from fulcrum.testing.gateway import running_gateway
@@ -99,4 +100,33 @@ def test_an_escalation_header_moves_the_session_to_the_frontier(
     ]  # fmt: skip
     assert refused.status == 400 and "X-Fulcrum-Escalate" in (refused.error or "")
     handoff = json.loads(rows[1].decision or "{}")
-    assert handoff["events"] == ["handoff"] and handoff["handoff"]["from"].startswith("local")
+    assert handoff["events"] == ["handoff"]
+    moved = handoff["handoff"]
+    assert (moved["from"], moved["to"]) == ("local", "frontier")
+    assert moved["uncached_tokens"] > 0 and Decimal(moved["cache_cost_usd"]) > 0
+
+
+def test_three_local_tool_failures_in_a_row_hand_the_session_off(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    policy = """
+[policy]
+otherwise = "local"
+[[policy.rules]]
+name = "stuck-locally"
+when = { tool_errors_min = 3 }
+handoff = true
+"""
+    config = brain_config(fake_anthropic.url, fake_openai.url, policy)
+    failing = tool_loop(3, "make the tests pass")
+    for message in failing[2::2]:  # every tool result says the call failed
+        message["content"][0]["is_error"] = True
+    with running_gateway(config) as gw:
+        assert ask(gw, "H", tool_loop(2, "make the tests pass"))[0] == 200
+        assert ask(gw, "H", failing)[0] == 200
+        assert ask(gw, "H", [*failing, *user("thanks")])[0] == 200
+    rows = sorted(ledger_rows(), key=lambda r: r.ts)
+    assert [(r.backend, r.route_reason) for r in rows] == [
+        ("local", "otherwise"), ("frontier", "handoff:stuck-locally"), ("frontier", "sticky"),
+    ]  # fmt: skip
+    assert rows[1].rule == "stuck-locally"

@@ -122,9 +122,9 @@ class Brain:
             return self._verdict(self.policy.local, "local", f"never-leaves:{rule.name}",
                                  rule=rule.name, local_only=True)  # fmt: skip
         if ask.escalate:
-            return self._escalate("escalate:header", None, pin)
+            return self._escalate(ask, "escalate:header", None, pin)
         if rule is not None and rule.handoff and pin is not None and pin.side == "local":
-            return self._escalate(f"handoff:{rule.name}", rule.name, pin)
+            return self._escalate(ask, f"handoff:{rule.name}", rule.name, pin)
         if pin is not None:
             return self._verdict(_pin_target(pin), pin.side, "sticky", rule=pin.rule)
         if rule is None and ask.lane == BACKGROUND:  # titles and housekeeping: the small model
@@ -148,9 +148,23 @@ class Brain:
         name = rule.name if rule is not None else None
         return self._verdict(target, side, reason, rule=name, score=score, threshold=threshold)
 
-    def _escalate(self, reason: str, rule: str | None, pin: SessionPin | None) -> Verdict:
-        moved = {"from": f"{pin.backend}/{pin.model or ''}".rstrip("/")} if pin else {}
-        verdict = self._verdict(self.policy.frontier, "frontier", reason, rule=rule)
+    def _escalate(
+        self, ask: Ask, reason: str, rule: str | None, pin: SessionPin | None
+    ) -> Verdict:
+        """Move the session to the frontier. The move's price: the new side has none of the
+        conversation cached, so its whole prompt is read at the full input price once."""
+        target = self.policy.frontier
+        tokens = ask.features.estimated_tokens
+        cost = None
+        if self.estimate is not None:
+            cost = self.estimate(target.backend, target.model or ask.features.model, tokens, 0)
+        moved = {
+            "from": _label(pin.backend, pin.model) if pin else None,
+            "to": _label(target.backend, target.model),
+            "uncached_tokens": tokens,
+            "cache_cost_usd": None if cost is None else str(cost),
+        }
+        verdict = self._verdict(target, "frontier", reason, rule=rule)
         return replace(verdict, events=("handoff",), details={"handoff": moved})
 
     def _spill_if_slow(self, verdict: Verdict) -> Verdict:
@@ -222,3 +236,7 @@ def _pin_target(pin: SessionPin) -> TargetSpec:
 def _pin(verdict: Verdict) -> SessionPin:
     return SessionPin(backend=verdict.target.backend, model=verdict.target.model,
                       side=verdict.side, rule=verdict.rule)  # fmt: skip
+
+
+def _label(backend: str, model: str | None) -> str:
+    return f"{backend}/{model}" if model else backend
