@@ -1,0 +1,234 @@
+"""The learned router's model: a logistic regression over :mod:`.features`, in one ``.npz`` file.
+
+``score = sigmoid(bias + (shared + per-format weights) · x)``: ``x`` is the request's in-vocabulary
+terms (log counts, L2-normalized), its standardized dense counts, its agent features and a 1 for
+the format's own intercept. The score estimates ``(1 + E[strong − weak]) / 2`` on a 0–1 outcome
+scale: above 0.5 the frontier is expected to do better, and ranking by it is ranking by the
+expected gain of sending the request to the frontier.
+
+The file holds ``words`` (unigrams and ``agent-kind:`` terms), ``bigrams`` (sorted keys
+``first * len(words) + second`` over word indices), ``weights`` (``1 + len(FORMATS)`` rows:
+shared, then one per format; columns: words, bigrams, :data:`DENSE_NAMES`, :data:`AGENT_NAMES`,
+the intercept), ``bias``, ``mean`` and ``std`` (of the dense counts) and ``meta`` (JSON). Loading
+checks them against this code; a file that does not fit raises :class:`ConfigError` naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import zipfile
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from fulcrum.errors import ConfigError, InputError
+from fulcrum.routing.learned.features import (
+    AGENT_NAMES,
+    DENSE_NAMES,
+    FORMATS,
+    TEXT_CAP,
+    AgentFeatures,
+    Featurized,
+    featurize,
+)
+
+FILE_FORMAT = "fulcrum-router/1"
+DEFAULT_MODEL = "default_model.npz"
+_KEYS = ("words", "bigrams", "weights", "bias", "mean", "std", "meta")
+N_EXTRA = len(DENSE_NAMES) + len(AGENT_NAMES) + 1  # + the format's intercept
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelParams:
+    """What training produces and the file stores."""
+
+    words: list[str]
+    bigrams: npt.NDArray[np.int64]
+    weights: FloatArray  # (1 + len(FORMATS), len(words) + len(bigrams) + N_EXTRA)
+    bias: float
+    mean: FloatArray
+    std: FloatArray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.words) + len(self.bigrams)
+
+
+def term_ids(
+    feat: Featurized, index: dict[bytes, int], bigrams: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """The columns of the request's in-vocabulary words, bigrams and agent kind (repeats kept)."""
+    get = index.get
+    words = np.array([get(t, -1) for t in feat.tokens], dtype=np.int64)
+    parts = [words[words >= 0]]
+    if len(words) > 1 and len(bigrams):
+        first, second = words[:-1], words[1:]
+        keys = (first * len(index) + second)[(first >= 0) & (second >= 0)]
+        pos = np.minimum(np.searchsorted(bigrams, keys), len(bigrams) - 1)
+        parts.append(len(index) + pos[bigrams[pos] == keys])
+    if feat.kind is not None and (kind := get(feat.kind.encode())) is not None:
+        parts.append(np.array([kind], dtype=np.int64))
+    return np.concatenate(parts)
+
+
+def encode(
+    feat: Featurized,
+    index: dict[bytes, int],
+    bigrams: npt.NDArray[np.int64],
+    mean: FloatArray,
+    std: FloatArray,
+) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
+    """The request's term columns and values, and its dense row (dense, agent, intercept)."""
+    ids = term_ids(feat, index, bigrams)
+    if len(ids) == 0:
+        cols, values = ids, np.zeros(0)
+    else:  # np.unique(ids, return_counts=True), without its overhead (this runs per request)
+        ids.sort()
+        first = np.empty(len(ids), dtype=np.bool_)
+        first[0] = True
+        np.not_equal(ids[1:], ids[:-1], out=first[1:])
+        cols = ids[first]
+        values = np.log1p(np.diff(np.append(np.flatnonzero(first), len(ids))).astype(np.float64))
+        values /= np.sqrt(values @ values)
+    extra = np.concatenate(((feat.dense - mean) / std, feat.agent, (1.0,)))
+    return cols, values, extra
+
+
+def word_index(words: list[str]) -> dict[bytes, int]:
+    return {w.encode(): i for i, w in enumerate(words)}
+
+
+class LearnedRouter:
+    """P(the frontier is needed | request): load a model once, then :meth:`score` per request."""
+
+    def __init__(self, params: ModelParams, version: str) -> None:
+        self.params = params
+        self.version = version
+        self._index = word_index(params.words)
+        n = params.n_terms
+        per_format = params.weights[0] + params.weights[1:]
+        self._terms = {f: np.ascontiguousarray(per_format[i, :n]) for i, f in enumerate(FORMATS)}
+        self._extra = {f: np.ascontiguousarray(per_format[i, n:]) for i, f in enumerate(FORMATS)}
+
+    @classmethod
+    def load(cls, path: Path) -> LearnedRouter:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read the router model: {exc.strerror}") from exc
+        return cls(read_params(data, str(path)), hashlib.sha256(data).hexdigest()[:12])
+
+    def score(self, text: str, agent: AgentFeatures | None = None) -> float:
+        """The score in [0, 1]; higher means send the request to the frontier."""
+        p = self.params
+        feat = featurize(text, agent)
+        cols, values, extra = encode(feat, self._index, p.bigrams, p.mean, p.std)
+        z = p.bias + float(self._terms[feat.format][cols] @ values)
+        z += float(self._extra[feat.format] @ extra)
+        return 1.0 / (1.0 + math.exp(-min(max(z, -500.0), 500.0)))
+
+
+def write_params(params: ModelParams, path: Path) -> str:
+    """Write the model file; returns its version (a short hash of the bytes written)."""
+    meta = {
+        **params.meta,
+        "format": FILE_FORMAT,
+        "formats": list(FORMATS),
+        "dense": list(DENSE_NAMES),
+        "agent": list(AGENT_NAMES),
+        "text_cap": TEXT_CAP,
+    }
+    arrays = {
+        "words": np.array(params.words, dtype=np.str_),
+        "bigrams": params.bigrams.astype(np.int64),
+        "weights": params.weights.astype(np.float32),
+        "bias": np.array([params.bias]),
+        "mean": params.mean,
+        "std": params.std,
+        "meta": np.array(json.dumps(meta, sort_keys=True)),
+    }
+    data = _npz_bytes(arrays)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the router model: {exc.strerror}") from exc
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def _npz_bytes(arrays: dict[str, npt.NDArray[Any]]) -> bytes:
+    """An ``.npz`` (what ``np.savez_compressed`` writes) with fixed timestamps: the same model
+    gives the same bytes, so the same version."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w") as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def read_params(data: bytes, file: str) -> ModelParams:
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in _KEYS}
+        meta = json.loads(str(arrays["meta"]))
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as exc:
+        raise ConfigError(f"not a fulcrum router model ({exc})", file=file) from exc
+    _check(meta, arrays, file)
+    return ModelParams(
+        words=[str(t) for t in arrays["words"]],
+        bigrams=arrays["bigrams"].astype(np.int64),
+        weights=arrays["weights"].astype(np.float64),
+        bias=float(arrays["bias"][0]),
+        mean=arrays["mean"].astype(np.float64),
+        std=arrays["std"].astype(np.float64),
+        meta=meta,
+    )
+
+
+def _check(meta: Any, arrays: dict[str, Any], file: str) -> None:
+    expected = {"format": FILE_FORMAT, "formats": list(FORMATS), "dense": list(DENSE_NAMES)}
+    expected["agent"] = list(AGENT_NAMES)
+    if not isinstance(meta, dict):
+        raise ConfigError("not a fulcrum router model (meta is not an object)", file=file)
+    for key, want in expected.items():
+        if meta.get(key) != want:
+            raise ConfigError(f"expected {want!r}, got {meta.get(key)!r}", file=file, field=key)
+    shape = (1 + len(FORMATS), len(arrays["words"]) + len(arrays["bigrams"]) + N_EXTRA)
+    if arrays["weights"].shape != shape or arrays["mean"].shape != (len(DENSE_NAMES),):
+        raise ConfigError(
+            f"weights of shape {arrays['weights'].shape}, expected {shape}", file=file
+        )
+    if arrays["std"].shape != (len(DENSE_NAMES),) or arrays["bias"].shape != (1,):
+        raise ConfigError("mean, std or bias of the wrong shape", file=file)
+    keys, n = arrays["bigrams"], len(arrays["words"])
+    if keys.ndim != 1 or (
+        len(keys) and (np.any(np.diff(keys) <= 0) or keys[0] < 0 or keys[-1] >= n * n)
+    ):
+        raise ConfigError("bigrams not sorted word-index pairs", file=file, field="bigrams")
+    if not np.all(np.isfinite(arrays["weights"])) or not np.all(arrays["std"] > 0):
+        raise ConfigError("weights not finite or std not positive", file=file)
+
+
+def default_model_path() -> Path:
+    """The model shipped in the package."""
+    return Path(str(resources.files("fulcrum.routing.learned").joinpath(DEFAULT_MODEL)))
+
+
+@cache
+def load_default() -> LearnedRouter:
+    """The shipped model, loaded once."""
+    return LearnedRouter.load(default_model_path())

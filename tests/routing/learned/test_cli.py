@@ -1,0 +1,146 @@
+"""``fulcrum router`` end to end: split, train, score, eval, and the one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from fulcrum.testing.cli import run_cli
+
+Capsys = pytest.CaptureFixture[str]
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_train_then_score_learns_the_signal(outcomes: Path, tmp_path: Path, capsys: Capsys) -> None:
+    model = tmp_path / "m.npz"
+    code, out, _ = run_cli(["router", "train", str(outcomes), "--out", str(model)], capsys)
+    assert code == 0 and f"wrote {model}" in out and "240 rows" in out
+    scored = tmp_path / "scored.csv"
+    code, _, err = run_cli(
+        ["router", "score", str(outcomes), "--out", str(scored), "--model", str(model)], capsys
+    )
+    assert code == 0, err
+    rows = _read(scored)
+    assert list(rows[0]) == ["id", "frontier_score"] and len(rows) == 240
+    scores = {r["id"]: float(r["frontier_score"]) for r in rows}
+    assert all(0.0 <= s <= 1.0 for s in scores.values())
+    hard = [scores[f"q{i}"] for i in range(0, 240, 2)]
+    easy = [scores[f"q{i}"] for i in range(1, 240, 2)]
+    assert sum(hard) / len(hard) > sum(easy) / len(easy) + 0.3
+    assert sum(h > max(easy) for h in hard) > 0.8 * len(hard)  # noise: 10% of hard pass weak
+
+
+def test_eval_reports_the_model_against_the_baselines(
+    outcomes: Path, tmp_path: Path, capsys: Capsys
+) -> None:
+    model = tmp_path / "m.npz"
+    run_cli(["router", "train", str(outcomes), "--out", str(model)], capsys)
+    code, out, _ = run_cli(
+        ["router", "eval", str(outcomes), "--model", str(model), "--json"], capsys
+    )
+    body = json.loads(out)
+    assert code == 0 and len(body["model"]) == 12
+    (toy,) = body["benchmarks"]
+    assert toy["benchmark"] == "toy" and toy["rows"] == 240
+    routers = toy["routers"]
+    assert set(routers) == {"learned", "prompt-length", "random"}
+    gains = sum(float(r["strong_score"]) - float(r["weak_score"]) for r in _read(outcomes))
+    oracle = 1 - gains / 240 / 2  # every gain first: PGR climbs to 1 at share gains/240
+    assert routers["learned"]["apgr"] > oracle - 0.01
+    assert routers["prompt-length"]["apgr"] < oracle - 0.1
+    assert routers["random"] == {"apgr": 0.5, "cpt50": 0.5, "cpt80": 0.8}
+    code, table, _ = run_cli(["router", "eval", str(outcomes), "--model", str(model)], capsys)
+    assert code == 0 and "toy: APGR +0." in table and "CPT(80%)" in table
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_eval_plot(outcomes: Path, tmp_path: Path, capsys: Capsys, suffix: str) -> None:
+    plot = tmp_path / f"pgr{suffix}"
+    code, _, err = run_cli(["router", "eval", str(outcomes), "--plot", str(plot)], capsys)
+    assert code == 0, err
+    head = plot.read_bytes()[:200]
+    assert head.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in head
+
+
+def test_train_without_out_writes_into_the_data_dir(
+    outcomes: Path, _isolated_data_dir: Path, capsys: Capsys
+) -> None:
+    code, out, _ = run_cli(["router", "train", str(outcomes)], capsys)
+    target = _isolated_data_dir / "router" / "model.npz"
+    assert code == 0 and target.is_file() and str(target) in out
+
+
+def test_split_is_deterministic_and_disjoint(
+    outcomes: Path, tmp_path: Path, capsys: Capsys
+) -> None:
+    args = ["router", "split", str(outcomes), "--test-share", "0.25"]
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    code, _, _ = run_cli([*args, "--out-train", str(a), "--out-test", str(b)], capsys)
+    again = tmp_path / "b2.csv"
+    run_cli([*args, "--out-train", str(tmp_path / "a2.csv"), "--out-test", str(again)], capsys)
+    train_ids = {r["id"] for r in _read(a)}
+    test_ids = {r["id"] for r in _read(b)}
+    assert code == 0 and not train_ids & test_ids and len(train_ids | test_ids) == 240
+    assert 30 < len(test_ids) < 90
+    assert b.read_bytes() == again.read_bytes()
+    assert list(_read(b)[0]) == ["id", "benchmark", "prompt", "strong_score", "weak_score"]
+
+
+def test_a_missing_column_is_one_line_naming_it(tmp_path: Path, capsys: Capsys) -> None:
+    data = tmp_path / "bad.csv"
+    data.write_text("prompt,strong_score\nhello,1\n")
+    code, out, err = run_cli(["router", "train", str(data), "--out", str(tmp_path / "m")], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "'weak_score'" in err and str(data) in err
+    assert "Traceback" not in err
+
+
+def test_a_bad_number_names_the_line_and_column(tmp_path: Path, capsys: Capsys) -> None:
+    data = tmp_path / "bad.csv"
+    data.write_text("prompt,strong_score,weak_score\nhello,1,0\nbye,yes,0\n")
+    code, _, err = run_cli(["router", "eval", str(data)], capsys)
+    assert code == 2 and f"{data}:3: strong_score: not a number: 'yes'" in err
+
+
+def test_a_bad_model_file_is_exit_2(outcomes: Path, tmp_path: Path, capsys: Capsys) -> None:
+    model = tmp_path / "model.npz"
+    model.write_bytes(b"not a model")
+    out = tmp_path / "s.csv"
+    args = ["router", "score", str(outcomes), "--out", str(out), "--model", str(model)]
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and err.count("\n") == 1 and str(model) in err
+    assert "not a fulcrum router model" in err and not out.exists()
+    code, _, err = run_cli([*args[:-1], str(tmp_path / "absent.npz")], capsys)
+    assert code == 2 and "absent.npz" in err
+
+
+def test_score_needs_an_id_column(tmp_path: Path, capsys: Capsys) -> None:
+    data = tmp_path / "p.csv"
+    data.write_text("prompt\nhello\n")
+    code, _, err = run_cli(["router", "score", str(data), "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "missing column 'id'" in err
+
+
+def test_hold_out_matches_split(outcomes: Path, tmp_path: Path, capsys: Capsys) -> None:
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    split = ["router", "split", str(outcomes), "--test-share", "0.25"]
+    run_cli([*split, "--out-train", str(a), "--out-test", str(b)], capsys)
+    model = tmp_path / "m.npz"
+    code, out, _ = run_cli(
+        ["router", "train", str(outcomes), "--hold-out", "0.25", "--out", str(model)], capsys
+    )
+    assert code == 0 and f"{len(_read(a))} rows" in out
+    code, out, _ = run_cli(
+        ["router", "eval", str(outcomes), "--hold-out", "0.25", "--model", str(model), "--json"],
+        capsys,
+    )
+    assert code == 0 and json.loads(out)["benchmarks"][0]["rows"] == len(_read(b))
+    code, _, err = run_cli(["router", "eval", str(outcomes), "--hold-out", "1.5"], capsys)
+    assert code == 2 and "--hold-out: expected a share between 0 and 1" in err
