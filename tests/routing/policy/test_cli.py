@@ -1,4 +1,8 @@
-"""``fulcrum route explain``: the text and JSON reports, and one-line errors with exit 2."""
+"""``fulcrum route explain``: the text and JSON reports, and one-line errors with exit 2.
+
+With ``--config`` it builds the gateway's brain on the config's ledger database (each test
+has its own data directory, so its own SQLite ledger); the gateway tests in
+``tests/gateway/brain/test_explain_names_the_rule.py`` compare it with a running gateway."""
 
 from __future__ import annotations
 
@@ -117,6 +121,7 @@ def test_secrets_in_the_request_stay_local(
 def test_config_supplies_background_models(
     tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    files["policy"].write_text(POLICY.replace('"learned"', '"frontier"'))
     body = {"model": "gpt-5-mini", "messages": [{"role": "user", "content": "Name this session"}]}
     request = write(tmp_path, "bg.json", body)
     argv = ["route", "explain", request, "--config", str(files["gateway"])]
@@ -125,7 +130,8 @@ def test_config_supplies_background_models(
     data = json.loads(out)
     assert code == 0
     assert data["features"]["kind"] == "background"
-    assert (data["route"], data["reason"]) == ("local", "background→local")
+    assert (data["mode"], data["route"], data["reason"]) == ("brain", "llama", "background→local")
+    assert [t["backend"] for t in data["chain"]] == ["llama"]
 
 
 def test_no_rule_goes_to_the_learned_router(
@@ -137,6 +143,7 @@ def test_no_rule_goes_to_the_learned_router(
     assert "rule fired: none" in out
     assert "route: learned  (reason: learned)" in out
     assert "it is not run here" in out
+    assert "rules only" in " ".join(out.split())
 
 
 BAD_INPUT: list[tuple[Callable[[Path], str], list[str], str]] = [
@@ -203,4 +210,61 @@ def test_the_gateway_configs_own_policy(tmp_path: Path, capsys: pytest.CaptureFi
     assert (data["rule"], data["route"], data["reason"]) == ("titles", "llama", "rule:titles")
     argv[2] = write(tmp_path, "main.json", bodies.first_turn())
     data = json.loads(run_cli(argv, capsys)[1])
-    assert (data["rule"], data["route"], data["reason"]) == (None, "frontier", "otherwise")
+    assert (data["rule"], data["route"], data["reason"]) == (None, "anthropic", "otherwise")
+    assert data["verdict"]["side"] == "frontier" and data["share"]["fresh"] is True
+    assert data["session"]["pin"] is None and data["budget"] is None
+
+
+def test_a_config_without_a_policy_routes_by_its_routes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text(GATEWAY)
+    argv = ["route", "explain", write(tmp_path, "main.json", bodies.first_turn())]
+    code, out, err = run_cli([*argv, "--config", str(config), "--json"], capsys)
+    data = json.loads(out)
+    assert (code, err) == (0, "")
+    assert (data["mode"], data["route"], data["verdict"]) == (
+        "routes",
+        "anthropic/claude-sonnet-4-6",
+        None,
+    )
+    assert data["reason"] == "default" and data["rules"] == []
+    assert "no [policy]" in data["notes"][0]
+
+
+def test_escalation_and_the_session_come_from_the_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text(GATEWAY + '[policy]\notherwise = "local"\n')
+    argv = ["route", "explain", write(tmp_path, "main.json", bodies.first_turn())]
+    argv += ["--config", str(config), "--session", "s-1", "--json"]
+    plain = json.loads(run_cli(argv, capsys)[1])
+    assert (plain["route"], plain["reason"], plain["session"]["id"]) == (
+        "llama",
+        "otherwise",
+        "s-1",
+    )
+    escalated = json.loads(run_cli([*argv, "--header", "X-Fulcrum-Escalate: frontier"], capsys)[1])
+    assert (escalated["route"], escalated["reason"]) == ("anthropic", "escalate:header")
+    assert escalated["verdict"]["events"] == ["handoff"]
+    code, out, err = run_cli([*argv, "--header", "X-Fulcrum-Escalate: up"], capsys)
+    assert (code, out) == (2, "")
+    assert "X-Fulcrum-Escalate: 'up' is not accepted" in err and len(err.splitlines()) == 1
+
+
+def test_text_with_a_config_shows_the_decision_and_the_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "gateway.toml"
+    budget = "[policy.budget]\ndaily_usd = 5\n[policy.latency]\nttft_ms_max = 4000\n"
+    config.write_text(GATEWAY + '[policy]\notherwise = "frontier"\n' + budget)
+    argv = ["route", "explain", write(tmp_path, "main.json", bodies.first_turn())]
+    code, out, err = run_cli([*argv, "--config", str(config), "--session", "s-9"], capsys)
+    assert (code, err) == (0, "")
+    assert max(len(line) for line in out.splitlines()) <= 80
+    for words in ("Decision", "failover chain", "pin", "none: a new decision",
+                  "budget global/day", "$5 left", "rebuilt from 0 local TTFTs",
+                  "route: anthropic  (reason: otherwise)"):  # fmt: skip
+        assert words in out, words

@@ -87,3 +87,10 @@ def test_text_fits_80_columns_and_lists_every_rule() -> None:
 def test_no_rules_is_said() -> None:
     out = text_of(explain(evaluate((), feats())))
     assert "(no rules)" in out
+
+
+def test_rules_only_is_said_and_marked() -> None:
+    e = explain(evaluate(RULES, feats(kind="main")), source="p.toml")
+    assert as_dict(e)["mode"] == "rules"
+    assert "rules only" in " ".join(text_of(e).split())
+    assert "--config" in e.notes[-1]

@@ -1,9 +1,12 @@
-"""``fulcrum route``: explain a routing decision.
+"""``fulcrum route``: explain one routing decision, replay a policy over the ledger.
 
 ``fulcrum route explain REQUEST.json [--config GATEWAY.toml] [--policy POLICY.toml]
-[--header 'Name: value' ...] [--api anthropic|openai] [--client-key NAME] [--at TIME]
-[--json]`` reads a request body, extracts its features, tries every policy rule and
-prints each with why it did or did not match, the rule that fired and the route.
+[--header 'Name: value' ...] [--session ID] [--api anthropic|openai] [--client-key NAME]
+[--at TIME] [--json]`` reads a request body and shows the decision the gateway would make
+for it now: with ``--config``, the brain's own (rules, session pin, budget, latency SLO,
+learned router, failover chain), read from the live state and changing nothing; with a
+policy file alone, what the rules decide. ``fulcrum route replay`` is in
+:mod:`fulcrum.routing.replay.cli`.
 """
 
 from __future__ import annotations
@@ -11,24 +14,28 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from fulcrum.errors import InputError
+from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.upstream.formats import FORMATS
 from fulcrum.routing.features import extract_features
 from fulcrum.routing.policy.explain import as_dict, explain, render
-from fulcrum.routing.policy.load import RuleSet, load_rules, read_request
+from fulcrum.routing.policy.load import RuleSet, load_gateway, load_rules, read_request
 from fulcrum.routing.policy.rules import evaluate
-from fulcrum.routing.request import route_request_from_anthropic, route_request_from_openai
-
-APIS = {"anthropic": route_request_from_anthropic, "openai": route_request_from_openai}
+from fulcrum.routing.replay import liveview
+from fulcrum.routing.replay.cli import replay_command
+from fulcrum.routing.replay.live import LiveView, explain_live
+from fulcrum.routing.request import SESSION_HEADER, route_request
 
 
 def register(app: typer.Typer) -> None:
     route = typer.Typer(help="Explain and replay routing decisions.", no_args_is_help=True)
     route.command("explain")(explain_command)
+    route.command("replay")(replay_command)
     app.add_typer(route, name="route")
 
 
@@ -36,31 +43,80 @@ def explain_command(  # noqa: PLR0917 - Typer maps parameters to flags
     request: Annotated[Path, typer.Argument(help="A request body (JSON), as a client sends it.")],
     config: Annotated[
         Path | None,
-        typer.Option(help="The gateway config (its \\[policy] table and background models)."),
+        typer.Option(
+            help="The gateway config: explain with its brain, on its ledger's live pins and "
+            "budget (as `fulcrum serve` would decide now)."
+        ),
     ] = None,
     policy: Annotated[
         Path | None,
-        typer.Option(help="A policy file holding a \\[policy] table (replaces the config's)."),
+        typer.Option(
+            help="A policy file holding a \\[policy] table: replaces the config's; alone, "
+            "the rules decide without the brain."
+        ),
     ] = None,
     header: Annotated[
-        list[str] | None, typer.Option(help="A request header, 'Name: value' (repeatable).")
+        list[str] | None,
+        typer.Option(
+            help="A request header, 'Name: value' (repeatable), e.g. X-Team or "
+            "X-Fulcrum-Escalate: frontier."
+        ),
+    ] = None,
+    session: Annotated[
+        str | None, typer.Option(help="The session id (as X-Fulcrum-Session): shows its pin.")
     ] = None,
     api: Annotated[str, typer.Option(help="The body's format: anthropic or openai.")] = "anthropic",
     client_key: Annotated[
-        str | None, typer.Option(help="The client key's name, as authenticated.")
+        str | None, typer.Option(help="The client key's name, as authenticated (per-key budget).")
     ] = None,
     at: Annotated[
-        str | None, typer.Option(help="Local time of the request (ISO 8601); default now.")
+        str | None,
+        typer.Option(help="Local time of the request for time rules (ISO 8601); default now."),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Show how the policy routes one request: its features, every rule tried and why."""
-    if api not in APIS:
-        raise InputError(f"--api: expected one of {', '.join(APIS)}, got {api!r}")
+    """Show how one request is routed: its features, every rule and why, the verdict.
+
+    With --config: the gateway brain's real decision (session pin, budget,
+    latency SLO, learned router, failover chain), read from its ledger database
+    and changing nothing. With --policy alone: what the rules decide.
+    """
+    if api not in FORMATS:
+        raise InputError(f"--api: expected one of {', '.join(FORMATS)}, got {api!r}")
     body = read_request(request)
-    rules: RuleSet = load_rules(config, policy)
     headers = _headers(header or [])
-    req = APIS[api](body, headers, background_models=rules.background_models)
+    if session is not None:
+        headers[SESSION_HEADER] = session
+    if config is None:
+        _explain_rules(load_rules(None, policy), body, headers, api, client_key, at, json_out)
+        return
+    view = _explain_brain(load_gateway(config, policy), body, headers, api, client_key, at)
+    if json_out:
+        typer.echo(json.dumps(liveview.as_dict(view), indent=2, ensure_ascii=False))
+        return
+    liveview.render(view, Console(width=80))
+
+
+def _explain_brain(  # noqa: PLR0917
+    gateway: GatewayConfig, body: dict[str, Any], headers: dict[str, str], api: str,
+    client_key: str | None, at: str | None,
+) -> LiveView:  # fmt: skip
+    """The request as the gateway reads it, decided by its brain (dry)."""
+    assert gateway.routes is not None, "routes are built with the config"
+    fmt = FORMATS[api]
+    req = route_request(fmt.name, body, headers, max_tokens_keys=fmt.max_tokens_keys,
+                        background_models=gateway.routes.background_models)  # fmt: skip
+    features = extract_features(req, body, client_key=client_key, now=_time(at))
+    return explain_live(gateway, req, body, features)
+
+
+def _explain_rules(  # noqa: PLR0917
+    rules: RuleSet, body: dict[str, Any], headers: dict[str, str], api: str,
+    client_key: str | None, at: str | None, json_out: bool,
+) -> None:  # fmt: skip
+    fmt = FORMATS[api]
+    req = route_request(fmt.name, body, headers, max_tokens_keys=fmt.max_tokens_keys,
+                        background_models=rules.background_models)  # fmt: skip
     features = extract_features(req, body, client_key=client_key, now=_time(at))
     explanation = explain(
         evaluate(rules.rules, features), otherwise=rules.otherwise, source=rules.source

@@ -1,15 +1,16 @@
-"""``fulcrum route explain``'s output: an :class:`Explanation` rendered as text or JSON.
+"""``fulcrum route explain``'s output from the rules alone (``--policy`` without a config),
+and the tables every explanation shares (the request's features, every rule tried and why).
 
-The explanation holds the request's features, every rule tried and why, and the decision.
-``score``, ``threshold``, ``share`` and ``budget`` are shown only when set (the learned
-router's P(frontier needed), the threshold that holds the local-share target, and the
-share and budget state); nothing is shown that was not computed.
+With a gateway config, ``route explain`` shows the brain's real decision instead
+(:mod:`fulcrum.routing.replay.live`); this module serves a policy file on its own, whose
+routes name no backends yet. ``score``, ``threshold``, ``share`` and ``budget`` are shown
+only when set; nothing is shown that was not computed.
 
 :func:`rule_decision` is the routing brain's precedence for what the rules alone decide,
-without a session's pin, the latency SLO or the budget (those need a running gateway):
-a ``never_leaves`` rule routes local; a matching rule routes where it says (a ``handoff``
-rule also moves a session already on local); with no rule, titles and background calls go
-local and everything else goes to ``otherwise`` (by default, the learned router).
+without a session's pin, the latency SLO or the budget: a ``never_leaves`` rule routes
+local; a matching rule routes where it says (a ``handoff`` rule also moves a session already
+on local); with no rule, titles and background calls go local and everything else goes to
+``otherwise`` (by default, the learned router).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from fulcrum.routing.policy.timing import WEEKDAYS
 LEARNED = "learned"
 BACKGROUND_KINDS = frozenset({"background", "title"})
 WIDTH = 80
+RULES_ONLY = (
+    "rules only: a session's pin, the budget, the latency SLO and the learned router need "
+    "the gateway config (--config)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,7 @@ def explain(
     route, reason, notes = rule_decision(outcome, otherwise)
     if route == LEARNED:
         notes = (*notes, "the learned router chooses local or frontier; it is not run here")
+    notes = (*notes, RULES_ONLY)
     return Explanation(outcome.features, outcome, route, reason, notes, source)
 
 
@@ -96,15 +102,21 @@ def feature_rows(f: RequestFeatures) -> list[tuple[str, str]]:
     ]
 
 
+def rules_dict(outcome: PolicyOutcome) -> list[dict[str, Any]]:
+    """Every rule tried, JSON-ready."""
+    return [
+        {"name": c.rule.name, "matched": c.matched, "fired": c.fired, "why": c.why}
+        for c in outcome.trace
+    ]
+
+
 def as_dict(e: Explanation) -> dict[str, Any]:
     """The ``--json`` body: features, every rule tried, the decision, and what is set of the
     learned router, share and budget."""
     out: dict[str, Any] = {
+        "mode": "rules",
         "features": e.features.as_dict(),
-        "rules": [
-            {"name": c.rule.name, "matched": c.matched, "fired": c.fired, "why": c.why}
-            for c in e.outcome.trace
-        ],
+        "rules": rules_dict(e.outcome),
         "rule": e.outcome.rule.name if e.outcome.rule is not None else None,
         "route": e.final_route,
         "reason": e.reason,
@@ -120,24 +132,38 @@ def as_dict(e: Explanation) -> dict[str, Any]:
 
 def render(e: Explanation, console: Console) -> None:
     """The text report, at most :data:`WIDTH` columns."""
-    features = RichTable(title="Request", show_header=False, width=WIDTH)
-    features.add_column("feature", style="bold", no_wrap=True)
-    features.add_column("value", overflow="fold")
-    for name, value in feature_rows(e.features):
-        features.add_row(name, value)
-    console.print(features)
-    rules = RichTable(title=f"Rules ({e.source})" if e.source else "Rules", width=WIDTH)
+    render_features(e.features, console)
+    render_rules(e.outcome, e.source, console)
+    _decision(e, console)
+
+
+def pairs_table(title: str, rows: list[tuple[str, str]]) -> RichTable:
+    """A two-column table of (name, value) text at :data:`WIDTH` columns."""
+    table = RichTable(title=title, show_header=False, width=WIDTH)
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def render_features(features: RequestFeatures, console: Console) -> None:
+    console.print(pairs_table("Request", feature_rows(features)))
+
+
+def render_rules(outcome: PolicyOutcome, source: str | None, console: Console) -> None:
+    """Every rule tried: fired, matched or no match, and why."""
+    rules = RichTable(title=f"Rules ({source})" if source else "Rules", width=WIDTH)
     rules.add_column("#", justify="right")
     rules.add_column("rule", overflow="fold")
     rules.add_column("result", no_wrap=True)
     rules.add_column("why", overflow="fold")
-    for i, check in enumerate(e.outcome.trace):
+    for i, check in enumerate(outcome.trace):
         result = "fired" if check.fired else "matched" if check.matched else "no match"
         rules.add_row(str(i), check.rule.name, result, check.why)
-    if not e.outcome.rules:
+    if not outcome.rules:
         rules.add_row("-", "(no rules)", "", "")
     console.print(rules)
-    _decision(e, console)
 
 
 def _decision(e: Explanation, console: Console) -> None:

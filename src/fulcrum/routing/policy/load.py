@@ -1,9 +1,10 @@
-"""What ``route explain`` reads: the request body and the rules (with their context).
+"""What ``route explain`` and ``route replay`` read: a request body, the gateway config
+with its policy, or the rules alone.
 
-The rules come from the gateway config's ``[policy]`` (``--config``), or from a policy
-file holding a ``[policy]`` table (``--policy``, which replaces the config's). A policy
-file's rules are parsed here, so its routes are not checked against backends unless a
-config is given too (``fulcrum serve`` checks them at start-up).
+With a gateway config (``--config``), :func:`load_gateway` returns it whole, its
+``[policy]`` replaced by a policy file's when ``--policy`` is given, every route checked
+against the config's backends, as ``fulcrum serve --policy`` does. A policy file alone
+(:func:`load_rules`) gives only its rules: its routes name no backends yet.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import ConfigError, InputError
-from fulcrum.gateway.config import GatewayConfig, load_config
+from fulcrum.gateway.config import GatewayConfig, load_config, with_policy_file
 from fulcrum.routing.policy.rules import Rule, parse_rules
 from fulcrum.routing.request import DEFAULT_BACKGROUND_MODELS
 from fulcrum.tables import Table
@@ -44,6 +45,12 @@ def read_request(path: Path) -> dict[str, Any]:
             f"{path}: expected a JSON object (a request body), got {type(data).__name__}"
         )
     return data
+
+
+def load_gateway(config: Path, policy: Path | None) -> GatewayConfig:
+    """The gateway config, with the policy file's ``[policy]`` in place of its own."""
+    gateway = load_config(config)
+    return with_policy_file(gateway, policy) if policy is not None else gateway
 
 
 def load_rules(config: Path | None, policy: Path | None) -> RuleSet:

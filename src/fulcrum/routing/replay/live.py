@@ -1,0 +1,140 @@
+"""``route explain`` with a gateway config: the brain's real decision for one request, dry.
+
+:func:`explain_live` builds the gateway's own brain (:func:`fulcrum.gateway.brainsetup.
+build_brain`) on the config's ledger database, so the session pins and the budget are the
+live, shared ones, and asks it as the gateway would (the same lane, escalation header and
+output limit) with ``dry=True``: the brain reads the pins, the share threshold and the
+budget and changes nothing. The latency guard is per process; its state is rebuilt from the
+ledger's recent local calls (:mod:`fulcrum.routing.replay.latency`). The share controller
+is per process too and is not rebuilt: a fresh one has counted nothing, and the view says
+so. Without a ``[policy]`` the gateway routes by ``[routes]`` alone; so does the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fulcrum.errors import InputError
+from fulcrum.gateway.app import ledger_pricer
+from fulcrum.gateway.brainroute import ESCALATE_HEADER, ESCALATE_VALUES, lane
+from fulcrum.gateway.brainsetup import build_brain
+from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.state import startup_catalog
+from fulcrum.ledger import open_store
+from fulcrum.routing.brain.decide import Ask, Brain
+from fulcrum.routing.brain.verdict import Verdict
+from fulcrum.routing.budget import open_database, status_report
+from fulcrum.routing.features import RequestFeatures
+from fulcrum.routing.policy import PolicyOutcome, evaluate
+from fulcrum.routing.replay.latency import guard_from_ledger
+from fulcrum.routing.request import RouteRequest
+from fulcrum.routing.router import RouteDecision, Router
+from fulcrum.routing.sessions import SessionPin
+from fulcrum.routing.share import ShareState
+from fulcrum.routing.slo import LatencyState
+
+FRESH_SHARE = (
+    "share controller: per gateway process, and this one is fresh (no traffic counted), so "
+    "the threshold is its starting value; a running gateway's follows its traffic "
+    "(fulcrum_route_threshold in its /metrics)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyView:
+    states: tuple[LatencyState, ...]
+    samples: int  # local TTFTs read from the ledger
+    since: datetime
+    window_s: float
+    percentile: float
+    queue_limited: bool  # a queue limit is configured (queue depths are not recorded)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveView:
+    """Everything ``route explain`` shows of one request against the live state."""
+
+    features: RequestFeatures
+    outcome: PolicyOutcome
+    chain: RouteDecision
+    source: str
+    lane: str
+    verdict: Verdict | None = None  # None: no [policy], the gateway routes by [routes]
+    pin: SessionPin | None = None
+    share: ShareState | None = None
+    budget: Mapping[str, Mapping[str, Any]] | None = None
+    latency: LatencyView | None = None
+    notes: tuple[str, ...] = ()
+
+
+def escalate(headers: Mapping[str, str]) -> bool:
+    """The gateway's reading of ``X-Fulcrum-Escalate`` (given with ``--header``)."""
+    value = headers.get(ESCALATE_HEADER, "").strip().lower()
+    if value and value not in ESCALATE_VALUES:
+        raise InputError(
+            f"--header X-Fulcrum-Escalate: {value!r} is not accepted; use one of "
+            f"{', '.join(ESCALATE_VALUES)}"
+        )
+    return bool(value)
+
+
+def explain_live(
+    config: GatewayConfig, req: RouteRequest, body: Mapping[str, Any], features: RequestFeatures
+) -> LiveView:
+    """The gateway's decision for one request now (see the module docstring)."""
+    assert config.routes is not None, "routes are built with the config"
+    router = Router(config.routes)
+    ask = Ask(features=features, session=req.session, lane=lane(features, body),
+              escalate=escalate(req.headers), max_tokens=req.max_tokens, dry=True)  # fmt: skip
+    if config.policy is None:
+        note = "no [policy]: the gateway routes by [routes] alone (no brain, no rules)"
+        return LiveView(features, evaluate((), features), router.choose(req, record=False),
+                        config.source, ask.lane, notes=(note,))  # fmt: skip
+    db = open_database(config.ledger.url)  # the gateway's: its pins and budget
+    try:
+        brain = build_brain(config, ledger_pricer(config, startup_catalog()), db)
+        assert brain is not None
+        return _decide(brain, config, router, req, ask)
+    finally:
+        db.close()
+
+
+def _decide(
+    brain: Brain, config: GatewayConfig, router: Router, req: RouteRequest, ask: Ask
+) -> LiveView:
+    latency = _rebuild_latency(brain, config)
+    pin = brain.sessions.get(ask.session, ask.lane) if ask.session else None
+    verdict, outcome = brain.decide(ask)
+    chain = router.choose_target(req, verdict.target, verdict.reason,
+                                 local_only=verdict.local_only)  # fmt: skip
+    share = brain.share.state()
+    budget = status_report(brain.budget) if brain.budget is not None else None
+    fresh = share.requests == 0 and brain.policy.uses_learned
+    notes = [FRESH_SHARE] if fresh else []
+    on_exhausted = brain.budget.config.on_exhausted if brain.budget is not None else None
+    if "budget-degraded" in verdict.events and on_exhausted == "refuse":
+        notes.append('the gateway refuses this request (HTTP 429, on_exhausted = "refuse") '
+                     "rather than route it locally")  # fmt: skip
+    source = brain.policy.source
+    return LiveView(ask.features, outcome, chain, source, ask.lane, verdict, pin, share,
+                    budget, latency, tuple(notes))  # fmt: skip
+
+
+def _rebuild_latency(brain: Brain, config: GatewayConfig) -> LatencyView | None:
+    """Put a guard rebuilt from the ledger in the brain; None without a latency SLO."""
+    latency = brain.policy.latency
+    if latency is None:
+        return None
+    store = open_store(config.ledger.url)
+    try:
+        rebuilt = guard_from_ledger(latency, store)
+    finally:
+        store.close()
+    brain.latency = rebuilt.guard
+    backends = {brain.policy.local.backend, *rebuilt.guard.backends()}
+    states = tuple(rebuilt.guard.state(b) for b in sorted(backends))
+    return LatencyView(states, rebuilt.samples, rebuilt.since, latency.window_s,
+                       latency.ttft_percentile, latency.queue_max is not None)  # fmt: skip
