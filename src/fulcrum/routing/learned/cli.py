@@ -4,6 +4,7 @@
     fulcrum router train DATA.csv [DATA2.csv ...] [--out MODEL] [--hold-out SHARE]
     fulcrum router score DATA.csv --out OUT.csv [--model MODEL]
     fulcrum router eval DATA.csv [--model MODEL] [--plot FILE] [--json] [--hold-out SHARE]
+    fulcrum router outcomes [RUN_ID] --frontier MODEL --local MODEL --out OUT.csv [--suite DIR]
 
 ``--hold-out SHARE`` picks the same rows as ``split --test-share SHARE``: ``train`` leaves them
 out, ``eval`` keeps only them, so the split needs no files in between.
@@ -21,7 +22,9 @@ from typing import Annotated
 import typer
 
 from fulcrum.routing.learned import ops
+from fulcrum.routing.learned.outcomes import eval_outcomes
 from fulcrum.routing.learned.report import eval_table
+from fulcrum.settings import Paths
 
 ModelOpt = Annotated[
     Path | None,
@@ -92,10 +95,27 @@ def eval_cmd(
         typer.echo(eval_table(result))
 
 
+def outcomes_cmd(
+    out: Annotated[Path, typer.Option("--out", help="CSV written, the training columns.")],
+    frontier: Annotated[str, typer.Option("--frontier", help="The frontier model of the pair.")],
+    local: Annotated[str, typer.Option("--local", help="The local model of the pair.")],
+    run_id: Annotated[str | None, typer.Argument(help="Eval run id (default: the newest).")] = None,
+    suite: Annotated[
+        Path | None, typer.Option("--suite", help="Spec suite (default: the run's own).")
+    ] = None,
+) -> None:
+    """Training rows from an eval run's paired per-spec results (instruction, two pass rates)."""
+    db = Paths.build().ledger_sqlite
+    result = eval_outcomes(db, out, frontier=frontier, local=local, run_id=run_id, suite=suite)
+    gone = f" ({result.skipped} specs no longer in the suite)" if result.skipped else ""
+    typer.echo(f"wrote {out}: {result.rows} rows from run {result.run_id}{gone}")
+
+
 def register(app: typer.Typer) -> None:
     router = typer.Typer(help="Train, score and evaluate the learned router.", no_args_is_help=True)
     router.command("split")(split_cmd)
     router.command("train")(train_cmd)
     router.command("score")(score_cmd)
     router.command("eval")(eval_cmd)
+    router.command("outcomes")(outcomes_cmd)
     app.add_typer(router, name="router")
