@@ -77,7 +77,20 @@ def start_upstream(port: int, workdir: Path) -> ServerProcess:
 # FULCRUM START — how the bench starts `fulcrum serve`. Adapt here if the gateway's config or
 # health endpoint changes; everything else in this file is gateway-agnostic.
 # ---------------------------------------------------------------------------------------------
-def start_fulcrum(upstream: str, port: int, workdir: Path) -> ServerProcess:
+# The routing brain on (``fulcrum-brain``): a local backend beside the api one (both end at the
+# fake upstream), a secrets rule, the learned router holding a 65% local share, a daily budget
+# (a reservation in the SQLite ledger per frontier call) and a latency SLO.
+BRAIN = (
+    '[backends.local]\nformat = "openai"\nbase_url = "{upstream}"\nkind = "local"\n'
+    'models = ["{model}"]\n\n'
+    '[policy]\ntarget_local_share = 0.65\notherwise = "learned"\n'
+    '[[policy.rules]]\nname = "secrets"\nwhen = {{ secrets = true }}\nroute = "local"\n'
+    "never_leaves = true\n"
+    "[policy.budget]\ndaily_usd = 1000000\n[policy.latency]\nttft_ms_max = 10000\n"
+)
+
+
+def start_fulcrum(upstream: str, port: int, workdir: Path, *, brain: bool = False) -> ServerProcess:
     """``fulcrum serve --config FILE`` with one OpenAI-format backend: the fake upstream."""
     config = workdir / "fulcrum.toml"
     config.write_text(
@@ -87,13 +100,18 @@ def start_fulcrum(upstream: str, port: int, workdir: Path) -> ServerProcess:
         f'api_key_env = "FULCRUM_BENCH_KEY"\nkind = "api"\nmodels = ["{BENCH_MODEL}"]\n\n'
         f'[routes]\ndefault = "fake/{BENCH_MODEL}"\n'
         f'aliases = {{ "claude-*" = "fake/{BENCH_MODEL}", '
-        f'"{BENCH_MODEL}" = "fake/{BENCH_MODEL}" }}\n'
+        f'"{BENCH_MODEL}" = "fake/{BENCH_MODEL}" }}\n\n'
+        + (BRAIN.format(upstream=upstream, model=BENCH_MODEL) if brain else "")
     )
     env = {**os.environ, "FULCRUM_BENCH_KEY": "dummy", "FULCRUM_DATA_DIR": str(workdir / "data")}
     argv = [sys.executable, "-m", "fulcrum", "serve", "--config", str(config)]
     return ServerProcess(
         argv, port=port, health="/healthz", env=env, log=workdir / "fulcrum.log", start_timeout=30.0
     )
+
+
+def start_fulcrum_brain(upstream: str, port: int, workdir: Path) -> ServerProcess:
+    return start_fulcrum(upstream, port, workdir, brain=True)
 
 
 def start_minimal(upstream: str, port: int, workdir: Path) -> ServerProcess:
@@ -146,6 +164,7 @@ CASES = (
     Case("fulcrum", "openai", start_fulcrum),
     Case("fulcrum-stream", "openai", start_fulcrum, stream=True),
     Case("fulcrum-anth", "anthropic", start_fulcrum),
+    Case("fulcrum-brain", "openai", start_fulcrum_brain),
     Case("litellm", "openai", start_litellm),
     Case("ccr", "anthropic", start_ccr),
 )

@@ -29,7 +29,7 @@ def build_brain(config: GatewayConfig, pricer: Pricer, db: SharedDatabase) -> Br
         return None
     scorer = _scorer(policy) if policy.uses_learned else None
     providers = {name: b.provider or None for name, b in config.backends.items()}
-    return Brain(
+    brain = Brain(
         policy,
         routing,
         scorer=scorer,
@@ -41,6 +41,8 @@ def build_brain(config: GatewayConfig, pricer: Pricer, db: SharedDatabase) -> Br
         latency=LatencyGuard(policy.latency) if policy.latency is not None else None,
         estimate=estimate_cost(pricer, providers),
     )
+    brain.blocking = db.remote
+    return brain
 
 
 def _scorer(policy: PolicyConfig) -> Scorer:

@@ -73,7 +73,26 @@ TARGETS = {  # key -> (label, target text)
     ),
     "litellm_ratio": ("fulcrum ÷ litellm req/s at {c} clients: {v:.2f}×", "target ≥ 10×"),
     "ccr_ratio": ("fulcrum-anth ÷ ccr req/s at {c} clients: {v:.2f}×", "target ≥ 1×"),
+    "brain_added_p50_ms": ("fulcrum-brain added p50, serial: {v:.3f} ms", "target < 0.5"),
+    "brain_litellm_ratio": (
+        "fulcrum-brain ÷ litellm req/s at {c} clients: {v:.2f}×",
+        "target ≥ 10×",
+    ),
+    "brain_ccr_ratio": ("fulcrum-brain ÷ ccr req/s at {c} clients: {v:.2f}×", "target ≥ 1×"),
 }
+# (figure, ours, theirs): our requests/s at the concurrent load over a peer's
+RPS_RATIOS = (
+    ("litellm_ratio", "fulcrum", "litellm"),
+    ("ccr_ratio", "fulcrum-anth", "ccr"),
+    ("brain_litellm_ratio", "fulcrum-brain", "litellm"),
+    ("brain_ccr_ratio", "fulcrum-brain", "ccr"),
+)
+# (figure, ours): serial p50 over the direct baseline
+ADDED_P50 = (
+    ("added_p50_ms", "fulcrum"),
+    ("hop_p50_ms", "aiohttp-hop"),
+    ("brain_added_p50_ms", "fulcrum-brain"),
+)
 
 
 def key_figures(results: list[Measured]) -> dict[str, float]:
@@ -82,16 +101,14 @@ def key_figures(results: list[Measured]) -> dict[str, float]:
     out: dict[str, float] = {}
     if "direct" in by:
         base = by["direct"].serial.p50
-        if "fulcrum" in by:
-            out["added_p50_ms"] = by["fulcrum"].serial.p50 - base
-        if "aiohttp-hop" in by:
-            out["hop_p50_ms"] = by["aiohttp-hop"].serial.p50 - base
+        for key, ours in ADDED_P50:
+            if ours in by:
+                out[key] = by[ours].serial.p50 - base
     if "fulcrum-stream" in by and "direct-stream" in by:
         out["ttfb_overhead_ms"] = by["fulcrum-stream"].serial.percentile(50, ttft=True) - by[
             "direct-stream"
         ].serial.percentile(50, ttft=True)
-    for key, ours, theirs in (("litellm_ratio", "fulcrum", "litellm"),
-                              ("ccr_ratio", "fulcrum-anth", "ccr")):  # fmt: skip
+    for key, ours, theirs in RPS_RATIOS:
         if ours in by and theirs in by:
             out[key] = by[ours].concurrent.rps / by[theirs].concurrent.rps
     return out

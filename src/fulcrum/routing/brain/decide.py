@@ -78,8 +78,9 @@ class Brain:
         self.budget = budget
         self.latency = latency
         self.estimate = estimate
-        # A database behind the pins or the budget: the gateway decides in a worker thread.
-        self.blocking = sessions.shared or (budget is not None and budget.shared)
+        # A database server behind the pins or the budget: decide in a worker thread (set by
+        # whoever opened it; a local SQLite file is quicker inline than a thread hop).
+        self.blocking = False
 
     def decide(self, ask: Ask) -> tuple[Verdict, PolicyOutcome]:
         outcome = evaluate(self.policy.rules, ask.features)
@@ -148,9 +149,7 @@ class Brain:
         name = rule.name if rule is not None else None
         return self._verdict(target, side, reason, rule=name, score=score, threshold=threshold)
 
-    def _escalate(
-        self, ask: Ask, reason: str, rule: str | None, pin: SessionPin | None
-    ) -> Verdict:
+    def _escalate(self, ask: Ask, reason: str, rule: str | None, pin: SessionPin | None) -> Verdict:
         """Move the session to the frontier. The move's price: the new side has none of the
         conversation cached, so its whole prompt is read at the full input price once."""
         target = self.policy.frontier

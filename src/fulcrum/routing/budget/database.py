@@ -36,6 +36,8 @@ POOL_SIZE = 4
 
 class SharedDatabase(Protocol):
     dialect: str  # "sqlite" | "postgres": picks a component's implementation
+    # A round trip over the network (worth a worker thread), or a local file (cheaper inline).
+    remote: bool
 
     @property
     def description(self) -> str: ...
@@ -49,6 +51,7 @@ class SharedDatabase(Protocol):
 
 class SQLiteDatabase:
     dialect = "sqlite"
+    remote = False
 
     def __init__(self, url: str | None, description: str) -> None:
         self.path = sqlite_path_from_url(description)
@@ -83,6 +86,7 @@ class SQLiteDatabase:
 
 class PostgresDatabase:
     dialect = "postgres"
+    remote = True
 
     def __init__(self, url: str | None, description: str, *, pool_size: int = POOL_SIZE) -> None:
         assert url is not None  # a PostgreSQL store is only opened from a URL
