@@ -74,3 +74,13 @@ def test_thread_safe_under_contention() -> None:
         t.join()
     assert errors == []
     assert len(store) == 100
+
+
+def test_peek_reads_without_refreshing_the_ttl() -> None:
+    clock = Clock()
+    store: StickyStore[str] = StickyStore(ttl_s=10, max_entries=4, clock=clock)
+    store.put("s", "llama")
+    clock.now += 8
+    assert store.peek("s") == "llama"
+    clock.now += 3  # a get 8 s in would have kept it 10 s more; a peek did not
+    assert store.peek("s") is None and store.get("s") is None

@@ -58,7 +58,7 @@ async def route_with_brain(
         features=features,
         session=req.session,
         lane=lane(features, body),
-        escalate=_escalate(req.headers),
+        escalate=escalate(req.headers),
         max_tokens=req.max_tokens,
     )
     if brain.blocking:
@@ -86,7 +86,7 @@ def lane(features: RequestFeatures, body: Mapping[str, Any]) -> str:
     return "sub:" + hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 
-def _escalate(headers: Mapping[str, str]) -> bool:
+def escalate(headers: Mapping[str, str]) -> bool:
     value = headers.get(ESCALATE_HEADER, "").strip().lower()
     if not value:
         return False
@@ -110,7 +110,8 @@ def decision_details(routed: Routed, share: Mapping[str, Any]) -> dict[str, Any]
             "kind": f.kind, "tools": f.tool_count, "tokens": f.estimated_tokens,
             "thinking": f.thinking, "turn": f.turn, "tool_errors": f.tool_errors,
             "secrets": list(f.secrets), "client_key": f.client_key, "repo": f.repo,
-            "user_agent": f.user_agent, "model": f.model,
+            "user_agent": f.user_agent, "model": f.model, "lane": routed.ask.lane,
+            "max_tokens": routed.ask.max_tokens, "escalate": routed.ask.escalate,
         },
     }  # fmt: skip
 

@@ -27,7 +27,7 @@ def build_brain(config: GatewayConfig, pricer: Pricer, db: SharedDatabase) -> Br
     policy, routing = config.policy, config.routes
     if policy is None or routing is None:
         return None
-    scorer = _scorer(policy) if policy.uses_learned else None
+    scorer = policy_scorer(policy) if policy.uses_learned else None
     providers = {name: b.provider or None for name, b in config.backends.items()}
     brain = Brain(
         policy,
@@ -45,7 +45,7 @@ def build_brain(config: GatewayConfig, pricer: Pricer, db: SharedDatabase) -> Br
     return brain
 
 
-def _scorer(policy: PolicyConfig) -> Scorer:
+def policy_scorer(policy: PolicyConfig) -> Scorer:
     """The learned router (the configured model, else the shipped one) as the brain's scorer:
     the current turn's text and the agent features of the request."""
     from fulcrum.routing.learned import AgentFeatures, LearnedRouter, load_default  # noqa: PLC0415 TEMP-LAZY

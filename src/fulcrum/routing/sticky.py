@@ -57,6 +57,16 @@ class StickyStore(Generic[V]):
             self._entries.move_to_end(key)
             return value
 
+    def peek(self, key: Hashable) -> V | None:
+        """The live value for ``key``, leaving its TTL and recency as they are."""
+        if not self.enabled:
+            return None
+        with self._lock:
+            item = self._entries.get(key)
+        if item is None or self._clock() - item[0] > self._ttl:
+            return None
+        return item[1]
+
     def put(self, key: Hashable, value: V) -> None:
         if not self.enabled:
             return

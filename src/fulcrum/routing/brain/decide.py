@@ -84,7 +84,7 @@ class Brain:
 
     def decide(self, ask: Ask) -> tuple[Verdict, PolicyOutcome]:
         outcome = evaluate(self.policy.rules, ask.features)
-        pin = self.sessions.get(ask.session, ask.lane) if ask.session else None
+        pin = self._pin_of(ask)
         verdict = self._choose(ask, outcome.rule, pin)
         if pin is None or verdict.reason.startswith(("escalate", "handoff")):
             verdict = self._spill_if_slow(verdict)
@@ -95,6 +95,12 @@ class Brain:
         if ask.session and (pin is None or _pin_target(pin) != verdict.target):
             self.sessions.put(ask.session, ask.lane, _pin(verdict))
         return verdict, outcome
+
+    def _pin_of(self, ask: Ask) -> SessionPin | None:
+        if not ask.session:
+            return None
+        look = self.sessions.peek if ask.dry else self.sessions.get  # a dry run touches nothing
+        return look(ask.session, ask.lane)
 
     def pin(self, ask: Ask, backend: str, model: str) -> None:
         """Pin the session's lane to the target that answered after a failover."""
@@ -203,6 +209,9 @@ class Brain:
         short = [s.name for s in self.budget.status(key).values() if not s.fits(amount)]
         if not short:
             return verdict
+        if self.budget.config.on_exhausted == "refuse":  # the gateway would answer 429
+            return replace(verdict, events=(*verdict.events, "budget-refused"),
+                           details={**verdict.details, "budget": f"budget:{short[0]}"})  # fmt: skip
         return replace(verdict, target=self.policy.local, side="local", local_only=True,
                        reason=f"{verdict.reason}+budget→local",
                        events=(*verdict.events, "budget-degraded"),

@@ -55,7 +55,12 @@ class WindowStatus:
 
 
 class BudgetExhausted(RateLimited):
-    """A frontier call refused because a budget window is spent (``on_exhausted = "refuse"``)."""
+    """A frontier call refused because a budget window is spent (``on_exhausted = "refuse"``);
+    ``refusal`` says which window and what was left."""
+
+    def __init__(self, message: str, refusal: Refusal) -> None:
+        super().__init__(message)
+        self.refusal = refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +101,7 @@ class Refusal:
         return self.message
 
     def error(self) -> BudgetExhausted:
-        return BudgetExhausted(f"{self.message}; try again later")
+        return BudgetExhausted(f"{self.message}; try again later", self)
 
 
 def _scopes(config: BudgetConfig, key: str | None) -> Iterable[tuple[str, Limits]]:

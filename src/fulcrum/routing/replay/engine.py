@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from fulcrum.catalog.prices import TokenUsage
 from fulcrum.gateway.brainroute import estimate_cost
-from fulcrum.gateway.brainsetup import _scorer as policy_scorer
+from fulcrum.gateway.brainsetup import policy_scorer
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.ledger import LedgerRow, Pricer
 from fulcrum.routing.brain.decide import Ask, Brain, Scorer

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fulcrum.errors import InputError
 from fulcrum.gateway.app import ledger_pricer
-from fulcrum.gateway.brainroute import ESCALATE_HEADER, ESCALATE_VALUES, lane
+from fulcrum.gateway.brainroute import escalate, lane
 from fulcrum.gateway.brainsetup import build_brain
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.state import startup_catalog
@@ -68,17 +67,6 @@ class LiveView:
     budget: Mapping[str, Mapping[str, Any]] | None = None
     latency: LatencyView | None = None
     notes: tuple[str, ...] = ()
-
-
-def escalate(headers: Mapping[str, str]) -> bool:
-    """The gateway's reading of ``X-Fulcrum-Escalate`` (given with ``--header``)."""
-    value = headers.get(ESCALATE_HEADER, "").strip().lower()
-    if value and value not in ESCALATE_VALUES:
-        raise InputError(
-            f"--header X-Fulcrum-Escalate: {value!r} is not accepted; use one of "
-            f"{', '.join(ESCALATE_VALUES)}"
-        )
-    return bool(value)
 
 
 def explain_live(

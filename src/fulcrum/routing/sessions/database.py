@@ -99,6 +99,15 @@ class DatabaseSessionStore:
         self._remember(session, lane, pin, now)
         return pin
 
+    def peek(self, session: str, lane: str) -> SessionPin | None:
+        if self._ttl <= 0:
+            return None
+        now = self._clock()
+        row = self.db.run(
+            lambda c: c.execute(self._sql.get, (session, lane, now - self._ttl)).fetchone()
+        )
+        return None if row is None else _pin(tuple(row))
+
     def put(self, session: str, lane: str, pin: SessionPin) -> None:
         if self._ttl <= 0:
             return

@@ -34,6 +34,10 @@ class MemorySessionStore:
         lanes = self._sessions.get(session)
         return None if lanes is None else lanes.get(lane)
 
+    def peek(self, session: str, lane: str) -> SessionPin | None:
+        lanes = self._sessions.peek(session)
+        return None if lanes is None else lanes.get(lane)
+
     def put(self, session: str, lane: str, pin: SessionPin) -> None:
         with self._lock:
             lanes = self._sessions.get(session) or {}

@@ -51,6 +51,10 @@ class SessionStore(Protocol):
         """The live pin (refreshing its TTL), or None."""
         ...
 
+    def peek(self, session: str, lane: str) -> SessionPin | None:
+        """The live pin without refreshing its TTL (a dry run: ``route explain``)."""
+        ...
+
     def put(self, session: str, lane: str, pin: SessionPin) -> None:
         """Pin (or re-pin, after failover or a handoff) the session's lane."""
         ...
