@@ -29,7 +29,8 @@ from fulcrum.routing.learned.model import N_EXTRA, FloatArray, ModelParams, enco
 @dataclass(frozen=True, slots=True)
 class TrainConfig:
     min_count: int = 2  # a term must occur in at least this many training prompts
-    l2: float = 3e-4
+    l2: float = 3e-4  # on the term weights
+    l2_dense: float = 1e-2  # on the dense, agent and intercept weights
     iterations: int = 300
     learning_rate: float = 0.1
 
@@ -111,7 +112,7 @@ def design(
     )
 
 
-def fit(x: Design, y: FloatArray, config: TrainConfig) -> tuple[FloatArray, float]:
+def fit(x: Design, y: FloatArray, config: TrainConfig, l2: FloatArray) -> tuple[FloatArray, float]:
     """Weights and bias of the L2-regularized logistic regression (soft labels), by Adam."""
     w = np.zeros(x.n_cols)
     m, v = np.zeros(x.n_cols), np.zeros(x.n_cols)
@@ -120,7 +121,7 @@ def fit(x: Design, y: FloatArray, config: TrainConfig) -> tuple[FloatArray, floa
     for step in range(1, config.iterations + 1):
         p = 1.0 / (1.0 + np.exp(-np.clip(x.dot(w) + b, -30.0, 30.0)))
         r = (p - y) / x.n_rows
-        g = x.tdot(r) + config.l2 * w
+        g = x.tdot(r) + l2 * w
         gb = float(r.sum())
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
@@ -141,7 +142,11 @@ def train(examples: Sequence[Example], config: TrainConfig | None = None) -> Mod
     mean = stack.mean(axis=0)
     std = stack.std(axis=0)
     std[std < 1e-9] = 1.0
-    w, b = fit(design(feats, vocab, mean, std), targets(examples), config)
+    n_terms = len(vocab[0]) + len(vocab[1])
+    l2 = np.tile(
+        np.r_[np.full(n_terms, config.l2), np.full(N_EXTRA, config.l2_dense)], 1 + len(FORMATS)
+    )
+    w, b = fit(design(feats, vocab, mean, std), targets(examples), config, l2)
     benchmarks = Counter(e.benchmark for e in examples)
     meta = {
         "rows": len(examples),
