@@ -13,6 +13,8 @@ import pytest
 from fulcrum.errors import ConfigError, InputError
 from fulcrum.routing.learned import AgentFeatures, LearnedRouter, load_default
 from fulcrum.routing.learned.data import read_examples
+from fulcrum.routing.learned.encoding import encode
+from fulcrum.routing.learned.features import FORMATS, featurize
 from fulcrum.routing.learned.model import default_model_path, read_params, write_params
 from fulcrum.routing.learned.train import TrainConfig, train
 
@@ -98,3 +100,16 @@ def test_bad_files_name_themselves(tmp_path: Path) -> None:
     np.savez(missing, words=np.array(["a"]))
     with pytest.raises(ConfigError, match=r"missing\.npz: not a fulcrum router model"):
         LearnedRouter.load(missing)
+
+
+def test_score_is_the_logistic_of_the_training_row() -> None:
+    router = load_default()
+    p = router.params
+    index = {w.encode(): i for i, w in enumerate(p.words)}
+    texts = ["Natalia sold clips to 48 friends. How many?", "Q?\nA. 1\nB. 2", "```py\nx = 1\n```"]
+    for text, agent in [(t, None) for t in texts] + [(texts[0], AgentFeatures(tools=4))]:
+        feat = featurize(text, agent)
+        cols, values, extra = encode(feat, index, p.bigrams, p.mean, p.std)
+        row = p.weights[0] + p.weights[1 + FORMATS.index(feat.format)]
+        z = p.bias + row[cols] @ values + row[p.n_terms :] @ extra
+        assert router.score(text, agent) == pytest.approx(1 / (1 + np.exp(-z)), abs=1e-9)

@@ -22,8 +22,9 @@ import numpy as np
 import numpy.typing as npt
 
 from fulcrum.routing.learned.data import Example
+from fulcrum.routing.learned.encoding import FloatArray, encode, word_index
 from fulcrum.routing.learned.features import DENSE_NAMES, FORMATS, Featurized, featurize
-from fulcrum.routing.learned.model import N_EXTRA, FloatArray, ModelParams, encode, word_index
+from fulcrum.routing.learned.model import N_EXTRA, ModelParams
 
 
 @dataclass(frozen=True, slots=True)
