@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol
 
+from fulcrum.routing.brain.cascade import check_cascade_targets, mark_cascade
 from fulcrum.routing.brain.config import LEARNED, PolicyConfig
 from fulcrum.routing.brain.verdict import Side, Verdict
 from fulcrum.routing.budget import BudgetBook, Reservation
@@ -78,6 +79,7 @@ class Brain:
         self.budget = budget
         self.latency = latency
         self.estimate = estimate
+        check_cascade_targets(policy.rules, policy.routes, routing, source=policy.source)
         # A database server behind the pins or the budget: decide in a worker thread (set by
         # whoever opened it; a local SQLite file is quicker inline than a thread hop).
         self.blocking = False
@@ -89,6 +91,7 @@ class Brain:
         if pin is None or verdict.reason.startswith(("escalate", "handoff")):
             verdict = self._spill_if_slow(verdict)
         verdict = self._within_budget(verdict, ask)
+        verdict = mark_cascade(verdict, outcome.rule, lambda t: self._kind(t) == "local")
         if ask.dry:
             return verdict, outcome
         self._count(verdict, ask)
@@ -133,7 +136,8 @@ class Brain:
         if rule is not None and rule.handoff and pin is not None and pin.side == "local":
             return self._escalate(ask, f"handoff:{rule.name}", rule.name, pin)
         if pin is not None:
-            return self._verdict(_pin_target(pin), pin.side, "sticky", rule=pin.rule)
+            return self._verdict(_pin_target(pin), pin.side, "sticky", rule=pin.rule,
+                                 free=pin.decided_by == LEARNED)  # fmt: skip
         if rule is None and ask.lane == BACKGROUND:  # titles and housekeeping: the small model
             return self._verdict(self.policy.local, "local", "background→local")
         if rule is not None and rule.route != LEARNED:
@@ -153,7 +157,8 @@ class Brain:
         target = self.policy.frontier if frontier else self.policy.local
         reason = f"rule:{rule.name}→learned" if rule is not None else "learned"
         name = rule.name if rule is not None else None
-        return self._verdict(target, side, reason, rule=name, score=score, threshold=threshold)
+        return self._verdict(target, side, reason, rule=name, score=score, threshold=threshold,
+                             free=True)  # fmt: skip
 
     def _escalate(self, ask: Ask, reason: str, rule: str | None, pin: SessionPin | None) -> Verdict:
         """Move the session to the frontier. The move's price: the new side has none of the
@@ -178,7 +183,7 @@ class Brain:
             return verdict
         if not guard.spilling(verdict.target.backend):
             return verdict
-        return replace(verdict, target=self.policy.frontier, side="frontier",
+        return replace(verdict, target=self.policy.frontier, side="frontier", free=False,
                        reason=f"{verdict.reason}+slo-spill",
                        events=(*verdict.events, "slo-spill"))  # fmt: skip
 
@@ -198,7 +203,7 @@ class Brain:
             return replace(verdict, reservation=held)
         if self.budget.config.on_exhausted == "refuse":
             raise held.error()
-        return replace(verdict, target=self.policy.local, side="local", local_only=True,
+        return replace(verdict, target=self.policy.local, side="local", local_only=True, free=False,
                        reason=f"{verdict.reason}+budget→local",
                        events=(*verdict.events, "budget-degraded"),
                        details={**verdict.details, "budget": held.reason})  # fmt: skip
@@ -212,13 +217,13 @@ class Brain:
         if self.budget.config.on_exhausted == "refuse":  # the gateway would answer 429
             return replace(verdict, events=(*verdict.events, "budget-refused"),
                            details={**verdict.details, "budget": f"budget:{short[0]}"})  # fmt: skip
-        return replace(verdict, target=self.policy.local, side="local", local_only=True,
+        return replace(verdict, target=self.policy.local, side="local", local_only=True, free=False,
                        reason=f"{verdict.reason}+budget→local",
                        events=(*verdict.events, "budget-degraded"),
                        details={**verdict.details, "budget": f"budget:{short[0]}"})  # fmt: skip
 
     def _count(self, verdict: Verdict, ask: Ask) -> None:
-        forced = verdict.score is None or verdict.reason != "learned"
+        forced = not verdict.free
         local = verdict.side == "local" or (
             verdict.side == "target" and self._kind(verdict.target) == "local"
         )
@@ -242,8 +247,9 @@ def _pin_target(pin: SessionPin) -> TargetSpec:
 
 
 def _pin(verdict: Verdict) -> SessionPin:
+    decided_by = LEARNED if verdict.free else verdict.reason
     return SessionPin(backend=verdict.target.backend, model=verdict.target.model,
-                      side=verdict.side, rule=verdict.rule)  # fmt: skip
+                      side=verdict.side, rule=verdict.rule, decided_by=decided_by)  # fmt: skip
 
 
 def _label(backend: str, model: str | None) -> str:

@@ -21,6 +21,9 @@ class Verdict:
     ``sticky``, ``learned``, ``escalate:header``, ``handoff:NAME``, then ``+slo-spill`` or
     ``+budget→local`` when a guard moved it). ``local_only`` keeps every frontier backend
     out of the failover chain and the context guard (secrets, an exhausted budget).
+    ``cascade``: a local verdict of a ``cascade = true`` rule; the gateway verifies the local
+    answer with ``verify`` (empty: every verifier that applies) and asks the frontier only
+    when it fails (``+cascade`` or ``+cascade→frontier`` is added to the reason there).
     """
 
     target: TargetSpec
@@ -30,9 +33,14 @@ class Verdict:
     score: float | None = None
     threshold: float | None = None
     local_only: bool = False
+    # Decided by the learned router (now, or at the session's first request): the share
+    # controller's free choices; everything else is forced by a rule, a pin or a guard.
+    free: bool = False
     events: tuple[str, ...] = ()
     reservation: Any = None  # the budget's reservation, settled from the call's real cost
     details: Mapping[str, Any] = field(default_factory=dict)
+    cascade: bool = False
+    verify: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The ``decision`` column's JSON object (nothing of the prompt is in it)."""
@@ -45,6 +53,8 @@ class Verdict:
             "threshold": self.threshold,
             "local_only": self.local_only,
             "events": list(self.events),
+            "cascade": self.cascade,
+            **({"verify": list(self.verify)} if self.cascade else {}),
             **self.details,
         }
 
