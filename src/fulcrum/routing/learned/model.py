@@ -165,8 +165,8 @@ def read_params(data: bytes, file: str) -> ModelParams:
 
 
 def _check(meta: Any, arrays: dict[str, Any], file: str) -> None:
-    expected = {"format": FILE_FORMAT, "formats": list(FORMATS), "dense": list(DENSE_NAMES)}
-    expected["agent"] = list(AGENT_NAMES)
+    expected: dict[str, object] = {"format": FILE_FORMAT, "formats": list(FORMATS)}
+    expected.update(dense=list(DENSE_NAMES), agent=list(AGENT_NAMES), text_cap=TEXT_CAP)
     if not isinstance(meta, dict):
         raise ConfigError("not a fulcrum router model (meta is not an object)", file=file)
     for key, want in expected.items():
