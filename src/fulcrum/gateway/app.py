@@ -16,6 +16,7 @@ from fulcrum.catalog import Catalog
 from fulcrum.gateway.brainsetup import brain_metrics, build_brain
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.endpoints import add_routes
+from fulcrum.gateway.extensions import install as install_extensions
 from fulcrum.gateway.inbound import httpserver
 from fulcrum.gateway.inbound.middleware import middlewares
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
@@ -80,6 +81,7 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
     metrics.in_flight.set_function(lambda: state.active)  # read at scrape time, not per call
     app[STATE] = state
     add_routes(app)
+    install_extensions(app)
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
     return app

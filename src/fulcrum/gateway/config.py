@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import ConfigError
+from fulcrum.gateway import extensions
 from fulcrum.gateway.serverconfig import LOOPBACK, ServerConfig, parse_server
 from fulcrum.gateway.upstream.formats import FORMATS  # the registry: the only list of formats
 from fulcrum.kinds import BACKEND_KINDS, BackendKind
@@ -80,6 +81,7 @@ class GatewayConfig:
     backends: Mapping[str, BackendConfig] = field(default_factory=dict)
     routes: RoutingConfig | None = None
     policy: PolicyConfig | None = None  # the routing brain; None: static routes only
+    extensions: Mapping[str, Any] = field(default_factory=dict)  # key -> its parsed table
     source: str = "<defaults>"
 
     def backend(self, name: str) -> BackendConfig:
@@ -124,7 +126,7 @@ def from_mapping(
     data: Mapping[str, Any], *, source: str, env: Mapping[str, str], base: Path
 ) -> GatewayConfig:
     root = Table(data, source, "")
-    root.only("server", "ledger", "machine", "backends", "routes", "policy")
+    root.only("server", "ledger", "machine", "backends", "routes", "policy", *extensions.keys())
     backends = _backends(root.table("backends"), env, base)
     routes = _routes(root, backends)
     policy = root.data.get("policy")
@@ -135,6 +137,7 @@ def from_mapping(
         backends=backends,
         routes=routes,
         policy=None if policy is None else parse_policy(policy, routes, file=source, base=base),
+        extensions=extensions.parse_all(root, extensions.ExtensionContext(routes, backends, base)),
         source=source,
     )
 

@@ -1,0 +1,76 @@
+"""Gateway extensions: a capability that serves its own endpoints from ``fulcrum serve``.
+
+Each extension is a module in :data:`EXTENSION_MODULES` exposing ``EXTENSION``, an object with:
+
+- ``key``: the top-level config table it owns (``[wake]``, ``[batch]``); the gateway config
+  accepts that key only because an extension claims it;
+- ``parse(table: Table, context: ExtensionContext) -> Any``: its table, checked at start-up
+  (a ``ConfigError`` names the field); the result is ``GatewayConfig.extensions[key]``, present
+  whether or not the table was written (an extension decides its own defaults);
+- ``add_routes(app: web.Application) -> None``: its endpoints (the app's ``STATE`` holds the
+  gateway state, the parsed config included);
+- optionally ``async start(app)`` / ``async stop(app)``: background work (a batch worker),
+  started after the backends are open and stopped before the ledger is flushed.
+
+Adding a capability is a line in :data:`EXTENSION_MODULES`, never a branch in the gateway.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from fulcrum.routing.config import RoutingConfig
+from fulcrum.tables import Table
+
+EXTENSION_MODULES: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionContext:
+    """What an extension's parser may check its table against."""
+
+    routes: RoutingConfig
+    backends: Mapping[str, Any]  # name -> BackendConfig
+    base: Path  # the config file's folder (relative paths)
+
+
+class Extension(Protocol):
+    key: str
+
+    def parse(self, table: Table, context: ExtensionContext) -> Any: ...
+
+    def add_routes(self, app: web.Application) -> None: ...
+
+
+@cache
+def extensions() -> tuple[Extension, ...]:
+    """Every registered extension, imported once."""
+    return tuple(importlib.import_module(m).EXTENSION for m in EXTENSION_MODULES)
+
+
+def keys() -> tuple[str, ...]:
+    return tuple(e.key for e in extensions())
+
+
+def parse_all(root: Table, context: ExtensionContext) -> dict[str, Any]:
+    """Each extension's table (an empty one when absent), parsed."""
+    return {e.key: e.parse(root.table(e.key), context) for e in extensions()}
+
+
+def install(app: web.Application) -> None:
+    """Routes and lifecycle hooks of every extension."""
+    for extension in extensions():
+        extension.add_routes(app)
+        start = getattr(extension, "start", None)
+        stop = getattr(extension, "stop", None)
+        if start is not None:
+            app.on_startup.append(start)
+        if stop is not None:
+            app.on_shutdown.append(stop)
