@@ -1,4 +1,5 @@
-"""Budget books of every kind on real databases: memory, SQLite, PostgreSQL."""
+"""Budget books of every kind on real databases: memory, SQLite, PostgreSQL, and leases on
+either database (``leased-sqlite``, ``leased-postgres``)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def pg() -> Iterator[PostgresCluster]:
 
 
 def _url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    kind = kind.removeprefix("leased-")
     if kind == "sqlite":
         return str(tmp_path / "ledger.db")
     if kind == "postgres":
@@ -32,15 +34,17 @@ def _url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str | Non
 
 
 PG = pytest.param("postgres", marks=pytest.mark.postgres)
+LEASED_PG = pytest.param("leased-postgres", marks=pytest.mark.postgres)
+SHARED = ["sqlite", "leased-sqlite", PG, LEASED_PG]
 
 
-@pytest.fixture(params=["memory", "sqlite", PG])
+@pytest.fixture(params=["memory", *SHARED])
 def make_book(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeBook]:
     """``make_book(config, clock=...)``: books of one kind, all on one database."""
     yield from _books(request, tmp_path)
 
 
-@pytest.fixture(params=["sqlite", PG])
+@pytest.fixture(params=SHARED)
 def make_shared_book(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeBook]:
     """Books in a database, all on one database."""
     yield from _books(request, tmp_path)
@@ -60,7 +64,8 @@ def _books(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeBook]
 
     def make(config: BudgetConfig, **kw: object) -> BudgetBook:
         db = open_database(url) if request.param != "memory" else None
-        book = budget_book(config, db, **kw)  # type: ignore[arg-type]
+        leased = request.param.startswith("leased-")
+        book = budget_book(config, db, leased=leased, **kw)  # type: ignore[arg-type]
         opened.append(book)
         return book
 

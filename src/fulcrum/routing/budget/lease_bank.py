@@ -1,0 +1,59 @@
+"""The database side of a :class:`~fulcrum.routing.budget.lease.LeasedBudgetBook`: take a
+lease (one status read, one reserve) and settle it, retrying settles the database refused."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from fulcrum.routing.budget.book import BudgetBook
+from fulcrum.routing.budget.lease_state import ZERO, Lease, lease_size
+from fulcrum.routing.budget.windows import Refusal, Reservation, Window
+
+log = logging.getLogger(__name__)
+
+TRIES = 3  # lease requests per take: the last one asks for the estimate alone
+
+
+class LeaseBank:
+    """Not thread-safe: its book calls it under the book's database lock."""
+
+    def __init__(self, inner: BudgetBook, *, cap: Decimal, share: int) -> None:
+        self.inner = inner
+        self.cap, self.share = cap, share
+        self.owed: list[tuple[Reservation, Decimal]] = []  # settles the database refused
+
+    def take(
+        self, scope: str | None, windows: tuple[Window, ...], estimate: Decimal, now: float
+    ) -> Lease | Refusal | None:
+        """Lease a slice of ``windows``, ``estimate`` at least: a :class:`Refusal` when the
+        database cannot hold ``estimate``; None when its clock is in the next period already."""
+        statuses = self.inner.status(scope).values()
+        size = lease_size(statuses, estimate, cap=self.cap, share=self.share)
+        for attempt in range(1, TRIES + 1):
+            got = self.inner.reserve(scope, size)
+            if isinstance(got, Reservation):
+                if got.windows == tuple((w.name, w.period) for w in windows):
+                    return Lease(scope, windows, got, taken_at=now, used_at=now)
+                self.pay(got, ZERO)
+                return None
+            if size <= estimate:
+                return got
+            if attempt == TRIES - 1:
+                size = estimate
+            else:  # others leased meanwhile: size again from what the refusal says is left
+                size = lease_size([got.window], estimate, cap=self.cap, share=self.share)
+        raise AssertionError("unreachable: the last request asks for the estimate alone")
+
+    def pay(self, held: Reservation, amount: Decimal) -> None:
+        """Settle a lease into the database; if that fails, again on the next ``retry``."""
+        try:
+            self.inner.settle(held, amount)
+        except Exception:
+            log.exception("budget: settling a lease of $%s failed; will retry", held.estimate)
+            self.owed.append((held, amount))
+
+    def retry(self) -> None:
+        owed, self.owed = self.owed, []
+        for held, amount in owed:
+            self.pay(held, amount)
