@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,17 +15,8 @@ from .helpers import HI, post_json
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-def test_two_gateways_write_one_ledger(pg: PostgresCluster, config_text: str) -> None:
-    url = pg.create_database()
+def test_two_gateways_write_one_ledger(pg_cluster: PostgresCluster, config_text: str) -> None:
+    url = pg_cluster.create_database()
     text = config_text.replace("[server]", f'[ledger]\nurl = "{url}"\n\n[server]')
     body = {"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": HI}
     with (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,7 +14,6 @@ import fulcrum.cli
 from fulcrum.catalog.prices import TokenUsage
 from fulcrum.ledger.attempts import Attempt
 from fulcrum.ledger.row import LedgerRow
-from fulcrum.testing.postgres import PostgresCluster
 
 MILLION = Decimal(1_000_000)
 
@@ -98,21 +97,6 @@ def ledger_cli(
 
     return run
 
-
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PostgresCluster]:
-    """One throwaway PostgreSQL server for the whole session (tests marked ``postgres``)."""
-    cluster = PostgresCluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-@pytest.fixture
-def pg_url(pg_cluster: PostgresCluster) -> str:
-    """A fresh, empty database on the session's cluster."""
-    return pg_cluster.create_database()
 
 
 class DatedPrices(FakePrices):

@@ -18,6 +18,7 @@ import pytest
 from fulcrum.testing.claude_code import claude_command
 from fulcrum.testing.components import ComponentMissing
 from fulcrum.testing.llama import LlamaServer, llama_server_binary
+from fulcrum.testing.postgres import PostgresCluster
 
 _CHECKS: dict[str, Callable[[], object]] = {
     "llama": llama_server_binary,
@@ -59,6 +60,22 @@ def llama_server() -> Iterator[LlamaServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL server for the whole session (tests marked ``postgres``)."""
+    cluster = PostgresCluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PostgresCluster) -> str:
+    """A fresh, empty database on the session's cluster."""
+    return pg_cluster.create_database()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -57,20 +56,11 @@ def test_budget_exhaustion_degrades_to_local_mid_day(
     assert "budget:global/day" in (rows[-1].decision or "")
 
 
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
 @pytest.mark.postgres
 def test_two_gateways_share_one_budget_on_postgresql(
-    pg: PostgresCluster, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+    pg_cluster: PostgresCluster, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
 ) -> None:
-    url = pg.create_database()
+    url = pg_cluster.create_database()
     fake_anthropic.script.push(Reply("ok", output_tokens=150), times=400)
     config = brain_config(fake_anthropic.url, fake_openai.url, BUDGET, ledger_url=url)
     with (

@@ -9,19 +9,9 @@ import pytest
 
 from fulcrum.routing.budget import open_database
 from fulcrum.routing.sessions import SessionStore, session_store
-from fulcrum.testing.postgres import PostgresCluster
 
 MakeStore = Callable[..., SessionStore]
 PG = pytest.param("postgres", marks=pytest.mark.postgres)
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
 
 
 def _stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeStore]:
@@ -30,7 +20,7 @@ def _stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeStor
     if kind == "sqlite":
         url = str(tmp_path / "ledger.db")
     elif kind == "postgres":
-        url = request.getfixturevalue("pg").create_database()
+        url = request.getfixturevalue("pg_cluster").create_database()
     opened: list[SessionStore] = []
 
     def make(**kw: object) -> SessionStore:
