@@ -5,6 +5,8 @@
     fulcrum router score DATA.csv --out OUT.csv [--model MODEL]
     fulcrum router eval DATA.csv [--model MODEL] [--plot FILE] [--json] [--hold-out SHARE]
     fulcrum router outcomes [RUN_ID] --frontier MODEL --local MODEL --out OUT.csv [--suite DIR]
+    fulcrum router signals --out OUT.csv [--ledger-url URL] [--since DAY] [--until DAY]
+                           [--retry-window-s 120] [--json]
 
 ``--hold-out SHARE`` picks the same rows as ``split --test-share SHARE``: ``train`` leaves them
 out, ``eval`` keeps only them, so the split needs no files in between.
@@ -24,6 +26,7 @@ import typer
 from fulcrum.routing.learned import ops
 from fulcrum.routing.learned.outcomes import eval_outcomes
 from fulcrum.routing.learned.report import eval_table
+from fulcrum.routing.outcomes.cli import signals_command
 from fulcrum.settings import Paths
 
 ModelOpt = Annotated[
@@ -118,4 +121,5 @@ def register(app: typer.Typer) -> None:
     router.command("score")(score_cmd)
     router.command("eval")(eval_cmd)
     router.command("outcomes")(outcomes_cmd)
+    router.command("signals")(signals_command)
     app.add_typer(router, name="router")
