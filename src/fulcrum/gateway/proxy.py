@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, RequestTooLarge
+from fulcrum.gateway.answer.cascade import cascades, serve_cascade
 from fulcrum.gateway.answer.localtools import needs_review, serve_reviewed
 from fulcrum.gateway.answer.relay import relay_json, relay_stream
 from fulcrum.gateway.answer.translate import body_builder
@@ -125,6 +126,11 @@ async def _serve(
     if decision.primary.kind == "local":
         call.busy_token = state.local_clock.enter()
 
+    if cascades(routed, decision.primary.kind):
+        assert routed is not None
+        return await serve_cascade(
+            request, api, body, call, raw=raw, chain=chain, routed=routed, req=req
+        )
     if needs_review(body, decision.primary.kind):
         return await serve_reviewed(request, api, body, chain, call)
 

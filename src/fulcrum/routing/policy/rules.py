@@ -15,6 +15,13 @@ handoff = true                      # move the whole session to the frontier
 name = "titles"
 when = { kind = ["title", "background"] }
 route = "local"                     # local | frontier | learned | "backend" | "backend/model"
+
+[[policy.rules]]
+name = "subagents-cascade"
+when = { kind = ["subagent"], tools = true }
+route = "local"
+cascade = true                      # local first, verified; the frontier only when it fails
+verify = ["tools"]                  # default: every verifier that applies to the request
 ```
 
 :func:`evaluate` tries every rule and keeps, for each, the first condition that failed, so
@@ -34,7 +41,12 @@ from fulcrum.routing.policy.conditions import CONDITIONS, Condition
 from fulcrum.tables import Table
 
 ROUTES: tuple[str, ...] = ("local", "frontier", "learned")
-RULE_KEYS: tuple[str, ...] = ("name", "description", "when", "route", "never_leaves", "handoff")
+RULE_KEYS: tuple[str, ...] = (
+    "name", "description", "when", "route", "never_leaves", "handoff", "cascade", "verify",
+)  # fmt: skip
+# The cascade's verifiers (the gateway's registry, fulcrum.gateway.answer.verifiers, has one
+# check per name): tool calls against their schemas, the answer against a JSON schema.
+VERIFIERS: tuple[str, ...] = ("tools", "json_schema")
 _TARGET = re.compile(r"^[^\s/]+(?:/\S+)?$")
 _ROUTE_HELP = 'local, frontier, learned, or a target "backend" or "backend/model"'
 
@@ -47,6 +59,8 @@ class Rule:
     never_leaves: bool = False
     handoff: bool = False
     description: str = ""
+    cascade: bool = False  # local first, verified; the frontier only when the check fails
+    verify: tuple[str, ...] = ()  # the cascade's verifiers; empty: those that apply
 
     def first_failure(self, f: RequestFeatures) -> int:
         """The index of the first condition that does not match, or -1 when all match."""
@@ -124,13 +138,19 @@ def parse_rule(t: Table) -> Rule:
     handoff = t.flag("handoff")
     if never and handoff:
         t.fail("handoff", "false on a never_leaves rule (it stays on this machine)", True)
+    cascade = t.flag("cascade")
+    route = _route(t, never=never, handoff=handoff)
+    if cascade and (never or handoff or route in ("frontier", "learned")):
+        t.fail("cascade", 'true only on a rule with route = "local" or a local target', True)
     return Rule(
         name=name,
-        route=_route(t, never=never, handoff=handoff),
+        route=route,
         conditions=parse_when(t.table("when")),
         never_leaves=never,
         handoff=handoff,
         description=t.text("description"),
+        cascade=cascade,
+        verify=_verify(t, cascade),
     )
 
 
@@ -138,6 +158,18 @@ def parse_when(t: Table) -> tuple[Condition, ...]:
     """The conditions of a ``when`` table, in the order written."""
     t.only(*CONDITIONS)
     return tuple(CONDITIONS[key](t, key) for key in t.data)
+
+
+def _verify(t: Table, cascade: bool) -> tuple[str, ...]:
+    if not t.has("verify"):
+        return ()
+    names = t.str_list("verify", nonempty=True, required=True)
+    if not cascade:
+        t.fail("verify", "nothing on a rule without cascade = true", list(names))
+    for name in names:
+        if name not in VERIFIERS:
+            t.fail("verify", f"verifiers from {', '.join(VERIFIERS)}", name)
+    return tuple(dict.fromkeys(names))
 
 
 def _route(t: Table, *, never: bool, handoff: bool) -> str:
