@@ -26,6 +26,7 @@ class Speeds:
     prefill_rate: float = 50_000.0
     decode_rate: float = 500.0
     slots: int = 2
+    key: str | None = None  # when set, a chat request without ``Bearer KEY`` gets a 401
 
 
 def _chunk(delta: dict[str, Any], usage: dict[str, int] | None = None) -> bytes:
@@ -44,6 +45,9 @@ def make_app(speeds: Speeds) -> web.Application:
     gate = asyncio.Semaphore(speeds.slots)
 
     async def chat(request: web.Request) -> web.StreamResponse:
+        auth = request.headers.get("authorization")
+        if speeds.key is not None and auth != f"Bearer {speeds.key}":
+            raise web.HTTPUnauthorized(text="bad key")
         body = await request.json()
         prompt = sum(len(str(m["content"]).split()) for m in body["messages"])
         out_n = int(body.get("max_tokens") or 16)

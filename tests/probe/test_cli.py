@@ -79,3 +79,22 @@ def test_calibrate_stores_the_machines_efficiency_and_later_predictions_use_it(
     code, out, _ = run_cli(argv, capsys)
     assert code == 0
     assert json.loads(out)["decode_tokens_per_s"] == pytest.approx(measured, rel=0.01)
+
+
+def test_api_key_from_an_environment_variable_is_sent_and_never_printed(
+    capsys: Capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-probe-secret-123"
+    monkeypatch.setenv("PROBE_KEY", secret)
+    with serve_in_thread(Speeds(slots=4, key=secret)) as url:
+        code, out, err = run_cli(["probe", url, "--api-key-env", "PROBE_KEY", *FAST], capsys)
+        assert code == 0 and "goodput" in out
+        assert secret not in out + err
+        code, json_out, err = run_cli(
+            ["probe", url, "--json", "--api-key-env", "PROBE_KEY", *FAST], capsys
+        )
+        assert code == 0 and secret not in json_out + err
+        code, _, err = run_cli(["probe", url, *FAST], capsys)  # no key: the upstream's 401
+        assert code == 2 and "HTTP 401" in err
+    code, _, err = run_cli(["probe", url, "--api-key-env", "NOT_SET_ANYWHERE"], capsys)
+    assert code == 2 and "NOT_SET_ANYWHERE is not set" in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -57,11 +58,26 @@ def _prediction(m: Machine | None, quant: str, result: Any) -> dict[str, Any] | 
     return {"hardware": m.hardware, "model_id": m.work_id, "quant": quant, "rates": rates}
 
 
+def _api_key(given: str, env_name: str | None) -> str:
+    """``--api-key``, else the value of ``--api-key-env NAME``; the key itself is never shown."""
+    if env_name is None:
+        return given
+    if given:
+        raise InputError("--api-key and --api-key-env: give one of them")
+    value = os.environ.get(env_name, "")
+    if not value:
+        raise InputError(f"--api-key-env: the environment variable {env_name} is not set")
+    return value
+
+
 def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     url: Annotated[str | None, typer.Argument(help="Base URL, e.g. http://127.0.0.1:8080")] = None,
     model: Annotated[str, typer.Option(help="Model name sent upstream.")] = "default",
     api: Annotated[str, typer.Option(help="Wire format: " + ", ".join(APIS))] = "openai",
     api_key: Annotated[str, typer.Option(help="Key sent upstream, if any.")] = "",
+    api_key_env: Annotated[
+        str | None, typer.Option(help="Environment variable holding the key (never printed).")
+    ] = None,
     max_prompt_tokens: Int = 4096,
     prompt_tokens: Int = 512,
     output_tokens: Int = 64,
@@ -96,20 +112,15 @@ def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         max_prompt_tokens, 4, prompt_tokens, output_tokens, 2, max_concurrency,
         repeats, rounds, warmup, seed,
     )  # fmt: skip
-    samples = _measure(Target(url, model, APIS[api], api_key), plan)
+    key = _api_key(api_key, api_key_env)
+    samples = _measure(Target(url, model, APIS[api], key), plan)
     result = summarize(samples, Slo(ttft_ms / 1000.0, min_decode_tps))
     run_id, date = new_run_id(), datetime.now(UTC).isoformat(timespec="seconds")
-    run = {
-        "run_id": run_id,
-        "date": date,
-        "url": url,
-        "model": model,
-        "api": api,
-        "plan": {"prompt_lengths": plan.prompt_lengths(), "levels": plan.levels(), "seed": seed},
-        "result": result,
-        "prediction": _prediction(mach, quant, result),
-        "samples": [s.as_dict() for s in samples],
-    }
+    run = {"run_id": run_id, "date": date, "url": url, "model": model, "api": api,
+           "plan": {"prompt_lengths": plan.prompt_lengths(), "levels": plan.levels(),
+                    "seed": seed},
+           "result": result, "prediction": _prediction(mach, quant, result),
+           "samples": [s.as_dict() for s in samples]}  # fmt: skip
     save_run(run)
     if cal and mach is not None:
         path = calibrate(mach, result["decode"]["tokens_per_s"], run_id, date)

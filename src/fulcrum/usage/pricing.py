@@ -3,7 +3,8 @@
 The catalog's card prices cache writes at the 5-minute rate; Anthropic bills 1-hour cache
 writes at twice the base input rate, so those tokens get the difference added (on the
 card that applies to the call, the long-context one included). A model the catalog has
-no price for gives ``None`` (unknown), never $0.
+no price for gives ``None`` (unknown), never $0. A record whose source states its cost (a
+provider's cost report) keeps that figure.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class Pricer:
         self._cards: dict[tuple[str, date], PriceCard | None] = {}
 
     def cost(self, r: UsageRecord) -> Decimal | None:
+        if r.cost_usd is not None:  # a cost report's own figure
+            return r.cost_usd
         key = (r.model, r.ts.date())
         if key not in self._cards:
             self._cards[key] = self.catalog.price(r.model, at=r.ts)

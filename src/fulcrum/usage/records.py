@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UsageRecord:
-    """One model call as a source recorded it; ``(source, key)`` identifies it everywhere.
+    """One model call, or one bucket of an export, as a source recorded it; ``(source, key)``
+    identifies it everywhere.
+
+    A bucket (``bucket_s`` > 0: the seconds it spans from ``ts``, e.g. a day) is a provider's
+    total over that span for one group (model, workspace, key…), never split into calls;
+    ``requests`` is its request count when the export gives one. ``cost_usd`` is a cost the
+    source states (cost reports); without it the record is priced from the catalog.
 
     ``cache_write_tokens`` is every cache-write token; ``cache_write_1h_tokens`` the part
     written with the 1-hour TTL (the rest used the 5-minute one). ``project`` is the
@@ -30,6 +37,18 @@ class UsageRecord:
     cache_write_1h_tokens: int = 0
     cache_read_tokens: int = 0
     web_search_requests: int = 0
+    bucket_s: int = 0
+    requests: int | None = None
+    cost_usd: Decimal | None = None
+
+    @property
+    def is_bucket(self) -> bool:
+        return self.bucket_s > 0
+
+    @property
+    def calls(self) -> int:
+        """Calls this record stands for: one, or a bucket's request count (0 if not given)."""
+        return self.requests or 0 if self.is_bucket else 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,10 @@ def _row(key: str, t: Totals) -> list[str]:
     return [key, f"{t.calls:,}", *map(short, _tokens(t)), usd(t.cost, t.unknown)]
 
 
+def _buckets(t: Totals) -> str:
+    return f" ({t.buckets:,} export buckets: daily or hourly totals)" if t.buckets else ""
+
+
 def summary_lines(report: UsageReport) -> list[str]:
     t = report.total
     mix = ", ".join(
@@ -68,21 +72,21 @@ def summary_lines(report: UsageReport) -> list[str]:
     )
     lines = [
         f"usage {report.since:%Y-%m-%d %H:%M} to {report.until:%Y-%m-%d %H:%M} UTC: "
-        f"{t.calls:,} calls, API-equivalent {usd(t.cost, t.unknown)}",
+        f"{t.calls:,} calls{_buckets(t)}, API-equivalent {usd(t.cost, t.unknown)}",
         f"daily over {len(report.days)} days: mean {usd(report.mean_daily_usd)}, "
         f"p95 {usd(report.p95_daily_usd)}, max {usd(report.max_daily_usd)}",
         f"token mix: {mix}",
     ]
     if report.unknown_models:
         lines.append(
-            f"no price for {t.unknown} calls (models: {', '.join(report.unknown_models)}); "
+            f"no price for {t.unknown} records (models: {', '.join(report.unknown_models)}); "
             "their cost is unknown and not in the dollar figures"
         )
     return lines
 
 
 def render(console: Console, report: UsageReport) -> None:
-    if not report.total.calls:
+    if not report.total.records:
         console.print("no usage in this window; import some with `fulcrum usage import`")
         return
     for line in summary_lines(report):

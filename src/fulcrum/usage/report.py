@@ -6,7 +6,9 @@ sums, which are therefore lower bounds whenever ``unknown`` is non-zero. Daily f
 over every calendar day from the first to the last day with usage in the window (days
 without calls count as $0); p95 is nearest-rank, as in the ledger report. A 5-hour block
 starts at the hour (floored, UTC) of the first call after the previous block ended and
-lasts five hours, the window Claude Code's subscription limits are counted in.
+lasts five hours, the window Claude Code's subscription limits are counted in. Buckets of a
+provider export count in the days and groups as the totals they are (``calls`` adds their
+request counts where given, ``buckets`` counts them) and in no 5-hour block.
 """
 
 from __future__ import annotations
@@ -32,15 +34,19 @@ GROUPS: dict[str, Callable[[UsageRecord], str]] = {
 @dataclass(slots=True)
 class Totals:
     calls: int = 0
+    buckets: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cache_write_tokens: int = 0
     cache_read_tokens: int = 0
     cost_usd: Decimal = Decimal(0)
     unknown: int = 0
+    records: int = 0
 
     def add(self, r: UsageRecord, cost: Decimal | None) -> None:
-        self.calls += 1
+        self.records += 1
+        self.calls += r.calls
+        self.buckets += r.is_bucket
         self.input_tokens += r.input_tokens
         self.output_tokens += r.output_tokens
         self.cache_write_tokens += r.cache_write_tokens
@@ -53,7 +59,7 @@ class Totals:
     @property
     def cost(self) -> Decimal | None:
         """The priced calls' dollars; ``None`` when no call had a price."""
-        return None if self.calls and self.unknown == self.calls else self.cost_usd
+        return None if self.records and self.unknown == self.records else self.cost_usd
 
     @property
     def tokens(self) -> int:
@@ -67,6 +73,7 @@ class Totals:
     def as_dict(self) -> dict[str, object]:
         return {
             "calls": self.calls,
+            "buckets": self.buckets,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "cache_write_tokens": self.cache_write_tokens,
@@ -137,10 +144,12 @@ def build_report(
         cost = pricer.cost(r)
         if cost is None:
             unknown.add(r.model)
-        if not blocks or r.ts >= blocks[-1].end:
-            blocks.append(Block(r.ts.replace(minute=0, second=0, microsecond=0)))
         for bucket in (total, groups.setdefault(key(r), Totals()), days[r.ts.date()]):
             bucket.add(r, cost)
+        if r.is_bucket:  # a provider's total over hours or a day: no place in a block
+            continue
+        if not blocks or r.ts >= blocks[-1].end:
+            blocks.append(Block(r.ts.replace(minute=0, second=0, microsecond=0)))
         blocks[-1].totals.add(r, cost)
     ordered = dict(sorted(groups.items(), key=lambda kv: (-kv[1].cost_usd, kv[0])))
     if by == "day":

@@ -2,8 +2,10 @@
 
 One table keyed by ``(source, key)``: importing a record again replaces it (the last
 line logged for a streamed message wins) and never adds a row, so re-importing the same
-files adds nothing. The schema is versioned in ``usage_meta``; a file written by a newer
-fulcrum is refused rather than misread.
+files adds nothing. Buckets of provider exports (``bucket_s`` > 0) are rows of the same
+table, stored as the totals they are. The schema is versioned in ``usage_meta`` (a
+version-1 file gains the bucket columns on opening); a file written by a newer fulcrum is
+refused rather than misread.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from fulcrum.errors import InputError
@@ -18,7 +21,7 @@ from fulcrum.ledger.row import format_ts, parse_ts
 from fulcrum.settings import Paths
 from fulcrum.usage.records import UsageRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FILE_NAME = "usage.sqlite3"
 COLUMNS = (
     "source",
@@ -34,6 +37,9 @@ COLUMNS = (
     "cache_write_1h_tokens",
     "cache_read_tokens",
     "web_search_requests",
+    "bucket_s",
+    "requests",
+    "cost_usd",
 )
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS usage_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,6 +49,7 @@ CREATE TABLE IF NOT EXISTS usage_records (
     input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
     cache_write_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL,
     cache_read_tokens INTEGER NOT NULL, web_search_requests INTEGER NOT NULL,
+    bucket_s INTEGER NOT NULL DEFAULT 0, requests INTEGER, cost_usd TEXT,
     PRIMARY KEY (source, key)
 );
 CREATE INDEX IF NOT EXISTS usage_records_ts ON usage_records (ts);
@@ -71,11 +78,21 @@ class UsageStore:
                 self._db.execute(
                     "INSERT INTO usage_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
                 )
+        elif int(row[0]) == 1:
+            self._migrate_1_to_2()
         elif int(row[0]) > SCHEMA_VERSION:
             raise InputError(
                 f"the usage store {self.path} has schema version {row[0]}, newer than this "
                 f"fulcrum's {SCHEMA_VERSION}; upgrade fulcrum"
             )
+
+    def _migrate_1_to_2(self) -> None:
+        """Version 2 adds buckets (``bucket_s``, ``requests``) and stated costs."""
+        with self._db:
+            for column in ("bucket_s INTEGER NOT NULL DEFAULT 0", "requests INTEGER",
+                           "cost_usd TEXT"):  # fmt: skip
+                self._db.execute(f"ALTER TABLE usage_records ADD COLUMN {column}")
+            self._db.execute("UPDATE usage_meta SET value = '2' WHERE name = 'schema_version'")
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM usage_records").fetchone()[0])
@@ -121,11 +138,20 @@ class UsageStore:
         self._db.close()
 
 
+def _value(r: UsageRecord, column: str) -> object:
+    if column == "ts":
+        return format_ts(r.ts)
+    if column == "cost_usd":
+        return None if r.cost_usd is None else str(r.cost_usd)
+    return getattr(r, column)
+
+
 def _values(r: UsageRecord) -> tuple[object, ...]:
-    return tuple(format_ts(r.ts) if c == "ts" else getattr(r, c) for c in COLUMNS)
+    return tuple(_value(r, c) for c in COLUMNS)
 
 
 def _record(row: tuple[object, ...]) -> UsageRecord:
     data = dict(zip(COLUMNS, row, strict=True))
     data["ts"] = parse_ts(data["ts"])
+    data["cost_usd"] = None if data["cost_usd"] is None else Decimal(str(data["cost_usd"]))
     return UsageRecord(**data)  # type: ignore[arg-type]

@@ -14,8 +14,14 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from fulcrum.errors import InputError
+from fulcrum.usage.importers.anthropic_cost import AnthropicCostImporter
+from fulcrum.usage.importers.anthropic_usage import AnthropicUsageImporter
 from fulcrum.usage.importers.claude_code import ClaudeCodeImporter
+from fulcrum.usage.importers.console_cost import ConsoleCostImporter
+from fulcrum.usage.importers.console_usage import ConsoleUsageImporter
 from fulcrum.usage.importers.ledger import LedgerImporter
+from fulcrum.usage.importers.openai_costs import OpenAICostsImporter
+from fulcrum.usage.importers.openai_usage import OpenAIUsageImporter
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 
@@ -46,3 +52,9 @@ def get(name: str) -> Importer:
 
 register(ClaudeCodeImporter())
 register(LedgerImporter())
+register(AnthropicUsageImporter())
+register(AnthropicCostImporter())
+register(ConsoleUsageImporter())
+register(ConsoleCostImporter())
+register(OpenAIUsageImporter())
+register(OpenAICostsImporter())
