@@ -46,7 +46,7 @@ from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.gateway.upstream.chain import Opened, open_chain
 from fulcrum.gateway.upstream.formats import ApiFormat
 from fulcrum.routing.brain.cascade import hold
-from fulcrum.routing.budget import Reservation
+from fulcrum.routing.budget import Refusal, Reservation
 from fulcrum.routing.request import RouteRequest
 from fulcrum.wire.sse import encode_sse
 
@@ -77,7 +77,7 @@ async def serve_cascade(
             return await answer_local(request, api, body, call, local)
     log.mark_unverified(call, step)
     held = await _reserve(state, routed)
-    if held is not None and not isinstance(held, Reservation):
+    if isinstance(held, Refusal):
         step.frontier = f"budget-refused ({held.reason})"
         call.route_reason = base + log.BUDGET_REFUSED
         return await answer_local(request, api, body, call, local)
@@ -112,7 +112,7 @@ def _local_record(state: GatewayState, call: Call, local: LocalAnswer) -> log.Ca
     )
 
 
-async def _reserve(state: GatewayState, routed: Routed) -> Any:
+async def _reserve(state: GatewayState, routed: Routed) -> Reservation | Refusal | None:
     """The frontier step's budget hold: a Reservation, a Refusal, or None (no budget)."""
     brain = state.brain
     if brain is None or brain.budget is None or brain.estimate is None:
