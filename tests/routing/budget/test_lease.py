@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +20,8 @@ from fulcrum.routing.budget import (
     Refusal,
     Reservation,
     WindowStatus,
+    budget_book,
+    open_database,
 )
 
 D = Decimal
@@ -232,3 +236,58 @@ def test_the_reaper_thread_returns_idle_leases() -> None:
         time.sleep(0.01)
     book.close()
     assert (_day(db).spent, _day(db).reserved) == (D("0.04"), D(0))
+
+
+def test_threads_on_several_keys_never_overshoot_the_shared_limit() -> None:
+    config = {"limits": Limits(daily_usd=D(5)), "keys": {"a": Limits(daily_usd=D(2))}}
+    book, db = _books(Clock(), **config)
+    spent: list[Decimal] = []
+
+    def work(key: str | None, seed: int) -> None:
+        rng = random.Random(seed)
+        while isinstance(held := book.reserve(key, D("0.10")), Reservation):
+            cost = D(rng.randint(5, 10)) / 100
+            time.sleep(0.0002)
+            book.settle(held, cost)
+            spent.append(cost)
+
+    pool = [threading.Thread(target=work, args=(k, i)) for i, k in enumerate(["a", None] * 4)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert sum(spent, D(0)) <= D(5) and _day(book).spent == sum(spent, D(0))
+    book.close()
+    assert (_day(db).spent, _day(db).reserved) == (sum(spent, D(0)), D(0))
+    assert db.status("a")["key:a/day"].spent <= D(2)
+
+
+def test_the_factory_leases_a_database_book_unless_told_not_to(tmp_path: Path) -> None:
+    config = BudgetConfig(**DAY)  # type: ignore[arg-type]
+    leased = budget_book(config, open_database(str(tmp_path / "ledger.db")))
+    plain = budget_book(config, open_database(str(tmp_path / "ledger.db")), leased=False)
+    try:
+        assert isinstance(leased, LeasedBudgetBook) and leased.shared
+        assert not isinstance(plain, LeasedBudgetBook) and plain.shared
+        assert not isinstance(budget_book(config, None), LeasedBudgetBook)
+    finally:
+        leased.close()
+        plain.close()
+
+
+def test_near_exhaustion_a_lease_is_the_estimate_and_skips_the_status_read() -> None:
+    clock = Clock()
+    book, db = _books(clock, limits=Limits(daily_usd=D(1)))
+    reads = 0
+
+    def status(key: str | None = None) -> dict[str, WindowStatus]:
+        nonlocal reads
+        reads += 1
+        return MemoryBudgetBook.status(db, key)
+
+    db.status = status  # type: ignore[method-assign]
+    book.settle(_held(book.reserve(None, D("0.2"))), D("0.2"))  # and the next lease, ahead
+    assert (db.leases, reads) == ([D("0.2"), D("0.2")], 1)  # 0.8 left: an eighth is less
+    clock.now += 2  # what was left is no longer known
+    book.settle(_held(book.reserve(None, D("0.2"))), D("0.2"))
+    assert (db.leases[2:], reads) == ([D("0.2")], 2)
