@@ -14,12 +14,15 @@ from fulcrum.catalog import Catalog, load_catalog
 from fulcrum.costs.compare import compare, ics
 from fulcrum.costs.decision import Decision, decide
 from fulcrum.costs.explain import explain_lines
+from fulcrum.costs.labels import InputLabel, assumed_speeds, assumed_usage
 from fulcrum.costs.measured import apply_measured_gaps, load_measured_gap
+from fulcrum.costs.measured_usage import DEFAULT_SINCE, apply_measured_usage
 from fulcrum.costs.montecarlo import run_monte_carlo
+from fulcrum.costs.probe_inputs import apply_probe
 from fulcrum.costs.render import render_decision
 from fulcrum.costs.render_sweep import render_sweep
 from fulcrum.costs.saved import load_record, record, save
-from fulcrum.costs.scenario import load_scenario
+from fulcrum.costs.scenario import Scenario, load_scenario
 from fulcrum.costs.sweep import parse_sweep, run_sweep
 from fulcrum.costs.throughput import ThroughputParams, load_params
 from fulcrum.errors import InputError
@@ -58,6 +61,22 @@ NoSaveOpt = Annotated[
 FitOpt = Annotated[
     Path | None, typer.Option(help="Throughput parameters from `throughput calibrate --write`.")
 ]
+UsageOpt = Annotated[
+    bool,
+    typer.Option(
+        "--usage", help="Use the imported usage (`fulcrum usage import`) instead of [api]'s."
+    ),
+]
+SinceOpt = Annotated[
+    str, typer.Option("--since", help="With --usage: the window, 90d or a day (YYYY-MM-DD).")
+]
+UsageSourceOpt = Annotated[
+    str | None, typer.Option("--usage-source", help="With --usage: only this import source.")
+]
+ProbeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--probe", help="A stored `fulcrum probe` run id: its option's speed."),
+]
 ExplainOpt = Annotated[
     bool, typer.Option(help="List the defaults used and the seed figures behind them.")
 ]
@@ -75,6 +94,10 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     no_save: NoSaveOpt = False,
     fit: FitOpt = None,
     explain: ExplainOpt = False,
+    usage: UsageOpt = False,
+    since: SinceOpt = DEFAULT_SINCE,
+    usage_source: UsageSourceOpt = None,
+    probe: ProbeOpt = None,
 ) -> None:
     """Recommend API, hybrid, local or a cheaper API tier, with the numbers behind it."""
     if draws is not None and draws < 1:
@@ -88,10 +111,11 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     sc = load_scenario(scenario, cat)
     if eval_results:
         sc = apply_measured_gaps(sc, [(load_measured_gap(p), str(p)) for p in eval_results])
+    sc, labels = _measured(sc, cat, (since, usage_source) if usage else None, probe or [])
     decision = decide(sc, cat, params)
     mc = run_monte_carlo(sc, cat, decision, draws)
     rec = record(sc, cat, decision, catalog)
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"inputs": [x.as_dict() for x in labels]}
     if not no_save:
         extra["saved_to"] = str(save(rec))
     if previous is not None:
@@ -106,6 +130,9 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         return
     console = Console()
     render_decision(console, decision, mc)
+    console.print("[bold]Inputs[/bold]")
+    for label in labels:
+        console.print(f"- {escape(label.line())}", highlight=False)
     for line in extra.get("explain", []):
         console.print(escape(line))
     if "changes" in extra:
@@ -114,6 +141,22 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         console.print(f"- {escape(line)}")
     if "saved_to" in extra:
         console.print(f"Saved to {escape(extra['saved_to'])} (use with --compare)")
+
+
+def _measured(
+    sc: Scenario, cat: Catalog, usage: tuple[str, str | None] | None, probes: list[str]
+) -> tuple[Scenario, list[InputLabel]]:
+    """The scenario on its measured inputs, and a label for every input: measured or assumed."""
+    labels = [assumed_usage(sc)]
+    if usage is not None:
+        sc, label = apply_measured_usage(sc, cat, usage[0], usage[1])
+        labels = [label]
+    speeds = []
+    for run_id in probes:
+        sc, label = apply_probe(sc, run_id)
+        speeds.append(label)
+    measured = {x.name.removeprefix("speed of ") for x in speeds}
+    return sc, labels + speeds + assumed_speeds(sc, measured)
 
 
 def _calendar(d: Decision, scenario: Path) -> str:

@@ -3,12 +3,16 @@
 The fit comes first (:mod:`fulcrum.costs.fit`): a model that does not fit gets no speed and
 no box count. Otherwise the throughput model gives one call's latency and the M/M/c queue
 (:mod:`fulcrum.costs.concurrency`) the fewest boxes that keep the mean latency within the
-scenario's target; ``share`` scales the traffic (a hybrid's local share).
+scenario's target; ``share`` scales the traffic (a hybrid's local share). An option carrying
+a probe run's measurements (``MEASURED`` in its table) uses the measured decode and prefill
+rates instead of the model's, and at least as many boxes as its local agents over the
+measured goodput.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from fulcrum.catalog import Catalog
 from fulcrum.costs.concurrency import MAX_BOXES, Queueing, boxes_needed, shared_latency
@@ -21,6 +25,8 @@ from fulcrum.costs.throughput import (
     hardware_class,
     model_workload,
 )
+
+MEASURED = "measured_speed"  # option table key: decode/prefill tokens/s, goodput_agents
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,28 @@ class OptionSpeed:
         return out
 
 
+def _measured(opt: HardwareOption, est: Estimate) -> Estimate:
+    """A probe run's measured rates (:mod:`fulcrum.costs.probe_inputs`) over the model's."""
+    m = opt.table.get(MEASURED) or {}
+    decode = m.get("decode_tokens_per_s") or est.decode_tokens_per_s
+    prefill = m.get("prefill_tokens_per_s") or est.prefill_tokens_per_s
+    return replace(est, decode_tokens_per_s=float(decode), prefill_tokens_per_s=prefill)
+
+
+def _goodput_floor(
+    opt: HardwareOption, queue: Queueing | None, share: float, rate: float
+) -> Queueing | None:
+    """With a measured goodput (the most concurrent agents one box serves within the SLO),
+    no fewer boxes than the local agents over it."""
+    goodput = int((opt.table.get(MEASURED) or {}).get("goodput_agents") or 0)
+    if queue is None or goodput < 1:
+        return queue
+    need = math.ceil(queue.agents * share / goodput)
+    if need <= queue.boxes:
+        return queue
+    return shared_latency(queue.agents, rate, queue.service_s, need)
+
+
 def option_speed(
     sc: Scenario,
     catalog: Catalog,
@@ -98,12 +126,13 @@ def option_speed(
         params=params,
         hw_class=hardware_class(opt.tier.name),
     )
+    est = _measured(opt, est)
     service = est.call_latency_s(
         int(conc.get("prompt_tokens", 4000)), int(conc.get("output_tokens", 500))
     )
     rate = float(conc.get("calls_per_agent_hour", 12)) * share
     target = float(conc.get("target_latency_s", 120))
     agents = sc.api.agents
-    queue = boxes_needed(agents, rate, service, target)
+    queue = _goodput_floor(opt, boxes_needed(agents, rate, service, target), share, rate)
     one = shared_latency(agents, rate, service)
     return OptionSpeed(fit, est, queue, service, one, target, agents * rate)
