@@ -12,19 +12,18 @@ The answer comes back as an Anthropic message (the hub), with the usage of every
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from fulcrum.errors import FulcrumError, UpstreamError
-from fulcrum.gateway.answer.tooluse import ToolUseOutcome, add_usage, call_with_tool_checks
+from fulcrum.errors import FulcrumError
+from fulcrum.gateway.answer.sender import ChainSender
+from fulcrum.gateway.answer.tooluse import ToolUseOutcome, call_with_tool_checks
 from fulcrum.gateway.answer.tooluse.flow import needs_tool_checks
-from fulcrum.gateway.answer.translate import body_builder, dumps, upstream_client_error
+from fulcrum.gateway.answer.translate import body_builder, dumps
 from fulcrum.gateway.metering import Call
-from fulcrum.gateway.upstream.chain import BodyBuilder, open_chain
-from fulcrum.gateway.upstream.formats import HUB, ApiFormat
+from fulcrum.gateway.upstream.formats import ApiFormat
 from fulcrum.wire.usage import TokenUsage
 
 Body = dict[str, Any]
@@ -39,43 +38,13 @@ class LocalAnswer:
     error: FulcrumError | None = None
 
 
-class _Sender:
-    """Posts up the local chain; after the first answer, to the backend that gave it."""
-
-    def __init__(self, request: web.Request, chain: list[Any], call: Call) -> None:
-        self.headers = request.headers
-        self.chain = chain
-        self.call = call
-        self.usage = TokenUsage(0, 0)
-
-    async def __call__(self, message_req: Body) -> Body:
-        return await self.send(body_builder(HUB, message_req, dumps(message_req), stream=False))
-
-    async def send(self, build: BodyBuilder) -> Body:
-        opened = await open_chain(
-            self.chain, build, self.headers, stream=False, log=self.call.attempts
-        )
-        self.chain = [(opened.backend, opened.target)]
-        self.call.served_by(opened.backend, opened.target)
-        if not opened.ok:
-            raise upstream_client_error(opened.status, opened.first)
-        try:
-            parsed = opened.backend.format.to_hub_response(
-                json.loads(opened.first), model=opened.target.model
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UpstreamError(f"{opened.target.backend} sent a malformed answer ({exc})") from exc
-        self.usage = add_usage(self.usage, HUB.usage(parsed))
-        return parsed
-
-
 async def ask_local(
     request: web.Request, api: ApiFormat, body: Body, chain: list[Any], call: Call
 ) -> LocalAnswer:
     """The local step (module docstring); a 4xx from the backend is raised as the client's."""
     hub_request = {**api.to_hub_request(body), "stream": False}
     local = [(b, t) for b, t in chain if t.kind == "local"] or chain[:1]
-    send = _Sender(request, local, call)
+    send = ChainSender(request, local, call)
     answer = LocalAnswer(hub_request)
     try:
         if needs_tool_checks(hub_request):

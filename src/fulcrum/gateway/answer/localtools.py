@@ -17,30 +17,28 @@ the answer does, not when the meter's batch runs.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
-from fulcrum.errors import FulcrumError, UpstreamError
+from fulcrum.errors import FulcrumError
 from fulcrum.gateway.answer.backendstream import UpstreamEvents
 from fulcrum.gateway.answer.relay import SSE_HEADERS, StreamBroken
+from fulcrum.gateway.answer.sender import ChainSender
 from fulcrum.gateway.answer.tooluse import (
     StreamReviewer,
     call_with_tool_checks,
     needs_tool_checks,
     prepare_forced_request,
 )
-from fulcrum.gateway.answer.tooluse.outcome import add_usage
 from fulcrum.gateway.answer.translate import body_builder, dumps, upstream_client_error
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.state import STATE
 from fulcrum.gateway.upstream.chain import Opened, open_chain
 from fulcrum.gateway.upstream.formats import HUB, ApiFormat
 from fulcrum.wire.sse import encode_sse, json_event
-from fulcrum.wire.usage import TokenUsage
 
 Body = dict[str, Any]
 
@@ -55,36 +53,13 @@ def message_request(api: ApiFormat, body: Body) -> Body:
     return api.to_hub_request(body)
 
 
-class _Sender:
-    """``send`` for the tool-use flow: the first call goes up the chain, a retry goes to the
-    backend that answered; usage of every call is summed for the ledger."""
-
-    def __init__(self, request: web.Request, chain: list[Any], call: Call) -> None:
-        self.request = request
-        self.chain = chain
-        self.call = call
-        self.usage = TokenUsage(0, 0)
-
-    async def __call__(self, message_req: Body) -> Body:
-        build = body_builder(HUB, message_req, dumps(message_req), stream=False)
-        headers = self.request.headers
-        opened = await open_chain(self.chain, build, headers, stream=False, log=self.call.attempts)
-        self.chain = [(opened.backend, opened.target)]
-        self.call.served_by(opened.backend, opened.target)
-        if not opened.ok:
-            raise upstream_client_error(opened.status, opened.first)
-        message = _parse(opened.first, opened.backend.format, opened.target)
-        self.usage = add_usage(self.usage, HUB.usage(message))
-        return message
-
-
 async def serve_reviewed(
     request: web.Request, api: ApiFormat, body: Body, chain: list[Any], call: Call
 ) -> web.StreamResponse:
     """The tool-use-checked path (see the module docstring)."""
     if body.get("stream") is True:
         return await _serve_stream(request, api, body, chain, call)
-    send = _Sender(request, chain, call)
+    send = ChainSender(request, chain, call)
     message_req = {**message_request(api, body), "stream": False}
     message, outcome = await call_with_tool_checks(message_req, send)
     call.usage = send.usage
@@ -101,16 +76,6 @@ async def serve_reviewed(
     await resp.write_eof()
     call.end()
     return resp
-
-
-def _parse(data: bytes, fmt: ApiFormat, target: Any) -> Body:
-    try:
-        parsed = fmt.to_hub_response(json.loads(data), model=target.model)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UpstreamError(f"{target.backend} sent a malformed answer ({exc})") from exc
-    if not isinstance(parsed, dict):
-        raise UpstreamError(f"{target.backend} sent a malformed answer (not an object)")
-    return parsed
 
 
 async def _serve_stream(

@@ -1,0 +1,50 @@
+"""One sender of non-streaming requests up a route chain, answers read as hub messages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from fulcrum.errors import UpstreamError
+from fulcrum.gateway.answer.tooluse import add_usage
+from fulcrum.gateway.answer.translate import body_builder, dumps, upstream_client_error
+from fulcrum.gateway.metering import Call
+from fulcrum.gateway.upstream.chain import BodyBuilder, open_chain
+from fulcrum.gateway.upstream.formats import HUB
+from fulcrum.wire.usage import TokenUsage
+
+Body = dict[str, Any]
+
+
+class ChainSender:
+    """``send`` for the tool-use flow and the cascade: the first call goes up the chain, a
+    retry to the backend that answered; answers come back as hub messages, the usage of every
+    call summed for the ledger."""
+
+    def __init__(self, request: web.Request, chain: list[Any], call: Call) -> None:
+        self.headers = request.headers
+        self.chain = chain
+        self.call = call
+        self.usage = TokenUsage(0, 0)
+
+    async def __call__(self, message_req: Body) -> Body:
+        return await self.send(body_builder(HUB, message_req, dumps(message_req), stream=False))
+
+    async def send(self, build: BodyBuilder) -> Body:
+        opened = await open_chain(
+            self.chain, build, self.headers, stream=False, log=self.call.attempts
+        )
+        self.chain = [(opened.backend, opened.target)]
+        self.call.served_by(opened.backend, opened.target)
+        if not opened.ok:
+            raise upstream_client_error(opened.status, opened.first)
+        try:
+            parsed = opened.backend.format.to_hub_response(
+                json.loads(opened.first), model=opened.target.model
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UpstreamError(f"{opened.target.backend} sent a malformed answer ({exc})") from exc
+        self.usage = add_usage(self.usage, HUB.usage(parsed))
+        return parsed
