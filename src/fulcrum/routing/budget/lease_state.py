@@ -92,8 +92,15 @@ class LeaseTable:
         return lease is None or lease.left < lease.low * (lease.calls + 2)
 
     def install(self, lease: Lease) -> None:
+        """The scope's active lease, or its spare when it has one (a spare displaced is
+        retired: the reaper settles it)."""
         self.live.add(lease)
-        (self.spare if lease.scope in self.active else self.active)[lease.scope] = lease
+        if lease.scope not in self.active:
+            self.active[lease.scope] = lease
+            return
+        if (displaced := self.spare.get(lease.scope)) is not None:
+            self.retire(displaced)
+        self.spare[lease.scope] = lease
 
     def retire(self, lease: Lease) -> None:
         lease.retired = True
