@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fulcrum.probe.cli",
     "fulcrum.routing.learned.cli",
     "fulcrum.routing.policy.cli",
+    "fulcrum.wake.cli",
 )
 
 

@@ -29,7 +29,9 @@ from aiohttp import web
 from fulcrum.routing.config import RoutingConfig
 from fulcrum.tables import Table
 
-EXTENSION_MODULES: tuple[str, ...] = ()
+EXTENSION_MODULES: tuple[str, ...] = (
+    "fulcrum.wake.gateway",
+)
 
 
 @dataclass(frozen=True, slots=True)
