@@ -133,3 +133,14 @@ def test_no_gateway_at_the_url_is_one_line(
     assert exc.value.code == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("fulcrum: error: cannot reach the gateway") and "\n" not in err
+
+
+def test_events_the_gateway_refuses_are_counted_as_errors(
+    fake_openai: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with running_gateway(config(fake_openai.url)) as gw:
+        report = run(capsys, "--url", gw.url, "--filter", "nope")
+    assert (report["events"], report["decided"], report["errors"]) == (40, 0, 40)
+    assert report["error_samples"][0].startswith("line 3: HTTP 404: no wake filter named")
+    assert report["wake_rate"] is None and report["cost"]["ledger_rows"] == 0
+    assert fake_openai.requests == []

@@ -36,9 +36,10 @@ PATH = "/v1/wake"
 
 
 def _filter(state: GatewayState, name: str) -> WakeFilter:
-    config: WakeConfig = state.config.extensions[KEY]
-    if config.missing is not None:
-        raise Unavailable(f"the wake-filter is not configured: {config.missing}")
+    config: WakeConfig | None = state.config.extensions.get(KEY)
+    if config is None or config.missing is not None:
+        why = config.missing if config is not None else "the config has no [wake] table parsed"
+        raise Unavailable(f"the wake-filter is not configured: {why}")
     flt = config.filters.get(name)
     if flt is None:
         known = ", ".join(config.filters)

@@ -37,6 +37,7 @@ class Result:
     answer: dict[str, Any] | None  # the gateway's decision
     error: str | None  # why there is none
     seconds: float  # the round trip seen by the client
+    unreachable: bool = False  # no connection to the gateway
 
 
 def read_events(path: Path) -> list[Event]:
@@ -88,7 +89,10 @@ async def send_all(
     timeout_s: float = 120.0,
     headers: dict[str, str] | None = None,
 ) -> list[Result]:
-    """Every event's result, in the file's order; ``done`` is told of each as it comes."""
+    """Every event's result, in the file's order; ``done`` is told of each as it comes.
+
+    The first event goes alone: a gateway that cannot be reached is one ``Unavailable``
+    before anything else is sent; later failures are each event's own error."""
     gate = asyncio.Semaphore(concurrency)
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
@@ -100,7 +104,12 @@ async def send_all(
                 done(result)
             return result
 
-        return list(await asyncio.gather(*(one(e) for e in events)))
+        first = await _send(session, url, events[0])
+        if first.unreachable:
+            raise Unavailable(f"cannot reach the gateway at {url} ({first.error})")
+        if done is not None:
+            done(first)
+        return [first, *await asyncio.gather(*(one(e) for e in events[1:]))]
 
 
 async def _send(session: aiohttp.ClientSession, url: str, event: Event) -> Result:
@@ -109,11 +118,13 @@ async def _send(session: aiohttp.ClientSession, url: str, event: Event) -> Resul
         async with session.post(url, json=event.body) as resp:
             data = await resp.json(content_type=None)
     except aiohttp.ClientConnectorError as exc:
-        raise Unavailable(f"cannot reach the gateway at {url} ({exc.os_error})") from None
+        seconds = time.perf_counter() - start
+        return Result(event, None, str(exc.os_error), seconds, unreachable=True)
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         return Result(event, None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
     seconds = time.perf_counter() - start
     if resp.status != 200 or not isinstance(data, dict) or "wake" not in data:
-        message = data.get("error", {}).get("message") if isinstance(data, dict) else None
+        error = data.get("error") if isinstance(data, dict) else None
+        message = error.get("message") if isinstance(error, dict) else error
         return Result(event, None, f"HTTP {resp.status}: {message or data}", seconds)
     return Result(event, data, None, seconds)
