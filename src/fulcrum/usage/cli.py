@@ -26,6 +26,7 @@ from fulcrum.usage.importing import StderrProgress, run_import
 from fulcrum.usage.plan import PlanComparison
 from fulcrum.usage.pricing import Pricer
 from fulcrum.usage.reconcile import DEFAULT_TOLERANCE, reconcile
+from fulcrum.usage.reconcile_buckets import reconcile_buckets
 from fulcrum.usage.records import ImportContext, UsageRecord
 from fulcrum.usage.report import GROUPS, build_report
 from fulcrum.usage.store import UsageStore
@@ -174,23 +175,37 @@ def reconcile_cmd(
     *,
     since: Annotated[str | None, typer.Option(help="First UTC day (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Last UTC day, included.")] = None,
+    calls: Annotated[
+        str, typer.Option("--calls", help="The source of calls: claude-code or ledger.")
+    ] = CLAUDE_CODE,
+    against: Annotated[
+        str, typer.Option("--against", help="The other source: ledger, or a provider export.")
+    ] = LEDGER,
     tolerance_s: Annotated[
         float, typer.Option("--tolerance-s", help="Most seconds between two records of a call.")
     ] = DEFAULT_TOLERANCE.total_seconds(),
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """Match the calls in Claude Code's logs with the gateway's ledger; show the differences."""
+    """Match two sources of the same calls (per call, or per day and model against an
+    export's buckets) and show the differences with their known causes."""
     if tolerance_s < 0:
         raise InputError(f"--tolerance-s: {tolerance_s} is negative; use 0 or more")
+    for flag, name in (("--calls", calls), ("--against", against)):
+        if name not in IMPORTERS:
+            raise InputError(f"{flag}: {name!r} is not a source; use one of {', '.join(IMPORTERS)}")
     end = parse_bound(until, "--until", end=True) or datetime.now(UTC)
     start = parse_bound(since, "--since", end=False) or end - DEFAULT_WINDOW
     store = UsageStore()
     try:
-        logs = store.records(start, end, CLAUDE_CODE)
-        ledger = store.records(start, end, LEDGER)
+        a, b = store.records(start, end, calls), store.records(start, end, against)
     finally:
         store.close()
-    rec = reconcile(logs, ledger, Pricer(load_catalog()), tolerance=timedelta(seconds=tolerance_s))
+    pricer = Pricer(load_catalog())
+    if any(r.is_bucket for r in a + b):
+        rec = reconcile_buckets([r for r in a if not r.is_bucket], b, pricer)
+    else:
+        tolerance = timedelta(seconds=tolerance_s)
+        rec = reconcile(a, b, pricer, names=(calls, against), tolerance=tolerance)
     if as_json:
         typer.echo(json.dumps(reconcile_render.as_dict(rec), indent=2))
     else:

@@ -26,11 +26,20 @@ from fulcrum.usage.pricing import Pricer
 from fulcrum.usage.records import UsageRecord
 
 DEFAULT_TOLERANCE = timedelta(minutes=5)
-CAUSES = {
+CALL_CAUSES = {
     "input_placeholder": "log input_tokens is a placeholder (below the ledger's)",
     "output_short": "log output_tokens short of the ledger's (thinking tokens not logged)",
     "cache_tiers": "cache write/read tokens split differently (cache tiers)",
 }
+BUCKET_CAUSES = {  # calls against a provider's export (fulcrum.usage.reconcile_buckets)
+    "export_wider": "the export counts more requests or tokens (its scope takes in other "
+    "clients, keys or machines)",
+    "stated_cost": "the export states its cost (after discounts, batch or priority tiers); "
+    "the calls are priced at list prices",
+    "missing_in_export": "calls with no export bucket for their day and model",
+}
+CAUSES = {**CALL_CAUSES, **BUCKET_CAUSES}
+PER_CALL_KEY = "session + time + model + token counts (the ledger has no message id)"
 TOKEN_NAMES = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens")
 
 
@@ -112,6 +121,7 @@ class Reconciliation:
     unmatched_a: list[UsageRecord]
     unmatched_b: list[UsageRecord]
     causes: dict[str, int]
+    match_key: str = PER_CALL_KEY
 
     @property
     def agrees(self) -> bool:
@@ -142,7 +152,7 @@ def reconcile(
     total = Diff()
     days: dict[str, Diff] = defaultdict(Diff)
     models: dict[str, Diff] = defaultdict(Diff)
-    causes = dict.fromkeys(CAUSES, 0)
+    causes = dict.fromkeys(CALL_CAUSES, 0)
     for pair in pairs:
         for bucket in (total, days[pair[0].ts.date().isoformat()], models[pair[0].model]):
             bucket.add(pair, pricer)

@@ -8,7 +8,14 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from fulcrum.usage.reconcile import CAUSES, TOKEN_NAMES, Diff, Reconciliation, Side
+from fulcrum.usage.reconcile import (
+    CAUSES,
+    PER_CALL_KEY,
+    TOKEN_NAMES,
+    Diff,
+    Reconciliation,
+    Side,
+)
 from fulcrum.usage.records import UsageRecord
 from fulcrum.usage.render import short, usd
 
@@ -43,8 +50,14 @@ def _table(title: str, first: str, rec: Reconciliation, rows: dict[str, Diff]) -
     return table
 
 
+def _unit(rec: Reconciliation) -> str:
+    """What a cause is counted in: matched calls, or day-and-model cells against an export."""
+    return "calls" if rec.match_key == PER_CALL_KEY else "cells"
+
+
 def _unmatched_line(r: UsageRecord) -> str:
-    return f"  {r.source} {r.ts:%Y-%m-%d %H:%M:%S} {r.model} session {r.session or '-'}"
+    where = f"bucket of {r.bucket_s // 3600} h" if r.is_bucket else f"session {r.session or '-'}"
+    return f"  {r.source} {r.ts:%Y-%m-%d %H:%M:%S} {r.model} {where}"
 
 
 def render(console: Console, rec: Reconciliation) -> None:
@@ -57,7 +70,7 @@ def render(console: Console, rec: Reconciliation) -> None:
         f"{rec.a_source} vs {rec.b_source}: {t.calls:,} calls matched, token totals {verdict}",
         f"only in {rec.a_source}: {len(rec.unmatched_a):,}; "
         f"only in {rec.b_source}: {len(rec.unmatched_b):,}",
-        "matched on session, time and tokens (the ledger keeps no message id)",
+        f"matched on {rec.match_key}",
         f"Δ = {rec.b_source} - {rec.a_source}",
         f"{rec.a_source} {_side_cost(t, 'a')}, {rec.b_source} {_side_cost(t, 'b')}, "
         f"Δ {_money(t.cost_diff)}",
@@ -70,7 +83,7 @@ def render(console: Console, rec: Reconciliation) -> None:
     if found:
         console.print("known causes in matched calls:", highlight=False)
         for key, n in found:
-            console.print(f"  {n:,} calls: {CAUSES[key]}", highlight=False)
+            console.print(f"  {n:,} {_unit(rec)}: {CAUSES[key]}", highlight=False)
     unmatched = rec.unmatched_a + rec.unmatched_b
     if unmatched:
         console.print("unmatched calls:", highlight=False)
@@ -104,12 +117,12 @@ def as_dict(rec: Reconciliation) -> dict[str, object]:
     return {
         "a": rec.a_source,
         "b": rec.b_source,
-        "match_key": "session + time + model + token counts (the ledger has no message id)",
+        "match_key": rec.match_key,
         "agrees": rec.agrees,
         "total": _diff_dict(rec.total),
         "by_day": {k: _diff_dict(d) for k, d in rec.by_day.items()},
         "by_model": {k: _diff_dict(d) for k, d in rec.by_model.items()},
-        "causes": {k: {"calls": n, "what": CAUSES[k]} for k, n in rec.causes.items()},
+        "causes": {k: {_unit(rec): n, "what": CAUSES[k]} for k, n in rec.causes.items()},
         "unmatched_a": [_record_dict(r) for r in rec.unmatched_a],
         "unmatched_b": [_record_dict(r) for r in rec.unmatched_b],
     }
