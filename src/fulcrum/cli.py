@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fulcrum.routing.learned.cli",
     "fulcrum.routing.policy.cli",
     "fulcrum.wake.cli",
+    "fulcrum.context.cli",
 )
 
 

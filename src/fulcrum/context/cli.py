@@ -1,0 +1,102 @@
+"""``fulcrum index PATH`` and ``fulcrum mcp``: build the context index, serve the context tools."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from fulcrum.context.service import ContextConfig, ContextService
+from fulcrum.errors import InputError
+
+TRANSPORTS = ("stdio", "http")
+CLAUDE_ADD = "claude mcp add fulcrum -- fulcrum mcp --root /path/to/repo"
+MCP_HELP = f"""Serve the context tools over MCP (stdio by default, or streamable HTTP).
+
+Tools: search_code, repo_map, search_docs, python_api, web_search, fetch_page.
+
+Add it to Claude Code with:
+
+    {CLAUDE_ADD}
+
+or over HTTP: fulcrum mcp --transport http --port 8765, then
+claude mcp add --transport http fulcrum http://127.0.0.1:8765/mcp
+"""
+
+Embedder = Annotated[
+    str | None,
+    typer.Option(help="none, wordllama or openai:URL#MODEL (default: wordllama when installed)."),
+]
+
+
+def index_command(
+    path: Annotated[Path, typer.Argument(help="The repository to index.")] = Path("."),
+    embedder: Embedder = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Build or refresh a repository's search index (only changed files are re-read)."""
+    if not path.is_dir():
+        raise InputError(f"PATH: {path} is not a directory")
+    service = ContextService(ContextConfig.build(path, embedder=embedder))
+    try:
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("indexing", total=None)
+            report = service.refresh(
+                lambda done, total: bar.update(task, completed=done, total=total)
+            )
+        files, chunks = service.code.counts()
+    finally:
+        service.close()
+    body = {
+        "root": report.root, "index": str(service.code.path), "scanned": report.scanned,
+        "indexed": len(report.indexed), "removed": len(report.removed), "files": files,
+        "chunks": chunks, "seconds": round(report.seconds, 3),
+        "embedder": service.embedder.name if service.embedder else None,
+    }  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(body, indent=2))
+        return
+    typer.echo(
+        f"{body['root']}: {files} files, {chunks} chunks ({body['indexed']} files (re)indexed, "
+        f"{body['removed']} removed) in {body['seconds']} s; embedder {body['embedder'] or 'none'}"
+        f"\nindex: {body['index']}"
+    )
+
+
+def mcp_command(  # noqa: PLR0917 - Typer maps parameters to flags
+    root: Annotated[Path, typer.Option(help="The repository the tools work on.")] = Path("."),
+    transport: Annotated[str, typer.Option(help="stdio or http (streamable HTTP).")] = "stdio",
+    host: Annotated[str, typer.Option(help="HTTP: the address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP: the port.", min=1, max=65535)] = 8765,
+    search: Annotated[
+        str | None, typer.Option(help="Web search: searxng:URL or brave ($FULCRUM_SEARCH).")
+    ] = None,
+    docs: Annotated[list[Path] | None, typer.Option(help="A docs folder (repeatable).")] = None,
+    python: Annotated[
+        str | None, typer.Option(help="The interpreter whose packages python_api reads.")
+    ] = None,
+    embedder: Embedder = None,
+) -> None:
+    if transport not in TRANSPORTS:
+        raise InputError(f"--transport: {transport!r} is not one of {', '.join(TRANSPORTS)}")
+    if not root.is_dir():
+        raise InputError(f"--root: {root} is not a directory")
+    config = ContextConfig.build(
+        root, embedder=embedder, search=search, docs=tuple(docs or ()), python=python
+    )
+    from fulcrum.context.server import build_server  # noqa: PLC0415 - the SDK loads only here
+
+    server = build_server(ContextService(config))
+    if transport == "stdio":
+        server.run("stdio")
+    else:
+        server.run("streamable-http", host=host, port=port)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("index")(index_command)
+    app.command("mcp", help=MCP_HELP)(mcp_command)

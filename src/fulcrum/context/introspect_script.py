@@ -1,0 +1,141 @@
+"""Introspection run inside the target interpreter (standard library only; no fulcrum import).
+
+``python introspect_script.py object NAME`` prints one JSON object describing a dotted name;
+``python introspect_script.py package NAME [MAX_MODULES]`` prints the public API of an
+installed package (one entry per module-level class and function and per public method).
+Run as a separate process so imports with side effects, or that crash, never touch the server,
+and so the names resolve in the project's environment, not fulcrum's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata as md
+import inspect
+import json
+import pkgutil
+import sys
+from typing import Any
+
+DOC_CHARS = 4000
+
+
+def _version(module_name: str) -> tuple[str | None, str | None]:
+    top = module_name.split(".", maxsplit=1)[0]
+    for dist in md.packages_distributions().get(top, []):
+        try:
+            return dist, md.version(dist)
+        except md.PackageNotFoundError:
+            continue
+    return None, getattr(sys.modules.get(top), "__version__", None)
+
+
+def _resolve(name: str) -> tuple[Any, str]:
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj, ".".join(parts[:cut])
+    raise ImportError(f"no module named {parts[0]!r}")
+
+
+def _kind(obj: Any) -> str:
+    if inspect.ismodule(obj):
+        return "module"
+    if inspect.isclass(obj):
+        return "class"
+    if inspect.isroutine(obj):
+        return "function"
+    return "attribute"
+
+
+def _signature(obj: Any) -> str | None:
+    try:
+        return str(inspect.signature(obj))
+    except (TypeError, ValueError):
+        return None
+
+
+def _where(obj: Any) -> tuple[str | None, int | None]:
+    try:
+        target = inspect.unwrap(obj)
+        return inspect.getsourcefile(target), inspect.getsourcelines(target)[1]
+    except (TypeError, OSError):
+        return None, None
+
+
+def describe(name: str) -> dict[str, Any]:
+    obj, module = _resolve(name)
+    dist, version = _version(module)
+    file, line = _where(obj)
+    doc = inspect.getdoc(obj) or ""
+    members = []
+    if inspect.ismodule(obj) or inspect.isclass(obj):
+        for member, value in sorted(vars(obj).items()):
+            if not member.startswith("_") and (inspect.isclass(value) or inspect.isroutine(value)):
+                summary = (inspect.getdoc(value) or "").strip().split("\n")[0]
+                members.append({"name": member, "kind": _kind(value), "summary": summary[:160]})
+    return {
+        "name": name, "kind": _kind(obj), "module": module, "signature": _signature(obj),
+        "doc": doc[:DOC_CHARS], "file": file, "line": line, "distribution": dist,
+        "version": version, "members": members[:100],
+    }  # fmt: skip
+
+
+def _entries(module: Any) -> list[dict[str, Any]]:
+    out = []
+    for attr, value in sorted(vars(module).items()):
+        if attr.startswith("_") or getattr(value, "__module__", None) != module.__name__:
+            continue
+        if inspect.isclass(value) or inspect.isroutine(value):
+            out.append(_entry(f"{module.__name__}.{attr}", value))
+            if inspect.isclass(value):
+                out += [
+                    _entry(f"{module.__name__}.{attr}.{m}", v)
+                    for m, v in sorted(vars(value).items())
+                    if not m.startswith("_") and inspect.isroutine(v)
+                ]
+    return out
+
+
+def _entry(qualname: str, value: Any) -> dict[str, Any]:
+    file, line = _where(value)
+    return {
+        "name": qualname, "kind": _kind(value), "signature": _signature(value) or "",
+        "doc": (inspect.getdoc(value) or "")[:DOC_CHARS], "file": file, "line": line,
+    }  # fmt: skip
+
+
+def package(name: str, max_modules: int) -> dict[str, Any]:
+    root = importlib.import_module(name)
+    modules = [root]
+    for info in pkgutil.walk_packages(getattr(root, "__path__", []), name + "."):
+        if len(modules) >= max_modules:
+            break
+        if any(p.startswith("_") or p in ("tests", "test") for p in info.name.split(".")[1:]):
+            continue
+        try:
+            modules.append(importlib.import_module(info.name))
+        except Exception:  # a module that fails to import is skipped
+            continue
+    dist, version = _version(name)
+    entries = [e for m in modules for e in _entries(m)]
+    return {"package": name, "distribution": dist, "version": version, "entries": entries}
+
+
+def main(argv: list[str]) -> int:
+    mode, name = argv[1], argv[2]
+    try:
+        result = describe(name) if mode == "object" else package(name, int(argv[3]))
+    except Exception as exc:  # reported to the caller as JSON
+        result = {"error": f"{type(exc).__name__}: {exc}"}
+    sys.stdout.write(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

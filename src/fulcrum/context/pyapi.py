@@ -1,0 +1,84 @@
+"""Python API introspection in the project's environment: ``python_api`` and the API docs index.
+
+Both run :mod:`fulcrum.context.introspect_script` in a child process of the chosen
+interpreter (default: this one; ``fulcrum mcp --python PATH`` for a project's own virtual
+environment), so what the model sees is the version actually installed, and an import that
+hangs or crashes costs a timeout, never the server.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from fulcrum.context.chunks import Chunk
+from fulcrum.context.embed import Embedder
+from fulcrum.context.indexer import embed_chunks
+from fulcrum.context.store import IndexStore
+from fulcrum.errors import InputError, NotFound, UpstreamTimeout
+
+SCRIPT = Path(__file__).with_name("introspect_script.py")
+TIMEOUT_S = 60.0
+MAX_MODULES = 300
+
+
+def _run(python: str, *args: str, timeout_s: float = TIMEOUT_S) -> dict[str, Any]:
+    try:
+        done = subprocess.run(
+            [python, str(SCRIPT), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise UpstreamTimeout(f"introspecting {args[1]!r} took over {timeout_s:.0f} s") from exc
+    try:
+        result: dict[str, Any] = json.loads(done.stdout)
+    except ValueError as exc:
+        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise NotFound(f"introspecting {args[1]!r} failed: {tail[0]}", param="name") from exc
+    if "error" in result:
+        raise NotFound(f"name: {args[1]!r} not found ({result['error']})", param="name")
+    return result
+
+
+def _check_name(name: str, param: str = "name") -> None:
+    if not name or not all(part.isidentifier() for part in name.split(".")):
+        raise InputError(f"{param}: {name!r} is not a dotted Python name", param=param)
+
+
+def python_api(name: str, *, python: str | None = None) -> dict[str, Any]:
+    """Signature, docstring, source file and line, distribution and version of ``name``."""
+    _check_name(name)
+    return _run(python or sys.executable, "object", name)
+
+
+def package_chunks(package: str, *, python: str | None = None) -> tuple[str, list[Chunk]]:
+    """(version key, one chunk per public class, function and method) of an installed package."""
+    _check_name(package, "packages")
+    result = _run(python or sys.executable, "package", package, str(MAX_MODULES))
+    key = f"{result.get('distribution') or package}=={result.get('version') or '?'}"
+    chunks = []
+    for e in result["entries"]:
+        where = f"{e['file']}:{e['line']}" if e["file"] else "built-in"
+        text = f"{e['name']}{e['signature']}\n{e['doc']}\n[{key}, {where}]".strip()
+        line = int(e["line"] or 1)
+        chunks.append(Chunk(f"python:{package}", line, line, e["name"], e["kind"], text))
+    return key, chunks
+
+
+def ensure_package(
+    store: IndexStore, package: str, embedder: Embedder | None, *, python: str | None = None
+) -> str:
+    """Index ``package``'s API into ``store`` unless that version is already there."""
+    marker = f"python:{package}"
+    key, chunks = package_chunks(package, python=python)
+    if store.file_hashes().get(marker) != key:
+        vectors = embed_chunks(embedder, chunks)
+        store.put_file(marker, key, chunks, vectors)
+        store.commit()
+    return key

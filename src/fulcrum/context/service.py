@@ -1,0 +1,161 @@
+"""The context tools as one object: what the MCP server, the gateway and the eval agent call.
+
+:class:`ContextConfig` is built once (flag > ``FULCRUM_*`` environment > default); the indexes
+live in the data dir beside the ledger (``<data>/context/``), one SQLite file per repository
+or docs folder and one for installed packages' API. :class:`ContextService` refreshes a
+repository's index on first use and again when it is older than ``refresh_s`` (incremental:
+only changed files are re-read), so an agent that edits files searches what is on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fulcrum.context import pyapi, web
+from fulcrum.context.embed import Embedder, make_embedder
+from fulcrum.context.indexer import IndexReport, Progress, index_repository
+from fulcrum.context.repomap import repo_map
+from fulcrum.context.search import Hit, fuse, search
+from fulcrum.context.store import IndexStore
+from fulcrum.errors import InputError
+from fulcrum.settings import ENV_PREFIX, Paths, pick
+
+
+def index_path(data: Path, root: Path, kind: str = "code") -> Path:
+    root = root.resolve()
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    return data / "context" / f"{kind}-{root.name or 'root'}-{digest}.sqlite3"
+
+
+@dataclass(frozen=True)
+class ContextConfig:
+    root: Path
+    data: Path
+    embedder: str | None = None  # None: wordllama when installed, else lexical only
+    search: str | None = None  # a web search provider spec ("searxng:URL", "brave")
+    docs: tuple[Path, ...] = ()
+    python: str | None = None  # the interpreter whose packages python_api introspects
+    refresh_s: float = 30.0
+
+    @classmethod
+    def build(
+        cls,
+        root: Path | None = None,
+        *,
+        embedder: str | None = None,
+        search: str | None = None,
+        docs: tuple[Path, ...] = (),
+        python: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ContextConfig:
+        env = os.environ if env is None else env
+        docs_env = tuple(Path(p) for p in env.get(ENV_PREFIX + "DOCS", "").split(os.pathsep) if p)
+        return cls(
+            root=(root or Path.cwd()).resolve(),
+            data=Paths.build(env).data,
+            embedder=pick(embedder, env.get(ENV_PREFIX + "EMBEDDER"), None, None),
+            search=pick(search, env.get(ENV_PREFIX + "SEARCH"), None, None),
+            docs=docs or docs_env,
+            python=pick(python, env.get(ENV_PREFIX + "PYTHON"), None, None),
+        )
+
+
+class ContextService:
+    def __init__(self, config: ContextConfig, embedder: Embedder | str | None = "auto") -> None:
+        """``embedder``: "auto" makes the one the config names; an object or None is used as is."""
+        self.config = config
+        self.embedder = make_embedder(config.embedder) if isinstance(embedder, str) else embedder
+        self.provider = web.make_provider(config.search)
+        self.code = IndexStore(index_path(config.data, config.root))
+        self._lock = threading.RLock()
+        self._refreshed = 0.0
+        self._docs: dict[Path, IndexStore] = {}
+        self._api: IndexStore | None = None
+
+    def close(self) -> None:
+        for store in (self.code, *self._docs.values(), *([self._api] if self._api else [])):
+            store.close()
+
+    def refresh(self, progress: Progress | None = None) -> IndexReport:
+        with self._lock:
+            report = index_repository(self.code, self.config.root, self.embedder, progress=progress)
+            self._refreshed = time.monotonic()
+            return report
+
+    def _fresh(self) -> None:
+        if time.monotonic() - self._refreshed > self.config.refresh_s or not self._refreshed:
+            self.refresh()
+
+    def search_code(
+        self, query: str, *, limit: int = 10, mode: str = "hybrid", path: str | None = None
+    ) -> list[Hit]:
+        with self._lock:
+            self._fresh()
+            return search(self.code, self.embedder, query, limit=limit, mode=mode, path_prefix=path)
+
+    def repo_map(self, *, max_tokens: int = 1024, path: str = "") -> str:
+        with self._lock:
+            self._fresh()
+            return repo_map(self.code.all_chunks(), max_tokens=max_tokens, path_prefix=path)
+
+    def python_api(self, name: str) -> dict[str, Any]:
+        return pyapi.python_api(name, python=self.config.python)
+
+    def _docs_store(self, folder: Path) -> IndexStore:
+        store = self._docs.get(folder)
+        if store is None:
+            store = self._docs[folder] = IndexStore(index_path(self.config.data, folder, "docs"))
+        if folder.is_dir():
+            index_repository(store, folder, self.embedder)
+        return store
+
+    def _api_store(self) -> IndexStore:
+        if self._api is None:
+            self._api = IndexStore(self.config.data / "context" / "python-api.sqlite3")
+            name = self.embedder.name if self.embedder else "none"
+            if self._api.meta("embedder") not in (None, name):
+                self._api.clear()
+            self._api.set_meta("embedder", name)
+        return self._api
+
+    def search_docs(
+        self, query: str, *, limit: int = 10, packages: tuple[str, ...] = ()
+    ) -> list[Hit]:
+        """Docs folders and the named packages' API, fused by reciprocal rank."""
+        if not packages and not self.config.docs:
+            raise InputError(
+                "packages: name at least one installed package (or start the server with --docs)",
+                param="packages",
+            )
+        with self._lock:
+            rankings: list[list[Hit]] = []
+            for folder in self.config.docs:
+                rankings.append(search(self._docs_store(folder), self.embedder, query, limit=limit))
+            for package in packages:
+                store = self._api_store()
+                pyapi.ensure_package(store, package, self.embedder, python=self.config.python)
+                found = search(
+                    store, self.embedder, query, limit=limit, path_prefix=f"python:{package}"
+                )
+                rankings.append(found)
+        return _fuse_hits(rankings)[:limit]
+
+
+def _fuse_hits(rankings: list[list[Hit]]) -> list[Hit]:
+    keyed = {(h.path, h.start_line, h.symbol): h for ranking in rankings for h in ranking}
+    keys = list(keyed)
+    ids = [[(keys.index((h.path, h.start_line, h.symbol)), h.score) for h in r] for r in rankings]
+    out = []
+    for n, score in fuse(*ids):
+        hit = keyed[keys[n]]
+        out.append(
+            Hit(hit.path, hit.start_line, hit.end_line, hit.symbol, hit.kind, score, hit.text)
+        )
+    return out

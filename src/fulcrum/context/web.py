@@ -1,0 +1,179 @@
+"""``web_search`` and ``fetch_page``: a pluggable search provider and a size-limited fetcher.
+
+Providers are a registry (:data:`PROVIDERS`): ``searxng:URL`` (a self-hosted SearXNG with its
+JSON format enabled) and ``brave`` (the Brave Search API; key in ``$BRAVE_API_KEY``). The
+choice is a flag or ``$FULCRUM_SEARCH``; with none configured a search fails with a
+:class:`ConfigError` that says how to configure one. Every request has a timeout and is retried
+(connection errors, 429 and 5xx; twice, with backoff); results are capped; pages are read up to
+a byte limit and returned as text (HTML reduced to its visible text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from fulcrum.context.textchunks import html_text
+from fulcrum.errors import ConfigError, InputError, UpstreamError, UpstreamTimeout
+
+MAX_RESULTS = 20
+RETRIES = 2
+TIMEOUT_S = 15.0
+MAX_PAGE_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class WebResult:
+    title: str
+    url: str
+    snippet: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    status: int
+    content_type: str
+    body: bytes
+    truncated: bool
+
+
+async def http_get(
+    url: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout_s: float = TIMEOUT_S,
+    max_bytes: int = MAX_PAGE_BYTES,
+) -> Fetched:
+    """GET with a total timeout, retries with backoff, and a cap on the bytes read."""
+    last: Exception | None = None
+    timeout = aiohttp.ClientTimeout(total=timeout_s)
+    for attempt in range(RETRIES + 1):
+        if attempt:
+            await asyncio.sleep(0.25 * 2**attempt)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.get(url, params=params, headers=headers) as response,
+            ):
+                if response.status == 429 or response.status >= 500:
+                    last = UpstreamError(f"{url}: HTTP {response.status}")
+                    continue
+                body = await response.content.read(max_bytes + 1)
+                kind = response.headers.get("content-type", "")
+                return Fetched(response.status, kind, body[:max_bytes], len(body) > max_bytes)
+        except TimeoutError:
+            last = UpstreamTimeout(f"{url}: no answer within {timeout_s:g} s")
+        except aiohttp.ClientError as exc:
+            last = UpstreamError(f"{url}: {exc}")
+    assert last is not None
+    raise last
+
+
+class SearchProvider(Protocol):
+    name: str
+
+    async def search(self, query: str, limit: int) -> list[WebResult]: ...
+
+
+class SearXNG:
+    def __init__(self, base_url: str) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError("searxng needs its URL: searxng:http://HOST:PORT", field="search")
+        self.base_url, self.name = base_url.rstrip("/"), "searxng"
+
+    async def search(self, query: str, limit: int) -> list[WebResult]:
+        got = await http_get(self.base_url + "/search", params={"q": query, "format": "json"})
+        data = _json(got, self.name)
+        return [
+            WebResult(str(r.get("title", "")), str(r.get("url", "")), str(r.get("content", "")))
+            for r in data.get("results", [])[:limit]
+        ]
+
+
+class Brave:
+    URL = "https://api.search.brave.com/res/v1/web/search"
+
+    def __init__(self, options: str) -> None:
+        self.key = os.environ.get(options or "BRAVE_API_KEY", "")
+        if not self.key:
+            raise ConfigError(f"brave needs its API key in ${options or 'BRAVE_API_KEY'}")
+        self.name = "brave"
+
+    async def search(self, query: str, limit: int) -> list[WebResult]:
+        headers = {"accept": "application/json", "x-subscription-token": self.key}
+        params = {"q": query, "count": str(limit)}
+        data = _json(await http_get(self.URL, params=params, headers=headers), self.name)
+        results = data.get("web", {}).get("results", [])[:limit]
+        return [
+            WebResult(r.get("title", ""), r.get("url", ""), r.get("description", ""))
+            for r in results
+        ]
+
+
+def _json(got: Fetched, provider: str) -> dict[str, Any]:
+    import json  # noqa: PLC0415 - only the providers parse JSON
+
+    if got.status != 200:
+        raise UpstreamError(f"{provider}: HTTP {got.status}")
+    try:
+        data = json.loads(got.body)
+    except ValueError as exc:
+        raise UpstreamError(
+            f"{provider}: the answer is not JSON (is its JSON format enabled?)"
+        ) from exc
+    return data if isinstance(data, dict) else {}
+
+
+PROVIDERS: dict[str, Callable[[str], SearchProvider]] = {"searxng": SearXNG, "brave": Brave}
+NO_PROVIDER = (
+    "no search provider is configured; start the server with "
+    "--search searxng:http://HOST:PORT (a SearXNG with format json enabled) or --search brave "
+    "(key in $BRAVE_API_KEY), or set FULCRUM_SEARCH"
+)
+
+
+def make_provider(spec: str | None) -> SearchProvider | None:
+    if not spec:
+        return None
+    name, _, options = spec.partition(":")
+    factory = PROVIDERS.get(name)
+    if factory is None:
+        accepted = ", ".join(sorted(PROVIDERS))
+        raise ConfigError(f"unknown search provider {name!r}; accepted: {accepted}", field="search")
+    return factory(options)
+
+
+async def web_search(provider: SearchProvider | None, query: str, limit: int) -> list[WebResult]:
+    if provider is None:
+        raise ConfigError(NO_PROVIDER, field="search")
+    if not query.strip():
+        raise InputError("query: must not be empty", param="query")
+    return (await provider.search(query, min(limit, MAX_RESULTS)))[:limit]
+
+
+async def fetch_page(url: str, max_chars: int) -> dict[str, Any]:
+    """The page at ``url`` as text, at most ``max_chars`` characters."""
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise InputError(f"url: {url!r} is not an http(s) URL", param="url")
+    got = await http_get(url)
+    if got.status >= 400:
+        raise UpstreamError(f"{url}: HTTP {got.status}")
+    raw = got.body.decode("utf-8", "replace")
+    text = html_text(raw) if "html" in got.content_type or raw.lstrip()[:1] == "<" else raw
+    return {
+        "url": url,
+        "status": got.status,
+        "content_type": got.content_type,
+        "text": text[:max_chars],
+        "truncated": got.truncated or len(text) > max_chars,
+    }

@@ -1,0 +1,127 @@
+"""The MCP server driven by the ``mcp`` SDK's own client, over stdio and streamable HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+from .helpers import FakeSearxng
+
+TOOLS = {"search_code", "repo_map", "search_docs", "python_api", "web_search", "fetch_page"}
+
+
+def _argv(repo: Path) -> list[str]:
+    return ["-m", "fulcrum", "mcp", "--root", str(repo), "--docs", str(repo / "docs")]
+
+
+def _env(search: str | None) -> dict[str, str]:
+    env = {"FULCRUM_DATA_DIR": os.environ["FULCRUM_DATA_DIR"], "FULCRUM_EMBEDDER": "wordllama"}
+    return env | ({"FULCRUM_SEARCH": search} if search else {})
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _http_server(repo: Path, search: str | None) -> Iterator[str]:
+    port = _free_port()
+    argv = [sys.executable, *_argv(repo), "--transport", "http", "--port", str(port)]
+    log = repo.parent / f"mcp-http-{port}.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(argv, env=os.environ | _env(search), stderr=err)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@asynccontextmanager
+async def connect(transport: str, repo: Path, search: str | None) -> AsyncIterator[Client]:
+    if transport == "stdio":
+        params = StdioServerParameters(command=sys.executable, args=_argv(repo), env=_env(search))
+        async with Client(params, read_timeout_seconds=60) as client:
+            yield client
+    else:
+        with _http_server(repo, search) as url:
+            async with Client(url, read_timeout_seconds=60) as client:
+                yield client
+
+
+async def call(client: Client, tool: str, args: dict[str, Any]) -> tuple[bool, Any]:
+    """(is_error, parsed structured result or the error text)."""
+    result = await client.call_tool(tool, args)
+    text = "".join(getattr(c, "text", "") for c in result.content)
+    if result.is_error:
+        return True, text
+    return False, result.structured_content if result.structured_content is not None else text
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+async def test_every_tool_answers(transport: str, repo: Path, searxng: FakeSearxng) -> None:
+    async with connect(transport, repo, f"searxng:{searxng.url}") as client:
+        listed = {t.name for t in (await client.list_tools()).tools}
+        assert listed == TOOLS
+
+        err, found = await call(client, "search_code", {"query": "read the settings TOML file"})
+        assert not err and found["results"][0]["symbol"] == "load_settings"
+        assert found["results"][0]["path"] == "pkg/config.py"
+        assert {"start_line", "end_line", "score", "text"} <= set(found["results"][0])
+
+        err, outline = await call(client, "repo_map", {"max_tokens": 200})
+        assert not err and "pkg/config.py:" in str(outline) and "load_settings" in str(outline)
+
+        err, api = await call(client, "python_api", {"name": "json.dumps"})
+        assert not err and api["signature"].startswith("(obj, *") and api["kind"] == "function"
+
+        err, docs = await call(client, "search_docs", {"query": "rate limit 429", "packages": []})
+        assert not err and docs["results"][0]["symbol"] == "Guide > Rate limits"
+
+        err, web = await call(client, "web_search", {"query": "openrgb colour", "limit": 3})
+        assert not err and len(web["results"]) == 3 and web["provider"] == "searxng"
+
+        err, page = await call(client, "fetch_page", {"url": web["results"][0]["url"]})
+        assert not err and "openrgb --color FF0000" in page["text"] and "var x" not in page["text"]
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+async def test_bad_arguments_are_errors_naming_the_argument(transport: str, repo: Path) -> None:
+    async with connect(transport, repo, None) as client:
+        cases: list[tuple[str, dict[str, Any], str]] = [
+            ("search_code", {}, "query"),
+            ("search_code", {"query": "x", "limit": 0}, "limit"),
+            ("search_code", {"query": "x", "mode": "fuzzy"}, "mode"),
+            ("repo_map", {"max_tokens": "lots"}, "max_tokens"),
+            ("python_api", {"name": "not a name"}, "name"),
+            ("python_api", {"name": "no_such_module_xyz.f"}, "name"),
+            ("fetch_page", {"url": "file:///etc/passwd"}, "url"),
+            ("web_search", {"query": "anything"}, "no search provider"),
+        ]
+        for tool, args, named in cases:
+            err, text = await call(client, tool, args)
+            assert err, (tool, args, text)
+            assert named in text, (tool, args, text)
+        err, found = await call(client, "search_code", {"query": "start server"})  # still serving
+        assert not err and json.dumps(found).count("start_server") >= 1
