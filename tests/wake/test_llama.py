@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from fulcrum.cli import main
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import running_gateway
 from fulcrum.testing.llama import LlamaServer
@@ -64,3 +68,25 @@ def test_an_anthropic_format_backend_is_validated_without_a_server_constraint(
         assert status == 200
         ANSWER.validate(body)
         assert body["tries"] in (1, 2)
+
+
+@pytest.mark.llama
+def test_replay_on_the_real_server_reports_and_the_ledger_holds_every_call(
+    llama_server: LlamaServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = Path(__file__).parents[2] / "examples" / "wake" / "events.jsonl"
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(sample.read_text().splitlines()[:14]) + "\n")  # 12 events
+    path = tmp_path / "gateway.toml"
+    path.write_text(config(llama_server.base_url, model=llama_server.model))
+    try:
+        main(["wake", "replay", str(events), "--config", str(path), "--json"])
+    except SystemExit as exc:
+        assert not exc.code
+    report = json.loads(capsys.readouterr().out)
+    assert (report["decided"], report["fallbacks"], report["retried"]) == (12, 0, 0)
+    assert report["agreement"]["labelled"] == 12 and report["wake_rate"] is not None
+    assert report["cost"]["ledger_rows"] == 12 and len(open_store(None).rows()) == 12
+    local, frontier = (Decimal(report["cost"][k]) for k in ("local_usd", "frontier_usd"))
+    assert 0 < local < frontier
+    assert Decimal(report["projection"]["saving_usd_per_month"]) > 0

@@ -50,7 +50,7 @@ TRIES = 2  # the first answer and one retry
 class Outcome:
     verdict: Verdict
     fallback: bool
-    tries: int  # answers asked of the backend (0: none could be sent)
+    tries: int  # answers the backend gave (1, 2 after a retry; 0: none)
 
 
 class NoAnswer(Exception):

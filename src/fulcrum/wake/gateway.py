@@ -3,7 +3,7 @@
 ``POST /v1/wake`` (the ``[wake]`` table's filter) and ``POST /v1/wake/{name}`` (a
 ``[wake.filters.NAME]``) answer ``{"wake", "label", "confidence", "reason", "backend",
 "latency_ms"}`` and, beside them, ``filter``, ``model``, ``fallback`` (true: the filter's
-fallback rule decided), ``tries`` (answers asked of the backend: 1, or 2 after a retry),
+fallback rule decided), ``tries`` (answers the backend gave: 1, 2 after a retry, 0 if none),
 ``usage`` and ``id`` (the ledger row's id). Each call is one ledger row, endpoint
 ``/v1/wake/NAME``, priced like any call: a local backend's machine time and the reference
 frontier model's price for the same tokens (``counterfactual_usd``).
