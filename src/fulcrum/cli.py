@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fulcrum.routing.policy.cli",
     "fulcrum.wake.cli",
     "fulcrum.context.cli",
+    "fulcrum.batch.cli",
 )
 
 

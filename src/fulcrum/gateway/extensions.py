@@ -31,6 +31,7 @@ from fulcrum.tables import Table
 
 EXTENSION_MODULES: tuple[str, ...] = (
     "fulcrum.wake.gateway",
+    "fulcrum.batch.gateway",
 )
 
 

@@ -1,0 +1,82 @@
+"""Batch wire formats: one :class:`BatchApi` object per provider's batch API.
+
+A batch API knows the client format of its items (an :class:`ApiFormat` of the gateway's
+registry), the ledger endpoint its items are recorded under, how its batch object looks (the
+OpenAI ``Batch``, the Anthropic ``MessageBatch``) and how one finished item is written as a
+line of its results. A batch stores its API's ``name``; :data:`fulcrum.batch.registry.APIS`
+maps it back. Adding a provider's batch API is one more subclass, never a branch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from fulcrum.batch.store import ItemResult, Job, NewItem
+from fulcrum.errors import FulcrumError, InvalidRequest
+from fulcrum.gateway.upstream.formats import ApiFormat
+from fulcrum.ledger.row import new_row_id
+
+Body = dict[str, Any]
+EXPIRY_S = 24 * 3600
+CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+class BatchApi:
+    name: ClassVar[str]
+    endpoint: ClassVar[str]  # the batch collection's path, and the ledger rows' endpoint
+    fmt: ClassVar[ApiFormat]  # the format every item's body is written in
+    id_prefix: ClassVar[str]
+
+    def new_id(self) -> str:
+        return f"{self.id_prefix}{new_row_id()}"
+
+    def view(self, job: Job, base_url: str) -> Body:
+        """The batch object the provider's SDK reads."""
+        raise NotImplementedError
+
+    def result_line(self, item: ItemResult) -> Body:
+        """One line of the results for a finished item."""
+        raise NotImplementedError
+
+    def error_result(self, exc: FulcrumError) -> Body:
+        """What an errored item records: the provider-shaped error body."""
+        return self.fmt.error_body(exc)
+
+    def check_item(self, custom_id: Any, body: Any, where: str, seen: set[str]) -> NewItem:
+        """One request of a batch, checked like an interactive request to the same path."""
+        if not isinstance(custom_id, str) or not CUSTOM_ID.match(custom_id):
+            raise InvalidRequest(
+                f"{where}: custom_id must be 1-64 letters, digits, '-' or '_'", param="custom_id"
+            )
+        if custom_id in seen:
+            raise InvalidRequest(f"{where}: custom_id {custom_id!r} is used twice")
+        seen.add(custom_id)
+        if not isinstance(body, dict):
+            raise InvalidRequest(f"{where}: the request body must be an object")
+        try:
+            self.fmt.check(body)
+        except FulcrumError as exc:
+            raise InvalidRequest(f"{where}: {exc.message}", param=exc.param) from None
+        if body.get("stream") is True:
+            raise InvalidRequest(f"{where}: a batch request cannot stream", param="stream")
+        return NewItem(new_row_id(), custom_id, body)
+
+
+def nonempty(items: Iterable[NewItem]) -> list[NewItem]:
+    out = list(items)
+    if not out:
+        raise InvalidRequest("a batch needs at least one request")
+    return out
+
+
+def unix(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def rfc3339(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,76 @@
+"""A small blocking client of the gateway's OpenAI batch endpoints (for ``fulcrum batch``):
+the standard library only, so the CLI needs no SDK."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fulcrum.errors import FulcrumError, InputError, NotFound, Unavailable
+
+TIMEOUT_S = 60
+
+
+class BatchClient:
+    def __init__(self, url: str, key: str | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.key = key
+
+    def _send(self, method: str, path: str, data: bytes | None, ctype: str | None) -> bytes:
+        headers = {"content-type": ctype} if ctype else {}
+        if self.key:
+            headers["authorization"] = f"Bearer {self.key}"
+        request = urllib.request.Request(self.url + path, data, headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as resp:
+                body: bytes = resp.read()
+                return body
+        except urllib.error.HTTPError as exc:
+            raise _error(exc.code, exc.read()) from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise Unavailable(f"cannot reach the gateway at {self.url}: {reason}") from None
+
+    def _json(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        return json.loads(self._send(method, path, data, "application/json" if data else None))
+
+    def upload(self, path: Path) -> dict[str, Any]:
+        boundary = uuid.uuid4().hex
+        head = (
+            f'--{boundary}\r\ncontent-disposition: form-data; name="purpose"\r\n\r\nbatch\r\n'
+            f'--{boundary}\r\ncontent-disposition: form-data; name="file"; '
+            f'filename="{path.name}"\r\ncontent-type: application/jsonl\r\n\r\n'
+        ).encode()
+        data = head + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        ctype = f"multipart/form-data; boundary={boundary}"
+        answer: dict[str, Any] = json.loads(self._send("POST", "/v1/files", data, ctype))
+        return answer
+
+    def create(self, file_id: str) -> dict[str, Any]:
+        body = {"input_file_id": file_id, "endpoint": "/v1/chat/completions",
+                "completion_window": "24h"}  # fmt: skip
+        answer: dict[str, Any] = self._json("POST", "/v1/batches", body)
+        return answer
+
+    def batch(self, batch_id: str) -> dict[str, Any]:
+        answer: dict[str, Any] = self._json("GET", f"/v1/batches/{batch_id}")
+        return answer
+
+    def content(self, file_id: str) -> bytes:
+        return self._send("GET", f"/v1/files/{file_id}/content", None, None)
+
+
+def _error(status: int, body: bytes) -> FulcrumError:
+    try:
+        message = json.loads(body)["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        message = body.decode("utf-8", errors="replace")[:200]
+    text = f"the gateway answered HTTP {status}: {message}"
+    if status == 404:
+        return NotFound(text)
+    return InputError(text) if 400 <= status < 500 else Unavailable(text)

@@ -1,0 +1,119 @@
+"""The ``[batch]`` table of the gateway config, and the run window.
+
+```toml
+[batch]
+window = "22:00-07:00"   # local hours when batch items run at full concurrency (absent: none)
+timezone = "Europe/Berlin"  # the window's zone (default: the machine's)
+idle_only = true         # outside the window, run only while no interactive local call is in flight
+max_concurrent = 2       # batch items in flight at once (per gateway process)
+poll_s = 1.0             # how often an idle worker looks for queued items
+lease_s = 60             # a claim's lease; renewed while the item runs, retried once it expires
+max_attempts = 3         # tries of an item whose backend failed (5xx, timeout) before it errors
+max_file_bytes = 104857600
+enabled = true           # false: the endpoints serve, no item runs in this process
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fulcrum.tables import Table
+
+KEYS = (
+    "window",
+    "timezone",
+    "idle_only",
+    "max_concurrent",
+    "poll_s",
+    "lease_s",
+    "max_attempts",
+    "max_file_bytes",
+    "enabled",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Daily hours ``start``-``end`` in ``zone``; ``end`` before ``start`` spans midnight."""
+
+    start: time
+    end: time
+    zone: tzinfo | None  # None: the machine's local zone
+
+    def is_open(self, now: datetime) -> bool:
+        local = now.astimezone(self.zone).time().replace(tzinfo=None)
+        if self.start == self.end:
+            return True  # "00:00-00:00" or "00:00-24:00": always
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class BatchConfig:
+    window: Window | None = None
+    idle_only: bool = True
+    max_concurrent: int = 2
+    poll_s: float = 1.0
+    lease_s: float = 60.0
+    max_attempts: int = 3
+    max_file_bytes: int = 100 * 1024 * 1024
+    enabled: bool = True
+
+    def may_start(self, now: datetime, interactive_in_flight: int) -> bool:
+        """Whether a new item may start now: inside the window, or idle when ``idle_only``."""
+        if self.window is not None and self.window.is_open(now):
+            return True
+        return self.idle_only and interactive_in_flight == 0
+
+
+def _clock(table: Table, text: str) -> time:
+    try:
+        hours, minutes = (int(p) for p in text.split(":"))
+    except ValueError:
+        table.fail("window", 'two times "HH:MM-HH:MM", e.g. "22:00-07:00"', text)
+    if hours == 24 and minutes == 0:
+        return time(0, 0)
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        table.fail("window", 'times from "00:00" to "24:00"', text)
+    return time(hours, minutes)
+
+
+def _zone(table: Table) -> tzinfo | None:
+    name = table.opt_text("timezone")
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        table.fail("timezone", 'an IANA time zone name such as "Europe/Berlin"', name)
+
+
+def parse_window(table: Table) -> Window | None:
+    text = table.opt_text("window")
+    zone = _zone(table)
+    if text is None:
+        return None
+    start, sep, end = text.replace(" ", "").partition("-")
+    if not sep:
+        table.fail("window", 'two times "HH:MM-HH:MM", e.g. "22:00-07:00"', text)
+    return Window(_clock(table, start), _clock(table, end), zone)
+
+
+def parse_batch(table: Table) -> BatchConfig:
+    """The ``[batch]`` table (an empty table gives the defaults)."""
+    table.only(*KEYS)
+    defaults = BatchConfig()
+    return BatchConfig(
+        window=parse_window(table),
+        idle_only=table.flag("idle_only", defaults.idle_only),
+        max_concurrent=table.integer("max_concurrent", defaults.max_concurrent, low=1, high=256),
+        poll_s=table.number("poll_s", defaults.poll_s, low=0.01),
+        lease_s=table.number("lease_s", defaults.lease_s, low=1),
+        max_attempts=table.integer("max_attempts", defaults.max_attempts, low=1, high=100),
+        max_file_bytes=table.integer("max_file_bytes", defaults.max_file_bytes, low=1),
+        enabled=table.flag("enabled", defaults.enabled),
+    )

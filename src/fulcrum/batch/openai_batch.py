@@ -1,0 +1,103 @@
+"""The OpenAI Batch API: JSONL input files, the ``Batch`` object, output and error files.
+
+An input line is ``{"custom_id", "method": "POST", "url": "/v1/chat/completions", "body"}``.
+Succeeded items go to the output file, the others (errored, cancelled) to the error file, one
+line each: ``{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "error"}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, nonempty, unix
+from fulcrum.batch.store import ItemResult, Job, NewItem
+from fulcrum.errors import InvalidRequest
+from fulcrum.gateway.upstream.formats import OPENAI
+
+CHAT = "/v1/chat/completions"
+
+
+class OpenAIBatch(BatchApi):
+    name = "openai"
+    endpoint = "/v1/batches"
+    fmt = OPENAI
+    id_prefix = "batch_"
+
+    def parse_file(self, content: bytes, endpoint: str) -> list[NewItem]:
+        """The items of an uploaded ``purpose=batch`` file for a batch on ``endpoint``."""
+        if endpoint != CHAT:
+            raise InvalidRequest(
+                f"endpoint {endpoint!r} is not served in batches here; use {CHAT}",
+                param="endpoint",
+            )
+        seen: set[str] = set()
+        items: list[NewItem] = []
+        for n, line in enumerate(content.decode("utf-8", errors="replace").splitlines(), 1):
+            if line.strip():
+                items.append(self._line(line, n, endpoint, seen))
+        return nonempty(items)
+
+    def _line(self, line: str, n: int, endpoint: str, seen: set[str]) -> NewItem:
+        where = f"input file line {n}"
+        try:
+            request: Any = json.loads(line)
+        except ValueError:
+            raise InvalidRequest(f"{where} is not JSON") from None
+        if not isinstance(request, dict):
+            raise InvalidRequest(f"{where} must be a JSON object")
+        if request.get("method", "POST") != "POST" or request.get("url") != endpoint:
+            raise InvalidRequest(f"{where}: method must be POST and url {endpoint!r}")
+        return self.check_item(request.get("custom_id"), request.get("body"), where, seen)
+
+    def view(self, job: Job, base_url: str) -> Body:
+        c = job.counts
+        failed = c.outcomes["errored"] + c.outcomes["canceled"] + c.outcomes["expired"]
+        ended = c.pending == 0
+        if job.cancelled_at is not None:
+            status = "cancelled" if ended else "cancelling"
+        else:
+            status = "completed" if ended else "in_progress"
+        return {
+            "id": job.id,
+            "object": "batch",
+            "endpoint": job.endpoint,
+            "errors": None,
+            "input_file_id": job.input_file_id,
+            "completion_window": job.completion_window or "24h",
+            "status": status,
+            "output_file_id": job.output_file_id if ended and c.outcomes["succeeded"] else None,
+            "error_file_id": job.error_file_id if ended and failed else None,
+            "created_at": unix(job.created_at),
+            "in_progress_at": unix(job.created_at),
+            "expires_at": unix(job.created_at + EXPIRY_S),
+            "finalizing_at": unix(c.ended_at),
+            "completed_at": unix(c.ended_at) if status == "completed" else None,
+            "failed_at": None,
+            "expired_at": None,
+            "cancelling_at": unix(job.cancelled_at),
+            "cancelled_at": unix(c.ended_at) if status == "cancelled" else None,
+            "request_counts": {
+                "total": job.total,
+                "completed": c.outcomes["succeeded"],
+                "failed": failed,
+            },
+            "metadata": job.metadata,
+        }
+
+    def result_line(self, item: ItemResult) -> Body:
+        line: Body = {"id": f"batch_req_{item.id}", "custom_id": item.custom_id}
+        if item.status_code is None:  # never run: cancelled (or expired)
+            message = f"the batch was cancelled before request {item.custom_id!r} ran"
+            return {**line, "response": None,
+                    "error": {"code": "batch_cancelled", "message": message}}  # fmt: skip
+        response = {"status_code": item.status_code, "request_id": item.id, "body": item.result}
+        return {**line, "response": response, "error": None}
+
+    def file_lines(self, job: Job, items: list[ItemResult], file_id: str) -> list[Body]:
+        """The output file's lines (succeeded items) or the error file's (the others)."""
+        want_ok = file_id == job.output_file_id
+        return [self.result_line(i) for i in items if (i.outcome == "succeeded") == want_ok]
+
+
+OPENAI_BATCH = OpenAIBatch()

@@ -1,0 +1,147 @@
+"""One batch item through the gateway's own upstream machinery, and its ledger row.
+
+The item is routed like an interactive request of its format (the router, without touching
+session stickiness), and only the route's ``local`` targets are tried, through
+:func:`~fulcrum.gateway.upstream.chain.open_chain` (retries, failover, the breaker) with the
+body shaped by the same builder the proxy uses. The call takes its share of the local machine
+on the gateway's processor-sharing clock, so it is priced like any local call.
+
+A model no local backend serves ends the item as ``errored``: forwarding such items to the
+provider's own batch API is not implemented. A backend that fails (5xx, 429, timeout, down)
+puts the item back in the queue until its ``max_attempts`` are spent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from fulcrum.batch.apis import BatchApi
+from fulcrum.batch.discounts import batch_counterfactual
+from fulcrum.batch.queue import Claimed
+from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, UpstreamError
+from fulcrum.gateway.answer.translate import (
+    body_builder,
+    client_body,
+    dumps,
+    upstream_client_error,
+    usage_of,
+)
+from fulcrum.gateway.metering import Call
+from fulcrum.gateway.state import GatewayState
+from fulcrum.gateway.upstream.chain import Opened, open_chain
+from fulcrum.kinds import BackendKind
+from fulcrum.ledger.pricing import Pricer
+from fulcrum.ledger.row import LedgerRow
+from fulcrum.wire.usage import TokenUsage
+
+LOCAL: BackendKind = "local"
+CLIENT = "fulcrum-batch"
+
+
+@dataclass(slots=True)
+class Ran:
+    """What running an item gave: its result, or ``retry`` (back to the queue)."""
+
+    outcome: str  # "succeeded" | "errored"
+    status_code: int
+    result: dict[str, Any] | None
+    call: Call | None  # None: nothing was sent (no row)
+    retry: bool = False
+
+
+@dataclass(slots=True)
+class OnMachine:
+    """How many batch calls are on the local machine now (the worker's own share of the
+    gateway's in-flight count)."""
+
+    n: int = 0
+
+
+def _call(api: BatchApi, item: Claimed) -> Call:
+    call = Call(endpoint=api.endpoint, id=item.id)  # the row's id is the item's: one row ever
+    call.session = item.batch_id
+    call.client = CLIENT
+    call.model = call.model_requested = str(item.body.get("model", ""))
+    return call
+
+
+def _refused(api: BatchApi, exc: FulcrumError) -> Ran:
+    return Ran("errored", exc.status, api.error_result(exc), None)
+
+
+async def run_item(
+    state: GatewayState, api: BatchApi, item: Claimed, max_attempts: int, on_machine: OnMachine
+) -> Ran:
+    fmt = api.fmt
+    raw = dumps(item.body)
+    router = state.router
+    try:
+        req = router.request(fmt.name, fmt.max_tokens_keys, item.body, {}, raw)
+        decision = router.choose(req, record=False)
+    except FulcrumError as exc:
+        return _refused(api, exc)
+    if decision.reason == "default" and router.config.default is None:
+        return _refused(api, NotFound(f"model {req.model!r} is not configured", param="model"))
+    chain = [(state.backends[t.backend], t) for t in decision.chain if t.kind == LOCAL]
+    if not chain:
+        message = (
+            f"model {req.model!r} is not served by a local backend, and forwarding batch "
+            "items to a provider's batch API is not supported"
+        )
+        return _refused(api, InvalidRequest(message, param="model"))
+    call = _call(api, item)
+    call.route_reason = decision.reason
+    call.served_by(*chain[0])
+    token = state.local_clock.enter()
+    on_machine.n += 1
+    try:
+        build = body_builder(fmt, item.body, raw, stream=False)
+        opened = await open_chain(chain, build, {}, stream=False, log=call.attempts)
+    except FulcrumError as exc:
+        call.status, call.error = exc.status, exc.message
+        retry = (exc.status >= 500 or exc.status == 429) and item.attempts < max_attempts
+        return Ran("errored", exc.status, api.error_result(exc), call, retry=retry)
+    finally:
+        call.busy_s = state.local_clock.leave(token)
+        on_machine.n -= 1
+    return _answered(api, call, opened)
+
+
+def _answered(api: BatchApi, call: Call, opened: Opened) -> Ran:
+    call.served_by(opened.backend, opened.target)
+    call.status = opened.status
+    upstream = opened.backend.format
+    if not opened.ok:
+        error = upstream_client_error(opened.status, opened.first)
+        call.error = error.message
+        if upstream is api.fmt:
+            try:
+                return Ran("errored", opened.status, json.loads(opened.first), call)
+            except ValueError:
+                pass
+        return Ran("errored", opened.status, api.error_result(error), call)
+    try:
+        body = json.loads(client_body(api.fmt, upstream, opened.first, call.model_requested))
+    except (ValueError, KeyError, TypeError) as exc:
+        error = UpstreamError(f"{opened.target.backend} sent a malformed answer ({exc})")
+        call.status, call.error = error.status, error.message
+        return Ran("errored", error.status, api.error_result(error), call)
+    call.usage = usage_of(upstream, opened.first)
+    return Ran("succeeded", opened.status, body, call)
+
+
+def ledger_row(call: Call, pricer: Pricer | None) -> LedgerRow:
+    """The item's row, priced: its cost as any call's, the counterfactual at the batch price."""
+    row = call.row()
+    if pricer is None:
+        return row
+    usage = TokenUsage(
+        row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens
+    )
+    counterfactual = batch_counterfactual(pricer, usage, row.ts)
+    priced = pricer.price(row.with_costs(None, counterfactual, None))
+    if counterfactual is None:  # no batch price known: claim no saving (never the full price)
+        return priced.with_costs(priced.cost_usd, None, None)
+    return priced

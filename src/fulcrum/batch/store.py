@@ -1,0 +1,211 @@
+"""Batch files, batches and their items in the ledger database (shared by gateway processes).
+
+Every call here is blocking (a database round trip): the gateway runs them in a thread.
+A batch's state is never stored twice: its counts, its end and its status are read from its
+items (``GROUP BY``), so a gateway killed at any point leaves nothing to reconcile.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fulcrum.batch.sql import DIALECTS, Dialect
+from fulcrum.routing.budget import SharedDatabase
+
+OUTCOMES = ("succeeded", "errored", "canceled", "expired")
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    id: str
+    created_at: float
+    filename: str
+    purpose: str
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    id: str
+    custom_id: str
+    body: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Counts:
+    queued: int = 0
+    running: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    ended_at: float | None = None  # the last item's finish, once none is left to run
+
+    @property
+    def pending(self) -> int:
+        return self.queued + self.running
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    api: str  # a name in fulcrum.batch.apis.APIS
+    created_at: float
+    endpoint: str
+    input_file_id: str | None
+    completion_window: str | None
+    metadata: dict[str, Any] | None
+    total: int
+    cancelled_at: float | None
+    output_file_id: str
+    error_file_id: str
+    counts: Counts
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    id: str
+    custom_id: str
+    outcome: str
+    status_code: int | None
+    result: dict[str, Any] | None
+
+
+_JOB_COLUMNS = (
+    "id, api, created_at, endpoint, input_file_id, completion_window, metadata, total, "
+    "cancelled_at, output_file_id, error_file_id"
+)
+
+
+class BatchStore:
+    def __init__(self, db: SharedDatabase) -> None:
+        self.db = db
+        self.sql: Dialect = DIALECTS[db.dialect]
+
+    def add_file(self, record: FileRecord, content: bytes) -> None:
+        sql = (
+            "INSERT INTO batch_files (id, created_at, filename, purpose, bytes, content) "
+            "VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        params = (*_file_values(record), content)
+        self.db.run(lambda c: self.sql.execute(c, sql, params), write=True)
+
+    def file(self, file_id: str, *, content: bool = False) -> tuple[FileRecord, bytes] | None:
+        cols = "id, created_at, filename, purpose, bytes" + (", content" if content else "")
+        sql = f"SELECT {cols} FROM batch_files WHERE id = ?"
+        row = self.db.run(lambda c: self.sql.execute(c, sql, (file_id,)).fetchone())
+        if row is None:
+            return None
+        data = self.sql.blob(row[5]) if content else b""
+        return FileRecord(row[0], float(row[1]), row[2], row[3], int(row[4])), data
+
+    def create(self, job: Job, items: Sequence[NewItem]) -> None:
+        """The batch and all its items, queued, in one transaction."""
+        now = job.created_at
+        job_sql = f"INSERT INTO batch_jobs ({_JOB_COLUMNS}) VALUES ({', '.join('?' * 11)})"
+        job_values = (
+            job.id, job.api, job.created_at, job.endpoint, job.input_file_id,
+            job.completion_window, None if job.metadata is None else json.dumps(job.metadata),
+            job.total, None, job.output_file_id, job.error_file_id,
+        )  # fmt: skip
+        item_sql = self.sql.render(
+            "INSERT INTO batch_items (id, batch_id, line, custom_id, body, state, queued_at, "
+            "not_before) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)"
+        )
+        values = [
+            (it.id, job.id, n, it.custom_id, json.dumps(it.body), now, now)
+            for n, it in enumerate(items)
+        ]
+
+        def work(conn: Any) -> None:
+            with self.sql.transaction(conn):
+                self.sql.execute(conn, job_sql, job_values)
+                conn.cursor().executemany(item_sql, values)
+
+        self.db.run(work, write=True)
+
+    def job(self, batch_id: str) -> Job | None:
+        return self._job("id = ?", batch_id)
+
+    def job_by_file(self, file_id: str) -> Job | None:
+        """The batch whose output or error file is ``file_id``."""
+        return self._job("output_file_id = ? OR error_file_id = ?", file_id, file_id)
+
+    def _job(self, where: str, *params: Any) -> Job | None:
+        sql = f"SELECT {_JOB_COLUMNS} FROM batch_jobs WHERE {where}"
+        counts_sql = (
+            "SELECT state, outcome, COUNT(*), MAX(finished_at) FROM batch_items "
+            "WHERE batch_id = ? GROUP BY state, outcome"
+        )
+
+        def work(conn: Any) -> tuple[Any, list[Any]] | None:
+            row = self.sql.execute(conn, sql, params).fetchone()
+            if row is None:
+                return None
+            return row, self.sql.execute(conn, counts_sql, (row[0],)).fetchall()
+
+        found = self.db.run(work)
+        if found is None:
+            return None
+        row, groups = found
+        return Job(
+            id=row[0], api=row[1], created_at=float(row[2]), endpoint=row[3],
+            input_file_id=row[4], completion_window=row[5],
+            metadata=None if row[6] is None else json.loads(row[6]), total=int(row[7]),
+            cancelled_at=None if row[8] is None else float(row[8]),
+            output_file_id=row[9], error_file_id=row[10], counts=_counts(groups),
+        )  # fmt: skip
+
+    def cancel(self, batch_id: str, now: float | None = None) -> Job | None:
+        """Mark the batch cancelled; its queued items end as ``canceled`` (running ones finish)."""
+        now = time.time() if now is None else now
+
+        def work(conn: Any) -> None:
+            with self.sql.transaction(conn):
+                self.sql.execute(
+                    conn,
+                    "UPDATE batch_jobs SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
+                    (now, batch_id),
+                )
+                self.sql.execute(
+                    conn,
+                    "UPDATE batch_items SET state = 'done', outcome = 'canceled', finished_at = ?, "
+                    "claim = NULL WHERE batch_id = ? AND state = 'queued'",
+                    (now, batch_id),
+                )
+
+        self.db.run(work, write=True)
+        return self.job(batch_id)
+
+    def results(self, batch_id: str) -> list[ItemResult]:
+        """Every finished item of the batch, in input order: one line per item, ever."""
+        sql = (
+            "SELECT id, custom_id, outcome, status_code, result FROM batch_items "
+            "WHERE batch_id = ? AND state = 'done' ORDER BY line"
+        )
+        rows = self.db.run(lambda c: self.sql.execute(c, sql, (batch_id,)).fetchall())
+        return [
+            ItemResult(r[0], r[1], r[2], r[3], None if r[4] is None else json.loads(r[4]))
+            for r in rows
+        ]
+
+
+def _file_values(record: FileRecord) -> tuple[Any, ...]:
+    return (record.id, record.created_at, record.filename, record.purpose, record.bytes)
+
+
+def _counts(groups: list[Any]) -> Counts:
+    counts = Counts()
+    last: float | None = None
+    for state, outcome, n, finished in groups:
+        if state == "queued":
+            counts.queued += int(n)
+        elif state == "running":
+            counts.running += int(n)
+        else:
+            counts.outcomes[outcome] = counts.outcomes.get(outcome, 0) + int(n)
+            if finished is not None:
+                last = max(last or 0.0, float(finished))
+    counts.ended_at = last if counts.pending == 0 else None
+    return counts

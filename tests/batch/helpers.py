@@ -1,0 +1,57 @@
+"""Shared pieces of the batch tests: the gateway config on a llama.cpp server, batch input."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+LLAMA_BATCH = """
+[machine]
+price_usd = 2000
+load_w = 300
+
+[backends.llama]
+format = "{fmt}"
+base_url = "{url}"
+kind = "local"
+models = ["{model}"]
+count_tokens = false
+
+[routes]
+default = "llama"
+
+[batch]
+{batch}
+"""
+
+ALWAYS = 'window = "00:00-24:00"\nmax_concurrent = 4\npoll_s = 0.05'
+
+
+def llama_config(url: str, model: str, batch: str = ALWAYS, fmt: str = "openai") -> str:
+    return LLAMA_BATCH.format(fmt=fmt, url=url, model=model, batch=batch)
+
+
+def chat_body(i: int, model: str = "claude-sonnet-4-6") -> dict[str, Any]:
+    return {"model": model, "max_tokens": 8, "messages": [{"role": "user", "content": f"hi {i}"}]}
+
+
+def openai_lines(n: int) -> bytes:
+    lines = (
+        {"custom_id": f"item-{i}", "method": "POST", "url": "/v1/chat/completions",
+         "body": chat_body(i, "gpt-4o-mini")}
+        for i in range(n)
+    )  # fmt: skip
+    return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 120.0, every: float = 0.1) -> Any:
+    """``check()`` until it is truthy; its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(every)

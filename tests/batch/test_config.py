@@ -1,0 +1,71 @@
+"""The ``[batch]`` table: the window across midnight, its zone, and mistakes named."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from fulcrum.batch.config import BatchConfig
+from fulcrum.errors import ConfigError
+from fulcrum.gateway.config import load_config
+
+BASE = """
+[backends.box]
+format = "openai"
+base_url = "http://127.0.0.1:9"
+kind = "local"
+models = ["m"]
+
+[batch]
+"""
+
+
+def _batch(text: str) -> BatchConfig:
+    config = load_config(text=BASE + text, env={})
+    parsed = config.extensions["batch"]
+    assert isinstance(parsed, BatchConfig)
+    return parsed
+
+
+def _at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, 1, hour, minute, tzinfo=UTC)
+
+
+def test_defaults_run_only_while_idle() -> None:
+    config = _batch("")
+    assert config.window is None and config.idle_only and config.max_concurrent == 2
+    assert config.may_start(_at(12), interactive_in_flight=0)
+    assert not config.may_start(_at(12), interactive_in_flight=1)
+
+
+def test_a_window_across_midnight_in_its_zone() -> None:
+    config = _batch('window = "22:00-07:00"\ntimezone = "Asia/Tokyo"\nidle_only = false')
+    assert config.window is not None
+    # 13:30 UTC is 22:30 in Tokyo (open); 22:30 UTC is 07:30 there (closed)
+    assert config.window.is_open(_at(13, 30)) and config.window.is_open(_at(21, 59))
+    assert not config.window.is_open(_at(22, 30)) and not config.window.is_open(_at(12, 59))
+    assert config.may_start(_at(13, 30), interactive_in_flight=3)  # the window is the batch's
+    assert not config.may_start(_at(22, 30), interactive_in_flight=0)  # closed, not idle_only
+
+
+def test_a_full_day_window_is_always_open() -> None:
+    window = _batch('window = "00:00-24:00"').window
+    assert window is not None
+    assert all(window.is_open(_at(h)) for h in range(24))
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('window = "22-07"', "batch.window"),
+        ('window = "25:00-07:00"', "batch.window"),
+        ('timezone = "Mars/Olympus"', "batch.timezone"),
+        ("max_concurrent = 0", "batch.max_concurrent"),
+        ("windw = 1", "batch.windw"),
+    ],
+)
+def test_mistakes_name_the_field(text: str, field: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _batch(text)
+    assert field in str(caught.value)

@@ -1,0 +1,63 @@
+"""A gateway killed with SIGKILL mid-batch, then restarted: every item answered exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import anthropic
+import pytest
+
+from fulcrum.fakes import FakeOpenAI, Reply
+from fulcrum.ledger import open_store
+from fulcrum.testing.gateway import running_gateway
+
+from .helpers import LLAMA_BATCH, chat_body, wait_for
+
+# The local backend answers in 0.1 s, two items at a time: a 50-item batch takes ~2.5 s.
+SLOW_LOCAL = 'window = "00:00-24:00"\nmax_concurrent = 2\npoll_s = 0.05\nlease_s = 2'
+
+
+def _rows() -> int:
+    store = open_store(None)
+    try:
+        return store.count()
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_sigkill_mid_batch_then_restart_answers_every_item_once() -> None:
+    with FakeOpenAI() as fake:
+        fake.default = Reply("done", first_byte_delay=0.1)
+        text = LLAMA_BATCH.format(fmt="openai", url=fake.url, model="local-model",
+                                  batch=SLOW_LOCAL)  # fmt: skip
+        requests = [{"custom_id": f"req-{i}", "params": chat_body(i)} for i in range(50)]
+        with running_gateway(text, subprocess=True) as gw:
+            with anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client:
+                batch = client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+            wait_for(lambda: _rows() >= 10, timeout=60, every=0.02)
+            assert gw.process is not None
+            gw.process.kill()  # SIGKILL: no drain, no release, leases left behind
+            gw.process.wait()
+        killed_at = _rows()
+        assert 10 <= killed_at < 50, killed_at
+        with (
+            running_gateway(text, subprocess=True) as gw,
+            anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client,
+        ):
+            done = wait_for(
+                lambda: (b := client.messages.batches.retrieve(batch.id)).processing_status
+                == "ended" and b, timeout=60,
+            )  # fmt: skip
+            results = list(client.messages.batches.results(batch.id))
+        sent = Counter(r.body["messages"][0]["content"] for r in fake.requests)
+    assert done.request_counts.succeeded == 50 and done.request_counts.processing == 0
+    assert sorted(r.custom_id for r in results) == sorted(f"req-{i}" for i in range(50))
+    assert all(r.result.type == "succeeded" for r in results)
+    store = open_store(None)
+    rows = store.rows()
+    store.close()
+    assert len(rows) == 50 and len({r.id for r in rows}) == 50
+    # every item reached the backend; those in flight at the kill were sent again, once more
+    assert set(sent) == {f"hi {i}" for i in range(50)}
+    assert sum(sent.values()) - 50 <= 2  # at most max_concurrent items were cut off

@@ -1,0 +1,113 @@
+"""Batch endpoints: bad batches refused in the provider's shape; a model no local backend
+serves ends its item as errored, saying so; unknown ids are 404s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import anthropic
+import openai
+import pytest
+
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
+from fulcrum.ledger import open_store
+from fulcrum.testing.gateway import RunningGateway, running_gateway
+
+from .helpers import chat_body, wait_for
+
+CONFIG = """
+[backends.box]
+format = "openai"
+base_url = "{local}"
+kind = "local"
+models = ["local-model"]
+
+[backends.claude]
+format = "anthropic"
+base_url = "{api}"
+kind = "api"
+provider = "anthropic"
+models = ["claude-opus-4-1"]
+
+[routes]
+default = "box"
+
+[batch]
+window = "00:00-24:00"
+poll_s = 0.05
+"""
+
+
+@pytest.fixture
+def gateway() -> Iterator[tuple[RunningGateway, FakeOpenAI, FakeAnthropic]]:
+    with FakeOpenAI() as local, FakeAnthropic() as api:
+        local.default = Reply("ok")
+        with running_gateway(CONFIG.format(local=local.url, api=api.url)) as gw:
+            yield gw, local, api
+
+
+def test_an_item_for_a_frontier_model_errors_and_the_rest_run(
+    gateway: tuple[RunningGateway, FakeOpenAI, FakeAnthropic],
+) -> None:
+    gw, local, api = gateway
+    requests = [
+        {"custom_id": "local", "params": chat_body(0, "local-model")},
+        {"custom_id": "frontier", "params": chat_body(1, "claude-opus-4-1")},
+    ]
+    with anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client:
+        batch = client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+        done = wait_for(
+            lambda: (b := client.messages.batches.retrieve(batch.id)).processing_status
+            == "ended" and b,
+        )  # fmt: skip
+        results = {r.custom_id: r.result for r in client.messages.batches.results(batch.id)}
+    assert done.request_counts.succeeded == 1 and done.request_counts.errored == 1
+    assert results["local"].type == "succeeded"
+    error = results["frontier"]
+    assert error.type == "errored" and error.error.error.type == "invalid_request_error"
+    assert "not served by a local backend" in error.error.error.message
+    assert len(local.requests) == 1 and api.requests == []  # nothing went to the frontier
+    assert [r.model for r in open_store(None).rows()] == ["local-model"]
+
+
+@pytest.mark.parametrize(
+    ("requests", "words"),
+    [
+        ([], "at least one request"),
+        ([{"custom_id": "a", "params": chat_body(0)}] * 2, "used twice"),
+        ([{"custom_id": "a b", "params": chat_body(0)}], "custom_id"),
+        ([{"custom_id": "a", "params": {**chat_body(0), "stream": True}}], "cannot stream"),
+        ([{"custom_id": "a", "params": {"model": "m", "messages": []}}], "requests[0]"),
+    ],
+)
+def test_a_bad_message_batch_is_a_400(
+    gateway: tuple[RunningGateway, FakeOpenAI, FakeAnthropic],
+    requests: list[dict[str, object]],
+    words: str,
+) -> None:
+    with (
+        anthropic.Anthropic(base_url=gateway[0].url, api_key="k", max_retries=0) as client,
+        pytest.raises(anthropic.BadRequestError) as caught,
+    ):
+        client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+    assert caught.value.status_code == 400 and words in str(caught.value)
+
+
+def test_unknown_ids_are_404s_in_each_providers_shape(
+    gateway: tuple[RunningGateway, FakeOpenAI, FakeAnthropic],
+) -> None:
+    gw = gateway[0]
+    with (
+        anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as claude,
+        pytest.raises(anthropic.NotFoundError),
+    ):
+        claude.messages.batches.retrieve("msgbatch_nope")
+    with openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0) as client:
+        with pytest.raises(openai.NotFoundError):
+            client.batches.retrieve("batch_nope")
+        with pytest.raises(openai.NotFoundError) as caught:
+            client.batches.create(input_file_id="file-nope", endpoint="/v1/chat/completions",
+                                  completion_window="24h")  # fmt: skip
+        assert caught.value.param == "input_file_id"
+        with pytest.raises(openai.NotFoundError):
+            client.files.content("file-nope")
