@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from fulcrum.cli import build_app
+
+
+def _index(repo: Path) -> dict[str, object]:
+    result = CliRunner().invoke(
+        build_app(), ["index", str(repo), "--embedder", "none", "--json"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    body: dict[str, object] = json.loads(result.stdout)
+    return body
+
+
+def test_index_builds_beside_the_ledger_then_refreshes_only_changes(repo: Path) -> None:
+    first = _index(repo)
+    assert first["indexed"] == first["files"] == 6 and first["embedder"] is None
+    assert str(first["index"]).startswith(os.environ["FULCRUM_DATA_DIR"] + "/context/")
+    (repo / "pkg" / "cli.py").write_text("def main():\n    return 0\n")
+    second = _index(repo)
+    assert second["indexed"] == 1 and second["files"] == 6
+
+
+def test_mcp_help_prints_the_claude_mcp_add_line() -> None:
+    result = CliRunner().invoke(build_app(), ["mcp", "--help"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "claude mcp add fulcrum -- fulcrum mcp --root" in " ".join(result.output.split())
+
+
+def test_bad_transport_and_missing_path_are_input_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(build_app(), ["mcp", "--transport", "sse"])
+    assert result.exit_code != 0 and "--transport" in str(result.exception)
+    result = runner.invoke(build_app(), ["index", str(tmp_path / "nope")])
+    assert result.exit_code != 0 and "is not a directory" in str(result.exception)
