@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -34,7 +35,7 @@ def test_hybrid_on_the_machine_and_a_cheaper_tier(capsys: pytest.CaptureFixture[
     assert code == 0
     assert "what-if over 2 days: now $6.00 +1?" in out
     assert "all on claude-haiku-4-5: $2.00" in out
-    assert "hybrid: 50% local on rtx-5090 (machine $3.65, once)" in out
+    assert "hybrid: 50% local (--local-share) on rtx-5090 (machine $3.65, once)" in out
     assert max(map(len, out.splitlines())) <= 80
 
 
@@ -56,3 +57,49 @@ def test_bad_what_if_flags_are_one_line_exit_2(
 ) -> None:
     code, out, err = run_cli(["usage", flag, value], capsys)
     assert code == 2 and err.count("\n") == 1 and says in err and out == ""
+
+
+GATEWAY = """
+[machine]
+hardware = "rtx-5090"
+
+[backends.box]
+format = "openai"
+base_url = "http://127.0.0.1:8080/v1"
+kind = "local"
+models = ["qwen3-coder"]
+
+[backends.anthropic]
+format = "anthropic"
+base_url = "https://api.anthropic.com"
+api_key_env = "ANTHROPIC_API_KEY"
+kind = "api"
+
+[routes]
+default = "anthropic"
+
+[policy]
+target_local_share = 0.4
+"""
+
+
+@pytest.mark.usefixtures("two_days")
+def test_share_and_machine_from_the_gateway_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text(GATEWAY, encoding="utf-8")
+    args = ["usage", *WINDOW, "--config", str(config)]
+    code, out, err = run_cli([*args, "--json"], capsys)
+    assert code == 0, err
+    w = json.loads(out)["what_if"]
+    assert w["hardware"] == "rtx-5090" and Decimal(w["local_share"]) == Decimal("0.4")
+    assert w["local_share_source"] == f"[policy] target_local_share in {config}"
+    assert Decimal(w["hybrid_usd"]) == Decimal("0.6") * 6 + MACHINE
+    code, out, _ = run_cli([*args, "--local-share", "0.5", "--json"], capsys)  # the flag wins
+    w = json.loads(out)["what_if"]
+    assert Decimal(w["hybrid_usd"]) == Decimal("0.5") * 6 + MACHINE
+    assert w["local_share_source"] == "--local-share"
+    config.write_text(GATEWAY.replace("0.4", "1.4"), encoding="utf-8")
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and "policy.target_local_share" in err and "Traceback" not in err

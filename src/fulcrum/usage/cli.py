@@ -19,6 +19,7 @@ from fulcrum.costs.machine import LocalMachine
 from fulcrum.errors import InputError
 from fulcrum.ledger.cli import parse_bound
 from fulcrum.usage import reconcile_render, render
+from fulcrum.usage.gwconfig import from_gateway_config
 from fulcrum.usage.importers import IMPORTERS
 from fulcrum.usage.importers.claude_code import SOURCE as CLAUDE_CODE
 from fulcrum.usage.importers.ledger import SOURCE as LEDGER
@@ -28,7 +29,7 @@ from fulcrum.usage.pricing import Pricer
 from fulcrum.usage.reconcile import DEFAULT_TOLERANCE, reconcile
 from fulcrum.usage.reconcile_buckets import reconcile_buckets
 from fulcrum.usage.records import ImportContext, UsageRecord
-from fulcrum.usage.report import GROUPS, build_report
+from fulcrum.usage.report import GROUPS, UsageReport, build_report
 from fulcrum.usage.store import UsageStore
 from fulcrum.usage.whatif import DEFAULT_LOCAL_SHARE, WhatIf, what_if
 
@@ -65,8 +66,19 @@ def usage_report(
         str | None, typer.Option("--hardware", help="What-if: a catalog hardware id run locally.")
     ] = None,
     local_share: Annotated[
-        str, typer.Option("--local-share", help="What-if: the share run locally, 0 to 1.")
-    ] = str(DEFAULT_LOCAL_SHARE),
+        str | None,
+        typer.Option(
+            "--local-share",
+            help="What-if: the share run locally, 0 to 1 (default: the --config policy's "
+            f"target_local_share, else {DEFAULT_LOCAL_SHARE}).",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="A gateway config: its [policy] share and [machine] for the what-if."
+        ),
+    ] = None,
     cheaper_model: Annotated[
         str | None, typer.Option("--cheaper-model", help="What-if: a cheaper API model id.")
     ] = None,
@@ -74,25 +86,31 @@ def usage_report(
     """Daily API-equivalent spend, groups, token mix and 5-hour blocks of imported usage."""
     if ctx.invoked_subcommand is not None:
         return
-    if by not in GROUPS:
-        raise InputError(f"--by: {by!r} is not accepted; use one of {', '.join(GROUPS)}")
-    if source is not None and source not in IMPORTERS:
-        raise InputError(f"--source: {source!r} is not accepted; use one of {', '.join(IMPORTERS)}")
+    _check(by, source)
     end = parse_bound(until, "--until", end=True) or datetime.now(UTC)
     start = parse_bound(since, "--since", end=False) or end - DEFAULT_WINDOW
     catalog = load_catalog()
     plan_card = _plan(catalog, plan)
-    machine, share = _machine(catalog, hardware), _share(local_share)
+    setup = _setup(catalog, hardware, local_share, config)
     records = _records(start, end, source)
     report = build_report(records, Pricer(catalog), by=by, since=start, until=end)
     extras: dict[str, PlanComparison | WhatIf] = {}
     if plan_card is not None:
         extras["plan"] = PlanComparison.of(report, plan_card)
-    if machine is not None or cheaper_model is not None:
-        days, pricer = len(report.days), Pricer(catalog)
+    if setup[0] is not None or cheaper_model is not None:
         extras["what_if"] = what_if(
-            records, days, pricer, local_share=share, machine=machine, cheaper_model=cheaper_model
-        )
+            records, len(report.days), Pricer(catalog), local_share=setup[1],
+            machine=setup[0], cheaper_model=cheaper_model, share_source=setup[2],
+        )  # fmt: skip
+    _show(report, extras, as_json, csv_file)
+
+
+def _show(
+    report: UsageReport,
+    extras: dict[str, PlanComparison | WhatIf],
+    as_json: bool,
+    csv_file: Path | None,
+) -> None:
     if csv_file is not None:
         render.write_csv(report, csv_file)
     if as_json:
@@ -105,12 +123,33 @@ def usage_report(
         typer.echo(line)
 
 
+def _check(by: str, source: str | None) -> None:
+    if by not in GROUPS:
+        raise InputError(f"--by: {by!r} is not accepted; use one of {', '.join(GROUPS)}")
+    if source is not None and source not in IMPORTERS:
+        raise InputError(f"--source: {source!r} is not accepted; use one of {', '.join(IMPORTERS)}")
+
+
 def _records(start: datetime, end: datetime, source: str | None) -> list[UsageRecord]:
     store = UsageStore()
     try:
         return store.records(start, end, source)
     finally:
         store.close()
+
+
+def _setup(
+    catalog: Catalog, hardware: str | None, share: str | None, config: Path | None
+) -> tuple[LocalMachine | None, Decimal, str]:
+    """The what-if's machine and local share, and where the share comes from: flag >
+    the gateway config's [policy] / [machine] > default."""
+    found = None if config is None else from_gateway_config(config, catalog, os.environ)
+    machine = _machine(catalog, hardware) or (found.machine if found else None)
+    if share is not None:
+        return machine, _share(share), "--local-share"
+    if found is not None and found.share is not None:
+        return machine, found.share, f"[policy] target_local_share in {found.source}"
+    return machine, DEFAULT_LOCAL_SHARE, "default"
 
 
 def _machine(catalog: Catalog, hardware: str | None) -> LocalMachine | None:
@@ -200,9 +239,11 @@ def reconcile_cmd(
         a, b = store.records(start, end, calls), store.records(start, end, against)
     finally:
         store.close()
+    if any(r.is_bucket for r in a):
+        raise InputError(f"--calls: {calls} holds export buckets, not calls; give it as --against")
     pricer = Pricer(load_catalog())
-    if any(r.is_bucket for r in a + b):
-        rec = reconcile_buckets([r for r in a if not r.is_bucket], b, pricer)
+    if any(r.is_bucket for r in b):
+        rec = reconcile_buckets(a, b, pricer)
     else:
         tolerance = timedelta(seconds=tolerance_s)
         rec = reconcile(a, b, pricer, names=(calls, against), tolerance=tolerance)

@@ -44,6 +44,7 @@ class WhatIf:
     machine_usd: Decimal | None = None
     cheaper_model: str | None = None
     cheaper_usd: Decimal | None = None
+    share_source: str = "default"
 
     @property
     def rest_usd(self) -> Decimal | None:
@@ -63,8 +64,8 @@ class WhatIf:
         if self.hardware is not None:
             rest = self.cheaper_model or "the same models"
             out += [
-                f"  hybrid: {self.local_share:.0%} local on {self.hardware} "
-                f"(machine {usd(self.machine_usd)}, once),",
+                f"  hybrid: {self.local_share:.0%} local ({self.share_source}) on "
+                f"{self.hardware} (machine {usd(self.machine_usd)}, once),",
                 f"    the rest on {rest}: {usd(self.hybrid_usd)}",
             ]
         return out
@@ -78,6 +79,7 @@ class WhatIf:
             "now_usd": str(self.now_usd),
             "now_calls_unknown_price": self.now_unknown,
             "local_share": str(self.local_share),
+            "local_share_source": self.share_source,
             "hardware": self.hardware,
             "machine_usd": money(self.machine_usd),
             "cheaper_model": self.cheaper_model,
@@ -94,6 +96,7 @@ def what_if(
     local_share: Decimal = DEFAULT_LOCAL_SHARE,
     machine: LocalMachine | None = None,
     cheaper_model: str | None = None,
+    share_source: str = "default",
 ) -> WhatIf:
     now, unknown = _sum([pricer.cost(r) for r in records])
     cheaper: Decimal | None = None
@@ -108,4 +111,5 @@ def what_if(
         days, now, unknown, local_share,
         hardware=None if machine is None else machine.hardware or "the machine",
         machine_usd=machine_usd, cheaper_model=cheaper_model, cheaper_usd=cheaper,
+        share_source=share_source,
     )  # fmt: skip
