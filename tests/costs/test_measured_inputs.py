@@ -113,3 +113,9 @@ def test_measured_inputs_fail_in_one_line(tmp_path: Path, capsys: Capsys) -> Non
     code, _, err = run_cli([*DECIDE, "--usage", "--since", "banana"], capsys)
     assert code == 2 and "--since: 'banana' is not a date" in err
     assert not ledger.exists()
+
+
+def test_sweep_does_not_take_measured_inputs(capsys: Capsys) -> None:
+    argv = ["decide", SCENARIO, "--sweep", "agents=1..4", "--usage"]
+    code, _, err = run_cli(argv, capsys)
+    assert code == 2 and "--sweep" in err and "--usage" in err

@@ -105,7 +105,7 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     cat = load_catalog(catalog)
     params = None if fit is None else load_params(fit)
     if sweep is not None:
-        _sweep(scenario, cat, sweep, as_json, params)
+        _sweep(scenario, cat, sweep, as_json, params, measured=usage or bool(probe))
         return
     previous = None if compare_to is None else load_record(compare_to)
     sc = load_scenario(scenario, cat)
@@ -170,8 +170,16 @@ def _calendar(d: Decision, scenario: Path) -> str:
 
 
 def _sweep(
-    path: Path, cat: Catalog, spec: str, as_json: bool, params: ThroughputParams | None
+    path: Path,
+    cat: Catalog,
+    spec: str,
+    as_json: bool,
+    params: ThroughputParams | None,
+    *,
+    measured: bool = False,
 ) -> None:
+    if measured:
+        raise InputError("--sweep: runs on the scenario file's inputs; drop --usage/--probe")
     result = run_sweep(path, cat, parse_sweep(spec), params)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
