@@ -165,7 +165,8 @@ def test_console_csv_exports(tmp_path: Path, capsys: Capsys) -> None:
         ["usage", *window, "--source", "anthropic-console-usage", "--by", "day"], capsys
     )
     # 300k output x $15 + 1k input x $3 per million
-    assert code == 0 and "$4.50" in out and "2 export buckets" in out
+    assert code == 0 and "$4.50" in out and "+ 2 export buckets" in out
+    assert "5-hour blocks" not in out  # day totals have no place in a block
     wrong = write_text(tmp_path / "other.csv", "day,tokens\n2026-11-02,5\n")
     bad = run_import("anthropic-console-usage", [str(wrong)], ctx(tmp_path))
     (p,) = bad.log.problems

@@ -45,7 +45,8 @@ class ImportSummary:
         lines = [
             f"{self.importer}: {log.files} files, {log.lines} lines -> {self.records} records, "
             f"{self.added} new in {self.store}",
-            f"streamed duplicates merged: {log.duplicates}; <synthetic> skipped: "
+            f"duplicates merged (streamed lines, re-saved buckets): {log.duplicates}; "
+            f"<synthetic> skipped: "
             f"{log.synthetic}; malformed lines: {len(log.problems)}",
         ]
         lines += [f"  {p}" for p in log.problems[:SHOWN_PROBLEMS]]

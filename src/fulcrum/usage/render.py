@@ -61,7 +61,9 @@ def _row(key: str, t: Totals) -> list[str]:
 
 
 def _buckets(t: Totals) -> str:
-    return f" ({t.buckets:,} export buckets: daily or hourly totals)" if t.buckets else ""
+    if not t.buckets:
+        return ""
+    return f" + {t.buckets:,} export buckets (provider totals; calls counted where given)"
 
 
 def summary_lines(report: UsageReport) -> list[str]:
@@ -95,10 +97,11 @@ def render(console: Console, report: UsageReport) -> None:
     for key, t in report.groups.items():
         groups.add_row(*_row(key, t))
     console.print(groups)
-    blocks = _table("5-hour blocks (UTC)", "start")
-    for b in report.blocks:
-        blocks.add_row(*_row(f"{b.start:%Y-%m-%d %H:%M}", b.totals))
-    console.print(blocks)
+    if report.blocks:  # export buckets have none
+        blocks = _table("5-hour blocks (UTC)", "start")
+        for b in report.blocks:
+            blocks.add_row(*_row(f"{b.start:%Y-%m-%d %H:%M}", b.totals))
+        console.print(blocks)
     if report.unknown_models:
         console.print(UNKNOWN_NOTE, highlight=False)
 
