@@ -61,3 +61,27 @@ def test_sigkill_mid_batch_then_restart_answers_every_item_once() -> None:
     # every item reached the backend; those in flight at the kill were sent again, once more
     assert set(sent) == {f"hi {i}" for i in range(50)}
     assert sum(sent.values()) - 50 <= 2  # at most max_concurrent items were cut off
+
+
+@pytest.mark.slow
+def test_sigterm_puts_the_items_in_flight_back_at_once() -> None:
+    with FakeOpenAI() as fake:
+        fake.default = Reply("done", first_byte_delay=0.2)
+        long_lease = SLOW_LOCAL.replace("lease_s = 2", "lease_s = 600")  # no help from expiry
+        text = LLAMA_BATCH.format(fmt="openai", url=fake.url, model="m", batch=long_lease)
+        requests = [{"custom_id": f"req-{i}", "params": chat_body(i)} for i in range(20)]
+        with running_gateway(text, subprocess=True) as gw:
+            with anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client:
+                batch = client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+            wait_for(lambda: _rows() >= 3, timeout=60, every=0.02)
+            assert gw.stop() == 0  # SIGTERM with two items in flight
+        assert _rows() < 20
+        with (
+            running_gateway(text, subprocess=True) as gw,
+            anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client,
+        ):
+            done = wait_for(
+                lambda: (b := client.messages.batches.retrieve(batch.id)).processing_status
+                == "ended" and b, timeout=30,
+            )  # fmt: skip
+    assert done.request_counts.succeeded == 20 and _rows() == 20

@@ -111,3 +111,21 @@ def test_unknown_ids_are_404s_in_each_providers_shape(
         assert caught.value.param == "input_file_id"
         with pytest.raises(openai.NotFoundError):
             client.files.content("file-nope")
+
+
+def test_both_sdks_list_batches_newest_first_and_page(
+    gateway: tuple[RunningGateway, FakeOpenAI, FakeAnthropic],
+) -> None:
+    gw = gateway[0]
+    with anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client:
+        made = [
+            client.messages.batches.create(
+                requests=[{"custom_id": "a", "params": chat_body(n, "local-model")}]  # type: ignore[typeddict-item]
+            ).id
+            for n in range(3)
+        ]
+        first = client.messages.batches.list(limit=2)
+        assert [b.id for b in first.data] == made[::-1][:2] and first.has_more
+        assert [b.id for b in client.messages.batches.list(limit=2)] == made[::-1]  # all pages
+    with openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0) as oai:
+        assert oai.batches.list().data == []  # Anthropic batches are not OpenAI's

@@ -17,6 +17,7 @@ class AnthropicBatch(BatchApi):
     name = "anthropic"
     endpoint = "/v1/messages/batches"
     fmt = ANTHROPIC
+    cursor = "after_id"
     id_prefix = "msgbatch_"
 
     def parse_body(self, body: dict[str, Any]) -> list[NewItem]:

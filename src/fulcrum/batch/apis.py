@@ -30,6 +30,14 @@ class BatchApi:
     fmt: ClassVar[ApiFormat]  # the format every item's body is written in
     id_prefix: ClassVar[str]
 
+    cursor: ClassVar[str]  # the list endpoint's "older than this id" query parameter
+
+    def page(self, data: list[Body], has_more: bool) -> Body:
+        """A list page both SDKs read (OpenAI's cursor page, Anthropic's page)."""
+        first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
+        return {"object": "list", "data": data, "has_more": has_more,
+                "first_id": first, "last_id": last}  # fmt: skip
+
     def new_id(self) -> str:
         return f"{self.id_prefix}{new_row_id()}"
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from fulcrum.batch.config import BatchConfig
 from fulcrum.batch.store import BatchStore
 from fulcrum.batch.worker import Worker
+from fulcrum.errors import Unavailable
 
 
 @dataclass(slots=True)
@@ -19,3 +20,11 @@ class BatchContext:
 
 
 BATCH: web.AppKey[BatchContext] = web.AppKey("fulcrum_batch", BatchContext)
+
+
+def batch_context(request: web.Request) -> BatchContext:
+    """The batch context, or a 503 when the gateway started without one (no ledger database)."""
+    ctx = request.app.get(BATCH)
+    if ctx is None:
+        raise Unavailable("batches need the ledger database, which is not open")
+    return ctx

@@ -21,7 +21,7 @@ from aiohttp import BodyPartReader, web
 
 from fulcrum.batch.anthropic_batch import ANTHROPIC_BATCH
 from fulcrum.batch.apis import BatchApi
-from fulcrum.batch.context import BATCH, BatchContext
+from fulcrum.batch.context import BatchContext, batch_context
 from fulcrum.batch.openai_batch import OPENAI_BATCH
 from fulcrum.batch.registry import APIS
 from fulcrum.batch.store import Counts, FileRecord, Job, NewItem
@@ -67,7 +67,7 @@ async def _create(ctx: BatchContext, api: BatchApi, items: list[NewItem], **fiel
 
 
 async def upload_file(request: web.Request) -> web.StreamResponse:
-    ctx = request.app[BATCH]
+    ctx = batch_context(request)
     reader = await request.multipart()
     purpose, name, content = None, "upload.jsonl", b""
     while (part := await reader.next()) is not None:
@@ -117,17 +117,17 @@ async def _find_file(ctx: BatchContext, file_id: str, *, content: bool) -> tuple
 
 
 async def get_file(request: web.Request) -> web.StreamResponse:
-    obj, _ = await _find_file(request.app[BATCH], request.match_info["id"], content=False)
+    obj, _ = await _find_file(batch_context(request), request.match_info["id"], content=False)
     return web.json_response(obj)
 
 
 async def file_content(request: web.Request) -> web.StreamResponse:
-    _, data = await _find_file(request.app[BATCH], request.match_info["id"], content=True)
+    _, data = await _find_file(batch_context(request), request.match_info["id"], content=True)
     return web.Response(body=data, content_type=JSONL)
 
 
 async def create_openai(request: web.Request) -> web.StreamResponse:
-    ctx = request.app[BATCH]
+    ctx = batch_context(request)
     raw = await read_body(request, request.app[STATE].config.server.max_body_bytes)
     body = parse_object(raw)
     file_id, endpoint = body.get("input_file_id"), body.get("endpoint")
@@ -148,7 +148,7 @@ async def create_openai(request: web.Request) -> web.StreamResponse:
 
 
 async def create_anthropic(request: web.Request) -> web.StreamResponse:
-    ctx = request.app[BATCH]
+    ctx = batch_context(request)
     raw = await read_body(request, request.app[STATE].config.server.max_body_bytes)
     items = ANTHROPIC_BATCH.parse_body(parse_object(raw))
     job = await _create(ctx, ANTHROPIC_BATCH, items, endpoint=ANTHROPIC_BATCH.fmt.chat_path,
@@ -158,15 +158,34 @@ async def create_anthropic(request: web.Request) -> web.StreamResponse:
 
 def retrieve(api: BatchApi) -> Any:
     async def handler(request: web.Request) -> web.StreamResponse:
-        job = await _job(request.app[BATCH], api, request.match_info["id"])
+        job = await _job(batch_context(request), api, request.match_info["id"])
         return web.json_response(api.view(job, _base_url(request)))
+
+    return handler
+
+
+def listing(api: BatchApi) -> Any:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        ctx = batch_context(request)
+        query = request.query
+        if "before_id" in query:
+            raise InvalidRequest(
+                "before_id is not supported; page with after_id", param="before_id"
+            )
+        text = query.get("limit", "20")
+        if not text.isdigit() or not 1 <= int(text) <= 100:
+            raise InvalidRequest("limit: an integer from 1 to 100", param="limit")
+        after = query.get(api.cursor)
+        jobs, more = await asyncio.to_thread(ctx.store.jobs, api.name, int(text), after)
+        base = _base_url(request)
+        return web.json_response(api.page([api.view(j, base) for j in jobs], more))
 
     return handler
 
 
 def cancel(api: BatchApi) -> Any:
     async def handler(request: web.Request) -> web.StreamResponse:
-        ctx = request.app[BATCH]
+        ctx = batch_context(request)
         job = await _job(ctx, api, request.match_info["id"])
         cancelled = await asyncio.to_thread(ctx.store.cancel, job.id, None)
         job = cancelled if cancelled is not None else job
@@ -176,7 +195,7 @@ def cancel(api: BatchApi) -> Any:
 
 
 async def anthropic_results(request: web.Request) -> web.StreamResponse:
-    ctx = request.app[BATCH]
+    ctx = batch_context(request)
     job = await _job(ctx, ANTHROPIC_BATCH, request.match_info["id"])
     if job.counts.pending:
         raise InvalidRequest(f"batch {job.id!r} is still processing; its results come at its end")
@@ -197,6 +216,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/v1/files/{id}/content", file_content)
     for api, create in ((OPENAI_BATCH, create_openai), (ANTHROPIC_BATCH, create_anthropic)):
         r.add_post(api.endpoint, create)
+        r.add_get(api.endpoint, listing(api))
         r.add_get(api.endpoint + "/{id}", retrieve(api))
         r.add_post(api.endpoint + "/{id}/cancel", cancel(api))
     r.add_get(ANTHROPIC_BATCH.endpoint + "/{id}/results", anthropic_results)

@@ -4,6 +4,7 @@ ledger is flushed."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiohttp import web
@@ -13,10 +14,11 @@ from fulcrum.batch.context import BATCH, BatchContext
 from fulcrum.batch.endpoints import add_routes
 from fulcrum.batch.store import BatchStore
 from fulcrum.batch.worker import Worker
-from fulcrum.errors import Unavailable
 from fulcrum.gateway.extensions import ExtensionContext
 from fulcrum.gateway.state import STATE
 from fulcrum.tables import Table
+
+log = logging.getLogger(__name__)
 
 
 class BatchExtension:
@@ -31,8 +33,9 @@ class BatchExtension:
     async def start(self, app: web.Application) -> None:
         state = app[STATE]
         config: BatchConfig = state.config.extensions[self.key]
-        if state.db is None:
-            raise Unavailable("batches need the ledger database, which is not open")
+        if state.db is None:  # the endpoints answer 503
+            log.error("batch: the ledger database is not open; batches are off")
+            return
         store = BatchStore(state.db)
         worker = Worker(state, store, config) if config.enabled else None
         app[BATCH] = BatchContext(config, store, worker)

@@ -22,6 +22,7 @@ class OpenAIBatch(BatchApi):
     name = "openai"
     endpoint = "/v1/batches"
     fmt = OPENAI
+    cursor = "after"
     id_prefix = "batch_"
 
     def parse_file(self, content: bytes, endpoint: str) -> list[NewItem]:

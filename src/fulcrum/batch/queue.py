@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fulcrum.batch.sql import CLAIMABLE
 from fulcrum.batch.store import BatchStore
 from fulcrum.ledger.row import COLUMNS, LedgerRow, row_values
 
@@ -38,6 +39,12 @@ class Claimed:
     body: dict[str, Any]
     attempts: int  # tries so far, this one included
     claim: str  # the token that proves the lease is still this worker's
+
+
+def due(store: BatchStore, now: float) -> bool:
+    """Whether any item may be claimed now: a read, so an idle worker takes no write lock."""
+    sql = f"SELECT 1 FROM batch_items WHERE {CLAIMABLE} LIMIT 1"
+    return store.db.run(lambda c: store.sql.execute(c, sql, (now, now)).fetchone()) is not None
 
 
 def claim(store: BatchStore, n: int, *, token: str, now: float, lease_s: float) -> list[Claimed]:

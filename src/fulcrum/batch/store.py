@@ -157,6 +157,17 @@ class BatchStore:
             output_file_id=row[9], error_file_id=row[10], counts=_counts(groups),
         )  # fmt: skip
 
+    def jobs(self, api: str, limit: int, after: str | None) -> tuple[list[Job], bool]:
+        """The newest ``limit`` batches of ``api`` older than ``after``; and whether more exist."""
+        where, params = "api = ?", [api]
+        if after is not None:
+            where += " AND (created_at, id) < (SELECT created_at, id FROM batch_jobs WHERE id = ?)"
+            params.append(after)
+        sql = f"SELECT id FROM batch_jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?"
+        rows = self.db.run(lambda c: self.sql.execute(c, sql, (*params, limit + 1)).fetchall())
+        found = [self.job(r[0]) for r in rows[:limit]]
+        return [j for j in found if j is not None], len(rows) > limit
+
     def cancel(self, batch_id: str, now: float | None = None) -> Job | None:
         """Mark the batch cancelled; its queued items end as ``canceled`` (running ones finish)."""
         now = time.time() if now is None else now

@@ -81,14 +81,17 @@ class Worker:
         free = self.config.max_concurrent - len(self.running)
         if free <= 0 or not self.may_start():
             return
-        claimed = await asyncio.to_thread(
-            queue.claim, self.store, free, token=new_row_id(), now=time.time(),
-            lease_s=self.config.lease_s,
-        )  # fmt: skip
+        claimed = await asyncio.to_thread(self._claim, free)
         for item in claimed:
             task = asyncio.create_task(self._one(item), name=f"batch-item-{item.id}")
             self.running[task] = item
             task.add_done_callback(self._ended)
+
+    def _claim(self, n: int) -> list[Claimed]:
+        now = time.time()
+        if not queue.due(self.store, now):
+            return []
+        return queue.claim(self.store, n, token=new_row_id(), now=now, lease_s=self.config.lease_s)
 
     def _ended(self, task: asyncio.Task[None]) -> None:
         self.running.pop(task, None)
