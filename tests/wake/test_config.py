@@ -108,3 +108,12 @@ def test_a_gateway_without_a_local_backend_still_parses() -> None:
     with pytest.raises(ConfigError) as err:
         load_config(text=text + "[wake]\nmax_tokens = 100\n", env={})
     assert err.value.field == "wake.backend"
+
+
+def test_a_local_backend_listing_no_models_needs_no_wake_table() -> None:
+    text = (
+        '[backends.llama]\nformat = "openai"\nbase_url = "http://127.0.0.1:8080"\nkind = "local"\n'
+    )
+    wake = load_config(text=text, env={}).extensions["wake"]
+    default = wake.filters["default"]
+    assert (default.backend, default.model) == ("llama", "llama")

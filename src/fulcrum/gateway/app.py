@@ -104,5 +104,11 @@ async def _cleanup(app: web.Application) -> None:
         state.ledger.close()
     except Exception:  # the writer already logged; shutdown must go on
         log.exception("ledger: close failed")
-    if state.db is not None:  # after the writer: its last rows settle budget reservations
+    budget = state.brain.budget if state.brain is not None else None
+    if budget is not None:  # after the writer, whose last rows settle into the leases
+        try:
+            budget.close()  # returns this process's budget leases to the database
+        except Exception:  # shutdown must go on; unreturned leases expire on their own
+            log.exception("budget: close failed")
+    if state.db is not None:
         state.db.close()

@@ -120,9 +120,9 @@ def _filter(
     config = backends[backend]
     inherited = base.backend == backend if base is not None else False
     model = t.opt_text("model") or (base.model if base is not None and inherited else "")
-    model = model or (config.models[0] if config.models else "")
-    if not model:
-        t.fail("model", f"a model name (backend {backend!r} lists no models)")
+    # A backend that lists no models serves one whatever the name (llama.cpp, a single vLLM
+    # model): its own name stands in, so a config without [wake] never fails on it.
+    model = model or (config.models[0] if config.models else backend)
     start = base or WakeFilter(name=name, backend=backend, model=model)
     labels = _labels(t, "labels", start.labels, within=None)
     wake_default = start.wake_labels if labels == start.labels else labels[:1]

@@ -82,11 +82,14 @@ def explain_live(
         return LiveView(features, evaluate((), features), router.choose(req, record=False),
                         config.source, ask.lane, notes=(note,))  # fmt: skip
     db = open_database(config.ledger.url)  # the gateway's: its pins and budget
+    brain = None
     try:
         brain = build_brain(config, ledger_pricer(config, startup_catalog()), db)
         assert brain is not None
         return _decide(brain, config, router, req, ask)
     finally:
+        if brain is not None and brain.budget is not None:
+            brain.budget.close()  # a dry run took no lease; this stops the book's thread
         db.close()
 
 
@@ -94,7 +97,7 @@ def _decide(
     brain: Brain, config: GatewayConfig, router: Router, req: RouteRequest, ask: Ask
 ) -> LiveView:
     latency = _rebuild_latency(brain, config)
-    pin = brain.sessions.get(ask.session, ask.lane) if ask.session else None
+    pin = brain.sessions.peek(ask.session, ask.lane) if ask.session else None
     verdict, outcome = brain.decide(ask)
     chain = router.choose_target(req, verdict.target, verdict.reason,
                                  local_only=verdict.local_only)  # fmt: skip
@@ -103,7 +106,7 @@ def _decide(
     fresh = share.requests == 0 and brain.policy.uses_learned
     notes = [FRESH_SHARE] if fresh else []
     on_exhausted = brain.budget.config.on_exhausted if brain.budget is not None else None
-    if "budget-degraded" in verdict.events and on_exhausted == "refuse":
+    if "budget-refused" in verdict.events and on_exhausted == "refuse":
         notes.append('the gateway refuses this request (HTTP 429, on_exhausted = "refuse") '
                      "rather than route it locally")  # fmt: skip
     source = brain.policy.source
