@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from fulcrum.context.indexer import index_repository
-from fulcrum.context.search import fts_query, fuse, search
+from fulcrum.context.search import fts_query, fuse, hybrid, lexical, search
 from fulcrum.context.store import IndexStore, split_identifiers
 from fulcrum.errors import InputError
 
@@ -19,7 +19,7 @@ def store(repo: Path, tmp_path: Path, embedder: HashEmbedder) -> IndexStore:
     return store
 
 
-@pytest.mark.parametrize("mode", ["lexical", "vector", "hybrid"])
+@pytest.mark.parametrize("mode", ["lexical", "vector", "hybrid", "rrf"])
 def test_each_mode_finds_the_function_a_question_describes(
     store: IndexStore, embedder: HashEmbedder, mode: str
 ) -> None:
@@ -67,3 +67,13 @@ def test_bad_arguments_name_the_argument(store: IndexStore, embedder: HashEmbedd
     with pytest.raises(InputError, match="mode: 'fuzzy'"):
         search(store, embedder, "x", mode="fuzzy")
     assert fts_query('drop "table" OR x*') == '"drop" OR "table" OR "x"'
+
+
+def test_hybrid_adds_the_vector_side_to_bm25(store: IndexStore, embedder: HashEmbedder) -> None:
+    query = "settings port server"
+    pure = hybrid(store, embedder, query, 5, alpha=0.0)
+    assert [i for i, _ in pure] == [i for i, _ in lexical(store, query, 5)]
+    assert pure[0][1] == pytest.approx(1.0)  # BM25 over the best BM25
+    mixed = hybrid(store, embedder, query, 50, alpha=0.3)
+    assert all(0.0 <= score <= 1.0 for _, score in mixed)
+    assert max(score for _, score in mixed) > 0.7

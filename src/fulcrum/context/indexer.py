@@ -20,7 +20,7 @@ import numpy as np
 
 from fulcrum.context.chunks import Chunk, chunk_file
 from fulcrum.context.embed import Embedder, Vectors
-from fulcrum.context.store import IndexStore
+from fulcrum.context.store import IndexStore, split_identifiers
 
 MAX_FILE_BYTES = 1_000_000
 SKIP_DIRS = frozenset(
@@ -33,7 +33,8 @@ TEXT_SUFFIXES = frozenset(
      ".sql", ".md", ".markdown", ".mdx", ".rst", ".txt", ".html", ".htm", ".toml", ".yaml",
      ".yml", ".cfg", ".ini", ".json"}
 )  # fmt: skip
-EMBED_BATCH = 256
+EMBED_BATCH = 32
+INDEX_FORMAT = 2  # bump when chunking or embedding_text changes: old indexes are rebuilt
 
 Progress = Callable[[int, int], None]  # (files done, files total)
 
@@ -81,7 +82,7 @@ def index_repository(
     start = time.perf_counter()
     root = root.resolve()
     report = IndexReport(root=str(root))
-    embedder_name = embedder.name if embedder is not None else "none"
+    embedder_name = f"{embedder.name if embedder is not None else 'none'}/v{INDEX_FORMAT}"
     if store.meta("embedder") not in (None, embedder_name) or store.meta("root") != str(root):
         store.clear()
         report.rebuilt = True
@@ -116,11 +117,19 @@ def index_repository(
     return report
 
 
+def embedding_text(c: Chunk) -> str:
+    """What a chunk's vector is made of: its symbol, path and text, identifiers also as words
+    (a word-level embedder knows "load settings" better than ``load_settings``)."""
+    return (
+        f"{split_identifiers(c.symbol)} {c.symbol}\n{c.path}\n{split_identifiers(c.text)}\n{c.text}"
+    )
+
+
 def embed_chunks(embedder: Embedder | None, chunks: list[Chunk]) -> Vectors | None:
     """The chunks' vectors (symbol, path and text embedded together), or None without one."""
     if embedder is None or not chunks:
         return None
-    texts = [f"{c.symbol}\n{c.path}\n{c.text}" for c in chunks]
+    texts = [embedding_text(c) for c in chunks]
     parts = [embedder.embed(texts[i : i + EMBED_BATCH]) for i in range(0, len(texts), EMBED_BATCH)]
     return np.vstack(parts)
 

@@ -55,6 +55,7 @@ class IndexStore:
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.executescript(SCHEMA)
         self._matrix: tuple[list[int], Vectors] | None = None
+        self._rows: dict[int, int] = {}
 
     def close(self) -> None:
         self.db.close()
@@ -120,7 +121,14 @@ class IndexStore:
                 blobs.append(np.frombuffer(blob, dtype=np.float32))
             matrix = np.vstack(blobs) if blobs else np.zeros((0, 1), dtype=np.float32)
             self._matrix = (ids, matrix)
+            self._rows = {chunk_id: row for row, chunk_id in enumerate(ids)}
         return self._matrix
+
+    def similarity(self, ids: Sequence[int], query: Vectors) -> list[float]:
+        """Cosine of each chunk's vector with ``query`` (0 for a chunk without a vector)."""
+        _ids, matrix = self.vectors()
+        rows = [self._rows.get(i) for i in ids]
+        return [0.0 if r is None else float(matrix[r] @ query) for r in rows]
 
     def chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
         wanted = list(ids)
