@@ -129,3 +129,28 @@ def test_both_sdks_list_batches_newest_first_and_page(
         assert [b.id for b in client.messages.batches.list(limit=2)] == made[::-1]  # all pages
     with openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0) as oai:
         assert oai.batches.list().data == []  # Anthropic batches are not OpenAI's
+
+
+SCHEMA = {"type": "object", "properties": {"command": {"type": "string"}},
+          "required": ["command"]}  # fmt: skip
+PRINTED = '<tool_call>{"name": "Bash", "arguments": {"command": "ls -la"}}</tool_call>'
+
+
+def test_an_item_with_tools_gets_the_local_tool_review(
+    gateway: tuple[RunningGateway, FakeOpenAI, FakeAnthropic],
+) -> None:
+    gw, local, _ = gateway
+    local.push(Reply(PRINTED, stop_reason="end_turn"))  # the call printed as text
+    tools = [{"name": "Bash", "description": "Run", "input_schema": SCHEMA}]
+    params = {**chat_body(0, "local-model"), "max_tokens": 50, "tools": tools}
+    with anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client:
+        requests = [{"custom_id": "t", "params": params}]
+        batch = client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+        wait_for(lambda: client.messages.batches.retrieve(batch.id).processing_status == "ended")
+        (line,) = list(client.messages.batches.results(batch.id))
+    assert line.result.type == "succeeded"
+    blocks = line.result.message.content
+    assert [b.type for b in blocks] == ["tool_use"]
+    assert blocks[0].input == {"command": "ls -la"}  # type: ignore[union-attr]
+    (row,) = open_store(None).rows()
+    assert row.tool_repairs == 1 and row.tool_retries == 0  # recovered, counted in its row

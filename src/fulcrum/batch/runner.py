@@ -4,7 +4,9 @@ The item is routed like an interactive request of its format (the router, withou
 session stickiness), and only the route's ``local`` targets are tried, through
 :func:`~fulcrum.gateway.upstream.chain.open_chain` (retries, failover, the breaker) with the
 body shaped by the same builder the proxy uses. The call takes its share of the local machine
-on the gateway's processor-sharing clock, so it is priced like any local call.
+on the gateway's processor-sharing clock, so it is priced like any local call. An item with
+tools goes through the same tool-use review as an interactive call on a local route (calls
+printed as text repaired, arguments validated, one retry), counted in its row.
 
 A model no local backend serves ends the item as ``errored``: forwarding such items to the
 provider's own batch API is not implemented. A backend that fails (5xx, 429, timeout, down)
@@ -15,12 +17,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+
+from aiohttp import web
 
 from fulcrum.batch.apis import BatchApi
 from fulcrum.batch.discounts import batch_counterfactual
 from fulcrum.batch.queue import Claimed
 from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, UpstreamError
+from fulcrum.gateway.answer.localtools import needs_review
+from fulcrum.gateway.answer.sender import ChainSender
+from fulcrum.gateway.answer.tooluse import call_with_tool_checks
 from fulcrum.gateway.answer.translate import (
     body_builder,
     client_body,
@@ -30,14 +37,18 @@ from fulcrum.gateway.answer.translate import (
 )
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.state import GatewayState
+from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.gateway.upstream.chain import Opened, open_chain
 from fulcrum.kinds import BackendKind
 from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.row import LedgerRow
+from fulcrum.routing.router import RouteTarget
 from fulcrum.wire.usage import TokenUsage
 
 LOCAL: BackendKind = "local"
 CLIENT = "fulcrum-batch"
+Chain = list[tuple[Backend, RouteTarget]]
+Routed = tuple[Chain, str]  # the local targets, the route's reason
 
 
 @dataclass(slots=True)
@@ -76,7 +87,33 @@ async def run_item(
 ) -> Ran:
     fmt = api.fmt
     raw = dumps(item.body)
-    router = state.router
+    routed = _route(state, api, item, raw)
+    if isinstance(routed, Ran):
+        return routed
+    chain, reason = routed
+    call = _call(api, item)
+    call.route_reason = reason
+    call.served_by(*chain[0])
+    token = state.local_clock.enter()
+    on_machine.n += 1
+    try:
+        if needs_review(item.body, LOCAL):  # tools on a local route: checked, repaired, retried
+            return await _reviewed(api, item.body, chain, call)
+        build = body_builder(fmt, item.body, raw, stream=False)
+        opened = await open_chain(chain, build, {}, stream=False, log=call.attempts)
+    except FulcrumError as exc:
+        call.status, call.error = exc.status, exc.message
+        retry = (exc.status >= 500 or exc.status == 429) and item.attempts < max_attempts
+        return Ran("errored", exc.status, api.error_result(exc), call, retry=retry)
+    finally:
+        call.busy_s = state.local_clock.leave(token)
+        on_machine.n -= 1
+    return _answered(api, call, opened)
+
+
+def _route(state: GatewayState, api: BatchApi, item: Claimed, raw: bytes) -> Ran | Routed:
+    """The route's local targets, or the errored result when there are none."""
+    fmt, router = api.fmt, state.router
     try:
         req = router.request(fmt.name, fmt.max_tokens_keys, item.body, {}, raw)
         decision = router.choose(req, record=False)
@@ -91,22 +128,24 @@ async def run_item(
             "items to a provider's batch API is not supported"
         )
         return _refused(api, InvalidRequest(message, param="model"))
-    call = _call(api, item)
-    call.route_reason = decision.reason
-    call.served_by(*chain[0])
-    token = state.local_clock.enter()
-    on_machine.n += 1
-    try:
-        build = body_builder(fmt, item.body, raw, stream=False)
-        opened = await open_chain(chain, build, {}, stream=False, log=call.attempts)
-    except FulcrumError as exc:
-        call.status, call.error = exc.status, exc.message
-        retry = (exc.status >= 500 or exc.status == 429) and item.attempts < max_attempts
-        return Ran("errored", exc.status, api.error_result(exc), call, retry=retry)
-    finally:
-        call.busy_s = state.local_clock.leave(token)
-        on_machine.n -= 1
-    return _answered(api, call, opened)
+    return chain, decision.reason
+
+
+class _NoClient:
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}  # a batch item has no client headers to pass on
+
+
+async def _reviewed(api: BatchApi, body: dict[str, Any], chain: Chain, call: Call) -> Ran:
+    """The tool-use review the proxy runs on local routes, for a non-streaming call."""
+    send = ChainSender(cast(web.Request, _NoClient()), chain, call)
+    message, outcome = await call_with_tool_checks(
+        {**api.fmt.to_hub_request(body), "stream": False}, send
+    )
+    call.usage, call.tool_repairs, call.tool_retries = send.usage, outcome.repairs, outcome.retries
+    model = call.model_requested
+    answer = api.fmt.from_hub_response({**message, "model": model}, model=model)
+    return Ran("succeeded", 200, answer, call)
 
 
 def _answered(api: BatchApi, call: Call, opened: Opened) -> Ran:
