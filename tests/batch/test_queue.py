@@ -1,4 +1,4 @@
-"""Claims, leases and exactly-once finishing on the ledger's SQLite database."""
+"""Claims, leases and exactly-once finishing on the ledger database (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,29 @@ from fulcrum.batch.store import BatchStore, Counts, Job, NewItem
 from fulcrum.ledger import open_store
 from fulcrum.ledger.row import LedgerRow
 from fulcrum.routing.budget import open_database
+from fulcrum.testing.postgres import PostgresCluster
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest) -> str | None:
+    if request.param == "sqlite":
+        return None
+    cluster: PostgresCluster = request.getfixturevalue("pg")
+    return cluster.create_database()
 
 
 @pytest.fixture
-def store() -> Iterator[BatchStore]:
-    db = open_database(None)
+def store(url: str | None) -> Iterator[BatchStore]:
+    db = open_database(url)
     try:
         yield BatchStore(db)
     finally:
@@ -54,7 +72,7 @@ def test_a_claim_takes_each_item_once(store: BatchStore) -> None:
 
 
 def test_an_expired_lease_is_taken_over_and_the_old_claim_cannot_finish(
-    store: BatchStore,
+    store: BatchStore, url: str | None
 ) -> None:
     job = _batch(store, 1)
     (crashed,) = queue.claim(store, 1, token="dead", now=1001, lease_s=10)
@@ -64,7 +82,7 @@ def test_an_expired_lease_is_taken_over_and_the_old_claim_cannot_finish(
     assert not _finish(store, crashed, now=1013)  # the lost claim writes nothing
     assert _finish(store, retried, now=1014)
     assert not _finish(store, retried, now=1015)  # finished once, never again
-    ledger = open_store(None)
+    ledger = open_store(url)
     try:
         assert [r.id for r in ledger.rows()] == [crashed.id]
     finally:
@@ -84,3 +102,12 @@ def test_renew_keeps_a_running_item_and_release_requeues_it(store: BatchStore) -
     assert queue.claim(store, 1, token="b", now=1055, lease_s=10) == []  # not due yet
     (again,) = queue.claim(store, 1, token="b", now=1060, lease_s=10)
     assert again.id == item.id and not _finish(store, item, now=1061)
+
+
+def test_cancelling_an_ended_batch_changes_nothing(store: BatchStore) -> None:
+    job = _batch(store, 1)
+    (item,) = queue.claim(store, 1, token="a", now=1001, lease_s=10)
+    assert _finish(store, item, now=1002)
+    after = store.cancel(job.id, now=1003)
+    assert after is not None and after.cancelled_at is None
+    assert after.counts.outcomes["succeeded"] == 1 and after.counts.outcomes["canceled"] == 0

@@ -169,15 +169,17 @@ class BatchStore:
         return [j for j in found if j is not None], len(rows) > limit
 
     def cancel(self, batch_id: str, now: float | None = None) -> Job | None:
-        """Mark the batch cancelled; its queued items end as ``canceled`` (running ones finish)."""
+        """Mark the batch cancelled; its queued items end as ``canceled`` (running ones finish).
+        A batch that has already ended stays as it is."""
         now = time.time() if now is None else now
 
         def work(conn: Any) -> None:
             with self.sql.transaction(conn):
                 self.sql.execute(
                     conn,
-                    "UPDATE batch_jobs SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
-                    (now, batch_id),
+                    "UPDATE batch_jobs SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL "
+                    "AND EXISTS (SELECT 1 FROM batch_items WHERE batch_id = ? AND state <> 'done')",
+                    (now, batch_id, batch_id),
                 )
                 self.sql.execute(
                     conn,
