@@ -8,6 +8,8 @@ rebind a DNS name to 127.0.0.1. So, before any body is read or anything is route
 - an ``Origin`` header (only browsers send one) must be listed in ``allowed_origins`` (403);
 - a POST must say ``Content-Type: application/json`` (charset allowed); anything else,
   including no content type at all, is a 415. The SDKs and Claude Code always send it.
+  A handler may accept other media types by listing them in its ``accepts`` attribute
+  (``POST /v1/files``: ``multipart/form-data``); it then reads its own body, within its limit.
 
 The body is then read within ``server.body_timeout_s`` (a trickling client gets a 408 and
 the connection is closed); a client that hangs up mid-body is one INFO line, not a traceback.
@@ -80,16 +82,22 @@ def json_body(server: ServerConfig) -> Middleware:
     @web.middleware
     async def read(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method == "POST" and request.match_info.http_exception is None:
-            _check_content_type(request.headers.get("Content-Type"))
+            value = request.headers.get("Content-Type")
+            if _media(value) in getattr(request.match_info.handler, "accepts", ()):
+                return await handler(request)  # an upload: the handler streams its own body
+            _check_content_type(value)
             await _read_body(request, server)  # cached: the handler's read() returns it
         return await handler(request)
 
     return read
 
 
+def _media(value: str | None) -> str:
+    return (value or "").partition(";")[0].strip().lower()
+
+
 def _check_content_type(value: str | None) -> None:
-    media = (value or "").partition(";")[0].strip().lower()
-    if media != JSON_TYPE:
+    if _media(value) != JSON_TYPE:
         got = f"got {_shown(value)}" if value is not None else "none was sent"
         raise UnsupportedMediaType(f"Content-Type must be {JSON_TYPE} ({got})")
 
