@@ -131,6 +131,15 @@ class FakeSearxng:
         )
         return web.Response(text=html, content_type="text/html")
 
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        """An OpenAI-style ``/v1/embeddings``: 3-dimension vectors from the text's length."""
+        body = await request.json()
+        data = [
+            {"index": n, "embedding": [float(len(t)), 1.0, 0.0]}
+            for n, t in enumerate(body["input"])
+        ]
+        return web.json_response({"data": data[::-1], "model": body["model"]})  # any order
+
     async def _big(self, _request: web.Request) -> web.Response:
         return web.Response(text="x" * 3_000_000, content_type="text/plain")
 
@@ -140,6 +149,7 @@ class FakeSearxng:
             web.get("/search", self._search),
             web.get("/page/{n}", self._page),
             web.get("/big", self._big),
+            web.post("/v1/embeddings", self._embeddings),
         ])  # fmt: skip
         self._runner = web.AppRunner(app)
         await self._runner.setup()

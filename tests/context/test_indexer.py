@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fulcrum.context.indexer import index_repository
+from fulcrum.context.service import ContextConfig, ContextService
 from fulcrum.context.store import IndexStore
 
 from .helpers import REPO_FILES, HashEmbedder
@@ -68,3 +69,14 @@ def test_binary_and_oversized_files_are_skipped(repo: Path, tmp_path: Path) -> N
     (repo / "huge.txt").write_text("x" * 1_100_000)
     report = index_repository(_store(tmp_path), repo, None)
     assert "blob.txt" not in report.indexed and "huge.txt" not in report.indexed
+
+
+def test_the_service_refreshes_once_then_only_when_stale(repo: Path, tmp_path: Path) -> None:
+    service = ContextService(ContextConfig(root=repo, data=tmp_path / "d"), embedder=None)
+    service.refresh_in_background().join(30)
+    assert service.code.counts()[0] == len(REPO_FILES)
+    (repo / "late.md").write_text("# Late\n\nthe aardvark section\n")
+    assert service.search_code("aardvark") == []  # indexed less than refresh_s ago
+    service._refreshed -= service.config.refresh_s + 1
+    assert service.search_code("aardvark")[0].path == "late.md"
+    service.close()

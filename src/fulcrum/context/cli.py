@@ -90,7 +90,9 @@ def mcp_command(  # noqa: PLR0917 - Typer maps parameters to flags
     )
     from fulcrum.context.server import build_server  # noqa: PLC0415 - the SDK loads only here
 
-    server = build_server(ContextService(config))
+    service = ContextService(config)
+    service.refresh_in_background()
+    server = build_server(service)
     if transport == "stdio":
         server.run("stdio")
     else:

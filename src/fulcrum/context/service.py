@@ -89,9 +89,16 @@ class ContextService:
             self._refreshed = time.monotonic()
             return report
 
+    def refresh_in_background(self) -> threading.Thread:
+        """Start the first refresh now (a server's first search then waits less, or not at all)."""
+        thread = threading.Thread(target=self._fresh, name="fulcrum-context-index", daemon=True)
+        thread.start()
+        return thread
+
     def _fresh(self) -> None:
-        if time.monotonic() - self._refreshed > self.config.refresh_s or not self._refreshed:
-            self.refresh()
+        with self._lock:
+            if time.monotonic() - self._refreshed > self.config.refresh_s or not self._refreshed:
+                self.refresh()
 
     def search_code(
         self, query: str, *, limit: int = 10, mode: str = "hybrid", path: str | None = None
