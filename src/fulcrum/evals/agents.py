@@ -72,16 +72,24 @@ def feedback_prompt(verdict: Verdict) -> str:
     )
 
 
+# Context for a task's first prompt (the context tools: fulcrum.context.evalcontext).
+ContextFn = Callable[[Task, dict[str, str]], str]
+
+
 @dataclass(slots=True)
 class BuiltinAgent:
     tries: int = 3
     name: str = "builtin"
+    context: ContextFn | None = None  # ``--context``: retrieved code and installed APIs
 
     def solve(self, task: Task) -> AgentOutcome:
         files = task.spec.starting_files()
+        prompt = first_prompt(task.spec, files)
+        if self.context is not None:
+            prompt += self.context(task, files)
         messages = [
             {"role": "system", "content": SYSTEM_PROMPT + edits.FORMAT_HELP},
-            {"role": "user", "content": first_prompt(task.spec, files)},
+            {"role": "user", "content": prompt},
         ]
         tokens_in = tokens_out = 0
         verdict: Verdict | None = None

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from fulcrum.errors import InputError
-from fulcrum.evals.agents import Agent, BuiltinAgent, CommandAgent
+from fulcrum.evals.agents import Agent, BuiltinAgent, CommandAgent, Task
 from fulcrum.evals.chat import DEFAULT_KEY, Endpoint
 from fulcrum.evals.check import check_suite
 from fulcrum.evals.importers import IMPORTERS, get_importer
@@ -95,6 +95,12 @@ def _run_id(suite: Path, models: list[str], epochs: int, agent: str) -> str:
     return f"{suite.resolve().name}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
 
 
+def _task_context(task: Task, files: dict[str, str]) -> str:
+    from fulcrum.context.evalcontext import task_context  # noqa: PLC0415 - only with --context
+
+    return task_context(task.workdir, task.spec.instruction, files)
+
+
 @app.command("run")
 def run_cmd(  # noqa: PLR0917
     suite: Annotated[Path, typer.Argument(help="A suite directory.")],
@@ -115,13 +121,23 @@ def run_cmd(  # noqa: PLR0917
         str | None, typer.Option(help="Run id (default: derived; same = resume).")
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    context: Annotated[
+        bool,
+        typer.Option(
+            "--context/--no-context",
+            help="Built-in agent: add retrieved code and the installed packages' APIs "
+            "to the first prompt (the context tools), to measure their uplift.",
+        ),
+    ] = False,
 ) -> None:
     """Run every spec through each model; resumable under the same run id."""
     specs = load_suite(suite)
     url = pick(base_url, os.environ.get("FULCRUM_EVAL_BASE_URL"), None, DEFAULT_BASE_URL)
     key = os.environ.get(api_key_env, DEFAULT_KEY)
-    agent: Agent = CommandAgent(agent_cmd) if agent_cmd else BuiltinAgent(tries=tries)
-    rid = run_id or _run_id(suite, models, epochs, agent_cmd or f"builtin:{tries}")
+    builtin = BuiltinAgent(tries=tries, context=_task_context if context else None)
+    agent: Agent = CommandAgent(agent_cmd) if agent_cmd else builtin
+    key_agent = f"builtin:{tries}" + (":context" if context else "")
+    rid = run_id or _run_id(suite, models, epochs, agent_cmd or key_agent)
     plan = RunPlan(rid, specs, [Endpoint(url, m, key) for m in models], agent,
                    epochs=epochs, workers=workers)  # fmt: skip
     store = EvalStore(Paths.build().ledger_sqlite)
