@@ -21,8 +21,8 @@ models = ["m"]
 """
 
 
-def _batch(text: str) -> BatchConfig:
-    config = load_config(text=BASE + text, env={})
+def _batch(text: str, api: str = "") -> BatchConfig:
+    config = load_config(text=BASE.replace("[batch]", api + "\n[batch]") + text, env={})
     parsed = config.extensions["batch"]
     assert isinstance(parsed, BatchConfig)
     return parsed
@@ -69,3 +69,33 @@ def test_mistakes_name_the_field(text: str, field: str) -> None:
     with pytest.raises(ConfigError) as caught:
         _batch(text)
     assert field in str(caught.value)
+
+
+API = """
+[backends.claude]
+format = "anthropic"
+base_url = "http://127.0.0.1:9"
+kind = "api"
+"""
+
+
+def test_forward_names_api_backends_with_a_batch_api() -> None:
+    config = _batch('forward = ["claude"]\nforward_poll_s = 5', api=API)
+    assert config.forward == ("claude",) and config.forward_poll_s == 5.0
+    assert _batch("").forward == ()  # by default nothing is forwarded
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('forward = ["box"]', "api backends"),  # a local backend runs items itself
+        ('forward = ["nope"]', "configured backends (box, claude)"),
+        ('forward = "claude"', "a list of strings"),
+        ("forward_poll_s = 0", "forward_poll_s"),
+    ],
+)
+def test_forward_mistakes_name_the_field(text: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _batch(text, api=API)
+    message = str(caught.value)
+    assert "batch.forward" in message and words in message

@@ -11,15 +11,21 @@ lease_s = 60             # a claim's lease; renewed while the item runs, retried
 max_attempts = 3         # tries of an item whose backend failed (5xx, timeout) before it errors
 max_file_bytes = 104857600
 enabled = true           # false: the endpoints serve, no item runs in this process
+forward = ["claude"]     # api backends whose provider's batch API takes the items no local
+                         # backend serves (default: none; such items end errored)
+forward_poll_s = 60      # how often the worker asks a provider whether its batch has ended
 ```
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fulcrum.batch.forwarders import PROVIDER_BATCHES
 from fulcrum.tables import Table
 
 KEYS = (
@@ -32,6 +38,8 @@ KEYS = (
     "max_attempts",
     "max_file_bytes",
     "enabled",
+    "forward",
+    "forward_poll_s",
 )
 
 
@@ -62,6 +70,8 @@ class BatchConfig:
     max_attempts: int = 3
     max_file_bytes: int = 100 * 1024 * 1024
     enabled: bool = True
+    forward: tuple[str, ...] = ()  # api backends that forward to their provider's batch API
+    forward_poll_s: float = 60.0
 
     def may_start(self, now: datetime, interactive_in_flight: int) -> bool:
         """Whether a new item may start now: inside the window, or idle when ``idle_only``."""
@@ -103,8 +113,24 @@ def parse_window(table: Table) -> Window | None:
     return Window(_clock(table, start), _clock(table, end), zone)
 
 
-def parse_batch(table: Table) -> BatchConfig:
-    """The ``[batch]`` table (an empty table gives the defaults)."""
+def parse_forward(table: Table, backends: Mapping[str, Any]) -> tuple[str, ...]:
+    """``forward``: configured api backends whose wire format has a provider batch API."""
+    names = table.str_list("forward")
+    for name in names:
+        backend = backends.get(name)
+        if backend is None:
+            table.fail("forward", f"names of configured backends ({', '.join(backends)})", name)
+        if backend.kind != "api":
+            table.fail("forward", "api backends (a local backend runs items itself)", name)
+        if backend.format not in PROVIDER_BATCHES:
+            formats = ", ".join(PROVIDER_BATCHES)
+            table.fail("forward", f"backends of a format with a batch API ({formats})", name)
+    return names
+
+
+def parse_batch(table: Table, backends: Mapping[str, Any] | None = None) -> BatchConfig:
+    """The ``[batch]`` table (an empty table gives the defaults); ``backends``: the configured
+    ones by name (``BackendConfig``), which ``forward`` is checked against."""
     table.only(*KEYS)
     defaults = BatchConfig()
     return BatchConfig(
@@ -116,4 +142,6 @@ def parse_batch(table: Table) -> BatchConfig:
         max_attempts=table.integer("max_attempts", defaults.max_attempts, low=1, high=100),
         max_file_bytes=table.integer("max_file_bytes", defaults.max_file_bytes, low=1),
         enabled=table.flag("enabled", defaults.enabled),
+        forward=parse_forward(table, backends or {}),
+        forward_poll_s=table.number("forward_poll_s", defaults.forward_poll_s, low=0.01),
     )

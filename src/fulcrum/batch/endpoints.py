@@ -22,6 +22,7 @@ from aiohttp import BodyPartReader, web
 from fulcrum.batch.anthropic_batch import ANTHROPIC_BATCH
 from fulcrum.batch.apis import BatchApi
 from fulcrum.batch.context import BatchContext, batch_context
+from fulcrum.batch.forward import triage
 from fulcrum.batch.openai_batch import OPENAI_BATCH
 from fulcrum.batch.registry import APIS
 from fulcrum.batch.store import Counts, FileRecord, Job, NewItem
@@ -54,7 +55,9 @@ async def _job(ctx: BatchContext, api: BatchApi, batch_id: str) -> Job:
     return job
 
 
-async def _create(ctx: BatchContext, api: BatchApi, items: list[NewItem], **fields: Any) -> Job:
+async def _create(request: web.Request, api: BatchApi, items: list[NewItem], **fields: Any) -> Job:
+    ctx = batch_context(request)
+    items = triage(request.app[STATE], api, items, ctx.config.forward)  # local or forwarded
     job = Job(
         id=api.new_id(), api=api.name, created_at=time.time(), total=len(items),
         cancelled_at=None, output_file_id=f"file-{new_row_id()}",
@@ -141,17 +144,16 @@ async def create_openai(request: web.Request) -> web.StreamResponse:
         raise NotFound(f"no file {file_id!r}", param="input_file_id")
     items = OPENAI_BATCH.parse_file(found[1], endpoint)
     window = body.get("completion_window")
-    job = await _create(ctx, OPENAI_BATCH, items, endpoint=endpoint, input_file_id=file_id,
+    job = await _create(request, OPENAI_BATCH, items, endpoint=endpoint, input_file_id=file_id,
                         completion_window=window if isinstance(window, str) else "24h",
                         metadata=metadata)  # fmt: skip
     return web.json_response(OPENAI_BATCH.view(job, _base_url(request)))
 
 
 async def create_anthropic(request: web.Request) -> web.StreamResponse:
-    ctx = batch_context(request)
     raw = await read_body(request, request.app[STATE].config.server.max_body_bytes)
     items = ANTHROPIC_BATCH.parse_body(parse_object(raw))
-    job = await _create(ctx, ANTHROPIC_BATCH, items, endpoint=ANTHROPIC_BATCH.fmt.chat_path,
+    job = await _create(request, ANTHROPIC_BATCH, items, endpoint=ANTHROPIC_BATCH.fmt.chat_path,
                         input_file_id=None, completion_window=None, metadata=None)  # fmt: skip
     return web.json_response(ANTHROPIC_BATCH.view(job, _base_url(request)))
 

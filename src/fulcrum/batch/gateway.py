@@ -25,7 +25,7 @@ class BatchExtension:
     key = "batch"
 
     def parse(self, table: Table, context: ExtensionContext) -> Any:
-        return parse_batch(table)
+        return parse_batch(table, context.backends)
 
     def add_routes(self, app: web.Application) -> None:
         add_routes(app)

@@ -16,6 +16,16 @@ from fulcrum.errors import InvalidRequest
 from fulcrum.gateway.upstream.formats import OPENAI
 
 CHAT = "/v1/chat/completions"
+# the error of a line for a request that never ran, by the item's outcome (OpenAI's wording)
+NEVER_RAN = {
+    "canceled": {"code": "batch_cancelled",
+                 "message": "This request was cancelled before it was executed."},
+    "expired": {"code": "batch_expired",
+                "message": "This request could not be executed before the completion window "
+                           "expired."},
+    "errored": {"code": "batch_failed", "message": "This request was not executed."},
+    "succeeded": {"code": "batch_failed", "message": "This request was not executed."},
+}  # fmt: skip
 
 
 class OpenAIBatch(BatchApi):
@@ -57,8 +67,10 @@ class OpenAIBatch(BatchApi):
         ended = c.pending == 0
         if job.cancelled_at is not None:
             status = "cancelled" if ended else "cancelling"
+        elif ended:  # items the provider's window ran out on: the batch expired, as there
+            status = "expired" if c.outcomes["expired"] else "completed"
         else:
-            status = "completed" if ended else "in_progress"
+            status = "in_progress"
         return {
             "id": job.id,
             "object": "batch",
@@ -75,7 +87,7 @@ class OpenAIBatch(BatchApi):
             "finalizing_at": unix(c.ended_at),
             "completed_at": unix(c.ended_at) if status == "completed" else None,
             "failed_at": None,
-            "expired_at": None,
+            "expired_at": unix(c.ended_at) if status == "expired" else None,
             "cancelling_at": unix(job.cancelled_at),
             "cancelled_at": unix(c.ended_at) if status == "cancelled" else None,
             "request_counts": {
@@ -88,10 +100,8 @@ class OpenAIBatch(BatchApi):
 
     def result_line(self, item: ItemResult) -> Body:
         line: Body = {"id": f"batch_req_{item.id}", "custom_id": item.custom_id}
-        if item.status_code is None:  # never run: cancelled (or expired)
-            message = f"the batch was cancelled before request {item.custom_id!r} ran"
-            return {**line, "response": None,
-                    "error": {"code": "batch_cancelled", "message": message}}  # fmt: skip
+        if item.status_code is None:  # never run: cancelled, or expired at the provider
+            return {**line, "response": None, "error": NEVER_RAN[item.outcome]}
         response = {"status_code": item.status_code, "request_id": item.id, "body": item.result}
         return {**line, "response": response, "error": None}
 

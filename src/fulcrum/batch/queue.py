@@ -47,9 +47,20 @@ def due(store: BatchStore, now: float) -> bool:
     return store.db.run(lambda c: store.sql.execute(c, sql, (now, now)).fetchone()) is not None
 
 
-def claim(store: BatchStore, n: int, *, token: str, now: float, lease_s: float) -> list[Claimed]:
-    """Up to ``n`` items, leased to ``token`` until ``now + lease_s``."""
+def claim(
+    store: BatchStore,
+    n: int,
+    *,
+    token: str,
+    now: float,
+    lease_s: float,
+    forward: str | None = None,
+) -> list[Claimed]:
+    """Up to ``n`` items, leased to ``token`` until ``now + lease_s``: items for local
+    backends, or with ``forward`` those going to that api backend's provider batch API."""
     sql = store.sql
+    pick, picked = (sql.pick, (now, now, n)) if forward is None else (
+        sql.pick_forward, (forward, now, now, n))  # fmt: skip
     fetch = (
         "SELECT i.id, i.batch_id, j.api, j.endpoint, i.custom_id, i.body, i.attempts "
         "FROM batch_items i JOIN batch_jobs j ON j.id = i.batch_id WHERE i.claim = ?"
@@ -57,7 +68,7 @@ def claim(store: BatchStore, n: int, *, token: str, now: float, lease_s: float) 
 
     def work(conn: Any) -> list[Any]:
         with sql.transaction(conn):
-            ids = [r[0] for r in sql.execute(conn, sql.pick, (now, now, n)).fetchall()]
+            ids = [r[0] for r in sql.execute(conn, pick, picked).fetchall()]
             if not ids:
                 return []
             marks = ", ".join("?" * len(ids))

@@ -8,9 +8,10 @@ on the gateway's processor-sharing clock, so it is priced like any local call. A
 tools goes through the same tool-use review as an interactive call on a local route (calls
 printed as text repaired, arguments validated, one retry), counted in its row.
 
-A model no local backend serves ends the item as ``errored``: forwarding such items to the
-provider's own batch API is not implemented. A backend that fails (5xx, 429, timeout, down)
-puts the item back in the queue until its ``max_attempts`` are spent.
+A model no local backend serves is forwarded to its provider's own batch API when its api
+backend is in ``[batch] forward`` (:mod:`fulcrum.batch.forwarding`; such items never reach
+this module); otherwise the item ends ``errored``, saying so. A backend that fails (5xx,
+429, timeout, down) puts the item back in the queue until its ``max_attempts`` are spent.
 """
 
 from __future__ import annotations
@@ -124,8 +125,8 @@ def _route(state: GatewayState, api: BatchApi, item: Claimed, raw: bytes) -> Ran
     chain = [(state.backends[t.backend], t) for t in decision.chain if t.kind == LOCAL]
     if not chain:
         message = (
-            f"model {req.model!r} is not served by a local backend, and forwarding batch "
-            "items to a provider's batch API is not supported"
+            f"model {req.model!r} is not served by a local backend, and its backend is not in "
+            "[batch] forward (a provider's own batch API)"
         )
         return _refused(api, InvalidRequest(message, param="model"))
     return chain, decision.reason

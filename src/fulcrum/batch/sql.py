@@ -12,15 +12,21 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
-# Items that may be claimed now: queued and due, or running under an expired lease.
-CLAIMABLE = "(state = 'queued' AND not_before <= ?) OR (state = 'running' AND lease_until < ?)"
+# Items that may be claimed now: queued and due, or running under an expired lease. A local
+# claim takes only items for local backends; a forwarding claim only those of one api backend
+# not yet in a provider batch (an item in one has no lease: it is never claimed again).
+DUE = "((state = 'queued' AND not_before <= ?) OR (state = 'running' AND lease_until < ?))"
+CLAIMABLE = f"forward_backend IS NULL AND {DUE}"
+FORWARDABLE = f"forward_backend = ? AND forward_id IS NULL AND {DUE}"
 PICK = f"SELECT id FROM batch_items WHERE {CLAIMABLE} ORDER BY queued_at, line LIMIT ?"
+PICK_FORWARD = f"SELECT id FROM batch_items WHERE {FORWARDABLE} ORDER BY queued_at, line LIMIT ?"
 
 
 class Dialect:
     name: ClassVar[str]
     text_time: ClassVar[bool]  # ledger rows: time as ISO text (SQLite) or timestamptz
     pick: ClassVar[str] = PICK
+    pick_forward: ClassVar[str] = PICK_FORWARD
 
     def render(self, sql: str) -> str:
         return sql
@@ -45,6 +51,7 @@ class PostgresDialect(Dialect):
     name = "postgres"
     text_time = False
     pick = PICK + " FOR UPDATE SKIP LOCKED"
+    pick_forward = PICK_FORWARD + " FOR UPDATE SKIP LOCKED"
 
     def render(self, sql: str) -> str:
         return sql.replace("?", "%s")

@@ -33,6 +33,7 @@ class NewItem:
     id: str
     custom_id: str
     body: dict[str, Any]
+    forward: str | None = None  # the api backend whose provider batch API runs it
 
 
 @dataclass(slots=True)
@@ -111,10 +112,10 @@ class BatchStore:
         )  # fmt: skip
         item_sql = self.sql.render(
             "INSERT INTO batch_items (id, batch_id, line, custom_id, body, state, queued_at, "
-            "not_before) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)"
+            "not_before, forward_backend) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)"
         )
         values = [
-            (it.id, job.id, n, it.custom_id, json.dumps(it.body), now, now)
+            (it.id, job.id, n, it.custom_id, json.dumps(it.body), now, now, it.forward)
             for n, it in enumerate(items)
         ]
 

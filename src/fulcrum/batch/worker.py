@@ -7,7 +7,9 @@ counts every local call in flight; the worker subtracts its own). Items already 
 on; new ones wait, so interactive traffic is never queued behind a batch.
 
 Leases are renewed while items run; on a graceful stop the items still running are put back
-in the queue, and after a crash their leases expire and another claim takes them.
+in the queue, and after a crash their leases expire and another claim takes them. Items for
+an api backend in ``[batch] forward`` are never claimed here: the worker's
+:class:`~fulcrum.batch.forwarding.Forwarder` sends them to the provider's batch API.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import UTC, datetime
 
 from fulcrum.batch import queue
 from fulcrum.batch.config import BatchConfig
+from fulcrum.batch.forwarding import Forwarder
 from fulcrum.batch.queue import Claimed
 from fulcrum.batch.registry import APIS
 from fulcrum.batch.runner import OnMachine, Ran, ledger_row, run_item
@@ -53,9 +56,11 @@ class Worker:
         self._loop: asyncio.Task[None] | None = None
         self._renewed = time.time()
         self.on_machine = OnMachine()  # this worker's calls among the local ones in flight
+        self.forwarder = Forwarder(state, store, config, on_end=self.poke)
 
     def start(self) -> None:
         self._loop = asyncio.create_task(self._run(), name="fulcrum-batch-worker")
+        self.forwarder.start()  # items for [batch] forward backends: provider batches
 
     def poke(self) -> None:
         """Look for work now (a batch was created, an item ended)."""
@@ -136,6 +141,7 @@ class Worker:
 
     async def stop(self) -> None:
         """Stop claiming; cancel the items in flight and put them back in the queue."""
+        await self.forwarder.stop()
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,5 +1,6 @@
 """A faithful fake of the Anthropic API: ``POST /v1/messages`` (JSON and SSE),
-``POST /v1/messages/count_tokens`` and ``GET /v1/models``, with the provider's ids,
+``POST /v1/messages/count_tokens``, ``GET /v1/models`` and the Message Batches API
+(:mod:`fulcrum.fakes.anthropic_batches`), with the provider's ids,
 ``request-id`` header, usage fields and error bodies."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from fulcrum.fakes import render_anthropic as render
+from fulcrum.fakes.anthropic_batches import AnthropicBatches
 from fulcrum.fakes.script import AnswerTool, Fail, Hang, Reply, ToolCall
 from fulcrum.fakes.server import FakeUpstream
 from fulcrum.fakes.template import ID, INPUT, TOOL_ID, dumps, input_tokens
@@ -36,11 +38,16 @@ _SSE = "text/event-stream; charset=utf-8"
 class FakeAnthropic(FakeUpstream):
     """Fake Anthropic Messages API; ``fake.url`` is the SDK's ``base_url``."""
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.batches = AnthropicBatches(self)  # the Message Batches API
+
     def routes(self) -> list[web.RouteDef]:
         return [
             web.post("/v1/messages", self._messages),
             web.post("/v1/messages/count_tokens", self._count_tokens),
             web.get("/v1/models", self._models),
+            *self.batches.routes(),
         ]
 
     def stream_error(self) -> bytes:

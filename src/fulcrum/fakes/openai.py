@@ -1,5 +1,6 @@
 """A faithful fake of the OpenAI Chat Completions API: ``POST /v1/chat/completions``
-(JSON and SSE, ``stream_options.include_usage``) and ``GET /v1/models``, with the
+(JSON and SSE, ``stream_options.include_usage``), ``GET /v1/models`` and the Files and
+Batch APIs (:mod:`fulcrum.fakes.openai_batches`), with the
 provider's ids, ``x-request-id`` header, usage fields and error bodies. The same
 format is what vLLM, llama.cpp, Ollama and LM Studio serve."""
 
@@ -11,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from fulcrum.fakes import render_openai as render
+from fulcrum.fakes.openai_batches import OpenAIBatches
 from fulcrum.fakes.script import AnswerTool, Fail, Hang, Reply, ToolCall
 from fulcrum.fakes.server import FakeUpstream
 from fulcrum.fakes.template import (
@@ -47,11 +49,28 @@ _SSE = "text/event-stream; charset=utf-8"
 class FakeOpenAI(FakeUpstream):
     """Fake OpenAI API; the SDK's ``base_url`` is ``fake.url + "/v1"``."""
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.batches = OpenAIBatches(self)  # the Files and Batch APIs
+
     def routes(self) -> list[web.RouteDef]:
         return [
             web.post("/v1/chat/completions", self._completions),
             web.get("/v1/models", self._models),
+            *self.batches.routes(),
         ]
+
+    def _auth(self, request: web.Request) -> web.Response | None:
+        if self.api_key is not None:
+            auth = request.headers.get("authorization", "")
+            if auth.removeprefix("Bearer ") != self.api_key:
+                return self._error(401, "Incorrect API key provided.")
+        return None
+
+    @staticmethod
+    def values(entry: Reply | ToolCall, raw_size: int) -> dict[str, str]:
+        """The per-answer holes of a completion (id, time, token counts)."""
+        return _values(entry, raw_size)
 
     def stream_error(self) -> bytes:
         return b"data: " + render.error_body(500, None, None) + b"\n\n"
@@ -61,10 +80,9 @@ class FakeOpenAI(FakeUpstream):
         return web.Response(body=body, status=status, headers=_headers(new_id("req_"), _JSON))
 
     def _check(self, request: web.Request, body: Any) -> web.Response | None:
-        if self.api_key is not None:
-            auth = request.headers.get("authorization", "")
-            if auth.removeprefix("Bearer ") != self.api_key:
-                return self._error(401, "Incorrect API key provided.")
+        problem = self._auth(request)
+        if problem is not None:
+            return problem
         if not isinstance(body, dict):
             return self._error(400, "We could not parse the JSON body of your request.")
         if not isinstance(body.get("model"), str):

@@ -91,6 +91,14 @@ def _feedback_table(*, ts: str) -> tuple[str, ...]:
     )
 
 
+# A batch item no local backend serves: the api backend it goes to, and the provider batch
+# that took it (durable: a restarted gateway polls that batch again, never submits it twice).
+_FORWARD = (
+    "ALTER TABLE batch_items ADD COLUMN forward_backend TEXT",
+    "ALTER TABLE batch_items ADD COLUMN forward_id TEXT",
+    "CREATE INDEX ix_batch_items_forward ON batch_items (forward_id)",
+)
+
 _INDEXES = (
     f"CREATE INDEX ix_{CALLS_TABLE}_ts ON {CALLS_TABLE} (ts)",
     f"CREATE INDEX ix_{CALLS_TABLE}_session ON {CALLS_TABLE} (session)",
@@ -197,6 +205,12 @@ MIGRATIONS: tuple[Migration, ...] = (
                 "CREATE INDEX ix_batch_items_batch ON batch_items (batch_id, state)",
             )
         ),
+    ),
+    Migration(
+        version=8,
+        name="batch_items.forward_backend and forward_id (items sent to a provider's batch API)",
+        sqlite=_FORWARD,
+        postgres=_FORWARD,
     ),
 )
 
