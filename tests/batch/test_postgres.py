@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import anthropic
 import pytest
 
-from fulcrum.fakes import FakeOpenAI, Reply
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import running_gateway
 from fulcrum.testing.postgres import PostgresCluster
@@ -82,3 +82,51 @@ def test_two_gateways_split_one_batch(pg: PostgresCluster) -> None:
     assert len(rows) == 60 and len({r.id for r in rows}) == 60
     by_gateway = Counter(r.backend for r in rows)
     assert by_gateway["box_a"] > 0 and by_gateway["box_b"] > 0, by_gateway
+
+
+FORWARD = """
+[backends.claude]
+format = "anthropic"
+base_url = "{api}"
+kind = "api"
+provider = "anthropic"
+models = ["claude-sonnet-4-5"]
+"""
+
+
+def test_two_gateways_forward_one_provider_batch_and_finish_it_once(pg: PostgresCluster) -> None:
+    db = pg.create_database()
+    with FakeOpenAI() as local, FakeAnthropic() as api:
+        local.default = Reply("ok")
+        api.batches.book.end_after_polls = 4  # both gateways poll it; either may see the end
+        texts = [
+            CONFIG.format(db=db, url=local.url, name=name).replace("[batch]", FORWARD.format(
+                api=api.url) + "\n[batch]") + 'forward = ["claude"]\nforward_poll_s = 0.05\n'
+            for name in ("box_a", "box_b")
+        ]  # fmt: skip
+        requests = [{"custom_id": f"req-{i}", "params": chat_body(i, "claude-sonnet-4-5")}
+                    for i in range(20)]  # fmt: skip
+        with (
+            running_gateway(texts[0], subprocess=True) as one,
+            running_gateway(texts[1], subprocess=True) as two,
+            anthropic.Anthropic(base_url=one.url, api_key="k", max_retries=0) as client,
+        ):
+            batch = client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+            done = wait_for(
+                lambda: (b := client.messages.batches.retrieve(batch.id)).processing_status
+                == "ended" and b, timeout=60,
+            )  # fmt: skip
+            results = list(client.messages.batches.results(batch.id))
+            assert one.stop() == 0 and two.stop() == 0
+    assert len(api.batches.book.created) == 1  # one provider batch for both gateways
+    (sent,) = api.batches.book.batches.values()
+    assert len(sent.requests) == 20 and local.requests == []
+    assert done.request_counts.succeeded == 20
+    assert sorted(r.custom_id for r in results) == sorted(f"req-{i}" for i in range(20))
+    store = open_store(db)
+    try:
+        rows = store.rows()
+    finally:
+        store.close()
+    assert len(rows) == 20 and {r.backend for r in rows} == {"claude"}
+    assert {r.route_reason for r in rows} == {"batch-forward"}

@@ -60,8 +60,9 @@ class Forwarder:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        if self.config.forward:
-            self._task = asyncio.create_task(self._run(), name="fulcrum-batch-forward")
+        """Poll provider batches in flight even when ``forward`` is now empty: items sent
+        under an earlier config still end, once."""
+        self._task = asyncio.create_task(self._run(), name="fulcrum-batch-forward")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -79,14 +80,20 @@ class Forwarder:
 
     async def tick(self) -> None:
         now = time.time()
-        for backend in await asyncio.to_thread(forward_store.waiting, self.store, now):
-            if backend in self.config.forward:
-                await self.submit(backend)
-        if now - self._polled >= self.config.forward_poll_s:
-            self._polled = now
-            for forward_id, backend in await asyncio.to_thread(forward_store.in_flight, self.store):
-                if backend in self.state.backends.by_name:
-                    await self.poll(forward_id, backend)
+        if self.config.forward:
+            for backend in await asyncio.to_thread(forward_store.waiting, self.store, now):
+                if backend in self.config.forward:
+                    await self.submit(backend)
+        if now - self._polled < self.config.forward_poll_s:
+            return
+        self._polled = now
+        for forward_id, backend in await asyncio.to_thread(forward_store.in_flight, self.store):
+            if backend not in self.state.backends.by_name:
+                continue  # a backend this config no longer has: another gateway's to finish
+            try:
+                await self.poll(forward_id, backend)
+            except Exception:  # this provider batch next time; the others now
+                log.exception("batch: polling provider batch %s on %s failed", forward_id, backend)
 
     async def submit(self, backend_name: str) -> str | None:
         """One provider batch of the items waiting for ``backend_name``; its id."""
