@@ -7,6 +7,10 @@ Used by tests and benchmarks in place of the real APIs::
         fake.push(Fail(429, retry_after=1), Reply("hello"))
         ...  # point a client at fake.url
         assert fake.requests[0].headers["anthropic-version"]
+
+Both also serve their provider's batch API (``fake.batches``): a batch stays in progress for
+``fake.batches.book.end_after_polls`` retrieves (or until ``fake.batches.book.end_all()``
+after ``hold()``), then each request is answered from the same script.
 """
 
 from fulcrum.fakes.anthropic import ANTHROPIC_MODELS, FakeAnthropic
