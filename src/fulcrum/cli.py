@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fulcrum.wake.cli",
     "fulcrum.context.cli",
     "fulcrum.batch.cli",
+    "fulcrum.report.cli",
 )
 
 

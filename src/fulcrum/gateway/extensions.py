@@ -32,6 +32,7 @@ from fulcrum.tables import Table
 EXTENSION_MODULES: tuple[str, ...] = (
     "fulcrum.wake.gateway",
     "fulcrum.batch.gateway",
+    "fulcrum.report.dashboard",
 )
 
 

@@ -1,0 +1,1 @@
+"""The decision report (``fulcrum report``) and the live dashboard (``/ui``)."""

@@ -1,0 +1,133 @@
+"""``/ui`` in ``fulcrum serve``: the live dashboard, a gateway extension owning ``[ui]``.
+
+``[ui]`` (every key optional)::
+
+    [ui]
+    enabled = true            # false: no /ui routes
+    scenario = "team.toml"    # the decision shown (relative to the config file); default: the
+                              # embedded example scenario (seed 003's three agents)
+    refresh_s = 2.0           # how often the page polls /ui/data.json
+
+Endpoints: ``GET /ui`` (the page: inline style and script, nothing fetched from another
+host), ``GET /ui/data.json`` (the numbers, :mod:`.live`), ``GET /ui/decision.json`` (the
+scenario's decision and its cumulative-cost chart, computed once at start-up in a worker
+thread). Reads go to the ledger database in a worker thread, never to request state under a
+lock, so a connected dashboard costs the request path nothing. The gateway's client-key check
+covers these paths like every other but ``/healthz``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from fulcrum.gateway.extensions import ExtensionContext
+from fulcrum.gateway.state import STATE
+from fulcrum.report import live
+from fulcrum.report.dashboard_page import page
+from fulcrum.report.decision_card import decision_card
+from fulcrum.tables import Table
+
+log = logging.getLogger(__name__)
+DECISION: web.AppKey[dict[str, Any]] = web.AppKey("fulcrum_ui_decision", dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UiConfig:
+    enabled: bool = True
+    scenario: Path | None = None  # None: the embedded example
+    refresh_s: float = 2.0
+
+    def scenario_path(self) -> Path:
+        if self.scenario is not None:
+            return self.scenario
+        return Path(
+            str(resources.files("fulcrum.report").joinpath("data", "example_scenario.toml"))
+        )
+
+
+def parse_ui(table: Table, context: ExtensionContext) -> UiConfig:
+    table.only("enabled", "scenario", "refresh_s")
+    scenario = table.opt_text("scenario")
+    return UiConfig(
+        enabled=table.flag("enabled", True),
+        scenario=None if scenario is None else (context.base / scenario),
+        refresh_s=table.number("refresh_s", 2.0, low=0.2, high=3600.0),
+    )
+
+
+async def ui_page(request: web.Request) -> web.StreamResponse:
+    config: UiConfig = request.app[STATE].config.extensions[KEY]
+    return web.Response(
+        text=page(config.refresh_s),
+        content_type="text/html",
+        headers={"Cache-Control": "no-store", "Content-Security-Policy": CSP},
+    )
+
+
+async def ui_data(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    db = state.config.ledger.url
+    numbers = await asyncio.to_thread(live.ledger_numbers, db)
+    numbers.update(live.gateway_numbers(state))
+    numbers["budget"] = await asyncio.to_thread(live.budget_numbers, state)
+    return web.json_response(numbers, headers={"Cache-Control": "no-store"})
+
+
+async def ui_decision(request: web.Request) -> web.StreamResponse:
+    return web.json_response(request.app[DECISION], headers={"Cache-Control": "no-store"})
+
+
+# the page may load nothing from anywhere but this gateway
+CSP = (
+    "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:"
+)
+KEY = "ui"
+
+
+class UiExtension:
+    key = KEY
+
+    def parse(self, table: Table, context: ExtensionContext) -> UiConfig:
+        return parse_ui(table, context)
+
+    def add_routes(self, app: web.Application) -> None:
+        config: UiConfig = app[STATE].config.extensions[KEY]
+        if not config.enabled:
+            return
+        app[DECISION] = {"status": "computing"}  # filled in place once decided
+        app.router.add_get("/ui", ui_page)
+        app.router.add_get("/ui/data.json", ui_data)
+        app.router.add_get("/ui/decision.json", ui_decision)
+
+    async def start(self, app: web.Application) -> None:
+        if DECISION in app:
+            task = asyncio.get_running_loop().create_task(_decide(app))
+            _TASKS.add(task)
+            task.add_done_callback(_TASKS.discard)
+
+
+_TASKS: set[asyncio.Task[None]] = set()
+
+
+async def _decide(app: web.Application) -> None:
+    state = app[STATE]
+    scenario = state.config.extensions[KEY].scenario_path()
+    card = app[DECISION]
+    try:
+        result = await asyncio.to_thread(decision_card, scenario, state.catalog)
+    except Exception as exc:  # a bad scenario must not stop the gateway
+        log.warning("ui: no decision for %s: %s", scenario, exc)
+        result = {"status": "error", "error": f"{scenario}: {exc}"}
+    card.clear()
+    card.update(result)
+
+
+EXTENSION = UiExtension()

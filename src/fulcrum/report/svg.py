@@ -1,0 +1,69 @@
+"""Matplotlib figures as inline SVG: self-contained, offline, text kept as text.
+
+Every chart is one ``<figure class="chart" data-chart=NAME>`` holding the SVG. The drawn data
+(lines, bars, points) carry ids starting ``NAME-mark`` (matplotlib's ``gid``), so a browser can
+count a chart's marks in the DOM. Matplotlib is imported here only, on first use.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_HEAD = re.compile(r"^.*?(?=<svg)", re.S)
+WIDTH, HEIGHT = 7.0, 3.6  # inches
+
+
+def pyplot() -> Any:
+    import matplotlib  # noqa: PLC0415 - only the report and the dashboard pay for it
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": "fulcrum",
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    return plt
+
+
+@contextmanager
+def figure(width: float = WIDTH, height: float = HEIGHT) -> Iterator[tuple[Any, Any]]:
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(width, height))
+    try:
+        yield fig, ax
+    finally:
+        plt.close(fig)
+
+
+def mark(artists: Any, name: str, index: int) -> None:
+    """Give drawn data an id the browser test can find: ``NAME-mark-INDEX[-k]``."""
+    items = (
+        list(artists)
+        if isinstance(artists, list | tuple) or hasattr(artists, "__iter__")
+        else [artists]
+    )
+    for k, artist in enumerate(items):
+        artist.set_gid(f"{name}-mark-{index}-{k}")
+
+
+def to_svg(fig: Any, name: str, caption: str) -> str:
+    """The figure as an inline ``<figure>``; ``caption`` says what it shows."""
+    fig.tight_layout()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    svg = _HEAD.sub("", buf.getvalue(), count=1)
+    return (
+        f'<figure class="chart" data-chart="{html.escape(name)}">{svg}'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )

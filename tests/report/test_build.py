@@ -1,0 +1,78 @@
+"""The report's page: labels, sections, charts present, nothing to fetch."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from fulcrum.ledger.row import LedgerRow
+from fulcrum.report.build import ReportRequest, build_report
+
+
+class Labels(HTMLParser):
+    """Each input row's name and basis, the sections' measured flags, every src/href."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: dict[str, str] = {}
+        self.sections: dict[str, str] = {}
+        self.charts: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "tr" and "data-input" in a:
+            self.inputs[a["data-input"] or ""] = a["data-basis"] or ""
+        if tag == "section" and "data-measured" in a:
+            self.sections[a["id"] or ""] = a["data-measured"] or ""
+        if tag == "figure" and "data-chart" in a:
+            self.charts.append(a["data-chart"] or "")
+        self.links += [v for k, v in attrs if k in ("src", "href") and v]
+
+
+def parse(html: str) -> Labels:
+    p = Labels()
+    p.feed(html)
+    return p
+
+
+def test_ledger_and_eval_data_are_labelled_measured_the_rest_assumed(
+    example: Path, ledger_rows: list[LedgerRow], eval_export: Path
+) -> None:
+    page = parse(build_report(ReportRequest(example, eval_results=eval_export, draws=2000)))
+    assert page.inputs["daily spend through the gateway"] == "measured"
+    assert page.inputs["capability gap (capability tax)"] == "measured"
+    assert page.inputs["usage"] == "assumed"
+    assert page.inputs["API price"] == "assumed"
+    assert page.inputs["electricity"] == "assumed"
+    assert page.inputs["machine price: mac-studio-m3-ultra-512"] == "assumed"
+    assert page.sections == {"ledger": "True", "evals": "True", "usage": "False", "probe": "False"}
+    assert {"cumulative", "agents", "montecarlo", "tornado", "passrates", "dailyspend",
+            "localshare"} <= set(page.charts)  # fmt: skip
+
+
+def test_without_measurements_every_input_is_assumed_and_sections_say_so(example: Path) -> None:
+    html = build_report(ReportRequest(example, draws=2000))
+    page = parse(html)
+    assert set(page.inputs.values()) == {"assumed"}
+    assert page.inputs["capability gap (capability tax)"] == "assumed"
+    assert set(page.sections.values()) == {"False"}
+    assert html.count("not measured yet") == 4
+    assert page.charts == ["cumulative", "agents", "montecarlo", "tornado"]
+
+
+def test_the_page_is_self_contained(example: Path) -> None:
+    html = build_report(ReportRequest(example, draws=2000))
+    page = parse(html)
+    assert page.links == ["data:,"]  # the favicon, inline: nothing to fetch
+    assert "<script" not in html
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", html)
+
+
+def test_it_states_the_recommendation_signals_and_date(example: Path) -> None:
+    html = build_report(ReportRequest(example, draws=2000))
+    assert 'id="recommendation"' in html
+    assert re.search(r'<time id="reevaluate" datetime="\d{4}-\d\d-\d\d">', html)
+    assert html.count('class="met-') >= 4  # one row per flip signal of the catalog
+    assert "cheapest-eligible" in html

@@ -1,0 +1,113 @@
+"""``/ui`` in ``fulcrum serve``: the numbers come from the ledger and move with traffic."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from fulcrum.errors import ConfigError
+from fulcrum.gateway.config import load_config
+from fulcrum.report.live import next_steps
+from fulcrum.testing.gateway import RunningGateway, running_gateway
+
+
+def get(gw: RunningGateway, path: str, headers: dict[str, str] | None = None) -> Any:
+    req = urllib.request.Request(gw.url + path, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            body = resp.read()
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        raise
+    return json.loads(body) if path.endswith(".json") else body.decode()
+
+
+def send(gw: RunningGateway, model: str = "claude-sonnet-4-6", key: str | None = None) -> None:
+    body = {"model": model, "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
+    headers = {"content-type": "application/json", "anthropic-version": "2023-06-01"}
+    if key:
+        headers["x-api-key"] = key
+    req = urllib.request.Request(gw.url + "/v1/messages", json.dumps(body).encode(), headers)
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 200
+
+
+def wait_calls(gw: RunningGateway, n: int, headers: dict[str, str] | None = None) -> Any:
+    deadline = time.monotonic() + 10
+    while True:
+        data = get(gw, "/ui/data.json", headers)
+        if data["ledger"] and data["ledger"]["calls"] >= n:
+            return data
+        assert time.monotonic() < deadline, data
+        time.sleep(0.1)
+
+
+def test_numbers_move_after_requests(gateway_toml: str) -> None:
+    with running_gateway(gateway_toml) as gw:
+        send(gw)
+        first = wait_calls(gw, 1)
+        send(gw, "tiny")
+        data = wait_calls(gw, 2)
+    ledger = data["ledger"]
+    assert first["ledger"]["local_share_month"] == 0.0
+    assert ledger["local_share_month"] == pytest.approx(0.5)
+    assert ledger["today_calls"] == 2
+    assert [r["route"] for r in ledger["recent"]] == ["llamacpp/tiny", "claude/claude-sonnet-4-6"]
+    assert {b["name"]: b["circuit"] for b in data["backends"]} == {
+        "claude": "closed", "llamacpp": "closed"
+    }  # fmt: skip
+    assert data["next_steps"] == []
+
+
+def test_the_decision_of_the_embedded_example_is_served(gateway_toml: str) -> None:
+    with running_gateway(gateway_toml) as gw:
+        deadline = time.monotonic() + 20
+        while (card := get(gw, "/ui/decision.json"))["status"] == "computing":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        page = get(gw, "/ui")
+    assert card["status"] == "ready", card
+    assert card["file"] == "example_scenario.toml"
+    assert card["recommendation"]
+    assert 'data-chart="cumulative"' in card["chart"]
+    assert "/ui/data.json" in page and "http://" not in page and "https://" not in page
+
+
+def test_behind_client_keys(gateway_toml: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FULCRUM_CLIENT_KEYS", "sekrit")
+    with running_gateway(gateway_toml) as gw:
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            get(gw, "/ui/data.json")
+        send(gw, key="sekrit")
+        data = wait_calls(gw, 1, {"x-api-key": "sekrit"})
+    assert denied.value.code == 401
+    assert data["ledger"]["calls"] == 1
+
+
+def test_ui_can_be_turned_off(gateway_toml: str) -> None:
+    off = gateway_toml.replace("refresh_s = 0.3", "enabled = false")
+    with running_gateway(off) as gw, pytest.raises(urllib.error.HTTPError) as missing:
+        get(gw, "/ui")
+    assert missing.value.code == 404
+
+
+def test_a_bad_ui_table_names_the_field(gateway_toml: str) -> None:
+    base = gateway_toml.split("[ui]", maxsplit=1)[0]
+    with pytest.raises(ConfigError, match=r"ui\.refresh_s"):
+        load_config(text=base + "[ui]\nrefresh_s = 0\n", env={})
+    with pytest.raises(ConfigError, match=r"ui\.colour"):
+        load_config(text=base + "[ui]\ncolour = 1\n", env={})
+    ui = load_config(text=base + '[ui]\nscenario = "team.toml"\n', env={}).extensions["ui"]
+    assert ui.scenario_path().name == "team.toml"
+
+
+def test_next_steps_say_what_to_connect() -> None:
+    assert len(next_steps(set())) == 2
+    assert next_steps({"local"}) == [next_steps({"local"})[0]]
+    assert "ANTHROPIC_API_KEY" in next_steps({"local"})[0]
+    assert next_steps({"local", "api"}) == []
