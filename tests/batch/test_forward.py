@@ -5,6 +5,7 @@ priced at the provider's batch rate, and a restart resumes the provider batch.""
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -105,7 +106,12 @@ def test_a_mixed_message_batch_sends_one_provider_batch_per_backend(fakes: Fakes
         batch = client.messages.batches.create(requests=_requests())  # type: ignore[arg-type]
         done = _ended(client, batch.id)
         results = list(client.messages.batches.results(batch.id))
+        with urllib.request.urlopen(gw.url + "/metrics", timeout=10) as resp:
+            metrics = resp.read().decode()
     assert done.request_counts.succeeded == 6  # type: ignore[attr-defined]
+    for backend in ("claude", "gpt"):
+        assert (f'fulcrum_requests_total{{backend="{backend}",endpoint="/v1/messages/batches",'
+                'status="200"} 2.0') in metrics  # fmt: skip
     assert sorted(r.custom_id for r in results) == sorted(str(r["custom_id"]) for r in _requests())
     texts = {r.custom_id: r.result.message.content[0].text for r in results}  # type: ignore[union-attr]
     answers = {"box": "from the box", "claude": "from claude", "gpt": "from gpt"}

@@ -78,25 +78,29 @@ def items(store: BatchStore, forward_id: str) -> list[Claimed]:
     ]
 
 
-def finish_all(store: BatchStore, forward_id: str, ends: Sequence[Finished], now: float) -> int:
-    """Every item's result and ledger row, in one transaction; how many were still running."""
+def finish_all(
+    store: BatchStore, forward_id: str, ends: Sequence[Finished], now: float
+) -> list[Finished]:
+    """Every item's result and ledger row, in one transaction; those this call finished (an
+    item another gateway finished first is left as it is)."""
     sql = store.sql
     update = (
         "UPDATE batch_items SET state = 'done', outcome = ?, status_code = ?, result = ?, "
         "finished_at = ? WHERE id = ? AND forward_id = ? AND state = 'running'"
     )
 
-    def work(conn: Any) -> int:
-        done = 0
+    def work(conn: Any) -> list[Finished]:
+        done: list[Finished] = []
         with sql.transaction(conn):
             for end in ends:
                 params = (end.outcome, end.status_code, json.dumps(end.result), now,
                           end.item_id, forward_id)  # fmt: skip
                 if sql.execute(conn, update, params).rowcount != 1:
                     continue
-                done += 1
+                done.append(end)
                 if end.row is not None:
                     sql.execute(conn, ROW_SQL, row_values(end.row, text_time=sql.text_time))
         return done
 
-    return int(store.db.run(work, write=True))
+    finished: list[Finished] = store.db.run(work, write=True)
+    return finished

@@ -166,4 +166,7 @@ class Forwarder:
                 end = replace(end, row=priced(pricer, end.row))
             ends.append(end)
         done = forward_store.finish_all(self.store, forward_id, ends, time.time())
-        log.info("batch: provider batch %s ended; %d items finished", forward_id, done)
+        requests = self.state.metrics.requests  # counted; no duration (a provider batch's)
+        for row in (end.row for end in done if end.row is not None):
+            requests.labels(row.endpoint, backend_name, str(row.status)).inc()
+        log.info("batch: provider batch %s ended; %d items finished", forward_id, len(done))
