@@ -4,14 +4,25 @@ Term columns are the request's in-vocabulary words, then its bigrams (keys ``fir
 + second`` found in the model's sorted bigram array), then its agent-kind term; their values are
 log counts, L2-normalized. The dense row is the standardized dense counts, the agent features and
 a 1 for the format's intercept.
+
+:class:`TermWeights` is the same sum for one request at scoring time, without arrays: per
+request it does a dictionary look-up per token and per adjacent pair, all in C, and works per
+distinct term after that.
 """
 
 from __future__ import annotations
 
+import math
+from array import array
+from collections import Counter
+from collections.abc import Callable, Mapping
+from itertools import compress, islice
+from operator import mul
+
 import numpy as np
 import numpy.typing as npt
 
-from fulcrum.routing.learned.features import Featurized
+from fulcrum.routing.learned.features import KIND_TERM, Featurized
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -62,3 +73,53 @@ def encode(
     cols, values = term_values(term_ids(feat, index, bigrams))
     extra = np.concatenate(((feat.dense - mean) / std, feat.agent, (1.0,)))
     return cols, values, extra
+
+
+_LOGS = [math.log1p(n) for n in range(256)]  # the log counts of most terms, looked up
+
+
+class TermWeights:
+    """``term weights · term values`` of a request, per format row of ``rows`` (one row of
+    term weights per format): words and bigrams are looked up in dictionaries built once.
+
+    The dictionaries hold a term's column + 1, so that no hit is falsy and ``filter(None, ...)``
+    and ``compress`` drop the misses in C; each row of weights starts with a 0 for the shift.
+    """
+
+    def __init__(self, words: list[str], bigrams: IntArray, rows: FloatArray) -> None:
+        index = word_index(words)
+        n = len(index)
+        spelled = [b""] * n
+        for word, i in index.items():
+            spelled[i] = word
+        self._words = {word: i + 1 for word, i in index.items()}
+        self._pairs = {
+            (spelled[key // n], spelled[key % n]): n + j + 1
+            for j, key in enumerate(bigrams.tolist())
+        }
+        self._rows = [array("d", [0.0, *row]) for row in rows.tolist()]
+
+    def dot(
+        self, row: int, toks: list[bytes], counts: Mapping[bytes, int], kind: str | None
+    ) -> float:
+        """The row's weights times the request's L2-normalized log counts (``counts`` is
+        ``Counter(toks)``; ``kind`` the agent's request kind, None when unknown)."""
+        found = list(map(self._words.get, counts))
+        slots = list(filter(None, found))
+        values = list(compress(counts.values(), found))
+        pairs = zip(toks, islice(toks, 1, None), strict=False)
+        hits = list(filter(None, map(self._pairs.get, pairs)))
+        if hits:
+            repeats = Counter(hits)
+            slots += repeats.keys()
+            values += repeats.values()
+        if kind is not None and (slot := self._words.get((KIND_TERM + kind).encode())):
+            slots.append(slot)
+            values.append(1)
+        if not slots:
+            return 0.0
+        log: Callable[[int], float] = _LOGS.__getitem__ if max(values) < len(_LOGS) else math.log1p
+        logs = list(map(log, values))
+        weights = map(self._rows[row].__getitem__, slots)
+        total: float = sum(map(mul, weights, logs))
+        return total / math.sqrt(sum(map(mul, logs, logs)))

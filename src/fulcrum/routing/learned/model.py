@@ -20,9 +20,11 @@ import io
 import json
 import math
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from operator import mul
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +32,18 @@ import numpy as np
 import numpy.typing as npt
 
 from fulcrum.errors import ConfigError, InputError
-from fulcrum.routing.learned.encoding import FloatArray, term_ids, term_values, word_index
+from fulcrum.routing.learned.encoding import FloatArray, TermWeights
 from fulcrum.routing.learned.features import (
     AGENT_NAMES,
     DENSE_NAMES,
     FORMATS,
     TEXT_CAP,
     AgentFeatures,
-    featurize,
+    agent_values,
+    cap_text,
+    dense_values,
+    prompt_format,
+    tokens,
 )
 
 FILE_FORMAT = "fulcrum-router/1"
@@ -69,17 +75,19 @@ class LearnedRouter:
     def __init__(self, params: ModelParams, version: str) -> None:
         self.params = params
         self.version = version
-        self._index = word_index(params.words)
         # per format: shared + own weights, the standardization folded into the dense weights
-        # and the bias (the same sum as over encode()'s row, with fewer steps per request)
+        # and the bias (the same sum as over encode()'s row, with fewer steps per request);
+        # plain lists and floats: numpy's per-call cost outweighs its speed at this size
         n, d = params.n_terms, len(DENSE_NAMES)
         rows = params.weights[0] + params.weights[1:]
         dense = rows[:, n : n + d] / params.std
-        self._terms = [np.ascontiguousarray(r[:n]) for r in rows]
-        self._dense = [np.ascontiguousarray(r) for r in dense]
-        self._agent = [np.ascontiguousarray(r[n + d : -1]) for r in rows]
+        self._terms = TermWeights(params.words, params.bigrams, rows[:, :n])
+        self._dense: list[list[float]] = dense.tolist()
+        # None where the agent's weights are all zero (as in a model trained on public data)
+        self._agent = [r.tolist() if np.any(r) else None for r in rows[:, n + d : -1]]
         self._bias = [
-            params.bias + r[-1] - float(w @ params.mean) for r, w in zip(rows, dense, strict=True)
+            params.bias + float(r[-1]) - float(w @ params.mean)
+            for r, w in zip(rows, dense, strict=True)
         ]
         self._format = {f: i for i, f in enumerate(FORMATS)}
 
@@ -93,14 +101,20 @@ class LearnedRouter:
 
     def score(self, text: str, agent: AgentFeatures | None = None) -> float:
         """The score in [0, 1]; higher means send the request to the frontier."""
-        feat = featurize(text, agent)
-        i = self._format[feat.format]
-        z = self._bias[i] + float(self._dense[i] @ feat.dense)
+        capped = cap_text(text)
+        raw = capped.encode("utf-8", "replace")
+        toks = tokens(raw)
+        counts = Counter(toks)
+        i = self._format[prompt_format(capped)]
+        z = self._bias[i] + sum(
+            map(mul, self._dense[i], dense_values(raw, len(text), toks, counts))
+        )
+        kind = None
         if agent is not None:
-            z += float(self._agent[i] @ feat.agent)
-        cols, values = term_values(term_ids(feat, self._index, self.params.bigrams))
-        if len(cols):
-            z += float(self._terms[i][cols] @ values)
+            kind = agent.kind
+            if (weights := self._agent[i]) is not None:
+                z += sum(map(mul, weights, agent_values(agent)))
+        z += self._terms.dot(i, toks, counts, kind)
         return 1.0 / (1.0 + math.exp(-min(max(z, -500.0), 500.0)))
 
 
