@@ -59,13 +59,19 @@ class FakeAnthropic(FakeUpstream):
         body = render.error_body(status, message, kind, rid)
         return web.Response(body=body, status=status, headers=_headers(rid, _JSON))
 
-    def _check(
-        self, request: web.Request, body: Any, fields: tuple[str, ...]
-    ) -> web.Response | None:
+    def _auth(self, request: web.Request) -> web.Response | None:
         if self.api_key is not None:
             key = request.headers.get("x-api-key") or request.headers.get("authorization") or ""
             if key.removeprefix("Bearer ") != self.api_key:
                 return self._error(401, "invalid x-api-key")
+        return None
+
+    def _check(
+        self, request: web.Request, body: Any, fields: tuple[str, ...]
+    ) -> web.Response | None:
+        problem = self._auth(request)
+        if problem is not None:
+            return problem
         if not isinstance(body, dict):
             return self._error(400, "The request body is not valid JSON.")
         for name in fields:

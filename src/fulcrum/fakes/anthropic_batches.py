@@ -86,12 +86,14 @@ class AnthropicBatches:
 
     async def _retrieve(self, request: web.Request) -> web.StreamResponse:
         await self.fake._record(request)
-        problem = self.fake._check(request, {"messages": []}, ())
-        found = problem or self._found(request)
+        found = self.fake._auth(request) or self._found(request)
         return found if isinstance(found, web.Response) else self._json(self.view(found))
 
     async def _results(self, request: web.Request) -> web.StreamResponse:
         await self.fake._record(request)
+        problem = self.fake._auth(request)
+        if problem is not None:
+            return problem
         batch = self.book.get(request.match_info["id"])
         if batch is None:
             return self.fake._error(404, f"Batch {request.match_info['id']!r} not found.")
