@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ from fulcrum.tables import Table
 
 log = logging.getLogger(__name__)
 DECISION: web.AppKey[dict[str, Any]] = web.AppKey("fulcrum_ui_decision", dict)
+MIN_AGE_S = 0.5  # polls closer together than this share one reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +74,43 @@ async def ui_page(request: web.Request) -> web.StreamResponse:
     )
 
 
+@dataclass
+class Reader:
+    """One worker thread reads the ledger; polls within ``MIN_AGE_S`` share one reading, so
+    any number of open dashboards costs what one does."""
+
+    numbers: live.LedgerNumbers
+    pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="fulcrum-ui")
+    )
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last: tuple[float, dict[str, Any]] | None = None
+
+    def _read(self, state: Any) -> dict[str, Any]:
+        out = self.numbers.read()
+        out["budget"] = live.budget_numbers(state)
+        return out
+
+    async def read(self, state: Any) -> dict[str, Any]:
+        async with self.lock:
+            now = time.monotonic()
+            if self.last is None or now - self.last[0] >= MIN_AGE_S:
+                loop = asyncio.get_running_loop()
+                self.last = (now, await loop.run_in_executor(self.pool, self._read, state))
+            return dict(self.last[1])
+
+    def close(self) -> None:
+        self.pool.submit(self.numbers.close)
+        self.pool.shutdown(wait=True)
+
+
+READER: web.AppKey[Reader] = web.AppKey("fulcrum_ui_reader", Reader)
+
+
 async def ui_data(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
-    db = state.config.ledger.url
-    numbers = await asyncio.to_thread(live.ledger_numbers, db)
+    numbers = await request.app[READER].read(state)
     numbers.update(live.gateway_numbers(state))
-    numbers["budget"] = await asyncio.to_thread(live.budget_numbers, state)
     return web.json_response(numbers, headers={"Cache-Control": "no-store"})
 
 
@@ -103,6 +137,7 @@ class UiExtension:
         if not config.enabled:
             return
         app[DECISION] = {"status": "computing"}  # filled in place once decided
+        app[READER] = Reader(live.LedgerNumbers(app[STATE].config.ledger.url))
         app.router.add_get("/ui", ui_page)
         app.router.add_get("/ui/data.json", ui_data)
         app.router.add_get("/ui/decision.json", ui_decision)
@@ -112,6 +147,11 @@ class UiExtension:
             task = asyncio.get_running_loop().create_task(_decide(app))
             _TASKS.add(task)
             task.add_done_callback(_TASKS.discard)
+
+    async def stop(self, app: web.Application) -> None:
+        reader = app.get(READER)
+        if reader is not None:
+            await asyncio.get_running_loop().run_in_executor(None, reader.close)
 
 
 _TASKS: set[asyncio.Task[None]] = set()

@@ -1,80 +1,101 @@
 """The dashboard's numbers: read from the ledger database, off the request path.
 
-:func:`ledger_numbers` runs in a worker thread (never on the event loop) and opens the ledger
-the gateway writes to (SQLite in the data dir or the configured URL), so a dashboard poll
-costs the request path nothing: no lock it holds, no state it updates. :func:`gateway_numbers`
-reads plain attributes of the running gateway (breaker states, replica health, queue depth,
-the share target), none of them behind a lock.
+:class:`LedgerNumbers` runs in the dashboard's one worker thread (never on the event loop) and
+reads the ledger the gateway writes to (:mod:`.ledgerview`: SQLite in the data dir or the
+configured URL), so a poll costs the request path nothing: no lock it holds, no state it
+updates. The mean and p95 daily spend are over the last 30 days from the first day with a call
+(a day without calls counts as $0, as in ``fulcrum ledger``). :func:`gateway_numbers` reads
+plain attributes of the running gateway (breaker states, replica health, queue depth, the
+share target), none of them behind a lock.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-from fulcrum.errors import FulcrumError
-from fulcrum.ledger.factory import open_store
-from fulcrum.ledger.report import build_report
-from fulcrum.ledger.row import LedgerRow
+from fulcrum.report.ledgerview import Day, LedgerView, open_view
 
 RECENT = 12
 WINDOW_DAYS = 30
 
 
-def _usd(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(Decimal("0.0001")))
+def _usd(value: float | None) -> str | None:
+    return None if value is None else f"{value:.4f}"
 
 
-def _session(row: LedgerRow) -> dict[str, Any]:
+def _sum(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _p95(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(0.95 * len(ordered)), 1) - 1]
+
+
+def _totals(days: list[Day]) -> dict[str, Any]:
+    calls = sum(d.calls for d in days)
     return {
-        "ts": row.ts.isoformat(timespec="seconds") if isinstance(row.ts, datetime) else str(row.ts),
-        "session": row.session,
-        "route": f"{row.backend}/{row.model}" if row.backend else row.model,
-        "kind": row.backend_kind,
-        "reason": row.route_reason,
-        "status": row.status,
-        "cost_usd": _usd(row.cost_usd),
+        "calls": calls,
+        "usd": _sum([d.cost for d in days]),
+        "local_share": sum(d.local_calls for d in days) / calls if calls else None,
+        "saving": _sum([d.saving for d in days]),
+        "counterfactual": _sum([d.counterfactual for d in days]),
     }
 
 
-def ledger_numbers(db: str | None, now: datetime | None = None) -> dict[str, Any]:
-    """Today's and this month's spend, local share, savings, mean/p95 daily, recent calls."""
-    now = now or datetime.now(UTC)
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    month = today.replace(day=1)
-    try:
-        store = open_store(db, create=False)
-    except FulcrumError as exc:
-        return {"ledger": None, "ledger_note": str(exc)}
-    try:
-        window = build_report(
-            store.aggregate(min(month, today - timedelta(days=WINDOW_DAYS)), None, None)
-        )
-        this_month = build_report(store.aggregate(month, None, None))
-        this_day = build_report(store.aggregate(today, None, None))
-        rows = store.rows(now - timedelta(hours=6), None)[-RECENT:]
-        calls = store.count()
-    finally:
-        store.close()
-    t, m = this_day.total, this_month.total
-    return {
-        "ledger": {
-            "calls": calls,
-            "today_usd": _usd(t.cost_usd),
-            "today_calls": t.calls,
-            "month_usd": _usd(m.cost_usd),
-            "month_calls": m.calls,
-            "local_share_today": t.local_share_calls,
-            "local_share_month": m.local_share_calls,
-            "saving_month_usd": _usd(m.saving_usd),
-            "all_frontier_month_usd": _usd(m.counterfactual_usd),
-            "mean_daily_usd": _usd(window.mean_daily_usd),
-            "p95_daily_usd": _usd(window.p95_daily_usd),
-            "window_days": len(window.days),
-            "recent": [_session(r) for r in reversed(rows)],
+@dataclass
+class LedgerNumbers:
+    """The ledger half of ``/ui/data.json``; call :meth:`read` from one worker thread only."""
+
+    url: str | None
+    view: LedgerView | None = None
+    note: str = "no ledger yet: nothing has been recorded"
+    _days: list[Day] = field(default_factory=list)
+
+    def read(self, now: datetime | None = None) -> dict[str, Any]:
+        now = now or datetime.now(UTC)
+        today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        month = today.replace(day=1)
+        if self.view is None:
+            self.view = open_view(self.url)
+        if self.view is None:
+            return {"ledger": None, "ledger_note": self.note}
+        reading = self.view.read(min(month, today - timedelta(days=WINDOW_DAYS)), RECENT)
+        start = (today - timedelta(days=WINDOW_DAYS)).date().isoformat()
+        window = [d for d in reading.days if d.day >= start]
+        this_month = _totals([d for d in reading.days if d.day >= month.date().isoformat()])
+        this_day = _totals([d for d in reading.days if d.day == today.date().isoformat()])
+        spends = [d.cost for d in window if d.cost is not None]
+        if window:  # days without a call between the first and today spent $0
+            first = datetime.fromisoformat(window[0].day).date()
+            spends += [0.0] * ((today.date() - first).days + 1 - len(window))
+        return {
+            "ledger": {
+                "calls": reading.calls,
+                "today_usd": _usd(this_day["usd"]),
+                "today_calls": this_day["calls"],
+                "month_usd": _usd(this_month["usd"]),
+                "month_calls": this_month["calls"],
+                "local_share_today": this_day["local_share"],
+                "local_share_month": this_month["local_share"],
+                "saving_month_usd": _usd(this_month["saving"]),
+                "all_frontier_month_usd": _usd(this_month["counterfactual"]),
+                "mean_daily_usd": _usd(sum(spends) / len(spends) if spends else None),
+                "p95_daily_usd": _usd(_p95(spends)),
+                "window_days": len(window),
+                "recent": reading.recent,
+            }
         }
-    }
+
+    def close(self) -> None:
+        if self.view is not None:
+            self.view.close()
 
 
 def _backend(backend: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -165,8 +165,3 @@ def _usd(value: Any) -> str:
 
 def _today() -> str:
     return datetime.now(UTC).date().isoformat()
-
-
-def window_days(days: int) -> str:
-    end = datetime.now(UTC).date()
-    return f"{end - timedelta(days=days)} to {end}"
