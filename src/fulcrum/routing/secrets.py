@@ -49,10 +49,11 @@ class PatternDetector:
     check: Check | None = None
 
     def found(self, text: str) -> bool:
-        if self.hints and not any(hint in text for hint in self.hints):
+        if self.hints and not any(map(text.__contains__, self.hints)):
             return False
-        if self.check is None:
-            return self.pattern.search(text) is not None
+        first = self.pattern.search(text)  # no match is the usual answer, and search its quickest
+        if first is None or self.check is None:
+            return first is not None
         return any(self.check(m) for m in self.pattern.finditer(text))
 
 
@@ -110,6 +111,8 @@ class AssignmentDetector:
     name: str = "env-assignment"
 
     def found(self, text: str) -> bool:
+        if "=" not in text and ":" not in text:  # no assignment without one (see _VALUE)
+            return False
         lowered = text.lower()
         if len(lowered) != len(text):  # a rare character (İ) lowers to two: keep indices
             lowered = text.translate(_ASCII_LOWER)
@@ -187,11 +190,10 @@ class EntropyDetector:
 
     def found(self, text: str) -> bool:
         raw = text.encode("utf-8", "surrogatepass")
-        mask = raw.translate(_MASK)
+        mask = raw.translate(_MASK) + b" "  # every run ends at a space
         at = mask.find(_RUN)
         while at != -1:
             end = mask.find(b" ", at)
-            end = len(mask) if end == -1 else end
             if end - at <= ENTROPY_MAX_LENGTH and high_entropy_token(raw[at:end].decode()):
                 return True
             at = mask.find(_RUN, end)
@@ -254,7 +256,5 @@ def register(detector: Detector) -> None:
 
 def scan(text: str, detectors: Iterable[Detector] | None = None) -> tuple[str, ...]:
     """The names of the detectors that found a secret in ``text``, in registry order."""
-    if not text:
-        return ()
     chosen = _registry.values() if detectors is None else detectors
-    return tuple(d.name for d in chosen if d.found(text))
+    return tuple(d.name for d in chosen if d.found(text)) if text else ()
