@@ -3,6 +3,7 @@ distribution and the tornado. Each returns an inline SVG ``<figure>`` (:mod:`.sv
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -83,17 +84,19 @@ def tornado(rows: list[dict[str, Any]], metric: str) -> str:
         ys = np.arange(len(rows))
         lows = [float(r["at_low"]) for r in rows]
         highs = [float(r["at_high"]) for r in rows]
-        mark(ax.barh(ys, lows, color="#4c72b0", label="input at its low"), "tornado", 0)
-        mark(
-            ax.barh(ys, highs, color="#dd8452", alpha=0.7, label="input at its high"), "tornado", 1
-        )
+        left = [min(a, b) for a, b in zip(lows, highs, strict=True)]
+        width = [abs(b - a) for a, b in zip(lows, highs, strict=True)]
+        mark(ax.barh(ys, width, left=left, color="#4c72b0", alpha=0.8), "tornado", 0)
+        mark(ax.plot(lows, ys, "o", color="#4c72b0", label="input at its low"), "tornado", 1)
+        mark(ax.plot(highs, ys, "s", color="#dd8452", label="input at its high"), "tornado", 2)
         ax.set_yticks(ys, [f"{r['input']} [{r['low']:g}, {r['high']:g}]" for r in rows])
-        ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(f"{metric} (USD/month)")
+        ax.axvline(0, color="black", linewidth=0.8)  # left of it the runner-up is cheaper
+        ax.set_xlabel(textwrap.fill(f"{metric}, USD/month", 80))
         ax.legend(fontsize=7)
         top = rows[-1] if rows else None
         caption = "Sensitivity: " + (
-            f"{top['input']} moves the advantage most ({money(float(top['swing']))}/month swing)"
+            f"{top['input']} moves the advantage most ({money(float(top['swing']))}/month "
+            "swing); left of 0 the runner-up would be cheaper"
             if top
             else "no ranged inputs"
         )
