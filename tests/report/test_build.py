@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 from fulcrum.ledger.row import LedgerRow
 from fulcrum.report.build import ReportRequest, build_report
+from fulcrum.usage.records import UsageRecord
+from fulcrum.usage.store import UsageStore
 
 
 class Labels(HTMLParser):
@@ -76,3 +79,27 @@ def test_it_states_the_recommendation_signals_and_date(example: Path) -> None:
     assert re.search(r'<time id="reevaluate" datetime="\d{4}-\d\d-\d\d">', html)
     assert html.count('class="met-') >= 4  # one row per flip signal of the catalog
     assert "cheapest-eligible" in html
+
+
+def test_imported_usage_is_measured_and_drawn(example: Path) -> None:
+    now = datetime.now(UTC)
+    records = [
+        UsageRecord(
+            source="claude-code",
+            key=f"k{i}",
+            ts=now - timedelta(days=i % 5, hours=1),
+            model="claude-sonnet-4-6",
+            input_tokens=200_000,
+            output_tokens=20_000,
+        )
+        for i in range(20)
+    ]
+    store = UsageStore()
+    try:
+        store.add(records)
+    finally:
+        store.close()
+    page = parse(build_report(ReportRequest(example, usage_since="30d", draws=2000)))
+    assert page.inputs["usage"] == "measured"
+    assert page.sections["usage"] == "True"
+    assert "usagespend" in page.charts
