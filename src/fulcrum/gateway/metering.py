@@ -19,7 +19,7 @@ from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from fulcrum.gateway.upstream.attempts import FAILOVER, AttemptLog
+from fulcrum.gateway.upstream.attempts import FAILOVER, AttemptLog, ReplicaAttempt
 from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.kinds import BackendKind
 from fulcrum.ledger.pricing import Pricer
@@ -64,6 +64,13 @@ class Metrics:
             registry=self.registry,
         )  # fmt: skip
         self.in_flight = Gauge("fulcrum_in_flight", "Requests in flight", registry=self.registry)
+        self.queue_wait = Histogram(
+            "fulcrum_pool_queue_wait_seconds",
+            "Time a request waited for a slot on a pool's replica (replica - : none came)",
+            ("backend", "replica"),
+            registry=self.registry,
+            buckets=(0.001, 0.01, 0.05, 0.25, 1, 2.5, 5, 10, 30),
+        )
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def served(self, endpoint: str, backend: str, status: int, duration_s: float) -> None:
@@ -198,6 +205,9 @@ def count(call: Call, row: LedgerRow, metrics: Metrics) -> None:
     for attempt in row.attempts:
         if attempt.failed:
             metrics.failovers.labels(attempt.backend).inc()
+        if isinstance(attempt, ReplicaAttempt):
+            replica = attempt.replica or "-"
+            metrics.queue_wait.labels(attempt.backend, replica).observe(attempt.queue_ms / 1000)
     if row.input_tokens or row.output_tokens:
         metrics.tokens.labels(backend, "input").inc(row.input_tokens)
         metrics.tokens.labels(backend, "output").inc(row.output_tokens)

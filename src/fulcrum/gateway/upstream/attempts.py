@@ -4,16 +4,27 @@ makes them: the typed :class:`~fulcrum.ledger.attempts.Attempt` records the ledg
 The request's :class:`~fulcrum.gateway.metering.Call` owns the log and hands it to every
 ``open_chain`` it makes (a tool-use retry included), so the row shows failed tries and
 failover even when no backend answered. One small record per try, none per stream chunk.
+A try of a pool's replica is a :class:`ReplicaAttempt`: which replica, and how long the
+request waited in the pool's queue for its slot.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from fulcrum.ledger.attempts import Attempt
 from fulcrum.routing.router import RouteTarget
 
 FAILOVER = "→failover"  # appended to the route's reason when another target answered or was tried
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaAttempt(Attempt):
+    """A try on a pool: the replica (``host:port``; None when no slot came) and the wait."""
+
+    replica: str | None = None
+    queue_ms: float = 0.0
 
 
 class AttemptLog:
@@ -24,20 +35,27 @@ class AttemptLog:
         self.items: list[Attempt] = []
 
     def add(
-        self, target: RouteTarget, status: int | None, reason: str | None, start: float
+        self,
+        target: RouteTarget,
+        status: int | None,
+        reason: str | None,
+        start: float,
+        *,
+        replica: str | None = None,
+        queue_ms: float | None = None,
     ) -> None:
-        """A try of ``target`` that began at ``start`` (perf_counter) ended now."""
+        """A try of ``target`` that began at ``start`` (perf_counter) ended now; a pool's try
+        also names its ``replica`` and the time it waited for a slot (``queue_ms``)."""
         now = time.perf_counter()
-        self.items.append(
-            Attempt(
-                backend=target.backend,
-                model=target.model,
-                status=status,
-                reason=reason,
-                start_ms=(start - self.since) * 1000,
-                duration_ms=(now - start) * 1000,
-            )
-        )
+        start_ms, duration_ms = (start - self.since) * 1000, (now - start) * 1000
+        if replica is None and queue_ms is None:
+            item = Attempt(target.backend, target.model, status, reason, start_ms, duration_ms)
+        else:
+            item = ReplicaAttempt(
+                target.backend, target.model, status, reason, start_ms, duration_ms,
+                replica=replica, queue_ms=queue_ms or 0.0,
+            )  # fmt: skip
+        self.items.append(item)
 
     def failures(self, first: int = 0) -> list[Attempt]:
         return [a for a in self.items[first:] if a.failed]

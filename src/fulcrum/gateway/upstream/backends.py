@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
 from yarl import URL
@@ -18,6 +19,9 @@ from fulcrum.gateway.config import BackendConfig
 from fulcrum.gateway.upstream.breaker import CircuitBreaker
 from fulcrum.gateway.upstream.fastpath import PlainPool
 from fulcrum.gateway.upstream.formats import FORMATS, ApiFormat
+
+if TYPE_CHECKING:
+    from fulcrum.gateway.upstream.pool import Pool
 
 
 @dataclass(slots=True)
@@ -30,12 +34,18 @@ class Backend:
     session: aiohttp.ClientSession | None = None
     chat_target: URL | None = None  # parsed once: aiohttp skips re-parsing a URL object
     fast: PlainPool | None = None  # calls (JSON and streams) to a plain-http upstream
+    pool: Pool | None = None  # the replicas of a pooled backend
 
     @classmethod
     def build(cls, config: BackendConfig) -> Backend:
-        return cls(
+        backend = cls(
             config=config, format=FORMATS[config.format], breaker=CircuitBreaker(config.breaker)
         )
+        if config.pool is not None:
+            from fulcrum.gateway.upstream.pool import Pool  # noqa: PLC0415 - pool builds Backends
+
+            backend.pool = Pool(config, cls.build)
+        return backend
 
     @property
     def name(self) -> str:
@@ -68,8 +78,12 @@ class Backend:
         base = URL(self.config.base_url)
         if base.scheme == "http":
             self.fast = PlainPool(base)
+        if self.pool is not None:
+            self.pool.open()  # the replicas' connections and the probe task
 
     async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
         if self.fast is not None:
             self.fast.close()
             self.fast = None
