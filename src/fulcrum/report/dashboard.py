@@ -38,6 +38,7 @@ from fulcrum.tables import Table
 
 log = logging.getLogger(__name__)
 DECISION: web.AppKey[dict[str, Any]] = web.AppKey("fulcrum_ui_decision", dict)
+KEY = "ui"  # the config table this extension owns
 MIN_AGE_S = 0.5  # polls closer together than this share one reading
 
 
@@ -65,8 +66,14 @@ def parse_ui(table: Table, context: ExtensionContext) -> UiConfig:
     )
 
 
+def ui_config(app: web.Application) -> UiConfig:
+    """The parsed ``[ui]`` table (its defaults for a config built without the parser)."""
+    config: UiConfig = app[STATE].config.extensions.get(KEY) or UiConfig()
+    return config
+
+
 async def ui_page(request: web.Request) -> web.StreamResponse:
-    config: UiConfig = request.app[STATE].config.extensions[KEY]
+    config = ui_config(request.app)
     return web.Response(
         text=page(config.refresh_s),
         content_type="text/html",
@@ -123,7 +130,6 @@ CSP = (
     "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src 'self' data:"
 )
-KEY = "ui"
 
 
 class UiExtension:
@@ -133,7 +139,7 @@ class UiExtension:
         return parse_ui(table, context)
 
     def add_routes(self, app: web.Application) -> None:
-        config: UiConfig = app[STATE].config.extensions[KEY]
+        config = ui_config(app)
         if not config.enabled:
             return
         app[DECISION] = {"status": "computing"}  # filled in place once decided
@@ -159,7 +165,7 @@ _TASKS: set[asyncio.Task[None]] = set()
 
 async def _decide(app: web.Application) -> None:
     state = app[STATE]
-    scenario = state.config.extensions[KEY].scenario_path()
+    scenario = ui_config(app).scenario_path()
     card = app[DECISION]
     try:
         result = await asyncio.to_thread(decision_card, scenario, state.catalog)
