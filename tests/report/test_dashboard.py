@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from fulcrum.errors import ConfigError
+from fulcrum.fakes import FakeOpenAI
 from fulcrum.gateway.config import load_config
 from fulcrum.report.live import next_steps
 from fulcrum.testing.gateway import RunningGateway, running_gateway
@@ -111,3 +113,21 @@ def test_next_steps_say_what_to_connect() -> None:
     assert next_steps({"local"}) == [next_steps({"local"})[0]]
     assert "ANTHROPIC_API_KEY" in next_steps({"local"})[0]
     assert next_steps({"local", "api"}) == []
+
+
+def test_a_pool_shows_its_replicas(gateway_toml: str) -> None:
+    with FakeOpenAI() as second:
+        local = re.search(
+            r'\[backends\.llamacpp\]\nformat = "openai"\nbase_url = "([^"]+)"', gateway_toml
+        )
+        assert local is not None
+        pooled = gateway_toml.replace(
+            f'base_url = "{local.group(1)}"',
+            f'base_urls = ["{local.group(1)}", "{second.url}"]',
+        )
+        with running_gateway(pooled) as gw:
+            send(gw, "tiny")
+            data = wait_calls(gw, 1)
+    llama = next(b for b in data["backends"] if b["name"] == "llamacpp")
+    assert [r["health"] for r in llama["replicas"]] == ["up", "up"]
+    assert llama["waiting"] == 0 and data["queued"] == 0

@@ -12,6 +12,7 @@ share target), none of them behind a lock.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -98,21 +99,26 @@ class LedgerNumbers:
             self.view.close()
 
 
+def _replica(replica: Any, now: float) -> dict[str, Any]:
+    health = replica.health
+    return {
+        "label": replica.label,
+        "health": health(now) if callable(health) else str(health),
+        "load": int(replica.load),
+    }
+
+
 def _backend(backend: Any) -> dict[str, Any]:
-    config = backend.config
     state = backend.breaker.state
     pool = getattr(backend, "pool", None)
-    replicas = [
-        {"label": r.label, "health": r.health, "load": r.load}
-        for r in (getattr(pool, "replicas", None) or [])
-    ]
-    waiting = pool.waiting() if pool is not None and hasattr(pool, "waiting") else 0
+    now = pool.clock() if pool is not None and hasattr(pool, "clock") else time.monotonic()
+    waiting = getattr(pool, "waiting", 0) if pool is not None else 0
     return {
         "name": backend.name,
-        "kind": config.kind,
+        "kind": backend.config.kind,
         "circuit": getattr(state, "value", str(state)),
-        "replicas": replicas,
-        "waiting": waiting,
+        "replicas": [_replica(r, now) for r in (getattr(pool, "replicas", None) or [])],
+        "waiting": waiting() if callable(waiting) else int(waiting),
     }
 
 
