@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from fulcrum.routing.features import RequestFeatures, extract_features
 from fulcrum.routing.policy import PolicyOutcome
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.router import RouteDecision, Router
+from fulcrum.routing.share import ShareState
 
 if TYPE_CHECKING:
     from fulcrum.gateway.metering import Call
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 ESCALATE_HEADER = "x-fulcrum-escalate"
 ESCALATE_VALUES = ("frontier",)
 BACKGROUND_KINDS = frozenset({"background", "title"})
+SHARE_FIELDS = tuple(f.name for f in fields(ShareState))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +101,15 @@ def escalate(headers: Mapping[str, str]) -> bool:
     return True
 
 
-def decision_details(routed: Routed, share: Mapping[str, Any]) -> dict[str, Any]:
+def decision_details(routed: Routed, share: ShareState | None) -> dict[str, Any]:
     """What the ledger's ``decision`` column keeps beside the verdict: the share state and
     the request's features, never its text (``route replay`` re-runs a policy on these)."""
     f = routed.features
+    # ShareState.as_dict() without dataclasses.asdict's recursion (its fields are numbers)
+    shares = {} if share is None else {name: getattr(share, name) for name in SHARE_FIELDS}
     return {
         **routed.verdict.as_dict(),
-        "share": dict(share),
+        "share": shares,
         "features": {
             "kind": f.kind, "tools": f.tool_count, "tokens": f.estimated_tokens,
             "thinking": f.thinking, "turn": f.turn, "tool_errors": f.tool_errors,
@@ -123,13 +127,14 @@ def note_decision(call: Call, state: GatewayState, routed: Routed) -> None:
     call.rule = verdict.rule
     call.frontier_score = verdict.score
     call.threshold = verdict.threshold
-    share = state.brain.share.state().as_dict() if state.brain is not None else {}
+    # a snapshot now (the share moves on), made a dict with the JSON in the ledger's thread
+    share = state.brain.share.state() if state.brain is not None else None
     call.decision_fn = partial(_decision_json, routed, share)
     if verdict.reservation is not None and state.brain is not None:
         call.settle = partial(state.brain.settle, verdict.reservation)
 
 
-def _decision_json(routed: Routed, share: Mapping[str, Any]) -> str:
+def _decision_json(routed: Routed, share: ShareState | None) -> str:
     return json.dumps(decision_details(routed, share), separators=(",", ":"), default=str)
 
 
