@@ -35,7 +35,6 @@ from fulcrum.gateway.upstream.poolstep import open_pooled
 from fulcrum.gateway.upstream.tries import Opened, Retry, attempt
 from fulcrum.gateway.upstream.walk import BodyBuilder, Walk
 from fulcrum.ledger.attempts import Attempt
-from fulcrum.routing.request import CLAUDE_CODE_SESSION_HEADER, SESSION_HEADER
 from fulcrum.routing.router import RouteTarget
 
 __all__ = ["BodyBuilder", "Opened", "Walk", "chain_error", "key_hint", "open_chain"]
@@ -54,12 +53,9 @@ async def open_chain(
     """Try every (backend, model) in order until one answers; raise one clear error if none.
 
     Every try, failed or answering, is added to ``log`` (the request's), raised or not.
-    ``session`` (else the session headers) keeps a session on its replica of a pool."""
+    ``session`` (else the session headers, read only for a pool) keeps a session on its
+    replica of a pool."""
     log = log if log is not None else AttemptLog()
-    if session is None:
-        session = client_headers.get(SESSION_HEADER) or client_headers.get(
-            CLAUDE_CODE_SESSION_HEADER
-        )
     walk = Walk(build, client_headers, stream, url, log, session)
     first = len(log.items)
     started = time.perf_counter()

@@ -90,7 +90,7 @@ async def _admit(
         await asyncio.sleep(delay or 0.0)  # every usable replica was tried: again, from the top
         tried.clear()
     try:
-        return await pool.admit(walk.session, frozenset(tried), deadline)
+        return await pool.admit(walk.session_id(), frozenset(tried), deadline)
     except LookupError as exc:
         walk.log.add(target, None, f"pool: {exc}", started)
     except PoolFull as exc:

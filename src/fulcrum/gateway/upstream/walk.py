@@ -10,6 +10,7 @@ from yarl import URL
 from fulcrum.gateway.upstream.attempts import AttemptLog
 from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.gateway.upstream.tries import Retry
+from fulcrum.routing.request import CLAUDE_CODE_SESSION_HEADER, SESSION_HEADER
 from fulcrum.routing.router import RouteTarget
 
 BodyBuilder = Callable[[Backend, RouteTarget], bytes]
@@ -28,6 +29,13 @@ class Walk:
     last: Retry | None = None  # the last failure, which shapes the chain's error
     overloaded: str | None = None  # a full pool's refusal, when nothing failed after it
     attempts: int = 0
+
+    def session_id(self) -> str | None:
+        """The session a pool keeps on its replica: given, else from the session headers."""
+        if self.session is None:
+            headers = self.client_headers
+            self.session = headers.get(SESSION_HEADER) or headers.get(CLAUDE_CODE_SESSION_HEADER)
+        return self.session
 
     def endpoint(self, backend: Backend) -> str | URL:
         if self.url is not None:
