@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -117,8 +118,6 @@ def test_a_dead_replica_fails_over_in_the_pool_and_its_sessions_move(
 
 def _metric_lines(gw: RunningGateway, name: str) -> list[str] | None:
     """The metric's lines, or None while the pool collector is not on the app's registry."""
-    import urllib.request  # noqa: PLC0415
-
     with urllib.request.urlopen(gw.url + "/metrics") as resp:
         text = resp.read().decode()
     lines = [line for line in text.splitlines() if line.startswith(name)]
@@ -133,7 +132,6 @@ def _burst(gw: RunningGateway, n: int, path: str = "/v1/chat/completions") -> li
     }
     with ThreadPoolExecutor(n) as pool:
         futures = [pool.submit(post_json, gw, path, body) for _ in range(n)]
-        time.sleep(0)
         return [f.result() for f in futures]
 
 
