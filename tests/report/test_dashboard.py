@@ -131,3 +131,19 @@ def test_a_pool_shows_its_replicas(gateway_toml: str) -> None:
     llama = next(b for b in data["backends"] if b["name"] == "llamacpp")
     assert [r["health"] for r in llama["replicas"]] == ["up", "up"]
     assert llama["waiting"] == 0 and data["queued"] == 0
+
+
+def test_the_serve_banner_names_the_dashboard_and_where_its_key_goes() -> None:
+    from fulcrum.gateway.config import load_config  # noqa: PLC0415
+    from fulcrum.gateway.serve import banner  # noqa: PLC0415
+
+    text = (
+        '[backends.llama]\nformat = "openai"\nbase_url = "http://127.0.0.1:8080"\n'
+        'kind = "local"\n'
+    )
+    plain = banner(load_config(text=text, env={}), "http://127.0.0.1:8787")
+    keyed = banner(load_config(text=text, env={"FULCRUM_CLIENT_KEYS": "k"}), "http://h:1")
+    off = banner(load_config(text=text + "[ui]\nenabled = false\n", env={}), "http://h:1")
+    assert "dashboard: http://127.0.0.1:8787/ui\n" in plain + "\n"
+    assert "dashboard: http://h:1/ui#key=<a client key>" in keyed
+    assert "dashboard:" not in off

@@ -10,7 +10,9 @@ Each extension is a module in :data:`EXTENSION_MODULES` exposing ``EXTENSION``, 
 - ``add_routes(app: web.Application) -> None``: its endpoints (the app's ``STATE`` holds the
   gateway state, the parsed config included);
 - optionally ``async start(app)`` / ``async stop(app)``: background work (a batch worker),
-  started after the backends are open and stopped before the ledger is flushed.
+  started after the backends are open and stopped before the ledger is flushed;
+- optionally ``banner(parsed, config, url) -> list[str]``: lines for ``fulcrum serve``'s
+  start-up banner (the dashboard's address).
 
 Adding a capability is a line in :data:`EXTENSION_MODULES`, never a branch in the gateway.
 """
@@ -78,3 +80,13 @@ def install(app: web.Application) -> None:
             app.on_startup.append(start)
         if stop is not None:
             app.on_shutdown.append(stop)
+
+
+def banner(config: Any, url: str) -> list[str]:
+    """Every extension's lines for the start-up banner (``config``: the GatewayConfig)."""
+    lines: list[str] = []
+    for extension in extensions():
+        own = getattr(extension, "banner", None)
+        if own is not None:
+            lines += own(config.extensions.get(extension.key), config, url)
+    return lines

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from fulcrum.gateway.app import build_app
 from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.extensions import banner as extension_banner
 from fulcrum.gateway.inbound.httpserver import runner as gateway_runner
 
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
@@ -38,6 +39,7 @@ def banner(config: GatewayConfig, url: str) -> str:
     return "\n".join(
         [
             f"fulcrum gateway listening on {url}",
+            *extension_banner(config, url),
             f"backends: {backends or 'none'}",
             f"ledger: {config.ledger.url or 'SQLite in the data directory'}",
             "",

@@ -138,6 +138,13 @@ class UiExtension:
     def parse(self, table: Table, context: ExtensionContext) -> UiConfig:
         return parse_ui(table, context)
 
+    def banner(self, parsed: UiConfig, config: Any, url: str) -> list[str]:
+        """The dashboard's address (with where the key goes when client keys are set)."""
+        if not parsed.enabled:
+            return []
+        key = "#key=<a client key>" if config.server.client_keys else ""
+        return [f"dashboard: {url}/ui{key}"]
+
     def add_routes(self, app: web.Application) -> None:
         config = ui_config(app)
         if not config.enabled:

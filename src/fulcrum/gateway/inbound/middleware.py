@@ -33,7 +33,9 @@ from fulcrum.gateway.upstream.formats import client_format
 
 log = logging.getLogger(__name__)
 
-OPEN_PATHS = frozenset({"/healthz"})
+# The dashboard's page holds no data (its JSON stays behind the keys; the page sends the key
+# given as /ui#key=KEY with every poll), so a browser can open it.
+OPEN_PATHS = frozenset({"/healthz", "/ui"})
 # The name of the client key a request authenticated with (never the key itself).
 CLIENT_KEY: web.RequestKey[str] = web.RequestKey("fulcrum_client_key", str)
 
