@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fulcrum.routing.claude_code import REQUEST_KINDS, classify
+from fulcrum.routing.claude_code import MAX_OPENINGS, REQUEST_KINDS, classify
 
 from .policy.bodies import COMPACT, IDENTITY, SUBAGENT, SUBAGENT_NOTES, TITLE
 
@@ -54,3 +54,16 @@ def test_compaction_wins_over_the_main_prompt_it_shares() -> None:
 
 def test_kinds_are_the_documented_tuple() -> None:
     assert REQUEST_KINDS == ("main", "subagent", "background", "title", "compaction", "other")
+
+
+@pytest.mark.parametrize("openings", [0, 3, MAX_OPENINGS - 1, MAX_OPENINGS, 200])
+def test_markers_are_found_among_other_openings(openings: int) -> None:
+    """Markers that open with "You are " are compared where it occurs: any number of other
+    such sentences, before and after, changes nothing (past MAX_OPENINGS, every marker is
+    searched for)."""
+    filler = "You are helpful. " * openings
+    system = filler + IDENTITY + "\n" + filler
+    assert classify(system, "Fix it", has_tools=True, is_background=False) == "main"
+    sub = filler + "Help.\n" + SUBAGENT + filler
+    assert classify(sub, "Find", has_tools=True, is_background=False) == "subagent"
+    assert classify(filler + "You are", "x", has_tools=True, is_background=False) == "other"

@@ -24,7 +24,9 @@ The markers are sentences of Claude Code's own prompts (checked against the 2.1.
 - ``other`` — anything else (another client, a plain API call).
 
 The checks run in that order, so a compaction sent on the main model's prompt (prompt-cache
-sharing) is still ``compaction``. Only substring tests, on text the caller joined once.
+sharing) is still ``compaction``. Only substring tests, on text the caller joined once; most
+markers open with "You are ", so the system prompt (16 KB and more) is searched once for that
+and those markers are compared where it occurs, not each searched for through the whole text.
 """
 
 from __future__ import annotations
@@ -51,21 +53,48 @@ IDENTITY_MARKERS: tuple[str, ...] = (
 )
 
 
-def _has(text: str, markers: tuple[str, ...]) -> bool:
-    return any(marker in text for marker in markers)
+OPENING = "You are "
+MAX_OPENINGS = 32  # more (a text made to be slow): every marker is searched for instead
+
+
+def _openings(text: str) -> list[int] | None:
+    """Where :data:`OPENING` occurs in ``text``; None past :data:`MAX_OPENINGS`."""
+    found: list[int] = []
+    at = text.find(OPENING)
+    while at != -1:
+        if len(found) == MAX_OPENINGS:
+            return None
+        found.append(at)
+        at = text.find(OPENING, at + 1)
+    return found
+
+
+def _has(text: str, markers: tuple[str, ...], openings: list[int] | None = None) -> bool:
+    """Whether a marker occurs in ``text``; one that opens with :data:`OPENING` is compared
+    at ``openings`` (those of ``text``), when given."""
+    if not text:
+        return False
+    for marker in markers:
+        if openings is None or not marker.startswith(OPENING):
+            if marker in text:
+                return True
+        elif openings and any(text.startswith(marker, at) for at in openings):
+            return True
+    return False
 
 
 def classify(system: str, last_user: str, *, has_tools: bool, is_background: bool) -> str:
     """The request kind (one of :data:`REQUEST_KINDS`) from the joined system prompt, the
     text of the last user message, whether tools are declared, and whether the model is
     the configured small/fast one."""
-    if _has(last_user, COMPACTION_MARKERS[:1]) or _has(system, COMPACTION_MARKERS):
+    opens = _openings(system)
+    if _has(last_user, COMPACTION_MARKERS[:1]) or _has(system, COMPACTION_MARKERS, opens):
         return "compaction"
-    if _has(system, TITLE_MARKERS):
+    if _has(system, TITLE_MARKERS, opens):
         return "title"
-    if _has(system, SUBAGENT_MARKERS):
+    if _has(system, SUBAGENT_MARKERS, opens):
         return "subagent"
-    claude_code = _has(system, IDENTITY_MARKERS)
+    claude_code = _has(system, IDENTITY_MARKERS, opens)
     if claude_code and has_tools and not is_background:
         return "main"
     if is_background or claude_code:
