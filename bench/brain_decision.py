@@ -8,7 +8,8 @@ the route request (token estimate), the features (request kind, turn, tool error
 scan of the new part), the lane, the brain's verdict (six rules, the session's pin, the learned
 router against the share threshold, the budget reservation) and the failover chain. Timed one
 call at a time; medians and 99th percentiles in milliseconds, for new sessions (the router
-decides) and for turns of a pinned session.
+decides) and for turns of a pinned session. Each reservation is settled after its decision, as
+the gateway settles it when the call ends (untimed): open reservations stay few, as in serving.
 
     .venv/bin/python bench/brain_decision.py [--calls 2000] [--ledger memory|sqlite] [--json FILE]
 """
@@ -113,7 +114,10 @@ def decide_once(brain: Brain, router: Router, raw: bytes, session: str) -> float
               max_tokens=req.max_tokens)  # fmt: skip
     verdict, _ = brain.decide(ask)
     router.choose_target(req, verdict.target, verdict.reason, local_only=verdict.local_only)
-    return (time.perf_counter() - start) * 1000
+    elapsed = (time.perf_counter() - start) * 1000
+    if verdict.reservation is not None:  # the call is over: settle as the gateway does (untimed)
+        brain.settle(verdict.reservation, verdict.reservation.estimate)
+    return elapsed
 
 
 def summary(times: list[float]) -> dict[str, float]:
