@@ -10,7 +10,7 @@ from typing import cast
 import pytest
 
 from fulcrum.errors import InputError
-from fulcrum.ledger.attempts import Attempt, attempts_to_json
+from fulcrum.ledger.attempts import Attempt, attempts_to_json, dump_attempts, load_attempts
 from fulcrum.ledger.row import COLUMNS, LedgerRow, row_from_values, row_values
 
 from .conftest import FAILOVER_ATTEMPTS
@@ -92,5 +92,10 @@ def test_total_tokens_and_with_costs(make_row: RowFactory) -> None:
 
 
 def test_attempts_json_has_every_field() -> None:
-    attempt = Attempt("b", "m", 503, "HTTP 503", 0.5, 12.0)
-    assert attempts_to_json([attempt]) == [dataclasses.asdict(attempt)]
+    pooled = Attempt("b", "m", 503, "HTTP 503", 0.5, 12.0, replica="h:8081", queue_ms=3.5)
+    assert attempts_to_json([pooled]) == [dataclasses.asdict(pooled)]
+    plain = Attempt("b", "m", 200, None, 0.5, 12.0)  # not a pool's: no replica fields stored
+    assert attempts_to_json([plain]) == [
+        {k: v for k, v in dataclasses.asdict(plain).items() if k not in ("replica", "queue_ms")}
+    ]
+    assert load_attempts(dump_attempts((pooled, plain))) == (pooled, plain)

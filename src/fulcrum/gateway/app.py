@@ -22,6 +22,7 @@ from fulcrum.gateway.inbound.middleware import middlewares
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
 from fulcrum.gateway.state import STATE, GatewayState, startup_catalog
 from fulcrum.gateway.upstream.backends import Backends
+from fulcrum.gateway.upstream.poolmetrics import pool_metrics
 from fulcrum.ledger import open_store
 from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.writer import LedgerWriter
@@ -73,6 +74,7 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
     )
     if brain is not None:
         brain_metrics(metrics, brain)
+    pool_metrics(metrics.registry, state.backends)  # queue, replicas' load and health
     app = web.Application(
         middlewares=middlewares(config),
         client_max_size=config.server.max_body_bytes,

@@ -25,7 +25,7 @@ from fulcrum.routing.brain.verdict import Verdict
 from fulcrum.routing.features import RequestFeatures, extract_features
 from fulcrum.routing.policy import PolicyOutcome
 from fulcrum.routing.request import RouteRequest
-from fulcrum.routing.router import RouteDecision, Router
+from fulcrum.routing.router import RouteDecision, Router, RouteTarget
 from fulcrum.routing.share import ShareState
 
 if TYPE_CHECKING:
@@ -149,3 +149,9 @@ def estimate_cost(pricer: Any, providers: Mapping[str, str | None]) -> Any:
         return cost
 
     return estimate
+
+
+def observe_first_byte(brain: Brain, target: RouteTarget, ttft_ms: float) -> None:
+    """A streamed answer's time to first byte, for the local latency SLO (local targets)."""
+    if target.kind == "local":
+        brain.observe_local(target.backend, ttft_ms=ttft_ms)

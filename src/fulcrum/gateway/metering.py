@@ -19,7 +19,7 @@ from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from fulcrum.gateway.upstream.attempts import FAILOVER, AttemptLog, ReplicaAttempt
+from fulcrum.gateway.upstream.attempts import FAILOVER, AttemptLog
 from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.kinds import BackendKind
 from fulcrum.ledger.pricing import Pricer
@@ -205,7 +205,7 @@ def count(call: Call, row: LedgerRow, metrics: Metrics) -> None:
     for attempt in row.attempts:
         if attempt.failed:
             metrics.failovers.labels(attempt.backend).inc()
-        if isinstance(attempt, ReplicaAttempt):
+        if attempt.queue_ms is not None:  # a pool's try
             replica = attempt.replica or "-"
             metrics.queue_wait.labels(attempt.backend, replica).observe(attempt.queue_ms / 1000)
     if row.input_tokens or row.output_tokens:

@@ -16,12 +16,17 @@ from fulcrum.gateway.answer.cascade import cascades, serve_cascade
 from fulcrum.gateway.answer.localtools import needs_review, serve_reviewed
 from fulcrum.gateway.answer.relay import relay_json, relay_stream
 from fulcrum.gateway.answer.translate import body_builder
-from fulcrum.gateway.brainroute import Routed, note_decision, route_with_brain
+from fulcrum.gateway.brainroute import (
+    Routed,
+    note_decision,
+    observe_first_byte,
+    route_with_brain,
+)
 from fulcrum.gateway.inbound.validate import parse_object
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.state import STATE, GatewayState
 from fulcrum.gateway.upstream.backends import Backend
-from fulcrum.gateway.upstream.chain import open_chain
+from fulcrum.gateway.upstream.chain import Opened, open_chain
 from fulcrum.gateway.upstream.formats import ApiFormat
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.router import RouteDecision
@@ -105,15 +110,8 @@ async def _serve(
     request: web.Request, api: ApiFormat, state: GatewayState, call: Call
 ) -> web.StreamResponse:
     cfg = state.config.server
-    raw = await read_body(request, cfg.max_body_bytes)
-    body = parse_object(raw)
-    api.check(body)
-    stream = body.get("stream") is True
-    call.stream = stream
-    call.model = call.model_requested = body["model"]
-    call.client = request.headers.get("user-agent")
-    if cfg.store_bodies:
-        call.request_body = raw.decode("utf-8", errors="replace")
+    raw, body = await _read(request, api, call, store=cfg.store_bodies)
+    stream = call.stream
     req, decision, routed = await route_call(state, api, body, raw, request)
     call.session = decision.session
     call.route_reason = decision.reason
@@ -142,18 +140,42 @@ async def _serve(
 
     url = with_query if query else None
     opened = await open_chain(
-        chain, build, request.headers, stream=stream, url=url, log=call.attempts
+        chain,
+        build,
+        request.headers,
+        stream=stream,
+        url=url,
+        log=call.attempts,
+        session=call.session,
     )
-    target = opened.target
-    call.served_by(opened.backend, target)
-    call.first_byte_at = opened.first_byte_at
-    if state.brain is not None and stream and target.kind == "local" and opened.ok:
-        ttft_ms = (opened.first_byte_at - call.started) * 1000
-        state.brain.observe_local(target.backend, ttft_ms=ttft_ms)
-    if target is not decision.primary:
-        state.router.pin(req, target)
+    _answered(state, call, opened, stream)
+    if opened.target is not decision.primary:  # failover: the session stays where answered
+        state.router.pin(req, opened.target)
         if routed is not None and state.brain is not None:
-            state.brain.pin(routed.ask, target.backend, target.model)
+            state.brain.pin(routed.ask, opened.target.backend, opened.target.model)
     if stream and opened.ok:
         return await relay_stream(request, api, body, opened, call, store=cfg.store_bodies)
     return await relay_json(request, api, opened, call, store=cfg.store_bodies)
+
+
+async def _read(
+    request: web.Request, api: ApiFormat, call: Call, *, store: bool
+) -> tuple[bytes, dict[str, Any]]:
+    """The checked body, and what the call records of it."""
+    raw = await read_body(request, request.app[STATE].config.server.max_body_bytes)
+    body = parse_object(raw)
+    api.check(body)
+    call.stream = body.get("stream") is True
+    call.model = call.model_requested = body["model"]
+    call.client = request.headers.get("user-agent")
+    if store:
+        call.request_body = raw.decode("utf-8", errors="replace")
+    return raw, body
+
+
+def _answered(state: GatewayState, call: Call, opened: Opened, stream: bool) -> None:
+    """The chain answered: who, when, and the local latency SLO's sample."""
+    call.served_by(opened.backend, opened.target)
+    call.first_byte_at = opened.first_byte_at
+    if state.brain is not None and stream and opened.ok:
+        observe_first_byte(state.brain, opened.target, (opened.first_byte_at - call.started) * 1000)

@@ -22,6 +22,8 @@ class Attempt:
     reason: str | None  # why the attempt failed; None for the one that answered
     start_ms: float  # since the request arrived
     duration_ms: float
+    replica: str | None = None  # a pool's server (host:port) the try went to
+    queue_ms: float | None = None  # how long it waited for a slot on the pool
 
     @property
     def failed(self) -> bool:
@@ -37,22 +39,30 @@ class Attempt:
             reason=None if reason is None else str(reason),
             start_ms=float(data["start_ms"]),
             duration_ms=float(data["duration_ms"]),
+            replica=None if data.get("replica") is None else str(data["replica"]),
+            queue_ms=None if data.get("queue_ms") is None else float(data["queue_ms"]),
         )
 
 
 def attempts_to_json(attempts: Iterable[Attempt]) -> list[dict[str, Any]]:
     # Spelled out rather than dataclasses.asdict (which deep-copies): one per ledger row.
-    return [
-        {
-            "backend": a.backend,
-            "model": a.model,
-            "status": a.status,
-            "reason": a.reason,
-            "start_ms": a.start_ms,
-            "duration_ms": a.duration_ms,
-        }
-        for a in attempts
-    ]
+    return [_attempt_json(a) for a in attempts]
+
+
+def _attempt_json(a: Attempt) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "backend": a.backend,
+        "model": a.model,
+        "status": a.status,
+        "reason": a.reason,
+        "start_ms": a.start_ms,
+        "duration_ms": a.duration_ms,
+    }
+    if a.replica is not None:  # a pool's try: which server, and the wait for its slot
+        out["replica"] = a.replica
+    if a.queue_ms is not None:
+        out["queue_ms"] = a.queue_ms
+    return out
 
 
 def dump_attempts(attempts: tuple[Attempt, ...]) -> str | None:

@@ -113,7 +113,10 @@ def test_a_dead_replica_fails_over_in_the_pool_and_its_sessions_move(
     assert len(moved) == 2 and moved[0].failed and str(doomed.port) in (moved[0].reason or "")
     assert "failover" not in (rows[1].route_reason or "")  # the pool answered: no chain failover
     assert all(len(r.attempts) == 1 for r in rows[2:])  # the session now lives on the other
-    assert health is None or any(f'{doomed.port}",state="down"}} 1.0' in h for h in health)
+    # The ledger names the replica each try went to (the pool's own record of the move).
+    assert moved[0].replica is not None and str(doomed.port) in moved[0].replica
+    assert {r.attempts[-1].replica for r in rows[1:]} == {f"127.0.0.1:{alive.port}"}
+    assert health is not None and any(f'{doomed.port}",state="down"}} 1.0' in h for h in health)
 
 
 def _metric_lines(gw: RunningGateway, name: str) -> list[str] | None:
@@ -154,6 +157,7 @@ def test_past_the_cap_requests_wait_then_spill_to_the_frontier(
         full = row.attempts[0]
         assert full.backend == "llama" and "pool full" in (full.reason or "")
         assert full.duration_ms >= 250  # it waited for a slot first
+        assert full.queue_ms is not None and full.queue_ms >= 250  # recorded in the ledger
 
 
 def test_a_queued_request_gets_the_freed_slot(

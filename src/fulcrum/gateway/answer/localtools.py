@@ -113,7 +113,9 @@ async def _serve_stream(
 async def _open(request: web.Request, chain: list[Any], message_req: Body, call: Call) -> Opened:
     """Open a stream of ``message_req`` up ``chain``; a 4xx is raised as the client's error."""
     build = body_builder(HUB, message_req, dumps(message_req), stream=True)
-    opened = await open_chain(chain, build, request.headers, stream=True, log=call.attempts)
+    opened = await open_chain(
+        chain, build, request.headers, stream=True, log=call.attempts, session=call.session
+    )
     call.served_by(opened.backend, opened.target)
     if not opened.ok:
         if opened.response is not None:

@@ -34,7 +34,12 @@ class ChainSender:
 
     async def send(self, build: BodyBuilder) -> Body:
         opened = await open_chain(
-            self.chain, build, self.headers, stream=False, log=self.call.attempts
+            self.chain,
+            build,
+            self.headers,
+            stream=False,
+            log=self.call.attempts,
+            session=self.call.session,
         )
         self.chain = [(opened.backend, opened.target)]
         self.call.served_by(opened.backend, opened.target)

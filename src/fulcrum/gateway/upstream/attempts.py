@@ -4,27 +4,18 @@ makes them: the typed :class:`~fulcrum.ledger.attempts.Attempt` records the ledg
 The request's :class:`~fulcrum.gateway.metering.Call` owns the log and hands it to every
 ``open_chain`` it makes (a tool-use retry included), so the row shows failed tries and
 failover even when no backend answered. One small record per try, none per stream chunk.
-A try of a pool's replica is a :class:`ReplicaAttempt`: which replica, and how long the
-request waited in the pool's queue for its slot.
+A try of a pool's replica also names the replica and how long the request waited in the
+pool's queue for its slot.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from fulcrum.ledger.attempts import Attempt
 from fulcrum.routing.router import RouteTarget
 
 FAILOVER = "→failover"  # appended to the route's reason when another target answered or was tried
-
-
-@dataclass(frozen=True, slots=True)
-class ReplicaAttempt(Attempt):
-    """A try on a pool: the replica (``host:port``; None when no slot came) and the wait."""
-
-    replica: str | None = None
-    queue_ms: float = 0.0
 
 
 class AttemptLog:
@@ -48,14 +39,8 @@ class AttemptLog:
         also names its ``replica`` and the time it waited for a slot (``queue_ms``)."""
         now = time.perf_counter()
         start_ms, duration_ms = (start - self.since) * 1000, (now - start) * 1000
-        if replica is None and queue_ms is None:
-            item = Attempt(target.backend, target.model, status, reason, start_ms, duration_ms)
-        else:
-            item = ReplicaAttempt(
-                target.backend, target.model, status, reason, start_ms, duration_ms,
-                replica=replica, queue_ms=queue_ms or 0.0,
-            )  # fmt: skip
-        self.items.append(item)
+        self.items.append(Attempt(target.backend, target.model, status, reason, start_ms,
+                                  duration_ms, replica, queue_ms))  # fmt: skip
 
     def failures(self, first: int = 0) -> list[Attempt]:
         return [a for a in self.items[first:] if a.failed]
