@@ -8,8 +8,9 @@ the agent's state. Pure, no I/O; the same code featurizes at training and at sco
   the dense counts see instead); unigrams and bigrams. The model keeps a vocabulary of them; a
   token outside it is ignored. Bytes rather than ``str`` and no regular expression: this is
   the costly step, and it runs on every request.
-- Dense: log counts of characters of interest (digits, capitals, maths and code symbols...) from
-  one byte histogram, and of tokens (numbers, number words, distinct words).
+- Dense: log counts of characters of interest (digits, capitals, maths and code symbols...),
+  from one ``bytes.translate`` and a ``count`` per class, and of tokens (numbers, number words,
+  distinct words), from the tokens' ``Counter`` the term columns use too.
 - Format (:func:`prompt_format`): ``choice`` (at least two lettered options), ``code`` or
   ``open``. The model has shared weights plus one weight set per format (feature augmentation),
   so what predicts difficulty in a multiple-choice quiz need not carry over to a word problem.
