@@ -114,5 +114,16 @@ class _Extension:
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(SEARCH_PATH, search_endpoint)
 
+    def request_hook(self, routes: ContextRoutes | None) -> Any:
+        """With a ``[context]`` table: snippets for the current turn on its local backends."""
+        if routes is None:
+            return None
+
+        async def hook(api_name: str, target: Any, body: dict[str, Any]) -> tuple[Any, int]:
+            injection = await routes.prepare(api_name, target.backend, body)
+            return injection.body, injection.added_tokens
+
+        return hook
+
 
 EXTENSION = _Extension()

@@ -17,6 +17,7 @@ from fulcrum.gateway.brainsetup import brain_metrics, build_brain
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.endpoints import add_routes
 from fulcrum.gateway.extensions import install as install_extensions
+from fulcrum.gateway.extensions import request_hooks as extension_hooks
 from fulcrum.gateway.inbound import httpserver
 from fulcrum.gateway.inbound.middleware import middlewares
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
@@ -71,6 +72,7 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
         catalog=catalog,
         brain=brain,
         db=db,
+        request_hooks=extension_hooks(config),
     )
     if brain is not None:
         brain_metrics(metrics, brain)

@@ -12,7 +12,10 @@ Each extension is a module in :data:`EXTENSION_MODULES` exposing ``EXTENSION``, 
 - optionally ``async start(app)`` / ``async stop(app)``: background work (a batch worker),
   started after the backends are open and stopped before the ledger is flushed;
 - optionally ``banner(parsed, config, url) -> list[str]``: lines for ``fulcrum serve``'s
-  start-up banner (the dashboard's address).
+  start-up banner (the dashboard's address);
+- optionally ``request_hook(parsed) -> RequestHook | None``: a step on the request path after
+  the route is chosen and before the body is sent — ``await hook(api_name, target, body)``
+  returns the body to send and the tokens it added (context snippets on local routes).
 
 Adding a capability is a line in :data:`EXTENSION_MODULES`, never a branch in the gateway.
 """
@@ -20,7 +23,7 @@ Adding a capability is a line in :data:`EXTENSION_MODULES`, never a branch in th
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,10 +34,14 @@ from aiohttp import web
 from fulcrum.routing.config import RoutingConfig
 from fulcrum.tables import Table
 
+# (client API name, the route's primary target, the body) -> (the body to send, tokens added)
+RequestHook = Callable[[str, Any, dict[str, Any]], Awaitable[tuple[dict[str, Any], int]]]
+
 EXTENSION_MODULES: tuple[str, ...] = (
     "fulcrum.wake.gateway",
     "fulcrum.batch.gateway",
     "fulcrum.report.dashboard",
+    "fulcrum.context.gateway",
 )
 
 
@@ -90,3 +97,14 @@ def banner(config: Any, url: str) -> list[str]:
         if own is not None:
             lines += own(config.extensions.get(extension.key), config, url)
     return lines
+
+
+def request_hooks(config: Any) -> tuple[RequestHook, ...]:
+    """The request hooks the configured extensions ask for (usually none: nothing to run)."""
+    hooks = []
+    for extension in extensions():
+        make = getattr(extension, "request_hook", None)
+        hook = make(config.extensions.get(extension.key)) if make is not None else None
+        if hook is not None:
+            hooks.append(hook)
+    return tuple(hooks)

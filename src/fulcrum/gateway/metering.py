@@ -120,6 +120,7 @@ class Call:
     rule: str | None = None  # the routing brain's decision (None without a [policy])
     frontier_score: float | None = None
     threshold: float | None = None
+    context_tokens: int = 0  # tokens an extension added to the request (context snippets)
     decision_fn: Callable[[], str] | None = None  # the decision's JSON, built off the loop
     settle: Callable[[Decimal | None], None] | None = None  # a budget reservation's settling
 
@@ -189,6 +190,7 @@ class Call:
             tool_repairs=self.tool_repairs,
             tool_retries=self.tool_retries,
             attempts=tuple(self.attempts.items),
+            context_tokens=self.context_tokens,
             rule=self.rule,
             frontier_score=self.frontier_score,
             threshold=self.threshold,

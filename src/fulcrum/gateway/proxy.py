@@ -7,6 +7,7 @@ client (JSON, or a stream pumped chunk by chunk) → only then meter the call.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from aiohttp import web
@@ -29,7 +30,7 @@ from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.gateway.upstream.chain import Opened, open_chain
 from fulcrum.gateway.upstream.formats import ApiFormat
 from fulcrum.routing.request import RouteRequest
-from fulcrum.routing.router import RouteDecision
+from fulcrum.routing.router import RouteDecision, RouteTarget
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
@@ -121,6 +122,8 @@ async def _serve(
     if not chain:
         raise InvalidRequest(f"no backend can serve model {call.model!r}", param="model")
     call.served_by(*chain[0])  # what a failed call is recorded against
+    if state.request_hooks:  # e.g. context snippets on local routes
+        body, raw = await _hooked(state, api, decision.primary, body, raw, call=call)
     if decision.primary.kind == "local":
         call.busy_token = state.local_clock.enter()
 
@@ -179,3 +182,18 @@ def _answered(state: GatewayState, call: Call, opened: Opened, stream: bool) -> 
     call.first_byte_at = opened.first_byte_at
     if state.brain is not None and stream and opened.ok:
         observe_first_byte(state.brain, opened.target, (opened.first_byte_at - call.started) * 1000)
+
+
+async def _hooked(
+    state: GatewayState, api: ApiFormat, target: RouteTarget, body: dict[str, Any], raw: bytes,
+    *, call: Call,
+) -> tuple[dict[str, Any], bytes]:  # fmt: skip
+    """The extensions' request hooks, in order; the body is re-serialized only if one added."""
+    added = 0
+    for hook in state.request_hooks:
+        body, tokens = await hook(api.name, target, body)
+        added += tokens
+    if not added:
+        return body, raw
+    call.context_tokens += added
+    return body, json.dumps(body, separators=(",", ":")).encode()

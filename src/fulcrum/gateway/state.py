@@ -11,6 +11,7 @@ from fulcrum.catalog import Catalog, load_catalog
 from fulcrum.errors import FulcrumError
 from fulcrum.gateway.busy import ShareClock
 from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.extensions import RequestHook
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
 from fulcrum.gateway.upstream.backends import Backends
 from fulcrum.routing.brain.decide import Brain
@@ -33,6 +34,7 @@ class GatewayState:
     catalog: Catalog | None = None  # loaded once at start-up: prices, hardware, /v1/models
     brain: Brain | None = None  # the routing brain, with a [policy]; None: [routes] only
     db: SharedDatabase | None = None  # the ledger database for shared state and feedback
+    request_hooks: tuple[RequestHook, ...] = ()  # extensions' steps before the body is sent
 
 
 def startup_catalog() -> Catalog | None:

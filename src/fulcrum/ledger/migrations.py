@@ -212,6 +212,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=_FORWARD,
         postgres=_FORWARD,
     ),
+    Migration(
+        version=9,
+        name="add ledger_calls.context_tokens (tokens of context the gateway added)",
+        sqlite=(f"ALTER TABLE {CALLS_TABLE} ADD COLUMN context_tokens INTEGER NOT NULL DEFAULT 0",),
+        postgres=(
+            f"ALTER TABLE {CALLS_TABLE} ADD COLUMN context_tokens INTEGER NOT NULL DEFAULT 0",
+        ),
+    ),
 )
 
 

@@ -86,6 +86,9 @@ class LedgerRow:
     # The routing brain's decision: the policy rule that fired, the learned router's
     # P(frontier needed) and the threshold in force, and the rest (share controller state,
     # budget event, latency spill, request kind, features) as one JSON object.
+    # Tokens the gateway added to the request before sending it (context snippets retrieved
+    # for the current turn on a local route); counted in input_tokens as the upstream billed.
+    context_tokens: int = 0
     rule: str | None = None
     frontier_score: float | None = None
     threshold: float | None = None
@@ -114,7 +117,7 @@ class LedgerRow:
                 f"LedgerRow.source: {self.source!r} is not accepted; "
                 f"use one of {', '.join(SOURCES)}"
             )
-        for name in (*TOKEN_FIELDS, "tool_repairs", "tool_retries"):
+        for name in (*TOKEN_FIELDS, "tool_repairs", "tool_retries", "context_tokens"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise InputError(f"LedgerRow.{name}: {value!r} is not a non-negative integer")
