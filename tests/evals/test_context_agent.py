@@ -22,9 +22,7 @@ def _first_prompt(fake: FakeOpenAI) -> str:
 
 
 @pytest.mark.parametrize("context", [True, False])
-def test_context_reaches_the_first_prompt_only_with_the_flag(
-    tmp_path: Path, context: bool
-) -> None:
+def test_context_reaches_the_first_prompt_only_with_the_flag(tmp_path: Path, context: bool) -> None:
     suite = tmp_path / "suite"
     shutil.copytree(EXAMPLES / SPEC, suite / SPEC)
     args = ["eval", "run", str(suite), "-m", "local-model", "--no-progress", "--tries", "1"]

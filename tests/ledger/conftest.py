@@ -98,7 +98,6 @@ def ledger_cli(
     return run
 
 
-
 class DatedPrices(FakePrices):
     """``cheap-model`` went from $1/$2 to $4/$8 per million on :data:`PRICE_CHANGE`."""
 

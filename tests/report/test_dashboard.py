@@ -138,8 +138,7 @@ def test_the_serve_banner_names_the_dashboard_and_where_its_key_goes() -> None:
     from fulcrum.gateway.serve import banner  # noqa: PLC0415
 
     text = (
-        '[backends.llama]\nformat = "openai"\nbase_url = "http://127.0.0.1:8080"\n'
-        'kind = "local"\n'
+        '[backends.llama]\nformat = "openai"\nbase_url = "http://127.0.0.1:8080"\nkind = "local"\n'
     )
     plain = banner(load_config(text=text, env={}), "http://127.0.0.1:8787")
     keyed = banner(load_config(text=text, env={"FULCRUM_CLIENT_KEYS": "k"}), "http://h:1")
