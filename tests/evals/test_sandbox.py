@@ -4,6 +4,7 @@ import os
 import socket
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -150,7 +151,8 @@ def test_kept_dirs_are_top_level_and_never_world_writable(tmp_path: Path) -> Non
     top = "/" + "/".join(tmp_path.parts[1:3])  # e.g. /tmp/pytest-of-root
     assert kept_dirs([str(tmp_path / "bin" / "python"), "/usr/bin/python3"]) == [top]
     shared = Path("/tmp")
-    assert kept_dirs([str(shared / "x")]) == []  # /tmp/x does not exist
+    absent = shared / f"fulcrum-absent-{uuid.uuid4().hex}"
+    assert kept_dirs([str(absent / "python")]) == []  # a folder that does not exist
     world = Path(tempfile.mkdtemp(dir="/tmp"))
     try:
         world.chmod(0o777)
