@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 import anthropic
 import pytest
@@ -41,17 +40,8 @@ poll_s = 0.02
 """
 
 
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-def test_two_gateways_split_one_batch(pg: PostgresCluster) -> None:
-    db = pg.create_database()
+def test_two_gateways_split_one_batch(pg_cluster: PostgresCluster) -> None:
+    db = pg_cluster.create_database()
     with FakeOpenAI() as fake:
         fake.default = Reply("ok", first_byte_delay=0.05)
         one_text = CONFIG.format(db=db, url=fake.url, name="box_a")
@@ -94,8 +84,10 @@ models = ["claude-sonnet-4-5"]
 """
 
 
-def test_two_gateways_forward_one_provider_batch_and_finish_it_once(pg: PostgresCluster) -> None:
-    db = pg.create_database()
+def test_two_gateways_forward_one_provider_batch_and_finish_it_once(
+    pg_cluster: PostgresCluster,
+) -> None:
+    db = pg_cluster.create_database()
     with FakeOpenAI() as local, FakeAnthropic() as api:
         local.default = Reply("ok")
         api.batches.book.end_after_polls = 4  # both gateways poll it; either may see the end

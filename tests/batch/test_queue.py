@@ -14,20 +14,11 @@ from fulcrum.routing.budget import open_database
 from fulcrum.testing.postgres import PostgresCluster
 
 
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def url(request: pytest.FixtureRequest) -> str | None:
     if request.param == "sqlite":
         return None
-    cluster: PostgresCluster = request.getfixturevalue("pg")
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
     return cluster.create_database()
 
 

@@ -99,6 +99,31 @@ _FORWARD = (
     "CREATE INDEX ix_batch_items_forward ON batch_items (forward_id)",
 )
 
+_BATCH_TABLES = (
+    "CREATE TABLE batch_files (id TEXT PRIMARY KEY, created_at {real} NOT NULL, "
+    "filename TEXT NOT NULL, purpose TEXT NOT NULL, bytes BIGINT NOT NULL, "
+    "content {blob} NOT NULL)",
+    "CREATE TABLE batch_jobs (id TEXT PRIMARY KEY, api TEXT NOT NULL, created_at "
+    "{real} NOT NULL, endpoint TEXT NOT NULL, input_file_id TEXT, completion_window "
+    "TEXT, metadata {json}, total INTEGER NOT NULL, cancelled_at {real}, "
+    "output_file_id TEXT NOT NULL UNIQUE, error_file_id TEXT NOT NULL UNIQUE)",
+    "CREATE TABLE batch_items (id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, "
+    "line INTEGER NOT NULL, custom_id TEXT NOT NULL, body {json} NOT NULL, "
+    "state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done')), "
+    "queued_at {real} NOT NULL, not_before {real} NOT NULL, lease_until {real}, "
+    "claim TEXT, attempts INTEGER NOT NULL DEFAULT 0, outcome TEXT, "
+    "status_code INTEGER, result {json}, finished_at {real}, "
+    "UNIQUE (batch_id, line))",
+    "CREATE INDEX ix_batch_items_state ON batch_items (state, queued_at, line)",
+    "CREATE INDEX ix_batch_items_batch ON batch_items (batch_id, state)",
+)
+
+
+def _batch_tables(*, blob: str, real: str, json: str) -> tuple[str, ...]:
+    """The batch queue's tables (migration 7) in one dialect's types."""
+    return tuple(t.format(blob=blob, real=real, json=json) for t in _BATCH_TABLES)
+
+
 _INDEXES = (
     f"CREATE INDEX ix_{CALLS_TABLE}_ts ON {CALLS_TABLE} (ts)",
     f"CREATE INDEX ix_{CALLS_TABLE}_session ON {CALLS_TABLE} (session)",
@@ -163,48 +188,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=7,
         name="batch_files, batch_jobs and batch_items (the durable batch queue)",
-        sqlite=tuple(
-            s.format(blob="BLOB", real="REAL", json="TEXT")
-            for s in (
-                "CREATE TABLE batch_files (id TEXT PRIMARY KEY, created_at {real} NOT NULL, "
-                "filename TEXT NOT NULL, purpose TEXT NOT NULL, bytes BIGINT NOT NULL, "
-                "content {blob} NOT NULL)",
-                "CREATE TABLE batch_jobs (id TEXT PRIMARY KEY, api TEXT NOT NULL, created_at "
-                "{real} NOT NULL, endpoint TEXT NOT NULL, input_file_id TEXT, completion_window "
-                "TEXT, metadata {json}, total INTEGER NOT NULL, cancelled_at {real}, "
-                "output_file_id TEXT NOT NULL UNIQUE, error_file_id TEXT NOT NULL UNIQUE)",
-                "CREATE TABLE batch_items (id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, "
-                "line INTEGER NOT NULL, custom_id TEXT NOT NULL, body {json} NOT NULL, "
-                "state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done')), "
-                "queued_at {real} NOT NULL, not_before {real} NOT NULL, lease_until {real}, "
-                "claim TEXT, attempts INTEGER NOT NULL DEFAULT 0, outcome TEXT, "
-                "status_code INTEGER, result {json}, finished_at {real}, "
-                "UNIQUE (batch_id, line))",
-                "CREATE INDEX ix_batch_items_state ON batch_items (state, queued_at, line)",
-                "CREATE INDEX ix_batch_items_batch ON batch_items (batch_id, state)",
-            )
-        ),
-        postgres=tuple(
-            s.format(blob="BYTEA", real="DOUBLE PRECISION", json="TEXT")
-            for s in (
-                "CREATE TABLE batch_files (id TEXT PRIMARY KEY, created_at {real} NOT NULL, "
-                "filename TEXT NOT NULL, purpose TEXT NOT NULL, bytes BIGINT NOT NULL, "
-                "content {blob} NOT NULL)",
-                "CREATE TABLE batch_jobs (id TEXT PRIMARY KEY, api TEXT NOT NULL, created_at "
-                "{real} NOT NULL, endpoint TEXT NOT NULL, input_file_id TEXT, completion_window "
-                "TEXT, metadata {json}, total INTEGER NOT NULL, cancelled_at {real}, "
-                "output_file_id TEXT NOT NULL UNIQUE, error_file_id TEXT NOT NULL UNIQUE)",
-                "CREATE TABLE batch_items (id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, "
-                "line INTEGER NOT NULL, custom_id TEXT NOT NULL, body {json} NOT NULL, "
-                "state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done')), "
-                "queued_at {real} NOT NULL, not_before {real} NOT NULL, lease_until {real}, "
-                "claim TEXT, attempts INTEGER NOT NULL DEFAULT 0, outcome TEXT, "
-                "status_code INTEGER, result {json}, finished_at {real}, "
-                "UNIQUE (batch_id, line))",
-                "CREATE INDEX ix_batch_items_state ON batch_items (state, queued_at, line)",
-                "CREATE INDEX ix_batch_items_batch ON batch_items (batch_id, state)",
-            )
-        ),
+        sqlite=_batch_tables(blob="BLOB", real="REAL", json="TEXT"),
+        postgres=_batch_tables(blob="BYTEA", real="DOUBLE PRECISION", json="TEXT"),
     ),
     Migration(
         version=8,

@@ -14,21 +14,12 @@ from fulcrum.testing.postgres import PostgresCluster
 MakeBook = Callable[..., BudgetBook]
 
 
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
 def _url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
     kind = kind.removeprefix("leased-")
     if kind == "sqlite":
         return str(tmp_path / "ledger.db")
     if kind == "postgres":
-        cluster: PostgresCluster = request.getfixturevalue("pg")
+        cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
         return cluster.create_database()
     return None
 
