@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from fulcrum.routing.budget.config import BudgetConfig
+from fulcrum.routing.budget.database import SharedDatabase
 from fulcrum.routing.budget.windows import (
     Refusal,
     Reservation,
@@ -71,6 +72,25 @@ def new_reservation(
 ) -> Reservation:
     held = tuple((w.name, w.period) for w in windows)
     return Reservation(uuid.uuid4().hex, key, estimate, held, expires_at)
+
+
+class DatabaseBook:
+    """What the SQLite and PostgreSQL books share: their database, config and clock, and the
+    hold a reservation asks for (the windows that apply now, the expiry)."""
+
+    shared = True
+
+    def __init__(self, db: SharedDatabase, config: BudgetConfig, *, clock: Clock = time.time):
+        self.db = db
+        self.config = config
+        self._clock = clock
+
+    def _hold(
+        self, key: str | None, estimate: Decimal
+    ) -> tuple[float, tuple[Window, ...], Reservation]:
+        now = self._clock()
+        windows = windows_for(self.config, key, now)
+        return now, windows, new_reservation(key, estimate, windows, now + self.config.hold_s)
 
 
 class MemoryBudgetBook:

@@ -15,13 +15,10 @@ A settle adds the real cost to the windows (same lock order) and deletes the hol
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import Any
 
-from fulcrum.routing.budget.book import Clock, new_reservation
-from fulcrum.routing.budget.config import BudgetConfig
-from fulcrum.routing.budget.database import SharedDatabase
+from fulcrum.routing.budget.book import DatabaseBook
 from fulcrum.routing.budget.windows import (
     Refusal,
     Reservation,
@@ -75,18 +72,9 @@ def _status(rows: list[tuple[Any, ...]]) -> list[WindowStatus]:
     return [WindowStatus(n, p, Decimal(lim), Decimal(s), Decimal(r)) for n, p, lim, s, r in rows]
 
 
-class PostgresBudgetBook:
-    shared = True
-
-    def __init__(self, db: SharedDatabase, config: BudgetConfig, *, clock: Clock = time.time):
-        self.db = db
-        self.config = config
-        self._clock = clock
-
+class PostgresBudgetBook(DatabaseBook):
     def reserve(self, key: str | None, estimate: Decimal) -> Reservation | Refusal:
-        now = self._clock()
-        windows = windows_for(self.config, key, now)
-        held = new_reservation(key, estimate, windows, now + self.config.hold_s)
+        now, windows, held = self._hold(key, estimate)
         if not windows:
             return held
         params = _params(windows, now, add=0, id=held.id, estimate=estimate,

@@ -7,13 +7,10 @@ exact decimal text, summed with ``Decimal``.
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import Any
 
-from fulcrum.routing.budget.book import Clock, new_reservation
-from fulcrum.routing.budget.config import BudgetConfig
-from fulcrum.routing.budget.database import SharedDatabase
+from fulcrum.routing.budget.book import DatabaseBook
 from fulcrum.routing.budget.windows import (
     Refusal,
     Reservation,
@@ -24,18 +21,9 @@ from fulcrum.routing.budget.windows import (
 )
 
 
-class SQLiteBudgetBook:
-    shared = True
-
-    def __init__(self, db: SharedDatabase, config: BudgetConfig, *, clock: Clock = time.time):
-        self.db = db
-        self.config = config
-        self._clock = clock
-
+class SQLiteBudgetBook(DatabaseBook):
     def reserve(self, key: str | None, estimate: Decimal) -> Reservation | Refusal:
-        now = self._clock()
-        windows = windows_for(self.config, key, now)
-        held = new_reservation(key, estimate, windows, now + self.config.hold_s)
+        now, windows, held = self._hold(key, estimate)
         if not windows:
             return held
 
