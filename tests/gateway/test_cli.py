@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from fulcrum.errors import ConfigError
-from fulcrum.gateway.cli import wait_for_backend
+from fulcrum.fakes import FakeOpenAI
+from fulcrum.gateway import reprobe
+from fulcrum.gateway.app import build_app
 from fulcrum.gateway.config import GatewayConfig, from_mapping
-from fulcrum.gateway.defaults import detect_local
+from fulcrum.gateway.defaults import default_config, detect_local
+from fulcrum.gateway.state import STATE
 from fulcrum.testing.gateway import running_gateway
 
 from .helpers import HI, post_json
@@ -72,53 +79,74 @@ def test_serve_bad_config_names_the_field(tmp_path: Path) -> None:
     assert "backends.x.format" in run.stderr and "anthropic, openai" in run.stderr
 
 
-def test_waiting_for_a_backend_reprobes_until_one_answers(tmp_path: Path) -> None:
-    said: list[str] = []
-    slept: list[float] = []
-    found = {"backends": {"llamacpp": {"format": "openai", "base_url": "http://127.0.0.1:8080",
-                                       "kind": "local", "models": ["m"]}},
-             "routes": {"default": "llamacpp"}}  # fmt: skip
-    probes = iter([None, None, found])
-
-    def detect(env: Mapping[str, str]) -> GatewayConfig:
-        data = next(probes)
-        if data is None:
-            raise ConfigError("no backend configured", file="<defaults>", field="backends")
-        return from_mapping(data, source="<defaults>", env=env, base=tmp_path)
-
-    cfg = wait_for_backend({}, say=said.append, interval_s=0.5, detect=detect, sleep=slept.append)
-    assert list(cfg.backends) == ["llamacpp"]
-    assert slept == [0.5, 0.5]
-    assert len(said) == 1 and "no backend configured" in said[0] and "re-probing" in said[0]
-
-
-def test_waiting_does_not_swallow_other_config_errors() -> None:
-    def detect(env: Mapping[str, str]) -> GatewayConfig:
-        raise ConfigError("expected a port", field="server.port")
-
-    with pytest.raises(ConfigError, match="expected a port"):
-        wait_for_backend({}, say=print, detect=detect, sleep=lambda _s: None)
-
-
-def test_serve_on_embedded_defaults_waits_and_stops_cleanly_on_ctrl_c(
+def test_serve_on_embedded_defaults_serves_at_once_and_stops_cleanly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if detect_local():
         pytest.skip("a local model server is running on a default port")
     monkeypatch.chdir(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["FULCRUM_DATA_DIR"] = str(tmp_path / "data")
     proc = subprocess.Popen(
         [sys.executable, "-m", "fulcrum", "serve", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     try:
-        assert proc.stderr is not None
+        assert proc.stderr is not None and proc.stdout is not None
         assert "no backend configured" in proc.stderr.readline()
-        assert "waiting for one" in proc.stderr.readline()
+        assert "serving anyway" in proc.stderr.readline()
+        first = proc.stdout.readline()
+        assert "listening on" in first
+        url = first.split("listening on", 1)[1].strip()
+        assert f"dashboard: {url}/ui" in proc.stdout.readline()
+        assert "backends: none" in proc.stdout.readline()
+        status, body = _post(url + "/v1/messages", {"model": "m", "max_tokens": 5, "messages": HI})
+        error = json.loads(body)["error"]
+        assert status == 503 and "start a local server" in error["message"]
+        with urllib.request.urlopen(url + "/healthz", timeout=10) as health:
+            assert health.status == 200
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
         proc.wait()
-    assert proc.returncode == 130
-    assert "Traceback" not in err
+    assert proc.returncode == 0
+    assert "Traceback" not in out + err
+
+
+def _post(url: str, body: dict[str, object]) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                     headers={"content-type": "application/json"})  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+async def test_a_backend_found_later_is_used_from_the_next_request(tmp_path: Path) -> None:
+    empty = default_config({}, detect=False, allow_empty=True)
+    async with FakeOpenAI() as local:
+        found = {"backends": {"llamacpp": {"format": "openai", "base_url": local.url,
+                                           "kind": "local", "models": ["m"]}},
+                 "routes": {"default": "llamacpp"}}  # fmt: skip
+        probes = iter([None, found])
+
+        def probe() -> GatewayConfig:
+            data = next(probes, found)
+            if data is None:
+                raise ConfigError("no backend configured", file="<defaults>", field="backends")
+            return from_mapping(data, source="<defaults>", env={}, base=tmp_path)
+
+        app = build_app(empty)
+        reprobe.install(app, probe, interval_s=0.05)
+        body = {"model": "m", "max_tokens": 5, "messages": HI}
+        async with TestClient(TestServer(app)) as client:
+            before = await client.post("/v1/messages", json=body)
+            assert before.status == 503
+            for _ in range(100):
+                await asyncio.sleep(0.05)
+                if app[STATE].router is not None:
+                    break
+            after = await client.post("/v1/messages", json=body)
+            assert after.status == 200 and after.headers["x-fulcrum-backend"] == "llamacpp"

@@ -36,7 +36,7 @@ def forward_target(
     """The api target the item goes to through its provider's batch API, or None."""
     if not forward:
         return None
-    router = state.router
+    router = state.routing()
     try:
         req = router.request(fmt.name, fmt.max_tokens_keys, body, {}, dumps(body))
         decision = router.choose(req, record=False)

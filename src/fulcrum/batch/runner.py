@@ -114,7 +114,7 @@ async def run_item(
 
 def _route(state: GatewayState, api: BatchApi, item: Claimed, raw: bytes) -> Ran | Routed:
     """The route's local targets, or the errored result when there are none."""
-    fmt, router = api.fmt, state.router
+    fmt, router = api.fmt, state.routing()
     try:
         req = router.request(fmt.name, fmt.max_tokens_keys, item.body, {}, raw)
         decision = router.choose(req, record=False)

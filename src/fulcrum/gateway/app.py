@@ -13,6 +13,7 @@ import logging
 from aiohttp import web
 
 from fulcrum.catalog import Catalog
+from fulcrum.gateway import reprobe
 from fulcrum.gateway.brainsetup import brain_metrics, build_brain
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.endpoints import add_routes
@@ -21,6 +22,7 @@ from fulcrum.gateway.extensions import request_hooks as extension_hooks
 from fulcrum.gateway.inbound import httpserver
 from fulcrum.gateway.inbound.middleware import middlewares
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
+from fulcrum.gateway.reprobe import Probe
 from fulcrum.gateway.state import STATE, GatewayState, startup_catalog
 from fulcrum.gateway.upstream.backends import Backends
 from fulcrum.gateway.upstream.poolmetrics import pool_metrics
@@ -52,10 +54,14 @@ def ledger_pricer(config: GatewayConfig, catalog: Catalog | None) -> Pricer:
     )
 
 
-def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Application:
-    """The gateway application for ``config`` (the ledger writer is opened unless given)."""
+def build_app(
+    config: GatewayConfig, *, ledger: RowSink | None = None, probe: Probe | None = None
+) -> web.Application:
+    """The gateway application for ``config`` (the ledger writer is opened unless given).
+
+    A config without backends (the embedded defaults before anything answers) serves at once;
+    ``probe`` then looks for a backend in the background (:mod:`fulcrum.gateway.reprobe`)."""
     routing = config.routes
-    assert routing is not None, "config.routes is built by load_config"
     catalog = startup_catalog()  # once, for the ledger's prices and /v1/models
     sink = ledger if ledger is not None else open_ledger(config, catalog)
     pricer = getattr(sink, "pricer", None) or ledger_pricer(config, catalog)
@@ -65,7 +71,7 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
     state = GatewayState(
         config=config,
         backends=Backends(config.backends),
-        router=Router(routing),
+        router=Router(routing) if routing is not None else None,
         ledger=sink,
         metrics=metrics,
         meter=Meter(sink, metrics, pricer),
@@ -88,6 +94,8 @@ def build_app(config: GatewayConfig, *, ledger: RowSink | None = None) -> web.Ap
     install_extensions(app)
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
+    if routing is None and probe is not None:
+        reprobe.install(app, probe)
     return app
 
 

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import logging
 import os
-import time
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,31 +25,31 @@ def _embedded_defaults(env: Mapping[str, str]) -> GatewayConfig:
     return default_config(env)
 
 
-def wait_for_backend(
-    env: Mapping[str, str],
-    *,
-    say: Callable[[str], None],
-    interval_s: float = WAIT_INTERVAL_S,
-    detect: Callable[[Mapping[str, str]], GatewayConfig] = _embedded_defaults,
-    sleep: Callable[[float], None] = time.sleep,
-) -> GatewayConfig:
-    """The embedded defaults once a backend shows up: re-probe the local servers' default
-    ports every ``interval_s`` seconds, saying once what the user can do meanwhile."""
-    said = False
-    while True:
-        try:
-            return detect(env)
-        except ConfigError as exc:
-            if exc.field != "backends":
-                raise
-            if not said:
-                say(
-                    f"fulcrum: {exc.detail}\n"
-                    f"fulcrum: waiting for one - re-probing every {interval_s:g} s "
-                    "(Ctrl-C stops; --no-wait exits instead)"
-                )
-                said = True
-        sleep(interval_s)
+def _serve_anyway(env: Mapping[str, str]) -> GatewayConfig:
+    """The embedded defaults; with no backend found, say so and serve without one (the
+    gateway re-probes in the background: :mod:`fulcrum.gateway.reprobe`)."""
+    try:
+        return _embedded_defaults(env)
+    except ConfigError as exc:
+        if exc.field != "backends":
+            raise
+        typer.echo(
+            f"fulcrum: {exc.detail}\n"
+            "fulcrum: serving anyway (chat requests get a 503 saying this) and re-probing "
+            f"every {WAIT_INTERVAL_S:g} s (--no-wait exits instead)",
+            err=True,
+        )
+        from fulcrum.gateway.defaults import default_config  # noqa: PLC0415 - probes ports
+
+        return default_config(env, detect=False, allow_empty=True)
+
+
+def _probe(config_file: Path | None, cfg: GatewayConfig) -> Callable[[], GatewayConfig] | None:
+    """How to look for a backend later: only on the embedded defaults that found none."""
+    if config_file is not None or cfg.backends:
+        return None
+    env = dict(os.environ)
+    return lambda: _embedded_defaults(env)
 
 
 def build_config(
@@ -101,9 +100,10 @@ def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
         bool,
         typer.Option(
             "--wait/--no-wait",
-            help="On embedded defaults with no backend found: keep re-probing the local "
+            help="On embedded defaults with no backend found: serve at once (the dashboard; "
+            "chat requests get a 503 saying what to start or set) and re-probe the local "
             "servers' default ports (llama.cpp 8080, Ollama 11434, LM Studio 1234, vLLM 8000) "
-            "until one answers, or exit 2 at once.",
+            "every 5 s, or exit 2 at once.",
         ),
     ] = True,
     policy: Annotated[
@@ -122,12 +122,13 @@ def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
     ANTHROPIC_API_KEY / OPENAI_API_KEY is set."""
     from fulcrum.gateway.serve import banner, serve  # noqa: PLC0415 - aiohttp only for serve
 
-    def waiting(env: Mapping[str, str]) -> GatewayConfig:
-        return wait_for_backend(env, say=lambda text: typer.echo(text, err=True))
-
     try:
         cfg = build_config(
-            config, host=host, port=port, ledger_url=ledger_url, wait=waiting if wait else None
+            config,
+            host=host,
+            port=port,
+            ledger_url=ledger_url,
+            wait=_serve_anyway if wait else None,
         )
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
@@ -139,7 +140,7 @@ def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
     def ready(url: str) -> None:
         typer.echo(banner(cfg, url))
 
-    run_loop(serve(cfg, ready=ready))
+    run_loop(serve(cfg, ready=ready, probe=_probe(config, cfg)))
 
 
 def run_loop(main: Coroutine[Any, Any, None]) -> None:

@@ -32,6 +32,12 @@ from fulcrum.routing.brain.config import PolicyConfig, load_policy_file, parse_p
 from fulcrum.routing.config import RoutingConfig, parse_routing_config
 from fulcrum.tables import Table
 
+NO_BACKEND = (
+    "no backend configured: add a [backends.NAME] table, start a local server "
+    "(llama.cpp, Ollama, LM Studio, vLLM) on its default port, or set "
+    "ANTHROPIC_API_KEY / OPENAI_API_KEY"
+)
+
 __all__ = [  # the backend types live in backendconfig; importers of this module keep them
     "KINDS",
     "BackendConfig",
@@ -104,12 +110,19 @@ def load_config(
 
 
 def from_mapping(
-    data: Mapping[str, Any], *, source: str, env: Mapping[str, str], base: Path
+    data: Mapping[str, Any],
+    *,
+    source: str,
+    env: Mapping[str, str],
+    base: Path,
+    allow_empty: bool = False,
 ) -> GatewayConfig:
+    """``allow_empty``: no backend is not an error (the embedded defaults before any local
+    server or key shows up: the gateway serves, chat requests get a 503 saying what to do)."""
     root = Table(data, source, "")
     root.only("server", "ledger", "machine", "backends", "routes", "policy", *extensions.keys())
     backends = parse_backends(root.table("backends"), env, base)
-    routes = _routes(root, backends)
+    routes = None if allow_empty and not backends else _routes(root, backends)
     policy = root.data.get("policy")
     return GatewayConfig(
         server=parse_server(root.table("server"), env),
@@ -117,10 +130,14 @@ def from_mapping(
         machine=dict(root.table("machine").data),
         backends=backends,
         routes=routes,
-        policy=None if policy is None else parse_policy(policy, routes, file=source, base=base),
+        policy=None if policy is None or routes is None else _policy(policy, routes, source, base),
         extensions=extensions.parse_all(root, extensions.ExtensionContext(routes, backends, base)),
         source=source,
     )
+
+
+def _policy(data: Any, routes: RoutingConfig, source: str, base: Path) -> PolicyConfig:
+    return parse_policy(data, routes, file=source, base=base)
 
 
 def with_policy_file(config: GatewayConfig, path: Path) -> GatewayConfig:
@@ -141,12 +158,6 @@ def _ledger(sec: Table) -> LedgerConfig:
 
 def _routes(root: Table, backends: Mapping[str, BackendConfig]) -> RoutingConfig:
     if not backends:
-        raise ConfigError(
-            "no backend configured: add a [backends.NAME] table, start a local server "
-            "(llama.cpp, Ollama, LM Studio, vLLM) on its default port, or set "
-            "ANTHROPIC_API_KEY / OPENAI_API_KEY",
-            file=root.file,
-            field="backends",
-        )
+        raise ConfigError(NO_BACKEND, file=root.file, field="backends")
     routes = root.table("routes").data
     return parse_routing_config(routes, [caps(b) for b in backends.values()], file=root.file)

@@ -114,8 +114,13 @@ def default_mapping(
     return {"backends": backends, "routes": routes}
 
 
-def default_config(env: Mapping[str, str], *, detect: bool = True) -> GatewayConfig:
-    """The embedded defaults, after probing local ports (unless ``detect`` is False)."""
+def default_config(
+    env: Mapping[str, str], *, detect: bool = True, allow_empty: bool = False
+) -> GatewayConfig:
+    """The embedded defaults, after probing local ports (unless ``detect`` is False);
+    ``allow_empty``: with no backend found, a config without backends instead of an error."""
     local = detect_local() if detect else {}
     data = default_mapping(env, local)
-    return from_mapping(data, source="<defaults>", env=env, base=Path.cwd())
+    return from_mapping(
+        data, source="<defaults>", env=env, base=Path.cwd(), allow_empty=allow_empty
+    )

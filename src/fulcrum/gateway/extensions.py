@@ -49,7 +49,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
 class ExtensionContext:
     """What an extension's parser may check its table against."""
 
-    routes: RoutingConfig
+    routes: RoutingConfig | None  # None: no backend yet (the embedded defaults, waiting)
     backends: Mapping[str, Any]  # name -> BackendConfig
     base: Path  # the config file's folder (relative paths)
 

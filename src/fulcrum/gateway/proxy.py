@@ -47,7 +47,7 @@ def route(
     state: GatewayState, api: ApiFormat, body: dict[str, Any], raw: bytes, request: web.Request
 ) -> tuple[RouteRequest, RouteDecision]:
     """The routing decision; an unmatched model is refused unless a default route is set."""
-    router = state.router
+    router = state.routing()
     req = router.request(api.name, api.max_tokens_keys, body, request.headers, raw)
     decision = router.choose(req)
     if decision.reason == "default" and router.config.default is None:
@@ -61,15 +61,15 @@ async def route_call(
     """The brain's route when a ``[policy]`` is configured, else the static one."""
     if state.brain is None:
         return (*route(state, api, body, raw, request), None)
-    req = state.router.request(api.name, api.max_tokens_keys, body, request.headers, raw)
+    req = state.routing().request(api.name, api.max_tokens_keys, body, request.headers, raw)
     brain = state.brain
     brain.observe_local(brain.policy.local.backend, in_flight=state.local_clock.in_flight)
-    routed = await route_with_brain(brain, state.router, req, body, request)
+    routed = await route_with_brain(brain, state.routing(), req, body, request)
     return req, routed.decision, routed
 
 
 def _known(state: GatewayState) -> str:
-    routing = state.router.config
+    routing = state.routing().config
     names = [p for p, _ in routing.aliases] + [m for b in routing.backends for m in b.models]
     shown = ", ".join(dict.fromkeys(names)) or "none"
     return f"accepted: {shown} (or set [routes] default to route every model)"
@@ -153,7 +153,7 @@ async def _serve(
     )
     _answered(state, call, opened, stream)
     if opened.target is not decision.primary:  # failover: the session stays where answered
-        state.router.pin(req, opened.target)
+        state.routing().pin(req, opened.target)
         if routed is not None and state.brain is not None:
             state.brain.pin(routed.ask, opened.target.backend, opened.target.model)
     if stream and opened.ok:

@@ -19,6 +19,7 @@ from fulcrum.gateway.app import build_app
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.extensions import banner as extension_banner
 from fulcrum.gateway.inbound.httpserver import runner as gateway_runner
+from fulcrum.gateway.reprobe import Probe
 
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
 # The ledger writer's thread builds, prices and inserts rows in batches; with the default,
@@ -66,10 +67,12 @@ async def serve(
     ready: Callable[[str], None] | None = None,
     stop: asyncio.Event | None = None,
     handle_signals: bool = True,
+    probe: Probe | None = None,
 ) -> None:
-    """Serve until ``stop`` is set or a SIGTERM/SIGINT arrives, then drain and flush."""
+    """Serve until ``stop`` is set or a SIGTERM/SIGINT arrives, then drain and flush.
+    ``probe``: how to find a backend later when ``config`` has none yet."""
     config.check_bind()
-    app = build_app(config)
+    app = build_app(config, probe=probe)
     runner = gateway_runner(app, config.server)
     await runner.setup()
     stop = stop or asyncio.Event()

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from fulcrum.catalog import Catalog, load_catalog
-from fulcrum.errors import FulcrumError
+from fulcrum.errors import FulcrumError, Unavailable
 from fulcrum.gateway.busy import ShareClock
-from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.config import NO_BACKEND, GatewayConfig
 from fulcrum.gateway.extensions import RequestHook
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
 from fulcrum.gateway.upstream.backends import Backends
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 class GatewayState:
     config: GatewayConfig
     backends: Backends
-    router: Router
+    router: Router | None  # None: no backend yet (the embedded defaults re-probe for one)
     ledger: RowSink
     metrics: Metrics
     meter: Meter
@@ -35,6 +35,17 @@ class GatewayState:
     brain: Brain | None = None  # the routing brain, with a [policy]; None: [routes] only
     db: SharedDatabase | None = None  # the ledger database for shared state and feedback
     request_hooks: tuple[RequestHook, ...] = ()  # extensions' steps before the body is sent
+
+    def routing(self) -> Router:
+        """The router; with no backend yet, a 503 saying what to start or set."""
+        if self.router is None:
+            raise Unavailable(f"{NO_BACKEND}; the gateway re-probes every 5 s")
+        return self.router
+
+    def use(self, config: GatewayConfig, backends: Backends) -> None:
+        """Route with ``config`` and its opened ``backends`` from now on (found by re-probing)."""
+        assert config.routes is not None
+        self.config, self.backends, self.router = config, backends, Router(config.routes)
 
 
 def startup_catalog() -> Catalog | None:

@@ -142,7 +142,7 @@ async def _open_frontier(
     state = request.app[STATE]
     assert state.brain is not None
     frontier = state.brain.policy.frontier
-    decision = state.router.choose_target(req, frontier, "cascade")
+    decision = state.routing().choose_target(req, frontier, "cascade")
     chain = [(state.backends[t.backend], t) for t in decision.chain if t.kind != "local"]
     stream = body.get("stream") is True
     query = request.query_string
