@@ -144,9 +144,12 @@ async def test_a_backend_found_later_is_used_from_the_next_request(tmp_path: Pat
         async with TestClient(TestServer(app)) as client:
             before = await client.post("/v1/messages", json=body)
             assert before.status == 503
+            assert (await client.post("/v1/wake", json={"event": "CI failed"})).status == 503
             for _ in range(100):
                 await asyncio.sleep(0.05)
                 if app[STATE].router is not None:
                     break
             after = await client.post("/v1/messages", json=body)
             assert after.status == 200 and after.headers["x-fulcrum-backend"] == "llamacpp"
+            woke = await client.post("/v1/wake", json={"event": "CI failed"})
+            assert woke.status == 200 and (await woke.json())["backend"] == "llamacpp"

@@ -54,10 +54,9 @@ async def _until_found(app: web.Application, probe: Probe, interval_s: float) ->
             if exc.field != "backends":
                 log.error("re-probing the defaults failed: %s", exc)
             continue
-        config = dataclasses.replace(
-            found, server=state.config.server, ledger=state.config.ledger,
-            extensions=state.config.extensions,
-        )  # fmt: skip
+        # The found config's own extension tables (parsed with its backends: the wake-filter
+        # finds its local backend); the server and ledger stay as started.
+        config = dataclasses.replace(found, server=state.config.server, ledger=state.config.ledger)
         backends = Backends(config.backends)
         backends.open()
         old = state.backends
