@@ -4,7 +4,8 @@ Quality: a package installed from the registry (default ``rich``, at the version
 is copied with every function's and method's docstring blanked (same line numbers), and each
 public one whose docstring's first sentence has at least five words becomes a query that
 must find that function: recall@10 (the function is in the top 10) and MRR@10 (1 / its rank,
-0 past 10) for lexical (FTS5 BM25), vector (the embedder) and hybrid (reciprocal-rank fusion).
+0 past 10) for lexical (FTS5 BM25), vector (the embedder), hybrid (score fusion: 0.7 x the
+normalized keyword score + 0.3 x the vector similarity) and rrf (reciprocal-rank fusion).
 A query's answer is the chunk whose path and symbol are the function's (``Class.method``).
 
 Scale: a second package past 100,000 lines (default ``mypy``) is indexed from nothing with
