@@ -14,20 +14,25 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from fulcrum.errors import InputError
-from fulcrum.usage.importers.anthropic_cost import AnthropicCostImporter
-from fulcrum.usage.importers.anthropic_usage import AnthropicUsageImporter
+from fulcrum.usage.importers import (
+    anthropic_cost,
+    anthropic_usage,
+    console_cost,
+    console_usage,
+    openai_costs,
+    openai_usage,
+)
 from fulcrum.usage.importers.claude_code import ClaudeCodeImporter
-from fulcrum.usage.importers.console_cost import ConsoleCostImporter
-from fulcrum.usage.importers.console_usage import ConsoleUsageImporter
 from fulcrum.usage.importers.ledger import LedgerImporter
-from fulcrum.usage.importers.openai_costs import OpenAICostsImporter
-from fulcrum.usage.importers.openai_usage import OpenAIUsageImporter
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 
 class Importer(Protocol):
-    name: str
-    help: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def help(self) -> str: ...
 
     def default_sources(self, ctx: ImportContext) -> list[str]: ...
 
@@ -52,9 +57,9 @@ def get(name: str) -> Importer:
 
 register(ClaudeCodeImporter())
 register(LedgerImporter())
-register(AnthropicUsageImporter())
-register(AnthropicCostImporter())
-register(ConsoleUsageImporter())
-register(ConsoleCostImporter())
-register(OpenAIUsageImporter())
-register(OpenAICostsImporter())
+register(anthropic_usage.IMPORTER)
+register(anthropic_cost.IMPORTER)
+register(console_usage.IMPORTER)
+register(console_cost.IMPORTER)
+register(openai_usage.IMPORTER)
+register(openai_costs.IMPORTER)

@@ -12,14 +12,14 @@ that stated cost and no tokens (a cost report has none); the model is ``model``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fulcrum.usage.importers import buckets
 from fulcrum.usage.importers.anthropic_usage import span
-from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
+from fulcrum.usage.records import UsageRecord
 
 SOURCE = "anthropic-cost"
 GROUPS = ("description", "model", "cost_type", "token_type", "workspace_id", "service_tier",
@@ -56,12 +56,9 @@ def _record(r: Mapping[str, Any], start: datetime, end: datetime, origin: str) -
     )
 
 
-class AnthropicCostImporter:
-    name = SOURCE
-    help = "Anthropic Admin API cost report pages (cost_report) saved as JSON"
-
-    def default_sources(self, ctx: ImportContext) -> list[str]:
-        return buckets.no_default(SOURCE)
-
-    def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
-        return buckets.read_pages(source, log, span, _record)
+IMPORTER = buckets.PageImporter(
+    SOURCE,
+    "Anthropic Admin API cost report pages (cost_report) saved as JSON",
+    span,
+    _record,
+)

@@ -14,12 +14,12 @@ price. Batch-tier tokens (``service_tier = batch``) are priced at the standard r
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from fulcrum.usage.importers import buckets
-from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
+from fulcrum.usage.records import UsageRecord
 
 SOURCE = "anthropic-usage"
 GROUPS = ("model", "workspace_id", "api_key_id", "service_tier", "context_window",
@@ -59,12 +59,9 @@ def _record(r: Mapping[str, Any], start: datetime, end: datetime, origin: str) -
     )
 
 
-class AnthropicUsageImporter:
-    name = SOURCE
-    help = "Anthropic Admin API usage report pages (usage_report/messages) saved as JSON"
-
-    def default_sources(self, ctx: ImportContext) -> list[str]:
-        return buckets.no_default(SOURCE)
-
-    def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
-        return buckets.read_pages(source, log, span, _record)
+IMPORTER = buckets.PageImporter(
+    SOURCE,
+    "Anthropic Admin API usage report pages (usage_report/messages) saved as JSON",
+    span,
+    _record,
+)

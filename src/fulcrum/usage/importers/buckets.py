@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import InputError
-from fulcrum.usage.records import ImportLog, UsageRecord
+from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 # (result, bucket start, bucket end, origin) -> the record, or ValueError(reason)
 ToRecord = Callable[[Mapping[str, Any], datetime, datetime, str], UsageRecord]
@@ -34,6 +35,22 @@ Span = Callable[[Mapping[str, Any]], tuple[datetime, datetime]]
 
 def no_default(name: str) -> list[str]:
     raise InputError(f"--from {name}: an export has no default place; pass its files as PATH")
+
+
+@dataclass(frozen=True, slots=True)
+class PageImporter:
+    """A provider report saved as API pages: one registry entry, its span and record readers."""
+
+    name: str
+    help: str
+    span: Span
+    record: ToRecord
+
+    def default_sources(self, ctx: ImportContext) -> list[str]:
+        return no_default(self.name)
+
+    def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
+        return read_pages(source, log, self.span, self.record)
 
 
 def source_files(source: str, suffixes: tuple[str, ...]) -> list[Path]:

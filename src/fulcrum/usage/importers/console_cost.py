@@ -10,12 +10,11 @@ carrying that stated cost and no tokens.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from fulcrum.usage.importers import buckets, csvfile
-from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
+from fulcrum.usage.importers import csvfile
+from fulcrum.usage.records import UsageRecord
 
 SOURCE = "anthropic-console-cost"
 ALIASES = {
@@ -62,12 +61,10 @@ def _record(row: csvfile.Row, start: datetime, width: int, origin: str) -> Usage
     )
 
 
-class ConsoleCostImporter:
-    name = SOURCE
-    help = "the Anthropic Console's cost CSV export"
-
-    def default_sources(self, ctx: ImportContext) -> list[str]:
-        return buckets.no_default(SOURCE)
-
-    def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
-        return csvfile.read_csv(source, log, ALIASES, REQUIRED, _record)
+IMPORTER = csvfile.CsvImporter(
+    SOURCE,
+    "the Anthropic Console's cost CSV export",
+    ALIASES,
+    REQUIRED,
+    _record,
+)

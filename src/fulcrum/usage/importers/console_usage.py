@@ -10,11 +10,10 @@ date carries a time), priced from the catalog.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
-from fulcrum.usage.importers import buckets, csvfile
-from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
+from fulcrum.usage.importers import csvfile
+from fulcrum.usage.records import UsageRecord
 
 SOURCE = "anthropic-console-usage"
 ALIASES = {
@@ -60,12 +59,10 @@ def _record(row: csvfile.Row, start: datetime, width: int, origin: str) -> Usage
     )
 
 
-class ConsoleUsageImporter:
-    name = SOURCE
-    help = "the Anthropic Console's usage CSV export"
-
-    def default_sources(self, ctx: ImportContext) -> list[str]:
-        return buckets.no_default(SOURCE)
-
-    def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
-        return csvfile.read_csv(source, log, ALIASES, REQUIRED, _record)
+IMPORTER = csvfile.CsvImporter(
+    SOURCE,
+    "the Anthropic Console's usage CSV export",
+    ALIASES,
+    REQUIRED,
+    _record,
+)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from fulcrum.usage.importers.buckets import keep, source_files
-from fulcrum.usage.records import ImportLog, UsageRecord
+from fulcrum.usage.importers.buckets import keep, no_default, source_files
+from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 Aliases = Mapping[str, tuple[str, ...]]  # field -> accepted header spellings
 Row = Mapping[str, str]  # field -> the cell's text (only the columns present)
@@ -118,3 +119,20 @@ def row_key(row: Row, groups: tuple[str, ...]) -> str:
 
 def end_of(start: datetime, width: int) -> datetime:
     return start + timedelta(seconds=width)
+
+
+@dataclass(frozen=True, slots=True)
+class CsvImporter:
+    """A console CSV export: one registry entry, its header aliases and record reader."""
+
+    name: str
+    help: str
+    aliases: Aliases
+    required: tuple[str, ...]
+    record: ToRecord
+
+    def default_sources(self, ctx: ImportContext) -> list[str]:
+        return no_default(self.name)
+
+    def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
+        return read_csv(source, log, self.aliases, self.required, self.record)

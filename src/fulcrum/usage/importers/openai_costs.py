@@ -9,14 +9,14 @@ no tokens; the model column shows the line item (``(all line items)`` when not g
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fulcrum.usage.importers import buckets
 from fulcrum.usage.importers.openai_usage import span
-from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
+from fulcrum.usage.records import UsageRecord
 
 SOURCE = "openai-costs"
 GROUPS = ("line_item", "project_id", "api_key_id", "user_id", "api_source")
@@ -52,12 +52,9 @@ def _record(r: Mapping[str, Any], start: datetime, end: datetime, origin: str) -
     )
 
 
-class OpenAICostsImporter:
-    name = SOURCE
-    help = "OpenAI organization costs pages (organization/costs) saved as JSON"
-
-    def default_sources(self, ctx: ImportContext) -> list[str]:
-        return buckets.no_default(SOURCE)
-
-    def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
-        return buckets.read_pages(source, log, span, _record)
+IMPORTER = buckets.PageImporter(
+    SOURCE,
+    "OpenAI organization costs pages (organization/costs) saved as JSON",
+    span,
+    _record,
+)

@@ -13,12 +13,12 @@ requests are priced at the standard rate.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from fulcrum.usage.importers import buckets
-from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
+from fulcrum.usage.records import UsageRecord
 
 SOURCE = "openai-usage"
 GROUPS = ("model", "project_id", "api_key_id", "user_id", "batch", "service_tier", "api_source")
@@ -61,12 +61,9 @@ def _record(r: Mapping[str, Any], start: datetime, end: datetime, origin: str) -
     )
 
 
-class OpenAIUsageImporter:
-    name = SOURCE
-    help = "OpenAI organization usage pages (usage/completions) saved as JSON"
-
-    def default_sources(self, ctx: ImportContext) -> list[str]:
-        return buckets.no_default(SOURCE)
-
-    def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
-        return buckets.read_pages(source, log, span, _record)
+IMPORTER = buckets.PageImporter(
+    SOURCE,
+    "OpenAI organization usage pages (usage/completions) saved as JSON",
+    span,
+    _record,
+)
