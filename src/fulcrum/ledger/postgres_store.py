@@ -50,6 +50,18 @@ def _where(since: datetime | None, until: datetime | None) -> tuple[str, list[da
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+
+def connect(url: str) -> Any:
+    """An autocommit connection to the ledger database, or one clear error naming it (the
+    URL's password hidden)."""
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LedgerUnavailable(
+            f"cannot connect to the ledger database {redact_url(url)}: {first}"
+        ) from exc
+
 class PostgresStore:
     """A :class:`~fulcrum.ledger.store.LedgerStore` on a PostgreSQL database."""
 
@@ -73,13 +85,7 @@ class PostgresStore:
         return redact_url(self._url)
 
     def _connect(self) -> Any:
-        try:
-            return psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-        except psycopg.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise LedgerUnavailable(
-                f"cannot connect to the ledger database {self.description}: {first}"
-            ) from exc
+        return connect(self._url)
 
     def _run(self, work: Callable[[Any], T]) -> T:
         """Run ``work(conn)`` in one transaction; reconnect and retry once if the link broke."""

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from fulcrum.ledger.factory import open_store, sqlite_path_from_url
-from fulcrum.ledger.postgres_store import CONNECT_TIMEOUT_S, PostgresStore
+from fulcrum.ledger.postgres_store import PostgresStore, connect
 from fulcrum.ledger.sqlite_store import BUSY_TIMEOUT_S, SQLiteStore
-from fulcrum.ledger.store import LedgerUnavailable, redact_url
+from fulcrum.ledger.store import redact_url
 
 try:
     import psycopg
@@ -99,11 +99,7 @@ class PostgresDatabase:
         return redact_url(self._url)
 
     def _connect(self) -> Any:
-        try:
-            return psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-        except psycopg.Error as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise LedgerUnavailable(f"cannot connect to {self.description}: {first}") from exc
+        return connect(self._url)
 
     def run(self, work: Callable[[Any], T], *, write: bool = False) -> T:
         with self._slots:
