@@ -29,6 +29,15 @@ except ImportError:  # pragma: no cover - only without the postgres extra
 DB_ENV = "FULCRUM_LEDGER_URL"
 
 
+# --since / --until, read by parse_bound (the ledger's reports, route replay, router signals)
+Since = Annotated[
+    str | None, typer.Option(help="First UTC day (YYYY-MM-DD) or an ISO time with zone.")
+]
+Until = Annotated[
+    str | None, typer.Option(help="Last UTC day (included) or an ISO time with zone.")
+]
+
+
 def parse_bound(text: str | None, flag: str, *, end: bool) -> datetime | None:
     """``YYYY-MM-DD`` (a UTC day; ``--until`` includes it) or an ISO date-time with zone."""
     if text is None:
@@ -180,8 +189,8 @@ def ledger(
         str | None,
         typer.Option("--db", envvar=DB_ENV, help="Ledger URL (postgresql://... or a SQLite path)."),
     ] = None,
-    since: Annotated[str | None, typer.Option(help="First UTC day (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Last UTC day, included.")] = None,
+    since: Since = None,
+    until: Until = None,
     by: Annotated[str | None, typer.Option(help=f"Group by: {', '.join(GROUP_COLUMNS)}.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     csv_file: Annotated[

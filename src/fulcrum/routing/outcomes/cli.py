@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from fulcrum.errors import InputError
-from fulcrum.ledger.cli import DB_ENV, parse_bound
+from fulcrum.ledger.cli import DB_ENV, Since, Until, parse_bound
 from fulcrum.routing.learned.data import write_rows
 from fulcrum.routing.outcomes.recorded import read_recorded
 from fulcrum.routing.outcomes.signals import label_requests
@@ -38,12 +38,8 @@ def signals_command(  # noqa: PLR0917 - Typer maps parameters to flags
             help="The ledger to read (default: SQLite in the data directory).",
         ),
     ] = None,
-    since: Annotated[
-        str | None, typer.Option(help="First UTC day (YYYY-MM-DD) or an ISO time with zone.")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="Last UTC day (included) or an ISO time with zone.")
-    ] = None,
+    since: Since = None,
+    until: Until = None,
     retry_window_s: Annotated[
         float,
         typer.Option(

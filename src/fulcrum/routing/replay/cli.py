@@ -28,7 +28,7 @@ from fulcrum.errors import InputError
 from fulcrum.gateway.app import ledger_pricer
 from fulcrum.gateway.state import startup_catalog
 from fulcrum.ledger import LedgerRow, LedgerStore, LedgerUnavailable, open_store
-from fulcrum.ledger.cli import DB_ENV, parse_bound
+from fulcrum.ledger.cli import DB_ENV, Since, Until, parse_bound
 from fulcrum.routing.policy.load import load_gateway
 from fulcrum.routing.replay import report
 from fulcrum.routing.replay.engine import Replay
@@ -54,12 +54,8 @@ def replay_command(  # noqa: PLR0917 - Typer maps parameters to flags
             "default: the config's own."
         ),
     ] = None,
-    since: Annotated[
-        str | None, typer.Option(help="First UTC day (YYYY-MM-DD) or an ISO time with zone.")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="Last UTC day (included) or an ISO time with zone.")
-    ] = None,
+    since: Since = None,
+    until: Until = None,
     ledger_url: Annotated[
         str | None,
         typer.Option(
