@@ -7,30 +7,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-LLAMA_BATCH = """
-[machine]
-price_usd = 2000
-load_w = 300
-
-[backends.llama]
-format = "{fmt}"
-base_url = "{url}"
-kind = "local"
-models = ["{model}"]
-count_tokens = false
-
-[routes]
-default = "llama"
-
-[batch]
-{batch}
-"""
+from fulcrum.testing.gateway import local_config
 
 ALWAYS = 'window = "00:00-24:00"\nmax_concurrent = 4\npoll_s = 0.05'
 
 
 def llama_config(url: str, model: str, batch: str = ALWAYS, fmt: str = "openai") -> str:
-    return LLAMA_BATCH.format(fmt=fmt, url=url, model=model, batch=batch)
+    """One local backend with a [batch] table."""
+    return local_config(url, model, fmt=fmt, extra=f"\n[batch]\n{batch}\n")
 
 
 def chat_body(i: int, model: str = "claude-sonnet-4-6") -> dict[str, Any]:

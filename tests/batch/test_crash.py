@@ -11,7 +11,7 @@ from fulcrum.fakes import FakeOpenAI, Reply
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import running_gateway
 
-from .helpers import LLAMA_BATCH, chat_body, wait_for
+from .helpers import chat_body, llama_config, wait_for
 
 # The local backend answers in 0.1 s, two items at a time: a 50-item batch takes ~2.5 s.
 SLOW_LOCAL = 'window = "00:00-24:00"\nmax_concurrent = 2\npoll_s = 0.05\nlease_s = 2'
@@ -29,8 +29,7 @@ def _rows() -> int:
 def test_sigkill_mid_batch_then_restart_answers_every_item_once() -> None:
     with FakeOpenAI() as fake:
         fake.default = Reply("done", first_byte_delay=0.1)
-        text = LLAMA_BATCH.format(fmt="openai", url=fake.url, model="local-model",
-                                  batch=SLOW_LOCAL)  # fmt: skip
+        text = llama_config(fake.url, "local-model", batch=SLOW_LOCAL)  # fmt: skip
         requests = [{"custom_id": f"req-{i}", "params": chat_body(i)} for i in range(50)]
         with running_gateway(text, subprocess=True) as gw:
             with anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client:
@@ -68,7 +67,7 @@ def test_sigterm_puts_the_items_in_flight_back_at_once() -> None:
     with FakeOpenAI() as fake:
         fake.default = Reply("done", first_byte_delay=0.2)
         long_lease = SLOW_LOCAL.replace("lease_s = 2", "lease_s = 600")  # no help from expiry
-        text = LLAMA_BATCH.format(fmt="openai", url=fake.url, model="m", batch=long_lease)
+        text = llama_config(fake.url, "m", batch=long_lease)
         requests = [{"custom_id": f"req-{i}", "params": chat_body(i)} for i in range(20)]
         with running_gateway(text, subprocess=True) as gw:
             with anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client:

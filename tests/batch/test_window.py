@@ -16,7 +16,7 @@ from fulcrum.fakes import FakeOpenAI, Reply
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import running_gateway
 
-from .helpers import LLAMA_BATCH, chat_body, wait_for
+from .helpers import chat_body, llama_config, wait_for
 
 
 def _closed_window() -> str:
@@ -38,9 +38,9 @@ def _requests(n: int) -> list[dict[str, object]]:
 
 
 def test_a_closed_window_keeps_the_batch_queued(fake: FakeOpenAI) -> None:
+    closed = _closed_window() + "\nidle_only = false"
     with (
-        running_gateway(LLAMA_BATCH.format(fmt="openai", url=fake.url, model="m",
-                                           batch=_closed_window() + "\nidle_only = false")) as gw,
+        running_gateway(llama_config(fake.url, "m", batch=closed)) as gw,
         anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client,
     ):  # fmt: skip
         batch = client.messages.batches.create(requests=_requests(5))  # type: ignore[arg-type]
@@ -58,7 +58,7 @@ def test_a_closed_window_keeps_the_batch_queued(fake: FakeOpenAI) -> None:
 
 def test_outside_the_window_items_wait_for_interactive_calls(fake: FakeOpenAI) -> None:
     fake.push(Reply("interactive", first_byte_delay=1.5))  # the first call holds the machine
-    text = LLAMA_BATCH.format(fmt="openai", url=fake.url, model="m", batch=_closed_window())
+    text = llama_config(fake.url, "m", batch=_closed_window())
     with (
         running_gateway(text) as gw,
         openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0) as chat,

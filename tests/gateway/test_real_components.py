@@ -12,34 +12,18 @@ from fulcrum.fakes import FakeAnthropic, FakeOpenAI, ToolCall
 from fulcrum.gateway.defaults import LocalServer, detect_local
 from fulcrum.ledger import open_store
 from fulcrum.testing.claude_code import run_headless
-from fulcrum.testing.gateway import running_gateway
+from fulcrum.testing.gateway import local_config, running_gateway
 from fulcrum.testing.llama import LlamaServer
 from fulcrum.wire.sse import json_event
 from fulcrum.wire.validate import check_anthropic_stream
 
 from .helpers import HI, claude_client, openai_client
 
-LLAMA = """
-[machine]
-price_usd = 2000
-load_w = 300
-
-[backends.llama]
-format = "{fmt}"
-base_url = "{url}"
-kind = "local"
-models = ["{model}"]
-count_tokens = false
-
-[routes]
-default = "llama"
-"""
-
 
 @pytest.mark.llama
 @pytest.mark.parametrize("fmt", ["openai", "anthropic"])
 def test_llama_cpp_as_the_local_backend(llama_server: LlamaServer, fmt: str) -> None:
-    text = LLAMA.format(fmt=fmt, url=llama_server.base_url, model=llama_server.model)
+    text = local_config(llama_server.base_url, llama_server.model, fmt=fmt)
     with running_gateway(text) as gw:
         claude = claude_client(gw)
         msg = claude.messages.create(model="claude-sonnet-4-6", max_tokens=16, messages=HI)  # type: ignore[arg-type]
@@ -167,7 +151,7 @@ def test_claude_code_runs_a_tool_through_a_local_route(
 @pytest.mark.parametrize("fmt", ["openai", "anthropic"])
 def test_llama_cpp_streams_a_request_with_tools(llama_server: LlamaServer, fmt: str) -> None:
     """The tool-checked path on a real llama.cpp server: a stream, well formed, metered."""
-    text = LLAMA.format(fmt=fmt, url=llama_server.base_url, model=llama_server.model)
+    text = local_config(llama_server.base_url, llama_server.model, fmt=fmt)
     schema = {"type": "object", "properties": {"command": {"type": "string"}}}
     tools = [{"name": "Bash", "description": "Run a command", "input_schema": schema}]
     with running_gateway(text) as gw:

@@ -25,6 +25,28 @@ from fulcrum.gateway.config import GatewayConfig, load_config
 
 START_TIMEOUT_S = 30.0
 
+# One local backend, named llama, priced by a [machine]; EXTRA: more tables (e.g. [batch]).
+LOCAL_CONFIG = """
+[machine]
+price_usd = 2000
+load_w = 300
+
+[backends.llama]
+format = "{fmt}"
+base_url = "{url}"
+kind = "local"
+models = ["{model}"]
+count_tokens = false
+
+[routes]
+default = "llama"
+"""
+
+
+def local_config(url: str, model: str, *, fmt: str = "openai", extra: str = "") -> str:
+    """A gateway config routing everything to one local server (llama.cpp or a fake)."""
+    return LOCAL_CONFIG.format(fmt=fmt, url=url, model=model) + extra
+
 
 @dataclass
 class RunningGateway:
