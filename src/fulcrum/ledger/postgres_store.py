@@ -50,7 +50,6 @@ def _where(since: datetime | None, until: datetime | None) -> tuple[str, list[da
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-
 def connect(url: str) -> Any:
     """An autocommit connection to the ledger database, or one clear error naming it (the
     URL's password hidden)."""
@@ -61,6 +60,7 @@ def connect(url: str) -> Any:
         raise LedgerUnavailable(
             f"cannot connect to the ledger database {redact_url(url)}: {first}"
         ) from exc
+
 
 class PostgresStore:
     """A :class:`~fulcrum.ledger.store.LedgerStore` on a PostgreSQL database."""
