@@ -13,10 +13,14 @@ from typing import Annotated, Any
 import typer
 
 from fulcrum.errors import ConfigError
-from fulcrum.gateway.config import GatewayConfig, LedgerConfig, load_config, with_policy_file
+from fulcrum.gateway.config import (
+    REPROBE_S,
+    GatewayConfig,
+    LedgerConfig,
+    load_config,
+    with_policy_file,
+)
 from fulcrum.settings import ENV_PREFIX, pick
-
-WAIT_INTERVAL_S = 5.0
 
 
 def _embedded_defaults(env: Mapping[str, str]) -> GatewayConfig:
@@ -36,7 +40,7 @@ def _serve_anyway(env: Mapping[str, str]) -> GatewayConfig:
         typer.echo(
             f"fulcrum: {exc.detail}\n"
             "fulcrum: serving anyway (chat requests get a 503 saying this) and re-probing "
-            f"every {WAIT_INTERVAL_S:g} s (--no-wait exits instead)",
+            f"every {REPROBE_S:g} s (--no-wait exits instead)",
             err=True,
         )
         from fulcrum.gateway.defaults import default_config  # noqa: PLC0415 - probes ports

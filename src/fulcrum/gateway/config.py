@@ -32,6 +32,7 @@ from fulcrum.routing.brain.config import PolicyConfig, load_policy_file, parse_p
 from fulcrum.routing.config import RoutingConfig, parse_routing_config
 from fulcrum.tables import Table
 
+REPROBE_S = 5.0  # how often the embedded defaults look again for a backend while none answers
 NO_BACKEND = (
     "no backend configured: add a [backends.NAME] table, start a local server "
     "(llama.cpp, Ollama, LM Studio, vLLM) on its default port, or set "

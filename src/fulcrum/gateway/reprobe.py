@@ -18,7 +18,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from fulcrum.errors import ConfigError
-from fulcrum.gateway.config import GatewayConfig
+from fulcrum.gateway.config import REPROBE_S, GatewayConfig
 from fulcrum.gateway.state import STATE
 from fulcrum.gateway.upstream.backends import Backends
 
@@ -27,7 +27,7 @@ Probe = Callable[[], GatewayConfig]  # the embedded defaults, or ConfigError(fie
 TASK: web.AppKey[asyncio.Task[None]] = web.AppKey("fulcrum_reprobe", asyncio.Task)
 
 
-def install(app: web.Application, probe: Probe, interval_s: float = 5.0) -> None:
+def install(app: web.Application, probe: Probe, interval_s: float = REPROBE_S) -> None:
     """Re-probe in the background from start-up until a backend is found."""
 
     async def start(app: web.Application) -> None:

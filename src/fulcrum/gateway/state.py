@@ -10,7 +10,7 @@ from aiohttp import web
 from fulcrum.catalog import Catalog, load_catalog
 from fulcrum.errors import FulcrumError, Unavailable
 from fulcrum.gateway.busy import ShareClock
-from fulcrum.gateway.config import NO_BACKEND, GatewayConfig
+from fulcrum.gateway.config import NO_BACKEND, REPROBE_S, GatewayConfig
 from fulcrum.gateway.extensions import RequestHook
 from fulcrum.gateway.metering import Meter, Metrics, RowSink
 from fulcrum.gateway.upstream.backends import Backends
@@ -39,7 +39,7 @@ class GatewayState:
     def routing(self) -> Router:
         """The router; with no backend yet, a 503 saying what to start or set."""
         if self.router is None:
-            raise Unavailable(f"{NO_BACKEND}; the gateway re-probes every 5 s")
+            raise Unavailable(f"{NO_BACKEND}; the gateway re-probes every {REPROBE_S:g} s")
         return self.router
 
     def use(self, config: GatewayConfig, backends: Backends) -> None:
