@@ -29,7 +29,7 @@ def build_brain(config: GatewayConfig, pricer: Pricer, db: SharedDatabase) -> Br
         return None
     scorer = policy_scorer(policy) if policy.uses_learned else None
     providers = {name: b.provider or None for name, b in config.backends.items()}
-    brain = Brain(
+    return Brain(
         policy,
         routing,
         scorer=scorer,
@@ -40,9 +40,8 @@ def build_brain(config: GatewayConfig, pricer: Pricer, db: SharedDatabase) -> Br
         budget=budget_book(policy.budget, db) if policy.budget is not None else None,
         latency=LatencyGuard(policy.latency) if policy.latency is not None else None,
         estimate=estimate_cost(pricer, providers),
+        blocking=db.remote,
     )
-    brain.blocking = db.remote
-    return brain
 
 
 def policy_scorer(policy: PolicyConfig) -> Scorer:

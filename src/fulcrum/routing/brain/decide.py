@@ -70,6 +70,7 @@ class Brain:
         budget: BudgetBook | None = None,
         latency: LatencyGuard | None = None,
         estimate: CostEstimate | None = None,
+        blocking: bool = False,
     ) -> None:
         self.policy = policy
         self.routing = routing
@@ -80,9 +81,9 @@ class Brain:
         self.latency = latency
         self.estimate = estimate
         check_cascade_targets(policy.rules, policy.routes, routing, source=policy.source)
-        # A database server behind the pins or the budget: decide in a worker thread (set by
-        # whoever opened it; a local SQLite file is quicker inline than a thread hop).
-        self.blocking = False
+        # A database server behind the pins or the budget: decide in a worker thread (a local
+        # SQLite file is quicker inline than a thread hop).
+        self.blocking = blocking
 
     def decide(self, ask: Ask) -> tuple[Verdict, PolicyOutcome]:
         outcome = evaluate(self.policy.rules, ask.features)
