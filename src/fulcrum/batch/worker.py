@@ -54,6 +54,8 @@ class Worker:
         self.running: dict[asyncio.Task[None], Claimed] = {}
         self._wake = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
+        # A claim in its thread: stop() waits for it, so what it took is put back too.
+        self._claiming: asyncio.Future[list[Claimed]] | None = None
         self._renewed = time.time()
         self.on_machine = OnMachine()  # this worker's calls among the local ones in flight
         self.forwarder = Forwarder(state, store, config, on_end=self.poke)
@@ -86,7 +88,9 @@ class Worker:
         free = self.config.max_concurrent - len(self.running)
         if free <= 0 or not self.may_start():
             return
-        claimed = await asyncio.to_thread(self._claim, free)
+        self._claiming = asyncio.ensure_future(asyncio.to_thread(self._claim, free))
+        claimed = await asyncio.shield(self._claiming)
+        self._claiming = None
         for item in claimed:
             task = asyncio.create_task(self._one(item), name=f"batch-item-{item.id}")
             self.running[task] = item
@@ -146,13 +150,24 @@ class Worker:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
-        items = list(self.running.values())
+        items = list(self.running.values()) + await self._claimed_at_stop()
         for task in list(self.running):
             task.cancel()
         await asyncio.gather(*self.running, return_exceptions=True)
         for item in items:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(queue.release, self.store, item, not_before=time.time())
+
+    async def _claimed_at_stop(self) -> list[Claimed]:
+        """What a claim still running in its thread when the loop was cancelled took (it
+        commits whatever happens to the loop): those items go back to the queue too."""
+        claiming, self._claiming = self._claiming, None
+        if claiming is None:
+            return []
+        try:
+            return await claiming
+        except Exception:  # the claim itself failed: it took nothing
+            return []
 
 
 def api_endpoint(item: Claimed) -> str:
