@@ -27,8 +27,8 @@ from fulcrum.batch.openai_batch import OPENAI_BATCH
 from fulcrum.batch.registry import APIS
 from fulcrum.batch.store import Counts, FileRecord, Job, NewItem
 from fulcrum.errors import InvalidRequest, NotFound, RequestTooLarge
+from fulcrum.gateway.inbound.guard import read_body
 from fulcrum.gateway.inbound.validate import parse_object
-from fulcrum.gateway.proxy import read_body
 from fulcrum.gateway.state import STATE
 from fulcrum.ledger.row import new_row_id
 

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, cast
-
-from aiohttp import web
+from typing import Any
 
 from fulcrum.batch.apis import BatchApi
 from fulcrum.batch.discounts import batch_counterfactual
@@ -132,14 +130,9 @@ def _route(state: GatewayState, api: BatchApi, item: Claimed, raw: bytes) -> Ran
     return chain, decision.reason
 
 
-class _NoClient:
-    def __init__(self) -> None:
-        self.headers: dict[str, str] = {}  # a batch item has no client headers to pass on
-
-
 async def _reviewed(api: BatchApi, body: dict[str, Any], chain: Chain, call: Call) -> Ran:
     """The tool-use review the proxy runs on local routes, for a non-streaming call."""
-    send = ChainSender(cast(web.Request, _NoClient()), chain, call)
+    send = ChainSender({}, chain, call)  # a batch item has no client headers to pass on
     message, outcome = await call_with_tool_checks(
         {**api.fmt.to_hub_request(body), "stream": False}, send
     )

@@ -16,10 +16,7 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
 from fulcrum.errors import InvalidRequest
-from fulcrum.gateway.inbound.middleware import CLIENT_KEY
 from fulcrum.routing.brain.decide import Ask, Brain
 from fulcrum.routing.brain.verdict import Verdict
 from fulcrum.routing.features import RequestFeatures, extract_features
@@ -52,10 +49,10 @@ class Routed:
 
 async def route_with_brain(
     brain: Brain, router: Router, req: RouteRequest, body: Mapping[str, Any],
-    request: web.Request,
+    client_key: str | None,
 ) -> Routed:  # fmt: skip
     """The brain's verdict for this request and the failover chain it implies."""
-    features = extract_features(req, body, client_key=request.get(CLIENT_KEY))
+    features = extract_features(req, body, client_key=client_key)
     ask = Ask(
         features=features,
         session=req.session,

@@ -11,10 +11,11 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fulcrum.errors import FulcrumError, Unavailable
-from fulcrum.gateway.inbound.guard import Handler
+from fulcrum.gateway.inbound.exchange import AiohttpExchange
+from fulcrum.gateway.inbound.guard import Handler, read_body
 from fulcrum.gateway.inbound.middleware import CLIENT_KEY
 from fulcrum.gateway.inbound.validate import check_anthropic, parse_object
-from fulcrum.gateway.proxy import proxy, read_body, route
+from fulcrum.gateway.proxy import proxy, route
 from fulcrum.gateway.state import STATE
 from fulcrum.gateway.upstream.chain import open_chain
 from fulcrum.gateway.upstream.formats import ANTHROPIC, FORMATS, ApiFormat
@@ -26,7 +27,11 @@ def chat_endpoint(fmt: ApiFormat) -> Handler:
     """The handler of ``fmt``'s chat path: the request path shared by every format."""
 
     async def chat(request: web.Request) -> web.StreamResponse:
-        return await proxy(request, fmt)
+        body = await read_body(request, request.app[STATE].config.server.max_body_bytes)
+        exchange = AiohttpExchange(request, body, request.get(CLIENT_KEY))
+        await proxy(exchange, fmt)
+        assert exchange.response is not None, "the chat handler answers every request"
+        return exchange.response
 
     chat.__name__ = f"chat_{fmt.name}"
     return chat
@@ -40,7 +45,7 @@ async def count_tokens(request: web.Request) -> web.StreamResponse:
     raw = await read_body(request, state.config.server.max_body_bytes)
     body = parse_object(raw)
     check_anthropic(body, count_tokens=True)
-    _, decision = route(state, ANTHROPIC, body, raw, request)
+    _, decision = route(state, ANTHROPIC, body, raw, request.headers)
     target = decision.primary
     backend = state.backends[target.backend]
     url = backend.count_tokens_url

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from aiohttp import web
-
-from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, RequestTooLarge
+from fulcrum.errors import FulcrumError, InvalidRequest, NotFound
 from fulcrum.gateway.answer.cascade import cascades, serve_cascade
 from fulcrum.gateway.answer.localtools import needs_review, serve_reviewed
 from fulcrum.gateway.answer.relay import relay_json, relay_stream
@@ -23,9 +22,10 @@ from fulcrum.gateway.brainroute import (
     observe_first_byte,
     route_with_brain,
 )
+from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.inbound.validate import parse_object
 from fulcrum.gateway.metering import Call
-from fulcrum.gateway.state import STATE, GatewayState
+from fulcrum.gateway.state import GatewayState
 from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.gateway.upstream.chain import Opened, open_chain
 from fulcrum.gateway.upstream.formats import ApiFormat
@@ -33,22 +33,13 @@ from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.router import RouteDecision, RouteTarget
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
-    length = request.content_length
-    if length is not None and length > limit:
-        raise RequestTooLarge(f"request body is {length} bytes; the limit is {limit} bytes")
-    try:
-        return await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        raise RequestTooLarge(f"request body is over the limit of {limit} bytes") from None
-
-
 def route(
-    state: GatewayState, api: ApiFormat, body: dict[str, Any], raw: bytes, request: web.Request
-) -> tuple[RouteRequest, RouteDecision]:
+    state: GatewayState, api: ApiFormat, body: dict[str, Any], raw: bytes,
+    headers: Mapping[str, str],
+) -> tuple[RouteRequest, RouteDecision]:  # fmt: skip
     """The routing decision; an unmatched model is refused unless a default route is set."""
     router = state.routing()
-    req = router.request(api.name, api.max_tokens_keys, body, request.headers, raw)
+    req = router.request(api.name, api.max_tokens_keys, body, headers, raw)
     decision = router.choose(req)
     if decision.reason == "default" and router.config.default is None:
         raise NotFound(f"model {req.model!r} is not configured; {_known(state)}", param="model")
@@ -56,15 +47,15 @@ def route(
 
 
 async def route_call(
-    state: GatewayState, api: ApiFormat, body: dict[str, Any], raw: bytes, request: web.Request
+    state: GatewayState, api: ApiFormat, body: dict[str, Any], raw: bytes, ex: Exchange
 ) -> tuple[RouteRequest, RouteDecision, Routed | None]:
     """The brain's route when a ``[policy]`` is configured, else the static one."""
     if state.brain is None:
-        return (*route(state, api, body, raw, request), None)
-    req = state.routing().request(api.name, api.max_tokens_keys, body, request.headers, raw)
+        return (*route(state, api, body, raw, ex.headers), None)
+    req = state.routing().request(api.name, api.max_tokens_keys, body, ex.headers, raw)
     brain = state.brain
     brain.observe_local(brain.policy.local.backend, in_flight=state.local_clock.in_flight)
-    routed = await route_with_brain(brain, state.routing(), req, body, request)
+    routed = await route_with_brain(brain, state.routing(), req, body, ex.client_key)
     return req, routed.decision, routed
 
 
@@ -75,13 +66,13 @@ def _known(state: GatewayState) -> str:
     return f"accepted: {shown} (or set [routes] default to route every model)"
 
 
-async def proxy(request: web.Request, api: ApiFormat) -> web.StreamResponse:
+async def proxy(ex: Exchange, api: ApiFormat) -> None:
     """Serve one chat request in the client's ``api`` format."""
-    state = request.app[STATE]
-    call = Call(endpoint=request.path)
+    state = ex.state
+    call = Call(endpoint=ex.path)
     state.active += 1
     try:
-        return await _serve(request, api, state, call)
+        await _serve(ex, api, state, call)
     except FulcrumError as exc:
         call.status = exc.status
         call.error = exc.message
@@ -107,13 +98,11 @@ def _unfinished(exc: BaseException) -> str:
     return "internal gateway error (see the gateway log)"
 
 
-async def _serve(
-    request: web.Request, api: ApiFormat, state: GatewayState, call: Call
-) -> web.StreamResponse:
+async def _serve(ex: Exchange, api: ApiFormat, state: GatewayState, call: Call) -> None:
     cfg = state.config.server
-    raw, body = await _read(request, api, call, store=cfg.store_bodies)
+    raw, body = _read(ex, api, call, store=cfg.store_bodies)
     stream = call.stream
-    req, decision, routed = await route_call(state, api, body, raw, request)
+    req, decision, routed = await route_call(state, api, body, raw, ex)
     call.session = decision.session
     call.route_reason = decision.reason
     if routed is not None:
@@ -129,14 +118,14 @@ async def _serve(
 
     if cascades(routed, decision.primary.kind):
         assert routed is not None
-        return await serve_cascade(
-            request, api, body, call, raw=raw, chain=chain, routed=routed, req=req
-        )
+        await serve_cascade(ex, api, body, call, raw=raw, chain=chain, routed=routed, req=req)
+        return
     if needs_review(body, decision.primary.kind):
-        return await serve_reviewed(request, api, body, chain, call)
+        await serve_reviewed(ex, api, body, chain, call)
+        return
 
     build = body_builder(api, body, raw, stream=stream)
-    query = request.query_string
+    query = ex.query_string
 
     def with_query(backend: Backend) -> str:  # Claude Code's ?beta=true goes on as is
         return f"{backend.chat_url}?{query}" if backend.format is api else backend.chat_url
@@ -145,7 +134,7 @@ async def _serve(
     opened = await open_chain(
         chain,
         build,
-        request.headers,
+        ex.headers,
         stream=stream,
         url=url,
         log=call.attempts,
@@ -157,20 +146,19 @@ async def _serve(
         if routed is not None and state.brain is not None:
             state.brain.pin(routed.ask, opened.target.backend, opened.target.model)
     if stream and opened.ok:
-        return await relay_stream(request, api, body, opened, call, store=cfg.store_bodies)
-    return await relay_json(request, api, opened, call, store=cfg.store_bodies)
+        await relay_stream(ex, api, body, opened, call, store=cfg.store_bodies)
+    else:
+        await relay_json(ex, api, opened, call, store=cfg.store_bodies)
 
 
-async def _read(
-    request: web.Request, api: ApiFormat, call: Call, *, store: bool
-) -> tuple[bytes, dict[str, Any]]:
+def _read(ex: Exchange, api: ApiFormat, call: Call, *, store: bool) -> tuple[bytes, dict[str, Any]]:
     """The checked body, and what the call records of it."""
-    raw = await read_body(request, request.app[STATE].config.server.max_body_bytes)
+    raw = ex.body
     body = parse_object(raw)
     api.check(body)
     call.stream = body.get("stream") is True
     call.model = call.model_requested = body["model"]
-    call.client = request.headers.get("user-agent")
+    call.client = ex.headers.get("user-agent")
     if store:
         call.request_body = raw.decode("utf-8", errors="replace")
     return raw, body

@@ -13,12 +13,12 @@ import signal
 import sys
 from collections.abc import Callable
 
-from aiohttp import web
-
 from fulcrum.gateway.app import build_app
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.extensions import banner as extension_banner
+from fulcrum.gateway.inbound.front import Front
 from fulcrum.gateway.inbound.httpserver import runner as gateway_runner
+from fulcrum.gateway.proxy import proxy
 from fulcrum.gateway.reprobe import Probe
 
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
@@ -54,9 +54,8 @@ def banner(config: GatewayConfig, url: str) -> str:
     )
 
 
-def _bound_url(runner: web.AppRunner, host: str) -> str:
-    address = runner.addresses[0]
-    port = address[1]
+def _bound_url(listener: asyncio.Server, host: str) -> str:
+    port = listener.sockets[0].getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}"
 
@@ -77,11 +76,10 @@ async def serve(
     await runner.setup()
     stop = stop or asyncio.Event()
     switch = sys.getswitchinterval()
+    assert runner.server is not None, "set up above"
+    front = Front(app, runner.server, config.server, proxy)
     try:
-        site = web.TCPSite(
-            runner, config.server.host, config.server.port, backlog=2048, reuse_address=True
-        )
-        await site.start()
+        listener = await front.listen(config.server.host, config.server.port)
         if handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -92,8 +90,9 @@ async def serve(
         gc.freeze()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         if ready is not None:
-            ready(_bound_url(runner, config.server.host))
+            ready(_bound_url(listener, config.server.host))
         await stop.wait()
     finally:
         sys.setswitchinterval(switch)
+        await front.shutdown(config.server.shutdown_timeout_s)
         await runner.cleanup()

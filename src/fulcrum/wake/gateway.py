@@ -22,9 +22,9 @@ from aiohttp import web
 
 from fulcrum.errors import NotFound, Unavailable
 from fulcrum.gateway.extensions import ExtensionContext
+from fulcrum.gateway.inbound.guard import read_body
 from fulcrum.gateway.inbound.validate import parse_object
 from fulcrum.gateway.metering import Call
-from fulcrum.gateway.proxy import read_body
 from fulcrum.gateway.state import STATE, GatewayState
 from fulcrum.tables import Table
 from fulcrum.wake.classify import Outcome, classify

@@ -30,18 +30,17 @@ import time
 from functools import partial
 from typing import Any
 
-from aiohttp import web
-
 from fulcrum.errors import FulcrumError, UpstreamError
 from fulcrum.gateway.answer import cascadelog as log
 from fulcrum.gateway.answer.cascadelocal import LocalAnswer, ask_local
-from fulcrum.gateway.answer.relay import SSE_HEADERS, relay_json, relay_stream
+from fulcrum.gateway.answer.relay import relay_json, relay_stream
 from fulcrum.gateway.answer.tooluse import message_events
 from fulcrum.gateway.answer.translate import body_builder, dumps
 from fulcrum.gateway.answer.verifiers import verify
 from fulcrum.gateway.brainroute import Routed
+from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.metering import Call
-from fulcrum.gateway.state import STATE, GatewayState
+from fulcrum.gateway.state import GatewayState
 from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.gateway.upstream.chain import Opened, open_chain
 from fulcrum.gateway.upstream.formats import ApiFormat
@@ -59,12 +58,12 @@ def cascades(routed: Routed | None, kind: str) -> bool:
 
 
 async def serve_cascade(
-    request: web.Request, api: ApiFormat, body: Body, call: Call, *,
+    ex: Exchange, api: ApiFormat, body: Body, call: Call, *,
     raw: bytes, chain: list[Any], routed: Routed, req: RouteRequest,
-) -> web.StreamResponse:  # fmt: skip
+) -> None:  # fmt: skip
     """Serve one cascading request (module docstring)."""
-    state = request.app[STATE]
-    local = await ask_local(request, api, body, chain, call)
+    state = ex.state
+    local = await ask_local(ex.headers, api, body, chain, call)
     step = _local_record(state, call, local)
     log.attach(call, step, state.meter.pricer)
     base = call.route_reason or ""
@@ -74,19 +73,22 @@ async def serve_cascade(
                                             local.message)  # fmt: skip
         if not step.findings:
             call.route_reason = base + log.CASCADE
-            return await answer_local(request, api, body, call, local)
+            await answer_local(ex, api, body, call, local)
+            return
     log.mark_unverified(call, step)
     held = await _reserve(state, routed)
     if isinstance(held, Refusal):
         step.frontier = f"budget-refused ({held.reason})"
         call.route_reason = base + log.BUDGET_REFUSED
-        return await answer_local(request, api, body, call, local)
-    opened = await _open_frontier(request, api, body, call, raw=raw, req=req, step=step)
+        await answer_local(ex, api, body, call, local)
+        return
+    opened = await _open_frontier(ex, api, body, call, raw=raw, req=req, step=step)
     if opened is None:
         if held is not None:
             await _settle(state, held)
         call.route_reason = base + log.FRONTIER_FAILED
-        return await answer_local(request, api, body, call, local)
+        await answer_local(ex, api, body, call, local)
+        return
     step.frontier = "answered"
     call.route_reason = base + log.TO_FRONTIER
     call.served_by(opened.backend, opened.target)
@@ -95,8 +97,9 @@ async def serve_cascade(
         call.settle = partial(state.brain.settle, held)
     store = state.config.server.store_bodies
     if body.get("stream") is True:
-        return await relay_stream(request, api, body, opened, call, store=store)
-    return await relay_json(request, api, opened, call, store=store)
+        await relay_stream(ex, api, body, opened, call, store=store)
+    else:
+        await relay_json(ex, api, opened, call, store=store)
 
 
 def _local_record(state: GatewayState, call: Call, local: LocalAnswer) -> log.CascadeStep:
@@ -135,17 +138,17 @@ async def _settle(state: GatewayState, held: Reservation) -> None:
 
 
 async def _open_frontier(
-    request: web.Request, api: ApiFormat, body: Body, call: Call, *,
+    ex: Exchange, api: ApiFormat, body: Body, call: Call, *,
     raw: bytes, req: RouteRequest, step: log.CascadeStep,
 ) -> Opened | None:  # fmt: skip
     """The client's request up the frontier target's chain; None when none answered."""
-    state = request.app[STATE]
+    state = ex.state
     assert state.brain is not None
     frontier = state.brain.policy.frontier
     decision = state.routing().choose_target(req, frontier, "cascade")
     chain = [(state.backends[t.backend], t) for t in decision.chain if t.kind != "local"]
     stream = body.get("stream") is True
-    query = request.query_string
+    query = ex.query_string
 
     def with_query(backend: Backend) -> str:  # Claude Code's ?beta=true goes on as is
         return f"{backend.chat_url}?{query}" if backend.format is api else backend.chat_url
@@ -154,7 +157,7 @@ async def _open_frontier(
         if not chain:
             raise UpstreamError(f"no api backend serves the frontier target {frontier.backend}")
         opened = await open_chain(
-            chain, body_builder(api, body, raw, stream=stream), request.headers, stream=stream,
+            chain, body_builder(api, body, raw, stream=stream), ex.headers, stream=stream,
             url=with_query if query else None, log=call.attempts, session=call.session,
         )  # fmt: skip
     except FulcrumError as exc:
@@ -169,8 +172,8 @@ async def _open_frontier(
 
 
 async def answer_local(
-    request: web.Request, api: ApiFormat, body: Body, call: Call, local: LocalAnswer
-) -> web.StreamResponse:
+    ex: Exchange, api: ApiFormat, body: Body, call: Call, local: LocalAnswer
+) -> None:
     """The local answer in the client's API: JSON, or a stream of the whole message."""
     if local.message is None:
         assert local.error is not None
@@ -178,32 +181,24 @@ async def answer_local(
     call.usage = local.usage
     model = call.model_requested
     message = {**local.message, "model": model}
-    if request.app[STATE].config.server.store_bodies:
+    if ex.state.config.server.store_bodies:
         call.response_body = dumps(message).decode()
     if body.get("stream") is True:
-        resp = await _stream(request, api, body, call, message)
+        await _stream(ex, api, body, call, message)
     else:
         out = api.from_hub_response(message, model=model)
-        resp = web.Response(body=dumps(out), content_type="application/json",
-                            headers=call.info_headers())  # fmt: skip
-        await resp.prepare(request)
-        await resp.write_eof()
+        await ex.respond(200, dumps(out), call.info_headers())
     call.end()
-    return resp
 
 
-async def _stream(
-    request: web.Request, api: ApiFormat, body: Body, call: Call, message: Body
-) -> web.StreamResponse:
+async def _stream(ex: Exchange, api: ApiFormat, body: Body, call: Call, message: Body) -> None:
     options = body.get("stream_options")
     usage = isinstance(options, dict) and options.get("include_usage") is True
     pump = api.from_hub_stream(call.model_requested, include_usage=usage)
     data = b"".join(encode_sse(e) for e in message_events(message))
     if pump is not None:
         data = pump.transform(data) + pump.finish()
-    resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **call.info_headers()})
-    await resp.prepare(request)
+    await ex.start_stream(call.info_headers())
     call.first_byte_at = time.perf_counter()
-    await resp.write(data)
-    await resp.write_eof()
-    return resp
+    await ex.write(data)
+    await ex.finish()

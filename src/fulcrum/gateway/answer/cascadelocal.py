@@ -12,10 +12,9 @@ The answer comes back as an Anthropic message (the hub), with the usage of every
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from aiohttp import web
 
 from fulcrum.errors import FulcrumError
 from fulcrum.gateway.answer.sender import ChainSender
@@ -39,12 +38,12 @@ class LocalAnswer:
 
 
 async def ask_local(
-    request: web.Request, api: ApiFormat, body: Body, chain: list[Any], call: Call
+    headers: Mapping[str, str], api: ApiFormat, body: Body, chain: list[Any], call: Call
 ) -> LocalAnswer:
     """The local step (module docstring); a 4xx from the backend is raised as the client's."""
     hub_request = {**api.to_hub_request(body), "stream": False}
     local = [(b, t) for b, t in chain if t.kind == "local"] or chain[:1]
-    send = ChainSender(request, local, call)
+    send = ChainSender(headers, local, call)
     answer = LocalAnswer(hub_request)
     try:
         if needs_tool_checks(hub_request):

@@ -21,11 +21,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from aiohttp import web
-
 from fulcrum.errors import FulcrumError
 from fulcrum.gateway.answer.backendstream import UpstreamEvents
-from fulcrum.gateway.answer.relay import SSE_HEADERS, StreamBroken
+from fulcrum.gateway.answer.relay import StreamBroken
 from fulcrum.gateway.answer.sender import ChainSender
 from fulcrum.gateway.answer.tooluse import (
     StreamReviewer,
@@ -34,8 +32,8 @@ from fulcrum.gateway.answer.tooluse import (
     prepare_forced_request,
 )
 from fulcrum.gateway.answer.translate import body_builder, dumps, upstream_client_error
+from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.metering import Call
-from fulcrum.gateway.state import STATE
 from fulcrum.gateway.upstream.chain import Opened, open_chain
 from fulcrum.gateway.upstream.formats import HUB, ApiFormat
 from fulcrum.wire.sse import encode_sse, json_event
@@ -54,44 +52,41 @@ def message_request(api: ApiFormat, body: Body) -> Body:
 
 
 async def serve_reviewed(
-    request: web.Request, api: ApiFormat, body: Body, chain: list[Any], call: Call
-) -> web.StreamResponse:
+    ex: Exchange, api: ApiFormat, body: Body, chain: list[Any], call: Call
+) -> None:
     """The tool-use-checked path (see the module docstring)."""
     if body.get("stream") is True:
-        return await _serve_stream(request, api, body, chain, call)
-    send = ChainSender(request, chain, call)
+        await _serve_stream(ex, api, body, chain, call)
+        return
+    send = ChainSender(ex.headers, chain, call)
     message_req = {**message_request(api, body), "stream": False}
     message, outcome = await call_with_tool_checks(message_req, send)
     call.usage = send.usage
     call.tool_repairs = outcome.repairs
     call.tool_retries = outcome.retries
-    if request.app[STATE].config.server.store_bodies:
+    if ex.state.config.server.store_bodies:
         call.response_body = dumps(message).decode()
     model = call.model_requested
     message = {**message, "model": model}
-    info = call.info_headers()
     out = api.from_hub_response(message, model=model)
-    resp = web.Response(body=dumps(out), content_type="application/json", headers=info)
-    await resp.prepare(request)
-    await resp.write_eof()
+    await ex.respond(200, dumps(out), call.info_headers())
     call.end()
-    return resp
 
 
 async def _serve_stream(
-    request: web.Request, api: ApiFormat, body: Body, chain: list[Any], call: Call
-) -> web.StreamResponse:
+    ex: Exchange, api: ApiFormat, body: Body, chain: list[Any], call: Call
+) -> None:
     """Stream the local backend's answer through a :class:`StreamReviewer` (module docstring)."""
     prepared = prepare_forced_request({**message_request(api, body), "stream": True})
     reviewer = StreamReviewer(prepared, call.model_requested)
-    opened = await _open(request, chain, prepared, call)  # failover happens here, before bytes
-    client = _Client(request, api, body, call)
+    opened = await _open(ex.headers, chain, prepared, call)  # failover: here, before bytes
+    client = _Client(ex, api, body, call)
     await client.prepare()
     try:
         retry = await _relay_attempt(opened, reviewer, client, call, retry_allowed=True)
         if retry is not None:
             try:
-                opened = await _open(request, [(opened.backend, opened.target)], retry, call)
+                opened = await _open(ex.headers, [(opened.backend, opened.target)], retry, call)
             except FulcrumError as exc:
                 await _fail(client, reviewer, call, f"the retry failed: {exc.message}")
             else:
@@ -105,16 +100,17 @@ async def _serve_stream(
         call.usage = reviewer.usage
         call.tool_repairs = reviewer.outcome.repairs
         call.tool_retries = reviewer.outcome.retries
-        if reviewer.message is not None and request.app[STATE].config.server.store_bodies:
+        if reviewer.message is not None and ex.state.config.server.store_bodies:
             call.response_body = dumps(reviewer.message).decode()
-    return client.resp
 
 
-async def _open(request: web.Request, chain: list[Any], message_req: Body, call: Call) -> Opened:
+async def _open(
+    headers: Mapping[str, str], chain: list[Any], message_req: Body, call: Call
+) -> Opened:
     """Open a stream of ``message_req`` up ``chain``; a 4xx is raised as the client's error."""
     build = body_builder(HUB, message_req, dumps(message_req), stream=True)
     opened = await open_chain(
-        chain, build, request.headers, stream=True, log=call.attempts, session=call.session
+        chain, build, headers, stream=True, log=call.attempts, session=call.session
     )
     call.served_by(opened.backend, opened.target)
     if not opened.ok:
@@ -159,18 +155,16 @@ async def _fail(client: _Client, reviewer: StreamReviewer, call: Call, message: 
 class _Client:
     """The client's stream: reviewer events written in its API as they come."""
 
-    def __init__(self, request: web.Request, api: ApiFormat, body: Body, call: Call) -> None:
-        self.request = request
+    def __init__(self, ex: Exchange, api: ApiFormat, body: Body, call: Call) -> None:
+        self.ex = ex
         self.call = call
         options = body.get("stream_options")
         usage = isinstance(options, dict) and options.get("include_usage") is True
         self.pump = api.from_hub_stream(call.model_requested, include_usage=usage)
-        info = call.info_headers()
-        self.resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **info})
         self.failed = False
 
     async def prepare(self) -> None:
-        await self.resp.prepare(self.request)
+        await self.ex.start_stream(self.call.info_headers())
 
     async def send(self, events: list[dict[str, Any]]) -> None:
         if not events:
@@ -182,9 +176,9 @@ class _Client:
         if data:
             if self.call.first_byte_at is None:
                 self.call.first_byte_at = time.perf_counter()
-            await self.resp.write(data)
+            await self.ex.write(data)
 
     async def close(self) -> None:
         if self.pump is not None and not self.failed:
-            await self.resp.write(self.pump.finish())
-        await self.resp.write_eof()
+            await self.ex.write(self.pump.finish())
+        await self.ex.finish()

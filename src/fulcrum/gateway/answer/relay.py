@@ -17,11 +17,11 @@ from functools import partial
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
 from fulcrum.errors import UpstreamError
 from fulcrum.gateway.answer.streams import Pump
 from fulcrum.gateway.answer.translate import client_body, upstream_client_error, usage_of
+from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.chain import Opened
 from fulcrum.gateway.upstream.describe import describe
@@ -29,8 +29,6 @@ from fulcrum.gateway.upstream.faststream import Streamed
 from fulcrum.gateway.upstream.formats import ApiFormat, stream_pump
 from fulcrum.wire.sse import SSEDecoder
 
-JSON = "application/json"
-SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
 UPSTREAM_READ_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 
 
@@ -56,8 +54,8 @@ async def next_chunk(
 
 
 async def relay_json(
-    request: web.Request, api: ApiFormat, opened: Opened, call: Call, *, store: bool
-) -> web.StreamResponse:
+    ex: Exchange, api: ApiFormat, opened: Opened, call: Call, *, store: bool
+) -> None:
     """A non-streaming answer (or an upstream 4xx) in the client's API."""
     fmt = opened.backend.format
     status = opened.status
@@ -78,26 +76,23 @@ async def relay_json(
         call.usage_fn = partial(usage_of, fmt, opened.first)
     if store:
         call.response_body = data.decode("utf-8", errors="replace")
-    resp = web.Response(status=status, body=data, content_type=JSON, headers=call.info_headers())
     try:
-        await resp.prepare(request)
-        await resp.write_eof()
+        await ex.respond(status, data, call.info_headers())
     except ConnectionResetError:  # the client went away while the upstream answered
         call.status = 499
         call.error = "client closed the connection before the answer"
     call.end()
-    return resp
 
 
 async def relay_stream(
-    request: web.Request,
+    ex: Exchange,
     api: ApiFormat,
     body: dict[str, Any],
     opened: Opened,
     call: Call,
     *,
     store: bool = False,
-) -> web.StreamResponse:
+) -> None:
     """Pump an upstream stream to the client, translating when the formats differ."""
     fmt = opened.backend.format
     options = body.get("stream_options")
@@ -105,12 +100,11 @@ async def relay_stream(
     pump = stream_pump(api, fmt, call.model_requested or call.model, include_usage=include_usage)
     if store:
         pump.sent = []
-    resp = web.StreamResponse(status=200, headers={**SSE_HEADERS, **call.info_headers()})
     pumped = False
     try:
-        await resp.prepare(request)
+        await ex.start_stream(call.info_headers())
         pumped = True  # the pump has the upstream's first chunk from here on
-        await _pump(resp, pump, opened, call)
+        await _pump(ex, pump, opened, call)
     except ConnectionResetError:  # the client went away: nothing left to tell it
         call.status = 499
         call.error = "client closed the connection mid-stream"
@@ -123,16 +117,15 @@ async def relay_stream(
         call.usage_fn = pump.usage if pumped else partial(fmt.stream_usage, opened.first)
         if pump.sent is not None:
             call.response_body = b"".join(pump.sent).decode("utf-8", errors="replace")
-    return resp
 
 
-async def _write(resp: web.StreamResponse, pump: Pump, data: bytes) -> None:
+async def _write(ex: Exchange, pump: Pump, data: bytes) -> None:
     if pump.sent is not None:
         pump.sent.append(data)
-    await resp.write(data)
+    await ex.write(data)
 
 
-async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call) -> None:
+async def _pump(ex: Exchange, pump: Pump, opened: Opened, call: Call) -> None:
     timeouts = opened.backend.config.timeouts
     deadline = opened.started + timeouts.total
     assert opened.response is not None, "a stream keeps its upstream response"
@@ -142,20 +135,20 @@ async def _pump(resp: web.StreamResponse, pump: Pump, opened: Opened, call: Call
     while data:
         out = pump.transform(data)
         if out:
-            await _write(resp, pump, out)  # a client that went away raises here (499)
+            await _write(ex, pump, out)  # a client that went away raises here (499)
         before, last = last, data
         try:
             data = await next_chunk(content, deadline, timeouts.idle)
         except StreamBroken as exc:
-            await _fail(resp, pump, call, str(exc))
+            await _fail(ex, pump, call, str(exc))
             return
     if not pump.complete and upstream_error(before + last) is None:
-        await _fail(resp, pump, call, "upstream stream ended before the message was complete")
+        await _fail(ex, pump, call, "upstream stream ended before the message was complete")
         return
     tail = pump.finish() if pump.complete else b""  # else: the client has the upstream's error
     if tail:
-        await _write(resp, pump, tail)
-    await resp.write_eof()
+        await _write(ex, pump, tail)
+    await ex.finish()
     error = upstream_error(before + last)  # after the client's last byte, not before it
     if error is not None:
         call.status = 502
@@ -180,8 +173,8 @@ def upstream_error(tail: bytes) -> str | None:
     return None
 
 
-async def _fail(resp: web.StreamResponse, pump: Pump, call: Call, message: str) -> None:
+async def _fail(ex: Exchange, pump: Pump, call: Call, message: str) -> None:
     call.status = 502
     call.error = message
-    await _write(resp, pump, pump.fail(f"{call.backend}: {message}"))
-    await resp.write_eof()
+    await _write(ex, pump, pump.fail(f"{call.backend}: {message}"))
+    await ex.finish()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
-
-from aiohttp import web
 
 from fulcrum.errors import UpstreamError
 from fulcrum.gateway.answer.tooluse import add_usage
@@ -23,8 +22,8 @@ class ChainSender:
     retry to the backend that answered; answers come back as hub messages, the usage of every
     call summed for the ledger."""
 
-    def __init__(self, request: web.Request, chain: list[Any], call: Call) -> None:
-        self.headers = request.headers
+    def __init__(self, headers: Mapping[str, str], chain: list[Any], call: Call) -> None:
+        self.headers = headers
         self.chain = chain
         self.call = call
         self.usage = TokenUsage(0, 0)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -45,32 +45,44 @@ def _shown(value: str) -> str:
     return repr(value if len(value) <= 80 else value[:80] + "…")
 
 
-def cross_site(server: ServerConfig) -> Middleware:
-    """Refuse a foreign ``Host`` or any ``Origin`` that the configuration does not allow."""
-    seen: dict[str, bool] = {}  # Host header -> allowed; clients send the same few values
+class CrossSite:
+    """The ``Host`` and ``Origin`` checks, for whichever server reads the request."""
 
-    def host_allowed(host: str) -> bool:
-        allowed = seen.get(host)
+    def __init__(self, server: ServerConfig) -> None:
+        self.server = server
+        self._seen: dict[str, bool] = {}  # Host header -> allowed; clients send the same few
+
+    def _host_allowed(self, host: str) -> bool:
+        allowed = self._seen.get(host)
         if allowed is None:
-            allowed = server.host_allowed(host)
-            if len(seen) < SEEN_HOSTS:
-                seen[host] = allowed
+            allowed = self.server.host_allowed(host)
+            if len(self._seen) < SEEN_HOSTS:
+                self._seen[host] = allowed
         return allowed
 
-    @web.middleware
-    async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
-        host = request.headers.get("Host")
-        if host is not None and not host_allowed(host):
+    def check(self, headers: Mapping[str, str]) -> None:
+        """Raise :class:`PermissionDenied` for a foreign ``Host`` or a refused ``Origin``."""
+        host = headers.get("Host")
+        if host is not None and not self._host_allowed(host):
             raise PermissionDenied(
                 f"Host {_shown(host)} is not this gateway; list it in [server] allowed_hosts "
                 "to serve it"
             )
-        origin = request.headers.get("Origin")
-        if origin is not None and not server.origin_allowed(origin):
+        origin = headers.get("Origin")
+        if origin is not None and not self.server.origin_allowed(origin):
             raise PermissionDenied(
                 f"cross-origin request refused (Origin {_shown(origin)}); list it in "
                 "[server] allowed_origins to allow it"
             )
+
+
+def cross_site(server: ServerConfig) -> Middleware:
+    """Refuse a foreign ``Host`` or any ``Origin`` that the configuration does not allow."""
+    checks = CrossSite(server)
+
+    @web.middleware
+    async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
+        checks.check(request.headers)
         return await handler(request)
 
     return check
@@ -85,7 +97,7 @@ def json_body(server: ServerConfig) -> Middleware:
             value = request.headers.get("Content-Type")
             if _media(value) in getattr(request.match_info.handler, "accepts", ()):
                 return await handler(request)  # an upload: the handler streams its own body
-            _check_content_type(value)
+            check_content_type(value)
             await _read_body(request, server)  # cached: the handler's read() returns it
         return await handler(request)
 
@@ -96,17 +108,30 @@ def _media(value: str | None) -> str:
     return (value or "").partition(";")[0].strip().lower()
 
 
-def _check_content_type(value: str | None) -> None:
+def check_content_type(value: str | None) -> None:
+    """Raise :class:`UnsupportedMediaType` unless ``value`` is JSON (a charset allowed)."""
     if _media(value) != JSON_TYPE:
         got = f"got {_shown(value)}" if value is not None else "none was sent"
         raise UnsupportedMediaType(f"Content-Type must be {JSON_TYPE} ({got})")
 
 
-async def _read_body(request: web.Request, server: ServerConfig) -> None:
-    limit = server.max_body_bytes
-    length = request.content_length
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body of an aiohttp request, within ``limit`` bytes."""
+    check_length(request.content_length, limit)
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise RequestTooLarge(f"request body is over the limit of {limit} bytes") from None
+
+
+def check_length(length: int | None, limit: int) -> None:
+    """Raise :class:`RequestTooLarge` when a declared body length is over ``limit``."""
     if length is not None and length > limit:
         raise RequestTooLarge(f"request body is {length} bytes; the limit is {limit} bytes")
+
+
+async def _read_body(request: web.Request, server: ServerConfig) -> None:
+    check_length(request.content_length, server.max_body_bytes)
     if request.content.is_eof():  # already received whole (the common case): no deadline
         await request.read()
         return

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -40,13 +40,17 @@ OPEN_PATHS = frozenset({"/healthz", "/ui"})
 CLIENT_KEY: web.RequestKey[str] = web.RequestKey("fulcrum_client_key", str)
 
 
+def error_answer(path: str, exc: FulcrumError) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of ``exc``'s answer, shaped by the format of ``path``'s API
+    (the status is ``exc.status``; a :class:`RequestTimeout` also closes the connection)."""
+    body = client_format(path).error_body(exc)
+    return json.dumps(body).encode(), exc.headers()
+
+
 def error_response(request: web.Request, exc: FulcrumError) -> web.Response:
-    body = client_format(request.path).error_body(exc)
+    body, headers = error_answer(request.path, exc)
     resp = web.Response(
-        status=exc.status,
-        body=json.dumps(body).encode(),
-        content_type="application/json",
-        headers=exc.headers(),
+        status=exc.status, body=body, content_type="application/json", headers=headers
     )
     if isinstance(exc, RequestTimeout):
         resp.force_close()  # the client is too slow to keep: do not wait for its next request
@@ -97,12 +101,7 @@ def middlewares(config: GatewayConfig) -> list[Callable[..., Awaitable[web.Strea
     async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path in OPEN_PATHS:
             return await handler(request)
-        index = _authorized(request, keys)
-        if index is None:
-            raise AuthenticationError(
-                "missing or invalid client key (send x-api-key or Authorization: Bearer)"
-            )
-        request[CLIENT_KEY] = names[index]
+        request[CLIENT_KEY] = client_key_name(request.headers, keys, names)
         return await handler(request)
 
     checks = [errors, cross_site(config.server)]
@@ -111,11 +110,23 @@ def middlewares(config: GatewayConfig) -> list[Callable[..., Awaitable[web.Strea
     return [*checks, json_body(config.server)]  # the body is read only once the key is good
 
 
-def _authorized(request: web.Request, keys: tuple[bytes, ...]) -> int | None:
-    """The index of the client key the request carries, or None."""
-    given = request.headers.get("x-api-key")
+def client_key_name(
+    headers: Mapping[str, str], keys: tuple[bytes, ...], names: tuple[str, ...]
+) -> str:
+    """The name of the client key the request carries; a 401 when it carries none of them."""
+    index = _authorized(headers, keys)
+    if index is None:
+        raise AuthenticationError(
+            "missing or invalid client key (send x-api-key or Authorization: Bearer)"
+        )
+    return names[index]
+
+
+def _authorized(headers: Mapping[str, str], keys: tuple[bytes, ...]) -> int | None:
+    """The index of the client key the headers carry, or None."""
+    given = headers.get("x-api-key")
     if given is None:
-        auth = request.headers.get("authorization", "")
+        auth = headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
         given = token.strip() if scheme.lower() == "bearer" else None
     if not given:
