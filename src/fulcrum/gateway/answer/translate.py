@@ -66,7 +66,22 @@ def upstream_body(
         changed = True
     changed |= _clamp(out, fmt, max_tokens)
     changed |= fmt.prepare_upstream(out, stream=stream)
-    return dumps(out) if changed else raw
+    if not changed:
+        return raw
+    return (fmt is api and with_added_keys(raw, body, out)) or dumps(out)
+
+
+def with_added_keys(raw: bytes, body: Body, out: Body) -> bytes | None:
+    """``raw`` (the JSON of ``body``) with the keys ``out`` adds appended, when adding keys is
+    all ``out`` changes (OpenAI's ``stream_options`` on a stream): the client's bytes are not
+    encoded again, which on a long conversation is most of the cost. None otherwise."""
+    if not body or any(k not in out or (out[k] is not v and out[k] != v) for k, v in body.items()):
+        return None
+    added = {k: v for k, v in out.items() if k not in body}
+    stripped = raw.rstrip()
+    if not added or not stripped.endswith(b"}"):
+        return None
+    return stripped[:-1] + b"," + dumps(added)[1:]
 
 
 def body_builder(api: ApiFormat, body: Body, raw: bytes, *, stream: bool) -> BodyBuilder:

@@ -1,10 +1,11 @@
 """A chat exchange on the front: the request as read, the answer as bytes on its connection.
 
 An answer is written in as few ``write`` calls as it has parts: a JSON answer is one (status
-line, headers and body together), a stream one per event chunk (HTTP/1.1 chunked; an
-HTTP/1.0 client gets the stream until the connection closes). Every answer says
-``Server: fulcrum`` and the date; header values holding a line break are refused (no
-response splitting), as aiohttp refuses them.
+line, headers and body together), a stream one per event chunk, its head going out with the
+first (HTTP/1.1 chunked; an HTTP/1.0 client gets the stream until the connection closes).
+Until that first chunk nothing is on the wire, so an error before it is still a whole
+answer. Every answer says ``Server: fulcrum`` and the date; header values holding a line
+break are refused (no response splitting), as aiohttp refuses them.
 """
 
 from __future__ import annotations
@@ -76,12 +77,13 @@ class FrontExchange:
         "complete",
         "conn",
         "headers",
+        "held",
         "keep_alive",
         "path",
         "query_string",
         "started",
         "state",
-    )  # fmt: skip
+    )
 
     def __init__(
         self, conn: Connection, state: GatewayState, api: ApiFormat, *, path: str, query: str,
@@ -100,11 +102,12 @@ class FrontExchange:
         self.chunked = http11  # an HTTP/1.0 client reads a stream until the connection closes
         self.started = False  # the status line is out: no other answer can follow
         self.complete = False  # the whole answer is out
+        self.held = b""  # a stream's head, sent with its first bytes (one write, not two)
 
     def answer(self, status: int, body: bytes, headers: Mapping[str, str]) -> None:
         """Write a whole JSON answer at once."""
         data = json_answer(status, body, headers, close=not self.keep_alive)
-        self.started = True
+        self.started, self.held = True, b""
         self.conn.send(data)
         self.complete = True
 
@@ -115,17 +118,21 @@ class FrontExchange:
         if not self.chunked:
             self.keep_alive = False
         framing = b"Transfer-Encoding: chunked\r\n" if self.chunked else b""
-        data = head(200, {**SSE_HEADERS, **headers}, framing, close=not self.keep_alive)
-        self.started = True
-        self.conn.send(data)
+        self.held = head(200, {**SSE_HEADERS, **headers}, framing, close=not self.keep_alive)
 
     async def write(self, data: bytes) -> None:
         if not data:
             return
-        self.conn.send(b"%x\r\n%s\r\n" % (len(data), data) if self.chunked else data)
+        self._send(b"%x\r\n%s\r\n" % (len(data), data) if self.chunked else data)
         await self.conn.drain()
 
     async def finish(self) -> None:
-        if self.chunked:
-            self.conn.send(b"0\r\n\r\n")
+        self._send(b"0\r\n\r\n" if self.chunked else b"")
         self.complete = True
+
+    def _send(self, data: bytes) -> None:
+        if self.held:
+            data, self.held = self.held + data, b""
+            self.started = True
+        if data:
+            self.conn.send(data)

@@ -1,0 +1,51 @@
+"""The bytes sent upstream: the client's own when nothing changes, its bytes with keys
+appended when keys are only added, a fresh encoding otherwise."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fulcrum.gateway.answer.translate import upstream_body, with_added_keys
+from fulcrum.gateway.upstream.formats import ANTHROPIC, OPENAI
+
+HI = [{"role": "user", "content": 'héllo "there"'}]
+
+
+def _raw(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, indent=1).encode() + b"\n"  # a client's own spacing
+
+
+def test_an_unchanged_body_goes_as_the_client_sent_it() -> None:
+    body = {"model": "m", "max_tokens": 9, "messages": HI}
+    raw = _raw(body)
+    out = upstream_body(ANTHROPIC, body, raw, fmt=ANTHROPIC, model="m", max_tokens=None,
+                        stream=False)  # fmt: skip
+    assert out is raw
+
+
+def test_an_openai_stream_gets_its_usage_option_appended_to_the_client_bytes() -> None:
+    body = {"model": "m", "messages": HI, "stream": True}
+    raw = _raw(body)
+    out = upstream_body(OPENAI, body, raw, fmt=OPENAI, model="m", max_tokens=None, stream=True)
+    assert out.startswith(raw.rstrip()[:-1])  # the client's bytes, untouched
+    assert json.loads(out) == {**body, "stream_options": {"include_usage": True}}
+
+
+def test_a_changed_value_is_encoded_again() -> None:
+    body = {"model": "alias", "messages": HI, "stream": True, "max_tokens": 500}
+    raw = _raw(body)
+    out = upstream_body(OPENAI, body, raw, fmt=OPENAI, model="real", max_tokens=100, stream=True)
+    assert b"alias" not in out
+    assert json.loads(out) == {**body, "model": "real", "max_tokens": 100,
+                               "stream_options": {"include_usage": True}}  # fmt: skip
+
+
+def test_only_pure_additions_are_appended() -> None:
+    body = {"a": 1, "b": [1]}
+    assert with_added_keys(b'{"a":1,"b":[1]}', body, {"a": 1, "b": [1], "c": 2}) == (
+        b'{"a":1,"b":[1],"c":2}'
+    )
+    assert with_added_keys(b'{"a":1,"b":[1]}', body, {"a": 2, "b": [1], "c": 2}) is None
+    assert with_added_keys(b'{"a":1,"b":[1]}', body, {"a": 1, "c": 2}) is None  # b removed
+    assert with_added_keys(b"{}", {}, {"c": 2}) is None
