@@ -10,10 +10,12 @@
 
 Endpoints: ``GET /ui`` (the page: inline style and script, nothing fetched from another
 host), ``GET /ui/data.json`` (the numbers, :mod:`.live`), ``GET /ui/decision.json`` (the
-scenario's decision and its cumulative-cost chart, computed once at start-up in a worker
-thread). Reads go to the ledger database in a worker thread, never to request state under a
-lock, so a connected dashboard costs the request path nothing. The gateway's client-key check
-covers these paths like every other but ``/healthz``.
+scenario's decision and its cumulative-cost chart, computed once in a worker thread when the
+page or this endpoint is first asked for: not at start-up, where importing the plotting
+library and drawing the chart took a second of CPU from the gateway's first requests). Reads
+go to the ledger database in a worker thread, never to request state under a lock, so a
+connected dashboard costs the request path nothing. The gateway's client-key check covers
+these paths like every other but ``/healthz``.
 """
 
 from __future__ import annotations
@@ -37,7 +39,23 @@ from fulcrum.report.decision_card import decision_card
 from fulcrum.tables import Table
 
 log = logging.getLogger(__name__)
-DECISION: web.AppKey[dict[str, Any]] = web.AppKey("fulcrum_ui_decision", dict)
+
+
+@dataclass
+class DecisionCard:
+    """The scenario's decision: ``{"status": "computing"}`` until its worker thread is done."""
+
+    data: dict[str, Any] = field(default_factory=lambda: {"status": "computing"})
+    task: asyncio.Task[None] | None = None
+
+    def ask(self, app: web.Application) -> dict[str, Any]:
+        """The card as it stands; the first ask starts computing it."""
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(_decide(app, self))
+        return self.data
+
+
+DECISION: web.AppKey[DecisionCard] = web.AppKey("fulcrum_ui_decision", DecisionCard)
 KEY = "ui"  # the config table this extension owns
 MIN_AGE_S = 0.5  # polls closer together than this share one reading
 
@@ -74,6 +92,7 @@ def ui_config(app: web.Application) -> UiConfig:
 
 async def ui_page(request: web.Request) -> web.StreamResponse:
     config = ui_config(request.app)
+    request.app[DECISION].ask(request.app)  # ready by the page's first poll
     return web.Response(
         text=page(config.refresh_s),
         content_type="text/html",
@@ -122,7 +141,8 @@ async def ui_data(request: web.Request) -> web.StreamResponse:
 
 
 async def ui_decision(request: web.Request) -> web.StreamResponse:
-    return web.json_response(request.app[DECISION], headers={"Cache-Control": "no-store"})
+    card = request.app[DECISION].ask(request.app)
+    return web.json_response(card, headers={"Cache-Control": "no-store"})
 
 
 # the page may load nothing from anywhere but this gateway
@@ -149,17 +169,14 @@ class UiExtension:
         config = ui_config(app)
         if not config.enabled:
             return
-        app[DECISION] = {"status": "computing"}  # filled in place once decided
+        app[DECISION] = DecisionCard()
         app[READER] = Reader(live.LedgerNumbers(app[STATE].config.ledger.url))
         app.router.add_get("/ui", ui_page)
         app.router.add_get("/ui/data.json", ui_data)
         app.router.add_get("/ui/decision.json", ui_decision)
 
     async def start(self, app: web.Application) -> None:
-        if DECISION in app:
-            task = asyncio.get_running_loop().create_task(_decide(app))
-            _TASKS.add(task)
-            task.add_done_callback(_TASKS.discard)
+        """Nothing at start-up: the decision card is computed when first asked for."""
 
     async def stop(self, app: web.Application) -> None:
         reader = app.get(READER)
@@ -167,20 +184,15 @@ class UiExtension:
             await asyncio.get_running_loop().run_in_executor(None, reader.close)
 
 
-_TASKS: set[asyncio.Task[None]] = set()
-
-
-async def _decide(app: web.Application) -> None:
+async def _decide(app: web.Application, card: DecisionCard) -> None:
     state = app[STATE]
     scenario = ui_config(app).scenario_path()
-    card = app[DECISION]
     try:
         result = await asyncio.to_thread(decision_card, scenario, state.catalog)
     except Exception as exc:  # a bad scenario must not stop the gateway
         log.warning("ui: no decision for %s: %s", scenario, exc)
         result = {"status": "error", "error": f"{scenario}: {exc}"}
-    card.clear()
-    card.update(result)
+    card.data = result
 
 
 EXTENSION = UiExtension()
