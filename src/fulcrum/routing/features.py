@@ -30,6 +30,7 @@ the :class:`~fulcrum.routing.request.RouteRequest` already built from it) and re
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -100,7 +101,7 @@ def extract_features(
     if first_turn and system:
         found = _merge(found, scan(system))
     cwd = working_directory(system)
-    when = now or datetime.now().astimezone()
+    when = now or local_now()
     last_user = _last_user_text(messages)
     return RequestFeatures(
         api=req.api,
@@ -123,6 +124,18 @@ def extract_features(
         minute=when.minute,
         weekday=when.weekday(),
     )
+
+
+_NOW: tuple[int, datetime] = (0, datetime.min)
+
+
+def local_now() -> datetime:
+    """The local time, read once a second (the rules' time conditions go to the minute)."""
+    global _NOW  # noqa: PLW0603 - a one-entry cache shared by every request
+    second = int(time.time())
+    if _NOW[0] != second:
+        _NOW = (second, datetime.now().astimezone())
+    return _NOW[1]
 
 
 def working_directory(system: str) -> str | None:

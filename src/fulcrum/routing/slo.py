@@ -85,6 +85,9 @@ class _Backend:
     spilling: bool = False
     reason: str | None = None
     since: float | None = None
+    changes: int = 0  # TTFTs added or expired: the percentile is sorted again only then
+    sorted_at: int = -1
+    percentile: float | None = None
 
 
 class LatencyGuard:
@@ -101,7 +104,9 @@ class LatencyGuard:
     def observe_ttft(self, backend: str, ms: float) -> None:
         """A local call's time to first token."""
         with self._lock:
-            self._get(backend).ttfts.append((self._clock(), ms))
+            b = self._get(backend)
+            b.ttfts.append((self._clock(), ms))
+            b.changes += 1
 
     def queue(self, backend: str, depth: int) -> None:
         """The backend's current queue depth (calls waiting or in flight)."""
@@ -139,6 +144,12 @@ class LatencyGuard:
         horizon = self._clock() - self.config.window_s
         while b.ttfts and b.ttfts[0][0] < horizon:
             b.ttfts.popleft()
+            b.changes += 1
+        if b.sorted_at != b.changes:  # a new session decides here: sort only what changed
+            b.sorted_at, b.percentile = b.changes, self._sorted_percentile(b)
+        return b.percentile
+
+    def _sorted_percentile(self, b: _Backend) -> float | None:
         if len(b.ttfts) < MIN_SAMPLES:
             return None
         ordered = sorted(ms for _, ms in b.ttfts)

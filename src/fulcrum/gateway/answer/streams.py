@@ -190,6 +190,8 @@ def message_start_bytes(model: str) -> bytes:
 
 def strip_usage_chunks(data: bytes) -> bytes:
     """``data`` without the SSE events whose chunk has empty ``choices`` (usage-only)."""
+    if b'"choices":[]' not in data and b'"choices": []' not in data:
+        return data  # the common chunk: nothing to look at
     kept: list[bytes] = []
     for block in data.split(b"\n\n"):
         if b'"choices":[]' in block or b'"choices": []' in block:
