@@ -36,8 +36,7 @@ class FrontConnection(asyncio.Protocol):
         self.closed = True
         self.front.connections.discard(self)
         self.disarm()
-        if self.writable is not None and not self.writable.done():
-            self.writable.set_exception(ConnectionResetError("client closed the connection"))
+        self.resume_writing()  # a writer waiting to drain wakes and finds the client gone
 
     def pause_writing(self) -> None:
         if self.writable is None or self.writable.done():
@@ -55,6 +54,8 @@ class FrontConnection(asyncio.Protocol):
     async def drain(self) -> None:
         if self.writable is not None and not self.writable.done():
             await self.writable
+            if self.closed:
+                raise ConnectionResetError("client closed the connection")
 
     def wait_for_request(self) -> None:
         """Close the connection unless a request's headers are complete within the timeout."""
