@@ -6,6 +6,8 @@ started alone in front of it and measured serially and with 16 concurrent client
 - ``direct``         the upstream itself (the baseline the others are compared with);
 - ``aiohttp-hop``    the smallest aiohttp pass-through proxy (``minimal_proxy.py``): the floor
                      any aiohttp-based gateway pays for the extra hop;
+- ``lean-hop``       the smallest pass-through on fulcrum's own parts (``lean_proxy.py``:
+                     httptools in front and behind, uvloop): the floor of any Python hop;
 - ``litellm``        LiteLLM's proxy, OpenAI pass-through (own virtualenv, made by this script);
 - ``fulcrum``        ``fulcrum serve``, OpenAI pass-through;
 - ``ccr``            claude-code-router, Anthropic → OpenAI translation (npm, config in a tmp HOME);
@@ -90,8 +92,16 @@ BRAIN = (
 )
 
 
-def start_fulcrum(upstream: str, port: int, workdir: Path, *, brain: bool = False) -> ServerProcess:
-    """``fulcrum serve --config FILE`` with one OpenAI-format backend: the fake upstream."""
+def start_fulcrum(
+    upstream: str,
+    port: int,
+    workdir: Path,
+    *,
+    brain: bool = False,
+    env: dict[str, str] | None = None,
+) -> ServerProcess:
+    """``fulcrum serve --config FILE`` with one OpenAI-format backend: the fake upstream
+    (``env``: variables added to the process's environment)."""
     config = workdir / "fulcrum.toml"
     config.write_text(
         f'[server]\nhost = "127.0.0.1"\nport = {port}\n\n'
@@ -103,7 +113,12 @@ def start_fulcrum(upstream: str, port: int, workdir: Path, *, brain: bool = Fals
         f'"{BENCH_MODEL}" = "fake/{BENCH_MODEL}" }}\n\n'
         + (BRAIN.format(upstream=upstream, model=BENCH_MODEL) if brain else "")
     )
-    env = {**os.environ, "FULCRUM_BENCH_KEY": "dummy", "FULCRUM_DATA_DIR": str(workdir / "data")}
+    env = {
+        **os.environ,
+        "FULCRUM_BENCH_KEY": "dummy",
+        "FULCRUM_DATA_DIR": str(workdir / "data"),
+        **(env or {}),
+    }
     argv = [sys.executable, "-m", "fulcrum", "serve", "--config", str(config)]
     return ServerProcess(
         argv, port=port, health="/healthz", env=env, log=workdir / "fulcrum.log", start_timeout=30.0
@@ -119,6 +134,13 @@ def start_minimal(upstream: str, port: int, workdir: Path) -> ServerProcess:
     script = Path(__file__).with_name("minimal_proxy.py")
     argv = [sys.executable, str(script), "--upstream", upstream, "--port", str(port)]
     return ServerProcess(argv, port=port, health="/healthz", log=workdir / "minimal.log")
+
+
+def start_lean(upstream: str, port: int, workdir: Path) -> ServerProcess:
+    """The floor of any Python hop (``bench/lean_proxy.py``)."""
+    script = Path(__file__).with_name("lean_proxy.py")
+    argv = [sys.executable, str(script), "--upstream", upstream, "--port", str(port)]
+    return ServerProcess(argv, port=port, health="/healthz", log=workdir / "lean.log")
 
 
 def _body(*, anthropic: bool, stream: bool) -> bytes:
@@ -161,6 +183,7 @@ CASES = (
     Case("direct", "openai", None),
     Case("direct-stream", "openai", None, stream=True),
     Case("aiohttp-hop", "openai", start_minimal),
+    Case("lean-hop", "openai", start_lean),
     Case("fulcrum", "openai", start_fulcrum),
     Case("fulcrum-stream", "openai", start_fulcrum, stream=True),
     Case("fulcrum-anth", "anthropic", start_fulcrum),

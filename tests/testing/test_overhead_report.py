@@ -50,10 +50,21 @@ def test_ratios_against_the_targets() -> None:
     lines = ratios(RESULTS, 16)
     assert lines == [
         "fulcrum added p50, serial: 0.300 ms (target < 0.5)",
+        "fulcrum added p99, serial: 0.300 ms (target < 1)",
+        "fulcrum req/s at 16 clients: 1,200 (target ≥ 3,700)",
+        "  fulcrum ÷ direct req/s: 0.24× (3,700 was 0.59× direct)",
+        "fulcrum-stream req/s at 16 clients: 1,100 (target ≥ 3,000)",
+        "  fulcrum-stream ÷ direct-stream req/s: 0.28× (compare across runs)",
         "fulcrum streaming time-to-first-byte overhead p50: 0.500 ms (target < 1)",
         "fulcrum ÷ litellm req/s at 16 clients: 12.00× (target ≥ 10×)",
         "fulcrum-anth ÷ ccr req/s at 16 clients: 2.50× (target ≥ 1×)",
     ]
+
+
+def test_the_lean_hop_is_the_floor_of_its_figures() -> None:
+    lean = _target("lean-hop", "openai", 0.50, 2500)
+    figures = key_figures([RESULTS[0], lean])
+    assert figures == pytest.approx({"lean_p50_ms": 0.10, "lean_rps_of_direct": 0.5})
 
 
 def test_ratios_leave_out_what_was_not_measured() -> None:
@@ -85,7 +96,7 @@ def test_key_figures_and_their_medians_over_runs() -> None:
     assert one["litellm_ratio"] == pytest.approx(12.0)
     slower = [_target("direct", "openai", 0.40, 5000), _target("fulcrum", "openai", 1.40, 1000)]
     other = key_figures(slower)
-    assert set(other) == {"added_p50_ms"}
+    assert set(other) == {"added_p50_ms", "added_p99_ms", "rps", "rps_of_direct"}
     medians = median_figures([one, other, one])
     assert medians["added_p50_ms"] == pytest.approx(0.30)  # median of 0.3, 1.0, 0.3
     assert medians["ccr_ratio"] == pytest.approx(2.5)  # only the runs that measured it

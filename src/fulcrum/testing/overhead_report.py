@@ -67,6 +67,16 @@ def print_report(results: list[Measured], skipped: dict[str, str], *, clients: i
 TARGETS = {  # key -> (label, target text)
     "added_p50_ms": ("fulcrum added p50, serial: {v:.3f} ms", "target < 0.5"),
     "hop_p50_ms": ("  one bare aiohttp hop adds: {v:.3f} ms", "the floor"),
+    "lean_p50_ms": ("  one lean Python hop adds: {v:.3f} ms", "the floor of any Python hop"),
+    "added_p99_ms": ("fulcrum added p99, serial: {v:.3f} ms", "target < 1"),
+    "rps": ("fulcrum req/s at {c} clients: {v:,.0f}", "target ≥ 3,700"),
+    "rps_of_direct": ("  fulcrum ÷ direct req/s: {v:.2f}×", "3,700 was 0.59× direct"),
+    "lean_rps_of_direct": ("  one lean Python hop ÷ direct req/s: {v:.2f}×", "the floor"),
+    "stream_rps": ("fulcrum-stream req/s at {c} clients: {v:,.0f}", "target ≥ 3,000"),
+    "stream_rps_of_direct": (
+        "  fulcrum-stream ÷ direct-stream req/s: {v:.2f}×",
+        "compare across runs",
+    ),
     "ttfb_overhead_ms": (
         "fulcrum streaming time-to-first-byte overhead p50: {v:.3f} ms",
         "target < 1",
@@ -86,11 +96,17 @@ RPS_RATIOS = (
     ("ccr_ratio", "fulcrum-anth", "ccr"),
     ("brain_litellm_ratio", "fulcrum-brain", "litellm"),
     ("brain_ccr_ratio", "fulcrum-brain", "ccr"),
+    ("rps_of_direct", "fulcrum", "direct"),
+    ("lean_rps_of_direct", "lean-hop", "direct"),
+    ("stream_rps_of_direct", "fulcrum-stream", "direct-stream"),
 )
+# (figure, ours): requests/s at the concurrent load
+RPS = (("rps", "fulcrum"), ("stream_rps", "fulcrum-stream"))
 # (figure, ours): serial p50 over the direct baseline
 ADDED_P50 = (
     ("added_p50_ms", "fulcrum"),
     ("hop_p50_ms", "aiohttp-hop"),
+    ("lean_p50_ms", "lean-hop"),
     ("brain_added_p50_ms", "fulcrum-brain"),
 )
 
@@ -104,6 +120,8 @@ def key_figures(results: list[Measured]) -> dict[str, float]:
         for key, ours in ADDED_P50:
             if ours in by:
                 out[key] = by[ours].serial.p50 - base
+        if "fulcrum" in by:
+            out["added_p99_ms"] = by["fulcrum"].serial.p99 - by["direct"].serial.p99
     if "fulcrum-stream" in by and "direct-stream" in by:
         out["ttfb_overhead_ms"] = by["fulcrum-stream"].serial.percentile(50, ttft=True) - by[
             "direct-stream"
@@ -111,6 +129,7 @@ def key_figures(results: list[Measured]) -> dict[str, float]:
     for key, ours, theirs in RPS_RATIOS:
         if ours in by and theirs in by:
             out[key] = by[ours].concurrent.rps / by[theirs].concurrent.rps
+    out.update((key, by[ours].concurrent.rps) for key, ours in RPS if ours in by)
     return out
 
 

@@ -1,0 +1,89 @@
+"""CPU per request of ``fulcrum serve``: the least noisy figure on a shared machine.
+
+Wall-clock figures (latency, requests/s) move with whatever else the machine runs; the CPU
+time the gateway process spends per request moves much less. This starts the fake OpenAI
+upstream once, then, round after round, ``fulcrum serve`` (the same config as
+``gateway_overhead.py``'s ``fulcrum`` or ``fulcrum-brain`` target), warms it up and sends a
+fixed number of requests at a fixed concurrency, reading the process's user+system CPU time
+(``/proc``, Linux) before and after. With ``--base SRC`` (the ``src`` directory of another
+checkout) the two versions alternate in every round, so a change is measured against the code
+before it under the same conditions.
+
+    .venv/bin/python bench/gateway_cpu.py                      # this checkout, 3 rounds
+    .venv/bin/python bench/gateway_cpu.py --stream --brain
+    git worktree add /tmp/base HEAD~3
+    .venv/bin/python bench/gateway_cpu.py --base /tmp/base/src
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from gateway_overhead import Case, start_fulcrum, start_upstream
+
+from fulcrum.testing.loadgen import run_load
+from fulcrum.testing.process import free_port
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux ``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def one_round(
+    upstream: str, work: Path, args: argparse.Namespace, src: str | None
+) -> tuple[float, float]:
+    """(requests/s, CPU µs per request) of one gateway run."""
+    case = Case("fulcrum", "openai", None, stream=args.stream)
+    env = {"PYTHONPATH": src} if src else None
+    with start_fulcrum(upstream, free_port(), work, brain=args.brain, env=env) as gw:
+        assert gw.pid is not None
+        target = case.target(gw.base_url)
+        asyncio.run(run_load(target, requests=args.warmup, concurrency=args.clients))
+        before = cpu_seconds(gw.pid)
+        result = asyncio.run(run_load(target, requests=args.requests, concurrency=args.clients))
+        used = cpu_seconds(gw.pid) - before
+    if result.errors:
+        print(f"  {result.errors} errors (first: {result.first_error})")
+    return result.rps, used / args.requests * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--stream", action="store_true", help="streamed requests")
+    parser.add_argument("--brain", action="store_true", help="the fulcrum-brain config")
+    parser.add_argument("--base", help="another checkout's src directory, run alternately")
+    args = parser.parse_args()
+    versions = {"this": None, **({"base": args.base} if args.base else {})}
+    cpu: dict[str, list[float]] = {name: [] for name in versions}
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fulcrum-cpu-")))
+        upstream = stack.enter_context(start_upstream(free_port(), work)).base_url + "/v1"
+        for n in range(1, args.rounds + 1):
+            for name, src in versions.items():
+                own = work / name  # each version its own ledger (its own migrations)
+                own.mkdir(exist_ok=True)
+                rps, us = one_round(upstream, own, args, src)
+                cpu[name].append(us)
+                print(
+                    f"round {n} {name:<5} {rps:8,.0f} req/s  {us:6.0f} µs CPU/request", flush=True
+                )
+    for name, values in cpu.items():
+        print(f"median {name:<5} {statistics.median(values):6.0f} µs CPU/request")
+
+
+if __name__ == "__main__":
+    main()
