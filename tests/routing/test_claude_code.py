@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fulcrum.routing.claude_code import MAX_OPENINGS, REQUEST_KINDS, classify
+from fulcrum.routing.claude_code import MAX_OPENINGS, REQUEST_KINDS, classify, repo_of
 
 from .policy.bodies import COMPACT, IDENTITY, SUBAGENT, SUBAGENT_NOTES, TITLE
 
@@ -67,3 +67,9 @@ def test_markers_are_found_among_other_openings(openings: int) -> None:
     sub = filler + "Help.\n" + SUBAGENT + filler
     assert classify(sub, "Find", has_tools=True, is_background=False) == "subagent"
     assert classify(filler + "You are", "x", has_tools=True, is_background=False) == "other"
+
+
+def test_repo_of_a_claude_code_worktree_and_plain_dirs() -> None:
+    assert repo_of("/home/ana/src/shop-api/.claude/worktrees/fix-totals") == "shop-api"
+    assert repo_of("C:\\Users\\ana\\shop-api") == "shop-api"
+    assert repo_of("/") is None

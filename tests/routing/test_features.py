@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from fulcrum.routing.features import TEXT_CAP, RequestFeatures, extract_features, repo_of
+from fulcrum.routing.features import TEXT_CAP, RequestFeatures, extract_features
 from fulcrum.routing.request import route_request_from_anthropic, route_request_from_openai
 
 from .policy import bodies
@@ -97,12 +97,6 @@ def test_thinking_and_local_time() -> None:
 
 def test_text_is_capped() -> None:
     assert len(features(bodies.first_turn("x" * (TEXT_CAP * 2))).text) == TEXT_CAP
-
-
-def test_repo_of_a_claude_code_worktree_and_plain_dirs() -> None:
-    assert repo_of("/home/ana/src/shop-api/.claude/worktrees/fix-totals") == "shop-api"
-    assert repo_of("C:\\Users\\ana\\shop-api") == "shop-api"
-    assert repo_of("/") is None
 
 
 def test_older_working_directory_line() -> None:

@@ -31,6 +31,8 @@ and those markers are compared where it occurs, not each searched for through th
 
 from __future__ import annotations
 
+import re
+
 REQUEST_KINDS: tuple[str, ...] = ("main", "subagent", "background", "title", "compaction", "other")
 
 COMPACTION_MARKERS: tuple[str, ...] = (
@@ -100,3 +102,31 @@ def classify(system: str, last_user: str, *, has_tools: bool, is_background: boo
     if is_background or claude_code:
         return "background"
     return "other"
+
+
+# The working directory Claude Code's system prompt names, and the repository it is in.
+CWD_MARKERS: tuple[str, ...] = ("Primary working directory: ", "Working directory: ")
+WORKTREES = "/.claude/worktrees/"
+_SEPARATORS = re.compile(r"[\\/]")
+
+
+def working_directory(system: str) -> str | None:
+    """The working directory Claude Code's system prompt names, or None."""
+    for marker in CWD_MARKERS:
+        at = system.find(marker)
+        if at != -1:
+            start = at + len(marker)
+            end = system.find("\n", start)
+            value = system[start : end if end != -1 else len(system)].strip().strip("`'\"")
+            return value or None
+    return None
+
+
+def repo_of(cwd: str) -> str | None:
+    """The repository name of a working directory: its last part, or for a Claude Code
+    worktree (``REPO/.claude/worktrees/NAME``) the repository's."""
+    path = cwd.replace("\\", "/")
+    if WORKTREES in path:
+        path = path.split(WORKTREES, 1)[0]
+    parts = [p for p in _SEPARATORS.split(path) if p]
+    return parts[-1] if parts else None

@@ -29,7 +29,6 @@ the :class:`~fulcrum.routing.request.RouteRequest` already built from it) and re
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
@@ -37,17 +36,14 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from fulcrum.routing.claude_code import classify
+from fulcrum.routing.claude_code import classify, repo_of, working_directory
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.secrets import scan
 
 TEXT_CAP = 4000
 SYSTEM_REMINDER = "<system-reminder>"
-CWD_MARKERS: tuple[str, ...] = ("Primary working directory: ", "Working directory: ")
-WORKTREES = "/.claude/worktrees/"
-_EMPTY: Mapping[str, str] = MappingProxyType({})
-_SEPARATORS = re.compile(r"[\\/]")
 Messages = list[dict[str, Any]]
+_EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,27 +132,6 @@ def local_now() -> datetime:
     if _NOW[0] != second:
         _NOW = (second, datetime.now().astimezone())
     return _NOW[1]
-
-
-def working_directory(system: str) -> str | None:
-    """The working directory Claude Code's system prompt names, or None."""
-    for marker in CWD_MARKERS:
-        at = system.find(marker)
-        if at != -1:
-            start = at + len(marker)
-            end = system.find("\n", start)
-            value = system[start : end if end != -1 else len(system)].strip().strip("`'\"")
-            return value or None
-    return None
-
-
-def repo_of(cwd: str) -> str | None:
-    """The repository name of a working directory (see the module docstring)."""
-    path = cwd.replace("\\", "/")
-    if WORKTREES in path:
-        path = path.split(WORKTREES, 1)[0]
-    parts = [p for p in _SEPARATORS.split(path) if p]
-    return parts[-1] if parts else None
 
 
 def _system_text(body: Mapping[str, Any], messages: Messages) -> str:
