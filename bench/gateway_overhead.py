@@ -12,7 +12,10 @@ started alone in front of it and measured serially and with 16 concurrent client
 - ``fulcrum``        ``fulcrum serve``, OpenAI pass-through;
 - ``ccr``            claude-code-router, Anthropic → OpenAI translation (npm, config in a tmp HOME);
 - ``fulcrum-anth``   ``fulcrum serve``, Anthropic → OpenAI translation;
-- ``*-stream``       streaming variants, for time-to-first-byte overhead.
+- ``*-stream``       streaming variants, for time-to-first-byte overhead;
+- ``fulcrum-brain``  with a ``[policy]`` (learned router, secrets rule, budget, latency SLO),
+                     every request a new decision; ``fulcrum-brain-session``: the same, all
+                     requests in one Claude Code session (decided once, then pinned).
 
     .venv/bin/python bench/gateway_overhead.py [--serial 300] [--concurrent 2000] [--clients 16]
     .venv/bin/python bench/gateway_overhead.py --install-only     # prepare LiteLLM and CCR
@@ -163,6 +166,7 @@ class Case:
     path: str  # "openai" (pass-through) or "anthropic" (Anthropic in, OpenAI upstream)
     starter: Starter | None  # None: the upstream itself
     stream: bool = False
+    headers: tuple[tuple[str, str], ...] = ()  # added to every request
 
     def target(self, base_url: str) -> Target:
         anthropic = self.path == "anthropic"
@@ -172,7 +176,7 @@ class Case:
             self.name,
             url,
             _body(anthropic=anthropic, stream=self.stream),
-            headers,
+            {**headers, **dict(self.headers)},
             stream=self.stream,
         )
 
@@ -188,6 +192,14 @@ CASES = (
     Case("fulcrum-stream", "openai", start_fulcrum, stream=True),
     Case("fulcrum-anth", "anthropic", start_fulcrum),
     Case("fulcrum-brain", "openai", start_fulcrum_brain),
+    # Claude Code's steady state: every request in one session (the header Claude Code sends),
+    # so the first is decided and the rest follow the session's pin.
+    Case(
+        "fulcrum-brain-session",
+        "openai",
+        start_fulcrum_brain,
+        headers=(("x-claude-code-session-id", "3f0c2d9e-bench-session"),),
+    ),
     Case("litellm", "openai", start_litellm),
     Case("ccr", "anthropic", start_ccr),
 )
