@@ -50,6 +50,7 @@ def test_defaults_when_routes_table_is_absent() -> None:
         (),
     )
     assert config.sticky_max_sessions == 10_000
+    assert config.sticky_cache_s == 0
 
 
 A = [BackendCaps("a", "api")]
@@ -66,6 +67,7 @@ A = [BackendCaps("a", "api")]
         ({"fallbacks": ["a", "zz"]}, A, "routes.fallbacks", "unknown backend 'zz'"),
         ({"sticky_ttl_s": -1}, A, "routes.sticky_ttl_s", "expected a number >= 0, got -1"),
         ({"sticky_max_sessions": 0}, A, "routes.sticky_max_sessions", "an integer >= 1"),
+        ({"sticky_cache_s": -2}, A, "routes.sticky_cache_s", "expected a number >= 0, got -2"),
         ({"background_models": [1]}, A, "routes.background_models", "list of non-empty strings"),
         ({"fallback": ["a"]}, A, "routes.fallback", "did you mean `fallbacks`?"),
     ],

@@ -35,7 +35,10 @@ def build_brain(config: GatewayConfig, pricer: Pricer, db: SharedDatabase) -> Br
         scorer=scorer,
         share=ShareController(target=policy.target_local_share, window=policy.share_window),
         sessions=session_store(
-            db, ttl_s=routing.sticky_ttl_s, max_entries=routing.sticky_max_sessions
+            db,
+            ttl_s=routing.sticky_ttl_s,
+            max_entries=routing.sticky_max_sessions,
+            cache_s=routing.sticky_cache_s,
         ),
         budget=budget_book(policy.budget, db) if policy.budget is not None else None,
         latency=LatencyGuard(policy.latency) if policy.latency is not None else None,

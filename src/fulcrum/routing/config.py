@@ -11,6 +11,7 @@ background_models = ["*haiku*"]   # globs for Claude Code's small/fast model; []
 fallbacks = ["anthropic", "openai/gpt-5-mini"]   # the failover chain after the primary
 sticky_ttl_s = 3600               # session stickiness; 0 turns it off
 sticky_max_sessions = 10000
+sticky_cache_s = 0                # with a [policy]: seconds a pin read from the database is reused
 
 [routes.aliases]                  # exact names or globs, checked in order
 "claude-opus-*" = "anthropic"
@@ -38,6 +39,7 @@ ROUTE_KEYS = (
     "fallbacks",
     "sticky_ttl_s",
     "sticky_max_sessions",
+    "sticky_cache_s",
 )
 
 
@@ -70,6 +72,7 @@ class RoutingConfig:
     fallbacks: tuple[TargetSpec, ...] = ()
     sticky_ttl_s: float = 3600.0
     sticky_max_sessions: int = 10_000
+    sticky_cache_s: float = 0.0
     _by_name: Mapping[str, BackendCaps] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -121,6 +124,7 @@ def parse_routing_config(
         ),
         sticky_ttl_s=t.number("sticky_ttl_s", 3600.0, low=0),
         sticky_max_sessions=t.integer("sticky_max_sessions", 10_000, low=1),
+        sticky_cache_s=t.number("sticky_cache_s", 0.0, low=0),
     )
 
 
