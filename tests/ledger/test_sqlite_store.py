@@ -13,7 +13,7 @@ import pytest
 from fulcrum.errors import ConfigError
 from fulcrum.ledger import LedgerRow, LedgerUnavailable, open_store
 from fulcrum.ledger.migrations import MIGRATIONS, Migration
-from fulcrum.ledger.sqlite_store import SQLiteStore
+from fulcrum.ledger.sqlite_store import SQLiteStore, _use_wal
 
 from .conftest import FAILOVER_ATTEMPTS
 
@@ -165,3 +165,30 @@ def test_reports_refuse_to_create_a_missing_file(tmp_path: Path) -> None:
 def test_unsupported_url_scheme_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"ledger\.url.*postgresql://"):
         open_store("mysql://localhost/db")
+
+
+class _BusyAtFirst:
+    """A connection whose first ``busy`` journal-mode switches find the lock taken."""
+
+    def __init__(self, busy: int, code: int = sqlite3.SQLITE_BUSY) -> None:
+        self.busy, self.code, self.calls = busy, code, 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.calls <= self.busy:
+            err = sqlite3.OperationalError("database is locked")
+            err.sqlite_errorcode = self.code  # type: ignore[attr-defined]
+            raise err
+
+
+def test_switching_to_wal_waits_out_another_process_creating_the_ledger() -> None:
+    conn = _BusyAtFirst(busy=3)
+    _use_wal(conn)  # type: ignore[arg-type]
+    assert conn.calls == 4
+
+
+def test_other_sqlite_errors_are_not_retried() -> None:
+    conn = _BusyAtFirst(busy=5, code=sqlite3.SQLITE_IOERR)
+    with pytest.raises(sqlite3.OperationalError):
+        _use_wal(conn)  # type: ignore[arg-type]
+    assert conn.calls == 1

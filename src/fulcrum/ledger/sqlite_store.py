@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -59,6 +60,24 @@ def _where(since: datetime | None, until: datetime | None) -> tuple[str, list[st
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """WAL mode. Two processes opening a new ledger at once can find the lock that switching
+    needs taken, and SQLite then answers "database is locked" at once instead of waiting: try
+    again for up to :data:`BUSY_TIMEOUT_S`."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+
+
 class SQLiteStore:
     """A :class:`~fulcrum.ledger.store.LedgerStore` on one SQLite file."""
 
@@ -85,7 +104,7 @@ class SQLiteStore:
             conn = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
             )
-            conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.create_aggregate("decsum", 1, cast(Any, _DecSum))
         except (OSError, sqlite3.Error) as exc:

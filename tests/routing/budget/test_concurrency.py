@@ -28,8 +28,9 @@ from decimal import Decimal
 from fulcrum.routing.budget import BudgetConfig, Limits, Reservation, open_budget_book
 url, threads, overrun = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 config = BudgetConfig(limits=Limits(daily_usd=Decimal(5)))
-book = open_budget_book(config, url, leased=sys.argv[5] == "1")
-time.sleep(max(0.0, float(sys.argv[4]) - time.time()))  # every process starts together
+book = open_budget_book(config, url, leased=sys.argv[4] == "1")
+print("ready", flush=True)
+sys.stdin.readline()  # every process starts together, once all are ready
 granted, lat = [], []
 def work(seed):
     rng = random.Random(seed)
@@ -86,10 +87,18 @@ LEASED = pytest.mark.parametrize("leased", [False, True], ids=["transactions", "
 def _processes(
     url: str, n: int, threads: int, overrun: bool, leased: bool
 ) -> list[dict[str, object]]:
-    start = str(time.time() + 3.0)
-    flags = ["1" if overrun else "0", start, "1" if leased else "0"]
+    flags = ["1" if overrun else "0", "1" if leased else "0"]
     argv = [sys.executable, "-c", WORKER, url, str(threads), *flags]
-    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for _ in range(n)]
+    procs = [
+        subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(n)
+    ]
+    for p in procs:  # imported and connected (a slow start no longer leaves one nothing)
+        assert p.stdout is not None and p.stdout.readline() == "ready\n"
+    for p in procs:  # then all go at once
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
     outs = [p.communicate(timeout=120)[0] for p in procs]
     assert [p.returncode for p in procs] == [0] * n
     return [json.loads(out) for out in outs]
