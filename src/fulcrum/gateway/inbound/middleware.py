@@ -7,6 +7,8 @@ elsewhere). aiohttp's own errors (unknown path, wrong method → 405 with ``Allo
 over the size limit) and anything unexpected are mapped the same way, so a client never
 sees an HTML page or a traceback, and the gateway keeps serving. The order: errors →
 cross-site checks (:mod:`fulcrum.gateway.inbound.guard`) → client key → JSON body read.
+The chat paths' own front (:mod:`fulcrum.gateway.inbound.front`) makes its errors and checks
+client keys with the same functions (:func:`error_answer`, :func:`client_key_name`).
 """
 
 from __future__ import annotations
