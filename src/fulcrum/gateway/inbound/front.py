@@ -25,6 +25,7 @@ from aiohttp import web
 from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.inbound.frontconn import FrontConnection
 from fulcrum.gateway.inbound.frontproto import FrontProtocol
+from fulcrum.gateway.inbound.frontreply import FrontExchange
 from fulcrum.gateway.inbound.guard import CrossSite, check_content_type, check_length
 from fulcrum.gateway.inbound.middleware import client_key_name
 from fulcrum.gateway.serverconfig import ServerConfig
@@ -55,9 +56,9 @@ class Front:
         self.closing = False
         self._listener: asyncio.Server | None = None
 
-    async def handler(self, exchange: Exchange) -> None:
+    async def handler(self, exchange: FrontExchange) -> None:
         """Serve one admitted chat request."""
-        await self.chat(exchange, self.routes[exchange.path])
+        await self.chat(exchange, exchange.api)
 
     def admit(self, headers: Mapping[str, str]) -> str | None:
         """The client key's name (None without keys); a FulcrumError when refused."""

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 import httptools
 from multidict import CIMultiDict
 
-from fulcrum.errors import FulcrumError, RequestTimeout, RequestTooLarge
+from fulcrum.errors import FulcrumError, RequestTimeout
 from fulcrum.gateway.inbound.frontconn import FrontConnection
 from fulcrum.gateway.inbound.frontreply import FrontExchange, json_answer
-from fulcrum.gateway.inbound.httpserver import LINGER_S, parse_error_body
+from fulcrum.gateway.inbound.guard import body_too_large, body_too_slow
+from fulcrum.gateway.inbound.httpserver import LINGER_S, malformed, parse_error_body
 from fulcrum.gateway.inbound.middleware import error_answer
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class FrontProtocol(FrontConnection):
         self.head_size = 0  # bytes received while the headers are read (a bound on buffering)
         self.header_bytes = 0  # the headers' names and values
         self.url = b""
+        self.path = self.query = ""  # split from the URL once its headers are complete
         self.raw: list[tuple[bytes, bytes]] = []
         self.headers: CIMultiDict[str] = CIMultiDict()
         self.client_key: str | None = None
@@ -65,7 +67,7 @@ class FrontProtocol(FrontConnection):
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         if self.phase is Phase.BODY:
-            log.info("client hung up while sending the body of POST %s", self._path())
+            log.info("client hung up while sending the body of POST %s", self.path)
 
     def data_received(self, data: bytes) -> None:
         phase = self.phase
@@ -129,7 +131,8 @@ class FrontProtocol(FrontConnection):
         if self.header_bytes > MAX_HEAD:
             self._malformed(f"request line and headers over {MAX_HEAD} bytes")
             return
-        path = self._path()
+        path, _, query = self.url.decode("latin-1").partition("?")
+        self.path, self.query = path, query
         if self.parser.get_method() != b"POST" or path not in self.front.routes:
             self.phase = Phase.HANDOFF
             return
@@ -153,7 +156,7 @@ class FrontProtocol(FrontConnection):
         self.size += len(body)
         limit = self.front.server.max_body_bytes
         if self.size > limit:
-            self._refuse(RequestTooLarge(f"request body is over the limit of {limit} bytes"))
+            self._refuse(body_too_large(limit))
             return
         self.chunks.append(body)
 
@@ -167,9 +170,9 @@ class FrontProtocol(FrontConnection):
         chunks = self.chunks
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         self.chunks = []
-        path, _, query = self.url.decode("latin-1").partition("?")
+        path = self.path
         exchange = FrontExchange(
-            self, self.front.state, self.front.routes[path], path=path, query=query,
+            self, self.front.state, self.front.routes[path], path=path, query=self.query,
             headers=self.headers, client_key=self.client_key, body=body,
             keep_alive=self.parser.should_keep_alive() and not self.front.closing,
             http11=self.parser.get_http_version() != "1.0",
@@ -229,7 +232,7 @@ class FrontProtocol(FrontConnection):
         """Answer ``exc`` before the body is read, then drain what is left of it a while."""
         self.phase = Phase.REFUSED
         self.disarm()
-        body, headers = error_answer(self._path(), exc)
+        body, headers = error_answer(self.path, exc)
         try:
             self.send(json_answer(exc.status, body, headers, close=True))
         except ConnectionResetError:
@@ -241,9 +244,8 @@ class FrontProtocol(FrontConnection):
             self.phase = Phase.DROP
             return
         self.phase = Phase.REFUSED
-        line = detail.strip().splitlines()[0].rstrip(":") if detail.strip() else "unreadable"
-        log.debug("unparseable request: %s", line)
-        message = f"malformed HTTP request ({line})"
+        message = malformed(detail)
+        log.debug("unparseable request: %s", message)
         try:
             self.send(json_answer(400, parse_error_body(400, message), {}, close=True))
         except ConnectionResetError:
@@ -253,8 +255,4 @@ class FrontProtocol(FrontConnection):
     def _body_timeout(self) -> None:
         self.timer = None
         if self.phase is Phase.BODY:
-            timeout = self.front.server.body_timeout_s
-            self._refuse(RequestTimeout(f"request body not received within {timeout:g} s"))
-
-    def _path(self) -> str:
-        return self.url.partition(b"?")[0].decode("latin-1")
+            self._refuse(body_too_slow(self.front.server.body_timeout_s))

@@ -121,7 +121,17 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     try:
         return await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raise RequestTooLarge(f"request body is over the limit of {limit} bytes") from None
+        raise body_too_large(limit) from None
+
+
+def body_too_large(limit: int) -> RequestTooLarge:
+    """The 413 of a body that grew past ``limit`` bytes while it was read."""
+    return RequestTooLarge(f"request body is over the limit of {limit} bytes")
+
+
+def body_too_slow(timeout_s: float) -> RequestTimeout:
+    """The 408 of a body not received within ``timeout_s``."""
+    return RequestTimeout(f"request body not received within {timeout_s:g} s")
 
 
 def check_length(length: int | None, limit: int) -> None:
@@ -139,9 +149,7 @@ async def _read_body(request: web.Request, server: ServerConfig) -> None:
         async with asyncio.timeout(server.body_timeout_s):
             await request.read()
     except TimeoutError:
-        raise RequestTimeout(
-            f"request body not received within {server.body_timeout_s:g} s"
-        ) from None
+        raise body_too_slow(server.body_timeout_s) from None
     except ConnectionError:
         log.info("client hung up while sending the body of %s %s", request.method, request.path)
         raise InvalidRequest("client closed the connection before the body was complete") from None

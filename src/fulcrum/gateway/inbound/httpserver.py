@@ -35,6 +35,12 @@ def parse_error_body(status: int, message: str) -> bytes:
     return json.dumps({"type": "error", "error": error}).encode()
 
 
+def malformed(detail: str) -> str:
+    """The words of the 400 for a request that cannot be parsed: the parser's first line."""
+    lines = detail.strip().splitlines()
+    return f"malformed HTTP request ({lines[0].rstrip(':') if lines else 'unreadable'})"
+
+
 class _Handler(RequestHandler):
     def handle_error(
         self,
@@ -49,8 +55,7 @@ class _Handler(RequestHandler):
             log.debug("unparseable request from %s: %s", request.remote, message or exc)
         if request.writer.output_size > 0:  # an answer is on its way: the connection is broken
             raise ConnectionError("response already started")
-        detail = str(message or exc or "unreadable").strip().splitlines()[0].rstrip(":")
-        text = f"malformed HTTP request ({detail})"
+        text = malformed(str(message or exc or ""))
         if status >= 500:
             text = "internal gateway error"
         resp = web.Response(

@@ -30,7 +30,7 @@ from fulcrum.errors import (
     RequestTooLarge,
 )
 from fulcrum.gateway.config import GatewayConfig
-from fulcrum.gateway.inbound.guard import Handler, cross_site, json_body
+from fulcrum.gateway.inbound.guard import Handler, body_too_large, cross_site, json_body
 from fulcrum.gateway.upstream.formats import client_format
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,7 @@ def middlewares(config: GatewayConfig) -> list[Callable[..., Awaitable[web.Strea
         except FulcrumError as exc:
             return error_response(request, exc)
         except web.HTTPRequestEntityTooLarge:
-            exc2 = RequestTooLarge(f"request body is over the limit of {max_bytes} bytes")
-            return error_response(request, exc2)
+            return error_response(request, body_too_large(max_bytes))
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
