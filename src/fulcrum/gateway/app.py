@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 
 # How long the ledger writer gathers rows before one insert. Each insert is a burst of CPU
 # beside the event loop, and on a small machine requests that arrive during one wait for it:
-# 50 ms batches put a slow request every 50 ms into the serial p99 (1.9-2.1 ms against
-# 1.4-1.6 ms with 10 ms batches, same run, `bench/gateway_overhead.py`'s request).
+# 50 ms batches put a slow request every 50 ms into the serial p99; smaller, more frequent
+# inserts make each burst shorter (bench/README.md, "What changed").
 WRITE_DELAY_S = 0.01
 
 

@@ -12,7 +12,7 @@ Endpoints: ``GET /ui`` (the page: inline style and script, nothing fetched from 
 host), ``GET /ui/data.json`` (the numbers, :mod:`.live`), ``GET /ui/decision.json`` (the
 scenario's decision and its cumulative-cost chart, computed once in a worker thread when the
 page or this endpoint is first asked for: not at start-up, where importing the plotting
-library and drawing the chart took a second of CPU from the gateway's first requests). Reads
+library and drawing the chart took CPU from the gateway's first requests). Reads
 go to the ledger database in a worker thread, never to request state under a lock, so a
 connected dashboard costs the request path nothing. The gateway's client-key check covers
 these paths like every other but ``/healthz``.
