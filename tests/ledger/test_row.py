@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -11,7 +12,7 @@ import pytest
 
 from fulcrum.errors import InputError
 from fulcrum.ledger.attempts import Attempt, attempts_to_json, dump_attempts, load_attempts
-from fulcrum.ledger.row import COLUMNS, LedgerRow, row_from_values, row_values
+from fulcrum.ledger.row import COLUMNS, LedgerRow, new_row_id, row_from_values, row_values
 
 from .conftest import FAILOVER_ATTEMPTS
 
@@ -21,9 +22,9 @@ RowFactory = Callable[..., LedgerRow]
 def test_defaults_give_unique_ids_and_utc_time(make_row: RowFactory) -> None:
     a, b = make_row(), make_row()
     assert a.id != b.id
-    for row in (a, b):  # 32 hex digits of a version-4 UUID
+    for row in (a, b):  # 32 hex digits of a version-7 (time-ordered) UUID
         parsed = uuid.UUID(hex=row.id)
-        assert (parsed.hex, parsed.version, parsed.variant) == (row.id, 4, uuid.RFC_4122)
+        assert (parsed.hex, parsed.version, parsed.variant) == (row.id, 7, uuid.RFC_4122)
     assert a.ts.tzinfo is not None
     assert a.ts.utcoffset() == timedelta(0)
     assert a.cost_usd is None
@@ -99,3 +100,17 @@ def test_attempts_json_has_every_field() -> None:
         {k: v for k, v in dataclasses.asdict(plain).items() if k not in ("replica", "queue_ms")}
     ]
     assert load_attempts(dump_attempts((pooled, plain))) == (pooled, plain)
+
+
+def test_ids_start_with_their_millisecond_so_later_rows_sort_after() -> None:
+    """Inserts land at the end of the id index: an id made later sorts after (ms apart)."""
+    before = time.time_ns() // 1_000_000
+    ids = []
+    for _ in range(5):
+        ids.append(new_row_id())
+        time.sleep(0.002)
+    after = time.time_ns() // 1_000_000
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 5
+    for made in ids:
+        assert before <= int(made[:12], 16) <= after  # the first 48 bits: Unix milliseconds

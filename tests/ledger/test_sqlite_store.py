@@ -13,6 +13,7 @@ import pytest
 from fulcrum.errors import ConfigError
 from fulcrum.ledger import LedgerRow, LedgerUnavailable, open_store
 from fulcrum.ledger.migrations import MIGRATIONS, Migration
+from fulcrum.ledger.row import COLUMNS
 from fulcrum.ledger.sqlite_store import SQLiteStore, _use_wal
 
 from .conftest import FAILOVER_ATTEMPTS
@@ -58,6 +59,20 @@ def test_insert_and_read_back_exact_money(tmp_path: Path, make_row: RowFactory) 
     assert agg.cost_usd == Decimal("0.3")  # exact: 0.1 + 0.2 is not 0.30000000000000004
     assert agg.cost_unknown == 1
     store.close()
+
+
+def test_a_batch_wider_than_one_statement_is_inserted_whole(
+    tmp_path: Path, make_row: RowFactory
+) -> None:
+    """Rows go in as multi-row INSERTs cut to SQLite's bound-parameter limit, one
+    transaction; an id already stored is skipped, not an error."""
+    store = SQLiteStore.open(tmp_path / "l.db")
+    store._conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, len(COLUMNS) * 3)  # 3 a statement
+    rows = [make_row(session=f"s{n}", input_tokens=n) for n in range(8)]
+    assert store.insert_encoded([store.encode(r) for r in rows]) == 8
+    assert store.insert_many([rows[0], make_row(session="new")]) == 1
+    assert sorted(r.input_tokens for r in store.rows() if r.session != "new") == list(range(8))
+    assert store.count() == 9
 
 
 def test_aggregate_by_group_and_range(tmp_path: Path, make_row: RowFactory) -> None:

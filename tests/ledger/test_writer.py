@@ -51,6 +51,12 @@ class MemoryStore:
             self.saved[row.id] = row
         return len(rows)
 
+    def encode(self, row: LedgerRow) -> tuple[Any, ...]:
+        return (row,)
+
+    def insert_encoded(self, values: Sequence[tuple[Any, ...]]) -> int:
+        return self.insert_many([encoded[0] for encoded in values])
+
     def aggregate(
         self, since: datetime | None, until: datetime | None, by: str | None
     ) -> list[Aggregate]:
@@ -235,6 +241,44 @@ def test_a_deferred_row_is_built_in_the_writer_thread(
     assert "building a row failed" in caplog.text
 
 
+def test_prepare_in_caller_leaves_the_writer_thread_only_the_insert(
+    fake_prices: FakePrices, make_row: RowFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The gateway's mode: built, priced and encoded in submit(); inserted in the thread."""
+    seen: dict[str, list[str]] = {"build": [], "encode": [], "insert": []}
+
+    class Watched(MemoryStore):
+        def encode(self, row: LedgerRow) -> tuple[Any, ...]:
+            seen["encode"].append(threading.current_thread().name)
+            return super().encode(row)
+
+        def insert_encoded(self, values: Sequence[tuple[Any, ...]]) -> int:
+            seen["insert"].append(threading.current_thread().name)
+            return super().insert_encoded(values)
+
+    store = Watched()
+    writer = _writer(store, fake_prices, prepare_in_caller=True, max_delay_s=0.01)
+
+    def build() -> LedgerRow:
+        seen["build"].append(threading.current_thread().name)
+        return make_row(session="deferred")
+
+    def broken() -> LedgerRow:
+        raise ValueError("no usage")
+
+    writer.submit(build)
+    writer.submit(broken)  # lost at once, never accepted
+    writer.submit(make_row(session="plain"))
+    assert (writer.accepted, writer.dropped) == (2, 1)
+    writer.close()
+    here = threading.current_thread().name
+    assert seen == {"build": [here], "encode": [here, here], "insert": ["fulcrum-ledger"]}
+    assert sorted(r.session or "" for r in store.saved.values()) == ["deferred", "plain"]
+    assert all(r.counterfactual_usd is not None for r in store.saved.values())  # priced
+    assert (writer.accepted, writer.written, writer.dropped, writer.pending) == (2, 2, 1, 0)
+    assert "building a row failed" in caplog.text
+
+
 def test_a_pricing_failure_keeps_the_row(make_row: RowFactory) -> None:
     class Broken:
         def price(self, model: str, provider: str | None = None, *, at: object = None) -> None:
@@ -313,7 +357,7 @@ def test_the_queue_is_bounded_while_the_database_is_down_and_nothing_is_lost(
     rows = [make_row(model="cheap-model", provider="acme") for _ in range(300)]
     for row in rows:
         writer.submit(row)
-        assert writer._queue.qsize() <= 20
+        assert len(writer._queue) <= 20
     assert writer.overflowed >= 300 - 20 - 10  # at most a queue and a batch held back
     deadline = time.monotonic() + 5
     while writer.spilled < writer.overflowed and time.monotonic() < deadline:

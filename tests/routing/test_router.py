@@ -16,6 +16,7 @@ from fulcrum.routing import (
     TargetSpec,
     parse_routing_config,
 )
+from fulcrum.routing.request import ANTHROPIC_MAX_TOKENS, OPENAI_MAX_TOKENS
 
 BACKENDS = (
     BackendCaps("anthropic", "api", (), 200_000, 64_000),
@@ -209,9 +210,9 @@ def test_pin_after_failover_and_forget() -> None:
 def test_request_builders_use_the_configs_background_patterns() -> None:
     r = router({**ROUTES, "background_models": ["*-mini"]})
     body = {"model": "gpt-5-mini", "metadata": {"user_id": json.dumps({"session_id": "z"})}}
-    built = r.request_from_anthropic(body, {})
+    built = r.request("anthropic", ANTHROPIC_MAX_TOKENS, body, {})
     assert (built.is_background, built.session) == (True, "z")
-    assert r.request_from_openai({"model": "gpt-5"}, {}).is_background is False
+    assert r.request("openai", OPENAI_MAX_TOKENS, {"model": "gpt-5"}, {}).is_background is False
     assert r.choose(built).reason == "background→local"
 
 
@@ -272,16 +273,20 @@ def test_claude_code_session_end_to_end() -> None:
         }
 
     headers = {"X-Claude-Code-Session-Id": "cc-1", "User-Agent": "claude-cli/2.1.0 (external)"}
-    count = r.choose(r.request_from_anthropic(body("claude-opus-5-5", 100), headers), record=False)
+
+    def ask(model: str, chars: int) -> RouteRequest:
+        return r.request("anthropic", ANTHROPIC_MAX_TOKENS, body(model, chars), headers)
+
+    count = r.choose(ask("claude-opus-5-5", 100), record=False)
     assert count.primary.label == "llama/qwen2.5-coder-7b"
-    first = r.choose(r.request_from_anthropic(body("claude-opus-5-5", 1_000), headers))
+    first = r.choose(ask("claude-opus-5-5", 1_000))
     assert (first.reason, first.primary.max_tokens) == ("alias:claude-opus-*", 8_192)
-    title = r.choose(r.request_from_anthropic(body("claude-haiku-4-5", 500), headers))
+    title = r.choose(ask("claude-haiku-4-5", 500))
     assert (title.reason, title.primary.backend) == ("background→local", "llama")
-    grown = r.choose(r.request_from_anthropic(body("claude-opus-5-5", 200_000), headers))
+    grown = r.choose(ask("claude-opus-5-5", 200_000))
     assert grown.reason == "context-guard:sticky-broken"
     assert grown.primary == RouteTarget("anthropic", "claude-opus-5-5", "api", 200_000, 64_000)
-    after = r.choose(r.request_from_anthropic(body("claude-opus-5-5", 2_000), headers))
+    after = r.choose(ask("claude-opus-5-5", 2_000))
     assert (after.reason, after.primary.backend) == ("sticky", "anthropic")
 
 

@@ -21,7 +21,8 @@ from fulcrum.gateway.extensions import install as install_extensions
 from fulcrum.gateway.extensions import request_hooks as extension_hooks
 from fulcrum.gateway.inbound import httpserver
 from fulcrum.gateway.inbound.middleware import middlewares
-from fulcrum.gateway.metering import Meter, Metrics, RowSink
+from fulcrum.gateway.meter import Meter, RowSink
+from fulcrum.gateway.metering import Metrics
 from fulcrum.gateway.reprobe import Probe
 from fulcrum.gateway.state import STATE, GatewayState, startup_catalog
 from fulcrum.gateway.upstream.backends import Backends
@@ -48,7 +49,11 @@ def open_ledger(config: GatewayConfig, catalog: Catalog | None = None) -> Ledger
     pricer = ledger_pricer(config, catalog)
     pricer.warm()
     return LedgerWriter(
-        store, pricer, spill_file=data_dir() / "ledger-spill.jsonl", max_delay_s=WRITE_DELAY_S
+        store,
+        pricer,
+        spill_file=data_dir() / "ledger-spill.jsonl",
+        max_delay_s=WRITE_DELAY_S,
+        prepare_in_caller=True,  # the Meter submits from the loop, after the answer
     )
 
 

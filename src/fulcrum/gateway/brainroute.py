@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -24,6 +23,7 @@ from fulcrum.routing.policy import PolicyOutcome
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.router import RouteDecision, Router, RouteTarget
 from fulcrum.routing.share import ShareState
+from fulcrum.wire import fastjson
 
 if TYPE_CHECKING:
     from fulcrum.gateway.metering import Call
@@ -132,7 +132,7 @@ def note_decision(call: Call, state: GatewayState, routed: Routed) -> None:
 
 
 def _decision_json(routed: Routed, share: ShareState | None) -> str:
-    return json.dumps(decision_details(routed, share), separators=(",", ":"), default=str)
+    return fastjson.dumps(decision_details(routed, share), default=str)
 
 
 def estimate_cost(pricer: Any, providers: Mapping[str, str | None]) -> Any:

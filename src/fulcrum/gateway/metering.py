@@ -1,40 +1,28 @@
 """One call's measurements, turned into a ledger row and Prometheus samples after it ended.
 
 The handler fills a :class:`Call` as the request goes (cheap attribute stores). When the
-response is finished the call goes to the ledger writer as a deferred row: the writer's
-thread builds the row (usage parsed, row validated), counts it in the metrics and prices
-it, so none of that runs on the event loop.
+response is finished the meter (:mod:`fulcrum.gateway.meter`) hands it to the ledger writer
+as a deferred row: usage parsed, row validated and metrics counted when it is built.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
-from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from fulcrum.gateway.upstream.attempts import FAILOVER, AttemptLog
 from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.kinds import BackendKind
-from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.row import LedgerRow, new_row_id, utc_now
 from fulcrum.routing.router import RouteTarget
 from fulcrum.wire.usage import TokenUsage
 
-log = logging.getLogger(__name__)
-RowSource = LedgerRow | Callable[[], LedgerRow]  # a row, or how to build it (off the loop)
-
-
-class RowSink(Protocol):
-    def submit(self, row: RowSource) -> None: ...
-
-    def close(self, timeout: float | None = None) -> None: ...
+RowSource = LedgerRow | Callable[[], LedgerRow]  # a row, or how to build it
 
 
 class Metrics:
@@ -72,6 +60,7 @@ class Metrics:
             buckets=(0.001, 0.01, 0.05, 0.25, 1, 2.5, 5, 10, 30),
         )
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._tokens: dict[str, tuple[Counter, Counter]] = {}
 
     def served(self, endpoint: str, backend: str, status: int, duration_s: float) -> None:
         """Count one request; the labelled children are looked up once per label set."""
@@ -84,6 +73,16 @@ class Metrics:
             )
         series[0].inc()
         series[1].observe(duration_s)
+
+    def count_tokens(self, backend: str, input_tokens: int, output_tokens: int) -> None:
+        pair = self._tokens.get(backend)
+        if pair is None:
+            pair = self._tokens[backend] = (
+                self.tokens.labels(backend, "input"),
+                self.tokens.labels(backend, "output"),
+            )
+        pair[0].inc(input_tokens)
+        pair[1].inc(output_tokens)
 
 
 @dataclass(slots=True)
@@ -211,46 +210,4 @@ def count(call: Call, row: LedgerRow, metrics: Metrics) -> None:
             replica = attempt.replica or "-"
             metrics.queue_wait.labels(attempt.backend, replica).observe(attempt.queue_ms / 1000)
     if row.input_tokens or row.output_tokens:
-        metrics.tokens.labels(backend, "input").inc(row.input_tokens)
-        metrics.tokens.labels(backend, "output").inc(row.output_tokens)
-
-
-class Meter:
-    """Hands each finished call to the ledger writer as a deferred row.
-
-    The request path only stops the call's clock and queues it (no parsing, no validation,
-    no metrics); the writer's thread builds the row and counts it when it takes its next
-    batch, so the event loop never does a batch's worth of metering in one go.
-    """
-
-    def __init__(self, sink: RowSink, metrics: Metrics, pricer: Pricer | None = None) -> None:
-        self.sink = sink
-        self.metrics = metrics
-        self.pricer = pricer  # prices a budgeted call's row, to settle its reservation
-
-    def add(self, call: Call) -> None:
-        call.end()  # the duration ends now, not when the row is built
-        self.sink.submit(partial(self._build, call))
-
-    def _build(self, call: Call) -> LedgerRow:
-        row = call.row()
-        if call.settle is not None:
-            row = self._settle(call.settle, row)
-        try:
-            count(call, row, self.metrics)
-        except Exception:  # the row is still written
-            log.exception("metrics failed for a call on %s", call.endpoint)
-        return row
-
-    def _settle(self, settle: Callable[[Decimal | None], None], row: LedgerRow) -> LedgerRow:
-        """Price the row now (the writer keeps the amounts) and settle the reservation."""
-        try:
-            if self.pricer is not None:
-                row = self.pricer.price(row)
-            settle(row.cost_usd)
-        except Exception:  # the row is still written; the reservation expires on its own
-            log.exception("budget: settling a reservation failed")
-        return row
-
-    def flush(self) -> None:
-        """Nothing is held here: every call is already with the writer (kept for callers)."""
+        metrics.count_tokens(backend, row.input_tokens, row.output_tokens)

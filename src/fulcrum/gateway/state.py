@@ -12,7 +12,8 @@ from fulcrum.errors import FulcrumError, Unavailable
 from fulcrum.gateway.busy import ShareClock
 from fulcrum.gateway.config import NO_BACKEND, REPROBE_S, GatewayConfig
 from fulcrum.gateway.extensions import RequestHook
-from fulcrum.gateway.metering import Meter, Metrics, RowSink
+from fulcrum.gateway.meter import Meter, RowSink
+from fulcrum.gateway.metering import Metrics
 from fulcrum.gateway.upstream.backends import Backends
 from fulcrum.routing.brain.decide import Brain
 from fulcrum.routing.budget import SharedDatabase

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fulcrum.wire import fastjson
+
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
@@ -67,7 +69,7 @@ def _attempt_json(a: Attempt) -> dict[str, Any]:
 
 def dump_attempts(attempts: tuple[Attempt, ...]) -> str | None:
     """The database value: a JSON array, or NULL when nothing was recorded."""
-    return json.dumps(attempts_to_json(attempts)) if attempts else None
+    return fastjson.dumps(attempts_to_json(attempts)) if attempts else None
 
 
 def load_attempts(value: object) -> tuple[Attempt, ...]:

@@ -127,14 +127,19 @@ class PostgresStore:
         return self._run(work)
 
     def insert_many(self, rows: Sequence[LedgerRow]) -> int:
-        if not rows:
+        return self.insert_encoded([self.encode(row) for row in rows])
+
+    def encode(self, row: LedgerRow) -> tuple[Any, ...]:
+        return row_values(row, text_time=False)
+
+    def insert_encoded(self, values: Sequence[tuple[Any, ...]]) -> int:
+        if not values:
             return 0
         placeholders = ", ".join("%s" for _ in COLUMNS)
         sql = (
             f"INSERT INTO ledger_calls ({', '.join(COLUMNS)}) VALUES ({placeholders}) "
             "ON CONFLICT (id) DO NOTHING"
         )
-        values = [row_values(row, text_time=False) for row in rows]
 
         def work(conn: Any) -> int:
             with conn.cursor() as cur:

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import operator
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -36,15 +37,19 @@ TOKEN_FIELDS: tuple[str, ...] = (
 )
 
 
-_VERSION_4 = ~(0xF000 << 64) & ~(0xC000 << 48), (0x4000 << 64) | (0x8000 << 48)
+_V7_KEEP = (1 << 80) - 1 & ~(0xF << 76) & ~(0x3 << 62)  # the random bits of a version 7
+_V7_SET = (0x7 << 76) | (0x2 << 62)  # its version and variant
 
 
 def new_row_id() -> str:
-    """A random (version 4) UUID as 32 hex digits. From :mod:`random` (seeded from the OS,
-    reseeded after a fork), not ``uuid4()``, whose ``os.urandom`` call is a system call per
-    row: the id only has to be unique, not unguessable."""
-    keep, set_bits = _VERSION_4
-    return f"{(random.getrandbits(128) & keep) | set_bits:032x}"
+    """A time-ordered (version 7, RFC 9562) UUID as 32 hex digits: milliseconds since the
+    epoch, then random bits. Rows arrive in time order, so each insert lands at the end of
+    the id's index instead of on a random page of it (at a few thousand rows a second, a
+    random id dirtied a page of that index per row of every transaction). The random bits
+    come from :mod:`random` (seeded from the OS, reseeded after a fork), not ``os.urandom``,
+    a system call per row: the id only has to be unique, not unguessable."""
+    ms = time.time_ns() // 1_000_000
+    return f"{(ms << 80) | (random.getrandbits(80) & _V7_KEEP) | _V7_SET:032x}"
 
 
 def utc_now() -> datetime:

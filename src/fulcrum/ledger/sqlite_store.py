@@ -6,6 +6,7 @@ summed with a Python ``Decimal`` aggregate (``decsum``), so no cent is lost to f
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 import time
@@ -147,19 +148,29 @@ class SQLiteStore:
         return int(version)
 
     def insert_many(self, rows: Sequence[LedgerRow]) -> int:
-        if not rows:
+        return self.insert_encoded([self.encode(row) for row in rows])
+
+    def encode(self, row: LedgerRow) -> tuple[Any, ...]:
+        return row_values(row, text_time=True)
+
+    def insert_encoded(self, values: Sequence[tuple[Any, ...]]) -> int:
+        """One transaction of few multi-row statements: each one lets go of the GIL once,
+        where ``executemany`` let go of it (and had to win it back) once per row."""
+        if not values:
             return 0
-        placeholders = ", ".join("?" for _ in COLUMNS)
-        sql = (
-            f"INSERT INTO ledger_calls ({', '.join(COLUMNS)}) VALUES ({placeholders}) "
-            "ON CONFLICT (id) DO NOTHING"
-        )
-        values = [row_values(row, text_time=True) for row in rows]
+        per = max(1, self._conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(COLUMNS))
         with self._lock:
             before = self._conn.total_changes
+            if len(values) <= per:
+                params = [value for row in values for value in row]
+                self._conn.execute(_insert_sql(len(values)), params)
+                return self._conn.total_changes - before
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                self._conn.executemany(sql, values)
+                for start in range(0, len(values), per):
+                    chunk = values[start : start + per]
+                    params = [value for row in chunk for value in row]
+                    self._conn.execute(_insert_sql(len(chunk)), params)
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -191,3 +202,13 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(count: int) -> str:
+    """One INSERT of ``count`` rows (an id already written is skipped)."""
+    one = f"({', '.join('?' for _ in COLUMNS)})"
+    return (
+        f"INSERT INTO ledger_calls ({', '.join(COLUMNS)}) VALUES {', '.join([one] * count)} "
+        "ON CONFLICT (id) DO NOTHING"
+    )

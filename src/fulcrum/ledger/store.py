@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from fulcrum.errors import ConfigError, Unavailable
 from fulcrum.ledger.row import LedgerRow
@@ -73,6 +73,14 @@ class LedgerStore(Protocol):
 
     def insert_many(self, rows: Sequence[LedgerRow]) -> int:
         """Insert rows in one transaction; a row whose id is already stored is skipped."""
+        ...
+
+    def encode(self, row: LedgerRow) -> tuple[Any, ...]:
+        """The row as this database's insert parameters (pure: any thread may call it)."""
+        ...
+
+    def insert_encoded(self, values: Sequence[tuple[Any, ...]]) -> int:
+        """:meth:`insert_many` of rows already encoded; the number inserted."""
         ...
 
     def aggregate(

@@ -1,26 +1,36 @@
-"""The background ledger writer: ``submit`` on the request path, pricing and I/O off it.
+"""The background ledger writer: ``submit`` on the request path, the database off it.
 
-``submit(row)`` only queues the row (or a function that builds it, called in the writer's
-thread so that its cost stays off the event loop): it never blocks on the database and
-never raises. One daemon thread drains the queue in batches (up to ``batch_size`` rows, or
-what arrived within ``max_delay_s`` of the first), prices each row with the :class:`Pricer`
-and inserts the batch in one transaction. A failed insert is retried with backoff; rows the
-database still refuses are appended to a JSON-lines spill file in the data directory, so
-nothing accepted is ever silently lost. The queue is bounded (``max_queued`` rows): while
-the database is down or slow, a row that finds the queue full goes to an overflow list that
-a second thread prices and appends to the spill file, so memory stays bounded. ``close()``
-stops accepting, flushes every accepted row and closes the store. A row submitted after
-``close()`` began is counted in ``dropped`` and logged.
+``submit(row)`` queues the row (or a function that builds it): it never blocks on the
+database and never raises. Each row is built, priced with the :class:`Pricer` and encoded
+as the store's insert parameters, then one daemon thread inserts the queue in batches (what
+arrived within ``max_delay_s`` of the first, up to ``batch_size`` rows per transaction). The
+thread wakes once per batch, not once per row.
+
+Where the preparing happens is the caller's choice. By default the writer's thread does it,
+so ``submit`` costs the caller almost nothing. With ``prepare_in_caller=True`` ``submit``
+prepares the row in the caller's thread and the writer's thread only inserts: an event loop
+that submits after its answers went out (the gateway) uses it, because preparing rows in a
+second Python thread makes the two hand the GIL to each other many times a batch, and each
+hand-over stalls the loop (at 16 concurrent clients that cost the gateway a quarter of its
+throughput: ``bench/gateway_overhead.py``).
+
+A failed insert is retried with backoff; rows the database still refuses are appended to a
+JSON-lines spill file in the data directory: nothing accepted is silently lost. The queue is
+bounded (``max_queued`` rows): while the database is down or slow, a row that finds it full
+goes to an overflow list a second thread appends to the spill file. ``close()`` stops
+accepting, flushes every accepted row and closes the store; a row submitted after that is
+counted in ``dropped`` and logged.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from fulcrum.ledger import spill
 from fulcrum.ledger.pricing import Pricer
@@ -30,8 +40,14 @@ from fulcrum.settings import Paths
 
 log = logging.getLogger(__name__)
 
-_STOP = object()
 RowSource = LedgerRow | Callable[[], LedgerRow]
+
+
+class Prepared(NamedTuple):
+    """A row built and priced, with its insert parameters (the row itself is spilled)."""
+
+    row: LedgerRow
+    values: tuple[Any, ...]
 
 
 class LedgerWriter:
@@ -47,6 +63,7 @@ class LedgerWriter:
         retry_s: Sequence[float] = (0.05, 0.2, 1.0, 2.0),
         spill_file: Path | None = None,
         max_queued: int = 10_000,
+        prepare_in_caller: bool = False,
     ) -> None:
         self.store = store
         self.pricer = pricer or Pricer()
@@ -54,16 +71,18 @@ class LedgerWriter:
         self.max_delay_s = max_delay_s
         self.retry_s = tuple(retry_s)
         self.spill_file = spill_file or Paths.build().data / spill.DEFAULT_NAME
+        self.prepare_in_caller = prepare_in_caller
         self.accepted = 0
         self.written = 0
         self.dropped = 0
         self.spilled = 0
         self.max_queued = max_queued
         self.overflowed = 0  # rows that found the queue full and went straight to the spill
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._queue: deque[RowSource | Prepared] = deque()
+        self._wake = threading.Event()  # set: rows are queued (or close() began)
         self._lock = threading.Lock()
         self._spill_lock = threading.Lock()
-        self._overflow: list[RowSource] = []
+        self._overflow: list[RowSource | Prepared] = []
         self._overflow_ready = threading.Event()
         self._spiller: threading.Thread | None = None
         self._closed = False
@@ -72,25 +91,33 @@ class LedgerWriter:
         self._thread.start()
 
     def submit(self, row: RowSource) -> None:
-        """Queue ``row`` (or its builder) for pricing and writing. Non-blocking; never raises."""
+        """Queue ``row`` (or its builder) for writing. Never blocks on the database; never
+        raises (a row that cannot be built or encoded is logged and counted in ``dropped``)."""
         try:
             if not isinstance(row, LedgerRow) and not callable(row):
-                with self._lock:
-                    self.dropped += 1
                 log.error("ledger: submit() got %s, not a LedgerRow; dropped", type(row).__name__)
+                self._drop(accepted=False)
                 return
-            with self._lock:
-                if not self._closed:
-                    self.accepted += 1
-                    if self._queue.qsize() < self.max_queued:
-                        self._queue.put(row)
-                    else:
-                        self._overflow_row(row)
-                    return
-                self.dropped += 1
-            log.error("ledger: row %s submitted after close(); dropped", getattr(row, "id", "-"))
+            item = self._prepare_one(row) if self.prepare_in_caller else row
+            if item is not None:
+                self._enqueue(item)
         except Exception:  # pragma: no cover - defensive: the request path must not fail
             log.exception("ledger: submit failed")
+
+    def _enqueue(self, item: RowSource | Prepared) -> None:
+        with self._lock:
+            if not self._closed:
+                self.accepted += 1
+                if len(self._queue) < self.max_queued:
+                    self._queue.append(item)
+                    if not self._wake.is_set():
+                        self._wake.set()
+                else:
+                    self._overflow_row(item)
+                return
+            self.dropped += 1
+        row = item.row if isinstance(item, Prepared) else item
+        log.error("ledger: row %s submitted after close(); dropped", getattr(row, "id", "-"))
 
     def close(self, timeout: float | None = None) -> None:
         """Stop accepting rows, write every accepted row, close the store. Idempotent."""
@@ -98,7 +125,7 @@ class LedgerWriter:
             if self._closed:
                 return
             self._closed = True
-            self._queue.put(_STOP)
+            self._wake.set()
             self._overflow_ready.set()
         self._thread.join(timeout)
         if self._spiller is not None:
@@ -108,9 +135,9 @@ class LedgerWriter:
             return
         self.store.close()
 
-    def _overflow_row(self, row: RowSource) -> None:
+    def _overflow_row(self, item: RowSource | Prepared) -> None:
         """The queue is full (the lock is held): hand the row to the spill thread."""
-        self._overflow.append(row)
+        self._overflow.append(item)
         self.overflowed += 1
         if self._spiller is None:
             log.error("ledger: %d rows queued; spilling the overflow", self.max_queued)
@@ -124,11 +151,11 @@ class LedgerWriter:
         while True:
             self._overflow_ready.wait()
             with self._lock:
-                rows, self._overflow = self._overflow, []
+                items, self._overflow = self._overflow, []
                 self._overflow_ready.clear()
                 done = self._closed
-            if rows:
-                self._spill(self._prepare(rows))
+            if items:
+                self._spill([p.row for p in self._prepare(items)])
             if done:
                 return
 
@@ -138,89 +165,83 @@ class LedgerWriter:
         return self.accepted - self.written - self.spilled
 
     def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            first = self._queue.get()
-            rows: list[LedgerRow] = []
-            if first is _STOP:
-                stopping = True
-            else:
-                rows += self._prepare([_as_source(first)])
-                stopping = self._fill(rows)
-            if rows:
-                try:
-                    self._write(rows)
-                except Exception:  # pragma: no cover - keep the writer alive whatever happens
-                    log.exception("ledger: writing a batch of %d rows failed", len(rows))
-
-    def _fill(self, rows: list[LedgerRow]) -> bool:
-        """Take rows until a full batch or ``max_delay_s`` after the first, building and
-        pricing each as it arrives; True when _STOP was seen. Row by row, that work runs
-        while the event loop waits on the network, instead of in one burst per batch that
-        every request arriving meanwhile would wait on for the GIL."""
-        deadline = time.monotonic() + self.max_delay_s
-        while len(rows) < self.batch_size:
-            wait = deadline - time.monotonic()
-            try:
-                item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
-            except queue.Empty:
-                return False
-            if item is _STOP:
-                self._drain(rows)
-                return True
-            rows += self._prepare([_as_source(item)])
-        return False
-
-    def _drain(self, rows: list[LedgerRow]) -> None:
-        """After _STOP nothing more is put (close() holds the lock), but be thorough."""
         while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if item is not _STOP:
-                rows += self._prepare([_as_source(item)])
+            self._wake.wait()
+            if not self._closed:
+                time.sleep(self.max_delay_s)  # the batch: what arrives within the delay
+            while True:
+                batch, done = self._take()
+                if batch:
+                    self._write(self._prepare(batch))
+                if done:
+                    return
+                if len(batch) < self.batch_size:
+                    break
 
-    def _prepare(self, batch: list[RowSource]) -> list[LedgerRow]:
-        """The rows built (the deferred ones) and priced. A row that fails to build is lost
-        (logged, counted in ``dropped``); one that fails to price keeps unknown costs."""
-        rows: list[LedgerRow] = []
-        for item in batch:
-            try:
-                row = item if isinstance(item, LedgerRow) else item()
-            except Exception:
-                log.exception("ledger: building a row failed; it is lost")
-                with self._lock:
-                    self.accepted -= 1
-                    self.dropped += 1
-                continue
-            try:
-                rows.append(self.pricer.price(row))
-            except Exception:
-                log.exception("ledger: pricing row %s failed; its cost stays unknown", row.id)
-                rows.append(row)
-        return rows
+    def _take(self) -> tuple[list[RowSource | Prepared], bool]:
+        """Up to ``batch_size`` queued rows, and whether the writer should stop after them
+        (close() began and nothing is left). The wake-up is cleared only once the queue is
+        empty, under the lock ``submit`` holds, so no row waits for a later one."""
+        with self._lock:
+            queued = self._queue
+            batch = [queued.popleft() for _ in range(min(len(queued), self.batch_size))]
+            if not queued:
+                if self._closed:
+                    return batch, True
+                self._wake.clear()
+            return batch, False
 
-    def _write(self, rows: list[LedgerRow]) -> None:
-        for start in range(0, len(rows), self.batch_size):
-            chunk = rows[start : start + self.batch_size]
-            if self._insert_with_retry(chunk):
+    def _prepare(self, batch: list[RowSource | Prepared]) -> list[Prepared]:
+        out = [p if isinstance(p, Prepared) else self._prepare_one(p) for p in batch]
+        return [p for p in out if p is not None]
+
+    def _prepare_one(self, item: RowSource) -> Prepared | None:
+        """The row built, priced and encoded; None when it cannot be built or encoded (it is
+        lost: logged, counted in ``dropped``). One that fails to price keeps unknown costs."""
+        try:
+            row = item if isinstance(item, LedgerRow) else item()
+        except Exception:
+            log.exception("ledger: building a row failed; it is lost")
+            self._drop(accepted=not self.prepare_in_caller)
+            return None
+        try:
+            row = self.pricer.price(row)
+        except Exception:
+            log.exception("ledger: pricing row %s failed; its cost stays unknown", row.id)
+        try:
+            return Prepared(row, self.store.encode(row))
+        except Exception:
+            log.exception("ledger: encoding row %s failed; it is lost", row.id)
+            self._drop(accepted=not self.prepare_in_caller)
+            return None
+
+    def _drop(self, *, accepted: bool) -> None:
+        """Count a row lost (one already counted as accepted is taken out of it)."""
+        with self._lock:
+            if accepted:
+                self.accepted -= 1
+            self.dropped += 1
+
+    def _write(self, prepared: list[Prepared]) -> None:
+        for start in range(0, len(prepared), self.batch_size):
+            chunk = prepared[start : start + self.batch_size]
+            if self._insert_with_retry([p.values for p in chunk]):
                 self.written += len(chunk)
             else:
-                self._spill(chunk)
+                self._spill([p.row for p in chunk])
 
-    def _insert_with_retry(self, rows: list[LedgerRow]) -> bool:
+    def _insert_with_retry(self, values: list[tuple[Any, ...]]) -> bool:
         """Insert, retrying with backoff; while the database is known to be down (the last
         batch exhausted its retries) try once only, so an outage cannot stall close()."""
         delays = self.retry_s if self._healthy else ()
         for attempt, delay in enumerate((*delays, None)):
             try:
-                self.store.insert_many(rows)
+                self.store.insert_encoded(values)
                 self._healthy = True
                 return True
             except Exception as exc:
                 log.warning(
-                    "ledger: insert of %d rows failed (try %d): %s", len(rows), attempt + 1, exc
+                    "ledger: insert of %d rows failed (try %d): %s", len(values), attempt + 1, exc
                 )
                 if delay is None:
                     self._healthy = False
@@ -236,8 +257,3 @@ class LedgerWriter:
             log.error("ledger: %d rows spilled to %s", len(rows), self.spill_file)
         except OSError:
             log.exception("ledger: spilling %d rows failed; they are lost", len(rows))
-
-
-def _as_source(item: object) -> RowSource:
-    assert isinstance(item, LedgerRow) or callable(item)
-    return item

@@ -10,6 +10,7 @@ Claude Code uses for titles, topic detection and other housekeeping.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -53,7 +54,11 @@ class RouteRequest:
 
 def is_background_model(model: str, patterns: Sequence[str] = DEFAULT_BACKGROUND_MODELS) -> bool:
     """True when ``model`` matches a background glob (case-insensitive)."""
-    lowered = model.lower()
+    return _matches_any(model.lower(), tuple(patterns))
+
+
+@functools.lru_cache(maxsize=1024)  # a few model names, asked on every request
+def _matches_any(lowered: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatchcase(lowered, pattern.lower()) for pattern in patterns)
 
 

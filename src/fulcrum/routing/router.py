@@ -34,8 +34,6 @@ from fulcrum.routing.request import (
     RouteRequest,
     is_background_model,
     route_request,
-    route_request_from_anthropic,
-    route_request_from_openai,
 )
 from fulcrum.routing.sticky import StickyStore
 
@@ -71,6 +69,7 @@ class RouteDecision:
 
 _Lane = tuple[str, str]
 _LOCAL_ONLY: frozenset[str] = frozenset({"local"})
+_MODELS_REMEMBERED = 1024  # model names whose route is kept (the config is immutable)
 
 
 class Router:
@@ -78,6 +77,7 @@ class Router:
 
     def __init__(self, config: RoutingConfig, *, clock: Callable[[], float] = time.monotonic):
         self.config = config
+        self._by_model: dict[str, tuple[TargetSpec, str]] = {}  # what _model_target said
         self._sticky: StickyStore[TargetSpec] = StickyStore(
             ttl_s=config.sticky_ttl_s, max_entries=config.sticky_max_sessions, clock=clock
         )
@@ -125,22 +125,6 @@ class Router:
             raw_body=raw_body,
         )
 
-    def request_from_anthropic(
-        self, body: Mapping[str, Any], headers: Mapping[str, str], raw_body: bytes | None = None
-    ) -> RouteRequest:
-        """:func:`route_request_from_anthropic` with this config's background patterns."""
-        return route_request_from_anthropic(
-            body, headers, background_models=self.config.background_models, raw_body=raw_body
-        )
-
-    def request_from_openai(
-        self, body: Mapping[str, Any], headers: Mapping[str, str], raw_body: bytes | None = None
-    ) -> RouteRequest:
-        """:func:`route_request_from_openai` with this config's background patterns."""
-        return route_request_from_openai(
-            body, headers, background_models=self.config.background_models, raw_body=raw_body
-        )
-
     def pin(self, req: RouteRequest, target: RouteTarget) -> None:
         """Make ``target`` the session's sticky target (the gateway calls this after failover)."""
         lane = self._lane(req)
@@ -173,12 +157,21 @@ class Router:
             background = self._background_target()
             if background is not None:
                 return background, f"background→{self.config.backend(background.backend).kind}"
+        found = self._by_model.get(req.model)
+        if found is None:
+            if len(self._by_model) >= _MODELS_REMEMBERED:
+                self._by_model.clear()
+            found = self._by_model[req.model] = self._model_target(req.model)
+        return found
+
+    def _model_target(self, model: str) -> tuple[TargetSpec, str]:
+        """The first alias matching ``model``, else a backend serving it, else the default."""
         for pattern, target in self.config.aliases:
-            if pattern == req.model or fnmatchcase(req.model, pattern):
+            if pattern == model or fnmatchcase(model, pattern):
                 return target, f"alias:{pattern}"
         for caps in self.config.backends:
-            if req.model and req.model in caps.models:
-                return TargetSpec(caps.name, req.model), "model"
+            if model and model in caps.models:
+                return TargetSpec(caps.name, model), "model"
         return self._default_target(), "default"
 
     def _header_target(self, value: str) -> TargetSpec:

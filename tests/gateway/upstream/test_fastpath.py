@@ -156,6 +156,39 @@ async def test_connection_close_is_honoured() -> None:
         await asyncio.sleep(0.25)
 
 
+async def test_an_answer_past_its_timeout_raises_and_the_connection_is_dropped() -> None:
+    """The first call connects (its wait under ``asyncio.timeout``), the second goes on the
+    pooled connection (the answer's own timer): both time out, neither connection is kept."""
+    answered: list[int] = []
+
+    async def answer_once_then_stall(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        while True:
+            await _read_request(reader)
+            if answered:
+                await asyncio.sleep(5)  # never answers the second request
+            answered.append(1)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+
+    async with RawServer(answer_once_then_stall) as url:
+        pool = PlainPool(url)
+        assert (await pool.post(url, HEADERS, b"{}", timeout=2)).body == b"ok"
+        assert len(pool._idle) == 1  # pooled: the next call takes the timer's path
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(TimeoutError):
+            await pool.post(url, HEADERS, b"{}", timeout=0.2)
+        assert 0.2 <= loop.time() - started < 1.5
+        assert pool._idle == []  # a connection with an answer still owed is never reused
+        started = loop.time()
+        with pytest.raises(TimeoutError):  # a new connection: asyncio.timeout's path
+            await pool.post(url, HEADERS, b"{}", timeout=0.2)
+        assert 0.2 <= loop.time() - started < 1.5
+        pool.close()
+
+
 async def test_refused_connection_is_an_oserror() -> None:
     async def ignore(_reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> None:
         return None

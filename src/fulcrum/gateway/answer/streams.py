@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from fulcrum.wire import fastjson
 from fulcrum.wire.maps import new_id
 from fulcrum.wire.sse import SSEDecoder, SSEEvent, encode_sse
 from fulcrum.wire.stream_to_openai import encode_chunk
@@ -196,7 +197,7 @@ def strip_usage_chunks(data: bytes) -> bytes:
     for block in data.split(b"\n\n"):
         if b'"choices":[]' in block or b'"choices": []' in block:
             try:
-                chunk = json.loads(block.split(b"data:", 1)[1])
+                chunk = fastjson.loads(block.split(b"data:", 1)[1])
             except (IndexError, ValueError):
                 chunk = None
             if isinstance(chunk, dict) and chunk.get("choices") == []:
@@ -214,7 +215,7 @@ def _usage_events(raw: bytes) -> Iterator[dict[str, Any]]:
         if '"usage":null' in event.data and event.data.count('"usage"') == 1:
             continue  # an OpenAI chunk before the last: nothing to parse (no JSON decode)
         try:
-            data = json.loads(event.data)
+            data = fastjson.loads(event.data)
         except ValueError:
             continue
         if isinstance(data, dict):

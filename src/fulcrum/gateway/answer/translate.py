@@ -21,6 +21,7 @@ from fulcrum.errors import (
     RequestTooLarge,
 )
 from fulcrum.gateway.upstream.formats import ApiFormat, convert_request, convert_response
+from fulcrum.wire import fastjson
 from fulcrum.wire.maps import error_message
 from fulcrum.wire.usage import TokenUsage
 
@@ -122,7 +123,7 @@ def client_body(api: ApiFormat, fmt: ApiFormat, upstream: bytes, model: str) -> 
 
 def usage_of(fmt: ApiFormat, upstream: bytes) -> TokenUsage:
     try:
-        body = json.loads(upstream)
+        body = fastjson.loads(upstream)
     except ValueError:
         return TokenUsage(0, 0)
     return fmt.usage(body) if isinstance(body, dict) else TokenUsage(0, 0)

@@ -6,8 +6,9 @@ latency the gateway adds. This client keeps keep-alive connections per upstream,
 request in one call and parses the answer with ``httptools`` in an ``asyncio.Protocol``. A
 stream (:meth:`PlainPool.post_stream`) is read with ``content.readany()`` like an aiohttp
 response, then ``release()``d: its connection is pooled again only if read to its end.
-Timeouts are the caller's (``asyncio.timeout``); errors are ``OSError`` subclasses
-(``ConnectionRefusedError``, ``ConnectionResetError``...), which the failover path retries.
+A whole answer's timeout is a timer of :meth:`PlainPool.post` (cheaper than
+``asyncio.timeout``), a stream's is the caller's. Errors are ``OSError`` subclasses, which
+the failover path retries, or ``TimeoutError``.
 """
 
 from __future__ import annotations
@@ -139,21 +140,32 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
-    async def roundtrip(self, request: bytes, *, stream: bool = False) -> Answer:
+    async def roundtrip(
+        self, request: bytes, *, stream: bool = False, deadline: float | None = None
+    ) -> Answer:
+        """The answer (a stream's at its headers); ``TimeoutError`` at ``deadline``."""
         assert self.transport is not None
         loop = asyncio.get_running_loop()
         self._waiter = loop.create_future()
         self._parser = httptools.HttpResponseParser(self)
         self._headers, self._body, self.received = {}, [], False
         self.streaming, self.complete, self._error = stream, False, None
+        timer = loop.call_at(deadline, self._expire) if deadline is not None else None
         self.transport.write(request)
         try:
             return await self._waiter
         except BaseException:
-            self.close()  # cancelled or failed mid-answer: never reuse
+            self.close()  # cancelled, failed or timed out mid-answer: never reuse
             raise
         finally:
             self._waiter = None
+            if timer is not None:
+                timer.cancel()
+
+    def _expire(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(TimeoutError("no answer before the deadline"))
 
 
 class PlainPool:
@@ -181,11 +193,18 @@ class PlainPool:
         lines += [b"\r\ncontent-length: ", str(len(body)).encode(), b"\r\n\r\n", body]
         return b"".join(lines)
 
-    async def post(self, url: URL, headers: Mapping[str, str], body: bytes) -> Answer:
-        """POST ``body``; a pooled connection the server closed while idle is replaced."""
+    async def post(
+        self, url: URL, headers: Mapping[str, str], body: bytes, *, timeout: float | None = None
+    ) -> Answer:
+        """POST ``body``; the whole answer within ``timeout`` seconds (``TimeoutError``).
+        A pooled connection the server closed while idle is replaced."""
         request = self._request(url.raw_path_qs, headers, body)
+        if timeout is None or self._slots.locked() or not self._idle:
+            async with asyncio.timeout(timeout):  # waiting for a slot or a connect counts
+                async with self._slots:
+                    return await self._send(request, None)
         async with self._slots:
-            return await self._send(request)
+            return await self._send(request, asyncio.get_running_loop().time() + timeout)
 
     async def post_stream(self, url: URL, headers: Mapping[str, str], body: bytes) -> Streamed:
         """POST ``body`` and return at the answer's headers; the caller reads and releases."""
@@ -198,24 +217,26 @@ class PlainPool:
             raise
         return Streamed(self, conn, answer)
 
-    async def _send(self, request: bytes) -> Answer:
-        conn, answer = await self._open(request, stream=False)
+    async def _send(self, request: bytes, deadline: float | None) -> Answer:
+        conn, answer = await self._open(request, stream=False, deadline=deadline)
         self._release(conn)
         return answer
 
-    async def _open(self, request: bytes, *, stream: bool) -> tuple[_Connection, Answer]:
+    async def _open(
+        self, request: bytes, *, stream: bool, deadline: float | None = None
+    ) -> tuple[_Connection, Answer]:
         while self._idle:
             conn = self._idle.pop()
             if conn.closed:
                 continue
             try:
-                return conn, await conn.roundtrip(request, stream=stream)
+                return conn, await conn.roundtrip(request, stream=stream, deadline=deadline)
             except (ConnectionResetError, BrokenPipeError):
                 if conn.received:
                     raise
                 continue  # stale keep-alive connection: nothing was answered, send again
         conn = await self._connect()
-        return conn, await conn.roundtrip(request, stream=stream)
+        return conn, await conn.roundtrip(request, stream=stream, deadline=deadline)
 
     def end_stream(self, conn: _Connection) -> None:
         """A stream's connection: pooled again if read to its end, else closed."""

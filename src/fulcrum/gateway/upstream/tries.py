@@ -131,8 +131,9 @@ async def _attempt_fast(
     """A non-streaming call on the plain-HTTP fast path; the same retry rules."""
     assert backend.fast is not None
     try:
-        async with asyncio.timeout(backend.config.timeouts.total):
-            answer = await backend.fast.post(URL(url), backend.headers(client_headers), body)
+        answer = await backend.fast.post(
+            URL(url), backend.headers(client_headers), body, timeout=backend.config.timeouts.total
+        )
     except TimeoutError as exc:
         raise Retry("no response within the timeout", timeout=True) from exc
     except ConnectionRefusedError as exc:

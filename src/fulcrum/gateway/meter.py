@@ -1,0 +1,74 @@
+"""The meter: each finished call handed to the ledger writer, after its answer went out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
+from typing import Protocol
+
+from fulcrum.gateway.metering import Call, Metrics, RowSource, count
+from fulcrum.ledger.pricing import Pricer
+from fulcrum.ledger.row import LedgerRow
+
+log = logging.getLogger(__name__)
+
+
+class RowSink(Protocol):
+    def submit(self, row: RowSource) -> None: ...
+
+    def close(self, timeout: float | None = None) -> None: ...
+
+
+class Meter:
+    """Hands each finished call to the ledger writer as a deferred row.
+
+    The request path only stops the call's clock and queues it; a callback of its own hands
+    the calls ended so far to the writer once the loop is done with what is ready (the
+    answers go out first). The gateway's writer builds and prices them right there, on the
+    loop, and inserts them in its thread (``prepare_in_caller``).
+    """
+
+    def __init__(self, sink: RowSink, metrics: Metrics, pricer: Pricer | None = None) -> None:
+        self.sink = sink
+        self.metrics = metrics
+        self.pricer = pricer  # prices a budgeted call's row, to settle its reservation
+        self._ended: list[Call] = []
+
+    def add(self, call: Call) -> None:
+        call.end()  # the duration ends now, not when the row is built
+        if not self._ended:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # no event loop (a batch or a test): hand it over now
+                self.sink.submit(partial(self._build, call))
+                return
+        self._ended.append(call)
+
+    def flush(self) -> None:
+        """Hand every call ended so far to the writer."""
+        ended, self._ended = self._ended, []
+        for call in ended:
+            self.sink.submit(partial(self._build, call))
+
+    def _build(self, call: Call) -> LedgerRow:
+        row = call.row()
+        if call.settle is not None:
+            row = self._settle(call.settle, row)
+        try:
+            count(call, row, self.metrics)
+        except Exception:  # the row is still written
+            log.exception("metrics failed for a call on %s", call.endpoint)
+        return row
+
+    def _settle(self, settle: Callable[[Decimal | None], None], row: LedgerRow) -> LedgerRow:
+        """Price the row now (the writer keeps the amounts) and settle the reservation."""
+        try:
+            if self.pricer is not None:
+                row = self.pricer.price(row)
+            settle(row.cost_usd)
+        except Exception:  # the row is still written; the reservation expires on its own
+            log.exception("budget: settling a reservation failed")
+        return row
