@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
+from fulcrum.gateway.app import open_ledger
+from fulcrum.gateway.config import from_mapping
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import running_gateway
 from fulcrum.testing.postgres import PostgresCluster
@@ -35,3 +38,19 @@ def test_two_gateways_write_one_ledger(pg_cluster: PostgresCluster, config_text:
         store.close()
     assert len(rows) == 60 and len({r.id for r in rows}) == 60
     assert all(r.cost_usd is not None for r in rows)
+
+
+def test_rows_are_prepared_on_the_loop_only_with_a_local_ledger(
+    pg_cluster: PostgresCluster, tmp_path: Path
+) -> None:
+    """SQLite: the loop builds and prices rows (no GIL hand-overs with the writer); a
+    database server: the writer's thread does, since settling a budget may go to it."""
+    for url, on_loop in ((f"sqlite:///{tmp_path / 'l.db'}", True),
+                         (pg_cluster.create_database(), False)):  # fmt: skip
+        data = {"ledger": {"url": url}}
+        config = from_mapping(data, source="test", env={}, base=tmp_path, allow_empty=True)
+        writer = open_ledger(config)
+        try:
+            assert (writer.store.remote, writer.prepare_in_caller) == (not on_loop, on_loop)
+        finally:
+            writer.close()

@@ -32,6 +32,7 @@ class MemoryStore:
     """A store in memory that can fail or block, recording each batch it was given."""
 
     description = "memory"
+    remote = False
 
     def __init__(self, *, failures: int = 0, gate: threading.Event | None = None) -> None:
         self.saved: dict[str, LedgerRow] = {}

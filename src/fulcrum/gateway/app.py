@@ -53,7 +53,10 @@ def open_ledger(config: GatewayConfig, catalog: Catalog | None = None) -> Ledger
         pricer,
         spill_file=data_dir() / "ledger-spill.jsonl",
         max_delay_s=WRITE_DELAY_S,
-        prepare_in_caller=True,  # the Meter submits from the loop, after the answer
+        # The Meter submits on the loop, after the answers went out. With a database server,
+        # rows are prepared in the writer's thread: a budgeted call's settling, part of
+        # building its row, may take a round trip to the database.
+        prepare_in_caller=not store.remote,
     )
 
 

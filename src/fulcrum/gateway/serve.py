@@ -22,8 +22,9 @@ from fulcrum.gateway.proxy import proxy
 from fulcrum.gateway.reprobe import Probe
 
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
-# The ledger writer's thread builds, prices and inserts rows in batches; with the default,
-# a request whose answer arrives while it runs waits up to 5 ms for the event loop to run.
+# The ledger writer's thread takes the GIL a few times a batch (to hand rows to the database
+# and after each statement); with the default, a request whose answer arrives while it holds
+# it could wait up to 5 ms for the event loop to run.
 SWITCH_INTERVAL_S = 0.0005
 
 

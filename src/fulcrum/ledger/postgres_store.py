@@ -65,6 +65,8 @@ def connect(url: str) -> Any:
 class PostgresStore:
     """A :class:`~fulcrum.ledger.store.LedgerStore` on a PostgreSQL database."""
 
+    remote = True
+
     def __init__(self, url: str) -> None:
         self._url = url
         self._lock = threading.Lock()

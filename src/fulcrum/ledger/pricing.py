@@ -64,7 +64,7 @@ class _NoPrices:
 class Pricer:
     """Fills ``cost_usd``, ``counterfactual_usd`` and ``saving_usd`` of a row.
 
-    ``prices`` defaults to the catalog, loaded lazily on first use (in the writer's thread);
+    ``prices`` defaults to the catalog, loaded lazily on first use (or by :meth:`warm`);
     a catalog that fails to load leaves API prices unknown and is logged once. Amounts already
     set on a row (an eval that knows its bill) are kept.
     """

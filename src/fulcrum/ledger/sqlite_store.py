@@ -82,6 +82,8 @@ def _use_wal(conn: sqlite3.Connection) -> None:
 class SQLiteStore:
     """A :class:`~fulcrum.ledger.store.LedgerStore` on one SQLite file."""
 
+    remote = False
+
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self._path = path

@@ -66,6 +66,8 @@ class Aggregate:
 class LedgerStore(Protocol):
     """What the writer and the reports need from a database."""
 
+    remote: bool  # a server over the network (True), or a local file (False)
+
     @property
     def description(self) -> str:
         """Where the ledger lives, safe to print (no password)."""
