@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from fulcrum.gateway.answer.streams import AnthropicPump, OpenAIPump, strip_usage_chunks
 from fulcrum.wire.sse import SSEDecoder
+from fulcrum.wire.usage import TokenUsage
 
 BLOCK_START = (
     b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
@@ -70,3 +73,32 @@ def test_an_event_split_across_chunks_is_sent_whole() -> None:
     assert pump.transform(event[5:]) == event
     crlf = b"data: {}\r\n\r\n"
     assert pump.transform(crlf) == crlf
+
+
+def _chunk(usage: object, content: str = "hi") -> bytes:
+    delta = {"choices": [{"index": 0, "delta": {"content": content}}], "usage": usage}
+    return b"data: " + json.dumps(delta).encode()
+
+
+@pytest.mark.parametrize("blank", [b"\n\n", b"\r\n\r\n", b"\r\r"])
+def test_openai_usage_is_the_last_usage_object_whatever_the_line_endings(blank: bytes) -> None:
+    """Read from the last event naming usage (not the whole stream) when it holds one, and
+    from the whole stream when it does not; a content delta quoting "usage": is no usage."""
+    last = {
+        "prompt_tokens": 30,
+        "completion_tokens": 7,
+        "prompt_tokens_details": {"cached_tokens": 10},
+    }
+    events = [
+        _chunk(None, 'say "usage": {}'),
+        _chunk(None),
+        _chunk({"prompt_tokens": 1}),
+        _chunk(last),
+    ]
+    raw = blank.join([*events, b"data: [DONE]", b""])
+    assert OpenAIPump.usage_of(raw) == TokenUsage(20, 7, cache_read_tokens=10)
+    earlier = blank.join([_chunk({"prompt_tokens": 5, "completion_tokens": 2}), _chunk(None), b""])
+    assert OpenAIPump.usage_of(earlier) == TokenUsage(5, 2)
+    none = blank.join([_chunk(None), _chunk(None, 'a "usage": null'), b"data: [DONE]", b""])
+    assert OpenAIPump.usage_of(none) == TokenUsage(0, 0)
+    assert OpenAIPump.usage_of(b"data: [DONE]\n\n") == TokenUsage(0, 0)

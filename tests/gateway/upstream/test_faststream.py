@@ -101,3 +101,28 @@ async def test_read_returns_an_error_body_whole() -> None:
         resp = await pool.post_stream(url, HEADERS, b"{}")
         assert (resp.status, await resp.read()) == (400, b'{"error":1}')
         pool.close()
+
+
+async def test_a_chunk_that_does_not_come_in_time_is_a_timeout_and_the_stream_is_dropped() -> None:
+    """``readany_within``: what arrived is read at once; a stall past the time raises."""
+
+    async def one_part_then_stall(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await _read_request(reader)
+        writer.write(HEAD + _chunk(b"data: 1\n\n"))
+        await writer.drain()
+        await asyncio.sleep(5)
+
+    async with RawServer(one_part_then_stall) as url:
+        pool = PlainPool(url)
+        resp = await pool.post_stream(url, HEADERS, b"{}")
+        loop = asyncio.get_running_loop()
+        assert await resp.readany_within(2) == b"data: 1\n\n"
+        started = loop.time()
+        with pytest.raises(TimeoutError):
+            await resp.readany_within(0.2)
+        assert 0.2 <= loop.time() - started < 1.5
+        resp.close()
+        assert pool._idle == []  # a stream cut short is never pooled
+        pool.close()

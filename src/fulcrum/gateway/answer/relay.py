@@ -10,7 +10,6 @@ chunk): the client has it, passed on or translated, and the row records it as a 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from functools import partial
@@ -25,7 +24,7 @@ from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.chain import Opened
 from fulcrum.gateway.upstream.describe import describe
-from fulcrum.gateway.upstream.faststream import Streamed
+from fulcrum.gateway.upstream.faststream import Streamed, read_within
 from fulcrum.gateway.upstream.formats import ApiFormat, stream_pump
 from fulcrum.wire.sse import SSEDecoder
 
@@ -43,9 +42,9 @@ async def next_chunk(
     never past ``deadline`` (``time.perf_counter()``); a stall or a broken read raises
     :class:`StreamBroken` saying which."""
     remaining = deadline - time.perf_counter()
+    wait = min(idle, max(remaining, 0.0))
     try:
-        async with asyncio.timeout(min(idle, max(remaining, 0.0))):
-            return await content.readany()
+        return await read_within(content, wait)
     except TimeoutError:
         what = "total" if remaining <= idle else "idle"
         raise StreamBroken(f"upstream stream exceeded the {what} timeout") from None

@@ -144,11 +144,24 @@ class OpenAIPump(Pump):
 
     @staticmethod
     def usage_of(raw: bytes) -> TokenUsage:
-        found = TokenUsage(0, 0)
-        for data in _usage_events(raw):
-            if isinstance(data.get("usage"), dict):
-                found = openai_usage(data)
-        return found
+        """The last chunk's usage that is an object. It comes last but for ``[DONE]``: the
+        events from the one that names ``"usage":`` last are decoded, not the whole stream,
+        unless they hold no usage object (``"usage":null`` came last)."""
+        at = raw.rfind(b'"usage":')
+        if at < 0:
+            return TokenUsage(0, 0)
+        start = 0  # the last blank line before it: where its event begins
+        for blank in (b"\n\n", b"\r\r", b"\r\n\r\n"):
+            found = raw.rfind(blank, 0, at)
+            start = max(start, found + len(blank) if found >= 0 else 0)
+        for part in (raw[start:], raw):
+            usage = None
+            for data in _usage_events(part):
+                if isinstance(data.get("usage"), dict):
+                    usage = openai_usage(data)
+            if usage is not None:
+                return usage
+        return TokenUsage(0, 0)
 
     def ended(self, tail: bytes) -> bool:
         return b"[DONE]" in tail

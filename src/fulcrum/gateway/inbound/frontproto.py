@@ -138,7 +138,7 @@ class FrontProtocol(FrontConnection):
             return
         self.pending = []
         self.headers = CIMultiDict(
-            (n.decode("latin-1"), v.decode("utf-8", "surrogateescape")) for n, v in self.raw
+            [(n.decode("latin-1"), v.decode("utf-8", "surrogateescape")) for n, v in self.raw]
         )
         try:
             self.client_key = self.front.admit(self.headers)

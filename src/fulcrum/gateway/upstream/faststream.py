@@ -7,18 +7,22 @@ either the same way.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from fulcrum.gateway.upstream.fastpath import Answer, PlainPool, _Connection
+    import aiohttp
+
+    from fulcrum.gateway.upstream.fastconn import Answer, Connection
+    from fulcrum.gateway.upstream.fastpath import PlainPool
 
 
 class Streamed:
     """``status``, ``headers``, ``content.readany()`` (``b""`` at the end), ``read()``, then
     ``release()`` or ``close()``: what the gateway uses of an aiohttp response."""
 
-    def __init__(self, pool: PlainPool, conn: _Connection, answer: Answer) -> None:
+    def __init__(self, pool: PlainPool, conn: Connection, answer: Answer) -> None:
         self.status = answer.status
         self.headers: Mapping[str, str] = answer.headers
         self._pool = pool
@@ -31,6 +35,10 @@ class Streamed:
 
     async def readany(self) -> bytes:
         return await self._conn.read_chunk()
+
+    async def readany_within(self, timeout: float) -> bytes:
+        """:meth:`readany`, or ``TimeoutError`` when nothing came within ``timeout`` s."""
+        return await self._conn.read_chunk(asyncio.get_running_loop().time() + timeout)
 
     async def read(self) -> bytes:
         """The rest of the answer; the connection is released, as aiohttp's ``read()`` does."""
@@ -49,3 +57,13 @@ class Streamed:
     def close(self) -> None:
         self._conn.close()
         self.release()
+
+
+async def read_within(content: aiohttp.StreamReader | Streamed, timeout: float) -> bytes:
+    """``content.readany()``, or ``TimeoutError`` when nothing came within ``timeout`` s: a
+    fast-path stream with its own timer (armed only to wait), aiohttp's under
+    ``asyncio.timeout``."""
+    if isinstance(content, Streamed):
+        return await content.readany_within(timeout)
+    async with asyncio.timeout(timeout):
+        return await content.readany()

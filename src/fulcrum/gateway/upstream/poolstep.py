@@ -22,7 +22,7 @@ import aiohttp
 from fulcrum.errors import Overloaded
 from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.gateway.upstream.breaker import backoff_delay
-from fulcrum.gateway.upstream.faststream import Streamed
+from fulcrum.gateway.upstream.faststream import Streamed, read_within
 from fulcrum.gateway.upstream.pool import Lease, Pool, PoolFull
 from fulcrum.gateway.upstream.tries import Opened, Retry, attempt
 from fulcrum.gateway.upstream.walk import Walk
@@ -42,6 +42,9 @@ class HeldStream(Streamed):
     @property
     def content(self) -> Streamed:
         return self
+
+    async def readany_within(self, timeout: float) -> bytes:
+        return await read_within(self._inner.content, timeout)
 
     async def read(self) -> bytes:
         try:
