@@ -69,6 +69,7 @@ def main() -> None:
     args = parser.parse_args()
     versions = {"this": None, **({"base": args.base} if args.base else {})}
     cpu: dict[str, list[float]] = {name: [] for name in versions}
+    rates: dict[str, list[float]] = {name: [] for name in versions}
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fulcrum-cpu-")))
         upstream = stack.enter_context(start_upstream(free_port(), work)).base_url + "/v1"
@@ -78,11 +79,20 @@ def main() -> None:
                 own.mkdir(exist_ok=True)
                 rps, us = one_round(upstream, own, args, src)
                 cpu[name].append(us)
+                rates[name].append(rps)
                 print(
                     f"round {n} {name:<5} {rps:8,.0f} req/s  {us:6.0f} µs CPU/request", flush=True
                 )
     for name, values in cpu.items():
-        print(f"median {name:<5} {statistics.median(values):6.0f} µs CPU/request")
+        rps = statistics.median(rates[name])
+        print(
+            f"median {name:<5} {rps:8,.0f} req/s  {statistics.median(values):6.0f} µs CPU/request"
+        )
+    if args.base:  # round by round, as the two ran side by side
+        pairs = list(zip(cpu["this"], cpu["base"], rates["this"], rates["base"], strict=True))
+        less = statistics.median(t / b for t, b, _, _ in pairs)
+        more = statistics.median(t / b for _, _, t, b in pairs)
+        print(f"this ÷ base, median of the rounds: {more:.2f}× req/s, {less:.2f}× CPU/request")
 
 
 if __name__ == "__main__":
