@@ -6,13 +6,11 @@ as the store's insert parameters, then one daemon thread inserts the queue in ba
 arrived within ``max_delay_s`` of the first, up to ``batch_size`` rows per transaction). The
 thread wakes once per batch, not once per row.
 
-Where the preparing happens is the caller's choice. By default the writer's thread does it,
-so ``submit`` costs the caller almost nothing. With ``prepare_in_caller=True`` ``submit``
-prepares the row in the caller's thread and the writer's thread only inserts: an event loop
-that submits after its answers went out (the gateway) uses it, because preparing rows in a
-second Python thread makes the two hand the GIL to each other many times a batch, and each
-hand-over stalls the loop (at 16 concurrent clients that cost the gateway a quarter of its
-throughput: ``bench/gateway_overhead.py``).
+Where the preparing happens is the caller's choice: by default in the writer's thread, so
+``submit`` costs the caller almost nothing; with ``prepare_in_caller=True`` in ``submit``, the
+writer's thread only inserting. An event loop that submits after its answers went out (the
+gateway) takes the second: preparing rows in another Python thread makes the two hand the
+GIL to each other many times a batch, each hand-over stalling the loop (bench/README.md).
 
 A failed insert is retried with backoff; rows the database still refuses are appended to a
 JSON-lines spill file in the data directory: nothing accepted is silently lost. The queue is
@@ -171,8 +169,10 @@ class LedgerWriter:
                 time.sleep(self.max_delay_s)  # the batch: what arrives within the delay
             while True:
                 batch, done = self._take()
-                if batch:
+                try:
                     self._write(self._prepare(batch))
+                except Exception:  # pragma: no cover - keep the writer alive whatever happens
+                    log.exception("ledger: writing a batch of %d rows failed", len(batch))
                 if done:
                     return
                 if len(batch) < self.batch_size:
