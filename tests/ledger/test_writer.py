@@ -76,7 +76,19 @@ class MemoryStore:
         self.closed = True
 
 
+PREPARE_IN_CALLER = False  # set per test by the fixture below
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["thread-prepares", "caller-prepares"])
+def _where_rows_are_prepared(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test of the writer runs both ways: rows prepared in its thread, or in submit()."""
+    monkeypatch.setattr(f"{__name__}.PREPARE_IN_CALLER", request.param)
+
+
 def _writer(store: Any, fake_prices: FakePrices, **kw: Any) -> LedgerWriter:
+    kw.setdefault("prepare_in_caller", PREPARE_IN_CALLER)
     return LedgerWriter(cast(LedgerStore, store), Pricer(fake_prices), **kw)
 
 
@@ -221,7 +233,7 @@ def test_a_deferred_row_is_built_in_the_writer_thread(
     fake_prices: FakePrices, make_row: RowFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = MemoryStore()
-    writer = _writer(store, fake_prices)
+    writer = _writer(store, fake_prices, prepare_in_caller=False)
     built_in: list[str] = []
 
     def build() -> LedgerRow:
