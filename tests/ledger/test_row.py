@@ -12,7 +12,14 @@ import pytest
 
 from fulcrum.errors import InputError
 from fulcrum.ledger.attempts import Attempt, attempts_to_json, dump_attempts, load_attempts
-from fulcrum.ledger.row import COLUMNS, LedgerRow, new_row_id, row_from_values, row_values
+from fulcrum.ledger.row import (
+    COLUMNS,
+    MONEY_FIELDS,
+    LedgerRow,
+    new_row_id,
+    row_from_values,
+    row_values,
+)
 
 from .conftest import FAILOVER_ATTEMPTS
 
@@ -114,3 +121,29 @@ def test_ids_start_with_their_millisecond_so_later_rows_sort_after() -> None:
     assert len(set(ids)) == 5
     for made in ids:
         assert before <= int(made[:12], 16) <= after  # the first 48 bits: Unix milliseconds
+
+
+def test_with_costs_copies_every_other_field_and_keeps_a_row_already_priced() -> None:
+    """Every field but the three amounts is the row's (each set here to a non-default)."""
+    values: dict[str, object] = {
+        "session": "s", "client": "c", "route": "b/m", "route_reason": "alias:m",
+        "backend": "b", "backend_kind": "local", "provider": "p", "model": "m",
+        "endpoint": "/v1/messages", "stream": True, "status": 201, "error": "e",
+        "input_tokens": 1, "output_tokens": 2, "cache_read_tokens": 3, "cache_write_tokens": 4,
+        "ttft_ms": 5.0, "duration_ms": 6.0, "decode_tps": 7.0, "busy_ms": 8.0,
+        "tool_repairs": 9, "tool_retries": 10, "attempts": FAILOVER_ATTEMPTS,
+        "context_tokens": 11, "rule": "r", "frontier_score": 0.5, "threshold": 0.6,
+        "decision": "{}", "request_body": "q", "response_body": "a", "source": "eval",
+    }  # fmt: skip
+    row = LedgerRow(**values)  # type: ignore[arg-type]
+    assert set(values) | {"id", "ts", *MONEY_FIELDS} == set(COLUMNS)
+    priced = row.with_costs(Decimal("0.10"), Decimal("0.30"), Decimal("0.20"))
+    assert priced == dataclasses.replace(
+        row,
+        cost_usd=Decimal("0.10"),
+        counterfactual_usd=Decimal("0.30"),
+        saving_usd=Decimal("0.20"),
+    )
+    assert priced is not row and row.cost_usd is None
+    again = priced.with_costs(priced.cost_usd, priced.counterfactual_usd, priced.saving_usd)
+    assert again is priced  # priced twice (a budget's settling, then the writer): no copy

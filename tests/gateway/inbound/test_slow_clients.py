@@ -131,3 +131,27 @@ def test_timeouts_are_validated(config_text: str) -> None:
     assert (default.server.header_timeout_s, default.server.body_timeout_s) == (30.0, 60.0)
     with pytest.raises(ConfigError, match=r"server\.body_timeout_s: expected a number >= 0\.1"):
         load_config(text=config_text.replace("[server]", "[server]\nbody_timeout_s = 0"))
+
+
+def test_a_keep_alive_connection_is_closed_a_header_timeout_after_its_last_answer(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic
+) -> None:
+    """Requests every 0.6 s keep one connection open past its first 1 s deadline (the timer
+    set for it finds the deadline moved and waits on); idle, it closes about 1 s after the
+    last answer."""
+    request = (
+        b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+    )
+    with _connect(gateway) as sock:
+        sock.settimeout(5)
+        for _ in range(4):
+            sock.sendall(request)
+            answer = sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:80]
+            time.sleep(0.6)
+        last = time.perf_counter() - 0.6
+        assert sock.recv(65536) == b""  # closed by the server, not before its idle timeout
+        idle = time.perf_counter() - last
+    assert 0.9 <= idle < 3.0, f"closed {idle:.2f} s after the last answer"
+    assert len(fake_anthropic.requests) == 4

@@ -3,7 +3,10 @@
 What an exchange needs of a connection (:class:`~fulcrum.gateway.inbound.frontreply.Connection`):
 ``send`` raises ``ConnectionResetError`` once the client is gone (as aiohttp's writer does), and
 ``drain`` waits while the client reads slower than the answer is written (the transport's
-high-water mark). One timer at a time serves the header, body and lingering deadlines.
+high-water mark). One deadline at a time serves the header, body and lingering timeouts, on
+one timer that is moved lazily: a keep-alive connection re-arms its header deadline for every
+request, and a timer cancelled and created each time cost more than the deadline's check
+when the timer fires.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ class FrontConnection(asyncio.Protocol):
         self.loop = asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
         self.task: asyncio.Task[None] | None = None  # the request being answered
-        self.timer: asyncio.TimerHandle | None = None
+        self.timer: asyncio.TimerHandle | None = None  # fires at or before the deadline
+        self.deadline = 0.0  # the loop's clock
+        self.on_deadline: Callable[[], Any] | None = None  # None: nothing armed
         self.writable: asyncio.Future[None] | None = None  # set while the client reads slowly
         self.closed = False
 
@@ -35,7 +40,7 @@ class FrontConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.front.connections.discard(self)
-        self.disarm()
+        self._stop_timer()
         self.resume_writing()  # a writer waiting to drain wakes and finds the client gone
 
     def pause_writing(self) -> None:
@@ -62,21 +67,45 @@ class FrontConnection(asyncio.Protocol):
         self.arm(self.front.server.header_timeout_s, self.idle_timeout)
 
     def idle_timeout(self) -> None:
-        self.timer = None
         if self.task is None:
             self.close()
 
+    @property
+    def armed(self) -> bool:
+        return self.on_deadline is not None
+
     def arm(self, delay: float, callback: Callable[[], Any]) -> None:
-        self.disarm()
-        self.timer = self.loop.call_later(delay, callback)
+        """Call ``callback`` in ``delay`` seconds unless disarmed (or re-armed) before."""
+        self.deadline = self.loop.time() + delay
+        self.on_deadline = callback
+        if self.timer is not None and self.timer.when() > self.deadline:
+            self.timer.cancel()  # a sooner deadline than the timer's: move the timer
+            self.timer = None
+        if self.timer is None:
+            self.timer = self.loop.call_at(self.deadline, self._fire)
 
     def disarm(self) -> None:
+        self.on_deadline = None  # the timer, if any, finds nothing to do when it fires
+
+    def _stop_timer(self) -> None:
+        self.disarm()
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
 
+    def _fire(self) -> None:
+        self.timer = None
+        callback = self.on_deadline
+        if callback is None:
+            return
+        if self.loop.time() < self.deadline:  # re-armed later since the timer was set
+            self.timer = self.loop.call_at(self.deadline, self._fire)
+            return
+        self.on_deadline = None
+        callback()
+
     def close(self) -> None:
-        self.disarm()
+        self._stop_timer()
         if self.transport is not None:
             self.transport.close()
 

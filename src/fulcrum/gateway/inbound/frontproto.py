@@ -91,7 +91,7 @@ class FrontProtocol(FrontConnection):
                 self._malformed(str(exc))
         if self.phase is Phase.HANDOFF:
             self._hand_off()
-        elif self.phase is Phase.BODY and self.timer is None:
+        elif self.phase is Phase.BODY and not self.armed:
             self.arm(self.front.server.body_timeout_s, self._body_timeout)
         elif self.phase is Phase.HEAD and self.head_size > MAX_HEAD:
             self._malformed(f"request line and headers over {MAX_HEAD} bytes")
@@ -253,6 +253,5 @@ class FrontProtocol(FrontConnection):
         self.close()
 
     def _body_timeout(self) -> None:
-        self.timer = None
         if self.phase is Phase.BODY:
             self._refuse(body_too_slow(self.front.server.body_timeout_s))
