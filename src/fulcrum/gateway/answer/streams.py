@@ -62,9 +62,7 @@ class Pump:
         if not self._started:
             self._started = True
             out = self.first(out)
-        if self.strip_usage and (b'"choices":[]' in out or b'"choices": []' in out):
-            return strip_usage_chunks(out)
-        return out
+        return strip_usage_chunks(out) if self.strip_usage else out
 
     def first(self, out: bytes) -> bytes:
         """The stream's first complete events, as the client gets them."""
