@@ -5,9 +5,10 @@ time the gateway process spends per request moves much less. This starts the fak
 upstream once, then, round after round, ``fulcrum serve`` (the same config as
 ``gateway_overhead.py``'s ``fulcrum`` or ``fulcrum-brain`` target), warms it up and sends a
 fixed number of requests at a fixed concurrency, reading the process's user+system CPU time
-(``/proc``, Linux) before and after. With ``--base SRC`` (the ``src`` directory of another
-checkout) the two versions alternate in every round, so a change is measured against the code
-before it under the same conditions.
+(``/proc``, Linux) before and after; beside it, the load generator's (this process) and the
+fake upstream's, which share the machine's cores with it. With ``--base SRC`` (the ``src``
+directory of another checkout) the two versions alternate in every round, so a change is
+measured against the code before it under the same conditions.
 
     .venv/bin/python bench/gateway_cpu.py                      # this checkout, 3 rounds
     .venv/bin/python bench/gateway_cpu.py --stream --brain
@@ -22,13 +23,15 @@ import asyncio
 import os
 import statistics
 import tempfile
+import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import NamedTuple
 
 from gateway_overhead import Case, start_fulcrum, start_upstream
 
 from fulcrum.testing.loadgen import run_load
-from fulcrum.testing.process import free_port
+from fulcrum.testing.process import ServerProcess, free_port
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -39,22 +42,33 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+class Round(NamedTuple):
+    rps: float
+    us: float  # the gateway's CPU µs per request
+    load_us: float  # the load generator's (this process)
+    upstream_us: float  # the fake upstream's
+
+
 def one_round(
-    upstream: str, work: Path, args: argparse.Namespace, src: str | None
-) -> tuple[float, float]:
-    """(requests/s, CPU µs per request) of one gateway run."""
+    upstream: ServerProcess, work: Path, args: argparse.Namespace, src: str | None
+) -> Round:
+    """Requests/s and CPU µs per request of one gateway run, and of the two processes beside
+    it on the same cores (what the machine spends per request is the three together)."""
     case = Case("fulcrum", "openai", None, stream=args.stream)
     env = {"PYTHONPATH": src} if src else None
-    with start_fulcrum(upstream, free_port(), work, brain=args.brain, env=env) as gw:
-        assert gw.pid is not None
+    url = upstream.base_url + "/v1"
+    with start_fulcrum(url, free_port(), work, brain=args.brain, env=env) as gw:
+        assert gw.pid is not None and upstream.pid is not None
         target = case.target(gw.base_url)
         asyncio.run(run_load(target, requests=args.warmup, concurrency=args.clients))
-        before = cpu_seconds(gw.pid)
+        pids = (gw.pid, upstream.pid)
+        before = [cpu_seconds(pid) for pid in pids] + [time.process_time()]
         result = asyncio.run(run_load(target, requests=args.requests, concurrency=args.clients))
-        used = cpu_seconds(gw.pid) - before
+        after = [cpu_seconds(pid) for pid in pids] + [time.process_time()]
     if result.errors:
         print(f"  {result.errors} errors (first: {result.first_error})")
-    return result.rps, used / args.requests * 1e6
+    gateway, up, load = ((a - b) / args.requests * 1e6 for a, b in zip(after, before, strict=True))
+    return Round(result.rps, gateway, load, up)
 
 
 def main() -> None:
@@ -72,16 +86,18 @@ def main() -> None:
     rates: dict[str, list[float]] = {name: [] for name in versions}
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fulcrum-cpu-")))
-        upstream = stack.enter_context(start_upstream(free_port(), work)).base_url + "/v1"
+        upstream = stack.enter_context(start_upstream(free_port(), work))
         for n in range(1, args.rounds + 1):
             for name, src in versions.items():
                 own = work / name  # each version its own ledger (its own migrations)
                 own.mkdir(exist_ok=True)
-                rps, us = one_round(upstream, own, args, src)
-                cpu[name].append(us)
-                rates[name].append(rps)
+                r = one_round(upstream, own, args, src)
+                cpu[name].append(r.us)
+                rates[name].append(r.rps)
                 print(
-                    f"round {n} {name:<5} {rps:8,.0f} req/s  {us:6.0f} µs CPU/request", flush=True
+                    f"round {n} {name:<5} {r.rps:8,.0f} req/s  {r.us:6.0f} µs CPU/request"
+                    f"  (load generator {r.load_us:.0f}, upstream {r.upstream_us:.0f} µs)",
+                    flush=True,
                 )
     for name, values in cpu.items():
         rps = statistics.median(rates[name])
