@@ -3,6 +3,9 @@ serves ends its item as errored, saying so; unknown ids are 404s."""
 
 from __future__ import annotations
 
+import json
+import socket
+import time
 from collections.abc import Iterator
 
 import anthropic
@@ -154,3 +157,49 @@ def test_an_item_with_tools_gets_the_local_tool_review(
     assert blocks[0].input == {"command": "ls -la"}  # type: ignore[union-attr]
     (row,) = open_store(None).rows()
     assert row.tool_repairs == 1 and row.tool_retries == 0  # recovered, counted in its row
+
+
+def _dribble(url: str, pieces: list[bytes], boundary: str) -> bytes:
+    """POST a multipart body over a raw socket, one piece at a time with a pause between,
+    so the server's reads come back short; returns the whole response."""
+    host, port = url.removeprefix("http://").split(":")
+    total = sum(len(p) for p in pieces)
+    head = (
+        f"POST /v1/files HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer k\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {total}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(head)
+        for piece in pieces:
+            sock.sendall(piece)
+            time.sleep(0.1)
+        answer = b""
+        while data := sock.recv(65536):
+            answer += data
+    return answer
+
+
+def test_an_upload_that_arrives_in_short_pieces_is_stored_whole(
+    gateway: tuple[RunningGateway, FakeOpenAI, FakeAnthropic],
+) -> None:
+    """A read shorter than the boundary, then a long one: aiohttp's part reader hands the
+    surplus back to the stream (its deprecated unread_data); the upload must still land."""
+    gw, boundary = gateway[0], "b" * 40
+    content = b"".join(json.dumps({"custom_id": f"i{n}"}).encode() + b"\n" for n in range(1500))
+    assert len(content) > 3 * 8192
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="in.jsonl"\r\n\r\n'
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    pieces = [head + content[:5], content[5:10], content[10:] + tail]
+    answer = _dribble(gw.url, pieces, boundary)
+    status, _, body = answer.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 200"), answer[:400]
+    uploaded = json.loads(body)
+    assert uploaded["bytes"] == len(content) and uploaded["filename"] == "in.jsonl"
+    with openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0) as client:
+        assert client.files.content(uploaded["id"]).content == content
