@@ -24,6 +24,7 @@ from pathlib import Path
 
 import aiohttp
 
+from fulcrum.aio import run_loop
 from fulcrum.testing.loadgen import LoadResult, Target, run_load
 from fulcrum.testing.process import free_port
 
@@ -61,13 +62,13 @@ def _round(target: Target, args: argparse.Namespace) -> tuple[LoadResult, LoadRe
                               warmup=args.warmup)  # fmt: skip
         return serial, conc
 
-    return asyncio.run(both())
+    return run_loop(both())
 
 
 def _direct_p50(upstream: str, args: argparse.Namespace) -> float:
     target = Target("direct", upstream + "/chat/completions", _body(anthropic=False, stream=False),
                     OPENAI_HEADERS)  # fmt: skip
-    return asyncio.run(run_load(target, requests=args.serial, warmup=args.warmup)).p50
+    return run_loop(run_load(target, requests=args.serial, warmup=args.warmup)).p50
 
 
 def measure(args: argparse.Namespace) -> dict[str, list[tuple[float, float, float]]]:
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.poll:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(poll(args.poll, args.poll_s))
+            run_loop(poll(args.poll, args.poll_s))
         return 0
     results = measure(args)
     report(results, args.direct_p50)

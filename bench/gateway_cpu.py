@@ -19,7 +19,6 @@ measured against the code before it under the same conditions.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import statistics
 import tempfile
@@ -30,6 +29,7 @@ from typing import NamedTuple
 
 from gateway_overhead import Case, start_fulcrum, start_upstream
 
+from fulcrum.aio import run_loop
 from fulcrum.testing.loadgen import run_load
 from fulcrum.testing.process import ServerProcess, free_port
 
@@ -60,10 +60,10 @@ def one_round(
     with start_fulcrum(url, free_port(), work, brain=args.brain, env=env) as gw:
         assert gw.pid is not None and upstream.pid is not None
         target = case.target(gw.base_url)
-        asyncio.run(run_load(target, requests=args.warmup, concurrency=args.clients))
+        run_loop(run_load(target, requests=args.warmup, concurrency=args.clients))
         pids = (gw.pid, upstream.pid)
         before = [cpu_seconds(pid) for pid in pids] + [time.process_time()]
-        result = asyncio.run(run_load(target, requests=args.requests, concurrency=args.clients))
+        result = run_loop(run_load(target, requests=args.requests, concurrency=args.clients))
         after = [cpu_seconds(pid) for pid in pids] + [time.process_time()]
     if result.errors:
         print(f"  {result.errors} errors (first: {result.first_error})")

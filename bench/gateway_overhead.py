@@ -27,7 +27,6 @@ See bench/README.md for the targets this is checked against.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
@@ -37,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fulcrum.aio import run_loop
 from fulcrum.testing.competitors import (
     BENCH_MODEL,
     ensure_ccr,
@@ -219,9 +219,9 @@ async def _measure(case: Case, base_url: str, args: argparse.Namespace) -> Measu
 
 def _run_case(case: Case, upstream: str, work: Path, args: argparse.Namespace) -> Measured:
     if case.starter is None:
-        return asyncio.run(_measure(case, upstream.removesuffix("/v1"), args))
+        return run_loop(_measure(case, upstream.removesuffix("/v1"), args))
     with case.starter(upstream, free_port(), work) as server:
-        return asyncio.run(_measure(case, server.base_url, args))
+        return run_loop(_measure(case, server.base_url, args))
 
 
 def run_all(args: argparse.Namespace) -> tuple[list[Measured], dict[str, str]]:

@@ -94,3 +94,55 @@ def test_rejects_empty_runs() -> None:
 
 def test_empty_result_has_nan_rate() -> None:
     assert math.isnan(LoadResult("x", 1).rps)
+
+
+async def _closing_server(answer: bytes) -> tuple[asyncio.Server, list[int]]:
+    """A raw server that writes ``answer`` to each request and closes the connection;
+    the list counts the connections it accepted."""
+    accepted: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(1)
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0), accepted
+
+
+async def test_a_server_that_closes_each_connection_gets_a_new_one_per_request() -> None:
+    """No Content-Length, not chunked: the body ends with the connection, and the next
+    request opens another."""
+    server, accepted = await _closing_server(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhi")
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        target = Target("c", f"http://127.0.0.1:{port}/x", b"{}", stream=True)
+        result = await run_load(target, requests=6, concurrency=2, warmup=1)
+    assert result.ok == 6 and result.errors == 0 and len(result.ttft_ms) == 6
+    assert len(accepted) == 7
+
+
+async def test_a_refused_connection_and_a_garbled_answer_are_errors() -> None:
+    server, _ = await _closing_server(b"NOT HTTP AT ALL\r\n\r\n")
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        garbled = await run_load(Target("g", f"http://127.0.0.1:{port}/", b""), requests=2)
+    assert garbled.ok == 0 and garbled.errors == 2
+    assert garbled.first_error is not None and "bad response" in garbled.first_error
+    refused = await run_load(Target("r", "http://127.0.0.1:9/", b""), requests=3, warmup=0)
+    assert refused.ok == 0 and refused.errors == 3
+    assert refused.first_error is not None and "ConnectionRefusedError" in refused.first_error
+
+
+def test_only_http_urls_are_loaded() -> None:
+    with pytest.raises(ValueError, match="only http://"):
+        asyncio.run(run_load(Target("x", "https://example.com/", b""), requests=1))
+
+
+def test_the_request_carries_the_targets_headers_and_body() -> None:
+    target = Target("h", "http://127.0.0.1:8080/v1/chat?x=1", b'{"a":1}', {"X-Key": "k"})
+    head, _, body = target.request_bytes().partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    assert lines[0] == "POST /v1/chat?x=1 HTTP/1.1" and body == b'{"a":1}'
+    assert {"Host: 127.0.0.1:8080", "Content-Length: 7", "X-Key: k"} <= set(lines[1:])

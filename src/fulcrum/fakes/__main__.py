@@ -13,6 +13,7 @@ import asyncio
 import signal
 import sys
 
+from fulcrum.aio import run_loop
 from fulcrum.fakes.anthropic import FakeAnthropic
 from fulcrum.fakes.openai import FakeOpenAI
 from fulcrum.fakes.script import Reply
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.delay < 0 or args.chunk_delay < 0:
         print("error: --delay and --chunk-delay must be >= 0 seconds", file=sys.stderr)
         return 2
-    asyncio.run(serve(args))
+    run_loop(serve(args))
     return 0
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import os
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from fulcrum.aio import run_loop
 from fulcrum.errors import ConfigError
 from fulcrum.gateway.config import (
     REPROBE_S,
@@ -145,17 +145,6 @@ def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
         typer.echo(banner(cfg, url))
 
     run_loop(serve(cfg, ready=ready, probe=_probe(config, cfg)))
-
-
-def run_loop(main: Coroutine[Any, Any, None]) -> None:
-    """Run on uvloop (libuv's event loop; installed with fulcrum except on Windows), else on
-    asyncio's own loop."""
-    try:
-        import uvloop  # noqa: PLC0415 - optional: not on Windows
-    except ImportError:
-        asyncio.run(main)
-        return
-    uvloop.run(main)
 
 
 def register(app: typer.Typer) -> None:
