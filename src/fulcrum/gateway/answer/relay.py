@@ -124,30 +124,40 @@ async def _write(ex: Exchange, pump: Pump, data: bytes) -> None:
     await ex.write(data)
 
 
+async def _end(ex: Exchange, pump: Pump, data: bytes) -> None:
+    """The stream's last bytes and its end, in one write."""
+    if pump.sent is not None:
+        pump.sent.append(data)
+    await ex.finish(data)
+
+
 async def _pump(ex: Exchange, pump: Pump, opened: Opened, call: Call) -> None:
     timeouts = opened.backend.config.timeouts
     deadline = opened.started + timeouts.total
     assert opened.response is not None, "a stream keeps its upstream response"
     content = opened.response.content
     data = opened.first
-    before = last = b""  # the upstream's last two chunks: an error it ended with is there
+    before = last = held = b""  # the upstream's last two chunks: an error it ended with is there
     while data:
         out = pump.transform(data)
+        before, last = last, data
+        if content.at_eof():  # the upstream's last bytes: they go out with the stream's end
+            held = out
+            break
         if out:
             await _write(ex, pump, out)  # a client that went away raises here (499)
-        before, last = last, data
         try:
             data = await next_chunk(content, deadline, timeouts.idle)
         except StreamBroken as exc:
             await _fail(ex, pump, call, str(exc))
             return
     if not pump.complete and upstream_error(before + last) is None:
+        if held:
+            await _write(ex, pump, held)
         await _fail(ex, pump, call, "upstream stream ended before the message was complete")
         return
     tail = pump.finish() if pump.complete else b""  # else: the client has the upstream's error
-    if tail:
-        await _write(ex, pump, tail)
-    await ex.finish()
+    await _end(ex, pump, held + tail)
     error = upstream_error(before + last)  # after the client's last byte, not before it
     if error is not None:
         call.status = 502

@@ -41,8 +41,9 @@ class Exchange(Protocol):
     async def write(self, data: bytes) -> None:
         """Send ``data`` on the started stream."""
 
-    async def finish(self) -> None:
-        """End the started stream."""
+    async def finish(self, last: bytes = b"") -> None:
+        """Send ``last`` (when there is one) and end the started stream, in one write where
+        the connection allows."""
 
 
 class AiohttpExchange:
@@ -73,6 +74,6 @@ class AiohttpExchange:
         assert self.response is not None, "start_stream() first"
         await self.response.write(data)
 
-    async def finish(self) -> None:
+    async def finish(self, last: bytes = b"") -> None:
         assert self.response is not None, "start_stream() first"
-        await self.response.write_eof()
+        await self.response.write_eof(last)

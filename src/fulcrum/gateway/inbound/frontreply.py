@@ -126,8 +126,12 @@ class FrontExchange:
         self._send(b"%x\r\n%s\r\n" % (len(data), data) if self.chunked else data)
         await self.conn.drain()
 
-    async def finish(self) -> None:
-        self._send(b"0\r\n\r\n" if self.chunked else b"")
+    async def finish(self, last: bytes = b"") -> None:
+        if self.chunked:
+            end = b"%x\r\n%s\r\n0\r\n\r\n" % (len(last), last) if last else b"0\r\n\r\n"
+        else:
+            end = last
+        self._send(end)
         self.complete = True
 
     def _send(self, data: bytes) -> None:

@@ -105,6 +105,10 @@ class Connection(asyncio.Protocol):
         if more is not None and not more.done():
             more.set_result(None)
 
+    def at_eof(self) -> bool:
+        """Whether the answer is complete and every byte of it was read."""
+        return self.complete and not self._body
+
     async def read_chunk(self, deadline: float | None = None) -> bytes:
         """A stream's next bytes (all that arrived); ``b""`` once the answer is complete;
         ``TimeoutError`` when none came by ``deadline`` (the loop's clock; a timer is armed

@@ -40,6 +40,10 @@ class Streamed:
         """:meth:`readany`, or ``TimeoutError`` when nothing came within ``timeout`` s."""
         return await self._conn.read_chunk(asyncio.get_running_loop().time() + timeout)
 
+    def at_eof(self) -> bool:
+        """Whether the stream ended and every byte of it was read (aiohttp's name)."""
+        return self._conn.at_eof()
+
     async def read(self) -> bytes:
         """The rest of the answer; the connection is released, as aiohttp's ``read()`` does."""
         parts = []

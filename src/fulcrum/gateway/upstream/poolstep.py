@@ -46,6 +46,9 @@ class HeldStream(Streamed):
     async def readany_within(self, timeout: float) -> bytes:
         return await read_within(self._inner.content, timeout)
 
+    def at_eof(self) -> bool:
+        return self._inner.content.at_eof()
+
     async def read(self) -> bytes:
         try:
             return await self._inner.read()
