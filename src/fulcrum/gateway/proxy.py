@@ -131,6 +131,7 @@ async def _serve(ex: Exchange, api: ApiFormat, state: GatewayState, call: Call) 
         return f"{backend.chat_url}?{query}" if backend.format is api else backend.chat_url
 
     url = with_query if query else None
+    state.meter.flush_soon()  # the rows of calls ended before: built while the upstream works
     opened = await open_chain(
         chain,
         build,
