@@ -250,7 +250,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serial", type=int, default=1000, help="serial requests per target")
     parser.add_argument("--concurrent", type=int, default=2000, help="requests at --clients")
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=1000,
+        help="unmeasured requests before each phase: a gateway runs for days, and a new "
+        "process's first thousand requests carry one-time costs (the SQLite ledger's WAL "
+        "growing to its checkpoint size, the interpreter specializing the hot path)",
+    )
     parser.add_argument("--only", nargs="*", help="target names to run (default: all)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument(
