@@ -196,6 +196,20 @@ class _Worker:
             self.client = None
 
 
+async def _drive(workers: list[_Worker], requests: int, result: LoadResult | None) -> None:
+    """Send ``requests`` calls from all the workers at once, each taking the next one as soon
+    as its last is answered."""
+    remaining = requests
+
+    async def drive(worker: _Worker) -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await worker.call(result)
+
+    await asyncio.gather(*(drive(w) for w in workers))
+
+
 async def run_load(
     target: Target,
     *,
@@ -205,25 +219,16 @@ async def run_load(
     timeout_s: float = 30.0,
 ) -> LoadResult:
     """Send ``requests`` POSTs to ``target`` from ``concurrency`` clients, each on its own
-    keep-alive connection (``warmup`` more first, one client, not measured)."""
+    keep-alive connection (``warmup`` more first, from the same clients, not measured)."""
     if requests < 1 or concurrency < 1:
         raise ValueError("requests and concurrency must be at least 1")
     target.address()
     result = LoadResult(target=target.name, concurrency=concurrency)
     workers = [_Worker(target, timeout_s) for _ in range(concurrency)]
     try:
-        for _ in range(warmup):
-            await workers[0].call(None)
-        remaining = requests
-
-        async def drive(worker: _Worker) -> None:
-            nonlocal remaining
-            while remaining > 0:
-                remaining -= 1
-                await worker.call(result)
-
+        await _drive(workers, warmup, None)  # every client's connection open and warm
         start = time.perf_counter()
-        await asyncio.gather(*(drive(w) for w in workers))
+        await _drive(workers, requests, result)
         result.elapsed_s = time.perf_counter() - start
     finally:
         for worker in workers:
