@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any, cast
 
@@ -164,14 +165,14 @@ class SQLiteStore:
         with self._lock:
             before = self._conn.total_changes
             if len(values) <= per:
-                params = [value for row in values for value in row]
+                params = list(chain.from_iterable(values))
                 self._conn.execute(_insert_sql(len(values)), params)
                 return self._conn.total_changes - before
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 for start in range(0, len(values), per):
                     chunk = values[start : start + per]
-                    params = [value for row in chunk for value in row]
+                    params = list(chain.from_iterable(chunk))
                     self._conn.execute(_insert_sql(len(chunk)), params)
                 self._conn.execute("COMMIT")
             except BaseException:
