@@ -162,23 +162,25 @@ class SQLiteStore:
         if not values:
             return 0
         per = max(1, self._conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(COLUMNS))
+        chunks = [values[start : start + per] for start in range(0, len(values), per)]
         with self._lock:
             before = self._conn.total_changes
-            if len(values) <= per:
-                params = list(chain.from_iterable(values))
-                self._conn.execute(_insert_sql(len(values)), params)
+            if len(chunks) == 1:  # one statement is its own transaction
+                self._insert_rows(chunks[0])
                 return self._conn.total_changes - before
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                for start in range(0, len(values), per):
-                    chunk = values[start : start + per]
-                    params = list(chain.from_iterable(chunk))
-                    self._conn.execute(_insert_sql(len(chunk)), params)
+                for chunk in chunks:
+                    self._insert_rows(chunk)
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
             return self._conn.total_changes - before
+
+    def _insert_rows(self, values: Sequence[tuple[Any, ...]]) -> None:
+        """One multi-row INSERT (the lock is held)."""
+        self._conn.execute(_insert_sql(len(values)), list(chain.from_iterable(values)))
 
     def aggregate(
         self, since: datetime | None, until: datetime | None, by: str | None
