@@ -6,12 +6,14 @@ upstream once, then, round after round, ``fulcrum serve`` (the same config as
 ``gateway_overhead.py``'s ``fulcrum`` or ``fulcrum-brain`` target), warms it up and sends a
 fixed number of requests at a fixed concurrency, reading the process's user+system CPU time
 (``/proc``, Linux) before and after; beside it, the load generator's (this process) and the
-fake upstream's, which share the machine's cores with it. With ``--base SRC`` (the ``src``
-directory of another checkout) the two versions alternate in every round, so a change is
-measured against the code before it under the same conditions.
+fake upstream's, which share the machine's cores with it, and the requests' latency (p50,
+p99; with ``--clients 1``, the serial figures of ``gateway_overhead.py``). With ``--base
+SRC`` (the ``src`` directory of another checkout) the two versions alternate in every round,
+so a change is measured against the code before it under the same conditions.
 
     .venv/bin/python bench/gateway_cpu.py                      # this checkout, 3 rounds
     .venv/bin/python bench/gateway_cpu.py --stream --brain
+    .venv/bin/python bench/gateway_cpu.py --clients 1 --rounds 8     # serial latency too
     git worktree add /tmp/base HEAD~3
     .venv/bin/python bench/gateway_cpu.py --base /tmp/base/src
 """
@@ -47,6 +49,8 @@ class Round(NamedTuple):
     us: float  # the gateway's CPU µs per request
     load_us: float  # the load generator's (this process)
     upstream_us: float  # the fake upstream's
+    p50: float  # latency, ms
+    p99: float
 
 
 def one_round(
@@ -68,7 +72,7 @@ def one_round(
     if result.errors:
         print(f"  {result.errors} errors (first: {result.first_error})")
     gateway, up, load = ((a - b) / args.requests * 1e6 for a, b in zip(after, before, strict=True))
-    return Round(result.rps, gateway, load, up)
+    return Round(result.rps, gateway, load, up, result.p50, result.p99)
 
 
 def main() -> None:
@@ -82,8 +86,7 @@ def main() -> None:
     parser.add_argument("--base", help="another checkout's src directory, run alternately")
     args = parser.parse_args()
     versions = {"this": None, **({"base": args.base} if args.base else {})}
-    cpu: dict[str, list[float]] = {name: [] for name in versions}
-    rates: dict[str, list[float]] = {name: [] for name in versions}
+    rounds: dict[str, list[Round]] = {name: [] for name in versions}
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fulcrum-cpu-")))
         upstream = stack.enter_context(start_upstream(free_port(), work))
@@ -92,22 +95,20 @@ def main() -> None:
                 own = work / name  # each version its own ledger (its own migrations)
                 own.mkdir(exist_ok=True)
                 r = one_round(upstream, own, args, src)
-                cpu[name].append(r.us)
-                rates[name].append(r.rps)
+                rounds[name].append(r)
                 print(
                     f"round {n} {name:<5} {r.rps:8,.0f} req/s  {r.us:6.0f} µs CPU/request"
-                    f"  (load generator {r.load_us:.0f}, upstream {r.upstream_us:.0f} µs)",
+                    f"  p50 {r.p50:.3f} p99 {r.p99:.3f} ms  (load generator {r.load_us:.0f},"
+                    f" upstream {r.upstream_us:.0f} µs)",
                     flush=True,
                 )
-    for name, values in cpu.items():
-        rps = statistics.median(rates[name])
-        print(
-            f"median {name:<5} {rps:8,.0f} req/s  {statistics.median(values):6.0f} µs CPU/request"
-        )
+    for name, runs in rounds.items():
+        rps, us, p50, p99 = (statistics.median(r[i] for r in runs) for i in (0, 1, 4, 5))
+        print(f"median {name:<5} {rps:8,.0f} req/s  {us:6.0f} µs CPU/request  p50 {p50:.3f} "
+              f"p99 {p99:.3f} ms")  # fmt: skip
     if args.base:  # round by round, as the two ran side by side
-        pairs = list(zip(cpu["this"], cpu["base"], rates["this"], rates["base"], strict=True))
-        less = statistics.median(t / b for t, b, _, _ in pairs)
-        more = statistics.median(t / b for _, _, t, b in pairs)
+        pairs = list(zip(rounds["this"], rounds["base"], strict=True))
+        more, less = (statistics.median(t[i] / b[i] for t, b in pairs) for i in (0, 1))
         print(f"this ÷ base, median of the rounds: {more:.2f}× req/s, {less:.2f}× CPU/request")
 
 

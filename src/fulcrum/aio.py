@@ -1,12 +1,16 @@
-"""The event loop every long-running fulcrum process runs on."""
+"""The event loop every long-running fulcrum process runs on, and the threads beside it."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+MAX_NICE = 19  # the lowest priority a Linux thread can have
 
 
 def run_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -17,3 +21,19 @@ def run_loop(main: Coroutine[Any, Any, T]) -> T:
     except ImportError:
         return asyncio.run(main)
     return uvloop.run(main)
+
+
+def lower_thread_priority(increment: int) -> bool:
+    """Lower the calling thread's CPU priority by ``increment`` nice steps (Linux keeps a
+    nice value per thread); False where that is not possible (another OS, a sandbox that
+    forbids it). For a background thread beside the event loop: when the loop's work wakes
+    up, the scheduler hands it the CPU at once instead of at the end of the thread's slice."""
+    if increment <= 0 or not sys.platform.startswith("linux"):
+        return False
+    tid = threading.get_native_id()
+    try:
+        now = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(MAX_NICE, now + increment))
+    except OSError:
+        return False
+    return True

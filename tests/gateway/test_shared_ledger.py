@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fulcrum.gateway import app
 from fulcrum.gateway.app import open_ledger
 from fulcrum.gateway.config import from_mapping
 from fulcrum.ledger import open_store
@@ -43,8 +44,9 @@ def test_two_gateways_write_one_ledger(pg_cluster: PostgresCluster, config_text:
 def test_rows_are_prepared_on_the_loop_only_with_a_local_ledger(
     pg_cluster: PostgresCluster, tmp_path: Path
 ) -> None:
-    """SQLite: the loop builds and prices rows (no GIL hand-overs with the writer); a
-    database server: the writer's thread does, since settling a budget may go to it."""
+    """SQLite: the loop builds and prices rows (no GIL hand-overs with the writer), inserted
+    in short batches; a database server: the writer's thread does, since settling a budget may
+    go to it, in longer ones. Either way the writer's thread runs at the lowest priority."""
     for url, on_loop in ((f"sqlite:///{tmp_path / 'l.db'}", True),
                          (pg_cluster.create_database(), False)):  # fmt: skip
         data = {"ledger": {"url": url}}
@@ -52,5 +54,7 @@ def test_rows_are_prepared_on_the_loop_only_with_a_local_ledger(
         writer = open_ledger(config)
         try:
             assert (writer.store.remote, writer.prepare_in_caller) == (not on_loop, on_loop)
+            delay = app.WRITE_DELAY_S if on_loop else app.REMOTE_WRITE_DELAY_S
+            assert writer.max_delay_s == delay and writer.nice == app.WRITER_NICE == 19
         finally:
             writer.close()

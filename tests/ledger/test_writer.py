@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -385,3 +387,43 @@ def test_the_queue_is_bounded_while_the_database_is_down_and_nothing_is_lost(
     spill.replay(again, spilled)
     assert {r.id for r in again.rows()} == {r.id for r in rows}
     again.close()
+
+
+def _nice_of(writer: LedgerWriter) -> int:
+    """The writer thread's nice value, once the thread has set it (or 5 s have passed)."""
+    tid = writer._thread.native_id
+    assert tid is not None
+    deadline = time.monotonic() + 5
+    start = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    while os.getpriority(os.PRIO_PROCESS, tid) == start and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return os.getpriority(os.PRIO_PROCESS, tid)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice")
+def test_the_writer_thread_runs_at_the_priority_it_is_given(
+    tmp_path: Path, fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    """``nice=19``: the inserting thread at the lowest CPU priority, rows still written; the
+    caller's thread keeps its own."""
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    writer = _writer(open_store(str(tmp_path / "l.db")), fake_prices, nice=19, max_delay_s=0.001)
+    assert _nice_of(writer) == 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
+    rows = [make_row() for _ in range(50)]
+    for row in rows:
+        writer.submit(row)
+    writer.close()
+    assert writer.written == 50 and writer.dropped == 0
+    assert {r.id for r in open_store(str(tmp_path / "l.db")).rows()} == {r.id for r in rows}
+
+
+def test_the_writer_thread_keeps_the_callers_priority_by_default(
+    tmp_path: Path, fake_prices: FakePrices
+) -> None:
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    writer = _writer(open_store(str(tmp_path / "l.db")), fake_prices)
+    time.sleep(0.05)
+    tid = writer._thread.native_id
+    assert tid is not None and os.getpriority(os.PRIO_PROCESS, tid) == own
+    writer.close()

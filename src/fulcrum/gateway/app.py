@@ -36,11 +36,15 @@ from fulcrum.settings import data_dir
 
 log = logging.getLogger(__name__)
 
-# How long the ledger writer gathers rows before one insert. Each insert is a burst of CPU
-# beside the event loop, and on a small machine requests that arrive during one wait for it:
-# 50 ms batches put a slow request every 50 ms into the serial p99; smaller, more frequent
-# inserts make each burst shorter (bench/README.md, "What changed").
-WRITE_DELAY_S = 0.01
+# How long the ledger writer gathers rows before one insert, and how far its thread's CPU
+# priority is lowered. Each insert is a burst of CPU beside the event loop, and on a small
+# machine the requests in flight during one were the serial tail: smaller, more frequent
+# inserts make each burst shorter, and at the lowest priority the scheduler gives a request's
+# work the CPU at once instead of at the end of the writer's slice (bench/README.md). A
+# database server does the inserting on its own CPU: fewer, larger transactions there.
+WRITE_DELAY_S = 0.004
+REMOTE_WRITE_DELAY_S = 0.01
+WRITER_NICE = 19
 
 
 def open_ledger(config: GatewayConfig, catalog: Catalog | None = None) -> LedgerWriter:
@@ -52,11 +56,12 @@ def open_ledger(config: GatewayConfig, catalog: Catalog | None = None) -> Ledger
         store,
         pricer,
         spill_file=data_dir() / "ledger-spill.jsonl",
-        max_delay_s=WRITE_DELAY_S,
+        max_delay_s=REMOTE_WRITE_DELAY_S if store.remote else WRITE_DELAY_S,
         # The Meter submits on the loop, after the answers went out. With a database server,
         # rows are prepared in the writer's thread: a budgeted call's settling, part of
         # building its row, may take a round trip to the database.
         prepare_in_caller=not store.remote,
+        nice=WRITER_NICE,
     )
 
 

@@ -2,22 +2,21 @@
 
 ``submit(row)`` queues the row (or a function that builds it): it never blocks on the
 database and never raises. Each row is built, priced with the :class:`Pricer` and encoded
-as the store's insert parameters, then one daemon thread inserts the queue in batches (what
-arrived within ``max_delay_s`` of the first, up to ``batch_size`` rows per transaction). The
-thread wakes once per batch, not once per row.
+as the store's insert parameters; one daemon thread, woken once per batch, inserts the queue
+in batches (what arrived within ``max_delay_s`` of the first, up to ``batch_size`` rows).
 
-Where the preparing happens is the caller's choice: by default in the writer's thread, so
-``submit`` costs the caller almost nothing; with ``prepare_in_caller=True`` in ``submit``, the
-writer's thread only inserting. An event loop that submits after its answers went out (the
-gateway) takes the second: preparing rows in another Python thread makes the two hand the
-GIL to each other many times a batch, each hand-over stalling the loop (bench/README.md).
+By default the rows are prepared in the writer's thread, so ``submit`` costs the caller
+almost nothing; ``prepare_in_caller=True`` prepares them in ``submit``. An event loop that
+submits after its answers went out (the gateway) takes the second: preparing rows in another
+Python thread makes the two hand the GIL to each other many times a batch, each hand-over
+stalling the loop (bench/README.md). ``nice`` lowers the thread's CPU priority: its inserts
+then take the CPU the request path leaves, instead of holding it while a request waits.
 
 A failed insert is retried with backoff; rows the database still refuses are appended to a
 JSON-lines spill file in the data directory: nothing accepted is silently lost. The queue is
 bounded (``max_queued`` rows): while the database is down or slow, a row that finds it full
 goes to an overflow list a second thread appends to the spill file. ``close()`` stops
-accepting, flushes every accepted row and closes the store; a row submitted after that is
-counted in ``dropped`` and logged.
+accepting, flushes every accepted row and closes the store (a row submitted later: dropped).
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from fulcrum.aio import lower_thread_priority
 from fulcrum.ledger import spill
 from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.row import LedgerRow
@@ -62,6 +62,7 @@ class LedgerWriter:
         spill_file: Path | None = None,
         max_queued: int = 10_000,
         prepare_in_caller: bool = False,
+        nice: int = 0,
     ) -> None:
         self.store = store
         self.pricer = pricer or Pricer()
@@ -70,10 +71,8 @@ class LedgerWriter:
         self.retry_s = tuple(retry_s)
         self.spill_file = spill_file or Paths.build().data / spill.DEFAULT_NAME
         self.prepare_in_caller = prepare_in_caller
-        self.accepted = 0
-        self.written = 0
-        self.dropped = 0
-        self.spilled = 0
+        self.nice = nice
+        self.accepted = self.written = self.dropped = self.spilled = 0
         self.max_queued = max_queued
         self.overflowed = 0  # rows that found the queue full and went straight to the spill
         self._queue: deque[RowSource | Prepared] = deque()
@@ -163,6 +162,7 @@ class LedgerWriter:
         return self.accepted - self.written - self.spilled
 
     def _run(self) -> None:
+        lower_thread_priority(self.nice)
         while True:
             self._wake.wait()
             if not self._closed:
