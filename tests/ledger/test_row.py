@@ -16,7 +16,9 @@ from fulcrum.ledger.row import (
     COLUMNS,
     MONEY_FIELDS,
     LedgerRow,
+    format_ts,
     new_row_id,
+    parse_ts,
     row_from_values,
     row_values,
 )
@@ -147,3 +149,17 @@ def test_with_costs_copies_every_other_field_and_keeps_a_row_already_priced() ->
     assert priced is not row and row.cost_usd is None
     again = priced.with_costs(priced.cost_usd, priced.counterfactual_usd, priced.saving_usd)
     assert again is priced  # priced twice (a budget's settling, then the writer): no copy
+
+
+@pytest.mark.parametrize(
+    "ts",
+    [
+        datetime(2026, 12, 1, 14, 4, 4, 123, tzinfo=UTC),
+        datetime(2026, 12, 1, 15, 4, 4, 123, tzinfo=timezone(timedelta(hours=1))),
+        datetime(2026, 12, 1, 9, 4, 4, 123, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_timestamps_are_fixed_width_utc_text_from_any_zone(ts: datetime) -> None:
+    assert format_ts(ts) == "2026-12-01T14:04:04.000123Z"
+    assert parse_ts(format_ts(ts)) == ts
+    assert format_ts(ts.replace(microsecond=0)) == "2026-12-01T14:04:04.000000Z"

@@ -205,6 +205,8 @@ def row_values(row: LedgerRow, *, text_time: bool) -> tuple[Any, ...]:
 
 def format_ts(ts: datetime) -> str:
     """Fixed-width ISO-8601 UTC text, ``2026-12-01T14:04:04.000123Z``."""
+    if ts.tzinfo is UTC:  # a row's own timestamp: only its "+00:00" to replace
+        return ts.isoformat(timespec="microseconds")[:-6] + "Z"
     utc = ts.astimezone(UTC).replace(tzinfo=None)
     return f"{utc.isoformat(timespec='microseconds')}Z"
 
