@@ -45,8 +45,9 @@ def test_rows_are_prepared_on_the_loop_only_with_a_local_ledger(
     pg_cluster: PostgresCluster, tmp_path: Path
 ) -> None:
     """SQLite: the loop builds and prices rows (no GIL hand-overs with the writer), inserted
-    in short batches; a database server: the writer's thread does, since settling a budget may
-    go to it, in longer ones. Either way the writer's thread runs at the lowest priority."""
+    in short batches by a thread at the lowest priority; a database server: the writer's
+    thread does, since settling a budget may go to it, in longer batches and at the loop's
+    priority (it holds the GIL while it prepares them)."""
     for url, on_loop in ((f"sqlite:///{tmp_path / 'l.db'}", True),
                          (pg_cluster.create_database(), False)):  # fmt: skip
         data = {"ledger": {"url": url}}
@@ -54,7 +55,7 @@ def test_rows_are_prepared_on_the_loop_only_with_a_local_ledger(
         writer = open_ledger(config)
         try:
             assert (writer.store.remote, writer.prepare_in_caller) == (not on_loop, on_loop)
-            delay = app.WRITE_DELAY_S if on_loop else app.REMOTE_WRITE_DELAY_S
-            assert writer.max_delay_s == delay and writer.nice == app.WRITER_NICE == 19
+            delay, nice = (app.WRITE_DELAY_S, 19) if on_loop else (app.REMOTE_WRITE_DELAY_S, 0)
+            assert (writer.max_delay_s, writer.nice) == (delay, nice)
         finally:
             writer.close()

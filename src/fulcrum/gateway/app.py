@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 # machine the requests in flight during one were the serial tail: smaller, more frequent
 # inserts make each burst shorter, and at the lowest priority the scheduler gives a request's
 # work the CPU at once instead of at the end of the writer's slice (bench/README.md). A
-# database server does the inserting on its own CPU: fewer, larger transactions there.
+# database server does the inserting on its own CPU: fewer, larger transactions there, and
+# the thread keeps its priority, since it prepares the rows too: it holds the GIL for that,
+# and preempted at the lowest priority it could keep the event loop waiting for the GIL.
 WRITE_DELAY_S = 0.004
 REMOTE_WRITE_DELAY_S = 0.01
 WRITER_NICE = 19
@@ -61,7 +63,7 @@ def open_ledger(config: GatewayConfig, catalog: Catalog | None = None) -> Ledger
         # rows are prepared in the writer's thread: a budgeted call's settling, part of
         # building its row, may take a round trip to the database.
         prepare_in_caller=not store.remote,
-        nice=WRITER_NICE,
+        nice=0 if store.remote else WRITER_NICE,
     )
 
 

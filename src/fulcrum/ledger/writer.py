@@ -9,8 +9,8 @@ By default the rows are prepared in the writer's thread, so ``submit`` costs the
 almost nothing; ``prepare_in_caller=True`` prepares them in ``submit``. An event loop that
 submits after its answers went out (the gateway) takes the second: preparing rows in another
 Python thread makes the two hand the GIL to each other many times a batch, each hand-over
-stalling the loop (bench/README.md). ``nice`` lowers the thread's CPU priority: its inserts
-then take the CPU the request path leaves, instead of holding it while a request waits.
+stalling the loop (bench/README.md). ``nice`` lowers the thread's CPU priority, for a thread
+that only inserts: the CPU the request path leaves is enough, and it lets go of the GIL.
 
 A failed insert is retried with backoff; rows the database still refuses are appended to a
 JSON-lines spill file in the data directory: nothing accepted is silently lost. The queue is
