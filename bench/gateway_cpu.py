@@ -103,12 +103,16 @@ def main() -> None:
                     flush=True,
                 )
     for name, runs in rounds.items():
-        rps, us, p50, p99 = (statistics.median(r[i] for r in runs) for i in (0, 1, 4, 5))
+        rps, us, p50, p99 = (
+            statistics.median(getattr(r, figure) for r in runs)
+            for figure in ("rps", "us", "p50", "p99")
+        )
         print(f"median {name:<5} {rps:8,.0f} req/s  {us:6.0f} µs CPU/request  p50 {p50:.3f} "
               f"p99 {p99:.3f} ms")  # fmt: skip
     if args.base:  # round by round, as the two ran side by side
         pairs = list(zip(rounds["this"], rounds["base"], strict=True))
-        more, less = (statistics.median(t[i] / b[i] for t, b in pairs) for i in (0, 1))
+        more = statistics.median(t.rps / b.rps for t, b in pairs)
+        less = statistics.median(t.us / b.us for t, b in pairs)
         print(f"this ÷ base, median of the rounds: {more:.2f}× req/s, {less:.2f}× CPU/request")
 
 
