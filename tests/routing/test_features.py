@@ -129,7 +129,7 @@ def test_openai_body() -> None:
 def test_odd_shapes_do_not_raise() -> None:
     body: dict[str, Any] = {
         "model": 3,
-        "messages": [None, {"role": "user", "content": 5}],
+        "messages": [None, {"role": "user", "content": 5}, {"role": ["system"], "content": "x"}],
         "system": 7,
     }
     f = extract_features(route_request_from_anthropic(body, {}), body)

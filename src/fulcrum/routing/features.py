@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from itertools import repeat
 from types import MappingProxyType
 from typing import Any
 
@@ -42,6 +43,7 @@ from fulcrum.routing.secrets import scan
 
 TEXT_CAP = 4000
 SYSTEM_REMINDER = "<system-reminder>"
+SYSTEM_ROLES = ("system", "developer")  # a tuple: a role of any JSON type compares, none hashes
 Messages = list[dict[str, Any]]
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -137,9 +139,11 @@ def local_now() -> datetime:
 def _system_text(body: Mapping[str, Any], messages: Messages) -> str:
     """Anthropic ``system`` (a string or text blocks), or OpenAI system/developer messages."""
     chunks = list(_texts(body.get("system")))
-    for message in messages:
-        if message.get("role") in ("system", "developer"):
-            chunks.extend(_texts(message.get("content")))
+    roles = list(map(dict.get, messages, repeat("role")))  # passes in C: few bodies have any
+    if any(map(roles.__contains__, SYSTEM_ROLES)):
+        for message in messages:
+            if message.get("role") in SYSTEM_ROLES:
+                chunks.extend(_texts(message.get("content")))
     return "\n".join(chunks)
 
 
@@ -152,7 +156,7 @@ def _texts(content: Any, *, real: bool = False, results: bool = False) -> Iterat
     content of tool results). ``real`` keeps only the user's own text: no blank text and
     none of Claude Code's system reminders. Bodies come from JSON, so blocks are dicts."""
     if isinstance(content, str):
-        if not real or (content and not content.isspace() and not _reminder(content)):
+        if not real or _real(content):
             yield content
         return
     if not isinstance(content, list):
@@ -163,9 +167,7 @@ def _texts(content: Any, *, real: bool = False, results: bool = False) -> Iterat
         kind = block.get("type")
         if kind == "text":
             text = block.get("text")
-            if isinstance(text, str) and (
-                not real or (text and not text.isspace() and not _reminder(text))
-            ):
+            if isinstance(text, str) and (not real or _real(text)):
                 yield text
         elif results and kind == "tool_result":
             yield from _texts(block.get("content"))
@@ -179,15 +181,19 @@ def _new_part(messages: Messages) -> tuple[str, bool]:
         role = message.get("role")
         if role == "assistant":
             return "\n".join(reversed(chunks)), False
-        if role not in ("system", "developer"):
+        if role not in SYSTEM_ROLES:
             chunks.extend(reversed(list(_texts(message.get("content"), results=True))))
     return "\n".join(reversed(chunks)), True
 
 
 def _turns(messages: Messages) -> tuple[int, str]:
     """(user messages with real text, the real text of the last of them)."""
-    turns = [m for m in messages if m.get("role") == "user" and _has_real_text(m)]
-    return len(turns), (_real_text(turns[-1]) if turns else "")
+    count, last = 0, None
+    for message in messages:
+        if message.get("role") == "user" and _has_real_text(message):
+            count += 1
+            last = message
+    return count, (_real_text(last) if last is not None else "")
 
 
 def _real_text(message: Mapping[str, Any]) -> str:
@@ -195,7 +201,23 @@ def _real_text(message: Mapping[str, Any]) -> str:
 
 
 def _has_real_text(message: Mapping[str, Any]) -> bool:
-    return next(_texts(message.get("content"), real=True), None) is not None
+    """Whether ``_texts(content, real=True)`` yields anything, without a generator: every
+    request walks the whole conversation here."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return _real(content)
+    if isinstance(content, list):
+        for block in content:
+            if type(block) is dict and block.get("type") == "text":
+                text = block.get("text")
+                if isinstance(text, str) and _real(text):
+                    return True
+    return False
+
+
+def _real(text: str) -> bool:
+    """The user's own words: not blank, not a system reminder Claude Code injected."""
+    return bool(text) and not text.isspace() and not _reminder(text)
 
 
 def _last_user_text(messages: Messages) -> str:

@@ -6,8 +6,8 @@ log counts, L2-normalized. The dense row is the standardized dense counts, the a
 a 1 for the format's intercept.
 
 :class:`TermWeights` is the same sum for one request at scoring time, without arrays: per
-request it does a dictionary look-up per token and per adjacent pair, all in C, and works per
-distinct term after that.
+request it does a dictionary look-up per distinct word and per adjacent pair (those in C), and
+works per distinct term after that.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Callable, Mapping
-from itertools import compress, islice
-from operator import mul
+from collections.abc import Mapping
+from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
@@ -76,6 +75,7 @@ def encode(
 
 
 _LOGS = [math.log1p(n) for n in range(256)]  # the log counts of most terms, looked up
+_LOGGED = len(_LOGS)
 
 
 class TermWeights:
@@ -83,7 +83,7 @@ class TermWeights:
     term weights per format): words and bigrams are looked up in dictionaries built once.
 
     The dictionaries hold a term's column + 1, so that no hit is falsy and ``filter(None, ...)``
-    and ``compress`` drop the misses in C; each row of weights starts with a 0 for the shift.
+    drops the misses in C; each row of weights starts with a 0 for the shift.
     """
 
     def __init__(self, words: list[str], bigrams: IntArray, rows: FloatArray) -> None:
@@ -103,23 +103,25 @@ class TermWeights:
         self, row: int, toks: list[bytes], counts: Mapping[bytes, int], kind: str | None
     ) -> float:
         """The row's weights times the request's L2-normalized log counts (``counts`` is
-        ``Counter(toks)``; ``kind`` the agent's request kind, None when unknown)."""
-        found = list(map(self._words.get, counts))
-        slots = list(filter(None, found))
-        values = list(compress(counts.values(), found))
+        ``Counter(toks)``; ``kind`` the agent's request kind, None when unknown).
+
+        Distinct words are summed in a plain loop: a chain of ``map``/``filter``/``compress``
+        steps built a list per step and cost more at every turn size, most of all on a cold
+        cache (the serving process decides after other work has run). Adjacent pairs, as many
+        as the tokens, are looked up in C, then summed per distinct pair."""
+        weights, words, logs = self._rows[row], self._words, _LOGS
+        total = norm = 0.0
+        for tok, n in counts.items():  # the distinct words
+            if slot := words.get(tok):
+                value = logs[n] if n < _LOGGED else math.log1p(n)
+                total += weights[slot] * value
+                norm += value * value
         pairs = zip(toks, islice(toks, 1, None), strict=False)
         hits = list(filter(None, map(self._pairs.get, pairs)))
-        if hits:
-            repeats = Counter(hits)
-            slots += repeats.keys()
-            values += repeats.values()
-        if kind is not None and (slot := self._words.get((KIND_TERM + kind).encode())):
-            slots.append(slot)
-            values.append(1)
-        if not slots:
-            return 0.0
-        log: Callable[[int], float] = _LOGS.__getitem__ if max(values) < len(_LOGS) else math.log1p
-        logs = list(map(log, values))
-        weights = map(self._rows[row].__getitem__, slots)
-        total: float = sum(map(mul, weights, logs))
-        return total / math.sqrt(sum(map(mul, logs, logs)))
+        if kind is not None and (slot := words.get((KIND_TERM + kind).encode())):
+            hits.append(slot)  # the agent's kind: one more term, counted once
+        for slot, n in Counter(hits).items():
+            value = logs[n] if n < _LOGGED else math.log1p(n)
+            total += weights[slot] * value
+            norm += value * value
+        return total / math.sqrt(norm) if norm else 0.0
