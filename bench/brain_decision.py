@@ -11,12 +11,18 @@ call at a time; medians and 99th percentiles in milliseconds, for new sessions (
 decides) and for turns of a pinned session. Each reservation is settled after its decision, as
 the gateway settles it when the call ends (untimed): open reservations stay few, as in serving.
 
+``--cold`` sweeps the CPU's caches before every timed decision, as the serving process meets
+them (see ``router_decision.py``); ``--base SRC`` times another checkout's ``src`` in the same
+process, alternating with this one decision by decision, and prints the ratio of the medians.
+
     .venv/bin/python bench/brain_decision.py [--calls 2000] [--ledger memory|sqlite] [--json FILE]
+    .venv/bin/python bench/brain_decision.py --base /tmp/base/src --cold
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import random
@@ -25,18 +31,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from router_decision import make_turn  # the same coding-agent turns as the scorer's bench
-
-from fulcrum.gateway.app import ledger_pricer
-from fulcrum.gateway.brainroute import lane
-from fulcrum.gateway.brainsetup import build_brain
-from fulcrum.gateway.config import load_config
-from fulcrum.routing.brain.decide import Ask, Brain
-from fulcrum.routing.budget import open_database
-from fulcrum.routing.features import extract_features
-from fulcrum.routing.router import Router
+from router_decision import (
+    make_turn,  # the same coding-agent turns as the scorer's bench
+    summary,
+)
+from sidebyside import evict_caches, import_base
 
 CONFIG = """
 [backends.anthropic]
@@ -104,58 +105,89 @@ def body(rng: random.Random, turns: int) -> dict[str, Any]:
             "tools": tools, "messages": messages}  # fmt: skip
 
 
-def decide_once(brain: Brain, router: Router, raw: bytes, session: str) -> float:
-    start = time.perf_counter()
+class Stack(NamedTuple):
+    """One version's brain and the functions a decision calls, as the gateway calls them."""
+
+    brain: Any
+    router: Any
+    extract: Any  # extract_features
+    ask: Any  # the Ask class
+    lane: Any
+    db: Any
+
+
+def build_stack(package: str, ledger: str) -> Stack:
+    """The brain of ``CONFIG`` from ``package`` (``fulcrum``, or a base checkout's copy)."""
+
+    def mod(name: str) -> Any:
+        return importlib.import_module(f"{package}.{name}")
+
+    config = mod("gateway.config").load_config(text=CONFIG, env={})
+    if ledger == "sqlite":  # each version its own ledger file: no pin made by the other
+        path = Path(os.environ["FULCRUM_DATA_DIR"]) / f"{package}.sqlite3"
+        db = mod("routing.budget").open_database(f"sqlite:///{path}")
+        pricer = mod("gateway.app").ledger_pricer(config, None)
+        brain = mod("gateway.brainsetup").build_brain(config, pricer, db)
+    else:
+        db, brain = None, _memory_brain(mod, config)
+    return Stack(brain, mod("routing.router").Router(config.routes),
+                 mod("routing.features").extract_features, mod("routing.brain.decide").Ask,
+                 mod("gateway.brainroute").lane, db)  # fmt: skip
+
+
+def decide_once(s: Stack, raw: bytes, session: str, *, cold: bool = False) -> float:
     parsed = json.loads(raw)  # the gateway has parsed the body already: not timed
+    if cold:
+        evict_caches()
     start = time.perf_counter()
-    req = router.request("anthropic", ("max_tokens",), parsed, {"x-fulcrum-session": session}, raw)
-    features = extract_features(req, parsed)
-    ask = Ask(features=features, session=req.session, lane=lane(features, parsed),
-              max_tokens=req.max_tokens)  # fmt: skip
-    verdict, _ = brain.decide(ask)
-    router.choose_target(req, verdict.target, verdict.reason, local_only=verdict.local_only)
+    req = s.router.request("anthropic", ("max_tokens",), parsed, {"x-fulcrum-session": session},
+                           raw)  # fmt: skip
+    features = s.extract(req, parsed)
+    ask = s.ask(features=features, session=req.session, lane=s.lane(features, parsed),
+                max_tokens=req.max_tokens)  # fmt: skip
+    verdict, _ = s.brain.decide(ask)
+    s.router.choose_target(req, verdict.target, verdict.reason, local_only=verdict.local_only)
     elapsed = (time.perf_counter() - start) * 1000
     if verdict.reservation is not None:  # the call is over: settle as the gateway does (untimed)
-        brain.settle(verdict.reservation, verdict.reservation.estimate)
+        s.brain.settle(verdict.reservation, verdict.reservation.estimate)
     return elapsed
 
 
-def summary(times: list[float]) -> dict[str, float]:
-    times = sorted(times)
-    return {"p50_ms": statistics.median(times), "p99_ms": times[int(len(times) * 0.99) - 1]}
-
-
-def run(calls: int, ledger: str) -> dict[str, Any]:
+def run(calls: int, ledger: str, *, base: Path | None = None, cold: bool = False) -> dict[str, Any]:
     os.environ.setdefault("FULCRUM_DATA_DIR", tempfile.mkdtemp(prefix="fulcrum-bench-"))
-    config = load_config(text=CONFIG, env={})
-    url = None if ledger == "sqlite" else ":memory:"
-    db = open_database(url) if ledger == "sqlite" else None
-    brain = build_brain(config, ledger_pricer(config, None), db) if db else _memory_brain(config)
-    assert brain is not None and config.routes is not None
-    router = Router(config.routes)
+    stacks = {"this": build_stack("fulcrum", ledger)}
+    if base is not None:
+        stacks["base"] = build_stack(import_base(base, "fulcrum").__name__, ledger)
     rng = random.Random(7)
     bodies = [json.dumps(body(rng, turns=20)).encode() for _ in range(min(calls, 200))]
-    for raw in bodies[:20]:
-        decide_once(brain, router, raw, "warm-up")
-    new = [decide_once(brain, router, bodies[i % len(bodies)], f"s{i}") for i in range(calls)]
-    pinned = [decide_once(brain, router, bodies[i % len(bodies)], "s0") for i in range(calls)]
-    if db is not None:
-        db.close()
+    for s in stacks.values():
+        for raw in bodies[:20]:
+            decide_once(s, raw, "warm-up")
+    times: dict[str, dict[str, list[float]]] = {n: {"new": [], "pinned": []} for n in stacks}
+    order = list(stacks)
+    for phase in ("new", "pinned"):
+        for i in range(calls):
+            order.reverse()
+            session = f"s{i}" if phase == "new" else "s0"
+            for n in order:
+                elapsed = decide_once(stacks[n], bodies[i % len(bodies)], session, cold=cold)
+                times[n][phase].append(elapsed)
+    for s in stacks.values():
+        if s.db is not None:
+            s.db.close()
     size = statistics.median(len(b) for b in bodies)
-    return {"calls": calls, "ledger": ledger, "body_bytes_median": size,
-            "new_session": summary(new), "pinned_session": summary(pinned)}  # fmt: skip
+    return {"calls": calls, "ledger": ledger, "cold": cold, "body_bytes_median": size,
+            **{n: {"new_session": summary(t["new"]), "pinned_session": summary(t["pinned"])}
+               for n, t in times.items()}}  # fmt: skip
 
 
-def _memory_brain(config: Any) -> Brain | None:
-    from fulcrum.gateway.brainsetup import policy_scorer  # noqa: PLC0415
-    from fulcrum.routing.budget import budget_book  # noqa: PLC0415
-    from fulcrum.routing.sessions import session_store  # noqa: PLC0415
-    from fulcrum.routing.share import ShareController  # noqa: PLC0415
-
+def _memory_brain(mod: Any, config: Any) -> Any:
     policy = config.policy
-    return Brain(policy, config.routes, scorer=policy_scorer(policy),
-                 share=ShareController(target=policy.target_local_share),
-                 sessions=session_store(None), budget=budget_book(policy.budget, None))  # fmt: skip
+    return mod("routing.brain.decide").Brain(
+        policy, config.routes, scorer=mod("gateway.brainsetup").policy_scorer(policy),
+        share=mod("routing.share").ShareController(target=policy.target_local_share),
+        sessions=mod("routing.sessions").session_store(None),
+        budget=mod("routing.budget").budget_book(policy.budget, None))  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,15 +199,21 @@ def main(argv: list[str] | None = None) -> int:
         default="sqlite",
         help="where pins and the budget live (default: a SQLite ledger file)",
     )
+    parser.add_argument("--cold", action="store_true", help="sweep the caches before each call")
+    parser.add_argument("--base", type=Path, help="another checkout's src, timed alongside")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    result = run(args.calls, args.ledger)
+    result = run(args.calls, args.ledger, base=args.base, cold=args.cold)
     print(f"{args.calls} decisions, {result['body_bytes_median'] / 1000:.0f} KB bodies, "
-          f"pins and budget in {args.ledger}")  # fmt: skip
-    for name in ("new_session", "pinned_session"):
-        figures = result[name]
-        print(f"  {name.replace('_', ' '):15} p50 {figures['p50_ms']:.3f} ms   "
-              f"p99 {figures['p99_ms']:.3f} ms")  # fmt: skip
+          f"pins and budget in {args.ledger}" + (", cold caches" if args.cold else ""))  # fmt: skip
+    for phase in ("new_session", "pinned_session"):
+        line = "  ".join(f"{n} p50 {result[n][phase]['p50_ms']:.3f} ms p99 "
+                         f"{result[n][phase]['p99_ms']:.3f} ms" for n in ("this", "base")
+                         if n in result)  # fmt: skip
+        if "base" in result:
+            ratio = result["this"][phase]["p50_ms"] / result["base"][phase]["p50_ms"]
+            line += f"  this/base {ratio:.2f}x"
+        print(f"  {phase.replace('_', ' '):15} {line}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 0
