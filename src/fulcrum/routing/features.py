@@ -33,7 +33,6 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from itertools import repeat
 from types import MappingProxyType
 from typing import Any
 
@@ -43,7 +42,7 @@ from fulcrum.routing.secrets import scan
 
 TEXT_CAP = 4000
 SYSTEM_REMINDER = "<system-reminder>"
-SYSTEM_ROLES = ("system", "developer")  # a tuple: a role of any JSON type compares, none hashes
+SYSTEM_ROLES = ("system", "developer")
 Messages = list[dict[str, Any]]
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -139,11 +138,9 @@ def local_now() -> datetime:
 def _system_text(body: Mapping[str, Any], messages: Messages) -> str:
     """Anthropic ``system`` (a string or text blocks), or OpenAI system/developer messages."""
     chunks = list(_texts(body.get("system")))
-    roles = list(map(dict.get, messages, repeat("role")))  # passes in C: few bodies have any
-    if any(map(roles.__contains__, SYSTEM_ROLES)):
-        for message in messages:
-            if message.get("role") in SYSTEM_ROLES:
-                chunks.extend(_texts(message.get("content")))
+    for message in messages:
+        if message.get("role") in SYSTEM_ROLES:
+            chunks.extend(_texts(message.get("content")))
     return "\n".join(chunks)
 
 
@@ -201,8 +198,7 @@ def _real_text(message: Mapping[str, Any]) -> str:
 
 
 def _has_real_text(message: Mapping[str, Any]) -> bool:
-    """Whether ``_texts(content, real=True)`` yields anything, without a generator: every
-    request walks the whole conversation here."""
+    """Whether ``_texts(content, real=True)`` yields anything (no generator: on every turn)."""
     content = message.get("content")
     if isinstance(content, str):
         return _real(content)
