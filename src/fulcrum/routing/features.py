@@ -198,7 +198,8 @@ def _real_text(message: Mapping[str, Any]) -> str:
 
 
 def _has_real_text(message: Mapping[str, Any]) -> bool:
-    """Whether ``_texts(content, real=True)`` yields anything (no generator: on every turn)."""
+    """Whether ``_texts(content, real=True)`` yields anything, without a generator: this runs
+    for every user message of every request."""
     content = message.get("content")
     if isinstance(content, str):
         return _real(content)
