@@ -198,18 +198,7 @@ def _real_text(message: Mapping[str, Any]) -> str:
 
 
 def _has_real_text(message: Mapping[str, Any]) -> bool:
-    """Whether ``_texts(content, real=True)`` yields anything, without a generator: this runs
-    for every user message of every request."""
-    content = message.get("content")
-    if isinstance(content, str):
-        return _real(content)
-    if isinstance(content, list):
-        for block in content:
-            if type(block) is dict and block.get("type") == "text":
-                text = block.get("text")
-                if isinstance(text, str) and _real(text):
-                    return True
-    return False
+    return next(_texts(message.get("content"), real=True), None) is not None
 
 
 def _real(text: str) -> bool:
