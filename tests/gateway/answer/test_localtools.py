@@ -11,6 +11,7 @@ import pytest
 from openai.types.chat import ChatCompletionChunk
 
 from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI, Reply, ToolCall
+from fulcrum.gateway import meter
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 from fulcrum.wire.sse import SSEEvent, json_event
@@ -34,6 +35,7 @@ SCHEMA = {
     "required": ["command"],
 }
 TOOLS = [{"name": "Bash", "description": "Run a command", "input_schema": SCHEMA}]
+ROW_DEFERRAL_S = 0.3
 PRINTED = '<tool_call>{"name": "Bash", "arguments": {"command": "ls -la"}}</tool_call>'
 
 
@@ -121,9 +123,12 @@ def stream(gw: RunningGateway, **extra: Any) -> list[dict[str, Any]]:
 
 
 def test_text_streams_while_the_local_model_generates(
-    local: RunningGateway, fake_openai: FakeOpenAI
+    local: RunningGateway, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Acceptance: a ~2 s answer (text, then a tool call) reaches the client as it is made."""
+    # The row is built ROW_DEFERRAL_S after the call ends: a duration that ran until the row
+    # was built would be that much longer than the client's wait, far past thread scheduling.
+    monkeypatch.setattr(meter, "FLUSH_AFTER_S", ROW_DEFERRAL_S)
     fake_openai.push(ToolCall("Bash", {"command": "ls -la"}, text=WORDS, chunk_delay=0.08))
     client = claude_client(local)
     started = time.perf_counter()
@@ -150,10 +155,13 @@ def test_text_streams_while_the_local_model_generates(
     check_anthropic_stream([json_event(e.model_dump(exclude_none=True)) for e in events])
     calls = [e.content_block for e in events if e.type == "content_block_start"]
     assert [c.type for c in calls] == ["text", "tool_use"]
+    time.sleep(ROW_DEFERRAL_S * 2)  # the row is built before the gateway stops
     local.stop()
     row = open_store(None).rows()[0]
     assert row.stream and row.ttft_ms is not None and row.ttft_ms < 500
-    assert 1500 < (row.duration_ms or 0) <= elapsed_ms  # no metering delay counted
+    # The gateway's clock starts after the client's and stops at the last byte, give or
+    # take a thread switch: never as late as the deferred row was built.
+    assert 1500 < (row.duration_ms or 0) < elapsed_ms + ROW_DEFERRAL_S * 1000 / 2
     assert row.input_tokens > 0 and row.output_tokens > 0
 
 
