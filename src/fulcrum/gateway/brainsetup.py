@@ -50,7 +50,7 @@ def build_brain(config: GatewayConfig, pricer: Pricer, db: SharedDatabase) -> Br
 def policy_scorer(policy: PolicyConfig) -> Scorer:
     """The learned router (the configured model, else the shipped one) as the brain's scorer:
     the current turn's text and the agent features of the request."""
-    from fulcrum.routing.learned import AgentFeatures, LearnedRouter, load_default  # noqa: PLC0415 TEMP-LAZY
+    from fulcrum.routing.learned import AgentFeatures, LearnedRouter, load_default  # noqa: PLC0415 - numpy only with a learned policy
 
     model = policy.learned_model
     router = LearnedRouter.load(model) if model is not None else load_default()
