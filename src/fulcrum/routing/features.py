@@ -39,10 +39,10 @@ from typing import Any
 from fulcrum.routing.claude_code import classify, repo_of, working_directory
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.secrets import scan
+from fulcrum.wire.maps import SYSTEM_ROLES
 
 TEXT_CAP = 4000
 SYSTEM_REMINDER = "<system-reminder>"
-SYSTEM_ROLES = ("system", "developer")
 Messages = list[dict[str, Any]]
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -219,7 +219,7 @@ def _tool_errors(messages: Messages) -> int:
     count = 0
     for message in reversed(messages):
         role = message.get("role")
-        if role in ("assistant", "system", "developer"):
+        if role == "assistant" or role in SYSTEM_ROLES:
             continue
         content = message.get("content")
         if role != "user" or not isinstance(content, list) or _has_real_text(message):

@@ -7,6 +7,9 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+# OpenAI chat roles whose content is the system prompt (Anthropic's ``system``)
+SYSTEM_ROLES = ("system", "developer")
+
 OPENAI_TO_ANTHROPIC_STOP: dict[str, str] = {
     "stop": "end_turn",
     "length": "max_tokens",

@@ -23,7 +23,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from fulcrum.wire.maps import tool_choice_to_anthropic
+from fulcrum.wire.maps import SYSTEM_ROLES, tool_choice_to_anthropic
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -120,7 +120,7 @@ def _messages(raw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         if not isinstance(msg, Mapping):
             continue
         role = msg.get("role")
-        if role in ("system", "developer"):
+        if role in SYSTEM_ROLES:
             text = _text(msg.get("content"))
             if text:
                 system.append({"type": "text", "text": text})
