@@ -44,7 +44,7 @@ from fulcrum.testing.competitors import (
     start_ccr,
     start_litellm,
 )
-from fulcrum.testing.loadgen import Target, run_load
+from fulcrum.testing.loadgen import LoadResult, Target, run_load
 from fulcrum.testing.overhead_report import (
     Measured,
     format_figures,
@@ -205,23 +205,43 @@ CASES = (
 )
 
 
-async def _measure(case: Case, base_url: str, args: argparse.Namespace) -> Measured:
+# A gateway's serial phase is bracketed by two serial runs of its baseline (``direct``, or
+# ``direct-stream``), right before its warm-up and right after: its added latency is taken
+# against their mean, not against a baseline measured minutes earlier on a machine whose load
+# drifts. The upstream is warm by then; these requests only warm the new connection.
+BRACKET_WARMUP = 200
+
+
+async def _measure(
+    case: Case, base_url: str, args: argparse.Namespace, baseline: Target | None = None
+) -> Measured:
     target = case.target(base_url)
-    serial = await run_load(target, requests=args.serial, concurrency=1, warmup=args.warmup)
+    around = []
+    if baseline is not None:
+        around.append(await _serial(baseline, args, warmup=BRACKET_WARMUP))
+    serial = await _serial(target, args, warmup=args.warmup)
+    if baseline is not None:
+        around.append(await _serial(baseline, args, warmup=BRACKET_WARMUP))
     conc = await run_load(
         target, requests=args.concurrent, concurrency=args.clients, warmup=args.warmup
     )
-    for res in (serial, conc):
+    for res in (serial, conc, *around):
         if res.errors:
-            print(f"  {case.name}: {res.errors} errors (first: {res.first_error})")
-    return Measured(case.name, case.path, case.stream, serial, conc)
+            print(f"  {res.name}: {res.errors} errors (first: {res.first_error})")
+    return Measured(case.name, case.path, case.stream, serial, conc, tuple(around))
+
+
+async def _serial(target: Target, args: argparse.Namespace, *, warmup: int) -> LoadResult:
+    return await run_load(target, requests=args.serial, concurrency=1, warmup=warmup)
 
 
 def _run_case(case: Case, upstream: str, work: Path, args: argparse.Namespace) -> Measured:
+    root = upstream.removesuffix("/v1")
     if case.starter is None:
-        return run_loop(_measure(case, upstream.removesuffix("/v1"), args))
+        return run_loop(_measure(case, root, args))
+    baseline = Case("direct", "openai", None, stream=case.stream).target(root)
     with case.starter(upstream, free_port(), work) as server:
-        return run_loop(_measure(case, server.base_url, args))
+        return run_loop(_measure(case, server.base_url, args, baseline))
 
 
 def run_all(args: argparse.Namespace) -> tuple[list[Measured], dict[str, str]]:

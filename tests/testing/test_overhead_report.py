@@ -103,3 +103,23 @@ def test_key_figures_and_their_medians_over_runs() -> None:
     lines = format_figures(medians, 16)
     assert lines[0] == "fulcrum added p50, serial: 0.300 ms (target < 0.5)"
     assert "one bare aiohttp hop adds: 0.250 ms (the floor)" in lines[1]
+
+
+def test_a_target_with_its_own_baselines_is_compared_with_their_mean() -> None:
+    """The direct runs made right before and after a target's serial phase are its baseline:
+    the run's ``direct`` target, measured earlier, no longer counts for it."""
+    brain = _target("fulcrum-brain", "openai", 0.90, 900)
+    brain.baselines = (_run("direct", 0.30, 3000, clients=1), _run("direct", 0.50, 2000, clients=1))
+    figures = key_figures([RESULTS[0], brain])
+    assert figures["brain_added_p50_ms"] == pytest.approx(0.90 - 0.40)
+    alone = key_figures([brain])  # no run-wide baseline is needed then
+    assert alone["brain_added_p50_ms"] == pytest.approx(0.50)
+    assert "brain_added_p50_ms" not in key_figures([_target("fulcrum-brain", "openai", 0.9, 900)])
+
+
+def test_the_streaming_overhead_uses_its_own_baselines_time_to_first_byte() -> None:
+    stream = _target("fulcrum-stream", "openai", 0.90, 1100, ttft=0.80)
+    base = _run("direct-stream", 0.50, 2000, clients=1, ttft=0.20)
+    stream.baselines = (base, base)
+    figures = key_figures([*RESULTS, stream][1:])  # the run's direct-stream says 0.30
+    assert figures["ttfb_overhead_ms"] == pytest.approx(0.60)

@@ -1,7 +1,11 @@
 """The report of ``bench/gateway_overhead.py``: the table, the target ratios, and JSON output.
 
 Added latency is measured against the baseline target ``direct`` (``direct-stream`` for streaming
-targets): the same fake upstream called without a gateway in between.
+targets): the same fake upstream called without a gateway in between. A target measured with
+its own baselines (``Measured.baselines``: serial runs of ``direct`` made right before and right
+after the target's serial phase) is compared with their mean, so that a machine whose load drifts
+over the minutes of a run does not add the drift to the figure; otherwise with the run's
+``direct`` target.
 """
 
 from __future__ import annotations
@@ -24,11 +28,21 @@ class Measured:
     stream: bool
     serial: LoadResult
     concurrent: LoadResult
+    baselines: tuple[LoadResult, ...] = ()  # the baseline's serial runs around ``serial``
 
 
 def _baseline(results: list[Measured], m: Measured) -> Measured | None:
     want = "direct-stream" if m.stream else "direct"
     return next((r for r in results if r.name == want), None)
+
+
+def base_percentile(results: list[Measured], m: Measured, q: float, *, ttft: bool = False) -> float:
+    """The baseline's serial percentile for ``m``: the mean over ``m``'s own baselines, else
+    the run's baseline target's (NaN when there is none)."""
+    if m.baselines:
+        return statistics.fmean(b.percentile(q, ttft=ttft) for b in m.baselines)
+    base = _baseline(results, m)
+    return base.serial.percentile(q, ttft=ttft) if base else math.nan
 
 
 def _fmt(value: float, digits: int = 2) -> str:
@@ -47,10 +61,10 @@ def print_report(results: list[Measured], skipped: dict[str, str], *, clients: i
     for m in results:
         base = _baseline(results, m)
         nan = float("nan")
-        added = m.serial.p50 - base.serial.p50 if base else nan
+        added = m.serial.p50 - base_percentile(results, m, 50)
         added_c = m.concurrent.p50 - base.concurrent.p50 if base else nan
         ttfb = m.serial.percentile(50, ttft=True) if m.stream else nan
-        ttfb_base = base.serial.percentile(50, ttft=True) if base and m.stream else nan
+        ttfb_base = base_percentile(results, m, 50, ttft=True) if m.stream else nan
         print(
             f"{m.name:<22}{m.path:<10}{_fmt(m.serial.p50):>8}{_fmt(m.serial.p99):>8}"
             f"{_fmt(added):>7} |{_fmt(m.concurrent.p50):>9}{_fmt(m.concurrent.p99):>8}"
@@ -120,17 +134,16 @@ def key_figures(results: list[Measured]) -> dict[str, float]:
     """The figures the gateway issue sets targets on, for the targets these results have."""
     by = {m.name: m for m in results}
     out: dict[str, float] = {}
-    if "direct" in by:
-        base = by["direct"].serial.p50
-        for key, ours in ADDED_P50:
-            if ours in by:
-                out[key] = by[ours].serial.p50 - base
-        if "fulcrum" in by:
-            out["added_p99_ms"] = by["fulcrum"].serial.p99 - by["direct"].serial.p99
-    if "fulcrum-stream" in by and "direct-stream" in by:
-        out["ttfb_overhead_ms"] = by["fulcrum-stream"].serial.percentile(50, ttft=True) - by[
-            "direct-stream"
-        ].serial.percentile(50, ttft=True)
+    for key, ours in ADDED_P50:
+        if ours in by:
+            out[key] = by[ours].serial.p50 - base_percentile(results, by[ours], 50)
+    if "fulcrum" in by:
+        out["added_p99_ms"] = by["fulcrum"].serial.p99 - base_percentile(results, by["fulcrum"], 99)
+    if "fulcrum-stream" in by:
+        stream = by["fulcrum-stream"]
+        ttfb = stream.serial.percentile(50, ttft=True)
+        out["ttfb_overhead_ms"] = ttfb - base_percentile(results, stream, 50, ttft=True)
+    out = {k: v for k, v in out.items() if not math.isnan(v)}
     for key, ours, theirs in RPS_RATIOS:
         if ours in by and theirs in by:
             out[key] = by[ours].concurrent.rps / by[theirs].concurrent.rps
@@ -178,6 +191,7 @@ def write_json(path: Path, results: list[Measured], skipped: dict[str, str]) -> 
                 "path": m.path,
                 "serial": one(m.serial),
                 "concurrent": one(m.concurrent),
+                "baselines": [one(b) for b in m.baselines],
             }
             for m in results
         },
