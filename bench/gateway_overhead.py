@@ -208,7 +208,8 @@ CASES = (
 # A gateway's serial phase is bracketed by two serial runs of its baseline (``direct``, or
 # ``direct-stream``), right before its warm-up and right after: its added latency is taken
 # against their mean, not against a baseline measured minutes earlier on a machine whose load
-# drifts. The upstream is warm by then; these requests only warm the new connection.
+# drifts. The upstream is warm by then: their warm-up (at most ``--warmup``) only warms the new
+# connection.
 BRACKET_WARMUP = 200
 
 
@@ -217,11 +218,12 @@ async def _measure(
 ) -> Measured:
     target = case.target(base_url)
     around = []
+    bracket = min(BRACKET_WARMUP, args.warmup)
     if baseline is not None:
-        around.append(await _serial(baseline, args, warmup=BRACKET_WARMUP))
+        around.append(await _serial(baseline, args, warmup=bracket))
     serial = await _serial(target, args, warmup=args.warmup)
     if baseline is not None:
-        around.append(await _serial(baseline, args, warmup=BRACKET_WARMUP))
+        around.append(await _serial(baseline, args, warmup=bracket))
     conc = await run_load(
         target, requests=args.concurrent, concurrency=args.clients, warmup=args.warmup
     )
