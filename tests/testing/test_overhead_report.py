@@ -109,11 +109,11 @@ def test_a_target_with_its_own_baselines_is_compared_with_their_mean() -> None:
     """The direct runs made right before and after a target's serial phase are its baseline:
     the run's ``direct`` target, measured earlier, no longer counts for it."""
     brain = _target("fulcrum-brain", "openai", 0.90, 900)
-    brain.baselines = (_run("direct", 0.30, 3000, clients=1), _run("direct", 0.50, 2000, clients=1))
-    figures = key_figures([RESULTS[0], brain])
-    assert figures["brain_added_p50_ms"] == pytest.approx(0.90 - 0.40)
+    brain.baselines = (_run("direct", 0.20, 3000, clients=1), _run("direct", 0.40, 2000, clients=1))
+    figures = key_figures([RESULTS[0], brain])  # the run's direct says 0.40
+    assert figures["brain_added_p50_ms"] == pytest.approx(0.90 - 0.30)
     alone = key_figures([brain])  # no run-wide baseline is needed then
-    assert alone["brain_added_p50_ms"] == pytest.approx(0.50)
+    assert alone["brain_added_p50_ms"] == pytest.approx(0.60)
     assert "brain_added_p50_ms" not in key_figures([_target("fulcrum-brain", "openai", 0.9, 900)])
 
 
