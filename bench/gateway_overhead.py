@@ -3,7 +3,8 @@
 One run, one fake OpenAI upstream (``python -m fulcrum.fakes openai --port N``), each gateway
 started alone in front of it and measured serially and with 16 concurrent clients:
 
-- ``direct``         the upstream itself (the baseline the others are compared with);
+- ``direct``         the upstream itself: the baseline, also measured right before and right
+                     after each gateway's serial phase (its added latency is against those);
 - ``aiohttp-hop``    the smallest aiohttp pass-through proxy (``minimal_proxy.py``): the floor
                      any aiohttp-based gateway pays for the extra hop;
 - ``lean-hop``       the smallest pass-through on fulcrum's own parts (``lean_proxy.py``:
@@ -17,7 +18,7 @@ started alone in front of it and measured serially and with 16 concurrent client
                      every request a new decision; ``fulcrum-brain-session``: the same, all
                      requests in one Claude Code session (decided once, then pinned).
 
-    .venv/bin/python bench/gateway_overhead.py [--serial 300] [--concurrent 2000] [--clients 16]
+    .venv/bin/python bench/gateway_overhead.py [--serial 1000] [--concurrent 2000] [--clients 16]
     .venv/bin/python bench/gateway_overhead.py --install-only     # prepare LiteLLM and CCR
 
 Targets that cannot run (not installed, ``fulcrum serve`` not available) are skipped and listed.
