@@ -48,6 +48,7 @@ from fulcrum.testing.competitors import (
 from fulcrum.testing.loadgen import LoadResult, Target, run_load
 from fulcrum.testing.overhead_report import (
     Measured,
+    baseline_name,
     format_figures,
     key_figures,
     median_figures,
@@ -204,6 +205,7 @@ CASES = (
     Case("litellm", "openai", start_litellm),
     Case("ccr", "anthropic", start_ccr),
 )
+BY_NAME = {case.name: case for case in CASES}
 
 
 # A gateway's serial phase is bracketed by two serial runs of its baseline (``direct``, or
@@ -242,7 +244,7 @@ def _run_case(case: Case, upstream: str, work: Path, args: argparse.Namespace) -
     root = upstream.removesuffix("/v1")
     if case.starter is None:
         return run_loop(_measure(case, root, args))
-    baseline = Case("direct", "openai", None, stream=case.stream).target(root)
+    baseline = BY_NAME[baseline_name(case.stream)].target(root)
     with case.starter(upstream, free_port(), work) as server:
         return run_loop(_measure(case, server.base_url, args, baseline))
 

@@ -31,8 +31,13 @@ class Measured:
     baselines: tuple[LoadResult, ...] = ()  # the baseline's serial runs around ``serial``
 
 
+def baseline_name(stream: bool) -> str:
+    """The baseline target of a streaming or a non-streaming target."""
+    return "direct-stream" if stream else "direct"
+
+
 def _baseline(results: list[Measured], m: Measured) -> Measured | None:
-    want = "direct-stream" if m.stream else "direct"
+    want = baseline_name(m.stream)
     return next((r for r in results if r.name == want), None)
 
 
