@@ -16,7 +16,14 @@ import uuid
 import pytest
 
 from fulcrum.routing import secrets
-from fulcrum.routing.secrets import DETECTORS, PatternDetector, high_entropy_token, register, scan
+from fulcrum.routing.secrets import (
+    _SHAPES,
+    DETECTORS,
+    PatternDetector,
+    high_entropy_token,
+    register,
+    scan,
+)
 
 _rng = random.Random(7)
 
@@ -51,6 +58,20 @@ POSITIVES = {
     "jwt": "Bearer eyJ" + rand(ALNUM, 20) + ".eyJ" + rand(ALNUM, 40) + "." + rand(ALNUM + "_-", 43),
     "env-assignment": "DATABASE_PASSWORD=Zq8" + "vLr2mKx9",
 }
+
+
+def test_each_shapes_shortest_match_is_its_patterns() -> None:
+    """A detector skips a text shorter than its ``min_length``: too high and it misses a
+    secret, so each must be the least width its regular expression can match."""
+    for name, rx, _hints, _check, least in _SHAPES:
+        assert least == re._parser.parse(rx).getwidth()[0], name  # type: ignore[attr-defined]
+
+
+def test_a_secret_exactly_as_long_as_the_shortest_match_is_found() -> None:
+    key = "AKIA" + "Q" * 16  # the aws-access-key pattern's least width: 20 characters
+    assert len(key) == DETECTORS["aws-access-key"].min_length  # type: ignore[attr-defined]
+    assert scan(key) == ("aws-access-key",)
+    assert scan(key[:-1]) == ()
 
 
 @pytest.mark.parametrize("name", sorted(POSITIVES))

@@ -47,7 +47,8 @@ Messages = list[dict[str, Any]]
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
+# not frozen: built per request, where a frozen __init__ (a call per field) costs 2-3x
+@dataclass(slots=True)
 class RequestFeatures:
     """What policy rules and the learned router see of one request (no bodies kept)."""
 
@@ -90,16 +91,15 @@ def extract_features(
     raw = body.get("messages")
     messages: Messages = [m for m in raw if type(m) is dict] if isinstance(raw, list) else []
     system = _system_text(body, messages)
-    new, first_turn = _new_part(messages)
+    new, first_turn, last_user = _tail(messages)
     turn, text = _turns(messages)
     tools = body.get("tools") or body.get("functions")
     tool_count = len(tools) if isinstance(tools, list) else 0
     found = scan(new)
     if first_turn and system:
         found = _merge(found, scan(system))
-    cwd = working_directory(system)
+    cwd = working_directory(system) if system else None
     when = now or local_now()
-    last_user = _last_user_text(messages)
     return RequestFeatures(
         api=req.api,
         model=req.model,
@@ -137,7 +137,7 @@ def local_now() -> datetime:
 
 def _system_text(body: Mapping[str, Any], messages: Messages) -> str:
     """Anthropic ``system`` (a string or text blocks), or OpenAI system/developer messages."""
-    chunks = list(_texts(body.get("system")))
+    chunks = _text_list(body.get("system"))
     for message in messages:
         if message.get("role") in SYSTEM_ROLES:
             chunks.extend(_texts(message.get("content")))
@@ -146,6 +146,13 @@ def _system_text(body: Mapping[str, Any], messages: Messages) -> str:
 
 def _reminder(text: str) -> bool:
     return text[:64].lstrip().startswith(SYSTEM_REMINDER)
+
+
+def _text_list(content: Any, *, real: bool = False, results: bool = False) -> list[str]:
+    """:func:`_texts` as a list; a plain string (the usual content) without a generator."""
+    if isinstance(content, str):
+        return [content] if not real or _real(content) else []
+    return list(_texts(content, real=real, results=results)) if content is not None else []
 
 
 def _texts(content: Any, *, real: bool = False, results: bool = False) -> Iterator[str]:
@@ -170,17 +177,23 @@ def _texts(content: Any, *, real: bool = False, results: bool = False) -> Iterat
             yield from _texts(block.get("content"))
 
 
-def _new_part(messages: Messages) -> tuple[str, bool]:
-    """The text of the messages after the last assistant message, and whether there is no
-    assistant message at all (the first turn)."""
+def _tail(messages: Messages) -> tuple[str, bool, str]:
+    """One walk back to the last assistant message: the text of the messages after it (tool
+    results included), whether there is none (the first turn), and the text of the last user
+    message after it ("" when an assistant message is last)."""
     chunks: list[str] = []
+    last_user: str | None = None
     for message in reversed(messages):
         role = message.get("role")
         if role == "assistant":
-            return "\n".join(reversed(chunks)), False
-        if role not in SYSTEM_ROLES:
-            chunks.extend(reversed(list(_texts(message.get("content"), results=True))))
-    return "\n".join(reversed(chunks)), True
+            return "\n".join(reversed(chunks)), False, last_user or ""
+        if role in SYSTEM_ROLES:
+            continue
+        content = message.get("content")
+        chunks.extend(reversed(_text_list(content, results=True)))
+        if last_user is None and role == "user":
+            last_user = "\n".join(_text_list(content))
+    return "\n".join(reversed(chunks)), True, last_user or ""
 
 
 def _turns(messages: Messages) -> tuple[int, str]:
@@ -194,25 +207,19 @@ def _turns(messages: Messages) -> tuple[int, str]:
 
 
 def _real_text(message: Mapping[str, Any]) -> str:
-    return "\n".join(_texts(message.get("content"), real=True))
+    return "\n".join(_text_list(message.get("content"), real=True))
 
 
 def _has_real_text(message: Mapping[str, Any]) -> bool:
-    return next(_texts(message.get("content"), real=True), None) is not None
+    content = message.get("content")
+    if isinstance(content, str):
+        return _real(content)
+    return next(_texts(content, real=True), None) is not None
 
 
 def _real(text: str) -> bool:
     """The user's own words: not blank, not a system reminder Claude Code injected."""
     return bool(text) and not text.isspace() and not _reminder(text)
-
-
-def _last_user_text(messages: Messages) -> str:
-    for message in reversed(messages):
-        if message.get("role") == "user":
-            return "\n".join(_texts(message.get("content")))
-        if message.get("role") == "assistant":
-            return ""
-    return ""
 
 
 def _tool_errors(messages: Messages) -> int:
@@ -233,12 +240,13 @@ def _tool_errors(messages: Messages) -> int:
 
 
 def _thinking(body: Mapping[str, Any]) -> bool:
+    # the body's values come from JSON: objects are dicts (a dict check, not an ABC's)
     thinking = body.get("thinking")
-    if isinstance(thinking, Mapping):
+    if isinstance(thinking, dict):
         return bool(thinking.get("type", "enabled") != "disabled")
     effort = body.get("reasoning_effort")
     reasoning = body.get("reasoning")
-    if effort is None and isinstance(reasoning, Mapping):
+    if effort is None and isinstance(reasoning, dict):
         effort = reasoning.get("effort")
     return isinstance(effort, str) and effort.lower() != "none"
 

@@ -47,8 +47,11 @@ class PatternDetector:
     pattern: re.Pattern[str]
     hints: tuple[str, ...] = ()
     check: Check | None = None
+    min_length: int = 0  # the shortest text ``pattern`` can match: shorter ones are skipped
 
     def found(self, text: str) -> bool:
+        if len(text) < self.min_length:
+            return False
         if self.hints and not any(map(text.__contains__, self.hints)):
             return False
         first = self.pattern.search(text)  # no match is the usual answer, and search its quickest
@@ -189,6 +192,8 @@ class EntropyDetector:
     name: str = "high-entropy"
 
     def found(self, text: str) -> bool:
+        if len(text) < ENTROPY_MIN_LENGTH:  # no run of that many token characters
+            return False
         raw = text.encode("utf-8", "surrogatepass")
         mask = raw.translate(_MASK) + b" "  # every run ends at a space
         at = mask.find(_RUN)
@@ -219,28 +224,34 @@ def _not_example(match: re.Match[str]) -> bool:
     return "EXAMPLE" not in match.group(0).upper()
 
 
-_SHAPES: tuple[tuple[str, str, tuple[str, ...], Check | None], ...] = (
-    ("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", (), None),
-    ("aws-access-key", r"A(?:KIA|SIA|BIA|CCA|3T[A-Z0-9])[A-Z0-9]{16}(?![A-Z0-9])", (), _aws_key_id),
+# (name, pattern, hints, check, the shortest match: checked against the pattern by the tests)
+_SHAPES: tuple[tuple[str, str, tuple[str, ...], Check | None, int], ...] = (
+    ("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", (), None, 27),
+    ("aws-access-key", r"A(?:KIA|SIA|BIA|CCA|3T[A-Z0-9])[A-Z0-9]{16}(?![A-Z0-9])", (),
+     _aws_key_id, 20),
     ("aws-secret-key", r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?"
      r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
-     ("aws_secret", "AWS_SECRET", "awsSecret", "AwsSecret"), _not_example),
-    ("gcp-service-account", r"\"private_key_id\"\s*:\s*\"[0-9a-f]{40}\"", (), None),
-    ("google-api-key", r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", (), _standalone),
+     ("aws_secret", "AWS_SECRET", "awsSecret", "AwsSecret"), _not_example, 53),
+    ("gcp-service-account", r"\"private_key_id\"\s*:\s*\"[0-9a-f]{40}\"", (), None, 59),
+    ("google-api-key", r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", (), _standalone, 39),
     ("github-token", r"gh(?:[pousr]_[A-Za-z0-9]{36,255}|ithub_pat_[A-Za-z0-9_]{80,255})(?!\w)",
-     (), _standalone),
-    ("gitlab-token", r"gl(?:pat|ptt|dt|rt)-[A-Za-z0-9_-]{20,}", (), _standalone),
-    ("slack-token", r"xox[abposr]-[A-Za-z0-9-]{10,}", (), _standalone),
+     (), _standalone, 40),
+    ("gitlab-token", r"gl(?:pat|ptt|dt|rt)-[A-Za-z0-9_-]{20,}", (), _standalone, 25),
+    ("slack-token", r"xox[abposr]-[A-Za-z0-9-]{10,}", (), _standalone, 15),
     ("slack-webhook", r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}",
-     (), None),
-    ("stripe-key", r"k_(?:live|test)_[A-Za-z0-9]{20,}", (), _stripe),
-    ("anthropic-key", r"sk-ant-[a-z]+\d*-[A-Za-z0-9_-]{32,}", (), _standalone),
+     (), None, 55),
+    ("stripe-key", r"k_(?:live|test)_[A-Za-z0-9]{20,}", (), _stripe, 27),
+    ("anthropic-key", r"sk-ant-[a-z]+\d*-[A-Za-z0-9_-]{32,}", (), _standalone, 41),
     ("openai-key", r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}"
-     r"|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}(?![A-Za-z0-9]))", (), _standalone),
-    ("jwt", r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", (), _standalone),
+     r"|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}(?![A-Za-z0-9]))", (), _standalone, 48),
+    ("jwt", r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", (),
+     _standalone, 38),
 )  # fmt: skip
 _BUILTIN: tuple[Detector, ...] = (
-    *(PatternDetector(name, re.compile(rx), hints, check) for name, rx, hints, check in _SHAPES),
+    *(
+        PatternDetector(name, re.compile(rx), hints, check, least)
+        for name, rx, hints, check, least in _SHAPES
+    ),
     AssignmentDetector(),
     EntropyDetector(),
 )

@@ -106,7 +106,12 @@ def test_score_is_the_logistic_of_the_training_row() -> None:
     router = load_default()
     p = router.params
     index = {w.encode(): i for i, w in enumerate(p.words)}
-    texts = ["Natalia sold clips to 48 friends. How many?", "Q?\nA. 1\nB. 2", "```py\nx = 1\n```"]
+    texts = [
+        "Natalia sold clips to 48 friends. How many?",
+        "Q?\nA. 1\nB. 2",
+        "```py\nx = 1\n```",
+        "How many apples, and how many pears?",  # a pair twice: counted, not summed at once
+    ]
     for text, agent in [(t, None) for t in texts] + [(texts[0], AgentFeatures(tools=4))]:
         feat = featurize(text, agent)
         cols, values, extra = encode(feat, index, p.bigrams, p.mean, p.std)

@@ -76,6 +76,7 @@ def encode(
 
 _LOGS = [math.log1p(n) for n in range(256)]  # the log counts of most terms, looked up
 _LOGGED = len(_LOGS)
+_LOG2 = _LOGS[1]  # the log count of a term seen once
 
 
 class TermWeights:
@@ -108,7 +109,8 @@ class TermWeights:
         Distinct words are summed in a plain loop: a chain of ``map``/``filter``/``compress``
         steps built a list per step and cost more at every turn size, most of all on a cold
         cache (the serving process decides after other work has run). Adjacent pairs, as many
-        as the tokens, are looked up in C, then summed per distinct pair."""
+        as the tokens, are looked up in C, then summed at once when no pair repeats (each
+        then counts once), else per distinct pair."""
         weights, words, logs = self._rows[row], self._words, _LOGS
         total = norm = 0.0
         for tok, n in counts.items():  # the distinct words
@@ -120,8 +122,12 @@ class TermWeights:
         hits = list(filter(None, map(self._pairs.get, pairs)))
         if kind is not None and (slot := words.get((KIND_TERM + kind).encode())):
             hits.append(slot)  # the agent's kind: one more term, counted once
-        for slot, n in Counter(hits).items():
-            value = logs[n] if n < _LOGGED else math.log1p(n)
-            total += weights[slot] * value
-            norm += value * value
+        if len(set(hits)) == len(hits):  # each pair once (the usual case): no counting
+            total += sum(map(weights.__getitem__, hits)) * _LOG2
+            norm += len(hits) * _LOG2 * _LOG2
+        else:
+            for slot, n in Counter(hits).items():
+                value = logs[n] if n < _LOGGED else math.log1p(n)
+                total += weights[slot] * value
+                norm += value * value
         return total / math.sqrt(norm) if norm else 0.0
