@@ -20,7 +20,6 @@ from fulcrum.routing.secrets import (
     _SHAPES,
     DETECTORS,
     PatternDetector,
-    high_entropy_token,
     register,
     scan,
 )
@@ -111,9 +110,7 @@ def test_scan_names_detectors_never_the_secret() -> None:
     assert all(secret not in name for name in found)
 
 
-def test_high_entropy_random_tokens_match() -> None:
-    hits = sum(high_entropy_token(rand(ALNUM, 40)) for _ in range(200))
-    assert hits >= 190
+def test_a_random_token_is_found_as_high_entropy() -> None:
     assert scan("the key is " + rand(ALNUM, 48)) == ("high-entropy",)
 
 
