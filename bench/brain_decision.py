@@ -11,12 +11,16 @@ call at a time; medians and 99th percentiles in milliseconds, for new sessions (
 decides) and for turns of a pinned session. Each reservation is settled after its decision, as
 the gateway settles it when the call ends (untimed): open reservations stay few, as in serving.
 
+``--body one-line`` times the request ``gateway_overhead.py`` sends instead (one short user
+line, no system prompt, no tools): what the brain adds there is mostly its fixed cost.
+
 ``--cold`` sweeps the CPU's caches before every timed decision, as the serving process meets
 them (see ``router_decision.py``); ``--base SRC`` times another checkout's ``src`` in the same
 process, alternating with this one decision by decision, and prints the ratio of the medians.
 
     .venv/bin/python bench/brain_decision.py [--calls 2000] [--ledger memory|sqlite] [--json FILE]
     .venv/bin/python bench/brain_decision.py --base /tmp/base/src --cold
+    .venv/bin/python bench/brain_decision.py --body one-line --base /tmp/base/src
 """
 
 from __future__ import annotations
@@ -105,6 +109,16 @@ def body(rng: random.Random, turns: int) -> dict[str, Any]:
             "tools": tools, "messages": messages}  # fmt: skip
 
 
+def one_line(rng: random.Random, turns: int) -> dict[str, Any]:
+    """The request ``gateway_overhead.py`` sends: one short user line, no system prompt or
+    tools (``rng`` and ``turns`` unused: every body is the same)."""
+    return {"model": "claude-sonnet-4-6", "max_tokens": 16,
+            "messages": [{"role": "user", "content": "Say hello in five words."}]}  # fmt: skip
+
+
+BODIES = {"claude-code": body, "one-line": one_line}
+
+
 class Stack(NamedTuple):
     """One version's brain and the functions a decision calls, as the gateway calls them."""
 
@@ -153,13 +167,17 @@ def decide_once(s: Stack, raw: bytes, session: str, *, cold: bool = False) -> fl
     return elapsed
 
 
-def run(calls: int, ledger: str, *, base: Path | None = None, cold: bool = False) -> dict[str, Any]:
+def run(
+    calls: int, ledger: str, *, base: Path | None = None, cold: bool = False,
+    shape: str = "claude-code",
+) -> dict[str, Any]:  # fmt: skip
     os.environ.setdefault("FULCRUM_DATA_DIR", tempfile.mkdtemp(prefix="fulcrum-bench-"))
     stacks = {"this": build_stack("fulcrum", ledger)}
     if base is not None:
         stacks["base"] = build_stack(import_base(base, "fulcrum").__name__, ledger)
     rng = random.Random(7)
-    bodies = [json.dumps(body(rng, turns=20)).encode() for _ in range(min(calls, 200))]
+    make = BODIES[shape]
+    bodies = [json.dumps(make(rng, turns=20)).encode() for _ in range(min(calls, 200))]
     for s in stacks.values():
         for raw in bodies[:20]:
             decide_once(s, raw, "warm-up")
@@ -176,7 +194,8 @@ def run(calls: int, ledger: str, *, base: Path | None = None, cold: bool = False
         if s.db is not None:
             s.db.close()
     size = statistics.median(len(b) for b in bodies)
-    return {"calls": calls, "ledger": ledger, "cold": cold, "body_bytes_median": size,
+    return {"calls": calls, "ledger": ledger, "cold": cold, "body": shape,
+            "body_bytes_median": size,
             **{n: {"new_session": summary(t["new"]), "pinned_session": summary(t["pinned"])}
                for n, t in times.items()}}  # fmt: skip
 
@@ -201,14 +220,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cold", action="store_true", help="sweep the caches before each call")
     parser.add_argument("--base", type=Path, help="another checkout's src, timed alongside")
+    parser.add_argument(
+        "--body",
+        choices=tuple(BODIES),
+        default="claude-code",
+        help="claude-code: ~120 KB Claude Code turns (default); one-line: the request "
+        "gateway_overhead.py sends",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    result = run(args.calls, args.ledger, base=args.base, cold=args.cold)
-    print(f"{args.calls} decisions, {result['body_bytes_median'] / 1000:.0f} KB bodies, "
+    result = run(args.calls, args.ledger, base=args.base, cold=args.cold, shape=args.body)
+    print(f"{args.calls} decisions, {result['body_bytes_median']:,.0f}-byte bodies, "
           f"pins and budget in {args.ledger}" + (", cold caches" if args.cold else ""))  # fmt: skip
     for phase in ("new_session", "pinned_session"):
-        line = "  ".join(f"{n} p50 {result[n][phase]['p50_ms']:.3f} ms p99 "
-                         f"{result[n][phase]['p99_ms']:.3f} ms" for n in ("this", "base")
+        line = "  ".join(f"{n} p50 {result[n][phase]['p50_ms']:.4f} ms p99 "
+                         f"{result[n][phase]['p99_ms']:.4f} ms" for n in ("this", "base")
                          if n in result)  # fmt: skip
         if "base" in result:
             ratio = result["this"][phase]["p50_ms"] / result["base"][phase]["p50_ms"]
