@@ -3,8 +3,8 @@
 One run, one fake OpenAI upstream (``python -m fulcrum.fakes openai --port N``), each gateway
 started alone in front of it and measured serially and with 16 concurrent clients:
 
-- ``direct``         the upstream itself: the baseline, also measured right before and right
-                     after each gateway's serial phase (its added latency is against those);
+- ``direct``         the upstream itself: the baseline, also measured in turns with each
+                     gateway's serial requests (its added latency is against those);
 - ``aiohttp-hop``    the smallest aiohttp pass-through proxy (``minimal_proxy.py``): the floor
                      any aiohttp-based gateway pays for the extra hop;
 - ``lean-hop``       the smallest pass-through on fulcrum's own parts (``lean_proxy.py``:
@@ -45,7 +45,7 @@ from fulcrum.testing.competitors import (
     start_ccr,
     start_litellm,
 )
-from fulcrum.testing.loadgen import LoadResult, Target, run_load
+from fulcrum.testing.loadgen import LoadResult, Target, run_alternating, run_load
 from fulcrum.testing.overhead_report import (
     Measured,
     baseline_name,
@@ -208,32 +208,32 @@ CASES = (
 BY_NAME = {case.name: case for case in CASES}
 
 
-# A gateway's serial phase is bracketed by two serial runs of its baseline (``direct``, or
-# ``direct-stream``), right before its warm-up and right after: its added latency is taken
-# against their mean, not against a baseline measured minutes earlier on a machine whose load
-# drifts. The upstream is warm by then: their warm-up (at most ``--warmup``) only warms the new
-# connection.
-BRACKET_WARMUP = 200
+# A gateway's serial phase alternates with its baseline's (``direct``, or ``direct-stream``):
+# blocks of ALTERNATE_BLOCK requests each, in turns, each on its own warm connection. Its added
+# latency is taken against the baseline's requests of the same minute, not against a baseline
+# measured before or after it on a machine whose load drifts. Both warm up first.
+ALTERNATE_BLOCK = 100
 
 
 async def _measure(
     case: Case, base_url: str, args: argparse.Namespace, baseline: Target | None = None
 ) -> Measured:
     target = case.target(base_url)
-    around = []
-    bracket = min(BRACKET_WARMUP, args.warmup)
-    if baseline is not None:
-        around.append(await _serial(baseline, args, warmup=bracket))
-    serial = await _serial(target, args, warmup=args.warmup)
-    if baseline is not None:
-        around.append(await _serial(baseline, args, warmup=bracket))
+    around: tuple[LoadResult, ...] = ()
+    if baseline is None:
+        serial = await _serial(target, args, warmup=args.warmup)
+    else:
+        serial, base = await run_alternating(
+            [target, baseline], requests=args.serial, block=ALTERNATE_BLOCK, warmup=args.warmup
+        )
+        around = (base,)
     conc = await run_load(
         target, requests=args.concurrent, concurrency=args.clients, warmup=args.warmup
     )
     for res in (serial, conc, *around):
         if res.errors:
             print(f"  {res.name}: {res.errors} errors (first: {res.first_error})")
-    return Measured(case.name, case.path, case.stream, serial, conc, tuple(around))
+    return Measured(case.name, case.path, case.stream, serial, conc, around)
 
 
 async def _serial(target: Target, args: argparse.Namespace, *, warmup: int) -> LoadResult:

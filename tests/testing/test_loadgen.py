@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from fulcrum.testing.loadgen import LoadResult, Target, run_load
+from fulcrum.testing.loadgen import LoadResult, Target, run_alternating, run_load
 
 
 class Upstream:
@@ -17,9 +17,11 @@ class Upstream:
         self.calls = 0
         self.in_flight = 0
         self.peak = 0
+        self.paths: list[str] = []
 
     async def ok(self, request: web.Request) -> web.Response:
         self.calls += 1
+        self.paths.append(request.path)
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         await asyncio.sleep(0.002)
@@ -43,6 +45,7 @@ async def upstream() -> AsyncIterator[tuple[str, Upstream]]:
     up = Upstream()
     app = web.Application()
     app.router.add_post("/ok", up.ok)
+    app.router.add_post("/ok2", up.ok)
     app.router.add_post("/stream", up.stream)
     app.router.add_post("/fail", up.fail)
     runner = web.AppRunner(app)
@@ -68,6 +71,19 @@ async def test_serial_and_concurrent_counts(upstream: tuple[str, Upstream]) -> N
     assert up.calls == 87
     assert 2 <= up.peak <= 8
     assert conc.rps > 0
+
+
+async def test_alternating_runs_take_turns_in_blocks(upstream: tuple[str, Upstream]) -> None:
+    base, up = upstream
+    a, b = Target("a", base + "/ok", b"{}"), Target("b", base + "/ok2", b"{}")
+    ra, rb = await run_alternating([a, b], requests=5, block=2, warmup=1)
+    assert (ra.ok, rb.ok) == (5, 5)
+    assert ra.concurrency == rb.concurrency == 1 == up.peak
+    warm, turns = ["/ok", "/ok2"], [("/ok", 2), ("/ok2", 4), ("/ok", 3), ("/ok2", 1)]
+    assert up.paths == warm + [path for path, n in turns for _ in range(n)]  # ABBA order
+    assert ra.elapsed_s > 0 and rb.elapsed_s > 0
+    with pytest.raises(ValueError, match="at least 1"):
+        await run_alternating([a], requests=5, block=0)
 
 
 async def test_errors_are_counted_not_timed(upstream: tuple[str, Upstream]) -> None:

@@ -1,5 +1,4 @@
-"""A lean HTTP/1.1 load generator: serial or concurrent POSTs, latency percentiles and
-requests/s.
+"""A lean HTTP/1.1 load generator: serial, alternating or concurrent POSTs, and latencies.
 
 Used by the ``bench/`` scripts. Each client holds one keep-alive connection (an asyncio
 protocol with httptools' response parser, the request's bytes built once), so the generator
@@ -13,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -234,3 +233,28 @@ async def run_load(
         for worker in workers:
             worker.close()
     return result
+
+
+async def run_alternating(
+    targets: Sequence[Target], *, requests: int, block: int = 100, warmup: int = 10,
+    timeout_s: float = 30.0,
+) -> list[LoadResult]:  # fmt: skip
+    """Serial runs of ``targets`` in turns of ``block`` requests (the order flips each round),
+    each on its own connection: on a machine whose load drifts, all meet the same drift."""
+    if requests < 1 or block < 1:
+        raise ValueError("requests and block must be at least 1")
+    results = [LoadResult(target=t.name, concurrency=1) for t in targets]
+    turns = [(_Worker(t, timeout_s), r) for t, r in zip(targets, results, strict=True)]
+    try:
+        for worker, _ in turns:
+            await _drive([worker], warmup, None)
+        for done in range(0, requests, block):
+            for worker, result in turns:
+                start = time.perf_counter()
+                await _drive([worker], min(block, requests - done), result)
+                result.elapsed_s += time.perf_counter() - start
+            turns.reverse()
+    finally:
+        for worker, _ in turns:
+            worker.close()
+    return results

@@ -2,10 +2,10 @@
 
 Added latency is measured against the baseline target ``direct`` (``direct-stream`` for streaming
 targets): the same fake upstream called without a gateway in between. A target measured with
-its own baselines (``Measured.baselines``: serial runs of ``direct`` made right before and right
-after the target's serial phase) is compared with their mean, so that a machine whose load drifts
-over the minutes of a run does not add the drift to the figure; otherwise with the run's
-``direct`` target.
+its own baselines (``Measured.baselines``: serial runs of ``direct`` made in turns with the
+target's serial requests, ``loadgen.run_alternating``) is compared with their mean, so that a
+machine whose load drifts over the minutes of a run does not add the drift to the figure;
+otherwise with the run's ``direct`` target.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Measured:
     stream: bool
     serial: LoadResult
     concurrent: LoadResult
-    baselines: tuple[LoadResult, ...] = ()  # the baseline's serial runs around ``serial``
+    baselines: tuple[LoadResult, ...] = ()  # the baseline's serial runs beside ``serial``
 
 
 def baseline_name(stream: bool) -> str:
