@@ -45,7 +45,7 @@ CostEstimate = Callable[[str, str, int, int], Decimal | None]
 BACKGROUND = "background"
 
 
-# not frozen: built per request, where a frozen __init__ (a call per field) costs 2-3x
+# not frozen: built per request, and a frozen __init__ makes a setattr call per field
 @dataclass(slots=True)
 class Ask:
     """One request as the brain sees it."""
