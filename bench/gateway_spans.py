@@ -1,0 +1,83 @@
+"""Where a serial request's time goes inside ``fulcrum serve``, with the routing brain off and on.
+
+Round after round, the plain and the brain config of ``gateway_overhead.py`` each start anew in
+front of one fake upstream, warm up, and take ``--requests`` serial requests; inside the
+gateway ``bench/spans/sitecustomize.py`` times each request's spans (the routing decision,
+the body read to the upstream call, the upstream's answer to the client's). The medians of
+the spans' per-round p50s are printed in µs for both configs and their difference: what the
+brain adds and where (the client-side figures are ``gateway_overhead.py``'s). Serial only:
+the spans are timed for one request at a time.
+
+    .venv/bin/python bench/gateway_spans.py [--rounds 4] [--requests 3000] [--json FILE]
+    .venv/bin/python bench/gateway_spans.py --src /tmp/base/src    # another checkout's gateway
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from gateway_overhead import Case, start_fulcrum, start_upstream
+
+from fulcrum.aio import run_loop
+from fulcrum.testing.loadgen import run_load
+from fulcrum.testing.process import free_port
+
+SPANS = ("route", "before_send", "after_answer", "serve")
+CONFIGS = {"plain": False, "brain": True}
+HOOK = Path(__file__).resolve().parent / "spans"
+
+
+def one_round(
+    upstream_url: str, work: Path, brain: bool, args: argparse.Namespace
+) -> dict[str, float]:
+    """The p50 of each span (µs) over one gateway process's measured requests."""
+    out = work / "spans.json"
+    parts = (str(HOOK), args.src or "", os.environ.get("PYTHONPATH", ""))
+    path = os.pathsep.join(p for p in parts if p)
+    env = {"PYTHONPATH": path, "FULCRUM_SPANS_OUT": str(out)}
+    with start_fulcrum(upstream_url, free_port(), work, brain=brain, env=env) as gw:
+        target = Case("fulcrum", "openai", None).target(gw.base_url)
+        result = run_loop(run_load(target, requests=args.requests, warmup=args.warmup))
+    if result.errors:
+        print(f"  {result.errors} errors (first: {result.first_error})")
+    spans = json.loads(out.read_text())
+    return {s: statistics.median(spans[s][-args.requests :]) * 1000 for s in SPANS}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--warmup", type=int, default=1000)
+    parser.add_argument("--src", help="run the gateway from another checkout's src directory")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    rounds: dict[str, list[dict[str, float]]] = {name: [] for name in CONFIGS}
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fulcrum-spans-")))
+        upstream = stack.enter_context(start_upstream(free_port(), work))
+        for n in range(args.rounds):
+            for name, brain in CONFIGS.items() if n % 2 == 0 else reversed(CONFIGS.items()):
+                own = work / f"{name}-{n}"
+                own.mkdir()
+                rounds[name].append(one_round(upstream.base_url + "/v1", own, brain, args))
+    medians = {c: {s: statistics.median(r[s] for r in rounds[c]) for s in SPANS} for c in CONFIGS}
+    print(f"{args.rounds} rounds of {args.requests} serial requests; p50 µs, median of rounds")
+    print(f"  {'span':<14}{'plain':>9}{'brain':>9}{'brain - plain':>15}")
+    for s in SPANS:
+        plain, brain = medians["plain"][s], medians["brain"][s]
+        print(f"  {s:<14}{plain:9.1f}{brain:9.1f}{brain - plain:15.1f}")
+    if args.json:
+        args.json.write_text(json.dumps({"medians_us": medians, "rounds": rounds}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Loaded by ``bench/gateway_spans.py`` into the ``fulcrum serve`` it starts (this folder goes
+first on its ``PYTHONPATH``): times each chat request's spans inside the gateway and writes
+them to ``$FULCRUM_SPANS_OUT`` (JSON, milliseconds) when the process exits. Nothing else
+loads it; the gateway itself has no timing hooks on its path.
+
+- ``route``: the routing decision (``proxy.route_call``: the route request, and with a
+  ``[policy]`` the brain's features, rules, learned score, share, budget and chain);
+- ``before_send``: from the body read to the upstream call (checks, route, the decision's note);
+- ``after_answer``: from the upstream's answer to the end of the client's answer;
+- ``serve``: the whole of ``proxy._serve``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+OUT = os.environ.get("FULCRUM_SPANS_OUT")
+SPANS = ("route", "before_send", "after_answer", "serve")
+
+
+def _install(out: str) -> None:
+    from fulcrum.gateway import proxy  # noqa: PLC0415 - only inside the gateway started here
+
+    clock = time.perf_counter
+    spans: dict[str, list[float]] = {s: [] for s in SPANS}
+    marks: dict[str, float] = {}
+    read, route_call = proxy._read, proxy.route_call
+    open_chain, serve = proxy.open_chain, proxy._serve
+
+    def timed_read(*a: Any, **k: Any) -> Any:
+        marks["read"] = clock()
+        return read(*a, **k)
+
+    async def timed_route(*a: Any, **k: Any) -> Any:
+        start = clock()
+        routed = await route_call(*a, **k)
+        spans["route"].append((clock() - start) * 1000)
+        return routed
+
+    async def timed_open(*a: Any, **k: Any) -> Any:
+        spans["before_send"].append((clock() - marks["read"]) * 1000)
+        opened = await open_chain(*a, **k)
+        marks["answer"] = clock()
+        return opened
+
+    async def timed_serve(*a: Any, **k: Any) -> None:
+        await serve(*a, **k)
+        end = clock()
+        spans["after_answer"].append((end - marks["answer"]) * 1000)
+        spans["serve"].append((end - marks["read"]) * 1000)
+
+    proxy._read, proxy.route_call = timed_read, timed_route
+    proxy.open_chain, proxy._serve = timed_open, timed_serve
+    atexit.register(lambda: Path(out).write_text(json.dumps(spans)))
+
+
+if OUT and "serve" in sys.argv:
+    _install(OUT)
