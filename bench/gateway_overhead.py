@@ -221,7 +221,7 @@ async def _measure(
     target = case.target(base_url)
     around: tuple[LoadResult, ...] = ()
     if baseline is None:
-        serial = await _serial(target, args, warmup=args.warmup)
+        serial = await run_load(target, requests=args.serial, concurrency=1, warmup=args.warmup)
     else:
         serial, base = await run_alternating(
             [target, baseline], requests=args.serial, block=ALTERNATE_BLOCK, warmup=args.warmup
@@ -234,10 +234,6 @@ async def _measure(
         if res.errors:
             print(f"  {res.name}: {res.errors} errors (first: {res.first_error})")
     return Measured(case.name, case.path, case.stream, serial, conc, around)
-
-
-async def _serial(target: Target, args: argparse.Namespace, *, warmup: int) -> LoadResult:
-    return await run_load(target, requests=args.serial, concurrency=1, warmup=warmup)
 
 
 def _run_case(case: Case, upstream: str, work: Path, args: argparse.Namespace) -> Measured:

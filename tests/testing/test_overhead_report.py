@@ -106,8 +106,8 @@ def test_key_figures_and_their_medians_over_runs() -> None:
 
 
 def test_a_target_with_its_own_baselines_is_compared_with_their_mean() -> None:
-    """The direct runs made right before and after a target's serial phase are its baseline:
-    the run's ``direct`` target, measured earlier, no longer counts for it."""
+    """The direct runs measured beside a target's serial phase are its baseline (their mean
+    when there are several): the run's ``direct`` target, measured earlier, no longer counts."""
     brain = _target("fulcrum-brain", "openai", 0.90, 900)
     brain.baselines = (_run("direct", 0.20, 3000, clients=1), _run("direct", 0.40, 2000, clients=1))
     figures = key_figures([RESULTS[0], brain])  # the run's direct says 0.40

@@ -89,10 +89,6 @@ def classify(system: str, last_user: str, *, has_tools: bool, is_background: boo
     """The request kind (one of :data:`REQUEST_KINDS`) from the joined system prompt, the
     text of the last user message, whether tools are declared, and whether the model is
     the configured small/fast one."""
-    if not system:  # no prompt to read (another client): compaction asked in the turn, or not
-        if _has(last_user, COMPACTION_MARKERS[:1]):
-            return "compaction"
-        return "background" if is_background else "other"
     opens = _openings(system)
     if _has(last_user, COMPACTION_MARKERS[:1]) or _has(system, COMPACTION_MARKERS, opens):
         return "compaction"
