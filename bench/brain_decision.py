@@ -8,7 +8,9 @@ the route request (token estimate), the features (request kind, turn, tool error
 scan of the new part), the lane, the brain's verdict (six rules, the session's pin, the learned
 router against the share threshold, the budget reservation) and the failover chain. Timed one
 call at a time; medians and 99th percentiles in milliseconds, for new sessions (the router
-decides) and for turns of a pinned session. Each reservation is settled after its decision, as
+decides and the session is pinned), for turns of a pinned session, and for requests with no
+session (the router decides each one and nothing is pinned: ``gateway_overhead.py``'s
+``fulcrum-brain`` target). Each reservation is settled after its decision, as
 the gateway settles it when the call ends (untimed): open reservations stay few, as in serving.
 
 ``--body one-line`` times the request ``gateway_overhead.py`` sends instead (one short user
@@ -117,6 +119,8 @@ def one_line(rng: random.Random, turns: int) -> dict[str, Any]:
 
 
 BODIES = {"claude-code": body, "one-line": one_line}
+# the session of each call: a new one, the same one throughout, none
+PHASES = {"new_session": "s{i}", "pinned_session": "s0", "no_session": ""}
 
 
 class Stack(NamedTuple):
@@ -149,13 +153,13 @@ def build_stack(package: str, ledger: str) -> Stack:
                  mod("gateway.brainroute").lane, db)  # fmt: skip
 
 
-def decide_once(s: Stack, raw: bytes, session: str, *, cold: bool = False) -> float:
+def decide_once(s: Stack, raw: bytes, session: str | None, *, cold: bool = False) -> float:
     parsed = json.loads(raw)  # the gateway has parsed the body already: not timed
     if cold:
         evict_caches()
     start = time.perf_counter()
-    req = s.router.request("anthropic", ("max_tokens",), parsed, {"x-fulcrum-session": session},
-                           raw)  # fmt: skip
+    headers = {"x-fulcrum-session": session} if session else {}
+    req = s.router.request("anthropic", ("max_tokens",), parsed, headers, raw)
     features = s.extract(req, parsed)
     ask = s.ask(features=features, session=req.session, lane=s.lane(features, parsed),
                 max_tokens=req.max_tokens)  # fmt: skip
@@ -181,12 +185,12 @@ def run(
     for s in stacks.values():
         for raw in bodies[:20]:
             decide_once(s, raw, "warm-up")
-    times: dict[str, dict[str, list[float]]] = {n: {"new": [], "pinned": []} for n in stacks}
+    times: dict[str, dict[str, list[float]]] = {n: {p: [] for p in PHASES} for n in stacks}
     order = list(stacks)
-    for phase in ("new", "pinned"):
+    for phase, session_of in PHASES.items():
         for i in range(calls):
             order.reverse()
-            session = f"s{i}" if phase == "new" else "s0"
+            session = session_of.format(i=i) or None
             for n in order:
                 elapsed = decide_once(stacks[n], bodies[i % len(bodies)], session, cold=cold)
                 times[n][phase].append(elapsed)
@@ -194,10 +198,14 @@ def run(
         if s.db is not None:
             s.db.close()
     size = statistics.median(len(b) for b in bodies)
-    return {"calls": calls, "ledger": ledger, "cold": cold, "body": shape,
-            "body_bytes_median": size,
-            **{n: {"new_session": summary(t["new"]), "pinned_session": summary(t["pinned"])}
-               for n, t in times.items()}}  # fmt: skip
+    return {
+        "calls": calls,
+        "ledger": ledger,
+        "cold": cold,
+        "body": shape,
+        "body_bytes_median": size,
+        **{n: {p: summary(t[p]) for p in PHASES} for n, t in times.items()},
+    }
 
 
 def _memory_brain(mod: Any, config: Any) -> Any:
@@ -232,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.calls, args.ledger, base=args.base, cold=args.cold, shape=args.body)
     print(f"{args.calls} decisions, {result['body_bytes_median']:,.0f}-byte bodies, "
           f"pins and budget in {args.ledger}" + (", cold caches" if args.cold else ""))  # fmt: skip
-    for phase in ("new_session", "pinned_session"):
+    for phase in PHASES:
         line = "  ".join(f"{n} p50 {result[n][phase]['p50_ms']:.4f} ms p99 "
                          f"{result[n][phase]['p99_ms']:.4f} ms" for n in ("this", "base")
                          if n in result)  # fmt: skip

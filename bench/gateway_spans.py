@@ -8,8 +8,12 @@ the spans' per-round p50s are printed in µs for both configs and their differen
 brain adds and where (the client-side figures are ``gateway_overhead.py``'s). Serial only:
 the spans are timed for one request at a time.
 
+``--base SRC`` also runs another checkout's gateway (its ``src``) in the same rounds, in
+turns with this one, and prints both and what the brain adds in each: on a machine whose
+speed drifts, two versions timed minutes apart differ by more than a change does.
+
     .venv/bin/python bench/gateway_spans.py [--rounds 4] [--requests 3000] [--json FILE]
-    .venv/bin/python bench/gateway_spans.py --src /tmp/base/src    # another checkout's gateway
+    .venv/bin/python bench/gateway_spans.py --base /tmp/base/src   # before and after a change
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
+from typing import NamedTuple
 
 from gateway_overhead import Case, start_fulcrum, start_upstream
 
@@ -34,15 +39,31 @@ CONFIGS = {"plain": False, "brain": True}
 HOOK = Path(__file__).resolve().parent / "spans"
 
 
+class Gateway(NamedTuple):
+    """One gateway to time: a config of ``gateway_overhead.py``, from this checkout or another
+    (``src``, its ``src`` directory)."""
+
+    name: str
+    brain: bool
+    src: str | None
+
+
+def gateways(base: str | None) -> list[Gateway]:
+    ours = [Gateway(name, brain, None) for name, brain in CONFIGS.items()]
+    if base is None:
+        return ours
+    return ours + [Gateway(f"base {name}", brain, base) for name, brain in CONFIGS.items()]
+
+
 def one_round(
-    upstream_url: str, work: Path, brain: bool, args: argparse.Namespace
+    upstream_url: str, work: Path, gateway: Gateway, args: argparse.Namespace
 ) -> dict[str, float]:
     """The p50 of each span (µs) over one gateway process's measured requests."""
     out = work / "spans.json"
-    parts = (str(HOOK), args.src or "", os.environ.get("PYTHONPATH", ""))
+    parts = (str(HOOK), gateway.src or "", os.environ.get("PYTHONPATH", ""))
     path = os.pathsep.join(p for p in parts if p)
     env = {"PYTHONPATH": path, "FULCRUM_SPANS_OUT": str(out)}
-    with start_fulcrum(upstream_url, free_port(), work, brain=brain, env=env) as gw:
+    with start_fulcrum(upstream_url, free_port(), work, brain=gateway.brain, env=env) as gw:
         target = Case("fulcrum", "openai", None).target(gw.base_url)
         result = run_loop(run_load(target, requests=args.requests, warmup=args.warmup))
     if result.errors:
@@ -56,24 +77,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=1000)
-    parser.add_argument("--src", help="run the gateway from another checkout's src directory")
+    parser.add_argument("--base", help="also run another checkout's gateway (its src directory)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    rounds: dict[str, list[dict[str, float]]] = {name: [] for name in CONFIGS}
+    order = gateways(args.base)
+    rounds: dict[str, list[dict[str, float]]] = {g.name: [] for g in order}
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fulcrum-spans-")))
         upstream = stack.enter_context(start_upstream(free_port(), work))
         for n in range(args.rounds):
-            for name, brain in CONFIGS.items() if n % 2 == 0 else reversed(CONFIGS.items()):
-                own = work / f"{name}-{n}"
+            for gateway in order if n % 2 == 0 else reversed(order):
+                own = work / f"{gateway.name.replace(' ', '-')}-{n}"
                 own.mkdir()
-                rounds[name].append(one_round(upstream.base_url + "/v1", own, brain, args))
-    medians = {c: {s: statistics.median(r[s] for r in rounds[c]) for s in SPANS} for c in CONFIGS}
+                rounds[gateway.name].append(
+                    one_round(upstream.base_url + "/v1", own, gateway, args)
+                )
+    medians = {
+        g: {s: statistics.median(r[s] for r in rs) for s in SPANS} for g, rs in rounds.items()
+    }
     print(f"{args.rounds} rounds of {args.requests} serial requests; p50 µs, median of rounds")
-    print(f"  {'span':<14}{'plain':>9}{'brain':>9}{'brain - plain':>15}")
-    for s in SPANS:
-        plain, brain = medians["plain"][s], medians["brain"][s]
-        print(f"  {s:<14}{plain:9.1f}{brain:9.1f}{brain - plain:15.1f}")
+    for prefix in ("", "base ") if args.base else ("",):
+        if prefix:
+            print(f"the base gateway ({args.base}):")
+        print(f"  {'span':<14}{'plain':>9}{'brain':>9}{'brain - plain':>15}")
+        for s in SPANS:
+            plain, brain = medians[prefix + "plain"][s], medians[prefix + "brain"][s]
+            print(f"  {s:<14}{plain:9.1f}{brain:9.1f}{brain - plain:15.1f}")
     if args.json:
         args.json.write_text(json.dumps({"medians_us": medians, "rounds": rounds}, indent=2))
     return 0

@@ -167,3 +167,26 @@ def test_register_adds_a_detector_usable_by_name() -> None:
 
 def test_empty_text_scans_to_nothing() -> None:
     assert scan("") == ()
+
+
+class _Counting:
+    """A detector that finds everything and counts the texts it was given."""
+
+    def __init__(self, name: str, min_length: int | None = None) -> None:
+        self.name = name
+        self.seen: list[str] = []
+        if min_length is not None:
+            self.min_length = min_length
+
+    def found(self, text: str) -> bool:
+        self.seen.append(text)
+        return True
+
+
+def test_scan_gives_a_detector_only_texts_as_long_as_its_min_length() -> None:
+    long_only, any_length = _Counting("long-only", min_length=10), _Counting("any-length")
+    chosen = (long_only, any_length)
+    assert scan("123456789", chosen) == ("any-length",)
+    assert scan("1234567890", chosen) == ("long-only", "any-length")
+    assert long_only.seen == ["1234567890"]
+    assert any_length.seen == ["123456789", "1234567890"]

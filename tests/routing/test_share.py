@@ -97,6 +97,19 @@ def test_threshold_is_the_quantile_of_recent_scores() -> None:
     assert ctrl.choose(0.99) is True and ctrl.choose(0.1) is False
 
 
+def test_decide_reports_the_threshold_the_score_was_held_against() -> None:
+    """The threshold a decision records is the one it used: when its score completes a
+    round, the recalibrated one, not the one in force before it."""
+    ctrl = ShareController(0.5, window=10, recalibrate_every=10, min_samples=10, gain=0.0)
+    for i in range(9):
+        ctrl.choose(0.9 + i / 100)  # high scores: the window's median will be high
+    before = ctrl.threshold()
+    frontier, threshold = ctrl.decide(0.5)  # the tenth score: the window is sorted now
+    assert before == 0.5  # the initial threshold
+    assert threshold == ctrl.threshold() == pytest.approx(0.93, abs=0.01)
+    assert frontier is False  # 0.5 is below the recalibrated threshold, not the old one
+
+
 def test_forced_local_traffic_lowers_the_free_local_fraction() -> None:
     ctrl = ShareController(0.65, recalibrate_every=1, min_samples=1, gain=0.0)
     for _ in range(100):

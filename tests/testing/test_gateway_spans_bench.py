@@ -1,5 +1,6 @@
 """bench/gateway_spans.py runs end to end: the plain and the brain gateway each time their
-requests' spans from inside the process, and the spans nest as the request path does."""
+requests' spans from inside the process, and the spans nest as the request path does; with
+``--base``, a second checkout's two gateways are timed in the same rounds."""
 
 from __future__ import annotations
 
@@ -8,19 +9,37 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "gateway_spans.py"
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "bench" / "gateway_spans.py"
 
 
-def test_spans_are_timed_inside_both_gateways(tmp_path: Path) -> None:
+def _run(tmp_path: Path, *args: str) -> tuple[str, dict[str, dict[str, float]]]:
     out = tmp_path / "spans.json"
     argv = [sys.executable, str(BENCH), "--rounds", "1", "--requests", "30", "--warmup", "5"]
     done = subprocess.run(
-        [*argv, "--json", str(out)], capture_output=True, text=True, timeout=180, check=False
+        [*argv, *args, "--json", str(out)], capture_output=True, text=True, timeout=180, check=False
     )
     assert done.returncode == 0, done.stderr
     assert "brain - plain" in done.stdout
-    medians = json.loads(out.read_text())["medians_us"]
+    medians: dict[str, dict[str, float]] = json.loads(out.read_text())["medians_us"]
+    return done.stdout, medians
+
+
+def _nested(spans: dict[str, float]) -> None:
+    assert 0 < spans["route"] < spans["before_send"] < spans["serve"]
+    assert 0 < spans["after_answer"] < spans["serve"]
+
+
+def test_spans_are_timed_inside_both_gateways(tmp_path: Path) -> None:
+    _, medians = _run(tmp_path)
+    assert set(medians) == {"plain", "brain"}
     for config in ("plain", "brain"):
-        spans = medians[config]
-        assert 0 < spans["route"] < spans["before_send"] < spans["serve"]
-        assert 0 < spans["after_answer"] < spans["serve"]
+        _nested(medians[config])
+
+
+def test_a_base_checkouts_gateways_run_in_the_same_rounds(tmp_path: Path) -> None:
+    stdout, medians = _run(tmp_path, "--base", str(ROOT / "src"))
+    assert set(medians) == {"plain", "brain", "base plain", "base brain"}
+    assert "the base gateway" in stdout
+    for spans in medians.values():
+        _nested(spans)

@@ -58,7 +58,7 @@ async def route_with_brain(
         features=features,
         session=req.session,
         lane=lane(features, body),
-        escalate=escalate(req.headers),
+        escalate=ESCALATE_HEADER in req.headers and escalate(req.headers),
         max_tokens=req.max_tokens,
     )
     if brain.blocking:

@@ -52,10 +52,11 @@ async def route_call(
     """The brain's route when a ``[policy]`` is configured, else the static one."""
     if state.brain is None:
         return (*route(state, api, body, raw, ex.headers), None)
-    req = state.routing().request(api.name, api.max_tokens_keys, body, ex.headers, raw)
+    router = state.routing()
+    req = router.request(api.name, api.max_tokens_keys, body, ex.headers, raw)
     brain = state.brain
     brain.observe_local(brain.policy.local.backend, in_flight=state.local_clock.in_flight)
-    routed = await route_with_brain(brain, state.routing(), req, body, ex.client_key)
+    routed = await route_with_brain(brain, router, req, body, ex.client_key)
     return req, routed.decision, routed
 
 

@@ -54,6 +54,12 @@ IDENTITY_MARKERS: tuple[str, ...] = (
     "x-anthropic-billing-header: cc_version=",
 )
 
+# what a system prompt holding one of the markers makes a request, tried in this order
+_SYSTEM_KINDS = (
+    ("compaction", COMPACTION_MARKERS),
+    ("title", TITLE_MARKERS),
+    ("subagent", SUBAGENT_MARKERS),
+)
 
 OPENING = "You are "
 MAX_OPENINGS = 32  # more (a text made to be slow): every marker is searched for instead
@@ -89,14 +95,15 @@ def classify(system: str, last_user: str, *, has_tools: bool, is_background: boo
     """The request kind (one of :data:`REQUEST_KINDS`) from the joined system prompt, the
     text of the last user message, whether tools are declared, and whether the model is
     the configured small/fast one."""
-    opens = _openings(system)
-    if _has(last_user, COMPACTION_MARKERS[:1]) or _has(system, COMPACTION_MARKERS, opens):
+    if _has(last_user, COMPACTION_MARKERS[:1]):
         return "compaction"
-    if _has(system, TITLE_MARKERS, opens):
-        return "title"
-    if _has(system, SUBAGENT_MARKERS, opens):
-        return "subagent"
-    claude_code = _has(system, IDENTITY_MARKERS, opens)
+    claude_code = False
+    if system:  # (without one, only the model and the last user message can tell)
+        opens = _openings(system)
+        for kind, markers in _SYSTEM_KINDS:
+            if _has(system, markers, opens):
+                return kind
+        claude_code = _has(system, IDENTITY_MARKERS, opens)
     if claude_code and has_tools and not is_background:
         return "main"
     if is_background or claude_code:

@@ -78,9 +78,10 @@ class EntropyDetector:
     are found on a byte mask of the text (``translate`` and ``find`` run in C)."""
 
     name: str = "high-entropy"
+    min_length: int = ENTROPY_MIN_LENGTH  # no run of that many token characters in less
 
     def found(self, text: str) -> bool:
-        if len(text) < ENTROPY_MIN_LENGTH:  # no run of that many token characters
+        if len(text) < ENTROPY_MIN_LENGTH:
             return False
         raw = text.encode("utf-8", "surrogatepass")
         mask = raw.translate(_MASK) + b" "  # every run ends at a space

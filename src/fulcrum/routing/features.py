@@ -137,15 +137,12 @@ def local_now() -> datetime:
 
 def _system_text(body: Mapping[str, Any], messages: Messages) -> str:
     """Anthropic ``system`` (a string or text blocks), or OpenAI system/developer messages."""
-    chunks = _text_list(body.get("system"))
+    system = body.get("system")
+    chunks = _text_list(system) if system is not None else []
     for message in messages:
         if message.get("role") in SYSTEM_ROLES:
             chunks.extend(_texts(message.get("content")))
     return "\n".join(chunks)
-
-
-def _reminder(text: str) -> bool:
-    return text[:64].lstrip().startswith(SYSTEM_REMINDER)
 
 
 def _text_list(content: Any, *, real: bool = False, results: bool = False) -> list[str]:
@@ -190,9 +187,10 @@ def _tail(messages: Messages) -> tuple[str, bool, str]:
         if role in SYSTEM_ROLES:
             continue
         content = message.get("content")
-        chunks.extend(reversed(_text_list(content, results=True)))
-        if last_user is None and role == "user":
-            last_user = "\n".join(_text_list(content))
+        texts = _text_list(content, results=True)
+        chunks.extend(reversed(texts))
+        if last_user is None and role == "user":  # a string's texts are the same either way
+            last_user = "\n".join(texts if isinstance(content, str) else _text_list(content))
     return "\n".join(reversed(chunks)), True, last_user or ""
 
 
@@ -200,14 +198,12 @@ def _turns(messages: Messages) -> tuple[int, str]:
     """(user messages with real text, the real text of the last of them)."""
     count, last = 0, None
     for message in messages:
-        if message.get("role") == "user" and _has_real_text(message):
+        if message.get("role") == "user" and (
+            texts := _text_list(message.get("content"), real=True)
+        ):
             count += 1
-            last = message
-    return count, (_real_text(last) if last is not None else "")
-
-
-def _real_text(message: Mapping[str, Any]) -> str:
-    return "\n".join(_text_list(message.get("content"), real=True))
+            last = texts
+    return count, "\n".join(last) if last else ""
 
 
 def _has_real_text(message: Mapping[str, Any]) -> bool:
@@ -219,7 +215,7 @@ def _has_real_text(message: Mapping[str, Any]) -> bool:
 
 def _real(text: str) -> bool:
     """The user's own words: not blank, not a system reminder Claude Code injected."""
-    return bool(text) and not text.isspace() and not _reminder(text)
+    return bool(text) and not text.isspace() and not text[:64].lstrip().startswith(SYSTEM_REMINDER)
 
 
 def _tool_errors(messages: Messages) -> int:

@@ -117,7 +117,19 @@ def route_request(
         max_tokens = _int_or_none(body.get(key))
         if max_tokens is not None:
             break
-    return _build(api, body, headers, max_tokens, background_models, raw_body=raw_body)
+    lowered = lower_headers(headers)
+    model = body.get("model")
+    model = model if isinstance(model, str) else ""
+    return RouteRequest(
+        api=api,
+        model=model,
+        headers=lowered,
+        session=session_from(body, lowered),
+        estimated_input_tokens=estimate_request_tokens(body, raw_body),
+        max_tokens=max_tokens,
+        has_tools=bool(body.get("tools") or body.get("functions")),
+        is_background=bool(model) and is_background_model(model, background_models),
+    )
 
 
 def route_request_from_anthropic(
@@ -148,30 +160,6 @@ def route_request_from_openai(
         max_tokens_keys=OPENAI_MAX_TOKENS,
         background_models=background_models,
         raw_body=raw_body,
-    )
-
-
-def _build(
-    api: Api,
-    body: Mapping[str, Any],
-    headers: Mapping[str, str],
-    max_tokens: int | None,
-    background_models: Sequence[str],
-    *,
-    raw_body: bytes | None,
-) -> RouteRequest:
-    lowered = lower_headers(headers)
-    model = body.get("model")
-    model = model if isinstance(model, str) else ""
-    return RouteRequest(
-        api=api,
-        model=model,
-        headers=lowered,
-        session=session_from(body, lowered),
-        estimated_input_tokens=estimate_request_tokens(body, raw_body),
-        max_tokens=max_tokens,
-        has_tools=bool(body.get("tools") or body.get("functions")),
-        is_background=bool(model) and is_background_model(model, background_models),
     )
 
 

@@ -225,7 +225,7 @@ class Router:
     ) -> tuple[tuple[RouteTarget, ...], str]:
         tokens = req.estimated_input_tokens
         fitting = [t for t in chain if t.fits(tokens)]
-        if chain[0].fits(tokens):
+        if fitting and fitting[0] is chain[0]:  # the primary fits
             return tuple(fitting), reason
         backends = [b for b in self.config.backends if kinds is None or b.kind in kinds]
         others = (self._resolve(TargetSpec(b.name), req) for b in backends)

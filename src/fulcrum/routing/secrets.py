@@ -27,7 +27,10 @@ Check = Callable[["re.Match[str]"], bool]
 
 
 class Detector(Protocol):
-    """One kind of secret: ``found`` says whether ``text`` holds one (never what it is)."""
+    """One kind of secret: ``found`` says whether ``text`` holds one (never what it is).
+
+    A detector may also have ``min_length``, the shortest text it can find a secret in:
+    :func:`scan` does not call it on a shorter one (a call costs more than the check)."""
 
     @property
     def name(self) -> str: ...
@@ -188,5 +191,8 @@ def register(detector: Detector) -> None:
 
 def scan(text: str, detectors: Iterable[Detector] | None = None) -> tuple[str, ...]:
     """The names of the detectors that found a secret in ``text``, in registry order."""
+    if not text:
+        return ()
     chosen = _registry.values() if detectors is None else detectors
-    return tuple(d.name for d in chosen if d.found(text)) if text else ()
+    size = len(text)
+    return tuple([d.name for d in chosen if getattr(d, "min_length", 0) <= size and d.found(text)])

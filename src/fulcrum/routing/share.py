@@ -65,19 +65,6 @@ def _quantile(ordered: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-class _Decayed:
-    """An exponentially decayed count: each add first scales the past by ``keep``."""
-
-    __slots__ = ("keep", "value")
-
-    def __init__(self, keep: float) -> None:
-        self.keep = keep
-        self.value = 0.0
-
-    def add(self, amount: float) -> None:
-        self.value = self.value * self.keep + amount
-
-
 class ShareController:
     """Chooses local or frontier for new sessions so the local request share meets ``target``."""
 
@@ -106,10 +93,11 @@ class ShareController:
         self._sorted: list[float] = []
         self._free_local = target
         self._lock = threading.Lock()
-        keep = 1.0 - 1.0 / horizon
-        self._req = {k: _Decayed(keep) for k in ("all", "local", "forced_local", "forced")}
-        self._tok = {k: _Decayed(keep) for k in ("all", "local")}
-        self._debt = _Decayed(keep)
+        # exponentially decayed sums over the horizon: each count first scales them by _keep
+        self._keep = 1.0 - 1.0 / horizon
+        self._all = self._local = self._forced = self._forced_local = 0.0  # requests
+        self._debt = 0.0  # Σ (target − local) over the requests
+        self._tokens = self._local_tokens = 0.0
         self._requests = 0
         self._local_requests = 0
         self._free_requests = 0
@@ -122,6 +110,11 @@ class ShareController:
 
     def choose(self, score: float) -> bool:
         """Record a free decision's score; True sends the session to the frontier."""
+        return self.decide(score)[0]
+
+    def decide(self, score: float) -> tuple[bool, float]:
+        """:meth:`choose`, and the threshold the score was held against (recalibrated
+        first when this score completes a round)."""
         with self._lock:
             self._scores.append(score)
             self._choices += 1
@@ -131,7 +124,7 @@ class ShareController:
                 self._sorted = sorted(self._scores)
             if self._sorted:
                 self._set_threshold()
-            return score >= self._threshold
+            return score >= self._threshold, self._threshold
 
     def count(self, local: bool, tokens: int, forced: bool = False) -> None:
         """Count one request served: on a local backend or not, forced by a rule or not."""
@@ -139,22 +132,22 @@ class ShareController:
             self._requests += 1
             self._local_requests += local
             self._free_requests += not forced
-            req = self._req
-            req["all"].add(1.0)
-            req["local"].add(float(local))
-            req["forced"].add(float(forced))
-            req["forced_local"].add(float(forced and local))
-            self._debt.add(self.target - float(local))
-            self._tok["all"].add(float(tokens))
-            self._tok["local"].add(float(tokens) if local else 0.0)
+            keep, at_home, rule = self._keep, 1.0 if local else 0.0, 1.0 if forced else 0.0
+            self._all = self._all * keep + 1.0
+            self._local = self._local * keep + at_home
+            self._forced = self._forced * keep + rule
+            self._forced_local = self._forced_local * keep + rule * at_home
+            self._debt = self._debt * keep + (self.target - at_home)
+            self._tokens = self._tokens * keep + tokens
+            self._local_tokens = self._local_tokens * keep + tokens * at_home
 
     def state(self) -> ShareState:
         with self._lock:
             return ShareState(
                 target=self.target,
                 threshold=self._threshold,
-                achieved_requests=_ratio(self._req["local"], self._req["all"]),
-                achieved_tokens=_ratio(self._tok["local"], self._tok["all"]),
+                achieved_requests=_ratio(self._local, self._all),
+                achieved_tokens=_ratio(self._local_tokens, self._tokens),
                 samples=len(self._scores),
                 free_local=self._free_local,
                 requests=self._requests,
@@ -162,32 +155,27 @@ class ShareController:
             )
 
     def _set_threshold(self) -> None:
-        """Feed-forward share plus the request debt, looked up in the sorted window."""
-        correction = self._gain * self._debt.value / self._mean_length()
-        self._free_local = _clamp(self._feed_forward() + correction)
-        if self._free_local >= 1.0:
+        """Feed-forward share plus the request debt, looked up in the sorted window. The
+        feed-forward share is the free choices' local fraction that meets the target given
+        the forced traffic; the debt is scaled to sessions by the requests per free session
+        so far (at least 1)."""
+        total, forced = self._all, self._forced
+        free = total - forced
+        forward = (
+            (self.target * total - self._forced_local) / free
+            if total > 0.0 and free > 0.0
+            else self.target
+        )
+        per_session = max(1.0, self._free_requests / max(1, self._choices))
+        free_local = forward + self._gain * self._debt / per_session
+        self._free_local = free_local = max(0.0, min(1.0, free_local))
+        if free_local >= 1.0:
             self._threshold = ALL_LOCAL
-        elif self._free_local <= 0.0:
+        elif free_local <= 0.0:
             self._threshold = 0.0
         else:
-            self._threshold = _quantile(self._sorted, self._free_local)
-
-    def _mean_length(self) -> float:
-        """Requests per free session so far (at least 1): scales the debt to sessions."""
-        return max(1.0, self._free_requests / max(1, self._choices))
-
-    def _feed_forward(self) -> float:
-        """The free-choice local fraction that meets the target given the forced traffic."""
-        total, forced = self._req["all"].value, self._req["forced"].value
-        free = total - forced
-        if total <= 0.0 or free <= 0.0:
-            return self.target
-        return (self.target * total - self._req["forced_local"].value) / free
+            self._threshold = _quantile(self._sorted, free_local)
 
 
-def _ratio(part: _Decayed, whole: _Decayed) -> float | None:
-    return part.value / whole.value if whole.value > 0.0 else None
-
-
-def _clamp(q: float) -> float:
-    return max(0.0, min(1.0, q))
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole > 0.0 else None

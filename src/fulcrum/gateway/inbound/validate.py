@@ -53,89 +53,104 @@ def _check_surrogates(body: Body) -> None:
         ) from None
 
 
-def _expect(ok: bool, field: str, accepted: str, value: Any) -> None:
-    if not ok:
-        raise InvalidRequest(f"{field}: expected {accepted}, got {_type_name(value)}", param=field)
+# Each check raises only when it fails: a call per field checked would cost more than the
+# checks (this runs on every request, and a Claude Code body holds hundreds of messages).
+
+
+def _wrong(field: str, accepted: str, value: Any) -> InvalidRequest:
+    return InvalidRequest(f"{field}: expected {accepted}, got {_type_name(value)}", param=field)
 
 
 def _model(body: Body) -> None:
     model = body.get("model")
-    _expect(isinstance(model, str) and bool(model), "model", "a non-empty string", model)
+    if not isinstance(model, str) or not model:
+        raise _wrong("model", "a non-empty string", model)
     # a model name ends up in response headers and the ledger: no CR, LF or NUL in it
-    if isinstance(model, str) and _CONTROL.search(model):
+    if _CONTROL.search(model):
         raise InvalidRequest(
             f"model: expected a name without control characters, got {model!r}", param="model"
         )
 
 
-def _positive(body: Body, field: str, *, required: bool) -> None:
-    value = body.get(field)
-    if value is None and not required:
-        return
+# (field, its accepted types, what the error says is accepted): checked when present and not
+# null. POSITIVE fields take a positive integer (a bool is not one).
+FieldCheck = tuple[str, type | tuple[type, ...], str]
+POSITIVE = "a positive integer"
+
+
+def _not_positive(field: str, value: Any) -> InvalidRequest:
     is_int = isinstance(value, int) and not isinstance(value, bool)
-    if not (isinstance(value, int) and is_int and value > 0):
-        got = str(value) if is_int else _type_name(value)
-        raise InvalidRequest(f"{field}: expected a positive integer, got {got}", param=field)
+    got = str(value) if is_int else _type_name(value)
+    return InvalidRequest(f"{field}: expected {POSITIVE}, got {got}", param=field)
 
 
-def _optional(body: Body, field: str, types: type | tuple[type, ...], accepted: str) -> None:
-    if field in body and body[field] is not None:
-        value = body[field]
-        ok = isinstance(value, types) and not (
-            isinstance(value, bool) and bool not in _tuple(types)
-        )
-        _expect(ok, field, accepted, value)
-
-
-def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
-    return types if isinstance(types, tuple) else (types,)
+def _fields(body: Body, fields: tuple[FieldCheck, ...]) -> None:
+    for field, types, accepted in fields:
+        value = body.get(field)
+        if value is None:
+            continue
+        if accepted == POSITIVE:
+            if value is True or value is False or not isinstance(value, int) or value <= 0:
+                raise _not_positive(field, value)
+        elif not isinstance(value, types):
+            raise _wrong(field, accepted, value)
 
 
 def _messages(body: Body, roles: tuple[str, ...] | None) -> None:
     messages = body.get("messages")
-    _expect(isinstance(messages, list), "messages", "a list of message objects", messages)
+    if not isinstance(messages, list):
+        raise _wrong("messages", "a list of message objects", messages)
     if not messages:
         raise InvalidRequest(
             "messages: expected at least one message, got an empty list", param="messages"
         )
     for i, msg in enumerate(messages):
-        where = f"messages.{i}"
-        _expect(isinstance(msg, dict), where, "an object with role and content", msg)
+        if not isinstance(msg, dict):
+            raise _wrong(f"messages.{i}", "an object with role and content", msg)
         role = msg.get("role")
-        _expect(isinstance(role, str), f"{where}.role", "a string", role)
+        if not isinstance(role, str):
+            raise _wrong(f"messages.{i}.role", "a string", role)
         if roles is not None and role not in roles:
             raise InvalidRequest(
-                f"{where}.role: expected one of {', '.join(roles)}, got {role!r}",
-                param=f"{where}.role",
+                f"messages.{i}.role: expected one of {', '.join(roles)}, got {role!r}",
+                param=f"messages.{i}.role",
             )
         content = msg.get("content")
-        if content is not None:
-            _expect(
-                isinstance(content, str | list),
-                f"{where}.content",
-                "a string or a list of content blocks",
-                content,
-            )
+        if content is not None and not isinstance(content, str | list):
+            raise _wrong(f"messages.{i}.content", "a string or a list of content blocks", content)
+
+
+_ANTHROPIC: tuple[FieldCheck, ...] = (
+    ("max_tokens", int, POSITIVE),
+    ("stream", bool, "true or false"),
+    ("system", (str, list), "a string or a list of text blocks"),
+    ("tools", list, "a list of tool definitions"),
+    ("metadata", dict, "an object"),
+)
+_COUNT_TOKENS = tuple(f for f in _ANTHROPIC if f[0] not in ("max_tokens", "stream"))
+_OPENAI: tuple[FieldCheck, ...] = (
+    ("stream", bool, "true or false"),
+    ("max_tokens", int, POSITIVE),
+    ("max_completion_tokens", int, POSITIVE),
+    ("tools", list, "a list of tool definitions"),
+    ("stream_options", dict, "an object"),
+)
 
 
 def check_anthropic(body: Body, *, count_tokens: bool = False) -> None:
     """An Anthropic Messages (or count_tokens) request."""
     _model(body)
     _messages(body, ("user", "assistant", "system"))
-    if not count_tokens:
-        _positive(body, "max_tokens", required=True)
-        _optional(body, "stream", bool, "true or false")
-    _optional(body, "system", (str, list), "a string or a list of text blocks")
-    _optional(body, "tools", list, "a list of tool definitions")
-    _optional(body, "metadata", dict, "an object")
+    if count_tokens:
+        _fields(body, _COUNT_TOKENS)
+        return
+    if body.get("max_tokens") is None:  # required
+        raise _not_positive("max_tokens", None)
+    _fields(body, _ANTHROPIC)
 
 
 def check_openai(body: Body) -> None:
     """An OpenAI Chat Completions request."""
     _model(body)
     _messages(body, None)
-    _optional(body, "stream", bool, "true or false")
-    _positive(body, "max_tokens", required=False)
-    _positive(body, "max_completion_tokens", required=False)
-    _optional(body, "tools", list, "a list of tool definitions")
-    _optional(body, "stream_options", dict, "an object")
+    _fields(body, _OPENAI)

@@ -88,7 +88,7 @@ class Brain:
 
     def decide(self, ask: Ask) -> tuple[Verdict, PolicyOutcome]:
         outcome = evaluate(self.policy.rules, ask.features)
-        pin = self._pin_of(ask)
+        pin = self._pin_of(ask.session, ask) if ask.session else None
         verdict = self._choose(ask, outcome.rule, pin)
         if pin is None or verdict.reason.startswith(("escalate", "handoff")):
             verdict = self._spill_if_slow(verdict)
@@ -101,11 +101,9 @@ class Brain:
             self.sessions.put(ask.session, ask.lane, _pin(verdict))
         return verdict, outcome
 
-    def _pin_of(self, ask: Ask) -> SessionPin | None:
-        if not ask.session:
-            return None
+    def _pin_of(self, session: str, ask: Ask) -> SessionPin | None:
         look = self.sessions.peek if ask.dry else self.sessions.get  # a dry run touches nothing
-        return look(ask.session, ask.lane)
+        return look(session, ask.lane)
 
     def pin(self, ask: Ask, backend: str, model: str) -> None:
         """Pin the session's lane to the target that answered after a failover."""
@@ -131,35 +129,38 @@ class Brain:
 
     def _choose(self, ask: Ask, rule: Rule | None, pin: SessionPin | None) -> Verdict:
         if rule is not None and rule.never_leaves:
-            return self._verdict(self.policy.local, "local", f"never-leaves:{rule.name}",
+            return Verdict(self.policy.local, "local", f"never-leaves:{rule.name}",
                                  rule=rule.name, local_only=True)  # fmt: skip
         if ask.escalate:
             return self._escalate(ask, "escalate:header", None, pin)
         if rule is not None and rule.handoff and pin is not None and pin.side == "local":
             return self._escalate(ask, f"handoff:{rule.name}", rule.name, pin)
         if pin is not None:
-            return self._verdict(_pin_target(pin), pin.side, "sticky", rule=pin.rule,
+            return Verdict(_pin_target(pin), pin.side, "sticky", rule=pin.rule,
                                  free=pin.decided_by == LEARNED)  # fmt: skip
         if rule is None and ask.lane == BACKGROUND:  # titles and housekeeping: the small model
-            return self._verdict(self.policy.local, "local", "background→local")
+            return Verdict(self.policy.local, "local", "background→local")
         if rule is not None and rule.route != LEARNED:
             side = self._side(rule.route)
-            return self._verdict(self.policy.target(rule.route), side, f"rule:{rule.name}",
+            return Verdict(self.policy.target(rule.route), side, f"rule:{rule.name}",
                                  rule=rule.name)  # fmt: skip
         if rule is None and self.policy.otherwise != LEARNED:
             route = self.policy.otherwise
-            return self._verdict(self.policy.target(route), self._side(route), "otherwise")
+            return Verdict(self.policy.target(route), self._side(route), "otherwise")
         return self._learned(ask, rule)
 
     def _learned(self, ask: Ask, rule: Rule | None) -> Verdict:
         score = self.scorer(ask.features) if self.scorer is not None else 0.0
-        threshold = self.share.threshold()
-        frontier = score >= threshold if ask.dry else self.share.choose(score)
+        if ask.dry:
+            threshold = self.share.threshold()
+            frontier = score >= threshold
+        else:
+            frontier, threshold = self.share.decide(score)
         side: Side = "frontier" if frontier else "local"
         target = self.policy.frontier if frontier else self.policy.local
         reason = f"rule:{rule.name}→learned" if rule is not None else "learned"
         name = rule.name if rule is not None else None
-        return self._verdict(target, side, reason, rule=name, score=score, threshold=threshold,
+        return Verdict(target, side, reason, rule=name, score=score, threshold=threshold,
                              free=True)  # fmt: skip
 
     def _escalate(self, ask: Ask, reason: str, rule: str | None, pin: SessionPin | None) -> Verdict:
@@ -176,7 +177,7 @@ class Brain:
             "uncached_tokens": tokens,
             "cache_cost_usd": None if cost is None else str(cost),
         }
-        verdict = self._verdict(target, "frontier", reason, rule=rule)
+        verdict = Verdict(target, "frontier", reason, rule=rule)
         return replace(verdict, events=("handoff",), details={"handoff": moved})
 
     def _spill_if_slow(self, verdict: Verdict) -> Verdict:
@@ -238,10 +239,6 @@ class Brain:
 
     def _kind(self, target: TargetSpec) -> str:
         return self.routing.backend(target.backend).kind
-
-    @staticmethod
-    def _verdict(target: TargetSpec, side: Side, reason: str, **kw: Any) -> Verdict:
-        return Verdict(target=target, side=side, reason=reason, **kw)
 
 
 def _pin_target(pin: SessionPin) -> TargetSpec:

@@ -99,6 +99,11 @@ class TermWeights:
             for j, key in enumerate(bigrams.tolist())
         }
         self._rows = [array("d", [0.0, *row]) for row in rows.tolist()]
+        self._kinds = {  # the agent kinds' own terms, by kind
+            word[len(KIND_TERM) :].decode(): slot
+            for word, slot in self._words.items()
+            if word.startswith(KIND_TERM.encode())
+        }
 
     def dot(
         self, row: int, toks: list[bytes], counts: Mapping[bytes, int], kind: str | None
@@ -120,7 +125,7 @@ class TermWeights:
                 norm += value * value
         pairs = zip(toks, islice(toks, 1, None), strict=False)
         hits = list(filter(None, map(self._pairs.get, pairs)))
-        if kind is not None and (slot := words.get((KIND_TERM + kind).encode())):
+        if kind is not None and (slot := self._kinds.get(kind)):
             hits.append(slot)  # the agent's kind: one more term, counted once
         if len(set(hits)) == len(hits):  # each pair once (the usual case): no counting
             total += sum(map(weights.__getitem__, hits)) * _LOG2

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 TEXT_CAP = 2_000
+FEW_TOKENS = 24  # see token_counts
 FORMATS: tuple[str, ...] = ("choice", "code", "open")
 KIND_TERM = "agent-kind:"  # holds a ":", so it never comes out of a text's tokens
 _CHOICE = re.compile(r"(?m)^[ \t]*\(?[A-Da-d][.)][ \t]")
@@ -117,6 +118,19 @@ def cap_text(text: str, cap: int = TEXT_CAP) -> str:
 def tokens(raw: bytes) -> list[bytes]:
     """The word and number tokens of UTF-8 text (ASCII lower-cased)."""
     return raw.translate(_SPLIT).split()
+
+
+def token_counts(toks: list[bytes]) -> Mapping[bytes, int]:
+    """``Counter(toks)``; a short list counted in a plain loop instead, which is quicker
+    below about :data:`FEW_TOKENS` tokens than ``Counter``'s Python layers and type checks
+    (a turn of a few words is common: "yes", "run the tests")."""
+    if len(toks) > FEW_TOKENS:
+        return Counter(toks)
+    counts: dict[bytes, int] = {}
+    get = counts.get
+    for tok in toks:
+        counts[tok] = get(tok, 0) + 1
+    return counts
 
 
 def prompt_format(text: str) -> str:

@@ -20,7 +20,6 @@ import io
 import json
 import math
 import zipfile
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -43,6 +42,7 @@ from fulcrum.routing.learned.features import (
     cap_text,
     dense_values,
     prompt_format,
+    token_counts,
     tokens,
 )
 
@@ -101,10 +101,10 @@ class LearnedRouter:
 
     def score(self, text: str, agent: AgentFeatures | None = None) -> float:
         """The score in [0, 1]; higher means send the request to the frontier."""
-        capped = cap_text(text)
+        capped = text if len(text) <= TEXT_CAP else cap_text(text)
         raw = capped.encode("utf-8", "replace")
         toks = tokens(raw)
-        counts = Counter(toks)
+        counts = token_counts(toks)
         i = self._format[prompt_format(capped)]
         z = self._bias[i] + sum(
             map(mul, self._dense[i], dense_values(raw, len(text), toks, counts))
