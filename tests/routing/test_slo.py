@@ -62,6 +62,18 @@ def test_queue_depth_spills_at_once_and_recovers_below_the_ratio() -> None:
     assert not guard.spilling("llama")
 
 
+def test_a_watched_queue_is_read_whenever_the_guard_looks() -> None:
+    guard, _ = _guard(min_hold_s=0.0)
+    depth = [0]
+    guard.watch_queue("llama", lambda: depth[0])
+    assert not guard.spilling("llama")
+    depth[0] = 5
+    assert guard.spilling("llama") and guard.state("llama").queue == 5
+    depth[0] = 2
+    assert guard.state("llama").queue == 2 and not guard.spilling("llama")
+    assert not guard.spilling("mlx")  # another backend keeps its own (told) depth
+
+
 def test_min_hold_keeps_the_spill() -> None:
     guard, clock = _guard(min_hold_s=30.0)
     guard.queue("llama", 9)

@@ -105,6 +105,10 @@ def build_app(
     )
     if brain is not None:
         brain_metrics(metrics, brain)
+        if brain.latency is not None:  # the local queue: this gateway's local calls in flight
+            brain.latency.watch_queue(
+                brain.policy.local.backend, lambda: state.local_clock.in_flight
+            )
     pool_metrics(metrics.registry, state.backends)  # queue, replicas' load and health
     app = web.Application(
         middlewares=middlewares(config),

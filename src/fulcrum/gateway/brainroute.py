@@ -152,4 +152,4 @@ def estimate_cost(pricer: Any, providers: Mapping[str, str | None]) -> Any:
 def observe_first_byte(brain: Brain, target: RouteTarget, ttft_ms: float) -> None:
     """A streamed answer's time to first byte, for the local latency SLO (local targets)."""
     if target.kind == "local":
-        brain.observe_local(target.backend, ttft_ms=ttft_ms)
+        brain.observe_local(target.backend, ttft_ms)

@@ -54,9 +54,7 @@ async def route_call(
         return (*route(state, api, body, raw, ex.headers), None)
     router = state.routing()
     req = router.request(api.name, api.max_tokens_keys, body, ex.headers, raw)
-    brain = state.brain
-    brain.observe_local(brain.policy.local.backend, in_flight=state.local_clock.in_flight)
-    routed = await route_with_brain(brain, router, req, body, ex.client_key)
+    routed = await route_with_brain(state.brain, router, req, body, ex.client_key)
     return req, routed.decision, routed
 
 

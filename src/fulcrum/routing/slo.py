@@ -88,6 +88,7 @@ class _Backend:
     changes: int = 0  # TTFTs added or expired: the percentile is sorted again only then
     sorted_at: int = -1
     percentile: float | None = None
+    depth: Callable[[], int] | None = None  # where the queue depth is read (watch_queue)
 
 
 class LatencyGuard:
@@ -112,6 +113,12 @@ class LatencyGuard:
         """The backend's current queue depth (calls waiting or in flight)."""
         with self._lock:
             self._get(backend).queue = depth
+
+    def watch_queue(self, backend: str, depth: Callable[[], int]) -> None:
+        """Read the backend's queue depth from ``depth`` whenever the guard looks at the
+        backend, instead of being told each change with :meth:`queue`."""
+        with self._lock:
+            self._get(backend).depth = depth
 
     def spilling(self, backend: str) -> bool:
         """Should a new session that would go to ``backend`` go to the frontier instead?"""
@@ -157,6 +164,8 @@ class LatencyGuard:
         return ordered[max(rank, 1) - 1]
 
     def _update(self, b: _Backend, ttft: float | None) -> None:
+        if b.depth is not None:
+            b.queue = b.depth()
         now = self._clock()
         if not b.spilling:
             reason = self._over(b, ttft, ratio=1.0)

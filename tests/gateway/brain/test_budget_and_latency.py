@@ -119,3 +119,31 @@ def _backend(answer: tuple[int, dict[str, str], bytes]) -> str:
     status, headers, _ = answer
     assert status == 200
     return headers["x-fulcrum-backend"]
+
+
+QUEUE = """
+[policy]
+otherwise = "local"
+[policy.latency]
+queue_max = 1
+min_hold_s = 0
+"""
+
+
+def test_a_full_local_queue_spills_new_sessions_and_they_come_back_when_it_drains(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    """The guard reads the gateway's own local calls in flight at each new decision."""
+    config = brain_config(fake_anthropic.url, fake_openai.url, QUEUE)
+    fake_openai.script.push(Reply("slow", first_byte_delay=1.5), times=2)
+    with running_gateway(config) as gw, ThreadPoolExecutor(2) as pool:
+        slow = [pool.submit(ask, gw, f"busy-{n}", user("long job")) for n in range(2)]
+        deadline = time.monotonic() + 10
+        while len(fake_openai.requests) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)  # both slow calls are in flight on the local backend
+        assert _backend(ask(gw, "while-full", user("hello"))) == "frontier"
+        assert [_backend(f.result()) for f in slow] == ["local", "local"]
+        assert _backend(ask(gw, "after", user("hello"))) == "local"
+    rows = {r.session: r for r in ledger_rows()}
+    assert rows["while-full"].route_reason == "otherwise+slo-spill"
+    assert rows["after"].route_reason == "otherwise"

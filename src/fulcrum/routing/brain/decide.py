@@ -112,15 +112,11 @@ class Brain:
             pin = SessionPin(backend=backend, model=model, side=side, rule=None)
             self.sessions.put(ask.session, ask.lane, pin)
 
-    def observe_local(self, backend: str, *, ttft_ms: float | None = None,
-                      in_flight: int | None = None) -> None:  # fmt: skip
-        """Feed the latency guard: a local call's time to first token, the calls in flight."""
-        if self.latency is None:
-            return
-        if ttft_ms is not None:
+    def observe_local(self, backend: str, ttft_ms: float) -> None:
+        """Feed the latency guard a local call's time to first token (the guard reads the
+        local queue's depth itself: :meth:`LatencyGuard.watch_queue`)."""
+        if self.latency is not None:
             self.latency.observe_ttft(backend, ttft_ms)
-        if in_flight is not None:
-            self.latency.queue(backend, in_flight)
 
     def settle(self, reservation: Any, cost: Decimal | None) -> None:
         """Replace a reservation with the call's real cost (0 when it failed or is unknown)."""
