@@ -132,14 +132,14 @@ class ShareController:
             self._requests += 1
             self._local_requests += local
             self._free_requests += not forced
-            keep, at_home, rule = self._keep, 1.0 if local else 0.0, 1.0 if forced else 0.0
+            keep, was_local, was_forced = self._keep, float(local), float(forced)
             self._all = self._all * keep + 1.0
-            self._local = self._local * keep + at_home
-            self._forced = self._forced * keep + rule
-            self._forced_local = self._forced_local * keep + rule * at_home
-            self._debt = self._debt * keep + (self.target - at_home)
+            self._local = self._local * keep + was_local
+            self._forced = self._forced * keep + was_forced
+            self._forced_local = self._forced_local * keep + was_forced * was_local
+            self._debt = self._debt * keep + (self.target - was_local)
             self._tokens = self._tokens * keep + tokens
-            self._local_tokens = self._local_tokens * keep + tokens * at_home
+            self._local_tokens = self._local_tokens * keep + tokens * was_local
 
     def state(self) -> ShareState:
         with self._lock:

@@ -126,20 +126,20 @@ class Brain:
     def _choose(self, ask: Ask, rule: Rule | None, pin: SessionPin | None) -> Verdict:
         if rule is not None and rule.never_leaves:
             return Verdict(self.policy.local, "local", f"never-leaves:{rule.name}",
-                                 rule=rule.name, local_only=True)  # fmt: skip
+                           rule=rule.name, local_only=True)  # fmt: skip
         if ask.escalate:
             return self._escalate(ask, "escalate:header", None, pin)
         if rule is not None and rule.handoff and pin is not None and pin.side == "local":
             return self._escalate(ask, f"handoff:{rule.name}", rule.name, pin)
         if pin is not None:
             return Verdict(_pin_target(pin), pin.side, "sticky", rule=pin.rule,
-                                 free=pin.decided_by == LEARNED)  # fmt: skip
+                           free=pin.decided_by == LEARNED)  # fmt: skip
         if rule is None and ask.lane == BACKGROUND:  # titles and housekeeping: the small model
             return Verdict(self.policy.local, "local", "background→local")
         if rule is not None and rule.route != LEARNED:
             side = self._side(rule.route)
             return Verdict(self.policy.target(rule.route), side, f"rule:{rule.name}",
-                                 rule=rule.name)  # fmt: skip
+                           rule=rule.name)  # fmt: skip
         if rule is None and self.policy.otherwise != LEARNED:
             route = self.policy.otherwise
             return Verdict(self.policy.target(route), self._side(route), "otherwise")
@@ -157,7 +157,7 @@ class Brain:
         reason = f"rule:{rule.name}→learned" if rule is not None else "learned"
         name = rule.name if rule is not None else None
         return Verdict(target, side, reason, rule=name, score=score, threshold=threshold,
-                             free=True)  # fmt: skip
+                       free=True)  # fmt: skip
 
     def _escalate(self, ask: Ask, reason: str, rule: str | None, pin: SessionPin | None) -> Verdict:
         """Move the session to the frontier. The move's price: the new side has none of the
