@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -52,9 +52,38 @@ def _sql(p: str, json_param: str) -> _Sql:
 DIALECTS: dict[str, _Sql] = {"sqlite": _sql("?", "?"), "postgres": _sql("%s", "%s::jsonb")}
 
 
+class JSONObject(Mapping[str, Any]):
+    """A JSON object's text, parsed on first use: a pin's ``decision`` is fetched with it on
+    every request of the session, and read seldom (``route explain``, tests)."""
+
+    __slots__ = ("_data", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._data: dict[str, Any] | None = None
+
+    def _parsed(self) -> dict[str, Any]:
+        if self._data is None:
+            data = json.loads(self._text)
+            self._data = data if isinstance(data, dict) else {}
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._parsed()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parsed())
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+    def __repr__(self) -> str:
+        return repr(self._parsed())
+
+
 def _pin(row: tuple[Any, ...]) -> SessionPin:
     backend, model, side, rule, decided_by, decided_at, decision, _ = row
-    data = decision if isinstance(decision, dict) else json.loads(decision)
+    data = decision if isinstance(decision, dict) else JSONObject(decision)
     return SessionPin(
         backend, model, cast(PinSide, side), rule, decided_by, float(decided_at), data
     )
@@ -85,8 +114,7 @@ class DatabaseSessionStore:
         if self._ttl <= 0:
             return None
         now = self._clock()
-        cached = self._cached(session, lane, now)
-        if cached is not None:
+        if self._cache_s > 0 and (cached := self._cached(session, lane, now)) is not None:
             return cached
         row = self.db.run(
             lambda c: c.execute(self._sql.get, (session, lane, now - self._ttl)).fetchone()
@@ -96,7 +124,8 @@ class DatabaseSessionStore:
         if now - float(row[-1]) >= self._touch:
             self.db.run(lambda c: c.execute(self._sql.touch, (now, session, lane)), write=True)
         pin = _pin(tuple(row))
-        self._remember(session, lane, pin, now)
+        if self._cache_s > 0:
+            self._remember(session, lane, pin, now)
         return pin
 
     def peek(self, session: str, lane: str) -> SessionPin | None:
@@ -137,8 +166,6 @@ class DatabaseSessionStore:
         self.db.close()
 
     def _cached(self, session: str, lane: str, now: float) -> SessionPin | None:
-        if self._cache_s <= 0:
-            return None
         with self._lock:
             hit = self._cache.get((session, lane))
         return hit[1] if hit is not None and now - hit[0] < self._cache_s else None
