@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"{args.rounds} rounds of {args.requests} serial requests; p50 µs, median of rounds")
     for prefix in ("", "base ") if args.base else ("",):
-        if prefix:
-            print(f"the base gateway ({args.base}):")
+        if args.base:
+            print(f"the base gateway ({args.base}):" if prefix else "this checkout's gateway:")
         print(f"  {'span':<14}{'plain':>9}{'brain':>9}{'brain - plain':>15}")
         for s in SPANS:
             plain, brain = medians[prefix + "plain"][s], medians[prefix + "brain"][s]
