@@ -60,8 +60,8 @@ POSITIVES = {
 
 
 def test_each_shapes_shortest_match_is_its_patterns() -> None:
-    """A detector skips a text shorter than its ``min_length``: too high and it misses a
-    secret, so each must be the least width its regular expression can match."""
+    """``scan`` skips a detector on a text shorter than its ``min_length``: too high and it
+    misses a secret, so each must be the least width its regular expression can match."""
     for name, rx, _hints, _check, least in _SHAPES:
         assert least == re._parser.parse(rx).getwidth()[0], name  # type: ignore[attr-defined]
 

@@ -58,7 +58,7 @@ async def route_with_brain(
         features=features,
         session=req.session,
         lane=lane(features, body),
-        escalate=ESCALATE_HEADER in req.headers and escalate(req.headers),
+        escalate=escalate(req.headers),
         max_tokens=req.max_tokens,
     )
     if brain.blocking:

@@ -81,8 +81,6 @@ class EntropyDetector:
     min_length: int = ENTROPY_MIN_LENGTH  # no run of that many token characters in less
 
     def found(self, text: str) -> bool:
-        if len(text) < ENTROPY_MIN_LENGTH:
-            return False
         raw = text.encode("utf-8", "surrogatepass")
         mask = raw.translate(_MASK) + b" "  # every run ends at a space
         at = mask.find(_RUN)

@@ -206,13 +206,6 @@ def _turns(messages: Messages) -> tuple[int, str]:
     return count, "\n".join(last) if last else ""
 
 
-def _has_real_text(message: Mapping[str, Any]) -> bool:
-    content = message.get("content")
-    if isinstance(content, str):
-        return _real(content)
-    return next(_texts(content, real=True), None) is not None
-
-
 def _real(text: str) -> bool:
     """The user's own words: not blank, not a system reminder Claude Code injected."""
     return bool(text) and not text.isspace() and not text[:64].lstrip().startswith(SYSTEM_REMINDER)
@@ -225,7 +218,9 @@ def _tool_errors(messages: Messages) -> int:
         if role == "assistant" or role in SYSTEM_ROLES:
             continue
         content = message.get("content")
-        if role != "user" or not isinstance(content, list) or _has_real_text(message):
+        if role != "user" or not isinstance(content, list):
+            return count
+        if next(_texts(content, real=True), None) is not None:  # the user wrote something
             return count
         for block in reversed(content):
             if type(block) is dict and block.get("type") == "tool_result":

@@ -47,11 +47,9 @@ class PatternDetector:
     pattern: re.Pattern[str]
     hints: tuple[str, ...] = ()
     check: Check | None = None
-    min_length: int = 0  # the shortest text ``pattern`` can match: shorter ones are skipped
+    min_length: int = 0  # the shortest text ``pattern`` can match: scan skips shorter ones
 
     def found(self, text: str) -> bool:
-        if len(text) < self.min_length:
-            return False
         if self.hints and not any(map(text.__contains__, self.hints)):
             return False
         first = self.pattern.search(text)  # no match is the usual answer, and search its quickest

@@ -88,7 +88,10 @@ class Brain:
 
     def decide(self, ask: Ask) -> tuple[Verdict, PolicyOutcome]:
         outcome = evaluate(self.policy.rules, ask.features)
-        pin = self._pin_of(ask.session, ask) if ask.session else None
+        pin = None
+        if ask.session:  # a dry run touches nothing: it peeks
+            look = self.sessions.peek if ask.dry else self.sessions.get
+            pin = look(ask.session, ask.lane)
         verdict = self._choose(ask, outcome.rule, pin)
         if pin is None or verdict.reason.startswith(("escalate", "handoff")):
             verdict = self._spill_if_slow(verdict)
@@ -100,10 +103,6 @@ class Brain:
         if ask.session and (pin is None or _pin_target(pin) != verdict.target):
             self.sessions.put(ask.session, ask.lane, _pin(verdict))
         return verdict, outcome
-
-    def _pin_of(self, session: str, ask: Ask) -> SessionPin | None:
-        look = self.sessions.peek if ask.dry else self.sessions.get  # a dry run touches nothing
-        return look(session, ask.lane)
 
     def pin(self, ask: Ask, backend: str, model: str) -> None:
         """Pin the session's lane to the target that answered after a failover."""

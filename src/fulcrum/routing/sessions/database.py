@@ -145,7 +145,8 @@ class DatabaseSessionStore:
         values = (session, lane, pin.backend, pin.model, pin.side, pin.rule, pin.decided_by,
                   pin.decided_at, pin.decision_json(), now)  # fmt: skip
         self.db.run(lambda c: c.execute(self._sql.put, values), write=True)
-        self._remember(session, lane, pin, now)
+        if self._cache_s > 0:
+            self._remember(session, lane, pin, now)
         if now >= self._next_sweep:
             self.sweep()
 
@@ -171,8 +172,6 @@ class DatabaseSessionStore:
         return hit[1] if hit is not None and now - hit[0] < self._cache_s else None
 
     def _remember(self, session: str, lane: str, pin: SessionPin, now: float) -> None:
-        if self._cache_s <= 0:
-            return
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
