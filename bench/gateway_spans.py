@@ -12,8 +12,13 @@ the spans are timed for one request at a time.
 turns with this one, and prints both and what the brain adds in each: on a machine whose
 speed drifts, two versions timed minutes apart differ by more than a change does.
 
+``--without PART`` (``scorer``, ``features``; repeatable) also runs the brain gateway with
+that part of its decision taken out (see ``bench/spans/sitecustomize.py``) in the same
+rounds, and prints what the part costs in each span: where the brain's time goes.
+
     .venv/bin/python bench/gateway_spans.py [--rounds 4] [--requests 3000] [--json FILE]
     .venv/bin/python bench/gateway_spans.py --base /tmp/base/src   # before and after a change
+    .venv/bin/python bench/gateway_spans.py --without scorer --without features
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from fulcrum.testing.process import free_port
 
 SPANS = ("route", "before_send", "after_answer", "serve")
 CONFIGS = {"plain": False, "brain": True}
+PARTS = ("scorer", "features")  # what --without can take out of the brain's decision
 HOOK = Path(__file__).resolve().parent / "spans"
 
 
@@ -46,10 +52,13 @@ class Gateway(NamedTuple):
     name: str
     brain: bool
     src: str | None
+    without: str | None = None  # a part of the brain's decision taken out
 
 
-def gateways(base: str | None) -> list[Gateway]:
+def gateways(base: str | None, without: list[str] | None = None) -> list[Gateway]:
     ours = [Gateway(name, brain, None) for name, brain in CONFIGS.items()]
+    parts = dict.fromkeys(without or ())  # each part once, in the order given
+    ours += [Gateway(f"brain without {part}", True, None, part) for part in parts]
     if base is None:
         return ours
     return ours + [Gateway(f"base {name}", brain, base) for name, brain in CONFIGS.items()]
@@ -63,12 +72,16 @@ def one_round(
     parts = (str(HOOK), gateway.src or "", os.environ.get("PYTHONPATH", ""))
     path = os.pathsep.join(p for p in parts if p)
     env = {"PYTHONPATH": path, "FULCRUM_SPANS_OUT": str(out)}
+    if gateway.without:
+        env["FULCRUM_SPANS_WITHOUT"] = gateway.without
     with start_fulcrum(upstream_url, free_port(), work, brain=gateway.brain, env=env) as gw:
         target = Case("fulcrum", "openai", None).target(gw.base_url)
         result = run_loop(run_load(target, requests=args.requests, warmup=args.warmup))
     if result.errors:
         print(f"  {result.errors} errors (first: {result.first_error})")
     spans = json.loads(out.read_text())
+    if gateway.without and spans["stood_in"] < args.requests:
+        raise SystemExit(f"{gateway.name}: the stand-in served {spans['stood_in']} requests")
     return {s: statistics.median(spans[s][-args.requests :]) * 1000 for s in SPANS}
 
 
@@ -78,9 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--base", help="also run another checkout's gateway (its src directory)")
+    parser.add_argument(
+        "--without", action="append", choices=PARTS, help="also run the brain without this part"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    order = gateways(args.base)
+    order = gateways(args.base, args.without)
     rounds: dict[str, list[dict[str, float]]] = {g.name: [] for g in order}
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fulcrum-spans-")))
@@ -103,9 +119,21 @@ def main(argv: list[str] | None = None) -> int:
         for s in SPANS:
             plain, brain = medians[prefix + "plain"][s], medians[prefix + "brain"][s]
             print(f"  {s:<14}{plain:9.1f}{brain:9.1f}{brain - plain:15.1f}")
+    if args.without:
+        print_parts(medians, list(dict.fromkeys(args.without)))
     if args.json:
         args.json.write_text(json.dumps({"medians_us": medians, "rounds": rounds}, indent=2))
     return 0
+
+
+def print_parts(medians: dict[str, dict[str, float]], parts: list[str]) -> None:
+    """What each part taken out cost the brain gateway, span by span (µs)."""
+    print("what each part of the brain's decision costs (brain - brain without it):")
+    print(f"  {'span':<14}" + "".join(f"{part:>12}" for part in parts))
+    for s in SPANS:
+        brain = medians["brain"][s]
+        costs = "".join(f"{brain - medians[f'brain without {p}'][s]:12.1f}" for p in parts)
+        print(f"  {s:<14}{costs}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,13 @@ loads it; the gateway itself has no timing hooks on its path.
 - ``before_send``: from the body read to the upstream call (checks, route, the decision's note);
 - ``after_answer``: from the upstream's answer to the end of the client's answer;
 - ``serve``: the whole of ``proxy._serve``.
+
+``$FULCRUM_SPANS_WITHOUT`` (``gateway_spans.py --without``) takes one part of the brain's
+decision out, to time what it costs: ``scorer``, the learned router, gives a uniform random
+score instead (the share controller calibrates its threshold on it and keeps the same local
+share, so the budget's share of the work stays too); ``features`` reuses the first request's
+features for every request (the bench sends one body throughout). The file then also says
+how many times the stand-in was called (``stood_in``), so the bench can check it served.
 """
 
 from __future__ import annotations
@@ -15,13 +22,16 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import random
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 OUT = os.environ.get("FULCRUM_SPANS_OUT")
+WITHOUT = os.environ.get("FULCRUM_SPANS_WITHOUT")
 SPANS = ("route", "before_send", "after_answer", "serve")
+STOOD_IN = [0]  # calls of the part's stand-in
 
 
 def _install(out: str) -> None:
@@ -57,8 +67,41 @@ def _install(out: str) -> None:
 
     proxy._read, proxy.route_call = timed_read, timed_route
     proxy.open_chain, proxy._serve = timed_open, timed_serve
-    atexit.register(lambda: Path(out).write_text(json.dumps(spans)))
 
+    def written() -> str:
+        return json.dumps({**spans, "stood_in": STOOD_IN[0]})
+
+    atexit.register(lambda: Path(out).write_text(written()))
+
+
+def _without_scorer() -> None:
+    from fulcrum.gateway import brainsetup  # noqa: PLC0415 - only inside the gateway
+
+    def uniform(features: Any) -> float:
+        STOOD_IN[0] += 1
+        return random.random()
+
+    brainsetup.policy_scorer = lambda policy: uniform
+
+
+def _without_features() -> None:
+    from fulcrum.gateway import brainroute  # noqa: PLC0415 - only inside the gateway
+
+    extract = brainroute.extract_features
+    first: list[Any] = []  # the first request's features
+
+    def reused(*a: Any, **k: Any) -> Any:
+        STOOD_IN[0] += 1
+        if not first:
+            first.append(extract(*a, **k))
+        return first[0]
+
+    brainroute.extract_features = reused
+
+
+LEAVE_OUT = {"scorer": _without_scorer, "features": _without_features}
 
 if OUT and "serve" in sys.argv:
     _install(OUT)
+    if WITHOUT:
+        LEAVE_OUT[WITHOUT]()

@@ -1,6 +1,8 @@
 """bench/gateway_spans.py runs end to end: the plain and the brain gateway each time their
 requests' spans from inside the process, and the spans nest as the request path does; with
-``--base``, a second checkout's two gateways are timed in the same rounds."""
+``--base``, a second checkout's two gateways are timed in the same rounds; with ``--without``,
+the brain gateway with a part of its decision taken out (the bench checks the stand-in
+served every request)."""
 
 from __future__ import annotations
 
@@ -43,3 +45,22 @@ def test_a_base_checkouts_gateways_run_in_the_same_rounds(tmp_path: Path) -> Non
     assert "the base gateway" in stdout
     for spans in medians.values():
         _nested(spans)
+
+
+def test_parts_taken_out_of_the_brain_are_timed_beside_it(tmp_path: Path) -> None:
+    stdout, medians = _run(tmp_path, "--without", "scorer", "--without", "features")
+    assert set(medians) == {
+        "plain", "brain", "brain without scorer", "brain without features",
+    }  # fmt: skip
+    assert "what each part of the brain's decision costs" in stdout
+    for spans in medians.values():
+        _nested(spans)
+
+
+def test_only_the_parts_it_knows_can_be_taken_out(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--without", "budget"], capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "invalid choice: 'budget' (choose from 'scorer', 'features')" in done.stderr
