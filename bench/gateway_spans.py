@@ -55,10 +55,9 @@ class Gateway(NamedTuple):
     without: str | None = None  # a part of the brain's decision taken out
 
 
-def gateways(base: str | None, without: list[str] | None = None) -> list[Gateway]:
+def gateways(base: str | None, without: list[str]) -> list[Gateway]:
     ours = [Gateway(name, brain, None) for name, brain in CONFIGS.items()]
-    parts = dict.fromkeys(without or ())  # each part once, in the order given
-    ours += [Gateway(f"brain without {part}", True, None, part) for part in parts]
+    ours += [Gateway(f"brain without {part}", True, None, part) for part in without]
     if base is None:
         return ours
     return ours + [Gateway(f"base {name}", brain, base) for name, brain in CONFIGS.items()]
@@ -96,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    order = gateways(args.base, args.without)
+    without = list(dict.fromkeys(args.without or ()))  # each part once, in the order given
+    order = gateways(args.base, without)
     rounds: dict[str, list[dict[str, float]]] = {g.name: [] for g in order}
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fulcrum-spans-")))
@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         for s in SPANS:
             plain, brain = medians[prefix + "plain"][s], medians[prefix + "brain"][s]
             print(f"  {s:<14}{plain:9.1f}{brain:9.1f}{brain - plain:15.1f}")
-    if args.without:
-        print_parts(medians, list(dict.fromkeys(args.without)))
+    if without:
+        print_parts(medians, without)
     if args.json:
         args.json.write_text(json.dumps({"medians_us": medians, "rounds": rounds}, indent=2))
     return 0
