@@ -54,11 +54,12 @@ def test_a_single_slow_call_is_not_enough() -> None:
 
 def test_queue_depth_spills_at_once_and_recovers_below_the_ratio() -> None:
     guard, _ = _guard(min_hold_s=0.0)
-    guard.queue("llama", 5)
+    depth = [5]
+    guard.watch_queue("llama", lambda: depth[0])
     assert guard.spilling("llama") and guard.state("llama").reason == "queue"
-    guard.queue("llama", 3)  # below the limit, not below 0.7 × 4 = 2.8
+    depth[0] = 3  # below the limit, not below 0.7 × 4 = 2.8
     assert guard.spilling("llama")
-    guard.queue("llama", 2)
+    depth[0] = 2
     assert not guard.spilling("llama")
 
 
@@ -71,14 +72,15 @@ def test_a_watched_queue_is_read_whenever_the_guard_looks() -> None:
     assert guard.spilling("llama") and guard.state("llama").queue == 5
     depth[0] = 2
     assert guard.state("llama").queue == 2 and not guard.spilling("llama")
-    assert not guard.spilling("mlx")  # another backend keeps its own (told) depth
+    assert not guard.spilling("mlx")  # another backend: its own depth (none watched)
 
 
 def test_min_hold_keeps_the_spill() -> None:
     guard, clock = _guard(min_hold_s=30.0)
-    guard.queue("llama", 9)
+    depth = [9]
+    guard.watch_queue("llama", lambda: depth[0])
     assert guard.spilling("llama")
-    guard.queue("llama", 0)
+    depth[0] = 0
     clock.now += 29
     assert guard.spilling("llama") and guard.state("llama").for_s == 29
     clock.now += 2
@@ -100,7 +102,7 @@ def test_no_flapping_around_the_limit() -> None:
 
 def test_backends_are_independent_and_unknown_ones_do_not_spill() -> None:
     guard, _ = _guard()
-    guard.queue("llama", 99)
+    guard.watch_queue("llama", lambda: 99)
     assert guard.spilling("llama") and not guard.spilling("vllm")
     assert guard.backends() == ["llama", "vllm"]
 

@@ -109,14 +109,9 @@ class LatencyGuard:
             b.ttfts.append((self._clock(), ms))
             b.changes += 1
 
-    def queue(self, backend: str, depth: int) -> None:
-        """The backend's current queue depth (calls waiting or in flight)."""
-        with self._lock:
-            self._get(backend).queue = depth
-
     def watch_queue(self, backend: str, depth: Callable[[], int]) -> None:
-        """Read the backend's queue depth from ``depth`` whenever the guard looks at the
-        backend, instead of being told each change with :meth:`queue`."""
+        """Read the backend's queue depth (calls waiting or in flight) from ``depth``
+        whenever the guard looks at the backend."""
         with self._lock:
             self._get(backend).depth = depth
 
