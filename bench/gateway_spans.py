@@ -3,7 +3,9 @@
 Round after round, the plain and the brain config of ``gateway_overhead.py`` each start anew in
 front of one fake upstream, warm up, and take ``--requests`` serial requests; inside the
 gateway ``bench/spans/sitecustomize.py`` times each request's spans (the routing decision,
-the body read to the upstream call, the upstream's answer to the client's). The medians of
+the body read to the upstream call, the upstream's answer to the client's, and apart from
+them a finished call's ledger row, built while the loop waits on the next request's
+upstream). The medians of
 the spans' per-round p50s are printed in µs for both configs and their difference: what the
 brain adds and where (the client-side figures are ``gateway_overhead.py``'s). Serial only:
 the spans are timed for one request at a time.
@@ -12,13 +14,14 @@ the spans are timed for one request at a time.
 turns with this one, and prints both and what the brain adds in each: on a machine whose
 speed drifts, two versions timed minutes apart differ by more than a change does.
 
-``--without PART`` (``scorer``, ``features``; repeatable) also runs the brain gateway with
-that part of its decision taken out (see ``bench/spans/sitecustomize.py``) in the same
-rounds, and prints what the part costs in each span: where the brain's time goes.
+``--without PART`` (``scorer``, ``features``, ``rows``; repeatable) also runs the brain gateway
+with that part taken out (see ``bench/spans/sitecustomize.py``: the learned router, the
+request's features, the ledger's rows) in the same rounds, and prints what the part costs in
+each span: where the brain gateway's time goes.
 
     .venv/bin/python bench/gateway_spans.py [--rounds 4] [--requests 3000] [--json FILE]
     .venv/bin/python bench/gateway_spans.py --base /tmp/base/src   # before and after a change
-    .venv/bin/python bench/gateway_spans.py --without scorer --without features
+    .venv/bin/python bench/gateway_spans.py --without scorer --without features --without rows
 """
 
 from __future__ import annotations
@@ -39,9 +42,9 @@ from fulcrum.aio import run_loop
 from fulcrum.testing.loadgen import run_load
 from fulcrum.testing.process import free_port
 
-SPANS = ("route", "before_send", "after_answer", "serve")
+SPANS = ("route", "before_send", "after_answer", "serve", "row")
 CONFIGS = {"plain": False, "brain": True}
-PARTS = ("scorer", "features")  # what --without can take out of the brain's decision
+PARTS = ("scorer", "features", "rows")  # what --without can take out of the brain's decision
 HOOK = Path(__file__).resolve().parent / "spans"
 
 
@@ -81,7 +84,8 @@ def one_round(
     spans = json.loads(out.read_text())
     if gateway.without and spans["stood_in"] < args.requests:
         raise SystemExit(f"{gateway.name}: the stand-in served {spans['stood_in']} requests")
-    return {s: statistics.median(spans[s][-args.requests :]) * 1000 for s in SPANS}
+    # no row span when the rows are taken out
+    return {s: statistics.median(spans[s][-args.requests :] or [0.0]) * 1000 for s in SPANS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_parts(medians: dict[str, dict[str, float]], parts: list[str]) -> None:
     """What each part taken out cost the brain gateway, span by span (µs)."""
-    print("what each part of the brain's decision costs (brain - brain without it):")
+    print("what each part costs the brain gateway (brain - brain without it):")
     print(f"  {'span':<14}" + "".join(f"{part:>12}" for part in parts))
     for s in SPANS:
         brain = medians["brain"][s]

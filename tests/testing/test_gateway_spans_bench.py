@@ -27,9 +27,11 @@ def _run(tmp_path: Path, *args: str) -> tuple[str, dict[str, dict[str, float]]]:
     return done.stdout, medians
 
 
-def _nested(spans: dict[str, float]) -> None:
+def _nested(spans: dict[str, float], *, rows: bool = True) -> None:
     assert 0 < spans["route"] < spans["before_send"] < spans["serve"]
     assert 0 < spans["after_answer"] < spans["serve"]
+    # a row is built while the loop waits on the next request's upstream: in no other span
+    assert (spans["row"] > 0) if rows else (spans["row"] == 0)
 
 
 def test_spans_are_timed_inside_both_gateways(tmp_path: Path) -> None:
@@ -48,13 +50,14 @@ def test_a_base_checkouts_gateways_run_in_the_same_rounds(tmp_path: Path) -> Non
 
 
 def test_parts_taken_out_of_the_brain_are_timed_beside_it(tmp_path: Path) -> None:
-    stdout, medians = _run(tmp_path, "--without", "scorer", "--without", "features")
+    parts = ("--without", "scorer", "--without", "features", "--without", "rows")
+    stdout, medians = _run(tmp_path, *parts)
     assert set(medians) == {
-        "plain", "brain", "brain without scorer", "brain without features",
+        "plain", "brain", "brain without scorer", "brain without features", "brain without rows",
     }  # fmt: skip
-    assert "what each part of the brain's decision costs" in stdout
-    for spans in medians.values():
-        _nested(spans)
+    assert "what each part costs the brain gateway" in stdout
+    for name, spans in medians.items():
+        _nested(spans, rows=name != "brain without rows")
 
 
 def test_only_the_parts_it_knows_can_be_taken_out(tmp_path: Path) -> None:
@@ -63,4 +66,4 @@ def test_only_the_parts_it_knows_can_be_taken_out(tmp_path: Path) -> None:
         timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 2
-    assert "invalid choice: 'budget' (choose from 'scorer', 'features')" in done.stderr
+    assert "invalid choice: 'budget' (choose from 'scorer', 'features', 'rows')" in done.stderr
