@@ -5,10 +5,9 @@ front of one fake upstream, warm up, and take ``--requests`` serial requests; in
 gateway ``bench/spans/sitecustomize.py`` times each request's spans (the routing decision,
 the body read to the upstream call, the upstream's answer to the client's, and apart from
 them a finished call's ledger row, built while the loop waits on the next request's
-upstream). The medians of
-the spans' per-round p50s are printed in µs for both configs and their difference: what the
-brain adds and where (the client-side figures are ``gateway_overhead.py``'s). Serial only:
-the spans are timed for one request at a time.
+upstream). The medians of the spans' per-round p50s are printed in µs for both configs and
+their difference: what the brain adds and where (the client-side figures are
+``gateway_overhead.py``'s). Serial only: the spans are timed for one request at a time.
 
 ``--base SRC`` also runs another checkout's gateway (its ``src``) in the same rounds, in
 turns with this one, and prints both and what the brain adds in each: on a machine whose
@@ -44,7 +43,7 @@ from fulcrum.testing.process import free_port
 
 SPANS = ("route", "before_send", "after_answer", "serve", "row")
 CONFIGS = {"plain": False, "brain": True}
-PARTS = ("scorer", "features", "rows")  # what --without can take out of the brain's decision
+PARTS = ("scorer", "features", "rows")  # what --without can take out of the brain gateway
 HOOK = Path(__file__).resolve().parent / "spans"
 
 
