@@ -54,7 +54,7 @@ class Gateway(NamedTuple):
     name: str
     brain: bool
     src: str | None
-    without: str | None = None  # a part of the brain's decision taken out
+    without: str | None = None  # a part of the brain gateway taken out (PARTS)
 
 
 def gateways(base: str | None, without: list[str]) -> list[Gateway]:

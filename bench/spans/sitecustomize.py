@@ -12,12 +12,12 @@ loads it; the gateway itself has no timing hooks on its path.
   on the loop while it waits on the next upstream: in no span above), per row.
 
 ``$FULCRUM_SPANS_WITHOUT`` (``gateway_spans.py --without``) takes one part of the brain
-gateway's work out, to time what it costs: ``scorer``, the learned router, gives a uniform random
-score instead (the share controller calibrates its threshold on it and keeps the same local
-share, so the budget's share of the work stays too); ``features`` reuses the first request's
-features for every request (the bench sends one body throughout); ``rows`` hands no finished
-call to the ledger (no row built, priced or inserted). The file then also says
-how many times the stand-in was called (``stood_in``), so the bench can check it served.
+gateway's work out, to time what it costs: ``scorer``, the learned router, gives a uniform
+random score instead (the share controller calibrates its threshold on it and keeps the same
+local share, so the budget's share of the work stays too); ``features`` reuses the first
+request's features for every request (the bench sends one body throughout); ``rows`` hands no
+finished call to the ledger (no row built, priced or inserted). The file then also says how
+many times the stand-in was called (``stood_in``), so the bench can check it served.
 """
 
 from __future__ import annotations

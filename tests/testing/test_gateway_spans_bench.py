@@ -1,8 +1,8 @@
 """bench/gateway_spans.py runs end to end: the plain and the brain gateway each time their
 requests' spans from inside the process, and the spans nest as the request path does; with
 ``--base``, a second checkout's two gateways are timed in the same rounds; with ``--without``,
-the brain gateway with a part of its decision taken out (the bench checks the stand-in
-served every request)."""
+the brain gateway with a part taken out (its learned router, its features or its ledger rows;
+the bench checks the stand-in served every request)."""
 
 from __future__ import annotations
 
