@@ -103,6 +103,10 @@ def test_since_until_and_env_url(
     [
         (["ledger"], "has no calls"),
         (["ledger", "--db", "/nonexistent/dir/l.db"], "no ledger at /nonexistent/dir/l.db"),
+        (  # the name every command that reads the ledger takes, and the hint names it
+            ["ledger", "--ledger-url", "/nonexistent/l.db"],
+            "the ledger's URL: --ledger-url or FULCRUM_LEDGER_URL",
+        ),
         (["ledger", "--db", "postgresql://u:pw@127.0.0.1:1/x"], "cannot connect"),
         (["ledger", "--since", "yesterday"], "--since: 'yesterday' is not a date"),
         (["ledger", "--until", "2026-01-01T10:00"], "--until: '2026-01-01T10:00' has no time zone"),

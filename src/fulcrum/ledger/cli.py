@@ -18,7 +18,7 @@ from fulcrum.ledger import spill
 from fulcrum.ledger.factory import open_store
 from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.report import Bucket, Report, build_report
-from fulcrum.ledger.store import GROUP_COLUMNS, LedgerUnavailable, check_group
+from fulcrum.ledger.store import GROUP_COLUMNS, LEDGER_URL_ENV, LedgerUnavailable, check_group
 from fulcrum.settings import Paths, pick
 
 try:
@@ -26,7 +26,7 @@ try:
 except ImportError:  # pragma: no cover - only without the postgres extra
     PsycopgError = sqlite3.Error  # type: ignore[misc,assignment]
 
-DB_ENV = "FULCRUM_LEDGER_URL"
+DB_ENV = LEDGER_URL_ENV
 
 
 # --since / --until, read by parse_bound (the ledger's reports, route replay, router signals)
@@ -187,7 +187,12 @@ def ledger(
     *,
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar=DB_ENV, help="Ledger URL (postgresql://... or a SQLite path)."),
+        typer.Option(
+            "--ledger-url",
+            "--db",
+            envvar=DB_ENV,
+            help="Ledger URL (postgresql://... or a SQLite path); --db is the same.",
+        ),
     ] = None,
     since: Since = None,
     until: Until = None,
@@ -198,7 +203,9 @@ def ledger(
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", help="Gateway config whose [ledger] url to read (below --db)."),
+        typer.Option(
+            "--config", help="Gateway config whose [ledger] url to read (below --ledger-url)."
+        ),
     ] = None,
     replay_spill: Annotated[
         bool,

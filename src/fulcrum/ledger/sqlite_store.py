@@ -26,6 +26,7 @@ from fulcrum.ledger.migrations import (
 )
 from fulcrum.ledger.row import COLUMNS, LedgerRow, format_ts, row_from_values, row_values
 from fulcrum.ledger.store import (
+    LEDGER_URL_ENV,
     Aggregate,
     LedgerUnavailable,
     aggregate_sql,
@@ -101,7 +102,8 @@ class SQLiteStore:
         if not create and not path.exists():
             raise LedgerUnavailable(
                 f"no ledger at {path}: nothing has been recorded yet "
-                "(start `fulcrum serve`, or pass --db URL)"
+                "(start `fulcrum serve`, or give the ledger's URL: --ledger-url or "
+                f"{LEDGER_URL_ENV})"
             )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

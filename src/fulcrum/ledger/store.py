@@ -15,6 +15,9 @@ from typing import Any, ClassVar, Protocol
 from fulcrum.errors import ConfigError, Unavailable
 from fulcrum.ledger.row import LedgerRow
 
+# the environment variable every command that reads the ledger takes its URL from
+LEDGER_URL_ENV = "FULCRUM_LEDGER_URL"
+
 GROUP_COLUMNS: dict[str, str] = {
     "model": "model",
     "backend": "backend",

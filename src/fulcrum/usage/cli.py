@@ -18,6 +18,7 @@ from fulcrum.catalog.records import Plan
 from fulcrum.costs.machine import LocalMachine
 from fulcrum.errors import InputError
 from fulcrum.ledger.cli import parse_bound
+from fulcrum.ledger.store import LEDGER_URL_ENV
 from fulcrum.usage import reconcile_render, render
 from fulcrum.usage.gwconfig import from_gateway_config
 from fulcrum.usage.importers import IMPORTERS
@@ -192,7 +193,7 @@ def import_cmd(
         str | None,
         typer.Option(
             "--ledger-url",
-            envvar="FULCRUM_LEDGER_URL",
+            envvar=LEDGER_URL_ENV,
             help="The ledger to read with --from ledger (default: the SQLite ledger).",
         ),
     ] = None,

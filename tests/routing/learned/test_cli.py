@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fulcrum.testing.cli import run_cli
@@ -116,9 +117,34 @@ def test_a_bad_model_file_is_exit_2(outcomes: Path, tmp_path: Path, capsys: Caps
     args = ["router", "score", str(outcomes), "--out", str(out), "--model", str(model)]
     code, _, err = run_cli(args, capsys)
     assert code == 2 and err.count("\n") == 1 and str(model) in err
-    assert "not a fulcrum router model" in err and not out.exists()
+    assert "not a fulcrum router model (not an .npz file;" in err and not out.exists()
+    assert "pickle" not in err  # numpy's own words for it are not the user's
     code, _, err = run_cli([*args[:-1], str(tmp_path / "absent.npz")], capsys)
     assert code == 2 and "absent.npz" in err
+    other = tmp_path / "other.npz"  # an .npz, but not a model
+    np.savez(other, a=np.zeros(3))
+    code, _, err = run_cli([*args[:-1], str(other)], capsys)
+    assert code == 2 and "(an .npz without the array 'words')" in err
+
+
+def test_a_spreadsheet_export_is_read(outcomes: Path, tmp_path: Path, capsys: Capsys) -> None:
+    """A byte-order mark and spaces after the header's commas, as spreadsheets write them."""
+    data = tmp_path / "export.csv"
+    header, rest = outcomes.read_text(encoding="utf-8").split("\n", 1)
+    data.write_text("\ufeff" + header.replace(",", ", ") + "\n" + rest, encoding="utf-8")
+    assert data.read_bytes().startswith(b"\xef\xbb\xbf")
+    code, out, err = run_cli(["router", "train", str(data), "--out", str(tmp_path / "m")], capsys)
+    assert code == 0, err
+    assert "240 rows" in out
+
+
+def test_eval_without_a_gap_says_so(tmp_path: Path, capsys: Capsys) -> None:
+    """Where both models score the same, APGR is undefined: said in words, never ``nan``."""
+    data = tmp_path / "same.csv"
+    data.write_text("id,prompt,strong_score,weak_score\na,hello,1,1\nb,bye,0,0\n")
+    code, out, _ = run_cli(["router", "eval", str(data)], capsys)
+    assert code == 0 and "nan" not in out.lower()
+    assert "all: APGR n/a (the strong and weak scores are equal)" in out
 
 
 def test_score_needs_an_id_column(tmp_path: Path, capsys: Capsys) -> None:

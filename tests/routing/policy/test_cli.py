@@ -192,6 +192,30 @@ def test_a_bad_policy_names_the_field(tmp_path: Path, capsys: pytest.CaptureFixt
     assert len(err.strip().splitlines()) == 1
 
 
+# A policy file alone (no config to resolve its routes against) is still checked whole.
+BAD_POLICY_TABLES = [
+    ("target_local_share = 1.5", "policy.target_local_share: expected a number in [0.0, 1.0]"),
+    ("shares = 0.6", "policy.shares: unknown key `shares`"),
+    ("frontier = 3", "policy.frontier: expected a non-empty string, got 3"),
+    ("[policy.budget]\ndaily = 3", "policy.budget.daily: unknown key `daily`"),
+    ("[policy.budget]\ndaily_usd = -3", "policy.budget.daily_usd: expected a number >= 0"),
+    ("[policy.latency]\nttft = 9", "policy.latency.ttft: unknown key `ttft`"),
+]
+
+
+@pytest.mark.parametrize("table, message", BAD_POLICY_TABLES)
+def test_a_policy_file_alone_is_checked_beyond_its_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str, message: str
+) -> None:
+    policy = tmp_path / "p.toml"
+    policy.write_text(f"[policy]\n{table}\n")
+    request = write(tmp_path, "ok.json", {})
+    code, out, err = run_cli(["route", "explain", request, "--policy", str(policy)], capsys)
+    assert code == 2, out
+    assert f"p.toml: {message}" in err
+    assert len(err.strip().splitlines()) == 1 and out == ""
+
+
 def test_rules_are_required_from_somewhere(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

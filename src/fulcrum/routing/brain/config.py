@@ -31,7 +31,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fulcrum.errors import ConfigError
 from fulcrum.routing.budget import BudgetConfig, parse_budget
@@ -85,32 +85,63 @@ def parse_policy(
 ) -> PolicyConfig:
     """Parse a ``[policy]`` table; targets are checked against ``routing``'s backends."""
     t = Table(data, file, "policy")
-    t.only(*KEYS)
-    rules = parse_rules(t)
+    parts = _parse_parts(t, base)
     routes = {
         "local": _side(t, routing, "local", _default_local(routing)),
         "frontier": _side(t, routing, "frontier", _default_frontier(routing)),
     }
-    otherwise = t.text("otherwise", LEARNED, nonempty=True)
-    for index, rule in enumerate(rules):
+    for index, rule in enumerate(parts.rules):
         _add_route(routes, routing, rule.route, t, f"rules[{index}].route")
-    _add_route(routes, routing, otherwise, t, "otherwise")
+    _add_route(routes, routing, parts.otherwise, t, "otherwise")
+    return PolicyConfig(routes=routes, **parts._asdict())
+
+
+class _Parts(NamedTuple):
+    """A ``[policy]`` table but its routes' targets (which need the gateway's backends)."""
+
+    rules: tuple[Rule, ...]
+    target_local_share: float
+    otherwise: str
+    learned_model: Path | None
+    share_window: int
+    budget: BudgetConfig | None
+    latency: LatencyConfig | None
+    source: str
+
+
+def _parse_parts(t: Table, base: Path) -> _Parts:
+    """Every key checked, every value but the routes' targets parsed."""
+    t.only(*KEYS)
     model = t.opt_text("learned_model")
-    return PolicyConfig(
-        rules=rules,
-        routes=routes,
+    for side in SIDES:  # resolved against the backends by the caller
+        t.opt_text(side)
+    return _Parts(
+        rules=parse_rules(t),
         target_local_share=t.number("target_local_share", 0.65, low=0.0, high=1.0),
-        otherwise=otherwise,
+        otherwise=t.text("otherwise", LEARNED, nonempty=True),
         learned_model=(base / Path(model).expanduser()) if model else None,
         share_window=t.integer("share_window", 500, low=20),
         budget=parse_budget(t.table("budget")) if t.has("budget") else None,
         latency=parse_latency(t.table("latency")) if t.has("latency") else None,
-        source=file or "<config>",
+        source=t.file or "<config>",
     )
 
 
 def load_policy_file(path: Path, routing: RoutingConfig) -> PolicyConfig:
     """A policy file: TOML holding one ``[policy]`` table (nothing else)."""
+    data = _read_policy_file(path)
+    return parse_policy(data.get("policy", {}), routing, file=str(path), base=path.parent)
+
+
+def check_policy_file(path: Path) -> tuple[tuple[Rule, ...], str]:
+    """A policy file read without a gateway config: every key and value checked but the
+    routes' targets (no backends to resolve them against); its rules and ``otherwise``."""
+    data = _read_policy_file(path)
+    parts = _parse_parts(Table(data.get("policy", {}), str(path), "policy"), path.parent)
+    return parts.rules, parts.otherwise
+
+
+def _read_policy_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -118,7 +149,7 @@ def load_policy_file(path: Path, routing: RoutingConfig) -> PolicyConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML ({exc})", file=str(path)) from exc
     Table(data, str(path), "").only("policy")
-    return parse_policy(data.get("policy", {}), routing, file=str(path), base=path.parent)
+    return data
 
 
 def _side(t: Table, routing: RoutingConfig, key: str, default: TargetSpec | None) -> TargetSpec:

@@ -40,9 +40,11 @@ class Example:
 def read_rows(path: Path, required: Sequence[str]) -> tuple[list[str], list[dict[str, str]]]:
     """The header and rows of a CSV file that has every ``required`` column."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        # utf-8-sig: a spreadsheet's export starts with a byte-order mark
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
+            header = [name.strip() for name in reader.fieldnames or []]
+            reader.fieldnames = header  # "prompt, strong_score": the names without spaces
             missing = [c for c in required if c not in header]
             if missing:
                 raise InputError(

@@ -162,10 +162,19 @@ def _npz_bytes(arrays: dict[str, npt.NDArray[Any]]) -> bytes:
 def read_params(data: bytes, file: str) -> ModelParams:
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in _KEYS}
+            missing = [k for k in _KEYS if k not in npz.files]
+            arrays = {} if missing else {k: npz[k] for k in _KEYS}
+        if missing:
+            detail = f"an .npz without the array {missing[0]!r}"
+            raise ConfigError(f"not a fulcrum router model ({detail})", file=file)
         meta = json.loads(str(arrays["meta"]))
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as exc:
-        raise ConfigError(f"not a fulcrum router model ({exc})", file=file) from exc
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        # numpy's own text for a file that is not an .npz speaks of pickles: not helpful here
+        detail = "not an .npz file" if not isinstance(exc, zipfile.BadZipFile) else str(exc)
+        raise ConfigError(
+            f"not a fulcrum router model ({detail}; `fulcrum router train` writes one)",
+            file=file,
+        ) from exc
     _check(meta, arrays, file)
     return ModelParams(
         words=[str(t) for t in arrays["words"]],

@@ -36,5 +36,8 @@ def eval_table(result: EvalResult) -> str:
     for bench in result.benchmarks:
         routers = list(bench.routers.values())
         margin = routers[0].apgr - routers[1].apgr
-        out.append(f"{bench.benchmark}: APGR {margin:+.3f} over prompt length")
+        if math.isnan(margin):  # the two models score the same: no gap to recover
+            out.append(f"{bench.benchmark}: APGR n/a (the strong and weak scores are equal)")
+        else:
+            out.append(f"{bench.benchmark}: APGR {margin:+.3f} over prompt length")
     return "\n".join(out)

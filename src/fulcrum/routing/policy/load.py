@@ -4,22 +4,22 @@ with its policy, or the rules alone.
 With a gateway config (``--config``), :func:`load_gateway` returns it whole, its
 ``[policy]`` replaced by a policy file's when ``--policy`` is given, every route checked
 against the config's backends, as ``fulcrum serve --policy`` does. A policy file alone
-(:func:`load_rules`) gives only its rules: its routes name no backends yet.
+(:func:`load_rules`) gives its rules, every key and value checked but the routes' targets,
+which name backends no config defines here.
 """
 
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fulcrum.errors import ConfigError, InputError
+from fulcrum.errors import InputError
 from fulcrum.gateway.config import GatewayConfig, load_config, with_policy_file
-from fulcrum.routing.policy.rules import Rule, parse_rules
+from fulcrum.routing.brain.config import check_policy_file
+from fulcrum.routing.policy.rules import Rule
 from fulcrum.routing.request import DEFAULT_BACKGROUND_MODELS
-from fulcrum.tables import Table
 
 LEARNED = "learned"
 
@@ -61,7 +61,7 @@ def load_rules(config: Path | None, policy: Path | None) -> RuleSet:
     gateway = load_config(config) if config is not None else None
     background = _background(gateway)
     if policy is not None:
-        rules, otherwise = _policy_file(policy)
+        rules, otherwise = check_policy_file(policy)
         return RuleSet(rules, otherwise, str(policy), background)
     assert gateway is not None
     brain = gateway.policy
@@ -74,16 +74,3 @@ def _background(gateway: GatewayConfig | None) -> tuple[str, ...]:
     if gateway is None or gateway.routes is None:
         return DEFAULT_BACKGROUND_MODELS
     return gateway.routes.background_models
-
-
-def _policy_file(path: Path) -> tuple[tuple[Rule, ...], str]:
-    source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file ({exc.strerror})", file=source) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML ({exc})", file=source) from None
-    Table(data, source, "").only("policy")
-    table = Table(data.get("policy", {}), source, "policy")
-    return parse_rules(table), table.text("otherwise", LEARNED, nonempty=True)
