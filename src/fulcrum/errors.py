@@ -9,6 +9,8 @@ for HTTP.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 
@@ -69,6 +71,18 @@ class ConfigError(InputError):
 
 class InvalidRequest(InputError):
     """An HTTP request the gateway cannot accept (malformed JSON, wrong types...)."""
+
+    @classmethod
+    def unknown_field(cls, key: object, accepted: Sequence[str]) -> InvalidRequest:
+        """A body field no endpoint reads, with the closest accepted one as a suggestion."""
+        return cls(f"{key}: unknown field; {did_you_mean(str(key), accepted)}accepted: "
+                   f"{', '.join(accepted)}", param=str(key))  # fmt: skip
+
+
+def did_you_mean(key: str, accepted: Sequence[str]) -> str:
+    """``did you mean `NEAR`? `` for the accepted name closest to ``key``, else ``""``."""
+    close = difflib.get_close_matches(key, list(accepted), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`? " if close else ""
 
 
 class NotFound(InputError):

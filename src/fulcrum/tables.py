@@ -15,12 +15,11 @@ key `KEY`; did you mean `NEAR`? accepted: A, B``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
-from fulcrum.errors import ConfigError
+from fulcrum.errors import ConfigError, did_you_mean
 
 _MISSING: Any = object()
 
@@ -28,8 +27,7 @@ _MISSING: Any = object()
 def unknown_key(file: str | None, field: str, key: str, accepted: Iterable[str]) -> ConfigError:
     """The error for a key no reader accepts, with the closest accepted one as a suggestion."""
     names = list(accepted)
-    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-    hint = f"did you mean `{close[0]}`? " if close else ""
+    hint = did_you_mean(key, names)
     return ConfigError(
         f"unknown key `{key}`; {hint}accepted: {', '.join(names)}", file=file, field=field
     )

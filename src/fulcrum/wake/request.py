@@ -46,9 +46,7 @@ def _bad(field: str, accepted: str, value: Any) -> InvalidRequest:
 def parse_request(body: dict[str, Any]) -> WakeRequest:
     for key in body:
         if key not in KEYS:
-            raise InvalidRequest(
-                f"{key}: unknown field; accepted: {', '.join(KEYS)}", param=str(key)
-            )
+            raise InvalidRequest.unknown_field(key, KEYS)
     if "event" not in body:
         raise InvalidRequest("event: is required (the text of the event)", param="event")
     event = body["event"]

@@ -45,10 +45,11 @@ def parse_feedback(body: Mapping[str, Any], client_key: str | None = None) -> Fe
     """A feedback body, checked: a 400 names the field and what is accepted."""
     for key in body:
         if key not in KEYS:
-            raise InvalidRequest(f"{key}: unknown field; accepted: {', '.join(KEYS)}", param=key)
+            raise InvalidRequest.unknown_field(key, KEYS)
     label = body.get("label")
     if label not in LABELS:
-        raise InvalidRequest(f"label: expected one of {', '.join(LABELS)}, got {label!r}",
+        got = "nothing" if label is None else repr(label)
+        raise InvalidRequest(f"label: expected one of {', '.join(LABELS)}, got {got}",
                              param="label")  # fmt: skip
     request_id, session = _id(body, "request_id"), _id(body, "session_id")
     if request_id is None and session is None:
