@@ -1,5 +1,6 @@
 """bench/gateway_spans.py runs end to end: the plain and the brain gateway each time their
-requests' spans from inside the process, and the spans nest as the request path does; with
+requests' spans from inside the process, served in turns with the direct calls, and the spans
+nest as the request path does (the client's added p50 holds the gateway's own work); with
 ``--base``, a second checkout's two gateways are timed in the same rounds; with ``--without``,
 the brain gateway with a part taken out (its learned router, its features or its ledger rows;
 the bench checks the stand-in served every request)."""
@@ -30,6 +31,8 @@ def _run(tmp_path: Path, *args: str) -> tuple[str, dict[str, dict[str, float]]]:
 def _nested(spans: dict[str, float], *, rows: bool = True) -> None:
     assert 0 < spans["route"] < spans["before_send"] < spans["serve"]
     assert 0 < spans["after_answer"] < spans["serve"]
+    # what the client sees added over the direct calls: the gateway's own work, and a hop
+    assert spans["client"] > spans["before_send"] + spans["after_answer"]
     # a row is built while the loop waits on the next request's upstream: in no other span
     assert (spans["row"] > 0) if rows else (spans["row"] == 0)
 
