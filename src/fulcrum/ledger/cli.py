@@ -26,8 +26,6 @@ try:
 except ImportError:  # pragma: no cover - only without the postgres extra
     PsycopgError = sqlite3.Error  # type: ignore[misc,assignment]
 
-DB_ENV = LEDGER_URL_ENV
-
 
 # --since / --until, read by parse_bound (the ledger's reports, route replay, router signals)
 Since = Annotated[
@@ -190,7 +188,7 @@ def ledger(
         typer.Option(
             "--ledger-url",
             "--db",
-            envvar=DB_ENV,
+            envvar=LEDGER_URL_ENV,
             help="Ledger URL (postgresql://... or a SQLite path); --db is the same.",
         ),
     ] = None,

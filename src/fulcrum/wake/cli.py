@@ -30,8 +30,8 @@ from rich.progress import Progress
 from fulcrum.errors import FulcrumError
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.ledger import open_store
-from fulcrum.ledger.cli import DB_ENV
 from fulcrum.ledger.row import LedgerRow, utc_now
+from fulcrum.ledger.store import LEDGER_URL_ENV
 from fulcrum.wake import report
 from fulcrum.wake.replay import Event, Result, endpoint, read_events, send_all
 from fulcrum.wake.tally import ARTICLE_CALLS_PER_DAY, summarize
@@ -57,7 +57,7 @@ def replay_command(  # noqa: PLR0917 - Typer maps parameters to flags
         Path | None, typer.Option(help="Start a gateway on this config for the replay.")
     ] = None,
     ledger_url: Annotated[
-        str | None, typer.Option(envvar=DB_ENV, help="The ledger the gateway writes.")
+        str | None, typer.Option(envvar=LEDGER_URL_ENV, help="The ledger the gateway writes.")
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=256, help="Events in flight.")] = 4,
     calls_per_day: Annotated[

@@ -19,7 +19,8 @@ from typing import Annotated
 import typer
 
 from fulcrum.errors import InputError
-from fulcrum.ledger.cli import DB_ENV, Since, Until, parse_bound
+from fulcrum.ledger.cli import Since, Until, parse_bound
+from fulcrum.ledger.store import LEDGER_URL_ENV
 from fulcrum.routing.learned.data import write_rows
 from fulcrum.routing.outcomes.recorded import read_recorded
 from fulcrum.routing.outcomes.signals import label_requests
@@ -34,7 +35,7 @@ def signals_command(  # noqa: PLR0917 - Typer maps parameters to flags
         str | None,
         typer.Option(
             "--ledger-url",
-            envvar=DB_ENV,
+            envvar=LEDGER_URL_ENV,
             help="The ledger to read (default: SQLite in the data directory).",
         ),
     ] = None,

@@ -28,7 +28,8 @@ from fulcrum.errors import InputError
 from fulcrum.gateway.app import ledger_pricer
 from fulcrum.gateway.state import startup_catalog
 from fulcrum.ledger import LedgerRow, LedgerStore, LedgerUnavailable, open_store
-from fulcrum.ledger.cli import DB_ENV, Since, Until, parse_bound
+from fulcrum.ledger.cli import Since, Until, parse_bound
+from fulcrum.ledger.store import LEDGER_URL_ENV
 from fulcrum.routing.policy.load import load_gateway
 from fulcrum.routing.replay import report
 from fulcrum.routing.replay.engine import Replay
@@ -59,7 +60,7 @@ def replay_command(  # noqa: PLR0917 - Typer maps parameters to flags
     ledger_url: Annotated[
         str | None,
         typer.Option(
-            envvar=DB_ENV,
+            envvar=LEDGER_URL_ENV,
             help="The ledger to read (default: the config's \\[ledger] url, else SQLite "
             "in the data directory).",
         ),
