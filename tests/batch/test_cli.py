@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -47,3 +51,76 @@ def test_mistakes_are_one_line_without_a_traceback(tmp_path: Path) -> None:
     away = _fulcrum("status", "batch_x", "--url", "http://127.0.0.1:9")
     assert away.returncode != 0 and away.stderr.count("\n") == 1
     assert "cannot reach the gateway" in away.stderr and "Traceback" not in away.stderr
+
+
+@contextmanager
+def _static(pages: dict[str, tuple[int, str, bytes]]) -> Iterator[str]:
+    """A loopback server answering each GET path with (status, content type, body)."""
+
+    class Pages(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, ctype, body = pages.get(self.path, (404, "text/plain", b"not here"))
+            self.send_response(status)
+            self.send_header("content-type", ctype)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+HTML = b"<html>\n<body>\n<h1>Welcome</h1>\n</body>\n</html>\n"
+DONE = {"id": "b1", "status": "completed", "output_file_id": "f1",
+        "request_counts": {"total": 1, "completed": 1, "failed": 0}}  # fmt: skip
+
+
+def test_a_server_that_is_not_a_gateway_is_named_in_one_line() -> None:
+    pages = {
+        "/v1/batches/html": (200, "text/html", HTML),
+        "/v1/batches/half": (200, "application/json", b'{"id": "half", "status": "done"}'),
+        "/v1/batches/boom": (500, "text/html", HTML),
+    }
+    with _static(pages) as url:
+        for batch_id, says in (
+            ("html", "sent an answer that is not JSON"),
+            ("half", "sent something that is not an OpenAI batch object"),
+            ("boom", "the gateway answered HTTP 500: <html> <body> <h1>Welcome</h1>"),
+        ):
+            done = _fulcrum("status", batch_id, "--url", url)
+            assert done.returncode != 0 and done.stderr.count("\n") == 1, done.stderr
+            assert says in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_url_is_checked_and_shown_without_its_password(tmp_path: Path) -> None:
+    bad = _fulcrum("status", "b1", "--url", "localhost:9")
+    assert bad.returncode == 2 and "--url: expected an http:// or https:// URL" in bad.stderr
+    away = _fulcrum("status", "b1", "--url", "http://u:s3cret@127.0.0.1:9")
+    assert "cannot reach the gateway at http://u:***@127.0.0.1:9" in away.stderr
+    assert "s3cret" not in away.stderr
+    folder = _fulcrum("submit", str(tmp_path))
+    assert (
+        folder.returncode == 2 and "a directory; give an OpenAI batch input file" in folder.stderr
+    )
+
+
+def test_results_to_a_path_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    pages = {
+        "/v1/batches/b1": (200, "application/json", json.dumps(DONE).encode()),
+        "/v1/files/f1/content": (200, "application/jsonl", b'{"custom_id": "a"}\n'),
+    }
+    with _static(pages) as url:
+        into_dir = _fulcrum("results", "b1", "--url", url, "-o", str(tmp_path))
+        nowhere = _fulcrum("results", "b1", "--url", url, "-o", str(tmp_path / "no" / "x.jsonl"))
+        written = _fulcrum("results", "b1", "--url", url, "-o", str(tmp_path / "x.jsonl"))
+    assert into_dir.returncode == 2 and f"--output: cannot write {tmp_path}: " in into_dir.stderr
+    assert nowhere.returncode == 2 and "No such file or directory" in nowhere.stderr
+    assert written.returncode == 0 and "1 results" in written.stdout

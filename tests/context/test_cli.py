@@ -4,6 +4,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from fulcrum.cli import build_app
@@ -39,3 +40,20 @@ def test_bad_transport_and_missing_path_are_input_errors(tmp_path: Path) -> None
     assert result.exit_code != 0 and "--transport" in str(result.exception)
     result = runner.invoke(build_app(), ["index", str(tmp_path / "nope")])
     assert result.exit_code != 0 and "is not a directory" in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--transport", "http", "--host", "0.0.0.0"], "--host: '0.0.0.0' would expose"),
+        (["--transport", "http", "--host", "192.168.1.5"], "the MCP server has no client keys"),
+        (["--docs", "{tmp}/no-docs"], "--docs: {tmp}/no-docs is not a directory"),
+        (["--python", "{tmp}/no/python"], "--python: {tmp}/no/python is not an executable"),
+    ],
+)
+def test_mcp_refuses_an_exposed_address_and_sources_that_are_not_there(
+    tmp_path: Path, args: list[str], words: str
+) -> None:
+    argv = ["mcp", "--root", str(tmp_path), *(a.format(tmp=tmp_path) for a in args)]
+    result = CliRunner().invoke(build_app(), argv)
+    assert result.exit_code != 0 and words.format(tmp=tmp_path) in str(result.exception)

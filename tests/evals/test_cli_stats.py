@@ -100,3 +100,47 @@ def test_export_feeds_decide(brief_run: str, tmp_path: Path) -> None:
     local = {o["capability_tax_monthly"] for o in data["options"] if o["kind"] == "local"}
     assert local == {"333.33"}  # the export's own figure: 20 pts x 100 x 10 min x $100/h
     assert "local vs frontier on 30 specs" in data["capability_basis"]
+
+
+def _fails(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run ``fulcrum ARGS``, expect exit 2, return the one stderr line."""
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--dispatches", "nan"), ("--dispatches", "-3000"), ("--rework-minutes", "inf"),
+     ("--rate", "1e999999"), ("--rate", "lots")],
+)  # fmt: skip
+def test_tax_flags_must_be_finite_and_in_range(
+    brief_run: str, capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    args = ["eval", "stats", brief_run, "--dispatches", "100", flag, value]
+    err = _fails(args, capsys)
+    assert f"{flag}: expected a number in [0, 1000000000], got {value!r}" in err
+
+
+@pytest.mark.parametrize(
+    ("flag", "case"),
+    [("--html", ("", "Is a directory")), ("--export", ("missing/x.json", "No such file"))],
+)
+def test_unwritable_output_is_one_line(
+    brief_run: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str,
+    case: tuple[str, str],
+) -> None:  # fmt: skip
+    target, reason = case
+    path = tmp_path / target
+    err = _fails(["eval", "stats", brief_run, flag, str(path)], capsys)
+    assert f"{flag}: cannot write {path}: {reason}" in err
+
+
+def test_unknown_run_lists_the_recorded_ones(
+    brief_run: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = _fails(["eval", "stats", "brif"], capsys)
+    assert "unknown run 'brif'; did you mean `brief`? recorded runs, newest first: brief" in err

@@ -67,7 +67,9 @@ def _git(repo: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def test_git_commit_spec(tmp_path: Path) -> None:
+@pytest.fixture
+def git_repo(tmp_path: Path) -> tuple[str, str]:
+    """``tmp_path/repo``: a base commit with a bug and the fix with its test; (base, fix)."""
     repo = tmp_path / "repo"
     (repo / "tests").mkdir(parents=True)
     _git(tmp_path, "init", "-q", str(repo))
@@ -81,14 +83,21 @@ def test_git_commit_spec(tmp_path: Path) -> None:
         "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
     )
     _git(repo, "commit", "-q", "-am", "fix")
-    fix = _git(repo, "rev-parse", "HEAD")
-    source = tmp_path / "fix-add.toml"
-    source.write_text(
-        f'repo = "repo"\nbase = "{base}"\nsolution = "{fix}"\n'
-        'instruction = "add() subtracts; make it add."\n'
-        'test = "python -m pytest -q -p no:cacheprovider tests"\n'
-        'editable = ["calc.py"]\ntests = ["tests/test_calc.py"]\n'
+    return base, _git(repo, "rev-parse", "HEAD")
+
+
+def git_source(path: Path, base: str, extra: str) -> Path:
+    path.write_text(
+        f'repo = "repo"\nbase = "{base}"\ninstruction = "add() subtracts; make it add."\n'
+        'test = "python -m pytest -q -p no:cacheprovider tests"\n' + extra
     )
+    return path
+
+
+def test_git_commit_spec(tmp_path: Path, git_repo: tuple[str, str]) -> None:
+    base, fix = git_repo
+    extra = f'solution = "{fix}"\neditable = ["calc.py"]\ntests = ["tests/test_calc.py"]\n'
+    source = git_source(tmp_path / "fix-add.toml", base, extra)
     root = get_importer("git").import_spec(source, tmp_path / "suite")
     spec = load_spec(root)
     assert (spec.id, spec.editable, spec.tests_into) == ("fix-add", ("calc.py",), ".")
@@ -97,3 +106,66 @@ def test_git_commit_spec(tmp_path: Path) -> None:
     assert result.ok and result.solution_passes is True, result.detail
     with pytest.raises(ConfigError, match="already exists"):
         get_importer("git").import_spec(source, tmp_path / "suite")
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "says"),
+    [
+        ('id = "../../escaped-spec"\neditable = ["calc.py"]\n', "id", "a plain name"),
+        ('solutoin = "FIX"\neditable = ["calc.py"]\n', "solutoin", "did you mean `solution`?"),
+        ('editable = ["../../etc/passwd"]\n', "editable", "relative path inside the copy"),
+        ('editable = ["calc.py"]\ntests = ["tests/test_calc.py"]\n', "solution", "a commit"),
+        ('solution = "FIX"\neditable = ["calc.py"]\ntests = ["tests/nope.py"]\n', "tests",
+         "'tests/nope.py' is not a file in the solution commit"),
+    ],
+)  # fmt: skip
+def test_git_spec_is_validated_and_leaves_nothing(
+    tmp_path: Path, git_repo: tuple[str, str], extra: str, field: str, says: str
+) -> None:
+    base, fix = git_repo
+    source = git_source(tmp_path / "bad.toml", base, extra.replace("FIX", fix))
+    dest = tmp_path / "suite" / "inner"
+    with pytest.raises(ConfigError) as info:
+        get_importer("git").import_spec(source, dest)
+    assert (info.value.field, info.value.file) == (field, str(source))
+    assert says in info.value.message
+    assert not (tmp_path / "escaped-spec").exists()
+    assert not dest.exists() or not any(dest.iterdir())
+
+
+def test_failed_import_can_be_rerun(tmp_path: Path, git_repo: tuple[str, str]) -> None:
+    base, fix = git_repo
+    source = tmp_path / "fix-add.toml"
+    extra = f'solution = "{fix}"\neditable = ["calc.py"]\ntests = ["tests/nope.py"]\n'
+    with pytest.raises(ConfigError, match="not a file in the solution commit"):
+        get_importer("git").import_spec(git_source(source, base, extra), tmp_path / "suite")
+    git_source(source, base, extra.replace("nope", "test_calc"))
+    root = get_importer("git").import_spec(source, tmp_path / "suite")
+    assert (root / "tests" / "tests" / "test_calc.py").is_file()
+    assert sorted(p.name for p in (tmp_path / "suite").iterdir()) == ["fix-add"]
+
+
+def test_exercism_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        get_importer("exercism").import_spec(tmp_path / "nonexist", tmp_path / "suite")
+    assert (
+        info.value.message
+        == f"{tmp_path / 'nonexist'}: no such directory; expected an Exercism exercise"
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "field"),
+    [({"test": ["missing_test.py"]}, "files.test"), ({"solution": ["../x.py"]}, "files.solution")],
+)
+def test_exercism_paths_are_checked(
+    tmp_path: Path, files: dict[str, list[str]], field: str
+) -> None:
+    ex = exercism_exercise(tmp_path)
+    config = ex / ".meta" / "config.json"
+    meta = json.loads(config.read_text())
+    config.write_text(json.dumps({"files": {**meta["files"], **files}}))
+    with pytest.raises(ConfigError) as info:
+        get_importer("exercism").import_spec(ex, tmp_path / "suite")
+    assert info.value.field == field
+    assert not (tmp_path / "suite" / "two-fer").exists()

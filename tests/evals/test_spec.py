@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from fulcrum.cli import main
 from fulcrum.errors import ConfigError
 from fulcrum.evals.spec import Spec, load_spec, load_suite
 
@@ -36,6 +37,7 @@ def test_load_spec_fields(tmp_path: Path) -> None:
         ({"editable": ["../escape.py"]}, "editable"),
         ({"colour": "blue"}, "colour"),
         ({"tags": "easy"}, "tags"),
+        ({"id": "../../escaped"}, "id"),
     ],
 )
 def test_bad_fields_are_named(tmp_path: Path, extra: dict[str, object], field: str) -> None:
@@ -61,3 +63,19 @@ def test_suite_errors(tmp_path: Path) -> None:
     make_spec(tmp_path, "b", start="", solution=None, test="", id="same")
     with pytest.raises(ConfigError, match="duplicate spec id"):
         load_suite(tmp_path)
+
+
+def test_spec_file_not_utf8_is_one_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_spec(tmp_path, "latin", start="", solution=None, test="")
+    (root / "spec.toml").write_bytes('instruction = "café"\n'.encode("latin-1"))
+    with pytest.raises(SystemExit) as done:
+        main(["eval", "check", str(root)])
+    assert done.value.code == 2 and "not UTF-8" in capsys.readouterr().err
+    with pytest.raises(ConfigError) as info:
+        load_suite(root)
+    assert (
+        info.value.message
+        == f"{root / 'spec.toml'}: not UTF-8 text (byte 0xe9 at offset 18); save it as UTF-8"
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -59,6 +61,60 @@ def test_unknown_api_and_missing_url_are_one_line_errors(capsys: Capsys) -> None
     assert code == 2 and "--api: 'grpc'" in err and "Traceback" not in err
     code, _, err = run_cli(["probe"], capsys)
     assert code == 2 and "URL:" in err
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("127.0.0.1:9", "'127.0.0.1:9'"),
+        ("ftp://127.0.0.1:9", "'ftp://127.0.0.1:9'"),
+        ("http://", "'http://'"),
+        ("http://127.0.0.1:99999", "'http://127.0.0.1:99999'"),
+        ("http://admin:s3cret@127.0.0.1:99999", "'http://admin:***@127.0.0.1:99999'"),
+    ],
+)
+def test_a_url_that_is_not_http_is_refused_before_probing(
+    capsys: Capsys, url: str, shown: str
+) -> None:
+    code, out, err = run_cli(["probe", url], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "URL: expected an http:// or https:// URL with a host" in err and shown in err
+    assert "s3cret" not in err
+
+
+def test_a_failed_probe_names_the_url_without_its_secrets(capsys: Capsys) -> None:
+    url = "http://admin:s3cret@127.0.0.1:9/?api_key=sk-live-123"
+    code, _, err = run_cli(["probe", url, *FAST], capsys)
+    assert code == 2 and "probe failed" in err
+    assert "http://admin:***@127.0.0.1:9/?api_key=***" in err
+    assert "s3cret" not in err and "sk-live" not in err
+
+
+@pytest.mark.parametrize("flag", ["--ttft-ms", "--min-decode-tps"])
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-5"])
+def test_slo_flags_take_a_positive_number(capsys: Capsys, flag: str, value: str) -> None:
+    code, _, err = run_cli(["probe", "http://127.0.0.1:9", flag, value], capsys)
+    assert code == 2 and f"{flag}: expected a number above 0" in err
+
+
+def test_list_shows_unreadable_runs_without_failing(tmp_path: Path, capsys: Capsys) -> None:
+    with serve_in_thread(Speeds(slots=4)) as url:
+        assert run_cli(["probe", url, *FAST], capsys)[0] == 0
+    folder = Path(os.environ["FULCRUM_DATA_DIR"]) / "probe"
+    (folder / "a-list.json").write_text("[1, 2]")
+    (folder / "b-broken.json").write_text("{bad")
+    (folder / "c-odd.json").write_text(
+        '{"model": "m", "result": {"decode": {"tokens_per_s": "x"}}}'
+    )
+    code, out, err = run_cli(["probe", "--list"], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "a-list" in out and "unreadable: not a JSON object" in out
+    assert any(line.startswith("b-broken") and "unreadable:" in line for line in lines)
+    assert any(line.startswith("c-odd") and line.split()[2:] == ["-", "-", "-"] for line in lines)
+    assert len(lines) == 5 and max(len(line) for line in lines) <= 80
+    code, out, _ = run_cli(["probe", "--list", "--json"], capsys)
+    assert code == 0 and {r["run_id"] for r in json.loads(out)} >= {"a-list", "b-broken"}
 
 
 def test_calibrate_stores_the_machines_efficiency_and_later_predictions_use_it(

@@ -125,6 +125,25 @@ def test_a_bad_events_line_exits_2_naming_it(
     assert words in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ('{"event": "caf\u00e9"}\n'.encode("latin-1"), "not UTF-8 text (byte 0xe9 at offset 14)"),
+        (b'{"event": "x"}\n', "--url: expected an http:// or https:// URL"),
+    ],
+)
+def test_a_file_not_in_utf8_or_a_url_not_http_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, words: str
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\xef\xbb\xbf" + data if b"caf" not in data else data)  # a BOM is fine
+    with pytest.raises(SystemExit) as exc:
+        main(["wake", "replay", str(events), "--url", "127.0.0.1:9"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1
+
+
 def test_no_gateway_at_the_url_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fulcrum.batch.client import BatchClient
 from fulcrum.errors import InputError
+from fulcrum.urls import http_url
 
 batch_app = typer.Typer(help="Overnight batches on the local rig, through the gateway.")
 ENDED = ("completed", "cancelled", "failed", "expired")
@@ -30,9 +31,9 @@ WaitOpt = Annotated[bool, typer.Option("--wait", help="show progress until the b
 
 
 def _client(url: str | None, key: str | None) -> BatchClient:
-    return BatchClient(
-        url or os.environ.get("FULCRUM_URL") or DEFAULT_URL, key or os.environ.get("FULCRUM_KEY")
-    )
+    given = url or os.environ.get("FULCRUM_URL") or DEFAULT_URL
+    flag = "--url" if url else "FULCRUM_URL"
+    return BatchClient(http_url(given, flag), key or os.environ.get("FULCRUM_KEY"))
 
 
 def _line(batch: dict[str, Any]) -> str:
@@ -68,7 +69,8 @@ def submit(
 ) -> None:
     """Upload FILE and queue it as a batch; prints the batch id."""
     if not file.is_file():
-        raise InputError(f"{file}: no such file")
+        raise InputError(f"{file}: {'a directory' if file.is_dir() else 'no such file'}; "
+                         "give an OpenAI batch input file (.jsonl)")  # fmt: skip
     client = _client(url, key)
     batch = client.create(client.upload(file)["id"])
     typer.echo(batch["id"])
@@ -103,7 +105,10 @@ def results(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        output.write_bytes(data)
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise InputError(f"--output: cannot write {output}: {exc.strerror}") from None
         lines = data.count(b"\n")
         typer.echo(f"{output}: {lines} results")
 

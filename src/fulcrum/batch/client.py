@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import FulcrumError, InputError, NotFound, Unavailable
+from fulcrum.urls import redact_url
 
 TIMEOUT_S = 60
+BATCH_COUNTS = ("total", "completed", "failed")
 
 
 class BatchClient:
@@ -33,11 +35,25 @@ class BatchClient:
             raise _error(exc.code, exc.read()) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise Unavailable(f"cannot reach the gateway at {self.url}: {reason}") from None
+            raise Unavailable(f"cannot reach the gateway at {self.shown}: {reason}") from None
+
+    @property
+    def shown(self) -> str:
+        """The gateway's URL as errors show it (no password, no query values)."""
+        return redact_url(self.url)
 
     def _json(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        return json.loads(self._send(method, path, data, "application/json" if data else None))
+        answer = self._send(method, path, data, "application/json" if data else None)
+        try:
+            return json.loads(answer)
+        except ValueError:
+            raise self._not_a_gateway(path, "an answer that is not JSON") from None
+
+    def _not_a_gateway(self, path: str, what: str) -> Unavailable:
+        return Unavailable(
+            f"{self.shown}{path} sent {what}: is --url a fulcrum gateway (fulcrum serve)?"
+        )
 
     def upload(self, path: Path) -> dict[str, Any]:
         boundary = uuid.uuid4().hex
@@ -54,12 +70,22 @@ class BatchClient:
     def create(self, file_id: str) -> dict[str, Any]:
         body = {"input_file_id": file_id, "endpoint": "/v1/chat/completions",
                 "completion_window": "24h"}  # fmt: skip
-        answer: dict[str, Any] = self._json("POST", "/v1/batches", body)
-        return answer
+        return self._batch("POST", "/v1/batches", body)
 
     def batch(self, batch_id: str) -> dict[str, Any]:
-        answer: dict[str, Any] = self._json("GET", f"/v1/batches/{batch_id}")
-        return answer
+        return self._batch("GET", f"/v1/batches/{batch_id}")
+
+    def _batch(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A batch object, checked for what the CLI reads of it."""
+        answer = self._json(method, path, body)
+        counts = answer.get("request_counts") if isinstance(answer, dict) else None
+        if not (
+            isinstance(counts, dict)
+            and all(isinstance(counts.get(k), int) for k in BATCH_COUNTS)
+            and all(isinstance(answer.get(k), str) for k in ("id", "status"))
+        ):
+            raise self._not_a_gateway(path, "something that is not an OpenAI batch object")
+        return dict(answer)
 
     def content(self, file_id: str) -> bytes:
         return self._send("GET", f"/v1/files/{file_id}/content", None, None)
@@ -68,8 +94,8 @@ class BatchClient:
 def _error(status: int, body: bytes) -> FulcrumError:
     try:
         message = json.loads(body)["error"]["message"]
-    except (ValueError, KeyError, TypeError):
-        message = body.decode("utf-8", errors="replace")[:200]
+    except (ValueError, KeyError, TypeError):  # not the gateway's error body: one short line
+        message = " ".join(body.decode("utf-8", errors="replace").split())[:200]
     text = f"the gateway answered HTTP {status}: {message}"
     if status == 404:
         return NotFound(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -85,9 +86,12 @@ def mcp_command(  # noqa: PLR0917 - Typer maps parameters to flags
         raise InputError(f"--transport: {transport!r} is not one of {', '.join(TRANSPORTS)}")
     if not root.is_dir():
         raise InputError(f"--root: {root} is not a directory")
+    if transport == "http":
+        _check_loopback(host)
     config = ContextConfig.build(
         root, embedder=embedder, search=search, docs=tuple(docs or ()), python=python
     )
+    _check_sources(config)
     from fulcrum.context.server import build_server  # noqa: PLC0415 - the SDK loads only here
 
     service = ContextService(config)
@@ -97,6 +101,28 @@ def mcp_command(  # noqa: PLR0917 - Typer maps parameters to flags
         server.run("stdio")
     else:
         server.run("streamable-http", host=host, port=port)
+
+
+def _check_loopback(host: str) -> None:
+    """The tools read the repository and fetch pages, and this server has no client keys:
+    it listens on this machine only."""
+    from fulcrum.gateway.serverconfig import LOOPBACK  # noqa: PLC0415 - with --transport http
+
+    if host not in LOOPBACK:
+        raise InputError(
+            f"--host: {host!r} would expose the repository and page fetching to the network, "
+            "and the MCP server has no client keys; use 127.0.0.1 (and an SSH tunnel or an "
+            "authenticating proxy to reach it from elsewhere)"
+        )
+
+
+def _check_sources(config: ContextConfig) -> None:
+    """The docs folders and the interpreter exist (flags or environment)."""
+    for folder in config.docs:
+        if not folder.is_dir():
+            raise InputError(f"--docs: {folder} is not a directory")
+    if config.python is not None and shutil.which(config.python) is None:
+        raise InputError(f"--python: {config.python} is not an executable interpreter")
 
 
 def register(app: typer.Typer) -> None:

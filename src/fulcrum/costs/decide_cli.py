@@ -64,7 +64,7 @@ FitOpt = Annotated[
 UsageOpt = Annotated[
     bool,
     typer.Option(
-        "--usage", help="Use the imported usage (`fulcrum usage import`) instead of [api]'s."
+        "--usage", help="Use the imported usage (`fulcrum usage import`) instead of \\[api]'s."
     ),
 ]
 SinceOpt = Annotated[

@@ -6,13 +6,14 @@ import hashlib
 import json
 import os
 import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from fulcrum.costs.measured import BIG
 from fulcrum.errors import InputError
 from fulcrum.evals.agents import Agent, BuiltinAgent, CommandAgent, Task
 from fulcrum.evals.chat import DEFAULT_KEY, Endpoint
@@ -25,8 +26,9 @@ from fulcrum.evals.scripted import ScriptedModel, load_outcomes, serve_in_thread
 from fulcrum.evals.spec import load_suite
 from fulcrum.evals.store import EvalStore
 from fulcrum.evals.summary import TaxInputs
-from fulcrum.evals.views import render_stats
+from fulcrum.evals.views import pick_run, render_stats
 from fulcrum.settings import Paths, pick
+from fulcrum.tables import to_decimal
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8787/v1"
 AGENT_CMD_HELP = (
@@ -150,13 +152,19 @@ def run_cmd(  # noqa: PLR0917
                   f"{summary.seconds:.1f} s; sandbox {caps}")  # fmt: skip
 
 
-def _decimal(value: str | None, name: str) -> Decimal | None:
-    if value is None:
+def _amount(value: str, flag: str) -> Decimal:
+    """A tax input flag: a finite number in [0, 1e9] (what ``decide --eval-results`` reads)."""
+    number = to_decimal(value)
+    if number is None or not 0 <= number <= BIG:
+        raise InputError(f"{flag}: expected a number in [0, {BIG:f}], got {value!r}", param=flag)
+    return number
+
+
+def _tax_inputs(dispatches: str | None, rework_minutes: str, rate: str) -> TaxInputs | None:
+    minutes, usd = _amount(rework_minutes, "--rework-minutes"), _amount(rate, "--rate")
+    if dispatches is None:
         return None
-    try:
-        return Decimal(value)
-    except InvalidOperation as exc:
-        raise InputError(f"{name}: {value!r} is not a number") from exc
+    return TaxInputs(_amount(dispatches, "--dispatches"), minutes, usd)
 
 
 @app.command("stats")
@@ -178,21 +186,14 @@ def stats_cmd(  # noqa: PLR0917
     ] = None,
 ) -> None:
     """Pass rates, paired statistics and the capability tax of a run."""
+    tax = _tax_inputs(dispatches, rework_minutes, rate)
     store = EvalStore(Paths.build().ledger_sqlite)
     try:
-        runs = store.runs()
-        rid = run_id or (runs[0][0] if runs else None)
-        if rid is None:
-            raise InputError("no eval runs recorded yet; run `fulcrum eval run` first")
+        rid = pick_run(run_id, [r[0] for r in store.runs()])
         records = store.attempts(rid)
         costs = store.ledger_costs(rid)
     finally:
         store.close()
-    d = _decimal(dispatches, "--dispatches")
-    tax = None
-    if d is not None:
-        tax = TaxInputs(d, _decimal(rework_minutes, "--rework-minutes") or Decimal(0),
-                        _decimal(rate, "--rate") or Decimal(0))  # fmt: skip
     render_stats(rid, records, candidate, reference, tax, console=console, as_json=as_json,
                  html=html, export=export, costs=costs)  # fmt: skip
 

@@ -9,7 +9,7 @@ A spec directory holds::
 
 ``spec.toml`` fields (all but ``instruction``, ``editable`` and ``test`` are optional)::
 
-    id = "fix-slugify"            # default: the directory name
+    id = "fix-slugify"            # a plain name; default: the directory name
     instruction = "..."           # what the agent is asked to do
     editable = ["slug.py"]        # paths (relative to files/) the agent may change
     setup = ""                    # command run once in the copy before the agent starts
@@ -33,9 +33,11 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from fulcrum.errors import ConfigError
 from fulcrum.tables import Table
+from fulcrum.textfiles import read_text
 
 SPEC_FILE = "spec.toml"
 FILES_DIR = "files"
@@ -116,11 +118,28 @@ def _limits(t: Table) -> dict[str, int]:
     return {key: limits.integer(key, low=1) for key in limits.data}
 
 
-def _safe_rel(rel: str, file: str, key: str = "editable") -> str:
+def safe_rel(rel: str, file: str, key: str = "editable") -> str:
+    """``rel`` normalized, refused when absolute or climbing out with ``..``."""
     path = PurePosixPath(rel)
     if path.is_absolute() or ".." in path.parts:
         raise ConfigError(f"{rel!r} must be a relative path inside the copy", file=file, field=key)
     return str(path)
+
+
+def plain_name(name: str, file: str, key: str = "id") -> str:
+    """A spec id is a directory name: no path separator, not ``.`` or ``..``."""
+    if not name.strip() or name in {".", ".."} or any(c in name for c in "/\\\0"):
+        raise ConfigError(f"expected a plain name (no '/', not '.' or '..'), got {name!r}",
+                          file=file, field=key)  # fmt: skip
+    return name
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; unreadable, not UTF-8 or malformed is one error naming it."""
+    try:
+        return tomllib.loads(read_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML ({exc})", file=str(path)) from None
 
 
 def load_spec(root: Path) -> Spec:
@@ -129,21 +148,18 @@ def load_spec(root: Path) -> Spec:
     file = str(path)
     if not path.is_file():
         raise ConfigError("spec file not found", file=file)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML ({exc})", file=file) from exc
+    data = read_toml(path)
     t = Table(data, file)
     t.only(*KNOWN_KEYS)
     group = t.text("group", nonempty=True) if "group" in data else None
     if not (root / FILES_DIR).is_dir():
         raise ConfigError("missing the starting files directory", file=str(root), field=FILES_DIR)
     return Spec(
-        id=t.text("id", root.name) or root.name,
+        id=plain_name(t.text("id"), file) if t.has("id") else root.name,
         root=root,
         instruction=t.text("instruction", required=True).strip(),
         editable=tuple(
-            _safe_rel(r, file) for r in t.str_list("editable", nonempty=True, required=True)
+            safe_rel(r, file) for r in t.str_list("editable", nonempty=True, required=True)
         ),
         test=t.text("test", required=True),
         setup=t.text("setup", ""),
@@ -152,7 +168,7 @@ def load_spec(root: Path) -> Spec:
         tags=t.str_list("tags", nonempty=True),
         group=group,
         limits=_limits(t),
-        tests_into=_safe_rel(t.text("tests_into", TESTS_DIR, nonempty=True), file, "tests_into"),
+        tests_into=safe_rel(t.text("tests_into", TESTS_DIR, nonempty=True), file, "tests_into"),
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from fulcrum.errors import InputError
+from fulcrum.errors import InputError, did_you_mean
 from fulcrum.evals.output import models_table, pair_lines, to_html, to_json
 from fulcrum.evals.store import AttemptRecord
 from fulcrum.evals.summary import (
@@ -20,6 +20,29 @@ from fulcrum.evals.summary import (
     summarize_model,
     summarize_pair,
 )
+
+SHOWN_RUNS = 5
+
+
+def pick_run(run_id: str | None, known: list[str]) -> str:
+    """``run_id`` when recorded, else the latest run (``known`` is newest first)."""
+    if not known:
+        raise InputError("no eval runs recorded yet; run `fulcrum eval run` first")
+    if run_id is None:
+        return known[0]
+    if run_id not in known:
+        more = len(known) - SHOWN_RUNS
+        shown = ", ".join(known[:SHOWN_RUNS]) + (f" (and {more} more)" if more > 0 else "")
+        raise InputError(f"RUN_ID: unknown run {run_id!r}; {did_you_mean(run_id, known)}"
+                         f"recorded runs, newest first: {shown}", param="RUN_ID")  # fmt: skip
+    return run_id
+
+
+def _write(flag: str, path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{flag}: cannot write {path}: {exc.strerror}", param=flag) from None
 
 
 def pick_pair(
@@ -79,9 +102,9 @@ def render_stats(
     )
     doc = to_json(run_id, models, pair, tax)
     if export is not None:
-        export.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        _write("--export", export, json.dumps(doc, indent=2) + "\n")
     if html is not None:
-        html.write_text(to_html(models, pair, tax) + "\n", encoding="utf-8")
+        _write("--html", html, to_html(models, pair, tax) + "\n")
     if as_json:
         console.print_json(json.dumps(doc))
         return

@@ -115,7 +115,7 @@ def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
         typer.Option(
             "--policy",
             help="A policy file (TOML with one \\[policy] table: rules, local-share target, "
-            "budget, latency SLO); it replaces the config's own [policy]. See docs/policy.md.",
+            "budget, latency SLO); it replaces the config's own \\[policy]. See docs/policy.md.",
         ),
     ] = None,
 ) -> None:

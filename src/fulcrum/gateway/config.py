@@ -31,6 +31,7 @@ from fulcrum.gateway.serverconfig import LOOPBACK, ServerConfig, parse_server
 from fulcrum.routing.brain.config import PolicyConfig, load_policy_file, parse_policy
 from fulcrum.routing.config import RoutingConfig, parse_routing_config
 from fulcrum.tables import Table
+from fulcrum.textfiles import read_text
 
 REPROBE_S = 5.0  # how often the embedded defaults look again for a backend while none answers
 NO_BACKEND = (
@@ -98,16 +99,29 @@ def load_config(
     if text is None:
         if path is None:
             raise ConfigError("no config given", field="--config")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read the file ({exc.strerror})", file=source) from exc
+        text = read_text(path)
+    base = path.parent if path is not None else Path.cwd()
+    return from_mapping(_toml(text, source), source=source, env=env, base=base)
+
+
+def ledger_of(path: Path) -> LedgerConfig:
+    """A config file's ``[ledger]`` alone, for the commands that only read the ledger: its
+    sections' names and the ledger table checked as ``fulcrum serve`` checks them, nothing
+    else parsed (no backend needed)."""
+    root = Table(_toml(read_text(path), str(path)), str(path), "")
+    root.only(*_sections())
+    return _ledger(root.table("ledger"))
+
+
+def _toml(text: str, source: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML ({exc})", file=source) from exc
-    base = path.parent if path is not None else Path.cwd()
-    return from_mapping(data, source=source, env=env, base=base)
+
+
+def _sections() -> tuple[str, ...]:
+    return ("server", "ledger", "machine", "backends", "routes", "policy", *extensions.keys())
 
 
 def from_mapping(
@@ -121,7 +135,7 @@ def from_mapping(
     """``allow_empty``: no backend is not an error (the embedded defaults before any local
     server or key shows up: the gateway serves, chat requests get a 503 saying what to do)."""
     root = Table(data, source, "")
-    root.only("server", "ledger", "machine", "backends", "routes", "policy", *extensions.keys())
+    root.only(*_sections())
     backends = parse_backends(root.table("backends"), env, base)
     routes = None if allow_empty and not backends else _routes(root, backends)
     policy = root.data.get("policy")

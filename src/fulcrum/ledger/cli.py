@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-import tomllib
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from fulcrum.errors import ConfigError, InputError
+from fulcrum.errors import InputError
 from fulcrum.ledger import spill
 from fulcrum.ledger.factory import open_store
 from fulcrum.ledger.pricing import Pricer
@@ -155,18 +154,11 @@ def load_report(
 
 
 def url_from_config(path: Path) -> str | None:
-    """``[ledger] url`` of a gateway config file (what ``fulcrum serve --config`` writes to)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
-    section = data.get("ledger", {})
-    url = section.get("url") if isinstance(section, dict) else None
-    if url is not None and not isinstance(url, str):
-        raise ConfigError("must be a database URL string", file=str(path), field="ledger.url")
-    return url or None
+    """``[ledger] url`` of a gateway config file (what ``fulcrum serve --config`` writes to),
+    read by the gateway's own parser: a mistake is the error ``fulcrum serve`` gives."""
+    from fulcrum.gateway.config import ledger_of  # noqa: PLC0415 - the gateway only here
+
+    return ledger_of(path).url or None
 
 
 def replay_spill_file(db: str | None) -> None:
@@ -202,7 +194,7 @@ def ledger(
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", help="Gateway config whose [ledger] url to read (below --ledger-url)."
+            "--config", help="Gateway config whose \\[ledger] url to read (below --ledger-url)."
         ),
     ] = None,
     replay_spill: Annotated[

@@ -26,8 +26,8 @@ from fulcrum.ledger.store import (
     aggregate_sql,
     build_aggregate,
     check_group,
-    redact_url,
 )
+from fulcrum.urls import redact_url
 
 CONNECT_TIMEOUT_S = 5
 T = TypeVar("T")

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -153,11 +152,3 @@ def check_group(by: str | None) -> None:
             f"{by!r} is not a ledger grouping; use one of {', '.join(GROUP_COLUMNS)}",
             field="--by",
         )
-
-
-_PASSWORD = re.compile(r"(://[^:/@]+:)[^@]*@")
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***``."""
-    return _PASSWORD.sub(r"\1***@", url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from fulcrum.probe.run import Plan, Prober
 from fulcrum.probe.stats import Slo, summarize
 from fulcrum.probe.store import list_runs, new_run_id, save_run
 from fulcrum.probe.wire import APIS
+from fulcrum.urls import http_url, redact_url
 
 Int = Annotated[int, typer.Option(min=1)]
 
@@ -38,7 +40,8 @@ def _measure(target: Target, plan: Plan) -> list[Sample]:
         try:
             return asyncio.run(Prober(target, plan, tick).run())
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise InputError(f"{target.url}: probe failed: {exc or type(exc).__name__}") from None
+            reason = exc or type(exc).__name__
+            raise InputError(f"{redact_url(target.url)}: probe failed: {reason}") from None
 
 
 def _machine(
@@ -56,6 +59,13 @@ def _prediction(m: Machine | None, quant: str, result: Any) -> dict[str, Any] | 
         return None
     rates = compare(predict(m), result)
     return {"hardware": m.hardware, "model_id": m.work_id, "quant": quant, "rates": rates}
+
+
+def _slo(ttft_ms: float, min_decode_tps: float) -> Slo:
+    for flag, value in (("--ttft-ms", ttft_ms), ("--min-decode-tps", min_decode_tps)):
+        if not math.isfinite(value) or value <= 0:
+            raise InputError(f"{flag}: expected a number above 0, got {value}")
+    return Slo(ttft_ms / 1000.0, min_decode_tps)
 
 
 def _api_key(given: str, env_name: str | None) -> str:
@@ -105,6 +115,8 @@ def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         return
     if url is None:
         raise InputError("URL: give the endpoint to probe (or --list)")
+    url = http_url(url, "URL")
+    slo = _slo(ttft_ms, min_decode_tps)
     if api not in APIS:
         raise InputError(f"--api: {api!r} is not one of {', '.join(APIS)}")
     mach = _machine(hardware, model_id, quant, catalog, cal)
@@ -114,9 +126,9 @@ def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     )  # fmt: skip
     key = _api_key(api_key, api_key_env)
     samples = _measure(Target(url, model, APIS[api], key), plan)
-    result = summarize(samples, Slo(ttft_ms / 1000.0, min_decode_tps))
+    result = summarize(samples, slo)
     run_id, date = new_run_id(), datetime.now(UTC).isoformat(timespec="seconds")
-    run = {"run_id": run_id, "date": date, "url": url, "model": model, "api": api,
+    run = {"run_id": run_id, "date": date, "url": redact_url(url), "model": model, "api": api,
            "plan": {"prompt_lengths": plan.prompt_lengths(), "levels": plan.levels(),
                     "seed": seed},
            "result": result, "prediction": _prediction(mach, quant, result),

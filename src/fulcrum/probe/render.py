@@ -77,11 +77,28 @@ def render_list(runs: list[dict[str, Any]]) -> list[str]:
         return ["no probe runs stored"]
     lines = [f"{'run id':<24} {'model':<16} {'decode':>8} {'prefill':>9} {'goodput':>7}"]
     for run in runs:
-        res = run.get("result") or {}
-        dec = (res.get("decode") or {}).get("tokens_per_s")
-        pre = (res.get("prefill") or {}).get("tokens_per_s")
+        if "error" in run:  # a stored file that is not a readable run
+            lines.append(f"{run['run_id']:<24} unreadable: {run['error']}"[:80])
+            continue
+        dec = _rate(_at(run, "result", "decode", "tokens_per_s"))
+        pre = _rate(_at(run, "result", "prefill", "tokens_per_s"))
+        goodput = _at(run, "result", "goodput")
         lines.append(
             f"{run['run_id']:<24} {str(run.get('model', '?'))[:16]:<16} {_n(dec):>8}"
-            f" {_n(pre):>9} {res.get('goodput', '-')!s:>7}"
+            f" {_n(pre):>9} {'-' if goodput is None else goodput!s:>7}"
         )
     return lines
+
+
+def _rate(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _at(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]…``, or None where a level is missing or not an object (a stored file
+    written by hand or by another version)."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data

@@ -42,7 +42,10 @@ def list_runs() -> list[dict[str, Any]]:
         except (OSError, ValueError) as exc:
             out.append({"run_id": path.stem, "error": str(exc)})
             continue
-        out.append({k: v for k, v in run.items() if k != "samples"})
+        if not isinstance(run, dict):
+            out.append({"run_id": path.stem, "error": "not a JSON object"})
+            continue
+        out.append({"run_id": path.stem, **{k: v for k, v in run.items() if k != "samples"}})
     return out
 
 

@@ -24,7 +24,7 @@ def report_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         typer.Option("--eval-results", help="JSON from `fulcrum eval stats --export`."),
     ] = None,
     usage: Annotated[
-        bool, typer.Option("--usage", help="Use the imported usage instead of [api]'s.")
+        bool, typer.Option("--usage", help="Use the imported usage instead of \\[api]'s.")
     ] = False,
     since: Annotated[
         str, typer.Option("--since", help="With --usage: the window.")

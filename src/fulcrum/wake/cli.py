@@ -32,6 +32,7 @@ from fulcrum.gateway.config import GatewayConfig
 from fulcrum.ledger import open_store
 from fulcrum.ledger.row import LedgerRow, utc_now
 from fulcrum.ledger.store import LEDGER_URL_ENV
+from fulcrum.urls import http_url
 from fulcrum.wake import report
 from fulcrum.wake.replay import Event, Result, endpoint, read_events, send_all
 from fulcrum.wake.tally import ARTICLE_CALLS_PER_DAY, summarize
@@ -50,7 +51,7 @@ def register(app: typer.Typer) -> None:
 def replay_command(  # noqa: PLR0917 - Typer maps parameters to flags
     events: Annotated[Path, typer.Argument(help='JSON lines: {"event": ..., "label": ...?}')],
     filter_name: Annotated[
-        str | None, typer.Option("--filter", help="A [wake.filters.NAME] (default: [wake]).")
+        str | None, typer.Option("--filter", help="A \\[wake.filters.NAME] (default: \\[wake]).")
     ] = None,
     url: Annotated[str | None, typer.Option(help=f"A running gateway ({DEFAULT_URL}).")] = None,
     config: Annotated[
@@ -84,7 +85,7 @@ def replay_command(  # noqa: PLR0917 - Typer maps parameters to flags
         results = asyncio.run(_in_process(cfg, send))
         ledger, wait = cfg.ledger.url, 0.0
     else:
-        results = asyncio.run(send(url or DEFAULT_URL))
+        results = asyncio.run(send(http_url(url, "--url") if url else DEFAULT_URL))
         ledger, wait = ledger_url, ROWS_WAIT_S
     ids = {r.answer["id"] for r in results if r.answer is not None and "id" in r.answer}
     rows = replay_rows(ledger, ids, since=since, wait_s=wait)

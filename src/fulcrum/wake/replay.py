@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 
 from fulcrum.errors import InputError, Unavailable
+from fulcrum.textfiles import read_text
 from fulcrum.wake.request import KEYS
 
 EVENT_KEYS = (*KEYS, "label")
@@ -42,10 +43,7 @@ class Result:
 
 def read_events(path: Path) -> list[Event]:
     """Every event of ``path``; a bad line is one ``InputError`` naming the file and line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the events file ({exc.strerror})") from None
+    lines = read_text(path).splitlines()
     events = [e for n, text in enumerate(lines, 1) if (e := _event(path, n, text)) is not None]
     if not events:
         raise InputError(f"{path}: no events (one JSON object a line, with an `event` key)")

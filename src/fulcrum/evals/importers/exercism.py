@@ -15,24 +15,45 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import ConfigError
-from fulcrum.evals.spec import FILES_DIR, SOLUTION_DIR, TESTS_DIR
+from fulcrum.evals.importers import staged
+from fulcrum.evals.spec import FILES_DIR, SOLUTION_DIR, TESTS_DIR, safe_rel
 from fulcrum.evals.toml_out import write_spec_toml
+from fulcrum.textfiles import read_text
 
 
-def _list(files: dict[str, Any], key: str, config: Path) -> list[str]:
-    value = files.get(key, [])
+def _files(source: Path) -> tuple[Path, dict[str, Any]]:
+    """``.meta/config.json`` and its ``files`` table."""
+    if not source.is_dir():
+        raise ConfigError("no such directory; expected an Exercism exercise", file=str(source))
+    config = source / ".meta" / "config.json"
+    try:
+        meta = json.loads(read_text(config))
+    except ValueError as exc:
+        raise ConfigError(f"not valid JSON ({exc})", file=str(config)) from None
+    files = meta.get("files") if isinstance(meta, dict) else None
+    if not isinstance(files, dict):
+        raise ConfigError("needs a JSON object with a 'files' table", file=str(config),
+                          field="files")  # fmt: skip
+    return config, files
+
+
+def _list(source: Path, config: Path, files: dict[str, Any], key: str) -> list[str]:
+    """``files.KEY``: paths of files inside the exercise."""
+    value, field = files.get(key, []), f"files.{key}"
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError("must be a list of paths", file=str(config), field=f"files.{key}")
-    return value
+        raise ConfigError("must be a list of paths", file=str(config), field=field)
+    rels = [safe_rel(v, str(config), field) for v in value]
+    missing = [rel for rel in rels if not (source / rel).is_file()]
+    if missing:
+        raise ConfigError(f"{missing[0]!r} is not a file in {source}", file=str(config),
+                          field=field)  # fmt: skip
+    return rels
 
 
 def _instructions(source: Path) -> str:
     docs = source / ".docs"
-    parts = [
-        (docs / name).read_text(encoding="utf-8").strip()
-        for name in ("introduction.md", "instructions.md", "instructions.append.md")
-        if (docs / name).is_file()
-    ]
+    names = ("introduction.md", "instructions.md", "instructions.append.md")
+    parts = [read_text(docs / n).strip() for n in names if (docs / n).is_file()]
     if not parts:
         raise ConfigError("missing instructions", file=str(docs / "instructions.md"))
     return "\n\n".join(parts)
@@ -46,41 +67,31 @@ class ExercismImporter:
     help = "an aider/Exercism exercise (.docs/instructions.md, .meta/config.json)"
 
     def import_spec(self, source: Path, dest: Path) -> Path:
-        config = source / ".meta" / "config.json"
-        try:
-            meta = json.loads(config.read_text(encoding="utf-8"))
-            files = meta["files"]
-            if not isinstance(files, dict):
-                raise TypeError
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ConfigError("needs a JSON object with a 'files' table", file=str(config),
-                              field="files") from exc  # fmt: skip
-        solution, tests = _list(files, "solution", config), _list(files, "test", config)
-        examples = _list(files, "example", config)
+        config, files = _files(source)
+        keys = ("solution", "test", "example")
+        solution, tests, examples = (_list(source, config, files, key) for key in keys)
         if not solution or not tests:
             raise ConfigError("needs files.solution and files.test", file=str(config))
-        root = dest / source.name
-        if root.exists():
-            raise ConfigError("already exists; remove it or pick another destination",
-                              file=str(root))  # fmt: skip
         skip = {".docs", ".meta", *tests}
-        shutil.copytree(source, root / FILES_DIR, ignore=lambda d, names: [
-            n for n in names if Path(d) == source and n in skip])  # fmt: skip
-        for rel in tests:
-            target = root / TESTS_DIR / Path(rel).name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source / rel, target)
-        if examples:
-            (root / SOLUTION_DIR).mkdir()
-            shutil.copy2(source / examples[0], root / SOLUTION_DIR / solution[0])
-        test_files = " ".join(shlex.quote(f"{TESTS_DIR}/{Path(t).name}") for t in tests)
-        write_spec_toml(root, {
-            "instruction": _instructions(source),
-            "editable": solution,
-            "test": f"{PYTEST} {test_files}",
-            "tags": ["exercism"],
-        })  # fmt: skip
-        return root
+        instruction, name = _instructions(source), source.resolve().name
+        with staged(dest / name) as root:
+            shutil.copytree(source, root / FILES_DIR, ignore=lambda d, names: [
+                n for n in names if Path(d) == source and n in skip])  # fmt: skip
+            for rel in tests:
+                target = root / TESTS_DIR / Path(rel).name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source / rel, target)
+            if examples:
+                (root / SOLUTION_DIR / solution[0]).parent.mkdir(parents=True)
+                shutil.copy2(source / examples[0], root / SOLUTION_DIR / solution[0])
+            test_files = " ".join(shlex.quote(f"{TESTS_DIR}/{Path(t).name}") for t in tests)
+            write_spec_toml(root, {
+                "instruction": instruction,
+                "editable": solution,
+                "test": f"{PYTEST} {test_files}",
+                "tags": ["exercism"],
+            })  # fmt: skip
+        return dest / name
 
 
 IMPORTER = ExercismImporter()

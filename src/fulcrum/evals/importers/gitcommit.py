@@ -11,6 +11,9 @@ The source is a TOML file::
     solution = "<commit>"                 # optional: the fix; its editable files are the reference
     tests = ["tests/test_parser.py"]      # optional: hidden tests taken from the solution commit
 
+Any other key is refused (with the closest accepted one); ``id`` is a plain name (the spec's
+directory under the destination); ``editable`` and ``tests`` are paths inside the repository,
+checked as ``spec.toml``'s ``editable`` is; ``tests`` needs ``solution`` and must be files in it.
 The files of ``base`` (``git archive``) become ``files/``; the hidden test paths are removed
 from them and written to ``tests/`` from the solution commit.
 """
@@ -21,30 +24,90 @@ import io
 import shutil
 import subprocess
 import tarfile
-import tomllib
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from fulcrum.errors import ConfigError
-from fulcrum.evals.spec import FILES_DIR, SOLUTION_DIR, TESTS_DIR
+from fulcrum.evals.importers import staged
+from fulcrum.evals.spec import FILES_DIR, SOLUTION_DIR, TESTS_DIR, plain_name, read_toml, safe_rel
 from fulcrum.evals.toml_out import write_spec_toml
+from fulcrum.tables import Table
+
+KEYS = ("id", "repo", "base", "instruction", "test", "editable", "solution", "tests")
 
 
-def _git(repo: str, *args: str) -> bytes:
+@dataclass(frozen=True, slots=True)
+class GitSpec:
+    file: str
+    id: str
+    repo: str
+    base: str
+    instruction: str
+    test: str
+    editable: tuple[str, ...]
+    solution: str | None
+    tests: tuple[str, ...]
+
+
+def read_git_spec(source: Path) -> GitSpec:
+    """Read and validate the source TOML (every error names the file and the key)."""
+    file = str(source)
+    t = Table(read_toml(source), file)
+    t.only(*KEYS)
+    repo = t.text("repo", required=True)
+    if not ("://" in repo or Path(repo).is_absolute()):
+        repo = str((source.parent / repo).resolve())
+    solution = t.opt_text("solution")
+    tests = tuple(safe_rel(r, file, "tests") for r in t.str_list("tests", nonempty=True))
+    if tests and solution is None:
+        t.fail("solution", "a commit when `tests` is set (the hidden tests come from it)")
+    editable = t.str_list("editable", nonempty=True, required=True)
+    return GitSpec(
+        file=file, id=plain_name(t.text("id", source.stem, nonempty=True), file), repo=repo,
+        base=t.text("base", required=True), instruction=t.text("instruction", required=True),
+        test=t.text("test", required=True), editable=tuple(safe_rel(r, file) for r in editable),
+        solution=solution, tests=tests,
+    )  # fmt: skip
+
+
+def _git(spec: GitSpec, *args: str) -> bytes:
     try:
-        done = subprocess.run(["git", "-C", repo, *args], capture_output=True, timeout=300,
+        done = subprocess.run(["git", "-C", spec.repo, *args], capture_output=True, timeout=300,
                               check=False)  # fmt: skip
     except (OSError, subprocess.SubprocessError) as exc:
-        raise ConfigError(f"cannot run git ({exc})", field="repo") from exc
+        raise ConfigError(f"cannot run git ({exc})", file=spec.file, field="repo") from exc
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip()
-        raise ConfigError(f"git {' '.join(args)} failed: {message}", field="repo")
+        raise ConfigError(f"git {' '.join(args)} failed: {message}", file=spec.file, field="repo")
     return done.stdout
 
 
-def _extract(repo: str, commit: str, dest: Path) -> None:
-    data = _git(repo, "archive", "--format=tar", commit)
+def _extract(spec: GitSpec, commit: str, dest: Path) -> None:
+    data = _git(spec, "archive", "--format=tar", commit)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(dest, filter="data")
+
+
+def _copy(tree: Path, rels: tuple[str, ...], dest: Path) -> None:
+    for rel in rels:
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(tree / rel, dest / rel)
+
+
+def _solution(spec: GitSpec, commit: str, root: Path) -> None:
+    """The editable files of ``commit`` into ``solution/``, its ``tests`` into ``tests/``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp)
+        _extract(spec, commit, tree)
+        missing = [rel for rel in spec.tests if not (tree / rel).is_file()]
+        if missing:
+            raise ConfigError(f"{missing[0]!r} is not a file in the solution commit {commit}",
+                              file=spec.file, field="tests")  # fmt: skip
+        _copy(tree, tuple(r for r in spec.editable if (tree / r).is_file()), root / SOLUTION_DIR)
+        for rel in spec.tests:
+            (root / FILES_DIR / rel).unlink(missing_ok=True)
+        _copy(tree, spec.tests, root / TESTS_DIR)
 
 
 class GitCommitImporter:
@@ -52,43 +115,16 @@ class GitCommitImporter:
     help = "a TOML file naming a repository, a base commit, an instruction and a test command"
 
     def import_spec(self, source: Path, dest: Path) -> Path:
-        try:
-            data = tomllib.loads(source.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot read TOML ({exc})", file=str(source)) from exc
-        for key in ("repo", "base", "instruction", "test"):
-            if not isinstance(data.get(key), str) or not data[key]:
-                raise ConfigError("must be a non-empty string", file=str(source), field=key)
-        editable, tests = data.get("editable", []), data.get("tests", [])
-        for key, value in (("editable", editable), ("tests", tests)):
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError("must be a list of paths", file=str(source), field=key)
-        if not editable:
-            raise ConfigError("must list at least one file", file=str(source), field="editable")
-        repo = data["repo"]
-        if not ("://" in repo or Path(repo).is_absolute()):
-            repo = str((source.parent / repo).resolve())
-        root = dest / str(data.get("id") or source.stem)
-        if root.exists():
-            raise ConfigError("already exists", file=str(root))
-        _extract(repo, data["base"], root / FILES_DIR)
-        solution = data.get("solution")
-        if isinstance(solution, str) and solution:
-            scratch = root / ".solution-tree"
-            _extract(repo, solution, scratch)
-            for rel in editable:
-                if (scratch / rel).is_file():
-                    (root / SOLUTION_DIR / rel).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(scratch / rel, root / SOLUTION_DIR / rel)
-            for rel in tests:
-                (root / FILES_DIR / rel).unlink(missing_ok=True)
-                (root / TESTS_DIR / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(scratch / rel, root / TESTS_DIR / rel)
-            shutil.rmtree(scratch)
-        test = data["test"]
-        write_spec_toml(root, {"instruction": data["instruction"], "editable": editable,
-                               "test": test, "tags": ["git"], "tests_into": "."})  # fmt: skip
-        return root
+        spec = read_git_spec(source)
+        with staged(dest / spec.id) as work:
+            _extract(spec, spec.base, work / FILES_DIR)
+            if spec.solution is not None:
+                _solution(spec, spec.solution, work)
+            write_spec_toml(work, {
+                "instruction": spec.instruction, "editable": list(spec.editable),
+                "test": spec.test, "tags": ["git"], "tests_into": ".",
+            })  # fmt: skip
+        return dest / spec.id
 
 
 IMPORTER = GitCommitImporter()

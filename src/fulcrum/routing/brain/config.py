@@ -39,6 +39,7 @@ from fulcrum.routing.config import RoutingConfig, TargetSpec
 from fulcrum.routing.policy import Rule, parse_rules
 from fulcrum.routing.slo import LatencyConfig, parse_latency
 from fulcrum.tables import Table
+from fulcrum.textfiles import read_text
 
 KEYS = (
     "rules", "target_local_share", "local", "frontier", "otherwise", "learned_model",
@@ -143,9 +144,7 @@ def check_policy_file(path: Path) -> tuple[tuple[Rule, ...], str]:
 
 def _read_policy_file(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file ({exc.strerror})", file=str(path)) from exc
+        data = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML ({exc})", file=str(path)) from exc
     Table(data, str(path), "").only("policy")

@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 from fulcrum.ledger.factory import open_store, sqlite_path_from_url
 from fulcrum.ledger.postgres_store import PostgresStore, connect
 from fulcrum.ledger.sqlite_store import BUSY_TIMEOUT_S, SQLiteStore
-from fulcrum.ledger.store import redact_url
+from fulcrum.urls import redact_url
 
 try:
     import psycopg

@@ -1,0 +1,39 @@
+"""``fulcrum.textfiles.read_text``: a named file's text, or one error naming the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fulcrum.errors import ConfigError
+from fulcrum.textfiles import read_text
+
+
+def test_utf8_with_or_without_a_byte_order_mark(tmp_path: Path) -> None:
+    plain, marked = tmp_path / "a.toml", tmp_path / "b.toml"
+    plain.write_text("x = 'café'\n", encoding="utf-8")
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    assert read_text(plain) == read_text(marked) == "x = 'café'\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ("x = 'café'\n".encode("latin-1"), "not UTF-8 text (byte 0xe9 at offset 8)"),
+        ("x = 1\n".encode("utf-16"), "not UTF-8 text (byte 0xff at offset 0)"),
+    ],
+)
+def test_text_that_is_not_utf8_is_named(tmp_path: Path, data: bytes, says: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError) as caught:
+        read_text(path)
+    assert str(caught.value) == f"{path}: {says}; save it as UTF-8"
+
+
+def test_a_missing_file_and_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"cannot read the file \(No such file or directory\)"):
+        read_text(tmp_path / "none.toml")
+    with pytest.raises(ConfigError, match=r": a directory, not a file$"):
+        read_text(tmp_path)
