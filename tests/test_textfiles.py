@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fulcrum.errors import ConfigError
-from fulcrum.textfiles import read_text
+from fulcrum.errors import ConfigError, InputError
+from fulcrum.textfiles import read_text, write_output
 
 
 def test_utf8_with_or_without_a_byte_order_mark(tmp_path: Path) -> None:
@@ -37,3 +37,14 @@ def test_a_missing_file_and_a_directory(tmp_path: Path) -> None:
         read_text(tmp_path / "none.toml")
     with pytest.raises(ConfigError, match=r": a directory, not a file$"):
         read_text(tmp_path)
+
+
+def test_write_output_names_the_flag_and_the_path(tmp_path: Path) -> None:
+    write_output("--csv", tmp_path / "a.csv", "é\n")
+    write_output("-o", tmp_path / "b.bin", b"\x00\x01")
+    assert (tmp_path / "a.csv").read_bytes() == "é\n".encode()
+    assert (tmp_path / "b.bin").read_bytes() == b"\x00\x01"
+    with pytest.raises(InputError) as caught:
+        write_output("--html", tmp_path, "x")
+    assert str(caught.value) == f"--html: cannot write {tmp_path}: Is a directory"
+    assert caught.value.param == "--html"

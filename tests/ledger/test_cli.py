@@ -111,6 +111,11 @@ def test_since_until_and_env_url(
         (["ledger", "--since", "yesterday"], "--since: 'yesterday' is not a date"),
         (["ledger", "--until", "2026-01-01T10:00"], "--until: '2026-01-01T10:00' has no time zone"),
         (["ledger", "--by", "api_key"], "--by: 'api_key' is not a ledger grouping"),
+        (
+            ["ledger", "--since", "2026-02-01", "--until", "2026-01-01"],
+            "--since: 2026-02-01 is after --until 2026-01-01",
+        ),
+        (["ledger", "--until", "9999-12-31"], "--until: '9999-12-31' is past the last day"),
         (  # the config is read by the gateway's own parser: a typo is not ignored
             ["ledger", "--config", "{tmp}/typo.toml"],
             "typo.toml: ledger.urll: unknown key `urll`; did you mean `url`?",

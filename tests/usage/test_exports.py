@@ -153,12 +153,12 @@ def test_console_csv_exports(tmp_path: Path, capsys: Capsys) -> None:
     usage = run_import("anthropic-console-usage", [str(usage_csv)], ctx(tmp_path))
     assert (usage.records, usage.log.duplicates) == (2, 1)
     assert problems(usage) == {
-        ("usage.csv", 4, "input: 'abc' is not a number"),
+        ("usage.csv", 4, "usage_input_tokens_no_cache: 'abc' is not a number"),
         ("usage.csv", 5, "3 cells, the header has 12"),
     }
     cost = run_import("anthropic-console-cost", [str(cost_csv)], ctx(tmp_path))
     assert cost.records == 2
-    assert problems(cost) == {("cost.csv", 4, "cost: 'n/a' is not a number")}
+    assert problems(cost) == {("cost.csv", 4, "cost_usd: 'n/a' is not a number")}
     assert run_import("anthropic-console-usage", [str(usage_csv)], ctx(tmp_path)).added == 0
     window = ["--since", "2026-11-01", "--until", "2026-11-30"]
     code, out, _ = run_cli(

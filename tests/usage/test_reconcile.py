@@ -97,11 +97,47 @@ def test_match_prefers_same_model_then_tokens() -> None:
     assert (left, [r.key for r in right]) == ([], ["2"])
 
 
-def test_negative_tolerance_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_cli(["usage", "reconcile", "--tolerance-s", "-1"], capsys)
+@pytest.mark.parametrize("seconds", ["-1", "nan", "inf", "-inf", "1e300", "86401"])
+def test_a_tolerance_out_of_range_is_one_line_exit_2(
+    seconds: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(["usage", "reconcile", "--tolerance-s", seconds], capsys)
     assert code == 2 and err.count("\n") == 1 and out == ""
+    assert "--tolerance-s:" in err and "from 0 to 86400" in err and "Traceback" not in err
+
+
+def test_a_tolerance_of_a_day_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["usage", "reconcile", "--tolerance-s", "86400"], capsys)[0] == 0
 
 
 def test_nothing_to_reconcile(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["usage", "reconcile"], capsys)
     assert code == 0 and "no usage to reconcile" in out
+    code, out, _ = run_cli(["usage", "reconcile", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["agrees"] is None and "no usage to reconcile" in data["note"]
+    assert data["total"]["calls"] == 0 and data["unmatched_a"] == data["unmatched_b"] == []
+
+
+@pytest.mark.parametrize("command", [[], ["reconcile"]])
+def test_since_after_until_is_one_line_exit_2(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["usage", *command, "--since", "2026-02-01", "--until", "2026-01-01"]
+    code, out, err = run_cli(args, capsys)
+    assert code == 2 and err.count("\n") == 1 and out == ""
+    assert "--since: 2026-02-01 is after --until 2026-01-01" in err
+    code, _, err = run_cli(["usage", *command, "--since", "2026-01-02", "--until",
+                            "2026-01-01T12:00:00Z"], capsys)  # fmt: skip
+    assert code == 2 and "--since: 2026-01-02 is after --until 2026-01-01T12:00:00Z" in err
+    code, _, err = run_cli(["usage", *command, "--since", "9999-01-01"], capsys)
+    assert code == 2 and "--since: 9999-01-01 is after --until now" in err
+    code, _, err = run_cli(["usage", *command, "--since", "2026-01-01", "--until",
+                            "2026-01-01"], capsys)  # fmt: skip
+    assert code == 0, err  # --until's day is included: one day
+
+
+def test_an_until_near_year_one_still_has_a_window(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ([], ["reconcile"]):
+        code, _, err = run_cli(["usage", *command, "--until", "0001-01-01"], capsys)
+        assert code == 0 and "Traceback" not in err

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from fulcrum.catalog import load_catalog
+from fulcrum.costs.machine import LocalMachine
 from fulcrum.testing.cli import run_cli
+from fulcrum.usage.pricing import Pricer
+from fulcrum.usage.records import UsageRecord
+from fulcrum.usage.whatif import what_if
 
 from .conftest import WINDOW
 
@@ -39,24 +45,39 @@ def test_hybrid_on_the_machine_and_a_cheaper_tier(capsys: pytest.CaptureFixture[
     assert max(map(len, out.splitlines())) <= 80
 
 
-@pytest.mark.usefixtures("two_days")
-def test_unknown_cheaper_price_stays_unknown(capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["usage", *WINDOW, "--hardware", "rtx-5090", "--cheaper-model", "mystery", "--json"]
-    code, out, _ = run_cli(args, capsys)
-    w = json.loads(out)["what_if"]
-    assert code == 0 and w["cheaper_usd"] is None and w["hybrid_usd"] is None
+def test_unknown_cheaper_price_stays_unknown() -> None:
+    catalog = load_catalog()
+    machine = LocalMachine.from_config({"hardware": "rtx-5090"}, catalog.hardware)
+    call = UsageRecord(source="claude-code", key="m/r", ts=datetime(2026, 11, 2, tzinfo=UTC),
+                       model="claude-sonnet-4-5", output_tokens=1_000)  # fmt: skip
+    w = what_if([call], 1, Pricer(catalog), machine=machine, cheaper_model="mystery")
+    assert w.cheaper_usd is None and w.hybrid_usd is None and w.now_usd > 0
+
+
+def test_a_cheaper_model_without_a_price_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run_cli(["usage", "--cheaper-model", "claude-haku-4-5"], capsys)
+    assert code == 2 and err.count("\n") == 1 and out == ""
+    assert "--cheaper-model: 'claude-haku-4-5' has no API price" in err
+    assert "did you mean `claude-haiku-4-5`?" in err and "gpt-5-mini" in err
+    code, _, err = run_cli(["usage", "--cheaper-model", "foo"], capsys)
+    assert code == 2 and "--cheaper-model: 'foo'" in err and "claude-haiku-4-5" in err
 
 
 @pytest.mark.parametrize(
     ("flag", "value", "says"),
     [("--hardware", "abacus", "rtx-5090"), ("--local-share", "1.5", "0 to 1"),
-     ("--local-share", "most", "0 to 1")],
+     ("--local-share", "most", "0 to 1"), ("--local-share", "nan", "0 to 1"),
+     ("--local-share", "NaN", "0 to 1"), ("--local-share", "sNaN", "0 to 1"),
+     ("--local-share", "inf", "0 to 1"), ("--local-share", "-Infinity", "0 to 1")],
 )  # fmt: skip
 def test_bad_what_if_flags_are_one_line_exit_2(
     flag: str, value: str, says: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run_cli(["usage", flag, value], capsys)
     assert code == 2 and err.count("\n") == 1 and says in err and out == ""
+    assert err.startswith(f"fulcrum: error: {flag}: ")
 
 
 GATEWAY = """

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fulcrum.batch.client import BatchClient
 from fulcrum.errors import InputError
+from fulcrum.textfiles import write_output
 from fulcrum.urls import http_url
 
 batch_app = typer.Typer(help="Overnight batches on the local rig, through the gateway.")
@@ -105,10 +106,7 @@ def results(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        try:
-            output.write_bytes(data)
-        except OSError as exc:
-            raise InputError(f"--output: cannot write {output}: {exc.strerror}") from None
+        write_output("--output", output, data)
         lines = data.count(b"\n")
         typer.echo(f"{output}: {lines} results")
 

@@ -20,6 +20,7 @@ from fulcrum.evals.summary import (
     summarize_model,
     summarize_pair,
 )
+from fulcrum.textfiles import write_output
 
 SHOWN_RUNS = 5
 
@@ -36,13 +37,6 @@ def pick_run(run_id: str | None, known: list[str]) -> str:
         raise InputError(f"RUN_ID: unknown run {run_id!r}; {did_you_mean(run_id, known)}"
                          f"recorded runs, newest first: {shown}", param="RUN_ID")  # fmt: skip
     return run_id
-
-
-def _write(flag: str, path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{flag}: cannot write {path}: {exc.strerror}", param=flag) from None
 
 
 def pick_pair(
@@ -102,9 +96,9 @@ def render_stats(
     )
     doc = to_json(run_id, models, pair, tax)
     if export is not None:
-        _write("--export", export, json.dumps(doc, indent=2) + "\n")
+        write_output("--export", export, json.dumps(doc, indent=2) + "\n")
     if html is not None:
-        _write("--html", html, to_html(models, pair, tax) + "\n")
+        write_output("--html", html, to_html(models, pair, tax) + "\n")
     if as_json:
         console.print_json(json.dumps(doc))
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,6 +20,7 @@ from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.report import Bucket, Report, build_report
 from fulcrum.ledger.store import GROUP_COLUMNS, LEDGER_URL_ENV, LedgerUnavailable, check_group
 from fulcrum.settings import Paths, pick
+from fulcrum.textfiles import write_output
 
 try:
     from psycopg import Error as PsycopgError
@@ -26,7 +28,7 @@ except ImportError:  # pragma: no cover - only without the postgres extra
     PsycopgError = sqlite3.Error  # type: ignore[misc,assignment]
 
 
-# --since / --until, read by parse_bound (the ledger's reports, route replay, router signals)
+# --since / --until, read by parse_window (the ledger's reports, route replay, router signals)
 Since = Annotated[
     str | None, typer.Option(help="First UTC day (YYYY-MM-DD) or an ISO time with zone.")
 ]
@@ -50,9 +52,24 @@ def parse_bound(text: str | None, flag: str, *, end: bool) -> datetime | None:
             f"{flag}: {text!r} is not a date; use YYYY-MM-DD or an ISO date-time like "
             "2026-01-31T12:00:00Z"
         ) from None
+    except OverflowError:  # the day after 9999-12-31
+        raise InputError(f"{flag}: {text!r} is past the last day a date can hold") from None
     if parsed.tzinfo is None:
         raise InputError(f"{flag}: {text!r} has no time zone; add Z or +HH:MM")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise InputError(f"{flag}: {text!r} is out of the range a date can hold") from None
+
+
+def parse_window(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
+    """``--since`` and ``--until`` (either may be absent), the first before the second."""
+    start, end = parse_bound(since, "--since", end=False), parse_bound(until, "--until", end=True)
+    if start is not None and end is not None and start >= end:
+        order = "after" if start > end else "not before"
+        raise InputError(f"--since: {since} is {order} --until {until}; give an earlier "
+                         "--since or a later --until")  # fmt: skip
+    return start, end
 
 
 def _usd(amount: Decimal | None, unknown: int) -> str:
@@ -122,17 +139,15 @@ def render_text(report: Report, where: str) -> str:
 
 def write_csv(report: Report, path: Path) -> None:
     buckets = report.groups if report.by else report.days
-    try:
-        with path.open("w", newline="", encoding="utf-8") as out:
-            fields = list(Bucket(key="").as_dict())
-            writer = csv.DictWriter(out, fieldnames=[report.by or "day", *fields[1:]])
-            writer.writeheader()
-            for bucket in buckets:
-                data = bucket.as_dict()
-                data[report.by or "day"] = data.pop("key")
-                writer.writerow(data)
-    except OSError as exc:
-        raise InputError(f"--csv: cannot write {path}: {exc.strerror}") from None
+    out = io.StringIO(newline="")
+    fields = list(Bucket(key="").as_dict())
+    writer = csv.DictWriter(out, fieldnames=[report.by or "day", *fields[1:]])
+    writer.writeheader()
+    for bucket in buckets:
+        data = bucket.as_dict()
+        data[report.by or "day"] = data.pop("key")
+        writer.writerow(data)
+    write_output("--csv", path, out.getvalue())
 
 
 def load_report(
@@ -209,9 +224,7 @@ def ledger(
     db = pick(db, None, url_from_config(config) if config else None, None)
     if replay_spill:
         replay_spill_file(db)
-    report, where = load_report(
-        db, parse_bound(since, "--since", end=False), parse_bound(until, "--until", end=True), by
-    )
+    report, where = load_report(db, *parse_window(since, until), by)
     if csv_file is not None:
         write_csv(report, csv_file)
     if as_json:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -14,12 +14,10 @@ from rich.console import Console
 
 from fulcrum.catalog import load_catalog
 from fulcrum.catalog.loader import Catalog
-from fulcrum.catalog.records import Plan
 from fulcrum.costs.machine import LocalMachine
 from fulcrum.errors import InputError
-from fulcrum.ledger.cli import parse_bound
 from fulcrum.ledger.store import LEDGER_URL_ENV
-from fulcrum.usage import reconcile_render, render
+from fulcrum.usage import flags, reconcile_render, render
 from fulcrum.usage.gwconfig import from_gateway_config
 from fulcrum.usage.importers import IMPORTERS
 from fulcrum.usage.importers.claude_code import SOURCE as CLAUDE_CODE
@@ -33,8 +31,6 @@ from fulcrum.usage.records import ImportContext, UsageRecord
 from fulcrum.usage.report import GROUPS, UsageReport, build_report
 from fulcrum.usage.store import UsageStore
 from fulcrum.usage.whatif import DEFAULT_LOCAL_SHARE, WhatIf, what_if
-
-DEFAULT_WINDOW = timedelta(days=90)
 
 usage_app = typer.Typer(
     name="usage",
@@ -76,22 +72,21 @@ def usage_report(
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option(
-            "--config", help="A gateway config: its [policy] share and [machine] for the what-if."
-        ),
+        typer.Option("--config", help="Gateway config: its \\[policy] share, \\[machine]."),
     ] = None,
     cheaper_model: Annotated[
-        str | None, typer.Option("--cheaper-model", help="What-if: a cheaper API model id.")
+        str | None,
+        typer.Option("--cheaper-model", help="What-if: a cheaper API model id (one with a price)."),
     ] = None,
 ) -> None:
     """Daily API-equivalent spend, groups, token mix and 5-hour blocks of imported usage."""
     if ctx.invoked_subcommand is not None:
         return
-    _check(by, source)
-    end = parse_bound(until, "--until", end=True) or datetime.now(UTC)
-    start = parse_bound(since, "--since", end=False) or end - DEFAULT_WINDOW
+    flags.check(by, source)
+    start, end = flags.window(since, until)
     catalog = load_catalog()
-    plan_card = _plan(catalog, plan)
+    plan_card = flags.plan(catalog, plan)
+    cheaper_model = flags.cheaper_model(catalog, cheaper_model)
     setup = _setup(catalog, hardware, local_share, config)
     records = _records(start, end, source)
     report = build_report(records, Pricer(catalog), by=by, since=start, until=end)
@@ -124,13 +119,6 @@ def _show(
         typer.echo(line)
 
 
-def _check(by: str, source: str | None) -> None:
-    if by not in GROUPS:
-        raise InputError(f"--by: {by!r} is not accepted; use one of {', '.join(GROUPS)}")
-    if source is not None and source not in IMPORTERS:
-        raise InputError(f"--source: {source!r} is not accepted; use one of {', '.join(IMPORTERS)}")
-
-
 def _records(start: datetime, end: datetime, source: str | None) -> list[UsageRecord]:
     store = UsageStore()
     try:
@@ -145,39 +133,12 @@ def _setup(
     """The what-if's machine and local share, and where the share comes from: flag >
     the gateway config's [policy] / [machine] > default."""
     found = None if config is None else from_gateway_config(config, catalog, os.environ)
-    machine = _machine(catalog, hardware) or (found.machine if found else None)
+    machine = flags.machine(catalog, hardware) or (found.machine if found else None)
     if share is not None:
-        return machine, _share(share), "--local-share"
+        return machine, flags.share(share), "--local-share"
     if found is not None and found.share is not None:
         return machine, found.share, f"[policy] target_local_share in {found.source}"
     return machine, DEFAULT_LOCAL_SHARE, "default"
-
-
-def _machine(catalog: Catalog, hardware: str | None) -> LocalMachine | None:
-    if hardware is None:
-        return None
-    if hardware not in catalog.hardware:
-        accepted = ", ".join(sorted(catalog.hardware))
-        raise InputError(f"--hardware: {hardware!r} is not a catalog id; use one of {accepted}")
-    return LocalMachine.from_config({"hardware": hardware}, catalog.hardware)
-
-
-def _share(text: str) -> Decimal:
-    try:
-        share = Decimal(text)
-    except InvalidOperation:
-        share = Decimal(-1)
-    if not 0 <= share <= 1:
-        raise InputError(f"--local-share: {text!r} is not a number from 0 to 1")
-    return share
-
-
-def _plan(catalog: Catalog, plan: str | None) -> Plan | None:
-    if plan is None:
-        return None
-    if plan not in catalog.plans:
-        raise InputError(f"--plan: {plan!r} is not a plan; use one of {', '.join(catalog.plans)}")
-    return catalog.plans[plan]
 
 
 @usage_app.command("import")
@@ -222,19 +183,21 @@ def reconcile_cmd(
         str, typer.Option("--against", help="The other source: ledger, or a provider export.")
     ] = LEDGER,
     tolerance_s: Annotated[
-        float, typer.Option("--tolerance-s", help="Most seconds between two records of a call.")
+        float,
+        typer.Option(
+            "--tolerance-s",
+            help=f"Most seconds between two records of a call (0 to {flags.MAX_TOLERANCE_S}).",
+        ),
     ] = DEFAULT_TOLERANCE.total_seconds(),
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Match two sources of the same calls (per call, or per day and model against an
     export's buckets) and show the differences with their known causes."""
-    if tolerance_s < 0:
-        raise InputError(f"--tolerance-s: {tolerance_s} is negative; use 0 or more")
+    tolerance = flags.tolerance(tolerance_s)
     for flag, name in (("--calls", calls), ("--against", against)):
         if name not in IMPORTERS:
             raise InputError(f"{flag}: {name!r} is not a source; use one of {', '.join(IMPORTERS)}")
-    end = parse_bound(until, "--until", end=True) or datetime.now(UTC)
-    start = parse_bound(since, "--since", end=False) or end - DEFAULT_WINDOW
+    start, end = flags.window(since, until)
     store = UsageStore()
     try:
         a, b = store.records(start, end, calls), store.records(start, end, against)
@@ -246,7 +209,6 @@ def reconcile_cmd(
     if any(r.is_bucket for r in b):
         rec = reconcile_buckets(a, b, pricer)
     else:
-        tolerance = timedelta(seconds=tolerance_s)
         rec = reconcile(a, b, pricer, names=(calls, against), tolerance=tolerance)
     if as_json:
         typer.echo(json.dumps(reconcile_render.as_dict(rec), indent=2))

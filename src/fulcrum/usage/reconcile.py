@@ -124,8 +124,15 @@ class Reconciliation:
     match_key: str = PER_CALL_KEY
 
     @property
-    def agrees(self) -> bool:
-        """Every call matched and the token totals equal."""
+    def empty(self) -> bool:
+        """Nothing on either side: nothing was compared."""
+        return not (self.total.calls or self.unmatched_a or self.unmatched_b)
+
+    @property
+    def agrees(self) -> bool | None:
+        """Every call matched and the token totals equal; ``None`` when nothing was compared."""
+        if self.empty:
+            return None
         return not (self.unmatched_a or self.unmatched_b or any(self.total.token_diff))
 
 

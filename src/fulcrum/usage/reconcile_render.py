@@ -20,6 +20,7 @@ from fulcrum.usage.records import UsageRecord
 from fulcrum.usage.render import short, usd
 
 SHOWN_UNMATCHED = 10
+NOTHING = "no usage to reconcile; import both sources with `fulcrum usage import`"
 
 
 def signed(n: int) -> str:
@@ -62,8 +63,8 @@ def _unmatched_line(r: UsageRecord) -> str:
 
 def render(console: Console, rec: Reconciliation) -> None:
     t = rec.total
-    if not (t.calls or rec.unmatched_a or rec.unmatched_b):
-        console.print("no usage to reconcile; import both sources with `fulcrum usage import`")
+    if rec.empty:
+        console.print(NOTHING)
         return
     verdict = "agree exactly" if rec.agrees else "differ"
     lines = [
@@ -119,6 +120,7 @@ def as_dict(rec: Reconciliation) -> dict[str, object]:
         "b": rec.b_source,
         "match_key": rec.match_key,
         "agrees": rec.agrees,
+        "note": NOTHING if rec.empty else None,
         "total": _diff_dict(rec.total),
         "by_day": {k: _diff_dict(d) for k, d in rec.by_day.items()},
         "by_model": {k: _diff_dict(d) for k, d in rec.by_model.items()},

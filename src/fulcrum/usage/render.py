@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from fulcrum.errors import InputError
+from fulcrum.textfiles import write_output
 from fulcrum.usage.report import Totals, UsageReport
 
 CENT = Decimal("0.01")
@@ -135,11 +136,9 @@ def as_dict(report: UsageReport) -> dict[str, object]:
 def write_csv(report: UsageReport, path: Path) -> None:
     """The grouped table, one row per group, exact token counts and Decimal dollars."""
     fields = [report.by, *Totals().as_dict()]
-    try:
-        with path.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.DictWriter(out, fieldnames=fields)
-            writer.writeheader()
-            for key, t in report.groups.items():
-                writer.writerow({report.by: key, **t.as_dict()})
-    except OSError as exc:
-        raise InputError(f"--csv: cannot write {path}: {exc.strerror}") from None
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    for key, t in report.groups.items():
+        writer.writerow({report.by: key, **t.as_dict()})
+    write_output("--csv", path, out.getvalue())

@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from fulcrum.errors import InputError
-from fulcrum.ledger.cli import Since, Until, parse_bound
+from fulcrum.ledger.cli import Since, Until, parse_window
 from fulcrum.ledger.store import LEDGER_URL_ENV
 from fulcrum.routing.learned.data import write_rows
 from fulcrum.routing.outcomes.recorded import read_recorded
@@ -59,7 +59,7 @@ def signals_command(  # noqa: PLR0917 - Typer maps parameters to flags
     """
     if not math.isfinite(retry_window_s) or retry_window_s < 0:
         raise InputError(f"--retry-window-s: {retry_window_s:g} is not a number of seconds >= 0")
-    start, end = parse_bound(since, "--since", end=False), parse_bound(until, "--until", end=True)
+    start, end = parse_window(since, until)
     recorded = read_recorded(ledger_url, start, end)
     if not recorded.requests:
         span = "" if since is None and until is None else " in the chosen period"

@@ -28,7 +28,7 @@ from fulcrum.errors import InputError
 from fulcrum.gateway.app import ledger_pricer
 from fulcrum.gateway.state import startup_catalog
 from fulcrum.ledger import LedgerRow, LedgerStore, LedgerUnavailable, open_store
-from fulcrum.ledger.cli import Since, Until, parse_bound
+from fulcrum.ledger.cli import Since, Until, parse_window
 from fulcrum.ledger.store import LEDGER_URL_ENV
 from fulcrum.routing.policy.load import load_gateway
 from fulcrum.routing.replay import report
@@ -82,7 +82,7 @@ def replay_command(  # noqa: PLR0917 - Typer maps parameters to flags
     gateway = load_gateway(config, policy)
     if gateway.policy is None:
         raise InputError(f"{config} has no [policy]; give --policy POLICY.toml to replay")
-    start, end = parse_bound(since, "--since", end=False), parse_bound(until, "--until", end=True)
+    start, end = parse_window(since, until)
     replay = Replay(gateway, ledger_pricer(gateway, startup_catalog()))
     store = open_store(ledger_url or gateway.ledger.url, create=False)
     try:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from fulcrum.usage.importers import buckets
+from fulcrum.usage.importers import buckets, values
 from fulcrum.usage.records import UsageRecord
 
 SOURCE = "anthropic-usage"
@@ -48,7 +48,7 @@ def _record(r: Mapping[str, Any], start: datetime, end: datetime, origin: str) -
         origin=origin,
         input_tokens=buckets.whole(r, "uncached_input_tokens"),
         output_tokens=buckets.whole(r, "output_tokens"),
-        cache_write_tokens=write_5m + write_1h,
+        cache_write_tokens=values.bounded("cache writes", write_5m + write_1h),
         cache_write_1h_tokens=write_1h,
         cache_read_tokens=buckets.whole(r, "cache_read_input_tokens"),
         web_search_requests=buckets.optional_whole(tools, "web_search_requests")

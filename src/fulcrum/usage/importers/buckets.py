@@ -12,7 +12,8 @@ A source is a file or a directory (its ``*.json``, ``*.jsonl`` and ``*.csv`` fil
 ``.jsonl`` file one page per line, as a paging loop appends them. A result that cannot be
 used is a problem naming the file, the line of its page (1 for a one-document file) and
 where it is (``data[2].results[0]: output_tokens missing``); a file that is not JSON is a
-problem at the line the parser stopped.
+problem at the line the parser stopped, one that is not UTF-8 (a byte-order mark is fine) a
+problem at line 0. Counts and times are checked by :mod:`fulcrum.usage.importers.values`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import InputError
+from fulcrum.usage.importers import values
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 # (result, bucket start, bucket end, origin) -> the record, or ValueError(reason)
@@ -63,10 +65,7 @@ def source_files(source: str, suffixes: tuple[str, ...]) -> list[Path]:
 
 
 def whole(data: Mapping[str, Any], name: str) -> int:
-    value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{name} missing or not a whole number")
-    return value
+    return values.whole(name, data.get(name))
 
 
 def optional_whole(data: Mapping[str, Any], name: str) -> int:
@@ -77,11 +76,7 @@ def rfc3339(bucket: Mapping[str, Any], name: str) -> datetime:
     value = bucket.get(name)
     if not isinstance(value, str):
         raise ValueError(f"{name} missing")
-    try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"{name}: {value!r} is not an RFC 3339 time") from None
-    return (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).astimezone(UTC)
+    return values.utc_time(name, value, "an RFC 3339 time")
 
 
 def group_key(
@@ -99,27 +94,43 @@ def span_s(start: datetime, end: datetime) -> int:
     return seconds
 
 
-def _pages(file: Path, log: ImportLog) -> Iterator[tuple[int, Any]]:
+def read_text(file: Path, log: ImportLog) -> str | None:
+    """The file's UTF-8 text, or ``None`` with a problem (unreadable, another encoding)."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        log.problem(file, 0, f"cannot read: {exc}")
+        return values.utf8_text(file.read_bytes())
+    except OSError as exc:
+        log.problem(file, 0, f"cannot read: {exc.strerror or exc}")
+    except ValueError as exc:
+        log.problem(file, 0, str(exc))
+    return None
+
+
+def _lines(file: Path, text: str, log: ImportLog) -> Iterator[tuple[int, Any]]:
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except (ValueError, RecursionError):  # a JSON error, a number of 4,300+ digits
+            last = number == len(lines) and not text.endswith("\n")
+            log.problem(file, number, "file ends mid-line" if last else "not valid JSON")
+
+
+def _pages(file: Path, log: ImportLog) -> Iterator[tuple[int, Any]]:
+    text = read_text(file, log)
+    if text is None:
         return
     if file.suffix == ".jsonl":
-        lines = text.split("\n")
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError:
-                last = number == len(lines) and not text.endswith("\n")
-                log.problem(file, number, "file ends mid-line" if last else "not valid JSON")
+        yield from _lines(file, text, log)
         return
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         log.problem(file, exc.lineno, f"not valid JSON: {exc.msg}")
+        return
+    except (ValueError, RecursionError):
+        log.problem(file, 1, "not valid JSON: a number of 4,300+ digits or nesting too deep")
         return
     for page in doc if isinstance(doc, list) else [doc]:
         yield 1, page

@@ -10,18 +10,19 @@ streamed message is logged several times with growing usage: the last line per
 ``message.id`` + ``requestId`` (when logged) is kept. ``<synthetic>`` rows (messages
 Claude Code made up, no API call) are skipped and counted. Other line types (user,
 summary, …) are not usage and are passed over. Every other line that cannot be used is a
-problem with file and line number.
+problem with file and line number: not JSON, not UTF-8, a field missing, a count or a time
+out of range (:mod:`fulcrum.usage.importers.values`). A file in UTF-16 is one problem.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import InputError
+from fulcrum.usage.importers import values
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 SOURCE = "claude-code"
@@ -65,6 +66,9 @@ def _read_file(file: Path, log: ImportLog) -> Iterator[UsageRecord]:
     except OSError as exc:
         log.problem(file, 0, f"cannot read: {exc.strerror}")
         return
+    if values.is_wide(data):
+        log.problem(file, 0, values.WIDE)
+        return
     lines = data.split(b"\n")
     ends_mid_line = lines[-1] != b""
     for number, raw in enumerate(lines, 1):
@@ -73,7 +77,10 @@ def _read_file(file: Path, log: ImportLog) -> Iterator[UsageRecord]:
         log.lines += 1
         try:
             entry = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except UnicodeDecodeError:
+            log.problem(file, number, "not UTF-8")
+            continue
+        except (ValueError, RecursionError):  # a JSON error, a number of 4,300+ digits
             last = ends_mid_line and number == len(lines)
             log.problem(file, number, "file ends mid-line" if last else "not valid JSON")
             continue
@@ -86,22 +93,26 @@ def _read_file(file: Path, log: ImportLog) -> Iterator[UsageRecord]:
             log.problem(file, number, result)
 
 
-def _field(data: Mapping[str, Any], dotted: str, kind: type) -> Any:
+def _walk(data: Mapping[str, Any], dotted: str) -> Any:
     value: Any = data
     for part in dotted.split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise ValueError(f"{dotted} missing or not a whole number")
+    return value
+
+
+def _field(data: Mapping[str, Any], dotted: str, kind: type) -> Any:
+    value = _walk(data, dotted)
+    if kind is int:
+        return values.whole(dotted, value)
     if not isinstance(value, kind) or value == "":
         raise ValueError(f"{dotted} missing")
     return value
 
 
 def _optional_int(data: Mapping[str, Any], dotted: str) -> int:
-    try:
-        return int(_field(data, dotted, int))
-    except ValueError:
-        return 0
+    """0 when missing or not a count; a count too large is still a problem."""
+    value = _walk(data, dotted)
+    return values.bounded(dotted, value) if values.is_count(value) else 0
 
 
 def _request_id(entry: Mapping[str, Any]) -> str:
@@ -121,16 +132,13 @@ def _record(entry: Any, origin: str) -> UsageRecord | str:
         model = _field(entry, "message.model", str)
         if model == SYNTHETIC:
             return SYNTHETIC
-        stamp = _field(entry, "timestamp", str)
-        ts = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        if ts.tzinfo is None:
-            ts = ts.replace(tzinfo=UTC)
+        ts = values.utc_time("timestamp", _field(entry, "timestamp", str))
         usage = _field(entry, "message.usage", Mapping)
         writes = _optional_int(usage, "cache_creation_input_tokens")
         return UsageRecord(
             source=SOURCE,
             key=f"{_field(entry, 'message.id', str)}/{_request_id(entry)}",
-            ts=ts.astimezone(UTC),
+            ts=ts,
             model=model,
             session=_field(entry, "sessionId", str),
             project=entry.get("cwd") if isinstance(entry.get("cwd"), str) else None,
@@ -145,4 +153,4 @@ def _record(entry: Any, origin: str) -> UsageRecord | str:
             web_search_requests=_optional_int(usage, "server_tool_use.web_search_requests"),
         )
     except ValueError as exc:
-        return str(exc) if "missing" in str(exc) else f"timestamp: {exc}"
+        return str(exc)

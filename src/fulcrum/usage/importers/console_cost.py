@@ -40,9 +40,9 @@ def _cost(row: csvfile.Row) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"cost: {row['cost']!r} is not a number") from None
+        raise ValueError(f"{row.column('cost')}: {row['cost']!r} is not a number") from None
     if not value.is_finite():
-        raise ValueError(f"cost: {row['cost']!r} is not a number")
+        raise ValueError(f"{row.column('cost')}: {row['cost']!r} is not a number")
     return value
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fulcrum.usage.importers import csvfile
+from fulcrum.usage.importers import csvfile, values
 from fulcrum.usage.records import UsageRecord
 
 SOURCE = "anthropic-console-usage"
@@ -50,7 +50,7 @@ def _record(row: csvfile.Row, start: datetime, width: int, origin: str) -> Usage
         origin=origin,
         input_tokens=csvfile.count(row, "input"),
         output_tokens=csvfile.count(row, "output"),
-        cache_write_tokens=write_5m + write_1h,
+        cache_write_tokens=values.bounded("cache writes", write_5m + write_1h),
         cache_write_1h_tokens=write_1h,
         cache_read_tokens=csvfile.count(row, "read"),
         web_search_requests=csvfile.count(row, "web_search"),

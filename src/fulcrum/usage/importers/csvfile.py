@@ -5,21 +5,39 @@ the header spellings it accepts (case and spaces ignored); a file whose header l
 required field is a problem at line 1 naming the field and the spellings accepted. A row is
 a day (a date such as ``2026-11-02``) or an hour (a date with a time); its key is the file's
 date text and the row's group columns, so the same export read twice stores nothing new.
+A cell that is not a count (``nan``, ``1e400``, ``-3``) is a problem of its row naming its
+column as the header spells it (:mod:`fulcrum.usage.importers.values`); the other rows are
+still read.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from fulcrum.usage.importers.buckets import keep, no_default, source_files
+from fulcrum.usage.importers import values
+from fulcrum.usage.importers.buckets import keep, no_default, read_text, source_files
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 Aliases = Mapping[str, tuple[str, ...]]  # field -> accepted header spellings
-Row = Mapping[str, str]  # field -> the cell's text (only the columns present)
+
+
+class Row(dict[str, str]):
+    """A row: field -> the cell's text (only the columns present), and each field's header."""
+
+    def __init__(self, cells: Mapping[str, str], headers: Mapping[str, str]) -> None:
+        super().__init__(cells)
+        self.headers = headers
+
+    def column(self, field: str) -> str:
+        """The field's column as the file's header spells it, for problems."""
+        return self.headers.get(field, field)
+
+
 ToRecord = Callable[[Row, datetime, int, str], UsageRecord]
 DAY, HOUR = 86_400, 3_600
 
@@ -40,14 +58,10 @@ def columns(header: list[str], aliases: Aliases) -> dict[str, int]:
     return found
 
 
-def when(text: str) -> tuple[datetime, int]:
+def when(row: Row) -> tuple[datetime, int]:
     """A row's start and width: a date is a day, a date with a time an hour."""
-    value = text.strip()
-    try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"date {value!r} is not YYYY-MM-DD[ HH:MM]") from None
-    ts = (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).astimezone(UTC)
+    value = row["date"].strip()
+    ts = values.utc_time(row.column("date"), value, "YYYY-MM-DD[ HH:MM]")
     if len(value) <= len("2026-11-02"):
         return ts, DAY
     return ts.replace(minute=0, second=0, microsecond=0), HOUR
@@ -55,24 +69,18 @@ def when(text: str) -> tuple[datetime, int]:
 
 def count(row: Row, field: str) -> int:
     text = row.get(field, "").replace(",", "").strip()
-    if not text:
-        return 0
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError(f"{field}: {text!r} is not a number") from None
-    if number < 0 or number != int(number):
-        raise ValueError(f"{field}: {text!r} is not a whole number")
-    return int(number)
+    return values.whole_text(row.column(field), text) if text else 0
 
 
 def _rows(
     file: Path, aliases: Aliases, required: tuple[str, ...], log: ImportLog
 ) -> Iterator[tuple[int, Row]]:
+    text = read_text(file, log)
+    if text is None:
+        return
     try:
-        with file.open(newline="", encoding="utf-8-sig") as handle:
-            lines = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
         log.problem(file, 0, f"cannot read as CSV: {exc}")
         return
     if not lines:
@@ -84,13 +92,14 @@ def _rows(
         accepted = "; ".join(f"{f}: {' or '.join(aliases[f])}" for f in missing)
         log.problem(file, 1, f"header lacks {accepted}")
         return
+    headers = {f: lines[0][i].strip() for f, i in cols.items()}
     for number, cells in enumerate(lines[1:], 2):
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(lines[0]):
             log.problem(file, number, f"{len(cells)} cells, the header has {len(lines[0])}")
             continue
-        yield number, {f: cells[i] for f, i in cols.items()}
+        yield number, Row({f: cells[i] for f, i in cols.items()}, headers)
 
 
 def read_csv(
@@ -102,7 +111,7 @@ def read_csv(
         for number, row in _rows(file, aliases, required, log):
             log.lines += 1
             try:
-                start, width = when(row["date"])
+                start, width = when(row)
                 record = to_record(row, start, width, f"{file}:{number}")
             except ValueError as exc:
                 log.problem(file, number, str(exc))

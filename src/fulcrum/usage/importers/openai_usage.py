@@ -14,10 +14,10 @@ requests are priced at the standard rate.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from fulcrum.usage.importers import buckets
+from fulcrum.usage.importers import buckets, values
 from fulcrum.usage.records import UsageRecord
 
 SOURCE = "openai-usage"
@@ -28,7 +28,7 @@ ALL_MODELS = "(all models)"
 
 def span(bucket: Mapping[str, Any]) -> tuple[datetime, datetime]:
     start, end = (buckets.whole(bucket, n) for n in ("start_time", "end_time"))
-    return datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+    return values.unix_time("start_time", start), values.unix_time("end_time", end)
 
 
 def _uncached(r: Mapping[str, Any], cached: int, writes: int) -> int:
