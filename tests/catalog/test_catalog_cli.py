@@ -78,3 +78,19 @@ def test_narrow_terminals_get_one_block_per_entry(
     assert code == 0 and "…" not in out
     assert "mac-studio-m3-ultra-512\n" in out and "bandwidth gbps 819.0" in out
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_prices_of_one_provider(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["catalog", "prices", "--provider", "openai", "--json"], capsys)
+    rows = json.loads(out)
+    assert code == 0 and rows and {r["provider"] for r in rows} == {"openai"}
+    assert "claude-sonnet-4-6" not in {r["model"] for r in rows}
+    code, out, _ = run_cli(["catalog", "prices", "--provider", "bedrock", "--json"], capsys)
+    assert code == 0 and {r["provider"] for r in json.loads(out)} == {"aws"}  # an alias
+
+
+def test_an_unknown_provider_lists_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(["catalog", "prices", "--provider", "nosuch"], capsys)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "--provider: unknown provider 'nosuch'; accepted: " in err
+    assert "anthropic" in err and "openai" in err

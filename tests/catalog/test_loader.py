@@ -87,6 +87,16 @@ def test_bad_user_file_errors(tmp_path: Path) -> None:
         load_catalog(f)
 
 
+def test_user_file_text_bom_and_not_utf8(tmp_path: Path) -> None:
+    f = tmp_path / "mine.toml"
+    plan = '[plans.team]\nname = "Team"\nmonthly_usd = 30\nsource = "x"\nas_of = "2026"\n'
+    f.write_bytes(b"\xef\xbb\xbf" + plan.encode())
+    assert load_catalog(f).plans["team"].monthly_usd == 30
+    f.write_bytes(b'[plans.team]\nname = "\xff"\n')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_catalog(f)
+
+
 def test_unknown_id_lists_accepted() -> None:
     with pytest.raises(ConfigError, match=r"accepted: .*dgx-spark"):
         load_catalog().hardware_tier("dgx-sparkle", where="s.toml::options.hardware")

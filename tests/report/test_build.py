@@ -49,7 +49,7 @@ def test_ledger_and_eval_data_are_labelled_measured_the_rest_assumed(
     assert page.inputs["usage"] == "assumed"
     assert page.inputs["API price"] == "assumed"
     assert page.inputs["electricity"] == "assumed"
-    assert page.inputs["machine price: mac-studio-m3-ultra-512"] == "assumed"
+    assert page.inputs["machine price: Mac Studio M3 Ultra 512GB"] == "assumed"
     assert page.sections == {"ledger": "True", "evals": "True", "usage": "False", "probe": "False"}
     assert {"cumulative", "agents", "montecarlo", "tornado", "passrates", "dailyspend",
             "localshare"} <= set(page.charts)  # fmt: skip
@@ -103,3 +103,20 @@ def test_imported_usage_is_measured_and_drawn(example: Path) -> None:
     assert page.inputs["usage"] == "measured"
     assert page.sections["usage"] == "True"
     assert "usagespend" in page.charts
+
+
+def _price_row(html: str, name: str) -> str:
+    row = re.search(rf'data-input="machine price: {name}".*?</tr>', html, re.S)
+    assert row is not None
+    return row.group()
+
+
+def test_the_machine_price_is_the_one_the_tco_uses_with_its_source(tmp_path: Path) -> None:
+    tiers = Path(__file__).resolve().parents[2] / "examples" / "seed_000_tiers.toml"
+    row = _price_row(build_report(ReportRequest(tiers, draws=500)), "RTX 5090")
+    assert "$2,600" in row and "$1,999" not in row
+    assert "options[0].price_usd" in row and "scenario" in row
+    bare = tmp_path / "bare.toml"
+    bare.write_text(tiers.read_text().replace("price_usd = 2600", ""))
+    row = _price_row(build_report(ReportRequest(bare, draws=500)), "RTX 5090")
+    assert "$1,999" in row and "catalog rtx-5090" in row

@@ -138,10 +138,13 @@ def models_cmd(mid: IdArg = None, as_json: JsonOpt = False, catalog: CatalogOpt 
     _list(console, "Models", cols, rows, as_json)
 
 
-def _price_rows(cat: Catalog) -> list[list[Any]]:
+def _price_rows(cat: Catalog, provider: str | None = None) -> list[list[Any]]:
+    """Every model's price; with ``provider``, only the models it prices, at its prices."""
     rows: list[list[Any]] = []
     for spec in cat.models.values():
-        card = cat.price(spec.id)
+        card = cat.price(spec.id, provider)
+        if card is None and provider is not None:
+            continue
         if card is None:
             rows.append([spec.id, None, "unknown", "unknown", None, None, "no price known"])
             continue
@@ -171,6 +174,8 @@ def prices_cmd(
     """API prices (USD per million tokens) with their source and date; unknown is unknown."""
     cat = load_catalog(catalog)
     console = Console()
+    if provider is not None:
+        cat.provider(provider, where="::--provider")
     if model is not None:
         card = cat.price(model, provider)
         if card is None:
@@ -180,7 +185,8 @@ def prices_cmd(
         _show(console, card.as_dict(), as_json)
         return
     cols = ["model", "provider", "input", "output", "cache_read", "cache_write", "source"]
-    _list(console, "API prices (USD / Mtok)", cols, _price_rows(cat), as_json)
+    title = "API prices (USD / Mtok)" + (f" at {provider}" if provider else "")
+    _list(console, title, cols, _price_rows(cat, provider), as_json)
 
 
 @catalog_app.command("plans")

@@ -16,10 +16,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fulcrum.catalog.prices import PriceCard, card_from_table, lookup, override_key
+from fulcrum.catalog.prices import (
+    PriceCard,
+    card_from_table,
+    genai_provider,
+    genai_providers,
+    lookup,
+    override_key,
+)
 from fulcrum.catalog.records import HardwareTier, ModelSpec, Plan, Quant
 from fulcrum.errors import ConfigError
 from fulcrum.tables import Table
+from fulcrum.textfiles import read_text
 
 ENV_CATALOG = "FULCRUM_CATALOG"
 SECTIONS = ("hardware", "models", "quants", "plans", "prices")
@@ -51,6 +59,19 @@ class Catalog:
                 return card
         return lookup(self.price_overrides, model, provider, at)
 
+    def providers(self) -> list[str]:
+        """Every provider a price can come from: genai-prices' and the catalog files'."""
+        return sorted(self._own_providers() | set(genai_providers()))
+
+    def provider(self, pid: str, *, where: str = "") -> str:
+        """``pid`` when some price comes from it (an alias such as ``bedrock`` too)."""
+        if pid.lower() in self._own_providers() or genai_provider(pid) is not None:
+            return pid
+        return _get({p: p for p in self.providers()}, pid, "provider", where)
+
+    def _own_providers(self) -> set[str]:
+        return {card.provider.lower() for card in self.price_overrides.values()}
+
     def hardware_tier(self, hid: str, *, where: str = "") -> HardwareTier:
         return _get(self.hardware, hid, "hardware id", where)
 
@@ -78,16 +99,11 @@ def _read_bundled(name: str) -> Raw:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; a missing or malformed file is a ConfigError naming it."""
+    """Parse a TOML file (UTF-8, a leading byte-order mark dropped); a missing, unreadable,
+    non-UTF-8 or malformed file is a ConfigError naming it."""
+    text = read_text(path)
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise ConfigError("expected a TOML file, got a directory", file=str(path)) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", file=str(path)) from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"malformed TOML: {exc}", file=str(path)) from None
 

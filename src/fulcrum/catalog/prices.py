@@ -164,6 +164,16 @@ def genai_price(model: str, provider: str | None, at: datetime | None = None) ->
     )
 
 
+def genai_provider(provider: str) -> str | None:
+    """The ``genai-prices`` id of ``provider`` (ids and aliases: ``bedrock`` is ``aws``)."""
+    found = data_snapshot.find_provider_by_id(data_snapshot.get_snapshot().providers, provider)
+    return None if found is None else found.id
+
+
+def genai_providers() -> list[str]:
+    return [p.id for p in data_snapshot.get_snapshot().providers]
+
+
 PRICE_KEYS = ("provider", "input", "output", "cache_read", "cache_write", "source", "as_of")
 
 

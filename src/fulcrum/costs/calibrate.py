@@ -13,6 +13,8 @@ family, so it transfers to hardware outside the file; :func:`holdout_by_hardware
 from __future__ import annotations
 
 import csv
+import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ import numpy.typing as npt
 
 from fulcrum.costs.throughput import GB, ThroughputParams, fit_group, hardware_class
 from fulcrum.errors import ConfigError
+from fulcrum.textfiles import read_text
 
 REQUIRED = (
     "hardware",
@@ -68,24 +71,30 @@ def _number(row: dict[str, str], key: str, path: Path, line: int) -> float:
         raise ConfigError(
             f"line {line}: expected a number, got {row.get(key)!r}", file=str(path), field=key
         ) from None
-    if value <= 0:
-        raise ConfigError(f"line {line}: expected a number > 0", file=str(path), field=key)
+    if not 0 < value < math.inf:
+        raise ConfigError(
+            f"line {line}: expected a finite number > 0, got {row[key]!r}",
+            file=str(path),
+            field=key,
+        )
     return value
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    """The CSV's rows (UTF-8, a spreadsheet's byte-order mark dropped); every required column
+    present, else a ConfigError naming the file."""
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), restval="")
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ConfigError(
+            f"missing columns {missing}; required: {', '.join(REQUIRED)}", file=str(path)
+        )
+    return list(reader)
 
 
 def read_decode_rows(path: Path) -> DecodeRows:
     """Decode rows of a calibration CSV; a missing column or bad number is a ConfigError."""
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-            if missing:
-                raise ConfigError(
-                    f"missing columns {missing}; required: {', '.join(REQUIRED)}", file=str(path)
-                )
-            rows = list(reader)
-    except FileNotFoundError:
-        raise ConfigError("file not found", file=str(path)) from None
+    rows = _read_csv(path)
     hw: list[str] = []
     fam: list[str] = []
     cols: list[tuple[float, float, float, float]] = []
@@ -172,10 +181,8 @@ def holdout_by_hardware(rows: DecodeRows) -> Floats:
 def prefill_efficiencies(path: Path) -> Floats:
     """Implied prefill efficiency of every ``pp*`` row that has a ``compute_tflops`` value:
     measured tokens/s x 2 x active parameters / FLOPS. Empty when the column is absent."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
     out: list[float] = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in enumerate(_read_csv(path), start=2):
         if not row.get("compute_tflops") or not row["test"].lower().startswith("pp"):
             continue
         flops = _number(row, "compute_tflops", path, line) * 1e12

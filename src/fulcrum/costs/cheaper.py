@@ -16,9 +16,12 @@ if TYPE_CHECKING:
 PROBE = TokenUsage(1_000_000, 250_000)  # a coding mix: 4 input tokens per output token
 
 
-def price_ratio(ctx: KindContext, model: str, provider: str | None) -> tuple[Decimal, str]:
-    """``model``'s price for the probe mix over the frontier model's, and its source."""
-    card = price_card(ctx.catalog, model, provider, ctx.sc)
+def price_ratio(
+    ctx: KindContext, model: str, provider: str | None, fields: tuple[str, str]
+) -> tuple[Decimal, str]:
+    """``model``'s price for the probe mix over the frontier model's, and its source
+    (``fields``: where the scenario names that model and its provider)."""
+    card = price_card(ctx.catalog, model, provider, ctx.sc, fields)
     frontier = price_card(ctx.catalog, ctx.sc.api.model, ctx.sc.api.provider, ctx.sc)
     return (card.cost(PROBE) or Decimal(0)) / (frontier.cost(PROBE) or Decimal(1)), card.source
 
@@ -28,7 +31,8 @@ def build(ctx: KindContext) -> list[OptionResult]:
     if not tier:
         return []
     model = str(tier.get("model", ""))
-    ratio, source = price_ratio(ctx, model, tier.get("provider"))
+    fields = ("cheaper_tier.model", "cheaper_tier.provider")
+    ratio, source = price_ratio(ctx, model, tier.get("provider"), fields)
     tax = tax_for_model(ctx.sc, ctx.catalog, model, measured_first=False)
     why: tuple[Rule, ...] = ()
     if tax is None:

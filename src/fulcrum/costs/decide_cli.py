@@ -25,6 +25,7 @@ from fulcrum.costs.saved import load_record, record, save
 from fulcrum.costs.scenario import Scenario, load_scenario
 from fulcrum.costs.sweep import parse_sweep, run_sweep
 from fulcrum.costs.throughput import ThroughputParams, load_params
+from fulcrum.costs.uncertainty import check_draws
 from fulcrum.errors import InputError
 
 ScenarioArg = Annotated[Path, typer.Argument(help="A scenario TOML file (see examples/).")]
@@ -100,8 +101,7 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     probe: ProbeOpt = None,
 ) -> None:
     """Recommend API, hybrid, local or a cheaper API tier, with the numbers behind it."""
-    if draws is not None and draws < 1:
-        raise InputError(f"--draws: expected a whole number >= 1, got {draws}")
+    check_draws(draws)
     cat = load_catalog(catalog)
     params = None if fit is None else load_params(fit)
     if sweep is not None:
@@ -121,8 +121,7 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     if previous is not None:
         extra["changes"] = compare(previous, rec)
     if ics_file is not None:
-        ics_file.write_text(_calendar(decision, scenario), encoding="utf-8", newline="")
-        extra["ics"] = str(ics_file)
+        extra["ics"] = _write_ics(ics_file, _calendar(decision, scenario))
     if explain:
         extra["explain"] = explain_lines(sc)
     if as_json:
@@ -157,6 +156,14 @@ def _measured(
         speeds.append(label)
     measured = {x.name.removeprefix("speed of ") for x in speeds}
     return sc, labels + speeds + assumed_speeds(sc, measured)
+
+
+def _write_ics(path: Path, text: str) -> str:
+    try:
+        path.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"--ics: cannot write {path}: {exc.strerror}") from None
+    return str(path)
 
 
 def _calendar(d: Decision, scenario: Path) -> str:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from fulcrum.catalog import Catalog
 from fulcrum.costs.eligibility import apply_rules
-from fulcrum.costs.evaluate import api_monthly, price_card
+from fulcrum.costs.evaluate import API_FIELDS, api_monthly, price_card
 from fulcrum.costs.kinds import KindContext, all_options
 from fulcrum.costs.local import understated
 from fulcrum.costs.results import NOT_ASSESSED, Decision, OptionResult, Rule
@@ -35,7 +35,8 @@ def _wake_filter(sc: Scenario, catalog: Catalog) -> WakeFilterResult | None:
     t = sc.section("wake_filter")
     if not t:
         return None
-    card = price_card(catalog, str(t.get("model", sc.api.model)), None, sc)
+    fields = ("wake_filter.model", "") if "model" in t else API_FIELDS
+    card = price_card(catalog, str(t.get("model", sc.api.model)), None, sc, fields)
     wf = WakeFilter(
         calls_per_day=int(t.get("calls_per_day", 0)),
         input_tokens=int(t.get("input_tokens", 0)),

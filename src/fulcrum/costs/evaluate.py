@@ -40,11 +40,22 @@ def _tier_w(value: float | None) -> Decimal | None:
     return None if value is None else D(str(value))
 
 
+def _stated_power(sc: Scenario, opt: HardwareOption, horizon: Decimal) -> Decimal | None:
+    """A stated ``electricity_usd`` is for the scenario's horizon: pro rata for another one
+    (energy grows with time, as the figure computed from watts does)."""
+    stated = _dec(opt, "electricity_usd")
+    return None if stated is None else stated * horizon / sc.horizon_years
+
+
+def machine_price(opt: HardwareOption) -> Decimal | None:
+    """The price a TCO uses: the option's own ``price_usd``, else its catalog tier's."""
+    price = _dec(opt, "price_usd")
+    return opt.tier.price_usd if price is None and opt.tier is not None else price
+
+
 def tco_input(sc: Scenario, opt: HardwareOption, horizon: Decimal) -> TcoInput:
     tier = opt.tier
-    price = _dec(opt, "price_usd")
-    if price is None and tier is not None:
-        price = tier.price_usd
+    price = machine_price(opt)
     if price is None:
         raise ConfigError(
             f"no price for hardware {opt.name!r}; accepted: a number >= 0",
@@ -65,7 +76,7 @@ def tco_input(sc: Scenario, opt: HardwareOption, horizon: Decimal) -> TcoInput:
         load_w=load,
         duty=_first(_dec(opt, "duty"), DEFAULT_DUTY),
         usd_per_kwh=_first(_dec(opt, "usd_per_kwh"), sc.usd_per_kwh),
-        electricity_usd=_dec(opt, "electricity_usd") if horizon == sc.horizon_years else None,
+        electricity_usd=_stated_power(sc, opt, horizon),
         maintenance_hours_per_year=_first(_dec(opt, "maintenance_hours_per_year")),
         ops_hours_per_month=_first(_dec(opt, "ops_hours_per_month")),
         uplift=_first(_dec(opt, "uplift")),
@@ -76,15 +87,37 @@ def option_tco(sc: Scenario, opt: HardwareOption, horizon: Decimal | None = None
     return tco(tco_input(sc, opt, horizon or sc.horizon_years))
 
 
-def price_card(catalog: Catalog, model: str, provider: str | None, sc: Scenario) -> PriceCard:
+API_FIELDS = ("api.model", "api.provider")
+
+
+def price_card(
+    catalog: Catalog,
+    model: str,
+    provider: str | None,
+    sc: Scenario,
+    fields: tuple[str, str] = API_FIELDS,
+) -> PriceCard:
+    """``model``'s card at ``provider``; an error names the field (``fields``: the model's
+    and the provider's) that has no price: an unknown provider, or a model no one prices."""
     card = catalog.price(model, provider)
-    if card is None:
-        raise ConfigError(
-            f"no price known for model {model!r}; accepted: a model with a price in the catalog",
-            file=sc.path,
-            field="api.model",
-        )
-    return card
+    if card is not None:
+        return card
+    model_field, provider_field = fields
+    if provider is not None:
+        catalog.provider(provider, where=f"{sc.path}::{provider_field}")
+        elsewhere = catalog.price(model)
+        if elsewhere is not None:
+            raise ConfigError(
+                f"no price known for model {model!r} at {provider!r}; accepted: a provider "
+                f"that prices it, e.g. {elsewhere.provider!r} (`fulcrum catalog prices`)",
+                file=sc.path,
+                field=provider_field,
+            )
+    raise ConfigError(
+        f"no price known for model {model!r}; accepted: a model with a price in the catalog",
+        file=sc.path,
+        field=model_field,
+    )
 
 
 def api_monthly(sc: Scenario, catalog: Catalog) -> Spend:

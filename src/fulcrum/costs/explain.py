@@ -1,7 +1,8 @@
 """``fulcrum decide --explain``: every default the decision rests on, and its source.
 
-A default is listed as *used* when the scenario does not set the field itself; each names the
-seed figure (or the assumption) behind it, so a reader can tell an input from a guess.
+A default is listed as *used* when the scenario does not set the field itself, and as *set*
+with the scenario's own value (the one the decision uses) when it does; each names the seed
+figure (or the assumption) behind the default, so a reader can tell an input from a guess.
 """
 
 from __future__ import annotations
@@ -33,18 +34,30 @@ RULES: tuple[tuple[str, str], ...] = (
 )
 
 
-def _is_set(sc: Scenario, section: str, field: str) -> bool:
-    if section == "options":
-        return bool(sc.options) and all(field in o.table for o in sc.options)
-    table = sc.section(section) or {}
-    return field in table
+def _value(sc: Scenario, section: str, field: str, default: str) -> tuple[str, str]:
+    """("set", the scenario's value) when it sets the field, else ("used", the default);
+    an options field set on some options lists each option's value."""
+    if section != "options":
+        table = sc.section(section) or {}
+        return ("set ", _shown(table[field])) if field in table else ("used", default)
+    values = [(o.name, o.table.get(field)) for o in sc.options]
+    given = {_shown(v) for _, v in values if v is not None}
+    if not given:
+        return "used", default
+    if len(given) == 1 and all(v is not None for _, v in values):
+        return "set ", given.pop()
+    return "set ", "; ".join(f"{n}: {default if v is None else _shown(v)}" for n, v in values)
+
+
+def _shown(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def explain_lines(sc: Scenario) -> list[str]:
-    """One line per default: used or set, its value and its source."""
-    lines = ["Defaults (used = the scenario does not set it):"]
-    for section, field, value, source in DEFAULTS:
-        state = "set " if _is_set(sc, section, field) else "used"
+    """One line per default: used or set, the value the decision uses, and its source."""
+    lines = ["Defaults (used = the scenario does not set it; set = its value is used):"]
+    for section, field, default, source in DEFAULTS:
+        state, value = _value(sc, section, field, default)
         lines.append(f"  {state} {section}.{field} = {value}: {source}")
     lines.append("Rules and their sources:")
     lines += [f"  {rule}: {source}" for rule, source in RULES]

@@ -179,4 +179,5 @@ def _hybrid(
         detail,
         tuple(why),
         unassessed is None,
+        key=f"{opt.name} + API (hybrid)",
     )

@@ -21,20 +21,11 @@ from fulcrum.costs.decision import Decision, OptionResult
 from fulcrum.costs.evaluate import option_tco, tax_for_model
 from fulcrum.costs.scenario import Scenario
 from fulcrum.costs.tornado import cents, runner_up, tornado
-from fulcrum.errors import ConfigError
+from fulcrum.costs.uncertainty import DEFAULT_DRAWS, parse_ranges
+from fulcrum.tables import Table
 
 Floats = npt.NDArray[np.float64]
 Values = Mapping[str, Floats | float]
-RANGED = (
-    "usd_per_kwh",
-    "api_monthly_factor",
-    "hardware_price_factor",
-    "maintenance_hours_factor",
-    "extra_failure_rate",
-    "rework_minutes",
-    "local_share",
-)
-DEFAULT_DRAWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -154,37 +145,9 @@ def _draw(rng: np.random.Generator, low: float, mode: float, high: float, n: int
 
 
 def ranges_of(sc: Scenario) -> dict[str, tuple[float, float]]:
-    section = sc.section("uncertainty") or {}
-    out: dict[str, tuple[float, float]] = {}
-    for key, value in section.items():
-        if key in ("draws", "seed"):
-            if isinstance(value, bool) or not isinstance(value, int) or value < (key == "draws"):
-                low = 1 if key == "draws" else 0
-                raise ConfigError(
-                    f"expected a whole number >= {low}, got {value!r}",
-                    file=sc.path,
-                    field=f"uncertainty.{key}",
-                )
-            continue
-        if key not in RANGED:
-            raise ConfigError(
-                f"unknown input; accepted: {', '.join(RANGED)}",
-                file=sc.path,
-                field=f"uncertainty.{key}",
-            )
-        ok = (
-            isinstance(value, list)
-            and len(value) == 2
-            and all(isinstance(x, int | float) for x in value)
-        )
-        if not ok or value[0] < 0 or value[1] < value[0]:
-            raise ConfigError(
-                "expected [low, high] with 0 <= low <= high",
-                file=sc.path,
-                field=f"uncertainty.{key}",
-            )
-        out[key] = (float(value[0]), float(value[1]))
-    return out
+    """The scenario's ranged inputs (checked when it was read; checked again here because
+    measured inputs may have replaced the section since)."""
+    return parse_ranges(Table(sc.section("uncertainty") or {}, sc.path, "uncertainty"))
 
 
 def _quantiles(x: Floats) -> dict[str, str]:

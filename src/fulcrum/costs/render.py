@@ -1,4 +1,4 @@
-"""Rich tables for ``fulcrum decide`` and ``fulcrum tco``."""
+"""Rich tables for ``fulcrum decide`` (``fulcrum tco``'s are in :mod:`.render_tco`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from fulcrum.costs.results import Decision, OptionResult
-from fulcrum.costs.tco import TcoBreakdown
 
 
 def usd(value: Decimal | float) -> str:
@@ -180,30 +179,3 @@ def render_uncertainty(console: Console, mc: dict[str, Any]) -> None:
     for row in mc["tornado"]:
         tornado.add_row(row["input"], usd(row["at_low"]), usd(row["at_high"]), usd(row["swing"]))
     console.print(tornado)
-
-
-def render_tco(
-    console: Console, title: str, rows: list[TcoBreakdown], boxes: dict[str, int]
-) -> None:
-    """Per-box lines, then the box count decide uses and the monthly cost of all of them."""
-    table = Table(title=title)
-    table.add_column("line")
-    for b in rows:
-        table.add_column(f"{b.name} ({b.horizon_years:g}y)", justify="right")
-    lines = (
-        ("Hardware", "hardware"),
-        ("Residual value", "residual"),
-        ("All-in uplift", "uplift"),
-        ("Setup", "setup"),
-        ("Electricity", "electricity"),
-        ("Electricity (computed from watts)", "electricity_computed"),
-        ("Maintenance", "maintenance"),
-        ("Operations", "operations"),
-        ("Total", "total"),
-        ("Effective monthly", "monthly"),
-    )
-    for label, key in lines:
-        table.add_row(label, *(usd(getattr(b, key)) for b in rows))
-    table.add_row("Boxes needed", *(str(boxes.get(b.name, 1)) for b in rows))
-    table.add_row("Monthly, all boxes", *(usd(b.monthly * boxes.get(b.name, 1)) for b in rows))
-    console.print(table)

@@ -47,6 +47,12 @@ class OptionResult:
     detail: dict[str, Any] = field(default_factory=dict)
     why_not: tuple[Rule, ...] = ()
     tax_assessed: bool = True
+    key: str = ""  # a stable identity where the name carries a varying input (the hybrid's)
+
+    @property
+    def id(self) -> str:
+        """The option's identity across decisions on other inputs (a sweep's steps)."""
+        return self.key or self.name
 
     @property
     def total_monthly(self) -> Decimal:

@@ -28,6 +28,7 @@ from fulcrum.errors import ConfigError
 from fulcrum.tables import Table
 
 D = Decimal
+MAX_REEVALUATE_DAYS = 3660  # ten years: a later date is no re-evaluation
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,12 @@ def _parse_api(t: Table, catalog: Catalog) -> ApiUsage:
             file=t.file,
             field=t.path("plan"),
         )
+    provider = t.opt_text("provider")
+    if provider is not None:
+        catalog.provider(provider, where=f"{t.file}::{t.path('provider')}")
     return ApiUsage(
         model=model,
-        provider=t.opt_text("provider"),
+        provider=provider,
         agents=t.integer("agents", 1, low=1),
         input_tokens=t.integer("input_tokens_per_day", low=0),
         output_tokens=t.integer("output_tokens_per_day", low=0),
@@ -151,6 +155,15 @@ def _parse_option(t: Table, i: int, catalog: Catalog) -> HardwareOption:
     return HardwareOption(name, tier, t.data, local_model, quant)
 
 
+def _score(t: Table, key: str, *, top_ok: bool) -> Decimal | None:
+    """A benchmark score in points: in (0, 100], or (0, 100) without ``top_ok`` (a frontier
+    model at 100 leaves no failures for the mappings to scale)."""
+    value = t.decimal(key)
+    if value is not None and not (D(0) < value < 100 or (top_ok and value == 100)):
+        t.fail(key, f"a score in points in (0, 100{']' if top_ok else ')'}", t.data[key])
+    return value
+
+
 def _parse_capability(t: Table, rate: Decimal) -> Capability | None:
     if not t.data:
         return None
@@ -161,8 +174,8 @@ def _parse_capability(t: Table, rate: Decimal) -> Capability | None:
         baseline_failure_rate=t.req_decimal("baseline_failure_rate", high=1),
         rework_minutes=t.req_decimal("rework_minutes"),
         engineer_rate=t.decimal("engineer_rate", low=0) or rate,
-        frontier_score=t.decimal("frontier_score", low=0),
-        local_score=t.decimal("local_score", low=0),
+        frontier_score=_score(t, "frontier_score", top_ok=False),
+        local_score=_score(t, "local_score", top_ok=True),
         mapping=mapping,
         local_failure_rate=measured,
         basis="given: [capability] local_failure_rate"
@@ -199,7 +212,7 @@ def load_scenario(
         usd_per_kwh=s.req_decimal("usd_per_kwh", high=MAX_USD_PER_KWH),
         days_per_month=s.decimal("days_per_month", D(30), low=1) or D(30),
         as_of=as_of,
-        re_evaluate_days=s.integer("re_evaluate_days", low=0) or 90,
+        re_evaluate_days=s.integer("re_evaluate_days", 90, low=1, high=MAX_REEVALUATE_DAYS),
         api=_parse_api(api, catalog),
         options=check_unique_names(
             file, tuple(_parse_option(t, i, catalog) for i, t in enumerate(root.tables("options")))

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fulcrum.costs.capability import MAPPINGS
+from fulcrum.costs.uncertainty import parse_ranges
 from fulcrum.errors import ConfigError
 from fulcrum.tables import Table
 
@@ -116,6 +117,7 @@ def check_sections(root: Table) -> None:
         for key in t.data:
             _read(t, key, schema[key])
     root.table("capability").choice("mapping", tuple(MAPPINGS), default="linear")
+    parse_ranges(root.table("uncertainty"))
 
 
 def check_api_spend(file: str, api: Mapping[str, Any]) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.catalog import Catalog
-from fulcrum.costs.decision import Decision, decide
+from fulcrum.costs.decision import Decision, OptionResult, decide
 from fulcrum.costs.results import money
 from fulcrum.costs.scenario import load_scenario
 from fulcrum.costs.throughput import ThroughputParams
@@ -85,21 +85,28 @@ def _toml_value(v: int | Decimal) -> int | float:
 def run_sweep(
     path: Path, catalog: Catalog, sweep: Sweep, params: ThroughputParams | None = None
 ) -> dict[str, Any]:
-    """Decide at every value; each option's monthly total and money, and the crossings."""
+    """Decide at every value; each option's monthly total and money, and the crossings.
+
+    Options are keyed by their stable ``id`` (a hybrid's name carries its local share, which
+    a sweep of ``local_share`` changes at every step); ``name`` is the name at that step."""
     decisions: list[Decision] = [
         decide(load_scenario(path, catalog, {sweep.key: _toml_value(v)}), catalog, params)
         for v in sweep.values
     ]
-    names = [o.name for o in decisions[0].options]
+    ids = list(dict.fromkeys(o.id for d in decisions for o in d.options))
+    steps = [{o.id: o for o in d.options} for d in decisions]
     xs = [Decimal(v) for v in sweep.values]
-    total = [[d.options[i].total_monthly for d in decisions] for i in range(len(names))]
-    cash = [[d.options[i].money_monthly for d in decisions] for i in range(len(names))]
     rows = [
         {
             "value": str(v),
-            "recommended": d.recommendation.name,
+            "recommended": d.recommendation.id,
             "options": [
-                {"name": o.name, "total_monthly": money(o.total_monthly), "eligible": o.eligible}
+                {
+                    "id": o.id,
+                    "name": o.name,
+                    "total_monthly": money(o.total_monthly),
+                    "eligible": o.eligible,
+                }
                 for o in d.options
             ],
         }
@@ -107,21 +114,30 @@ def run_sweep(
     ]
     return {
         "key": sweep.key,
-        "options": names,
+        "options": ids,
         "rows": rows,
-        "crossings": _crossings(xs, names, total),
-        "money_crossings": _crossings(xs, names, cash),
+        "crossings": _crossings(xs, ids, _series(steps, ids, "total_monthly")),
+        "money_crossings": _crossings(xs, ids, _series(steps, ids, "money_monthly")),
     }
 
 
-def _crossings(
-    xs: list[Decimal], names: list[str], costs: list[list[Decimal]]
-) -> list[dict[str, str]]:
+Series = list[list[Decimal | None]]
+
+
+def _series(steps: list[dict[str, OptionResult]], ids: list[str], attr: str) -> Series:
+    """Each option's ``attr`` at every step (None at a step without that option)."""
+    return [[None if i not in s else getattr(s[i], attr) for s in steps] for i in ids]
+
+
+def _crossings(xs: list[Decimal], names: list[str], costs: Series) -> list[dict[str, str]]:
     out = []
     for a, b in combinations(range(len(names)), 2):
-        diff = [x - y for x, y in zip(costs[a], costs[b], strict=True)]
+        pairs = list(zip(costs[a], costs[b], strict=True))
         for i in range(len(xs) - 1):
-            d0, d1 = diff[i], diff[i + 1]
+            (a0, b0), (a1, b1) = pairs[i], pairs[i + 1]
+            if a0 is None or b0 is None or a1 is None or b1 is None:
+                continue
+            d0, d1 = a0 - b0, a1 - b1
             if d0 == 0 or (d0 > 0) == (d1 > 0) or d1 == 0:
                 continue
             at = xs[i] + (xs[i + 1] - xs[i]) * d0 / (d0 - d1)

@@ -22,7 +22,8 @@ def build(ctx: KindContext) -> list[OptionResult]:
     if not t:
         return []
     provider = str(t.get("provider", ""))
-    ratio, source = price_ratio(ctx, ctx.sc.api.model, provider)
+    fields = ("api.model", "private_tenant.provider")
+    ratio, source = price_ratio(ctx, ctx.sc.api.model, provider, fields)
     name = str(t.get("name", f"Private tenant ({ctx.sc.api.model} on {provider})"))
     detail = {
         "provider": provider,

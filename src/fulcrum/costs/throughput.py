@@ -17,12 +17,15 @@ reference data's note: 0.58 / 0.74). Prefill is compute-bound:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fulcrum.errors import InputError
+from fulcrum.errors import ConfigError
+from fulcrum.tables import Table, to_decimal
+from fulcrum.textfiles import read_text
 
 if TYPE_CHECKING:
     from fulcrum.catalog.records import ModelSpec
@@ -104,15 +107,37 @@ class ThroughputParams:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ThroughputParams:
+    def from_dict(cls, data: Any, file: str | None = None) -> ThroughputParams:
+        """Checked: every efficiency and factor a finite number > 0, the overhead >= 0; a bad
+        field is a ConfigError naming ``file`` and the field."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"not a throughput fit from `{WRITER}` (a JSON object)", file=file)
+        t = Table(data, file)
+        eff = t.table("efficiency", required=True)
         return cls(
-            efficiency={str(k): float(v) for k, v in data["efficiency"].items()},
-            default_efficiency=float(data["default_efficiency"]),
-            overhead_s=float(data["overhead_s"]),
-            moe_factor=float(data.get("moe_factor", 0.78)),
-            prefill_efficiency=float(data.get("prefill_efficiency", 0.7)),
-            fit=dict(data.get("fit", {})),
+            efficiency={str(k): _positive(eff, k) for k in eff.data},
+            default_efficiency=_positive(t, "default_efficiency"),
+            overhead_s=t.number("overhead_s", required=True, low=0),
+            moe_factor=_positive(t, "moe_factor", 0.78),
+            prefill_efficiency=_positive(t, "prefill_efficiency", 0.7),
+            fit=dict(t.table("fit").data),
         )
+
+
+WRITER = "throughput calibrate --write"
+
+
+# an efficiency is a share of the spec bandwidth or FLOPS, near 1; a probe's calibration of a
+# very fast server may solve for far more, so the bound only keeps the arithmetic finite
+MAX_FACTOR = 1_000_000
+
+
+def _positive(t: Table, key: str, default: float | None = None) -> float:
+    raw = t.data.get(key, default)
+    value = to_decimal(raw) if isinstance(raw, int | float) else None
+    if value is None or not 0 < value <= MAX_FACTOR:
+        t.fail(key, f"a number in (0, {MAX_FACTOR:,}]", raw)
+    return float(value)
 
 
 def default_params() -> ThroughputParams:
@@ -124,9 +149,10 @@ def default_params() -> ThroughputParams:
 def load_params(path: Path) -> ThroughputParams:
     """Parameters written by ``fulcrum throughput calibrate --write`` (``--fit FILE``)."""
     try:
-        return ThroughputParams.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"{path}: not a throughput fit from `calibrate --write` ({exc})") from None
+        data = json.loads(read_text(path))
+    except ValueError as exc:
+        raise ConfigError(f"not a throughput fit from `{WRITER}` ({exc})", file=str(path)) from None
+    return ThroughputParams.from_dict(data, str(path))
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,10 @@ def agents(sweep: dict[str, Any], current: int) -> str:
     xs = [float(r["value"]) for r in sweep["rows"]]
     with figure() as (fig, ax):
         for i, name in enumerate(sweep["options"]):
-            ys = [float(r["options"][i]["total_monthly"]) for r in sweep["rows"]]
-            mark(ax.plot(xs, ys, label=name, linewidth=1.6), "agents", i)
+            at = [{o["id"]: o for o in r["options"]}.get(name) for r in sweep["rows"]]
+            ys = [float("nan") if o is None else float(o["total_monthly"]) for o in at]
+            label = next((o["name"] for o in at if o is not None), name)
+            mark(ax.plot(xs, ys, label=label, linewidth=1.6), "agents", i)
         ax.axvline(current, color="grey", linestyle=":", linewidth=1)
         for i, c in enumerate(sweep["crossings"]):
             mark(

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from fulcrum.costs.measured_usage import DEFAULT_SINCE
+from fulcrum.costs.uncertainty import check_draws
 from fulcrum.errors import InputError
 from fulcrum.report.browser import print_pdf
 from fulcrum.report.build import ReportRequest, build_report
@@ -44,8 +45,7 @@ def report_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     ] = None,
 ) -> None:
     """Write the decision as one self-contained HTML page with its charts (and a PDF)."""
-    if draws is not None and draws < 1:
-        raise InputError(f"--draws: expected a whole number >= 1, got {draws}")
+    check_draws(draws)
     if target is not None and not 0 <= target <= 1:
         raise InputError(f"--target: expected a share between 0 and 1, got {target}")
     req = ReportRequest(scenario, catalog, eval_results, since if usage else None,

@@ -4,12 +4,14 @@ date of the catalog figure, or the scenario file)."""
 from __future__ import annotations
 
 from fulcrum.catalog import Catalog
+from fulcrum.costs.evaluate import machine_price
 from fulcrum.costs.labels import ASSUMED, MEASURED, InputLabel
-from fulcrum.costs.scenario import Scenario
+from fulcrum.costs.scenario import HardwareOption, Scenario
 
 
 def catalog_labels(sc: Scenario, catalog: Catalog) -> list[InputLabel]:
-    """The API price, each machine's price and the electricity rate, as assumed figures."""
+    """The API price, each option's machine price (the one its TCO uses) and the electricity
+    rate, as assumed figures."""
     out: list[InputLabel] = []
     card = catalog.price(sc.api.model, sc.api.provider)
     if card is not None:
@@ -17,25 +19,20 @@ def catalog_labels(sc: Scenario, catalog: Catalog) -> list[InputLabel]:
         out.append(
             InputLabel("API price", ASSUMED, value, f"catalog: {card.source}", None, card.as_of)
         )
-    seen: set[str] = set()
-    for opt in sc.options:
-        tier = opt.tier
-        if tier is None or tier.id in seen:
-            continue
-        seen.add(tier.id)
-        price = "price unknown" if tier.price_usd is None else f"${tier.price_usd:,}"
-        out.append(
-            InputLabel(
-                f"machine price: {tier.id}",
-                ASSUMED,
-                price,
-                f"catalog: {tier.source}",
-                None,
-                tier.as_of,
-            )
-        )
+    out += [_machine_price(sc, i, opt) for i, opt in enumerate(sc.options)]
     out.append(InputLabel("electricity", ASSUMED, f"${sc.usd_per_kwh}/kWh", f"scenario {sc.path}"))
     return out
+
+
+def _machine_price(sc: Scenario, i: int, opt: HardwareOption) -> InputLabel:
+    """The price the option's TCO uses, and where it comes from: the scenario or the catalog."""
+    price = machine_price(opt)
+    value = "price unknown" if price is None else f"${price:,}"
+    name = f"machine price: {opt.name}"
+    if "price_usd" in opt.table or opt.tier is None:
+        return InputLabel(name, ASSUMED, value, f"scenario {sc.path} options[{i}].price_usd")
+    tier = opt.tier
+    return InputLabel(name, ASSUMED, value, f"catalog {tier.id}: {tier.source}", None, tier.as_of)
 
 
 def capability_label(basis: str, measured: bool) -> InputLabel | None:

@@ -1,0 +1,117 @@
+"""One line and exit 2, never a traceback: unreadable files, paths that cannot be written,
+bad fit files, sweeps of the hybrid's share, too many draws."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fulcrum.testing.cli import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+FLEET = str(ROOT / "examples" / "seed_003_fleet.toml")
+TIERS = ROOT / "examples" / "seed_000_tiers.toml"
+CSV = ROOT / "data" / "reference" / "decode_calibration.csv"
+BOM = b"\xef\xbb\xbf"
+
+
+def _one_line_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str], *needles: str) -> str:
+    code, out, err = run_cli(argv, capsys)
+    assert code == 2, out + err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    for needle in needles:
+        assert needle in err
+    return err
+
+
+@pytest.mark.parametrize("spec", ["local_share=0.1..0.9:0.4", "hybrid.local_share=0..1:0.5"])
+def test_sweeping_the_hybrid_share_keys_options_by_a_stable_id(
+    spec: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(["decide", FLEET, "--no-save", "--sweep", spec], capsys)
+    assert code == 0 and "C = Mac Studio M3 Ultra 512GB + API (hybrid)" in out
+    code, out, _ = run_cli(["decide", FLEET, "--no-save", "--sweep", spec, "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and "Mac Studio M3 Ultra 512GB + API (hybrid)" in data["options"]
+    for row in data["rows"]:
+        assert [o["id"] for o in row["options"]] == data["options"]
+        assert row["recommended"] in data["options"]
+    names = [o["name"] for r in data["rows"] for o in r["options"] if "(hybrid)" in o["id"]]
+    assert names[0].endswith("(10% local)" if spec.startswith("local") else "(0% local)")
+
+
+@pytest.mark.parametrize("command", [["decide"], ["tco"], ["report", "--out", "r.html"]])
+def test_a_scenario_that_is_not_utf8_is_named(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "latin.toml"
+    bad.write_bytes(b'[scenario]\nname="\xff\xfe"\n')
+    args = [command[0], str(bad), *command[1:]]
+    _one_line_exit_2(args, capsys, str(bad), "not UTF-8")
+
+
+def test_a_byte_order_mark_is_accepted_in_scenario_catalog_and_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario, cat, csv = tmp_path / "s.toml", tmp_path / "c.toml", tmp_path / "c.csv"
+    scenario.write_bytes(BOM + TIERS.read_bytes())
+    cat.write_bytes(
+        BOM + b'[plans.team]\nname = "T"\nmonthly_usd = 30\nsource = "x"\nas_of = "x"\n'
+    )
+    csv.write_bytes(BOM + CSV.read_bytes())
+    code, out, _ = run_cli(["tco", str(scenario), "--json", "--catalog", str(cat)], capsys)
+    assert code == 0 and json.loads(out)["options"][0]["total"] == "9250.00"
+    code, out, _ = run_cli(["throughput", "calibrate", str(csv), "--json"], capsys)
+    assert code == 0 and json.loads(out)["decode_rows"] >= 60
+
+
+def test_calibration_csv_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    latin = tmp_path / "lat.csv"
+    latin.write_bytes(b"hardware,test\n\xff,tg128\n")
+    _one_line_exit_2(["throughput", "calibrate", str(latin)], capsys, "lat.csv", "not UTF-8")
+    _one_line_exit_2(["throughput", "calibrate", str(tmp_path)], capsys, "a directory")
+    args = ["throughput", "calibrate", str(CSV), "--write", str(tmp_path)]
+    _one_line_exit_2(args, capsys, f"--write: cannot write {tmp_path}: Is a directory")
+    short = tmp_path / "short.csv"
+    short.write_text(CSV.read_text().splitlines()[0] + "\nbox,100\n")
+    _one_line_exit_2(["throughput", "calibrate", str(short)], capsys, "no decode")
+
+
+def test_ics_that_cannot_be_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "nowhere" / "x.ics"
+    args = ["decide", FLEET, "--no-save", "--ics", str(target)]
+    _one_line_exit_2(args, capsys, f"--ics: cannot write {target}: No such file or directory")
+
+
+@pytest.mark.parametrize(
+    ("fit", "field"),
+    [
+        ({"efficiency": {}, "overhead_s": -1, "default_efficiency": 0}, "default_efficiency"),
+        ({"efficiency": {}, "overhead_s": -1, "default_efficiency": 0.8}, "overhead_s"),
+        (
+            {"efficiency": {"cuda": 0}, "overhead_s": 0, "default_efficiency": 0.8},
+            "efficiency.cuda",
+        ),
+        ({"efficiency": {}, "overhead_s": 0, "default_efficiency": 1e308}, "default_efficiency"),
+    ],
+)
+def test_bad_fit_files_name_the_file_and_field(
+    fit: dict[str, object], field: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "badfit.json"
+    bad.write_text(json.dumps(fit))
+    flags = ["throughput", "--hardware", "dgx-spark", "--model", "qwen3-coder-30b-a3b"]
+    _one_line_exit_2([*flags, "--fit", str(bad)], capsys, f"{bad}: {field}: expected")
+    _one_line_exit_2(["decide", FLEET, "--no-save", "--fit", str(bad)], capsys, field)
+
+
+@pytest.mark.parametrize("command", ["decide", "report"])
+def test_draws_are_capped(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [command, FLEET, "--draws", "1000001"]  # one over: without the cap it runs
+    args += ["--no-save"] if command == "decide" else ["--out", str(tmp_path / "r.html")]
+    _one_line_exit_2(args, capsys, "--draws: expected a whole number in [1, 1000000]")
+    many = tmp_path / "many.toml"
+    many.write_text(TIERS.read_text().replace("draws = 100000", "draws = 100000000"))
+    _one_line_exit_2(["tco", str(many)], capsys, "uncertainty.draws", "[1, 1000000]")
