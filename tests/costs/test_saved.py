@@ -80,3 +80,21 @@ def test_fit_file_is_read_by_throughput_and_decide(
     bad.write_text("[]")
     code, _, err = run_cli([*flags, "--fit", str(bad)], capsys)
     assert code == 2 and "not a throughput fit" in err
+
+
+def test_compare_follows_the_hybrid_when_its_share_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hybrid's name carries its local share: compare matches options by id, not name."""
+    code, out, _ = run_cli(["decide", FLEET, "--json", "--draws", "500"], capsys)
+    assert code == 0
+    saved = json.loads(out)["saved_to"]
+    hybrid = next(o for o in json.loads(out)["options"] if o["kind"] == "hybrid")
+    assert hybrid["id"] != hybrid["name"] and "(65% local)" in hybrid["name"]
+    half = tmp_path / "half.toml"
+    half.write_text(Path(FLEET).read_text().replace("local_share = 0.65", "local_share = 0.5"))
+    args = ["decide", str(half), "--draws", "500", "--compare", saved, "--no-save"]
+    code, out, _ = run_cli(args, capsys)
+    text = " ".join(out.split())
+    assert code == 0 and "(50% local): $" in text and " -> $" in text
+    assert "option gone" not in text and "new option" not in text

@@ -13,11 +13,17 @@ def _usd(text: str | None) -> str:
     return "-" if text is None else f"${Decimal(text):,.2f}"
 
 
+def _id(option: dict[str, Any]) -> str:
+    """An option's identity (the hybrid's name carries its local share); a decision saved
+    before options had ids is matched by name."""
+    return str(option.get("id") or option["name"])
+
+
 def _options(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    before = {o["name"]: o for o in old["decision"]["options"]}
+    before = {_id(o): o for o in old["decision"]["options"]}
     out = []
     for o in new["decision"]["options"]:
-        was = before.pop(o["name"], None)
+        was = before.pop(_id(o), None)
         if was is None:
             out.append(f"new option: {o['name']} at {_usd(o['total_monthly'])}/month")
             continue
@@ -28,7 +34,7 @@ def _options(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if was.get("eligible") != o.get("eligible"):
             state = "eligible" if o.get("eligible") else "not eligible"
             out.append(f"{o['name']}: now {state}")
-    out += [f"option gone: {name}" for name in before]
+    out += [f"option gone: {was['name']}" for was in before.values()]
     return out
 
 

@@ -69,6 +69,7 @@ class OptionResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "id": self.id,
             "name": self.name,
             "eligible": self.eligible,
             "why_not": [r.as_dict() for r in self.why_not],
