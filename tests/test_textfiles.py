@@ -20,8 +20,8 @@ def test_utf8_with_or_without_a_byte_order_mark(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("data", "says"),
     [
-        ("x = 'café'\n".encode("latin-1"), "not UTF-8 text (byte 0xe9 at offset 8)"),
-        ("x = 1\n".encode("utf-16"), "not UTF-8 text (byte 0xff at offset 0)"),
+        ("x = 1\nx = 'café'\n".encode("latin-1"), "not UTF-8: byte 0xe9 on line 2"),
+        ("x = 1\n".encode("utf-16"), "not UTF-8: it looks like UTF-16 or UTF-32"),
     ],
 )
 def test_text_that_is_not_utf8_is_named(tmp_path: Path, data: bytes, says: str) -> None:

@@ -1,33 +1,58 @@
 """Files the user named: one error that names the file and what went wrong, never a traceback.
 
-:func:`read_text` reads UTF-8 (a leading byte-order mark, as spreadsheets and some editors
-write it, is dropped); a file that cannot be read, or is not UTF-8, is one
-:class:`~fulcrum.errors.ConfigError` naming it (exit 2). :func:`write_output` writes what a
-flag (``--csv``, ``--html``, ``-o``) asked for; a path that cannot be written is one
+:func:`decode` turns a file's bytes into text: UTF-8, a leading byte-order mark (as
+spreadsheets and some editors write it) dropped; UTF-16 or UTF-32, or bytes of another
+encoding, raise :class:`ValueError` saying so (the byte and its line). :func:`read_text` reads
+a named file through it: a file that cannot be read, or is not UTF-8, is one
+:class:`~fulcrum.errors.ConfigError` naming it (exit 2); an importer that reports problems
+per file calls :func:`decode` itself. :func:`write_output` writes what a flag (``--csv``,
+``--html``, ``-o``) asked for; a path that cannot be written is one
 :class:`~fulcrum.errors.InputError` naming the flag and the path.
 """
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from fulcrum.errors import ConfigError, InputError
+
+WIDE = "not UTF-8: it looks like UTF-16 or UTF-32; save it as UTF-8"
+
+
+def is_wide(data: bytes) -> bool:
+    """UTF-16 or UTF-32: a byte-order mark, or NUL and other bytes in the first four (a file
+    that starts with NUL bytes only, as after a crash, is not taken for one)."""
+    head = data[:4]
+    bom = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    return bom or (b"\x00" in head and bool(head.strip(b"\x00")))
+
+
+def decode(data: bytes) -> str:
+    """A file's bytes as text: UTF-8, a byte-order mark dropped."""
+    if is_wide(data):
+        raise ValueError(WIDE)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValueError(
+            f"not UTF-8: byte 0x{data[exc.start]:02x} on line {line}; save it as UTF-8"
+        ) from None
 
 
 def read_text(path: Path) -> str:
     """The file's text."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except IsADirectoryError:
         raise ConfigError("a directory, not a file", file=str(path)) from None
     except OSError as exc:
         raise ConfigError(f"cannot read the file ({exc.strerror})", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        byte = exc.object[exc.start]
-        raise ConfigError(
-            f"not UTF-8 text (byte 0x{byte:02x} at offset {exc.start}); save it as UTF-8",
-            file=str(path),
-        ) from None
+    try:
+        return decode(data)
+    except ValueError as exc:
+        raise ConfigError(str(exc), file=str(path)) from None
 
 
 def write_output(flag: str, path: Path, data: str | bytes) -> None:

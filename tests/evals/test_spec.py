@@ -77,5 +77,5 @@ def test_spec_file_not_utf8_is_one_error(
         load_suite(root)
     assert (
         info.value.message
-        == f"{root / 'spec.toml'}: not UTF-8 text (byte 0xe9 at offset 18); save it as UTF-8"
+        == f"{root / 'spec.toml'}: not UTF-8: byte 0xe9 on line 1; save it as UTF-8"
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fulcrum.testing.cli import run_cli
-from fulcrum.usage.importers import values
+from fulcrum.textfiles import is_wide
 from fulcrum.usage.importing import run_import
 from fulcrum.usage.records import ImportContext
 from fulcrum.usage.store import UsageStore
@@ -72,7 +72,7 @@ def test_claude_code_logs_not_in_utf8(tmp_path: Path) -> None:
     (tmp_path / "logs" / "b.jsonl").write_bytes(f"{good}\n".encode("utf-16"))
     summary = run_import("claude-code", [str(tmp_path / "logs")], ctx(tmp_path))
     assert summary.records == 1
-    assert not values.is_wide(b"\x00\x00\x00\x00" + good.encode())  # NUL padding, not UTF-16
+    assert not is_wide(b"\x00\x00\x00\x00" + good.encode())  # NUL padding, not UTF-16
     assert problems(summary) == {
         ("a.jsonl", 2, "not UTF-8"),
         ("b.jsonl", 0, "not UTF-8: it looks like UTF-16 or UTF-32; save it as UTF-8"),

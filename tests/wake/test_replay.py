@@ -128,7 +128,7 @@ def test_a_bad_events_line_exits_2_naming_it(
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        ('{"event": "caf\u00e9"}\n'.encode("latin-1"), "not UTF-8 text (byte 0xe9 at offset 14)"),
+        ('{"event": "caf\u00e9"}\n'.encode("latin-1"), "not UTF-8: byte 0xe9 on line 1"),
         (b'{"event": "x"}\n', "--url: expected an http:// or https:// URL"),
     ],
 )

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import InputError
+from fulcrum.textfiles import decode
 from fulcrum.usage.importers import values
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
@@ -97,7 +98,7 @@ def span_s(start: datetime, end: datetime) -> int:
 def read_text(file: Path, log: ImportLog) -> str | None:
     """The file's UTF-8 text, or ``None`` with a problem (unreadable, another encoding)."""
     try:
-        return values.utf8_text(file.read_bytes())
+        return decode(file.read_bytes())
     except OSError as exc:
         log.problem(file, 0, f"cannot read: {exc.strerror or exc}")
     except ValueError as exc:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import InputError
+from fulcrum.textfiles import WIDE, is_wide
 from fulcrum.usage.importers import values
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
@@ -66,8 +67,8 @@ def _read_file(file: Path, log: ImportLog) -> Iterator[UsageRecord]:
     except OSError as exc:
         log.problem(file, 0, f"cannot read: {exc.strerror}")
         return
-    if values.is_wide(data):
-        log.problem(file, 0, values.WIDE)
+    if is_wide(data):
+        log.problem(file, 0, WIDE)
         return
     lines = data.split(b"\n")
     ends_mid_line = lines[-1] != b""

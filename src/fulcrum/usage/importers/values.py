@@ -5,21 +5,20 @@ reason, naming the field, that the importer turns into a problem with file and l
 
 - a count is a whole number from 0 to :data:`MAX_COUNT` (2^63 - 1, the largest integer the
   SQLite store holds);
-- a time is ISO 8601 (or Unix seconds) that can be written in UTC, years 1 to 9999;
-- a file's text is UTF-8 (a byte-order mark is dropped); UTF-16 or UTF-32, or bytes of
-  another encoding, are a problem for the whole file (for a Claude Code log, read line by
-  line, a line not in UTF-8 is a problem of that line).
+- a time is ISO 8601 (or Unix seconds) that can be written in UTC, years 1 to 9999.
+
+A file's text is decoded by :func:`fulcrum.textfiles.decode`: UTF-16 or UTF-32, or bytes of
+another encoding, are a problem for the whole file (for a Claude Code log, read line by line,
+a line not in UTF-8 is a problem of that line).
 """
 
 from __future__ import annotations
 
-import codecs
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TypeGuard
 
 MAX_COUNT = 2**63 - 1
-WIDE = "not UTF-8: it looks like UTF-16 or UTF-32; save it as UTF-8"
 
 
 def is_count(value: object) -> TypeGuard[int]:
@@ -73,24 +72,3 @@ def unix_time(name: str, seconds: int) -> datetime:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         raise ValueError(f"{name}: {seconds} is outside the years 1970 to 9999") from None
-
-
-def is_wide(data: bytes) -> bool:
-    """UTF-16 or UTF-32: a byte-order mark, or NUL and other bytes in the first four (a file
-    that starts with NUL bytes only, as after a crash, is not taken for one)."""
-    head = data[:4]
-    bom = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    return bom or (b"\x00" in head and bool(head.strip(b"\x00")))
-
-
-def utf8_text(data: bytes) -> str:
-    """A file's bytes as text: UTF-8, a byte-order mark dropped."""
-    if is_wide(data):
-        raise ValueError(WIDE)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ValueError(
-            f"not UTF-8: byte 0x{data[exc.start]:02x} on line {line}; save it as UTF-8"
-        ) from None
