@@ -13,12 +13,12 @@ import fulcrum.routing.config as routing_config
 from fulcrum.catalog import load_catalog
 from fulcrum.costs.machine import LocalMachine
 from fulcrum.costs.scenario import load_scenario
-from fulcrum.errors import ConfigError
+from fulcrum.errors import ConfigError, InputError
 from fulcrum.evals.spec import load_spec
 from fulcrum.gateway import config as gateway_config
 from fulcrum.gateway.config import load_config
 from fulcrum.routing import BackendCaps, parse_routing_config
-from fulcrum.tables import Table
+from fulcrum.tables import Table, flag_number
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 GATEWAY = """
@@ -145,3 +145,10 @@ def test_backend_tables_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not hasattr(routing_config, "parse_backend_caps")  # no second reader of the TOML
     backends = inspect.signature(parse_routing_config).parameters["backends"]
     assert backends.annotation == "Sequence[BackendCaps]"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -0.5, 11.0])
+def test_flag_number_refuses_what_is_outside_its_range(value: float) -> None:
+    with pytest.raises(InputError, match=r"^--x: expected a number in \[0, 10\], got "):
+        flag_number("--x", value, 0, 10)
+    assert flag_number("--x", 10.0, 0, 10) == 10.0

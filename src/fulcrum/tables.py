@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
-from fulcrum.errors import ConfigError, did_you_mean
+from fulcrum.errors import ConfigError, InputError, did_you_mean
 
 _MISSING: Any = object()
 
@@ -39,6 +39,15 @@ def _range(kind: str, low: Any, high: Any) -> str:
     if low is not None:
         return f"{kind} >= {low}"
     return f"{kind} <= {high}" if high is not None else kind
+
+
+def flag_number(flag: str, value: float, low: float, high: float) -> float:
+    """A number given on the command line, in [low, high] (NaN and infinity never are): one
+    :class:`InputError` (exit 2) in the words a config field's range gets."""
+    if not low <= value <= high:
+        accepted = _range("a number", f"{low:g}", f"{high:g}")
+        raise InputError(f"{flag}: expected {accepted}, got {value:g}")
+    return value
 
 
 def to_decimal(value: Any) -> Decimal | None:

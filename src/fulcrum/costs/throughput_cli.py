@@ -31,6 +31,7 @@ from fulcrum.costs.throughput import (
     model_workload,
 )
 from fulcrum.errors import InputError
+from fulcrum.tables import flag_number
 
 BACKENDS = tuple(name for name, _ in BACKEND_FAMILIES)
 MIN_SIZE, MAX_SIZE = 0.001, 100_000.0  # GB/s, GB, billions of parameters, TFLOPS
@@ -55,12 +56,6 @@ throughput_app = typer.Typer(
 )
 
 
-def _number(value: float | None, flag: str, low: float, high: float) -> None:
-    """``value`` (when given) is in [low, high]; NaN and infinity never are."""
-    if value is not None and not low <= value <= high:
-        raise InputError(f"{flag}: expected a number in [{low:g}, {high:g}], got {value:g}")
-
-
 @dataclass(frozen=True, slots=True)
 class Flags:
     """The command's flags, checked against their ranges and against each other."""
@@ -75,7 +70,8 @@ class Flags:
     def check(self) -> Flags:
         for flag, value in self.numbers.items():
             kv = flag == "--kv-bytes-per-token"
-            _number(value, flag, *((0, MAX_KV_BYTES) if kv else (MIN_SIZE, MAX_SIZE)))
+            if value is not None:
+                flag_number(flag, value, *((0, MAX_KV_BYTES) if kv else (MIN_SIZE, MAX_SIZE)))
         names = ("--context-tokens", "--prompt-tokens", "--output-tokens")
         for flag, count in zip(names, self.tokens, strict=True):
             if not 0 <= count <= MAX_TOKENS:

@@ -14,6 +14,7 @@ from fulcrum.catalog.records import Plan
 from fulcrum.costs.machine import LocalMachine
 from fulcrum.errors import InputError, did_you_mean
 from fulcrum.ledger.cli import parse_window
+from fulcrum.tables import flag_number
 from fulcrum.usage.importers import IMPORTERS
 from fulcrum.usage.report import GROUPS
 
@@ -79,8 +80,4 @@ def cheaper_model(catalog: Catalog, model: str | None) -> str | None:
 
 
 def tolerance(seconds: float) -> timedelta:
-    if not 0 <= seconds <= MAX_TOLERANCE_S:  # NaN is not in any range
-        raise InputError(
-            f"--tolerance-s: {seconds} is not a number of seconds from 0 to {MAX_TOLERANCE_S}"
-        )
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=flag_number("--tolerance-s", seconds, 0, MAX_TOLERANCE_S))
