@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fulcrum.errors import ConfigError, InputError
-from fulcrum.textfiles import read_text, write_output
+from fulcrum.textfiles import read_text, read_toml, write_output
 
 
 def test_utf8_with_or_without_a_byte_order_mark(tmp_path: Path) -> None:
@@ -48,3 +48,13 @@ def test_write_output_names_the_flag_and_the_path(tmp_path: Path) -> None:
         write_output("--html", tmp_path, "x")
     assert str(caught.value) == f"--html: cannot write {tmp_path}: Is a directory"
     assert caught.value.param == "--html"
+
+
+def test_read_toml_names_the_file_of_a_syntax_error(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_bytes(b"\xef\xbb\xbf[a]\nb = 1\n")
+    bad.write_text("[a\n")
+    assert read_toml(good) == {"a": {"b": 1}}
+    with pytest.raises(ConfigError, match=r"bad\.toml: not valid TOML \(") as caught:
+        read_toml(bad)
+    assert caught.value.file == str(bad)

@@ -5,15 +5,18 @@ spreadsheets and some editors write it) dropped; UTF-16 or UTF-32, or bytes of a
 encoding, raise :class:`ValueError` saying so (the byte and its line). :func:`read_text` reads
 a named file through it: a file that cannot be read, or is not UTF-8, is one
 :class:`~fulcrum.errors.ConfigError` naming it (exit 2); an importer that reports problems
-per file calls :func:`decode` itself. :func:`write_output` writes what a flag (``--csv``,
-``--html``, ``-o``) asked for; a path that cannot be written is one
+per file calls :func:`decode` itself. :func:`read_toml` (and :func:`parse_toml` for text in
+hand) adds TOML's syntax to that: one error naming the file. :func:`write_output` writes what
+a flag (``--csv``, ``--html``, ``-o``) asked for; a path that cannot be written is one
 :class:`~fulcrum.errors.InputError` naming the flag and the path.
 """
 
 from __future__ import annotations
 
 import codecs
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from fulcrum.errors import ConfigError, InputError
 
@@ -53,6 +56,19 @@ def read_text(path: Path) -> str:
         return decode(data)
     except ValueError as exc:
         raise ConfigError(str(exc), file=str(path)) from None
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """TOML text read from ``source``; a syntax error is one ConfigError naming it."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML ({exc})", file=source) from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's tables (see :func:`read_text` and :func:`parse_toml`)."""
+    return parse_toml(read_text(path), str(path))
 
 
 def write_output(flag: str, path: Path, data: str | bytes) -> None:

@@ -83,7 +83,7 @@ def test_bad_user_file_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="accepted: hardware"):
         load_catalog(f)
     f.write_text("not toml = = =")
-    with pytest.raises(ConfigError, match="malformed TOML"):
+    with pytest.raises(ConfigError, match="not valid TOML"):
         load_catalog(f)
 
 

@@ -104,7 +104,7 @@ def test_throughput_calibrate_prints_error(
 @pytest.mark.parametrize(
     ("edit", "field", "accepted"),
     [
-        (lambda t: t.replace("[scenario]", "[scenario\n", 1), None, "malformed TOML"),
+        (lambda t: t.replace("[scenario]", "[scenario\n", 1), None, "not valid TOML"),
         (lambda t: t.replace("engineer_rate = 75", ""), "scenario.engineer_rate", "number >= 0"),
         (lambda t: t.replace("avg_w = 450", "avg_w = -450", 1), "options[0].avg_w", "number >= 0"),
         (

@@ -27,7 +27,7 @@ from fulcrum.catalog.prices import (
 from fulcrum.catalog.records import HardwareTier, ModelSpec, Plan, Quant
 from fulcrum.errors import ConfigError
 from fulcrum.tables import Table
-from fulcrum.textfiles import read_text
+from fulcrum.textfiles import read_toml
 
 ENV_CATALOG = "FULCRUM_CATALOG"
 SECTIONS = ("hardware", "models", "quants", "plans", "prices")
@@ -96,16 +96,6 @@ def _read_bundled(name: str) -> Raw:
     text = resources.files("fulcrum.catalog").joinpath("data", name).read_text("utf-8")
     data: Raw = tomllib.loads(text)
     return data
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file (UTF-8, a leading byte-order mark dropped); a missing, unreadable,
-    non-UTF-8 or malformed file is a ConfigError naming it."""
-    text = read_text(path)
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"malformed TOML: {exc}", file=str(path)) from None
 
 
 def _merge(base: Raw, extra: Mapping[str, Any], file: str, section: str) -> Raw:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.catalog import Catalog, HardwareTier
-from fulcrum.catalog.loader import read_toml
 from fulcrum.costs.fields import (
     MAX_HORIZON_YEARS,
     MAX_USD_PER_KWH,
@@ -26,6 +25,7 @@ from fulcrum.costs.fields import (
 from fulcrum.costs.schema import SECTIONS, check_api_spend, check_keys, check_sections
 from fulcrum.errors import ConfigError
 from fulcrum.tables import Table
+from fulcrum.textfiles import read_toml
 
 D = Decimal
 MAX_REEVALUATE_DAYS = 3660  # ten years: a later date is no re-evaluation

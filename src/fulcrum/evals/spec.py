@@ -30,14 +30,12 @@ A suite is a directory whose sub-directories holding a ``spec.toml`` are specs.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from fulcrum.errors import ConfigError
 from fulcrum.tables import Table
-from fulcrum.textfiles import read_text
+from fulcrum.textfiles import read_toml
 
 SPEC_FILE = "spec.toml"
 FILES_DIR = "files"
@@ -132,14 +130,6 @@ def plain_name(name: str, file: str, key: str = "id") -> str:
         raise ConfigError(f"expected a plain name (no '/', not '.' or '..'), got {name!r}",
                           file=file, field=key)  # fmt: skip
     return name
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; unreadable, not UTF-8 or malformed is one error naming it."""
-    try:
-        return tomllib.loads(read_text(path))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML ({exc})", file=str(path)) from None
 
 
 def load_spec(root: Path) -> Spec:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,7 @@ from fulcrum.gateway.serverconfig import LOOPBACK, ServerConfig, parse_server
 from fulcrum.routing.brain.config import PolicyConfig, load_policy_file, parse_policy
 from fulcrum.routing.config import RoutingConfig, parse_routing_config
 from fulcrum.tables import Table
-from fulcrum.textfiles import read_text
+from fulcrum.textfiles import parse_toml, read_text, read_toml
 
 REPROBE_S = 5.0  # how often the embedded defaults look again for a backend while none answers
 NO_BACKEND = (
@@ -101,23 +100,16 @@ def load_config(
             raise ConfigError("no config given", field="--config")
         text = read_text(path)
     base = path.parent if path is not None else Path.cwd()
-    return from_mapping(_toml(text, source), source=source, env=env, base=base)
+    return from_mapping(parse_toml(text, source), source=source, env=env, base=base)
 
 
 def ledger_of(path: Path) -> LedgerConfig:
     """A config file's ``[ledger]`` alone, for the commands that only read the ledger: its
     sections' names and the ledger table checked as ``fulcrum serve`` checks them, nothing
     else parsed (no backend needed)."""
-    root = Table(_toml(read_text(path), str(path)), str(path), "")
+    root = Table(read_toml(path), str(path), "")
     root.only(*_sections())
     return _ledger(root.table("ledger"))
-
-
-def _toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML ({exc})", file=source) from exc
 
 
 def _sections() -> tuple[str, ...]:

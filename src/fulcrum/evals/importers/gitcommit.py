@@ -30,9 +30,10 @@ from pathlib import Path
 
 from fulcrum.errors import ConfigError
 from fulcrum.evals.importers import staged
-from fulcrum.evals.spec import FILES_DIR, SOLUTION_DIR, TESTS_DIR, plain_name, read_toml, safe_rel
+from fulcrum.evals.spec import FILES_DIR, SOLUTION_DIR, TESTS_DIR, plain_name, safe_rel
 from fulcrum.evals.toml_out import write_spec_toml
 from fulcrum.tables import Table
+from fulcrum.textfiles import read_toml
 
 KEYS = ("id", "repo", "base", "instruction", "test", "editable", "solution", "tests")
 

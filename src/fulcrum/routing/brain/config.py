@@ -27,7 +27,6 @@ Every key is checked at start-up: an unknown key or a bad value names its field.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,7 @@ from fulcrum.routing.config import RoutingConfig, TargetSpec
 from fulcrum.routing.policy import Rule, parse_rules
 from fulcrum.routing.slo import LatencyConfig, parse_latency
 from fulcrum.tables import Table
-from fulcrum.textfiles import read_text
+from fulcrum.textfiles import read_toml
 
 KEYS = (
     "rules", "target_local_share", "local", "frontier", "otherwise", "learned_model",
@@ -143,10 +142,7 @@ def check_policy_file(path: Path) -> tuple[tuple[Rule, ...], str]:
 
 
 def _read_policy_file(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(read_text(path))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML ({exc})", file=str(path)) from exc
+    data = read_toml(path)
     Table(data, str(path), "").only("policy")
     return data
 
