@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import importlib
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import typer
 
 from fulcrum import __version__
-from fulcrum.cli import build_app
+from fulcrum.cli import COMMAND_MODULES, COMMANDS, build_app, main
 from fulcrum.errors import ConfigError, NotFound, RateLimited
 
 UNESCAPED = re.compile(r"(?<!\\)\[[A-Za-z]")
@@ -57,3 +59,48 @@ def test_no_help_text_loses_a_bracketed_word() -> None:
     lost = [(where, text) for where, text in _helps(root, "fulcrum") if UNESCAPED.search(text)]
     assert lost == []
     assert sum(1 for _ in _helps(root, "fulcrum")) > 200  # the walk reaches the subcommands
+
+
+def _registered(module: str) -> set[str]:
+    """The top-level commands and groups that ``module`` registers."""
+    app = typer.Typer()
+    importlib.import_module(module).register(app)
+    commands = {
+        c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands
+    }
+    return commands | {g.name or str(g.typer_instance.info.name) for g in app.registered_groups}
+
+
+def test_every_command_is_mapped_to_the_module_that_registers_it() -> None:
+    """``COMMANDS`` is how a command line finds its one module: it must list exactly what
+    each module registers, or a command would be missing when named on its own."""
+    for module in COMMAND_MODULES:
+        assert _registered(module) == {c for c, m in COMMANDS.items() if m == module}, module
+
+
+def test_a_named_command_loads_only_its_module() -> None:
+    """``fulcrum decide`` does not import the gateway, ``fulcrum serve`` does; both run."""
+    probe = (
+        "import sys\nfrom fulcrum.cli import main\n"
+        "try:\n    main([sys.argv[1], '--help'])\nexcept SystemExit as e:\n    code = e.code\n"
+        "print(code, 'fulcrum.gateway.cli' in sys.modules, 'fulcrum.evals' in sys.modules)"
+    )
+    seen = {}
+    for command in ("decide", "serve"):
+        out = subprocess.run(
+            [sys.executable, "-c", probe, command], capture_output=True, text=True, check=True
+        )
+        seen[command] = out.stdout.split()[-3:]
+    assert seen == {"decide": ["0", "False", "False"], "serve": ["0", "True", "False"]}
+
+
+def test_help_and_unknown_commands_see_every_command(capsys: Any) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in COMMANDS)
+    with pytest.raises(SystemExit) as done:
+        main(["decid"])
+    assert done.value.code == 2
+    assert "decide" in capsys.readouterr().err  # click's did-you-mean needs every name

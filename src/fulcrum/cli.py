@@ -18,21 +18,28 @@ import typer
 from fulcrum import __version__
 from fulcrum.errors import FulcrumError
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "fulcrum.costs.cli",
-    "fulcrum.catalog.cli",
-    "fulcrum.gateway.cli",
-    "fulcrum.ledger.cli",
-    "fulcrum.evals.cli",
-    "fulcrum.usage.cli",
-    "fulcrum.probe.cli",
-    "fulcrum.routing.learned.cli",
-    "fulcrum.routing.policy.cli",
-    "fulcrum.wake.cli",
-    "fulcrum.context.cli",
-    "fulcrum.batch.cli",
-    "fulcrum.report.cli",
-)
+# Each top-level command (or command group) and the module that registers it. A command line
+# that names one loads that module alone (``fulcrum decide`` does not import the gateway);
+# ``fulcrum --help``, ``--version`` and anything unknown load them all.
+COMMANDS: dict[str, str] = {
+    "decide": "fulcrum.costs.cli",
+    "tco": "fulcrum.costs.cli",
+    "throughput": "fulcrum.costs.cli",
+    "catalog": "fulcrum.catalog.cli",
+    "serve": "fulcrum.gateway.cli",
+    "ledger": "fulcrum.ledger.cli",
+    "eval": "fulcrum.evals.cli",
+    "usage": "fulcrum.usage.cli",
+    "probe": "fulcrum.probe.cli",
+    "router": "fulcrum.routing.learned.cli",
+    "route": "fulcrum.routing.policy.cli",
+    "wake": "fulcrum.wake.cli",
+    "index": "fulcrum.context.cli",
+    "mcp": "fulcrum.context.cli",
+    "batch": "fulcrum.batch.cli",
+    "report": "fulcrum.report.cli",
+}
+COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 
 
 class CommandModule(Protocol):
@@ -45,7 +52,9 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def build_app() -> typer.Typer:
+def build_app(command: str | None = None) -> typer.Typer:
+    """The command line; with ``command`` (a key of :data:`COMMANDS`), only the module that
+    registers it is loaded."""
     app = typer.Typer(
         name="fulcrum",
         help=(
@@ -65,7 +74,9 @@ def build_app() -> typer.Typer:
     ) -> None:
         """fulcrum: the local-vs-frontier decision, gateway and measurements."""
 
-    for name in COMMAND_MODULES:
+    only = COMMANDS.get(command or "")
+    modules = (only,) if only else COMMAND_MODULES
+    for name in modules:
         module: CommandModule = importlib.import_module(name)
         module.register(app)
     return app
@@ -73,9 +84,10 @@ def build_app() -> typer.Typer:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and map errors to exit codes."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        app = build_app()
-        app(args=argv, prog_name="fulcrum", standalone_mode=True)
+        app = build_app(args[0] if args else None)
+        app(args=args, prog_name="fulcrum", standalone_mode=True)
     except FulcrumError as exc:
         typer.echo(f"fulcrum: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
