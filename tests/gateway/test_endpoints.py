@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -60,7 +61,11 @@ def test_healthz_and_metrics(gateway: RunningGateway, fake_anthropic: FakeAnthro
     assert code == 200
     with urllib.request.urlopen(gateway.url + "/healthz") as resp:
         health = json.loads(resp.read())
-    assert health == {"status": "ok", "backends": {"claude": "closed", "gpt": "closed"}}
+    assert health == {
+        "status": "ok",
+        "backends": {"claude": "closed", "gpt": "closed"},
+        "pid": os.getpid(),  # the test's gateway runs in this process
+    }
     time.sleep(0.2)  # calls are metered in batches every 50 ms
     with urllib.request.urlopen(gateway.url + "/metrics") as resp:
         text = resp.read().decode()

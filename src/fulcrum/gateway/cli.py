@@ -7,7 +7,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,7 +20,11 @@ from fulcrum.gateway.config import (
     load_config,
     with_policy_file,
 )
+from fulcrum.gateway.workers import check_workers
 from fulcrum.settings import ENV_PREFIX, pick
+
+if TYPE_CHECKING:
+    from fulcrum.gateway.reprobe import Probe
 
 
 def _embedded_defaults(env: Mapping[str, str]) -> GatewayConfig:
@@ -48,7 +52,7 @@ def _serve_anyway(env: Mapping[str, str]) -> GatewayConfig:
         return default_config(env, detect=False, allow_empty=True)
 
 
-def _probe(config_file: Path | None, cfg: GatewayConfig) -> Callable[[], GatewayConfig] | None:
+def _probe(config_file: Path | None, cfg: GatewayConfig) -> Probe | None:
     """How to look for a backend later: only on the embedded defaults that found none."""
     if config_file is not None or cfg.backends:
         return None
@@ -87,6 +91,19 @@ def build_config(
     return dataclasses.replace(config, server=server, ledger=ledger)
 
 
+# fulcrum serve --workers: several processes on one port (fulcrum.gateway.workers)
+Workers = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Gateway processes serving the port, one core's worth of requests each. More "
+        "than one needs a PostgreSQL ledger (--ledger-url postgresql://...), through which "
+        "they share budgets, session pins and the batch queue; each has its own /metrics.",
+    ),
+]
+
+
 def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
     config: Annotated[
         Path | None,
@@ -118,14 +135,13 @@ def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
             "budget, latency SLO); it replaces the config's own \\[policy]. See docs/policy.md.",
         ),
     ] = None,
+    workers: Workers = 1,
 ) -> None:
     """Run the gateway: Claude Code and OpenAI clients point at it; every call is metered.
 
     Without --config it runs on embedded defaults: a SQLite ledger in the data directory,
     every local server found on its default port, and Anthropic / OpenAI when
     ANTHROPIC_API_KEY / OPENAI_API_KEY is set."""
-    from fulcrum.gateway.serve import banner, serve  # noqa: PLC0415 - aiohttp only for serve
-
     try:
         cfg = build_config(
             config,
@@ -139,12 +155,23 @@ def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
     if policy is not None:
         cfg = with_policy_file(cfg, policy)
     cfg.check_bind()
+    check_workers(workers, cfg.ledger.url)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _run(cfg, workers, _probe(config, cfg))
+
+
+def _run(cfg: GatewayConfig, workers: int, probe: Probe | None) -> None:
+    """Serve ``cfg`` in this process, or in ``workers`` processes on one port."""
+    from fulcrum.gateway.serve import banner, serve, serve_workers  # noqa: PLC0415 - aiohttp
 
     def ready(url: str) -> None:
+        if workers > 1:
+            typer.echo(f"workers: {workers} processes on this port, one ledger")
         typer.echo(banner(cfg, url))
 
-    run_loop(serve(cfg, ready=ready, probe=_probe(config, cfg)))
+    if workers > 1:
+        raise typer.Exit(serve_workers(cfg, workers, ready=ready, probe=probe))
+    run_loop(serve(cfg, ready=ready, probe=probe))
 
 
 def register(app: typer.Typer) -> None:

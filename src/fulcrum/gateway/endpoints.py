@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import json
+import os
 from typing import Any
 
 from aiohttp import web
@@ -128,7 +129,8 @@ async def feedback(request: web.Request) -> web.StreamResponse:
 async def healthz(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     backends = {b.name: b.breaker.state.value for b in state.backends}
-    return web.json_response({"status": "ok", "backends": backends})
+    # pid: which worker answered, when several serve the port (fulcrum.gateway.workers)
+    return web.json_response({"status": "ok", "backends": backends, "pid": os.getpid()})
 
 
 async def metrics(request: web.Request) -> web.StreamResponse:

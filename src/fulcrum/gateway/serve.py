@@ -8,11 +8,13 @@ flushes every row it accepted before the process exits.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import signal
 import sys
 from collections.abc import Callable
 
+from fulcrum.aio import run_loop
 from fulcrum.gateway.app import build_app
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.extensions import banner as extension_banner
@@ -20,6 +22,8 @@ from fulcrum.gateway.inbound.front import Front
 from fulcrum.gateway.inbound.httpserver import runner as gateway_runner
 from fulcrum.gateway.proxy import proxy
 from fulcrum.gateway.reprobe import Probe
+from fulcrum.gateway.workers import Supervisor, reserve
+from fulcrum.urls import redact_url
 
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
 # The ledger writer's thread takes the GIL a few times a batch (to hand rows to the database
@@ -43,7 +47,7 @@ def banner(config: GatewayConfig, url: str) -> str:
             f"fulcrum gateway listening on {url}",
             *extension_banner(config, url),
             f"backends: {backends or 'none'}",
-            f"ledger: {config.ledger.url or 'SQLite in the data directory'}",
+            f"ledger: {redact_url(config.ledger.url or '') or 'SQLite in the data directory'}",
             "",
             "Claude Code:",
             f"  export ANTHROPIC_BASE_URL={url}",
@@ -55,10 +59,35 @@ def banner(config: GatewayConfig, url: str) -> str:
     )
 
 
-def _bound_url(listener: asyncio.Server, host: str) -> str:
-    port = listener.sockets[0].getsockname()[1]
+def _url(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}"
+
+
+def _bound_url(listener: asyncio.Server, host: str) -> str:
+    return _url(host, listener.sockets[0].getsockname()[1])
+
+
+def serve_workers(
+    config: GatewayConfig,
+    count: int,
+    *,
+    ready: Callable[[str], None],
+    probe: Probe | None = None,
+) -> int:
+    """Serve with ``count`` worker processes on one port (:mod:`fulcrum.gateway.workers`);
+    ``ready`` is called once all of them serve. Returns the exit status."""
+    reserved = reserve(config.server.host, config.server.port)
+    port = reserved.getsockname()[1]
+    config = dataclasses.replace(config, server=dataclasses.replace(config.server, port=port))
+
+    def work(serving: Callable[[], None]) -> None:
+        run_loop(serve(config, ready=lambda _: serving(), probe=probe, reuse_port=True))
+
+    try:
+        return Supervisor(count, work).run(lambda: ready(_url(config.server.host, port)))
+    finally:
+        reserved.close()
 
 
 async def serve(
@@ -68,9 +97,11 @@ async def serve(
     stop: asyncio.Event | None = None,
     handle_signals: bool = True,
     probe: Probe | None = None,
+    reuse_port: bool = False,
 ) -> None:
     """Serve until ``stop`` is set or a SIGTERM/SIGINT arrives, then drain and flush.
-    ``probe``: how to find a backend later when ``config`` has none yet."""
+    ``probe``: how to find a backend later when ``config`` has none yet; ``reuse_port``: as
+    one of several workers on the port (:mod:`fulcrum.gateway.workers`)."""
     config.check_bind()
     app = build_app(config, probe=probe)
     runner = gateway_runner(app, config.server)
@@ -80,7 +111,7 @@ async def serve(
     assert runner.server is not None, "set up above"
     front = Front(app, runner.server, config.server, proxy)
     try:
-        listener = await front.listen(config.server.host, config.server.port)
+        listener = await front.listen(config.server.host, config.server.port, reuse_port=reuse_port)
         if handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):

@@ -15,12 +15,23 @@ from fulcrum.ledger.sqlite_store import SQLiteStore
 from fulcrum.ledger.store import LedgerStore
 from fulcrum.settings import Paths
 
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
 
 def sqlite_path_from_url(url: str) -> Path:
     """``sqlite:///rel.db`` (relative), ``sqlite:////abs.db`` (absolute), or a plain path."""
     if url.startswith("sqlite:///"):
         return Path(url.removeprefix("sqlite:///"))
     return Path(url)
+
+
+def _scheme(url: str) -> str:
+    return url.split(":", 1)[0].lower() if "://" in url else ""
+
+
+def shared_url(url: str | None) -> bool:
+    """Whether ``url`` names a database server several processes share (PostgreSQL)."""
+    return bool(url) and _scheme(url or "") in POSTGRES_SCHEMES
 
 
 def open_store(url: str | None = None, *, create: bool = True) -> LedgerStore:
@@ -31,8 +42,8 @@ def open_store(url: str | None = None, *, create: bool = True) -> LedgerStore:
     """
     if url is None or url == "":
         return SQLiteStore.open(Paths.build().ledger_sqlite, create=create)
-    scheme = url.split(":", 1)[0].lower() if "://" in url else ""
-    if scheme in ("postgresql", "postgres"):
+    scheme = _scheme(url)
+    if scheme in POSTGRES_SCHEMES:
         return PostgresStore.open(url)
     if scheme in ("sqlite", ""):
         return SQLiteStore.open(sqlite_path_from_url(url), create=create)

@@ -16,7 +16,7 @@ import subprocess as sp
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -93,13 +93,15 @@ def running_gateway(
     *,
     subprocess: bool = False,
     env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[RunningGateway]:
-    """The gateway serving ``config`` (TOML text or a parsed config) on 127.0.0.1."""
+    """The gateway serving ``config`` (TOML text or a parsed config) on 127.0.0.1
+    (``args``: more ``fulcrum serve`` flags, for a subprocess)."""
     env = dict(os.environ if env is None else env)
     if subprocess:
         if isinstance(config, GatewayConfig):
             raise TypeError("subprocess=True needs the config as TOML text")
-        gateway = _start_process(config, env)
+        gateway = _start_process(config, env, args)
     else:
         gateway = _start_thread(_config(config, env))
     try:
@@ -145,11 +147,11 @@ def _start_thread(config: GatewayConfig) -> RunningGateway:
     )
 
 
-def _start_process(text: str, env: dict[str, str]) -> RunningGateway:
+def _start_process(text: str, env: dict[str, str], args: Sequence[str] = ()) -> RunningGateway:
     folder = Path(tempfile.mkdtemp(prefix="fulcrum-gw-"))
     path = folder / "gateway.toml"
     path.write_text(text, encoding="utf-8")
-    cmd = [sys.executable, "-m", "fulcrum", "serve", "--config", str(path), "--port", "0"]
+    cmd = [sys.executable, "-m", "fulcrum", "serve", "--config", str(path), "--port", "0", *args]
     env.setdefault("PYTHONUNBUFFERED", "1")
     proc = sp.Popen(cmd, stdout=sp.PIPE, stderr=sp.STDOUT, text=True, env=env)
     gateway = RunningGateway(url="", process=proc)

@@ -73,10 +73,17 @@ class Front:
         )
         return name
 
-    async def listen(self, host: str, port: int) -> asyncio.Server:
+    async def listen(self, host: str, port: int, *, reuse_port: bool = False) -> asyncio.Server:
+        """Listen on ``host:port``; ``reuse_port``: beside the other workers on the same port
+        (:mod:`fulcrum.gateway.workers`)."""
         loop = asyncio.get_running_loop()
         self._listener = await loop.create_server(
-            lambda: FrontProtocol(self), host, port, backlog=2048, reuse_address=True
+            lambda: FrontProtocol(self),
+            host,
+            port,
+            backlog=2048,
+            reuse_address=True,
+            reuse_port=reuse_port or None,
         )
         return self._listener
 
