@@ -107,3 +107,16 @@ def test_a_worker_that_dies_stops_the_gateway(
         while not any(said in line for line in gateway.output) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert any(said in line for line in gateway.output)
+
+
+def test_the_banner_shows_the_ledger_without_its_password() -> None:
+    from fulcrum.gateway.config import load_config  # noqa: PLC0415
+    from fulcrum.gateway.serve import banner  # noqa: PLC0415
+
+    text = (
+        '[ledger]\nurl = "postgresql://fulcrum:s3cret@db.internal/ledger"\n'
+        '[backends.llama]\nformat = "openai"\nbase_url = "http://127.0.0.1:8080"\nkind = "local"\n'
+    )
+    shown = banner(load_config(text=text, env={}), "http://127.0.0.1:8787")
+    assert "ledger: postgresql://fulcrum:***@db.internal/ledger" in shown
+    assert "s3cret" not in shown
