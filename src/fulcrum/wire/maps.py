@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -51,6 +52,21 @@ OPENAI_ERROR_BY_STATUS: dict[int, str] = {
 def new_id(prefix: str) -> str:
     """A provider-looking id: ``msg_…``, ``toolu_…``, ``chatcmpl-…``, ``call_…``, ``req_…``."""
     return prefix + secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
+
+
+_NOT_IN_TOOL_ID = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+def anthropic_tool_id(raw: Any) -> str:
+    """A tool call id as the Messages API accepts it (``^[a-zA-Z0-9_-]+$``).
+
+    OpenAI-format servers use other characters (vLLM and Ollama: ``functions.name:0``);
+    each one becomes ``_``, the same way every time, so a call and its result stay paired.
+    An id that is not a non-empty string gets a fresh ``toolu_`` id.
+    """
+    if not isinstance(raw, str) or not raw:
+        return new_id("toolu_")
+    return _NOT_IN_TOOL_ID.sub("_", raw)
 
 
 def openai_stop(anthropic_reason: Any) -> str:

@@ -9,12 +9,19 @@ dropped (the Messages API rejects unknown fields):
   of the same role are merged, since Messages expects alternating roles.
 * assistant ``tool_calls`` → ``tool_use`` blocks (arguments that are not a JSON object
   are kept as ``{"arguments": "<raw text>"}``); ``reasoning_content`` is dropped: a
-  thinking block without a valid signature would be rejected.
+  thinking block without a valid signature would be rejected. Call ids get the
+  characters Messages accepts (:func:`~fulcrum.wire.maps.anthropic_tool_id`).
+* legacy ``functions`` / ``function_call`` / ``role: function`` are read as tool calling
+  (:mod:`fulcrum.wire.legacy`).
 * ``image_url`` parts → image blocks (``data:`` URLs as base64 sources); audio and file
-  parts are dropped.
+  parts are dropped; empty or whitespace-only text is dropped (Messages refuses it).
 * ``max_completion_tokens`` or ``max_tokens`` → ``max_tokens`` (default
   :data:`DEFAULT_MAX_TOKENS`, Messages requires it); ``temperature`` is clamped to
-  Anthropic's 0–1; ``stop`` → ``stop_sequences``; ``user`` → ``metadata.user_id``.
+  Anthropic's 0–1, and ``top_p`` is sent only without it (newer Claude models refuse
+  both); ``stop`` → ``stop_sequences`` (whitespace-only ones dropped: Messages refuses
+  them); ``user`` → ``metadata.user_id``.
+* a history with tool calls but no ``tools`` (OpenAI allows it, Messages does not) gets
+  the called tools defined, with ``tool_choice: none``.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from fulcrum.wire.maps import SYSTEM_ROLES, tool_choice_to_anthropic
+from fulcrum.wire.history import history_tools, strip_unsigned_thinking
+from fulcrum.wire.legacy import modern_messages, modern_tool_choice, modern_tools
+from fulcrum.wire.maps import SYSTEM_ROLES, anthropic_tool_id, tool_choice_to_anthropic
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -40,13 +49,15 @@ OPENAI_REQUEST_RULES: dict[str, str] = {
     "max_completion_tokens": "map: max_tokens",
     "max_tokens": "map: max_tokens",
     "temperature": "map: temperature (clamped to 0-1)",
-    "top_p": "map: top_p",
+    "top_p": "map: top_p (only when temperature is not set)",
     "stop": "map: stop_sequences",
     "stream": "map: stream",
     "tools": "map: tools",
     "tool_choice": "map: tool_choice",
     "parallel_tool_calls": "map: tool_choice.disable_parallel_tool_use",
     "user": "map: metadata.user_id",
+    "functions": "map: tools (legacy function calling)",
+    "function_call": "map: tool_choice (legacy function calling)",
     "stream_options": "drop: usage is always streamed by Messages",
     "n": "drop: one choice only",
     "reasoning_effort": "drop: no portable equivalent",
@@ -64,37 +75,55 @@ OPENAI_REQUEST_RULES: dict[str, str] = {
 
 
 def openai_to_anthropic_request(body: Mapping[str, Any]) -> dict[str, Any]:
-    system, messages = _messages(body.get("messages"))
-    max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+    system, messages = _messages(modern_messages(body.get("messages")))
     out: dict[str, Any] = {
         "model": body.get("model"),
-        "max_tokens": max_tokens
-        if isinstance(max_tokens, int) and not isinstance(max_tokens, bool)
-        else DEFAULT_MAX_TOKENS,
+        "max_tokens": _max_tokens(body),
         "messages": messages,
     }
     if system:
         out["system"] = system
-    temp = body.get("temperature")
-    if isinstance(temp, (int, float)) and not isinstance(temp, bool):
-        out["temperature"] = min(max(float(temp), 0.0), 1.0)
-    if isinstance(body.get("top_p"), (int, float)) and not isinstance(body.get("top_p"), bool):
+    temp, top_p = _number(body.get("temperature")), _number(body.get("top_p"))
+    if temp is not None:
+        out["temperature"] = min(max(temp, 0.0), 1.0)
+    elif top_p is not None:
         out["top_p"] = body["top_p"]
     stop = body.get("stop")
     stops = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
-    if [s for s in stops if isinstance(s, str)]:
-        out["stop_sequences"] = [s for s in stops if isinstance(s, str)]
-    tools = _tools(body.get("tools"))
+    if [s for s in stops if isinstance(s, str) and s.strip()]:
+        out["stop_sequences"] = [s for s in stops if isinstance(s, str) and s.strip()]
+    tools = _tools(modern_tools(body))
     if tools:
         out["tools"] = tools
-        choice = tool_choice_to_anthropic(body.get("tool_choice"), body.get("parallel_tool_calls"))
+        choice = tool_choice_to_anthropic(modern_tool_choice(body), body.get("parallel_tool_calls"))
         if choice is not None:
             out["tool_choice"] = choice
+    elif called := history_tools(messages):
+        out["tools"], out["tool_choice"] = called, {"type": "none"}
     if isinstance(body.get("user"), str):
         out["metadata"] = {"user_id": body["user"]}
     if body.get("stream") is True:
         out["stream"] = True
     return out
+
+
+def _number(value: Any) -> float | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return float(value) if ok else None
+
+
+def _max_tokens(body: Mapping[str, Any]) -> int:
+    """``max_completion_tokens``, else ``max_tokens`` (a null one is not set), else a default."""
+    for key in ("max_completion_tokens", "max_tokens"):
+        value = body.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return DEFAULT_MAX_TOKENS
+
+
+def _call_id(raw: Any) -> str:
+    """A call id Messages accepts; an absent one stays empty (it pairs with nothing)."""
+    return anthropic_tool_id(raw) if isinstance(raw, str) and raw else ""
 
 
 def _tools(tools: Any) -> list[dict[str, Any]]:
@@ -122,7 +151,7 @@ def _messages(raw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         role = msg.get("role")
         if role in SYSTEM_ROLES:
             text = _text(msg.get("content"))
-            if text:
+            if text.strip():
                 system.append({"type": "text", "text": text})
             continue
         if role == "assistant":
@@ -130,7 +159,7 @@ def _messages(raw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         elif role == "tool":
             block = {
                 "type": "tool_result",
-                "tool_use_id": str(msg.get("tool_call_id", "")),
+                "tool_use_id": _call_id(msg.get("tool_call_id")),
                 "content": _text(msg.get("content")),
             }
             turn = ("user", [block])
@@ -152,18 +181,19 @@ def _text(content: Any) -> str:
         return content
     if isinstance(content, list):
         texts = [p.get("text") for p in content if isinstance(p, Mapping)]
-        return "\n\n".join(t for t in texts if isinstance(t, str))
+        return "\n\n".join(t for t in texts if isinstance(t, str) and t.strip())
     return ""
 
 
 def _user_blocks(content: Any) -> list[dict[str, Any]]:
     if isinstance(content, str):
-        return [{"type": "text", "text": content}] if content else []
+        return [{"type": "text", "text": content}] if content.strip() else []
     blocks: list[dict[str, Any]] = []
     for part in content if isinstance(content, list) else []:
         if not isinstance(part, Mapping):
             continue
-        if part.get("type") == "text" and isinstance(part.get("text"), str):
+        text = part.get("text")
+        if part.get("type") == "text" and isinstance(text, str) and text.strip():
             blocks.append({"type": "text", "text": part["text"]})
         elif part.get("type") == "image_url":
             image = _image(part.get("image_url"))
@@ -185,7 +215,7 @@ def _image(spec: Any) -> dict[str, Any] | None:
 
 def _assistant_blocks(msg: Mapping[str, Any]) -> list[dict[str, Any]]:
     text = _text(msg.get("content"))
-    blocks: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": text}] if text.strip() else []
     calls = msg.get("tool_calls")
     for call in calls if isinstance(calls, list) else []:
         fn = call.get("function") if isinstance(call, Mapping) else None
@@ -194,7 +224,7 @@ def _assistant_blocks(msg: Mapping[str, Any]) -> list[dict[str, Any]]:
         blocks.append(
             {
                 "type": "tool_use",
-                "id": str(call.get("id", "")),
+                "id": _call_id(call.get("id")),
                 "name": str(fn.get("name", "")),
                 "input": parse_arguments(fn.get("arguments")),
             }
@@ -213,34 +243,3 @@ def parse_arguments(raw: Any) -> dict[str, Any]:
     except ValueError:
         return {"arguments": raw}
     return value if isinstance(value, dict) else {"arguments": raw}
-
-
-def strip_unsigned_thinking(body: Mapping[str, Any]) -> dict[str, Any]:
-    """An Anthropic request without the thinking blocks that carry no signature.
-
-    fulcrum turns an OpenAI-format model's reasoning into thinking blocks with an empty
-    signature; a native Anthropic backend rejects those, so a session that moves there
-    sends its history through this first. Other blocks and fields are untouched.
-    """
-    messages = body.get("messages")
-    if not isinstance(messages, list):
-        return dict(body)
-    cleaned: list[Any] = []
-    for msg in messages:
-        content = msg.get("content") if isinstance(msg, Mapping) else None
-        kept = (
-            [b for b in content if not _unsigned_thinking(b)] if isinstance(content, list) else []
-        )
-        if isinstance(content, list) and len(kept) != len(content):
-            cleaned.append({**msg, "content": kept})
-        else:
-            cleaned.append(msg)
-    return {**body, "messages": cleaned}
-
-
-def _unsigned_thinking(block: Any) -> bool:
-    return (
-        isinstance(block, Mapping)
-        and block.get("type") == "thinking"
-        and not block.get("signature")
-    )

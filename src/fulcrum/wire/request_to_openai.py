@@ -8,8 +8,9 @@ unknown fields and nothing in Chat Completions could honour them:
   ``messages`` (Claude Code sends these) become ONE leading system message, in order —
   the chat templates of many local models accept a single system message, first.
 * text-only content becomes a plain string (blocks joined by a blank line); images
-  become ``image_url`` parts (base64 sources as ``data:`` URLs); plain-text ``document``
-  blocks become text; PDF documents and other block types are dropped.
+  become ``image_url`` parts (base64 sources as ``data:`` URLs); plain-text and
+  custom-content ``document`` blocks become text (in tool results too); PDF documents and
+  other block types are dropped.
 * ``tool_use`` blocks → assistant ``tool_calls`` (input serialised as JSON arguments);
   ``tool_result`` blocks → ``role: tool`` messages placed right after that assistant
   message (an ``is_error`` result is prefixed with ``Error: ``; images inside a result
@@ -87,10 +88,21 @@ def _tools(tools: Any) -> list[dict[str, Any]]:
         fn: dict[str, Any] = {"name": tool["name"]}
         if isinstance(tool.get("description"), str):
             fn["description"] = tool["description"]
-        schema = tool.get("input_schema")
-        fn["parameters"] = dict(schema) if isinstance(schema, Mapping) else {"type": "object"}
+        fn["parameters"] = _parameters(tool.get("input_schema"))
         out.append({"type": "function", "function": fn})
     return out
+
+
+def _parameters(schema: Any) -> dict[str, Any]:
+    """The input schema as function parameters; an object schema always has ``properties``
+    (OpenAI's form of a function without arguments; some servers' chat templates and
+    grammar builders read ``properties`` unguarded)."""
+    params = dict(schema) if isinstance(schema, Mapping) else {"type": "object"}
+    if params.get("type", "object") == "object" and not isinstance(
+        params.get("properties"), Mapping
+    ):
+        params = {"type": "object", **params, "properties": {}}
+    return params
 
 
 def _text_of(content: Any) -> str:
@@ -182,7 +194,8 @@ def _tool_result(block: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
                 image = _image(item)
                 if image is not None:
                     images.append(image)
-        text = _text_of([i for i in content if isinstance(i, Mapping) and i.get("type") == "text"])
+        texts = [_block_text(i) for i in content if isinstance(i, Mapping)]
+        text = "\n\n".join(t for t in texts if t)
     else:
         text = content if isinstance(content, str) else ""
     if block.get("is_error") is True:
@@ -204,8 +217,20 @@ def _image(block: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _document_text(block: Mapping[str, Any]) -> str:
+    """The text of a plain-text or custom-content document (empty for PDFs and the rest)."""
     source = block.get("source")
-    if isinstance(source, Mapping) and source.get("type") == "text":
+    if not isinstance(source, Mapping):
+        return ""
+    if source.get("type") == "text":
         data = source.get("data")
         return data if isinstance(data, str) else ""
+    if source.get("type") == "content":
+        return _text_of(source.get("content"))  # a string, or blocks: their texts
     return ""
+
+
+def _block_text(block: Mapping[str, Any]) -> str:
+    """The text of a text block or a document block; empty for other blocks."""
+    if block.get("type") == "text" and isinstance(block.get("text"), str):
+        return str(block["text"])
+    return _document_text(block) if block.get("type") == "document" else ""

@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from fulcrum.wire.maps import anthropic_stop, new_id, openai_stop
+from fulcrum.wire.maps import anthropic_stop, anthropic_tool_id, new_id, openai_stop
 from fulcrum.wire.request_to_anthropic import parse_arguments
 from fulcrum.wire.usage import anthropic_usage, openai_usage, usage_to_anthropic, usage_to_openai
 
@@ -54,11 +54,10 @@ def openai_to_anthropic_response(
     for call in calls if isinstance(calls, list) else []:
         fn = call.get("function") if isinstance(call, Mapping) else None
         if isinstance(fn, Mapping):
-            call_id = call.get("id")
             content.append(
                 {
                     "type": "tool_use",
-                    "id": call_id if isinstance(call_id, str) and call_id else new_id("toolu_"),
+                    "id": anthropic_tool_id(call.get("id")),
                     "name": str(fn.get("name", "")),
                     "input": parse_arguments(fn.get("arguments")),
                 }

@@ -10,7 +10,10 @@ Tool calls stream as ``tool_use`` blocks whose ``input_json_delta`` fragments ar
 OpenAI ``function.arguments`` fragments. The first tool call of a message streams live;
 parallel calls after it are gathered (servers may interleave their fragments, which
 Anthropic blocks cannot) and emitted whole, in index order, when the stream finishes -
-a client runs tools only after ``message_stop`` anyway. A fragment for the live call
+a client runs tools only after ``message_stop`` anyway. A fragment whose ``id`` differs
+from the one already seen at its ``index`` starts a new call (some servers send every call
+whole at index 0, or with no index). Call ids get the characters Messages accepts
+(:func:`~fulcrum.wire.maps.anthropic_tool_id`). A fragment for the live call
 after its block was closed (text came in between) cannot be placed in a well-formed
 stream and is dropped (counted in ``dropped_fragments``).
 Reasoning follows the rule in :mod:`fulcrum.wire.responses`.
@@ -21,7 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fulcrum.wire.maps import OPENAI_TO_ANTHROPIC_STOP, error_message, new_id
+from fulcrum.wire.maps import (
+    OPENAI_TO_ANTHROPIC_STOP,
+    anthropic_tool_id,
+    error_message,
+    new_id,
+)
 from fulcrum.wire.responses import reasoning_of
 from fulcrum.wire.sse import SSEEvent, json_event
 from fulcrum.wire.usage import TokenUsage, openai_usage, usage_to_anthropic
@@ -49,7 +57,10 @@ class OpenAIToAnthropicStream:
         self._open: str | None = None  # "text" | "thinking" | "tool:<openai index>"
         self._index = -1
         self._live_tool: int | None = None
-        self._gathered: dict[int, dict[str, Any]] = {}  # later parallel calls, by index
+        self._gathered: dict[int, dict[str, Any]] = {}  # later parallel calls, by slot
+        self._slots: dict[int, int] = {}  # OpenAI index -> slot of its latest call
+        self._ids: dict[int, str] = {}  # slot -> the upstream id of its call
+        self._next_slot = _FIRST_EXTRA_SLOT
         self._saw_tool = False
 
     @property
@@ -142,7 +153,7 @@ class OpenAIToAnthropicStream:
 
     def _tool_delta(self, call: Mapping[str, Any], out: list[SSEEvent]) -> None:
         index = call.get("index", 0)
-        index = index if isinstance(index, int) else 0
+        index = self._slot(index if isinstance(index, int) else 0, call.get("id"))
         fn = call.get("function")
         fn = fn if isinstance(fn, Mapping) else {}
         args = fn.get("arguments")
@@ -157,6 +168,15 @@ class OpenAIToAnthropicStream:
             self.dropped_fragments += 1
         elif args:
             self._emit({"type": "input_json_delta", "partial_json": args}, out)
+
+    def _slot(self, index: int, call_id: Any) -> int:
+        """The call a fragment belongs to: a new id at an index already used is a new call."""
+        slot = self._slots.get(index, index)
+        if isinstance(call_id, str) and call_id and self._ids.setdefault(slot, call_id) != call_id:
+            slot, self._next_slot = self._next_slot, self._next_slot + 1
+            self._slots[index] = slot
+            self._ids[slot] = call_id
+        return slot
 
     def _gather(
         self, index: int, call: Mapping[str, Any], fn: Mapping[str, Any], args: str
@@ -202,12 +222,14 @@ class OpenAIToAnthropicStream:
         self._open = None
 
 
+_FIRST_EXTRA_SLOT = 1 << 30  # slots of calls that reused an index: after every real index
+
+
 def _tool_block(call: Mapping[str, Any], fn: Mapping[str, Any]) -> dict[str, Any]:
-    call_id = call.get("id")
     name = fn.get("name")
     return {
         "type": "tool_use",
-        "id": call_id if isinstance(call_id, str) and call_id else new_id("toolu_"),
+        "id": anthropic_tool_id(call.get("id")),
         "name": name if isinstance(name, str) else "",
         "input": {},
     }

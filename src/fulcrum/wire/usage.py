@@ -4,8 +4,8 @@ Everything normalises to :class:`TokenUsage` with Anthropic's meaning of the fie
 ``input_tokens`` are the *uncached* prompt tokens, ``cache_read_tokens`` the prompt
 tokens served from the cache, ``cache_write_tokens`` those written to it. OpenAI's
 ``prompt_tokens`` includes its cached tokens (``prompt_tokens_details.cached_tokens``),
-so ``input_tokens = prompt_tokens - cached_tokens`` there, and the reverse mapping adds
-all three back together.
+so ``input_tokens = prompt_tokens - cached_tokens`` there (DeepSeek reports them as
+``prompt_cache_hit_tokens``), and the reverse mapping adds all three back together.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def openai_usage(body: Mapping[str, Any]) -> TokenUsage:
         return TokenUsage(0, 0)
     details = raw.get("prompt_tokens_details")
     cached = _int(details.get("cached_tokens")) if isinstance(details, Mapping) else 0
+    cached = cached or _int(raw.get("prompt_cache_hit_tokens"))  # DeepSeek's name for it
     prompt = _int(raw.get("prompt_tokens"))
     return TokenUsage(
         input_tokens=max(prompt - cached, 0),

@@ -1,0 +1,55 @@
+"""Conversation history about to go to a native Anthropic backend."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["history_tools", "strip_unsigned_thinking"]
+
+
+def history_tools(messages: Any) -> list[dict[str, Any]]:
+    """A definition (any input) of each tool the history's ``tool_use`` blocks call.
+
+    The Messages API refuses a request whose history holds ``tool_use`` or ``tool_result``
+    blocks but which defines no tools; a client of another format may send one (a last turn
+    that summarises the session, say), and gets these sent with ``tool_choice: none``.
+    """
+    names: dict[str, None] = {}
+    for msg in messages if isinstance(messages, list) else []:
+        content = msg.get("content") if isinstance(msg, Mapping) else None
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, Mapping) and block.get("type") == "tool_use":
+                names.setdefault(str(block.get("name", "")), None)
+    return [{"name": name, "input_schema": {"type": "object"}} for name in names]
+
+
+def strip_unsigned_thinking(body: Mapping[str, Any]) -> dict[str, Any]:
+    """An Anthropic request without the thinking blocks that carry no signature.
+
+    fulcrum turns an OpenAI-format model's reasoning into thinking blocks with an empty
+    signature; a native Anthropic backend rejects those, so a session that moves there
+    sends its history through this first. Other blocks and fields are untouched.
+    """
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return dict(body)
+    cleaned: list[Any] = []
+    for msg in messages:
+        content = msg.get("content") if isinstance(msg, Mapping) else None
+        kept = (
+            [b for b in content if not _unsigned_thinking(b)] if isinstance(content, list) else []
+        )
+        if isinstance(content, list) and len(kept) != len(content):
+            cleaned.append({**msg, "content": kept})
+        else:
+            cleaned.append(msg)
+    return {**body, "messages": cleaned}
+
+
+def _unsigned_thinking(block: Any) -> bool:
+    return (
+        isinstance(block, Mapping)
+        and block.get("type") == "thinking"
+        and not block.get("signature")
+    )
