@@ -6,8 +6,10 @@ An assistant line carries ``timestamp``, ``sessionId``, ``cwd``, ``requestId`` a
 ``message`` with ``id``, ``model`` and ``usage`` (``input_tokens``, ``output_tokens``,
 ``cache_creation_input_tokens`` split in ``cache_creation.ephemeral_5m_input_tokens`` /
 ``ephemeral_1h_input_tokens``, ``cache_read_input_tokens``, ``server_tool_use``). A
-streamed message is logged several times with growing usage: the last line per
-``message.id`` + ``requestId`` (when logged) is kept. ``<synthetic>`` rows (messages
+response logged on several lines (content blocks, streaming, a resumed session's copy) is
+one record (:mod:`fulcrum.usage.importers.streamed`). ``service_tier`` and the
+``costUSD`` of older versions (Claude Code's own estimate) are not read: every call is
+priced from the catalog. ``<synthetic>`` rows (messages
 Claude Code made up, no API call) are skipped and counted. Other line types (user,
 summary, …) are not usage and are passed over. Every other line that cannot be used is a
 problem with file and line number: not JSON, not UTF-8, a field missing, a count or a time
@@ -24,6 +26,7 @@ from typing import Any
 from fulcrum.errors import InputError
 from fulcrum.textfiles import WIDE, is_wide
 from fulcrum.usage.importers import values
+from fulcrum.usage.importers.streamed import Responses, key_of
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 SOURCE = "claude-code"
@@ -49,19 +52,17 @@ class ClaudeCodeImporter:
         if not path.exists():
             raise InputError(f"{source}: no such file or directory")
         files = [path] if path.is_file() else sorted(path.rglob("*.jsonl"))
-        kept: dict[str, UsageRecord] = {}
+        responses = Responses(log)
         for done, file in enumerate(files, 1):
             log.files += 1
-            for record in _read_file(file, log):
-                if record.key in kept:
-                    log.duplicates += 1
-                    del kept[record.key]  # re-insert: the last line's order and values win
-                kept[record.key] = record
+            for message_id, request_id, record in _read_file(file, log):
+                responses.add(message_id, request_id, record)
             ctx.progress(done, len(files))
-        yield from kept.values()
+        yield from responses.records()
 
 
-def _read_file(file: Path, log: ImportLog) -> Iterator[UsageRecord]:
+def _read_file(file: Path, log: ImportLog) -> Iterator[tuple[str, str, UsageRecord]]:
+    """``(message.id, requestId, record)`` of each line that is usage."""
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -87,7 +88,7 @@ def _read_file(file: Path, log: ImportLog) -> Iterator[UsageRecord]:
             continue
         result = _record(entry, f"{file}:{number}")
         if isinstance(result, UsageRecord):
-            yield result
+            yield entry["message"]["id"], _request_id(entry), result
         elif result == SYNTHETIC:
             log.synthetic += 1
         elif result:
@@ -138,7 +139,7 @@ def _record(entry: Any, origin: str) -> UsageRecord | str:
         writes = _optional_int(usage, "cache_creation_input_tokens")
         return UsageRecord(
             source=SOURCE,
-            key=f"{_field(entry, 'message.id', str)}/{_request_id(entry)}",
+            key=key_of(_field(entry, "message.id", str), _request_id(entry)),
             ts=ts,
             model=model,
             session=_field(entry, "sessionId", str),

@@ -19,6 +19,7 @@ from fulcrum.usage.records import UsageRecord
 SOURCE = "anthropic-console-cost"
 ALIASES = {
     "date": ("usage_date_utc", "date", "day", "starting_at"),
+    "end": csvfile.END,
     "cost": ("cost_usd", "cost", "amount_usd", "total_cost_usd"),
     "currency": ("currency",),
     "model": ("model_version", "model"),

@@ -18,6 +18,7 @@ from fulcrum.usage.records import UsageRecord
 SOURCE = "anthropic-console-usage"
 ALIASES = {
     "date": ("usage_date_utc", "date", "day", "starting_at"),
+    "end": csvfile.END,
     "model": ("model_version", "model"),
     "workspace": ("workspace", "workspace_name", "workspace_id"),
     "api_key": ("api_key", "api_key_name", "api_key_id"),

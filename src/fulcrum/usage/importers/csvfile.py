@@ -3,7 +3,9 @@
 A console's export layout is not a published schema, so each importer names, per field,
 the header spellings it accepts (case and spaces ignored); a file whose header lacks a
 required field is a problem at line 1 naming the field and the spellings accepted. A row is
-a day (a date such as ``2026-11-02``) or an hour (a date with a time); its key is the file's
+a day (a date such as ``2026-11-02``) or an hour (a date with a time), or, when the row has
+an end (``ending_at``, as the Admin API names it), the span from its start to that end; its
+key is the file's
 date text and the row's group columns, so the same export read twice stores nothing new.
 A cell that is not a count (``nan``, ``1e400``, ``-3``) is a problem of its row naming its
 column as the header spells it (:mod:`fulcrum.usage.importers.values`); the other rows are
@@ -24,6 +26,7 @@ from fulcrum.usage.importers.buckets import keep, no_default, read_text, source_
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 Aliases = Mapping[str, tuple[str, ...]]  # field -> accepted header spellings
+END = ("ending_at",)  # the optional end column (exclusive, as the Admin API writes it)
 
 
 class Row(dict[str, str]):
@@ -59,12 +62,24 @@ def columns(header: list[str], aliases: Aliases) -> dict[str, int]:
 
 
 def when(row: Row) -> tuple[datetime, int]:
-    """A row's start and width: a date is a day, a date with a time an hour."""
+    """A row's start and width: up to its end when given, else a date is a day and a date
+    with a time an hour."""
     value = row["date"].strip()
     ts = values.utc_time(row.column("date"), value, "YYYY-MM-DD[ HH:MM]")
+    if row.get("end", "").strip():
+        return ts, _width(row, ts)
     if len(value) <= len("2026-11-02"):
         return ts, DAY
     return ts.replace(minute=0, second=0, microsecond=0), HOUR
+
+
+def _width(row: Row, start: datetime) -> int:
+    """Seconds from ``start`` to the row's end, which must be after it."""
+    text, name = row["end"].strip(), row.column("end")
+    width = int((values.utc_time(name, text, "a time") - start).total_seconds())
+    if width <= 0:
+        raise ValueError(f"{name}: {text!r} is not after {row.column('date')}")
+    return width
 
 
 def count(row: Row, field: str) -> int:

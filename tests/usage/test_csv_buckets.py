@@ -1,0 +1,42 @@
+"""A console CSV row's span: from its date or start to its end column when it has one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from fulcrum.usage.importers import get
+from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
+
+HEADER = "starting_at,ending_at,model,uncached_input_tokens,output_tokens\n"
+
+
+def _read(tmp_path: Path, name: str, text: str) -> tuple[list[UsageRecord], ImportLog]:
+    path = tmp_path / "export.csv"
+    path.write_text(text)
+    log = ImportLog()
+    records = list(get(name).read(str(path), log, ImportContext(env={}, home=tmp_path)))
+    return records, log
+
+
+@pytest.mark.parametrize("name", ["anthropic-console-usage", "anthropic-console-cost"])
+def test_a_row_with_an_end_spans_to_it(tmp_path: Path, name: str) -> None:
+    text = HEADER + "2026-11-02T00:00:00Z,2026-11-03T00:00:00Z,claude-sonnet-4-5,100,10\n"
+    if name.endswith("cost"):
+        text = "starting_at,ending_at,model,cost_usd\n" + (
+            "2026-11-02T00:00:00Z,2026-11-03T00:00:00Z,claude-sonnet-4-5,1.25\n"
+        )
+    [record], log = _read(tmp_path, name, text)
+    assert log.problems == []
+    assert record.ts == datetime(2026, 11, 2, tzinfo=UTC)
+    assert record.bucket_s == 86_400
+
+
+def test_an_end_not_after_the_start_is_a_problem_of_its_row(tmp_path: Path) -> None:
+    text = HEADER + "2026-11-02T00:00:00Z,2026-11-01T00:00:00Z,claude-sonnet-4-5,100,10\n"
+    records, log = _read(tmp_path, "anthropic-console-usage", text)
+    assert records == []
+    [problem] = log.problems
+    assert problem.line == 2 and "ending_at" in problem.reason and "after" in problem.reason
