@@ -9,6 +9,7 @@ import pytest
 from fulcrum.errors import ConfigError, InputError
 from fulcrum.evals.check import check_suite
 from fulcrum.evals.importers import IMPORTERS, get_importer
+from fulcrum.evals.importers.gitcommit import is_url
 from fulcrum.evals.spec import load_spec
 
 SOLUTION = "def two_fer(name='you'):\n    return f'One for {name}, one for me.'\n"
@@ -169,3 +170,77 @@ def test_exercism_paths_are_checked(
         get_importer("exercism").import_spec(ex, tmp_path / "suite")
     assert info.value.field == field
     assert not (tmp_path / "suite" / "two-fer").exists()
+
+
+@pytest.mark.parametrize("bare", [True, False], ids=["bare", "work-tree"])
+def test_git_repo_url_is_cloned(tmp_path: Path, git_repo: tuple[str, str], bare: bool) -> None:
+    base, fix = git_repo
+    served = tmp_path / "served.git"
+    _git(tmp_path, "clone", "-q", *(["--bare"] if bare else []), str(tmp_path / "repo"),
+         str(served))  # fmt: skip
+    extra = f'solution = "{fix}"\neditable = ["calc.py"]\ntests = ["tests/test_calc.py"]\n'
+    source = git_source(tmp_path / "fix-add.toml", base, extra)
+    source.write_text(source.read_text().replace('"repo"', f'"{served.as_uri()}"'))
+    root = get_importer("git").import_spec(source, tmp_path / "suite")
+    spec = load_spec(root)
+    assert "a - b" in (spec.files_dir / "calc.py").read_text()
+    assert "a + b" in (root / "solution" / "calc.py").read_text()
+    assert (root / "tests" / "tests" / "test_calc.py").is_file()
+
+
+def test_git_repo_url_that_cannot_be_cloned_names_the_field(
+    tmp_path: Path, git_repo: tuple[str, str]
+) -> None:
+    base, _ = git_repo
+    source = git_source(tmp_path / "gone.toml", base, 'editable = ["calc.py"]\n')
+    missing = (tmp_path / "no-such.git").as_uri()
+    source.write_text(source.read_text().replace('"repo"', f'"{missing}"'))
+    with pytest.raises(ConfigError) as info:
+        get_importer("git").import_spec(source, tmp_path / "suite")
+    assert (info.value.file, info.value.field) == (str(source), "repo")
+    assert info.value.message.count("\n") == 0 and "git clone" in info.value.message
+    assert missing in info.value.message
+    assert not (tmp_path / "suite" / "gone").exists()
+
+
+def test_git_base_that_is_not_a_commit_names_base(
+    tmp_path: Path, git_repo: tuple[str, str]
+) -> None:
+    source = git_source(tmp_path / "nobase.toml", "0" * 40, 'editable = ["calc.py"]\n')
+    with pytest.raises(ConfigError) as info:
+        get_importer("git").import_spec(source, tmp_path / "suite")
+    assert info.value.field == "base"
+
+
+def test_git_repo_path_that_is_not_a_directory_names_repo(tmp_path: Path) -> None:
+    source = git_source(tmp_path / "norepo.toml", "HEAD", 'editable = ["calc.py"]\n')
+    with pytest.raises(ConfigError) as info:
+        get_importer("git").import_spec(source, tmp_path / "suite")
+    assert info.value.field == "repo"
+    assert "expected a git repository: a directory, or a URL to clone" in info.value.message
+    (tmp_path / "repo").mkdir()
+    with pytest.raises(ConfigError) as info:
+        get_importer("git").import_spec(source, tmp_path / "suite")
+    assert info.value.field == "repo" and "not a git repository" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("repo", "url"),
+    [("git@github.com:org/repo.git", True), ("https://example.com/r.git", True),
+     ("ssh://git@host/r.git", True), ("repos/r", False), ("/abs/r:x", False)],
+)  # fmt: skip
+def test_which_repos_are_urls(repo: str, url: bool) -> None:
+    assert is_url(repo) is url
+
+
+def test_exercism_nested_test_files_stay_hidden(tmp_path: Path) -> None:
+    ex = exercism_exercise(tmp_path)
+    (ex / "test").mkdir()
+    (ex / "two_fer_test.py").rename(ex / "test" / "two_fer_test.py")
+    config = ex / ".meta" / "config.json"
+    meta = json.loads(config.read_text())
+    meta["files"]["test"] = ["test/two_fer_test.py"]
+    config.write_text(json.dumps(meta))
+    root = get_importer("exercism").import_spec(ex, tmp_path / "suite")
+    assert (root / "tests" / "two_fer_test.py").is_file()
+    assert not (root / "files" / "test" / "two_fer_test.py").exists()

@@ -35,7 +35,7 @@ from pathlib import Path, PurePosixPath
 
 from fulcrum.errors import ConfigError
 from fulcrum.tables import Table
-from fulcrum.textfiles import read_toml
+from fulcrum.textfiles import read_text, read_toml
 
 SPEC_FILE = "spec.toml"
 FILES_DIR = "files"
@@ -107,7 +107,16 @@ class Spec:
 
 
 def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
+    """An editable file's text, line endings as they are (missing: empty). A model is shown
+    it, so it must be UTF-8; the other files of a spec are copied as bytes, binary or not."""
+    if not path.is_file():
+        return ""
+    try:
+        return read_text(path)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc.detail} (an editable file is shown to the model as text; "
+                          "other files may be in any encoding)", file=str(path),
+                          field="editable") from None  # fmt: skip
 
 
 def _limits(t: Table) -> dict[str, int]:
@@ -144,22 +153,33 @@ def load_spec(root: Path) -> Spec:
     group = t.text("group", nonempty=True) if "group" in data else None
     if not (root / FILES_DIR).is_dir():
         raise ConfigError("missing the starting files directory", file=str(root), field=FILES_DIR)
-    return Spec(
-        id=plain_name(t.text("id"), file) if t.has("id") else root.name,
-        root=root,
-        instruction=t.text("instruction", required=True).strip(),
-        editable=tuple(
-            safe_rel(r, file) for r in t.str_list("editable", nonempty=True, required=True)
-        ),
-        test=t.text("test", required=True),
-        setup=t.text("setup", ""),
-        timeout_s=_seconds(t, "timeout_s"),
-        setup_timeout_s=_seconds(t, "setup_timeout_s"),
-        tags=t.str_list("tags", nonempty=True),
-        group=group,
-        limits=_limits(t),
-        tests_into=safe_rel(t.text("tests_into", TESTS_DIR, nonempty=True), file, "tests_into"),
+    return _readable(
+        Spec(
+            id=plain_name(t.text("id"), file) if t.has("id") else root.name,
+            root=root,
+            instruction=t.text("instruction", required=True).strip(),
+            editable=tuple(
+                safe_rel(r, file) for r in t.str_list("editable", nonempty=True, required=True)
+            ),
+            test=t.text("test", required=True),
+            setup=t.text("setup", ""),
+            timeout_s=_seconds(t, "timeout_s"),
+            setup_timeout_s=_seconds(t, "setup_timeout_s"),
+            tags=t.str_list("tags", nonempty=True),
+            group=group,
+            limits=_limits(t),
+            tests_into=safe_rel(t.text("tests_into", TESTS_DIR, nonempty=True), file, "tests_into"),
+        )
     )
+
+
+def _readable(spec: Spec) -> Spec:
+    """``spec``, once its editable files (start and solution) are known to be text."""
+    if spec.solution_dir is not None:
+        spec.solution_files()
+    else:
+        spec.starting_files()
+    return spec
 
 
 def _seconds(t: Table, key: str) -> float:

@@ -34,12 +34,13 @@ def fresh_copy(spec: Spec, dest: Path) -> Path:
 
 
 def read_editable(spec: Spec, copy: Path) -> dict[str, str]:
-    """The agent's result: each editable file as it is in its copy (missing: empty)."""
+    """The agent's result: each editable file as it is in its copy (missing: empty); bytes
+    that are not UTF-8 are kept (as surrogates) so that :func:`write_files` writes them back."""
     out: dict[str, str] = {}
     for rel in spec.editable:
         path = copy / rel
         if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_FILE_BYTES:
-            out[rel] = path.read_text(encoding="utf-8", errors="replace")
+            out[rel] = path.read_bytes().decode("utf-8", errors="surrogateescape")
         else:
             out[rel] = ""
     return out
@@ -55,7 +56,7 @@ def write_files(copy: Path, files: dict[str, str], allowed: tuple[str, ...]) -> 
             continue
         path = copy / norm
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
     return refused
 
 

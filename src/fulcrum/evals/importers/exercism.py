@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,16 @@ def _instructions(source: Path) -> str:
     return "\n\n".join(parts)
 
 
+def _skipping(source: Path, skip: set[str]) -> Callable[[str, list[str]], list[str]]:
+    """A ``copytree`` ignore that leaves out ``skip`` (paths relative to ``source``)."""
+
+    def ignore(directory: str, names: list[str]) -> list[str]:
+        rel = Path(directory).relative_to(source)
+        return [n for n in names if (rel / n).as_posix() in skip]
+
+    return ignore
+
+
 PYTEST = "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
 
 
@@ -72,11 +83,10 @@ class ExercismImporter:
         solution, tests, examples = (_list(source, config, files, key) for key in keys)
         if not solution or not tests:
             raise ConfigError("needs files.solution and files.test", file=str(config))
-        skip = {".docs", ".meta", *tests}
+        skip = {".docs", ".meta", *tests}  # paths from the exercise's root
         instruction, name = _instructions(source), source.resolve().name
         with staged(dest / name) as root:
-            shutil.copytree(source, root / FILES_DIR, ignore=lambda d, names: [
-                n for n in names if Path(d) == source and n in skip])  # fmt: skip
+            shutil.copytree(source, root / FILES_DIR, ignore=_skipping(source, skip))
             for rel in tests:
                 target = root / TESTS_DIR / Path(rel).name
                 target.parent.mkdir(parents=True, exist_ok=True)

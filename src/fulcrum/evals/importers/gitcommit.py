@@ -3,7 +3,9 @@
 The source is a TOML file::
 
     id = "fix-parser-crash"
-    repo = "path/or/url/of/repository"   # relative paths are from the TOML file
+    repo = "path/or/url/of/repository"   # relative paths are from the TOML file; a URL
+                                          # (https://, ssh://, file://, git@host:path) is
+                                          # cloned into a temporary directory first
     base = "<commit>"                     # the starting files
     instruction = "..."
     test = "python -m pytest -q tests/test_parser.py"
@@ -21,11 +23,15 @@ from them and written to ``tests/`` from the solution commit.
 from __future__ import annotations
 
 import io
+import os
+import re
 import shutil
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fulcrum.errors import ConfigError
@@ -36,6 +42,13 @@ from fulcrum.tables import Table
 from fulcrum.textfiles import read_toml
 
 KEYS = ("id", "repo", "base", "instruction", "test", "editable", "solution", "tests")
+SCP_LIKE = re.compile(r"^[\w.+-]+@[\w.-]+:(?!//)")  # git@github.com:org/repo.git
+GIT_TIMEOUT_S = 600
+
+
+def is_url(repo: str) -> bool:
+    """A repository git must fetch (``scheme://…`` or ``user@host:path``), not a local path."""
+    return "://" in repo or bool(SCP_LIKE.match(repo))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +70,10 @@ def read_git_spec(source: Path) -> GitSpec:
     t = Table(read_toml(source), file)
     t.only(*KEYS)
     repo = t.text("repo", required=True)
-    if not ("://" in repo or Path(repo).is_absolute()):
+    if not (is_url(repo) or Path(repo).is_absolute()):
         repo = str((source.parent / repo).resolve())
+    if not (is_url(repo) or Path(repo).is_dir()):
+        t.fail("repo", "a git repository: a directory, or a URL to clone", repo)
     solution = t.opt_text("solution")
     tests = tuple(safe_rel(r, file, "tests") for r in t.str_list("tests", nonempty=True))
     if tests and solution is None:
@@ -72,20 +87,41 @@ def read_git_spec(source: Path) -> GitSpec:
     )  # fmt: skip
 
 
-def _git(spec: GitSpec, *args: str) -> bytes:
+def _run_git(spec: GitSpec, argv: list[str], what: str, field: str) -> bytes:
+    """Run git without a terminal prompt; a failure is one line naming ``field``."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     try:
-        done = subprocess.run(["git", "-C", spec.repo, *args], capture_output=True, timeout=300,
-                              check=False)  # fmt: skip
+        done = subprocess.run(argv, capture_output=True, timeout=GIT_TIMEOUT_S, check=False,
+                              env=env)  # fmt: skip
     except (OSError, subprocess.SubprocessError) as exc:
-        raise ConfigError(f"cannot run git ({exc})", file=spec.file, field="repo") from exc
+        raise ConfigError(f"cannot run git ({exc})", file=spec.file, field=field) from exc
     if done.returncode != 0:
-        message = done.stderr.decode(errors="replace").strip()
-        raise ConfigError(f"git {' '.join(args)} failed: {message}", file=spec.file, field="repo")
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        message = "; ".join(line.strip() for line in lines if line.strip())
+        raise ConfigError(f"{what} failed: {message}", file=spec.file, field=field)
     return done.stdout
 
 
-def _extract(spec: GitSpec, commit: str, dest: Path) -> None:
-    data = _git(spec, "archive", "--format=tar", commit)
+def _git(spec: GitSpec, *args: str, field: str = "repo") -> bytes:
+    return _run_git(spec, ["git", "-C", spec.repo, *args], f"git {' '.join(args)}", field)
+
+
+@contextmanager
+def _local(spec: GitSpec) -> Iterator[GitSpec]:
+    """``spec`` with a repository on disk: a URL is cloned (bare) into a temporary directory."""
+    if not is_url(spec.repo):
+        _git(spec, "rev-parse", "--git-dir")  # not a repository: an error naming `repo`
+        yield spec
+        return
+    with tempfile.TemporaryDirectory(prefix="fulcrum-git-") as tmp:
+        clone = str(Path(tmp) / "repo.git")
+        argv = ["git", "clone", "--bare", "--quiet", "--", spec.repo, clone]
+        _run_git(spec, argv, f"git clone {spec.repo}", "repo")
+        yield replace(spec, repo=clone)
+
+
+def _extract(spec: GitSpec, commit: str, dest: Path, field: str) -> None:
+    data = _git(spec, "archive", "--format=tar", commit, field=field)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(dest, filter="data")
 
@@ -100,7 +136,7 @@ def _solution(spec: GitSpec, commit: str, root: Path) -> None:
     """The editable files of ``commit`` into ``solution/``, its ``tests`` into ``tests/``."""
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp)
-        _extract(spec, commit, tree)
+        _extract(spec, commit, tree, "solution")
         missing = [rel for rel in spec.tests if not (tree / rel).is_file()]
         if missing:
             raise ConfigError(f"{missing[0]!r} is not a file in the solution commit {commit}",
@@ -117,8 +153,8 @@ class GitCommitImporter:
 
     def import_spec(self, source: Path, dest: Path) -> Path:
         spec = read_git_spec(source)
-        with staged(dest / spec.id) as work:
-            _extract(spec, spec.base, work / FILES_DIR)
+        with staged(dest / spec.id) as work, _local(spec) as spec:
+            _extract(spec, spec.base, work / FILES_DIR, "base")
             if spec.solution is not None:
                 _solution(spec, spec.solution, work)
             write_spec_toml(work, {
