@@ -231,3 +231,25 @@ def test_claude_code_style_request_passes_query_and_beta_headers(
     gateway.stop()
     rows = ledger_rows()
     assert rows[0].session == "sess-42" and rows[1].status == 400
+
+
+def test_a_local_models_reasoning_does_not_break_the_session_on_claude(
+    gateway: RunningGateway, fake_openai: FakeOpenAI, fake_anthropic: FakeAnthropic
+) -> None:
+    """A local (OpenAI-format) model's reasoning reaches the Anthropic client as a thinking
+    block with an empty signature; when the session's next turn goes to Claude, which refuses
+    unsigned thinking and blank text, those blocks are dropped and the rest goes as sent."""
+    fake_openai.push(Reply("Use ls.", thinking="The user wants files.", output_tokens=3))
+    client = claude_client(gateway)
+    first = client.messages.create(model="to-openai", max_tokens=50, messages=HI)
+    assert [b.type for b in first.content] == ["thinking", "text"]
+    assert first.content[0].signature == ""  # type: ignore[union-attr]
+    blank = {"type": "text", "text": "\n\n"}  # a local model's newlines before its answer
+    said = [blank, *(b.model_dump() for b in first.content)]
+    history = [*HI, {"role": "assistant", "content": said},
+               {"role": "user", "content": "and hidden ones?"}]  # fmt: skip
+    second = client.messages.create(model="claude-sonnet-4-6", max_tokens=50, messages=history)
+    assert second.stop_reason == "end_turn"
+    sent = fake_anthropic.requests[-1].body["messages"]
+    assert [(b["type"], b["text"]) for b in sent[1]["content"]] == [("text", "Use ls.")]
+    assert sent[0] == HI[0] and sent[2]["content"] == "and hidden ones?"

@@ -83,6 +83,9 @@ class FakeAnthropic(FakeUpstream):
             return self._error(400, "max_tokens: Input should be a valid integer")
         if not isinstance(body["messages"], list):
             return self._error(400, "messages: Input should be a valid list")
+        refused = _refused_block(body["messages"])
+        if refused is not None:  # the real API checks signatures and text blocks
+            return self._error(400, refused)
         if self.strict:
             for name in body:
                 if name not in MESSAGES_FIELDS:
@@ -152,6 +155,22 @@ class FakeAnthropic(FakeUpstream):
             "last_id": data[-1]["id"],
         }
         return web.Response(body=dumps(body), headers=_headers(new_id("req_"), _JSON))
+
+
+def _refused_block(messages: list[Any]) -> str | None:
+    """What the Messages API says of the first block it refuses: a thinking block without a
+    signature, a text block that is empty or white space."""
+    for i, msg in enumerate(messages):
+        content = msg.get("content") if isinstance(msg, dict) else None
+        for j, block in enumerate(content if isinstance(content, list) else []):
+            kind = block.get("type") if isinstance(block, dict) else None
+            if kind == "thinking" and not block.get("signature"):
+                return f"messages.{i}.content.{j}: Invalid `signature` in `thinking` block"
+            text = block.get("text") if kind == "text" else None
+            if isinstance(text, str) and not text.strip():
+                said = "must contain non-whitespace text" if text else "must be non-empty"
+                return f"messages: text content blocks {said}"
+    return None
 
 
 def _headers(request_id: str, content_type: str) -> dict[str, str]:

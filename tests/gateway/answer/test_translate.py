@@ -49,3 +49,33 @@ def test_only_pure_additions_are_appended() -> None:
     assert with_added_keys(b'{"a":1,"b":[1]}', body, {"a": 2, "b": [1], "c": 2}) is None
     assert with_added_keys(b'{"a":1,"b":[1]}', body, {"a": 1, "c": 2}) is None  # b removed
     assert with_added_keys(b"{}", {}, {"c": 2}) is None
+
+
+def test_unsigned_thinking_is_dropped_before_an_anthropic_backend_and_signed_goes_as_sent() -> None:
+    def turn(signature: str | None) -> list[dict[str, Any]]:
+        thinking = {"type": "thinking", "thinking": "hm"}
+        if signature is not None:
+            thinking["signature"] = signature
+        said = {"role": "assistant", "content": [thinking, {"type": "text", "text": "ok"}]}
+        return [*HI, said, {"role": "user", "content": "go on"}]
+
+    for signature in ("", None):
+        body = {"model": "m", "max_tokens": 9, "messages": turn(signature)}
+        out = upstream_body(ANTHROPIC, body, _raw(body), fmt=ANTHROPIC, model="m",
+                            max_tokens=None, stream=False)  # fmt: skip
+        assert json.loads(out)["messages"][1]["content"] == [{"type": "text", "text": "ok"}]
+        assert body["messages"][1]["content"][0]["type"] == "thinking"  # the client's untouched
+    signed = {"model": "m", "max_tokens": 9, "messages": turn("EqQBCkYIBxgCKkB")}
+    raw = _raw(signed)
+    out = upstream_body(ANTHROPIC, signed, raw, fmt=ANTHROPIC, model="m", max_tokens=None,
+                        stream=False)  # fmt: skip
+    assert out is raw
+
+
+def test_a_local_models_blank_text_before_a_tool_call_is_not_sent_to_an_anthropic_backend() -> None:
+    call = {"type": "tool_use", "id": "c1", "name": "Bash", "input": {}}
+    said = {"role": "assistant", "content": [{"type": "text", "text": "\n\n"}, call]}
+    body = {"model": "m", "max_tokens": 9, "messages": [*HI, said]}
+    out = upstream_body(ANTHROPIC, body, _raw(body), fmt=ANTHROPIC, model="m", max_tokens=None,
+                        stream=False)  # fmt: skip
+    assert json.loads(out)["messages"][1]["content"] == [call]
