@@ -9,8 +9,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -23,6 +25,12 @@ from fulcrum.testing.postgres import PostgresCluster
 from .helpers import HI, post_json
 
 BODY = {"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": HI}
+
+
+class Workers(NamedTuple):
+    gateway: RunningGateway
+    process: subprocess.Popen[str]  # the parent
+    ledger_url: str
 
 
 def test_one_worker_needs_nothing_more() -> None:
@@ -68,45 +76,45 @@ def _ledger_rows(url: str) -> int:
         store.close()
 
 
-@pytest.mark.postgres
-def test_workers_share_the_port_and_the_ledger(
-    pg_cluster: PostgresCluster, config_text: str
-) -> None:
+@pytest.fixture
+def two_workers(pg_cluster: PostgresCluster, config_text: str) -> Iterator[Workers]:
+    """``fulcrum serve --workers 2`` on a PostgreSQL ledger of its own."""
     url = pg_cluster.create_database()
     text = config_text.replace("[server]", f'[ledger]\nurl = "{url}"\n\n[server]')
     with running_gateway(text, subprocess=True, args=["--workers", "2"]) as gateway:
         assert gateway.process is not None
-        assert any(line.startswith("workers: 2 processes") for line in gateway.output)
-        workers = _children(gateway.process.pid)
-        assert len(workers) == 2
-        # new connections are spread over both (the kernel hashes each to one listener)
-        assert {_health_pid(gateway) for _ in range(40)} == workers
-        with ThreadPoolExecutor(8) as pool:
-            codes = list(pool.map(lambda _: post_json(gateway, "/v1/messages", BODY)[0],
-                                  range(40)))  # fmt: skip
-        assert codes == [200] * 40
-        assert gateway.stop() == 0  # SIGTERM: both drain and flush their rows
-        assert not Path(f"/proc/{next(iter(workers))}").exists()
+        yield Workers(gateway, gateway.process, url)
+
+
+@pytest.mark.postgres
+def test_workers_share_the_port_and_the_ledger(two_workers: Workers) -> None:
+    gateway, process, url = two_workers
+    assert any(line.startswith("workers: 2 processes") for line in gateway.output)
+    workers = _children(process.pid)
+    assert len(workers) == 2
+    # new connections are spread over both (the kernel hashes each to one listener)
+    assert {_health_pid(gateway) for _ in range(40)} == workers
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda _: post_json(gateway, "/v1/messages", BODY)[0],
+                              range(40)))  # fmt: skip
+    assert codes == [200] * 40
+    assert gateway.stop() == 0  # SIGTERM: both drain and flush their rows
+    assert not Path(f"/proc/{next(iter(workers))}").exists()
     assert _ledger_rows(url) == 40
 
 
 @pytest.mark.postgres
-def test_a_worker_that_dies_stops_the_gateway(
-    pg_cluster: PostgresCluster, config_text: str
-) -> None:
-    url = pg_cluster.create_database()
-    text = config_text.replace("[server]", f'[ledger]\nurl = "{url}"\n\n[server]')
-    with running_gateway(text, subprocess=True, args=["--workers", "2"]) as gateway:
-        assert gateway.process is not None
-        first, second = sorted(_children(gateway.process.pid))
-        os.kill(first, signal.SIGKILL)
-        assert gateway.process.wait(timeout=60) == 128 + signal.SIGKILL
-        assert not Path(f"/proc/{second}").exists()  # stopped and reaped
-        said = f"worker 0 (pid {first}) was killed by SIGKILL; stopping the others"
-        deadline = time.monotonic() + 10  # the output is read by a thread
-        while not any(said in line for line in gateway.output) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert any(said in line for line in gateway.output)
+def test_a_worker_that_dies_stops_the_gateway(two_workers: Workers) -> None:
+    gateway, process, _ = two_workers
+    first, second = sorted(_children(process.pid))
+    os.kill(first, signal.SIGKILL)
+    assert process.wait(timeout=60) == 128 + signal.SIGKILL
+    assert not Path(f"/proc/{second}").exists()  # stopped and reaped
+    said = f"worker 0 (pid {first}) was killed by SIGKILL; stopping the others"
+    deadline = time.monotonic() + 10  # the output is read by a thread
+    while not any(said in line for line in gateway.output) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(said in line for line in gateway.output)
 
 
 def test_the_banner_shows_the_ledger_without_its_password() -> None:
