@@ -91,7 +91,14 @@ class NotFound(InputError):
     openai_type = "invalid_request_error"
 
     def openai_code(self) -> str | None:
-        return "model_not_found"
+        """OpenAI's code for an unknown model; its 404s for other objects carry none."""
+        return "model_not_found" if self.param == "model" else None
+
+
+class Conflict(InputError):
+    """A request the object's state refuses (cancelling a batch that has ended)."""
+
+    status = 409
 
 
 class RequestTooLarge(InputError):

@@ -16,36 +16,14 @@ from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 
-from .helpers import chat_body, wait_for
-
-CONFIG = """
-[backends.box]
-format = "openai"
-base_url = "{local}"
-kind = "local"
-models = ["local-model"]
-
-[backends.claude]
-format = "anthropic"
-base_url = "{api}"
-kind = "api"
-provider = "anthropic"
-models = ["claude-opus-4-1"]
-
-[routes]
-default = "box"
-
-[batch]
-window = "00:00-24:00"
-poll_s = 0.05
-"""
+from .helpers import FAKES_CONFIG, chat_body, wait_for
 
 
 @pytest.fixture
 def gateway() -> Iterator[tuple[RunningGateway, FakeOpenAI, FakeAnthropic]]:
     with FakeOpenAI() as local, FakeAnthropic() as api:
         local.default = Reply("ok")
-        with running_gateway(CONFIG.format(local=local.url, api=api.url)) as gw:
+        with running_gateway(FAKES_CONFIG.format(local=local.url, api=api.url)) as gw:
             yield gw, local, api
 
 

@@ -77,6 +77,29 @@ def test_new_labels_without_wake_labels_wake_on_the_first() -> None:
     assert flt.wake_labels == ("urgent",)
 
 
+def test_an_inherited_fallback_label_the_filter_lacks_keeps_its_meaning() -> None:
+    """``[wake] fallback = "label:noise"`` (do not wake) over a filter without ``noise``: the
+    filter falls back to not waking, not to waking."""
+    filters = wake(
+        """
+[wake]
+labels = ["page", "later", "noise"]
+wake_labels = ["page"]
+fallback = "label:noise"
+
+[wake.filters.ci]
+labels = ["red", "green"]
+
+[wake.filters.ops]
+labels = ["alert", "fine"]
+wake_labels = ["alert"]
+fallback = "label:alert"
+"""
+    ).filters
+    assert filters["ci"].fallback == Fallback(wake=False, label=None)
+    assert filters["ops"].fallback == Fallback(wake=None, label="alert")
+
+
 @pytest.mark.parametrize(
     ("text", "field", "words"),
     [

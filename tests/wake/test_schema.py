@@ -51,6 +51,16 @@ def test_fallbacks_pick_a_label_of_their_meaning() -> None:
     assert fixed.reason == "fallback: backend down"
 
 
+def test_a_fixed_fallback_label_the_callers_labels_lack_keeps_its_meaning() -> None:
+    """``fallback = "label:noise"`` on a call with its own labels: the answer's label is one
+    of the caller's, of the fixed label's meaning (noise does not wake)."""
+    labels, waking = ("urgent", "fyi", "page"), ("page",)
+    got = fallback_verdict(None, "noise", labels, waking, "backend down")
+    assert (got.wake, got.label) == (False, "urgent") and got.label in labels
+    paged = fallback_verdict(None, "page", ("x", "page"), waking, "down")
+    assert (paged.wake, paged.label) == (True, "page")
+
+
 def test_each_format_has_a_constraint_that_serves_it() -> None:
     assert default_constraint("openai") == "json_schema"
     assert default_constraint("anthropic") == "none"

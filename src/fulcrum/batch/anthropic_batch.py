@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, nonempty, rfc3339
+from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, rfc3339
 from fulcrum.batch.store import ItemResult, Job, NewItem
 from fulcrum.errors import InvalidRequest
 from fulcrum.gateway.upstream.formats import ANTHROPIC
@@ -18,12 +18,16 @@ class AnthropicBatch(BatchApi):
     endpoint = "/v1/messages/batches"
     fmt = ANTHROPIC
     cursor = "after_id"
+    back_cursor = "before_id"
+    max_page = 1000
+    max_requests = 100_000
     id_prefix = "msgbatch_"
 
     def parse_body(self, body: dict[str, Any]) -> list[NewItem]:
         requests = body.get("requests")
         if not isinstance(requests, list):
             raise InvalidRequest("requests: an array of {custom_id, params}", param="requests")
+        self.check_count(len(requests))
         seen: set[str] = set()
         items: list[NewItem] = []
         for n, request in enumerate(requests):
@@ -33,7 +37,7 @@ class AnthropicBatch(BatchApi):
             items.append(
                 self.check_item(request.get("custom_id"), request.get("params"), where, seen)
             )
-        return nonempty(items)
+        return items
 
     def view(self, job: Job, base_url: str) -> Body:
         c = job.counts

@@ -10,7 +10,6 @@ maps it back. Adding a provider's batch API is one more subclass, never a branch
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -31,6 +30,9 @@ class BatchApi:
     id_prefix: ClassVar[str]
 
     cursor: ClassVar[str]  # the list endpoint's "older than this id" query parameter
+    back_cursor: ClassVar[str | None] = None  # its "newer than this id" one, if it has one
+    max_page: ClassVar[int]  # the largest ``limit`` of a list page
+    max_requests: ClassVar[int]  # the most requests one batch may hold
 
     def page(self, data: list[Body], has_more: bool) -> Body:
         """A list page both SDKs read (OpenAI's cursor page, Anthropic's page)."""
@@ -53,14 +55,33 @@ class BatchApi:
         """What an errored item records: the provider-shaped error body."""
         return self.fmt.error_body(exc)
 
-    def check_item(self, custom_id: Any, body: Any, where: str, seen: set[str]) -> NewItem:
-        """One request of a batch, checked like an interactive request to the same path."""
+    def check_custom_id(self, custom_id: Any, where: str) -> str:
+        """The request's ``custom_id`` as the provider accepts it (Anthropic's rule)."""
         if not isinstance(custom_id, str) or not CUSTOM_ID.match(custom_id):
             raise InvalidRequest(
                 f"{where}: custom_id must be 1-64 letters, digits, '-' or '_'", param="custom_id"
             )
+        return custom_id
+
+    def check_cancel(self, job: Job) -> None:
+        """Raise when the provider refuses to cancel ``job``; by default a cancel of an ended
+        batch answers the batch as it is."""
+
+    def check_count(self, n: int) -> None:
+        """Refuse a batch of ``n`` requests: none, or more than the provider takes."""
+        if n == 0:
+            raise InvalidRequest("a batch needs at least one request")
+        if n > self.max_requests:
+            raise InvalidRequest(f"a batch holds at most {self.max_requests} requests; this one "
+                                 f"has {n}: split it")  # fmt: skip
+
+    def check_item(self, custom_id: Any, body: Any, where: str, seen: set[str]) -> NewItem:
+        """One request of a batch, checked like an interactive request to the same path."""
+        custom_id = self.check_custom_id(custom_id, where)
         if custom_id in seen:
-            raise InvalidRequest(f"{where}: custom_id {custom_id!r} is used twice")
+            raise InvalidRequest(
+                f"{where}: custom_id {custom_id!r} is used twice", param="custom_id"
+            )
         seen.add(custom_id)
         if not isinstance(body, dict):
             raise InvalidRequest(f"{where}: the request body must be an object")
@@ -71,13 +92,6 @@ class BatchApi:
         if body.get("stream") is True:
             raise InvalidRequest(f"{where}: a batch request cannot stream", param="stream")
         return NewItem(new_row_id(), custom_id, body)
-
-
-def nonempty(items: Iterable[NewItem]) -> list[NewItem]:
-    out = list(items)
-    if not out:
-        raise InvalidRequest("a batch needs at least one request")
-    return out
 
 
 def unix(value: float | None) -> int | None:

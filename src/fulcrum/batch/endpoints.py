@@ -17,41 +17,33 @@ import json
 import time
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
+from fulcrum.batch import files
 from fulcrum.batch.anthropic_batch import ANTHROPIC_BATCH
 from fulcrum.batch.apis import BatchApi
 from fulcrum.batch.context import BatchContext, batch_context
+from fulcrum.batch.files import JSONL, input_content
 from fulcrum.batch.forward import triage
 from fulcrum.batch.openai_batch import OPENAI_BATCH
+from fulcrum.batch.openai_create import parse_create
 from fulcrum.batch.registry import APIS
-from fulcrum.batch.store import Counts, FileRecord, Job, NewItem
-from fulcrum.errors import InvalidRequest, NotFound, RequestTooLarge
+from fulcrum.batch.store import Counts, Job, NewItem
+from fulcrum.errors import InvalidRequest, NotFound
 from fulcrum.gateway.inbound.guard import read_body
 from fulcrum.gateway.inbound.validate import parse_object
 from fulcrum.gateway.state import STATE
 from fulcrum.ledger.row import new_row_id
-
-JSONL = "application/jsonl"
 
 
 def _base_url(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
-def _file_object(record: FileRecord) -> dict[str, Any]:
-    return {
-        "id": record.id, "object": "file", "bytes": record.bytes,
-        "created_at": int(record.created_at), "filename": record.filename,
-        "purpose": record.purpose, "status": "processed", "expires_at": None,
-        "status_details": None,
-    }  # fmt: skip
-
-
 async def _job(ctx: BatchContext, api: BatchApi, batch_id: str) -> Job:
     job = await asyncio.to_thread(ctx.store.job, batch_id)
     if job is None or APIS.get(job.api) is not api:
-        raise NotFound(f"no batch {batch_id!r}")
+        raise NotFound(f"No batch found with id '{batch_id}'.")
     return job
 
 
@@ -69,84 +61,15 @@ async def _create(request: web.Request, api: BatchApi, items: list[NewItem], **f
     return job
 
 
-async def upload_file(request: web.Request) -> web.StreamResponse:
-    ctx = batch_context(request)
-    reader = await request.multipart()
-    purpose, name, content = None, "upload.jsonl", b""
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        data = await _read_part(part, ctx.config.max_file_bytes)
-        if part.name == "purpose":
-            purpose = data.decode("utf-8", errors="replace")
-        elif part.name == "file":
-            name, content = part.filename or name, data
-    if purpose != "batch":
-        raise InvalidRequest("purpose: only 'batch' files are accepted here", param="purpose")
-    if not content:
-        raise InvalidRequest("file: the uploaded file is empty or missing", param="file")
-    record = FileRecord(f"file-{new_row_id()}", time.time(), name, purpose, len(content))
-    await asyncio.to_thread(ctx.store.add_file, record, content)
-    return web.json_response(_file_object(record))
-
-
-async def _read_part(part: BodyPartReader, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await part.read_chunk():
-        size += len(chunk)
-        if size > limit:
-            raise RequestTooLarge(
-                f"file is over the limit of {limit} bytes ([batch] max_file_bytes)"
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _find_file(ctx: BatchContext, file_id: str, *, content: bool) -> tuple[Any, bytes]:
-    found = await asyncio.to_thread(ctx.store.file, file_id, content=content)
-    if found is not None:
-        return _file_object(found[0]), found[1]
-    job = await asyncio.to_thread(ctx.store.job_by_file, file_id)
-    if job is None or job.counts.pending:
-        raise NotFound(f"no file {file_id!r}")
-    items = await asyncio.to_thread(ctx.store.results, job.id)
-    lines = OPENAI_BATCH.file_lines(job, items, file_id)
-    data = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
-    kind = "output" if file_id == job.output_file_id else "error"
-    record = FileRecord(file_id, job.counts.ended_at or job.created_at,
-                        f"{job.id}_{kind}.jsonl", "batch_output", len(data))  # fmt: skip
-    return _file_object(record), data
-
-
-async def get_file(request: web.Request) -> web.StreamResponse:
-    obj, _ = await _find_file(batch_context(request), request.match_info["id"], content=False)
-    return web.json_response(obj)
-
-
-async def file_content(request: web.Request) -> web.StreamResponse:
-    _, data = await _find_file(batch_context(request), request.match_info["id"], content=True)
-    return web.Response(body=data, content_type=JSONL)
-
-
 async def create_openai(request: web.Request) -> web.StreamResponse:
-    ctx = batch_context(request)
     raw = await read_body(request, request.app[STATE].config.server.max_body_bytes)
-    body = parse_object(raw)
-    file_id, endpoint = body.get("input_file_id"), body.get("endpoint")
-    if not isinstance(file_id, str) or not isinstance(endpoint, str):
-        raise InvalidRequest("input_file_id and endpoint are required strings")
-    metadata = body.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise InvalidRequest("metadata: an object of strings", param="metadata")
-    found = await asyncio.to_thread(ctx.store.file, file_id, content=True)
-    if found is None:
-        raise NotFound(f"no file {file_id!r}", param="input_file_id")
-    items = OPENAI_BATCH.parse_file(found[1], endpoint)
-    window = body.get("completion_window")
-    job = await _create(request, OPENAI_BATCH, items, endpoint=endpoint, input_file_id=file_id,
-                        completion_window=window if isinstance(window, str) else "24h",
-                        metadata=metadata)  # fmt: skip
+    asked = parse_create(parse_object(raw))
+    content = await input_content(batch_context(request), asked.input_file_id)
+    items = OPENAI_BATCH.parse_file(content, asked.endpoint)
+    job = await _create(request, OPENAI_BATCH, items, endpoint=asked.endpoint,
+                        input_file_id=asked.input_file_id,
+                        completion_window=asked.completion_window,
+                        metadata=asked.metadata)  # fmt: skip
     return web.json_response(OPENAI_BATCH.view(job, _base_url(request)))
 
 
@@ -170,15 +93,15 @@ def listing(api: BatchApi) -> Any:
     async def handler(request: web.Request) -> web.StreamResponse:
         ctx = batch_context(request)
         query = request.query
-        if "before_id" in query:
-            raise InvalidRequest(
-                "before_id is not supported; page with after_id", param="before_id"
-            )
         text = query.get("limit", "20")
-        if not text.isdigit() or not 1 <= int(text) <= 100:
-            raise InvalidRequest("limit: an integer from 1 to 100", param="limit")
+        if not text.isdigit() or not 1 <= int(text) <= api.max_page:
+            raise InvalidRequest(f"limit: an integer from 1 to {api.max_page}", param="limit")
         after = query.get(api.cursor)
-        jobs, more = await asyncio.to_thread(ctx.store.jobs, api.name, int(text), after)
+        before = query.get(api.back_cursor) if api.back_cursor else None
+        if after is not None and before is not None:
+            raise InvalidRequest(f"give {api.cursor} or {api.back_cursor}, not both",
+                                 param=api.back_cursor)  # fmt: skip
+        jobs, more = await asyncio.to_thread(ctx.store.jobs, api.name, int(text), after, before)
         base = _base_url(request)
         return web.json_response(api.page([api.view(j, base) for j in jobs], more))
 
@@ -189,6 +112,7 @@ def cancel(api: BatchApi) -> Any:
     async def handler(request: web.Request) -> web.StreamResponse:
         ctx = batch_context(request)
         job = await _job(ctx, api, request.match_info["id"])
+        api.check_cancel(job)
         cancelled = await asyncio.to_thread(ctx.store.cancel, job.id, None)
         job = cancelled if cancelled is not None else job
         return web.json_response(api.view(job, _base_url(request)))
@@ -206,16 +130,9 @@ async def anthropic_results(request: web.Request) -> web.StreamResponse:
     return web.Response(body=data, content_type=JSONL)
 
 
-# The gateway's body guard lets a route take these media types instead of JSON (it then reads
-# its own body): an upload is multipart, streamed here within ``max_file_bytes``.
-upload_file.__dict__["accepts"] = ("multipart/form-data",)
-
-
 def add_routes(app: web.Application) -> None:
+    files.add_routes(app)
     r = app.router
-    r.add_post("/v1/files", upload_file)
-    r.add_get("/v1/files/{id}", get_file)
-    r.add_get("/v1/files/{id}/content", file_content)
     for api, create in ((OPENAI_BATCH, create_openai), (ANTHROPIC_BATCH, create_anthropic)):
         r.add_post(api.endpoint, create)
         r.add_get(api.endpoint, listing(api))

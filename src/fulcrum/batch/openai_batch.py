@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, nonempty, unix
+from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, unix
 from fulcrum.batch.store import ItemResult, Job, NewItem
-from fulcrum.errors import InvalidRequest
+from fulcrum.errors import Conflict, InvalidRequest
 from fulcrum.gateway.upstream.formats import OPENAI
+from fulcrum.textfiles import decode
 
 CHAT = "/v1/chat/completions"
 # the error of a line for a request that never ran, by the item's outcome (OpenAI's wording)
@@ -33,21 +34,26 @@ class OpenAIBatch(BatchApi):
     endpoint = "/v1/batches"
     fmt = OPENAI
     cursor = "after"
+    max_page = 100
+    max_requests = 50_000
     id_prefix = "batch_"
 
     def parse_file(self, content: bytes, endpoint: str) -> list[NewItem]:
-        """The items of an uploaded ``purpose=batch`` file for a batch on ``endpoint``."""
+        """The items of an uploaded ``purpose=batch`` file for a batch on ``endpoint``: UTF-8
+        JSONL, a byte-order mark and CRLF line ends allowed (as editors save files)."""
         if endpoint != CHAT:
             raise InvalidRequest(
                 f"endpoint {endpoint!r} is not served in batches here; use {CHAT}",
                 param="endpoint",
             )
+        try:
+            text = decode(content)
+        except ValueError as exc:
+            raise InvalidRequest(f"the input file is {exc}", param="input_file_id") from None
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        self.check_count(len(lines))
         seen: set[str] = set()
-        items: list[NewItem] = []
-        for n, line in enumerate(content.decode("utf-8", errors="replace").splitlines(), 1):
-            if line.strip():
-                items.append(self._line(line, n, endpoint, seen))
-        return nonempty(items)
+        return [self._line(line, n, endpoint, seen) for n, line in lines]
 
     def _line(self, line: str, n: int, endpoint: str, seen: set[str]) -> NewItem:
         where = f"input file line {n}"
@@ -57,20 +63,40 @@ class OpenAIBatch(BatchApi):
             raise InvalidRequest(f"{where} is not JSON") from None
         if not isinstance(request, dict):
             raise InvalidRequest(f"{where} must be a JSON object")
-        if request.get("method", "POST") != "POST" or request.get("url") != endpoint:
-            raise InvalidRequest(f"{where}: method must be POST and url {endpoint!r}")
+        method = request.get("method", "POST")
+        if method != "POST":
+            raise InvalidRequest(f"{where}: method must be POST, got {json.dumps(method)}",
+                                 param="method")  # fmt: skip
+        if request.get("url") != endpoint:
+            raise InvalidRequest(f"{where}: url {json.dumps(request.get('url'))} is not the "
+                                 f"batch's endpoint {endpoint!r}", param="url")  # fmt: skip
         return self.check_item(request.get("custom_id"), request.get("body"), where, seen)
+
+    def check_custom_id(self, custom_id: Any, where: str) -> str:
+        """Any non-empty string: OpenAI sets no pattern (unlike Anthropic)."""
+        if not isinstance(custom_id, str) or not custom_id:
+            raise InvalidRequest(f"{where}: custom_id must be a non-empty string",
+                                 param="custom_id")  # fmt: skip
+        return custom_id
+
+    def check_cancel(self, job: Job) -> None:
+        if job.counts.pending == 0:
+            raise Conflict(f"Cannot cancel a batch with status '{self.status(job)}'.")
+
+    def status(self, job: Job) -> str:
+        c = job.counts
+        ended = c.pending == 0
+        if job.cancelled_at is not None:
+            return "cancelled" if ended else "cancelling"
+        if ended:  # items the provider's window ran out on: the batch expired, as there
+            return "expired" if c.outcomes["expired"] else "completed"
+        return "in_progress"
 
     def view(self, job: Job, base_url: str) -> Body:
         c = job.counts
         failed = c.outcomes["errored"] + c.outcomes["canceled"] + c.outcomes["expired"]
         ended = c.pending == 0
-        if job.cancelled_at is not None:
-            status = "cancelled" if ended else "cancelling"
-        elif ended:  # items the provider's window ran out on: the batch expired, as there
-            status = "expired" if c.outcomes["expired"] else "completed"
-        else:
-            status = "in_progress"
+        status = self.status(job)
         return {
             "id": job.id,
             "object": "batch",

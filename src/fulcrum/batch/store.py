@@ -158,15 +158,22 @@ class BatchStore:
             output_file_id=row[9], error_file_id=row[10], counts=_counts(groups),
         )  # fmt: skip
 
-    def jobs(self, api: str, limit: int, after: str | None) -> tuple[list[Job], bool]:
-        """The newest ``limit`` batches of ``api`` older than ``after``; and whether more exist."""
+    def jobs(
+        self, api: str, limit: int, after: str | None, before: str | None = None
+    ) -> tuple[list[Job], bool]:
+        """``limit`` batches of ``api``, newest first: the newest older than ``after``, or the
+        oldest newer than ``before``; and whether more lie beyond them in that direction."""
         where, params = "api = ?", [api]
-        if after is not None:
-            where += " AND (created_at, id) < (SELECT created_at, id FROM batch_jobs WHERE id = ?)"
-            params.append(after)
-        sql = f"SELECT id FROM batch_jobs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?"
+        cursor, order = (before, ">") if before is not None else (after, "<")
+        if cursor is not None:
+            where += f" AND (created_at, id) {order} (SELECT created_at, id FROM batch_jobs " \
+                     "WHERE id = ?)"  # fmt: skip
+            params.append(cursor)
+        way = "ASC" if before is not None else "DESC"
+        sql = f"SELECT id FROM batch_jobs WHERE {where} ORDER BY created_at {way}, id {way} LIMIT ?"
         rows = self.db.run(lambda c: self.sql.execute(c, sql, (*params, limit + 1)).fetchall())
-        found = [self.job(r[0]) for r in rows[:limit]]
+        ids = [r[0] for r in rows[:limit]]
+        found = [self.job(i) for i in (ids[::-1] if before is not None else ids)]
         return [j for j in found if j is not None], len(rows) > limit
 
     def cancel(self, batch_id: str, now: float | None = None) -> Job | None:

@@ -141,7 +141,7 @@ def _filter(
         instructions=t.text("instructions", start.instructions, nonempty=True),
         max_tokens=t.integer("max_tokens", start.max_tokens, low=16, high=32768),
         timeout_s=t.number("timeout_s", start.timeout_s, low=0.01),
-        fallback=_fallback(t, start.fallback, labels),
+        fallback=_fallback(t, start, labels),
         constraint=constraint,
     )
 
@@ -161,11 +161,13 @@ def _labels(
     return values
 
 
-def _fallback(t: Table, default: Fallback, labels: tuple[str, ...]) -> Fallback:
+def _fallback(t: Table, start: WakeFilter, labels: tuple[str, ...]) -> Fallback:
+    """``t``'s fallback; an inherited label the filter's labels lack stands for its meaning."""
     accepted = f"wake, ignore or label:NAME with NAME one of {', '.join(labels)}"
+    default = start.fallback
     if not t.has("fallback"):
         if default.label is not None and default.label not in labels:
-            return Fallback(wake=True, label=None)
+            return Fallback(wake=default.label in start.wake_labels, label=None)
         return default
     text = t.text("fallback", required=True)
     if text in ("wake", "ignore"):

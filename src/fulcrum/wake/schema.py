@@ -93,7 +93,10 @@ def fallback_verdict(
     wake_labels: tuple[str, ...],
     why: str,
 ) -> Verdict:
-    """The configured decision when no valid answer came (confidence 0, ``why`` as reason)."""
+    """The configured decision when no valid answer came (confidence 0, ``why`` as reason).
+    A fixed label the call's own ``labels`` lack stands for its meaning (wake or not)."""
+    if label is not None and label not in labels:
+        wake, label = label in wake_labels, None
     if label is None:
         assert wake is not None
         pick = [x for x in labels if (x in wake_labels) == wake]

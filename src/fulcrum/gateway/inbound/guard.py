@@ -8,8 +8,9 @@ rebind a DNS name to 127.0.0.1. So, before any body is read or anything is route
 - an ``Origin`` header (only browsers send one) must be listed in ``allowed_origins`` (403);
 - a POST must say ``Content-Type: application/json`` (charset allowed); anything else,
   including no content type at all, is a 415. The SDKs and Claude Code always send it.
-  A handler may accept other media types by listing them in its ``accepts`` attribute
-  (``POST /v1/files``: ``multipart/form-data``); it then reads its own body, within its limit.
+  A handler may take other media types instead by listing them in its ``accepts`` attribute
+  (``POST /v1/files``: ``multipart/form-data``, and nothing else: a 415 names them); it then
+  reads its own body, within its limit.
 
 The body is then read within ``server.body_timeout_s`` (a trickling client gets a 408 and
 the connection is closed); a client that hangs up mid-body is one INFO line, not a traceback.
@@ -95,8 +96,10 @@ def json_body(server: ServerConfig) -> Middleware:
     async def read(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method == "POST" and request.match_info.http_exception is None:
             value = request.headers.get("Content-Type")
-            if _media(value) in getattr(request.match_info.handler, "accepts", ()):
-                return await handler(request)  # an upload: the handler streams its own body
+            accepts = getattr(request.match_info.handler, "accepts", ())
+            if accepts:  # an upload: the handler streams its own body
+                _check_accepted(value, accepts)
+                return await handler(request)
             check_content_type(value)
             await _read_body(request, server)  # cached: the handler's read() returns it
         return await handler(request)
@@ -106,6 +109,12 @@ def json_body(server: ServerConfig) -> Middleware:
 
 def _media(value: str | None) -> str:
     return (value or "").partition(";")[0].strip().lower()
+
+
+def _check_accepted(value: str | None, accepts: tuple[str, ...]) -> None:
+    if _media(value) not in accepts:
+        got = f"got {_shown(value)}" if value is not None else "none was sent"
+        raise UnsupportedMediaType(f"Content-Type must be {' or '.join(accepts)} ({got})")
 
 
 def check_content_type(value: str | None) -> None:
