@@ -143,12 +143,40 @@ class FakeSearxng:
     async def _big(self, _request: web.Request) -> web.Response:
         return web.Response(text="x" * 3_000_000, content_type="text/plain")
 
+    async def _latin(self, _request: web.Request) -> web.Response:
+        """A page in windows-1252, declared only in the header (``Café crème``)."""
+        body = "<html><body><p>Caf\u00e9 cr\u00e8me</p></body></html>".encode("cp1252")
+        return web.Response(body=body, headers={"content-type": "text/html; charset=windows-1252"})
+
+    async def _meta(self, _request: web.Request) -> web.Response:
+        """A page whose charset is only in its ``<meta>`` tag (``naïve``)."""
+        html = '<html><head><meta charset="iso-8859-1"></head><body>na\u00efve</body></html>'
+        return web.Response(body=html.encode("latin-1"), headers={"content-type": "text/html"})
+
+    async def _hop(self, request: web.Request) -> web.Response:
+        """``/hop/N`` redirects N times (relative locations), then answers "landed"."""
+        n = int(request.match_info["n"])
+        if n > 0:
+            raise web.HTTPFound(f"/hop/{n - 1}")
+        return web.Response(text="landed", content_type="text/plain")
+
+    async def _image(self, _request: web.Request) -> web.Response:
+        return web.Response(body=b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" * 10, content_type="image/png")
+
+    async def _redirect(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound(request.query["to"])
+
     async def _start(self) -> None:
         app = web.Application()
         app.add_routes([
             web.get("/search", self._search),
             web.get("/page/{n}", self._page),
             web.get("/big", self._big),
+            web.get("/latin", self._latin),
+            web.get("/meta", self._meta),
+            web.get("/hop/{n}", self._hop),
+            web.get("/redirect", self._redirect),
+            web.get("/image.png", self._image),
             web.post("/v1/embeddings", self._embeddings),
         ])  # fmt: skip
         self._runner = web.AppRunner(app)

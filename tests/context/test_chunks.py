@@ -48,3 +48,20 @@ def test_a_long_function_is_split_but_keeps_its_symbol() -> None:
 def test_html_text_drops_scripts_and_styles() -> None:
     text = html_text("<style>a{}</style><p>Hello <b>there</b></p><script>x()</script><p>Bye</p>")
     assert text == "Hello there\n\nBye"
+
+
+def test_line_numbers_count_newlines_only() -> None:
+    """Form feeds (GNU page breaks), U+2028 in a string and NEL are not line ends."""
+    text = "\n".join(
+        f"line {n} \f page" if n % 7 == 0 else f"line {n} \u2028 \x85 \x0b" for n in range(1, 121)
+    )
+    for path in ("notes.txt", "mod.py", "guide.md", "guide.rst"):
+        for c in chunk_file(path, text):
+            first, last = c.text.split("\n")[0], c.text.split("\n")[-1]
+            assert first.split()[:2] == ["line", str(c.start_line)], (path, c)
+            assert last.split()[:2] == ["line", str(c.end_line)], (path, c)
+    py = "x = 1\f\n\n\nclass A:\n    '''\u2028'''\n\n    def f(self):\n        pass\n"
+    by_symbol = {c.symbol: c for c in chunk_file("mod.py", py)}
+    assert (by_symbol["A"].start_line, by_symbol["A"].end_line) == (4, 6)
+    assert by_symbol["A"].text == "class A:\n    '''\u2028'''\n"
+    assert (by_symbol["A.f"].start_line, by_symbol["A.f"].end_line) == (7, 8)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib.metadata as md
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +42,72 @@ def test_package_api_is_indexed_once_per_version(tmp_path: Path) -> None:
     before = store.counts()
     assert pyapi.ensure_package(store, "platformdirs", None) == key
     assert store.counts() == before
+
+
+def _site(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A folder of modules, put on the child's path through ``PYTHONPATH``."""
+    for rel, text in files.items():
+        (tmp_path / "site" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "site" / rel).write_text(text)
+    return tmp_path / "site"
+
+
+def test_a_module_that_prints_or_fails_on_import_is_reported_not_mistaken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(
+        tmp_path,
+        {
+            "chatty.py": "print('hi')\ndef greet(name: str) -> str:\n    return name\n",
+            "broken/__init__.py": "from . import inner\n",
+            "broken/inner.py": "import not_installed_dependency_zz\n",
+            "quitter.py": "import sys\nsys.exit(3)\n",
+            "store.py": "MARKER = 1\ndef project_store():\n    return MARKER\n",
+        },
+    )
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    assert pyapi.python_api("chatty.greet")["signature"] == "(name: str) -> str"
+    assert pyapi.python_api("store.project_store")["file"] == str(site / "store.py")
+    with pytest.raises(NotFound, match="not_installed_dependency_zz"):
+        pyapi.python_api("broken.inner.thing")
+    with pytest.raises(NotFound, match=r"name: 'quitter' .*SystemExit"):
+        pyapi.python_api("quitter")
+
+
+def test_a_missing_package_names_the_packages_argument(tmp_path: Path) -> None:
+    with pytest.raises(NotFound, match=r"^packages: 'no_such_package_zz' not found"):
+        pyapi.ensure_package(IndexStore(tmp_path / "api.sqlite3"), "no_such_package_zz", None)
+
+
+def test_a_frozen_stdlib_function_still_has_its_file_and_line() -> None:
+    found = pyapi.python_api("os.path.join")  # posixpath is frozen: inspect finds no source
+    assert found["file"].endswith("path.py") and isinstance(found["line"], int)
+
+
+def test_an_interpreter_that_is_gone_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"python: cannot run '.*no-python'"):
+        pyapi.python_api("json.dumps", python=str(tmp_path / "no-python"))
+
+
+def test_an_indexed_package_is_not_introspected_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = IndexStore(tmp_path / "api.sqlite3")
+    key = pyapi.ensure_package(store, "platformdirs", None)
+    modes: list[str] = []
+    real = pyapi._run
+
+    def spy(python: str, *args: str, **kwargs: Any) -> dict[str, Any]:
+        modes.append(args[0])
+        return real(python, *args, **kwargs)
+
+    monkeypatch.setattr(pyapi, "_run", spy)
+    assert pyapi.ensure_package(store, "platformdirs", None) == key
+    assert modes == [
+        "version"
+    ]  # the version is checked; the package's 300 modules are not imported
+    stdlib = pyapi.ensure_package(store, "json", None)
+    assert (
+        stdlib.startswith("json==python-") and pyapi.ensure_package(store, "json", None) == stdlib
+    )
+    assert modes.count("package") == 1

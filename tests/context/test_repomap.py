@@ -31,3 +31,17 @@ def test_the_outline_fits_its_budget(repo: Path, tmp_path: Path) -> None:
     assert repo_map(chunks, max_tokens=4000, path_prefix="web/").startswith("web/app.js:") or (
         repo_map(chunks, max_tokens=4000, path_prefix="web/") == ""
     )
+
+
+def test_the_path_is_a_folder_however_it_is_spelled(repo: Path, tmp_path: Path) -> None:
+    (repo / "pkg2").mkdir()
+    (repo / "pkg2" / "extra.py").write_text("def extra():\n    return 1\n\n\nextra()\n")
+    chunks = _chunks(repo, tmp_path).all_chunks()
+    outlines = {p: repo_map(chunks, max_tokens=4000, path_prefix=p) for p in ("pkg", "./pkg/")}
+    assert all("pkg/config.py:" in o and "pkg2/" not in o for o in outlines.values())
+
+
+def test_definitions_nobody_references_yet_are_still_listed(repo: Path, tmp_path: Path) -> None:
+    chunks = _chunks(repo, tmp_path).all_chunks()
+    outline = repo_map(chunks, max_tokens=4000, path_prefix="web")
+    assert outline.startswith("web/app.js:") and "renderChart" in outline and "Widget" in outline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -17,6 +18,11 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
+from fulcrum.context import web
+from fulcrum.context.search import MODES
+from fulcrum.context.server import build_server
+from fulcrum.context.service import ContextConfig, ContextService
+
 from .helpers import FakeSearxng
 
 TOOLS = {"search_code", "repo_map", "search_docs", "python_api", "web_search", "fetch_page"}
@@ -27,8 +33,9 @@ def _argv(repo: Path) -> list[str]:
 
 
 def _env(search: str | None) -> dict[str, str]:
+    """With a search provider (the fake, on loopback), fetch_page may read loopback too."""
     env = {"FULCRUM_DATA_DIR": os.environ["FULCRUM_DATA_DIR"], "FULCRUM_EMBEDDER": "wordllama"}
-    return env | ({"FULCRUM_SEARCH": search} if search else {})
+    return env | ({"FULCRUM_SEARCH": search, "FULCRUM_FETCH_PRIVATE": "1"} if search else {})
 
 
 def _free_port() -> int:
@@ -117,6 +124,7 @@ async def test_bad_arguments_are_errors_naming_the_argument(transport: str, repo
             ("python_api", {"name": "not a name"}, "name"),
             ("python_api", {"name": "no_such_module_xyz.f"}, "name"),
             ("fetch_page", {"url": "file:///etc/passwd"}, "url"),
+            ("fetch_page", {"url": "http://127.0.0.1:9/"}, "private address (127.0.0.1)"),
             ("web_search", {"query": "anything"}, "no search provider"),
         ]
         for tool, args, named in cases:
@@ -125,3 +133,60 @@ async def test_bad_arguments_are_errors_naming_the_argument(transport: str, repo
             assert named in text, (tool, args, text)
         err, found = await call(client, "search_code", {"query": "start server"})  # still serving
         assert not err and json.dumps(found).count("start_server") >= 1
+
+
+@asynccontextmanager
+async def in_process(repo: Path, tmp_path: Path) -> AsyncIterator[Client]:
+    """The server built here and driven in-process by the SDK's client (no subprocess)."""
+    service = ContextService(ContextConfig(root=repo, data=tmp_path / "d"), embedder=None)
+    try:
+        async with Client(build_server(service)) as client:
+            yield client
+    finally:
+        service.close()
+
+
+async def test_schemas_say_exactly_what_each_tool_accepts(repo: Path, tmp_path: Path) -> None:
+    async with in_process(repo, tmp_path) as client:
+        schemas = {t.name: t.input_schema for t in (await client.list_tools()).tools}
+    assert all(s.get("additionalProperties") is False for s in schemas.values()), schemas
+    assert schemas["search_code"]["properties"]["mode"]["enum"] == list(MODES)
+    assert schemas["web_search"]["properties"]["limit"]["maximum"] == web.MAX_RESULTS
+    assert schemas["python_api"]["properties"]["name"]["maxLength"] == 200
+    assert "description" in schemas["fetch_page"]["properties"]["max_chars"]
+
+
+async def test_unknown_arguments_and_paths_outside_the_root_are_errors(
+    repo: Path, tmp_path: Path
+) -> None:
+    async with in_process(repo, tmp_path) as client:
+        err, text = await call(client, "search_code", {"query": "settings", "limt": 3})
+        assert err and "limt" in text and "Traceback" not in text
+        err, text = await call(client, "search_code", {"query": "x", "path": str(tmp_path)})
+        assert err and "path:" in text and "outside the repository" in text
+        err, found = await call(
+            client, "search_code", {"query": "settings", "path": str(repo / "pkg")}
+        )
+        assert (
+            not err
+            and {h["path"] for h in found["results"]}
+            <= {"pkg/config.py", "pkg/server.py", "pkg/cli.py"}
+            and found["results"]
+        )
+        err, outline = await call(client, "repo_map", {"path": str(repo / "web")})
+        assert not err and outline["result"].startswith("web/app.js:")
+
+
+def test_http_refuses_requests_from_another_site(repo: Path) -> None:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}).encode()
+    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+    with _http_server(repo, None) as url:
+        port = int(url.split(":")[2].split("/")[0])
+        statuses = {}
+        for origin in ("http://evil.example", f"http://127.0.0.1:{port}"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("POST", "/mcp", body, headers | {"origin": origin})
+            statuses[origin] = conn.getresponse().status
+            conn.close()
+    assert statuses["http://evil.example"] == 403
+    assert statuses[f"http://127.0.0.1:{port}"] != 403

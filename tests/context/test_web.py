@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from fulcrum.context import web
+from fulcrum.context import pages, web
 from fulcrum.errors import ConfigError, InputError, UpstreamError
 
 from .helpers import FakeSearxng
@@ -40,15 +40,81 @@ async def test_no_provider_is_a_clear_error() -> None:
 
 
 async def test_fetch_page_returns_visible_text_within_limits(searxng: FakeSearxng) -> None:
-    page = await web.fetch_page(f"{searxng.url}/page/1", 10_000)
+    page = await pages.fetch_page(f"{searxng.url}/page/1", 10_000, allow_private=True)
     assert "Page 1" in page["text"] and "openrgb --color FF0000" in page["text"]
     assert "var x" not in page["text"] and page["truncated"] is False
-    big = await web.fetch_page(f"{searxng.url}/big", 1000)
+    big = await pages.fetch_page(f"{searxng.url}/big", 1000, allow_private=True)
     assert len(big["text"]) == 1000 and big["truncated"] is True
     with pytest.raises(InputError, match="url"):
-        await web.fetch_page("javascript:alert(1)", 100)
+        await pages.fetch_page("javascript:alert(1)", 100)
 
 
 async def test_unreachable_host_is_an_upstream_error() -> None:
     with pytest.raises(UpstreamError, match=r"127\.0\.0\.1:9"):
-        await web.fetch_page("http://127.0.0.1:9/", 100)
+        await pages.fetch_page("http://127.0.0.1:9/", 100, allow_private=True)
+
+
+async def test_a_page_larger_than_one_network_read_is_read_up_to_the_limit(
+    searxng: FakeSearxng,
+) -> None:
+    page = await pages.fetch_page(f"{searxng.url}/big", 200_000, allow_private=True)
+    assert len(page["text"]) == 200_000 and page["truncated"] is True
+
+
+async def test_the_declared_charset_decodes_the_page(searxng: FakeSearxng) -> None:
+    latin = await pages.fetch_page(f"{searxng.url}/latin", 1000, allow_private=True)
+    assert latin["text"] == "Caf\u00e9 cr\u00e8me"
+    meta = await pages.fetch_page(f"{searxng.url}/meta", 1000, allow_private=True)
+    assert meta["text"] == "na\u00efve"
+
+
+async def test_redirects_are_followed_a_few_times_only(searxng: FakeSearxng) -> None:
+    page = await pages.fetch_page(f"{searxng.url}/hop/3", 1000, allow_private=True)
+    assert page["text"] == "landed" and page["url"] == f"{searxng.url}/hop/0"
+    with pytest.raises(UpstreamError, match="redirects"):
+        await pages.fetch_page(
+            f"{searxng.url}/hop/{pages.MAX_REDIRECTS + 1}", 1000, allow_private=True
+        )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/",
+        "http://localhost:9/admin",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/",
+        "http://192.168.0.1/",
+        "http://0.0.0.0/",
+        "http://2130706433/",
+    ],
+)
+async def test_private_and_loopback_addresses_are_refused(url: str) -> None:
+    with pytest.raises(InputError, match=r"url: .* private"):
+        await pages.fetch_page(url, 1000)
+
+
+async def test_a_redirect_to_a_private_address_is_refused(
+    searxng: FakeSearxng, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "is_public", lambda ip: str(ip) == "127.0.0.1")
+    assert (await pages.fetch_page(f"{searxng.url}/hop/0", 1000))["text"] == "landed"
+    port = searxng.url.rsplit(":", 1)[1]
+    hop = f"{searxng.url}/redirect?to=http://127.0.0.2:{port}/hop/0"
+    with pytest.raises(InputError, match=r"url: 'http://127\.0\.0\.2.* private"):
+        await pages.fetch_page(hop, 1000)
+
+
+async def test_a_binary_answer_is_an_error_not_text(searxng: FakeSearxng) -> None:
+    with pytest.raises(UpstreamError, match=r"image\.png: image/png is not a text page"):
+        await pages.fetch_page(f"{searxng.url}/image.png", 1000, allow_private=True)
+
+
+async def test_result_fields_are_bounded(searxng: FakeSearxng) -> None:
+    provider = web.make_provider(f"searxng:{searxng.url}")
+    found = await web.web_search(provider, "long " * 400, 20)
+    assert found and all(len(r.snippet) <= web.SNIPPET_CHARS for r in found)
+    assert all(len(r.title) <= web.TITLE_CHARS for r in found)
+    assert found[0].snippet.endswith("…")

@@ -66,9 +66,19 @@ def chunk_file(path: str, text: str) -> list[Chunk]:
     return chunks
 
 
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text``, split at ``\\n`` only (a ``\\r`` before it dropped): what editors
+    and tree-sitter number. ``str.splitlines`` also splits at form feeds, U+2028, NEL and
+    others, which would shift every line number after one."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def line_windows(path: str, text: str, *, first_line: int = 1, symbol: str = "") -> list[Chunk]:
     """Windows of :data:`WINDOW_LINES` lines overlapping by :data:`WINDOW_OVERLAP`."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     chunks: list[Chunk] = []
     step = WINDOW_LINES - WINDOW_OVERLAP
     for start in range(0, max(len(lines), 1), step):
@@ -82,6 +92,18 @@ def line_windows(path: str, text: str, *, first_line: int = 1, symbol: str = "")
         if start + WINDOW_LINES >= len(lines):
             break
     return chunks
+
+
+def folder_of(path: str | None) -> str:
+    """A path filter as the index spells paths: forward slashes, no ``./`` or trailing slash
+    (``"./src\\"`` -> ``"src"``; ``""`` is the whole repository)."""
+    parts = [p for p in (path or "").replace("\\", "/").split("/") if p not in ("", ".")]
+    return "/".join(parts)
+
+
+def in_folder(path: str, folder: str) -> bool:
+    """``path`` is ``folder`` itself (a file) or lies under it (``src`` holds not ``src2/x``)."""
+    return not folder or path == folder or path.startswith(folder + "/")
 
 
 def split_long(chunk: Chunk) -> list[Chunk]:

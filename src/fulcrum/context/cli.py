@@ -81,6 +81,10 @@ def mcp_command(  # noqa: PLR0917 - Typer maps parameters to flags
         str | None, typer.Option(help="The interpreter whose packages python_api reads.")
     ] = None,
     embedder: Embedder = None,
+    fetch_private: Annotated[
+        bool,
+        typer.Option(help="Let fetch_page read loopback and private addresses (refused: SSRF)."),
+    ] = False,
 ) -> None:
     if transport not in TRANSPORTS:
         raise InputError(f"--transport: {transport!r} is not one of {', '.join(TRANSPORTS)}")
@@ -89,7 +93,12 @@ def mcp_command(  # noqa: PLR0917 - Typer maps parameters to flags
     if transport == "http":
         _check_loopback(host)
     config = ContextConfig.build(
-        root, embedder=embedder, search=search, docs=tuple(docs or ()), python=python
+        root,
+        embedder=embedder,
+        search=search,
+        docs=tuple(docs or ()),
+        python=python,
+        fetch_private=fetch_private,
     )
     _check_sources(config)
     from fulcrum.context.server import build_server  # noqa: PLC0415 - the SDK loads only here

@@ -1,18 +1,18 @@
 """Build or refresh a repository's index; a re-index touches only files whose hash changed.
 
-:func:`index_repository` walks the root (skipping VCS, virtual environment, cache and build
-folders, binary files and files over :data:`MAX_FILE_BYTES`), hashes each file's bytes and
-compares with the hashes stored: an unchanged file is not read twice, chunked or embedded;
-a changed or new one is re-chunked and re-embedded; a vanished one is dropped. The
+:func:`index_repository` walks the root (``context.files``: skipping VCS, virtual environment,
+cache and build folders, what git ignores, links out of the root, binary, minified and oversized
+files), hashes each file's bytes and compares with the hashes stored: an unchanged file is not
+read twice, chunked or embedded; a changed or new one is re-chunked and re-embedded; a vanished
+(or newly ignored) one is dropped. The
 :class:`IndexReport` names exactly which files were (re)indexed and removed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,21 +20,13 @@ import numpy as np
 
 from fulcrum.context.chunks import Chunk, chunk_file
 from fulcrum.context.embed import Embedder, Vectors
+from fulcrum.context.files import TEXT_SUFFIXES, decode, read_source, walk
+
+__all__ = ["INDEX_FORMAT", "IndexReport", "embed_chunks", "index_repository", "walk"]
 from fulcrum.context.store import IndexStore, split_identifiers
 
-MAX_FILE_BYTES = 1_000_000
-SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache",
-     ".ruff_cache", ".pytest_cache", ".tox", "build", "dist", "site-packages", ".eggs"}
-)  # fmt: skip
-TEXT_SUFFIXES = frozenset(
-    {".py", ".pyi", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".go", ".rs", ".java", ".kt",
-     ".c", ".h", ".cc", ".cpp", ".hpp", ".cs", ".rb", ".php", ".swift", ".scala", ".lua", ".sh",
-     ".sql", ".md", ".markdown", ".mdx", ".rst", ".txt", ".html", ".htm", ".toml", ".yaml",
-     ".yml", ".cfg", ".ini", ".json"}
-)  # fmt: skip
 EMBED_BATCH = 32
-INDEX_FORMAT = 2  # bump when chunking or embedding_text changes: old indexes are rebuilt
+INDEX_FORMAT = 3  # bump when chunking or embedding_text changes: old indexes are rebuilt
 
 Progress = Callable[[int, int], None]  # (files done, files total)
 
@@ -49,26 +41,6 @@ class IndexReport:
     lines_indexed: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
-
-
-def walk(root: Path, suffixes: frozenset[str] = TEXT_SUFFIXES) -> Iterator[Path]:
-    """The indexable files under ``root`` in a stable order."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        for name in sorted(files):
-            path = Path(folder) / name
-            if path.suffix.lower() in suffixes and path.is_file():
-                yield path
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        data = path.read_bytes()
-    except OSError:
-        return None
-    return None if b"\0" in data[:8192] else data
 
 
 def index_repository(
@@ -93,7 +65,7 @@ def index_repository(
     seen: set[str] = set()
     for n, path in enumerate(files, 1):
         rel = path.relative_to(root).as_posix()
-        data = _read(path)
+        data = read_source(path)
         if data is not None:
             seen.add(rel)
             digest = hashlib.sha256(data).hexdigest()
@@ -101,7 +73,7 @@ def index_repository(
                 _index_file(
                     store,
                     rel,
-                    text=data.decode("utf-8", "replace"),
+                    text=decode(data),
                     digest=digest,
                     embedder=embedder,
                     report=report,

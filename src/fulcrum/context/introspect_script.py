@@ -2,22 +2,30 @@
 
 ``python introspect_script.py object NAME`` prints one JSON object describing a dotted name;
 ``python introspect_script.py package NAME [MAX_MODULES]`` prints the public API of an
-installed package (one entry per module-level class and function and per public method).
+installed package (one entry per module-level class and function and per public method);
+``python introspect_script.py version NAME`` its distribution and version, importing nothing.
 Run as a separate process so imports with side effects, or that crash, never touch the server,
 and so the names resolve in the project's environment, not fulcrum's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata as md
+import importlib.util
 import inspect
 import json
+import os
 import pkgutil
+import platform
 import sys
 from typing import Any
 
 DOC_CHARS = 4000
+
+if sys.path and os.path.dirname(os.path.abspath(__file__)) == os.path.abspath(sys.path[0]):
+    del sys.path[0]  # fulcrum's own modules (store.py, web.py ...) must not shadow the project's
 
 
 def _version(module_name: str) -> tuple[str | None, str | None]:
@@ -31,12 +39,17 @@ def _version(module_name: str) -> tuple[str | None, str | None]:
 
 
 def _resolve(name: str) -> tuple[Any, str]:
+    """The object and the module it was found in: the longest importable prefix of ``name``
+    (an import that fails for another reason, a missing dependency, is reported as it is)."""
     parts = name.split(".")
     for cut in range(len(parts), 0, -1):
+        module = ".".join(parts[:cut])
         try:
-            obj: Any = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
+            obj: Any = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+                continue
+            raise
         for attr in parts[cut:]:
             obj = getattr(obj, attr)
         return obj, ".".join(parts[:cut])
@@ -61,11 +74,16 @@ def _signature(obj: Any) -> str | None:
 
 
 def _where(obj: Any) -> tuple[str | None, int | None]:
+    """Source file and first line; for a frozen module (``posixpath``) its ``__file__`` and
+    the code object's first line, since ``inspect`` finds no source there."""
     try:
         target = inspect.unwrap(obj)
         return inspect.getsourcefile(target), inspect.getsourcelines(target)[1]
-    except (TypeError, OSError):
-        return None, None
+    except (TypeError, OSError, ValueError):
+        code = getattr(getattr(obj, "__func__", obj), "__code__", None)
+        module = sys.modules.get(getattr(obj, "__module__", None) or "")
+        file = getattr(module, "__file__", None)
+        return (file, code.co_firstlineno) if code is not None and file else (None, None)
 
 
 def describe(name: str) -> dict[str, Any]:
@@ -127,13 +145,38 @@ def package(name: str, max_modules: int) -> dict[str, Any]:
     return {"package": name, "distribution": dist, "version": version, "entries": entries}
 
 
+def installed(name: str) -> dict[str, Any]:
+    """The distribution and version that provide module ``name``, without importing it (the
+    interpreter's version for a standard-library module)."""
+    if importlib.util.find_spec(name) is None:
+        raise ModuleNotFoundError(f"No module named {name!r}")
+    top = name.split(".", maxsplit=1)[0]
+    for dist in md.packages_distributions().get(top, []):
+        try:
+            return {"distribution": dist, "version": md.version(dist)}
+        except md.PackageNotFoundError:
+            continue
+    return {"distribution": None, "version": None, "python": platform.python_version()}
+
+
+MODES = {
+    "object": lambda argv: describe(argv[2]),
+    "package": lambda argv: package(argv[2], int(argv[3])),
+    "version": lambda argv: installed(argv[2]),
+}
+
+
 def main(argv: list[str]) -> int:
-    mode, name = argv[1], argv[2]
+    """Print one JSON object; what imported code prints goes to stderr, not into it."""
+    mode = argv[1]
+    out = sys.stdout
     try:
-        result = describe(name) if mode == "object" else package(name, int(argv[3]))
-    except Exception as exc:  # reported to the caller as JSON
+        with contextlib.redirect_stdout(sys.stderr):
+            result = MODES[mode](argv)
+    except (Exception, SystemExit) as exc:  # reported to the caller as JSON
         result = {"error": f"{type(exc).__name__}: {exc}"}
-    sys.stdout.write(json.dumps(result, default=str))
+    out.write(json.dumps(result, default=str))
+    out.flush()
     return 0
 
 

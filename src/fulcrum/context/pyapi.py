@@ -25,7 +25,9 @@ TIMEOUT_S = 60.0
 MAX_MODULES = 300
 
 
-def _run(python: str, *args: str, timeout_s: float = TIMEOUT_S) -> dict[str, Any]:
+def _run(
+    python: str, *args: str, param: str = "name", timeout_s: float = TIMEOUT_S
+) -> dict[str, Any]:
     try:
         done = subprocess.run(
             [python, str(SCRIPT), *args],
@@ -36,13 +38,17 @@ def _run(python: str, *args: str, timeout_s: float = TIMEOUT_S) -> dict[str, Any
         )
     except subprocess.TimeoutExpired as exc:
         raise UpstreamTimeout(f"introspecting {args[1]!r} took over {timeout_s:.0f} s") from exc
+    except OSError as exc:  # the interpreter was removed, or is not executable
+        raise InputError(f"python: cannot run {python!r} ({exc.strerror})", param="python") from exc
     try:
         result: dict[str, Any] = json.loads(done.stdout)
     except ValueError as exc:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise NotFound(f"introspecting {args[1]!r} failed: {tail[0]}", param="name") from exc
+        raise NotFound(
+            f"{param}: introspecting {args[1]!r} failed: {tail[0]}", param=param
+        ) from exc
     if "error" in result:
-        raise NotFound(f"name: {args[1]!r} not found ({result['error']})", param="name")
+        raise NotFound(f"{param}: {args[1]!r} not found ({result['error']})", param=param)
     return result
 
 
@@ -57,28 +63,37 @@ def python_api(name: str, *, python: str | None = None) -> dict[str, Any]:
     return _run(python or sys.executable, "object", name)
 
 
-def package_chunks(package: str, *, python: str | None = None) -> tuple[str, list[Chunk]]:
-    """(version key, one chunk per public class, function and method) of an installed package."""
+def version_key(package: str, *, python: str | None = None) -> str:
+    """``distribution==version`` of the installed package (``json==python-3.11.7`` for the
+    standard library), read from its metadata without importing it."""
     _check_name(package, "packages")
-    result = _run(python or sys.executable, "package", package, str(MAX_MODULES))
-    key = f"{result.get('distribution') or package}=={result.get('version') or '?'}"
+    found = _run(python or sys.executable, "version", package, param="packages")
+    if found.get("distribution"):
+        return f"{found['distribution']}=={found.get('version') or '?'}"
+    return f"{package}==python-{found.get('python') or '?'}"
+
+
+def package_chunks(package: str, key: str, *, python: str | None = None) -> list[Chunk]:
+    """One chunk per public class, function and method of an installed package."""
+    result = _run(python or sys.executable, "package", package, str(MAX_MODULES), param="packages")
     chunks = []
     for e in result["entries"]:
         where = f"{e['file']}:{e['line']}" if e["file"] else "built-in"
         text = f"{e['name']}{e['signature']}\n{e['doc']}\n[{key}, {where}]".strip()
         line = int(e["line"] or 1)
         chunks.append(Chunk(f"python:{package}", line, line, e["name"], e["kind"], text))
-    return key, chunks
+    return chunks
 
 
 def ensure_package(
     store: IndexStore, package: str, embedder: Embedder | None, *, python: str | None = None
 ) -> str:
-    """Index ``package``'s API into ``store`` unless that version is already there."""
+    """Index ``package``'s API into ``store`` unless that version is already there (only its
+    version is read then: importing a large package's modules takes seconds)."""
     marker = f"python:{package}"
-    key, chunks = package_chunks(package, python=python)
+    key = version_key(package, python=python)
     if store.file_hashes().get(marker) != key:
-        vectors = embed_chunks(embedder, chunks)
-        store.put_file(marker, key, chunks, vectors)
+        chunks = package_chunks(package, key, python=python)
+        store.put_file(marker, key, chunks, embed_chunks(embedder, chunks))
         store.commit()
     return key

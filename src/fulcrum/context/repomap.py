@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fulcrum.context.chunks import Chunk
+from fulcrum.context.chunks import Chunk, folder_of, in_folder
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _DEFINITIONS = frozenset({"function", "class", "method"})
@@ -84,14 +84,13 @@ def rank_definitions(chunks: list[Chunk]) -> tuple[list[Definition], dict[str, f
 
 def repo_map(chunks: list[Chunk], *, max_tokens: int = 1024, path_prefix: str = "") -> str:
     """The outline text; at most ``max_tokens`` (estimated) long."""
-    chunks = [c for c in chunks if c.path.startswith(path_prefix)]
+    folder = folder_of(path_prefix)
+    chunks = [c for c in chunks if in_folder(c.path, folder)]
     definitions, file_rank = rank_definitions(chunks)
     budget = max_tokens * CHARS_PER_TOKEN
     chosen: dict[str, list[Definition]] = defaultdict(list)
     used = 0
-    for d in definitions:
-        if d.score <= 0:
-            break
+    for d in definitions:  # unreferenced ones (score 0) last, but listed while budget lasts
         cost = len(d.signature) + 12 + (0 if d.path in chosen else len(d.path) + 2)
         if used + cost > budget:
             continue

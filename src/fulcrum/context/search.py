@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from fulcrum.context.chunks import folder_of
 from fulcrum.context.embed import Embedder
 from fulcrum.context.store import IndexStore, split_identifiers
 from fulcrum.errors import InputError
@@ -26,7 +27,7 @@ from fulcrum.errors import InputError
 RRF_K = 60
 CANDIDATES = 50
 ALPHA = 0.3  # the vector side's weight in hybrid (bench/retrieval.py; docs/context.md)
-_WORD = re.compile(r"[A-Za-z0-9_]+")
+_WORD = re.compile(r"\w+")  # Unicode: "Größe", "конфигурации" are words too
 _STOP_WORDS = (
     "a an and are as at be by for from how in is it of on or that the this to what when where "
     "which who why with does do i we you"
@@ -58,20 +59,24 @@ def fts_query(query: str) -> str:
     return " OR ".join(f'"{w}"' for w in kept)
 
 
-def lexical(store: IndexStore, query: str, limit: int) -> list[tuple[int, float]]:
+def lexical(store: IndexStore, query: str, limit: int, folder: str = "") -> list[tuple[int, float]]:
     match = fts_query(query)
-    return store.lexical(match, limit) if match else []
+    return store.lexical(match, limit, folder) if match else []
 
 
 def vector(
-    store: IndexStore, embedder: Embedder | None, query: str, limit: int
+    store: IndexStore, embedder: Embedder | None, query: str, limit: int, folder: str = ""
 ) -> list[tuple[int, float]]:
     ids, matrix = store.vectors()
     if embedder is None or not ids:
         return []
-    scores = matrix @ embedder.embed([query])[0]
-    top = np.argsort(-scores)[:limit]
-    return [(ids[i], float(scores[i])) for i in top]
+    rows = np.arange(len(ids))
+    if folder:
+        inside = store.ids_in(folder)
+        rows = np.array([r for r, i in enumerate(ids) if i in inside], dtype=np.int64)
+    scores = matrix[rows] @ embedder.embed([query])[0]
+    top = np.argsort(-scores, kind="stable")[:limit]
+    return [(ids[rows[i]], float(scores[i])) for i in top]
 
 
 def fuse(*rankings: list[tuple[int, float]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -84,25 +89,30 @@ def fuse(*rankings: list[tuple[int, float]], k: int = RRF_K) -> list[tuple[int, 
 
 
 def _rrf(
-    store: IndexStore, embedder: Embedder | None, query: str, limit: int
+    store: IndexStore, embedder: Embedder | None, query: str, limit: int, folder: str = ""
 ) -> list[tuple[int, float]]:
-    dense = vector(store, embedder, query, CANDIDATES)
+    dense = vector(store, embedder, query, CANDIDATES, folder)
     if not dense:
-        return lexical(store, query, limit)
-    return fuse(lexical(store, query, CANDIDATES), dense)[:limit]
+        return lexical(store, query, limit, folder)
+    return fuse(lexical(store, query, CANDIDATES, folder), dense)[:limit]
 
 
 def hybrid(
-    store: IndexStore, embedder: Embedder | None, query: str, limit: int, *, alpha: float = ALPHA
+    store: IndexStore,
+    embedder: Embedder | None,
+    query: str,
+    limit: int,
+    folder: str = "",
+    *,
+    alpha: float = ALPHA,
 ) -> list[tuple[int, float]]:
     """Score fusion over the union of both candidate lists:
     ``(1 - alpha) * bm25 / max(bm25) + alpha * minmax(cosine)``."""
-    if embedder is None or not store.vectors()[0]:
-        return lexical(store, query, limit)
-    sparse = dict(lexical(store, query, CANDIDATES))
-    candidates = list(
-        dict.fromkeys([*sparse, *(i for i, _ in vector(store, embedder, query, CANDIDATES))])
-    )
+    dense = vector(store, embedder, query, CANDIDATES, folder)
+    if not dense or embedder is None:
+        return lexical(store, query, limit, folder)
+    sparse = dict(lexical(store, query, CANDIDATES, folder))
+    candidates = list(dict.fromkeys([*sparse, *(i for i, _ in dense)]))
     cosine = store.similarity(candidates, embedder.embed([query])[0])
     top_bm25 = max(sparse.values(), default=1.0) or 1.0
     low, span = min(cosine), (max(cosine) - min(cosine)) or 1.0
@@ -113,9 +123,10 @@ def hybrid(
     return sorted(scored, key=lambda item: -item[1])[:limit]
 
 
-MODES: dict[str, Callable[[IndexStore, Embedder | None, str, int], list[tuple[int, float]]]] = {
+Ranker = Callable[[IndexStore, Embedder | None, str, int, str], list[tuple[int, float]]]
+MODES: dict[str, Ranker] = {
     "hybrid": hybrid,
-    "lexical": lambda store, _embedder, query, limit: lexical(store, query, limit),
+    "lexical": lambda store, _embedder, query, limit, folder: lexical(store, query, limit, folder),
     "vector": vector,
     "rrf": _rrf,
 }
@@ -135,12 +146,11 @@ def search(
     ranker = MODES.get(mode)
     if ranker is None:
         raise InputError(f"mode: {mode!r} is not one of {', '.join(MODES)}", param="mode")
-    want = limit * 4 if path_prefix else limit
-    ranked = ranker(store, embedder, query, max(want, limit))
+    ranked = ranker(store, embedder, query, limit, folder_of(path_prefix))
     found = store.chunks(i for i, _ in ranked)
-    hits = []
-    for chunk_id, score in ranked:
-        c = found.get(chunk_id)
-        if c is not None and (not path_prefix or c.path.startswith(path_prefix)):
-            hits.append(Hit(c.path, c.start_line, c.end_line, c.symbol, c.kind, score, c.text))
-    return hits[:limit]
+    hits = [
+        Hit(c.path, c.start_line, c.end_line, c.symbol, c.kind, score, c.text)
+        for chunk_id, score in ranked
+        if (c := found.get(chunk_id)) is not None
+    ]
+    return sorted(hits, key=lambda h: (-h.score, h.path, h.start_line))[:limit]

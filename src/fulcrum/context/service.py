@@ -10,6 +10,7 @@ only changed files are re-read), so an agent that edits files searches what is o
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import threading
 import time
@@ -42,6 +43,7 @@ class ContextConfig:
     search: str | None = None  # a web search provider spec ("searxng:URL", "brave")
     docs: tuple[Path, ...] = ()
     python: str | None = None  # the interpreter whose packages python_api introspects
+    fetch_private: bool = False  # fetch_page may read loopback and private addresses
     refresh_s: float = 30.0
 
     @classmethod
@@ -53,6 +55,7 @@ class ContextConfig:
         search: str | None = None,
         docs: tuple[Path, ...] = (),
         python: str | None = None,
+        fetch_private: bool = False,
         env: Mapping[str, str] | None = None,
     ) -> ContextConfig:
         env = os.environ if env is None else env
@@ -64,7 +67,12 @@ class ContextConfig:
             search=pick(search, env.get(ENV_PREFIX + "SEARCH"), None, None),
             docs=docs or docs_env,
             python=pick(python, env.get(ENV_PREFIX + "PYTHON"), None, None),
+            fetch_private=fetch_private or _truthy(env.get(ENV_PREFIX + "FETCH_PRIVATE", "")),
         )
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 class ContextService:
@@ -77,6 +85,7 @@ class ContextService:
         self._lock = threading.RLock()
         self._refreshed = 0.0
         self._docs: dict[Path, IndexStore] = {}
+        self._docs_refreshed: dict[Path, float] = {}
         self._api: IndexStore | None = None
 
     def close(self) -> None:
@@ -105,22 +114,40 @@ class ContextService:
     ) -> list[Hit]:
         with self._lock:
             self._fresh()
-            return search(self.code, self.embedder, query, limit=limit, mode=mode, path_prefix=path)
+            return search(
+                self.code, self.embedder, query, limit=limit, mode=mode, path_prefix=self._in(path)
+            )
 
     def repo_map(self, *, max_tokens: int = 1024, path: str = "") -> str:
         with self._lock:
             self._fresh()
-            return repo_map(self.code.all_chunks(), max_tokens=max_tokens, path_prefix=path)
+            return repo_map(
+                self.code.all_chunks(), max_tokens=max_tokens, path_prefix=self._in(path) or ""
+            )
+
+    def _in(self, path: str | None) -> str | None:
+        """A path filter as the index spells paths: an absolute one made relative to the root."""
+        if not path or not os.path.isabs(path):
+            return path
+        root = self.config.root.resolve()
+        try:
+            return Path(path).resolve().relative_to(root).as_posix()
+        except ValueError:
+            message = f"path: {path!r} is outside the repository ({root}); give a relative path"
+            raise InputError(message, param="path") from None
 
     def python_api(self, name: str) -> dict[str, Any]:
         return pyapi.python_api(name, python=self.config.python)
 
     def _docs_store(self, folder: Path) -> IndexStore:
+        """The folder's index, refreshed on first use and when older than ``refresh_s``."""
         store = self._docs.get(folder)
         if store is None:
             store = self._docs[folder] = IndexStore(index_path(self.config.data, folder, "docs"))
-        if folder.is_dir():
+        stale = time.monotonic() - self._docs_refreshed.get(folder, -math.inf)
+        if folder.is_dir() and stale > self.config.refresh_s:
             index_repository(store, folder, self.embedder)
+            self._docs_refreshed[folder] = time.monotonic()
         return store
 
     def _api_store(self) -> IndexStore:

@@ -39,13 +39,24 @@ _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
 def split_identifiers(text: str) -> str:
-    """The words inside identifiers (``readConfigFile`` -> ``read Config File``)."""
+    """The words inside identifiers (``readConfigFile`` -> ``read Config File``), each
+    identifier once, in the order of first use (a set's order would change with the hash
+    seed, and with it the embedding of a text the embedder truncates)."""
     words = []
-    for ident in set(_IDENT.findall(text)):
+    for ident in dict.fromkeys(_IDENT.findall(text)):
         parts = _CAMEL.findall(ident)
         if len(parts) > 1:
             words.append(" ".join(parts))
     return " ".join(words)
+
+
+def _in_folder(folder: str) -> tuple[str, tuple[str | int, ...]]:
+    """An ``AND`` clause on ``chunks.path``: ``folder`` itself or a path under it (compared
+    exactly: ``LIKE`` would ignore case and read ``_`` as a wildcard)."""
+    if not folder:
+        return "", ()
+    clause = "AND (chunks.path = ? OR substr(chunks.path, 1, ?) = ?)"
+    return clause, (folder, len(folder) + 1, folder + "/")
 
 
 class IndexStore:
@@ -103,14 +114,23 @@ class IndexStore:
     def commit(self) -> None:
         self.db.commit()
 
-    def lexical(self, match: str, limit: int) -> list[tuple[int, float]]:
-        """(chunk id, bm25 score: higher is better) for an FTS5 ``MATCH`` expression."""
+    def lexical(self, match: str, limit: int, folder: str = "") -> list[tuple[int, float]]:
+        """(chunk id, bm25 score: higher is better) for an FTS5 ``MATCH`` expression, only
+        chunks in ``folder`` (a file or a folder; ``""``: all); ties by path and line."""
+        where, args = _in_folder(folder)
         rows = self.db.execute(
-            "SELECT rowid, bm25(chunks_fts, 4.0, 2.0, 1.0) FROM chunks_fts"
-            " WHERE chunks_fts MATCH ? ORDER BY 2 LIMIT ?",
-            (match, limit),
+            "SELECT chunks_fts.rowid, bm25(chunks_fts, 4.0, 2.0, 1.0) FROM chunks_fts"
+            " JOIN chunks ON chunks.id = chunks_fts.rowid"
+            f" WHERE chunks_fts MATCH ? {where} ORDER BY 2, chunks.path, chunks.start_line"
+            " LIMIT ?",
+            (match, *args, limit),
         )
         return [(int(i), -float(s)) for i, s in rows]
+
+    def ids_in(self, folder: str) -> set[int]:
+        """The ids of the chunks in ``folder`` (a file or a folder)."""
+        where, args = _in_folder(folder)
+        return {int(r[0]) for r in self.db.execute(f"SELECT id FROM chunks WHERE 1 {where}", args)}
 
     def vectors(self) -> tuple[list[int], Vectors]:
         if self._matrix is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from fulcrum.context.chunks import Chunk, line_windows, register, split_long
+from fulcrum.context.chunks import Chunk, line_windows, register, split_lines, split_long
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _RST_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+<>_:.])\1{2,}\s*$")
@@ -41,7 +41,7 @@ def _headings_rst(lines: list[str]) -> list[tuple[int, int, str]]:
 
 
 def _sections(path: str, text: str, headings: list[tuple[int, int, str]]) -> list[Chunk]:
-    lines = text.splitlines()
+    lines = split_lines(text)
     chunks: list[Chunk] = []
     if not headings or headings[0][0] > 0:
         first = headings[0][0] if headings else len(lines)
@@ -60,11 +60,11 @@ def _sections(path: str, text: str, headings: list[tuple[int, int, str]]) -> lis
 
 
 def markdown(path: str, text: str) -> list[Chunk]:
-    return _sections(path, text, _headings_md(text.splitlines()))
+    return _sections(path, text, _headings_md(split_lines(text)))
 
 
 def restructured(path: str, text: str) -> list[Chunk]:
-    return _sections(path, text, _headings_rst(text.splitlines()))
+    return _sections(path, text, _headings_rst(split_lines(text)))
 
 
 class _TextOnly(HTMLParser):

@@ -16,7 +16,7 @@ from typing import Any
 
 from tree_sitter import Language, Node, Parser
 
-from fulcrum.context.chunks import Chunk, line_windows, register, split_long
+from fulcrum.context.chunks import Chunk, line_windows, register, split_lines, split_long
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class _Walker:
             members = self.members(inner)
             if members:  # the class itself: its header up to the first member
                 head_end = members[0][0].start_point[0]
-                body = "\n".join(body.splitlines()[: max(head_end - start + 1, 1)])
+                body = "\n".join(split_lines(body)[: max(head_end - start + 1, 1)])
                 end = max(head_end, start)
             self.chunks.extend(split_long(Chunk(self.path, start, end, symbol, kind, body)))
             for m_outer, m_inner in members:

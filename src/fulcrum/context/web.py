@@ -1,11 +1,12 @@
-"""``web_search`` and ``fetch_page``: a pluggable search provider and a size-limited fetcher.
+"""``web_search`` (a pluggable search provider) and the size-limited GET that it and
+``fetch_page`` (``context.pages``) use.
 
 Providers are a registry (:data:`PROVIDERS`): ``searxng:URL`` (a self-hosted SearXNG with its
 JSON format enabled) and ``brave`` (the Brave Search API; key in ``$BRAVE_API_KEY``). The
 choice is a flag or ``$FULCRUM_SEARCH``; with none configured a search fails with a
 :class:`ConfigError` that says how to configure one. Every request has a timeout and is retried
-(connection errors, 429 and 5xx; twice, with backoff); results are capped; pages are read up to
-a byte limit and returned as text (HTML reduced to its visible text).
+(connection errors, 429 and 5xx; twice, with backoff); results are capped, and their titles and
+snippets cut; bodies are read up to a byte limit.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import aiohttp
 
-from fulcrum.context.textchunks import html_text
 from fulcrum.errors import ConfigError, InputError, UpstreamError, UpstreamTimeout
 
 MAX_RESULTS = 20
 RETRIES = 2
 TIMEOUT_S = 15.0
 MAX_PAGE_BYTES = 2_000_000
+TITLE_CHARS = 200  # a provider's title and snippet are cut to these (a model's context is small)
+SNIPPET_CHARS = 600
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,21 @@ class Fetched:
     content_type: str
     body: bytes
     truncated: bool
+    location: str = ""  # a redirect's target, when redirects are not followed
+
+
+async def read_capped(stream: aiohttp.StreamReader, max_bytes: int) -> bytes:
+    """Up to ``max_bytes + 1`` bytes of a body (one ``read(n)`` returns what one packet
+    brought, not ``n`` bytes)."""
+    parts: list[bytes] = []
+    size = 0
+    while size <= max_bytes:
+        part = await stream.read(max_bytes + 1 - size)
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
 
 
 async def http_get(
@@ -53,8 +69,11 @@ async def http_get(
     headers: Mapping[str, str] | None = None,
     timeout_s: float = TIMEOUT_S,
     max_bytes: int = MAX_PAGE_BYTES,
+    follow_redirects: bool = True,
+    connector: Callable[[], aiohttp.BaseConnector | None] = lambda: None,
 ) -> Fetched:
-    """GET with a total timeout, retries with backoff, and a cap on the bytes read."""
+    """GET with a total timeout, retries with backoff, and a cap on the bytes read
+    (``connector`` makes each attempt's connector: one that checks addresses, say)."""
     last: Exception | None = None
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     for attempt in range(RETRIES + 1):
@@ -62,15 +81,21 @@ async def http_get(
             await asyncio.sleep(0.25 * 2**attempt)
         try:
             async with (
-                aiohttp.ClientSession(timeout=timeout) as session,
-                session.get(url, params=params, headers=headers) as response,
+                aiohttp.ClientSession(timeout=timeout, connector=connector()) as session,
+                session.get(
+                    url, params=params, headers=headers, allow_redirects=follow_redirects
+                ) as response,
             ):
                 if response.status == 429 or response.status >= 500:
                     last = UpstreamError(f"{url}: HTTP {response.status}")
                     continue
-                body = await response.content.read(max_bytes + 1)
-                kind = response.headers.get("content-type", "")
-                return Fetched(response.status, kind, body[:max_bytes], len(body) > max_bytes)
+                body = await read_capped(response.content, max_bytes)
+                kind, location = (
+                    response.headers.get("content-type", ""),
+                    response.headers.get("location", ""),
+                )
+                truncated = len(body) > max_bytes
+                return Fetched(response.status, kind, body[:max_bytes], truncated, location)
         except TimeoutError:
             last = UpstreamTimeout(f"{url}: no answer within {timeout_s:g} s")
         except aiohttp.ClientError as exc:
@@ -158,22 +183,13 @@ async def web_search(provider: SearchProvider | None, query: str, limit: int) ->
         raise ConfigError(NO_PROVIDER, field="search")
     if not query.strip():
         raise InputError("query: must not be empty", param="query")
-    return (await provider.search(query, min(limit, MAX_RESULTS)))[:limit]
+    found = (await provider.search(query, min(limit, MAX_RESULTS)))[:limit]
+    return [
+        WebResult(_clip(r.title, TITLE_CHARS), r.url, _clip(r.snippet, SNIPPET_CHARS))
+        for r in found
+    ]
 
 
-async def fetch_page(url: str, max_chars: int) -> dict[str, Any]:
-    """The page at ``url`` as text, at most ``max_chars`` characters."""
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-        raise InputError(f"url: {url!r} is not an http(s) URL", param="url")
-    got = await http_get(url)
-    if got.status >= 400:
-        raise UpstreamError(f"{url}: HTTP {got.status}")
-    raw = got.body.decode("utf-8", "replace")
-    text = html_text(raw) if "html" in got.content_type or raw.lstrip()[:1] == "<" else raw
-    return {
-        "url": url,
-        "status": got.status,
-        "content_type": got.content_type,
-        "text": text[:max_chars],
-        "truncated": got.truncated or len(text) > max_chars,
-    }
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
