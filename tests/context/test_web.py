@@ -118,3 +118,18 @@ async def test_result_fields_are_bounded(searxng: FakeSearxng) -> None:
     assert found and all(len(r.snippet) <= web.SNIPPET_CHARS for r in found)
     assert all(len(r.title) <= web.TITLE_CHARS for r in found)
     assert found[0].snippet.endswith("…")
+
+
+def test_a_providers_null_or_odd_fields_become_empty_text() -> None:
+    found = [
+        {"title": None, "url": "https://a.example/", "description": "A"},
+        "not an object",
+        {"title": "B", "url": 7},
+        {"title": "C", "url": "https://c.example/", "description": "C"},
+    ]
+    got = web.results(found, "description", 2)
+    assert [(r.title, r.url, r.snippet) for r in got] == [
+        ("", "https://a.example/", "A"),
+        ("B", "", ""),
+    ]
+    assert web.results(None, "content", 5) == [] and web.results({"x": 1}, "content", 5) == []

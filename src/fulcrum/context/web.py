@@ -118,11 +118,7 @@ class SearXNG:
 
     async def search(self, query: str, limit: int) -> list[WebResult]:
         got = await http_get(self.base_url + "/search", params={"q": query, "format": "json"})
-        data = _json(got, self.name)
-        return [
-            WebResult(str(r.get("title", "")), str(r.get("url", "")), str(r.get("content", "")))
-            for r in data.get("results", [])[:limit]
-        ]
+        return results(_json(got, self.name).get("results"), "content", limit)
 
 
 class Brave:
@@ -138,11 +134,20 @@ class Brave:
         headers = {"accept": "application/json", "x-subscription-token": self.key}
         params = {"q": query, "count": str(limit)}
         data = _json(await http_get(self.URL, params=params, headers=headers), self.name)
-        results = data.get("web", {}).get("results", [])[:limit]
-        return [
-            WebResult(r.get("title", ""), r.get("url", ""), r.get("description", ""))
-            for r in results
-        ]
+        web = data.get("web")
+        return results(web.get("results") if isinstance(web, dict) else None, "description", limit)
+
+
+def results(found: Any, text_key: str, limit: int) -> list[WebResult]:
+    """A provider's result list as :class:`WebResult` (title, url and ``text_key``); a field
+    that is missing, null or not text is empty, an entry that is not an object skipped."""
+    entries = [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
+    return [
+        WebResult(
+            *(v if isinstance(v, str) else "" for v in map(r.get, ("title", "url", text_key)))
+        )
+        for r in entries[:limit]
+    ]
 
 
 def _json(got: Fetched, provider: str) -> dict[str, Any]:
