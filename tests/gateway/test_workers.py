@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -61,6 +62,18 @@ def test_serve_refuses_workers_on_sqlite_in_one_line(config_text: str, tmp_path:
 def _children(pid: int) -> set[int]:
     text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
     return {int(p) for p in text.split()}
+
+
+def _forked(pid: int) -> set[int]:
+    """The workers among ``pid``'s children (forked: the same command line; not, say, a
+    library's helper process)."""
+    line = Path(f"/proc/{pid}/cmdline").read_bytes()
+    found = set()
+    for child in _children(pid):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{child}/cmdline").read_bytes() == line:
+                found.add(child)
+    return found
 
 
 def _health_pid(gateway: RunningGateway) -> int:
@@ -128,3 +141,24 @@ def test_the_banner_shows_the_ledger_without_its_password() -> None:
     shown = banner(load_config(text=text, env={}), "http://127.0.0.1:8787")
     assert "ledger: postgresql://fulcrum:***@db.internal/ledger" in shown
     assert "s3cret" not in shown
+
+
+@pytest.mark.postgres
+def test_a_stop_while_workers_start_stops_the_ones_that_did(
+    pg_cluster: PostgresCluster, config_text: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "gateway.toml"
+    path.write_text(config_text, encoding="utf-8")
+    argv = [sys.executable, "-m", "fulcrum", "serve", "--config", str(path), "--port", "0",
+            "--workers", "3", "--ledger-url", pg_cluster.create_database()]  # fmt: skip
+    env = {**os.environ, "FULCRUM_DATA_DIR": str(tmp_path / "data")}
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env) as proc:
+        deadline = time.monotonic() + 30
+        while not _forked(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        started = _forked(proc.pid)
+        proc.send_signal(signal.SIGTERM)  # the first worker is still building its gateway
+        out, _ = proc.communicate(timeout=60)
+    assert started and proc.returncode == 0
+    assert b"listening on" not in out and b"Traceback" not in out
+    assert not any(Path(f"/proc/{pid}").exists() for pid in started)

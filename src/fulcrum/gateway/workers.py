@@ -31,6 +31,7 @@ from fulcrum.ledger.factory import shared_url
 from fulcrum.urls import redact_url
 
 FLAG = "--workers"
+STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
 # Serve on the inherited, already bound port, then call ``ready`` (once) when listening.
 Work = Callable[[Callable[[], None]], None]
 
@@ -78,40 +79,44 @@ class Supervisor:
         self.work = work
         self.pids: dict[int, int] = {}  # process id -> worker number
         self.stopping = False
-        self.parent = os.getpid()
 
     def run(self, announce: Callable[[], None]) -> int:
         """Start every worker, ``announce`` once all serve, and wait; the exit status."""
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in STOP_SIGNALS:
             signal.signal(sig, self._stop)
         for number in range(self.count):
-            status = self._start(number)
-            if status is not None:
+            if self.stopping:
+                break
+            failed = self._start(number)
+            if failed is not None:
                 self._stop()
                 self._wait()
-                return status
-        announce()
+                return failed
+        if self.stopping:  # a signal while they started: stop the ones that did
+            self._stop()
+        else:
+            announce()
         return self._wait()
 
     def _start(self, number: int) -> int | None:
-        """Fork worker ``number`` and wait until it serves; a status when it did not."""
-        if self.stopping:
-            return 130
+        """Fork worker ``number`` and wait until it serves; its status when it failed to."""
         read, write = os.pipe()
+        # A stop signal waits until the worker has its own handlers and the parent knows its
+        # pid: one arriving in between would run the parent's handler in the worker.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         pid = os.fork()
         if pid == 0:  # the worker
             os.close(read)
             _worker(self.work, write)
         os.close(write)
         self.pids[pid] = number
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         with os.fdopen(read, "rb") as ready:
             if ready.read(1):
                 return None
-        return 130 if self.stopping else self._reap(pid) or 1
+        return None if self.stopping else self._reap(pid) or 1  # stopping: not a failure
 
     def _stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
-        if os.getpid() != self.parent:  # a worker before it set its own handlers
-            raise SystemExit(128 + (signum or 0))
         self.stopping = True
         for pid in list(self.pids):
             with contextlib.suppress(ProcessLookupError):
@@ -130,7 +135,7 @@ class Supervisor:
                       "others", file=sys.stderr)  # fmt: skip
                 self._stop()
                 status = _status(code) or 1
-            elif code != 0 and status == 0:
+            elif code not in (0, -signal.SIGTERM) and status == 0:  # ours: a clean stop
                 status = _status(code)
         return status
 
@@ -155,6 +160,7 @@ def _worker(work: Work, ready_fd: int) -> None:
     """The forked worker's life: serve, say when listening, and exit (never return)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked across the fork
 
     def ready() -> None:
         os.write(ready_fd, b"1")
