@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = [
-    "history_tools",
-    "may_need_native_history",
-    "native_history",
-    "strip_unsigned_thinking",
-]
+__all__ = ["history_tools", "native_history", "strip_unsigned_thinking"]
 
 
 def history_tools(messages: Any) -> list[dict[str, Any]]:
@@ -60,67 +55,40 @@ def _unsigned_thinking(block: Any) -> bool:
     )
 
 
-# Bytes a body holds when it may carry what native_history drops: a thinking block with an
-# empty or no signature, a text block that is empty or starts with white space.
-_SUSPECT = (
-    b'"signature":""',
-    b'"signature": ""',
-    b'"text":""',
-    b'"text": ""',
-    b'"text":"\\n',
-    b'"text": "\\n',
-    b'"text":" ',
-    b'"text": " ',
-    b'"text":"\\t',
-    b'"text": "\\t',
-    b'"text":"\\r',
-    b'"text": "\\r',
-)
-
-
-def may_need_native_history(raw: bytes) -> bool:
-    """Whether :func:`native_history` could change the body ``raw`` encodes (a substring
-    search: most bodies are sent as they are without being looked through)."""
-    if b'"thinking"' in raw and b'"signature"' not in raw:
-        return True
-    return any(s in raw for s in _SUSPECT)
-
-
 def native_history(messages: Any) -> list[Any] | None:
     """The messages as the Messages API accepts them from a conversation that was partly
-    answered by another model through fulcrum, or None when they already are.
+    answered by another model through fulcrum, or None when they already are (the usual
+    case: one walk over the assistant turns' blocks, nothing copied).
 
-    Dropped: thinking blocks without a signature (a local model's reasoning; the API checks
-    signatures) and, in assistant turns, text blocks that are empty or white space (a local
-    model's newlines before a tool call; the API refuses them). An assistant turn left with
+    Dropped from assistant turns: thinking blocks without a signature (a local model's
+    reasoning; the API checks signatures) and text blocks that are empty or white space (a
+    local model's newlines before a tool call; the API refuses them). A turn left with
     nothing is dropped (the API joins the turns around it)."""
-    if not isinstance(messages, list):
+    if not isinstance(messages, list) or not _any_refused(messages):
         return None
     out: list[Any] = []
-    changed = False
     for msg in messages:
-        kept = _native_blocks(msg)
-        if kept is None:
+        if not _any_refused([msg]):
             out.append(msg)
-            continue
-        changed = True
-        if kept:
+        elif kept := [b for b in msg["content"] if not _any_refused([msg], only=b)]:
             out.append({**msg, "content": kept})
-    return out if changed else None
+    return out
 
 
-def _native_blocks(msg: Any) -> list[Any] | None:
-    """``msg``'s content without the blocks the API refuses; None when it keeps them all."""
-    content = msg.get("content") if isinstance(msg, Mapping) else None
-    if not isinstance(content, list):
-        return None
-    assistant = msg.get("role") == "assistant"
-    kept = [b for b in content if not (_unsigned_thinking(b) or (assistant and _blank_text(b)))]
-    return kept if len(kept) != len(content) else None
-
-
-def _blank_text(block: Any) -> bool:
-    if not isinstance(block, Mapping) or block.get("type") != "text":
-        return False
-    text = block.get("text")
-    return isinstance(text, str) and not text.strip()
+def _any_refused(messages: list[Any], only: Any = None) -> bool:
+    """Whether an assistant turn of ``messages`` holds a block the API refuses (``only``:
+    whether that block of the one turn is one). One loop, no call per block: it runs on
+    every request to an Anthropic-format backend, over conversations of hundreds of turns."""
+    for msg in messages:
+        if not isinstance(msg, dict) or msg.get("role") != "assistant":  # parsed JSON: dicts
+            continue
+        content = msg.get("content")
+        for block in (content if only is None else [only]) if isinstance(content, list) else ():
+            if not isinstance(block, dict):  # (isinstance of an ABC costs several times more)
+                continue
+            kind = block.get("type")
+            if kind == "thinking" and not block.get("signature"):
+                return True
+            if kind == "text" and isinstance(text := block.get("text"), str) and not text.strip():
+                return True
+    return False

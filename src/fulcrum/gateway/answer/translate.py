@@ -66,7 +66,7 @@ def upstream_body(
         out["model"] = model
         changed = True
     changed |= _clamp(out, fmt, max_tokens)
-    changed |= fmt.prepare_upstream(out, stream=stream, raw=raw)
+    changed |= fmt.prepare_upstream(out, stream=stream)
     if not changed:
         return raw
     return (fmt is api and with_added_keys(raw, body, out)) or dumps(out)

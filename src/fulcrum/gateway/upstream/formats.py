@@ -26,7 +26,7 @@ from fulcrum.gateway.answer.hubpumps import (
 from fulcrum.gateway.answer.streams import AnthropicPump, OpenAIPump, Pump
 from fulcrum.gateway.inbound.validate import check_anthropic, check_openai
 from fulcrum.routing.request import ANTHROPIC_MAX_TOKENS, OPENAI_MAX_TOKENS
-from fulcrum.wire.history import may_need_native_history, native_history
+from fulcrum.wire.history import native_history
 from fulcrum.wire.request_to_anthropic import openai_to_anthropic_request
 from fulcrum.wire.request_to_openai import anthropic_to_openai_request
 from fulcrum.wire.responses import anthropic_to_openai_response, openai_to_anthropic_response
@@ -62,9 +62,9 @@ class ApiFormat:
     def error_body(self, exc: FulcrumError) -> dict[str, Any]:
         raise NotImplementedError
 
-    def prepare_upstream(self, out: Body, *, stream: bool, raw: bytes = b"") -> bool:
-        """Adjust a body about to be sent upstream in this format (``out``, a shallow copy of
-        the client's ``raw`` body or its translation); True when it changed."""
+    def prepare_upstream(self, out: Body, *, stream: bool) -> bool:
+        """Adjust a body about to be sent upstream in this format (``out``: a shallow copy of
+        the client's body, or its translation); True when it changed."""
         return False
 
     def to_hub_request(self, body: Mapping[str, Any]) -> Body:
@@ -114,13 +114,11 @@ class AnthropicFormat(ApiFormat):
     def error_body(self, exc: FulcrumError) -> dict[str, Any]:
         return exc.anthropic_body()
 
-    def prepare_upstream(self, out: Body, *, stream: bool, raw: bytes = b"") -> bool:
+    def prepare_upstream(self, out: Body, *, stream: bool) -> bool:
         """A conversation partly answered by another model through fulcrum may hold blocks
         the Messages API refuses (a local model's unsigned reasoning, its blank text before
-        a tool call): they are dropped (:func:`~fulcrum.wire.history.native_history`). A body
-        whose bytes show none of them is not looked through."""
-        if not may_need_native_history(raw):
-            return False
+        a tool call): they are dropped (:func:`~fulcrum.wire.history.native_history`; a
+        body without them is sent as it came)."""
         messages = native_history(out.get("messages"))
         if messages is None:
             return False
@@ -149,7 +147,7 @@ class OpenAIFormat(ApiFormat):
     def error_body(self, exc: FulcrumError) -> dict[str, Any]:
         return exc.openai_body()
 
-    def prepare_upstream(self, out: Body, *, stream: bool, raw: bytes = b"") -> bool:
+    def prepare_upstream(self, out: Body, *, stream: bool) -> bool:
         """A stream is asked for its usage (the ledger needs it; see ``OpenAIPump``)."""
         options = out.get("stream_options")
         if not stream or (isinstance(options, dict) and options.get("include_usage")):
