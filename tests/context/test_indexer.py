@@ -215,3 +215,34 @@ def test_an_enclosing_repository_that_tracks_nothing_here_does_not_hide_the_root
     (project / "main.py").write_text("def run_tool():\n    return 1\n")
     report = index_repository(_store(tmp_path), project, None)
     assert report.indexed == ["main.py"]
+
+
+def _age(repo: Path, seconds: float) -> None:
+    """Every file's modification time set ``seconds`` into the past."""
+    import os  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    then = time.time() - seconds
+    for path in repo.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            os.utime(path, (then, then))
+
+
+def test_a_refresh_reads_only_files_whose_size_or_time_changed(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _store(tmp_path)
+    _age(repo, 3600)
+    index_repository(store, repo, None)
+    read: list[str] = []
+    real = indexer.read_source
+    monkeypatch.setattr(indexer, "read_source", lambda p: read.append(p.name) or real(p))
+    assert index_repository(store, repo, None).indexed == [] and read == []  # nothing read
+    (repo / "pkg" / "server.py").write_text("def start_server():\n    return 'moved on'\n")
+    report = index_repository(store, repo, None)
+    assert read == ["server.py"] and report.indexed == ["pkg/server.py"]
+    # changed just now: hashed again next time (a change within its mtime tick is not missed)
+    read.clear()
+    assert index_repository(store, repo, None).indexed == [] and read == ["server.py"]
+    (repo / "notes.txt").unlink()  # a vanished file is still dropped
+    assert index_repository(store, repo, None).removed == ["notes.txt"]

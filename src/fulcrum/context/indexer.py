@@ -2,8 +2,10 @@
 
 :func:`index_repository` walks the root (``context.files``: skipping VCS, virtual environment,
 cache and build folders, what git ignores, links out of the root, binary, minified and oversized
-files), hashes each file's bytes and compares with the hashes stored: an unchanged file is not
-read twice, chunked or embedded; a changed or new one is re-chunked and re-embedded; a vanished
+files), and reads and hashes a file only when its size or modification time differs from those
+its stored hash stands for (a refresh of a large repository reads nothing that did not change;
+a file changed in the last two seconds is always hashed): a file whose hash is unchanged is
+not chunked or embedded again; a changed or new one is re-chunked and re-embedded; a vanished
 (or newly ignored) one is dropped. The
 :class:`IndexReport` names exactly which files were (re)indexed and removed.
 """
@@ -60,24 +62,21 @@ def index_repository(
         report.rebuilt = True
     store.set_meta("embedder", embedder_name)
     store.set_meta("root", str(root))
-    known = store.file_hashes()
+    known, stats = store.file_hashes(), store.file_stats()
     files = list(walk(root, suffixes))
     seen: set[str] = set()
     for n, path in enumerate(files, 1):
         rel = path.relative_to(root).as_posix()
-        data = read_source(path)
-        if data is not None:
+        stat = _stat(path)
+        if rel in known and stat is not None and stats.get(rel) == stat:
+            seen.add(rel)  # the same size and time as when its hash was confirmed: not read
+        elif (data := read_source(path)) is not None:
             seen.add(rel)
             digest = hashlib.sha256(data).hexdigest()
             if known.get(rel) != digest:
-                _index_file(
-                    store,
-                    rel,
-                    text=decode(data),
-                    digest=digest,
-                    embedder=embedder,
-                    report=report,
-                )
+                _index_file(store, rel, text=decode(data), digest=digest, embedder=embedder,
+                            report=report)  # fmt: skip
+            store.set_stat(rel, _settled(stat))
         if progress is not None:
             progress(n, len(files))
     for rel in sorted(set(known) - seen):
@@ -87,6 +86,24 @@ def index_repository(
     report.scanned = len(files)
     report.seconds = time.perf_counter() - start
     return report
+
+
+# A file changed less than this long ago may change again within the same mtime tick without
+# its time moving (git's "racy" files): its size and time are not trusted until it is older.
+SETTLED_NS = 2_000_000_000
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _settled(stat: tuple[int, int] | None) -> tuple[int, int] | None:
+    """``stat`` when the file has not changed for a while, else None (hash it next time)."""
+    return stat if stat is not None and time.time_ns() - stat[1] > SETTLED_NS else None
 
 
 def embedding_text(c: Chunk) -> str:

@@ -26,6 +26,8 @@ from fulcrum.context.embed import Vectors
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS file_stats (path TEXT PRIMARY KEY, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, path TEXT NOT NULL, start_line INTEGER NOT NULL,
     end_line INTEGER NOT NULL, symbol TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
@@ -79,17 +81,32 @@ class IndexStore:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def clear(self) -> None:
-        self.db.executescript("DELETE FROM files; DELETE FROM chunks; DELETE FROM chunks_fts;")
+        self.db.executescript(
+            "DELETE FROM files; DELETE FROM file_stats; DELETE FROM chunks; DELETE FROM chunks_fts;"
+        )
         self._matrix = None
 
     def file_hashes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT path, hash FROM files"))
+
+    def file_stats(self) -> dict[str, tuple[int, int]]:
+        """Each file's size and modification time when its hash was last confirmed."""
+        rows = self.db.execute("SELECT path, size, mtime_ns FROM file_stats")
+        return {path: (size, mtime) for path, size, mtime in rows}
+
+    def set_stat(self, path: str, stat: tuple[int, int] | None) -> None:
+        """Record (or, with None, forget) the size and mtime that ``path``'s hash stands for."""
+        if stat is None:
+            self.db.execute("DELETE FROM file_stats WHERE path = ?", (path,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?)", (path, *stat))
 
     def remove_file(self, path: str) -> None:
         ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE path = ?", (path,))]
         self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
         self.db.execute("DELETE FROM chunks WHERE path = ?", (path,))
         self.db.execute("DELETE FROM files WHERE path = ?", (path,))
+        self.db.execute("DELETE FROM file_stats WHERE path = ?", (path,))
         self._matrix = None
 
     def put_file(
