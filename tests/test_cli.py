@@ -104,3 +104,31 @@ def test_help_and_unknown_commands_see_every_command(capsys: Any) -> None:
         main(["decid"])
     assert done.value.code == 2
     assert "decide" in capsys.readouterr().err  # click's did-you-mean needs every name
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["decide", "--bogus"], "fulcrum: error: decide: No such option: --bogus"),
+        (["decide"], "fulcrum: error: decide: Missing argument 'scenario'."),
+        (["router", "train"], "fulcrum: error: router train: Missing argument 'data'."),
+        (["throughput", "--bandwidth-gbps", "abc"], "Invalid value for '--bandwidth-gbps'"),
+    ],
+)
+def test_bad_usage_is_one_line_naming_the_command_and_its_help(
+    argv: list[str], said: str, capsys: Any
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err, err
+    assert f"(see fulcrum {' '.join(argv[:2] if argv[0] == 'router' else argv[:1])} --help)" in err
+
+
+def test_help_and_version_still_exit_0(capsys: Any) -> None:
+    for argv in (["decide", "--help"], ["--version"]):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 0
+    assert f"fulcrum {__version__}" in capsys.readouterr().out

@@ -15,6 +15,9 @@ from typing import Protocol
 
 import typer
 
+# typer's own copy of click (the lock pins typer): the usage errors its parser raises
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
 from fulcrum import __version__
 from fulcrum.errors import FulcrumError
 
@@ -87,7 +90,28 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
         app = build_app(args[0] if args else None)
-        app(args=args, prog_name="fulcrum", standalone_mode=True)
+        code = app(args=args, prog_name="fulcrum", standalone_mode=False)
     except FulcrumError as exc:
         typer.echo(f"fulcrum: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
+    except NoArgsIsHelpError as exc:  # a group named alone: its help, as the parser prints it
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ClickException as exc:  # bad usage: an unknown option, a missing argument, a type
+        typer.echo(f"fulcrum: error: {usage_message(exc)}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("fulcrum: aborted", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)  # an int: an Exit's code (--help: 0)
+
+
+def usage_message(exc: ClickException) -> str:
+    """A usage error in one line, with the command it is about and where its help is."""
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return message
+    path = ctx.command_path
+    command = path.removeprefix("fulcrum").strip()
+    return f"{command + ': ' if command else ''}{message} (see {path} --help)"
