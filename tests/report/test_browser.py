@@ -10,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.request
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from fulcrum.ledger.factory import open_store
 from fulcrum.ledger.row import LedgerRow
 from fulcrum.report.build import ReportRequest, build_report
 from fulcrum.report.devtools import Browser, Page
@@ -99,3 +102,43 @@ def test_dashboard_in_chromium_with_live_traffic(
     assert seen["requests"] and {urlsplit(u).netloc for u in seen["requests"]} == {origin}
     assert seen["marks"]["cumulative"] > 0
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+XSS = '<img src="data:," onerror="document.title=1">'
+
+
+async def read_tiles(chromium: str, url: str, ids: list[str]) -> dict[str, Any]:
+    async with Browser(chromium) as browser:
+        page = await browser.page()
+        await page.goto(url + "/ui")
+        await page.wait_for("document.getElementById('status').textContent.startsWith('updated')")
+        tiles = await page.eval(
+            f"Object.fromEntries({json.dumps(ids)}.map(i => [i, $(i).textContent]))"
+        )
+        injected = await page.eval("document.querySelectorAll('#recent img').length")
+        return {"tiles": tiles, "errors": page.errors, "injected": injected}
+
+
+def test_dashboard_shows_the_budget_left_and_costs_not_known(
+    chromium: str, gateway_toml: str
+) -> None:
+    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    store = open_store(None)
+    try:
+        store.insert_many([LedgerRow(ts=noon, backend="b", model="m", cost_usd=Decimal("2")),
+                           LedgerRow(ts=noon, backend="b", model="m", cost_usd=None,
+                                     session=XSS)])  # fmt: skip
+    finally:
+        store.close()
+    budgeted = gateway_toml.replace(
+        "[ui]", '[policy]\nfrontier = "claude"\n[policy.budget]\ndaily_usd = 20\n\n[ui]'
+    )
+    with running_gateway(budgeted) as gw:
+        seen = asyncio.run(
+            read_tiles(chromium, gw.url, ["budget", "month-unknown", "today-calls", "recent"])
+        )
+    assert seen["errors"] == []
+    assert seen["tiles"]["budget"] == "global/day: $20.00 of $20.00"
+    assert "1 of unknown cost" in seen["tiles"]["month-unknown"]
+    assert seen["tiles"]["today-calls"].startswith("2 calls today, 1 of unknown cost")
+    assert XSS in seen["tiles"]["recent"] and not seen["injected"]  # shown as text, not markup

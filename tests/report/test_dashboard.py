@@ -146,3 +146,20 @@ def test_the_serve_banner_names_the_dashboard_and_where_its_key_goes() -> None:
     assert "dashboard: http://127.0.0.1:8787/ui\n" in plain + "\n"
     assert "dashboard: http://h:1/ui#key=<a client key>" in keyed
     assert "dashboard:" not in off
+
+
+def test_the_page_reads_the_fields_data_json_sends(gateway_toml: str) -> None:
+    budgeted = gateway_toml.replace(
+        "[ui]", '[policy]\nfrontier = "claude"\n[policy.budget]\ndaily_usd = 20\n\n[ui]'
+    )
+    with running_gateway(budgeted) as gw:
+        send(gw)
+        data = wait_calls(gw, 1)
+        page = get(gw, "/ui")
+    window = data["budget"]["global/day"]
+    assert window["limit"] == "20"
+    read = set(re.findall(r"\bw\.(\w+)", page))  # what the budget tile shows of each window
+    assert read and read <= set(window), (read, set(window))
+    ledger_fields = set(re.findall(r"\bl\.(\w+)", page))
+    assert ledger_fields <= set(data["ledger"]), ledger_fields - set(data["ledger"])
+    assert {"today_cost_unknown_calls", "month_cost_unknown_calls"} <= ledger_fields

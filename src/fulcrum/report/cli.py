@@ -10,6 +10,7 @@ import typer
 from fulcrum.costs.measured_usage import DEFAULT_SINCE
 from fulcrum.costs.uncertainty import check_draws
 from fulcrum.errors import InputError
+from fulcrum.ledger.store import LEDGER_URL_ENV
 from fulcrum.report.browser import print_pdf
 from fulcrum.report.build import ReportRequest, build_report
 
@@ -34,7 +35,13 @@ def report_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         list[str] | None, typer.Option("--probe", help="A stored `fulcrum probe` run id.")
     ] = None,
     ledger: Annotated[
-        str | None, typer.Option("--ledger", help="Ledger database URL (default: the data dir's).")
+        str | None,
+        typer.Option(
+            "--ledger",
+            "--ledger-url",
+            envvar=LEDGER_URL_ENV,
+            help="Ledger database URL (default: the data dir's SQLite).",
+        ),
     ] = None,
     catalog: Annotated[
         Path | None, typer.Option(help="A TOML file adding or overriding catalog entries.")

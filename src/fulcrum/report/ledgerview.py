@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,19 @@ from fulcrum.ledger.factory import open_store, sqlite_path_from_url
 from fulcrum.ledger.row import format_ts
 from fulcrum.settings import Paths
 
+try:
+    from psycopg import Error as PsycopgError
+except ImportError:  # pragma: no cover - psycopg is a dependency
+    PsycopgError = sqlite3.Error  # type: ignore[misc,assignment]
+
+# what a read of a ledger that exists may raise: no table yet, locked, connection lost
+READ_ERRORS = (sqlite3.Error, PsycopgError, FulcrumError)
+
 DAYS_SQL = (
     "SELECT substr(ts, 1, 10), COUNT(*), SUM(backend_kind = 'local'), "
     "SUM(CAST(cost_usd AS REAL)), SUM(CAST(counterfactual_usd AS REAL)), "
-    "SUM(CAST(saving_usd AS REAL)) FROM ledger_calls WHERE ts >= ? GROUP BY 1 ORDER BY 1"
+    "SUM(CAST(saving_usd AS REAL)), SUM(cost_usd IS NULL) "
+    "FROM ledger_calls WHERE ts >= ? GROUP BY 1 ORDER BY 1"
 )
 RECENT_SQL = (
     "SELECT ts, session, backend, model, backend_kind, route_reason, status, cost_usd "
@@ -45,6 +54,7 @@ class Day:
     cost: float | None
     counterfactual: float | None
     saving: float | None
+    cost_unknown: int = 0  # calls whose cost is not known: in ``calls``, not in ``cost``
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,36 +95,47 @@ class SQLiteView:
         self._conn.close()
 
 
+# the spans the store reader asks for the latest calls, narrowest first: a busy ledger has
+# them within minutes, so a poll never loads a month of rows to show twelve
+TAIL_SPANS = (timedelta(minutes=5), timedelta(hours=1), timedelta(days=1))
+
+
+def _store_days(aggregates: list[Any]) -> list[Day]:
+    by_day: dict[str, list[Any]] = {}
+    for a in aggregates:
+        d = by_day.setdefault(a.day.isoformat(), [0, 0, None, None, None, 0])
+        d[0] += a.calls
+        d[1] += a.calls if a.backend_kind == "local" else 0
+        d[5] += a.cost_unknown
+        for i, v in enumerate((a.cost_usd, a.counterfactual_usd, a.saving_usd), 2):
+            if v is not None:
+                d[i] = float(v) + (d[i] or 0.0)
+    return [Day(k, *v) for k, v in sorted(by_day.items())]
+
+
+def _row_values(r: Any) -> tuple[Any, ...]:
+    return (r.ts.isoformat(), r.session, r.backend, r.model, r.backend_kind, r.route_reason,
+            r.status, r.cost_usd)  # fmt: skip
+
+
 class StoreView:
     def __init__(self, url: str) -> None:
         self._store = open_store(url, create=False)
 
+    def _tail(self, since: datetime, recent: int) -> list[Any]:
+        """The latest ``recent`` calls since ``since``, read over the narrowest span holding
+        them (:data:`TAIL_SPANS`), the whole window last."""
+        now = datetime.now(UTC)
+        for span in TAIL_SPANS:
+            if now - span > since:
+                rows = self._store.rows(now - span, None)
+                if len(rows) >= recent:
+                    return rows[-recent:]
+        return self._store.rows(since, None)[-recent:]
+
     def read(self, since: datetime, recent: int) -> Reading:
-        by_day: dict[str, list[Any]] = {}
-        for a in self._store.aggregate(since, None, None):
-            d = by_day.setdefault(a.day.isoformat(), [0, 0, None, None, None])
-            d[0] += a.calls
-            d[1] += a.calls if a.backend_kind == "local" else 0
-            for i, v in enumerate((a.cost_usd, a.counterfactual_usd, a.saving_usd), 2):
-                if v is not None:
-                    d[i] = float(v) + (d[i] or 0.0)
-        days = [Day(k, *v) for k, v in sorted(by_day.items())]
-        tail = self._store.rows(since, None)[-recent:]
-        rows = [
-            _recent(
-                (
-                    r.ts.isoformat(),
-                    r.session,
-                    r.backend,
-                    r.model,
-                    r.backend_kind,
-                    r.route_reason,
-                    r.status,
-                    r.cost_usd,
-                )
-            )
-            for r in reversed(tail)
-        ]
+        days = _store_days(self._store.aggregate(since, None, None))
+        rows = [_recent(_row_values(r)) for r in reversed(self._tail(since, recent))]
         return Reading(days, rows, self._store.count())
 
     def close(self) -> None:

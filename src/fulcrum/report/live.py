@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fulcrum.report.ledgerview import Day, LedgerView, open_view
+from fulcrum.report.ledgerview import READ_ERRORS, Day, LedgerView, open_view
 
 RECENT = 12
 WINDOW_DAYS = 30
@@ -47,6 +47,7 @@ def _totals(days: list[Day]) -> dict[str, Any]:
         "local_share": sum(d.local_calls for d in days) / calls if calls else None,
         "saving": _sum([d.saving for d in days]),
         "counterfactual": _sum([d.counterfactual for d in days]),
+        "cost_unknown": sum(d.cost_unknown for d in days),
     }
 
 
@@ -67,7 +68,12 @@ class LedgerNumbers:
             self.view = open_view(self.url)
         if self.view is None:
             return {"ledger": None, "ledger_note": self.note}
-        reading = self.view.read(min(month, today - timedelta(days=WINDOW_DAYS)), RECENT)
+        try:
+            reading = self.view.read(min(month, today - timedelta(days=WINDOW_DAYS)), RECENT)
+        except READ_ERRORS as exc:  # no table yet, locked, connection lost: try again next poll
+            self.close()
+            self.view = None
+            return {"ledger": None, "ledger_note": f"cannot read the ledger: {exc}"}
         start = (today - timedelta(days=WINDOW_DAYS)).date().isoformat()
         window = [d for d in reading.days if d.day >= start]
         this_month = _totals([d for d in reading.days if d.day >= month.date().isoformat()])
@@ -81,8 +87,10 @@ class LedgerNumbers:
                 "calls": reading.calls,
                 "today_usd": _usd(this_day["usd"]),
                 "today_calls": this_day["calls"],
+                "today_cost_unknown_calls": this_day["cost_unknown"],
                 "month_usd": _usd(this_month["usd"]),
                 "month_calls": this_month["calls"],
+                "month_cost_unknown_calls": this_month["cost_unknown"],
                 "local_share_today": this_day["local_share"],
                 "local_share_month": this_month["local_share"],
                 "saving_month_usd": _usd(this_month["saving"]),

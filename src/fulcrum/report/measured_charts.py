@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 
 from fulcrum.report.svg import figure, mark, to_svg
@@ -28,35 +30,60 @@ def pass_rates(models: list[dict[str, Any]], gap: dict[str, Any] | None) -> str:
         return to_svg(fig, "passrates", caption)
 
 
-def daily_spend(days: list[tuple[str, float]], mean: float | None, p95: float | None) -> str:
-    """Spend per UTC day with the mean and the 95th percentile."""
+MAX_DAY_LABELS = 15  # more day labels than this overlap at the chart's width
+
+
+def _day_axis(ax: Any, labels: list[str]) -> None:
+    """Days at 0..n-1, at most ``MAX_DAY_LABELS`` of them labelled (the last one always)."""
+    step = max(1, math.ceil(len(labels) / MAX_DAY_LABELS))
+    ticks = list(range(len(labels) - 1, -1, -step))[::-1]
+    ax.set_xticks(ticks, [labels[i] for i in ticks])
+    ax.set_xlim(-0.6, len(labels) - 0.4)
+    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def daily_spend(
+    days: Sequence[tuple[str, float | None]], mean: float | None, p95: float | None
+) -> str:
+    """Spend per UTC day with the mean and the 95th percentile; a day whose calls all have an
+    unknown cost gets no bar (never a $0 one) and is counted in the caption."""
+    known = [(i, v) for i, (_, v) in enumerate(days) if v is not None]
     with figure(height=3.0) as (fig, ax):
-        labels = [d for d, _ in days]
-        mark(list(ax.bar(labels, [v for _, v in days], color="#55a868")), "dailyspend", 0)
+        drawn = ax.bar([i for i, _ in known], [v for _, v in known], color="#55a868")
+        mark(list(drawn), "dailyspend", 0)
         if mean is not None:
             ax.axhline(mean, color="black", linestyle="--", linewidth=1, label=f"mean ${mean:,.2f}")
         if p95 is not None:
             ax.axhline(p95, color="#c44e52", linestyle=":", linewidth=1, label=f"p95 ${p95:,.2f}")
         ax.set_ylabel("USD per day")
-        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-        ax.legend(fontsize=7)
-        caption = f"Daily spend over {len(days)} days"
+        _day_axis(ax, [d for d, _ in days])
+        if mean is not None or p95 is not None:
+            ax.legend(fontsize=7)
+        unknown = len(days) - len(known)
+        caption = f"Daily spend over {_plural(len(days), 'day')}" + (
+            f"; {_plural(unknown, 'day')} of unknown cost not drawn" if unknown else ""
+        )
         return to_svg(fig, "dailyspend", caption)
 
 
-def local_share(days: list[tuple[str, float]], target: float | None) -> str:
-    """Share of calls served locally per day, against the brain's target."""
+def local_share(days: Sequence[tuple[str, float | None]], target: float | None) -> str:
+    """Share of calls served locally per day, against the brain's target; a day without calls
+    has no share (a gap in the line, not 0%)."""
     with figure(height=3.0) as (fig, ax):
-        labels = [d for d, _ in days]
-        mark(ax.plot(labels, [100 * v for _, v in days], "o-", color="#8172b2"), "localshare", 0)
+        ys = [math.nan if v is None else 100 * v for _, v in days]
+        mark(ax.plot(range(len(days)), ys, "o-", color="#8172b2"), "localshare", 0)
         if target is not None:
             ax.axhline(100 * target, color="black", linestyle="--", linewidth=1,
                        label=f"target {100 * target:.0f}%")  # fmt: skip
             ax.legend(fontsize=7)
         ax.set_ylim(0, 100)
         ax.set_ylabel("local share of calls (%)")
-        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-        return to_svg(fig, "localshare", "Local share of calls per day")
+        _day_axis(ax, [d for d, _ in days])
+        return to_svg(fig, "localshare", "Local share of calls per day (a gap: no calls)")
 
 
 def probe_curves(run: dict[str, Any]) -> str:

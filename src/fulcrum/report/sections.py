@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import html
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +17,18 @@ from fulcrum.costs.labels import MEASURED, InputLabel
 from fulcrum.costs.measured_usage import window_start
 from fulcrum.errors import FulcrumError, InputError
 from fulcrum.ledger.factory import open_store
-from fulcrum.ledger.report import build_report
+from fulcrum.ledger.report import Report, build_report
 from fulcrum.probe.store import load_run
 from fulcrum.report import measured_charts as charts
+from fulcrum.urls import redact_url
 from fulcrum.usage.pricing import Pricer
 from fulcrum.usage.report import build_report as usage_report
 from fulcrum.usage.store import UsageStore
+
+try:
+    from psycopg import Error as PsycopgError
+except ImportError:  # pragma: no cover - psycopg is a dependency
+    PsycopgError = sqlite3.Error  # type: ignore[misc,assignment]
 
 NOT_MEASURED = "not measured yet"
 
@@ -51,45 +59,59 @@ HINTS = {
 }
 
 
-def _f(value: Any) -> float:
-    return float(value) if value is not None else 0.0
+def _f(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _read_ledger(db: str | None) -> Report | None:
+    """The ledger's report over all its days; None when the default ledger does not exist.
+    A ledger named with ``--ledger`` (or ``$FULCRUM_LEDGER_URL``) that cannot be read is an
+    error naming the flag, never a silent "not measured yet"."""
+    try:
+        store = open_store(db, create=False)
+    except FulcrumError as exc:
+        if db is None:
+            return None
+        raise InputError(f"--ledger {redact_url(db)}: {_one_line(exc)}") from None
+    try:
+        return build_report(store.aggregate(None, None, None))
+    except (sqlite3.Error, PsycopgError) as exc:
+        raise InputError(
+            f"--ledger {store.description}: cannot read it: {_one_line(exc)}"
+        ) from None
+    finally:
+        store.close()
 
 
 def ledger_section(db: str | None, target: float | None = None) -> Section:
     """Daily spend with mean and p95, and the local share per day, from the gateway's ledger."""
     out = Section("ledger", "Spend through the gateway (ledger)")
-    try:
-        store = open_store(db, create=False)
-    except FulcrumError:
-        return out
-    try:
-        report = build_report(store.aggregate(None, None, None))
-    finally:
-        store.close()
-    if not report.days:
+    report = _read_ledger(db)
+    if report is None or not report.days:
         return out
     days = [(b.key, _f(b.cost_usd)) for b in report.days]
-    shares = [(b.key, b.local_share_calls or 0.0) for b in report.days]
-    mean, p95 = report.mean_daily_usd, report.p95_daily_usd
+    shares = [(b.key, b.local_share_calls) for b in report.days]
+    mean, p95, t = report.mean_daily_usd, report.p95_daily_usd, report.total
     out.body = (
-        charts.daily_spend(
-            days, None if mean is None else float(mean), None if p95 is None else float(p95)
-        )
+        charts.daily_spend(days, _f(mean), _f(p95))
         + charts.local_share(shares, target)
-        + f"<p>{report.total.calls:,} calls; saving against all-frontier "
-        f"{html.escape(_usd(report.total.saving_usd))}.</p>"
+        + f"<p>{t.calls:,} calls; spend {html.escape(_usd(t.cost_usd, t.cost_unknown))}; "
+        "saving against all-frontier "
+        f"{html.escape(_usd(t.saving_usd, t.saving_unknown))}.</p>"
+    )
+    known = sum(1 for _, v in days if v is not None)
+    left_out = len(days) - known
+    value = (
+        f"mean {_usd(mean)}/day, p95 {_usd(p95)}/day over {known} day{'s' if known != 1 else ''}"
+        + (
+            f"; {left_out} day{'s' if left_out != 1 else ''} of unknown cost left out"
+            if left_out
+            else ""
+        )
     )
     window = f"{report.days[0].key} to {report.days[-1].key}"
-    out.labels.append(
-        InputLabel(
-            "daily spend through the gateway",
-            MEASURED,
-            f"mean {_usd(mean)}/day, p95 {_usd(p95)}/day over {len(days)} days",
-            "gateway ledger",
-            window,
-            _today(),
-        )
-    )
+    out.labels.append(InputLabel("daily spend through the gateway", MEASURED, value,
+                                 "gateway ledger", window, _today()))  # fmt: skip
     return out
 
 
@@ -159,8 +181,16 @@ def probe_section(run_ids: list[str]) -> Section:
     return out
 
 
-def _usd(value: Any) -> str:
-    return "unknown" if value is None else f"${float(value):,.2f}"
+def _usd(value: Decimal | None, unknown: int = 0) -> str:
+    """Cents, from the Decimal; a sum that leaves calls out says how many."""
+    text = "unknown" if value is None else f"${value:,.2f}"
+    if unknown and value is not None:
+        text += f" (+{unknown} call{'s' if unknown != 1 else ''} of unknown cost)"
+    return text
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _today() -> str:

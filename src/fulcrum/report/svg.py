@@ -26,6 +26,7 @@ def pyplot() -> Any:
         {
             "svg.fonttype": "none",
             "svg.hashsalt": "fulcrum",
+            "text.parse_math": False,  # a "$" in a name a client chose is text, not TeX
             "font.size": 9,
             "axes.spines.top": False,
             "axes.spines.right": False,
