@@ -164,3 +164,20 @@ def test_the_page_reads_the_fields_data_json_sends(gateway_toml: str) -> None:
     ledger_fields = set(re.findall(r"\bl\.(\w+)", page))
     assert ledger_fields <= set(data["ledger"]), ledger_fields - set(data["ledger"])
     assert {"today_cost_unknown_calls", "month_cost_unknown_calls"} <= ledger_fields
+
+
+def test_a_budget_it_cannot_read_is_a_note_not_a_500(
+    gateway_toml: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3  # noqa: PLC0415
+
+    from fulcrum.report import live  # noqa: PLC0415
+
+    def locked(state: Any) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(live, "budget_numbers", locked)
+    with running_gateway(gateway_toml) as gw:
+        data = get(gw, "/ui/data.json")
+    assert data["budget"] is None
+    assert data["budget_note"] == "cannot read the budget: database is locked"

@@ -36,6 +36,7 @@ from fulcrum.gateway.state import STATE
 from fulcrum.report import live
 from fulcrum.report.dashboard_page import page
 from fulcrum.report.decision_card import decision_card
+from fulcrum.report.ledgerview import READ_ERRORS
 from fulcrum.tables import Table
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,10 @@ class Reader:
 
     def _read(self, state: Any) -> dict[str, Any]:
         out = self.numbers.read()
-        out["budget"] = live.budget_numbers(state)
+        try:
+            out["budget"] = live.budget_numbers(state)
+        except READ_ERRORS as exc:  # the database went away: say so, try again next poll
+            out["budget"], out["budget_note"] = None, f"cannot read the budget: {exc}"
         return out
 
     async def read(self, state: Any) -> dict[str, Any]:
