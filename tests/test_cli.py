@@ -11,7 +11,7 @@ import pytest
 import typer
 
 from fulcrum import __version__
-from fulcrum.cli import COMMAND_MODULES, COMMANDS, build_app, main
+from fulcrum.cli import COMMAND_MODULES, COMMANDS, build_app, build_listing, main
 from fulcrum.errors import ConfigError, NotFound, RateLimited
 
 UNESCAPED = re.compile(r"(?<!\\)\[[A-Za-z]")
@@ -75,7 +75,7 @@ def test_every_command_is_mapped_to_the_module_that_registers_it() -> None:
     """``COMMANDS`` is how a command line finds its one module: it must list exactly what
     each module registers, or a command would be missing when named on its own."""
     for module in COMMAND_MODULES:
-        assert _registered(module) == {c for c, m in COMMANDS.items() if m == module}, module
+        assert _registered(module) == {c for c, (m, _) in COMMANDS.items() if m == module}, module
 
 
 def test_a_named_command_loads_only_its_module() -> None:
@@ -132,3 +132,21 @@ def test_help_and_version_still_exit_0(capsys: Any) -> None:
             main(argv)
         assert done.value.code == 0
     assert f"fulcrum {__version__}" in capsys.readouterr().out
+
+
+def test_the_listing_is_the_full_command_lines_help_and_loads_no_command() -> None:
+    """``fulcrum --help`` comes from ``COMMANDS`` alone: word for word the help the full
+    command line prints (each command's one line, in its order), importing no command module."""
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    full = CliRunner().invoke(build_app(), ["--help"], terminal_width=80)
+    listed = CliRunner().invoke(build_listing(), ["--help"], terminal_width=80)
+    assert full.exit_code == listed.exit_code == 0
+    assert listed.output == full.output and "batch" in listed.output
+    probe = (
+        "import sys\nfrom fulcrum.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit as e:\n    code = e.code\n"
+        "print(code, sorted(m for m in sys.modules if m.endswith('.cli') and m != 'fulcrum.cli'))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "0 []"
