@@ -8,8 +8,8 @@ from typing import Any
 from fulcrum.wire import (
     ANTHROPIC_REQUEST_RULES,
     anthropic_to_openai_request,
+    native_history,
     openai_to_anthropic_request,
-    strip_unsigned_thinking,
 )
 from fulcrum.wire.request_to_anthropic import DEFAULT_MAX_TOKENS
 
@@ -295,7 +295,7 @@ def test_text_documents_become_text_and_thinking_only_turn_is_empty_string() -> 
     assert msgs[1] == {"role": "assistant", "content": ""}
 
 
-def test_strip_unsigned_thinking_keeps_signed_blocks() -> None:
+def test_native_history_drops_unsigned_thinking_and_keeps_signed_blocks() -> None:
     body: dict[str, Any] = {
         "model": "m",
         "messages": [
@@ -310,7 +310,8 @@ def test_strip_unsigned_thinking_keeps_signed_blocks() -> None:
             },
         ],
     }
-    out = strip_unsigned_thinking(body)
-    assert [b.get("signature") for b in out["messages"][1]["content"]] == ["abc", None]
-    assert out["messages"][0] is body["messages"][0]
+    out = native_history(body["messages"])
+    assert out is not None
+    assert [b.get("signature") for b in out[1]["content"]] == ["abc", None]
+    assert out[0] is body["messages"][0]
     assert len(body["messages"][1]["content"]) == 3  # input untouched

@@ -5,6 +5,7 @@ both ways for requests, responses and streams, error bodies, and usage extractio
 Each translation module documents its rule table for fields it maps or drops.
 """
 
+from fulcrum.wire.history import native_history
 from fulcrum.wire.maps import (
     anthropic_error_to_openai,
     anthropic_stop,
@@ -16,7 +17,6 @@ from fulcrum.wire.maps import (
 from fulcrum.wire.request_to_anthropic import (
     OPENAI_REQUEST_RULES,
     openai_to_anthropic_request,
-    strip_unsigned_thinking,
 )
 from fulcrum.wire.request_to_openai import (
     ANTHROPIC_REQUEST_RULES,
@@ -60,6 +60,7 @@ __all__ = [
     "encode_sse",
     "error_message",
     "json_event",
+    "native_history",
     "new_id",
     "openai_error_to_anthropic",
     "openai_stop",
@@ -67,7 +68,6 @@ __all__ = [
     "openai_to_anthropic_request",
     "openai_to_anthropic_response",
     "openai_usage",
-    "strip_unsigned_thinking",
     "usage_to_anthropic",
     "usage_to_openai",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["history_tools", "native_history", "strip_unsigned_thinking"]
+__all__ = ["history_tools", "native_history"]
 
 
 def history_tools(messages: Any) -> list[dict[str, Any]]:
@@ -22,37 +22,6 @@ def history_tools(messages: Any) -> list[dict[str, Any]]:
             if isinstance(block, Mapping) and block.get("type") == "tool_use":
                 names.setdefault(str(block.get("name", "")), None)
     return [{"name": name, "input_schema": {"type": "object"}} for name in names]
-
-
-def strip_unsigned_thinking(body: Mapping[str, Any]) -> dict[str, Any]:
-    """An Anthropic request without the thinking blocks that carry no signature.
-
-    fulcrum turns an OpenAI-format model's reasoning into thinking blocks with an empty
-    signature; a native Anthropic backend rejects those, so a session that moves there
-    sends its history through this first. Other blocks and fields are untouched.
-    """
-    messages = body.get("messages")
-    if not isinstance(messages, list):
-        return dict(body)
-    cleaned: list[Any] = []
-    for msg in messages:
-        content = msg.get("content") if isinstance(msg, Mapping) else None
-        kept = (
-            [b for b in content if not _unsigned_thinking(b)] if isinstance(content, list) else []
-        )
-        if isinstance(content, list) and len(kept) != len(content):
-            cleaned.append({**msg, "content": kept})
-        else:
-            cleaned.append(msg)
-    return {**body, "messages": cleaned}
-
-
-def _unsigned_thinking(block: Any) -> bool:
-    return (
-        isinstance(block, Mapping)
-        and block.get("type") == "thinking"
-        and not block.get("signature")
-    )
 
 
 def native_history(messages: Any) -> list[Any] | None:

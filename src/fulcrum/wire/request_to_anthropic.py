@@ -30,7 +30,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from fulcrum.wire.history import history_tools, strip_unsigned_thinking
+from fulcrum.wire.history import history_tools
 from fulcrum.wire.legacy import modern_messages, modern_tool_choice, modern_tools
 from fulcrum.wire.maps import SYSTEM_ROLES, anthropic_tool_id, tool_choice_to_anthropic
 
@@ -38,7 +38,6 @@ __all__ = [
     "DEFAULT_MAX_TOKENS",
     "OPENAI_REQUEST_RULES",
     "openai_to_anthropic_request",
-    "strip_unsigned_thinking",
 ]
 
 DEFAULT_MAX_TOKENS = 4096

@@ -3,8 +3,8 @@
 Reasoning rule (the same in the streams): an OpenAI-format ``reasoning_content`` (or
 ``reasoning``, as vLLM names it) becomes an Anthropic ``thinking`` block with an empty
 ``signature`` — clients show it; the translation to OpenAI format drops thinking blocks
-again, and :func:`~fulcrum.wire.request_to_anthropic.strip_unsigned_thinking` removes
-them before a native Anthropic backend (which checks signatures) sees them. Pass
+again, and :func:`~fulcrum.wire.history.native_history` removes them before an
+Anthropic-format backend (which checks signatures) sees them. Pass
 ``keep_reasoning=False`` to drop reasoning instead. Anthropic ``thinking`` blocks become
 ``reasoning_content`` on the OpenAI message (the de-facto field of DeepSeek, vLLM and
 llama.cpp); redacted thinking is dropped.
