@@ -33,31 +33,34 @@ def native_history(messages: Any) -> list[Any] | None:
     reasoning; the API checks signatures) and text blocks that are empty or white space (a
     local model's newlines before a tool call; the API refuses them). A turn left with
     nothing is dropped (the API joins the turns around it)."""
-    if not isinstance(messages, list) or not _any_refused(messages):
+    if not isinstance(messages, list) or not any(map(_refused_turn, messages)):
         return None
     out: list[Any] = []
     for msg in messages:
-        if not _any_refused([msg]):
+        if not _refused_turn(msg):
             out.append(msg)
-        elif kept := [b for b in msg["content"] if not _any_refused([msg], only=b)]:
+        elif kept := [b for b in msg["content"] if not _refused_blocks((b,))]:
             out.append({**msg, "content": kept})
     return out
 
 
-def _any_refused(messages: list[Any], only: Any = None) -> bool:
-    """Whether an assistant turn of ``messages`` holds a block the API refuses (``only``:
-    whether that block of the one turn is one). One loop, no call per block: it runs on
-    every request to an Anthropic-format backend, over conversations of hundreds of turns."""
-    for msg in messages:
-        if not isinstance(msg, dict) or msg.get("role") != "assistant":  # parsed JSON: dicts
+def _refused_turn(msg: Any) -> bool:
+    """Whether ``msg`` is an assistant turn holding a block the API refuses."""
+    if not isinstance(msg, dict) or msg.get("role") != "assistant":  # parsed JSON: dicts
+        return False
+    content = msg.get("content")
+    return isinstance(content, list) and _refused_blocks(content)
+
+
+def _refused_blocks(blocks: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether one of ``blocks`` is refused: one loop, no call per block (it runs on every
+    request to an Anthropic-format backend, over conversations of hundreds of turns)."""
+    for block in blocks:
+        if not isinstance(block, dict):  # (isinstance of an ABC costs several times more)
             continue
-        content = msg.get("content")
-        for block in (content if only is None else [only]) if isinstance(content, list) else ():
-            if not isinstance(block, dict):  # (isinstance of an ABC costs several times more)
-                continue
-            kind = block.get("type")
-            if kind == "thinking" and not block.get("signature"):
-                return True
-            if kind == "text" and isinstance(text := block.get("text"), str) and not text.strip():
-                return True
+        kind = block.get("type")
+        if kind == "thinking" and not block.get("signature"):
+            return True
+        if kind == "text" and isinstance(text := block.get("text"), str) and not text.strip():
+            return True
     return False
