@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from fulcrum.context.chunks import folder_of
-from fulcrum.context.embed import Embedder
+from fulcrum.context.embed import Embedder, Vectors
 from fulcrum.context.store import IndexStore, split_identifiers
 from fulcrum.errors import InputError
 
@@ -67,14 +67,19 @@ def lexical(store: IndexStore, query: str, limit: int, folder: str = "") -> list
 def vector(
     store: IndexStore, embedder: Embedder | None, query: str, limit: int, folder: str = ""
 ) -> list[tuple[int, float]]:
-    ids, matrix = store.vectors()
-    if embedder is None or not ids:
+    if embedder is None or not store.vectors()[0]:
         return []
+    return _nearest(store, embedder.embed([query])[0], limit, folder)
+
+
+def _nearest(store: IndexStore, query: Vectors, limit: int, folder: str) -> list[tuple[int, float]]:
+    """The ``limit`` chunks (in ``folder``) whose vectors are nearest the query's."""
+    ids, matrix = store.vectors()
     rows = np.arange(len(ids))
     if folder:
         inside = store.ids_in(folder)
         rows = np.array([r for r, i in enumerate(ids) if i in inside], dtype=np.int64)
-    scores = matrix[rows] @ embedder.embed([query])[0]
+    scores = matrix[rows] @ query
     top = np.argsort(-scores, kind="stable")[:limit]
     return [(ids[rows[i]], float(scores[i])) for i in top]
 
@@ -108,12 +113,15 @@ def hybrid(
 ) -> list[tuple[int, float]]:
     """Score fusion over the union of both candidate lists:
     ``(1 - alpha) * bm25 / max(bm25) + alpha * minmax(cosine)``."""
-    dense = vector(store, embedder, query, CANDIDATES, folder)
-    if not dense or embedder is None:
+    if embedder is None or not store.vectors()[0]:
+        return lexical(store, query, limit, folder)
+    vec = embedder.embed([query])[0]  # once: for the nearest chunks and every candidate's cosine
+    dense = _nearest(store, vec, CANDIDATES, folder)
+    if not dense:
         return lexical(store, query, limit, folder)
     sparse = dict(lexical(store, query, CANDIDATES, folder))
     candidates = list(dict.fromkeys([*sparse, *(i for i, _ in dense)]))
-    cosine = store.similarity(candidates, embedder.embed([query])[0])
+    cosine = store.similarity(candidates, vec)
     top_bm25 = max(sparse.values(), default=1.0) or 1.0
     low, span = min(cosine), (max(cosine) - min(cosine)) or 1.0
     scored = [
