@@ -7,6 +7,7 @@ processes can share. Either applies the schema migrations on open.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from fulcrum.errors import ConfigError
@@ -16,6 +17,16 @@ from fulcrum.ledger.store import LedgerStore
 from fulcrum.settings import Paths
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+# What reading an open ledger may raise, whichever database holds it: no table yet, a lock,
+# the connection lost.
+DATABASE_ERRORS: tuple[type[Exception], ...]
+try:
+    from psycopg import Error as _PostgresError
+
+    DATABASE_ERRORS = (sqlite3.Error, _PostgresError)
+except ImportError:  # pragma: no cover - only without the postgres extra
+    DATABASE_ERRORS = (sqlite3.Error,)
 
 
 def sqlite_path_from_url(url: str) -> Path:

@@ -22,17 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import FulcrumError
-from fulcrum.ledger.factory import open_store, sqlite_path_from_url
+from fulcrum.ledger.factory import DATABASE_ERRORS, open_store, sqlite_path_from_url
 from fulcrum.ledger.row import format_ts
 from fulcrum.settings import Paths
 
-try:
-    from psycopg import Error as PsycopgError
-except ImportError:  # pragma: no cover - psycopg is a dependency
-    PsycopgError = sqlite3.Error  # type: ignore[misc,assignment]
-
 # what a read of a ledger that exists may raise: no table yet, locked, connection lost
-READ_ERRORS = (sqlite3.Error, PsycopgError, FulcrumError)
+READ_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, FulcrumError)
 
 DAYS_SQL = (
     "SELECT substr(ts, 1, 10), COUNT(*), SUM(backend_kind = 'local'), "

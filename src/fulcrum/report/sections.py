@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,7 +15,7 @@ from fulcrum.catalog import Catalog
 from fulcrum.costs.labels import MEASURED, InputLabel
 from fulcrum.costs.measured_usage import window_start
 from fulcrum.errors import FulcrumError, InputError
-from fulcrum.ledger.factory import open_store
+from fulcrum.ledger.factory import DATABASE_ERRORS, open_store
 from fulcrum.ledger.report import Report, build_report
 from fulcrum.probe.store import load_run
 from fulcrum.report import measured_charts as charts
@@ -24,11 +23,6 @@ from fulcrum.urls import redact_url
 from fulcrum.usage.pricing import Pricer
 from fulcrum.usage.report import build_report as usage_report
 from fulcrum.usage.store import UsageStore
-
-try:
-    from psycopg import Error as PsycopgError
-except ImportError:  # pragma: no cover - psycopg is a dependency
-    PsycopgError = sqlite3.Error  # type: ignore[misc,assignment]
 
 NOT_MEASURED = "not measured yet"
 
@@ -75,7 +69,7 @@ def _read_ledger(db: str | None) -> Report | None:
         raise InputError(f"--ledger {redact_url(db)}: {_one_line(exc)}") from None
     try:
         return build_report(store.aggregate(None, None, None))
-    except (sqlite3.Error, PsycopgError) as exc:
+    except DATABASE_ERRORS as exc:
         raise InputError(
             f"--ledger {store.description}: cannot read it: {_one_line(exc)}"
         ) from None

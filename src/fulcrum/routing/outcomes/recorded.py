@@ -14,23 +14,18 @@ The feedback table (``POST /v1/feedback``) is read from the same database, oldes
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from fulcrum.kinds import BackendKind
 from fulcrum.ledger import LedgerRow, LedgerUnavailable, open_store
+from fulcrum.ledger.factory import DATABASE_ERRORS
 from fulcrum.routing.budget.database import open_database
 from fulcrum.routing.config import BackendCaps, RoutingConfig
 from fulcrum.routing.outcomes.feedback import Feedback, read_feedback
 from fulcrum.routing.replay.cli import read_rows
 from fulcrum.routing.replay.rebuild import Item, decision_of, rebuild
-
-try:
-    from psycopg import Error as PsycopgError
-except ImportError:  # pragma: no cover - only without the postgres extra
-    PsycopgError = sqlite3.Error  # type: ignore[misc,assignment]
 
 ESCALATIONS = ("escalate:", "handoff:")  # the route reasons of a session moved to the frontier
 SIDES: dict[str, BackendKind] = {"local": "local", "frontier": "api"}
@@ -134,14 +129,14 @@ def read_recorded(url: str | None, since: datetime | None, until: datetime | Non
     recorded = Recorded(ledger=store.description)
     try:
         collect(read_rows(store, since, until), recorded)
-    except (sqlite3.Error, PsycopgError) as exc:
+    except DATABASE_ERRORS as exc:
         raise LedgerUnavailable(f"cannot read the ledger: {str(exc).strip()}") from None
     finally:
         store.close()
     db = open_database(url)
     try:
         recorded.feedback = read_feedback(db)
-    except (sqlite3.Error, PsycopgError) as exc:
+    except DATABASE_ERRORS as exc:
         raise LedgerUnavailable(f"cannot read the feedback table: {str(exc).strip()}") from None
     finally:
         db.close()

@@ -14,7 +14,6 @@ so the same replay would say something else on another machine or another day.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -29,15 +28,11 @@ from fulcrum.gateway.app import ledger_pricer
 from fulcrum.gateway.state import startup_catalog
 from fulcrum.ledger import LedgerRow, LedgerStore, LedgerUnavailable, open_store
 from fulcrum.ledger.cli import Since, Until, parse_window
+from fulcrum.ledger.factory import DATABASE_ERRORS
 from fulcrum.ledger.store import LEDGER_URL_ENV
 from fulcrum.routing.policy.load import load_gateway
 from fulcrum.routing.replay import report
 from fulcrum.routing.replay.engine import Replay
-
-try:
-    from psycopg import Error as PsycopgError
-except ImportError:  # pragma: no cover - only without the postgres extra
-    PsycopgError = sqlite3.Error  # type: ignore[misc,assignment]
 
 PROGRESS_AT = 5000
 DAY = timedelta(days=1)
@@ -88,7 +83,7 @@ def replay_command(  # noqa: PLR0917 - Typer maps parameters to flags
     try:
         where = store.description
         tally = replay.run(read_rows(store, start, end))
-    except (sqlite3.Error, PsycopgError) as exc:
+    except DATABASE_ERRORS as exc:
         raise LedgerUnavailable(f"cannot read the ledger: {str(exc).strip()}") from None
     finally:
         store.close()
