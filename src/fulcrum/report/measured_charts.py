@@ -42,7 +42,8 @@ def _day_axis(ax: Any, labels: list[str]) -> None:
     ax.tick_params(axis="x", labelrotation=45, labelsize=7)
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """``1 day``, ``2 days``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
@@ -64,8 +65,8 @@ def daily_spend(
         if mean is not None or p95 is not None:
             ax.legend(fontsize=7)
         unknown = len(days) - len(known)
-        caption = f"Daily spend over {_plural(len(days), 'day')}" + (
-            f"; {_plural(unknown, 'day')} of unknown cost not drawn" if unknown else ""
+        caption = f"Daily spend over {plural(len(days), 'day')}" + (
+            f"; {plural(unknown, 'day')} of unknown cost not drawn" if unknown else ""
         )
         return to_svg(fig, "dailyspend", caption)
 

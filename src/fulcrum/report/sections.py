@@ -95,13 +95,8 @@ def ledger_section(db: str | None, target: float | None = None) -> Section:
     )
     known = sum(1 for _, v in days if v is not None)
     left_out = len(days) - known
-    value = (
-        f"mean {_usd(mean)}/day, p95 {_usd(p95)}/day over {known} day{'s' if known != 1 else ''}"
-        + (
-            f"; {left_out} day{'s' if left_out != 1 else ''} of unknown cost left out"
-            if left_out
-            else ""
-        )
+    value = f"mean {_usd(mean)}/day, p95 {_usd(p95)}/day over {charts.plural(known, 'day')}" + (
+        f"; {charts.plural(left_out, 'day')} of unknown cost left out" if left_out else ""
     )
     window = f"{report.days[0].key} to {report.days[-1].key}"
     out.labels.append(InputLabel("daily spend through the gateway", MEASURED, value,
@@ -179,7 +174,7 @@ def _usd(value: Decimal | None, unknown: int = 0) -> str:
     """Cents, from the Decimal; a sum that leaves calls out says how many."""
     text = "unknown" if value is None else f"${value:,.2f}"
     if unknown and value is not None:
-        text += f" (+{unknown} call{'s' if unknown != 1 else ''} of unknown cost)"
+        text += f" (+{charts.plural(unknown, 'call')} of unknown cost)"
     return text
 
 
