@@ -53,7 +53,8 @@ class Responses:
             self.request_of[message_id] = request_id
             self._rekey(key_of(message_id, ""), key_of(message_id, request_id))
         key = key_of(message_id, request_id)
-        record = replace(record, key=key)
+        if record.key != key:  # a line without requestId, joining its message id's
+            record = replace(record, key=key)
         if key in self.kept:
             self.log.duplicates += 1
             record = merge(self.kept.pop(key), record)
