@@ -202,3 +202,35 @@ def test_upstream_client_errors_are_translated_not_retried(
     if kind is not None:
         assert error["type"] == kind
     assert len(fake_anthropic.requests) == 1  # a client error is not retried
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("reason", ["abort", "error"])
+def test_a_generation_the_server_gave_up_on_is_an_error_not_end_turn(
+    config_text: str, fake_openai: FakeOpenAI, reason: str, stream: bool
+) -> None:
+    """vLLM ends a preempted or failed generation with finish_reason "abort" or "error":
+    an Anthropic client gets an error (Messages has no stop reason for an unfinished
+    answer), an OpenAI client the finish reason as the server sent it."""
+    fake_openai.push(Reply("half an ans", finish_reason=reason), times=2)
+    body = {"model": "to-openai", "max_tokens": 99, "messages": HI, "stream": stream}
+    with running_gateway(config_text) as gw:
+        if stream:
+            events = sse_events(gw, "/v1/messages", body)
+        else:
+            code, _, raw = post_json(gw, "/v1/messages", body)
+        answer = openai_client(gw).chat.completions.create(model="gpt-4o-mini", messages=HI)  # type: ignore[arg-type]
+        gw.stop()
+    if stream:
+        names = [name for name, _ in events]
+        assert names[-1] == "error" and "message_stop" not in names
+        assert names.count("content_block_start") == names.count("content_block_stop") == 1
+        error = json.loads(events[-1][1])["error"]
+    else:
+        assert code == 502
+        error = json.loads(raw)["error"]
+    assert error["type"] == "api_error" and f"finish_reason {reason!r}" in error["message"]
+    assert answer.choices[0].finish_reason == reason  # type: ignore[comparison-overlap]
+    rows = sorted(open_store(None).rows(), key=lambda r: r.endpoint)
+    assert [r.status for r in rows] == [200, 502]  # the chat completion, then the message
+    assert f"finish_reason {reason!r}" in (rows[1].error or "")

@@ -19,7 +19,7 @@ from fulcrum.wire import (
     usage_to_anthropic,
     usage_to_openai,
 )
-from fulcrum.wire.maps import tool_choice_to_anthropic
+from fulcrum.wire.maps import UnfinishedAnswer, tool_choice_to_anthropic
 
 OPENAI_TOOL_RESPONSE: dict[str, Any] = {
     "id": "chatcmpl-abc",
@@ -196,3 +196,12 @@ def test_openai_tool_choice_to_anthropic() -> None:
         "disable_parallel_tool_use": True,
     }
     assert tool_choice_to_anthropic("bogus") is None
+
+
+@pytest.mark.parametrize("reason", ["abort", "error"])
+def test_an_unfinished_openai_answer_is_an_error_not_end_turn(reason: str) -> None:
+    body = {"choices": [{"index": 0, "message": {"content": "half"}, "finish_reason": reason}]}
+    with pytest.raises(UnfinishedAnswer, match=f"finish_reason '{reason}'"):
+        openai_to_anthropic_response(body, model="m")
+    stopped = {"choices": [{"index": 0, "message": {"content": "all"}, "finish_reason": "stop"}]}
+    assert openai_to_anthropic_response(stopped, model="m")["stop_reason"] == "end_turn"

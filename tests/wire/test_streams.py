@@ -396,3 +396,21 @@ def test_round_trip_through_openai_chunks(spec: list[tuple[str, Any]]) -> None:
     assert datas[-2]["usage"]["output_tokens"] == 9 and datas[-2]["usage"]["input_tokens"] == 3
     has_tool = any(k == "tool_use" for k, _ in spec)
     assert datas[-2]["delta"]["stop_reason"] == ("tool_use" if has_tool else "end_turn")
+
+
+@pytest.mark.parametrize("reason", ["abort", "error"])
+def test_an_unfinished_openai_stream_ends_with_an_error(reason: str) -> None:
+    stream = OpenAIToAnthropicStream("claude-x", message_id="msg_1")
+    events = stream.feed(chunk({"content": "half an"}))
+    events += stream.feed(chunk({}, finish=reason))
+    assert stream.finish() == []  # failed: nothing closes it again
+    datas = check_anthropic_stream(events)
+    assert [d["type"] for d in datas][-2:] == ["content_block_stop", "error"]
+    assert stream.failure is not None and f"finish_reason '{reason}'" in stream.failure
+    assert stream.stop_reason is None
+
+
+def test_a_finished_openai_stream_has_no_failure() -> None:
+    stream = OpenAIToAnthropicStream("claude-x", message_id="msg_1")
+    stream.feed(chunk({"content": "all"}, finish="stop"))
+    assert stream.failure is None and stream.stop_reason == "end_turn"

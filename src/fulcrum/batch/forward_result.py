@@ -28,7 +28,12 @@ from fulcrum.batch.forward_store import Finished
 from fulcrum.batch.providers import Outcome
 from fulcrum.batch.queue import Claimed
 from fulcrum.errors import FulcrumError, UpstreamError
-from fulcrum.gateway.answer.translate import client_body, upstream_client_error, usage_of
+from fulcrum.gateway.answer.translate import (
+    answer_error,
+    client_body,
+    upstream_client_error,
+    usage_of,
+)
 from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.ledger.pricing import Pricer
 from fulcrum.ledger.row import LedgerRow
@@ -64,7 +69,7 @@ def finished(at: Forwarded, outcome: Outcome | None) -> Finished:
     try:
         answer = json.loads(client_body(at.api.fmt, fmt, outcome.body, model))
     except (ValueError, KeyError, TypeError) as exc:
-        return _errored(at, UpstreamError(f"{at.backend.name} sent a malformed answer ({exc})"))
+        return _errored(at, answer_error(at.backend.name, exc))
     row = _row(at, status=200, usage=usage_of(fmt, outcome.body))
     return Finished(at.item.id, "succeeded", outcome.status or 200, answer, row)
 

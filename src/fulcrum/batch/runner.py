@@ -23,11 +23,12 @@ from typing import Any
 from fulcrum.batch.apis import BatchApi
 from fulcrum.batch.discounts import batch_counterfactual
 from fulcrum.batch.queue import Claimed
-from fulcrum.errors import FulcrumError, InvalidRequest, NotFound, UpstreamError
+from fulcrum.errors import FulcrumError, InvalidRequest, NotFound
 from fulcrum.gateway.answer.localtools import needs_review
 from fulcrum.gateway.answer.sender import ChainSender
 from fulcrum.gateway.answer.tooluse import call_with_tool_checks
 from fulcrum.gateway.answer.translate import (
+    answer_error,
     body_builder,
     client_body,
     dumps,
@@ -158,7 +159,7 @@ def _answered(api: BatchApi, call: Call, opened: Opened) -> Ran:
     try:
         body = json.loads(client_body(api.fmt, upstream, opened.first, call.model_requested))
     except (ValueError, KeyError, TypeError) as exc:
-        error = UpstreamError(f"{opened.target.backend} sent a malformed answer ({exc})")
+        error = answer_error(opened.target.backend, exc)
         call.status, call.error = error.status, error.message
         return Ran("errored", error.status, api.error_result(error), call)
     call.usage = usage_of(upstream, opened.first)

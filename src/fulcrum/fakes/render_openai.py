@@ -59,7 +59,7 @@ def _usage(entry: Reply | ToolCall) -> dict[str, Any]:
 def _finish(entry: Reply | ToolCall) -> str:
     if isinstance(entry, ToolCall):
         return "tool_calls"
-    return FINISH.get(entry.stop_reason, "stop")
+    return entry.finish_reason or FINISH.get(entry.stop_reason, "stop")
 
 
 def _arguments(entry: ToolCall) -> str:

@@ -55,6 +55,9 @@ class Reply(_Base):
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     stop_reason: str = "end_turn"  # Anthropic spelling; the OpenAI fake maps it
+    # The OpenAI fake's finish_reason instead, for one Messages has no name for (a vLLM
+    # server's "abort" or "error"); the Anthropic fake ignores it.
+    finish_reason: str | None = None
     words_per_chunk: int = 1
 
 

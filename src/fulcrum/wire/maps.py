@@ -69,6 +69,25 @@ def anthropic_tool_id(raw: Any) -> str:
     return _NOT_IN_TOOL_ID.sub("_", raw)
 
 
+# OpenAI-format finish reasons of a generation the server gave up on (vLLM's ``abort``: the
+# request was aborted or preempted; ``error``: the engine failed): what came is unfinished.
+UNFINISHED_STOPS = ("abort", "error")
+
+
+class UnfinishedAnswer(ValueError):
+    """An OpenAI-format answer the server ended unfinished (:data:`UNFINISHED_STOPS`):
+    Messages has no stop reason that says so, so it is an error, never ``end_turn``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the server ended the generation unfinished (finish_reason {reason!r})")
+
+
+def check_finished(openai_reason: Any) -> None:
+    """Raise :class:`UnfinishedAnswer` for a finish reason of :data:`UNFINISHED_STOPS`."""
+    if openai_reason in UNFINISHED_STOPS:
+        raise UnfinishedAnswer(openai_reason)
+
+
 def openai_stop(anthropic_reason: Any) -> str:
     if not isinstance(anthropic_reason, str):
         return "stop"

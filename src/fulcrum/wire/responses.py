@@ -17,7 +17,13 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from fulcrum.wire.maps import anthropic_stop, anthropic_tool_id, new_id, openai_stop
+from fulcrum.wire.maps import (
+    anthropic_stop,
+    anthropic_tool_id,
+    check_finished,
+    new_id,
+    openai_stop,
+)
 from fulcrum.wire.request_to_anthropic import parse_arguments
 from fulcrum.wire.usage import anthropic_usage, openai_usage, usage_to_anthropic, usage_to_openai
 
@@ -39,6 +45,7 @@ def openai_to_anthropic_response(
     choices = body.get("choices")
     choice = choices[0] if isinstance(choices, list) and choices else {}
     choice = choice if isinstance(choice, Mapping) else {}
+    check_finished(choice.get("finish_reason"))
     message = choice.get("message")
     message = message if isinstance(message, Mapping) else {}
     content: list[dict[str, Any]] = []

@@ -4,7 +4,10 @@ The output is always well formed, whatever chunks arrive: exactly one
 ``message_start`` (emitted with the first chunk), content blocks opened one at a time
 with increasing indices and each closed before the next opens, then ``message_delta``
 (stop reason and usage) and ``message_stop`` from :meth:`finish`, or a closing
-``error`` event from :meth:`fail`. After either, further calls return nothing.
+``error`` event from :meth:`fail`. After either, further calls return nothing. A chunk
+carrying an ``error``, or a finish reason of a generation the server gave up on (vLLM's
+``abort`` and ``error``: :data:`~fulcrum.wire.maps.UNFINISHED_STOPS`), fails the stream
+(``failure`` says why): an Anthropic client would take ``end_turn`` for a finished answer.
 
 Tool calls stream as ``tool_use`` blocks whose ``input_json_delta`` fragments are the
 OpenAI ``function.arguments`` fragments. The first tool call of a message streams live;
@@ -26,7 +29,9 @@ from typing import Any
 
 from fulcrum.wire.maps import (
     OPENAI_TO_ANTHROPIC_STOP,
+    UnfinishedAnswer,
     anthropic_tool_id,
+    check_finished,
     error_message,
     new_id,
 )
@@ -51,6 +56,7 @@ class OpenAIToAnthropicStream:
         self.keep_reasoning = keep_reasoning
         self.usage = TokenUsage(input_tokens, 0)
         self.stop_reason: str | None = None
+        self.failure: str | None = None  # why the upstream's stream failed, from its chunks
         self.dropped_fragments = 0
         self._started = False
         self._done = False
@@ -72,7 +78,7 @@ class OpenAIToAnthropicStream:
             return []
         out = self._start()
         if isinstance(chunk.get("error"), Mapping):
-            return out + self.fail(error_message(chunk))
+            return out + self._failed(error_message(chunk))
         if isinstance(chunk.get("usage"), Mapping):
             self.usage = openai_usage(chunk)
         choices = chunk.get("choices")
@@ -83,9 +89,17 @@ class OpenAIToAnthropicStream:
         if isinstance(delta, Mapping):
             self._delta(delta, out)
         reason = choice.get("finish_reason")
+        try:
+            check_finished(reason)
+        except UnfinishedAnswer as exc:
+            return out + self._failed(str(exc))
         if isinstance(reason, str) and reason:
             self.stop_reason = OPENAI_TO_ANTHROPIC_STOP.get(reason, "end_turn")
         return out
+
+    def _failed(self, message: str) -> list[SSEEvent]:
+        self.failure = message
+        return self.fail(message)
 
     def finish(self) -> list[SSEEvent]:
         """The closing events of a stream that ended normally."""

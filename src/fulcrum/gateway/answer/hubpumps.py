@@ -54,6 +54,10 @@ class OpenAIToAnthropicPump(Pump):
     def complete(self) -> bool:
         return self.done or self.translator.stop_reason is not None
 
+    @property
+    def failure(self) -> str | None:
+        return self.translator.failure
+
 
 class AnthropicToOpenAIPump(Pump):
     """An Anthropic-format backend streaming to an OpenAI client."""
@@ -106,6 +110,10 @@ class ChainedPump(Pump):
 
     def usage(self) -> TokenUsage:
         return self.into.usage()
+
+    @property
+    def failure(self) -> str | None:
+        return self.into.failure or self.out.failure
 
     @property
     def complete(self) -> bool:

@@ -17,9 +17,13 @@ from typing import Any
 
 import aiohttp
 
-from fulcrum.errors import UpstreamError
 from fulcrum.gateway.answer.streams import Pump
-from fulcrum.gateway.answer.translate import client_body, upstream_client_error, usage_of
+from fulcrum.gateway.answer.translate import (
+    answer_error,
+    client_body,
+    upstream_client_error,
+    usage_of,
+)
 from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.chain import Opened
@@ -70,7 +74,7 @@ async def relay_json(
         try:
             data = client_body(api, fmt, opened.first, call.model_requested or call.model)
         except (ValueError, KeyError, TypeError) as exc:
-            raise UpstreamError(f"{opened.target.backend} sent a malformed answer ({exc})") from exc
+            raise answer_error(opened.target.backend, exc) from exc
     if status < 300:  # parsed later, off the path; the upstream's work is billed either way
         call.usage_fn = partial(usage_of, fmt, opened.first)
     if store:
@@ -151,14 +155,15 @@ async def _pump(ex: Exchange, pump: Pump, opened: Opened, call: Call) -> None:
         except StreamBroken as exc:
             await _fail(ex, pump, call, str(exc))
             return
-    if not pump.complete and upstream_error(before + last) is None:
+    if not pump.complete and upstream_error(before + last) is None and pump.failure is None:
         if held:
             await _write(ex, pump, held)
         await _fail(ex, pump, call, "upstream stream ended before the message was complete")
         return
     tail = pump.finish() if pump.complete else b""  # else: the client has the upstream's error
     await _end(ex, pump, held + tail)
-    error = upstream_error(before + last)  # after the client's last byte, not before it
+    # after the client's last byte, not before it
+    error = upstream_error(before + last) or pump.failure
     if error is not None:
         call.status = 502
         call.error = f"upstream error mid-stream: {error}"

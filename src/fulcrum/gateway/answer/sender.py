@@ -6,9 +6,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from fulcrum.errors import UpstreamError
 from fulcrum.gateway.answer.tooluse import add_usage
-from fulcrum.gateway.answer.translate import body_builder, dumps, upstream_client_error
+from fulcrum.gateway.answer.translate import (
+    answer_error,
+    body_builder,
+    dumps,
+    upstream_client_error,
+)
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.chain import BodyBuilder, open_chain
 from fulcrum.gateway.upstream.formats import HUB
@@ -49,6 +53,6 @@ class ChainSender:
                 json.loads(opened.first), model=opened.target.model
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise UpstreamError(f"{opened.target.backend} sent a malformed answer ({exc})") from exc
+            raise answer_error(opened.target.backend, exc) from exc
         self.usage = add_usage(self.usage, HUB.usage(parsed))
         return parsed

@@ -90,6 +90,12 @@ class Pump:
         raise NotImplementedError
 
     @property
+    def failure(self) -> str | None:
+        """Why the upstream's stream failed, when its translation found out (the upstream
+        ended it with an error the client got as one, not in its last bytes)."""
+        return None
+
+    @property
     def complete(self) -> bool:
         """Whether the upstream ended its stream properly (checked on the last bytes)."""
         return self.ended(b"".join(self.chunks[-3:])[-400:])

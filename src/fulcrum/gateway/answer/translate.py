@@ -19,10 +19,11 @@ from fulcrum.errors import (
     NotFound,
     PermissionDenied,
     RequestTooLarge,
+    UpstreamError,
 )
 from fulcrum.gateway.upstream.formats import ApiFormat, convert_request, convert_response
 from fulcrum.wire import fastjson
-from fulcrum.wire.maps import error_message
+from fulcrum.wire.maps import UnfinishedAnswer, error_message
 from fulcrum.wire.usage import TokenUsage
 
 if TYPE_CHECKING:
@@ -133,3 +134,11 @@ def upstream_client_error(status: int, body: bytes) -> FulcrumError:
     """A 4xx from a backend of another format, as the error the client should see."""
     cls = CLIENT_ERRORS.get(status, InvalidRequest)
     return cls(f"upstream rejected the request (HTTP {status}): {error_message(body)}")
+
+
+def answer_error(backend: str, exc: Exception) -> UpstreamError:
+    """A successful answer the client's API cannot be given: unfinished by the server, or
+    malformed (what translating it raised)."""
+    if isinstance(exc, UnfinishedAnswer):
+        return UpstreamError(f"{backend}: {exc}")
+    return UpstreamError(f"{backend} sent a malformed answer ({exc})")
