@@ -16,7 +16,7 @@ from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 
-from .helpers import FAKES_CONFIG, chat_body, wait_for
+from .helpers import FAKES_CONFIG, chat_body, openai_lines, wait_for
 
 
 @pytest.fixture
@@ -181,3 +181,27 @@ def test_an_upload_that_arrives_in_short_pieces_is_stored_whole(
     assert uploaded["bytes"] == len(content) and uploaded["filename"] == "in.jsonl"
     with openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0) as client:
         assert client.files.content(uploaded["id"]).content == content
+
+
+def test_the_openai_sdk_deletes_an_uploaded_file_and_not_an_output_file(
+    gateway: tuple[RunningGateway, FakeOpenAI, FakeAnthropic],
+) -> None:
+    gw = gateway[0]
+    with openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0) as client:
+        uploaded = client.files.create(file=("in.jsonl", openai_lines(2)), purpose="batch")
+        batch = client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+        deleted = client.files.delete(uploaded.id)
+        assert deleted.id == uploaded.id and deleted.deleted is True
+        with pytest.raises(openai.NotFoundError):
+            client.files.retrieve(uploaded.id)
+        with pytest.raises(openai.NotFoundError):
+            client.files.delete(uploaded.id)  # gone: a second delete finds nothing
+        done = wait_for(lambda: (b := client.batches.retrieve(batch.id)).completed_at and b)
+        assert done.request_counts is not None and done.request_counts.completed == 2
+        assert done.output_file_id is not None
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.files.delete(done.output_file_id)
+        assert batch.id in caught.value.message and caught.value.param == "id"
+        assert len(client.files.content(done.output_file_id).text.splitlines()) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import anthropic
+import openai
 import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
@@ -12,7 +13,7 @@ from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import running_gateway
 from fulcrum.testing.postgres import PostgresCluster
 
-from .helpers import chat_body, wait_for
+from .helpers import chat_body, openai_lines, wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -122,3 +123,23 @@ def test_two_gateways_forward_one_provider_batch_and_finish_it_once(
         store.close()
     assert len(rows) == 20 and {r.backend for r in rows} == {"claude"}
     assert {r.route_reason for r in rows} == {"batch-forward"}
+
+
+def test_a_file_uploaded_to_one_gateway_is_deleted_through_the_other(
+    pg_cluster: PostgresCluster,
+) -> None:
+    db = pg_cluster.create_database()
+    with FakeOpenAI() as fake:
+        texts = [CONFIG.format(db=db, url=fake.url, name=name) for name in ("box_a", "box_b")]
+        with (
+            running_gateway(texts[0], subprocess=True) as one,
+            running_gateway(texts[1], subprocess=True) as two,
+            openai.OpenAI(base_url=one.openai_base_url, api_key="k", max_retries=0) as client,
+            openai.OpenAI(base_url=two.openai_base_url, api_key="k", max_retries=0) as other,
+        ):
+            uploaded = client.files.create(file=("in.jsonl", openai_lines(1)), purpose="batch")
+            assert other.files.retrieve(uploaded.id).bytes == uploaded.bytes
+            assert other.files.delete(uploaded.id).deleted is True
+            with pytest.raises(openai.NotFoundError):
+                client.files.retrieve(uploaded.id)
+            assert one.stop() == 0 and two.stop() == 0

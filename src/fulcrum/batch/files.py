@@ -1,6 +1,8 @@
 """OpenAI's Files API as the batch endpoints need it: ``POST /v1/files`` (a multipart upload,
 ``purpose=batch``), ``GET /v1/files/{id}`` and ``GET /v1/files/{id}/content`` (an input file
-as uploaded; a batch's output or error file built from its finished items)."""
+as uploaded; a batch's output or error file built from its finished items), and
+``DELETE /v1/files/{id}`` (an uploaded file; a batch's output and error files are built from
+its items whenever they are read, and last as long as the batch)."""
 
 from __future__ import annotations
 
@@ -110,6 +112,18 @@ async def file_content(request: web.Request) -> web.StreamResponse:
     return web.Response(body=data, content_type=JSONL)
 
 
+async def delete_file(request: web.Request) -> web.StreamResponse:
+    ctx, file_id = batch_context(request), request.match_info["id"]
+    if await asyncio.to_thread(ctx.store.delete_file, file_id):
+        return web.json_response({"id": file_id, "object": "file", "deleted": True})
+    job = await asyncio.to_thread(ctx.store.job_by_file, file_id)
+    if job is not None:
+        raise InvalidRequest(f"{file_id!r} is the output or error file of batch {job.id}, built "
+                             "from its items whenever it is read: it lasts as long as the "
+                             "batch and is not deleted on its own", param="id")  # fmt: skip
+    raise NotFound(f"No such File object: {file_id}", param="id")
+
+
 # The gateway's body guard lets a route take these media types instead of JSON (it then reads
 # its own body): an upload is multipart, streamed here within ``max_file_bytes``.
 upload_file.__dict__["accepts"] = (FORM,)
@@ -119,3 +133,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/v1/files", upload_file)
     app.router.add_get("/v1/files/{id}", get_file)
     app.router.add_get("/v1/files/{id}/content", file_content)
+    app.router.add_delete("/v1/files/{id}", delete_file)

@@ -101,6 +101,13 @@ class BatchStore:
         data = self.sql.blob(row[5]) if content else b""
         return FileRecord(row[0], float(row[1]), row[2], row[3], int(row[4])), data
 
+    def delete_file(self, file_id: str) -> bool:
+        """Delete an uploaded file; whether there was one (a batch made from it keeps its
+        items: they were read from it when the batch was created)."""
+        sql = "DELETE FROM batch_files WHERE id = ?"
+        deleted = self.db.run(lambda c: self.sql.execute(c, sql, (file_id,)).rowcount, write=True)
+        return bool(deleted)
+
     def create(self, job: Job, items: Sequence[NewItem]) -> None:
         """The batch and all its items, queued, in one transaction."""
         now = job.created_at
