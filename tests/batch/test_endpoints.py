@@ -205,3 +205,29 @@ def test_the_openai_sdk_deletes_an_uploaded_file_and_not_an_output_file(
             client.files.delete(done.output_file_id)
         assert batch.id in caught.value.message and caught.value.param == "id"
         assert len(client.files.content(done.output_file_id).text.splitlines()) == 2
+
+
+def test_the_openai_sdk_lists_uploaded_files_newest_first_and_pages(
+    gateway: tuple[RunningGateway, FakeOpenAI, FakeAnthropic],
+) -> None:
+    gw = gateway[0]
+    with openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0) as client:
+        ids = [
+            client.files.create(file=(f"in{n}.jsonl", openai_lines(1)), purpose="batch").id
+            for n in range(3)
+        ]
+        first = client.files.list(limit=2)
+        assert [f.id for f in first.data] == ids[:0:-1] and first.has_more
+        assert [f.id for f in client.files.list(limit=2)] == ids[::-1]  # the SDK pages on
+        assert [f.id for f in client.files.list(order="asc", after=ids[0])] == ids[1:]
+        assert [f.filename for f in client.files.list(purpose="batch")] == [
+            "in2.jsonl",
+            "in1.jsonl",
+            "in0.jsonl",
+        ]
+        assert list(client.files.list(purpose="batch_output")) == []
+        client.files.delete(ids[1])
+        assert [f.id for f in client.files.list()] == [ids[2], ids[0]]
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.files.list(limit=0)
+        assert caught.value.param == "limit"

@@ -125,7 +125,7 @@ def test_two_gateways_forward_one_provider_batch_and_finish_it_once(
     assert {r.route_reason for r in rows} == {"batch-forward"}
 
 
-def test_a_file_uploaded_to_one_gateway_is_deleted_through_the_other(
+def test_files_uploaded_to_either_gateway_are_listed_and_deleted_through_both(
     pg_cluster: PostgresCluster,
 ) -> None:
     db = pg_cluster.create_database()
@@ -139,6 +139,9 @@ def test_a_file_uploaded_to_one_gateway_is_deleted_through_the_other(
         ):
             uploaded = client.files.create(file=("in.jsonl", openai_lines(1)), purpose="batch")
             assert other.files.retrieve(uploaded.id).bytes == uploaded.bytes
+            second = other.files.create(file=("b.jsonl", openai_lines(2)), purpose="batch")
+            assert [f.id for f in client.files.list()] == [second.id, uploaded.id]
+            assert [f.id for f in client.files.list(after=second.id)] == [uploaded.id]
             assert other.files.delete(uploaded.id).deleted is True
             with pytest.raises(openai.NotFoundError):
                 client.files.retrieve(uploaded.id)

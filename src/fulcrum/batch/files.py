@@ -2,7 +2,9 @@
 ``purpose=batch``), ``GET /v1/files/{id}`` and ``GET /v1/files/{id}/content`` (an input file
 as uploaded; a batch's output or error file built from its finished items), and
 ``DELETE /v1/files/{id}`` (an uploaded file; a batch's output and error files are built from
-its items whenever they are read, and last as long as the batch)."""
+its items whenever they are read, and last as long as the batch), and ``GET /v1/files`` (the
+uploaded files, newest first, paged as OpenAI pages: ``limit``, ``after``, ``order``,
+``purpose``; a batch's output and error files are named by the batch)."""
 
 from __future__ import annotations
 
@@ -14,12 +16,13 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from fulcrum.batch.context import BatchContext, batch_context
+from fulcrum.batch.filestore import FileRecord
 from fulcrum.batch.openai_batch import OPENAI_BATCH
-from fulcrum.batch.store import FileRecord
 from fulcrum.errors import InvalidRequest, NotFound, RequestTooLarge
 from fulcrum.ledger.row import new_row_id
 
 JSONL = "application/jsonl"
+MAX_PAGE = 10_000  # OpenAI's largest (and default) ``limit`` of a files page
 FORM = "multipart/form-data"
 
 
@@ -43,7 +46,7 @@ async def upload_file(request: web.Request) -> web.StreamResponse:
     if not content:
         raise InvalidRequest("file: the uploaded file is empty or missing", param="file")
     record = FileRecord(f"file-{new_row_id()}", time.time(), name, purpose, len(content))
-    await asyncio.to_thread(ctx.store.add_file, record, content)
+    await asyncio.to_thread(ctx.store.files.add, record, content)
     return web.json_response(file_object(record))
 
 
@@ -76,7 +79,7 @@ async def _read_part(part: BodyPartReader, limit: int) -> bytes:
 
 async def input_content(ctx: BatchContext, file_id: str) -> bytes:
     """The content of an uploaded ``purpose=batch`` file: a batch's input."""
-    found = await asyncio.to_thread(ctx.store.file, file_id, content=True)
+    found = await asyncio.to_thread(ctx.store.files.get, file_id, content=True)
     if found is not None:
         return found[1]
     if await asyncio.to_thread(ctx.store.job_by_file, file_id) is not None:
@@ -87,7 +90,7 @@ async def input_content(ctx: BatchContext, file_id: str) -> bytes:
 
 
 async def _find_file(ctx: BatchContext, file_id: str, *, content: bool) -> tuple[Any, bytes]:
-    found = await asyncio.to_thread(ctx.store.file, file_id, content=content)
+    found = await asyncio.to_thread(ctx.store.files.get, file_id, content=content)
     if found is not None:
         return file_object(found[0]), found[1]
     job = await asyncio.to_thread(ctx.store.job_by_file, file_id)
@@ -112,9 +115,24 @@ async def file_content(request: web.Request) -> web.StreamResponse:
     return web.Response(body=data, content_type=JSONL)
 
 
+async def list_files(request: web.Request) -> web.StreamResponse:
+    query = request.query
+    limit = query.get("limit", str(MAX_PAGE))
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
+        raise InvalidRequest(f"limit: an integer from 1 to {MAX_PAGE}", param="limit")
+    order = query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise InvalidRequest(f"order: {order!r} is not accepted; use asc or desc", param="order")
+    ctx, after, purpose = batch_context(request), query.get("after"), query.get("purpose")
+    found, more = await asyncio.to_thread(
+        ctx.store.files.page, int(limit), after, newest_first=order == "desc", purpose=purpose
+    )
+    return web.json_response(OPENAI_BATCH.page([file_object(f) for f in found], more))
+
+
 async def delete_file(request: web.Request) -> web.StreamResponse:
     ctx, file_id = batch_context(request), request.match_info["id"]
-    if await asyncio.to_thread(ctx.store.delete_file, file_id):
+    if await asyncio.to_thread(ctx.store.files.delete, file_id):
         return web.json_response({"id": file_id, "object": "file", "deleted": True})
     job = await asyncio.to_thread(ctx.store.job_by_file, file_id)
     if job is not None:
@@ -131,6 +149,7 @@ upload_file.__dict__["accepts"] = (FORM,)
 
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/v1/files", upload_file)
+    app.router.add_get("/v1/files", list_files)
     app.router.add_get("/v1/files/{id}", get_file)
     app.router.add_get("/v1/files/{id}/content", file_content)
     app.router.add_delete("/v1/files/{id}", delete_file)

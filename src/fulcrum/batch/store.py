@@ -13,19 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fulcrum.batch.filestore import FileStore
 from fulcrum.batch.sql import DIALECTS, Dialect
 from fulcrum.routing.budget import SharedDatabase
 
 OUTCOMES = ("succeeded", "errored", "canceled", "expired")
-
-
-@dataclass(frozen=True, slots=True)
-class FileRecord:
-    id: str
-    created_at: float
-    filename: str
-    purpose: str
-    bytes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,30 +75,7 @@ class BatchStore:
     def __init__(self, db: SharedDatabase) -> None:
         self.db = db
         self.sql: Dialect = DIALECTS[db.dialect]
-
-    def add_file(self, record: FileRecord, content: bytes) -> None:
-        sql = (
-            "INSERT INTO batch_files (id, created_at, filename, purpose, bytes, content) "
-            "VALUES (?, ?, ?, ?, ?, ?)"
-        )
-        params = (*_file_values(record), content)
-        self.db.run(lambda c: self.sql.execute(c, sql, params), write=True)
-
-    def file(self, file_id: str, *, content: bool = False) -> tuple[FileRecord, bytes] | None:
-        cols = "id, created_at, filename, purpose, bytes" + (", content" if content else "")
-        sql = f"SELECT {cols} FROM batch_files WHERE id = ?"
-        row = self.db.run(lambda c: self.sql.execute(c, sql, (file_id,)).fetchone())
-        if row is None:
-            return None
-        data = self.sql.blob(row[5]) if content else b""
-        return FileRecord(row[0], float(row[1]), row[2], row[3], int(row[4])), data
-
-    def delete_file(self, file_id: str) -> bool:
-        """Delete an uploaded file; whether there was one (a batch made from it keeps its
-        items: they were read from it when the batch was created)."""
-        sql = "DELETE FROM batch_files WHERE id = ?"
-        deleted = self.db.run(lambda c: self.sql.execute(c, sql, (file_id,)).rowcount, write=True)
-        return bool(deleted)
+        self.files = FileStore(db)  # the uploaded files (batch inputs)
 
     def create(self, job: Job, items: Sequence[NewItem]) -> None:
         """The batch and all its items, queued, in one transaction."""
@@ -217,10 +186,6 @@ class BatchStore:
             ItemResult(r[0], r[1], r[2], r[3], None if r[4] is None else json.loads(r[4]))
             for r in rows
         ]
-
-
-def _file_values(record: FileRecord) -> tuple[Any, ...]:
-    return (record.id, record.created_at, record.filename, record.purpose, record.bytes)
 
 
 def _counts(groups: list[Any]) -> Counts:
