@@ -234,3 +234,4 @@ def test_a_generation_the_server_gave_up_on_is_an_error_not_end_turn(
     rows = sorted(open_store(None).rows(), key=lambda r: r.endpoint)
     assert [r.status for r in rows] == [200, 502]  # the chat completion, then the message
     assert f"finish_reason {reason!r}" in (rows[1].error or "")
+    assert rows[1].output_tokens > 0  # what the server generated is counted all the same

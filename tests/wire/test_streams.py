@@ -408,6 +408,8 @@ def test_an_unfinished_openai_stream_ends_with_an_error(reason: str) -> None:
     assert [d["type"] for d in datas][-2:] == ["content_block_stop", "error"]
     assert stream.failure is not None and f"finish_reason '{reason}'" in stream.failure
     assert stream.stop_reason is None
+    usage = {"choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 3}}
+    assert stream.feed(usage) == [] and stream.usage.output_tokens == 3  # billed all the same
 
 
 def test_a_finished_openai_stream_has_no_failure() -> None:

@@ -74,13 +74,13 @@ class OpenAIToAnthropicStream:
         return self._done
 
     def feed(self, chunk: Mapping[str, Any]) -> list[SSEEvent]:
+        if isinstance(chunk.get("usage"), Mapping):  # also after a failure: it is billed
+            self.usage = openai_usage(chunk)
         if self._done:
             return []
         out = self._start()
         if isinstance(chunk.get("error"), Mapping):
             return out + self._failed(error_message(chunk))
-        if isinstance(chunk.get("usage"), Mapping):
-            self.usage = openai_usage(chunk)
         choices = chunk.get("choices")
         choice = choices[0] if isinstance(choices, list) and choices else None
         if not isinstance(choice, Mapping):

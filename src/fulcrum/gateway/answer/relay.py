@@ -70,13 +70,12 @@ async def relay_json(
     if status >= 300:
         call.error = f"upstream HTTP {status}"
         data = opened.first
-    else:
+    else:  # its usage parsed later, off the path: the upstream's work is billed either way
+        call.usage_fn = partial(usage_of, fmt, opened.first)
         try:
             data = client_body(api, fmt, opened.first, call.model_requested or call.model)
         except (ValueError, KeyError, TypeError) as exc:
             raise answer_error(opened.target.backend, exc) from exc
-    if status < 300:  # parsed later, off the path; the upstream's work is billed either way
-        call.usage_fn = partial(usage_of, fmt, opened.first)
     if store:
         call.response_body = data.decode("utf-8", errors="replace")
     try:
