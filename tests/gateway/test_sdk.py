@@ -187,6 +187,55 @@ def test_openai_tool_call_round_trip(
     assert done.choices[0].message.content == "Listed: a.txt"
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_openai_legacy_functions_round_trip_on_a_claude_route(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic, stream: bool
+) -> None:
+    """A client on the deprecated ``functions`` API gets its call back as ``function_call``
+    (the SDK's ``message.function_call``), not as ``tool_calls`` it does not read."""
+    fake_anthropic.push(ToolCall("Bash", {"command": "ls"}, then="Listed: {result}"))
+    client = gpt(gateway)
+    functions = [TOOLS_OPENAI[0]["function"]]
+    asked = client.chat.completions.create(
+        model="to-claude",
+        messages=HI,  # type: ignore[arg-type]
+        functions=functions,  # type: ignore[arg-type]
+        stream=stream,
+    )
+    if stream:
+        chunks = [c for c in asked if c.choices]  # type: ignore[union-attr]
+        calls = [c.choices[0].delta.function_call for c in chunks]
+        assert not any(c.choices[0].delta.tool_calls for c in chunks)
+        name = next(c.name for c in calls if c is not None and c.name)
+        args = "".join(c.arguments or "" for c in calls if c is not None)
+        finish = [c.choices[0].finish_reason for c in chunks if c.choices[0].finish_reason]
+    else:
+        message = asked.choices[0].message  # type: ignore[union-attr]
+        assert message.tool_calls is None and message.function_call is not None
+        name, args = message.function_call.name, message.function_call.arguments
+        finish = [asked.choices[0].finish_reason]  # type: ignore[union-attr]
+    assert name == "Bash" and json.loads(args) == {"command": "ls"}
+    assert finish == ["function_call"]
+    tool_choice = fake_anthropic.requests[0].body["tool_choice"]
+    assert tool_choice == {"type": "auto", "disable_parallel_tool_use": True}
+    follow = [
+        *HI,
+        {"role": "assistant", "content": None, "function_call": {"name": name, "arguments": args}},
+        {"role": "function", "name": "Bash", "content": "a.txt"},
+    ]
+    done = client.chat.completions.create(
+        model="to-claude",
+        messages=follow,  # type: ignore[arg-type]
+        functions=functions,  # type: ignore[arg-type]
+    )
+    assert done.choices[0].finish_reason == "stop" and done.choices[0].message.function_call is None
+    # the legacy call and its result reach Claude as a tool_use and the tool_result answering it
+    sent = fake_anthropic.requests[-1].body["messages"]
+    use, result = sent[1]["content"][0], sent[2]["content"][0]
+    assert use["type"] == "tool_use" and use["name"] == "Bash" and use["input"] == {"command": "ls"}
+    assert result == {"type": "tool_result", "tool_use_id": use["id"], "content": "a.txt"}
+
+
 def test_openai_stream_without_include_usage_gets_no_usage_chunk(
     gateway: RunningGateway, fake_openai: FakeOpenAI
 ) -> None:

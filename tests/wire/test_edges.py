@@ -7,9 +7,12 @@ import re
 from typing import Any
 
 from fulcrum.wire import (
+    AnthropicToOpenAIStream,
     OpenAIToAnthropicStream,
+    SSEEvent,
     TokenUsage,
     anthropic_to_openai_request,
+    anthropic_to_openai_response,
     check_anthropic_stream,
     openai_to_anthropic_request,
     openai_to_anthropic_response,
@@ -207,7 +210,12 @@ def test_legacy_functions_become_tools() -> None:
     }
     out = openai_to_anthropic_request(body)
     assert out["tools"] == [{"name": "get_weather", "input_schema": {"type": "object"}}]
-    assert out["tool_choice"] == {"type": "tool", "name": "get_weather"}
+    # one call a turn: all a legacy answer (one function_call) can carry
+    assert out["tool_choice"] == {
+        "type": "tool",
+        "name": "get_weather",
+        "disable_parallel_tool_use": True,
+    }
     use = out["messages"][1]["content"][0]
     assert use["type"] == "tool_use" and use["input"] == {"city": "Oslo"}
     assert ANTHROPIC_TOOL_ID.match(use["id"])
@@ -215,6 +223,49 @@ def test_legacy_functions_become_tools() -> None:
     assert result == {"type": "tool_result", "tool_use_id": use["id"], "content": "sunny"}
     auto = openai_to_anthropic_request({**body, "function_call": "none"})
     assert auto["tool_choice"] == {"type": "none"}
+
+
+LEGACY_CALLS = [  # an Anthropic answer with two calls (a backend that ignored the one-call ask)
+    {"type": "text", "text": "Looking."},
+    {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Oslo"}},
+    {"type": "tool_use", "id": "toolu_2", "name": "get_time", "input": {}},
+]
+
+
+def test_a_legacy_client_gets_its_call_as_function_call() -> None:
+    answer = {"id": "msg_1", "content": LEGACY_CALLS, "stop_reason": "tool_use", "usage": {}}
+    legacy = anthropic_to_openai_response(answer, model="m", legacy=True)["choices"][0]
+    assert legacy["finish_reason"] == "function_call" and "tool_calls" not in legacy["message"]
+    call = legacy["message"]["function_call"]
+    assert call["name"] == "get_weather" and json.loads(call["arguments"]) == {"city": "Oslo"}
+    modern = anthropic_to_openai_response(answer, model="m")["choices"][0]
+    assert modern["finish_reason"] == "tool_calls" and len(modern["message"]["tool_calls"]) == 2
+    assert "function_call" not in modern["message"]
+
+
+def _events(blocks: list[dict[str, Any]]) -> list[SSEEvent]:
+    events = [{"type": "message_start", "message": {"usage": {"input_tokens": 3}}}]
+    for i, block in enumerate(blocks):
+        start = {**block, "input": {}} if block["type"] == "tool_use" else block
+        events.append({"type": "content_block_start", "index": i, "content_block": start})
+        if block["type"] == "tool_use":
+            delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+            events.append({"type": "content_block_delta", "index": i, "delta": delta})
+        events.append({"type": "content_block_stop", "index": i})
+    events.append({"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {}})
+    events.append({"type": "message_stop"})
+    return [SSEEvent(e["type"], json.dumps(e)) for e in events]
+
+
+def test_a_legacy_client_streams_its_call_as_function_call() -> None:
+    stream = AnthropicToOpenAIStream("m", include_usage=False, legacy=True)
+    chunks = [c for e in _events(LEGACY_CALLS) for c in stream.feed(e)]
+    deltas = [c["choices"][0]["delta"] for c in chunks]
+    assert not any("tool_calls" in d for d in deltas)
+    calls = [d["function_call"] for d in deltas if "function_call" in d]
+    assert calls[0]["name"] == "get_weather"  # only the first call: the legacy shape has one
+    assert json.loads("".join(c["arguments"] for c in calls)) == {"city": "Oslo"}
+    assert [c["choices"][0]["finish_reason"] for c in chunks][-1] == "function_call"
 
 
 def test_whitespace_stop_sequences_are_not_sent_to_anthropic() -> None:

@@ -67,7 +67,7 @@ def finished(at: Forwarded, outcome: Outcome | None) -> Finished:
     model = str(at.item.body.get("model", "")) or at.target.model
     fmt = at.backend.format
     try:
-        answer = json.loads(client_body(at.api.fmt, fmt, outcome.body, model))
+        answer = json.loads(client_body(at.api.fmt, fmt, outcome.body, model, at.item.body))
     except (ValueError, KeyError, TypeError) as exc:
         return _errored(at, answer_error(at.backend.name, exc))
     row = _row(at, status=200, usage=usage_of(fmt, outcome.body))

@@ -108,7 +108,7 @@ async def run_item(
     finally:
         call.busy_s = state.local_clock.leave(token)
         on_machine.n -= 1
-    return _answered(api, call, opened)
+    return _answered(api, item.body, call, opened)
 
 
 def _route(state: GatewayState, api: BatchApi, item: Claimed, raw: bytes) -> Ran | Routed:
@@ -139,11 +139,11 @@ async def _reviewed(api: BatchApi, body: dict[str, Any], chain: Chain, call: Cal
     )
     call.usage, call.tool_repairs, call.tool_retries = send.usage, outcome.repairs, outcome.retries
     model = call.model_requested
-    answer = api.fmt.from_hub_response({**message, "model": model}, model=model)
+    answer = api.fmt.from_hub_response({**message, "model": model}, model=model, request=body)
     return Ran("succeeded", 200, answer, call)
 
 
-def _answered(api: BatchApi, call: Call, opened: Opened) -> Ran:
+def _answered(api: BatchApi, body: dict[str, Any], call: Call, opened: Opened) -> Ran:
     call.served_by(opened.backend, opened.target)
     call.status = opened.status
     upstream = opened.backend.format
@@ -157,13 +157,14 @@ def _answered(api: BatchApi, call: Call, opened: Opened) -> Ran:
                 pass
         return Ran("errored", opened.status, api.error_result(error), call)
     try:
-        body = json.loads(client_body(api.fmt, upstream, opened.first, call.model_requested))
+        model = call.model_requested
+        answer = json.loads(client_body(api.fmt, upstream, opened.first, model, body))
     except (ValueError, KeyError, TypeError) as exc:
         error = answer_error(opened.target.backend, exc)
         call.status, call.error = error.status, error.message
         return Ran("errored", error.status, api.error_result(error), call)
     call.usage = usage_of(upstream, opened.first)
-    return Ran("succeeded", opened.status, body, call)
+    return Ran("succeeded", opened.status, answer, call)
 
 
 def ledger_row(call: Call, pricer: Pricer | None) -> LedgerRow:

@@ -148,7 +148,7 @@ async def _serve(ex: Exchange, api: ApiFormat, state: GatewayState, call: Call) 
     if stream and opened.ok:
         await relay_stream(ex, api, body, opened, call, store=cfg.store_bodies)
     else:
-        await relay_json(ex, api, opened, call, store=cfg.store_bodies)
+        await relay_json(ex, api, body, opened, call, store=cfg.store_bodies)
 
 
 def _read(ex: Exchange, api: ApiFormat, call: Call, *, store: bool) -> tuple[bytes, dict[str, Any]]:

@@ -7,6 +7,11 @@ assistant message with one ``function_call`` and no id, and a ``role: function``
 equivalent; a legacy call gets the id ``legacy_call_<n>`` (its position among the legacy
 calls), and a result answers the latest call of that name (else the latest call), so the
 pair survives translation. A result that answers no call is dropped.
+
+The answer goes back in the shape the client asked in: a legacy request (``functions`` and
+no ``tools``) gets the call as ``message.function_call`` (a stream: ``delta.function_call``)
+with ``finish_reason: "function_call"``, and the backend is asked for one call a turn, all
+the legacy shape can carry.
 """
 
 from __future__ import annotations
@@ -14,7 +19,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["modern_messages", "modern_tool_choice", "modern_tools"]
+__all__ = [
+    "legacy_finish",
+    "modern_messages",
+    "modern_parallel",
+    "modern_tool_choice",
+    "modern_tools",
+    "uses_legacy_functions",
+]
+
+
+def uses_legacy_functions(body: Mapping[str, Any] | None) -> bool:
+    """Whether a Chat Completions request calls functions the legacy way: its answer goes
+    back as ``function_call``."""
+    if body is None or body.get("tools"):
+        return False
+    functions = body.get("functions")
+    return isinstance(functions, list) and bool(functions)
+
+
+def modern_parallel(body: Mapping[str, Any]) -> Any:
+    """``parallel_tool_calls``; ``False`` for a legacy request (one call a turn)."""
+    return False if uses_legacy_functions(body) else body.get("parallel_tool_calls")
+
+
+def legacy_finish(finish: str) -> str:
+    """A finish reason as a legacy client reads it (``tool_calls`` is ``function_call``)."""
+    return "function_call" if finish == "tool_calls" else finish
 
 
 def modern_tools(body: Mapping[str, Any]) -> Any:

@@ -31,7 +31,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from fulcrum.wire.history import history_tools
-from fulcrum.wire.legacy import modern_messages, modern_tool_choice, modern_tools
+from fulcrum.wire.legacy import (
+    modern_messages,
+    modern_parallel,
+    modern_tool_choice,
+    modern_tools,
+)
 from fulcrum.wire.maps import SYSTEM_ROLES, anthropic_tool_id, tool_choice_to_anthropic
 
 __all__ = [
@@ -94,7 +99,7 @@ def openai_to_anthropic_request(body: Mapping[str, Any]) -> dict[str, Any]:
     tools = _tools(modern_tools(body))
     if tools:
         out["tools"] = tools
-        choice = tool_choice_to_anthropic(modern_tool_choice(body), body.get("parallel_tool_calls"))
+        choice = tool_choice_to_anthropic(modern_tool_choice(body), modern_parallel(body))
         if choice is not None:
             out["tool_choice"] = choice
     elif called := history_tools(messages):

@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from fulcrum.wire.legacy import legacy_finish
 from fulcrum.wire.maps import (
     anthropic_stop,
     anthropic_tool_id,
@@ -85,7 +86,11 @@ def openai_to_anthropic_response(
     }
 
 
-def anthropic_to_openai_response(body: Mapping[str, Any], *, model: str) -> dict[str, Any]:
+def anthropic_to_openai_response(
+    body: Mapping[str, Any], *, model: str, legacy: bool = False
+) -> dict[str, Any]:
+    """The answer as a chat completion; ``legacy``: for a client that called with legacy
+    ``functions`` (its one call as ``message.function_call``)."""
     texts: list[str] = []
     thinking: list[str] = []
     calls: list[dict[str, Any]] = []
@@ -105,7 +110,11 @@ def anthropic_to_openai_response(body: Mapping[str, Any], *, model: str) -> dict
         message["content"] = ""
     if thinking:
         message["reasoning_content"] = "".join(thinking)
-    if calls:
+    finish = openai_stop(body.get("stop_reason"))
+    if calls and legacy:
+        message["function_call"] = calls[0]["function"]
+        finish = legacy_finish(finish)
+    elif calls:
         message["tool_calls"] = calls
     raw_id = body.get("id")
     return {
@@ -118,7 +127,7 @@ def anthropic_to_openai_response(body: Mapping[str, Any], *, model: str) -> dict
                 "index": 0,
                 "message": message,
                 "logprobs": None,
-                "finish_reason": openai_stop(body.get("stop_reason")),
+                "finish_reason": finish,
             }
         ],
         "usage": usage_to_openai(anthropic_usage(body)),

@@ -4,9 +4,11 @@ Each chunk has the same ``id``, ``created`` and ``model``; the first carries
 ``delta.role``; ``tool_use`` blocks become ``delta.tool_calls`` entries numbered from 0
 (the first with id, name and empty arguments, then argument fragments); thinking
 becomes ``delta.reasoning_content``; ``message_delta`` gives the chunk with
-``finish_reason``. With ``include_usage`` every chunk carries ``"usage": null`` and a
-final chunk with empty ``choices`` carries the usage, as OpenAI sends it. A mid-stream
-``error`` event becomes an ``{"error": {...}}`` chunk, which the OpenAI SDKs raise.
+``finish_reason`` (for a legacy ``functions`` client, its one call as
+``delta.function_call`` and ``function_call`` as the reason). With ``include_usage``
+every chunk carries ``"usage": null`` and a final chunk with empty ``choices`` carries the
+usage, as OpenAI sends it. A mid-stream ``error`` event becomes an ``{"error": {...}}``
+chunk, which the OpenAI SDKs raise.
 Encode chunks with :func:`encode_chunk` and end the stream with :data:`DONE`.
 """
 
@@ -17,6 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from fulcrum.wire.legacy import legacy_finish
 from fulcrum.wire.maps import anthropic_error_to_openai, new_id, openai_stop
 from fulcrum.wire.sse import SSEEvent
 from fulcrum.wire.usage import AnthropicUsageTracker, usage_to_openai
@@ -31,9 +34,10 @@ def encode_chunk(chunk: Mapping[str, Any]) -> bytes:
 
 
 class AnthropicToOpenAIStream:
-    def __init__(self, model: str, *, include_usage: bool = True) -> None:
+    def __init__(self, model: str, *, include_usage: bool = True, legacy: bool = False) -> None:
         self.model = model
         self.include_usage = include_usage
+        self.legacy = legacy  # a legacy ``functions`` client: its one call as function_call
         self.id = new_id("chatcmpl-")
         self.created = int(time.time())
         self.tracker = AnthropicUsageTracker()
@@ -69,7 +73,7 @@ class AnthropicToOpenAIStream:
             reason = delta.get("stop_reason") if isinstance(delta, Mapping) else None
             if reason is not None and not self._finish_sent:
                 self._finish_sent = True
-                out.append(self._chunk({}, openai_stop(reason)))
+                out.append(self._chunk({}, self._finish(openai_stop(reason))))
         elif kind == "message_stop":
             out.extend(self.finish())
         return out
@@ -81,7 +85,9 @@ class AnthropicToOpenAIStream:
         out = self._role()
         if not self._finish_sent:
             self._finish_sent = True
-            out.append(self._chunk({}, "tool_calls" if self._tool_of_block else "stop"))
+            out.append(
+                self._chunk({}, self._finish("tool_calls" if self._tool_of_block else "stop"))
+            )
         if self.include_usage:
             usage = usage_to_openai(self.tracker.usage)
             out.append(self._base([], usage))
@@ -114,11 +120,16 @@ class AnthropicToOpenAIStream:
         index = data.get("index")
         position = len(self._tool_of_block)
         self._tool_of_block[index if isinstance(index, int) else -1 - position] = position
+        fn = {"name": str(block.get("name", "")), "arguments": ""}
+        if self.legacy:  # one call only, as function_call
+            if position == 0:
+                out.append(self._chunk({"function_call": fn}, None))
+            return
         call = {
             "index": position,
             "id": str(block.get("id", "")),
             "type": "function",
-            "function": {"name": str(block.get("name", "")), "arguments": ""},
+            "function": fn,
         }
         out.append(self._chunk({"tool_calls": [call]}, None))
 
@@ -134,9 +145,16 @@ class AnthropicToOpenAIStream:
         elif kind == "input_json_delta" and isinstance(delta.get("partial_json"), str):
             index = data.get("index")
             position = self._tool_of_block.get(index) if isinstance(index, int) else None
-            if position is not None and delta["partial_json"]:
-                call = {"index": position, "function": {"arguments": delta["partial_json"]}}
-                out.append(self._chunk({"tool_calls": [call]}, None))
+            if position is None or not delta["partial_json"]:
+                return
+            fn = {"arguments": delta["partial_json"]}
+            if not self.legacy:
+                out.append(self._chunk({"tool_calls": [{"index": position, "function": fn}]}, None))
+            elif position == 0:
+                out.append(self._chunk({"function_call": fn}, None))
+
+    def _finish(self, finish: str) -> str:
+        return legacy_finish(finish) if self.legacy else finish
 
     def _chunk(self, delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}

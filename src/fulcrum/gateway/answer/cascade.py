@@ -99,7 +99,7 @@ async def serve_cascade(
     if body.get("stream") is True:
         await relay_stream(ex, api, body, opened, call, store=store)
     else:
-        await relay_json(ex, api, opened, call, store=store)
+        await relay_json(ex, api, body, opened, call, store=store)
 
 
 def _local_record(state: GatewayState, call: Call, local: LocalAnswer) -> log.CascadeStep:
@@ -186,7 +186,7 @@ async def answer_local(
     if body.get("stream") is True:
         await _stream(ex, api, body, call, message)
     else:
-        out = api.from_hub_response(message, model=model)
+        out = api.from_hub_response(message, model=model, request=body)
         await ex.respond(200, dumps(out), call.info_headers())
     call.end()
 
@@ -194,7 +194,7 @@ async def answer_local(
 async def _stream(ex: Exchange, api: ApiFormat, body: Body, call: Call, message: Body) -> None:
     options = body.get("stream_options")
     usage = isinstance(options, dict) and options.get("include_usage") is True
-    pump = api.from_hub_stream(call.model_requested, include_usage=usage)
+    pump = api.from_hub_stream(call.model_requested, include_usage=usage, request=body)
     data = b"".join(encode_sse(e) for e in message_events(message))
     if pump is not None:
         data = pump.transform(data) + pump.finish()

@@ -62,10 +62,10 @@ class OpenAIToAnthropicPump(Pump):
 class AnthropicToOpenAIPump(Pump):
     """An Anthropic-format backend streaming to an OpenAI client."""
 
-    def __init__(self, model: str, *, include_usage: bool = True) -> None:
+    def __init__(self, model: str, *, include_usage: bool = True, legacy: bool = False) -> None:
         super().__init__(model)
         self.decoder = SSEDecoder()
-        self.translator = AnthropicToOpenAIStream(model, include_usage=include_usage)
+        self.translator = AnthropicToOpenAIStream(model, include_usage=include_usage, legacy=legacy)
         self.stopped = False
 
     def transform(self, data: bytes) -> bytes:

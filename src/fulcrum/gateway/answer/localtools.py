@@ -68,7 +68,7 @@ async def serve_reviewed(
         call.response_body = dumps(message).decode()
     model = call.model_requested
     message = {**message, "model": model}
-    out = api.from_hub_response(message, model=model)
+    out = api.from_hub_response(message, model=model, request=body)
     await ex.respond(200, dumps(out), call.info_headers())
     call.end()
 
@@ -160,7 +160,7 @@ class _Client:
         self.call = call
         options = body.get("stream_options")
         usage = isinstance(options, dict) and options.get("include_usage") is True
-        self.pump = api.from_hub_stream(call.model_requested, include_usage=usage)
+        self.pump = api.from_hub_stream(call.model_requested, include_usage=usage, request=body)
         self.failed = False
 
     async def prepare(self) -> None:

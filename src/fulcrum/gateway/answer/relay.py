@@ -57,7 +57,7 @@ async def next_chunk(
 
 
 async def relay_json(
-    ex: Exchange, api: ApiFormat, opened: Opened, call: Call, *, store: bool
+    ex: Exchange, api: ApiFormat, body: dict[str, Any], opened: Opened, call: Call, *, store: bool
 ) -> None:
     """A non-streaming answer (or an upstream 4xx) in the client's API."""
     fmt = opened.backend.format
@@ -73,7 +73,8 @@ async def relay_json(
     else:  # its usage parsed later, off the path: the upstream's work is billed either way
         call.usage_fn = partial(usage_of, fmt, opened.first)
         try:
-            data = client_body(api, fmt, opened.first, call.model_requested or call.model)
+            model = call.model_requested or call.model
+            data = client_body(api, fmt, opened.first, model, body)
         except (ValueError, KeyError, TypeError) as exc:
             raise answer_error(opened.target.backend, exc) from exc
     if store:
@@ -99,7 +100,8 @@ async def relay_stream(
     fmt = opened.backend.format
     options = body.get("stream_options")
     include_usage = isinstance(options, dict) and options.get("include_usage") is True
-    pump = stream_pump(api, fmt, call.model_requested or call.model, include_usage=include_usage)
+    model = call.model_requested or call.model
+    pump = stream_pump(api, fmt, model, include_usage=include_usage, request=body)
     if store:
         pump.sent = []
     pumped = False

@@ -10,6 +10,7 @@ conversion (through the Anthropic hub) translates. Usage is read by the upstream
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fulcrum.errors import (
@@ -115,11 +116,17 @@ def _clamp(out: Body, fmt: ApiFormat, max_tokens: int | None) -> bool:
     return False
 
 
-def client_body(api: ApiFormat, fmt: ApiFormat, upstream: bytes, model: str) -> bytes:
-    """The successful non-streaming answer in the client's API."""
+def client_body(
+    api: ApiFormat,
+    fmt: ApiFormat,
+    upstream: bytes,
+    model: str,
+    request: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The successful non-streaming answer in the client's API (shaped for its ``request``)."""
     if fmt is api:
         return upstream
-    return dumps(convert_response(api, fmt, json.loads(upstream), model=model))
+    return dumps(convert_response(api, fmt, json.loads(upstream), model=model, request=request))
 
 
 def usage_of(fmt: ApiFormat, upstream: bytes) -> TokenUsage:

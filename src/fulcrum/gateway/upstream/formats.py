@@ -27,6 +27,7 @@ from fulcrum.gateway.answer.streams import AnthropicPump, OpenAIPump, Pump
 from fulcrum.gateway.inbound.validate import check_anthropic, check_openai
 from fulcrum.routing.request import ANTHROPIC_MAX_TOKENS, OPENAI_MAX_TOKENS
 from fulcrum.wire.history import native_history
+from fulcrum.wire.legacy import uses_legacy_functions
 from fulcrum.wire.request_to_anthropic import openai_to_anthropic_request
 from fulcrum.wire.request_to_openai import anthropic_to_openai_request
 from fulcrum.wire.responses import anthropic_to_openai_response, openai_to_anthropic_response
@@ -76,15 +77,21 @@ class ApiFormat:
     def to_hub_response(self, body: Body, *, model: str) -> Body:
         return body
 
-    def from_hub_response(self, body: Body, *, model: str) -> Body:
+    def from_hub_response(
+        self, body: Body, *, model: str, request: Mapping[str, Any] | None = None
+    ) -> Body:
+        """An Anthropic answer in this format, for the client's ``request`` (when known)."""
         return body
 
     def to_hub_stream(self, model: str) -> Pump | None:
         """A pump from this format's stream to Anthropic events; None for the hub itself."""
         return None
 
-    def from_hub_stream(self, model: str, *, include_usage: bool) -> Pump | None:
-        """A pump from Anthropic events to this format's stream; None for the hub itself."""
+    def from_hub_stream(
+        self, model: str, *, include_usage: bool, request: Mapping[str, Any] | None = None
+    ) -> Pump | None:
+        """A pump from Anthropic events to this format's stream, for the client's ``request``
+        (when known); None for the hub itself."""
         return None
 
 
@@ -164,14 +171,20 @@ class OpenAIFormat(ApiFormat):
     def to_hub_response(self, body: Body, *, model: str) -> Body:
         return openai_to_anthropic_response(body, model=model)
 
-    def from_hub_response(self, body: Body, *, model: str) -> Body:
-        return anthropic_to_openai_response(body, model=model)
+    def from_hub_response(
+        self, body: Body, *, model: str, request: Mapping[str, Any] | None = None
+    ) -> Body:
+        legacy = uses_legacy_functions(request)
+        return anthropic_to_openai_response(body, model=model, legacy=legacy)
 
     def to_hub_stream(self, model: str) -> Pump | None:
         return OpenAIToAnthropicPump(model)
 
-    def from_hub_stream(self, model: str, *, include_usage: bool) -> Pump | None:
-        return AnthropicToOpenAIPump(model, include_usage=include_usage)
+    def from_hub_stream(
+        self, model: str, *, include_usage: bool, request: Mapping[str, Any] | None = None
+    ) -> Pump | None:
+        legacy = uses_legacy_functions(request)
+        return AnthropicToOpenAIPump(model, include_usage=include_usage, legacy=legacy)
 
 
 FORMATS: dict[str, ApiFormat] = {}
@@ -204,19 +217,34 @@ def convert_request(client: ApiFormat, upstream: ApiFormat, body: Mapping[str, A
     return upstream.from_hub_request(client.to_hub_request(body))
 
 
-def convert_response(client: ApiFormat, upstream: ApiFormat, body: Body, *, model: str) -> Body:
-    """An upstream answer in the client's format."""
+def convert_response(
+    client: ApiFormat,
+    upstream: ApiFormat,
+    body: Body,
+    *,
+    model: str,
+    request: Mapping[str, Any] | None = None,
+) -> Body:
+    """An upstream answer in the client's format (shaped for its ``request`` when known)."""
     if client is upstream:
         return body
-    return client.from_hub_response(upstream.to_hub_response(body, model=model), model=model)
+    hub = upstream.to_hub_response(body, model=model)
+    return client.from_hub_response(hub, model=model, request=request)
 
 
-def stream_pump(client: ApiFormat, upstream: ApiFormat, model: str, *, include_usage: bool) -> Pump:
+def stream_pump(
+    client: ApiFormat,
+    upstream: ApiFormat,
+    model: str,
+    *,
+    include_usage: bool,
+    request: Mapping[str, Any] | None = None,
+) -> Pump:
     """The pump from ``upstream``'s stream to ``client``'s: bytes untouched when they match."""
     if client is upstream:
         return client.passthrough(model, include_usage=include_usage)
     into = upstream.to_hub_stream(model)
-    out = client.from_hub_stream(model, include_usage=include_usage)
+    out = client.from_hub_stream(model, include_usage=include_usage, request=request)
     if into is None or out is None:
         pump = into or out
         return pump if pump is not None else HUB.passthrough(model, include_usage=include_usage)
