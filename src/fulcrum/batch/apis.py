@@ -10,6 +10,7 @@ maps it back. Adding a provider's batch API is one more subclass, never a branch
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -21,6 +22,14 @@ from fulcrum.ledger.row import new_row_id
 Body = dict[str, Any]
 EXPIRY_S = 24 * 3600
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+def page_limit(query: Mapping[str, str], *, default: int, most: int) -> int:
+    """A list page's ``limit`` query parameter: an integer from 1 to ``most``."""
+    text = query.get("limit", str(default))
+    if not text.isdigit() or not 1 <= int(text) <= most:
+        raise InvalidRequest(f"limit: an integer from 1 to {most}", param="limit")
+    return int(text)
 
 
 class BatchApi:

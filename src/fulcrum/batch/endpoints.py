@@ -21,7 +21,7 @@ from aiohttp import web
 
 from fulcrum.batch import files
 from fulcrum.batch.anthropic_batch import ANTHROPIC_BATCH
-from fulcrum.batch.apis import BatchApi
+from fulcrum.batch.apis import BatchApi, page_limit
 from fulcrum.batch.context import BatchContext, batch_context
 from fulcrum.batch.files import JSONL, input_content
 from fulcrum.batch.forward import triage
@@ -93,15 +93,13 @@ def listing(api: BatchApi) -> Any:
     async def handler(request: web.Request) -> web.StreamResponse:
         ctx = batch_context(request)
         query = request.query
-        text = query.get("limit", "20")
-        if not text.isdigit() or not 1 <= int(text) <= api.max_page:
-            raise InvalidRequest(f"limit: an integer from 1 to {api.max_page}", param="limit")
+        limit = page_limit(query, default=20, most=api.max_page)
         after = query.get(api.cursor)
         before = query.get(api.back_cursor) if api.back_cursor else None
         if after is not None and before is not None:
             raise InvalidRequest(f"give {api.cursor} or {api.back_cursor}, not both",
                                  param=api.back_cursor)  # fmt: skip
-        jobs, more = await asyncio.to_thread(ctx.store.jobs, api.name, int(text), after, before)
+        jobs, more = await asyncio.to_thread(ctx.store.jobs, api.name, limit, after, before)
         base = _base_url(request)
         return web.json_response(api.page([api.view(j, base) for j in jobs], more))
 

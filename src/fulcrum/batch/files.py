@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from fulcrum.batch.apis import page_limit
 from fulcrum.batch.context import BatchContext, batch_context
 from fulcrum.batch.filestore import FileRecord
 from fulcrum.batch.openai_batch import OPENAI_BATCH
@@ -117,15 +118,13 @@ async def file_content(request: web.Request) -> web.StreamResponse:
 
 async def list_files(request: web.Request) -> web.StreamResponse:
     query = request.query
-    limit = query.get("limit", str(MAX_PAGE))
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
-        raise InvalidRequest(f"limit: an integer from 1 to {MAX_PAGE}", param="limit")
+    limit = page_limit(query, default=MAX_PAGE, most=MAX_PAGE)
     order = query.get("order", "desc")
     if order not in ("asc", "desc"):
         raise InvalidRequest(f"order: {order!r} is not accepted; use asc or desc", param="order")
     ctx, after, purpose = batch_context(request), query.get("after"), query.get("purpose")
     found, more = await asyncio.to_thread(
-        ctx.store.files.page, int(limit), after, newest_first=order == "desc", purpose=purpose
+        ctx.store.files.page, limit, after, newest_first=order == "desc", purpose=purpose
     )
     return web.json_response(OPENAI_BATCH.page([file_object(f) for f in found], more))
 

@@ -121,17 +121,7 @@ class AnthropicToOpenAIStream:
         position = len(self._tool_of_block)
         self._tool_of_block[index if isinstance(index, int) else -1 - position] = position
         fn = {"name": str(block.get("name", "")), "arguments": ""}
-        if self.legacy:  # one call only, as function_call
-            if position == 0:
-                out.append(self._chunk({"function_call": fn}, None))
-            return
-        call = {
-            "index": position,
-            "id": str(block.get("id", "")),
-            "type": "function",
-            "function": fn,
-        }
-        out.append(self._chunk({"tool_calls": [call]}, None))
+        self._call(position, fn, {"id": str(block.get("id", "")), "type": "function"}, out)
 
     def _block_delta(self, data: Mapping[str, Any], out: list[dict[str, Any]]) -> None:
         delta = data.get("delta")
@@ -145,13 +135,21 @@ class AnthropicToOpenAIStream:
         elif kind == "input_json_delta" and isinstance(delta.get("partial_json"), str):
             index = data.get("index")
             position = self._tool_of_block.get(index) if isinstance(index, int) else None
-            if position is None or not delta["partial_json"]:
-                return
-            fn = {"arguments": delta["partial_json"]}
-            if not self.legacy:
-                out.append(self._chunk({"tool_calls": [{"index": position, "function": fn}]}, None))
-            elif position == 0:
-                out.append(self._chunk({"function_call": fn}, None))
+            if position is not None and delta["partial_json"]:
+                self._call(position, {"arguments": delta["partial_json"]}, {}, out)
+
+    def _call(
+        self, position: int, fn: dict[str, str], head: dict[str, str], out: list[dict[str, Any]]
+    ) -> None:
+        """A piece of the call at ``position`` (``head``: its id and type, on its first):
+        a ``tool_calls`` entry, or for a legacy client the first call's ``function_call``
+        (the legacy shape carries one)."""
+        if not self.legacy:
+            out.append(
+                self._chunk({"tool_calls": [{"index": position, **head, "function": fn}]}, None)
+            )
+        elif position == 0:
+            out.append(self._chunk({"function_call": fn}, None))
 
     def _finish(self, finish: str) -> str:
         return legacy_finish(finish) if self.legacy else finish

@@ -31,7 +31,12 @@ from fulcrum.gateway.answer.tooluse import (
     needs_tool_checks,
     prepare_forced_request,
 )
-from fulcrum.gateway.answer.translate import body_builder, dumps, upstream_client_error
+from fulcrum.gateway.answer.translate import (
+    asks_usage,
+    body_builder,
+    dumps,
+    upstream_client_error,
+)
 from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.chain import Opened, open_chain
@@ -158,8 +163,7 @@ class _Client:
     def __init__(self, ex: Exchange, api: ApiFormat, body: Body, call: Call) -> None:
         self.ex = ex
         self.call = call
-        options = body.get("stream_options")
-        usage = isinstance(options, dict) and options.get("include_usage") is True
+        usage = asks_usage(body)
         self.pump = api.from_hub_stream(call.model_requested, include_usage=usage, request=body)
         self.failed = False
 

@@ -20,6 +20,7 @@ import aiohttp
 from fulcrum.gateway.answer.streams import Pump
 from fulcrum.gateway.answer.translate import (
     answer_error,
+    asks_usage,
     client_body,
     upstream_client_error,
     usage_of,
@@ -98,10 +99,8 @@ async def relay_stream(
 ) -> None:
     """Pump an upstream stream to the client, translating when the formats differ."""
     fmt = opened.backend.format
-    options = body.get("stream_options")
-    include_usage = isinstance(options, dict) and options.get("include_usage") is True
     model = call.model_requested or call.model
-    pump = stream_pump(api, fmt, model, include_usage=include_usage, request=body)
+    pump = stream_pump(api, fmt, model, include_usage=asks_usage(body), request=body)
     if store:
         pump.sent = []
     pumped = False
