@@ -18,6 +18,7 @@ from fulcrum.wire import (
     openai_to_anthropic_response,
     openai_usage,
 )
+from fulcrum.wire.legacy import tool_view
 
 # the Messages API refuses any other tool_use id ("String should match pattern")
 ANTHROPIC_TOOL_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
@@ -223,6 +224,18 @@ def test_legacy_functions_become_tools() -> None:
     assert result == {"type": "tool_result", "tool_use_id": use["id"], "content": "sunny"}
     auto = openai_to_anthropic_request({**body, "function_call": "none"})
     assert auto["tool_choice"] == {"type": "none"}
+
+
+def test_the_tool_view_reads_legacy_functions_as_tools() -> None:
+    """What decides whether a request's tools are reviewed: ``functions`` count as tools,
+    ``function_call`` as the choice; a request with ``tools`` is read as it is."""
+    fn = {"name": "get_weather", "parameters": {"type": "object"}}
+    legacy = tool_view({"functions": [fn], "function_call": "none"})
+    assert legacy == {"tools": [{"type": "function", "function": fn}], "tool_choice": "none"}
+    assert tool_view({"functions": [fn]})["tool_choice"] is None
+    modern = {"tools": [{"type": "function", "function": fn}], "functions": [fn]}
+    assert tool_view(modern) is modern
+    assert tool_view({"functions": []}) == {"functions": []}
 
 
 LEGACY_CALLS = [  # an Anthropic answer with two calls (a backend that ignored the one-call ask)

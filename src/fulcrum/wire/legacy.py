@@ -25,6 +25,7 @@ __all__ = [
     "modern_parallel",
     "modern_tool_choice",
     "modern_tools",
+    "tool_view",
     "uses_legacy_functions",
 ]
 
@@ -36,6 +37,15 @@ def uses_legacy_functions(body: Mapping[str, Any] | None) -> bool:
         return False
     functions = body.get("functions")
     return isinstance(functions, list) and bool(functions)
+
+
+def tool_view(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The request as far as its tools go: itself, or for a legacy request its ``functions``
+    and ``function_call`` as ``tools`` and ``tool_choice`` (a local server such as
+    llama.cpp's takes ``functions`` without a word and never offers them to the model)."""
+    if not uses_legacy_functions(body):
+        return body
+    return {"tools": modern_tools(body), "tool_choice": modern_tool_choice(body)}
 
 
 def modern_parallel(body: Mapping[str, Any]) -> Any:

@@ -257,3 +257,70 @@ def test_an_openai_stream_with_a_retry(local: RunningGateway, fake_openai: FakeO
         "command": "ls"
     }
     assert chunks[-1].choices and chunks[-1].choices[0].finish_reason == "tool_calls"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_legacy_functions_client_gets_its_call_on_a_local_route(
+    local: RunningGateway, fake_openai: FakeOpenAI, stream: bool
+) -> None:
+    """A local server (llama.cpp's among them) takes OpenAI's deprecated ``functions``
+    without a word and never offers them to the model: the gateway sends them as tools, one
+    call a turn, and gives the call back as ``function_call``, the shape the client reads."""
+    fake_openai.push(ToolCall("Bash", {"command": "ls"}, then="Listed: {result}"))
+    client = openai_client(local)
+    functions = [{"name": "Bash", "description": "Run a command", "parameters": SCHEMA}]
+    asked = client.chat.completions.create(
+        model="qwen-coder",
+        messages=HI,  # type: ignore[arg-type]
+        functions=functions,  # type: ignore[arg-type]
+        stream=stream,
+    )
+    if stream:
+        chunks = [c for c in asked if c.choices]  # type: ignore[union-attr]
+        assert not any(c.choices[0].delta.tool_calls for c in chunks)
+        calls = [c.choices[0].delta.function_call for c in chunks]
+        name = next(c.name for c in calls if c is not None and c.name)
+        args = "".join(c.arguments or "" for c in calls if c is not None)
+        finish = [c.choices[0].finish_reason for c in chunks if c.choices[0].finish_reason]
+    else:
+        message = asked.choices[0].message  # type: ignore[union-attr]
+        assert message.tool_calls is None and message.function_call is not None
+        name, args = message.function_call.name, message.function_call.arguments
+        finish = [asked.choices[0].finish_reason]  # type: ignore[union-attr]
+    assert name == "Bash" and json.loads(args) == {"command": "ls"}
+    assert finish == ["function_call"]
+    sent = fake_openai.requests[0].body
+    assert "functions" not in sent and sent["tools"][0]["function"]["name"] == "Bash"
+    assert sent["parallel_tool_calls"] is False
+    follow = [
+        *HI,
+        {"role": "assistant", "content": None, "function_call": {"name": name, "arguments": args}},
+        {"role": "function", "name": "Bash", "content": "a.txt"},
+    ]
+    done = client.chat.completions.create(
+        model="qwen-coder",
+        messages=follow,  # type: ignore[arg-type]
+        functions=functions,  # type: ignore[arg-type]
+    )
+    assert done.choices[0].finish_reason == "stop" and done.choices[0].message.function_call is None
+    # the legacy call and its result reach the local server as a tool call and its answer
+    answered = fake_openai.requests[-1].body["messages"]
+    call = answered[1]["tool_calls"][0]
+    assert call["function"] == {"name": "Bash", "arguments": args}
+    assert answered[2] == {"role": "tool", "tool_call_id": call["id"], "content": "a.txt"}
+
+
+def test_legacy_functions_the_client_forbids_are_sent_as_they_came(
+    local: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    """``function_call: "none"``: nothing to call, nothing to review; the body goes as is."""
+    fake_openai.push(Reply("no call"))
+    functions = [{"name": "Bash", "parameters": SCHEMA}]
+    done = openai_client(local).chat.completions.create(
+        model="qwen-coder",
+        messages=HI,  # type: ignore[arg-type]
+        functions=functions,  # type: ignore[arg-type]
+        function_call="none",
+    )
+    assert done.choices[0].message.content == "no call"
+    assert fake_openai.requests[0].body["functions"] == functions

@@ -1,6 +1,8 @@
 """Reliable tool use on local routes: the I/O around :mod:`fulcrum.gateway.answer.tooluse`.
 
-A request with tools routed to a ``local`` backend (its ``tool_choice`` not ``none``) comes here.
+A request with tools routed to a ``local`` backend (its ``tool_choice`` not ``none``) comes here,
+and so does one on OpenAI's legacy ``functions``, which local servers do not read: the model
+is offered them as tools, and the client gets its call back as ``function_call``.
 Both paths send the Anthropic-format request up the route chain (failover before the first
 byte, as on every route) and a retry to the backend that answered:
 
@@ -41,14 +43,16 @@ from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.chain import Opened, open_chain
 from fulcrum.gateway.upstream.formats import HUB, ApiFormat
+from fulcrum.wire.legacy import tool_view
 from fulcrum.wire.sse import encode_sse, json_event
 
 Body = dict[str, Any]
 
 
 def needs_review(body: Mapping[str, Any], kind: str) -> bool:
-    """True for a request with tools, on a local route, whose ``tool_choice`` allows them."""
-    return kind == "local" and needs_tool_checks(body)
+    """True for a request with tools (or legacy ``functions``), on a local route, whose
+    ``tool_choice`` (``function_call``) allows them."""
+    return kind == "local" and needs_tool_checks(tool_view(body))
 
 
 def message_request(api: ApiFormat, body: Body) -> Body:
