@@ -29,6 +29,7 @@ def test_script_pins_match_the_python_pins() -> None:
     assert _default("install_claude_code.sh", "CLAUDE_CODE_VERSION") == (
         components.CLAUDE_CODE_VERSION
     )
+    assert _default("install_codex.sh", "CODEX_VERSION") == components.CODEX_VERSION
 
 
 def test_cache_root_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

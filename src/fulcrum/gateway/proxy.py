@@ -37,9 +37,11 @@ def route(
     state: GatewayState, api: ApiFormat, body: dict[str, Any], raw: bytes,
     headers: Mapping[str, str],
 ) -> tuple[RouteRequest, RouteDecision]:  # fmt: skip
-    """The routing decision; an unmatched model is refused unless a default route is set."""
+    """The routing decision; an unmatched model is refused unless a default route is set.
+    Routing reads the body in its format's routing view (a Responses body as Chat
+    Completions)."""
     router = state.routing()
-    req = router.request(api.name, api.max_tokens_keys, body, headers, raw)
+    req = router.request(api.name, api.max_tokens_keys, api.routing_view(body), headers, raw)
     decision = router.choose(req)
     if decision.reason == "default" and router.config.default is None:
         raise NotFound(f"model {req.model!r} is not configured; {_known(state)}", param="model")
@@ -53,8 +55,9 @@ async def route_call(
     if state.brain is None:
         return (*route(state, api, body, raw, ex.headers), None)
     router = state.routing()
-    req = router.request(api.name, api.max_tokens_keys, body, ex.headers, raw)
-    routed = await route_with_brain(state.brain, router, req, body, ex.client_key)
+    view = api.routing_view(body)
+    req = router.request(api.name, api.max_tokens_keys, view, ex.headers, raw)
+    routed = await route_with_brain(state.brain, router, req, view, ex.client_key)
     return req, routed.decision, routed
 
 

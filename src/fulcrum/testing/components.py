@@ -1,7 +1,8 @@
 """Where the real test components live: pinned versions and the cache they are installed in.
 
-The install scripts (``scripts/build_llama_server.sh``, ``scripts/install_claude_code.sh``) and the
-benchmark use the same pins and cache layout; a test keeps the scripts and this module in step.
+The install scripts (``scripts/build_llama_server.sh``, ``scripts/install_claude_code.sh``,
+``scripts/install_codex.sh``) and the benchmark use the same pins and cache layout; a test keeps
+the scripts and this module in step.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"
 CLAUDE_CODE_VERSION = "2.1.330"
+CODEX_VERSION = "0.171.0"
 LITELLM_VERSION = "1.99.4"
 CCR_VERSION = "1.0.73"
 
@@ -42,6 +44,11 @@ def llama_server_path() -> Path:
 def claude_code_dir() -> Path:
     """The npm prefix the Claude Code CLI is installed under."""
     return cache_root() / f"claude-code-{CLAUDE_CODE_VERSION}"
+
+
+def codex_dir() -> Path:
+    """The npm prefix OpenAI's Codex CLI is installed under."""
+    return cache_root() / f"codex-{CODEX_VERSION}"
 
 
 def require_file(path: Path, what: str) -> Path:

@@ -2,7 +2,7 @@
 
 Enabled from ``tests/conftest.py`` with ``pytest_plugins = ["fulcrum.testing.pytest_plugin"]``.
 
-A test marked ``llama`` or ``claude_code`` needs that component installed by
+A test marked ``llama``, ``claude_code`` or ``codex`` needs that component installed by
 ``scripts/setup_test_deps.sh``. When it is missing, the test fails with that hint if the
 environment variable ``CI`` is set (so CI never passes by skipping), and is skipped otherwise.
 """
@@ -16,6 +16,7 @@ from typing import NoReturn
 import pytest
 
 from fulcrum.testing.claude_code import claude_command
+from fulcrum.testing.codex import codex_command
 from fulcrum.testing.components import ComponentMissing
 from fulcrum.testing.llama import LlamaServer, llama_server_binary
 from fulcrum.testing.postgres import PostgresCluster
@@ -23,6 +24,7 @@ from fulcrum.testing.postgres import PostgresCluster
 _CHECKS: dict[str, Callable[[], object]] = {
     "llama": llama_server_binary,
     "claude_code": claude_command,
+    "codex": codex_command,
 }
 
 
@@ -83,5 +85,14 @@ def claude_cli() -> list[str]:
     """The argv prefix that starts the Claude Code CLI (see ``fulcrum.testing.claude_code``)."""
     try:
         return claude_command()
+    except ComponentMissing as exc:
+        missing_component(str(exc))
+
+
+@pytest.fixture
+def codex_cli() -> list[str]:
+    """The argv prefix that starts OpenAI's Codex CLI (see ``fulcrum.testing.codex``)."""
+    try:
+        return codex_command()
     except ComponentMissing as exc:
         missing_component(str(exc))

@@ -29,6 +29,14 @@ class SSEEvent:
         """The data parsed as JSON (raises ``ValueError`` when it is not JSON)."""
         return json.loads(self.data)
 
+    def object(self) -> dict[str, Any] | None:
+        """The data as a JSON object; None when it is not one (not JSON, or another value)."""
+        try:
+            data = json.loads(self.data)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
 
 def json_event(obj: dict[str, Any], event: str | None = None) -> SSEEvent:
     """An event whose data is ``obj`` as compact JSON, named ``event`` or ``obj["type"]``."""

@@ -51,13 +51,8 @@ class AnthropicToOpenAIStream:
         return self._done
 
     def feed(self, event: SSEEvent) -> list[dict[str, Any]]:
-        if self._done:
-            return []
-        try:
-            data = json.loads(event.data)
-        except ValueError:
-            return []
-        if not isinstance(data, dict):
+        data = None if self._done else event.object()
+        if data is None:
             return []
         kind = data.get("type", event.event)
         self.tracker.feed(data)

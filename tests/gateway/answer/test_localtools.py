@@ -324,3 +324,24 @@ def test_legacy_functions_the_client_forbids_are_sent_as_they_came(
     )
     assert done.choices[0].message.content == "no call"
     assert fake_openai.requests[0].body["functions"] == functions
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_responses_client_gets_the_printed_call_recovered(
+    local: RunningGateway, fake_openai: FakeOpenAI, stream: bool
+) -> None:
+    """OpenAI's Responses API on a local route takes the same review: the call the model
+    printed as text reaches the client as a ``function_call`` item."""
+    fake_openai.push(Reply(PRINTED))
+    client = openai_client(local)
+    tool = {"type": "function", "name": "Bash", "parameters": SCHEMA}
+    if stream:
+        with client.responses.stream(model="qwen-coder", input="list", tools=[tool]) as s:  # type: ignore[list-item]
+            answer = s.get_final_response()
+    else:
+        answer = client.responses.create(model="qwen-coder", input="list", tools=[tool])  # type: ignore[list-item]
+    calls = [item for item in answer.output if item.type == "function_call"]
+    assert len(calls) == 1 and json.loads(calls[0].arguments) == {"command": "ls -la"}
+    assert "tool_call" not in answer.output_text  # the printed call is not shown as text
+    local.stop()
+    assert open_store(None).rows()[0].tool_repairs == 1

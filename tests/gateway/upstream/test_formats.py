@@ -13,12 +13,14 @@ from fulcrum.gateway.answer.hubpumps import (
     ChainedPump,
     OpenAIToAnthropicPump,
 )
+from fulcrum.gateway.answer.responsespump import AnthropicToResponsesPump
 from fulcrum.gateway.answer.streams import AnthropicPump, OpenAIPump
 from fulcrum.gateway.config import load_config
 from fulcrum.gateway.upstream.formats import (
     ANTHROPIC,
     FORMATS,
     OPENAI,
+    RESPONSES,
     ApiFormat,
     OpenAIFormat,
     client_format,
@@ -61,24 +63,31 @@ def compat() -> Iterator[ApiFormat]:
         del FORMATS[fmt.name]
 
 
-def test_config_accepts_exactly_the_registered_formats(compat: ApiFormat) -> None:
-    for name in FORMATS:
+def backend_formats() -> list[str]:
+    return [name for name, fmt in FORMATS.items() if fmt.upstream]
+
+
+def test_config_accepts_exactly_the_registered_backend_formats(compat: ApiFormat) -> None:
+    for name in backend_formats():
         config = load_config(text=BACKEND.format(fmt=name), env={})
         assert config.backends["x"].format == name
-    with pytest.raises(ConfigError) as err:
-        load_config(text=BACKEND.format(fmt="gemini"), env={})
-    assert all(name in str(err.value) for name in FORMATS)
+    for name in ("gemini", RESPONSES.name):  # unknown; a client's API only
+        with pytest.raises(ConfigError) as err:
+            load_config(text=BACKEND.format(fmt=name), env={})
+        assert all(n in str(err.value) for n in backend_formats())
+        assert f"got {name!r}" in str(err.value)
 
 
 def test_the_registry_decides_counting_and_error_shapes(compat: ApiFormat) -> None:
     counts = {
         n: load_config(text=BACKEND.format(fmt=n), env={}).backends["x"].count_tokens
-        for n in FORMATS
+        for n in backend_formats()
     }
     assert counts == {"anthropic": True, "openai": False, "compat-test": False}
     assert client_format("/v1/messages/count_tokens") is ANTHROPIC
     assert client_format("/v1/chat/completions") is OPENAI  # the first format with the path
     assert client_format("/v1/models") is OPENAI
+    assert client_format("/v1/responses") is RESPONSES
     assert "type" in ANTHROPIC.error_body(NotFound("x")) and "type" not in OPENAI.error_body(
         NotFound("x")
     )
@@ -92,6 +101,8 @@ def test_pairs_are_composed_through_the_hub(compat: ApiFormat) -> None:
         (OPENAI, ANTHROPIC): AnthropicToOpenAIPump,
         (OPENAI, compat): ChainedPump,
         (compat, compat): OpenAIPump,
+        (RESPONSES, ANTHROPIC): AnthropicToResponsesPump,
+        (RESPONSES, OPENAI): ChainedPump,
     }
     for (client, upstream), cls in pumps.items():
         assert type(stream_pump(client, upstream, "m", include_usage=True)) is cls

@@ -118,6 +118,32 @@ def test_secrets_in_the_request_stay_local(
     assert (data["route"], data["reason"]) == ("local", "never-leaves:secrets-stay-home")
 
 
+def test_a_responses_body_is_read_as_its_conversation(
+    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--api responses``: the secret in a function call's output is found, the turns are
+    counted from the input items, as the gateway reads a Responses request."""
+    secret = "AWS_SECRET_ACCESS_KEY=" + "Zq8vLr2mKx9" + "Pw4Ty7Nb"
+    body = {
+        "model": "gpt-5",
+        "instructions": "You are a coding agent.",
+        "input": [
+            {"role": "user", "content": [{"type": "input_text", "text": "deploy it"}]},
+            {"type": "function_call", "call_id": "c1", "name": "shell", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c1", "output": f"env: {secret}"},
+        ],
+        "tools": [{"type": "function", "name": "shell", "parameters": {"type": "object"}}],
+    }
+    request = write(tmp_path, "responses.json", body)
+    argv = ["route", "explain", request, "--policy", str(files["policy"])]
+    code, out, _ = run_cli([*argv, "--api", "responses", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0
+    assert data["features"]["secrets"] == ["env-assignment"]
+    assert (data["features"]["turn"], data["features"]["tool_count"]) == (1, 1)
+    assert data["reason"] == "never-leaves:secrets-stay-home"
+
+
 def test_config_supplies_background_models(
     tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

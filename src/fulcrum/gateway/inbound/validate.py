@@ -57,14 +57,14 @@ def _check_surrogates(body: Body) -> None:
 # checks (this runs on every request, and a Claude Code body holds hundreds of messages).
 
 
-def _wrong(field: str, accepted: str, value: Any) -> InvalidRequest:
+def wrong_type(field: str, accepted: str, value: Any) -> InvalidRequest:
     return InvalidRequest(f"{field}: expected {accepted}, got {_type_name(value)}", param=field)
 
 
-def _model(body: Body) -> None:
+def check_model(body: Body) -> None:
     model = body.get("model")
     if not isinstance(model, str) or not model:
-        raise _wrong("model", "a non-empty string", model)
+        raise wrong_type("model", "a non-empty string", model)
     # a model name ends up in response headers and the ledger: no CR, LF or NUL in it
     if _CONTROL.search(model):
         raise InvalidRequest(
@@ -84,7 +84,7 @@ def _not_positive(field: str, value: Any) -> InvalidRequest:
     return InvalidRequest(f"{field}: expected {POSITIVE}, got {got}", param=field)
 
 
-def _fields(body: Body, fields: tuple[FieldCheck, ...]) -> None:
+def check_fields(body: Body, fields: tuple[FieldCheck, ...]) -> None:
     for field, types, accepted in fields:
         value = body.get(field)
         if value is None:
@@ -93,23 +93,23 @@ def _fields(body: Body, fields: tuple[FieldCheck, ...]) -> None:
             if value is True or value is False or not isinstance(value, int) or value <= 0:
                 raise _not_positive(field, value)
         elif not isinstance(value, types):
-            raise _wrong(field, accepted, value)
+            raise wrong_type(field, accepted, value)
 
 
 def _messages(body: Body, roles: tuple[str, ...] | None) -> None:
     messages = body.get("messages")
     if not isinstance(messages, list):
-        raise _wrong("messages", "a list of message objects", messages)
+        raise wrong_type("messages", "a list of message objects", messages)
     if not messages:
         raise InvalidRequest(
             "messages: expected at least one message, got an empty list", param="messages"
         )
     for i, msg in enumerate(messages):
         if not isinstance(msg, dict):
-            raise _wrong(f"messages.{i}", "an object with role and content", msg)
+            raise wrong_type(f"messages.{i}", "an object with role and content", msg)
         role = msg.get("role")
         if not isinstance(role, str):
-            raise _wrong(f"messages.{i}.role", "a string", role)
+            raise wrong_type(f"messages.{i}.role", "a string", role)
         if roles is not None and role not in roles:
             raise InvalidRequest(
                 f"messages.{i}.role: expected one of {', '.join(roles)}, got {role!r}",
@@ -117,7 +117,9 @@ def _messages(body: Body, roles: tuple[str, ...] | None) -> None:
             )
         content = msg.get("content")
         if content is not None and not isinstance(content, str | list):
-            raise _wrong(f"messages.{i}.content", "a string or a list of content blocks", content)
+            raise wrong_type(
+                f"messages.{i}.content", "a string or a list of content blocks", content
+            )
 
 
 _ANTHROPIC: tuple[FieldCheck, ...] = (
@@ -139,18 +141,18 @@ _OPENAI: tuple[FieldCheck, ...] = (
 
 def check_anthropic(body: Body, *, count_tokens: bool = False) -> None:
     """An Anthropic Messages (or count_tokens) request."""
-    _model(body)
+    check_model(body)
     _messages(body, ("user", "assistant", "system"))
     if count_tokens:
-        _fields(body, _COUNT_TOKENS)
+        check_fields(body, _COUNT_TOKENS)
         return
     if body.get("max_tokens") is None:  # required
         raise _not_positive("max_tokens", None)
-    _fields(body, _ANTHROPIC)
+    check_fields(body, _ANTHROPIC)
 
 
 def check_openai(body: Body) -> None:
     """An OpenAI Chat Completions request."""
-    _model(body)
+    check_model(body)
     _messages(body, None)
-    _fields(body, _OPENAI)
+    check_fields(body, _OPENAI)

@@ -1,7 +1,8 @@
 """API formats: one object per API shape, for the client side and the upstream side alike.
 
-An :class:`ApiFormat` is all the gateway knows about one API shape (Anthropic Messages, OpenAI
-Chat Completions): its chat path and auth headers upstream, the check of a client body, the
+An :class:`ApiFormat` (:mod:`~fulcrum.gateway.upstream.formatbase`) is all the gateway knows
+about one API shape (Anthropic Messages, OpenAI Chat Completions, OpenAI Responses as a
+client's API only): its chat path and auth headers upstream, the check of a client body, the
 ``max_tokens`` keys (routing and clamping), usage, the error body, its stream pumps, and how its
 requests, answers and streams convert to and from the hub shape, Anthropic Messages. A (client,
 upstream) pair is composed from the two formats (:func:`convert_request`, :func:`stream_pump`);
@@ -15,7 +16,7 @@ formats: adding one is a class given to :func:`register`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from fulcrum.errors import FulcrumError
 from fulcrum.gateway.answer.hubpumps import (
@@ -25,7 +26,9 @@ from fulcrum.gateway.answer.hubpumps import (
 )
 from fulcrum.gateway.answer.streams import AnthropicPump, OpenAIPump, Pump
 from fulcrum.gateway.inbound.validate import check_anthropic, check_openai
-from fulcrum.routing.request import ANTHROPIC_MAX_TOKENS, OPENAI_MAX_TOKENS
+from fulcrum.gateway.upstream.formatbase import ApiFormat, Body, OpenAIFamily
+from fulcrum.gateway.upstream.responsesformat import ResponsesFormat
+from fulcrum.routing.request import OPENAI_MAX_TOKENS
 from fulcrum.wire.history import native_history
 from fulcrum.wire.legacy import uses_legacy_functions
 from fulcrum.wire.request_to_anthropic import openai_to_anthropic_request
@@ -33,66 +36,19 @@ from fulcrum.wire.request_to_openai import anthropic_to_openai_request
 from fulcrum.wire.responses import anthropic_to_openai_response, openai_to_anthropic_response
 from fulcrum.wire.usage import TokenUsage, anthropic_usage, openai_usage
 
-Body = dict[str, Any]
-
-
-class ApiFormat:
-    """One API shape. The defaults are the hub's (Anthropic Messages): identity conversions."""
-
-    name: ClassVar[str]
-    chat_path: ClassVar[str]
-    count_tokens_path: ClassVar[str | None] = None
-    max_tokens_keys: ClassVar[tuple[str, ...]] = ANTHROPIC_MAX_TOKENS
-    passthrough: ClassVar[type[Pump]]  # the pump when client and upstream share this format
-
-    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
-        """The upstream request's headers (auth, version) for this format."""
-        raise NotImplementedError
-
-    def check(self, body: Body) -> None:
-        """Refuse a client body that is not a valid request of this format."""
-        raise NotImplementedError
-
-    def usage(self, body: Mapping[str, Any]) -> TokenUsage:
-        raise NotImplementedError
-
-    def stream_usage(self, raw: bytes) -> TokenUsage:
-        """Usage of (the start of) a stream of this format."""
-        return self.passthrough.usage_of(raw)
-
-    def error_body(self, exc: FulcrumError) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def prepare_upstream(self, out: Body, *, stream: bool) -> bool:
-        """Adjust a body about to be sent upstream in this format (``out``: a shallow copy of
-        the client's body, or its translation); True when it changed."""
-        return False
-
-    def to_hub_request(self, body: Mapping[str, Any]) -> Body:
-        return dict(body)
-
-    def from_hub_request(self, body: Mapping[str, Any]) -> Body:
-        return dict(body)
-
-    def to_hub_response(self, body: Body, *, model: str) -> Body:
-        return body
-
-    def from_hub_response(
-        self, body: Body, *, model: str, request: Mapping[str, Any] | None = None
-    ) -> Body:
-        """An Anthropic answer in this format, for the client's ``request`` (when known)."""
-        return body
-
-    def to_hub_stream(self, model: str) -> Pump | None:
-        """A pump from this format's stream to Anthropic events; None for the hub itself."""
-        return None
-
-    def from_hub_stream(
-        self, model: str, *, include_usage: bool, request: Mapping[str, Any] | None = None
-    ) -> Pump | None:
-        """A pump from Anthropic events to this format's stream, for the client's ``request``
-        (when known); None for the hub itself."""
-        return None
+__all__ = [
+    "ANTHROPIC",
+    "FORMATS",
+    "HUB",
+    "OPENAI",
+    "RESPONSES",
+    "ApiFormat",
+    "client_format",
+    "convert_request",
+    "convert_response",
+    "register",
+    "stream_pump",
+]
 
 
 class AnthropicFormat(ApiFormat):
@@ -133,26 +89,17 @@ class AnthropicFormat(ApiFormat):
         return True
 
 
-class OpenAIFormat(ApiFormat):
+class OpenAIFormat(OpenAIFamily):
     name = "openai"
     chat_path = "/v1/chat/completions"
     max_tokens_keys = OPENAI_MAX_TOKENS
     passthrough = OpenAIPump
-
-    def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
-        out = {"content-type": "application/json"}
-        if api_key:
-            out["authorization"] = f"Bearer {api_key}"
-        return out
 
     def check(self, body: Body) -> None:
         check_openai(body)
 
     def usage(self, body: Mapping[str, Any]) -> TokenUsage:
         return openai_usage(body)
-
-    def error_body(self, exc: FulcrumError) -> dict[str, Any]:
-        return exc.openai_body()
 
     def prepare_upstream(self, out: Body, *, stream: bool) -> bool:
         """A stream is asked for its usage (the ledger needs it; see ``OpenAIPump``)."""
@@ -198,6 +145,7 @@ def register(fmt: ApiFormat) -> ApiFormat:
 
 ANTHROPIC = register(AnthropicFormat())
 OPENAI = register(OpenAIFormat())
+RESPONSES = register(ResponsesFormat())
 HUB = ANTHROPIC  # the shape every conversion goes through; tool review works in it
 ERRORS_ELSEWHERE = OPENAI  # the error body on paths that belong to no format
 

@@ -1,7 +1,7 @@
 """``fulcrum route``: explain one routing decision, replay a policy over the ledger.
 
 ``fulcrum route explain REQUEST.json [--config GATEWAY.toml] [--policy POLICY.toml]
-[--header 'Name: value' ...] [--session ID] [--api anthropic|openai] [--client-key NAME]
+[--header 'Name: value' ...] [--session ID] [--api anthropic|openai|responses] [--client-key NAME]
 [--at TIME] [--json]`` reads a request body and shows the decision the gateway would make
 for it now: with ``--config``, the brain's own (rules, session pin, budget, latency SLO,
 learned router, failover chain), read from the live state and changing nothing; with a
@@ -65,7 +65,9 @@ def explain_command(  # noqa: PLR0917 - Typer maps parameters to flags
     session: Annotated[
         str | None, typer.Option(help="The session id (as X-Fulcrum-Session): shows its pin.")
     ] = None,
-    api: Annotated[str, typer.Option(help="The body's format: anthropic or openai.")] = "anthropic",
+    api: Annotated[
+        str, typer.Option(help=f"The body's format: {', '.join(FORMATS)}.")
+    ] = "anthropic",
     client_key: Annotated[
         str | None, typer.Option(help="The client key's name, as authenticated (per-key budget).")
     ] = None,
@@ -104,10 +106,11 @@ def _explain_brain(  # noqa: PLR0917
     """The request as the gateway reads it, decided by its brain (dry)."""
     assert gateway.routes is not None, "routes are built with the config"
     fmt = FORMATS[api]
-    req = route_request(fmt.name, body, headers, max_tokens_keys=fmt.max_tokens_keys,
+    view = fmt.routing_view(body)
+    req = route_request(fmt.name, view, headers, max_tokens_keys=fmt.max_tokens_keys,
                         background_models=gateway.routes.background_models)  # fmt: skip
-    features = extract_features(req, body, client_key=client_key, now=_time(at))
-    return explain_live(gateway, req, body, features)
+    features = extract_features(req, view, client_key=client_key, now=_time(at))
+    return explain_live(gateway, req, view, features)
 
 
 def _explain_rules(  # noqa: PLR0917
@@ -115,9 +118,10 @@ def _explain_rules(  # noqa: PLR0917
     client_key: str | None, at: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     fmt = FORMATS[api]
-    req = route_request(fmt.name, body, headers, max_tokens_keys=fmt.max_tokens_keys,
+    view = fmt.routing_view(body)
+    req = route_request(fmt.name, view, headers, max_tokens_keys=fmt.max_tokens_keys,
                         background_models=rules.background_models)  # fmt: skip
-    features = extract_features(req, body, client_key=client_key, now=_time(at))
+    features = extract_features(req, view, client_key=client_key, now=_time(at))
     explanation = explain(
         evaluate(rules.rules, features), otherwise=rules.otherwise, source=rules.source
     )

@@ -103,12 +103,13 @@ def _from_body(
         return NotReplayable(row, "the stored body is not JSON")
     if not isinstance(body, dict):
         return NotReplayable(row, "the stored body is not a JSON object")
-    req = route_request(fmt.name, body, _headers(row), max_tokens_keys=fmt.max_tokens_keys,
+    view = fmt.routing_view(body)
+    req = route_request(fmt.name, view, _headers(row), max_tokens_keys=fmt.max_tokens_keys,
                         background_models=routing.background_models)  # fmt: skip
     recorded = decision.get("features")
     key = recorded.get("client_key") if isinstance(recorded, Mapping) else None
-    features = extract_features(req, body, client_key=key, now=_local_time(row))
-    return Item(row, req, features, lane(features, body), _escalated(row), BODY,
+    features = extract_features(req, view, client_key=key, now=_local_time(row))
+    return Item(row, req, features, lane(features, view), _escalated(row), BODY,
                 row.frontier_score)  # fmt: skip
 
 

@@ -1,0 +1,56 @@
+"""OpenAI Responses (``POST /v1/responses``), as a client's API.
+
+No backend speaks it here (``upstream = False``: a backend's ``format`` cannot be
+``"responses"``): a request is read as Chat Completions
+(:mod:`fulcrum.wire.responses_api.request`), routed as one, sent to the hub and on to the
+backend's own format; the answer and its stream come back from the hub
+(:mod:`fulcrum.wire.responses_api`). Errors have OpenAI's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fulcrum.gateway.answer.responsespump import AnthropicToResponsesPump
+from fulcrum.gateway.answer.streams import Pump
+from fulcrum.gateway.inbound.validate_responses import check_responses
+from fulcrum.gateway.upstream.formatbase import Body, OpenAIFamily
+from fulcrum.routing.request import OPENAI_MAX_TOKENS
+from fulcrum.wire.request_to_anthropic import openai_to_anthropic_request
+from fulcrum.wire.responses_api import (
+    anthropic_to_responses_response,
+    responses_to_openai_request,
+    responses_usage,
+)
+from fulcrum.wire.usage import TokenUsage
+
+
+class ResponsesFormat(OpenAIFamily):
+    name = "responses"
+    chat_path = "/v1/responses"
+    max_tokens_keys = OPENAI_MAX_TOKENS  # the routing view's: Chat Completions
+    passthrough = Pump  # never used: no backend speaks this format
+    upstream = False
+
+    def check(self, body: Body) -> None:
+        check_responses(body)
+
+    def usage(self, body: Mapping[str, Any]) -> TokenUsage:
+        return responses_usage(body)
+
+    def routing_view(self, body: Body) -> Mapping[str, Any]:
+        return responses_to_openai_request(body)
+
+    def to_hub_request(self, body: Mapping[str, Any]) -> Body:
+        return openai_to_anthropic_request(responses_to_openai_request(body))
+
+    def from_hub_response(
+        self, body: Body, *, model: str, request: Mapping[str, Any] | None = None
+    ) -> Body:
+        return anthropic_to_responses_response(body, model=model, request=request)
+
+    def from_hub_stream(
+        self, model: str, *, include_usage: bool, request: Mapping[str, Any] | None = None
+    ) -> Pump | None:
+        return AnthropicToResponsesPump(model, request=request)

@@ -1,0 +1,22 @@
+"""OpenAI's Responses API as a client's API: its requests to Chat Completions (and so to the
+hub), the hub's answers and streams back to it."""
+
+from fulcrum.wire.responses_api.answer import (
+    anthropic_to_responses_response,
+    responses_usage,
+    usage_to_responses,
+)
+from fulcrum.wire.responses_api.request import (
+    RESPONSES_REQUEST_RULES,
+    responses_to_openai_request,
+)
+from fulcrum.wire.responses_api.stream import AnthropicToResponsesStream
+
+__all__ = [
+    "RESPONSES_REQUEST_RULES",
+    "AnthropicToResponsesStream",
+    "anthropic_to_responses_response",
+    "responses_to_openai_request",
+    "responses_usage",
+    "usage_to_responses",
+]

@@ -1,0 +1,47 @@
+"""OpenAI's Codex CLI, the real one, on the gateway's ``/v1/responses``: a tool loop to both
+backend formats, its tools offered to the model and its command's output sent back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, ToolCall
+from fulcrum.ledger import open_store
+from fulcrum.testing.codex import codex_env, codex_exec_argv
+from fulcrum.testing.gateway import running_gateway
+
+from .helpers import gateway_config
+
+PROMPT = "Run echo fulcrum-codex-ran and tell me what it printed."
+
+
+@pytest.mark.codex
+@pytest.mark.parametrize("model", ["to-claude", "to-openai"])
+def test_codex_runs_a_command_through_the_gateway(
+    codex_cli: list[str],
+    fake_anthropic: FakeAnthropic,
+    fake_openai: FakeOpenAI,
+    tmp_path: Path,
+    model: str,
+) -> None:
+    fake = fake_anthropic if model == "to-claude" else fake_openai
+    fake.push(ToolCall("exec_command", {"cmd": "echo fulcrum-codex-ran"}, then="Ran: {result}"))
+    with running_gateway(gateway_config(fake_anthropic.url, fake_openai.url)) as gw:
+        argv = codex_exec_argv(codex_cli, gw.openai_base_url, model, PROMPT)
+        run = subprocess.run(
+            argv, env=codex_env(tmp_path), cwd=tmp_path, capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+        gw.stop()
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Ran:" in run.stdout and "fulcrum-codex-ran" in run.stdout
+    first, second = (json.dumps(r.body) for r in fake.requests[:2])
+    assert "exec_command" in first and "web_search" not in first  # OpenAI's own tool: dropped
+    assert "fulcrum-codex-ran\\n" in second  # the command's output came back as its result
+    rows = [r for r in open_store(None).rows() if r.endpoint == "/v1/responses"]
+    assert len(rows) == 2 and all(r.status == 200 and r.stream for r in rows)
+    assert all(r.input_tokens > 0 and r.output_tokens > 0 for r in rows)

@@ -1,0 +1,164 @@
+"""OpenAI Responses ↔ the hub: requests read as Chat Completions, answers and streams back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from openai.types.responses import Response
+
+from fulcrum.wire import openai_to_anthropic_request
+from fulcrum.wire.responses_api import (
+    AnthropicToResponsesStream,
+    anthropic_to_responses_response,
+    responses_to_openai_request,
+    responses_usage,
+    usage_to_responses,
+)
+from fulcrum.wire.sse import json_event
+from fulcrum.wire.usage import TokenUsage
+
+CALL = {"type": "function_call", "call_id": "call_1", "name": "Bash", "arguments": '{"c":"ls"}'}
+
+
+def test_items_become_chat_messages() -> None:
+    body = {
+        "model": "m",
+        "instructions": "Be brief.",
+        "input": [
+            {"role": "developer", "content": "Use tools."},
+            {"type": "message", "role": "user", "content": [
+                {"type": "input_text", "text": "look"},
+                {"type": "input_image", "image_url": "data:image/png;base64,AAAA", "detail": "low"},
+            ]},
+            {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": "xyz"},
+            {"role": "assistant", "content": [{"type": "output_text", "text": "Looking."}]},
+            CALL,
+            {**CALL, "call_id": "call_2", "arguments": ""},
+            {"type": "function_call_output", "call_id": "call_1", "output": "a.txt"},
+            {"type": "function_call_output", "call_id": "call_2",
+             "output": [{"type": "input_text", "text": "b.txt"}]},
+        ],
+        "max_output_tokens": 100,
+        "reasoning": {"effort": "high", "summary": "auto"},
+        "tools": [{"type": "function", "name": "Bash", "parameters": {"type": "object"}}],
+        "tool_choice": {"type": "function", "name": "Bash"},
+    }  # fmt: skip
+    out = responses_to_openai_request(body)
+    roles = [m["role"] for m in out["messages"]]
+    assert roles == ["system", "developer", "user", "assistant", "tool", "tool"]  # no reasoning
+    user = out["messages"][2]["content"]
+    image = {"url": "data:image/png;base64,AAAA", "detail": "low"}
+    assert user[1] == {"type": "image_url", "image_url": image}
+    assistant = out["messages"][3]  # the text before the calls and both calls: one message
+    assert assistant["content"] == "Looking."
+    assert [c["id"] for c in assistant["tool_calls"]] == ["call_1", "call_2"]
+    assert assistant["tool_calls"][1]["function"]["arguments"] == "{}"
+    assert out["messages"][5] == {"role": "tool", "tool_call_id": "call_2", "content": "b.txt"}
+    assert out["max_completion_tokens"] == 100 and out["reasoning_effort"] == "high"
+    assert out["tools"][0]["function"]["name"] == "Bash"
+    assert out["tool_choice"] == {"type": "function", "function": {"name": "Bash"}}
+    hub = openai_to_anthropic_request(out)  # and on to the hub, as any Chat Completions request
+    uses = [b for m in hub["messages"] for b in m["content"] if b.get("type") == "tool_use"]
+    assert [u["id"] for u in uses] == ["call_1", "call_2"]
+
+
+def test_a_string_input_is_one_user_message() -> None:
+    out = responses_to_openai_request({"model": "m", "input": "hi", "stream": True})
+    assert out == {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+
+
+MESSAGE = {
+    "id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
+    "content": [
+        {"type": "thinking", "thinking": "hmm", "signature": "s"},
+        {"type": "text", "text": "Running it."},
+        {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "ls"}},
+    ],
+    "stop_reason": "tool_use",
+    "usage": {"input_tokens": 10, "output_tokens": 4, "cache_read_input_tokens": 90},
+}  # fmt: skip
+
+
+def test_an_answer_is_a_response_the_sdk_reads() -> None:
+    request = {"model": "m", "input": "hi", "tools": [{"type": "function", "name": "Bash"}]}
+    out = anthropic_to_responses_response(MESSAGE, model="m", request=request)
+    parsed = Response.model_validate(out)
+    assert [i.type for i in parsed.output] == ["reasoning", "message", "function_call"]
+    assert parsed.output_text == "Running it." and parsed.status == "completed"
+    call = parsed.output[2]
+    assert call.type == "function_call" and call.call_id == "toolu_1"
+    assert json.loads(call.arguments) == {"command": "ls"}
+    assert parsed.usage is not None and parsed.usage.input_tokens == 100  # cached included
+    assert parsed.usage.input_tokens_details.cached_tokens == 90
+    assert parsed.tools[0].type == "function"
+
+
+def test_usage_round_trips() -> None:
+    usage = TokenUsage(10, 4, cache_read_tokens=90, cache_write_tokens=5)
+    assert responses_usage({"usage": usage_to_responses(usage)}) == usage
+    assert responses_usage({}) == TokenUsage(0, 0)
+
+
+def events(*items: dict[str, Any]) -> list[dict[str, Any]]:
+    stream = AnthropicToResponsesStream("m", {"model": "m", "input": "hi"})
+    out = [e for item in items for e in stream.feed(json_event(item))]
+    return out + stream.finish()
+
+
+def test_a_stream_names_each_item_and_numbers_each_event() -> None:
+    out = events(
+        {"type": "message_start", "message": {"usage": {"input_tokens": 3, "output_tokens": 0}}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking"}},
+        {"type": "content_block_delta", "index": 0,
+         "delta": {"type": "thinking_delta", "thinking": "hm"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "Hi"}},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+         "usage": {"output_tokens": 2}},
+        {"type": "message_stop"},
+    )  # fmt: skip
+    assert [e["sequence_number"] for e in out] == list(range(len(out)))
+    kinds = [e["type"] for e in out]
+    assert kinds[:2] == ["response.created", "response.in_progress"]
+    assert "response.reasoning_text.delta" in kinds and kinds[-1] == "response.completed"
+    # the text block never got its stop: closed at the end, before the response completes
+    assert kinds[-4:] == [
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
+    final = Response.model_validate(out[-1]["response"])
+    assert [i.type for i in final.output] == ["reasoning", "message"]
+    assert final.output_text == "Hi" and final.usage is not None
+    assert final.usage.output_tokens == 2
+
+
+def test_an_error_event_fails_the_response() -> None:
+    out = events(
+        {"type": "message_start", "message": {}},
+        {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}},
+    )
+    assert out[-1]["type"] == "response.failed"
+    assert out[-1]["response"]["error"] == {"code": "server_error", "message": "busy"}
+
+
+def test_a_namespace_is_flattened_and_its_calls_named_back() -> None:
+    spawn = {"type": "function", "name": "spawn", "parameters": {"type": "object"}}
+    tools = [
+        {"type": "namespace", "name": "agents", "description": "sub-agents", "tools": [spawn]},
+        {"type": "web_search"},  # OpenAI runs it: dropped
+    ]
+    earlier = {**CALL, "name": "spawn", "namespace": "agents"}
+    body = {"model": "m", "input": [earlier], "tools": tools}
+    out = responses_to_openai_request(body)
+    assert [t["function"]["name"] for t in out["tools"]] == ["agents__spawn"]
+    assert out["messages"][0]["tool_calls"][0]["function"]["name"] == "agents__spawn"
+    block = {"type": "tool_use", "id": "toolu_2", "name": "agents__spawn", "input": {}}
+    answer = {**MESSAGE, "content": [block]}
+    item = anthropic_to_responses_response(answer, model="m", request=body)["output"][0]
+    assert (item["name"], item["namespace"]) == ("spawn", "agents")
+    plain = anthropic_to_responses_response(answer, model="m", request={"model": "m"})
+    assert plain["output"][0]["name"] == "agents__spawn" and "namespace" not in plain["output"][0]
