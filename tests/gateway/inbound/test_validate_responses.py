@@ -43,6 +43,9 @@ BODY: dict[str, Any] = {"model": "m", "input": "hi"}
          "tools.0.tools.0.name: expected a non-empty string, got null", "tools.0.tools.0.name"),
         ({"tools": [{"name": "x"}]}, "tools.0.type: expected a non-empty string, got null",
          "tools.0.type"),
+        ({"tools": [{"type": "custom", "name": "apply_patch"}]},
+         "tools.0.type: expected function, namespace or a tool OpenAI runs (dropped), got "
+         "'custom'; declare it as a function", "tools.0.type"),
         ({"tool_choice": "any"}, "tool_choice: expected one of auto, none, required",
          "tool_choice"),
         ({"tool_choice": {"type": "function"}},
@@ -75,5 +78,5 @@ def test_what_clients_send_is_accepted() -> None:
         "reasoning": {"effort": "low", "summary": "auto"}, "parallel_tool_calls": False,
         "tool_choice": "auto", "text": {"verbosity": "low"},
         "tools": [{"type": "function", "name": "shell", "parameters": {"type": "object"},
-                   "strict": False}],
+                   "strict": False}, {"type": "web_search", "external_web_access": False}],
     })  # fmt: skip

@@ -22,7 +22,7 @@ from fulcrum.gateway.inbound.validate import (
     check_model,
     wrong_type,
 )
-from fulcrum.wire.responses_api.request import RESPONSES_REQUEST_RULES, TEXT_PARTS
+from fulcrum.wire.responses_api.request import HOSTED_TOOLS, RESPONSES_REQUEST_RULES, TEXT_PARTS
 
 Body = dict[str, Any]
 ACCEPTED = tuple(RESPONSES_REQUEST_RULES)
@@ -124,12 +124,13 @@ def _part(where: str, part: Any) -> None:
 
 
 def _tool(where: str, tool: Any) -> None:
-    """A function, a namespace of functions, or a tool OpenAI runs (dropped: any other
-    ``type``)."""
+    """A function, a namespace of functions, or a tool OpenAI runs (dropped)."""
     if not isinstance(tool, dict):
         raise wrong_type(where, "a tool object", tool)
     kind = tool.get("type")
     _text(f"{where}.type", kind)
+    if kind in HOSTED_TOOLS:
+        return
     if kind == "namespace":
         _text(f"{where}.name", tool.get("name"))
         inner = tool.get("tools")
@@ -141,6 +142,9 @@ def _tool(where: str, tool: Any) -> None:
         _text(f"{where}.name", tool.get("name"))
         if tool.get("parameters") is not None and not isinstance(tool["parameters"], dict):
             raise wrong_type(f"{where}.parameters", "a JSON schema object", tool["parameters"])
+    else:  # custom, shell, apply_patch, computer: run by the client, with no portable shape
+        why = f"expected function, namespace or a tool OpenAI runs (dropped), got {kind!r}"
+        raise _refused(f"{where}.type", f"{why}; declare it as a function")
 
 
 def _tool_choice(choice: Any) -> None:

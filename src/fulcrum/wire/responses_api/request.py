@@ -17,9 +17,9 @@ module converts a checked body and skips what it cannot read:
   readable by OpenAI only; a local model's reasoning is not sent back either);
 * function ``tools`` → Chat Completions tools, and the functions of a ``namespace`` tool
   too, each named ``<namespace>__<name>`` (:func:`namespaced`; a call's ``namespace`` field
-  is read and written back the same way); tools OpenAI runs itself (``web_search``,
-  ``file_search`` …) are dropped: no backend here can run them, and a client that offers
-  them (Codex CLI does) still works without them. ``tool_choice`` as a string as is, a
+  is read and written back the same way); tools OpenAI runs itself (:data:`HOSTED_TOOLS`:
+  ``web_search``, ``file_search`` …) are dropped: no backend here can run them, and a client
+  that offers them (Codex CLI does) still works without them. ``tool_choice`` as a string as is, a
   named function as Chat Completions names it; ``reasoning.effort`` → ``reasoning_effort``.
 """
 
@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "HOSTED_TOOLS",
     "NAMESPACE_SEPARATOR",
     "RESPONSES_REQUEST_RULES",
     "TEXT_PARTS",
@@ -76,6 +77,12 @@ RESPONSES_REQUEST_RULES: dict[str, str] = {
     "background_options": "refuse: the gateway answers in the foreground",
 }
 TEXT_PARTS = ("input_text", "output_text", "refusal")  # parts read as text
+# tool types OpenAI runs on its side (dropped); a client runs the others (function, namespace)
+HOSTED_TOOLS = frozenset({
+    "web_search", "web_search_2025_08_26", "web_search_preview", "web_search_preview_2025_03_11",
+    "file_search", "code_interpreter", "image_generation", "mcp", "tool_search",
+    "programmatic_tool_calling",
+})  # fmt: skip
 NAMESPACE_SEPARATOR = "__"  # a namespace's function as one tool name (no dot: Messages refuses)
 Body = dict[str, Any]
 
