@@ -45,3 +45,4 @@ def test_codex_runs_a_command_through_the_gateway(
     rows = [r for r in open_store(None).rows() if r.endpoint == "/v1/responses"]
     assert len(rows) == 2 and all(r.status == 200 and r.stream for r in rows)
     assert all(r.input_tokens > 0 and r.output_tokens > 0 for r in rows)
+    assert rows[0].session and {r.session for r in rows} == {rows[0].session}  # its Session-Id

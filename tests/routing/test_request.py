@@ -43,9 +43,11 @@ def test_claude_code_request_fields() -> None:
 
 def test_session_precedence_fulcrum_header_then_claude_code_header_then_metadata() -> None:
     body = claude_code_body()
-    both = {"x-fulcrum-session": "mine", "x-claude-code-session-id": "cc"}
+    both = {"x-fulcrum-session": "mine", "x-claude-code-session-id": "cc", "session-id": "cx"}
     assert session_from(body, both) == "mine"
-    assert session_from(body, {"x-claude-code-session-id": "cc"}) == "cc"
+    assert session_from(body, {"x-claude-code-session-id": "cc", "session-id": "cx"}) == "cc"
+    assert session_from(body, {"session-id": "cx"}) == "cx"  # Codex CLI's
+    assert session_from(body, {"session-id": " "}) == "sess-meta"
     assert session_from(body, {}) == "sess-meta"
     assert session_from({}, {}) is None
 

@@ -1,7 +1,8 @@
 """What the router needs to know about one request, built from an Anthropic or OpenAI body.
 
 The session comes from, in order: the ``X-Fulcrum-Session`` header (an explicit client choice),
-Claude Code's ``X-Claude-Code-Session-Id`` header, then ``metadata.user_id`` — which Claude Code
+Claude Code's ``X-Claude-Code-Session-Id`` header, Codex CLI's ``Session-Id`` header
+(:data:`SESSION_HEADERS`), then ``metadata.user_id`` — which Claude Code
 sends as a JSON string holding ``session_id`` (older releases sent
 ``user_<hash>_account_<uuid>_session_<uuid>``; both are read). A request is *background* when its
 model matches one of the background patterns: by default the haiku-class small/fast model that
@@ -28,6 +29,8 @@ OPENAI_MAX_TOKENS: tuple[str, ...] = ("max_completion_tokens", "max_tokens")
 DEFAULT_BACKGROUND_MODELS: tuple[str, ...] = ("*haiku*",)
 SESSION_HEADER = "x-fulcrum-session"
 CLAUDE_CODE_SESSION_HEADER = "x-claude-code-session-id"
+CODEX_SESSION_HEADER = "session-id"
+SESSION_HEADERS = (SESSION_HEADER, CLAUDE_CODE_SESSION_HEADER, CODEX_SESSION_HEADER)  # in order
 ROUTE_HEADER = "x-fulcrum-route"
 _LEGACY_SESSION = re.compile(r"_session_([0-9A-Za-z-]+)$")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
@@ -73,13 +76,21 @@ def lower_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
 
 def session_from(body: Mapping[str, Any], headers: Mapping[str, str]) -> str | None:
     """The session id of a request (see the module docstring for the order), or None."""
-    for name in (SESSION_HEADER, CLAUDE_CODE_SESSION_HEADER):
-        value = headers.get(name, "").strip()
-        if value:
-            return value
+    value = header_session(headers)
+    if value:
+        return value
     metadata = body.get("metadata")
     if isinstance(metadata, dict):  # from JSON: an object is a dict
         return _session_from_user_id(metadata.get("user_id"))
+    return None
+
+
+def header_session(headers: Mapping[str, str]) -> str | None:
+    """The first session header's value (:data:`SESSION_HEADERS`), or None."""
+    for name in SESSION_HEADERS:
+        value = headers.get(name, "").strip()
+        if value:
+            return value
     return None
 
 

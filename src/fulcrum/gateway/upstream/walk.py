@@ -10,7 +10,7 @@ from yarl import URL
 from fulcrum.gateway.upstream.attempts import AttemptLog
 from fulcrum.gateway.upstream.backends import Backend
 from fulcrum.gateway.upstream.tries import Retry
-from fulcrum.routing.request import CLAUDE_CODE_SESSION_HEADER, SESSION_HEADER
+from fulcrum.routing.request import header_session
 from fulcrum.routing.router import RouteTarget
 
 BodyBuilder = Callable[[Backend, RouteTarget], bytes]
@@ -34,7 +34,7 @@ class Walk:
         """The session a pool keeps on its replica: given, else from the session headers."""
         if self.session is None:
             headers = self.client_headers
-            self.session = headers.get(SESSION_HEADER) or headers.get(CLAUDE_CODE_SESSION_HEADER)
+            self.session = header_session(headers)
         return self.session
 
     def endpoint(self, backend: Backend) -> str | URL:
