@@ -189,3 +189,13 @@ def test_a_backend_refusal_reaches_the_client_in_openai_shape(
     with pytest.raises(openai.BadRequestError) as caught:
         openai_client(gateway).responses.create(model="to-claude", input="hi")
     assert "prompt is too long" in str(caught.value)
+
+
+def test_a_stored_response_is_not_found_and_says_why(gateway: RunningGateway) -> None:
+    client = openai_client(gateway)
+    for call in (client.responses.retrieve, client.responses.delete, client.responses.cancel):
+        with pytest.raises(openai.NotFoundError) as caught:
+            call("resp_abc")
+        assert "the gateway keeps no responses" in str(caught.value)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.input_items.list("resp_abc")

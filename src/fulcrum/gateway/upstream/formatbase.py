@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from aiohttp import web
+
 from fulcrum.errors import FulcrumError
 from fulcrum.gateway.answer.streams import Pump
 from fulcrum.routing.request import ANTHROPIC_MAX_TOKENS
@@ -44,6 +46,9 @@ class ApiFormat:
 
     def error_body(self, exc: FulcrumError) -> dict[str, Any]:
         raise NotImplementedError
+
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        """Endpoints of this API besides its chat path (the gateway serves the chat path)."""
 
     def routing_view(self, body: Body) -> Mapping[str, Any]:
         """The body as routing reads it: an Anthropic Messages or Chat Completions shape

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from aiohttp import web
+
+from fulcrum.errors import NotFound
 from fulcrum.gateway.answer.responsespump import AnthropicToResponsesPump
 from fulcrum.gateway.answer.streams import Pump
 from fulcrum.gateway.inbound.validate_responses import check_responses
@@ -32,6 +35,13 @@ class ResponsesFormat(OpenAIFamily):
     max_tokens_keys = OPENAI_MAX_TOKENS  # the routing view's: Chat Completions
     passthrough = Pump  # never used: no backend speaks this format
     upstream = False
+
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        """A stored response's endpoints answer that the gateway stores none (404)."""
+        stored = f"{self.chat_path}/{{id}}"
+        for method, path in (("GET", stored), ("DELETE", stored), ("POST", f"{stored}/cancel"),
+                             ("GET", f"{stored}/input_items")):  # fmt: skip
+            router.add_route(method, path, _not_stored)
 
     def check(self, body: Body) -> None:
         check_responses(body)
@@ -54,3 +64,11 @@ class ResponsesFormat(OpenAIFamily):
         self, model: str, *, include_usage: bool, request: Mapping[str, Any] | None = None
     ) -> Pump | None:
         return AnthropicToResponsesPump(model, request=request)
+
+
+async def _not_stored(request: web.Request) -> web.StreamResponse:
+    raise NotFound(
+        f"response {request.match_info['id']!r} not found: the gateway keeps no responses "
+        "(store is read as false); send the whole conversation in input",
+        param="response_id",
+    )
