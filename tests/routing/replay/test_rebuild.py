@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from fulcrum.gateway.config import load_config
 from fulcrum.ledger import LedgerRow
@@ -37,6 +38,19 @@ def test_a_body_is_read_as_the_gateway_read_it() -> None:
     assert got.features.user_agent == "claude-cli/2.1" and got.features.client_key == "ci"
     assert "aws-access-key" in got.features.secrets
     assert got.features.text.startswith("deploy")
+
+
+def test_a_responses_body_is_read_as_its_conversation() -> None:
+    """A stored Responses request (``/v1/responses``) is read in its routing view."""
+    text = {"type": "input_text", "text": f"ship\n{AWS_KEY}"}
+    stored = json.dumps({
+        "model": "gpt-5", "instructions": "You are a coding agent.", "max_output_tokens": 500,
+        "input": [{"role": "user", "content": [text]}],
+    })  # fmt: skip
+    got = item(row("S", at(1, 0), local=False, endpoint="/v1/responses", request_body=stored))
+    assert got.origin == BODY and got.req.api == "responses" and got.req.max_tokens == 500
+    assert "aws-access-key" in got.features.secrets
+    assert got.features.text.startswith("ship") and got.features.turn == 1
 
 
 def test_recorded_features_without_a_body() -> None:
