@@ -105,8 +105,8 @@ def test_pairs_are_composed_through_the_hub(compat: ApiFormat) -> None:
         (RESPONSES, OPENAI): ChainedPump,
     }
     for (client, upstream), cls in pumps.items():
-        assert type(stream_pump(client, upstream, "m", include_usage=True)) is cls
-    same = stream_pump(ANTHROPIC, ANTHROPIC, "m", include_usage=False)
+        assert type(stream_pump(client, upstream, "m")) is cls
+    same = stream_pump(ANTHROPIC, ANTHROPIC, "m")
     event = b'event: message_start\ndata: {"type":"message_start","message":{}}\n\n'
     assert same.transform(event) == event  # pass-through: byte for byte
 

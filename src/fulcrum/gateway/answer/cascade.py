@@ -35,7 +35,7 @@ from fulcrum.gateway.answer import cascadelog as log
 from fulcrum.gateway.answer.cascadelocal import LocalAnswer, ask_local
 from fulcrum.gateway.answer.relay import relay_json, relay_stream
 from fulcrum.gateway.answer.tooluse import message_events
-from fulcrum.gateway.answer.translate import asks_usage, body_builder, dumps
+from fulcrum.gateway.answer.translate import body_builder, dumps
 from fulcrum.gateway.answer.verifiers import verify
 from fulcrum.gateway.brainroute import Routed
 from fulcrum.gateway.inbound.exchange import Exchange
@@ -192,8 +192,7 @@ async def answer_local(
 
 
 async def _stream(ex: Exchange, api: ApiFormat, body: Body, call: Call, message: Body) -> None:
-    usage = asks_usage(body)
-    pump = api.from_hub_stream(call.model_requested, include_usage=usage, request=body)
+    pump = api.from_hub_stream(call.model_requested, request=body)
     data = b"".join(encode_sse(e) for e in message_events(message))
     if pump is not None:
         data = pump.transform(data) + pump.finish()

@@ -34,7 +34,6 @@ from fulcrum.gateway.answer.tooluse import (
     prepare_forced_request,
 )
 from fulcrum.gateway.answer.translate import (
-    asks_usage,
     body_builder,
     dumps,
     upstream_client_error,
@@ -167,8 +166,7 @@ class _Client:
     def __init__(self, ex: Exchange, api: ApiFormat, body: Body, call: Call) -> None:
         self.ex = ex
         self.call = call
-        usage = asks_usage(body)
-        self.pump = api.from_hub_stream(call.model_requested, include_usage=usage, request=body)
+        self.pump = api.from_hub_stream(call.model_requested, request=body)
         self.failed = False
 
     async def prepare(self) -> None:

@@ -20,7 +20,6 @@ import aiohttp
 from fulcrum.gateway.answer.streams import Pump
 from fulcrum.gateway.answer.translate import (
     answer_error,
-    asks_usage,
     client_body,
     upstream_client_error,
     usage_of,
@@ -100,7 +99,7 @@ async def relay_stream(
     """Pump an upstream stream to the client, translating when the formats differ."""
     fmt = opened.backend.format
     model = call.model_requested or call.model
-    pump = stream_pump(api, fmt, model, include_usage=asks_usage(body), request=body)
+    pump = stream_pump(api, fmt, model, request=body)
     if store:
         pump.sent = []
     pumped = False

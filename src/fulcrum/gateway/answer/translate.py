@@ -129,13 +129,6 @@ def client_body(
     return dumps(convert_response(api, fmt, json.loads(upstream), model=model, request=request))
 
 
-def asks_usage(body: Mapping[str, Any]) -> bool:
-    """Whether the client asked for a stream's usage chunk (OpenAI's
-    ``stream_options.include_usage``)."""
-    options = body.get("stream_options")
-    return isinstance(options, dict) and options.get("include_usage") is True
-
-
 def usage_of(fmt: ApiFormat, upstream: bytes) -> TokenUsage:
     try:
         body = fastjson.loads(upstream)

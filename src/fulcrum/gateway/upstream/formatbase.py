@@ -80,11 +80,16 @@ class ApiFormat:
         return None
 
     def from_hub_stream(
-        self, model: str, *, include_usage: bool, request: Mapping[str, Any] | None = None
+        self, model: str, *, request: Mapping[str, Any] | None = None
     ) -> Pump | None:
         """A pump from Anthropic events to this format's stream, for the client's ``request``
         (when known); None for the hub itself."""
         return None
+
+    def wants_usage(self, request: Mapping[str, Any] | None) -> bool:
+        """Whether a client's stream in this format gets its usage (in its own chunk or event,
+        where the format has one that is optional)."""
+        return True
 
 
 class OpenAIFamily(ApiFormat):

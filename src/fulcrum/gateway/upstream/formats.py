@@ -128,10 +128,16 @@ class OpenAIFormat(OpenAIFamily):
         return OpenAIToAnthropicPump(model)
 
     def from_hub_stream(
-        self, model: str, *, include_usage: bool, request: Mapping[str, Any] | None = None
+        self, model: str, *, request: Mapping[str, Any] | None = None
     ) -> Pump | None:
         legacy = uses_legacy_functions(request)
-        return AnthropicToOpenAIPump(model, include_usage=include_usage, legacy=legacy)
+        usage = self.wants_usage(request)
+        return AnthropicToOpenAIPump(model, include_usage=usage, legacy=legacy)
+
+    def wants_usage(self, request: Mapping[str, Any] | None) -> bool:
+        """Only a client that asked (``stream_options.include_usage``) gets the usage chunk."""
+        options = (request or {}).get("stream_options")
+        return isinstance(options, dict) and options.get("include_usage") is True
 
 
 FORMATS: dict[str, ApiFormat] = {}
@@ -181,19 +187,15 @@ def convert_response(
 
 
 def stream_pump(
-    client: ApiFormat,
-    upstream: ApiFormat,
-    model: str,
-    *,
-    include_usage: bool,
-    request: Mapping[str, Any] | None = None,
+    client: ApiFormat, upstream: ApiFormat, model: str, *, request: Mapping[str, Any] | None = None
 ) -> Pump:
-    """The pump from ``upstream``'s stream to ``client``'s: bytes untouched when they match."""
+    """The pump from ``upstream``'s stream to ``client``'s (shaped for the client's
+    ``request``): bytes untouched when they match."""
     if client is upstream:
-        return client.passthrough(model, include_usage=include_usage)
+        return client.passthrough(model, include_usage=client.wants_usage(request))
     into = upstream.to_hub_stream(model)
-    out = client.from_hub_stream(model, include_usage=include_usage, request=request)
+    out = client.from_hub_stream(model, request=request)
     if into is None or out is None:
         pump = into or out
-        return pump if pump is not None else HUB.passthrough(model, include_usage=include_usage)
+        return pump if pump is not None else HUB.passthrough(model)
     return ChainedPump(into, out)

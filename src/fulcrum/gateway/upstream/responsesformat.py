@@ -61,7 +61,7 @@ class ResponsesFormat(OpenAIFamily):
         return anthropic_to_responses_response(body, model=model, request=request)
 
     def from_hub_stream(
-        self, model: str, *, include_usage: bool, request: Mapping[str, Any] | None = None
+        self, model: str, *, request: Mapping[str, Any] | None = None
     ) -> Pump | None:
         return AnthropicToResponsesPump(model, request=request)
 
