@@ -1,5 +1,6 @@
 """OpenAI's Codex CLI, the real one, on the gateway's ``/v1/responses``: a tool loop to both
-backend formats, its tools offered to the model and its command's output sent back."""
+backend formats, its tools offered to the model and its command's output sent back; and its
+own session log, imported by ``fulcrum usage import --from codex``, against the ledger."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from fulcrum.fakes import FakeAnthropic, FakeOpenAI, ToolCall
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.ledger import open_store
 from fulcrum.testing.codex import codex_env, codex_exec_argv
 from fulcrum.testing.gateway import running_gateway
+from fulcrum.usage.importing import run_import
+from fulcrum.usage.records import ImportContext
+from fulcrum.usage.store import UsageStore
 
 from .helpers import gateway_config
 
@@ -46,3 +50,28 @@ def test_codex_runs_a_command_through_the_gateway(
     assert len(rows) == 2 and all(r.status == 200 and r.stream for r in rows)
     assert all(r.input_tokens > 0 and r.output_tokens > 0 for r in rows)
     assert rows[0].session and {r.session for r in rows} == {rows[0].session}  # its Session-Id
+
+
+@pytest.mark.codex
+def test_codexs_own_log_agrees_with_the_gateways_ledger(
+    codex_cli: list[str], tmp_path: Path
+) -> None:
+    """The real Codex CLI through the gateway: what it logged is what the gateway metered."""
+    with FakeAnthropic() as claude, FakeOpenAI() as gpt:
+        answer = Reply("Ran it.", input_tokens=1200, output_tokens=30, cache_read_tokens=800)
+        claude.push(ToolCall("exec_command", {"cmd": "echo hi"}, then=answer))
+        with running_gateway(gateway_config(claude.url, gpt.url)) as gw:
+            argv = codex_exec_argv(codex_cli, gw.openai_base_url, "to-claude", "run echo hi")
+            run = subprocess.run(argv, env=codex_env(tmp_path), cwd=tmp_path, capture_output=True,
+                                 text=True, timeout=120, check=False)  # fmt: skip
+            gw.stop()
+    assert run.returncode == 0, run.stderr[-2000:]
+    summary = run_import(
+        "codex", [], ImportContext(env={"CODEX_HOME": str(tmp_path)}, home=tmp_path)
+    )
+    assert summary.records == 2 and summary.log.problems == []
+    logged = sorted((r.input_tokens, r.cache_read_tokens, r.output_tokens)
+                    for r in UsageStore().records())  # fmt: skip
+    metered = sorted((r.input_tokens, r.cache_read_tokens, r.output_tokens)
+                     for r in open_store(None).rows())  # fmt: skip
+    assert logged == metered and (1200, 800, 30) in logged

@@ -23,6 +23,7 @@ from fulcrum.usage.importers import (
     openai_usage,
 )
 from fulcrum.usage.importers.claude_code import ClaudeCodeImporter
+from fulcrum.usage.importers.codex import CodexImporter
 from fulcrum.usage.importers.ledger import LedgerImporter
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
@@ -56,6 +57,7 @@ def get(name: str) -> Importer:
 
 
 register(ClaudeCodeImporter())
+register(CodexImporter())
 register(LedgerImporter())
 register(anthropic_usage.IMPORTER)
 register(anthropic_cost.IMPORTER)
