@@ -44,9 +44,17 @@ def test_llama_cpp_as_the_local_backend(llama_server: LlamaServer, fmt: str) -> 
             )
         )
         assert any(c.usage is not None and c.usage.completion_tokens > 0 for c in chunks)
+        gpt = openai_client(gw)  # and OpenAI's Responses API, translated to either format
+        answer = gpt.responses.create(model="anything", input="hi", max_output_tokens=16)
+        assert answer.status in ("completed", "incomplete") and answer.usage is not None
+        assert answer.usage.output_tokens > 0
+        events = list(gpt.responses.create(model="anything", input="hi", max_output_tokens=16,
+                                           stream=True))  # fmt: skip
+        assert events[-1].type in ("response.completed", "response.incomplete")
+        assert [e.sequence_number for e in events] == list(range(len(events)))
         gw.stop()
     rows = open_store(None).rows()
-    assert len(rows) == 3
+    assert len(rows) == 5
     assert all(r.backend == "llama" and r.backend_kind == "local" for r in rows)
     assert all(r.status == 200 and r.output_tokens > 0 for r in rows)
     assert all(r.cost_usd is not None and r.cost_usd > 0 for r in rows)  # amortized + energy
