@@ -184,6 +184,25 @@ def test_an_answer_violating_the_json_schema_cascades(
     assert step["findings"][0]["check"] == "json_schema"
 
 
+def test_a_responses_client_s_json_schema_is_checked_too(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    """OpenAI's Responses API names the schema in ``text.format``: the same check applies."""
+    fake_openai.push(Reply('{"answer": "forty-two"}'))
+    fake_anthropic.push(Reply('{"answer": 42}'))
+    schema = {"type": "json_schema", "name": "answer", "schema": ANSWER_SCHEMA}
+    with running_gateway(brain_config(fake_anthropic.url, fake_openai.url, CASCADE)) as gw:
+        done = openai_client(gw).responses.create(
+            model="claude-sonnet-4-6",
+            input="answer",
+            text={"format": schema},  # type: ignore[typeddict-item]
+        )
+    assert json.loads(done.output_text) == {"answer": 42}
+    row = _only_row()
+    assert row.route_reason == "rule:try-local+cascade→frontier" and row.endpoint == "/v1/responses"
+    assert _decision(row)["cascade_step"]["findings"][0]["check"] == "json_schema"
+
+
 def test_a_refused_budget_returns_the_local_answer_as_it_is(
     fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
 ) -> None:

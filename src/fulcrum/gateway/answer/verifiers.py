@@ -7,7 +7,8 @@ A verifier is registered under a name a rule's ``verify`` may list
   that tool's ``input_schema`` (OpenAI ``parameters``), and a forced ``tool_choice`` was obeyed
   (the tool-use review's own checks, run on the answer it returned after its repair and retry);
 - ``json_schema``: the answer's text parses as JSON and validates against the schema the client
-  asked for: OpenAI ``response_format: {type: json_schema, json_schema: {schema}}``, or
+  asked for: OpenAI ``response_format: {type: json_schema, json_schema: {schema}}``, OpenAI
+  Responses ``text: {format: {type: json_schema, schema}}``, or
   Anthropic ``output_format: {type: json_schema, schema}`` /
   ``output_config: {format: {type: json_schema, schema}}``. A turn that calls a tool is not
   the final answer and is not checked.
@@ -95,6 +96,9 @@ def json_schema_of(body: Body) -> Mapping[str, Any] | None:
         return schema if isinstance(schema, Mapping) else {}
     config = body.get("output_config")  # Anthropic (structured outputs)
     fmt = config.get("format") if isinstance(config, Mapping) else body.get("output_format")
+    text = body.get("text")  # OpenAI Responses
+    if fmt is None and isinstance(text, Mapping):
+        fmt = text.get("format")
     if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
         schema = fmt.get("schema")
         return schema if isinstance(schema, Mapping) else {}

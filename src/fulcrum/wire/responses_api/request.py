@@ -50,7 +50,8 @@ RESPONSES_REQUEST_RULES: dict[str, str] = {
     "reasoning": "map: reasoning_effort (reasoning.effort)",
     "stream": "map: stream",
     "user": "map: user",
-    "text": "drop: no portable equivalent (as Chat Completions' response_format)",
+    "text": "drop: no portable equivalent (a cascade still checks the answer against "
+    "text.format's schema)",
     "metadata": "drop: OpenAI-only",
     "store": "drop: the gateway keeps no responses",
     "include": "drop: nothing encrypted or extra to include",
