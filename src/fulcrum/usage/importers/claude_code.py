@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import InputError
-from fulcrum.textfiles import WIDE, is_wide
 from fulcrum.usage.importers import values
+from fulcrum.usage.importers.jsonl import file_bytes, jsonl_files
 from fulcrum.usage.importers.streamed import Responses, key_of
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
@@ -48,10 +48,7 @@ class ClaudeCodeImporter:
         return found
 
     def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
-        path = Path(source).expanduser()
-        if not path.exists():
-            raise InputError(f"{source}: no such file or directory")
-        files = [path] if path.is_file() else sorted(path.rglob("*.jsonl"))
+        files = jsonl_files(source)
         responses = Responses(log)
         for done, file in enumerate(files, 1):
             log.files += 1
@@ -63,13 +60,8 @@ class ClaudeCodeImporter:
 
 def _read_file(file: Path, log: ImportLog) -> Iterator[tuple[str, str, UsageRecord]]:
     """``(message.id, requestId, record)`` of each line that is usage."""
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        log.problem(file, 0, f"cannot read: {exc.strerror}")
-        return
-    if is_wide(data):
-        log.problem(file, 0, WIDE)
+    data = file_bytes(file, log)
+    if data is None:
         return
     lines = data.split(b"\n")
     ends_mid_line = lines[-1] != b""

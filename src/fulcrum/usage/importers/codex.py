@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.errors import InputError
-from fulcrum.textfiles import WIDE, is_wide
 from fulcrum.usage.importers import values
+from fulcrum.usage.importers.jsonl import file_bytes, jsonl_files
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 SOURCE = "codex"
@@ -43,10 +43,7 @@ class CodexImporter:
         return [str(sessions)]
 
     def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
-        path = Path(source).expanduser()
-        if not path.exists():
-            raise InputError(f"{source}: no such file or directory")
-        files = [path] if path.is_file() else sorted(path.rglob("*.jsonl"))
+        files = jsonl_files(source)
         for done, file in enumerate(files, 1):
             log.files += 1
             yield from _read_file(file, log)
@@ -88,13 +85,8 @@ def _read_file(file: Path, log: ImportLog) -> Iterator[UsageRecord]:
 
 
 def _lines(file: Path, log: ImportLog) -> list[tuple[int, bytes]]:
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        log.problem(file, 0, f"cannot read: {exc.strerror}")
-        return []
-    if is_wide(data):
-        log.problem(file, 0, WIDE)
+    data = file_bytes(file, log)
+    if data is None:
         return []
     return [(n, raw) for n, raw in enumerate(data.split(b"\n"), 1) if raw.strip()]
 
