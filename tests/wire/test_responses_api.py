@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from openai.types.responses import Response
 
+from fulcrum.errors import InvalidRequest
+from fulcrum.gateway.inbound.validate_responses import check_responses
 from fulcrum.wire import openai_to_anthropic_request
 from fulcrum.wire.responses_api import (
     AnthropicToResponsesStream,
@@ -15,7 +20,7 @@ from fulcrum.wire.responses_api import (
     responses_usage,
     usage_to_responses,
 )
-from fulcrum.wire.sse import json_event
+from fulcrum.wire.sse import SSEEvent, json_event
 from fulcrum.wire.usage import TokenUsage
 
 CALL = {"type": "function_call", "call_id": "call_1", "name": "Bash", "arguments": '{"c":"ls"}'}
@@ -162,3 +167,50 @@ def test_a_namespace_is_flattened_and_its_calls_named_back() -> None:
     assert (item["name"], item["namespace"]) == ("spawn", "agents")
     plain = anthropic_to_responses_response(answer, model="m", request={"model": "m"})
     assert plain["output"][0]["name"] == "agents__spawn" and "namespace" not in plain["output"][0]
+
+
+RESPONSE_KEYS = [
+    "model", "input", "instructions", "tools", "tool_choice", "type", "role", "content", "text",
+    "name", "arguments", "call_id", "output", "namespace", "image_url", "reasoning", "effort",
+    "max_output_tokens", "stream", "parameters", "index", "delta", "content_block", "stop_reason",
+    "usage", "id", "input_tokens", "partial_json", "thinking", "message",
+]  # fmt: skip
+RESPONSE_VALUES = [
+    "message", "function_call", "function_call_output", "reasoning", "namespace", "function",
+    "input_text", "output_text", "input_image", "refusal", "user", "assistant", "developer",
+    "auto", "none", "required", "text", "tool_use", "content_block_start",
+    "content_block_delta", "content_block_stop", "message_delta", "message_stop", "error",
+    "text_delta", "input_json_delta", "thinking_delta", "max_tokens", "web_search",
+]  # fmt: skip
+fuzzed = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(RESPONSE_VALUES)
+    | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(RESPONSE_KEYS), inner, max_size=6)
+    ),
+    max_leaves=30,
+)  # fmt: skip
+fuzzed_bodies = st.dictionaries(st.sampled_from(RESPONSE_KEYS), fuzzed, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fuzzed_bodies)
+@example({"content": 3, "input": 3, "tools": 3})  # a shape found crashing once
+@example({"tools": [{"type": "namespace", "name": "x", "tools": 3}], "input": [{"content": 4}]})
+def test_a_request_is_refused_or_translated_never_crashes(body: dict[str, Any]) -> None:
+    with contextlib.suppress(InvalidRequest):
+        check_responses(body)
+    json.dumps(openai_to_anthropic_request(responses_to_openai_request(body)))
+    json.dumps(anthropic_to_responses_response(body, model="m", request=body))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(fuzzed_bodies, max_size=8), fuzzed_bodies)
+def test_a_stream_of_anything_ends_numbered(items: list[dict[str, Any]], request: Any) -> None:
+    stream = AnthropicToResponsesStream("m", request)
+    out = [e for item in items for e in stream.feed(SSEEvent(None, json.dumps(item)))]
+    out += stream.finish()
+    assert [e["sequence_number"] for e in out] == list(range(len(out)))
+    assert out[-1]["type"] in ("response.completed", "response.incomplete", "response.failed")
+    json.dumps(out)

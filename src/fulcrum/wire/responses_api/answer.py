@@ -41,6 +41,7 @@ CUT_SHORT = ("max_tokens", "model_context_window_exceeded")  # stop reasons: inc
 def envelope(request: Mapping[str, Any] | None, *, model: str, response_id: str) -> Body:
     """A response in progress, with nothing output yet: what ``response.created`` carries."""
     req = request or {}
+    tools = req.get("tools")
     return {
         "id": response_id,
         "object": "response",
@@ -59,7 +60,7 @@ def envelope(request: Mapping[str, Any] | None, *, model: str, response_id: str)
         "temperature": req.get("temperature"),
         "text": req.get("text") or {"format": {"type": "text"}},
         "tool_choice": req.get("tool_choice") or "auto",
-        "tools": list(req.get("tools") or []),
+        "tools": list(tools) if isinstance(tools, list) else [],
         "top_p": req.get("top_p"),
         "truncation": "disabled",
         "usage": None,
@@ -86,7 +87,9 @@ def anthropic_to_responses_response(
     """The Anthropic answer ``body`` as a Responses ``response`` for the client's request."""
     check_finished(body.get("stop_reason"))
     spaces = namespaces(request)
-    output = [item for b in body.get("content") or () if (item := _item(b, spaces)) is not None]
+    content = body.get("content")
+    blocks = content if isinstance(content, list) else []
+    output = [item for b in blocks if (item := _item(b, spaces)) is not None]
     response = envelope(request, model=model, response_id=new_id("resp_"))
     return settle(response, output, body.get("stop_reason"), anthropic_usage(body))
 
