@@ -8,6 +8,8 @@ from typing import Any
 
 import openai
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.ledger import open_store
@@ -199,3 +201,54 @@ def test_a_stored_response_is_not_found_and_says_why(gateway: RunningGateway) ->
         assert "the gateway keeps no responses" in str(caught.value)
     with pytest.raises(openai.NotFoundError):
         client.responses.input_items.list("resp_abc")
+
+
+TEXTS = st.text(max_size=6)
+PARTS = st.lists(st.fixed_dictionaries({"type": st.just("input_text"), "text": TEXTS}), max_size=2)
+VALID_ITEM = st.one_of(
+    st.fixed_dictionaries({"role": st.sampled_from(["user", "developer", "system", "assistant"]),
+                           "content": st.one_of(TEXTS, PARTS)}),
+    st.fixed_dictionaries({"type": st.just("function_call"), "call_id": st.just("c1"),
+                           "name": st.just("Bash"), "arguments": st.sampled_from(["{}", "x", ""])}),
+    st.fixed_dictionaries({"type": st.just("function_call_output"), "call_id": st.just("c1"),
+                           "output": TEXTS}),
+    st.fixed_dictionaries({"type": st.just("reasoning"), "id": st.just("rs_1"),
+                           "summary": st.just([])}),
+)  # fmt: skip
+VALID = st.fixed_dictionaries(
+    {"model": st.sampled_from(["to-claude", "to-openai"]),
+     "input": st.one_of(TEXTS, st.lists(VALID_ITEM, min_size=1, max_size=4))},
+    optional={"tools": st.just([BASH, {"type": "web_search"}]),
+              "tool_choice": st.sampled_from(["auto", "none", "required"]),
+              "max_output_tokens": st.integers(1, 50), "stream": st.booleans(),
+              "instructions": TEXTS, "store": st.booleans()},
+)  # fmt: skip
+ODD = st.dictionaries(  # anything at all, in the keys the API has
+    st.sampled_from(["model", "input", "tools", "tool_choice", "stream", "max_output_tokens",
+                     "previous_response_id", "instructions"]),
+    st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | TEXTS,
+                 lambda inner: st.lists(inner, max_size=3)
+                 | st.dictionaries(st.sampled_from(["type", "role", "content", "name", "text",
+                                                    "call_id", "output", "image_url"]),
+                                   inner, max_size=4), max_leaves=12),
+    max_size=6,
+)  # fmt: skip
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.one_of(VALID, ODD))
+def test_any_body_gets_an_answer_or_an_openai_error_never_a_5xx(
+    gateway: RunningGateway, body: dict[str, Any]
+) -> None:
+    status, headers, raw = post_json(gateway, "/v1/responses", body)
+    assert status < 500, raw[:300]
+    if status >= 400:
+        error = json.loads(raw)["error"]
+        assert error["type"] == "invalid_request_error" and error["message"]
+    elif body.get("stream"):
+        assert headers["content-type"].startswith("text/event-stream")
+        assert b"event: response.completed" in raw or b"event: response.incomplete" in raw
+    else:
+        assert json.loads(raw)["object"] == "response"
