@@ -12,7 +12,7 @@ import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.ledger import open_store
-from fulcrum.testing.codex import codex_env, codex_exec_argv
+from fulcrum.testing.codex import codex_env, codex_exec_argv, write_codex_config
 from fulcrum.testing.gateway import running_gateway
 from fulcrum.usage.importing import run_import
 from fulcrum.usage.records import ImportContext
@@ -35,7 +35,8 @@ def test_codex_runs_a_command_through_the_gateway(
     fake = fake_anthropic if model == "to-claude" else fake_openai
     fake.push(ToolCall("exec_command", {"cmd": "echo fulcrum-codex-ran"}, then="Ran: {result}"))
     with running_gateway(gateway_config(fake_anthropic.url, fake_openai.url)) as gw:
-        argv = codex_exec_argv(codex_cli, gw.openai_base_url, model, PROMPT)
+        write_codex_config(tmp_path, gw.url)  # what `fulcrum serve` tells Codex users to write
+        argv = codex_exec_argv(codex_cli, model, PROMPT)
         run = subprocess.run(
             argv, env=codex_env(tmp_path), cwd=tmp_path, capture_output=True, text=True,
             timeout=120, check=False,
@@ -61,7 +62,8 @@ def test_codexs_own_log_agrees_with_the_gateways_ledger(
         answer = Reply("Ran it.", input_tokens=1200, output_tokens=30, cache_read_tokens=800)
         claude.push(ToolCall("exec_command", {"cmd": "echo hi"}, then=answer))
         with running_gateway(gateway_config(claude.url, gpt.url)) as gw:
-            argv = codex_exec_argv(codex_cli, gw.openai_base_url, "to-claude", "run echo hi")
+            write_codex_config(tmp_path, gw.url)
+            argv = codex_exec_argv(codex_cli, "to-claude", "run echo hi")
             run = subprocess.run(argv, env=codex_env(tmp_path), cwd=tmp_path, capture_output=True,
                                  text=True, timeout=120, check=False)  # fmt: skip
             gw.stop()

@@ -141,6 +141,7 @@ def test_the_banner_shows_the_ledger_without_its_password() -> None:
     shown = banner(load_config(text=text, env={}), "http://127.0.0.1:8787")
     assert "ledger: postgresql://fulcrum:***@db.internal/ledger" in shown
     assert "s3cret" not in shown
+    assert 'base_url = "http://127.0.0.1:8787/v1"' in shown  # Codex CLI's provider, too
 
 
 @pytest.mark.postgres

@@ -32,8 +32,24 @@ from fulcrum.urls import redact_url
 SWITCH_INTERVAL_S = 0.0005
 
 
+CODEX_KEY_ENV = "FULCRUM_API_KEY"  # where Codex CLI reads its key for the gateway
+
+
+def codex_config(url: str) -> str:
+    """Codex CLI's ``config.toml`` lines that make the gateway its model provider, speaking
+    the Responses API (its key read from ``$FULCRUM_API_KEY``)."""
+    return "\n".join([
+        'model_provider = "fulcrum"',
+        "[model_providers.fulcrum]",
+        'name = "fulcrum"',
+        f'base_url = "{url}/v1"',
+        f'env_key = "{CODEX_KEY_ENV}"',
+        'wire_api = "responses"',
+    ])  # fmt: skip
+
+
 def banner(config: GatewayConfig, url: str) -> str:
-    """How to point Claude Code and an OpenAI client at the gateway."""
+    """How to point Claude Code, an OpenAI client and Codex CLI at the gateway."""
     key_hint = (
         f"one of the keys in ${config.server.client_keys_env}"
         if config.server.client_keys
@@ -55,6 +71,10 @@ def banner(config: GatewayConfig, url: str) -> str:
             "OpenAI clients:",
             f'  OpenAI(base_url="{url}/v1", api_key="<{key_hint}>")',
             f"  export OPENAI_BASE_URL={url}/v1",
+            "Codex CLI:",
+            f"  export {CODEX_KEY_ENV}=<{key_hint}>",
+            "  and in ~/.codex/config.toml:",
+            *(f"    {line}" for line in codex_config(url).splitlines()),
         ]
     )
 
