@@ -6,13 +6,17 @@ import contextlib
 import json
 from typing import Any
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openai.types.responses import Response
 
 from fulcrum.errors import InvalidRequest
+from fulcrum.fakes import FakeOpenAI, Reply, ToolCall, render_responses
+from fulcrum.fakes.template import TOOL_ID, fill
 from fulcrum.gateway.inbound.validate_responses import check_responses
 from fulcrum.wire import openai_to_anthropic_request
+from fulcrum.wire.maps import UnfinishedAnswer
 from fulcrum.wire.responses_api import (
     AnthropicToResponsesStream,
     anthropic_to_responses_response,
@@ -20,8 +24,14 @@ from fulcrum.wire.responses_api import (
     responses_usage,
     usage_to_responses,
 )
-from fulcrum.wire.sse import SSEEvent, json_event
+from fulcrum.wire.responses_api.backend import (
+    openai_to_responses_request,
+    responses_to_anthropic_response,
+)
+from fulcrum.wire.responses_api.stream_in import ResponsesToAnthropicStream
+from fulcrum.wire.sse import SSEDecoder, SSEEvent, json_event
 from fulcrum.wire.usage import TokenUsage
+from fulcrum.wire.validate import check_anthropic_stream
 
 CALL = {"type": "function_call", "call_id": "call_1", "name": "Bash", "arguments": '{"c":"ls"}'}
 
@@ -214,3 +224,90 @@ def test_a_stream_of_anything_ends_numbered(items: list[dict[str, Any]], request
     assert [e["sequence_number"] for e in out] == list(range(len(out)))
     assert out[-1]["type"] in ("response.completed", "response.incomplete", "response.failed")
     json.dumps(out)
+
+
+# -- a backend that speaks the Responses API ------------------------------------------------
+
+
+def test_a_chat_request_becomes_a_responses_request() -> None:
+    chat = {
+        "model": "m", "max_completion_tokens": 64, "reasoning_effort": "low", "stream": True,
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": [{"type": "text", "text": "look"},
+                                         {"type": "image_url", "image_url": {"url": "data:x"}}]},
+            {"role": "assistant", "content": "Running.", "tool_calls": [
+                {"id": "call_1", "type": "function",
+                 "function": {"name": "Bash", "arguments": '{"c":1}'}}]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "ok"},
+        ],
+        "tools": [{"type": "function", "function": {"name": "Bash", "parameters": {}}}],
+        "tool_choice": {"type": "function", "function": {"name": "Bash"}},
+        "stream_options": {"include_usage": True},
+    }  # fmt: skip
+    out = openai_to_responses_request(chat)
+    assert out["instructions"] == "Be brief." and out["max_output_tokens"] == 64
+    assert out["reasoning"] == {"effort": "low"} and out["store"] is False
+    assert "stream_options" not in out and out["stream"] is True
+    assert [i.get("type", i.get("role")) for i in out["input"]] == [
+        "user",
+        "assistant",
+        "function_call",
+        "function_call_output",
+    ]
+    assert out["input"][0]["content"][1] == {"type": "input_image", "image_url": "data:x"}
+    assert out["input"][2]["call_id"] == "call_1" and out["input"][3]["output"] == "ok"
+    assert out["tools"] == [{"type": "function", "name": "Bash", "parameters": {}}]
+    assert out["tool_choice"] == {"type": "function", "name": "Bash"}
+
+
+def test_a_responses_answer_becomes_a_message() -> None:
+    answer = {
+        "id": "resp_1", "status": "completed",
+        "output": [
+            {"type": "reasoning", "summary": [{"type": "summary_text", "text": "hm"}]},
+            {"type": "message", "content": [{"type": "output_text", "text": "Running."}]},
+            {"type": "function_call", "call_id": "call_1", "name": "Bash", "arguments": "{}"},
+        ],
+        "usage": {"input_tokens": 100, "input_tokens_details": {"cached_tokens": 90},
+                  "output_tokens": 7},
+    }  # fmt: skip
+    message = responses_to_anthropic_response(answer, model="m")
+    assert [b["type"] for b in message["content"]] == ["thinking", "text", "tool_use"]
+    assert message["stop_reason"] == "tool_use" and message["content"][2]["id"] == "call_1"
+    assert message["usage"]["input_tokens"] == 10
+    assert message["usage"]["cache_read_input_tokens"] == 90
+    cut = {"status": "incomplete", "incomplete_details": {"reason": "max_output_tokens"},
+           "output": []}  # fmt: skip
+    assert responses_to_anthropic_response(cut, model="m")["stop_reason"] == "max_tokens"
+    with pytest.raises(UnfinishedAnswer):
+        responses_to_anthropic_response({"status": "failed", "output": []}, model="m")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [Reply("a few words here", thinking="why"), ToolCall("Bash", {"command": "ls"}, text="So.")],
+)
+def test_a_responses_stream_becomes_a_well_formed_anthropic_stream(entry: Any) -> None:
+    """The events OpenAI sends (as the fake renders them), translated for the hub."""
+    values = FakeOpenAI.values(entry, 100) | {TOOL_ID: "call_9"}
+    raw = b"".join(fill(render_responses.response_events(entry, "m"), values))
+    stream = ResponsesToAnthropicStream("m")
+    events = [e for event in SSEDecoder().feed(raw) for e in stream.feed(event.object() or {})]
+    events += stream.finish()
+    check_anthropic_stream(events)
+    kinds = [json.loads(e.data).get("content_block", {}).get("type") for e in events]
+    if isinstance(entry, ToolCall):
+        assert "tool_use" in kinds and stream.stop_reason is None
+        assert json.loads(events[-2].data)["delta"]["stop_reason"] == "tool_use"
+    else:
+        assert kinds.count("thinking") == 1 and kinds.count("text") == 1
+    assert stream.usage.output_tokens > 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(fuzzed_bodies, max_size=8))
+def test_any_responses_events_make_a_well_formed_anthropic_stream(items: list[Any]) -> None:
+    stream = ResponsesToAnthropicStream("m")
+    events = [e for item in items for e in stream.feed(item)] + stream.finish()
+    check_anthropic_stream(events)

@@ -1,5 +1,6 @@
 """A faithful fake of the OpenAI Chat Completions API: ``POST /v1/chat/completions``
-(JSON and SSE, ``stream_options.include_usage``), ``GET /v1/models`` and the Files and
+(JSON and SSE, ``stream_options.include_usage``), ``POST /v1/responses`` (the Responses API,
+JSON and SSE), ``GET /v1/models`` and the Files and
 Batch APIs (:mod:`fulcrum.fakes.openai_batches`), with the
 provider's ids, ``x-request-id`` header, usage fields and error bodies. The same
 format is what vLLM, llama.cpp, Ollama and LM Studio serve."""
@@ -12,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from fulcrum.fakes import render_openai as render
+from fulcrum.fakes import render_responses
 from fulcrum.fakes.openai_batches import OpenAIBatches
 from fulcrum.fakes.script import AnswerTool, Fail, Hang, Reply, ToolCall
 from fulcrum.fakes.server import FakeUpstream
@@ -56,6 +58,7 @@ class FakeOpenAI(FakeUpstream):
     def routes(self) -> list[web.RouteDef]:
         return [
             web.post("/v1/chat/completions", self._completions),
+            web.post("/v1/responses", self._responses),
             web.get("/v1/models", self._models),
             *self.batches.routes(),
         ]
@@ -100,18 +103,10 @@ class FakeOpenAI(FakeUpstream):
         problem = self._check(request, body)
         if problem is not None:
             return problem
-        entry = self._resolve(self.script.take(body), body)
-        await self._pause(entry.first_byte_delay)
-        if isinstance(entry, Hang):
-            return await self._hang(request)
-        if isinstance(entry, Fail):
-            return self._fail(entry)
-        assert isinstance(entry, (Reply, ToolCall))
-        values = _values(entry, len(raw))
-        if isinstance(entry, ToolCall):
-            values[TOOL_ID] = entry.call_id or new_id("call_")
-            follow = AnswerTool(call_id=values[TOOL_ID], then=entry.then, model=entry.model)
-            self.script.push_front(follow)
+        taken = await self._take(request, raw, body)
+        if isinstance(taken, web.StreamResponse):
+            return taken
+        entry, values = taken
         model = body["model"]
         headers = _headers(new_id("req_"), _JSON)
         if body.get("stream") is True:
@@ -124,6 +119,49 @@ class FakeOpenAI(FakeUpstream):
             return await self._stream(request, headers, chunks, values, entry)
         chunks = self._rendered(("j", model), entry, lambda: [render.completion_body(entry, model)])
         return await self._body(request, headers, chunks, values, entry)
+
+    async def _take(
+        self, request: web.Request, raw: bytes, body: Any
+    ) -> web.StreamResponse | tuple[Reply | ToolCall, dict[str, str]]:
+        """The scripted answer and its holes, or the response a hang or failure gives."""
+        entry = self._resolve(self.script.take(body), body)
+        await self._pause(entry.first_byte_delay)
+        if isinstance(entry, Hang):
+            return await self._hang(request)
+        if isinstance(entry, Fail):
+            return self._fail(entry)
+        values = _values(entry, len(raw))
+        if isinstance(entry, ToolCall):
+            values[TOOL_ID] = entry.call_id or new_id("call_")
+            follow = AnswerTool(call_id=values[TOOL_ID], then=entry.then, model=entry.model)
+            self.script.push_front(follow)
+        return entry, values
+
+    async def _responses(self, request: web.Request) -> web.StreamResponse:
+        """``POST /v1/responses``: the same script, answered as OpenAI's Responses API."""
+        raw, body = await self._record(request)
+        problem = self._auth(request)
+        if problem is None and not (isinstance(body, dict) and isinstance(body.get("model"), str)):
+            problem = self._error(400, "you must provide a model parameter")
+        if problem is None and not isinstance(body.get("input"), str | list):
+            problem = self._error(400, "Missing required parameter: 'input'.")
+        if problem is not None:
+            return problem
+        taken = await self._take(request, raw, body)
+        if isinstance(taken, web.StreamResponse):
+            return taken
+        entry, values = taken
+        model, headers = body["model"], _headers(new_id("req_"), _JSON)
+        if body.get("stream") is True:
+            events = self._rendered(
+                ("rs", model), entry, lambda: render_responses.response_events(entry, model)
+            )
+            headers |= {"content-type": _SSE, "cache-control": "no-cache"}
+            return await self._stream(request, headers, events, values, entry)
+        body_of = self._rendered(
+            ("rj", model), entry, lambda: [render_responses.response_body(entry, model)]
+        )
+        return await self._body(request, headers, body_of, values, entry)
 
     def _fail(self, entry: Fail) -> web.Response:
         response = self._error(entry.status, entry.message, entry.error_type)

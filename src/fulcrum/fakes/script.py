@@ -138,7 +138,12 @@ class Script:
 
 
 def tool_result_text(request: Mapping[str, Any], call_id: str) -> str | None:
-    """The text of the tool result for ``call_id`` in either format, or None."""
+    """The text of the tool result for ``call_id`` in any format, or None."""
+    items = request.get("input")  # OpenAI Responses
+    for item in reversed(items) if isinstance(items, list) else []:
+        done = isinstance(item, Mapping) and item.get("type") == "function_call_output"
+        if done and item.get("call_id") == call_id:
+            return _text(item.get("output"))
     messages = request.get("messages")
     for msg in reversed(messages) if isinstance(messages, list) else []:
         if not isinstance(msg, Mapping):

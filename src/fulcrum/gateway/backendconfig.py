@@ -213,5 +213,5 @@ def caps(backend: BackendConfig) -> BackendCaps:
 
 
 def backend_formats() -> tuple[str, ...]:
-    """The registered formats a backend may speak (OpenAI Responses is a client's API only)."""
+    """The registered formats a backend may speak (``upstream``: all three built in)."""
     return tuple(name for name, fmt in FORMATS.items() if fmt.upstream)

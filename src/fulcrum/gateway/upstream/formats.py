@@ -1,8 +1,8 @@
 """API formats: one object per API shape, for the client side and the upstream side alike.
 
 An :class:`ApiFormat` (:mod:`~fulcrum.gateway.upstream.formatbase`) is all the gateway knows
-about one API shape (Anthropic Messages, OpenAI Chat Completions, OpenAI Responses as a
-client's API only): its chat path and auth headers upstream, the check of a client body, the
+about one API shape (Anthropic Messages, OpenAI Chat Completions, OpenAI Responses): its chat
+path and auth headers upstream, the check of a client body, the
 ``max_tokens`` keys (routing and clamping), usage, the error body, its stream pumps, and how its
 requests, answers and streams convert to and from the hub shape, Anthropic Messages. A (client,
 upstream) pair is composed from the two formats (:func:`convert_request`, :func:`stream_pump`);

@@ -1,10 +1,12 @@
-"""OpenAI Responses (``POST /v1/responses``), as a client's API.
+"""OpenAI Responses (``POST /v1/responses``), a client's API and a backend's.
 
-No backend speaks it here (``upstream = False``: a backend's ``format`` cannot be
-``"responses"``): a request is read as Chat Completions
-(:mod:`fulcrum.wire.responses_api.request`), routed as one, sent to the hub and on to the
-backend's own format; the answer and its stream come back from the hub
-(:mod:`fulcrum.wire.responses_api`). Errors have OpenAI's shape.
+A client's request is read as Chat Completions (:mod:`fulcrum.wire.responses_api.request`)
+and routed as one. To a backend of this format (``format = "responses"``: OpenAI's own, where
+its Responses-only models are, or vLLM's) it goes as it came, and the stream passes through
+(:class:`~fulcrum.gateway.answer.responsespump.ResponsesPump`); to any other it goes through
+the hub, and the answer and its stream come back from it (:mod:`fulcrum.wire.responses_api`).
+Any client's request reaches a Responses backend the same way, through the hub
+(:mod:`fulcrum.wire.responses_api.backend`). Errors have OpenAI's shape.
 """
 
 from __future__ import annotations
@@ -15,16 +17,25 @@ from typing import Any
 from aiohttp import web
 
 from fulcrum.errors import NotFound
-from fulcrum.gateway.answer.responsespump import AnthropicToResponsesPump
+from fulcrum.gateway.answer.responsespump import (
+    AnthropicToResponsesPump,
+    ResponsesPump,
+    ResponsesToAnthropicPump,
+)
 from fulcrum.gateway.answer.streams import Pump
 from fulcrum.gateway.inbound.validate_responses import check_responses
 from fulcrum.gateway.upstream.formatbase import Body, OpenAIFamily
 from fulcrum.routing.request import OPENAI_MAX_TOKENS
 from fulcrum.wire.request_to_anthropic import openai_to_anthropic_request
+from fulcrum.wire.request_to_openai import anthropic_to_openai_request
 from fulcrum.wire.responses_api import (
     anthropic_to_responses_response,
     responses_to_openai_request,
     responses_usage,
+)
+from fulcrum.wire.responses_api.backend import (
+    openai_to_responses_request,
+    responses_to_anthropic_response,
 )
 from fulcrum.wire.usage import TokenUsage
 
@@ -33,8 +44,7 @@ class ResponsesFormat(OpenAIFamily):
     name = "responses"
     chat_path = "/v1/responses"
     max_tokens_keys = OPENAI_MAX_TOKENS  # the routing view's: Chat Completions
-    passthrough = Pump  # never used: no backend speaks this format
-    upstream = False
+    passthrough = ResponsesPump
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         """A stored response's endpoints answer that the gateway stores none (404)."""
@@ -54,6 +64,15 @@ class ResponsesFormat(OpenAIFamily):
 
     def to_hub_request(self, body: Mapping[str, Any]) -> Body:
         return openai_to_anthropic_request(responses_to_openai_request(body))
+
+    def from_hub_request(self, body: Mapping[str, Any]) -> Body:
+        return openai_to_responses_request(anthropic_to_openai_request(body))
+
+    def to_hub_response(self, body: Body, *, model: str) -> Body:
+        return responses_to_anthropic_response(body, model=model)
+
+    def to_hub_stream(self, model: str) -> Pump | None:
+        return ResponsesToAnthropicPump(model)
 
     def from_hub_response(
         self, body: Body, *, model: str, request: Mapping[str, Any] | None = None
