@@ -13,7 +13,7 @@ from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 
-from .helpers import HI, claude_client, gateway_config, openai_client
+from .helpers import HI, claude_client, gateway_config, openai_client, sse_events
 
 BACKEND = """
 [backends.codex]
@@ -128,3 +128,19 @@ def test_a_cut_answer_and_a_refusal_keep_their_meaning(
     )
     assert message.stop_reason == "max_tokens"
     assert json.loads(fake_openai.requests[0].raw)["max_output_tokens"] == 2
+
+
+def test_a_passed_through_stream_cut_by_the_backend_ends_in_an_error_event(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.push(Reply("one two three four five six", cut_after=4))
+    events = sse_events(gateway, "/v1/responses", {"model": "to-codex", "input": "hi",
+                                                   "stream": True})  # fmt: skip
+    name, data = events[-1]
+    error = json.loads(data)
+    assert name == "error" and error["code"] == "server_error" and error["message"]
+    numbers = [json.loads(d)["sequence_number"] for _, d in events]
+    assert numbers == list(range(len(events)))  # the error follows the last event it got
+    gateway.stop()
+    (row,) = rows()
+    assert row.status == 502 and "stream broke" in (row.error or "")
