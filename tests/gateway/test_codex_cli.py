@@ -21,10 +21,25 @@ from fulcrum.usage.store import UsageStore
 from .helpers import gateway_config
 
 PROMPT = "Run echo fulcrum-codex-ran and tell me what it printed."
+RESPONSES_BACKEND = """
+[backends.codex]
+format = "responses"
+base_url = "{url}"
+kind = "api"
+provider = "openai"
+models = ["gpt-5.1-codex"]
+"""
+
+
+def config(anthropic: FakeAnthropic, openai: FakeOpenAI) -> str:
+    """The test gateway, and ``to-codex``: a backend that speaks the Responses API."""
+    text = gateway_config(anthropic.url, openai.url,
+                          aliases_extra='"to-codex" = "codex/gpt-5.1-codex"')  # fmt: skip
+    return text + RESPONSES_BACKEND.format(url=openai.url)
 
 
 @pytest.mark.codex
-@pytest.mark.parametrize("model", ["to-claude", "to-openai"])
+@pytest.mark.parametrize("model", ["to-claude", "to-openai", "to-codex"])
 def test_codex_runs_a_command_through_the_gateway(
     codex_cli: list[str],
     fake_anthropic: FakeAnthropic,
@@ -34,7 +49,7 @@ def test_codex_runs_a_command_through_the_gateway(
 ) -> None:
     fake = fake_anthropic if model == "to-claude" else fake_openai
     fake.push(ToolCall("exec_command", {"cmd": "echo fulcrum-codex-ran"}, then="Ran: {result}"))
-    with running_gateway(gateway_config(fake_anthropic.url, fake_openai.url)) as gw:
+    with running_gateway(config(fake_anthropic, fake_openai)) as gw:
         write_codex_config(tmp_path, gw.url)  # what `fulcrum serve` tells Codex users to write
         argv = codex_exec_argv(codex_cli, model, PROMPT)
         run = subprocess.run(
@@ -45,7 +60,9 @@ def test_codex_runs_a_command_through_the_gateway(
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Ran:" in run.stdout and "fulcrum-codex-ran" in run.stdout
     first, second = (json.dumps(r.body) for r in fake.requests[:2])
-    assert "exec_command" in first and "web_search" not in first  # OpenAI's own tool: dropped
+    assert "exec_command" in first
+    # OpenAI's own tool goes to OpenAI's API as it came, and is dropped for any other
+    assert ("web_search" in first) is (model == "to-codex")
     assert "fulcrum-codex-ran\\n" in second  # the command's output came back as its result
     rows = [r for r in open_store(None).rows() if r.endpoint == "/v1/responses"]
     assert len(rows) == 2 and all(r.status == 200 and r.stream for r in rows)

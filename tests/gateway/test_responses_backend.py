@@ -68,7 +68,7 @@ def test_a_responses_client_passes_through(
     gateway.stop()
     (row,) = rows()
     assert (row.input_tokens, row.cache_read_tokens, row.output_tokens) == (40, 10, 3)
-    assert row.backend == "codex" and row.stream is stream
+    assert row.backend == "codex" and row.stream is stream and row.status == 200
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from fulcrum.gateway.answer.responsespump import ResponsesPump
 from fulcrum.gateway.answer.streams import AnthropicPump, OpenAIPump, strip_usage_chunks
-from fulcrum.wire.sse import SSEDecoder
+from fulcrum.wire.sse import SSEDecoder, encode_sse, json_event
 from fulcrum.wire.usage import TokenUsage
 
 BLOCK_START = (
@@ -102,3 +103,18 @@ def test_openai_usage_is_the_last_usage_object_whatever_the_line_endings(blank: 
     none = blank.join([_chunk(None), _chunk(None, 'a "usage": null'), b"data: [DONE]", b""])
     assert OpenAIPump.usage_of(none) == TokenUsage(0, 0)
     assert OpenAIPump.usage_of(b"data: [DONE]\n\n") == TokenUsage(0, 0)
+
+
+def test_a_responses_stream_ends_at_its_final_event_however_long() -> None:
+    """The final event carries the whole response: read on the stream, not a short tail."""
+    pump = ResponsesPump("m")
+    usage = {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 2}, "output_tokens": 3}
+    final = {"type": "response.completed", "sequence_number": 7,
+             "response": {"output": [{"text": "x" * 2000}], "usage": usage}}  # fmt: skip
+    pump.transform(b'event: response.created\ndata: {"type":"response.created"}\n\n')
+    assert not pump.complete
+    pump.transform(encode_sse(json_event(final)))
+    assert pump.complete and pump.usage() == TokenUsage(10, 3, cache_read_tokens=2)
+    error = json.loads(pump.fail("cut").decode().split("data: ", 1)[1])
+    assert error == {"type": "error", "code": "server_error", "message": "cut", "param": None,
+                     "sequence_number": 8}  # fmt: skip

@@ -86,7 +86,7 @@ class ResponsesToAnthropicPump(Pump):
 
 
 _SEQUENCE = re.compile(rb'"sequence_number":\s*(\d+)')
-_ENDS = (b"response.completed", b"response.incomplete", b"response.failed", b"event: error")
+_ENDS = (b"response.completed", b"response.incomplete", b"response.failed", b"error")
 
 
 class ResponsesPump(Pump):
@@ -109,8 +109,16 @@ class ResponsesPump(Pump):
                 usage = responses_usage(response)
         return usage
 
+    @property
+    def complete(self) -> bool:
+        """Read on the whole stream: the final event carries the whole response, so it can be
+        longer than the tail the other formats look at."""
+        return self.ended(b"".join(self.chunks))
+
     def ended(self, tail: bytes) -> bool:
-        return any(end in tail for end in _ENDS)
+        """Whether the last event is a final one (completed, incomplete, failed, error)."""
+        at = tail.rfind(b"event: ")
+        return at >= 0 and tail[at + 7 :].startswith(_ENDS)
 
 
 _FINAL = ("response.completed", "response.incomplete", "response.failed")
