@@ -1,4 +1,5 @@
-"""Wire formats: Anthropic Messages and OpenAI Chat Completions.
+"""Wire formats: Anthropic Messages, OpenAI Chat Completions and (in
+:mod:`fulcrum.wire.responses_api`) OpenAI Responses.
 
 Pure functions over ``dict`` bodies (no I/O): SSE decoding and encoding, translation
 both ways for requests, responses and streams, error bodies, and usage extraction.

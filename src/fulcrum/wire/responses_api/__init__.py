@@ -1,5 +1,6 @@
-"""OpenAI's Responses API as a client's API: its requests to Chat Completions (and so to the
-hub), the hub's answers and streams back to it."""
+"""OpenAI's Responses API, a client's and a backend's: a client's requests to Chat Completions
+(and so to the hub), the hub's answers and streams back to it; and the way to a backend that
+speaks it (:mod:`~.backend`, :mod:`~.stream_in`)."""
 
 from fulcrum.wire.responses_api.answer import (
     anthropic_to_responses_response,
