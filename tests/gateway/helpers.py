@@ -105,6 +105,23 @@ def gateway_config(
     )
 
 
+RESPONSES_BACKEND = """
+[backends.codex]
+format = "responses"
+base_url = "{url}"
+kind = "api"
+provider = "openai"
+models = ["gpt-5.1-codex"]
+"""
+
+
+def with_responses_backend(anthropic: str, openai: str) -> str:
+    """:func:`gateway_config` and ``to-codex``: a backend of the fake OpenAI's that speaks
+    the Responses API (as OpenAI's Responses-only models do)."""
+    text = gateway_config(anthropic, openai, aliases_extra='"to-codex" = "codex/gpt-5.1-codex"')
+    return text + RESPONSES_BACKEND.format(url=openai)
+
+
 def post_json(
     gw: RunningGateway, path: str, body: Any, headers: dict[str, str] | None = None
 ) -> tuple[int, dict[str, str], bytes]:

@@ -18,24 +18,9 @@ from fulcrum.usage.importing import run_import
 from fulcrum.usage.records import ImportContext
 from fulcrum.usage.store import UsageStore
 
-from .helpers import gateway_config
+from .helpers import gateway_config, with_responses_backend
 
 PROMPT = "Run echo fulcrum-codex-ran and tell me what it printed."
-RESPONSES_BACKEND = """
-[backends.codex]
-format = "responses"
-base_url = "{url}"
-kind = "api"
-provider = "openai"
-models = ["gpt-5.1-codex"]
-"""
-
-
-def config(anthropic: FakeAnthropic, openai: FakeOpenAI) -> str:
-    """The test gateway, and ``to-codex``: a backend that speaks the Responses API."""
-    text = gateway_config(anthropic.url, openai.url,
-                          aliases_extra='"to-codex" = "codex/gpt-5.1-codex"')  # fmt: skip
-    return text + RESPONSES_BACKEND.format(url=openai.url)
 
 
 @pytest.mark.codex
@@ -49,7 +34,7 @@ def test_codex_runs_a_command_through_the_gateway(
 ) -> None:
     fake = fake_anthropic if model == "to-claude" else fake_openai
     fake.push(ToolCall("exec_command", {"cmd": "echo fulcrum-codex-ran"}, then="Ran: {result}"))
-    with running_gateway(config(fake_anthropic, fake_openai)) as gw:
+    with running_gateway(with_responses_backend(fake_anthropic.url, fake_openai.url)) as gw:
         write_codex_config(tmp_path, gw.url)  # what `fulcrum serve` tells Codex users to write
         argv = codex_exec_argv(codex_cli, model, PROMPT)
         run = subprocess.run(

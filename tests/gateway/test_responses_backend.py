@@ -13,16 +13,8 @@ from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 
-from .helpers import HI, claude_client, gateway_config, openai_client, sse_events
+from .helpers import HI, claude_client, openai_client, sse_events, with_responses_backend
 
-BACKEND = """
-[backends.codex]
-format = "responses"
-base_url = "{url}"
-kind = "api"
-provider = "openai"
-models = ["gpt-5.1-codex"]
-"""
 SCHEMA = {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]}
 BASH = {"type": "function", "name": "Bash", "parameters": SCHEMA}
 
@@ -33,9 +25,7 @@ def user(text: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def gateway(fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI) -> Iterator[RunningGateway]:
-    text = gateway_config(fake_anthropic.url, fake_openai.url,
-                          aliases_extra='"to-codex" = "codex/gpt-5.1-codex"')  # fmt: skip
-    with running_gateway(text + BACKEND.format(url=fake_openai.url)) as gw:
+    with running_gateway(with_responses_backend(fake_anthropic.url, fake_openai.url)) as gw:
         yield gw
 
 
