@@ -97,7 +97,7 @@ def parse_backends(sec: Table, env: Mapping[str, str], base: Path) -> dict[str, 
 
 def parse_backend(name: str, sec: Table, env: Mapping[str, str], base: Path) -> BackendConfig:
     sec.only(*BACKEND_KEYS)
-    fmt = sec.choice("format", backend_formats(), required=True)
+    fmt = sec.choice("format", tuple(FORMATS), required=True)
     urls = _urls(sec)
     t = sec.table("timeouts")
     t.only("connect", "first_byte", "idle", "total")
@@ -210,8 +210,3 @@ def caps(backend: BackendConfig) -> BackendCaps:
         context_window=backend.context_window,
         max_output_tokens=backend.max_output_tokens,
     )
-
-
-def backend_formats() -> tuple[str, ...]:
-    """The registered formats a backend may speak (``upstream``: all three built in)."""
-    return tuple(name for name, fmt in FORMATS.items() if fmt.upstream)

@@ -67,24 +67,20 @@ def compat() -> Iterator[ApiFormat]:
         del FORMATS[fmt.name]
 
 
-def backend_formats() -> list[str]:
-    return [name for name, fmt in FORMATS.items() if fmt.upstream]
-
-
-def test_config_accepts_exactly_the_registered_backend_formats(compat: ApiFormat) -> None:
-    for name in backend_formats():
+def test_config_accepts_exactly_the_registered_formats(compat: ApiFormat) -> None:
+    for name in FORMATS:
         config = load_config(text=BACKEND.format(fmt=name), env={})
         assert config.backends["x"].format == name
     with pytest.raises(ConfigError) as err:
         load_config(text=BACKEND.format(fmt="gemini"), env={})
-    assert all(n in str(err.value) for n in backend_formats())
+    assert all(n in str(err.value) for n in FORMATS)
     assert "got 'gemini'" in str(err.value)
 
 
 def test_the_registry_decides_counting_and_error_shapes(compat: ApiFormat) -> None:
     counts = {
         n: load_config(text=BACKEND.format(fmt=n), env={}).backends["x"].count_tokens
-        for n in backend_formats()
+        for n in FORMATS
     }
     assert counts == {"anthropic": True, "openai": False, "responses": False, "compat-test": False}
     assert client_format("/v1/messages/count_tokens") is ANTHROPIC

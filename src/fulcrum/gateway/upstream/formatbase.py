@@ -27,7 +27,6 @@ class ApiFormat:
     count_tokens_path: ClassVar[str | None] = None
     max_tokens_keys: ClassVar[tuple[str, ...]] = ANTHROPIC_MAX_TOKENS
     passthrough: ClassVar[type[Pump]]  # the pump when client and upstream share this format
-    upstream: ClassVar[bool] = True  # a backend may speak it (``format = ...`` in the config)
 
     def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
         """The upstream request's headers (auth, version) for this format."""
