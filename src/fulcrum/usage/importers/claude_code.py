@@ -25,7 +25,7 @@ from typing import Any
 
 from fulcrum.errors import InputError
 from fulcrum.usage.importers import values
-from fulcrum.usage.importers.jsonl import file_bytes, jsonl_files
+from fulcrum.usage.importers.jsonl import each_file, file_bytes
 from fulcrum.usage.importers.streamed import Responses, key_of
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
@@ -48,13 +48,10 @@ class ClaudeCodeImporter:
         return found
 
     def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
-        files = jsonl_files(source)
         responses = Responses(log)
-        for done, file in enumerate(files, 1):
-            log.files += 1
+        for file in each_file(source, log, ctx):
             for message_id, request_id, record in _read_file(file, log):
                 responses.add(message_id, request_id, record)
-            ctx.progress(done, len(files))
         yield from responses.records()
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from fulcrum.errors import InputError
 from fulcrum.usage.importers import values
-from fulcrum.usage.importers.jsonl import file_bytes, jsonl_files
+from fulcrum.usage.importers.jsonl import each_file, file_bytes
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 SOURCE = "codex"
@@ -43,11 +43,8 @@ class CodexImporter:
         return [str(sessions)]
 
     def read(self, source: str, log: ImportLog, ctx: ImportContext) -> Iterator[UsageRecord]:
-        files = jsonl_files(source)
-        for done, file in enumerate(files, 1):
-            log.files += 1
+        for file in each_file(source, log, ctx):
             yield from _read_file(file, log)
-            ctx.progress(done, len(files))
 
 
 @dataclass(slots=True)
