@@ -8,6 +8,7 @@ format is what vLLM, llama.cpp, Ollama and LM Studio serve."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -108,17 +109,15 @@ class FakeOpenAI(FakeUpstream):
             return taken
         entry, values = taken
         model = body["model"]
-        headers = _headers(new_id("req_"), _JSON)
         if body.get("stream") is True:
             options = body.get("stream_options")
             usage = isinstance(options, dict) and options.get("include_usage") is True
-            chunks = self._rendered(
-                ("s", model, usage), entry, lambda: render.completion_chunks(entry, model, usage)
-            )
-            headers |= {"content-type": _SSE, "cache-control": "no-cache"}
-            return await self._stream(request, headers, chunks, values, entry)
-        chunks = self._rendered(("j", model), entry, lambda: [render.completion_body(entry, model)])
-        return await self._body(request, headers, chunks, values, entry)
+            return await self._send(request, entry, values, ("s", model, usage),
+                                    lambda: render.completion_chunks(entry, model, usage),
+                                    stream=True)  # fmt: skip
+        return await self._send(request, entry, values, ("j", model),
+                                lambda: [render.completion_body(entry, model)],
+                                stream=False)  # fmt: skip
 
     async def _take(
         self, request: web.Request, raw: bytes, body: Any
@@ -151,17 +150,26 @@ class FakeOpenAI(FakeUpstream):
         if isinstance(taken, web.StreamResponse):
             return taken
         entry, values = taken
-        model, headers = body["model"], _headers(new_id("req_"), _JSON)
+        model = body["model"]
         if body.get("stream") is True:
-            events = self._rendered(
-                ("rs", model), entry, lambda: render_responses.response_events(entry, model)
-            )
+            return await self._send(request, entry, values, ("rs", model),
+                                    lambda: render_responses.response_events(entry, model),
+                                    stream=True)  # fmt: skip
+        return await self._send(request, entry, values, ("rj", model),
+                                lambda: [render_responses.response_body(entry, model)],
+                                stream=False)  # fmt: skip
+
+    async def _send(
+        self, request: web.Request, entry: Reply | ToolCall, values: dict[str, str],
+        key: tuple[Any, ...], render: Callable[[], list[bytes]], *, stream: bool,
+    ) -> web.StreamResponse:  # fmt: skip
+        """The rendered answer (cached under ``key``), as an SSE stream or a JSON body."""
+        chunks = self._rendered(key, entry, render)
+        headers = _headers(new_id("req_"), _JSON)
+        if stream:
             headers |= {"content-type": _SSE, "cache-control": "no-cache"}
-            return await self._stream(request, headers, events, values, entry)
-        body_of = self._rendered(
-            ("rj", model), entry, lambda: [render_responses.response_body(entry, model)]
-        )
-        return await self._body(request, headers, body_of, values, entry)
+            return await self._stream(request, headers, chunks, values, entry)
+        return await self._body(request, headers, chunks, values, entry)
 
     def _fail(self, entry: Fail) -> web.Response:
         response = self._error(entry.status, entry.message, entry.error_type)
