@@ -122,6 +122,26 @@ def with_responses_backend(anthropic: str, openai: str) -> str:
     return text + RESPONSES_BACKEND.format(url=openai)
 
 
+def legacy_call(asked: Any, *, stream: bool) -> tuple[str, str, list[str]]:
+    """A legacy ``functions`` client's call in an OpenAI SDK answer or stream: its name, its
+    arguments and the finish reasons, checked to come as ``function_call`` only."""
+    if stream:
+        chunks = [c for c in asked if c.choices]
+        assert not any(c.choices[0].delta.tool_calls for c in chunks)
+        calls = [c.choices[0].delta.function_call for c in chunks]
+        name = next(c.name for c in calls if c is not None and c.name)
+        args = "".join(c.arguments or "" for c in calls if c is not None)
+        finish = [c.choices[0].finish_reason for c in chunks if c.choices[0].finish_reason]
+        return name, args, finish
+    message = asked.choices[0].message
+    assert message.tool_calls is None and message.function_call is not None
+    return (
+        message.function_call.name,
+        message.function_call.arguments,
+        [asked.choices[0].finish_reason],
+    )
+
+
 def post_json(
     gw: RunningGateway, path: str, body: Any, headers: dict[str, str] | None = None
 ) -> tuple[int, dict[str, str], bytes]:

@@ -13,7 +13,7 @@ from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.ledger import LedgerRow, open_store
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 
-from .helpers import claude_client, openai_client, post_json
+from .helpers import claude_client, legacy_call, openai_client, post_json
 
 TOOLS_ANTHROPIC = [
     {
@@ -202,18 +202,7 @@ def test_openai_legacy_functions_round_trip_on_a_claude_route(
         functions=functions,  # type: ignore[arg-type]
         stream=stream,
     )
-    if stream:
-        chunks = [c for c in asked if c.choices]  # type: ignore[union-attr]
-        calls = [c.choices[0].delta.function_call for c in chunks]
-        assert not any(c.choices[0].delta.tool_calls for c in chunks)
-        name = next(c.name for c in calls if c is not None and c.name)
-        args = "".join(c.arguments or "" for c in calls if c is not None)
-        finish = [c.choices[0].finish_reason for c in chunks if c.choices[0].finish_reason]
-    else:
-        message = asked.choices[0].message  # type: ignore[union-attr]
-        assert message.tool_calls is None and message.function_call is not None
-        name, args = message.function_call.name, message.function_call.arguments
-        finish = [asked.choices[0].finish_reason]  # type: ignore[union-attr]
+    name, args, finish = legacy_call(asked, stream=stream)
     assert name == "Bash" and json.loads(args) == {"command": "ls"}
     assert finish == ["function_call"]
     tool_choice = fake_anthropic.requests[0].body["tool_choice"]

@@ -17,7 +17,7 @@ from fulcrum.testing.gateway import RunningGateway, running_gateway
 from fulcrum.wire.sse import SSEEvent, json_event
 from fulcrum.wire.validate import check_anthropic_stream
 
-from ..helpers import HI, claude_client, openai_client, sse_events
+from ..helpers import HI, claude_client, legacy_call, openai_client, sse_events
 
 LOCAL = """
 [backends.box]
@@ -275,18 +275,7 @@ def test_a_legacy_functions_client_gets_its_call_on_a_local_route(
         functions=functions,  # type: ignore[arg-type]
         stream=stream,
     )
-    if stream:
-        chunks = [c for c in asked if c.choices]  # type: ignore[union-attr]
-        assert not any(c.choices[0].delta.tool_calls for c in chunks)
-        calls = [c.choices[0].delta.function_call for c in chunks]
-        name = next(c.name for c in calls if c is not None and c.name)
-        args = "".join(c.arguments or "" for c in calls if c is not None)
-        finish = [c.choices[0].finish_reason for c in chunks if c.choices[0].finish_reason]
-    else:
-        message = asked.choices[0].message  # type: ignore[union-attr]
-        assert message.tool_calls is None and message.function_call is not None
-        name, args = message.function_call.name, message.function_call.arguments
-        finish = [asked.choices[0].finish_reason]  # type: ignore[union-attr]
+    name, args, finish = legacy_call(asked, stream=stream)
     assert name == "Bash" and json.loads(args) == {"command": "ls"}
     assert finish == ["function_call"]
     sent = fake_openai.requests[0].body
