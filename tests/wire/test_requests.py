@@ -117,9 +117,12 @@ def test_claude_code_body_to_openai() -> None:
 def test_every_dropped_field_is_in_the_rule_table_or_unknown() -> None:
     body = claude_code_body()
     out = anthropic_to_openai_request(body)
-    for field in ("thinking", "context_management", "output_config", "metadata", "top_k"):
+    for field in ("thinking", "context_management", "metadata", "top_k"):
         assert field not in out
         assert ANTHROPIC_REQUEST_RULES[field].startswith("drop")
+    # output_config maps its format only: Claude Code's {"effort": ...} alone sends nothing
+    assert ANTHROPIC_REQUEST_RULES["output_config"].startswith("map")
+    assert "response_format" not in out and "output_config" not in out
     assert "future_field" not in out and "future_field" not in ANTHROPIC_REQUEST_RULES
 
 

@@ -19,7 +19,8 @@ dropped (the Messages API rejects unknown fields):
   :data:`DEFAULT_MAX_TOKENS`, Messages requires it); ``temperature`` is clamped to
   Anthropic's 0–1, and ``top_p`` is sent only without it (newer Claude models refuse
   both); ``stop`` → ``stop_sequences`` (whitespace-only ones dropped: Messages refuses
-  them); ``user`` → ``metadata.user_id``.
+  them); ``user`` → ``metadata.user_id``; a ``json_schema`` ``response_format`` →
+  ``output_config.format`` (:mod:`fulcrum.wire.outputformat`).
 * a history with tool calls but no ``tools`` (OpenAI allows it, Messages does not) gets
   the called tools defined, with ``tool_choice: none``.
 """
@@ -38,6 +39,7 @@ from fulcrum.wire.legacy import (
     modern_tools,
 )
 from fulcrum.wire.maps import SYSTEM_ROLES, anthropic_tool_id, tool_choice_to_anthropic
+from fulcrum.wire.outputformat import anthropic_output_config, read_chat
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -65,7 +67,8 @@ OPENAI_REQUEST_RULES: dict[str, str] = {
     "stream_options": "drop: usage is always streamed by Messages",
     "n": "drop: one choice only",
     "reasoning_effort": "drop: no portable equivalent",
-    "response_format": "drop: no portable equivalent",
+    "response_format": "map: output_config.format (json_schema; json_object has no Messages "
+    "equivalent and is dropped)",
     "seed": "drop: not in Messages",
     "frequency_penalty": "drop: not in Messages",
     "presence_penalty": "drop: not in Messages",
@@ -106,6 +109,9 @@ def openai_to_anthropic_request(body: Mapping[str, Any]) -> dict[str, Any]:
         out["tools"], out["tool_choice"] = called, {"type": "none"}
     if isinstance(body.get("user"), str):
         out["metadata"] = {"user_id": body["user"]}
+    fmt = read_chat(body)
+    if fmt is not None and (config := anthropic_output_config(fmt)) is not None:
+        out["output_config"] = config
     if body.get("stream") is True:
         out["stream"] = True
     return out

@@ -17,6 +17,8 @@ unknown fields and nothing in Chat Completions could honour them:
   follow in a user message, since tool messages carry text only).
 * ``thinking`` / ``redacted_thinking`` blocks are dropped: their signatures mean
   nothing to another model, and Chat Completions has no field to send them back in.
+* ``output_config.format`` (structured output, or the beta's ``output_format``) →
+  ``response_format`` with its JSON schema (:mod:`fulcrum.wire.outputformat`).
 * ``cache_control`` is dropped everywhere; a stream asks for
   ``stream_options.include_usage`` so usage is always metered.
 """
@@ -28,6 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fulcrum.wire.maps import tool_choice_to_openai
+from fulcrum.wire.outputformat import chat_response_format, read_anthropic
 
 __all__ = ["ANTHROPIC_REQUEST_RULES", "anthropic_to_openai_request"]
 
@@ -46,7 +49,8 @@ ANTHROPIC_REQUEST_RULES: dict[str, str] = {
     "top_k": "drop: not in Chat Completions",
     "thinking": "drop: reasoning is the serving model's own setting",
     "context_management": "drop: Anthropic-only",
-    "output_config": "drop: Anthropic-only",
+    "output_config": "map: response_format (its format; effort dropped)",
+    "output_format": "map: response_format (the structured-outputs beta's field)",
     "service_tier": "drop: provider-specific",
     "container": "drop: Anthropic-only",
     "mcp_servers": "drop: Anthropic-only",
@@ -72,6 +76,9 @@ def anthropic_to_openai_request(body: Mapping[str, Any]) -> dict[str, Any]:
         tc = body.get("tool_choice")
         if isinstance(tc, Mapping) and tc.get("disable_parallel_tool_use") is True:
             out["parallel_tool_calls"] = False
+    fmt = read_anthropic(body)
+    if fmt is not None:
+        out["response_format"] = chat_response_format(fmt)
     if body.get("stream") is True:
         out["stream"] = True
         out["stream_options"] = {"include_usage": True}

@@ -31,6 +31,7 @@ from fulcrum.gateway.answer.tooluse import (
     validate_tool_uses,
 )
 from fulcrum.gateway.answer.tooluse.schema import tool_use_blocks
+from fulcrum.wire.outputformat import read_anthropic, read_chat, read_responses
 
 Body = Mapping[str, Any]
 _MAX_PROBLEM = 300
@@ -88,20 +89,11 @@ def _tool_findings(body: Body, hub_request: Body, message: Body) -> list[Finding
 
 
 def json_schema_of(body: Body) -> Mapping[str, Any] | None:
-    """The JSON schema the client asked the answer to follow, in either API; None: none."""
-    fmt = body.get("response_format")  # OpenAI
-    if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
-        spec = fmt.get("json_schema")
-        schema = spec.get("schema") if isinstance(spec, Mapping) else None
-        return schema if isinstance(schema, Mapping) else {}
-    config = body.get("output_config")  # Anthropic (structured outputs)
-    fmt = config.get("format") if isinstance(config, Mapping) else body.get("output_format")
-    text = body.get("text")  # OpenAI Responses
-    if fmt is None and isinstance(text, Mapping):
-        fmt = text.get("format")
-    if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
-        schema = fmt.get("schema")
-        return schema if isinstance(schema, Mapping) else {}
+    """The JSON schema the client asked the answer to follow, in any API; None: none."""
+    for read in (read_chat, read_anthropic, read_responses):
+        fmt = read(body)
+        if fmt is not None and fmt.schema is not None:
+            return fmt.schema
     return None
 
 

@@ -1,8 +1,9 @@
 """Request-body checks: malformed JSON and wrong types become one error naming the field.
 
 Only the fields the gateway itself relies on are checked (model, messages, stream,
-max_tokens, tools, system); everything else is passed through to the backend, which is the
-authority on its own parameters. Unknown fields are never a crash.
+max_tokens, tools, system, and the structured-output format it translates: Anthropic's
+``output_config.format``, Responses' ``text.format``); everything else is passed through to
+the backend, which is the authority on its own parameters. Unknown fields are never a crash.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from typing import Any
 
 from fulcrum.errors import InvalidRequest
+from fulcrum.wire.outputformat import JSON_SCHEMA
 
 Body = dict[str, Any]
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -149,6 +151,32 @@ def check_anthropic(body: Body, *, count_tokens: bool = False) -> None:
     if body.get("max_tokens") is None:  # required
         raise _not_positive("max_tokens", None)
     check_fields(body, _ANTHROPIC)
+    config = body.get("output_config")
+    if isinstance(config, dict) and config.get("format") is not None:
+        check_output_format("output_config.format", config["format"], (JSON_SCHEMA,))
+    if body.get("output_format") is not None:
+        check_output_format("output_format", body["output_format"], (JSON_SCHEMA,))
+
+
+def check_output_format(
+    where: str, fmt: Any, kinds: tuple[str, ...], *, named: bool = False
+) -> None:
+    """A structured-output format object: its ``type`` one of ``kinds``; a ``json_schema``
+    one with a ``schema`` object (and a ``name``, where the API requires one)."""
+    if not isinstance(fmt, dict):
+        raise wrong_type(where, "an object", fmt)
+    kind = fmt.get("type")
+    if kind not in kinds:
+        raise InvalidRequest(
+            f"{where}.type: expected one of {', '.join(kinds)}, got {kind!r}", param=f"{where}.type"
+        )
+    if kind != JSON_SCHEMA:
+        return
+    if not isinstance(fmt.get("schema"), dict):
+        raise wrong_type(f"{where}.schema", "a JSON schema object", fmt.get("schema"))
+    name = fmt.get("name")
+    if named and (not isinstance(name, str) or not name):
+        raise wrong_type(f"{where}.name", "a non-empty string", name)
 
 
 def check_openai(body: Body) -> None:

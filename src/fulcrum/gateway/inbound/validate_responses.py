@@ -20,8 +20,10 @@ from fulcrum.gateway.inbound.validate import (
     FieldCheck,
     check_fields,
     check_model,
+    check_output_format,
     wrong_type,
 )
+from fulcrum.wire.outputformat import JSON_OBJECT, JSON_SCHEMA
 from fulcrum.wire.responses_api.request import HOSTED_TOOLS, RESPONSES_REQUEST_RULES, TEXT_PARTS
 
 Body = dict[str, Any]
@@ -30,6 +32,7 @@ ITEMS = ("message", "function_call", "function_call_output", "reasoning")
 ROLES = ("user", "assistant", "system", "developer")
 PARTS = (*TEXT_PARTS, "input_image")
 CHOICES = ("auto", "none", "required")
+FORMATS = ("text", JSON_OBJECT, JSON_SCHEMA)
 _FIELDS: tuple[FieldCheck, ...] = (
     ("max_output_tokens", int, POSITIVE),
     ("stream", bool, "true or false"),
@@ -59,6 +62,9 @@ def check_responses(body: Body) -> None:
     for i, tool in enumerate(body.get("tools") or ()):
         _tool(f"tools.{i}", tool)
     _tool_choice(body.get("tool_choice"))
+    text = body.get("text") or {}
+    if text.get("format") is not None:
+        check_output_format("text.format", text["format"], FORMATS, named=True)
 
 
 def _input(items: Any) -> None:

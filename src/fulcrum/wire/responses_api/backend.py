@@ -7,7 +7,8 @@ The request: system and developer messages → ``instructions``; user and assist
 items with their ids; function tools flat (``{"type": "function", "name", ...}``), a named
 ``tool_choice`` as ``{"type": "function", "name"}``; ``max_completion_tokens`` (or
 ``max_tokens``) → ``max_output_tokens``; ``reasoning_effort`` → ``reasoning.effort``;
-``store: false`` (the gateway keeps the conversation in each request).
+``response_format`` → ``text.format``; ``store: false`` (the gateway keeps the conversation
+in each request).
 
 The answer: a ``message`` item's text parts → text blocks, a ``function_call`` → a
 ``tool_use`` block (its ``call_id`` the id), a ``reasoning`` item's text or summary → a
@@ -22,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fulcrum.wire.maps import SYSTEM_ROLES, UnfinishedAnswer, anthropic_tool_id, new_id
+from fulcrum.wire.outputformat import read_chat, responses_text
 from fulcrum.wire.request_to_anthropic import parse_arguments
 from fulcrum.wire.responses_api.answer import responses_usage
 from fulcrum.wire.usage import usage_to_anthropic
@@ -57,6 +59,8 @@ def openai_to_responses_request(body: Mapping[str, Any]) -> Body:
             out["tool_choice"] = _choice(body["tool_choice"])
     if isinstance(body.get("reasoning_effort"), str):
         out["reasoning"] = {"effort": body["reasoning_effort"]}
+    if (fmt := read_chat(body)) is not None:
+        out["text"] = responses_text(fmt)
     return out
 
 

@@ -20,13 +20,16 @@ module converts a checked body and skips what it cannot read:
   is read and written back the same way); tools OpenAI runs itself (:data:`HOSTED_TOOLS`:
   ``web_search``, ``file_search`` …) are dropped: no backend here can run them, and a client
   that offers them (Codex CLI does) still works without them. ``tool_choice`` as a string as is, a
-  named function as Chat Completions names it; ``reasoning.effort`` → ``reasoning_effort``.
+  named function as Chat Completions names it; ``reasoning.effort`` → ``reasoning_effort``;
+  ``text.format`` (structured output) → ``response_format`` (:mod:`fulcrum.wire.outputformat`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from fulcrum.wire.outputformat import chat_response_format, read_responses
 
 __all__ = [
     "HOSTED_TOOLS",
@@ -50,8 +53,7 @@ RESPONSES_REQUEST_RULES: dict[str, str] = {
     "reasoning": "map: reasoning_effort (reasoning.effort)",
     "stream": "map: stream",
     "user": "map: user",
-    "text": "drop: no portable equivalent (a cascade still checks the answer against "
-    "text.format's schema)",
+    "text": "map: response_format (text.format; verbosity dropped)",
     "metadata": "drop: OpenAI-only",
     "store": "drop: the gateway keeps no responses",
     "include": "drop: nothing encrypted or extra to include",
@@ -108,6 +110,8 @@ def responses_to_openai_request(body: Mapping[str, Any]) -> Body:
     reasoning = body.get("reasoning")
     if isinstance(reasoning, Mapping) and isinstance(reasoning.get("effort"), str):
         out["reasoning_effort"] = reasoning["effort"]
+    if (fmt := read_responses(body)) is not None:
+        out["response_format"] = chat_response_format(fmt)
     return out
 
 
