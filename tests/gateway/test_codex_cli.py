@@ -18,6 +18,7 @@ from fulcrum.usage.importing import run_import
 from fulcrum.usage.records import ImportContext
 from fulcrum.usage.store import UsageStore
 
+from .brain.helpers import brain_config
 from .helpers import gateway_config, with_responses_backend
 
 PROMPT = "Run echo fulcrum-codex-ran and tell me what it printed."
@@ -79,3 +80,39 @@ def test_codexs_own_log_agrees_with_the_gateways_ledger(
     metered = sorted((r.input_tokens, r.cache_read_tokens, r.output_tokens)
                      for r in open_store(None).rows())  # fmt: skip
     assert logged == metered and (1200, 800, 30) in logged
+
+
+REPO_STAYS_HOME = """
+[policy]
+otherwise = "frontier"
+[[policy.rules]]
+name = "shop-api-stays-home"
+when = { repo = "shop-api", kind = "main" }
+never_leaves = true
+"""
+
+
+@pytest.mark.codex
+def test_a_repository_rule_holds_for_a_codex_session(
+    codex_cli: list[str], fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """The brain reads Codex's own requests: its identity is the main loop, its environment
+    context names the repository, so a never-leaves rule on the repository keeps its whole
+    tool loop local (everything else says frontier)."""
+    fake_openai.push(ToolCall("exec_command", {"cmd": "echo stayed"}, then="Ran: {result}"))
+    repo = tmp_path / "shop-api"
+    repo.mkdir()
+    config = brain_config(fake_anthropic.url, fake_openai.url, REPO_STAYS_HOME)
+    with running_gateway(config) as gw:
+        write_codex_config(tmp_path, gw.url)
+        argv = codex_exec_argv(codex_cli, "claude-sonnet-4-6", "Run echo stayed.")
+        run = subprocess.run(argv, env=codex_env(tmp_path), cwd=repo, capture_output=True,
+                             text=True, timeout=120, check=False)  # fmt: skip
+        gw.stop()
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Ran:" in run.stdout and not fake_anthropic.requests
+    rows = [r for r in open_store(None).rows() if r.endpoint == "/v1/responses"]
+    assert len(rows) == 2 and {r.backend for r in rows} == {"local"}
+    assert {r.rule for r in rows} == {"shop-api-stays-home"}
+    features = [json.loads(r.decision or "{}")["features"] for r in rows]
+    assert [(f["kind"], f["repo"], f["turn"]) for f in features] == [("main", "shop-api", 1)] * 2

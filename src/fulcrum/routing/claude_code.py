@@ -23,6 +23,10 @@ The markers are sentences of Claude Code's own prompts (checked against the 2.1.
   tools (a tool-free helper call).
 - ``other`` — anything else (another client, a plain API call).
 
+OpenAI's Codex CLI is read the same way (:mod:`fulcrum.routing.codex`): its identity makes a
+request with tools ``main`` (without tools, ``background``), and its compaction request is
+``compaction``.
+
 The checks run in that order, so a compaction sent on the main model's prompt (prompt-cache
 sharing) is still ``compaction``. Only substring tests, on text the caller joined once; most
 markers open with "You are ", so the system prompt (16 KB and more) is searched once for that
@@ -33,8 +37,15 @@ from __future__ import annotations
 
 import re
 
+from fulcrum.routing import codex
+
 REQUEST_KINDS: tuple[str, ...] = ("main", "subagent", "background", "title", "compaction", "other")
 
+# in the last user message: Claude Code's summary request, and Codex's (fulcrum.routing.codex)
+COMPACTION_REQUESTS: tuple[str, ...] = (
+    "Your task is to create a detailed summary of",
+    *codex.COMPACTION_MARKERS,
+)
 COMPACTION_MARKERS: tuple[str, ...] = (
     "Your task is to create a detailed summary of",
     "You are a helpful AI assistant tasked with summarizing conversations.",
@@ -52,6 +63,7 @@ IDENTITY_MARKERS: tuple[str, ...] = (
     "You are Claude Code, Anthropic's official CLI for Claude",
     "You are a Claude agent, built on Anthropic's Claude Agent SDK.",
     "x-anthropic-billing-header: cc_version=",
+    *codex.IDENTITY_MARKERS,
 )
 
 # what a system prompt holding one of the markers makes a request, tried in this order
@@ -95,7 +107,7 @@ def classify(system: str, last_user: str, *, has_tools: bool, is_background: boo
     """The request kind (one of :data:`REQUEST_KINDS`) from the joined system prompt, the
     text of the last user message, whether tools are declared, and whether the model is
     the configured small/fast one."""
-    if _has(last_user, COMPACTION_MARKERS[:1]):
+    if _has(last_user, COMPACTION_REQUESTS):
         return "compaction"
     claude_code = False
     if system:  # (without one, only the model and the last user message can tell)

@@ -4,9 +4,11 @@
 the :class:`~fulcrum.routing.request.RouteRequest` already built from it) and returns a
 :class:`RequestFeatures`. What each field counts:
 
-- ``kind`` — Claude Code's request kind (:mod:`fulcrum.routing.claude_code`).
+- ``kind`` — the coding agent's request kind (:mod:`fulcrum.routing.claude_code`: Claude
+  Code's, and Codex's through :mod:`fulcrum.routing.codex`).
 - ``turn`` — user messages holding real text: a message of only ``tool_result`` blocks, or
-  only ``<system-reminder>`` text that Claude Code injects, is not a turn.
+  only text the agent injects (Claude Code's ``<system-reminder>``, Codex's
+  ``<environment_context>`` …), is not a turn.
 - ``tool_errors`` — tool-call failures in a row at the tail: walking back from the last
   message, each ``tool_result`` block with ``is_error: true`` counts, and the first one
   without it, or a user message with real text, ends the row. OpenAI ``tool`` messages
@@ -18,7 +20,8 @@ the :class:`~fulcrum.routing.request.RouteRequest` already built from it) and re
   plus the system prompt on the first turn (no assistant message yet). Earlier messages
   were scanned when they were new, so a long session costs the same as a short one.
 - ``cwd`` and ``repo`` — the ``Primary working directory:`` (older releases: ``Working
-  directory:``) line of Claude Code's environment block; ``repo`` is that directory's name,
+  directory:``) line of Claude Code's environment block, else the ``<cwd>`` of Codex's latest
+  ``<environment_context>``; ``repo`` is that directory's name,
   or, inside a Claude Code worktree (``<repo>/.claude/worktrees/<name>``), the repository's.
 - ``thinking`` — Anthropic ``thinking`` of any type but ``disabled``; OpenAI
   ``reasoning_effort`` (or ``reasoning.effort``) other than ``none``.
@@ -36,13 +39,16 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from fulcrum.routing import codex
 from fulcrum.routing.claude_code import classify, repo_of, working_directory
+from fulcrum.routing.codex import environment_cwd
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.secrets import scan
 from fulcrum.wire.maps import SYSTEM_ROLES
 
 TEXT_CAP = 4000
 SYSTEM_REMINDER = "<system-reminder>"
+INJECTED = (SYSTEM_REMINDER, *codex.INJECTED)  # an agent's own text in a user message
 Messages = list[dict[str, Any]]
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -99,6 +105,9 @@ def extract_features(
     if first_turn and system:
         found = _merge(found, scan(system))
     cwd = working_directory(system) if system else None
+    if cwd is None:  # the user messages' texts, newest first
+        users = (m.get("content") for m in reversed(messages) if m.get("role") == "user")
+        cwd = environment_cwd(text for content in users for text in _text_list(content))
     when = now or local_now()
     return RequestFeatures(
         api=req.api,
@@ -207,8 +216,9 @@ def _turns(messages: Messages) -> tuple[int, str]:
 
 
 def _real(text: str) -> bool:
-    """The user's own words: not blank, not a system reminder Claude Code injected."""
-    return bool(text) and not text.isspace() and not text[:64].lstrip().startswith(SYSTEM_REMINDER)
+    """The user's own words: not blank, not a fragment the agent injected (Claude Code's
+    system reminders, Codex's environment context …)."""
+    return bool(text) and not text.isspace() and not text[:64].lstrip().startswith(INJECTED)
 
 
 def _tool_errors(messages: Messages) -> int:

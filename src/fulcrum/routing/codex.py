@@ -1,0 +1,46 @@
+"""What OpenAI's Codex CLI says about a request, read from what it sends (checked against the
+0.171.0 CLI's requests and its binary's prompts).
+
+- Its main loop opens its developer message with its identity: "You are a coding agent
+  running in the Codex CLI" (the default prompt) or "You are Codex, " (its model-specific
+  prompts); with tools declared that is the ``main`` kind, as Claude Code's identity is.
+- Its compaction (``/compact`` and auto-compaction, when the provider has no compaction
+  endpoint) asks, in the last user message, "You are performing a CONTEXT CHECKPOINT
+  COMPACTION. Create a handoff summary ...".
+- It sends its working directory in a user message of its own, ``<environment_context>``
+  with ``<cwd>…</cwd>`` (again when it changes), and puts other fragments of its own in user
+  messages (:data:`INJECTED`): none of them is the user's words or a turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["COMPACTION_MARKERS", "IDENTITY_MARKERS", "INJECTED", "environment_cwd"]
+
+IDENTITY_MARKERS: tuple[str, ...] = (
+    "You are a coding agent running in the Codex CLI",
+    "You are Codex, ",
+)
+COMPACTION_MARKERS: tuple[str, ...] = ("You are performing a CONTEXT CHECKPOINT COMPACTION",)
+ENVIRONMENT = "<environment_context>"
+INJECTED: tuple[str, ...] = (
+    ENVIRONMENT,
+    "<turn_aborted>",
+    "<subagent_notification>",
+    "<user_shell_command>",
+)
+CWD_OPEN, CWD_CLOSE = "<cwd>", "</cwd>"
+
+
+def environment_cwd(texts: Iterable[str]) -> str | None:
+    """The ``<cwd>`` of the first ``<environment_context>`` among ``texts`` (pass the user
+    messages' texts newest first: the latest context is the one in force), or None."""
+    for text in texts:
+        if not text.lstrip().startswith(ENVIRONMENT):
+            continue
+        start = text.find(CWD_OPEN)
+        end = text.find(CWD_CLOSE, start)
+        if start != -1 and end != -1:
+            return text[start + len(CWD_OPEN) : end].strip() or None
+    return None

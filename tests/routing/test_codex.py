@@ -1,0 +1,76 @@
+"""Features of requests shaped like the Codex CLI's (its Responses body, read as routing reads
+it; only short marker sentences quoted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fulcrum.gateway.upstream.formats import RESPONSES
+from fulcrum.routing.codex import environment_cwd
+from fulcrum.routing.features import RequestFeatures, extract_features
+from fulcrum.routing.request import route_request_from_openai
+
+IDENTITY = "You are a coding agent running in the Codex CLI, a terminal-based coding assistant."
+COMPACT = "You are performing a CONTEXT CHECKPOINT COMPACTION. Create a handoff summary."
+TOOLS = [{"type": "function", "name": "exec_command", "parameters": {"type": "object"}}]
+
+
+def context(cwd: str) -> str:
+    return (
+        f"<environment_context>\n  <cwd>{cwd}</cwd>\n  <shell>bash</shell>\n</environment_context>"
+    )
+
+
+def said(role: str, text: str) -> dict[str, Any]:
+    part = "output_text" if role == "assistant" else "input_text"
+    return {"type": "message", "role": role, "content": [{"type": part, "text": text}]}
+
+
+def codex_body(*items: dict[str, Any], identity: str = IDENTITY, tools: bool = True) -> dict:
+    body = {"model": "gpt-5.1-codex", "stream": True, "store": False,
+            "input": [said("developer", identity), said("user", context("/home/ana/shop-api")),
+                      *items]}  # fmt: skip
+    return {**body, "tools": TOOLS} if tools else body
+
+
+def features(body: dict[str, Any]) -> RequestFeatures:
+    view = RESPONSES.routing_view(body)
+    req = route_request_from_openai(view, {"user-agent": "codex_exec/0.171.0"})
+    return extract_features(req, view)
+
+
+def test_a_codex_turn_is_the_main_loop_in_its_repository() -> None:
+    f = features(codex_body(said("user", "Add pagination")))
+    assert (f.kind, f.cwd, f.repo) == ("main", "/home/ana/shop-api", "shop-api")
+    assert (f.turn, f.text) == (1, "Add pagination")  # the environment context is no turn
+    call = {"type": "function_call", "call_id": "c1", "name": "exec_command", "arguments": "{}"}
+    output = {"type": "function_call_output", "call_id": "c1", "output": "ok"}
+    loop = codex_body(said("user", "Add pagination"), call, output)
+    assert (features(loop).kind, features(loop).turn) == ("main", 1)
+
+
+def test_the_latest_environment_context_is_in_force() -> None:
+    moved = codex_body(
+        said("user", "Add pagination"),
+        said("assistant", "Done."),
+        said("user", context("/home/ana/billing")),
+        said("user", "Now tests"),
+    )
+    f = features(moved)
+    assert (f.repo, f.turn, f.text) == ("billing", 2, "Now tests")
+
+
+def test_compaction_and_tool_free_calls() -> None:
+    assert features(codex_body(said("user", "Fix it"), said("user", COMPACT))).kind == "compaction"
+    assert features(codex_body(said("user", "Name it"), tools=False)).kind == "background"
+    other = codex_body(said("user", "hi"), identity="You are a helpful assistant.")
+    assert features(other).kind == "other"
+    later = codex_body(said("user", "hi"), identity="You are Codex, an agent based on GPT-5.")
+    assert features(later).kind == "main"
+
+
+def test_a_cwd_is_read_only_from_an_environment_context() -> None:
+    assert environment_cwd(["<cwd>/etc</cwd>", context("/srv/app")]) == "/srv/app"
+    assert environment_cwd(["<environment_context><shell>bash</shell>"]) is None
+    assert environment_cwd(["<environment_context><cwd>  </cwd>"]) is None
+    assert environment_cwd([]) is None
