@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,6 +46,25 @@ def test_sql_and_store_readers_agree(ledger_rows: list[LedgerRow]) -> None:
     for x, y in zip(a.days, b.days, strict=True):
         assert x.cost == pytest.approx(y.cost)
         assert x.saving == pytest.approx(y.saving)
+
+
+def test_both_readers_show_the_latest_calls_of_the_window_only(
+    ledger_rows: list[LedgerRow],
+) -> None:
+    path = Paths.build().ledger_sqlite
+    since = max(r.ts for r in ledger_rows) - timedelta(hours=36)  # today's and yesterday's
+    sql, store = SQLiteView(path), StoreView(f"sqlite:///{path}")
+    try:
+        a, b = sql.read(since, 10), store.read(since, 10)
+    finally:
+        sql.close()
+        store.close()
+
+    def calls(reading: Any) -> list[tuple[str, ...]]:  # calls of one second come in any order
+        return sorted((r["ts"], r["route"], r["cost_usd"]) for r in reading.recent)
+
+    assert calls(a) == calls(b) and len(a.recent) == 6
+    assert min(r["ts"] for r in a.recent) >= since.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def test_no_ledger_yet_says_so() -> None:

@@ -37,7 +37,7 @@ DAYS_SQL = (
 )
 RECENT_SQL = (
     "SELECT ts, session, backend, model, backend_kind, route_reason, status, cost_usd "
-    "FROM ledger_calls ORDER BY ts DESC LIMIT ?"
+    "FROM ledger_calls WHERE ts >= ? ORDER BY ts DESC LIMIT ?"
 )
 
 
@@ -82,7 +82,7 @@ class SQLiteView:
 
     def read(self, since: datetime, recent: int) -> Reading:
         days = [Day(*row) for row in self._conn.execute(DAYS_SQL, (format_ts(since),))]
-        rows = self._conn.execute(RECENT_SQL, (recent,)).fetchall()
+        rows = self._conn.execute(RECENT_SQL, (format_ts(since), recent)).fetchall()
         (calls,) = self._conn.execute("SELECT COUNT(*) FROM ledger_calls").fetchone()
         return Reading(days, [_recent(r) for r in rows], int(calls))
 
