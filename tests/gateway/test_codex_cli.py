@@ -24,6 +24,26 @@ from .helpers import gateway_config, with_responses_backend
 PROMPT = "Run echo fulcrum-codex-ran and tell me what it printed."
 
 
+def run_codex(
+    codex_cli: list[str],
+    config: str,
+    home: Path,
+    model: str,
+    prompt: str,
+    *,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``codex exec`` through a gateway on ``config``, set up as ``fulcrum serve`` tells Codex
+    users to, in ``cwd`` (default: ``home``); the gateway is stopped (its ledger flushed)."""
+    with running_gateway(config) as gw:
+        write_codex_config(home, gw.url)
+        argv = codex_exec_argv(codex_cli, model, prompt)
+        run = subprocess.run(argv, env=codex_env(home), cwd=cwd or home, capture_output=True,
+                             text=True, timeout=120, check=False)  # fmt: skip
+        gw.stop()
+    return run
+
+
 @pytest.mark.codex
 @pytest.mark.parametrize("model", ["to-claude", "to-openai", "to-codex"])
 def test_codex_runs_a_command_through_the_gateway(
@@ -35,14 +55,8 @@ def test_codex_runs_a_command_through_the_gateway(
 ) -> None:
     fake = fake_anthropic if model == "to-claude" else fake_openai
     fake.push(ToolCall("exec_command", {"cmd": "echo fulcrum-codex-ran"}, then="Ran: {result}"))
-    with running_gateway(with_responses_backend(fake_anthropic.url, fake_openai.url)) as gw:
-        write_codex_config(tmp_path, gw.url)  # what `fulcrum serve` tells Codex users to write
-        argv = codex_exec_argv(codex_cli, model, PROMPT)
-        run = subprocess.run(
-            argv, env=codex_env(tmp_path), cwd=tmp_path, capture_output=True, text=True,
-            timeout=120, check=False,
-        )  # fmt: skip
-        gw.stop()
+    config = with_responses_backend(fake_anthropic.url, fake_openai.url)
+    run = run_codex(codex_cli, config, tmp_path, model, PROMPT)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Ran:" in run.stdout and "fulcrum-codex-ran" in run.stdout
     first, second = (json.dumps(r.body) for r in fake.requests[:2])
@@ -64,12 +78,8 @@ def test_codexs_own_log_agrees_with_the_gateways_ledger(
     with FakeAnthropic() as claude, FakeOpenAI() as gpt:
         answer = Reply("Ran it.", input_tokens=1200, output_tokens=30, cache_read_tokens=800)
         claude.push(ToolCall("exec_command", {"cmd": "echo hi"}, then=answer))
-        with running_gateway(gateway_config(claude.url, gpt.url)) as gw:
-            write_codex_config(tmp_path, gw.url)
-            argv = codex_exec_argv(codex_cli, "to-claude", "run echo hi")
-            run = subprocess.run(argv, env=codex_env(tmp_path), cwd=tmp_path, capture_output=True,
-                                 text=True, timeout=120, check=False)  # fmt: skip
-            gw.stop()
+        run = run_codex(codex_cli, gateway_config(claude.url, gpt.url), tmp_path, "to-claude",
+                        "run echo hi")  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     summary = run_import(
         "codex", [], ImportContext(env={"CODEX_HOME": str(tmp_path)}, home=tmp_path)
@@ -103,12 +113,7 @@ def test_a_repository_rule_holds_for_a_codex_session(
     repo = tmp_path / "shop-api"
     repo.mkdir()
     config = brain_config(fake_anthropic.url, fake_openai.url, REPO_STAYS_HOME)
-    with running_gateway(config) as gw:
-        write_codex_config(tmp_path, gw.url)
-        argv = codex_exec_argv(codex_cli, "claude-sonnet-4-6", "Run echo stayed.")
-        run = subprocess.run(argv, env=codex_env(tmp_path), cwd=repo, capture_output=True,
-                             text=True, timeout=120, check=False)  # fmt: skip
-        gw.stop()
+    run = run_codex(codex_cli, config, tmp_path, "claude-sonnet-4-6", "Run echo stayed.", cwd=repo)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Ran:" in run.stdout and not fake_anthropic.requests
     rows = [r for r in open_store(None).rows() if r.endpoint == "/v1/responses"]

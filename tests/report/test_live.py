@@ -6,13 +6,12 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from fulcrum.ledger.factory import open_store
 from fulcrum.ledger.row import LedgerRow
-from fulcrum.report.ledgerview import SQLiteView, StoreView, open_view
+from fulcrum.report.ledgerview import Reading, SQLiteView, StoreView, open_view
 from fulcrum.report.live import LedgerNumbers
 from fulcrum.settings import Paths
 
@@ -30,15 +29,19 @@ def test_numbers_from_the_ledger(ledger_rows: list[LedgerRow]) -> None:
     assert numbers["recent"][0]["route"] in {"claude/m", "llamacpp/m"}
 
 
-def test_sql_and_store_readers_agree(ledger_rows: list[LedgerRow]) -> None:
+def both_readers(since: datetime, recent: int) -> tuple[Reading, Reading]:
+    """What the SQL reader and the store reader read of the data dir's ledger."""
     path = Paths.build().ledger_sqlite
-    since = datetime(2000, 1, 1, tzinfo=UTC)
     sql, store = SQLiteView(path), StoreView(f"sqlite:///{path}")
     try:
-        a, b = sql.read(since, 5), store.read(since, 5)
+        return sql.read(since, recent), store.read(since, recent)
     finally:
         sql.close()
         store.close()
+
+
+def test_sql_and_store_readers_agree(ledger_rows: list[LedgerRow]) -> None:
+    a, b = both_readers(datetime(2000, 1, 1, tzinfo=UTC), 5)
     assert a.calls == b.calls == 9
     assert [(d.day, d.calls, d.local_calls) for d in a.days] == [
         (d.day, d.calls, d.local_calls) for d in b.days
@@ -51,16 +54,10 @@ def test_sql_and_store_readers_agree(ledger_rows: list[LedgerRow]) -> None:
 def test_both_readers_show_the_latest_calls_of_the_window_only(
     ledger_rows: list[LedgerRow],
 ) -> None:
-    path = Paths.build().ledger_sqlite
     since = max(r.ts for r in ledger_rows) - timedelta(hours=36)  # today's and yesterday's
-    sql, store = SQLiteView(path), StoreView(f"sqlite:///{path}")
-    try:
-        a, b = sql.read(since, 10), store.read(since, 10)
-    finally:
-        sql.close()
-        store.close()
+    a, b = both_readers(since, 10)
 
-    def calls(reading: Any) -> list[tuple[str, ...]]:  # calls of one second come in any order
+    def calls(reading: Reading) -> list[tuple[str, ...]]:  # calls of one second come in any order
         return sorted((r["ts"], r["route"], r["cost_usd"]) for r in reading.recent)
 
     assert calls(a) == calls(b) and len(a.recent) == 6
