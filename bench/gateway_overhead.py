@@ -13,6 +13,7 @@ started alone in front of it and measured serially and with 16 concurrent client
 - ``fulcrum``        ``fulcrum serve``, OpenAI pass-through;
 - ``ccr``            claude-code-router, Anthropic → OpenAI translation (npm, config in a tmp HOME);
 - ``fulcrum-anth``   ``fulcrum serve``, Anthropic → OpenAI translation;
+- ``fulcrum-resp``   ``fulcrum serve``, OpenAI Responses (Codex CLI's API) → Chat Completions;
 - ``*-stream``       streaming variants, for time-to-first-byte overhead;
 - ``fulcrum-brain``  with a ``[policy]`` (learned router, secrets rule, budget, latency SLO),
                      every request a new decision; ``fulcrum-brain-session``: the same, all
@@ -148,36 +149,45 @@ def start_lean(upstream: str, port: int, workdir: Path) -> ServerProcess:
     return ServerProcess(argv, port=port, health="/healthz", log=workdir / "lean.log")
 
 
-def _body(*, anthropic: bool, stream: bool) -> bytes:
-    messages = [{"role": "user", "content": "Say hello in five words."}]
-    body: dict[str, object] = {
-        "model": ANTHROPIC_MODEL if anthropic else BENCH_MODEL,
-        "max_tokens": 32,
-        "messages": messages,
-    }
+PROMPT = "Say hello in five words."
+
+
+def _body(path: str, *, stream: bool) -> bytes:
+    body: dict[str, object]
+    if path == "responses":  # OpenAI's Responses API (Codex CLI's), translated upstream
+        body = {"model": BENCH_MODEL, "max_output_tokens": 32, "input": PROMPT}
+    else:
+        body = {"model": ANTHROPIC_MODEL if path == "anthropic" else BENCH_MODEL,
+                "max_tokens": 32, "messages": [{"role": "user", "content": PROMPT}]}  # fmt: skip
     if stream:
         body["stream"] = True
-        if not anthropic:
+        if path == "openai":
             body["stream_options"] = {"include_usage": True}
     return json.dumps(body).encode()
+
+
+# each client API a case may speak: (its path, its headers)
+CLIENT_APIS = {
+    "openai": ("/v1/chat/completions", OPENAI_HEADERS),
+    "anthropic": ("/v1/messages", ANTHROPIC_HEADERS),
+    "responses": ("/v1/responses", OPENAI_HEADERS),
+}
 
 
 @dataclass(frozen=True)
 class Case:
     name: str
-    path: str  # "openai" (pass-through) or "anthropic" (Anthropic in, OpenAI upstream)
+    path: str  # the client's API (CLIENT_APIS): "openai" passes through, the others translate
     starter: Starter | None  # None: the upstream itself
     stream: bool = False
     headers: tuple[tuple[str, str], ...] = ()  # added to every request
 
     def target(self, base_url: str) -> Target:
-        anthropic = self.path == "anthropic"
-        url = base_url + ("/v1/messages" if anthropic else "/v1/chat/completions")
-        headers = ANTHROPIC_HEADERS if anthropic else OPENAI_HEADERS
+        endpoint, headers = CLIENT_APIS[self.path]
         return Target(
             self.name,
-            url,
-            _body(anthropic=anthropic, stream=self.stream),
+            base_url + endpoint,
+            _body(self.path, stream=self.stream),
             {**headers, **dict(self.headers)},
             stream=self.stream,
         )
@@ -193,6 +203,7 @@ CASES = (
     Case("fulcrum", "openai", start_fulcrum),
     Case("fulcrum-stream", "openai", start_fulcrum, stream=True),
     Case("fulcrum-anth", "anthropic", start_fulcrum),
+    Case("fulcrum-resp", "responses", start_fulcrum),
     Case("fulcrum-brain", "openai", start_fulcrum_brain),
     # Claude Code's steady state: every request in one session (the header Claude Code sends),
     # so the first is decided and the rest follow the session's pin.

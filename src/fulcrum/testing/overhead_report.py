@@ -24,7 +24,7 @@ class Measured:
     """One target's serial and concurrent runs."""
 
     name: str
-    path: str  # "openai" (pass-through) or "anthropic" (Anthropic in, OpenAI upstream)
+    path: str  # the client's API: "openai" (pass-through), "anthropic" or "responses"
     stream: bool
     serial: LoadResult
     concurrent: LoadResult
