@@ -1,5 +1,6 @@
-"""bench/gateway_overhead.py runs end to end against the fake upstream (the baseline targets and
-the lean hop, whose serial requests take turns with the baseline's)."""
+"""bench/gateway_overhead.py runs end to end against the fake upstream (the baseline targets, the
+lean hop, whose serial requests take turns with the baseline's, and fulcrum on the Responses
+API, whose requests must be ones the gateway serves)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,16 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "gateway_overhead.py"
 def test_baseline_targets_run_and_report(tmp_path: Path) -> None:
     out = tmp_path / "overhead.json"
     counts = ["--serial", "20", "--concurrent", "40", "--clients", "4", "--warmup", "2"]
-    argv = [sys.executable, str(BENCH), "--only", "direct", "direct-stream", "lean-hop", *counts]
+    argv = [
+        sys.executable,
+        str(BENCH),
+        "--only",
+        "direct",
+        "direct-stream",
+        "lean-hop",
+        "fulcrum-resp",
+    ]
+    argv += counts
     argv += ["--json", str(out)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
@@ -35,3 +45,10 @@ def test_baseline_targets_run_and_report(tmp_path: Path) -> None:
     around = data["results"]["lean-hop"]["baselines"]
     assert [b["ok"] for b in around] == [20]
     assert all(b["p50_ms"] > 0 for b in around)
+    responses = data["results"]["fulcrum-resp"]
+    assert (responses["path"], responses["serial"]["ok"], responses["serial"]["errors"]) == (
+        "responses",
+        20,
+        0,
+    )
+    assert responses["concurrent"]["ok"] == 40
