@@ -121,3 +121,35 @@ def test_a_repository_rule_holds_for_a_codex_session(
     assert {r.rule for r in rows} == {"shop-api-stays-home"}
     features = [json.loads(r.decision or "{}")["features"] for r in rows]
     assert [(f["kind"], f["repo"], f["turn"]) for f in features] == [("main", "shop-api", 1)] * 2
+
+
+HANDOFF_AFTER_FAILURES = """
+[policy]
+otherwise = "local"
+[[policy.rules]]
+name = "escalate-after-failures"
+when = { kind = "main", tool_errors_min = 2 }
+handoff = true
+"""
+
+
+@pytest.mark.codex
+def test_a_codex_session_hands_off_after_its_commands_fail(
+    codex_cli: list[str], fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """Codex's failed commands (its tool output's non-zero exit code) count as tool failures in
+    a row: after two, the handoff rule moves the session to the frontier, which finishes it."""
+    missing = {"cmd": "ls /no-such-dir-here"}
+    fake_openai.push(ToolCall("exec_command", missing, then=ToolCall("exec_command", missing)))
+    fake_anthropic.push(Reply("The directory does not exist."))
+    config = brain_config(fake_anthropic.url, fake_openai.url, HANDOFF_AFTER_FAILURES)
+    run = run_codex(codex_cli, config, tmp_path, "claude-sonnet-4-6", "List /no-such-dir-here.")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "does not exist" in run.stdout
+    rows = sorted((r for r in open_store(None).rows() if r.endpoint == "/v1/responses"),
+                  key=lambda r: r.ts)  # fmt: skip
+    assert [r.backend for r in rows] == ["local", "local", "frontier"]
+    assert rows[-1].route_reason == "handoff:escalate-after-failures"
+    features = [json.loads(r.decision or "{}")["features"] for r in rows]
+    assert [f["tool_errors"] for f in features] == [0, 1, 2]
+    assert len({r.session for r in rows}) == 1

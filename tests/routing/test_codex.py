@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fulcrum.gateway.upstream.formats import RESPONSES
-from fulcrum.routing.codex import environment_cwd
+from fulcrum.routing.codex import environment_cwd, failed_command
 from fulcrum.routing.features import RequestFeatures, extract_features
 from fulcrum.routing.request import route_request_from_openai
 
@@ -74,3 +74,29 @@ def test_a_cwd_is_read_only_from_an_environment_context() -> None:
     assert environment_cwd(["<environment_context><shell>bash</shell>"]) is None
     assert environment_cwd(["<environment_context><cwd>  </cwd>"]) is None
     assert environment_cwd([]) is None
+
+
+def ran(call_id: str, code: int) -> list[dict[str, Any]]:
+    """A command Codex ran for the model: the call, and its output with the exit code."""
+    output = (f"Chunk ID: c6d8e1\nWall time: 0.0000 seconds\nProcess exited with code {code}\n"
+              "Original token count: 16\nOutput:\nls: cannot access 'x'\n")  # fmt: skip
+    return [{"type": "function_call", "call_id": call_id, "name": "exec_command",
+             "arguments": "{}"},
+            {"type": "function_call_output", "call_id": call_id, "output": output}]  # fmt: skip
+
+
+def test_failed_commands_in_a_row_are_tool_errors() -> None:
+    asked = said("user", "List x")
+    assert features(codex_body(asked, *ran("a", 2), *ran("b", 1))).tool_errors == 2
+    assert features(codex_body(asked, *ran("a", 2), *ran("b", 0))).tool_errors == 0
+    assert features(codex_body(asked, *ran("a", 0), *ran("b", 127))).tool_errors == 1
+    plain = [{"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"},
+             {"type": "function_call_output", "call_id": "c", "output": "nothing"}]  # fmt: skip
+    assert features(codex_body(asked, *ran("a", 2), *plain)).tool_errors == 0
+
+
+def test_only_an_exit_line_in_the_header_is_read() -> None:
+    assert failed_command("Process exited with code -1\nOutput:\n")
+    assert not failed_command("Process exited with code 0\n")
+    assert not failed_command("Output:\n" + "x" * 300 + "\nProcess exited with code 1\n")
+    assert not failed_command("the process exited with code 1")

@@ -7,6 +7,8 @@
 - Its compaction (``/compact`` and auto-compaction, when the provider has no compaction
   endpoint) asks, in the last user message, "You are performing a CONTEXT CHECKPOINT
   COMPACTION. Create a handoff summary ...".
+- A command it ran (``exec_command``) answers as a tool output whose header says "Process
+  exited with code N": a code other than 0 is a failed tool call (:func:`failed_command`).
 - It sends its working directory in a user message of its own, ``<environment_context>``
   with ``<cwd>…</cwd>`` (again when it changes), and puts other fragments of its own in user
   messages (:data:`INJECTED`): none of them is the user's words or a turn.
@@ -14,9 +16,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-__all__ = ["COMPACTION_MARKERS", "IDENTITY_MARKERS", "INJECTED", "environment_cwd"]
+__all__ = [
+    "COMPACTION_MARKERS",
+    "IDENTITY_MARKERS",
+    "INJECTED",
+    "environment_cwd",
+    "failed_command",
+]
 
 IDENTITY_MARKERS: tuple[str, ...] = (
     "You are a coding agent running in the Codex CLI",
@@ -31,6 +40,8 @@ INJECTED: tuple[str, ...] = (
     "<user_shell_command>",
 )
 CWD_OPEN, CWD_CLOSE = "<cwd>", "</cwd>"
+EXIT_LINE = re.compile(r"^Process exited with code (-?\d+)$", re.MULTILINE)
+HEADER_CHARS = 256  # the output's header (chunk id, wall time, exit code) comes first
 
 
 def environment_cwd(texts: Iterable[str]) -> str | None:
@@ -44,3 +55,9 @@ def environment_cwd(texts: Iterable[str]) -> str | None:
         if start != -1 and end != -1:
             return text[start + len(CWD_OPEN) : end].strip() or None
     return None
+
+
+def failed_command(output: str) -> bool:
+    """Whether a tool output is a command that exited with a code other than 0."""
+    found = EXIT_LINE.search(output, 0, HEADER_CHARS)
+    return found is not None and found.group(1) != "0"

@@ -11,8 +11,8 @@ the :class:`~fulcrum.routing.request.RouteRequest` already built from it) and re
   ``<environment_context>`` …), is not a turn.
 - ``tool_errors`` — tool-call failures in a row at the tail: walking back from the last
   message, each ``tool_result`` block with ``is_error: true`` counts, and the first one
-  without it, or a user message with real text, ends the row. OpenAI ``tool`` messages
-  cannot flag an error, so an OpenAI body always counts 0.
+  without it, or a user message with real text, ends the row. An OpenAI ``tool`` message
+  counts when it is a command that exited with a code other than 0 (Codex's).
 - ``text`` — the real text of the last user message that has some (the current turn's
   request, what the learned router scores), at most :data:`TEXT_CAP` characters.
 - ``secrets`` — the detectors (:mod:`fulcrum.routing.secrets`) that matched the *new* part
@@ -21,8 +21,8 @@ the :class:`~fulcrum.routing.request.RouteRequest` already built from it) and re
   were scanned when they were new, so a long session costs the same as a short one.
 - ``cwd`` and ``repo`` — the ``Primary working directory:`` (older releases: ``Working
   directory:``) line of Claude Code's environment block, else the ``<cwd>`` of Codex's latest
-  ``<environment_context>``; ``repo`` is that directory's name,
-  or, inside a Claude Code worktree (``<repo>/.claude/worktrees/<name>``), the repository's.
+  ``<environment_context>``; ``repo`` is that directory's name, or, inside a Claude Code
+  worktree (``<repo>/.claude/worktrees/<name>``), the repository's.
 - ``thinking`` — Anthropic ``thinking`` of any type but ``disabled``; OpenAI
   ``reasoning_effort`` (or ``reasoning.effort``) other than ``none``.
 - ``hour``, ``minute``, ``weekday`` — local time (Monday is 0); ``now`` is injectable.
@@ -41,7 +41,7 @@ from typing import Any
 
 from fulcrum.routing import codex
 from fulcrum.routing.claude_code import classify, repo_of, working_directory
-from fulcrum.routing.codex import environment_cwd
+from fulcrum.routing.codex import environment_cwd, failed_command
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.secrets import scan
 from fulcrum.wire.maps import SYSTEM_ROLES
@@ -103,7 +103,7 @@ def extract_features(
     tool_count = len(tools) if isinstance(tools, list) else 0
     found = scan(new)
     if first_turn and system:
-        found = _merge(found, scan(system))
+        found += tuple(name for name in scan(system) if name not in found)
     cwd = working_directory(system) if system else None
     if cwd is None:  # the user messages' texts, newest first
         users = (m.get("content") for m in reversed(messages) if m.get("role") == "user")
@@ -228,6 +228,11 @@ def _tool_errors(messages: Messages) -> int:
         if role == "assistant" or role in SYSTEM_ROLES:
             continue
         content = message.get("content")
+        if role == "tool":  # OpenAI's: no error flag, but a command's exit code (Codex's)
+            if not any(map(failed_command, _text_list(content))):
+                return count
+            count += 1
+            continue
         if role != "user" or not isinstance(content, list):
             return count
         if next(_texts(content, real=True), None) is not None:  # the user wrote something
@@ -250,7 +255,3 @@ def _thinking(body: Mapping[str, Any]) -> bool:
     if effort is None and isinstance(reasoning, dict):
         effort = reasoning.get("effort")
     return isinstance(effort, str) and effort.lower() != "none"
-
-
-def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
-    return first + tuple(name for name in second if name not in first)
