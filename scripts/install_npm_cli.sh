@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs a pinned npm CLI into a cache directory keyed by its version; the shared body of
-# scripts/install_claude_code.sh and scripts/install_codex.sh, which set what it installs:
-#   NAME      the cache directory's and the messages' name (claude-code, codex)
+# scripts/install_claude_code.sh, scripts/install_codex.sh and scripts/install_opencode.sh,
+# which set what it installs:
+#   NAME      the cache directory's and the messages' name (claude-code, codex, opencode)
 #   PACKAGE   the npm package (@anthropic-ai/claude-code)
 #   VERSION   the version to install
 #   ENTRY     the file the CLI starts from, under the prefix's node_modules/
+#   NATIVE    1: ENTRY is a native executable, run as it is (default: a script node runs)
 # Idempotent: when the CLI is already installed it prints its path and exits at once. One install
 # at a time per cache (a lock); after it, `node ENTRY --version` must name VERSION.
 #   FULCRUM_CACHE_DIR  cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/fulcrum)
@@ -46,8 +48,13 @@ if [ ! -f "$entry" ]; then
 fi
 
 # The CLI's own home for the check: it neither reads nor writes the user's settings.
-got="$(HOME="$prefix/home" CODEX_HOME="$prefix/home" DISABLE_TELEMETRY=1 \
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 node "$entry" --version)"
+start=(node "$entry")
+if [ "${NATIVE:-0}" = 1 ]; then
+  start=("$entry")
+fi
+got="$(HOME="$prefix/home" CODEX_HOME="$prefix/home" XDG_CONFIG_HOME="$prefix/home/.config" \
+  XDG_DATA_HOME="$prefix/home/.local/share" XDG_CACHE_HOME="$prefix/home/.cache" \
+  DISABLE_TELEMETRY=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 "${start[@]}" --version)"
 case "$got" in
   *"$VERSION"*) ;;
   *)

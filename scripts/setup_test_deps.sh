@@ -4,6 +4,7 @@
 #   - llama.cpp's llama-server, built from the llama-cpp-python sdist (scripts/build_llama_server.sh)
 #   - the Claude Code CLI from npm (scripts/install_claude_code.sh)
 #   - OpenAI's Codex CLI from npm (scripts/install_codex.sh)
+#   - the OpenCode CLI from npm (scripts/install_opencode.sh)
 #   - Debian's Chromium for the browser tests and `fulcrum report --pdf` (scripts/setup_chromium.sh)
 # Prints one line per component (and a note while a first install or build is under way). On a
 # machine where all are installed it takes well under 5 s; a first llama-server build takes several
@@ -50,4 +51,5 @@ fi
 run build_llama_server scripts/build_llama_server.sh "llama-server: ready"
 run install_claude_code scripts/install_claude_code.sh "claude-code: ready"
 run install_codex scripts/install_codex.sh "codex: ready"
+run install_opencode scripts/install_opencode.sh "opencode: ready"
 run setup_chromium scripts/setup_chromium.sh "chromium: ready"

@@ -30,6 +30,7 @@ def test_script_pins_match_the_python_pins() -> None:
         components.CLAUDE_CODE_VERSION
     )
     assert _default("install_codex.sh", "CODEX_VERSION") == components.CODEX_VERSION
+    assert _default("install_opencode.sh", "OPENCODE_VERSION") == components.OPENCODE_VERSION
 
 
 def test_cache_root_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
+import json
 import signal
 import sys
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from fulcrum.urls import redact_url
 SWITCH_INTERVAL_S = 0.0005
 
 
-CODEX_KEY_ENV = "FULCRUM_API_KEY"  # where Codex CLI reads its key for the gateway
+CODEX_KEY_ENV = "FULCRUM_API_KEY"  # where Codex CLI (and OpenCode) read their key for the gateway
 
 
 def codex_config(url: str) -> str:
@@ -48,8 +49,16 @@ def codex_config(url: str) -> str:
     ])  # fmt: skip
 
 
+def opencode_config(url: str) -> str:
+    """OpenCode's ``opencode.json`` that sends its Anthropic and OpenAI providers (Messages and
+    the Responses API) through the gateway, its key read from ``$FULCRUM_API_KEY``."""
+    options = {"baseURL": f"{url}/v1", "apiKey": f"{{env:{CODEX_KEY_ENV}}}"}
+    providers = {name: {"options": options} for name in ("anthropic", "openai")}
+    return json.dumps({"provider": providers})
+
+
 def banner(config: GatewayConfig, url: str) -> str:
-    """How to point Claude Code, an OpenAI client and Codex CLI at the gateway."""
+    """How to point Claude Code, an OpenAI client, Codex CLI and OpenCode at the gateway."""
     key_hint = (
         f"one of the keys in ${config.server.client_keys_env}"
         if config.server.client_keys
@@ -75,6 +84,10 @@ def banner(config: GatewayConfig, url: str) -> str:
             f"  export {CODEX_KEY_ENV}=<{key_hint}>",
             "  and in ~/.codex/config.toml:",
             *(f"    {line}" for line in codex_config(url).splitlines()),
+            "OpenCode:",
+            f"  export {CODEX_KEY_ENV}=<{key_hint}>",
+            "  and in opencode.json:",
+            f"    {opencode_config(url)}",
         ]
     )
 

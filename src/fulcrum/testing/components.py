@@ -1,8 +1,8 @@
 """Where the real test components live: pinned versions and the cache they are installed in.
 
 The install scripts (``scripts/build_llama_server.sh``, ``scripts/install_claude_code.sh``,
-``scripts/install_codex.sh``) and the benchmark use the same pins and cache layout; a test keeps
-the scripts and this module in step.
+``scripts/install_codex.sh``, ``scripts/install_opencode.sh``) and the benchmark use the same
+pins and cache layout; a test keeps the scripts and this module in step.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"
 CLAUDE_CODE_VERSION = "2.1.330"
 CODEX_VERSION = "0.171.0"
+OPENCODE_VERSION = "1.18.33"
 LITELLM_VERSION = "1.99.4"
 CCR_VERSION = "1.0.73"
 
@@ -49,6 +50,11 @@ def claude_code_dir() -> Path:
 def codex_dir() -> Path:
     """The npm prefix OpenAI's Codex CLI is installed under."""
     return cache_root() / f"codex-{CODEX_VERSION}"
+
+
+def opencode_dir() -> Path:
+    """The npm prefix the OpenCode CLI is installed under."""
+    return cache_root() / f"opencode-{OPENCODE_VERSION}"
 
 
 def require_file(path: Path, what: str) -> Path:

@@ -2,9 +2,10 @@
 
 Enabled from ``tests/conftest.py`` with ``pytest_plugins = ["fulcrum.testing.pytest_plugin"]``.
 
-A test marked ``llama``, ``claude_code`` or ``codex`` needs that component installed by
-``scripts/setup_test_deps.sh``. When it is missing, the test fails with that hint if the
-environment variable ``CI`` is set (so CI never passes by skipping), and is skipped otherwise.
+A test marked ``llama``, ``claude_code``, ``codex`` or ``opencode`` needs that component
+installed by ``scripts/setup_test_deps.sh``. When it is missing, the test fails with that hint
+if the environment variable ``CI`` is set (so CI never passes by skipping), and is skipped
+otherwise.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from fulcrum.testing.claude_code import claude_command
 from fulcrum.testing.codex import codex_command
 from fulcrum.testing.components import ComponentMissing
 from fulcrum.testing.llama import LlamaServer, llama_server_binary
+from fulcrum.testing.opencode import opencode_command
 from fulcrum.testing.postgres import PostgresCluster
 
 _CHECKS: dict[str, Callable[[], object]] = {
     "llama": llama_server_binary,
     "claude_code": claude_command,
     "codex": codex_command,
+    "opencode": opencode_command,
 }
 
 
@@ -80,19 +83,27 @@ def pg_url(pg_cluster: PostgresCluster) -> str:
     return pg_cluster.create_database()
 
 
+def _argv(command: Callable[[], list[str]]) -> list[str]:
+    """A CLI's argv prefix, or the missing component's skip (or failure, on CI)."""
+    try:
+        return command()
+    except ComponentMissing as exc:
+        missing_component(str(exc))
+
+
 @pytest.fixture
 def claude_cli() -> list[str]:
     """The argv prefix that starts the Claude Code CLI (see ``fulcrum.testing.claude_code``)."""
-    try:
-        return claude_command()
-    except ComponentMissing as exc:
-        missing_component(str(exc))
+    return _argv(claude_command)
 
 
 @pytest.fixture
 def codex_cli() -> list[str]:
     """The argv prefix that starts OpenAI's Codex CLI (see ``fulcrum.testing.codex``)."""
-    try:
-        return codex_command()
-    except ComponentMissing as exc:
-        missing_component(str(exc))
+    return _argv(codex_command)
+
+
+@pytest.fixture
+def opencode_cli() -> list[str]:
+    """The argv prefix that starts the OpenCode CLI (see ``fulcrum.testing.opencode``)."""
+    return _argv(opencode_command)
