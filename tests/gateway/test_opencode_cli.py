@@ -21,6 +21,7 @@ from fulcrum.testing.opencode import (
     write_opencode_config,
 )
 
+from .brain.helpers import brain_config
 from .helpers import gateway_config
 
 PROMPT = "Run echo fulcrum-opencode-ran and tell me what it printed."
@@ -59,3 +60,42 @@ def test_opencode_runs_a_command_through_the_gateway(
     rows = [r for r in open_store(None).rows() if r.endpoint == endpoint]
     assert len(rows) >= 2 and all(r.status == 200 and r.stream for r in rows)
     assert all(r.input_tokens > 0 and r.output_tokens > 0 for r in rows)
+
+
+PROJECT_STAYS_HOME = """
+[policy]
+otherwise = "frontier"
+[[policy.rules]]
+name = "project-stays-home"
+when = { repo = "project", kind = "main" }
+never_leaves = true
+"""
+
+
+@pytest.mark.opencode
+def test_the_brain_reads_an_opencode_session(
+    opencode_cli: list[str], fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """OpenCode's session header, its title agent and its main agent in its project: the
+    title goes local (housekeeping), the main loop stays local by the project's rule (everything
+    else says frontier), all in one session."""
+    fake_openai.push(ToolCall("bash", ECHO, then="Ran: {result}"))
+    project = tmp_path / "project"
+    project.mkdir()
+    with running_gateway(
+        brain_config(fake_anthropic.url, fake_openai.url, PROJECT_STAYS_HOME)
+    ) as gw:
+        write_opencode_config(project, gw.url, "anthropic", "claude-sonnet-4-6")
+        argv = opencode_run_argv(opencode_cli, "anthropic", "claude-sonnet-4-6", PROMPT)
+        run = subprocess.run(argv, env=opencode_env(tmp_path / "home", project), cwd=project,
+                             capture_output=True, text=True, timeout=180, check=False)  # fmt: skip
+        gw.stop()
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Ran: fulcrum-opencode-ran" in run.stdout and not fake_anthropic.requests
+    rows = open_store(None).rows()
+    features = {json.loads(r.decision or "{}")["features"]["kind"]: r for r in rows}
+    assert set(features) == {"title", "main"} and {r.backend for r in rows} == {"local"}
+    main = [r for r in rows if r.rule == "project-stays-home"]
+    assert len(main) == 2 and all(json.loads(r.decision or "{}")["features"]["repo"] == "project"
+                                  for r in main)  # fmt: skip
+    assert len({r.session for r in rows}) == 1 and rows[0].session.startswith("ses_")

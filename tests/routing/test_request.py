@@ -47,6 +47,8 @@ def test_session_precedence_fulcrum_header_then_claude_code_header_then_metadata
     assert session_from(body, both) == "mine"
     assert session_from(body, {"x-claude-code-session-id": "cc", "session-id": "cx"}) == "cc"
     assert session_from(body, {"session-id": "cx"}) == "cx"  # Codex CLI's
+    assert session_from(body, {"x-session-id": "ses_oc", "session-id": "cx"}) == "cx"
+    assert session_from(body, {"x-session-id": "ses_oc"}) == "ses_oc"  # OpenCode's
     assert session_from(body, {"session-id": " "}) == "sess-meta"
     assert session_from(body, {}) == "sess-meta"
     assert session_from({}, {}) is None

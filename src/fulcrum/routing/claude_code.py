@@ -25,7 +25,8 @@ The markers are sentences of Claude Code's own prompts (checked against the 2.1.
 
 OpenAI's Codex CLI is read the same way (:mod:`fulcrum.routing.codex`): its identity makes a
 request with tools ``main`` (without tools, ``background``), and its compaction request is
-``compaction``.
+``compaction``. So is the OpenCode CLI (:mod:`fulcrum.routing.opencode`): its identity, its
+title and compaction agents and its explore subagent.
 
 The checks run in that order, so a compaction sent on the main model's prompt (prompt-cache
 sharing) is still ``compaction``. Only substring tests, on text the caller joined once; most
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import re
 
-from fulcrum.routing import codex
+from fulcrum.routing import codex, opencode
 
 REQUEST_KINDS: tuple[str, ...] = ("main", "subagent", "background", "title", "compaction", "other")
 
@@ -49,8 +50,9 @@ COMPACTION_REQUESTS: tuple[str, ...] = (
 COMPACTION_MARKERS: tuple[str, ...] = (
     "Your task is to create a detailed summary of",
     "You are a helpful AI assistant tasked with summarizing conversations.",
+    *opencode.COMPACTION_MARKERS,
 )
-TITLE_MARKERS: tuple[str, ...] = ("You are naming a coding session",)
+TITLE_MARKERS: tuple[str, ...] = ("You are naming a coding session", *opencode.TITLE_MARKERS)
 SUBAGENT_MARKERS: tuple[str, ...] = (
     "cc_is_subagent=true",
     "Agent threads always have their cwd reset between bash calls",
@@ -58,12 +60,14 @@ SUBAGENT_MARKERS: tuple[str, ...] = (
     "You are a file search specialist for Claude Code",
     "You are a software architect and planning specialist for Claude Code",
     "You are a web-reading specialist for Claude Code",
+    *opencode.SUBAGENT_MARKERS,
 )
 IDENTITY_MARKERS: tuple[str, ...] = (
     "You are Claude Code, Anthropic's official CLI for Claude",
     "You are a Claude agent, built on Anthropic's Claude Agent SDK.",
     "x-anthropic-billing-header: cc_version=",
     *codex.IDENTITY_MARKERS,
+    *opencode.IDENTITY_MARKERS,
 )
 
 # what a system prompt holding one of the markers makes a request, tried in this order

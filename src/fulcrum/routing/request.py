@@ -1,8 +1,8 @@
 """What the router needs to know about one request, built from an Anthropic or OpenAI body.
 
 The session comes from, in order: the ``X-Fulcrum-Session`` header (an explicit client choice),
-Claude Code's ``X-Claude-Code-Session-Id`` header, Codex CLI's ``Session-Id`` header
-(:data:`SESSION_HEADERS`), then ``metadata.user_id`` — which Claude Code
+Claude Code's ``X-Claude-Code-Session-Id`` header, Codex CLI's ``Session-Id`` header,
+OpenCode's ``X-Session-Id`` header (:data:`SESSION_HEADERS`), then ``metadata.user_id`` — which Claude Code
 sends as a JSON string holding ``session_id`` (older releases sent
 ``user_<hash>_account_<uuid>_session_<uuid>``; both are read). A request is *background* when its
 model matches one of the background patterns: by default the haiku-class small/fast model that
@@ -30,7 +30,9 @@ DEFAULT_BACKGROUND_MODELS: tuple[str, ...] = ("*haiku*",)
 SESSION_HEADER = "x-fulcrum-session"
 CLAUDE_CODE_SESSION_HEADER = "x-claude-code-session-id"
 CODEX_SESSION_HEADER = "session-id"
-SESSION_HEADERS = (SESSION_HEADER, CLAUDE_CODE_SESSION_HEADER, CODEX_SESSION_HEADER)  # in order
+OPENCODE_SESSION_HEADER = "x-session-id"
+SESSION_HEADERS = (SESSION_HEADER, CLAUDE_CODE_SESSION_HEADER, CODEX_SESSION_HEADER,
+                   OPENCODE_SESSION_HEADER)  # in order  # fmt: skip
 ROUTE_HEADER = "x-fulcrum-route"
 _LEGACY_SESSION = re.compile(r"_session_([0-9A-Za-z-]+)$")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
