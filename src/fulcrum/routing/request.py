@@ -2,8 +2,8 @@
 
 The session comes from, in order: the ``X-Fulcrum-Session`` header (an explicit client choice),
 Claude Code's ``X-Claude-Code-Session-Id`` header, Codex CLI's ``Session-Id`` header,
-OpenCode's ``X-Session-Id`` header (:data:`SESSION_HEADERS`), then ``metadata.user_id`` — which Claude Code
-sends as a JSON string holding ``session_id`` (older releases sent
+OpenCode's ``X-Session-Id`` header (:data:`SESSION_HEADERS`), then ``metadata.user_id`` — which
+Claude Code sends as a JSON string holding ``session_id`` (older releases sent
 ``user_<hash>_account_<uuid>_session_<uuid>``; both are read). A request is *background* when its
 model matches one of the background patterns: by default the haiku-class small/fast model that
 Claude Code uses for titles, topic detection and other housekeeping.
