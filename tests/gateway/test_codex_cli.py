@@ -18,7 +18,7 @@ from fulcrum.usage.importing import run_import
 from fulcrum.usage.records import ImportContext
 from fulcrum.usage.store import UsageStore
 
-from .brain.helpers import brain_config
+from .brain.helpers import brain_config, repo_stays_home
 from .helpers import gateway_config, with_responses_backend
 
 PROMPT = "Run echo fulcrum-codex-ran and tell me what it printed."
@@ -92,16 +92,6 @@ def test_codexs_own_log_agrees_with_the_gateways_ledger(
     assert logged == metered and (1200, 800, 30) in logged
 
 
-REPO_STAYS_HOME = """
-[policy]
-otherwise = "frontier"
-[[policy.rules]]
-name = "shop-api-stays-home"
-when = { repo = "shop-api", kind = "main" }
-never_leaves = true
-"""
-
-
 @pytest.mark.codex
 def test_a_repository_rule_holds_for_a_codex_session(
     codex_cli: list[str], fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, tmp_path: Path
@@ -112,7 +102,7 @@ def test_a_repository_rule_holds_for_a_codex_session(
     fake_openai.push(ToolCall("exec_command", {"cmd": "echo stayed"}, then="Ran: {result}"))
     repo = tmp_path / "shop-api"
     repo.mkdir()
-    config = brain_config(fake_anthropic.url, fake_openai.url, REPO_STAYS_HOME)
+    config = brain_config(fake_anthropic.url, fake_openai.url, repo_stays_home("shop-api"))
     run = run_codex(codex_cli, config, tmp_path, "claude-sonnet-4-6", "Run echo stayed.", cwd=repo)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Ran:" in run.stdout and not fake_anthropic.requests

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fulcrum.fakes import FakeAnthropic, FakeOpenAI, ToolCall
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import running_gateway
 from fulcrum.testing.opencode import (
@@ -20,12 +20,31 @@ from fulcrum.testing.opencode import (
     opencode_run_argv,
     write_opencode_config,
 )
+from fulcrum.usage.importing import run_import
+from fulcrum.usage.records import ImportContext
+from fulcrum.usage.store import UsageStore
 
-from .brain.helpers import brain_config
+from .brain.helpers import brain_config, repo_stays_home
 from .helpers import gateway_config
 
 PROMPT = "Run echo fulcrum-opencode-ran and tell me what it printed."
 ECHO = {"command": "echo fulcrum-opencode-ran", "description": "Print a marker"}
+
+
+def run_opencode(
+    opencode_cli: list[str], config: str, root: Path, provider: str, model: str
+) -> subprocess.CompletedProcess[str]:
+    """``opencode run`` through a gateway on ``config``, set up as ``fulcrum serve`` prints, in
+    ``root/project`` with its home in ``root/home``; the gateway is stopped (ledger flushed)."""
+    project = root / "project"
+    project.mkdir(exist_ok=True)
+    with running_gateway(config) as gw:
+        write_opencode_config(project, gw.url, provider, model)
+        argv = opencode_run_argv(opencode_cli, provider, model, PROMPT)
+        run = subprocess.run(argv, env=opencode_env(root / "home", project), cwd=project,
+                             capture_output=True, text=True, timeout=180, check=False)  # fmt: skip
+        gw.stop()
+    return run
 
 
 @pytest.mark.opencode
@@ -44,14 +63,8 @@ def test_opencode_runs_a_command_through_the_gateway(
     provider, model, endpoint = case  # the provider kind, its model, the gateway's endpoint
     fake = fake_anthropic if provider == "anthropic" else fake_openai
     fake.push(ToolCall("bash", ECHO, then="Ran: {result}"))
-    project = tmp_path / "project"
-    project.mkdir()
-    with running_gateway(gateway_config(fake_anthropic.url, fake_openai.url)) as gw:
-        write_opencode_config(project, gw.url, provider, model)  # what `fulcrum serve` prints
-        argv = opencode_run_argv(opencode_cli, provider, model, PROMPT)
-        run = subprocess.run(argv, env=opencode_env(tmp_path / "home", project), cwd=project,
-                             capture_output=True, text=True, timeout=180, check=False)  # fmt: skip
-        gw.stop()
+    config = gateway_config(fake_anthropic.url, fake_openai.url)
+    run = run_opencode(opencode_cli, config, tmp_path, provider, model)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Ran: fulcrum-opencode-ran" in run.stdout
     looped = [r.body for r in fake.requests if "bash" in json.dumps(r.body.get("tools"))]
@@ -62,16 +75,6 @@ def test_opencode_runs_a_command_through_the_gateway(
     assert all(r.input_tokens > 0 and r.output_tokens > 0 for r in rows)
 
 
-PROJECT_STAYS_HOME = """
-[policy]
-otherwise = "frontier"
-[[policy.rules]]
-name = "project-stays-home"
-when = { repo = "project", kind = "main" }
-never_leaves = true
-"""
-
-
 @pytest.mark.opencode
 def test_the_brain_reads_an_opencode_session(
     opencode_cli: list[str], fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, tmp_path: Path
@@ -80,16 +83,8 @@ def test_the_brain_reads_an_opencode_session(
     title goes local (housekeeping), the main loop stays local by the project's rule (everything
     else says frontier), all in one session."""
     fake_openai.push(ToolCall("bash", ECHO, then="Ran: {result}"))
-    project = tmp_path / "project"
-    project.mkdir()
-    with running_gateway(
-        brain_config(fake_anthropic.url, fake_openai.url, PROJECT_STAYS_HOME)
-    ) as gw:
-        write_opencode_config(project, gw.url, "anthropic", "claude-sonnet-4-6")
-        argv = opencode_run_argv(opencode_cli, "anthropic", "claude-sonnet-4-6", PROMPT)
-        run = subprocess.run(argv, env=opencode_env(tmp_path / "home", project), cwd=project,
-                             capture_output=True, text=True, timeout=180, check=False)  # fmt: skip
-        gw.stop()
+    config = brain_config(fake_anthropic.url, fake_openai.url, repo_stays_home("project"))
+    run = run_opencode(opencode_cli, config, tmp_path, "anthropic", "claude-sonnet-4-6")
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Ran: fulcrum-opencode-ran" in run.stdout and not fake_anthropic.requests
     rows = open_store(None).rows()
@@ -99,3 +94,28 @@ def test_the_brain_reads_an_opencode_session(
     assert len(main) == 2 and all(json.loads(r.decision or "{}")["features"]["repo"] == "project"
                                   for r in main)  # fmt: skip
     assert len({r.session for r in rows}) == 1 and rows[0].session.startswith("ses_")
+
+
+@pytest.mark.opencode
+def test_opencodes_own_database_agrees_with_the_gateways_ledger(
+    opencode_cli: list[str], fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """What OpenCode recorded of each call is what the gateway metered; its title call is the
+    one call it does not record."""
+    answer = Reply("Ran it.", input_tokens=1200, output_tokens=30, cache_read_tokens=800,
+                   cache_write_tokens=100)  # fmt: skip
+    fake_anthropic.push(ToolCall("bash", ECHO, then=answer))
+    config = gateway_config(fake_anthropic.url, fake_openai.url)
+    run = run_opencode(opencode_cli, config, tmp_path, "anthropic", "claude-sonnet-4-6")
+    home = tmp_path / "home"
+    assert run.returncode == 0, run.stderr[-2000:]
+    data = {"XDG_DATA_HOME": opencode_env(home, tmp_path / "project")["XDG_DATA_HOME"]}
+    summary = run_import("opencode", [], ImportContext(env=data, home=home))
+    assert summary.records == 2 and summary.log.problems == []
+    logged = [(r.input_tokens, r.cache_read_tokens, r.cache_write_tokens, r.output_tokens)
+              for r in UsageStore().records()]  # fmt: skip
+    metered = [(r.input_tokens, r.cache_read_tokens, r.cache_write_tokens, r.output_tokens)
+               for r in open_store(None).rows()]  # fmt: skip
+    assert (1200, 800, 100, 30) in logged and len(metered) == 3
+    assert all(metered.count(t) >= logged.count(t) for t in logged)
+    assert {r.project for r in UsageStore().records()} == {str(tmp_path / "project")}

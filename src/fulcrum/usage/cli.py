@@ -177,7 +177,10 @@ def reconcile_cmd(
     since: Annotated[str | None, typer.Option(help="First UTC day (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Last UTC day, included.")] = None,
     calls: Annotated[
-        str, typer.Option("--calls", help="The source of calls: claude-code, codex or ledger.")
+        str,
+        typer.Option(
+            "--calls", help="The source of calls: claude-code, codex, opencode or ledger."
+        ),
     ] = CLAUDE_CODE,
     against: Annotated[
         str, typer.Option("--against", help="The other source: ledger, or a provider export.")

@@ -53,6 +53,19 @@ never_leaves = true
 """
 
 
+def repo_stays_home(repo: str) -> str:
+    """A policy whose one rule keeps the main loop of sessions in ``repo`` on this machine,
+    everything else going to the frontier (the rule is named ``<repo>-stays-home``)."""
+    return f"""
+[policy]
+otherwise = "frontier"
+[[policy.rules]]
+name = "{repo}-stays-home"
+when = {{ repo = "{repo}", kind = "main" }}
+never_leaves = true
+"""
+
+
 def brain_config(frontier: str, local: str, policy: str, *, ledger_url: str | None = None) -> str:
     ledger = f'[ledger]\nurl = "{ledger_url}"\n' if ledger_url else ""
     return CONFIG.format(frontier=frontier, local=local, policy=policy, ledger=ledger)

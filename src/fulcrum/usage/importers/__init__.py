@@ -25,6 +25,7 @@ from fulcrum.usage.importers import (
 from fulcrum.usage.importers.claude_code import ClaudeCodeImporter
 from fulcrum.usage.importers.codex import CodexImporter
 from fulcrum.usage.importers.ledger import LedgerImporter
+from fulcrum.usage.importers.opencode import OpenCodeImporter
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 
@@ -58,6 +59,7 @@ def get(name: str) -> Importer:
 
 register(ClaudeCodeImporter())
 register(CodexImporter())
+register(OpenCodeImporter())
 register(LedgerImporter())
 register(anthropic_usage.IMPORTER)
 register(anthropic_cost.IMPORTER)
