@@ -44,7 +44,7 @@ def test_bad_path_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_unknown_importer_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["usage", "import", str(tmp_path), "--from", "nope"], capsys)
-    assert code == 2 and "claude-code, codex, ledger" in err
+    assert code == 2 and "claude-code, codex, opencode, ledger" in err
 
 
 def test_ledger_import_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
