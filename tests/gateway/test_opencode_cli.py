@@ -21,6 +21,7 @@ from fulcrum.testing.opencode import (
     write_opencode_config,
 )
 from fulcrum.usage.importing import run_import
+from fulcrum.usage.reconcile import match
 from fulcrum.usage.records import ImportContext
 from fulcrum.usage.store import UsageStore
 
@@ -119,3 +120,10 @@ def test_opencodes_own_database_agrees_with_the_gateways_ledger(
     assert (1200, 800, 100, 30) in logged and len(metered) == 3
     assert all(metered.count(t) >= logged.count(t) for t in logged)
     assert {r.project for r in UsageStore().records()} == {str(tmp_path / "project")}
+    # usage reconcile --calls opencode: its calls pair with the ledger's by session and time
+    assert run_import("ledger", [], ImportContext(env={}, home=home)).records == 3
+    store = UsageStore()
+    pairs, only_opencode, only_ledger = match(store.records(source="opencode"),
+                                              store.records(source="ledger"))  # fmt: skip
+    assert len(pairs) == 2 and only_opencode == [] and len(only_ledger) == 1  # the title call
+    assert all(a.session == b.session and a.session.startswith("ses_") for a, b in pairs)
