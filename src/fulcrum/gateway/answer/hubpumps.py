@@ -20,7 +20,7 @@ from fulcrum.wire.usage import TokenUsage
 class OpenAIToAnthropicPump(Pump):
     """An OpenAI-format backend streaming to an Anthropic client."""
 
-    def __init__(self, model: str, *, include_usage: bool = True) -> None:
+    def __init__(self, model: str) -> None:
         super().__init__(model)
         self.decoder = SSEDecoder()
         self.translator = OpenAIToAnthropicStream(model)

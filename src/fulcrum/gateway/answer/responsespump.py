@@ -54,7 +54,7 @@ class AnthropicToResponsesPump(Pump):
 class ResponsesToAnthropicPump(Pump):
     """A Responses backend's stream to Anthropic events (the hub's), as they come."""
 
-    def __init__(self, model: str, *, include_usage: bool = True) -> None:
+    def __init__(self, model: str) -> None:
         super().__init__(model)
         self.decoder = SSEDecoder()
         self.translator = ResponsesToAnthropicStream(model)
