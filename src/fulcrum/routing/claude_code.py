@@ -42,13 +42,11 @@ from fulcrum.routing import codex, opencode
 
 REQUEST_KINDS: tuple[str, ...] = ("main", "subagent", "background", "title", "compaction", "other")
 
+SUMMARY_REQUEST = "Your task is to create a detailed summary of"  # Claude Code's /compact
 # in the last user message: Claude Code's summary request, and Codex's (fulcrum.routing.codex)
-COMPACTION_REQUESTS: tuple[str, ...] = (
-    "Your task is to create a detailed summary of",
-    *codex.COMPACTION_MARKERS,
-)
+COMPACTION_REQUESTS: tuple[str, ...] = (SUMMARY_REQUEST, *codex.COMPACTION_MARKERS)
 COMPACTION_MARKERS: tuple[str, ...] = (
-    "Your task is to create a detailed summary of",
+    SUMMARY_REQUEST,
     "You are a helpful AI assistant tasked with summarizing conversations.",
     *opencode.COMPACTION_MARKERS,
 )

@@ -5,7 +5,7 @@ the :class:`~fulcrum.routing.request.RouteRequest` already built from it) and re
 :class:`RequestFeatures`. What each field counts:
 
 - ``kind`` — the coding agent's request kind (:mod:`fulcrum.routing.claude_code`: Claude
-  Code's, and Codex's through :mod:`fulcrum.routing.codex`).
+  Code's, Codex's and OpenCode's, :mod:`~fulcrum.routing.codex`, :mod:`~fulcrum.routing.opencode`).
 - ``turn`` — user messages holding real text: a message of only ``tool_result`` blocks, or
   only text the agent injects (Claude Code's ``<system-reminder>``, Codex's
   ``<environment_context>`` …), is not a turn.

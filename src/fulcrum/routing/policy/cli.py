@@ -12,6 +12,7 @@ policy file alone, what the rules decide. ``fulcrum route replay`` is in
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,14 +23,14 @@ from rich.console import Console
 from fulcrum.errors import InputError
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.upstream.formats import FORMATS
-from fulcrum.routing.features import extract_features
+from fulcrum.routing.features import RequestFeatures, extract_features
 from fulcrum.routing.policy.explain import as_dict, explain, render
 from fulcrum.routing.policy.load import RuleSet, load_gateway, load_rules, read_request
 from fulcrum.routing.policy.rules import evaluate
 from fulcrum.routing.replay import liveview
 from fulcrum.routing.replay.cli import replay_command
 from fulcrum.routing.replay.live import LiveView, explain_live
-from fulcrum.routing.request import SESSION_HEADER, route_request
+from fulcrum.routing.request import SESSION_HEADER, RouteRequest, route_request
 
 
 def register(app: typer.Typer) -> None:
@@ -105,11 +106,8 @@ def _explain_brain(  # noqa: PLR0917
 ) -> LiveView:  # fmt: skip
     """The request as the gateway reads it, decided by its brain (dry)."""
     assert gateway.routes is not None, "routes are built with the config"
-    fmt = FORMATS[api]
-    view = fmt.routing_view(body)
-    req = route_request(fmt.name, view, headers, max_tokens_keys=fmt.max_tokens_keys,
-                        background_models=gateway.routes.background_models)  # fmt: skip
-    features = extract_features(req, view, client_key=client_key, now=_time(at))
+    background = gateway.routes.background_models
+    view, req, features = _read(body, headers, api, background, client_key, at)
     return explain_live(gateway, req, view, features)
 
 
@@ -117,11 +115,7 @@ def _explain_rules(  # noqa: PLR0917
     rules: RuleSet, body: dict[str, Any], headers: dict[str, str], api: str,
     client_key: str | None, at: str | None, json_out: bool,
 ) -> None:  # fmt: skip
-    fmt = FORMATS[api]
-    view = fmt.routing_view(body)
-    req = route_request(fmt.name, view, headers, max_tokens_keys=fmt.max_tokens_keys,
-                        background_models=rules.background_models)  # fmt: skip
-    features = extract_features(req, view, client_key=client_key, now=_time(at))
+    _, _, features = _read(body, headers, api, rules.background_models, client_key, at)
     explanation = explain(
         evaluate(rules.rules, features), otherwise=rules.otherwise, source=rules.source
     )
@@ -129,6 +123,19 @@ def _explain_rules(  # noqa: PLR0917
         typer.echo(json.dumps(as_dict(explanation), indent=2, ensure_ascii=False))
         return
     render(explanation, Console(width=80))
+
+
+def _read(  # noqa: PLR0917
+    body: dict[str, Any], headers: dict[str, str], api: str, background: Sequence[str],
+    client_key: str | None, at: str | None,
+) -> tuple[Mapping[str, Any], RouteRequest, RequestFeatures]:  # fmt: skip
+    """The request as the gateway reads it: its format's routing view, the route request and
+    the features."""
+    fmt = FORMATS[api]
+    view = fmt.routing_view(body)
+    req = route_request(fmt.name, view, headers, max_tokens_keys=fmt.max_tokens_keys,
+                        background_models=background)  # fmt: skip
+    return view, req, extract_features(req, view, client_key=client_key, now=_time(at))
 
 
 def _headers(values: list[str]) -> dict[str, str]:
