@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from fulcrum.gateway.config import load_config
-from fulcrum.gateway.serve import CODEX_KEY_ENV, banner, opencode_config
+from fulcrum.gateway.serve import AGENT_KEY_ENV, banner, opencode_config
 from fulcrum.testing.opencode import (
     COMPATIBLE,
     opencode_env,
@@ -19,7 +19,7 @@ URL = "http://127.0.0.1:9"
 
 def test_both_built_in_providers_go_through_the_gateway(tmp_path: Path) -> None:
     printed = json.loads(opencode_config(URL))
-    options = {"baseURL": f"{URL}/v1", "apiKey": f"{{env:{CODEX_KEY_ENV}}}"}
+    options = {"baseURL": f"{URL}/v1", "apiKey": f"{{env:{AGENT_KEY_ENV}}}"}
     assert printed == {"provider": {"anthropic": {"options": options},
                                     "openai": {"options": options}}}  # fmt: skip
     text = 'backends.a = { format = "openai", base_url = "http://127.0.0.1:1" }\n'
@@ -37,4 +37,4 @@ def test_the_run_has_its_own_home_and_none_of_the_callers_keys(tmp_path: Path) -
     env = opencode_env(tmp_path, tmp_path / "p", caller)
     assert not {"ANTHROPIC_API_KEY", "OPENAI_BASE_URL"} & set(env)
     assert (env["PATH"], env["HOME"], env["PWD"]) == ("/bin", str(tmp_path), str(tmp_path / "p"))
-    assert env["XDG_CONFIG_HOME"].startswith(str(tmp_path)) and env[CODEX_KEY_ENV] == "client-key"
+    assert env["XDG_CONFIG_HOME"].startswith(str(tmp_path)) and env[AGENT_KEY_ENV] == "client-key"

@@ -33,7 +33,7 @@ from fulcrum.urls import redact_url
 SWITCH_INTERVAL_S = 0.0005
 
 
-CODEX_KEY_ENV = "FULCRUM_API_KEY"  # where Codex CLI (and OpenCode) read their key for the gateway
+AGENT_KEY_ENV = "FULCRUM_API_KEY"  # where Codex CLI and OpenCode read their key for the gateway
 
 
 def codex_config(url: str) -> str:
@@ -44,7 +44,7 @@ def codex_config(url: str) -> str:
         "[model_providers.fulcrum]",
         'name = "fulcrum"',
         f'base_url = "{url}/v1"',
-        f'env_key = "{CODEX_KEY_ENV}"',
+        f'env_key = "{AGENT_KEY_ENV}"',
         'wire_api = "responses"',
     ])  # fmt: skip
 
@@ -52,7 +52,7 @@ def codex_config(url: str) -> str:
 def opencode_config(url: str) -> str:
     """OpenCode's ``opencode.json`` that sends its Anthropic and OpenAI providers (Messages and
     the Responses API) through the gateway, its key read from ``$FULCRUM_API_KEY``."""
-    options = {"baseURL": f"{url}/v1", "apiKey": f"{{env:{CODEX_KEY_ENV}}}"}
+    options = {"baseURL": f"{url}/v1", "apiKey": f"{{env:{AGENT_KEY_ENV}}}"}
     providers = {name: {"options": options} for name in ("anthropic", "openai")}
     return json.dumps({"provider": providers})
 
@@ -81,11 +81,11 @@ def banner(config: GatewayConfig, url: str) -> str:
             f'  OpenAI(base_url="{url}/v1", api_key="<{key_hint}>")',
             f"  export OPENAI_BASE_URL={url}/v1",
             "Codex CLI:",
-            f"  export {CODEX_KEY_ENV}=<{key_hint}>",
+            f"  export {AGENT_KEY_ENV}=<{key_hint}>",
             "  and in ~/.codex/config.toml:",
             *(f"    {line}" for line in codex_config(url).splitlines()),
             "OpenCode:",
-            f"  export {CODEX_KEY_ENV}=<{key_hint}>",
+            f"  export {AGENT_KEY_ENV}=<{key_hint}>",
             "  and in opencode.json:",
             f"    {opencode_config(url)}",
         ]

@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from fulcrum.gateway.serve import CODEX_KEY_ENV, codex_config
+from fulcrum.gateway.serve import AGENT_KEY_ENV, codex_config
 from fulcrum.testing.components import ComponentMissing, codex_dir, require_file
 
 LAUNCHER = Path("node_modules") / "@openai" / "codex" / "bin" / "codex.js"
@@ -51,5 +51,5 @@ def codex_exec_argv(command: list[str], model: str, prompt: str) -> list[str]:
 def codex_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a run: its own home, a dummy key, nothing of the caller's setup."""
     env = {k: v for k, v in (base if base is not None else os.environ).items() if k not in _SCRUB}
-    env.update({"HOME": str(home), "CODEX_HOME": str(home), CODEX_KEY_ENV: "client-key"})
+    env.update({"HOME": str(home), "CODEX_HOME": str(home), AGENT_KEY_ENV: "client-key"})
     return env

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fulcrum.gateway.serve import CODEX_KEY_ENV, opencode_config
+from fulcrum.gateway.serve import AGENT_KEY_ENV, opencode_config
 from fulcrum.testing.components import opencode_dir, require_file
 
 BINARY = Path("node_modules") / "opencode-ai" / "bin" / "opencode.exe"
@@ -63,6 +63,6 @@ def opencode_env(
         "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_DATA_HOME": str(home / ".local" / "share"), "XDG_CACHE_HOME": str(home / ".cache"),
         "XDG_STATE_HOME": str(home / ".local" / "state"), "PWD": str(project),
-        "OPENCODE_DISABLE_AUTOUPDATE": "1", CODEX_KEY_ENV: "client-key",
+        "OPENCODE_DISABLE_AUTOUPDATE": "1", AGENT_KEY_ENV: "client-key",
     })  # fmt: skip
     return env
