@@ -48,7 +48,7 @@ def environment_cwd(texts: Iterable[str]) -> str | None:
     """The ``<cwd>`` of the first ``<environment_context>`` among ``texts`` (pass the user
     messages' texts newest first: the latest context is the one in force), or None."""
     for text in texts:
-        if not text.lstrip().startswith(ENVIRONMENT):
+        if not text[:64].lstrip().startswith(ENVIRONMENT):  # no copy of a long text
             continue
         start = text.find(CWD_OPEN)
         end = text.find(CWD_CLOSE, start)
