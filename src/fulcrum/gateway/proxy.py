@@ -22,6 +22,7 @@ from fulcrum.gateway.brainroute import (
     observe_first_byte,
     route_with_brain,
 )
+from fulcrum.gateway.condensing import condense
 from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.inbound.validate import parse_object
 from fulcrum.gateway.metering import Call
@@ -107,7 +108,8 @@ async def _serve(ex: Exchange, api: ApiFormat, state: GatewayState, call: Call) 
     req, decision, routed = await route_call(state, api, body, raw, ex)
     call.session = decision.session
     call.route_reason = decision.reason
-    if routed is not None:
+    if routed is not None and state.brain is not None:
+        body, raw = condense(state.brain, api, routed, body, raw)  # a moved session's history
         note_decision(call, state, routed)
     chain = [(state.backends[t.backend], t) for t in decision.chain]
     if not chain:

@@ -93,13 +93,19 @@ def user(text: str) -> list[dict[str, Any]]:
     return [{"role": "user", "content": text}]
 
 
-def tool_loop(turns: int, first: str) -> list[dict[str, Any]]:
-    """A conversation of ``turns`` tool round trips after the first request."""
+def tool_loop(
+    turns: int, first: str, *, output: str | None = None, failed: bool = False
+) -> list[dict[str, Any]]:
+    """A conversation of ``turns`` tool round trips after the first request (each result
+    ``output``, else ``ok N``; ``failed``: every result an error)."""
     messages: list[dict[str, Any]] = user(first)
     for n in range(turns):
         call = {"type": "tool_use", "id": f"toolu_{n}", "name": "Bash", "input": {"n": n}}
         messages.append({"role": "assistant", "content": [call]})
-        result = {"type": "tool_result", "tool_use_id": f"toolu_{n}", "content": f"ok {n}"}
+        result = {"type": "tool_result", "tool_use_id": f"toolu_{n}",
+                  "content": output if output is not None else f"ok {n}"}  # fmt: skip
+        if failed:
+            result["is_error"] = True
         messages.append({"role": "user", "content": [result]})
     return messages
 

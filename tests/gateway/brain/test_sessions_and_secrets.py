@@ -118,9 +118,7 @@ when = { tool_errors_min = 3 }
 handoff = true
 """
     config = brain_config(fake_anthropic.url, fake_openai.url, policy)
-    failing = tool_loop(3, "make the tests pass")
-    for message in failing[2::2]:  # every tool result says the call failed
-        message["content"][0]["is_error"] = True
+    failing = tool_loop(3, "make the tests pass", failed=True)  # every call failed
     with running_gateway(config) as gw:
         assert ask(gw, "H", tool_loop(2, "make the tests pass"))[0] == 200
         assert ask(gw, "H", failing)[0] == 200

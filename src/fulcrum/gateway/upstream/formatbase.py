@@ -14,6 +14,7 @@ from aiohttp import web
 from fulcrum.errors import FulcrumError
 from fulcrum.gateway.answer.streams import Pump
 from fulcrum.routing.request import ANTHROPIC_MAX_TOKENS
+from fulcrum.wire.condense import MESSAGES, Shape
 from fulcrum.wire.usage import TokenUsage
 
 Body = dict[str, Any]
@@ -27,6 +28,9 @@ class ApiFormat:
     count_tokens_path: ClassVar[str | None] = None
     max_tokens_keys: ClassVar[tuple[str, ...]] = ANTHROPIC_MAX_TOKENS
     passthrough: ClassVar[type[Pump]]  # the pump when client and upstream share this format
+    # how its conversation reads when a handed-off session's history is condensed
+    # (fulcrum.wire.condense); None: this format's history is sent whole
+    history: ClassVar[Shape | None] = MESSAGES
 
     def headers(self, api_key: str | None, client: Mapping[str, str]) -> dict[str, str]:
         """The upstream request's headers (auth, version) for this format."""

@@ -29,6 +29,7 @@ from fulcrum.gateway.inbound.validate import check_anthropic, check_openai
 from fulcrum.gateway.upstream.formatbase import ApiFormat, Body, OpenAIFamily
 from fulcrum.gateway.upstream.responsesformat import ResponsesFormat
 from fulcrum.routing.request import OPENAI_MAX_TOKENS
+from fulcrum.wire.condense import CHAT
 from fulcrum.wire.history import native_history
 from fulcrum.wire.legacy import uses_legacy_functions
 from fulcrum.wire.request_to_anthropic import openai_to_anthropic_request
@@ -96,6 +97,7 @@ class OpenAIFormat(OpenAIFamily):
     chat_path = "/v1/chat/completions"
     max_tokens_keys = OPENAI_MAX_TOKENS
     passthrough = OpenAIPump
+    history = CHAT
 
     def check(self, body: Body) -> None:
         check_openai(body)

@@ -45,6 +45,7 @@ class ResponsesFormat(OpenAIFamily):
     chat_path = "/v1/responses"
     max_tokens_keys = OPENAI_MAX_TOKENS  # the routing view's: Chat Completions
     passthrough = ResponsesPump
+    history = None  # input items: not condensed (a handed-off session's is sent whole)
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         """A stored response's endpoints answer that the gateway stores none (404)."""

@@ -21,6 +21,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from fulcrum.errors import ConfigError
+from fulcrum.routing.brain.handoff import CostEstimate
 from fulcrum.routing.brain.verdict import Verdict
 from fulcrum.routing.budget import BudgetBook, Refusal, Reservation
 from fulcrum.routing.config import RoutingConfig, TargetSpec
@@ -28,7 +29,6 @@ from fulcrum.routing.features import RequestFeatures
 from fulcrum.routing.policy import Rule
 
 DEFAULT_TOKENS_OUT = 4096  # a reservation's output when the request sets no limit
-CostEstimate = Callable[[str, str, int, int], Decimal | None]
 
 
 def mark_cascade(

@@ -6,6 +6,7 @@ target_local_share = 0.65     # the share of requests the learned router keeps l
 local = "llama"               # what "local" means in a rule (default: routes.background,
 frontier = "anthropic"        #   else the first local backend); "frontier" likewise
 otherwise = "learned"         # when no rule fires: "learned", "local", "frontier" or a target
+condense_handoffs = true      # a session moved to the frontier goes with its history condensed
 learned_model = "router.json" # omitted: the model shipped with fulcrum
 
 [[policy.rules]]              # ordered; see docs/policy.md
@@ -42,7 +43,7 @@ from fulcrum.textfiles import read_toml
 
 KEYS = (
     "rules", "target_local_share", "local", "frontier", "otherwise", "learned_model",
-    "share_window", "budget", "latency",
+    "share_window", "budget", "latency", "condense_handoffs",
 )  # fmt: skip
 SIDES = ("local", "frontier")
 LEARNED = "learned"
@@ -61,6 +62,9 @@ class PolicyConfig:
     budget: BudgetConfig | None = None
     latency: LatencyConfig | None = None
     source: str = "<config>"
+    condense_handoffs: bool = (
+        True  # a session moved to the frontier goes with its history condensed
+    )
 
     @property
     def local(self) -> TargetSpec:
@@ -107,6 +111,7 @@ class _Parts(NamedTuple):
     budget: BudgetConfig | None
     latency: LatencyConfig | None
     source: str
+    condense_handoffs: bool
 
 
 def _parse_parts(t: Table, base: Path) -> _Parts:
@@ -124,6 +129,7 @@ def _parse_parts(t: Table, base: Path) -> _Parts:
         budget=parse_budget(t.table("budget")) if t.has("budget") else None,
         latency=parse_latency(t.table("latency")) if t.has("latency") else None,
         source=t.file or "<config>",
+        condense_handoffs=t.flag("condense_handoffs", True),
     )
 
 

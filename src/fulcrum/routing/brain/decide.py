@@ -17,13 +17,15 @@ any frontier choice must reserve its estimated cost in the budget, or it degrade
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol
 
+from fulcrum.routing.brain import handoff
 from fulcrum.routing.brain.cascade import check_cascade_targets, mark_cascade
 from fulcrum.routing.brain.config import LEARNED, PolicyConfig
+from fulcrum.routing.brain.handoff import CostEstimate
 from fulcrum.routing.brain.verdict import Side, Verdict
 from fulcrum.routing.budget import BudgetBook, Reservation
 from fulcrum.routing.config import RoutingConfig, TargetSpec
@@ -40,8 +42,6 @@ class Scorer(Protocol):
     def __call__(self, features: RequestFeatures, /) -> float: ...
 
 
-# (backend, model, input tokens, output tokens) -> the call's estimated cost in USD
-CostEstimate = Callable[[str, str, int, int], Decimal | None]
 BACKGROUND = "background"
 
 
@@ -93,7 +93,7 @@ class Brain:
             look = self.sessions.peek if ask.dry else self.sessions.get
             pin = look(ask.session, ask.lane)
         verdict = self._choose(ask, outcome.rule, pin)
-        if pin is None or verdict.reason.startswith(("escalate", "handoff")):
+        if pin is None or verdict.reason.startswith(handoff.MOVES):
             verdict = self._spill_if_slow(verdict)
         verdict = self._within_budget(verdict, ask)
         verdict = mark_cascade(verdict, outcome.rule, lambda t: self._kind(t) == "local")
@@ -126,13 +126,13 @@ class Brain:
         if rule is not None and rule.never_leaves:
             return Verdict(self.policy.local, "local", f"never-leaves:{rule.name}",
                            rule=rule.name, local_only=True)  # fmt: skip
-        if ask.escalate:
+        if ask.escalate and (pin is None or pin.side != "frontier"):  # else: already moved
             return self._escalate(ask, "escalate:header", None, pin)
         if rule is not None and rule.handoff and pin is not None and pin.side == "local":
             return self._escalate(ask, f"handoff:{rule.name}", rule.name, pin)
         if pin is not None:
             return Verdict(_pin_target(pin), pin.side, "sticky", rule=pin.rule,
-                           free=pin.decided_by == LEARNED)  # fmt: skip
+                           free=pin.decided_by == LEARNED, cut=handoff.kept_cut(pin))  # fmt: skip
         if rule is None and ask.lane == BACKGROUND:  # titles and housekeeping: the small model
             return Verdict(self.policy.local, "local", "background→local")
         if rule is not None and rule.route != LEARNED:
@@ -159,21 +159,16 @@ class Brain:
                        free=True)  # fmt: skip
 
     def _escalate(self, ask: Ask, reason: str, rule: str | None, pin: SessionPin | None) -> Verdict:
-        """Move the session to the frontier. The move's price: the new side has none of the
-        conversation cached, so its whole prompt is read at the full input price once."""
-        target = self.policy.frontier
-        tokens = ask.features.estimated_tokens
-        cost = None
-        if self.estimate is not None:
-            cost = self.estimate(target.backend, target.model or ask.features.model, tokens, 0)
-        moved = {
-            "from": _label(pin.backend, pin.model) if pin else None,
-            "to": _label(target.backend, target.model),
-            "uncached_tokens": tokens,
-            "cache_cost_usd": None if cost is None else str(cost),
-        }
-        verdict = Verdict(target, "frontier", reason, rule=rule)
-        return replace(verdict, events=("handoff",), details={"handoff": moved})
+        features = ask.features
+        return handoff.move(self.policy.frontier, features.model, features.estimated_tokens,
+                            reason=reason, rule=rule, pin=pin, estimate=self.estimate)  # fmt: skip
+
+    def condensed(self, ask: Ask, verdict: Verdict, cut: Mapping[str, Any], tokens: int) -> Verdict:
+        """A move whose history the gateway condensed (``cut``, ``tokens`` left): priced at
+        the condensed prompt, and the cut kept in the lane's pin for the session's later turns."""
+        if ask.session and not ask.dry:
+            self.sessions.put(ask.session, ask.lane, replace(_pin(verdict), decision={"cut": cut}))
+        return handoff.condensed(verdict, ask.features.model, tokens, self.estimate)
 
     def _spill_if_slow(self, verdict: Verdict) -> Verdict:
         guard = self.latency
@@ -244,7 +239,3 @@ def _pin(verdict: Verdict) -> SessionPin:
     decided_by = LEARNED if verdict.free else verdict.reason
     return SessionPin(backend=verdict.target.backend, model=verdict.target.model,
                       side=verdict.side, rule=verdict.rule, decided_by=decided_by)  # fmt: skip
-
-
-def _label(backend: str, model: str | None) -> str:
-    return f"{backend}/{model}" if model else backend

@@ -25,6 +25,8 @@ class Verdict:
     ``cascade``: a local verdict of a ``cascade = true`` rule; the gateway verifies the local
     answer with ``verify`` (empty: every verifier that applies) and asks the frontier only
     when it fails (``+cascade`` or ``+cascade→frontier`` is added to the reason there).
+    ``cut``: on a session moved to the frontier, where its history is condensed
+    (:mod:`fulcrum.wire.condense`); not in the ledger's ``decision`` (its ``handoff`` is).
     """
 
     target: TargetSpec
@@ -42,6 +44,8 @@ class Verdict:
     details: Mapping[str, Any] = field(default_factory=dict)
     cascade: bool = False
     verify: tuple[str, ...] = ()
+    # a moved session's pinned cut: the gateway condenses its history the same way each turn
+    cut: Mapping[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The ``decision`` column's JSON object (nothing of the prompt is in it)."""

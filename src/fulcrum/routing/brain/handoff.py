@@ -1,0 +1,68 @@
+"""A session's move to the frontier (``X-Fulcrum-Escalate: frontier`` or a ``handoff`` rule):
+its verdict, the price of the move, and the cut of its condensed history.
+
+The new side has none of the conversation cached, so the move's price is its whole prompt read
+once at the full input price. When the gateway condenses the history it moves with
+(:mod:`fulcrum.wire.condense`), the move is priced at the condensed prompt and the cut is kept
+in the lane's pin (its ``decision``), so every later turn of the session condenses the same
+prefix the same way: in every gateway process, as pins are shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from fulcrum.routing.brain.verdict import Verdict
+from fulcrum.routing.config import TargetSpec
+from fulcrum.routing.sessions import SessionPin
+
+MOVES = ("escalate", "handoff")  # the route reasons of a move (a pin's decided_by too)
+# (backend, model, input tokens, output tokens) -> the call's estimated cost in USD
+CostEstimate = Callable[[str, str, int, int], Decimal | None]
+
+
+def move(
+    target: TargetSpec, model: str, tokens: int, *, reason: str, rule: str | None,
+    pin: SessionPin | None, estimate: CostEstimate | None,
+) -> Verdict:  # fmt: skip
+    """The verdict that moves a session to ``target`` (the frontier), with its price."""
+    moved = {
+        "from": label(pin.backend, pin.model) if pin else None,
+        "to": label(target.backend, target.model),
+        "uncached_tokens": tokens,
+        "cache_cost_usd": _cost(estimate, target, model, tokens),
+    }
+    return Verdict(target, "frontier", reason, rule=rule, events=("handoff",),
+                   details={"handoff": moved})  # fmt: skip
+
+
+def condensed(verdict: Verdict, model: str, tokens: int, estimate: CostEstimate | None) -> Verdict:
+    """A move whose history the gateway condensed to ``tokens``: priced at those."""
+    moved = dict(verdict.details["handoff"])
+    moved["condensed_from_tokens"] = moved["uncached_tokens"]
+    moved["uncached_tokens"] = tokens
+    moved["cache_cost_usd"] = _cost(estimate, verdict.target, model, tokens)
+    return replace(verdict, events=(*verdict.events, "condensed"),
+                   details={**verdict.details, "handoff": moved})  # fmt: skip
+
+
+def kept_cut(pin: SessionPin) -> Mapping[str, Any] | None:
+    """The cut a moved session's pin keeps (None for any other pin: never parsed then)."""
+    if not pin.decided_by.startswith(MOVES):
+        return None
+    cut = pin.decision.get("cut")
+    return cut if isinstance(cut, Mapping) else None
+
+
+def label(backend: str, model: str | None) -> str:
+    return f"{backend}/{model}" if model else backend
+
+
+def _cost(estimate: CostEstimate | None, target: TargetSpec, model: str, tokens: int) -> str | None:
+    if estimate is None:
+        return None
+    cost = estimate(target.backend, target.model or model, tokens, 0)
+    return None if cost is None else str(cost)

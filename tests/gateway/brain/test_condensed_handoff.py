@@ -1,0 +1,130 @@
+"""A session handed off to the frontier goes with its history condensed, on real loopback
+servers: the frontier reads the task whole, the earlier turns as a summary and the last turn as
+it was, the same prefix on every later turn; the ledger prices the move at what was sent."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from fulcrum.errors import ConfigError
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI
+from fulcrum.gateway.config import load_config
+from fulcrum.testing.gateway import running_gateway
+
+from ..helpers import post_json
+from .helpers import ask, brain_config, ledger_rows, tool_loop, user
+
+# a failing test run's output (its cause at the end, as a real one's is)
+LOG = "\n".join(f"tests/test_{i}.py::test_case PASSED" for i in range(200)) + (
+    "\nE   AssertionError: expected 3, got 4\nFAILED tests/test_cache.py::test_expiry"
+)
+TASK = "Make the cache tests pass"
+HANDOFF = """
+[policy]
+otherwise = "local"
+{extra}
+[[policy.rules]]
+name = "stuck-locally"
+when = {{ tool_errors_min = 3 }}
+handoff = true
+"""
+SUMMARY = "[fulcrum] This session was handed over to you from local"
+
+
+def decisions(session: str) -> list[dict[str, Any]]:
+    rows = sorted((r for r in ledger_rows() if r.session == session), key=lambda r: r.ts)
+    return [json.loads(r.decision or "{}") for r in rows]
+
+
+def test_a_handoff_sends_the_history_condensed_and_later_turns_the_same_way(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    config = brain_config(fake_anthropic.url, fake_openai.url, HANDOFF.format(extra=""))
+    failing = tool_loop(4, TASK, output=LOG, failed=True)
+    later = [*failing, {"role": "assistant", "content": "Fixed: the expiry used seconds."},
+             *user("now run the whole suite")]  # fmt: skip
+    own_summary = [*user("Summary of the work so far: the expiry is fixed."),
+                   {"role": "assistant", "content": "Noted."},
+                   *user("run the suite again")]  # fmt: skip
+    with running_gateway(config) as gw:
+        assert ask(gw, "H", tool_loop(2, TASK, output=LOG, failed=True))[0] == 200  # local
+        assert ask(gw, "H", failing)[0] == 200  # three failures: handed off
+        assert ask(gw, "H", later)[0] == 200
+        assert ask(gw, "H", own_summary)[0] == 200  # the client compacted on its own
+    moved, again, whole = (r.body for r in fake_anthropic.requests)
+    assert moved is not None and again is not None and whole is not None
+    sent = moved["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[1:] == failing[-2:]  # the last call and its failed result, as they were
+    head = sent[0]["content"]
+    assert head[0] == {"type": "text", "text": TASK}
+    assert head[-1]["text"].startswith(SUMMARY) and head[-1]["text"].count("error from Bash") == 3
+    assert "expected 3, got 4" in head[-1]["text"]
+    assert again["messages"][0] == sent[0] and again["messages"][1:] == later[-4:]
+    assert whole["messages"] == own_summary
+    first, move, sticky, compacted = decisions("H")
+    assert first["reason"] == "otherwise" and move["reason"] == "handoff:stuck-locally"
+    assert move["events"] == ["handoff", "condensed"]
+    price = move["handoff"]
+    assert 0 < 2 * price["uncached_tokens"] < price["condensed_from_tokens"]
+    assert (sticky["reason"], sticky["events"]) == ("sticky", ["condensed"])
+    assert compacted["events"] == []
+
+
+def test_an_openai_client_escalated_twice_moves_once_condensed(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    config = brain_config(fake_anthropic.url, fake_openai.url, HANDOFF.format(extra=""))
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "You are a coding agent."},
+                                      {"role": "user", "content": TASK}]  # fmt: skip
+    for n in range(3):
+        call = {"id": f"call_{n}", "type": "function",
+                "function": {"name": "shell", "arguments": '{"cmd": "pytest"}'}}  # fmt: skip
+        messages += [{"role": "assistant", "content": None, "tool_calls": [call]},
+                     {"role": "tool", "tool_call_id": f"call_{n}", "content": LOG}]  # fmt: skip
+    headers = {"x-fulcrum-session": "O", "x-fulcrum-escalate": "frontier"}
+
+    def chat(history: list[dict[str, Any]], extra: dict[str, str]) -> int:
+        body = {"model": "claude-sonnet-4-6", "max_tokens": 32, "messages": history}
+        return post_json(gw, "/v1/chat/completions", body, {**headers, **extra})[0]
+
+    with running_gateway(config) as gw:
+        assert chat(messages[:2], {"x-fulcrum-escalate": ""}) == 200  # local
+        assert chat(messages, {}) == 200  # escalated: moved
+        assert chat([*messages, {"role": "user", "content": "and again"}], {}) == 200
+    moved, again = (r.body for r in fake_anthropic.requests)
+    assert moved is not None and again is not None
+    assert moved["system"] == [{"type": "text", "text": "You are a coding agent."}]  # kept
+    text = json.dumps(moved["messages"][0]["content"])
+    assert TASK in text and "assistant called shell" in text
+    assert len(moved["messages"]) == 3 and again["messages"][0] == moved["messages"][0]
+    reasons = [(d["reason"], d["events"]) for d in decisions("O")]
+    assert reasons == [
+        ("otherwise", []),
+        ("escalate:header", ["handoff", "condensed"]),
+        ("sticky", ["condensed"]),
+    ]
+
+
+def test_condensing_can_be_turned_off(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    policy = HANDOFF.format(extra="condense_handoffs = false")
+    config = brain_config(fake_anthropic.url, fake_openai.url, policy)
+    failing = tool_loop(4, TASK, output=LOG, failed=True)
+    with running_gateway(config) as gw:
+        assert ask(gw, "W", tool_loop(2, TASK, output=LOG, failed=True))[0] == 200
+        assert ask(gw, "W", failing)[0] == 200
+    (sent,) = (r.body for r in fake_anthropic.requests)
+    assert sent is not None and sent["messages"] == failing
+    move = decisions("W")[1]
+    assert move["events"] == ["handoff"] and "condensed_from_tokens" not in move["handoff"]
+
+
+def test_a_bad_value_is_refused_at_start_up_naming_the_field() -> None:
+    policy = HANDOFF.format(extra='condense_handoffs = "yes"')
+    with pytest.raises(ConfigError, match=r"policy\.condense_handoffs.*true or false"):
+        load_config(text=brain_config("http://127.0.0.1:9", "http://127.0.0.1:9", policy), env={})
