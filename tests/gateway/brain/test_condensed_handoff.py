@@ -5,13 +5,15 @@ it was, the same prefix on every later turn; the ledger prices the move at what 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fulcrum.errors import ConfigError
-from fulcrum.fakes import FakeAnthropic, FakeOpenAI
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.gateway.config import load_config
+from fulcrum.testing.claude_code import run_headless
 from fulcrum.testing.gateway import running_gateway
 
 from ..helpers import post_json
@@ -128,3 +130,31 @@ def test_a_bad_value_is_refused_at_start_up_naming_the_field() -> None:
     policy = HANDOFF.format(extra='condense_handoffs = "yes"')
     with pytest.raises(ConfigError, match=r"policy\.condense_handoffs.*true or false"):
         load_config(text=brain_config("http://127.0.0.1:9", "http://127.0.0.1:9", policy), env={})
+
+
+@pytest.mark.claude_code
+def test_claude_code_handed_off_after_failed_commands_goes_condensed(
+    claude_cli: list[str], fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """The real Claude Code on a local model: its long failing commands count as tool failures,
+    the second hands the session off, and the frontier reads it condensed."""
+    noisy = {"command": "seq 1 3000; exit 1", "description": "count, then fail"}
+    fake_openai.push(ToolCall("Bash", noisy, then=ToolCall("Bash", noisy)))
+    fake_anthropic.push(Reply("The count ran and the command exited with 1."))
+    policy = HANDOFF.format(extra="").replace("tool_errors_min = 3", "tool_errors_min = 2")
+    with running_gateway(brain_config(fake_anthropic.url, fake_openai.url, policy)) as gw:
+        run = run_headless(claude_cli, gw.url, "Count to 3000 with seq, then fail.", tmp_path)
+        gw.stop()
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "exited with 1" in json.loads(run.stdout)["result"]
+    (moved,) = (r.body for r in fake_anthropic.requests if r.body and r.body.get("tools"))
+    messages = moved["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    summary = messages[0]["content"][-1]["text"]
+    assert summary.startswith(SUMMARY) and "error from Bash" in summary and "3000" in summary
+    assert messages[2]["content"][0]["type"] == "tool_result"  # the last result, paired
+    main = [r for r in ledger_rows() if r.model == "claude-sonnet-4-6" and r.backend_kind]
+    move = next(json.loads(r.decision or "{}") for r in main if r.backend == "frontier")
+    assert move["events"] == ["handoff", "condensed"]
+    saved = move["handoff"]["condensed_from_tokens"] - move["handoff"]["uncached_tokens"]
+    assert saved > 2000  # the first run's 14 KB of output, clipped (the prompt and tools stay)
