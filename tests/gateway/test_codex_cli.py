@@ -143,3 +143,29 @@ def test_a_codex_session_hands_off_after_its_commands_fail(
     features = [json.loads(r.decision or "{}")["features"] for r in rows]
     assert [f["tool_errors"] for f in features] == [0, 1, 2]
     assert len({r.session for r in rows}) == 1
+
+
+@pytest.mark.codex
+def test_a_codex_session_handed_off_reaches_the_frontier_condensed(
+    codex_cli: list[str], fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """Its input items condensed at the move: Codex's opening messages whole, the first long
+    failed run clipped in the summary, the last call and its output as Codex sent them."""
+    noisy = {"cmd": "seq 1 3000; exit 1"}
+    fake_openai.push(ToolCall("exec_command", noisy, then=ToolCall("exec_command", noisy)))
+    fake_anthropic.push(Reply("The count ran, then the command exited with 1."))
+    config = brain_config(fake_anthropic.url, fake_openai.url, HANDOFF_AFTER_FAILURES)
+    run = run_codex(codex_cli, config, tmp_path, "claude-sonnet-4-6", "Count with seq, then fail.")
+    assert run.returncode == 0, run.stderr[-3000:]
+    (moved,) = (r.body for r in fake_anthropic.requests if r.body and r.body.get("tools"))
+    messages = moved["messages"]
+    assert [m["role"] for m in messages][-2:] == ["assistant", "user"]  # the last call, paired
+    opening = json.dumps(messages[:-2], ensure_ascii=False)
+    assert "handed over to you from local" in opening and "Count with seq, then fail." in opening
+    assert "called exec_command" in opening and "characters…]" in opening
+    rows = sorted((r for r in open_store(None).rows() if r.endpoint == "/v1/responses"),
+                  key=lambda r: r.ts)  # fmt: skip
+    move = json.loads(rows[-1].decision or "{}")
+    assert rows[-1].route_reason == "handoff:escalate-after-failures"
+    assert move["events"] == ["handoff", "condensed"]
+    assert move["handoff"]["uncached_tokens"] < move["handoff"]["condensed_from_tokens"]

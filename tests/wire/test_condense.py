@@ -7,7 +7,7 @@ import copy
 import json
 from typing import Any
 
-from fulcrum.wire.condense import CHAT, MESSAGES, Cut, apply_cut, clip, plan_cut
+from fulcrum.wire.condense import CHAT, MESSAGES, RESPONSES, Cut, apply_cut, clip, plan_cut
 
 # a failing test run: its cause is at the end, as a real one's is
 LOG = "\n".join(f"tests/test_{i}.py::test_case PASSED" for i in range(200)) + (
@@ -129,3 +129,37 @@ def test_a_kept_cut_is_read_back_or_refused() -> None:
     assert Cut.of(json.loads(json.dumps(cut.as_dict()))) == cut
     assert Cut.of({"upto": "7", "mark": "ab12"}) is None
     assert Cut.of(None) is None and Cut.of([7]) is None
+
+
+def responses_session(turns: int) -> list[dict[str, Any]]:
+    """Codex CLI's shape: developer instructions, its opening user messages, then turns of
+    reasoning and a function call, each answered by its output."""
+    items: list[dict[str, Any]] = [
+        {"type": "message", "role": "developer", "content": [{"type": "input_text",
+                                                               "text": "sandbox rules"}]},
+        {"type": "message", "role": "user", "content": [{"type": "input_text",
+                                                          "text": "# AGENTS.md\nuse pytest"}]},
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": TASK}]},
+    ]  # fmt: skip
+    for n in range(turns):
+        items += [
+            {"type": "reasoning", "summary": [], "encrypted_content": None},
+            {"type": "function_call", "call_id": f"call_{n}", "name": "exec_command",
+             "arguments": '{"cmd": "pytest"}'},
+            {"type": "function_call_output", "call_id": f"call_{n}", "output": LOG},
+        ]  # fmt: skip
+    return items
+
+
+def test_a_responses_input_keeps_its_opening_messages_and_cuts_before_the_last_turn() -> None:
+    items = responses_session(4)
+    cut = plan_cut(RESPONSES, items, "local")
+    assert cut is not None and cut.upto == len(items) - 3  # the last reasoning item
+    out = apply_cut(RESPONSES, items, cut)
+    assert out is not None
+    assert out[:2] == items[:2] and out[3:] == items[-3:]
+    opening = out[2]["content"]
+    assert opening[0] == {"type": "input_text", "text": TASK}  # the task kept whole
+    summary = opening[-1]["text"]
+    assert summary.count("assistant called exec_command") == 3
+    assert summary.count("result of exec_command") == 3 and "expected 3, got 4" in summary

@@ -5,7 +5,7 @@ At the move the gateway cuts the client's conversation before its last assistant
 that at least halves the part it condenses), prices the move at the condensed prompt and pins
 the cut with the session; each later turn of the session is condensed at the same cut, to the
 same bytes, while the client's history still starts the way it did. A format without a
-:class:`~fulcrum.wire.condense.Shape` (the Responses API's input items) is sent whole.
+:class:`~fulcrum.wire.condense.Shape` is sent whole.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def condense(
     shape, verdict = api.history, routed.verdict
     if shape is None or not brain.policy.condense_handoffs:
         return body, raw
-    messages = body.get("messages")
-    if not isinstance(messages, list):
+    messages = body.get(shape.field)
+    if not isinstance(messages, list):  # a Responses input as one string: nothing to condense
         return body, raw
     if "handoff" in verdict.events:
         return _move(brain, shape, routed, body, raw)
@@ -42,18 +42,18 @@ def condense(
     if cut is None or (kept := apply_cut(shape, messages, cut)) is None:
         return body, raw
     routed.verdict = replace(verdict, events=(*verdict.events, "condensed"))
-    out = {**body, "messages": kept}
+    out = {**body, shape.field: kept}
     return out, fastjson.dumps(out).encode()
 
 
 def _move(brain: Brain, shape: Shape, routed: Routed, body: Body, raw: bytes) -> tuple[Body, bytes]:
     """The move itself: cut here, or send it whole when a cut saves too little."""
     verdict = routed.verdict
-    messages = body["messages"]
+    messages = body[shape.field]
     cut = plan_cut(shape, messages, verdict.details["handoff"]["from"])
     if cut is None or (kept := apply_cut(shape, messages, cut)) is None:
         return body, raw
-    out = {**body, "messages": kept}
+    out = {**body, shape.field: kept}
     sent = fastjson.dumps(out).encode()
     tokens = estimate_request_tokens(out, sent)
     routed.verdict = brain.condensed(routed.ask, verdict, cut.as_dict(), tokens)

@@ -26,6 +26,7 @@ from fulcrum.gateway.answer.streams import Pump
 from fulcrum.gateway.inbound.validate_responses import check_responses
 from fulcrum.gateway.upstream.formatbase import Body, OpenAIFamily
 from fulcrum.routing.request import OPENAI_MAX_TOKENS
+from fulcrum.wire.condense import RESPONSES
 from fulcrum.wire.request_to_anthropic import openai_to_anthropic_request
 from fulcrum.wire.request_to_openai import anthropic_to_openai_request
 from fulcrum.wire.responses_api import (
@@ -45,7 +46,7 @@ class ResponsesFormat(OpenAIFamily):
     chat_path = "/v1/responses"
     max_tokens_keys = OPENAI_MAX_TOKENS  # the routing view's: Chat Completions
     passthrough = ResponsesPump
-    history = None  # input items: not condensed (a handed-off session's is sent whole)
+    history = RESPONSES  # its input items, when a handed-off session's history is condensed
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         """A stored response's endpoints answer that the gateway stores none (404)."""
