@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from fulcrum.ledger import LedgerRow, open_store
+from fulcrum.testing.cli import run_cli
 from fulcrum.testing.gateway import RunningGateway
 
 from ..helpers import post_json
@@ -116,3 +121,25 @@ def ledger_rows(url: str | None = None) -> list[LedgerRow]:
         return list(store.rows())
     finally:
         store.close()
+
+
+class Explain:
+    """``route explain --json`` on the gateway's config, one request body at a time."""
+
+    def __init__(self, tmp_path: Path, config: str, capsys: pytest.CaptureFixture[str]) -> None:
+        self.dir = tmp_path
+        self.config = tmp_path / "gateway.toml"
+        self.config.write_text(config)
+        self.capsys = capsys
+
+    def __call__(self, session: str, messages: list[dict[str, Any]], *, max_tokens: int = 64,
+                 stream: bool = False) -> dict[str, Any]:  # fmt: skip
+        body = {"model": "claude-sonnet-4-6", "max_tokens": max_tokens, "messages": messages,
+                "stream": stream}  # fmt: skip
+        request = self.dir / "request.json"
+        request.write_text(json.dumps(body))
+        argv = ["route", "explain", str(request), "--config", str(self.config)]
+        code, out, err = run_cli([*argv, "--session", session, "--json"], self.capsys)
+        assert (code, err) == (0, "")
+        data: dict[str, Any] = json.loads(out)
+        return data

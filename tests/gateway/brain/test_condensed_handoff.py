@@ -17,7 +17,7 @@ from fulcrum.testing.claude_code import run_headless
 from fulcrum.testing.gateway import running_gateway
 
 from ..helpers import post_json
-from .helpers import ask, brain_config, ledger_rows, tool_loop, user
+from .helpers import Explain, ask, brain_config, ledger_rows, tool_loop, user
 
 # a failing test run's output (its cause at the end, as a real one's is)
 LOG = "\n".join(f"tests/test_{i}.py::test_case PASSED" for i in range(200)) + (
@@ -42,9 +42,11 @@ def decisions(session: str) -> list[dict[str, Any]]:
 
 
 def test_a_handoff_sends_the_history_condensed_and_later_turns_the_same_way(
-    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
-) -> None:
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
     config = brain_config(fake_anthropic.url, fake_openai.url, HANDOFF.format(extra=""))
+    explain = Explain(tmp_path, config, capsys)
     failing = tool_loop(4, TASK, output=LOG, failed=True)
     later = [*failing, {"role": "assistant", "content": "Fixed: the expiry used seconds."},
              *user("now run the whole suite")]  # fmt: skip
@@ -53,7 +55,11 @@ def test_a_handoff_sends_the_history_condensed_and_later_turns_the_same_way(
                    *user("run the suite again")]  # fmt: skip
     with running_gateway(config) as gw:
         assert ask(gw, "H", tool_loop(2, TASK, output=LOG, failed=True))[0] == 200  # local
+        assert any("sends the history condensed" in n for n in explain("H", failing)["notes"])
         assert ask(gw, "H", failing)[0] == 200  # three failures: handed off
+        assert "its first 7 messages go as the opening ones" in " ".join(
+            explain("H", later)["notes"]
+        )
         assert ask(gw, "H", later)[0] == 200
         assert ask(gw, "H", own_summary)[0] == 200  # the client compacted on its own
     moved, again, whole = (r.body for r in fake_anthropic.requests)

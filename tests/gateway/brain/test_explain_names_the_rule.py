@@ -16,31 +16,9 @@ from fulcrum.ledger import LedgerRow
 from fulcrum.testing.cli import run_cli
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 
-from .helpers import SECRETS_RULE, ask, brain_config, ledger_rows, user
+from .helpers import SECRETS_RULE, Explain, ask, brain_config, ledger_rows, user
 
 AWS_KEY = "aws_access_key_id = AKIAIOSFODNN7EXAMPLF"  # the shape of a real one, not a real one
-
-
-class Explain:
-    """``route explain --json`` on the gateway's config, one request body at a time."""
-
-    def __init__(self, tmp_path: Path, config: str, capsys: pytest.CaptureFixture[str]) -> None:
-        self.dir = tmp_path
-        self.config = tmp_path / "gateway.toml"
-        self.config.write_text(config)
-        self.capsys = capsys
-
-    def __call__(self, session: str, messages: list[dict[str, Any]], *, max_tokens: int = 64,
-                 stream: bool = False) -> dict[str, Any]:  # fmt: skip
-        body = {"model": "claude-sonnet-4-6", "max_tokens": max_tokens, "messages": messages,
-                "stream": stream}  # fmt: skip
-        request = self.dir / "request.json"
-        request.write_text(json.dumps(body))
-        argv = ["route", "explain", str(request), "--config", str(self.config)]
-        code, out, err = run_cli([*argv, "--session", session, "--json"], self.capsys)
-        assert (code, err) == (0, "")
-        data: dict[str, Any] = json.loads(out)
-        return data
 
 
 def _last(session: str) -> LedgerRow:

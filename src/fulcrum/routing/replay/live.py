@@ -34,6 +34,7 @@ from fulcrum.routing.router import RouteDecision, Router
 from fulcrum.routing.sessions import SessionPin
 from fulcrum.routing.share import ShareState
 from fulcrum.routing.slo import LatencyState
+from fulcrum.wire.condense import Cut
 
 FRESH_SHARE = (
     "share controller: per gateway process, and this one is fresh (no traffic counted), so "
@@ -109,9 +110,25 @@ def _decide(
     if "budget-refused" in verdict.events and on_exhausted == "refuse":
         notes.append('the gateway refuses this request (HTTP 429, on_exhausted = "refuse") '
                      "rather than route it locally")  # fmt: skip
+    notes += _condensing(brain, verdict)
     source = brain.policy.source
     return LiveView(ask.features, outcome, chain, source, ask.lane, verdict, pin, share,
                     budget, latency, tuple(notes))  # fmt: skip
+
+
+def _condensing(brain: Brain, verdict: Verdict) -> list[str]:
+    """What the gateway sends of a moved session's history (``[policy] condense_handoffs``)."""
+    if not brain.policy.condense_handoffs:
+        return []
+    cut = Cut.of(verdict.cut)
+    if cut is not None:
+        return [f"the session moved with its history condensed: its first {cut.upto} messages "
+                "go as the opening ones and a summary of the rest, while the client's history "
+                "still starts as it did"]  # fmt: skip
+    if "handoff" in verdict.events:
+        return ["the move sends the history condensed when a summary halves the turns before "
+                "the last one (the gateway cuts it at the move)"]  # fmt: skip
+    return []
 
 
 def _rebuild_latency(brain: Brain, config: GatewayConfig) -> LatencyView | None:
