@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from fulcrum.wire.condense import CHAT, MESSAGES, RESPONSES, Cut, apply_cut, clip, plan_cut
+from fulcrum.wire.condense.cut import SUMMARY_CHARS, fit
 
 # a failing test run: its cause is at the end, as a real one's is
 LOG = "\n".join(f"tests/test_{i}.py::test_case PASSED" for i in range(200)) + (
@@ -163,3 +164,26 @@ def test_a_responses_input_keeps_its_opening_messages_and_cuts_before_the_last_t
     summary = opening[-1]["text"]
     assert summary.count("assistant called exec_command") == 3
     assert summary.count("result of exec_command") == 3 and "expected 3, got 4" in summary
+
+
+def test_a_long_sessions_summary_stays_compact_the_newest_entries_longest() -> None:
+    messages = anthropic_session(60)
+    cut = plan_cut(MESSAGES, messages, None)
+    assert cut is not None
+    out = apply_cut(MESSAGES, messages, cut)
+    assert out is not None
+    summary = summary_of(out[0])
+    assert len(summary) < SUMMARY_CHARS + 1000
+    assert "expected 3, got 4" in summary.rsplit("error from Bash", 1)[1]  # the newest whole
+    assert "expected 3, got 4" not in summary.split("error from Bash", 2)[1]  # the oldest cut
+
+
+def test_fit_cuts_the_oldest_entries_first_then_leaves_them_out() -> None:
+    entries = [f"entry {n}:\n" + "x" * 100 for n in range(10)]
+    assert fit(entries, 10_000) == entries
+    shortened = fit(entries, 800)  # three entries cut to their first line bring it under
+    assert shortened[:3] == ["entry 0:", "entry 1:", "entry 2:"] and shortened[3:] == entries[3:]
+    assert fit(entries, 50) == [
+        "[5 earlier entries left out]",
+        *(f"entry {n}:" for n in range(5, 10)),
+    ]

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from fulcrum.wire.condense.shapes import Shape
-from fulcrum.wire.condense.text import unmarked
+from fulcrum.wire.condense.text import clip, unmarked
+
+SUMMARY_CHARS = 24_000  # about 6,000 tokens: a long session's summary stays compact
+ONE_LINE = 160  # an old entry cut to its first line, when the summary runs over
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,8 @@ def _opening(shape: Shape, messages: list[Any]) -> int | None:
 
 
 def summary(shape: Shape, condensed: list[Any], source: str | None) -> str:
+    """The summary of the condensed messages: one entry per part, within
+    :data:`SUMMARY_CHARS` (see :func:`fit`)."""
     names: dict[str, str] = {}  # tool call id -> tool name, for the results' lines
     lines = [line for m in condensed if isinstance(m, Mapping) for line in shape.lines(m, names)]
     came = f" from {source}" if source else ""
@@ -80,8 +85,26 @@ def summary(shape: Shape, condensed: list[Any], source: str | None) -> str:
         f"[fulcrum] This session was handed over to you{came}. Its {len(condensed)} earlier "
         "messages are condensed below, tool output clipped to its head and tail (run a tool "
         "again where you need all of it); the conversation goes on as it happened after this "
-        "message.\n" + "\n".join(lines)
+        "message.\n" + "\n".join(fit(lines, SUMMARY_CHARS))
     )
+
+
+def fit(lines: list[str], limit: int) -> list[str]:
+    """Entries within about ``limit`` characters: the oldest cut to their first line first,
+    then, while still over, left out (said so); the newest stay as they are longest."""
+    out = list(lines)
+    total = sum(len(entry) + 1 for entry in out)
+    for index, entry in enumerate(out):
+        if total <= limit:
+            return out
+        short = clip(entry.split("\n", 1)[0], ONE_LINE)
+        total -= len(entry) - len(short)
+        out[index] = short
+    dropped = 0
+    while total > limit and dropped < len(out):
+        total -= len(out[dropped]) + 1
+        dropped += 1
+    return [f"[{dropped} earlier entries left out]", *out[dropped:]] if dropped else out
 
 
 def mark(message: Any) -> str:
