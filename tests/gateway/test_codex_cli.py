@@ -123,18 +123,33 @@ handoff = true
 """
 
 
+def fail_twice(
+    codex_cli: list[str], fakes: tuple[FakeOpenAI, FakeAnthropic], home: Path, command: str,
+    answer: str,
+) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """Codex asked to run ``command``: the local model runs it twice (it fails both times), the
+    handoff rule moves the session, the frontier answers ``answer``."""
+    local, frontier = fakes
+    call = {"cmd": command}
+    local.push(ToolCall("exec_command", call, then=ToolCall("exec_command", call)))
+    frontier.push(Reply(answer))
+    config = brain_config(frontier.url, local.url, HANDOFF_AFTER_FAILURES)
+    run = run_codex(codex_cli, config, home, "claude-sonnet-4-6", f"Run {command}")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert answer in run.stdout
+    return run
+
+
 @pytest.mark.codex
 def test_a_codex_session_hands_off_after_its_commands_fail(
     codex_cli: list[str], fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
     """Codex's failed commands (its tool output's non-zero exit code) count as tool failures in
     a row: after two, the handoff rule moves the session to the frontier, which finishes it."""
-    missing = {"cmd": "ls /no-such-dir-here"}
-    fake_openai.push(ToolCall("exec_command", missing, then=ToolCall("exec_command", missing)))
-    fake_anthropic.push(Reply("The directory does not exist."))
-    config = brain_config(fake_anthropic.url, fake_openai.url, HANDOFF_AFTER_FAILURES)
-    run = run_codex(codex_cli, config, tmp_path, "claude-sonnet-4-6", "List /no-such-dir-here.")
-    assert run.returncode == 0, run.stderr[-3000:]
+    fakes = (fake_openai, fake_anthropic)
+    run = fail_twice(
+        codex_cli, fakes, tmp_path, "ls /no-such-dir-here", "The directory does not exist."
+    )
     assert "does not exist" in run.stdout
     rows = sorted((r for r in open_store(None).rows() if r.endpoint == "/v1/responses"),
                   key=lambda r: r.ts)  # fmt: skip
@@ -151,17 +166,13 @@ def test_a_codex_session_handed_off_reaches_the_frontier_condensed(
 ) -> None:
     """Its input items condensed at the move: Codex's opening messages whole, the first long
     failed run clipped in the summary, the last call and its output as Codex sent them."""
-    noisy = {"cmd": "seq 1 3000; exit 1"}
-    fake_openai.push(ToolCall("exec_command", noisy, then=ToolCall("exec_command", noisy)))
-    fake_anthropic.push(Reply("The count ran, then the command exited with 1."))
-    config = brain_config(fake_anthropic.url, fake_openai.url, HANDOFF_AFTER_FAILURES)
-    run = run_codex(codex_cli, config, tmp_path, "claude-sonnet-4-6", "Count with seq, then fail.")
-    assert run.returncode == 0, run.stderr[-3000:]
+    fakes = (fake_openai, fake_anthropic)
+    fail_twice(codex_cli, fakes, tmp_path, "seq 1 3000; exit 1", "The count ran, then it failed.")
     (moved,) = (r.body for r in fake_anthropic.requests if r.body and r.body.get("tools"))
     messages = moved["messages"]
     assert [m["role"] for m in messages][-2:] == ["assistant", "user"]  # the last call, paired
     opening = json.dumps(messages[:-2], ensure_ascii=False)
-    assert "handed over to you from local" in opening and "Count with seq, then fail." in opening
+    assert "handed over to you from local" in opening and "Run seq 1 3000; exit 1" in opening
     assert "called exec_command" in opening and "characters…]" in opening
     rows = sorted((r for r in open_store(None).rows() if r.endpoint == "/v1/responses"),
                   key=lambda r: r.ts)  # fmt: skip

@@ -9,6 +9,7 @@ from typing import Any
 
 from fulcrum.wire.condense import CHAT, MESSAGES, RESPONSES, Cut, apply_cut, clip, plan_cut
 from fulcrum.wire.condense.cut import SUMMARY_CHARS, fit
+from fulcrum.wire.condense.shapes import Shape
 
 # a failing test run: its cause is at the end, as a real one's is
 LOG = "\n".join(f"tests/test_{i}.py::test_case PASSED" for i in range(200)) + (
@@ -50,12 +51,19 @@ def summary_of(message: dict[str, Any]) -> str:
     return content if isinstance(content, str) else content[-1]["text"]
 
 
+def condensed(shape: Shape, messages: list[dict[str, Any]], turn: int) -> list[dict[str, Any]]:
+    """The conversation condensed at its move from ``local/qwen``, checked to be cut before
+    the last turn's ``turn`` messages."""
+    cut = plan_cut(shape, messages, "local/qwen")
+    assert cut is not None and cut.upto == len(messages) - turn
+    out = apply_cut(shape, messages, cut)
+    assert out is not None
+    return out
+
+
 def test_a_messages_history_is_cut_before_its_last_assistant_turn() -> None:
     messages = anthropic_session(5)
-    cut = plan_cut(MESSAGES, messages, "local/qwen")
-    assert cut is not None and cut.upto == len(messages) - 2
-    out = apply_cut(MESSAGES, messages, cut)
-    assert out is not None
+    out = condensed(MESSAGES, messages, 2)
     assert [m["role"] for m in out] == ["user", "assistant", "user"]
     assert out[1:] == messages[-2:]  # the last call and its result, as the client sent them
     first, summary = out[0]["content"][0], summary_of(out[0])
@@ -107,14 +115,11 @@ def test_no_cut_when_it_saves_too_little_or_there_is_nothing_before_the_last_tur
 
 def test_a_chat_history_keeps_its_system_messages_and_names_each_result() -> None:
     messages = chat_session(4)
-    cut = plan_cut(CHAT, messages, "local")
-    assert cut is not None and cut.upto == len(messages) - 2
-    out = apply_cut(CHAT, messages, cut)
-    assert out is not None
+    out = condensed(CHAT, messages, 2)
     assert [m["role"] for m in out] == ["system", "user", "assistant", "tool"]
     assert out[0] == messages[0] and out[2:] == messages[-2:]
     text = out[1]["content"]
-    assert text.startswith(TASK + "\n\n[fulcrum] This session was handed over to you from local")
+    assert text.startswith(TASK + "\n\n[fulcrum] This session was handed over to you from local/")
     assert text.count("assistant called shell") == 3 and text.count("result of shell") == 3
 
 
@@ -154,10 +159,7 @@ def responses_session(turns: int) -> list[dict[str, Any]]:
 
 def test_a_responses_input_keeps_its_opening_messages_and_cuts_before_the_last_turn() -> None:
     items = responses_session(4)
-    cut = plan_cut(RESPONSES, items, "local")
-    assert cut is not None and cut.upto == len(items) - 3  # the last reasoning item
-    out = apply_cut(RESPONSES, items, cut)
-    assert out is not None
+    out = condensed(RESPONSES, items, 3)  # cut at the last reasoning item
     assert out[:2] == items[:2] and out[3:] == items[-3:]
     opening = out[2]["content"]
     assert opening[0] == {"type": "input_text", "text": TASK}  # the task kept whole
