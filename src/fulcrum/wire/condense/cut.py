@@ -14,6 +14,8 @@ from fulcrum.wire.condense.text import clip, unmarked
 
 SUMMARY_CHARS = 24_000  # about 6,000 tokens: a long session's summary stays compact
 ONE_LINE = 160  # an old entry cut to its first line, when the summary runs over
+SUMMARIES_KEPT = 512  # moved sessions whose summary a process keeps (the oldest goes first)
+_SUMMARIES: dict[tuple[int, Cut], str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +50,12 @@ def plan_cut(shape: Shape, messages: list[Any], source: str | None) -> Cut | Non
         return None
     condensed = messages[opening:upto]
     size = len(json.dumps(condensed, separators=(",", ":"), default=str))
-    if 2 * len(summary(shape, condensed, source)) > size:
+    text = summary(shape, condensed, source)
+    if 2 * len(text) > size:
         return None
-    return Cut(upto, mark(messages[upto]), source)
+    cut = Cut(upto, mark(messages[upto]), source)
+    _keep(shape, cut, text)
+    return cut
 
 
 def apply_cut(shape: Shape, messages: list[Any], cut: Cut) -> list[Any] | None:
@@ -61,9 +66,25 @@ def apply_cut(shape: Shape, messages: list[Any], cut: Cut) -> list[Any] | None:
         return None
     if mark(messages[cut.upto]) != cut.mark:
         return None
-    text = summary(shape, messages[opening : cut.upto], cut.source)
+    text = _summary_at(shape, messages[opening : cut.upto], cut)
     head = [*messages[: opening - 1], shape.with_summary(messages[opening - 1], text)]
     return [*head, *messages[cut.upto :]]
+
+
+def _summary_at(shape: Shape, condensed: list[Any], cut: Cut) -> str:
+    """The cut's summary, made once per process: every later turn of the session sends the
+    same bytes without rendering its earlier turns again (the mark says they are the same)."""
+    text = _SUMMARIES.get((id(shape), cut))
+    if text is None:
+        text = summary(shape, condensed, cut.source)
+        _keep(shape, cut, text)
+    return text
+
+
+def _keep(shape: Shape, cut: Cut, text: str) -> None:
+    if len(_SUMMARIES) >= SUMMARIES_KEPT:
+        del _SUMMARIES[next(iter(_SUMMARIES))]  # the oldest
+    _SUMMARIES[(id(shape), cut)] = text
 
 
 def _opening(shape: Shape, messages: list[Any]) -> int | None:
