@@ -10,7 +10,7 @@ and the gateway's time in milliseconds (median of ``--calls``) to cut and conden
 and to condense a later turn at the kept cut (every turn of a moved session pays it; the
 summary is made once per process, so a later turn checks the cut and reuses it).
 
-    .venv/bin/python bench/condense.py [--turns 5 20 60] [--calls 50] [--model MODEL]
+    .venv/bin/python bench/condense.py [--turns 5 20 60] [--calls 50] [--model MODEL] [--json F]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import random
 import statistics
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from brain_decision import body as claude_code_body
@@ -93,18 +94,23 @@ def main() -> None:
     parser.add_argument("--turns", type=int, nargs="+", default=[5, 20, 60])
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--model", default="claude-sonnet-4-6", help="the frontier model")
+    parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     price = input_price(args.model)
     print(f"a session moved to {args.model} at its last turn (Claude Code–shaped bodies)")
     print(f"{'turns':>5} {'tokens whole':>13} {'condensed':>10} {'ratio':>6} "
           f"{'move $ whole':>13} {'condensed':>10} {'ms at move':>11} "
           f"{'later turn':>11}")  # fmt: skip
+    rows = []
     for turns in args.turns:
         r = one_length(turns, args.calls, price)
+        rows.append(r)
         print(f"{r['turns']:>5} {r['tokens_whole']:>13,} {r['tokens_condensed']:>10,} "
               f"{r['ratio']:>6.2f} {_usd(r['move_usd_whole']):>13} "
               f"{_usd(r['move_usd_condensed']):>10} {r['ms_at_move']:>11.2f} "
               f"{r['ms_later_turn']:>11.2f}")  # fmt: skip
+    if args.json:
+        Path(args.json).write_text(json.dumps({"model": args.model, "lengths": rows}, default=str))
 
 
 def _usd(value: Decimal | None) -> str:
