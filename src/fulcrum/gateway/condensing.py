@@ -36,8 +36,8 @@ def condense(
     messages = body.get(shape.field)
     if not isinstance(messages, list):  # a Responses input as one string: nothing to condense
         return body, raw
-    if "handoff" in verdict.events:
-        return _move(brain, shape, routed, body, raw)
+    if "handoff" in verdict.events:  # a move; one degraded to local by the budget stays whole
+        return _move(brain, shape, routed, body, raw) if verdict.side == "frontier" else (body, raw)
     cut = Cut.of(verdict.cut) if verdict.cut is not None else None
     if cut is None or (kept := apply_cut(shape, messages, cut)) is None:
         return body, raw

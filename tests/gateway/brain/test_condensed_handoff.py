@@ -164,3 +164,19 @@ def test_claude_code_handed_off_after_failed_commands_goes_condensed(
     assert move["events"] == ["handoff", "condensed"]
     saved = move["handoff"]["condensed_from_tokens"] - move["handoff"]["uncached_tokens"]
     assert saved > 2000  # the first run's 14 KB of output, clipped (the prompt and tools stay)
+
+
+def test_a_move_the_budget_keeps_local_sends_the_history_whole(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    policy = HANDOFF.format(extra="") + "[policy.budget]\ndaily_usd = 0.000001\n"
+    config = brain_config(fake_anthropic.url, fake_openai.url, policy)
+    failing = tool_loop(4, TASK, output=LOG, failed=True)
+    with running_gateway(config) as gw:
+        assert ask(gw, "B", tool_loop(2, TASK, output=LOG, failed=True))[0] == 200
+        assert ask(gw, "B", failing)[0] == 200  # the move does not fit the budget: local
+    assert not fake_anthropic.requests
+    last = fake_openai.requests[-1].body
+    assert last is not None and len(last["messages"]) == len(failing)  # nothing condensed
+    move = decisions("B")[1]
+    assert move["events"] == ["handoff", "budget-degraded"]

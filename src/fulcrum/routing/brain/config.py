@@ -62,9 +62,8 @@ class PolicyConfig:
     budget: BudgetConfig | None = None
     latency: LatencyConfig | None = None
     source: str = "<config>"
-    condense_handoffs: bool = (
-        True  # a session moved to the frontier goes with its history condensed
-    )
+    # a session moved to the frontier goes with its history condensed (fulcrum.wire.condense)
+    condense_handoffs: bool = True
 
     @property
     def local(self) -> TargetSpec:
