@@ -20,8 +20,9 @@ _SUMMARIES: dict[tuple[int, Cut], str] = {}
 
 @dataclass(frozen=True, slots=True)
 class Cut:
-    """Messages before ``upto`` are condensed (but the first user message); ``mark`` is the
-    fingerprint of the message at ``upto``, the first one sent as it is."""
+    """Messages before ``upto`` are condensed (but the system and user messages that open the
+    conversation); ``mark`` is the fingerprint of the message at ``upto``, the first one sent
+    as it is."""
 
     upto: int
     mark: str
@@ -67,7 +68,11 @@ def apply_cut(shape: Shape, messages: list[Any], cut: Cut) -> list[Any] | None:
     if mark(messages[cut.upto]) != cut.mark:
         return None
     text = _summary_at(shape, messages[opening : cut.upto], cut)
-    head = [*messages[: opening - 1], shape.with_summary(messages[opening - 1], text)]
+    # the opening messages without cache markers: the same bytes whichever turn moves them
+    head = [
+        *map(unmarked, messages[: opening - 1]),
+        shape.with_summary(messages[opening - 1], text),
+    ]
     return [*head, *messages[cut.upto :]]
 
 
