@@ -81,12 +81,12 @@ class _Chat(_Conversation):
         return _leading_system(messages)
 
     def lines(self, message: Message, names: dict[str, str]) -> Iterator[str]:
-        role = message.get("role")
-        if role == "tool":
+        speaker = message.get("role")
+        if speaker == "tool":
             name = names.get(str(message.get("tool_call_id")), "a tool")
             yield result(name, message.get("content"))
             return
-        who = "assistant" if role == "assistant" else "user"
+        who = "assistant" if speaker == "assistant" else "user"
         yield from said(who, message.get("content"))
         calls = message.get("tool_calls")
         for entry in calls if isinstance(calls, list) else ():
@@ -96,22 +96,16 @@ class _Chat(_Conversation):
                 yield call(function.get("name"), function.get("arguments"))
 
     def with_summary(self, first: Message, summary: str) -> dict[str, Any]:
-        content = first.get("content")
-        if isinstance(content, str):
-            return {**first, "content": f"{content}\n\n{summary}"}
-        parts = [unmarked(p) for p in content] if isinstance(content, list) else []
-        return {**first, "content": [*parts, {"type": "text", "text": summary}]}
+        return _added(first, summary, "text")
 
 
-class _Responses(_Conversation):
-    """The Responses API's ``input`` items: developer and system messages lead; an assistant
+class _Responses(_Chat):
+    """The Responses API's ``input`` items: developer and system messages lead (as in Chat
+    Completions); an assistant
     turn is a run of ``reasoning``, assistant ``message`` and ``function_call`` items, their
     results ``function_call_output`` items after it."""
 
     field = "input"
-
-    def lead(self, messages: list[Any]) -> int:
-        return _leading_system(messages)
 
     def is_user(self, message: Any) -> bool:
         return super().is_user(message) and message.get("type", "message") == "message"
@@ -137,11 +131,17 @@ class _Responses(_Conversation):
             yield from said(who, message.get("content"))
 
     def with_summary(self, first: Message, summary: str) -> dict[str, Any]:
-        content = first.get("content")
-        if isinstance(content, str):
-            return {**first, "content": f"{content}\n\n{summary}"}
-        parts = list(content) if isinstance(content, list) else []
-        return {**first, "content": [*parts, {"type": "input_text", "text": summary}]}
+        return _added(first, summary, "input_text")
+
+
+def _added(first: Message, summary: str, part: str) -> dict[str, Any]:
+    """A message whose content is a string or parts, the summary added (a paragraph of the
+    string, or a ``part`` of the parts)."""
+    content = first.get("content")
+    if isinstance(content, str):
+        return {**first, "content": f"{content}\n\n{summary}"}
+    parts = [unmarked(p) for p in content] if isinstance(content, list) else []
+    return {**first, "content": [*parts, {"type": part, "text": summary}]}
 
 
 def _leading_system(messages: list[Any]) -> int:
