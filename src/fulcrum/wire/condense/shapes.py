@@ -101,9 +101,8 @@ class _Chat(_Conversation):
 
 class _Responses(_Chat):
     """The Responses API's ``input`` items: developer and system messages lead (as in Chat
-    Completions); an assistant
-    turn is a run of ``reasoning``, assistant ``message`` and ``function_call`` items, their
-    results ``function_call_output`` items after it."""
+    Completions); an assistant turn is a run of ``reasoning``, assistant ``message`` and
+    ``function_call`` items, their results ``function_call_output`` items after it."""
 
     field = "input"
 
