@@ -20,6 +20,7 @@ from fulcrum.gateway.answer.responsespump import (
 )
 from fulcrum.gateway.answer.streams import AnthropicPump, OpenAIPump
 from fulcrum.gateway.config import load_config
+from fulcrum.gateway.upstream import responsesformat
 from fulcrum.gateway.upstream.formats import (
     ANTHROPIC,
     FORMATS,
@@ -134,3 +135,24 @@ def test_a_registered_format_is_served_without_core_changes(
         assert status == 200
     assert all(r.path == "/v1/chat/completions" for r in fake_openai.requests)
     assert all(r.headers.get("x-compat") == "yes" for r in fake_openai.requests)
+
+
+def test_a_responses_body_is_converted_once_for_routing_and_the_hub(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    converted: list[object] = []
+    convert = responsesformat.responses_to_openai_request
+
+    def counted(body: Mapping[str, object]) -> dict[str, object]:
+        converted.append(body)
+        return convert(body)
+
+    monkeypatch.setattr(responsesformat, "responses_to_openai_request", counted)
+    body = {"model": "m", "input": "hello", "instructions": "be brief"}
+    view = RESPONSES.routing_view(body)
+    hub = RESPONSES.to_hub_request(body)
+    assert converted == [body] and view["messages"][0] == {"role": "system", "content": "be brief"}
+    assert hub["system"] == [{"type": "text", "text": "be brief"}]
+    again = dict(body, input="another")  # another body: converted anew, never the last one's
+    assert RESPONSES.to_hub_request(again)["messages"][-1]["content"][0]["text"] == "another"
+    assert len(converted) == 2

@@ -61,11 +61,25 @@ class ResponsesFormat(OpenAIFamily):
     def usage(self, body: Mapping[str, Any]) -> TokenUsage:
         return responses_usage(body)
 
+    # The last body's Chat Completions form: the gateway routes on it, then converts the same
+    # body for the hub (once, not twice: Codex sends its whole conversation every turn). Kept
+    # with the body itself, so another body (a condensed one, another request's) is converted
+    # anew.
+    _last: tuple[Mapping[str, Any], Body] | None = None
+
     def routing_view(self, body: Body) -> Mapping[str, Any]:
-        return responses_to_openai_request(body)
+        return self._chat(body)
 
     def to_hub_request(self, body: Mapping[str, Any]) -> Body:
-        return openai_to_anthropic_request(responses_to_openai_request(body))
+        return openai_to_anthropic_request(self._chat(body))
+
+    def _chat(self, body: Mapping[str, Any]) -> Body:
+        last = self._last
+        if last is not None and last[0] is body:
+            return last[1]
+        chat = responses_to_openai_request(body)
+        self._last = (body, chat)
+        return chat
 
     def from_hub_request(self, body: Mapping[str, Any]) -> Body:
         return openai_to_responses_request(anthropic_to_openai_request(body))
