@@ -19,12 +19,11 @@ import argparse
 import itertools
 import json
 import random
-import statistics
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench_decide import median_ms  # the warm-up, then the median of the calls
 from brain_decision import body as claude_code_body
 
 from fulcrum.catalog import load_catalog
@@ -37,15 +36,6 @@ from fulcrum.wire.usage import TokenUsage
 def tokens_of(body: dict[str, Any]) -> int:
     raw = json.dumps(body, separators=(",", ":")).encode()
     return estimate_request_tokens(body, raw)
-
-
-def median_ms(fn: Any, calls: int) -> float:
-    times = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def one_length(turns: int, calls: int, price: Any) -> dict[str, Any]:
