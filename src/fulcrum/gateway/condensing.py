@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from fulcrum.routing.brain.handoff import moving
 from fulcrum.routing.tokens import estimate_request_tokens
 from fulcrum.wire import fastjson
-from fulcrum.wire.condense import Cut, Shape, apply_cut, plan_cut
+from fulcrum.wire.condense import Shape, apply_cut, plan_cut
 
 if TYPE_CHECKING:
     from fulcrum.gateway.brainroute import Routed
@@ -36,9 +37,9 @@ def condense(
     messages = body.get(shape.field)
     if not isinstance(messages, list):  # a Responses input as one string: nothing to condense
         return body, raw
-    if "handoff" in verdict.events:  # a move; one degraded to local by the budget stays whole
-        return _move(brain, shape, routed, body, raw) if verdict.side == "frontier" else (body, raw)
-    cut = Cut.of(verdict.cut) if verdict.cut is not None else None
+    if moving(verdict):
+        return _move(brain, shape, routed, body, raw)
+    cut = verdict.cut
     if cut is None or (kept := apply_cut(shape, messages, cut)) is None:
         return body, raw
     routed.verdict = replace(verdict, events=(*verdict.events, "condensed"))
@@ -56,5 +57,5 @@ def _move(brain: Brain, shape: Shape, routed: Routed, body: Body, raw: bytes) ->
     out = {**body, shape.field: kept}
     sent = fastjson.dumps(out).encode()
     tokens = estimate_request_tokens(out, sent)
-    routed.verdict = brain.condensed(routed.ask, verdict, cut.as_dict(), tokens)
+    routed.verdict = brain.condensed(routed.ask, verdict, cut, tokens)
     return out, sent

@@ -17,7 +17,6 @@ any frontier choice must reserve its estimated cost in the budget, or it degrade
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol
@@ -34,6 +33,7 @@ from fulcrum.routing.policy import PolicyOutcome, Rule, evaluate
 from fulcrum.routing.sessions import SessionPin, SessionStore
 from fulcrum.routing.share import ShareController
 from fulcrum.routing.slo import LatencyGuard
+from fulcrum.wire.condense import Cut
 
 
 class Scorer(Protocol):
@@ -163,11 +163,13 @@ class Brain:
         return handoff.move(self.policy.frontier, features.model, features.estimated_tokens,
                             reason=reason, rule=rule, pin=pin, estimate=self.estimate)  # fmt: skip
 
-    def condensed(self, ask: Ask, verdict: Verdict, cut: Mapping[str, Any], tokens: int) -> Verdict:
+    def condensed(self, ask: Ask, verdict: Verdict, cut: Cut, tokens: int) -> Verdict:
         """A move whose history the gateway condensed (``cut``, ``tokens`` left): priced at
         the condensed prompt, and the cut kept in the lane's pin for the session's later turns."""
         if ask.session and not ask.dry:
-            self.sessions.put(ask.session, ask.lane, replace(_pin(verdict), decision={"cut": cut}))
+            self.sessions.put(
+                ask.session, ask.lane, replace(_pin(verdict), decision={"cut": cut.as_dict()})
+            )
         return handoff.condensed(verdict, ask.features.model, tokens, self.estimate)
 
     def _spill_if_slow(self, verdict: Verdict) -> Verdict:

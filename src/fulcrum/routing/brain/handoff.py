@@ -10,14 +10,14 @@ prefix the same way: in every gateway process, as pins are shared.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
 
 from fulcrum.routing.brain.verdict import Verdict
 from fulcrum.routing.config import TargetSpec
 from fulcrum.routing.sessions import SessionPin
+from fulcrum.wire.condense import Cut
 
 MOVES = ("escalate", "handoff")  # the route reasons of a move (a pin's decided_by too)
 # (backend, model, input tokens, output tokens) -> the call's estimated cost in USD
@@ -30,8 +30,8 @@ def move(
 ) -> Verdict:  # fmt: skip
     """The verdict that moves a session to ``target`` (the frontier), with its price."""
     moved = {
-        "from": label(pin.backend, pin.model) if pin else None,
-        "to": label(target.backend, target.model),
+        "from": _label(pin.backend, pin.model) if pin else None,
+        "to": _label(target.backend, target.model),
         "uncached_tokens": tokens,
         "cache_cost_usd": _cost(estimate, target, model, tokens),
     }
@@ -49,15 +49,20 @@ def condensed(verdict: Verdict, model: str, tokens: int, estimate: CostEstimate 
                    details={**verdict.details, "handoff": moved})  # fmt: skip
 
 
-def kept_cut(pin: SessionPin) -> Mapping[str, Any] | None:
+def moving(verdict: Verdict) -> bool:
+    """Whether this request moves its session to the frontier now (a move the budget kept
+    local does not: its history stays whole)."""
+    return "handoff" in verdict.events and verdict.side == "frontier"
+
+
+def kept_cut(pin: SessionPin) -> Cut | None:
     """The cut a moved session's pin keeps (None for any other pin: never parsed then)."""
     if not pin.decided_by.startswith(MOVES):
         return None
-    cut = pin.decision.get("cut")
-    return cut if isinstance(cut, Mapping) else None
+    return Cut.of(pin.decision.get("cut"))
 
 
-def label(backend: str, model: str | None) -> str:
+def _label(backend: str, model: str | None) -> str:
     return f"{backend}/{model}" if model else backend
 
 

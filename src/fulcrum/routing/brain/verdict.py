@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fulcrum.routing.config import TargetSpec
+from fulcrum.wire.condense import Cut
 
 Side = Literal["local", "frontier", "target"]
 
@@ -45,7 +46,7 @@ class Verdict:
     cascade: bool = False
     verify: tuple[str, ...] = ()
     # a moved session's pinned cut: the gateway condenses its history the same way each turn
-    cut: Mapping[str, Any] | None = None
+    cut: Cut | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The ``decision`` column's JSON object (nothing of the prompt is in it)."""

@@ -24,6 +24,7 @@ from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.state import startup_catalog
 from fulcrum.ledger import open_store
 from fulcrum.routing.brain.decide import Ask, Brain
+from fulcrum.routing.brain.handoff import moving
 from fulcrum.routing.brain.verdict import Verdict
 from fulcrum.routing.budget import open_database, status_report
 from fulcrum.routing.features import RequestFeatures
@@ -34,7 +35,6 @@ from fulcrum.routing.router import RouteDecision, Router
 from fulcrum.routing.sessions import SessionPin
 from fulcrum.routing.share import ShareState
 from fulcrum.routing.slo import LatencyState
-from fulcrum.wire.condense import Cut
 
 FRESH_SHARE = (
     "share controller: per gateway process, and this one is fresh (no traffic counted), so "
@@ -120,12 +120,11 @@ def _condensing(brain: Brain, verdict: Verdict) -> list[str]:
     """What the gateway sends of a moved session's history (``[policy] condense_handoffs``)."""
     if not brain.policy.condense_handoffs:
         return []
-    cut = Cut.of(verdict.cut)
-    if cut is not None:
+    if (cut := verdict.cut) is not None:
         return [f"the session moved with its history condensed: its first {cut.upto} messages "
                 "go as the opening ones and a summary of the rest, while the client's history "
                 "still starts as it did"]  # fmt: skip
-    if "handoff" in verdict.events:
+    if moving(verdict):
         return ["the move sends the history condensed when a summary halves the turns before "
                 "the last one (the gateway cuts it at the move)"]  # fmt: skip
     return []
