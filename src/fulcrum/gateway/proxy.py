@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fulcrum.errors import FulcrumError, InvalidRequest, NotFound
+from fulcrum.gateway import localfailover
 from fulcrum.gateway.answer.cascade import cascades, serve_cascade
 from fulcrum.gateway.answer.localtools import needs_review, serve_reviewed
 from fulcrum.gateway.answer.relay import relay_json, relay_stream
@@ -102,9 +103,7 @@ def _unfinished(exc: BaseException) -> str:
 
 
 async def _serve(ex: Exchange, api: ApiFormat, state: GatewayState, call: Call) -> None:
-    cfg = state.config.server
-    raw, body = _read(ex, api, call, store=cfg.store_bodies)
-    stream = call.stream
+    raw, body = _read(ex, api, call, store=state.config.server.store_bodies)
     req, decision, routed = await route_call(state, api, body, raw, ex)
     call.session = decision.session
     call.route_reason = decision.reason
@@ -119,15 +118,37 @@ async def _serve(ex: Exchange, api: ApiFormat, state: GatewayState, call: Call) 
         body, raw = await _hooked(state, api, decision.primary, body, raw, call=call)
     if decision.primary.kind == "local":
         call.busy_token = state.local_clock.enter()
+    steps = localfailover.split(routed, chain)
+    if steps[1]:  # a session on a local route: its local servers first, then a move
+        assert routed is not None
+        try:
+            await _dispatch(ex, api, call, body=body, raw=raw, chain=steps[0], routed=routed,
+                            req=req)  # fmt: skip
+            return
+        except FulcrumError:
+            moved = await localfailover.move(state, api, routed, call, steps=steps, body=body,
+                                             raw=raw)  # fmt: skip
+            if moved is None:
+                raise
+        (body, raw), chain = moved, steps[1]
+    await _dispatch(ex, api, call, body=body, raw=raw, chain=chain, routed=routed, req=req)
 
-    if cascades(routed, decision.primary.kind):
+
+async def _dispatch(
+    ex: Exchange, api: ApiFormat, call: Call, *, body: dict[str, Any], raw: bytes,
+    chain: list[tuple[Backend, RouteTarget]], routed: Routed | None, req: RouteRequest,
+) -> None:  # fmt: skip
+    """Serve the request up ``chain``: cascaded, tool-checked on a local route, or relayed."""
+    state, primary = ex.state, chain[0][1]
+    if cascades(routed, primary.kind):
         assert routed is not None
         await serve_cascade(ex, api, body, call, raw=raw, chain=chain, routed=routed, req=req)
         return
-    if needs_review(body, decision.primary.kind):
+    if needs_review(body, primary.kind):
         await serve_reviewed(ex, api, body, chain, call)
         return
 
+    stream, store = call.stream, state.config.server.store_bodies
     build = body_builder(api, body, raw, stream=stream)
     query = ex.query_string
 
@@ -146,14 +167,14 @@ async def _serve(ex: Exchange, api: ApiFormat, state: GatewayState, call: Call) 
         session=call.session,
     )
     _answered(state, call, opened, stream)
-    if opened.target is not decision.primary:  # failover: the session stays where answered
+    if opened.target is not primary:  # failover: the session stays where answered
         state.routing().pin(req, opened.target)
         if routed is not None and state.brain is not None:
             state.brain.pin(routed.ask, opened.target.backend, opened.target.model)
     if stream and opened.ok:
-        await relay_stream(ex, api, body, opened, call, store=cfg.store_bodies)
+        await relay_stream(ex, api, body, opened, call, store=store)
     else:
-        await relay_json(ex, api, body, opened, call, store=cfg.store_bodies)
+        await relay_json(ex, api, body, opened, call, store=store)
 
 
 def _read(ex: Exchange, api: ApiFormat, call: Call, *, store: bool) -> tuple[bytes, dict[str, Any]]:

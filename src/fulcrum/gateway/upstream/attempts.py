@@ -19,11 +19,12 @@ FAILOVER = "→failover"  # appended to the route's reason when another target a
 
 
 class AttemptLog:
-    __slots__ = ("items", "since")
+    __slots__ = ("exhausted", "items", "since")
 
     def __init__(self, since: float | None = None) -> None:
         self.since = time.perf_counter() if since is None else since  # the request's arrival
         self.items: list[Attempt] = []
+        self.exhausted = False  # a chain's every step failed (a full pool's refusal is not that)
 
     def add(
         self,
@@ -44,6 +45,12 @@ class AttemptLog:
 
     def failures(self, first: int = 0) -> list[Attempt]:
         return [a for a in self.items[first:] if a.failed]
+
+    @property
+    def none_answered(self) -> bool:
+        """A chain ran out of steps and no try of this request got an answer: nothing reached
+        the client."""
+        return self.exhausted and all(a.failed for a in self.items)
 
     @property
     def failed_over(self) -> bool:

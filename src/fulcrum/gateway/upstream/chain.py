@@ -68,6 +68,7 @@ async def open_chain(
             opened.started = started
             opened.attempts = walk.attempts
             return opened
+    log.exhausted = True
     raise chain_error(log.failures(first), walk)
 
 

@@ -111,6 +111,18 @@ class Brain:
             pin = SessionPin(backend=backend, model=model, side=side, rule=None)
             self.sessions.put(ask.session, ask.lane, pin)
 
+    def failed_over(self, ask: Ask, verdict: Verdict, origin: str, target: TargetSpec) -> Verdict:
+        """A local route (``origin``) failed before its first byte: the session moves to
+        ``target`` on the frontier, priced and held in the budget as a move (the verdict kept
+        local when the budget degrades it; a refusing budget raises) and pinned there."""
+        f = ask.features
+        moved = handoff.failover(verdict, origin, target, model=f.model,
+                                 tokens=f.estimated_tokens, estimate=self.estimate)  # fmt: skip
+        moved = self._within_budget(moved, ask)
+        if ask.session and moved.side == "frontier":
+            self.sessions.put(ask.session, ask.lane, _pin(moved))
+        return moved
+
     def observe_local(self, backend: str, ttft_ms: float) -> None:
         """Feed the latency guard a local call's time to first token (the guard reads the
         local queue's depth itself: :meth:`LatencyGuard.watch_queue`)."""
@@ -161,7 +173,8 @@ class Brain:
     def _escalate(self, ask: Ask, reason: str, rule: str | None, pin: SessionPin | None) -> Verdict:
         features = ask.features
         return handoff.move(self.policy.frontier, features.model, features.estimated_tokens,
-                            reason=reason, rule=rule, pin=pin, estimate=self.estimate)  # fmt: skip
+                            reason=reason, rule=rule, origin=handoff.origin_of(pin),
+                            estimate=self.estimate)  # fmt: skip
 
     def condensed(self, ask: Ask, verdict: Verdict, cut: Cut, tokens: int) -> Verdict:
         """A move whose history the gateway condensed (``cut``, ``tokens`` left): priced at

@@ -1,5 +1,6 @@
-"""A session's move to the frontier (``X-Fulcrum-Escalate: frontier`` or a ``handoff`` rule):
-its verdict, the price of the move, and the cut of its condensed history.
+"""A session's move to the frontier (``X-Fulcrum-Escalate: frontier``, a ``handoff`` rule, or a
+failover from a local route whose servers all failed): its verdict, the price of the move, and
+the cut of its condensed history.
 
 The new side has none of the conversation cached, so the move's price is its whole prompt read
 once at the full input price. When the gateway condenses the history it moves with
@@ -19,24 +20,42 @@ from fulcrum.routing.config import TargetSpec
 from fulcrum.routing.sessions import SessionPin
 from fulcrum.wire.condense import Cut
 
-MOVES = ("escalate", "handoff")  # the route reasons of a move (a pin's decided_by too)
+MOVES = ("escalate", "handoff", "failover")  # a move's route reasons (a pin's decided_by too)
 # (backend, model, input tokens, output tokens) -> the call's estimated cost in USD
 CostEstimate = Callable[[str, str, int, int], Decimal | None]
 
 
 def move(
     target: TargetSpec, model: str, tokens: int, *, reason: str, rule: str | None,
-    pin: SessionPin | None, estimate: CostEstimate | None,
+    origin: str | None, estimate: CostEstimate | None,
 ) -> Verdict:  # fmt: skip
-    """The verdict that moves a session to ``target`` (the frontier), with its price."""
+    """The verdict that moves a session from ``origin`` (``backend/model``, None when it was
+    not pinned) to ``target`` (the frontier), with its price."""
     moved = {
-        "from": _label(pin.backend, pin.model) if pin else None,
+        "from": origin,
         "to": _label(target.backend, target.model),
         "uncached_tokens": tokens,
         "cache_cost_usd": _cost(estimate, target, model, tokens),
     }
     return Verdict(target, "frontier", reason, rule=rule, events=("handoff",),
                    details={"handoff": moved})  # fmt: skip
+
+
+def failover(
+    verdict: Verdict, origin: str, target: TargetSpec, *, model: str, tokens: int,
+    estimate: CostEstimate | None,
+) -> Verdict:  # fmt: skip
+    """The move of a session whose local route (``origin``) failed before its first byte: to
+    ``target``, the chain's next step on the frontier; the local decision's score is kept."""
+    moved = move(target, model, tokens, reason=f"failover:{verdict.reason}", rule=verdict.rule,
+                 origin=origin, estimate=estimate)  # fmt: skip
+    return replace(moved, events=("failover", *moved.events), score=verdict.score,
+                   threshold=verdict.threshold)  # fmt: skip
+
+
+def origin_of(pin: SessionPin | None) -> str | None:
+    """A pinned session's side before a move, as ``backend/model``."""
+    return _label(pin.backend, pin.model) if pin is not None else None
 
 
 def condensed(verdict: Verdict, model: str, tokens: int, estimate: CostEstimate | None) -> Verdict:
