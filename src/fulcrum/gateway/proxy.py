@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fulcrum.errors import FulcrumError, InvalidRequest, NotFound
@@ -169,8 +170,12 @@ async def _dispatch(
     _answered(state, call, opened, stream)
     if opened.target is not primary:  # failover: the session stays where answered
         state.routing().pin(req, opened.target)
-        if routed is not None and state.brain is not None:
-            state.brain.pin(routed.ask, opened.target.backend, opened.target.model)
+        if routed is not None and (brain := state.brain) is not None:
+            pin = partial(brain.pin, routed.ask, opened.target.backend, opened.target.model)
+            if brain.blocking:  # the pin on a database server: off the loop
+                await asyncio.to_thread(pin)
+            else:
+                pin()
     if stream and opened.ok:
         await relay_stream(ex, api, body, opened, call, store=store)
     else:

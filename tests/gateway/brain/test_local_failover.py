@@ -142,3 +142,22 @@ def test_claude_code_on_a_local_server_that_fails_goes_on_on_the_frontier(
     move = json.loads(main[0].decision or "{}")
     assert move["events"] == ["failover", "handoff", "condensed"]
     assert move["handoff"]["condensed_from_tokens"] - move["handoff"]["uncached_tokens"] > 2000
+
+
+def test_a_failover_on_the_frontier_side_pins_the_session_where_it_was_answered(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    """No move (both sides of the failover are api backends): the session is only pinned on
+    the backend that answered, and its next turn goes there first."""
+    backup = f'[backends.backup]\nformat = "openai"\nbase_url = "{fake_openai.url}"\nkind = "api"\n'
+    config = brain_config(fake_anthropic.url, fake_openai.url, '[policy]\notherwise = "frontier"')
+    config = config.replace("[routes]", backup + "[routes]").replace(
+        'fallbacks = ["frontier"]', 'fallbacks = ["frontier", "backup"]'
+    )
+    with running_gateway(config) as gw:
+        fake_anthropic.push(Fail(status=500))
+        assert ask(gw, "P", user("first"))[0] == 200  # the second api backend answered
+        assert ask(gw, "P", user("second"))[0] == 200
+    assert len(fake_anthropic.requests) == 1 and len(fake_openai.requests) == 2
+    assert [d["events"] for d in decisions("P")] == [[], []]
+    assert [r.backend for r in sorted(ledger_rows(), key=lambda r: r.ts)] == ["backup", "backup"]
