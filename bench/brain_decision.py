@@ -17,12 +17,17 @@ the gateway settles it when the call ends (untimed): open reservations stay few,
 line, no system prompt, no tools): what the brain adds there is mostly its fixed cost.
 
 ``--cold`` sweeps the CPU's caches before every timed decision, as the serving process meets
-them (see ``router_decision.py``); ``--base SRC`` times another checkout's ``src`` in the same
-process, alternating with this one decision by decision, and prints the ratio of the medians.
+them (see ``router_decision.py``); ``--idle-us N`` instead lets the process sit idle N µs
+before each one (waiting in ``select``, as the serving process waits on its sockets between
+requests: what runs on the core meanwhile, or the core's sleep, leaves the caches colder);
+``--base SRC`` times another checkout's ``src``
+in the same process, alternating with this one decision by decision, and prints the ratio of
+the medians.
 
     .venv/bin/python bench/brain_decision.py [--calls 2000] [--ledger memory|sqlite] [--json FILE]
     .venv/bin/python bench/brain_decision.py --base /tmp/base/src --cold
     .venv/bin/python bench/brain_decision.py --body one-line --base /tmp/base/src
+    .venv/bin/python bench/brain_decision.py --body one-line --idle-us 500
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import importlib
 import json
 import os
 import random
+import select
 import statistics
 import sys
 import tempfile
@@ -153,10 +159,14 @@ def build_stack(package: str, ledger: str) -> Stack:
                  mod("gateway.brainroute").lane, db)  # fmt: skip
 
 
-def decide_once(s: Stack, raw: bytes, session: str | None, *, cold: bool = False) -> float:
+def decide_once(
+    s: Stack, raw: bytes, session: str | None, *, cold: bool = False, idle_s: float = 0.0
+) -> float:
     parsed = json.loads(raw)  # the gateway has parsed the body already: not timed
     if cold:
         evict_caches()
+    if idle_s:
+        select.select([], [], [], idle_s)
     start = time.perf_counter()
     headers = {"x-fulcrum-session": session} if session else {}
     req = s.router.request("anthropic", ("max_tokens",), parsed, headers, raw)
@@ -173,7 +183,7 @@ def decide_once(s: Stack, raw: bytes, session: str | None, *, cold: bool = False
 
 def run(
     calls: int, ledger: str, *, base: Path | None = None, cold: bool = False,
-    shape: str = "claude-code",
+    shape: str = "claude-code", idle_us: int = 0,
 ) -> dict[str, Any]:  # fmt: skip
     os.environ.setdefault("FULCRUM_DATA_DIR", tempfile.mkdtemp(prefix="fulcrum-bench-"))
     stacks = {"this": build_stack("fulcrum", ledger)}
@@ -192,7 +202,8 @@ def run(
             order.reverse()
             session = session_of.format(i=i) or None
             for n in order:
-                elapsed = decide_once(stacks[n], bodies[i % len(bodies)], session, cold=cold)
+                elapsed = decide_once(stacks[n], bodies[i % len(bodies)], session, cold=cold,
+                                      idle_s=idle_us / 1e6)  # fmt: skip
                 times[n][phase].append(elapsed)
     for s in stacks.values():
         if s.db is not None:
@@ -202,6 +213,7 @@ def run(
         "calls": calls,
         "ledger": ledger,
         "cold": cold,
+        "idle_us": idle_us,
         "body": shape,
         "body_bytes_median": size,
         **{n: {p: summary(t[p]) for p in PHASES} for n, t in times.items()},
@@ -227,6 +239,13 @@ def main(argv: list[str] | None = None) -> int:
         help="where pins and the budget live (default: a SQLite ledger file)",
     )
     parser.add_argument("--cold", action="store_true", help="sweep the caches before each call")
+    parser.add_argument(
+        "--idle-us",
+        type=int,
+        default=0,
+        metavar="N",
+        help="sit idle N µs before each call (as the gateway waits on its sockets)",
+    )
     parser.add_argument("--base", type=Path, help="another checkout's src, timed alongside")
     parser.add_argument(
         "--body",
@@ -237,9 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    result = run(args.calls, args.ledger, base=args.base, cold=args.cold, shape=args.body)
+    if args.idle_us < 0:
+        parser.error("--idle-us: a number of microseconds, 0 or more")
+    result = run(args.calls, args.ledger, base=args.base, cold=args.cold, shape=args.body,
+                 idle_us=args.idle_us)  # fmt: skip
     print(f"{args.calls} decisions, {result['body_bytes_median']:,.0f}-byte bodies, "
-          f"pins and budget in {args.ledger}" + (", cold caches" if args.cold else ""))  # fmt: skip
+          f"pins and budget in {args.ledger}" + (", cold caches" if args.cold else "")
+          + (f", {args.idle_us} µs idle before each" if args.idle_us else ""))  # fmt: skip
     for phase in PHASES:
         line = "  ".join(f"{n} p50 {result[n][phase]['p50_ms']:.4f} ms p99 "
                          f"{result[n][phase]['p99_ms']:.4f} ms" for n in ("this", "base")

@@ -41,3 +41,10 @@ def test_claude_code_turns_are_the_default(tmp_path: Path) -> None:
     assert result["body"] == "claude-code"
     assert result["body_bytes_median"] > 100_000
     assert "base" not in result
+
+
+def test_an_idle_wait_before_each_decision_is_recorded(tmp_path: Path) -> None:
+    result = _run(tmp_path, "--body", "one-line", "--idle-us", "200")
+    assert result["idle_us"] == 200
+    figures = result["this"]
+    assert isinstance(figures, dict) and figures["no_session"]["p50_ms"] > 0
