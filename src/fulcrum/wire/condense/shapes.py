@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 from fulcrum.wire.condense.text import call, result, role, said, unmarked
+from fulcrum.wire.maps import SYSTEM_ROLES
 
 Message = Mapping[str, Any]
 
@@ -145,7 +146,7 @@ def _added(first: Message, summary: str, part: str) -> dict[str, Any]:
 
 def _leading_system(messages: list[Any]) -> int:
     count = 0
-    while count < len(messages) and role(messages[count]) in ("system", "developer"):
+    while count < len(messages) and role(messages[count]) in SYSTEM_ROLES:
         count += 1
     return count
 
