@@ -20,9 +20,8 @@ line, no system prompt, no tools): what the brain adds there is mostly its fixed
 them (see ``router_decision.py``); ``--idle-us N`` instead lets the process sit idle N µs
 before each one (waiting in ``select``, as the serving process waits on its sockets between
 requests: what runs on the core meanwhile, or the core's sleep, leaves the caches colder);
-``--base SRC`` times another checkout's ``src``
-in the same process, alternating with this one decision by decision, and prints the ratio of
-the medians.
+``--base SRC`` times another checkout's ``src`` in the same process, alternating with this one
+decision by decision, and prints the ratio of the medians.
 
     .venv/bin/python bench/brain_decision.py [--calls 2000] [--ledger memory|sqlite] [--json FILE]
     .venv/bin/python bench/brain_decision.py --base /tmp/base/src --cold
