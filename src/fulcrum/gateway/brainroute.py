@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fulcrum.errors import InvalidRequest
 from fulcrum.routing.brain.decide import Ask, Brain
@@ -33,6 +33,7 @@ ESCALATE_HEADER = "x-fulcrum-escalate"
 ESCALATE_VALUES = ("frontier",)
 BACKGROUND_KINDS = frozenset({"background", "title"})
 SHARE_FIELDS = tuple(f.name for f in fields(ShareState))
+T = TypeVar("T")
 
 
 # not frozen: built per request, and a frozen __init__ makes a setattr call per field
@@ -61,14 +62,18 @@ async def route_with_brain(
         escalate=escalate(req.headers),
         max_tokens=req.max_tokens,
     )
-    if brain.blocking:
-        verdict, outcome = await asyncio.to_thread(brain.decide, ask)
-    else:
-        verdict, outcome = brain.decide(ask)
+    verdict, outcome = await off_loop(brain, partial(brain.decide, ask))
     decision = router.choose_target(
         req, verdict.target, verdict.reason, local_only=verdict.local_only
     )
     return Routed(decision, verdict, outcome, ask)
+
+
+async def off_loop(brain: Brain, work: Callable[[], T]) -> T:
+    """``work()`` that reads or writes the brain's database (pins, budget holds): in a worker
+    thread when that database is a server, right here when it is a local SQLite file (quicker
+    inline than a thread hop)."""
+    return await asyncio.to_thread(work) if brain.blocking else work()
 
 
 def lane(features: RequestFeatures, body: Mapping[str, Any]) -> str:

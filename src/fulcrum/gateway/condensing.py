@@ -11,8 +11,10 @@ same bytes, while the client's history still starts the way it did. A format wit
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from fulcrum.gateway.brainroute import off_loop
 from fulcrum.routing.brain.handoff import moving
 from fulcrum.routing.tokens import estimate_request_tokens
 from fulcrum.wire import fastjson
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 Body = dict[str, Any]
 
 
-def condense(
+async def condense(
     brain: Brain, api: ApiFormat, routed: Routed, body: Body, raw: bytes
 ) -> tuple[Body, bytes]:
     """The body to send: condensed on a move or a moved session's later turn, else as is
@@ -38,7 +40,7 @@ def condense(
     if not isinstance(messages, list):  # a Responses input as one string: nothing to condense
         return body, raw
     if moving(verdict):
-        return _move(brain, shape, routed, body, raw)
+        return await _move(brain, shape, routed, body, raw)
     cut = verdict.cut
     if cut is None or (kept := apply_cut(shape, messages, cut)) is None:
         return body, raw
@@ -47,8 +49,11 @@ def condense(
     return out, fastjson.dumps(out).encode()
 
 
-def _move(brain: Brain, shape: Shape, routed: Routed, body: Body, raw: bytes) -> tuple[Body, bytes]:
-    """The move itself: cut here, or send it whole when a cut saves too little."""
+async def _move(
+    brain: Brain, shape: Shape, routed: Routed, body: Body, raw: bytes
+) -> tuple[Body, bytes]:
+    """The move itself: cut here, or send it whole when a cut saves too little; the cut is
+    pinned with the session (on a database server, off the loop)."""
     verdict = routed.verdict
     messages = body[shape.field]
     cut = plan_cut(shape, messages, verdict.details["handoff"]["from"])
@@ -57,5 +62,7 @@ def _move(brain: Brain, shape: Shape, routed: Routed, body: Body, raw: bytes) ->
     out = {**body, shape.field: kept}
     sent = fastjson.dumps(out).encode()
     tokens = estimate_request_tokens(out, sent)
-    routed.verdict = brain.condensed(routed.ask, verdict, cut, tokens)
+    routed.verdict = await off_loop(
+        brain, partial(brain.condensed, routed.ask, verdict, cut, tokens)
+    )
     return out, sent

@@ -15,10 +15,10 @@ request has its own frontier step (:mod:`fulcrum.gateway.answer.cascade`).
 
 from __future__ import annotations
 
-import asyncio
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from fulcrum.gateway.brainroute import off_loop
 from fulcrum.gateway.condensing import condense
 from fulcrum.routing.config import TargetSpec
 
@@ -58,8 +58,7 @@ async def move(
     (_, origin), (_, target) = steps[0][0], steps[1][0]
     moving = partial(brain.failed_over, routed.ask, routed.verdict, origin.label,
                      TargetSpec(target.backend, target.model))  # fmt: skip
-    # the pin and the budget's hold: on a database server, off the loop
-    verdict = await asyncio.to_thread(moving) if brain.blocking else moving()
+    verdict = await off_loop(brain, moving)  # the pin and the budget's hold
     if verdict.side != "frontier":
         return None
     routed.verdict = verdict
@@ -68,4 +67,4 @@ async def move(
     if call.busy_token is not None:  # the local servers' work ended here
         state.local_clock.leave(call.busy_token)
         call.busy_token = None
-    return condense(brain, api, routed, body, raw)
+    return await condense(brain, api, routed, body, raw)

@@ -22,6 +22,7 @@ from fulcrum.gateway.brainroute import (
     Routed,
     note_decision,
     observe_first_byte,
+    off_loop,
     route_with_brain,
 )
 from fulcrum.gateway.condensing import condense
@@ -109,7 +110,8 @@ async def _serve(ex: Exchange, api: ApiFormat, state: GatewayState, call: Call) 
     call.session = decision.session
     call.route_reason = decision.reason
     if routed is not None and state.brain is not None:
-        body, raw = condense(state.brain, api, routed, body, raw)  # a moved session's history
+        # a moved session's history, condensed
+        body, raw = await condense(state.brain, api, routed, body, raw)
         note_decision(call, state, routed)
     chain = [(state.backends[t.backend], t) for t in decision.chain]
     if not chain:
@@ -171,11 +173,9 @@ async def _dispatch(
     if opened.target is not primary:  # failover: the session stays where answered
         state.routing().pin(req, opened.target)
         if routed is not None and (brain := state.brain) is not None:
-            pin = partial(brain.pin, routed.ask, opened.target.backend, opened.target.model)
-            if brain.blocking:  # the pin on a database server: off the loop
-                await asyncio.to_thread(pin)
-            else:
-                pin()
+            await off_loop(
+                brain, partial(brain.pin, routed.ask, opened.target.backend, opened.target.model)
+            )
     if stream and opened.ok:
         await relay_stream(ex, api, body, opened, call, store=store)
     else:

@@ -4,6 +4,7 @@ it was, the same prefix on every later turn; the ledger prices the move at what 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,10 @@ import pytest
 from fulcrum.errors import ConfigError
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.gateway.config import load_config
+from fulcrum.routing.brain.decide import Brain
 from fulcrum.testing.claude_code import run_headless
 from fulcrum.testing.gateway import running_gateway
+from fulcrum.testing.postgres import PostgresCluster
 
 from ..helpers import post_json
 from .helpers import Explain, ask, brain_config, ledger_rows, tool_loop, user
@@ -115,6 +118,44 @@ def test_an_openai_client_escalated_twice_moves_once_condensed(
         ("escalate:header", ["handoff", "condensed"]),
         ("sticky", ["condensed"]),
     ]
+
+
+def _on_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_condensed_move_is_pinned_off_the_loop(
+    pg_cluster: PostgresCluster, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    url = pg_cluster.create_database()
+    config = brain_config(fake_anthropic.url, fake_openai.url, HANDOFF.format(extra=""),
+                          ledger_url=url)  # fmt: skip
+    condensed, where = Brain.condensed, []
+
+    def recorded(self: Brain, *args: Any) -> Any:
+        where.append(_on_loop())
+        return condensed(self, *args)
+
+    monkeypatch.setattr(Brain, "condensed", recorded)
+    failing = tool_loop(4, TASK, output=LOG, failed=True)
+    later = [*failing, {"role": "assistant", "content": "Fixed."}, *user("run the suite")]
+    with running_gateway(config) as gw:
+        assert ask(gw, "P", tool_loop(2, TASK, output=LOG, failed=True))[0] == 200  # local
+        assert ask(gw, "P", failing)[0] == 200  # handed off, condensed
+        assert ask(gw, "P", later)[0] == 200  # the pin, read back from PostgreSQL
+    assert where == [False]  # the move's pin went to the database from a worker thread
+    moved, again = (r.body for r in fake_anthropic.requests)
+    assert moved is not None and again is not None
+    assert again["messages"][0] == moved["messages"][0]  # condensed at the same cut
+    rows = sorted((r for r in ledger_rows(url) if r.session == "P"), key=lambda r: r.ts)
+    reasons = [json.loads(r.decision or "{}")["reason"] for r in rows]
+    assert reasons == ["otherwise", "handoff:stuck-locally", "sticky"]
 
 
 def test_condensing_can_be_turned_off(

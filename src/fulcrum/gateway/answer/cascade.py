@@ -25,7 +25,6 @@ What the ledger row records is described in :mod:`~fulcrum.gateway.answer.cascad
 
 from __future__ import annotations
 
-import asyncio
 import time
 from functools import partial
 from typing import Any
@@ -37,7 +36,7 @@ from fulcrum.gateway.answer.relay import relay_json, relay_stream
 from fulcrum.gateway.answer.tooluse import message_events
 from fulcrum.gateway.answer.translate import body_builder, dumps
 from fulcrum.gateway.answer.verifiers import verify
-from fulcrum.gateway.brainroute import Routed
+from fulcrum.gateway.brainroute import Routed, off_loop
 from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.state import GatewayState
@@ -123,7 +122,7 @@ async def _reserve(state: GatewayState, routed: Routed) -> Reservation | Refusal
     ask = routed.ask
     take = partial(hold, brain.budget, brain.estimate, brain.policy.frontier, ask.features,
                    ask.max_tokens)  # fmt: skip
-    return await asyncio.to_thread(take) if brain.blocking else take()
+    return await off_loop(brain, take)
 
 
 async def _settle(state: GatewayState, held: Reservation) -> None:
@@ -131,10 +130,7 @@ async def _settle(state: GatewayState, held: Reservation) -> None:
     brain = state.brain
     if brain is None:
         return
-    if brain.blocking:
-        await asyncio.to_thread(brain.settle, held, None)
-    else:
-        brain.settle(held, None)
+    await off_loop(brain, partial(brain.settle, held, None))
 
 
 async def _open_frontier(
