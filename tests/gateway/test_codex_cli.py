@@ -180,3 +180,43 @@ def test_a_codex_session_handed_off_reaches_the_frontier_condensed(
     assert rows[-1].route_reason == "handoff:escalate-after-failures"
     assert move["events"] == ["handoff", "condensed"]
     assert move["handoff"]["uncached_tokens"] < move["handoff"]["condensed_from_tokens"]
+
+
+SUBAGENTS_LOCAL = """
+[policy]
+otherwise = "frontier"
+[[policy.rules]]
+name = "subagents-local"
+when = { kind = "subagent" }
+route = "local"
+"""
+SPAWN = "multi_agent_v1__spawn_agent"  # Codex's namespace tool, as Messages tools name it
+TASK = "List the files here and report back"
+
+
+@pytest.mark.codex
+def test_a_codex_subagent_is_routed_on_its_own(
+    codex_cli: list[str], fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """The agent Codex's spawn_agent starts sends its requests in the parent's session with
+    its own thread: the brain reads it as a subagent, on a lane of its own, so a rule sends it
+    local while the main loop stays on the frontier."""
+    wait = ToolCall("multi_agent_v1__wait_agent", {"targets": ["none"]}, then="Spawned.")
+    fake_anthropic.push(ToolCall(SPAWN, {"message": TASK}, then=wait))
+    fake_anthropic.push(Reply("Done."), times=3)  # the turn that reads the agent's notice
+    fake_openai.push(Reply("3 files"))
+    config = brain_config(fake_anthropic.url, fake_openai.url, SUBAGENTS_LOCAL)
+    run = run_codex(
+        codex_cli, config, tmp_path, "claude-sonnet-4-6", "Use a subagent to list files"
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    (sub,) = (r.body for r in fake_openai.requests)  # the subagent's one request, local
+    assert sub is not None and TASK in json.dumps(sub["messages"][-1])
+    rows = sorted((r for r in open_store(None).rows() if r.endpoint == "/v1/responses"),
+                  key=lambda r: r.ts)  # fmt: skip
+    decided = [(r.backend, json.loads(r.decision or "{}")) for r in rows]
+    kinds = {(backend, d["features"]["kind"], d["reason"]) for backend, d in decided}
+    assert kinds == {("frontier", "main", "otherwise"), ("frontier", "main", "sticky"),
+                     ("local", "subagent", "rule:subagents-local")}  # fmt: skip
+    lanes = {d["features"]["lane"] for _, d in decided}
+    assert len(lanes) == 2 and "main" in lanes and len({r.session for r in rows}) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fulcrum.gateway.brainroute import lane
 from fulcrum.gateway.upstream.formats import RESPONSES
 from fulcrum.routing.codex import environment_cwd, failed_command
 from fulcrum.routing.features import RequestFeatures, extract_features
@@ -33,9 +34,9 @@ def codex_body(*items: dict[str, Any], identity: str = IDENTITY, tools: bool = T
     return {**body, "tools": TOOLS} if tools else body
 
 
-def features(body: dict[str, Any]) -> RequestFeatures:
+def features(body: dict[str, Any], headers: dict[str, str] | None = None) -> RequestFeatures:
     view = RESPONSES.routing_view(body)
-    req = route_request_from_openai(view, {"user-agent": "codex_exec/0.171.0"})
+    req = route_request_from_openai(view, {"user-agent": "codex_exec/0.171.0", **(headers or {})})
     return extract_features(req, view)
 
 
@@ -67,6 +68,22 @@ def test_compaction_and_tool_free_calls() -> None:
     assert features(other).kind == "other"
     later = codex_body(said("user", "hi"), identity="You are Codex, an agent based on GPT-5.")
     assert features(later).kind == "main"
+
+
+def test_a_codex_subagent_is_a_subagent_on_a_lane_of_its_own_thread() -> None:
+    """Codex's sub-agents (its spawn_agent's, its reviewer) name themselves in a header and
+    each runs on its own thread of the parent's session: their opening messages are alike."""
+    body = codex_body(said("user", "List the files"))
+    subs = [{"x-openai-subagent": "collab_spawn", "thread-id": t, "session-id": "S"}
+            for t in ("t1", "t2")]  # fmt: skip
+    one, two = (features(body, h) for h in subs)
+    assert (one.kind, two.kind) == ("subagent", "subagent")
+    assert lane(one, RESPONSES.routing_view(body)).startswith("sub:")
+    assert len({lane(f, RESPONSES.routing_view(body)) for f in (one, two)}) == 2
+    main = features(body, {"thread-id": "t0", "session-id": "S"})
+    assert (main.kind, lane(main, RESPONSES.routing_view(body))) == ("main", "main")
+    compacting = features(codex_body(said("user", COMPACT)), subs[0])
+    assert compacting.kind == "compaction"  # a compaction says so whoever sends it
 
 
 def test_a_cwd_is_read_only_from_an_environment_context() -> None:

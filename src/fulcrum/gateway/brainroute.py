@@ -16,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fulcrum.errors import InvalidRequest
+from fulcrum.routing import codex
 from fulcrum.routing.brain.decide import Ask, Brain
 from fulcrum.routing.brain.verdict import Verdict
 from fulcrum.routing.features import RequestFeatures, extract_features
@@ -78,16 +79,19 @@ async def off_loop(brain: Brain, work: Callable[[], T]) -> T:
 
 def lane(features: RequestFeatures, body: Mapping[str, Any]) -> str:
     """The session lane a request belongs to: ``main``, ``background`` (titles and other
-    small-model housekeeping) or one subagent conversation, ``sub:<hash of its first
-    message>``, so each subagent is routed on its own and keeps its own pin."""
+    small-model housekeeping) or one subagent conversation, ``sub:<hash>`` of its thread
+    (Codex's ``thread-id``) or else of its first message, so each subagent is routed on its
+    own and keeps its own pin."""
     if features.kind in BACKGROUND_KINDS:
         return "background"
     if features.kind != "subagent":
         return "main"
-    messages = body.get("messages")
-    first = messages[0] if isinstance(messages, list) and messages else {}
-    content = first.get("content") if isinstance(first, Mapping) else None
-    text = content if isinstance(content, str) else repr(content)[:4096]
+    text = features.headers.get(codex.THREAD_HEADER, "").strip()
+    if not text:
+        messages = body.get("messages")
+        first = messages[0] if isinstance(messages, list) and messages else {}
+        content = first.get("content") if isinstance(first, Mapping) else None
+        text = content if isinstance(content, str) else repr(content)[:4096]
     return "sub:" + hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 

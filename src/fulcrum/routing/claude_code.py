@@ -24,8 +24,9 @@ The markers are sentences of Claude Code's own prompts (checked against the 2.1.
 - ``other`` — anything else (another client, a plain API call).
 
 OpenAI's Codex CLI is read the same way (:mod:`fulcrum.routing.codex`): its identity makes a
-request with tools ``main`` (without tools, ``background``), and its compaction request is
-``compaction``. So is the OpenCode CLI (:mod:`fulcrum.routing.opencode`): its identity, its
+request with tools ``main`` (without tools, ``background``), its compaction request is
+``compaction``, and a request of one of its sub-agents (a header says so: ``subagent``) is
+``subagent``. So is the OpenCode CLI (:mod:`fulcrum.routing.opencode`): its identity, its
 title and compaction agents and its explore subagent.
 
 The checks run in that order, so a compaction sent on the main model's prompt (prompt-cache
@@ -105,12 +106,16 @@ def _has(text: str, markers: tuple[str, ...], openings: list[int] | None = None)
     return False
 
 
-def classify(system: str, last_user: str, *, has_tools: bool, is_background: bool) -> str:
+def classify(
+    system: str, last_user: str, *, has_tools: bool, is_background: bool, subagent: bool = False
+) -> str:
     """The request kind (one of :data:`REQUEST_KINDS`) from the joined system prompt, the
-    text of the last user message, whether tools are declared, and whether the model is
-    the configured small/fast one."""
+    text of the last user message, whether tools are declared, whether the model is the
+    configured small/fast one, and whether the client said a sub-agent sent it."""
     if _has(last_user, COMPACTION_REQUESTS):
         return "compaction"
+    if subagent:
+        return "subagent"
     claude_code = False
     if system:  # (without one, only the model and the last user message can tell)
         opens = _openings(system)

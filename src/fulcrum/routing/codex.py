@@ -9,6 +9,10 @@
   COMPACTION. Create a handoff summary ...".
 - A command it ran (``exec_command``) answers as a tool output whose header says "Process
   exited with code N": a code other than 0 is a failed tool call (:func:`failed_command`).
+- Its own sub-agents (the agents its ``spawn_agent`` tool starts, its reviewer) send their
+  requests with the header ``x-openai-subagent`` (``collab_spawn`` for a spawned agent), in
+  the parent's session (``session-id``) but each on a thread of its own (``thread-id``): a
+  ``subagent`` conversation, routed on its own (:func:`is_subagent`, :data:`THREAD_HEADER`).
 - It sends its working directory in a user message of its own, ``<environment_context>``
   with ``<cwd>…</cwd>`` (again when it changes), and puts other fragments of its own in user
   messages (:data:`INJECTED`): none of them is the user's words or a turn.
@@ -17,14 +21,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 __all__ = [
     "COMPACTION_MARKERS",
     "IDENTITY_MARKERS",
     "INJECTED",
+    "SUBAGENT_HEADER",
+    "THREAD_HEADER",
     "environment_cwd",
     "failed_command",
+    "is_subagent",
 ]
 
 IDENTITY_MARKERS: tuple[str, ...] = (
@@ -41,6 +48,8 @@ INJECTED: tuple[str, ...] = (
 )
 CWD_OPEN, CWD_CLOSE = "<cwd>", "</cwd>"
 EXIT_LINE = re.compile(r"^Process exited with code (-?\d+)$", re.MULTILINE)
+SUBAGENT_HEADER = "x-openai-subagent"
+THREAD_HEADER = "thread-id"
 HEADER_CHARS = 256  # the output's header (chunk id, wall time, exit code) comes first
 
 
@@ -61,3 +70,8 @@ def failed_command(output: str) -> bool:
     """Whether a tool output is a command that exited with a code other than 0."""
     found = EXIT_LINE.search(output, 0, HEADER_CHARS)
     return found is not None and found.group(1) != "0"
+
+
+def is_subagent(headers: Mapping[str, str]) -> bool:
+    """Whether a request comes from one of Codex's sub-agents (``headers`` lower-cased)."""
+    return bool(headers.get(SUBAGENT_HEADER, "").strip())

@@ -109,10 +109,12 @@ def extract_features(
         users = (m.get("content") for m in reversed(messages) if m.get("role") == "user")
         cwd = environment_cwd(text for content in users for text in _text_list(content))
     when = now or local_now()
+    kind = classify(system, last_user, has_tools=tool_count > 0, is_background=req.is_background,
+                    subagent=codex.is_subagent(req.headers))  # fmt: skip
     return RequestFeatures(
         api=req.api,
         model=req.model,
-        kind=classify(system, last_user, has_tools=tool_count > 0, is_background=req.is_background),
+        kind=kind,
         user_agent=req.headers.get("user-agent", ""),
         client_key=client_key,
         headers=req.headers,

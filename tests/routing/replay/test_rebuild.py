@@ -53,6 +53,20 @@ def test_a_responses_body_is_read_as_its_conversation() -> None:
     assert got.features.text.startswith("ship") and got.features.turn == 1
 
 
+def test_a_subagent_told_by_a_header_stays_one_with_its_lane() -> None:
+    """Codex's sub-agents say so in headers, which are not stored: the recorded kind and lane
+    hold where the body alone reads as the main loop."""
+    stored = json.dumps({"model": "gpt-5", "input": "list the files", "tools": [
+        {"type": "function", "name": "exec_command", "parameters": {"type": "object"}}],
+        "instructions": "You are a coding agent running in the Codex CLI."})  # fmt: skip
+    recorded = features(kind="subagent", lane="sub:5f0c1a2b3c4d")
+    got = item(row("S", at(1, 0), local=True, endpoint="/v1/responses", request_body=stored,
+                   decision=recorded))  # fmt: skip
+    assert (got.features.kind, got.lane) == ("subagent", "sub:5f0c1a2b3c4d")
+    main = item(row("S", at(1, 0), local=True, endpoint="/v1/responses", request_body=stored))
+    assert (main.features.kind, main.lane) == ("main", "main")
+
+
 def test_recorded_features_without_a_body() -> None:
     recorded = features(kind="subagent", tools=4, tokens=9000, secrets=["jwt"], turn=3,
                         model="claude-haiku-4-5", repo="shop")  # fmt: skip

@@ -1,9 +1,10 @@
 """One recorded request rebuilt for the brain: from its stored body, else its recorded features.
 
 Headers are not stored: the session comes from the row's ``session`` column, the user agent
-from its ``client`` column, the client key's name from the recorded decision, and an
-escalation from the recorded reason (``escalate:header``). The local time the time rules read
-is the row's, in this machine's zone. A row with neither a body nor recorded features (a
+from its ``client`` column, the client key's name from the recorded decision, an escalation
+from the recorded reason (``escalate:header``), and a subagent's kind and lane that a header
+told (Codex's sub-agents) from the recorded features. The local time the time rules read is
+the row's, in this machine's zone. A row with neither a body nor recorded features (a
 gateway without ``store_bodies`` and without a ``[policy]``) is not replayable; neither is
 a body of an endpoint no API format serves, or one that is not JSON.
 
@@ -18,7 +19,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from fulcrum.gateway.brainroute import BACKGROUND_KINDS, lane
 from fulcrum.gateway.upstream.formats import FORMATS, ApiFormat
@@ -109,8 +110,15 @@ def _from_body(
     recorded = decision.get("features")
     key = recorded.get("client_key") if isinstance(recorded, Mapping) else None
     features = extract_features(req, view, client_key=key, now=_local_time(row))
-    return Item(row, req, features, lane(features, view), _escalated(row), BODY,
-                row.frontier_score)  # fmt: skip
+    at = lane(features, view)
+    if _told_subagent(recorded) and features.kind != "subagent":  # a header said so (Codex's)
+        features.kind, at = "subagent", str(recorded.get("lane") or SUBAGENT_LANE)
+    return Item(row, req, features, at, _escalated(row), BODY, row.frontier_score)
+
+
+def _told_subagent(recorded: Any) -> TypeGuard[Mapping[str, Any]]:
+    """Whether the gateway read the request as a subagent's (recorded with its lane)."""
+    return isinstance(recorded, Mapping) and recorded.get("kind") == "subagent"
 
 
 def _from_features(
