@@ -63,7 +63,10 @@ async def route_with_brain(
         escalate=escalate(req.headers),
         max_tokens=req.max_tokens,
     )
-    verdict, outcome = await off_loop(brain, partial(brain.decide, ask))
+    if brain.blocking:
+        verdict, outcome = await off_loop(brain, partial(brain.decide, ask))
+    else:  # the usual case, on every request: no partial and no coroutine to make
+        verdict, outcome = brain.decide(ask)
     decision = router.choose_target(
         req, verdict.target, verdict.reason, local_only=verdict.local_only
     )
