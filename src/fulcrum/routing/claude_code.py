@@ -25,7 +25,7 @@ The markers are sentences of Claude Code's own prompts (checked against the 2.1.
 
 OpenAI's Codex CLI is read the same way (:mod:`fulcrum.routing.codex`): its identity makes a
 request with tools ``main`` (without tools, ``background``), its compaction request is
-``compaction``, and a request of one of its sub-agents (a header says so: ``subagent``) is
+``compaction``, and a request one of its sub-agents sends (a header says so) is
 ``subagent``. So is the OpenCode CLI (:mod:`fulcrum.routing.opencode`): its identity, its
 title and compaction agents and its explore subagent.
 

@@ -110,10 +110,10 @@ def _from_body(
     recorded = decision.get("features")
     key = recorded.get("client_key") if isinstance(recorded, Mapping) else None
     features = extract_features(req, view, client_key=key, now=_local_time(row))
-    at = lane(features, view)
+    lane_of = lane(features, view)
     if _told_subagent(recorded) and features.kind != "subagent":  # a header said so (Codex's)
-        features.kind, at = "subagent", str(recorded.get("lane") or SUBAGENT_LANE)
-    return Item(row, req, features, at, _escalated(row), BODY, row.frontier_score)
+        features.kind, lane_of = "subagent", str(recorded.get("lane") or SUBAGENT_LANE)
+    return Item(row, req, features, lane_of, _escalated(row), BODY, row.frontier_score)
 
 
 def _told_subagent(recorded: Any) -> TypeGuard[Mapping[str, Any]]:
