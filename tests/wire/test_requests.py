@@ -11,6 +11,7 @@ from fulcrum.wire import (
     native_history,
     openai_to_anthropic_request,
 )
+from fulcrum.wire.maps import content_text
 from fulcrum.wire.request_to_anthropic import DEFAULT_MAX_TOKENS
 
 TOOLS: list[dict[str, Any]] = [
@@ -189,6 +190,22 @@ def test_garbage_never_crashes() -> None:
     assert out["messages"] == [] and "max_tokens" not in out and "tools" not in out
     back = openai_to_anthropic_request({"messages": [None, {"role": "function"}], "stop": 7})
     assert back["messages"] == [] and back["max_tokens"] == DEFAULT_MAX_TOKENS
+
+
+def test_a_contents_text_is_read_one_way_in_every_direction() -> None:
+    """Blocks' texts as paragraphs, blank ones left out (Messages refuses them); a Responses
+    message's parts run together, as they came."""
+    blocks = [{"type": "text", "text": "Be terse."}, {"type": "text", "text": " "}, None,
+              {"type": "image"}, {"type": "text", "text": "Answer in English."}]  # fmt: skip
+    assert content_text(blocks) == "Be terse.\n\nAnswer in English."
+    assert content_text(blocks, "", blank=True) == "Be terse. Answer in English."
+    assert (content_text("as is "), content_text(None), content_text(7)) == ("as is ", "", "")
+    system = anthropic_to_openai_request({"system": blocks, "messages": []})["messages"]
+    assert system == [{"role": "system", "content": "Be terse.\n\nAnswer in English."}]
+    chat = {"messages": [{"role": "system", "content": blocks}, {"role": "user", "content": "hi"}]}
+    assert openai_to_anthropic_request(chat)["system"] == [
+        {"type": "text", "text": "Be terse.\n\nAnswer in English."}
+    ]
 
 
 def openai_body() -> dict[str, Any]:

@@ -49,6 +49,17 @@ OPENAI_ERROR_BY_STATUS: dict[int, str] = {
 }
 
 
+def content_text(content: Any, sep: str = "\n\n", *, blank: bool = False) -> str:
+    """A message content's text: a string as it is, else the ``text`` strings of its blocks
+    (or parts) joined by ``sep``, blank ones left out unless ``blank``."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    texts = [p.get("text") for p in content if isinstance(p, Mapping)]
+    return sep.join(t for t in texts if isinstance(t, str) and (blank or t.strip()))
+
+
 def new_id(prefix: str) -> str:
     """A provider-looking id: ``msg_…``, ``toolu_…``, ``chatcmpl-…``, ``call_…``, ``req_…``."""
     return prefix + secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")

@@ -38,7 +38,12 @@ from fulcrum.wire.legacy import (
     modern_tool_choice,
     modern_tools,
 )
-from fulcrum.wire.maps import SYSTEM_ROLES, anthropic_tool_id, tool_choice_to_anthropic
+from fulcrum.wire.maps import (
+    SYSTEM_ROLES,
+    anthropic_tool_id,
+    content_text,
+    tool_choice_to_anthropic,
+)
 from fulcrum.wire.outputformat import anthropic_output_config, read_chat
 
 __all__ = [
@@ -160,7 +165,7 @@ def _messages(raw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             continue
         role = msg.get("role")
         if role in SYSTEM_ROLES:
-            text = _text(msg.get("content"))
+            text = content_text(msg.get("content"))
             if text.strip():
                 system.append({"type": "text", "text": text})
             continue
@@ -170,7 +175,7 @@ def _messages(raw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             block = {
                 "type": "tool_result",
                 "tool_use_id": _call_id(msg.get("tool_call_id")),
-                "content": _text(msg.get("content")),
+                "content": content_text(msg.get("content")),
             }
             turn = ("user", [block])
         elif role == "user":
@@ -184,15 +189,6 @@ def _messages(raw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         else:
             out.append({"role": turn[0], "content": turn[1]})
     return system, out
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        texts = [p.get("text") for p in content if isinstance(p, Mapping)]
-        return "\n\n".join(t for t in texts if isinstance(t, str) and t.strip())
-    return ""
 
 
 def _user_blocks(content: Any) -> list[dict[str, Any]]:
@@ -224,7 +220,7 @@ def _image(spec: Any) -> dict[str, Any] | None:
 
 
 def _assistant_blocks(msg: Mapping[str, Any]) -> list[dict[str, Any]]:
-    text = _text(msg.get("content"))
+    text = content_text(msg.get("content"))
     blocks: list[dict[str, Any]] = [{"type": "text", "text": text}] if text.strip() else []
     calls = msg.get("tool_calls")
     for call in calls if isinstance(calls, list) else []:

@@ -29,7 +29,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from fulcrum.wire.maps import tool_choice_to_openai
+from fulcrum.wire.maps import content_text, tool_choice_to_openai
 from fulcrum.wire.outputformat import chat_response_format, read_anthropic
 
 __all__ = ["ANTHROPIC_REQUEST_RULES", "anthropic_to_openai_request"]
@@ -112,17 +112,8 @@ def _parameters(schema: Any) -> dict[str, Any]:
     return params
 
 
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        return ""
-    parts = [b.get("text") for b in content if isinstance(b, Mapping)]
-    return "\n\n".join(p for p in parts if isinstance(p, str))
-
-
 def _messages(body: Mapping[str, Any]) -> list[dict[str, Any]]:
-    system = [_text_of(body["system"])] if body.get("system") else []
+    system = [content_text(body["system"])] if body.get("system") else []
     out: list[dict[str, Any]] = []
     messages = body.get("messages")
     for msg in messages if isinstance(messages, list) else []:
@@ -130,7 +121,7 @@ def _messages(body: Mapping[str, Any]) -> list[dict[str, Any]]:
             continue
         role, content = msg.get("role"), msg.get("content")
         if role == "system":
-            system.append(_text_of(content) if isinstance(content, (str, list)) else "")
+            system.append(content_text(content) if isinstance(content, (str, list)) else "")
         elif role == "assistant":
             out.append(_assistant(content))
         else:
@@ -232,7 +223,7 @@ def _document_text(block: Mapping[str, Any]) -> str:
         data = source.get("data")
         return data if isinstance(data, str) else ""
     if source.get("type") == "content":
-        return _text_of(source.get("content"))  # a string, or blocks: their texts
+        return content_text(source.get("content"))  # a string, or blocks: their texts
     return ""
 
 

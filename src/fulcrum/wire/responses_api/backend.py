@@ -22,7 +22,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fulcrum.wire.maps import SYSTEM_ROLES, UnfinishedAnswer, anthropic_tool_id, new_id
+from fulcrum.wire.maps import (
+    SYSTEM_ROLES,
+    UnfinishedAnswer,
+    anthropic_tool_id,
+    content_text,
+    new_id,
+)
 from fulcrum.wire.outputformat import read_chat, responses_text
 from fulcrum.wire.request_to_anthropic import parse_arguments
 from fulcrum.wire.responses_api.answer import responses_usage
@@ -97,11 +103,8 @@ def _part(part: Any) -> Body | None:
 
 
 def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    parts = content if isinstance(content, list) else []
-    return "".join(p.get("text", "") for p in parts if isinstance(p, Mapping) and
-                   isinstance(p.get("text"), str))  # fmt: skip
+    """The parts' texts run together (a Responses message's parts are one text)."""
+    return content_text(content, "", blank=True)
 
 
 def _tool(tool: Mapping[str, Any]) -> Body:
