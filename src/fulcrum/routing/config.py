@@ -61,6 +61,11 @@ class TargetSpec:
     backend: str
     model: str | None = None
 
+    @property
+    def label(self) -> str:
+        """``backend/model``, or the backend alone when it fixes no model."""
+        return f"{self.backend}/{self.model}" if self.model else self.backend
+
 
 @dataclass(frozen=True, slots=True)
 class RoutingConfig:

@@ -33,7 +33,7 @@ def move(
     not pinned) to ``target`` (the frontier), with its price."""
     moved = {
         "from": origin,
-        "to": _label(target.backend, target.model),
+        "to": target.label,
         "uncached_tokens": tokens,
         "cache_cost_usd": _cost(estimate, target, model, tokens),
     }
@@ -55,7 +55,7 @@ def failover(
 
 def origin_of(pin: SessionPin | None) -> str | None:
     """A pinned session's side before a move, as ``backend/model``."""
-    return _label(pin.backend, pin.model) if pin is not None else None
+    return TargetSpec(pin.backend, pin.model).label if pin is not None else None
 
 
 def condensed(verdict: Verdict, model: str, tokens: int, estimate: CostEstimate | None) -> Verdict:
@@ -79,10 +79,6 @@ def kept_cut(pin: SessionPin) -> Cut | None:
     if not pin.decided_by.startswith(MOVES):
         return None
     return Cut.of(pin.decision.get("cut"))
-
-
-def _label(backend: str, model: str | None) -> str:
-    return f"{backend}/{model}" if model else backend
 
 
 def _cost(estimate: CostEstimate | None, target: TargetSpec, model: str, tokens: int) -> str | None:

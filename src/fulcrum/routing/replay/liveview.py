@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
+from fulcrum.routing.config import TargetSpec
 from fulcrum.routing.policy.explain import (
     pairs_table,
     render_features,
@@ -21,8 +22,7 @@ from fulcrum.routing.sessions import SessionPin
 def route_label(view: LiveView) -> str:
     if view.verdict is None:
         return view.chain.primary.label
-    target = view.verdict.target
-    return f"{target.backend}/{target.model}" if target.model else target.backend
+    return view.verdict.target.label
 
 
 def reason(view: LiveView) -> str:
@@ -141,7 +141,7 @@ def _state_rows(view: LiveView) -> list[tuple[str, str]]:
 def _pin_text(pin: SessionPin | None) -> str:
     if pin is None:
         return "none: a new decision"
-    target = f"{pin.backend}/{pin.model}" if pin.model else pin.backend
+    target = TargetSpec(pin.backend, pin.model).label
     by = f", rule {pin.rule}" if pin.rule else ""
     at = _iso(pin.decided_at)
     return f"{target} ({pin.side}{by}{', since ' + at if at else ''})"
