@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from fulcrum.gateway.brainroute import lane
 from fulcrum.gateway.upstream.formats import RESPONSES
 from fulcrum.routing.codex import environment_cwd, failed_command
@@ -84,6 +86,25 @@ def test_a_codex_subagent_is_a_subagent_on_a_lane_of_its_own_thread() -> None:
     assert (main.kind, lane(main, RESPONSES.routing_view(body))) == ("main", "main")
     compacting = features(codex_body(said("user", COMPACT)), subs[0])
     assert compacting.kind == "compaction"  # a compaction says so whoever sends it
+
+
+@pytest.mark.parametrize(
+    ("told", "kind", "lane_of"),
+    [
+        ("collab_spawn", "subagent", "sub:"),  # an agent its spawn_agent tool started
+        ("review", "subagent", "sub:"),  # its reviewer
+        ("my-own-agent", "subagent", "sub:"),  # a label of the client's own
+        (" Compact ", "compaction", "main"),  # its compaction sub-agent
+        ("memory_consolidation", "background", "background"),  # housekeeping
+    ],
+)
+def test_the_subagent_header_tells_the_kind(told: str, kind: str, lane_of: str) -> None:
+    """x-openai-subagent names the sub-agent (Codex's SubAgentSource): most are sub-agent
+    conversations, its compaction and memory consolidation are not."""
+    body = codex_body(said("user", "List the files"))
+    got = features(body, {"x-openai-subagent": told, "thread-id": "t9", "session-id": "S"})
+    assert got.kind == kind
+    assert lane(got, RESPONSES.routing_view(body)).startswith(lane_of)
 
 
 def test_a_cwd_is_read_only_from_an_environment_context() -> None:

@@ -107,15 +107,17 @@ def _has(text: str, markers: tuple[str, ...], openings: list[int] | None = None)
 
 
 def classify(
-    system: str, last_user: str, *, has_tools: bool, is_background: bool, subagent: bool = False
+    system: str, last_user: str, *, has_tools: bool, is_background: bool, told: str | None = None
 ) -> str:
     """The request kind (one of :data:`REQUEST_KINDS`) from the joined system prompt, the
     text of the last user message, whether tools are declared, whether the model is the
-    configured small/fast one, and whether the client said a sub-agent sent it."""
+    configured small/fast one, and the kind a header of the client told, if any (Codex's
+    sub-agents: :func:`fulcrum.routing.codex.told_kind`); a compaction request says so
+    whoever sends it."""
     if _has(last_user, COMPACTION_REQUESTS):
         return "compaction"
-    if subagent:
-        return "subagent"
+    if told is not None:
+        return told
     claude_code = False
     if system:  # (without one, only the model and the last user message can tell)
         opens = _openings(system)

@@ -9,10 +9,13 @@
   COMPACTION. Create a handoff summary ...".
 - A command it ran (``exec_command``) answers as a tool output whose header says "Process
   exited with code N": a code other than 0 is a failed tool call (:func:`failed_command`).
-- Its own sub-agents (the agents its ``spawn_agent`` tool starts, its reviewer) send their
-  requests with the header ``x-openai-subagent`` (``collab_spawn`` for a spawned agent), in
-  the parent's session (``session-id``) but each on a thread of its own (``thread-id``): a
-  ``subagent`` conversation, routed on its own (:func:`is_subagent`, :data:`THREAD_HEADER`).
+- Its own sub-agents send their requests with the header ``x-openai-subagent``, in the
+  parent's session (``session-id``) but each on a thread of its own (``thread-id``). Its value
+  names the sub-agent (Codex's ``SubAgentSource``): ``collab_spawn`` (an agent its
+  ``spawn_agent`` tool started), ``review`` (its reviewer) or a label of the client's own are
+  a ``subagent`` conversation, routed on its own; ``compact`` is a ``compaction`` and
+  ``memory_consolidation`` housekeeping (``background``) (:func:`told_kind`,
+  :data:`TOLD_KINDS`, :data:`THREAD_HEADER`).
 - It sends its working directory in a user message of its own, ``<environment_context>``
   with ``<cwd>…</cwd>`` (again when it changes), and puts other fragments of its own in user
   messages (:data:`INJECTED`): none of them is the user's words or a turn.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 __all__ = [
     "COMPACTION_MARKERS",
@@ -29,9 +33,10 @@ __all__ = [
     "INJECTED",
     "SUBAGENT_HEADER",
     "THREAD_HEADER",
+    "TOLD_KINDS",
     "environment_cwd",
     "failed_command",
-    "is_subagent",
+    "told_kind",
 ]
 
 IDENTITY_MARKERS: tuple[str, ...] = (
@@ -50,6 +55,12 @@ CWD_OPEN, CWD_CLOSE = "<cwd>", "</cwd>"
 EXIT_LINE = re.compile(r"^Process exited with code (-?\d+)$", re.MULTILINE)
 SUBAGENT_HEADER = "x-openai-subagent"
 THREAD_HEADER = "thread-id"
+# x-openai-subagent's values that are not a sub-agent conversation, and the kind each is;
+# every other value (collab_spawn, review, a client's own label) is a subagent's
+TOLD_KINDS: Mapping[str, str] = MappingProxyType({
+    "compact": "compaction",
+    "memory_consolidation": "background",
+})  # fmt: skip
 HEADER_CHARS = 256  # the output's header (chunk id, wall time, exit code) comes first
 
 
@@ -72,6 +83,8 @@ def failed_command(output: str) -> bool:
     return found is not None and found.group(1) != "0"
 
 
-def is_subagent(headers: Mapping[str, str]) -> bool:
-    """Whether a request comes from one of Codex's sub-agents (``headers`` lower-cased)."""
-    return bool(headers.get(SUBAGENT_HEADER, "").strip())
+def told_kind(headers: Mapping[str, str]) -> str | None:
+    """The request kind ``x-openai-subagent`` tells (``headers`` lower-cased): one of
+    :data:`TOLD_KINDS`'s values, ``subagent`` for any other label; None without it."""
+    value = headers.get(SUBAGENT_HEADER, "").strip().lower()
+    return TOLD_KINDS.get(value, "subagent") if value else None

@@ -110,7 +110,7 @@ def extract_features(
         cwd = environment_cwd(text for content in users for text in _text_list(content))
     when = now or local_now()
     kind = classify(system, last_user, has_tools=tool_count > 0, is_background=req.is_background,
-                    subagent=codex.is_subagent(req.headers))  # fmt: skip
+                    told=codex.told_kind(req.headers))  # fmt: skip
     return RequestFeatures(
         api=req.api,
         model=req.model,

@@ -65,6 +65,11 @@ def test_a_subagent_told_by_a_header_stays_one_with_its_lane() -> None:
     assert (got.features.kind, got.lane) == ("subagent", "sub:5f0c1a2b3c4d")
     main = item(row("S", at(1, 0), local=True, endpoint="/v1/responses", request_body=stored))
     assert (main.features.kind, main.lane) == ("main", "main")
+    for told, lane_of in (("compaction", "main"), ("background", "background")):
+        recorded = features(kind=told, lane=lane_of)  # Codex's compact, memory_consolidation
+        got = item(row("S", at(1, 0), local=True, endpoint="/v1/responses",
+                       request_body=stored, decision=recorded))  # fmt: skip
+        assert (got.features.kind, got.lane) == (told, lane_of)
 
 
 def test_recorded_features_without_a_body() -> None:

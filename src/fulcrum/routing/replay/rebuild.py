@@ -2,11 +2,12 @@
 
 Headers are not stored: the session comes from the row's ``session`` column, the user agent
 from its ``client`` column, the client key's name from the recorded decision, an escalation
-from the recorded reason (``escalate:header``), and a subagent's kind and lane that a header
-told (Codex's sub-agents) from the recorded features. The local time the time rules read is
-the row's, in this machine's zone. A row with neither a body nor recorded features (a
-gateway without ``store_bodies`` and without a ``[policy]``) is not replayable; neither is
-a body of an endpoint no API format serves, or one that is not JSON.
+from the recorded reason (``escalate:header``), and a kind and lane that a header told
+(Codex's sub-agents, its compaction and memory consolidation) from the recorded features.
+The local time the time rules read is the row's, in this machine's zone. A row with neither
+a body nor recorded features (a gateway without ``store_bodies`` and without a ``[policy]``)
+is not replayable; neither is a body of an endpoint no API format serves, or one that is not
+JSON.
 
 From recorded features the brain sees no text (the learned router then gets the recorded
 ``frontier_score`` when there is one), no working directory and no other header, and a
@@ -19,11 +20,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeGuard
+from typing import Any
 
 from fulcrum.gateway.brainroute import BACKGROUND_KINDS, lane
 from fulcrum.gateway.upstream.formats import FORMATS, ApiFormat
 from fulcrum.ledger import LedgerRow
+from fulcrum.routing import codex
 from fulcrum.routing.config import RoutingConfig
 from fulcrum.routing.features import RequestFeatures, extract_features
 from fulcrum.routing.request import (
@@ -36,6 +38,8 @@ from fulcrum.routing.request import (
 
 BODY, FEATURES = "body", "features"
 SUBAGENT_LANE = "sub:recorded"
+# the kinds a request's header can tell (Codex's sub-agents): kept from the recorded features
+TOLD = frozenset({"subagent", *codex.TOLD_KINDS.values()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,14 +115,19 @@ def _from_body(
     key = recorded.get("client_key") if isinstance(recorded, Mapping) else None
     features = extract_features(req, view, client_key=key, now=_local_time(row))
     lane_of = lane(features, view)
-    if _told_subagent(recorded) and features.kind != "subagent":  # a header said so (Codex's)
-        features.kind, lane_of = "subagent", str(recorded.get("lane") or SUBAGENT_LANE)
+    told = _told(recorded, features.kind)
+    if told is not None:  # a header said so (Codex's sub-agents): kept, with its lane
+        features.kind, lane_of = told
     return Item(row, req, features, lane_of, _escalated(row), BODY, row.frontier_score)
 
 
-def _told_subagent(recorded: Any) -> TypeGuard[Mapping[str, Any]]:
-    """Whether the gateway read the request as a subagent's (recorded with its lane)."""
-    return isinstance(recorded, Mapping) and recorded.get("kind") == "subagent"
+def _told(recorded: Any, read: str) -> tuple[str, str] | None:
+    """The kind and lane the gateway recorded where the body alone reads as ``read`` and a
+    header can tell the kind (:data:`TOLD`), else None."""
+    kind = recorded.get("kind") if isinstance(recorded, Mapping) else None
+    if kind == read or kind not in TOLD:
+        return None
+    return kind, str(recorded.get("lane") or _lane_of(kind))
 
 
 def _from_features(
