@@ -87,11 +87,13 @@ def start_upstream(port: int, workdir: Path) -> ServerProcess:
 # ---------------------------------------------------------------------------------------------
 # The routing brain on (``fulcrum-brain``): a local backend beside the api one (both end at the
 # fake upstream), a secrets rule, the learned router holding a 65% local share, a daily budget
-# (a reservation in the SQLite ledger per frontier call) and a latency SLO.
+# (a reservation in the SQLite ledger per frontier call) and a latency SLO. The bench sends one
+# body throughout: a conversation would be pinned after its first request, so conversations
+# are not sessions here and every request without a session header is a new decision.
 BRAIN = (
     '[backends.local]\nformat = "openai"\nbase_url = "{upstream}"\nkind = "local"\n'
     'models = ["{model}"]\n\n'
-    '[policy]\ntarget_local_share = 0.65\notherwise = "learned"\n'
+    '[policy]\ntarget_local_share = 0.65\notherwise = "learned"\nconversation_sessions = false\n'
     '[[policy.rules]]\nname = "secrets"\nwhen = {{ secrets = true }}\nroute = "local"\n'
     "never_leaves = true\n"
     "[policy.budget]\ndaily_usd = 1000000\n[policy.latency]\nttft_ms_max = 10000\n"

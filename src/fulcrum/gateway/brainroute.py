@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fulcrum.errors import InvalidRequest
 from fulcrum.routing import codex
+from fulcrum.routing.brain.config import PolicyConfig
 from fulcrum.routing.brain.decide import Ask, Brain
 from fulcrum.routing.brain.verdict import Verdict
 from fulcrum.routing.features import RequestFeatures, extract_features
 from fulcrum.routing.policy import PolicyOutcome
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.router import RouteDecision, Router, RouteTarget
+from fulcrum.routing.sessions.conversation import conversation_session
 from fulcrum.routing.share import ShareState
 from fulcrum.wire import fastjson
 
@@ -56,6 +58,7 @@ async def route_with_brain(
 ) -> Routed:  # fmt: skip
     """The brain's verdict for this request and the failover chain it implies."""
     features = extract_features(req, body, client_key=client_key)
+    req.session = session_of(brain.policy, req, body, client_key, features.user_agent)
     ask = Ask(
         features=features,
         session=req.session,
@@ -71,6 +74,17 @@ async def route_with_brain(
         req, verdict.target, verdict.reason, local_only=verdict.local_only
     )
     return Routed(decision, verdict, outcome, ask)
+
+
+def session_of(
+    policy: PolicyConfig, req: RouteRequest, body: Mapping[str, Any], client_key: str | None,
+    user_agent: str,
+) -> str | None:  # fmt: skip
+    """The session the brain pins a request by: the one its client named, else (with
+    ``conversation_sessions``, the default) its conversation's, told by its opening."""
+    if req.session is not None or not policy.conversation_sessions:
+        return req.session
+    return conversation_session(body, client_key=client_key, user_agent=user_agent)
 
 
 async def off_loop(brain: Brain, work: Callable[[], T]) -> T:

@@ -170,7 +170,7 @@ def test_an_answer_violating_the_json_schema_cascades(
     fake_anthropic.push(Reply('{"answer": 42}'))
     with running_gateway(brain_config(fake_anthropic.url, fake_openai.url, CASCADE)) as gw:
         first = _json_ask(gw)
-        second = _json_ask(gw)
+        second = _json_ask(gw, "answer again")  # another conversation: decided on its own
     assert json.loads(first.choices[0].message.content or "") == {"answer": 42}
     assert json.loads(second.choices[0].message.content or "") == {"answer": 42}
     assert len(fake_anthropic.requests) == 1  # only the violating answer went on

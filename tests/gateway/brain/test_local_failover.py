@@ -103,7 +103,9 @@ def test_a_budget_that_keeps_the_session_local_keeps_the_local_failure(
 def test_without_a_session_the_chain_fails_over_as_before(
     fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
 ) -> None:
-    config = brain_config(fake_anthropic.url, fake_openai.url, LOCAL.format(extra=""))
+    """A request of no session (its client names none, conversations are not sessions)."""
+    policy = LOCAL.format(extra="conversation_sessions = false")
+    config = brain_config(fake_anthropic.url, fake_openai.url, policy)
     body: dict[str, Any] = {"model": "claude-sonnet-4-6", "max_tokens": 16,
                             "messages": tool_loop(4, TASK, output=LOG)}  # fmt: skip
     with running_gateway(config) as gw:

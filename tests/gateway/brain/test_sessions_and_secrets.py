@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI
-from fulcrum.testing.gateway import running_gateway
+from fulcrum.ledger import LedgerRow
+from fulcrum.testing.gateway import RunningGateway, running_gateway
 
+from ..helpers import openai_client
 from .helpers import SECRETS_RULE, ask, brain_config, ledger_rows, tool_loop, user
 
 AWS_KEY = "aws_access_key_id = AKIAIOSFODNN7EXAMPLF"  # the shape of a real one, not a real one
@@ -128,3 +131,57 @@ handoff = true
         ("local", "otherwise"), ("frontier", "handoff:stuck-locally"), ("frontier", "sticky"),
     ]  # fmt: skip
     assert rows[1].rule == "stuck-locally"
+
+
+def _converse(gw: RunningGateway, opening: str, later: list[str], agent: str = "") -> None:
+    """One conversation of the OpenAI SDK (which names no session): each turn sends it whole."""
+    client = openai_client(gw)
+    extra = {"User-Agent": agent} if agent else None
+    messages: list[Any] = [{"role": "system", "content": "You are a coding assistant."},
+                           {"role": "user", "content": opening}]  # fmt: skip
+    for text in [None, *later]:
+        if text is not None:
+            messages += [{"role": "assistant", "content": "Done."},
+                         {"role": "user", "content": text}]  # fmt: skip
+        client.chat.completions.create(
+            model="claude-sonnet-4-6", max_tokens=16, messages=messages, extra_headers=extra
+        )
+
+
+# two conversations: each opening sends a new session one way, its later turns the other way
+ARCH = ("Plan the architecture of the cache", ["Now fix the typo", "Thanks"])
+TYPO = ("Fix the typo in README", ["Now re-architect the cache", "Thanks"])
+
+
+def _three_conversations(config: str) -> list[LedgerRow]:
+    """ARCH, TYPO, and ARCH again from another client; their rows in order."""
+    with running_gateway(config) as gw:
+        _converse(gw, *ARCH)
+        _converse(gw, *TYPO)
+        _converse(gw, *ARCH, agent="another-client/1.0")
+    return sorted(ledger_rows(), key=lambda r: r.ts)
+
+
+def test_a_client_that_names_no_session_keeps_its_model_through_its_conversation(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    """A conversation is told by its opening (system prompt, first user message) and its
+    client: pinned like a named session, each conversation decided on its own."""
+    rows = _three_conversations(brain_config(fake_anthropic.url, fake_openai.url, POLICY))
+    assert [r.backend for r in rows] == ["frontier"] * 3 + ["local"] * 3 + ["frontier"] * 3
+    sessions = [r.session or "" for r in rows]
+    assert all(s.startswith("conv:") for s in sessions)
+    assert len(set(sessions)) == 3  # the same opening from another client is its own
+    assert [r.route_reason for r in rows[:3]] == ["rule:architecture-to-frontier", "sticky",
+                                                   "sticky"]  # fmt: skip
+
+
+def test_without_conversation_sessions_each_request_is_decided_anew(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    policy = POLICY.replace("[policy]\n", "[policy]\nconversation_sessions = false\n", 1)
+    rows = _three_conversations(brain_config(fake_anthropic.url, fake_openai.url, policy))
+    assert [r.backend for r in rows] == [
+        "frontier", "local", "local", "local", "frontier", "local", "frontier", "local", "local",
+    ]  # fmt: skip
+    assert {r.session for r in rows} == {None}

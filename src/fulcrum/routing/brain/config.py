@@ -43,7 +43,7 @@ from fulcrum.textfiles import read_toml
 
 KEYS = (
     "rules", "target_local_share", "local", "frontier", "otherwise", "learned_model",
-    "share_window", "budget", "latency", "condense_handoffs",
+    "share_window", "budget", "latency", "condense_handoffs", "conversation_sessions",
 )  # fmt: skip
 SIDES = ("local", "frontier")
 LEARNED = "learned"
@@ -64,6 +64,9 @@ class PolicyConfig:
     source: str = "<config>"
     # a session moved to the frontier goes with its history condensed (fulcrum.wire.condense)
     condense_handoffs: bool = True
+    # a request that names no session is pinned as its conversation (its opening's hash:
+    # fulcrum.routing.sessions.conversation), not decided anew at every turn
+    conversation_sessions: bool = True
 
     @property
     def local(self) -> TargetSpec:
@@ -111,6 +114,7 @@ class _Parts(NamedTuple):
     latency: LatencyConfig | None
     source: str
     condense_handoffs: bool
+    conversation_sessions: bool
 
 
 def _parse_parts(t: Table, base: Path) -> _Parts:
@@ -129,6 +133,7 @@ def _parse_parts(t: Table, base: Path) -> _Parts:
         latency=parse_latency(t.table("latency")) if t.has("latency") else None,
         source=t.file or "<config>",
         condense_handoffs=t.flag("condense_handoffs", True),
+        conversation_sessions=t.flag("conversation_sessions", True),
     )
 
 

@@ -101,7 +101,10 @@ class Replay:
         row = item.row
         self.clock.now = row.ts.timestamp()
         self.scorer.recorded = item.recorded_score
-        ask = Ask(features=item.features, session=item.req.session, lane=item.lane,
+        session = item.req.session
+        if session is None and self.brain.policy.conversation_sessions:
+            session = item.conversation
+        ask = Ask(features=item.features, session=session, lane=item.lane,
                   escalate=item.escalate, max_tokens=item.req.max_tokens)  # fmt: skip
         try:
             verdict, _ = self.brain.decide(ask)

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from fulcrum.gateway.app import ledger_pricer
-from fulcrum.gateway.brainroute import escalate, lane
+from fulcrum.gateway.brainroute import escalate, lane, session_of
 from fulcrum.gateway.brainsetup import build_brain
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.state import startup_catalog
@@ -76,6 +76,9 @@ def explain_live(
     """The gateway's decision for one request now (see the module docstring)."""
     assert config.routes is not None, "routes are built with the config"
     router = Router(config.routes)
+    if config.policy is not None:
+        req.session = session_of(config.policy, req, body, features.client_key,
+                                 features.user_agent)  # fmt: skip
     ask = Ask(features=features, session=req.session, lane=lane(features, body),
               escalate=escalate(req.headers), max_tokens=req.max_tokens, dry=True)  # fmt: skip
     if config.policy is None:

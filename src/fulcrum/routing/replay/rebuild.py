@@ -1,13 +1,14 @@
 """One recorded request rebuilt for the brain: from its stored body, else its recorded features.
 
-Headers are not stored: the session comes from the row's ``session`` column, the user agent
-from its ``client`` column, the client key's name from the recorded decision, an escalation
-from the recorded reason (``escalate:header``), and a kind and lane that a header told
-(Codex's sub-agents, its compaction and memory consolidation) from the recorded features.
-The local time the time rules read is the row's, in this machine's zone. A row with neither
-a body nor recorded features (a gateway without ``store_bodies`` and without a ``[policy]``)
-is not replayable; neither is a body of an endpoint no API format serves, or one that is not
-JSON.
+Headers are not stored: the session comes from the row's ``session`` column (a stored body
+without one also gives its conversation, the session a policy with ``conversation_sessions``
+pins it by), the user agent from its ``client`` column, the client key's name from the
+recorded decision, an escalation from the recorded reason (``escalate:header``), and a kind
+and lane that a header told (Codex's sub-agents, its compaction and memory consolidation)
+from the recorded features. The local time the time rules read is the row's, in this
+machine's zone. A row with neither a body nor recorded features (a gateway without
+``store_bodies`` and without a ``[policy]``) is not replayable; neither is a body of an
+endpoint no API format serves, or one that is not JSON.
 
 From recorded features the brain sees no text (the learned router then gets the recorded
 ``frontier_score`` when there is one), no working directory and no other header, and a
@@ -35,6 +36,7 @@ from fulcrum.routing.request import (
     lower_headers,
     route_request,
 )
+from fulcrum.routing.sessions.conversation import conversation_session
 
 BODY, FEATURES = "body", "features"
 SUBAGENT_LANE = "sub:recorded"
@@ -53,6 +55,9 @@ class Item:
     escalate: bool
     origin: str  # BODY or FEATURES
     recorded_score: float | None
+    # a stored body's conversation (fulcrum.routing.sessions.conversation) where the row has
+    # no session: the session a policy with ``conversation_sessions`` pins it by
+    conversation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +123,13 @@ def _from_body(
     told = _told(recorded, features.kind)
     if told is not None:  # a header said so (Codex's sub-agents): kept, with its lane
         features.kind, lane_of = told
-    return Item(row, req, features, lane_of, _escalated(row), BODY, row.frontier_score)
+    conversation = (
+        None
+        if req.session
+        else conversation_session(view, client_key=key, user_agent=features.user_agent)
+    )
+    return Item(row, req, features, lane_of, _escalated(row), BODY, row.frontier_score,
+                conversation)  # fmt: skip
 
 
 def _told(recorded: Any, read: str) -> tuple[str, str] | None:
