@@ -10,7 +10,7 @@ from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI
 from fulcrum.ledger import LedgerRow
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 
-from ..helpers import openai_client
+from ..helpers import claude_client, openai_client
 from .helpers import SECRETS_RULE, ask, brain_config, ledger_rows, tool_loop, user
 
 AWS_KEY = "aws_access_key_id = AKIAIOSFODNN7EXAMPLF"  # the shape of a real one, not a real one
@@ -185,3 +185,24 @@ def test_without_conversation_sessions_each_request_is_decided_anew(
         "frontier", "local", "local", "local", "frontier", "local", "frontier", "local", "local",
     ]  # fmt: skip
     assert {r.session for r in rows} == {None}
+
+
+def test_an_sdk_agent_of_no_session_keeps_its_model_for_20_turns_of_tool_loops(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    """The Anthropic SDK's agent loop, no session named: its cache marker moves to the newest
+    message every turn, its conversation stays one, on the model its first request chose."""
+    config = brain_config(fake_anthropic.url, fake_openai.url, POLICY)
+    history = tool_loop(20, "Plan the architecture of the cache")
+    with running_gateway(config) as gw:
+        client = claude_client(gw)
+        for end in range(1, len(history) + 1, 2):  # each request ends on a user message
+            turn = [dict(m) for m in history[:end]]
+            last = turn[-1]["content"]
+            blocks = last if isinstance(last, list) else [{"type": "text", "text": last}]
+            turn[-1]["content"] = [{**blocks[-1], "cache_control": {"type": "ephemeral"}}]
+            client.messages.create(model="claude-sonnet-4-6", max_tokens=16, messages=turn)
+    rows = sorted(ledger_rows(), key=lambda r: r.ts)
+    assert len(rows) == 21 and {r.backend for r in rows} == {"frontier"}
+    assert len({r.session for r in rows}) == 1
+    assert [r.route_reason for r in rows] == ["rule:architecture-to-frontier"] + ["sticky"] * 20

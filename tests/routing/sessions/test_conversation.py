@@ -61,3 +61,14 @@ def test_no_user_message_no_conversation() -> None:
     assert session([]) is None
     assert session([{"role": "assistant", "content": "Hello"}]) is None
     assert conversation_session({"messages": "hi"}, client_key=None, user_agent="") is None
+
+
+def test_a_text_reads_the_same_as_a_string_or_as_one_block() -> None:
+    """An agent keeps its history as strings and sends its newest message as a marked block:
+    the first turn's opening is a block, the next turns' the string."""
+    marked = [{"role": "user", "content": [{"type": "text", "text": "Fix the bug",
+                                            "cache_control": {"type": "ephemeral"}}]}]  # fmt: skip
+    later = [{"role": "user", "content": "Fix the bug"}, {"role": "assistant", "content": "Ok"},
+             {"role": "user", "content": "Run the tests"}]  # fmt: skip
+    assert session(marked) == session(later)
+    assert session(later, system="You are a coding assistant.") == session(later)

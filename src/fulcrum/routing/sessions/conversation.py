@@ -6,8 +6,10 @@ anew and could switch a conversation between models turn by turn, each switch th
 prompt cache away. Every turn of a conversation sends its opening again, unchanged: the system
 prompt and the messages up to the first user message, the prefix a prompt cache is keyed on.
 That opening, with the client that sent it (its client key's name and user agent), names the
-conversation: ``conv:<hash>``. Cache markers are left out (clients move them turn by turn); a
-client that rewrites its opening starts a new conversation, whose cache is gone anyway.
+conversation: ``conv:<hash>``. Cache markers are left out, and a text is read the same as a
+string or as one text block (a client marks its newest message for the cache, as a block, on
+that turn only); a client that rewrites its opening starts a new conversation, whose cache is
+gone anyway.
 
 Only a hash of the opening is kept (in the session pins and the ledger's ``session`` column),
 never its text.
@@ -36,9 +38,21 @@ def conversation_session(
         return None
     for end, message in enumerate(messages):
         if isinstance(message, Mapping) and message.get("role") == "user":
-            return PREFIX + _digest([client_key, user_agent, body.get("system"),
-                                     messages[: end + 1]])  # fmt: skip
+            opening = [_blocks(body.get("system")), *map(_message, messages[: end + 1])]
+            return PREFIX + _digest([client_key, user_agent, opening])
     return None
+
+
+def _blocks(content: Any) -> Any:
+    """A text content as one text block: a client that marks its newest message for the cache
+    sends a string as a block on that turn only."""
+    return [{"type": "text", "text": content}] if isinstance(content, str) else content
+
+
+def _message(message: Any) -> Any:
+    if isinstance(message, Mapping) and isinstance(message.get("content"), str):
+        return {**message, "content": _blocks(message["content"])}
+    return message
 
 
 def _digest(opening: list[Any]) -> str:
