@@ -122,9 +122,17 @@ class Call:
     context_tokens: int = 0  # tokens an extension added to the request (context snippets)
     decision_fn: Callable[[], str] | None = None  # the decision's JSON, built off the loop
     settle: Callable[[Decimal | None], None] | None = None  # a budget reservation's settling
+    # a pooled route's request of no session: its conversation, for its replica (not recorded)
+    conversation: str | None = None
 
     def __post_init__(self) -> None:
         self.attempts = AttemptLog(self.started)
+
+    @property
+    def affinity(self) -> str | None:
+        """What a pool keeps on one replica (its prompt cache): the session, else the
+        conversation."""
+        return self.session or self.conversation
 
     def info_headers(self) -> dict[str, str]:
         """What the client is told: who answered, and the id to send feedback on."""

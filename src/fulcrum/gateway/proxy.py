@@ -35,6 +35,7 @@ from fulcrum.gateway.upstream.chain import Opened, open_chain
 from fulcrum.gateway.upstream.formats import ApiFormat
 from fulcrum.routing.request import RouteRequest
 from fulcrum.routing.router import RouteDecision, RouteTarget
+from fulcrum.routing.sessions.conversation import conversation_session
 
 
 def route(
@@ -116,6 +117,9 @@ async def _serve(ex: Exchange, api: ApiFormat, state: GatewayState, call: Call) 
     chain = [(state.backends[t.backend], t) for t in decision.chain]
     if not chain:
         raise InvalidRequest(f"no backend can serve model {call.model!r}", param="model")
+    if call.session is None and any(backend.pool is not None for backend, _ in chain):
+        call.conversation = conversation_session(api.routing_view(body), client_key=ex.client_key,
+                                                 user_agent=call.client or "")  # fmt: skip
     call.served_by(*chain[0])  # what a failed call is recorded against
     if state.request_hooks:  # e.g. context snippets on local routes
         body, raw = await _hooked(state, api, decision.primary, body, raw, call=call)
@@ -167,7 +171,7 @@ async def _dispatch(
         stream=stream,
         url=url,
         log=call.attempts,
-        session=call.session,
+        session=call.affinity,
     )
     _answered(state, call, opened, stream)
     if opened.target is not primary:  # failover: the session stays where answered

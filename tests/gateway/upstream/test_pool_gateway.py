@@ -75,12 +75,17 @@ def served(fake: FakeOpenAI) -> list[str]:
     ]
 
 
+# six sessions' order in each of three turns: no session keeps its place modulo the three
+# replicas, so a replica that round-robin alone picked would not be the session's again
+ORDERS = ([0, 1, 2, 3, 4, 5], [5, 0, 1, 2, 3, 4], [4, 5, 0, 1, 2, 3])
+
+
 def test_sessions_keep_their_replica_and_new_sessions_spread(
     replicas: list[FakeOpenAI], fake_anthropic: FakeAnthropic
 ) -> None:
     with running_gateway(config(replicas, fake_anthropic)) as gw:
         for turn in range(3):
-            for s in range(6):
+            for s in ORDERS[turn]:  # in another order each turn: round-robin would not follow
                 status, headers = ask(gw, f"s{s}", f"s{s} t{turn}", stream=turn == 1)
                 assert status == 200 and headers["x-fulcrum-backend"] == "llama"
     where = {text.split()[0]: i for i, fake in enumerate(replicas) for text in served(fake)}
@@ -191,3 +196,27 @@ def test_refuse_answers_overloaded(fake_anthropic: FakeAnthropic, path: str, kin
     error = refused["error"]
     assert error["type"] == kind and "every replica is busy" in error["message"]
     assert not fake_anthropic.requests  # refused, not spilled
+
+
+def test_conversations_that_name_no_session_keep_their_replica(
+    replicas: list[FakeOpenAI], fake_anthropic: FakeAnthropic
+) -> None:
+    """A client that names no session: each conversation (its opening, sent again at every
+    turn) stays on one replica, where its prompt is cached; its rows record no session."""
+    with running_gateway(config(replicas, fake_anthropic)) as gw:
+        for turn in range(3):
+            for c in ORDERS[turn]:
+                messages = [{"role": "user", "content": f"c{c} opening"}]
+                for t in range(1, turn + 1):
+                    messages += [{"role": "assistant", "content": "ok"},
+                                 {"role": "user", "content": f"c{c} t{t}"}]  # fmt: skip
+                body = {"model": "tiny", "messages": messages, "stream": turn == 1}
+                status, headers, _ = post_json(gw, "/v1/chat/completions", body)
+                assert status == 200 and headers["x-fulcrum-backend"] == "llama"
+    rows = open_store(None).rows()  # the gateway stopped: every row written
+    where = {text.split()[0]: i for i, fake in enumerate(replicas) for text in served(fake)}
+    for i, fake in enumerate(replicas):
+        texts = served(fake)
+        assert all(where[t.split()[0]] == i for t in texts)  # every turn on one replica
+        assert len(texts) == 6  # two conversations of three turns each
+    assert len(rows) == 18 and {row.session for row in rows} == {None}

@@ -154,7 +154,7 @@ async def _open_frontier(
             raise UpstreamError(f"no api backend serves the frontier target {frontier.backend}")
         opened = await open_chain(
             chain, body_builder(api, body, raw, stream=stream), ex.headers, stream=stream,
-            url=with_query if query else None, log=call.attempts, session=call.session,
+            url=with_query if query else None, log=call.attempts, session=call.affinity,
         )  # fmt: skip
     except FulcrumError as exc:
         step.frontier = f"failed: {exc.message}"

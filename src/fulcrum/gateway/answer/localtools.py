@@ -118,7 +118,7 @@ async def _open(
     """Open a stream of ``message_req`` up ``chain``; a 4xx is raised as the client's error."""
     build = body_builder(HUB, message_req, dumps(message_req), stream=True)
     opened = await open_chain(
-        chain, build, headers, stream=True, log=call.attempts, session=call.session
+        chain, build, headers, stream=True, log=call.attempts, session=call.affinity
     )
     call.served_by(opened.backend, opened.target)
     if not opened.ok:

@@ -42,7 +42,7 @@ class ChainSender:
             self.headers,
             stream=False,
             log=self.call.attempts,
-            session=self.call.session,
+            session=self.call.affinity,
         )
         self.chain = [(opened.backend, opened.target)]
         self.call.served_by(opened.backend, opened.target)

@@ -11,8 +11,9 @@ string or as one text block (a client marks its newest message for the cache, as
 that turn only); a client that rewrites its opening starts a new conversation, whose cache is
 gone anyway.
 
-Only a hash of the opening is kept (in the session pins and the ledger's ``session`` column),
-never its text.
+With a ``[policy]`` the conversation is the request's session (its pin, the ledger's
+``session`` column); without one a pool still keeps it on one replica, its prompt cache.
+Only a hash of the opening is kept, never its text.
 """
 
 from __future__ import annotations
