@@ -23,14 +23,16 @@ from fulcrum.routing.brain.verdict import Verdict
 from fulcrum.routing.features import RequestFeatures, extract_features
 from fulcrum.routing.policy import PolicyOutcome
 from fulcrum.routing.request import RouteRequest
-from fulcrum.routing.router import RouteDecision, Router, RouteTarget
+from fulcrum.routing.router import RouteDecision, Router
 from fulcrum.routing.sessions.conversation import conversation_session
 from fulcrum.routing.share import ShareState
 from fulcrum.wire import fastjson
+from fulcrum.wire.usage import generation_ms
 
 if TYPE_CHECKING:
     from fulcrum.gateway.metering import Call
     from fulcrum.gateway.state import GatewayState
+    from fulcrum.gateway.upstream.chain import Opened
 
 ESCALATE_HEADER = "x-fulcrum-escalate"
 ESCALATE_VALUES = ("frontier",)
@@ -175,7 +177,28 @@ def estimate_cost(pricer: Any, providers: Mapping[str, str | None]) -> Any:
     return estimate
 
 
-def observe_first_byte(brain: Brain, target: RouteTarget, ttft_ms: float) -> None:
-    """A streamed answer's time to first byte, for the local latency SLO (local targets)."""
-    if target.kind == "local":
-        brain.observe_local(target.backend, ttft_ms)
+def observe_first_byte(brain: Brain | None, opened: Opened) -> None:
+    """A streamed local answer's time to its first byte (from its chain's start), a sample of
+    the local latency SLO (with a brain)."""
+    target = opened.target
+    if brain is not None and opened.ok and target.kind == "local":
+        brain.observe_local(target.backend, (opened.first_byte_at - opened.started) * 1000)
+
+
+def observe_answer(brain: Brain, opened: Opened) -> None:
+    """A whole (not streamed) local answer, a sample of the local latency SLO: the time to the
+    answer less the time its server says generating it took (llama.cpp's timings), which
+    leaves the wait, the prompt's reading and the first token. A server that says nothing
+    gives no sample: the time to a whole answer grows with its length. Parses the answer, so
+    the gateway calls it after the call (:attr:`Call.after_row`)."""
+    target = opened.target
+    if not opened.ok or target.kind != "local":
+        return
+    try:
+        body = fastjson.loads(opened.first)
+    except ValueError:
+        return
+    generated = generation_ms(body) if isinstance(body, dict) else None
+    if generated is not None:
+        waited = (opened.first_byte_at - opened.started) * 1000 - generated
+        brain.observe_local(target.backend, max(waited, 0.0))

@@ -82,6 +82,11 @@ class Meter:
             count(call, row, self.metrics)
         except Exception:  # the row is still written
             log.exception("metrics failed for a call on %s", call.endpoint)
+        if call.after_row is not None:
+            try:
+                call.after_row()
+            except Exception:  # the row is still written
+                log.exception("after a call on %s", call.endpoint)
         return row
 
     def _settle(self, settle: Callable[[Decimal | None], None], row: LedgerRow) -> LedgerRow:

@@ -124,6 +124,7 @@ class Call:
     settle: Callable[[Decimal | None], None] | None = None  # a budget reservation's settling
     # a pooled route's request of no session: its conversation, for its replica (not recorded)
     conversation: str | None = None
+    after_row: Callable[[], None] | None = None  # work for after the call (the SLO's sample)
 
     def __post_init__(self) -> None:
         self.attempts = AttemptLog(self.started)

@@ -21,6 +21,7 @@ from fulcrum.gateway.answer.translate import body_builder
 from fulcrum.gateway.brainroute import (
     Routed,
     note_decision,
+    observe_answer,
     observe_first_byte,
     off_loop,
     route_with_brain,
@@ -203,8 +204,10 @@ def _answered(state: GatewayState, call: Call, opened: Opened, stream: bool) -> 
     """The chain answered: who, when, and the local latency SLO's sample."""
     call.served_by(opened.backend, opened.target)
     call.first_byte_at = opened.first_byte_at
-    if state.brain is not None and stream and opened.ok:
-        observe_first_byte(state.brain, opened.target, (opened.first_byte_at - call.started) * 1000)
+    if stream:
+        observe_first_byte(state.brain, opened)
+    elif state.brain is not None and opened.target.kind == "local":  # timed after the call
+        call.after_row = partial(observe_answer, state.brain, opened)
 
 
 async def _hooked(

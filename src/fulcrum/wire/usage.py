@@ -20,6 +20,7 @@ __all__ = [
     "TokenUsage",
     "anthropic_stream_usage",
     "anthropic_usage",
+    "generation_ms",
     "openai_stream_usage",
     "openai_usage",
     "usage_to_anthropic",
@@ -42,6 +43,16 @@ def anthropic_usage(body: Mapping[str, Any]) -> TokenUsage:
         cache_read_tokens=_int(raw.get("cache_read_input_tokens")),
         cache_write_tokens=_int(raw.get("cache_creation_input_tokens")),
     )
+
+
+def generation_ms(body: Mapping[str, Any]) -> float | None:
+    """How long the server says generating a whole answer took, in ms: llama.cpp's
+    ``timings.predicted_ms`` (its OpenAI-format answers carry it); None when it says nothing."""
+    timings = body.get("timings")
+    value = timings.get("predicted_ms") if isinstance(timings, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        return None
+    return float(value)
 
 
 def openai_usage(body: Mapping[str, Any]) -> TokenUsage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -10,9 +11,11 @@ import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
 from fulcrum.ledger import LedgerRow
-from fulcrum.testing.gateway import running_gateway
+from fulcrum.testing.gateway import RunningGateway, running_gateway
+from fulcrum.testing.llama import LlamaServer
 from fulcrum.testing.postgres import PostgresCluster
 
+from ..helpers import post_json
 from .helpers import ask, brain_config, ledger_rows, user
 
 BUDGET_USD = Decimal("0.05")
@@ -113,6 +116,56 @@ def test_a_slow_local_backend_spills_new_sessions_until_it_recovers(
     )
     assert (rows["new-2"].backend, rows["new-2"].route_reason) == ("local", "otherwise")
     assert rows["pinned"].backend == "local"
+
+
+COMMAND = {"type": "object", "properties": {"command": {"type": "string"}}}
+TOOLS = [{"name": "Bash", "description": "Run a command", "input_schema": COMMAND}]
+
+
+def _tool_turn(gw: RunningGateway, session: str, text: str) -> tuple[int, dict[str, str], bytes]:
+    """A coding agent's streamed turn: tools declared (a local route checks its tool use)."""
+    body = {"model": "claude-sonnet-4-6", "max_tokens": 64, "stream": True,
+            "messages": user(text), "tools": TOOLS}  # fmt: skip
+    return post_json(gw, "/v1/messages", body, {"x-fulcrum-session": session})
+
+
+def test_a_slow_local_backend_spills_new_sessions_of_tool_loops_too(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    """An agent's turns carry tools, so on a local route they go through the tool-use check:
+    its streamed local calls are timed for the latency SLO as any other."""
+    config = brain_config(fake_anthropic.url, fake_openai.url, LATENCY)
+    with running_gateway(config) as gw:
+        fake_openai.script.push(Reply("slow", first_byte_delay=0.6), times=3)
+        for n in range(3):
+            assert _backend(_tool_turn(gw, "pinned", f"step {n}")) == "local"
+        assert _backend(_tool_turn(gw, "new-1", "hello")) == "frontier"
+    rows = {r.session: r for r in ledger_rows()}
+    assert rows["new-1"].route_reason == "otherwise+slo-spill"
+
+
+WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
+         "kappa", "lambda", "omicron"]  # fmt: skip
+
+
+@pytest.mark.llama
+def test_whole_answers_of_a_llama_cpp_reading_slowly_spill_new_sessions(
+    fake_anthropic: FakeAnthropic,
+) -> None:
+    """Not streamed, a local answer is timed as the time to it less the generation llama.cpp
+    reports (``timings.predicted_ms``): its long prompts, read slowly, make new sessions spill."""
+    policy = '[policy]\notherwise = "local"\n[policy.latency]\nttft_ms_max = 20\n'
+    rng = random.Random(5)
+    with LlamaServer(ctx_size=4096, parallel=1) as llama:
+        config = brain_config(fake_anthropic.url, llama.base_url, policy)
+        with running_gateway(config) as gw:
+            for _ in range(3):  # about 2,300 prompt tokens each, none cached: ~100 ms to read
+                text = " ".join(rng.choice(WORDS) for _ in range(300))
+                assert _backend(ask(gw, "pinned", user(text), max_tokens=4)) == "local"
+            time.sleep(0.1)  # the rows are built (and the samples taken) after their calls
+            assert _backend(ask(gw, "new", user("hello"), max_tokens=4)) == "frontier"
+    rows = {r.session: r for r in ledger_rows()}
+    assert rows["new"].route_reason == "otherwise+slo-spill"
 
 
 def _backend(answer: tuple[int, dict[str, str], bytes]) -> str:

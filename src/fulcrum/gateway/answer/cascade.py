@@ -62,7 +62,7 @@ async def serve_cascade(
 ) -> None:  # fmt: skip
     """Serve one cascading request (module docstring)."""
     state = ex.state
-    local = await ask_local(ex.headers, api, body, chain, call)
+    local = await ask_local(ex.headers, api, body, chain, call, brain=ex.state.brain)
     step = _local_record(state, call, local)
     log.attach(call, step, state.meter.pricer)
     base = call.route_reason or ""

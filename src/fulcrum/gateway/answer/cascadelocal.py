@@ -23,6 +23,7 @@ from fulcrum.gateway.answer.tooluse.flow import needs_tool_checks
 from fulcrum.gateway.answer.translate import body_builder, dumps
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.formats import ApiFormat
+from fulcrum.routing.brain.decide import Brain
 from fulcrum.wire.usage import TokenUsage
 
 Body = dict[str, Any]
@@ -38,12 +39,14 @@ class LocalAnswer:
 
 
 async def ask_local(
-    headers: Mapping[str, str], api: ApiFormat, body: Body, chain: list[Any], call: Call
-) -> LocalAnswer:
-    """The local step (module docstring); a 4xx from the backend is raised as the client's."""
+    headers: Mapping[str, str], api: ApiFormat, body: Body, chain: list[Any], call: Call,
+    *, brain: Brain | None = None,
+) -> LocalAnswer:  # fmt: skip
+    """The local step (module docstring); a 4xx from the backend is raised as the client's.
+    With ``brain``, its answer is a sample of the local latency SLO."""
     hub_request = {**api.to_hub_request(body), "stream": False}
     local = [(b, t) for b, t in chain if t.kind == "local"] or chain[:1]
-    send = ChainSender(headers, local, call)
+    send = ChainSender(headers, local, call, brain)
     answer = LocalAnswer(hub_request)
     try:
         if needs_tool_checks(hub_request):

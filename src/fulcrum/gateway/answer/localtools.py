@@ -38,10 +38,12 @@ from fulcrum.gateway.answer.translate import (
     dumps,
     upstream_client_error,
 )
+from fulcrum.gateway.brainroute import observe_first_byte
 from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.chain import Opened, open_chain
 from fulcrum.gateway.upstream.formats import HUB, ApiFormat
+from fulcrum.routing.brain.decide import Brain
 from fulcrum.wire.legacy import tool_view
 from fulcrum.wire.sse import encode_sse, json_event
 
@@ -66,7 +68,7 @@ async def serve_reviewed(
     if body.get("stream") is True:
         await _serve_stream(ex, api, body, chain, call)
         return
-    send = ChainSender(ex.headers, chain, call)
+    send = ChainSender(ex.headers, chain, call, ex.state.brain)
     message_req = {**message_request(api, body), "stream": False}
     message, outcome = await call_with_tool_checks(message_req, send)
     call.usage = send.usage
@@ -87,14 +89,15 @@ async def _serve_stream(
     """Stream the local backend's answer through a :class:`StreamReviewer` (module docstring)."""
     prepared = prepare_forced_request({**message_request(api, body), "stream": True})
     reviewer = StreamReviewer(prepared, call.model_requested)
-    opened = await _open(ex.headers, chain, prepared, call)  # failover: here, before bytes
+    opened = await _open(ex.headers, chain, prepared, call, ex.state.brain)  # failover: here
     client = _Client(ex, api, body, call)
     await client.prepare()
     try:
         retry = await _relay_attempt(opened, reviewer, client, call, retry_allowed=True)
         if retry is not None:
             try:
-                opened = await _open(ex.headers, [(opened.backend, opened.target)], retry, call)
+                opened = await _open(ex.headers, [(opened.backend, opened.target)], retry, call,
+                                     ex.state.brain)  # fmt: skip
             except FulcrumError as exc:
                 await _fail(client, reviewer, call, f"the retry failed: {exc.message}")
             else:
@@ -113,14 +116,17 @@ async def _serve_stream(
 
 
 async def _open(
-    headers: Mapping[str, str], chain: list[Any], message_req: Body, call: Call
-) -> Opened:
-    """Open a stream of ``message_req`` up ``chain``; a 4xx is raised as the client's error."""
+    headers: Mapping[str, str], chain: list[Any], message_req: Body, call: Call,
+    brain: Brain | None,
+) -> Opened:  # fmt: skip
+    """Open a stream of ``message_req`` up ``chain``; a 4xx is raised as the client's error.
+    With ``brain``, its time to the first byte is a sample of the local latency SLO."""
     build = body_builder(HUB, message_req, dumps(message_req), stream=True)
     opened = await open_chain(
         chain, build, headers, stream=True, log=call.attempts, session=call.affinity
     )
     call.served_by(opened.backend, opened.target)
+    observe_first_byte(brain, opened)
     if not opened.ok:
         if opened.response is not None:
             opened.response.release()

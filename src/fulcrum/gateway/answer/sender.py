@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fulcrum.gateway.answer.tooluse import add_usage
@@ -13,9 +14,11 @@ from fulcrum.gateway.answer.translate import (
     dumps,
     upstream_client_error,
 )
+from fulcrum.gateway.brainroute import observe_answer
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.chain import BodyBuilder, open_chain
 from fulcrum.gateway.upstream.formats import HUB
+from fulcrum.routing.brain.decide import Brain
 from fulcrum.wire.usage import TokenUsage
 
 Body = dict[str, Any]
@@ -26,10 +29,13 @@ class ChainSender:
     retry to the backend that answered; answers come back as hub messages, the usage of every
     call summed for the ledger."""
 
-    def __init__(self, headers: Mapping[str, str], chain: list[Any], call: Call) -> None:
+    def __init__(
+        self, headers: Mapping[str, str], chain: list[Any], call: Call, brain: Brain | None = None
+    ) -> None:
         self.headers = headers
         self.chain = chain
         self.call = call
+        self.brain = brain  # with one, a local answer is a sample of its latency SLO
         self.usage = TokenUsage(0, 0)
 
     async def __call__(self, message_req: Body) -> Body:
@@ -46,6 +52,8 @@ class ChainSender:
         )
         self.chain = [(opened.backend, opened.target)]
         self.call.served_by(opened.backend, opened.target)
+        if self.brain is not None:  # the last answer's, timed after the call
+            self.call.after_row = partial(observe_answer, self.brain, opened)
         if not opened.ok:
             raise upstream_client_error(opened.status, opened.first)
         try:
