@@ -52,6 +52,10 @@ def test_openai_sdk_runs_a_50_item_batch(
     assert len(rows) == 50 and {r.session for r in rows} == {batch.id}
     assert {r.id for r in rows} == {line["response"]["request_id"] for line in lines}
     assert all(r.endpoint == "/v1/batches" and r.backend_kind == "local" for r in rows)
+    # timed by llama.cpp's own report of its generation, as the gateway's whole answers
+    assert all(
+        r.ttft_ms is not None and r.decode_tps is not None and r.decode_tps > 0 for r in rows
+    )
 
 
 def test_anthropic_sdk_runs_a_50_item_batch(gateway: RunningGateway) -> None:

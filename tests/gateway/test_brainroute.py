@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fulcrum.gateway.brainroute import observe_answer, observe_first_byte
+from fulcrum.gateway.brainroute import observe_answer, observe_first_byte, observe_relayed
+from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.tries import Opened
 from fulcrum.routing.router import RouteTarget
 
@@ -30,23 +31,25 @@ def opened(body: Any, *, kind: str = "local", status: int = 200) -> Opened:
 
 def test_a_whole_answer_is_timed_without_its_generation() -> None:
     brain = Recorder()
-    observe_answer(brain, opened({"timings": {"predicted_ms": 900.0}}))  # type: ignore[arg-type]
+    observe_answer(brain, opened(b"{}"), 900.0)  # type: ignore[arg-type]
     assert brain.samples == [("llama", 100.0)]  # the wait and the prompt's reading
-    observe_answer(brain, opened({"timings": {"predicted_ms": 1500}}))  # type: ignore[arg-type]
+    observe_answer(brain, opened(b"{}"), 1500.0)  # type: ignore[arg-type]
     assert brain.samples[-1] == ("llama", 0.0)  # clocks apart: never below nothing
 
 
 def test_no_sample_without_the_server_s_timings_or_from_elsewhere() -> None:
     brain = Recorder()
-    for answer in (
-        opened({"usage": {"completion_tokens": 9}}),  # a server that says nothing (vLLM)
-        opened({"timings": {"predicted_ms": "soon"}}),
-        opened(b"not json"),
-        opened({"timings": {"predicted_ms": 900}}, kind="api"),  # the frontier's
-        opened({"timings": {"predicted_ms": 900}}, status=500),
-    ):
-        observe_answer(brain, answer)  # type: ignore[arg-type]
+    observe_answer(brain, opened(b"{}"), None)  # type: ignore[arg-type]  # a server that says nothing (vLLM)
+    observe_answer(brain, opened(b"{}", kind="api"), 900.0)  # type: ignore[arg-type]  # the frontier's
+    observe_answer(brain, opened(b"{}", status=500), 900.0)  # type: ignore[arg-type]
     assert brain.samples == []
+
+
+def test_a_relayed_answer_is_timed_from_what_its_row_parsed() -> None:
+    brain, call = Recorder(), Call(endpoint="/v1/chat/completions")
+    call.generation_ms = 250.0
+    observe_relayed(brain, opened(b"{}"), call)  # type: ignore[arg-type]
+    assert brain.samples == [("llama", 750.0)]
 
 
 def test_a_stream_is_timed_to_its_first_byte() -> None:

@@ -59,6 +59,11 @@ def test_llama_cpp_as_the_local_backend(llama_server: LlamaServer, fmt: str) -> 
     assert all(r.status == 200 and r.output_tokens > 0 for r in rows)
     assert all(r.cost_usd is not None and r.cost_usd > 0 for r in rows)  # amortized + energy
     assert all(r.counterfactual_usd is not None for r in rows)
+    whole = [r for r in rows if not r.stream]
+    assert len(whole) == 2
+    if fmt == "openai":  # llama.cpp's OpenAI-format answers say how long generating took
+        assert all(r.ttft_ms is not None and 0 <= r.ttft_ms < r.duration_ms for r in whole)
+        assert all(r.decode_tps is not None and r.decode_tps > 0 for r in whole)
 
 
 @pytest.mark.llama

@@ -29,11 +29,11 @@ from fulcrum.gateway.answer.sender import ChainSender
 from fulcrum.gateway.answer.tooluse import call_with_tool_checks
 from fulcrum.gateway.answer.translate import (
     answer_error,
+    answer_measures,
     body_builder,
     client_body,
     dumps,
     upstream_client_error,
-    usage_of,
 )
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.state import GatewayState
@@ -145,7 +145,7 @@ async def _reviewed(api: BatchApi, body: dict[str, Any], chain: Chain, call: Cal
 
 def _answered(api: BatchApi, body: dict[str, Any], call: Call, opened: Opened) -> Ran:
     call.served_by(opened.backend, opened.target)
-    call.status = opened.status
+    call.status, call.first_byte_at = opened.status, opened.first_byte_at
     upstream = opened.backend.format
     if not opened.ok:
         error = upstream_client_error(opened.status, opened.first)
@@ -163,7 +163,7 @@ def _answered(api: BatchApi, body: dict[str, Any], call: Call, opened: Opened) -
         error = answer_error(opened.target.backend, exc)
         call.status, call.error = error.status, error.message
         return Ran("errored", error.status, api.error_result(error), call)
-    call.usage = usage_of(upstream, opened.first)
+    call.usage, call.generation_ms = answer_measures(upstream, opened.first)
     return Ran("succeeded", opened.status, answer, call)
 
 

@@ -27,7 +27,6 @@ from fulcrum.routing.router import RouteDecision, Router
 from fulcrum.routing.sessions.conversation import conversation_session
 from fulcrum.routing.share import ShareState
 from fulcrum.wire import fastjson
-from fulcrum.wire.usage import generation_ms
 
 if TYPE_CHECKING:
     from fulcrum.gateway.metering import Call
@@ -185,20 +184,19 @@ def observe_first_byte(brain: Brain | None, opened: Opened) -> None:
         brain.observe_local(target.backend, (opened.first_byte_at - opened.started) * 1000)
 
 
-def observe_answer(brain: Brain, opened: Opened) -> None:
+def observe_answer(brain: Brain, opened: Opened, generated_ms: float | None) -> None:
     """A whole (not streamed) local answer, a sample of the local latency SLO: the time to the
-    answer less the time its server says generating it took (llama.cpp's timings), which
-    leaves the wait, the prompt's reading and the first token. A server that says nothing
-    gives no sample: the time to a whole answer grows with its length. Parses the answer, so
-    the gateway calls it after the call (:attr:`Call.after_row`)."""
+    answer less the time its server says generating it took (``generated_ms``, llama.cpp's
+    timings), which leaves the wait, the prompt's reading and the first token. A server that
+    says nothing gives no sample: the time to a whole answer grows with its length. The
+    gateway calls it after the call (:attr:`Call.after_row`), once the answer is parsed."""
     target = opened.target
-    if not opened.ok or target.kind != "local":
+    if generated_ms is None or not opened.ok or target.kind != "local":
         return
-    try:
-        body = fastjson.loads(opened.first)
-    except ValueError:
-        return
-    generated = generation_ms(body) if isinstance(body, dict) else None
-    if generated is not None:
-        waited = (opened.first_byte_at - opened.started) * 1000 - generated
-        brain.observe_local(target.backend, max(waited, 0.0))
+    waited = (opened.first_byte_at - opened.started) * 1000 - generated_ms
+    brain.observe_local(target.backend, max(waited, 0.0))
+
+
+def observe_relayed(brain: Brain, opened: Opened, call: Call) -> None:
+    """:func:`observe_answer` for a relayed answer, whose row parsed it (``generation_ms``)."""
+    observe_answer(brain, opened, call.generation_ms)

@@ -109,6 +109,7 @@ class Call:
     usage_fn: Callable[[], TokenUsage] | None = None  # computed when the row is built
     first_byte_at: float | None = None
     ended: float | None = None
+    generation_ms: float | None = None  # a whole answer's, as its server reports it (usage_fn)
     tool_repairs: int = 0
     tool_retries: int = 0
     attempts: AttemptLog = field(init=False)  # every backend tried (see open_chain's log)
@@ -161,12 +162,7 @@ class Call:
             self.usage = self.usage_fn()
         usage = self.usage or TokenUsage(0, 0)
         duration_s = self.ended - self.started
-        ttft_ms = decode_tps = None
-        if self.first_byte_at is not None and self.stream:
-            ttft_ms = (self.first_byte_at - self.started) * 1000
-            decode_s = self.ended - self.first_byte_at
-            if usage.output_tokens and decode_s > 0:
-                decode_tps = usage.output_tokens / decode_s
+        ttft_ms, decode_tps = self._speeds(usage)
         reason = self.route_reason
         if reason is not None and self.attempts.failed_over:
             reason += FAILOVER
@@ -206,6 +202,23 @@ class Call:
             request_body=self.request_body,
             response_body=self.response_body,
         )
+
+    def _speeds(self, usage: TokenUsage) -> tuple[float | None, float | None]:
+        """Time to first token (ms) and decode tokens/s: a stream's from its first byte; a
+        whole answer's from the generation time its server reports (llama.cpp's timings),
+        which the time to the answer less it leaves the wait and the prompt's reading."""
+        if self.first_byte_at is None or self.ended is None:
+            return None, None
+        if self.stream:
+            decode_s = self.ended - self.first_byte_at
+            ttft_ms = (self.first_byte_at - self.started) * 1000
+        elif self.generation_ms is not None:
+            decode_s = self.generation_ms / 1000
+            ttft_ms = max((self.first_byte_at - self.started) * 1000 - self.generation_ms, 0.0)
+        else:
+            return None, None
+        tps = usage.output_tokens / decode_s if usage.output_tokens and decode_s > 0 else None
+        return ttft_ms, tps
 
 
 def count(call: Call, row: LedgerRow, metrics: Metrics) -> None:

@@ -21,8 +21,8 @@ from fulcrum.gateway.answer.translate import body_builder
 from fulcrum.gateway.brainroute import (
     Routed,
     note_decision,
-    observe_answer,
     observe_first_byte,
+    observe_relayed,
     off_loop,
     route_with_brain,
 )
@@ -207,7 +207,7 @@ def _answered(state: GatewayState, call: Call, opened: Opened, stream: bool) -> 
     if stream:
         observe_first_byte(state.brain, opened)
     elif state.brain is not None and opened.target.kind == "local":  # timed after the call
-        call.after_row = partial(observe_answer, state.brain, opened)
+        call.after_row = partial(observe_relayed, state.brain, opened, call)
 
 
 async def _hooked(

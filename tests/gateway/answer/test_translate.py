@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fulcrum.gateway.answer.translate import upstream_body, with_added_keys
+from fulcrum.gateway.answer.translate import answer_measures, upstream_body, with_added_keys
 from fulcrum.gateway.upstream.formats import ANTHROPIC, OPENAI
 
 HI = [{"role": "user", "content": 'héllo "there"'}]
@@ -79,3 +79,17 @@ def test_a_local_models_blank_text_before_a_tool_call_is_not_sent_to_an_anthropi
     out = upstream_body(ANTHROPIC, body, _raw(body), fmt=ANTHROPIC, model="m", max_tokens=None,
                         stream=False)  # fmt: skip
     assert json.loads(out)["messages"][1]["content"] == [call]
+
+
+def test_a_whole_answer_is_read_once_for_its_usage_and_its_generation_time() -> None:
+    llama = {"usage": {"prompt_tokens": 12, "completion_tokens": 7},
+             "timings": {"prompt_ms": 40.5, "predicted_ms": 210.25, "predicted_n": 7}}  # fmt: skip
+    usage, generated = answer_measures(OPENAI, json.dumps(llama).encode())
+    assert (usage.input_tokens, usage.output_tokens, generated) == (12, 7, 210.25)
+    vllm = {"usage": {"prompt_tokens": 12, "completion_tokens": 7}}
+    assert answer_measures(OPENAI, json.dumps(vllm).encode())[1] is None
+    odd = {"usage": {"completion_tokens": 7}, "timings": {"predicted_ms": "soon"}}
+    assert answer_measures(OPENAI, json.dumps(odd).encode())[1] is None
+    for broken in (b"not json", b"[1, 2]"):
+        usage, generated = answer_measures(OPENAI, broken)
+        assert (usage.output_tokens, generated) == (0, None)

@@ -6,6 +6,7 @@ import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ from fulcrum.testing.llama import LlamaServer
 from fulcrum.testing.postgres import PostgresCluster
 
 from ..helpers import post_json
-from .helpers import ask, brain_config, ledger_rows, user
+from .helpers import Explain, ask, brain_config, ledger_rows, user
 
 BUDGET_USD = Decimal("0.05")
 BUDGET = f"""
@@ -150,10 +151,11 @@ WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "
 
 @pytest.mark.llama
 def test_whole_answers_of_a_llama_cpp_reading_slowly_spill_new_sessions(
-    fake_anthropic: FakeAnthropic,
+    tmp_path: Path, fake_anthropic: FakeAnthropic, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Not streamed, a local answer is timed as the time to it less the generation llama.cpp
-    reports (``timings.predicted_ms``): its long prompts, read slowly, make new sessions spill."""
+    reports (``timings.predicted_ms``): its long prompts, read slowly, make new sessions spill.
+    Its row keeps that time, so ``route explain`` rebuilds the same spill from the ledger."""
     policy = '[policy]\notherwise = "local"\n[policy.latency]\nttft_ms_max = 20\n'
     rng = random.Random(5)
     with LlamaServer(ctx_size=4096, parallel=1) as llama:
@@ -164,8 +166,12 @@ def test_whole_answers_of_a_llama_cpp_reading_slowly_spill_new_sessions(
                 assert _backend(ask(gw, "pinned", user(text), max_tokens=4)) == "local"
             time.sleep(0.1)  # the rows are built (and the samples taken) after their calls
             assert _backend(ask(gw, "new", user("hello"), max_tokens=4)) == "frontier"
+        data = Explain(tmp_path, config, capsys)("later", user("hello"))
     rows = {r.session: r for r in ledger_rows()}
-    assert rows["new"].route_reason == "otherwise+slo-spill"
+    assert rows["new"].route_reason == data["reason"] == "otherwise+slo-spill"
+    pinned = [r for r in ledger_rows() if r.session == "pinned"]
+    assert all(r.ttft_ms is not None and 20 < r.ttft_ms < r.duration_ms for r in pinned)
+    assert data["latency"]["samples"] == 3 and data["latency"]["backends"]["local"]["spilling"]
 
 
 def _backend(answer: tuple[int, dict[str, str], bytes]) -> str:

@@ -19,7 +19,7 @@ from fulcrum.gateway.metering import Call
 from fulcrum.gateway.upstream.chain import BodyBuilder, open_chain
 from fulcrum.gateway.upstream.formats import HUB
 from fulcrum.routing.brain.decide import Brain
-from fulcrum.wire.usage import TokenUsage
+from fulcrum.wire.usage import TokenUsage, generation_ms
 
 Body = dict[str, Any]
 
@@ -52,15 +52,15 @@ class ChainSender:
         )
         self.chain = [(opened.backend, opened.target)]
         self.call.served_by(opened.backend, opened.target)
-        if self.brain is not None:  # the last answer's, timed after the call
-            self.call.after_row = partial(observe_answer, self.brain, opened)
         if not opened.ok:
             raise upstream_client_error(opened.status, opened.first)
         try:
-            parsed = opened.backend.format.to_hub_response(
-                json.loads(opened.first), model=opened.target.model
-            )
+            raw = json.loads(opened.first)
+            parsed = opened.backend.format.to_hub_response(raw, model=opened.target.model)
         except (ValueError, KeyError, TypeError) as exc:
             raise answer_error(opened.target.backend, exc) from exc
+        if self.brain is not None:  # the last answer's, timed after the call
+            generated = generation_ms(raw) if isinstance(raw, dict) else None
+            self.call.after_row = partial(observe_answer, self.brain, opened, generated)
         self.usage = add_usage(self.usage, HUB.usage(parsed))
         return parsed

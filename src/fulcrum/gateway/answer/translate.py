@@ -25,7 +25,7 @@ from fulcrum.errors import (
 from fulcrum.gateway.upstream.formats import ApiFormat, convert_request, convert_response
 from fulcrum.wire import fastjson
 from fulcrum.wire.maps import UnfinishedAnswer, error_message
-from fulcrum.wire.usage import TokenUsage
+from fulcrum.wire.usage import TokenUsage, generation_ms
 
 if TYPE_CHECKING:
     from fulcrum.gateway.upstream.backends import Backend
@@ -130,11 +130,20 @@ def client_body(
 
 
 def usage_of(fmt: ApiFormat, upstream: bytes) -> TokenUsage:
+    """A whole answer's usage (zero when it cannot be read)."""
+    return answer_measures(fmt, upstream)[0]
+
+
+def answer_measures(fmt: ApiFormat, upstream: bytes) -> tuple[TokenUsage, float | None]:
+    """A whole answer's usage, and how long its server says generating it took (llama.cpp's
+    ``timings``; None when it says nothing): the answer parsed once."""
     try:
         body = fastjson.loads(upstream)
     except ValueError:
-        return TokenUsage(0, 0)
-    return fmt.usage(body) if isinstance(body, dict) else TokenUsage(0, 0)
+        return TokenUsage(0, 0), None
+    if not isinstance(body, dict):
+        return TokenUsage(0, 0), None
+    return fmt.usage(body), generation_ms(body)
 
 
 def upstream_client_error(status: int, body: bytes) -> FulcrumError:
