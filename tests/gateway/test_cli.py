@@ -79,6 +79,22 @@ def test_serve_bad_config_names_the_field(tmp_path: Path) -> None:
     assert "backends.x.format" in run.stderr and "anthropic, openai" in run.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [(["--port", "99999"], {}, "--port"), ([], {"FULCRUM_PORT": "70000"}, "FULCRUM_PORT"),
+     ([], {"FULCRUM_PORT": "http"}, "FULCRUM_PORT")],
+)  # fmt: skip
+def test_serve_refuses_a_port_out_of_range_before_anything_else(
+    config_text: str, tmp_path: Path, args: list[str], env: dict[str, str], named: str
+) -> None:
+    """Not wrapped around to another port (99,999 once bound 34,463), and said first."""
+    path = tmp_path / "gw.toml"
+    path.write_text(config_text, encoding="utf-8")
+    run = _serve("--config", str(path), *args, env={**os.environ, **env})
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip().count("\n") == 0 and named in run.stderr and "65535" in run.stderr
+
+
 def test_serve_on_embedded_defaults_serves_at_once_and_stops_cleanly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from fulcrum.gateway.reprobe import Probe
 
 
+MAX_PORT = 65535
+
+
 def _embedded_defaults(env: Mapping[str, str]) -> GatewayConfig:
     from fulcrum.gateway.defaults import default_config  # noqa: PLC0415 - probes ports
 
@@ -74,13 +77,15 @@ def build_config(
     Without a file, the embedded defaults; ``wait`` (when given) is how to get them when no
     backend answers yet."""
     env = os.environ if env is None else env
+    env_port = env.get(ENV_PREFIX + "PORT")
+    if env_port is not None and not (env_port.isdigit() and int(env_port) <= MAX_PORT):
+        raise ConfigError(
+            f"expected a port number (0-{MAX_PORT}), got {env_port!r}", field=ENV_PREFIX + "PORT"
+        )
     if config_file is not None:
         config = load_config(config_file, env=env)
     else:
         config = (wait or _embedded_defaults)(env)
-    env_port = env.get(ENV_PREFIX + "PORT")
-    if env_port is not None and not env_port.isdigit():
-        raise ConfigError(f"expected a port number, got {env_port!r}", field=ENV_PREFIX + "PORT")
     server = dataclasses.replace(
         config.server,
         host=pick(host, env.get(ENV_PREFIX + "HOST"), None, config.server.host),
@@ -111,7 +116,8 @@ def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
     ] = None,
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[
-        int | None, typer.Option(help="Port (default 8787; 0 picks a free one).")
+        int | None,
+        typer.Option(min=0, max=65535, help="Port (default 8787; 0 picks a free one)."),
     ] = None,
     ledger_url: Annotated[
         str | None,

@@ -2,11 +2,11 @@
 
 A gateway's latency guard lives in its process: ``route explain`` cannot ask it. The ledger
 holds what it saw, though: every local call's time to first token (``ttft_ms``: a stream's,
-and a whole answer's from the generation time its server reports) at its time (``ts``). :func:`guard_from_ledger` feeds those of the last ``window_s +
-min_hold_s`` seconds to a fresh :class:`~fulcrum.routing.slo.LatencyGuard` on a clock that
-follows the rows, asking it after each one whether the backend spills (so the hysteresis
-develops as it did), then sets the clock to ``now``. Queue depths are not recorded: a queue
-limit sees an empty queue.
+and a whole answer's from the generation time its server reports) at its time (``ts``).
+:func:`guard_from_ledger` feeds those of the last ``window_s + min_hold_s`` seconds to a
+fresh :class:`~fulcrum.routing.slo.LatencyGuard` on a clock that follows the rows, asking it
+after each one whether the backend spills (so the hysteresis develops as it did), then sets
+the clock to ``now``. Queue depths are not recorded: a queue limit sees an empty queue.
 """
 
 from __future__ import annotations
