@@ -151,12 +151,19 @@ def test_the_serve_banner_names_the_dashboard_and_where_its_key_goes() -> None:
 
 def test_the_page_reads_the_fields_data_json_sends(gateway_toml: str) -> None:
     budgeted = gateway_toml.replace(
-        "[ui]", '[policy]\nfrontier = "claude"\n[policy.budget]\ndaily_usd = 20\n\n[ui]'
+        "[ui]",
+        '[policy]\nfrontier = "claude"\n[policy.budget]\ndaily_usd = 20\n'
+        "[policy.latency]\nttft_ms_max = 4000\n\n[ui]",
     )
     with running_gateway(budgeted) as gw:
         send(gw)
         data = wait_calls(gw, 1)
         page = get(gw, "/ui")
+    latency = {b["name"]: b["latency"] for b in data["backends"]}
+    assert latency["claude"] is None and latency["llamacpp"]["limit_ms"] == 4000
+    slo = set(re.findall(r"\bx\.(\w+)", page))  # what the backends' rows show of it
+    assert slo and slo <= set(latency["llamacpp"]), slo - set(latency["llamacpp"])
+    assert data["threshold"] == 0.5  # the learned router's, before any decision
     window = data["budget"]["global/day"]
     assert window["limit"] == "20"
     read = set(re.findall(r"\bw\.(\w+)", page))  # what the budget tile shows of each window

@@ -7,6 +7,8 @@ process.
 
 from __future__ import annotations
 
+from functools import partial
+
 from prometheus_client import Gauge
 
 from fulcrum.gateway.brainroute import estimate_cost
@@ -79,8 +81,42 @@ def brain_metrics(metrics: Metrics, brain: Brain) -> None:
         registry=registry,
     )
     threshold.set_function(share.threshold)
+    if brain.latency is not None:
+        local = [b.name for b in brain.routing.backends if b.kind == "local"]
+        latency_metrics(metrics, brain.latency, local)
+
+
+def latency_metrics(metrics: Metrics, guard: LatencyGuard, backends: list[str]) -> None:
+    """Gauges read at scrape time, per local backend: whether new sessions spill from it to
+    the frontier, and the recent time to first token the SLO compares with its limit."""
+    registry = metrics.registry
+    spilling = Gauge(
+        "fulcrum_local_spilling",
+        "1 while new sessions that would go to this local backend spill to the frontier "
+        "(its latency SLO is exceeded), else 0",
+        ("backend",),
+        registry=registry,
+    )
+    ttft = Gauge(
+        "fulcrum_local_ttft_ms",
+        "The local backend's recent time to first token (the latency SLO's percentile over "
+        "its window; no value below its minimum of samples)",
+        ("backend",),
+        registry=registry,
+    )
+    for name in backends:
+        spilling.labels(name).set_function(partial(_spilling, guard, name))
+        ttft.labels(name).set_function(partial(_ttft, guard, name))
+
+
+def _spilling(guard: LatencyGuard, backend: str) -> float:
+    return 1.0 if guard.state(backend).spilling else 0.0
+
+
+def _ttft(guard: LatencyGuard, backend: str) -> float:
+    return _known(guard.state(backend).ttft_ms)
 
 
 def _known(value: float | None) -> float:
-    """A share, or NaN before any traffic (Prometheus' "no value")."""
+    """A share or a time, or NaN before any traffic (Prometheus' "no value")."""
     return float("nan") if value is None else value

@@ -116,7 +116,8 @@ def _replica(replica: Any, now: float) -> dict[str, Any]:
     }
 
 
-def _backend(backend: Any) -> dict[str, Any]:
+def _backend(backend: Any, guard: Any) -> dict[str, Any]:
+    """A backend's row; a local one's latency SLO state when the brain has a guard."""
     state = backend.breaker.state
     pool = getattr(backend, "pool", None)
     now = pool.clock() if pool is not None and hasattr(pool, "clock") else time.monotonic()
@@ -127,13 +128,25 @@ def _backend(backend: Any) -> dict[str, Any]:
         "circuit": getattr(state, "value", str(state)),
         "replicas": [_replica(r, now) for r in (getattr(pool, "replicas", None) or [])],
         "waiting": waiting() if callable(waiting) else int(waiting),
+        "latency": _latency(guard, backend),
     }
 
 
+def _latency(guard: Any, backend: Any) -> dict[str, Any] | None:
+    """A local backend's latency SLO: spilling or not, why, its recent time to first token."""
+    if guard is None or backend.config.kind != "local":
+        return None
+    found = guard.state(backend.name)
+    return {"spilling": found.spilling, "reason": found.reason, "ttft_ms": found.ttft_ms,
+            "samples": found.samples, "limit_ms": guard.config.ttft_ms_max}  # fmt: skip
+
+
 def gateway_numbers(state: Any) -> dict[str, Any]:
-    """Backends with their circuit states and replicas, queue depth, the share target."""
-    backends = [_backend(b) for b in state.backends]
+    """Backends with their circuit states, replicas and latency SLO, queue depth, the share
+    target and the learned router's threshold in force."""
     brain = state.brain
+    guard = getattr(brain, "latency", None) if brain is not None else None
+    backends = [_backend(b, guard) for b in state.backends]
     share = getattr(brain, "share", None) if brain is not None else None
     kinds = {b["kind"] for b in backends}
     return {
@@ -141,6 +154,7 @@ def gateway_numbers(state: Any) -> dict[str, Any]:
         "in_flight": state.active,
         "queued": sum(b["waiting"] for b in backends),
         "share_target": getattr(share, "target", None),
+        "threshold": share.threshold() if share is not None and brain.scorer else None,
         "next_steps": next_steps(kinds),
     }
 

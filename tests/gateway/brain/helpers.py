@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from fulcrum.ledger import LedgerRow, open_store
 from fulcrum.testing.cli import run_cli
@@ -143,3 +145,21 @@ class Explain:
         assert (code, err) == (0, "")
         data: dict[str, Any] = json.loads(out)
         return data
+
+
+def metric(gw: RunningGateway, name: str, **labels: str) -> float:
+    """One sample of the gateway's ``/metrics``, read with Prometheus' own parser."""
+    with urllib.request.urlopen(gw.url + "/metrics", timeout=10) as resp:
+        text = resp.read().decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    raise AssertionError(f"{name}{labels} is not in /metrics")
+
+
+def ui_data(gw: RunningGateway) -> dict[str, Any]:
+    """The dashboard's ``/ui/data.json``."""
+    with urllib.request.urlopen(gw.url + "/ui/data.json", timeout=10) as resp:
+        data: dict[str, Any] = json.loads(resp.read())
+    return data

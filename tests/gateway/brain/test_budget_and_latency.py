@@ -17,7 +17,7 @@ from fulcrum.testing.llama import LlamaServer
 from fulcrum.testing.postgres import PostgresCluster
 
 from ..helpers import post_json
-from .helpers import Explain, ask, brain_config, ledger_rows, user
+from .helpers import Explain, ask, brain_config, ledger_rows, metric, ui_data, user
 
 BUDGET_USD = Decimal("0.05")
 BUDGET = f"""
@@ -102,6 +102,12 @@ def test_a_slow_local_backend_spills_new_sessions_until_it_recovers(
         for n in range(3):  # one pinned local session, slow: the guard sees its TTFT
             assert ask(gw, "pinned", user(f"step {n}"), stream=True)[0] == 200
         assert _backend(ask(gw, "new-1", user("hello"), stream=True)) == "frontier"
+        # what an operator sees meanwhile: /metrics and the dashboard say so, and why
+        assert metric(gw, "fulcrum_local_spilling", backend="local") == 1.0
+        assert metric(gw, "fulcrum_local_ttft_ms", backend="local") >= 300
+        [local] = [b for b in ui_data(gw)["backends"] if b["name"] == "local"]
+        assert local["latency"]["spilling"] and local["latency"]["reason"] == "ttft"
+        assert local["latency"]["ttft_ms"] >= 300 and local["latency"]["limit_ms"] == 300
         deadline = time.monotonic() + 20  # the pinned session goes on, fast now, until the
         recovered = 0  # slow samples leave the window and new sessions come back
         while recovered == 0 and time.monotonic() < deadline:
@@ -110,6 +116,7 @@ def test_a_slow_local_backend_spills_new_sessions_until_it_recovers(
             recovered = _backend(ask(gw, f"probe-{time.monotonic()}", user("hi"))) == "local"
         assert recovered
         assert _backend(ask(gw, "new-2", user("hello"), stream=True)) == "local"
+        assert metric(gw, "fulcrum_local_spilling", backend="local") == 0.0
     rows = {r.session: r for r in sorted(ledger_rows(), key=lambda r: r.ts)}
     assert (rows["new-1"].backend, rows["new-1"].route_reason) == (
         "frontier",

@@ -13,7 +13,7 @@ from fulcrum.fakes import FakeAnthropic, FakeOpenAI
 from fulcrum.ledger import LedgerRow
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 
-from .helpers import ask, brain_config, ledger_rows, tool_loop
+from .helpers import ask, brain_config, ledger_rows, metric, tool_loop
 
 learned = pytest.importorskip("fulcrum.routing.learned")
 
@@ -37,6 +37,14 @@ HARD = [
     "under load. Reason about every interleaving and propose a proof of the fix.",
 ]
 NAMES = ["parser.py", "cache.rs", "server.go", "views.ts", "ledger.sql"]
+
+
+SHOWN = {  # what /metrics is read for: the sample's name and labels
+    "target": ("fulcrum_local_share_target", {}),
+    "requests": ("fulcrum_local_share", {"unit": "requests"}),
+    "tokens": ("fulcrum_local_share", {"unit": "tokens"}),
+    "threshold": ("fulcrum_route_threshold", {}),
+}
 
 
 def prompt(rng: random.Random, hard_share: float) -> str:
@@ -72,6 +80,7 @@ def test_the_local_share_holds_its_target_over_1000_sessions_and_a_mix_change(
     with running_gateway(config) as gw, ThreadPoolExecutor(8) as pool:
         for half in (range(SESSIONS // 2), range(SESSIONS // 2, SESSIONS)):
             list(pool.map(lambda i: session(gw, i), half))  # the halves do not overlap
+        shown = {key: metric(gw, name, **labels) for key, (name, labels) in SHOWN.items()}
     rows = ledger_rows()
     index = {r.session: int((r.session or "s0")[1:]) for r in rows}
     for start in (0, SESSIONS // 2):
@@ -79,3 +88,10 @@ def test_the_local_share_holds_its_target_over_1000_sessions_and_a_mix_change(
         assert abs(local_share(held) - TARGET) <= 0.05, (start, local_share(held))
     first = [r for r in rows if r.route_reason == "learned"]
     assert len(first) == SESSIONS and all(r.threshold is not None for r in first)
+    # /metrics: the target, the share held (requests, and tokens beside it), and the
+    # threshold in force: the one the last new sessions were held against
+    assert shown["target"] == TARGET
+    assert abs(shown["requests"] - TARGET) <= 0.05
+    assert 0.0 < shown["tokens"] < 1.0
+    last = [r.threshold for r in sorted(first, key=lambda r: r.ts)[-50:]]
+    assert any(abs(shown["threshold"] - t) < 1e-9 for t in last if t is not None)
