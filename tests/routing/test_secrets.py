@@ -56,6 +56,16 @@ POSITIVES = {
     "openai-key": "sk-" + "proj-" + rand(ALNUM + "_-", 60),
     "jwt": "Bearer eyJ" + rand(ALNUM, 20) + ".eyJ" + rand(ALNUM, 40) + "." + rand(ALNUM + "_-", 43),
     "env-assignment": "DATABASE_PASSWORD=Zq8" + "vLr2mKx9",
+    "npm-token": "//registry.npmjs.org/:_authToken=" + "npm_" + rand(ALNUM, 36),
+    "pypi-token": "password = " + "pypi-" + "AgEIcHlwaS5vcmc" + rand(ALNUM + "_-", 120),
+    "huggingface-token": "HF=" + "hf_" + rand(ALNUM, 34),
+    "sendgrid-key": "SG." + rand(ALNUM, 22) + "." + rand(ALNUM + "_-", 43),
+    "digitalocean-token": "doctl auth init -t " + "dop_" + "v1_" + rand("0123456789abcdef", 64),
+    "azure-storage-key": "DefaultEndpointsProtocol=https;AccountName=acme;"
+    + "AccountKey="
+    + rand(ALNUM + "+/", 86)
+    + "==;EndpointSuffix=core.windows.net",
+    "url-credentials": "DATABASE_URL=postgres://app:" + rand(ALNUM, 14) + "@db.internal:5432/app",
 }
 
 
@@ -95,6 +105,20 @@ def test_every_shipped_detector_has_a_positive_case() -> None:
 )
 def test_assignments_inside_a_line_json_and_yaml(text: str) -> None:
     assert "env-assignment" in scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "redis://:" + rand(ALNUM, 16) + "@cache:6379/0",  # no user
+        "mongodb+srv://admin:" + rand(ALNUM, 10) + "@cluster0.abcde.mongodb.net/?retryWrites=true",
+        "git clone https://deploy:" + rand(ALNUM, 20) + "@github.com/acme/app.git",
+        "amqp://worker:" + rand(ALNUM, 8) + ":x@[fd00::1]:5672/",  # a colon in it, an IPv6 host
+    ],
+    ids=["redis", "mongodb", "git", "amqp"],
+)
+def test_passwords_inside_urls(text: str) -> None:
+    assert "url-credentials" in scan(text)
 
 
 def test_assignments_after_text_that_lowers_to_more_characters() -> None:
@@ -146,6 +170,19 @@ NEGATIVES = {
     "inline image": "data:image/png;base64," + base64.b64encode(bytes(range(256)) * 3).decode(),
     "embedded in a word": "xghp_" + rand(ALNUM, 36).lower() + " MYAKIA" + rand(UPPER_NUM, 16),
     "prose": "Please fix the bug in src/app.py where the handler crashes on empty input.\n" * 20,
+    "url defaults": "postgres://postgres:postgres@localhost:5432/postgres\n"
+    "amqp://guest:guest@localhost:5672/\npostgresql://user:password@localhost/db\n"
+    "mysql://root:example123@db\nhttps://user:pass@host/x\nmongodb://me:changeme@h/",
+    "url references": "https://${GH_USER}:${GH_TOKEN}@github.com/acme/app.git\n"
+    'f"redis://:{password}@{host}"\n"postgres://%s:%s@%s/%s" % args\n'
+    "mongodb://user:<password>@cluster0.mongodb.net\nhttps://x:*****@host",
+    "urls without credentials": "ssh://git@github.com:22/acme/app.git git@github.com:acme/a\n"
+    "http://[::1]:8080/path@v2 https://host:8443/a@b http://localhost:11434/api",
+    "names as values": 'CHALLENGE_PASSWORD: "challengePassword"\n'
+    'ACCESS_TOKEN_HEADER = "X-Xet-Access-Token"\nsecret_key: "mySecretKey"',
+    "values cut short in docs": 'verify_token="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."\n'
+    '"access_token": "hf_jwt_\u2026"\nsmb://myuser:mypassword@myserver.com/share',
+    "word lookalikes": "npm_config_cache hf_hub_download(repo_id) SG.Account doo_v1_x",
 }
 
 

@@ -3,8 +3,9 @@
 :func:`scan` names the detectors that matched (``("aws-access-key",)``), never the text.
 Detectors are a registry (:data:`DETECTORS`, :func:`register`) of objects with a ``name``
 and ``found(text)``: PEM private keys, AWS key ids and secret keys, GCP service accounts,
-Google, GitHub, GitLab, Slack, Stripe, Anthropic and OpenAI keys, JSON Web Tokens,
-``.env``-style assignments of secret-like names, and high-entropy tokens.
+Google, GitHub, GitLab, Slack, Stripe, Anthropic, OpenAI, npm, PyPI, Hugging Face, SendGrid,
+DigitalOcean and Azure storage keys, JSON Web Tokens, passwords inside URLs
+(connection strings), ``.env``-style assignments of secret-like names, and high-entropy tokens.
 
 Hand-written, not ``detect-secrets`` 1.5.0: its ad-hoc scan (``scan_line`` per line) took
 about 26 ms for 2.3 KB of text here, a hundred times the router's per-request budget, and
@@ -58,13 +59,16 @@ class PatternDetector:
         return any(self.check(m) for m in self.pattern.finditer(text))
 
 
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = re.compile(  # ... and a value cut short in a document (``eyJhbGci...``)
     r"(?i)^(?:x+|\*+|\.+|-+|0+|secret|password|token|null|none|nil|true|false|undefined|test|"
     r"todo|tbd)$|your[-_ ]|[-_ ]here$|example|placeholder|dummy|change_?me|redacted|xxxx|\*\*\*"
+    r"|^my[-_]?(?:pass|secret|token|key)|\.\.\.|\u2026"
 )
-_CODE_LIKE = re.compile(  # identifiers, ENV_NAMES, TypeNames, dotted.names, some/path, calls
+_CODE_LIKE = re.compile(  # identifiers, ENV_NAMES, TypeNames, dotted.names, some/path, calls,
+    # camelCase names, Header-Names
     r"^[a-z_][a-z0-9_]*$|^_\w+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z][A-Za-z]+$|^[A-Za-z_]\w*"
     r"(?:\.[A-Za-z_]\w*)+$|^[a-z][a-z0-9_]*(?:[./-][a-z][a-z0-9_]*)+$|^/|^urn:|[(){}<>$%\[\]]"
+    r"|^[a-z]+(?:[A-Z][a-z]+)+$|^[A-Z][a-z0-9]*(?:-[A-Z][a-z0-9]*)+$"
 )
 _SECRET_NAME = re.compile(
     r"(?i)(?:^|_)(?:SECRET|TOKEN|PASS(?:WORD|WD|PHRASE)|PWD|API_?KEY|(?:ACCESS|PRIVATE|AUTH)_KEY|"
@@ -146,6 +150,15 @@ def _not_example(match: re.Match[str]) -> bool:
     return "EXAMPLE" not in match.group(0).upper()
 
 
+def _url_password(match: re.Match[str]) -> bool:
+    """``scheme://user:password@host`` with a password that is neither the user's name, a
+    placeholder (``password``, ``changeme``, ``example``) nor a reference (``${DB_PASS}``)."""
+    user, password = match.group(1), match.group(2)
+    if password == user or len(set(password)) < 3 or _PLACEHOLDER.search(password) is not None:
+        return False
+    return not any(c in password for c in "${}%*")
+
+
 # (name, pattern, hints, check, the shortest match: checked against the pattern by the tests)
 _SHAPES: tuple[tuple[str, str, tuple[str, ...], Check | None, int], ...] = (
     ("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", (), None, 27),
@@ -168,6 +181,15 @@ _SHAPES: tuple[tuple[str, str, tuple[str, ...], Check | None, int], ...] = (
      r"|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}(?![A-Za-z0-9]))", (), _standalone, 48),
     ("jwt", r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", (),
      _standalone, 38),
+    ("npm-token", r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])", (), _standalone, 40),
+    ("pypi-token", r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}", (), _standalone, 70),
+    ("huggingface-token", r"hf_[A-Za-z0-9]{34}(?![A-Za-z0-9])", (), _standalone, 37),
+    ("sendgrid-key", r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])", (),
+     _standalone, 69),
+    ("digitalocean-token", r"do[opr]_v1_[a-f0-9]{64}(?![a-f0-9])", (), _standalone, 71),
+    ("azure-storage-key", r"AccountKey=[A-Za-z0-9+/]{86}==", (), None, 99),
+    ("url-credentials", r"://([^\s/@:\"'`<>]{0,128}):([^\s/@\"'`<>]{6,256})@[A-Za-z0-9\[]",
+     (), _url_password, 12),
 )  # fmt: skip
 _BUILTIN: tuple[Detector, ...] = (
     *(
