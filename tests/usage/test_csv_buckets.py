@@ -1,4 +1,5 @@
-"""A console CSV row's span: from its date or start to its end column when it has one."""
+"""A console CSV row's span: from its date or start to its end column when it has one; an
+export's own total row is left out."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fulcrum.usage.importers import get
+from fulcrum.usage.importing import ImportSummary
 from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 HEADER = "starting_at,ending_at,model,uncached_input_tokens,output_tokens\n"
@@ -40,3 +42,28 @@ def test_an_end_not_after_the_start_is_a_problem_of_its_row(tmp_path: Path) -> N
     assert records == []
     [problem] = log.problems
     assert problem.line == 2 and "ending_at" in problem.reason and "after" in problem.reason
+
+
+@pytest.mark.parametrize("label", ["Total", "TOTAL:", "Grand total"])
+@pytest.mark.parametrize("name", ["anthropic-console-usage", "anthropic-console-cost"])
+def test_an_exports_total_row_is_left_out_and_counted(
+    tmp_path: Path, name: str, label: str
+) -> None:
+    """A total repeats the rows above it: read as a row it would count them twice."""
+    if name.endswith("cost"):
+        text = "usage_date_utc,model,cost_usd\n2026-11-01,claude-sonnet-4-6,12.50\n"
+        text += f"2026-11-02,claude-sonnet-4-6,3.25\n{label},,15.75\n"
+    else:
+        text = HEADER + "2026-11-01T00:00:00Z,,claude-sonnet-4-5,100,10\n"
+        text += f"2026-11-02T00:00:00Z,,claude-sonnet-4-5,50,5\n{label},,,150,15\n"
+    records, log = _read(tmp_path, name, text)
+    assert len(records) == 2 and log.problems == []
+    assert (log.lines, log.summaries) == (3, 1)
+
+
+def test_the_import_summary_says_how_many_total_rows_it_left_out(tmp_path: Path) -> None:
+    log = ImportLog(files=1, lines=3, summaries=1)
+    result = ImportSummary("anthropic-console-cost", ["x.csv"], "usage.sqlite3", 2, 2, log)
+    assert "total rows skipped: 1; malformed lines: 0" in result.text()
+    assert result.as_dict()["total_rows_skipped"] == 1
+    assert "total rows" not in ImportSummary("x", [], "s", 0, 0, ImportLog()).text()

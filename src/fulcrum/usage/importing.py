@@ -34,6 +34,7 @@ class ImportSummary:
             "added": self.added,
             "duplicates": self.log.duplicates,
             "synthetic_skipped": self.log.synthetic,
+            "total_rows_skipped": self.log.summaries,
             "malformed": len(self.log.problems),
             "problems": [
                 {"file": p.file, "line": p.line, "reason": p.reason} for p in self.log.problems
@@ -46,8 +47,9 @@ class ImportSummary:
             f"{self.importer}: {log.files} files, {log.lines} lines -> {self.records} records, "
             f"{self.added} new in {self.store}",
             f"duplicates merged (streamed lines, re-saved buckets): {log.duplicates}; "
-            f"<synthetic> skipped: "
-            f"{log.synthetic}; malformed lines: {len(log.problems)}",
+            f"<synthetic> skipped: {log.synthetic}; "
+            + (f"total rows skipped: {log.summaries}; " if log.summaries else "")
+            + f"malformed lines: {len(log.problems)}",
         ]
         lines += [f"  {p}" for p in log.problems[:SHOWN_PROBLEMS]]
         if len(log.problems) > SHOWN_PROBLEMS:

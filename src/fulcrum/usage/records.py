@@ -71,6 +71,7 @@ class ImportLog:
     lines: int = 0
     duplicates: int = 0
     synthetic: int = 0
+    summaries: int = 0  # an export's own total rows, left out (they repeat the rows above)
     problems: list[Problem] = field(default_factory=list)
 
     def problem(self, file: Path | str, line: int, reason: str) -> None:

@@ -125,6 +125,9 @@ def read_csv(
         log.files += 1
         for number, row in _rows(file, aliases, required, log):
             log.lines += 1
+            if summary_row(row):
+                log.summaries += 1
+                continue
             try:
                 start, width = when(row)
                 record = to_record(row, start, width, f"{file}:{number}")
@@ -133,6 +136,14 @@ def read_csv(
                 continue
             keep(kept, record, log)
     yield from kept.values()
+
+
+SUMMARY_LABELS = ("total", "totals", "grand total", "subtotal", "sum")
+
+
+def summary_row(row: Row) -> bool:
+    """An export's total line (``Total,,15.75``): its date cell holds a total's label."""
+    return row.get("date", "").strip().lower().rstrip(":") in SUMMARY_LABELS
 
 
 def row_key(row: Row, groups: tuple[str, ...]) -> str:
