@@ -188,8 +188,7 @@ def observe_answer(brain: Brain, opened: Opened, generated_ms: float | None) -> 
     """A whole (not streamed) local answer, a sample of the local latency SLO: the time to the
     answer less the time its server says generating it took (``generated_ms``, llama.cpp's
     timings), which leaves the wait, the prompt's reading and the first token. A server that
-    says nothing gives no sample: the time to a whole answer grows with its length. The
-    gateway calls it after the call (:attr:`Call.after_row`), once the answer is parsed."""
+    says nothing gives no sample: the time to a whole answer grows with its length."""
     target = opened.target
     if generated_ms is None or not opened.ok or target.kind != "local":
         return
@@ -198,5 +197,6 @@ def observe_answer(brain: Brain, opened: Opened, generated_ms: float | None) -> 
 
 
 def observe_relayed(brain: Brain, opened: Opened, call: Call) -> None:
-    """:func:`observe_answer` for a relayed answer, whose row parsed it (``generation_ms``)."""
+    """:func:`observe_answer` for a relayed answer, after the call (:attr:`Call.after_row`):
+    its row parsed the answer (``generation_ms``)."""
     observe_answer(brain, opened, call.generation_ms)

@@ -84,7 +84,7 @@ class Meter:
             log.exception("metrics failed for a call on %s", call.endpoint)
         if call.after_row is not None:
             try:
-                call.after_row()
+                call.after_row(call)
             except Exception:  # the row is still written
                 log.exception("after a call on %s", call.endpoint)
         return row

@@ -107,9 +107,11 @@ class Call:
     error: str | None = None
     usage: TokenUsage | None = None
     usage_fn: Callable[[], TokenUsage] | None = None  # computed when the row is built
+    # a whole answer's usage and its server's generation time, read when the row is built
+    answer_fn: Callable[[], tuple[TokenUsage, float | None]] | None = None
     first_byte_at: float | None = None
     ended: float | None = None
-    generation_ms: float | None = None  # a whole answer's, as its server reports it (usage_fn)
+    generation_ms: float | None = None  # a whole answer's, as its server reports it (answer_fn)
     tool_repairs: int = 0
     tool_retries: int = 0
     attempts: AttemptLog = field(init=False)  # every backend tried (see open_chain's log)
@@ -125,7 +127,9 @@ class Call:
     settle: Callable[[Decimal | None], None] | None = None  # a budget reservation's settling
     # a pooled route's request of no session: its conversation, for its replica (not recorded)
     conversation: str | None = None
-    after_row: Callable[[], None] | None = None  # work for after the call (the SLO's sample)
+    # work for after the call, given the call (the SLO's sample); never a partial holding the
+    # call itself: a reference cycle per request is work for the garbage collector
+    after_row: Callable[[Call], None] | None = None
 
     def __post_init__(self) -> None:
         self.attempts = AttemptLog(self.started)
@@ -158,7 +162,9 @@ class Call:
     def row(self) -> LedgerRow:
         self.end()
         assert self.ended is not None
-        if self.usage is None and self.usage_fn is not None:
+        if self.usage is None and self.answer_fn is not None:
+            self.usage, self.generation_ms = self.answer_fn()
+        elif self.usage is None and self.usage_fn is not None:
             self.usage = self.usage_fn()
         usage = self.usage or TokenUsage(0, 0)
         duration_s = self.ended - self.started

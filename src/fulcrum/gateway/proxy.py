@@ -207,7 +207,7 @@ def _answered(state: GatewayState, call: Call, opened: Opened, stream: bool) -> 
     if stream:
         observe_first_byte(state.brain, opened)
     elif state.brain is not None and opened.target.kind == "local":  # timed after the call
-        call.after_row = partial(observe_relayed, state.brain, opened, call)
+        call.after_row = partial(observe_relayed, state.brain, opened)
 
 
 async def _hooked(

@@ -3,9 +3,11 @@ OpenAI token limits, and stream errors in words rather than exception class name
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import socket
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -13,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
+from fulcrum.gateway.inbound.frontproto import FrontProtocol
 from fulcrum.ledger import open_store
 from fulcrum.ledger.report import Bucket
 from fulcrum.testing.gateway import RunningGateway, running_gateway
@@ -148,3 +151,31 @@ def test_report_money_is_rounded_in_json() -> None:
     assert data["counterfactual_usd"] == "0.666667"
     assert Bucket(key="d", cost_usd=None).as_dict()["cost_usd"] is None
     assert Bucket(key="d", cost_usd=Decimal("12.3")).as_dict()["cost_usd"] == "12.300000"
+
+
+@pytest.mark.parametrize("chat", [True, False], ids=["chat", "handed-off"])
+def test_a_closed_connection_leaves_no_protocol_for_the_garbage_collector(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic, chat: bool
+) -> None:
+    """Its parser held the protocol's callbacks: every connection closed (one per request for
+    a client that does not keep them alive, a health check's) waited for a collection, with
+    its buffers; so did one handed to aiohttp (not a chat request)."""
+    body = {"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": HI}
+
+    def one() -> None:  # on a new connection
+        if chat:
+            assert post_json(gateway, "/v1/messages", body)[0] == 200
+        else:
+            assert _request(gateway, "GET", "/healthz").status == 200
+
+    one()
+    gc.collect()
+    gc.disable()  # from here, only reference counts free a closed connection's protocol
+    try:
+        for _ in range(10):
+            one()
+        time.sleep(0.3)  # the gateway's side of the last close
+        alive = [o for o in gc.get_objects() if isinstance(o, FrontProtocol)]
+    finally:
+        gc.enable()
+    assert alive == []

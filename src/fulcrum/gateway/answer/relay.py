@@ -31,7 +31,6 @@ from fulcrum.gateway.upstream.describe import describe
 from fulcrum.gateway.upstream.faststream import Streamed, read_within
 from fulcrum.gateway.upstream.formats import ApiFormat, stream_pump
 from fulcrum.wire.sse import SSEDecoder
-from fulcrum.wire.usage import TokenUsage
 
 UPSTREAM_READ_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 
@@ -72,7 +71,7 @@ async def relay_json(
         call.error = f"upstream HTTP {status}"
         data = opened.first
     else:  # its usage parsed later, off the path: the upstream's work is billed either way
-        call.usage_fn = partial(_measured, call, fmt, opened.first)
+        call.answer_fn = partial(answer_measures, fmt, opened.first)
         try:
             model = call.model_requested or call.model
             data = client_body(api, fmt, opened.first, model, body)
@@ -86,13 +85,6 @@ async def relay_json(
         call.status = 499
         call.error = "client closed the connection before the answer"
     call.end()
-
-
-def _measured(call: Call, fmt: ApiFormat, upstream: bytes) -> TokenUsage:
-    """A whole answer's usage, its server's generation time kept on the call (the row's time
-    to first token and decode speed, and the latency SLO's sample)."""
-    usage, call.generation_ms = answer_measures(fmt, upstream)
-    return usage
 
 
 async def relay_stream(

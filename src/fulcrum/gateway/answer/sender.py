@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from fulcrum.gateway.answer.tooluse import add_usage
@@ -59,8 +58,9 @@ class ChainSender:
             parsed = opened.backend.format.to_hub_response(raw, model=opened.target.model)
         except (ValueError, KeyError, TypeError) as exc:
             raise answer_error(opened.target.backend, exc) from exc
-        if self.brain is not None:  # the last answer's, timed after the call
-            generated = generation_ms(raw) if isinstance(raw, dict) else None
-            self.call.after_row = partial(observe_answer, self.brain, opened, generated)
+        if self.brain is not None:  # each answer a sample of the local latency SLO
+            observe_answer(
+                self.brain, opened, generation_ms(raw) if isinstance(raw, dict) else None
+            )
         self.usage = add_usage(self.usage, HUB.usage(parsed))
         return parsed

@@ -68,6 +68,9 @@ class FrontProtocol(FrontConnection):
         super().connection_lost(exc)
         if self.phase is Phase.BODY:
             log.info("client hung up while sending the body of POST %s", self.path)
+        # the parser holds this protocol's callbacks: a reference cycle, left to the garbage
+        # collector, for every connection (a client opening one per request, one per request)
+        del self.parser
 
     def data_received(self, data: bytes) -> None:
         phase = self.phase
@@ -219,7 +222,7 @@ class FrontProtocol(FrontConnection):
     def _hand_off(self) -> None:
         """Give the connection, and the bytes of the request being read, to aiohttp."""
         assert self.transport is not None
-        self.disarm()
+        self._stop_timer()  # its pending timer would hold this protocol until it fired
         self.front.connections.discard(self)
         data, self.pending = b"".join(self.pending), []
         handler = self.front.fallback()
@@ -227,6 +230,7 @@ class FrontProtocol(FrontConnection):
         handler.connection_made(self.transport)
         if data:
             handler.data_received(data)
+        del self.parser  # done with this protocol: as at connection_lost, no cycle left behind
 
     def _refuse(self, exc: FulcrumError) -> None:
         """Answer ``exc`` before the body is read, then drain what is left of it a while."""
