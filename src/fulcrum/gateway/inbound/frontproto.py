@@ -68,9 +68,7 @@ class FrontProtocol(FrontConnection):
         super().connection_lost(exc)
         if self.phase is Phase.BODY:
             log.info("client hung up while sending the body of POST %s", self.path)
-        # the parser holds this protocol's callbacks: a reference cycle, left to the garbage
-        # collector, for every connection (a client opening one per request, one per request)
-        del self.parser
+        del self.parser  # it holds this protocol's callbacks: a cycle for the collector
 
     def data_received(self, data: bytes) -> None:
         phase = self.phase
