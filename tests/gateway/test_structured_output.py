@@ -13,6 +13,7 @@ import pytest
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
 from fulcrum.testing.gateway import RunningGateway, local_config, running_gateway
 from fulcrum.testing.llama import LlamaServer
+from fulcrum.wire.outputformat import JSON_OBJECT_INSTRUCTION
 
 from .helpers import HI, claude_client, openai_client, post_json, with_responses_backend
 
@@ -92,6 +93,24 @@ def test_each_api_s_schema_reaches_each_backend_format(
         "name": "output", "schema": SCHEMA, "strict": True}}  # fmt: skip
     assert responses_sent["text"] == {"format": {"type": "json_schema", "name": "output",
                                                  "schema": SCHEMA, "strict": True}}  # fmt: skip
+
+
+def test_json_mode_is_asked_for_in_words_of_an_anthropic_backend(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic
+) -> None:
+    """Chat's and the Responses API's "any JSON object" have no Messages equivalent: the
+    official SDK's JSON mode reaches Claude as a system block asking for one object."""
+    fake_anthropic.push(Reply('{"ok": true}'), Reply('{"ok": true}'))
+    gpt = openai_client(gateway)
+    system = [{"role": "system", "content": "Be terse."}, *HI]
+    chat = gpt.chat.completions.create(model="to-claude", messages=system,  # type: ignore[arg-type]
+                                       response_format={"type": "json_object"})  # fmt: skip
+    assert json.loads(chat.choices[0].message.content or "") == {"ok": True}
+    gpt.responses.create(model="to-claude", input="hi", text={"format": {"type": "json_object"}})
+    chat_sent, responses_sent = (r.body for r in fake_anthropic.requests)
+    assert [b["text"] for b in chat_sent["system"]] == ["Be terse.", JSON_OBJECT_INSTRUCTION]
+    assert [b["text"] for b in responses_sent["system"]] == [JSON_OBJECT_INSTRUCTION]
+    assert "output_config" not in chat_sent and "output_config" not in responses_sent
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from fulcrum.wire import anthropic_to_openai_request, openai_to_anthropic_request
 from fulcrum.wire.outputformat import (
     JSON_OBJECT,
+    JSON_OBJECT_INSTRUCTION,
     JSON_SCHEMA,
     OutputFormat,
     anthropic_output_config,
@@ -55,11 +56,16 @@ def test_the_structured_outputs_beta_field_is_read_too() -> None:
     assert "response_format" not in anthropic_to_openai_request(effort_only)
 
 
-def test_any_json_object_has_no_messages_equivalent() -> None:
+def test_any_json_object_is_asked_for_in_words_in_messages() -> None:
     body = {"model": "m", "messages": HI, "response_format": {"type": "json_object"}}
-    assert "output_config" not in openai_to_anthropic_request(body)
+    sent = openai_to_anthropic_request(body)
+    assert "output_config" not in sent
+    assert sent["system"] == [{"type": "text", "text": JSON_OBJECT_INSTRUCTION}]
+    with_system = {**body, "messages": [{"role": "system", "content": "Be terse."}, *HI]}
+    assert [b["text"] for b in openai_to_anthropic_request(with_system)["system"]] == [
+        "Be terse.", JSON_OBJECT_INSTRUCTION]  # fmt: skip
     text = {"model": "m", "messages": HI, "response_format": {"type": "text"}}
-    assert "output_config" not in openai_to_anthropic_request(text)
+    assert {"output_config", "system"}.isdisjoint(openai_to_anthropic_request(text))
     # llama.cpp's servers read a schema beside json_object: that one is a schema
     extended = {"type": "json_object", "schema": SCHEMA}
     assert read_chat({"response_format": extended}) == OutputFormat(JSON_SCHEMA, SCHEMA)

@@ -9,7 +9,8 @@ Each API names it its own way:
   description}``, ``{type: "json_object"}`` or ``{type: "text"}``;
 * Anthropic Messages: ``output_config.format``: ``{type: "json_schema", schema}`` (and the
   structured-outputs beta's top-level ``output_format`` of the same shape). Messages has no
-  "any JSON object": a ``json_object`` request has no equivalent there and is not sent.
+  "any JSON object": a ``json_object`` request is asked for in words there, a system block
+  (:func:`anthropic_json_object_system`); the answer is not checked.
 
 A reader gives an :class:`OutputFormat` (None: free text, or nothing readable); a writer gives
 the field of the API a request is translated to. Anthropic names no schema, so a schema from
@@ -27,6 +28,7 @@ __all__ = [
     "JSON_OBJECT",
     "JSON_SCHEMA",
     "OutputFormat",
+    "anthropic_json_object_system",
     "anthropic_output_config",
     "chat_response_format",
     "read_anthropic",
@@ -37,6 +39,9 @@ __all__ = [
 
 DEFAULT_NAME = "output"  # Chat Completions and Responses require a name; Messages has none
 JSON_SCHEMA, JSON_OBJECT = "json_schema", "json_object"
+JSON_OBJECT_INSTRUCTION = (
+    "Answer with one JSON object and nothing else: no text before or after it, no code fence."
+)
 Body = dict[str, Any]
 
 
@@ -130,3 +135,8 @@ def anthropic_output_config(fmt: OutputFormat) -> Body | None:
     if fmt.kind != JSON_SCHEMA:
         return None
     return {"format": {"type": JSON_SCHEMA, "schema": dict(fmt.schema or {})}}
+
+
+def anthropic_json_object_system(system: list[Body]) -> list[Body]:
+    """Messages' ``system`` blocks asking for what ``json_object`` asks of Chat Completions."""
+    return [*system, {"type": "text", "text": JSON_OBJECT_INSTRUCTION}]

@@ -44,7 +44,11 @@ from fulcrum.wire.maps import (
     content_text,
     tool_choice_to_anthropic,
 )
-from fulcrum.wire.outputformat import anthropic_output_config, read_chat
+from fulcrum.wire.outputformat import (
+    anthropic_json_object_system,
+    anthropic_output_config,
+    read_chat,
+)
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -72,8 +76,8 @@ OPENAI_REQUEST_RULES: dict[str, str] = {
     "stream_options": "drop: usage is always streamed by Messages",
     "n": "drop: one choice only",
     "reasoning_effort": "drop: no portable equivalent",
-    "response_format": "map: output_config.format (json_schema; json_object has no Messages "
-    "equivalent and is dropped)",
+    "response_format": "map: output_config.format (json_schema; json_object, which Messages "
+    "has no equivalent of, as a system block asking for one JSON object)",
     "seed": "drop: not in Messages",
     "frequency_penalty": "drop: not in Messages",
     "presence_penalty": "drop: not in Messages",
@@ -117,6 +121,8 @@ def openai_to_anthropic_request(body: Mapping[str, Any]) -> dict[str, Any]:
     fmt = read_chat(body)
     if fmt is not None and (config := anthropic_output_config(fmt)) is not None:
         out["output_config"] = config
+    elif fmt is not None:  # json_object: no Messages equivalent, asked for in words
+        out["system"] = anthropic_json_object_system(system)
     if body.get("stream") is True:
         out["stream"] = True
     return out
