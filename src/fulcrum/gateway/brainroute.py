@@ -178,17 +178,17 @@ def estimate_cost(pricer: Any, providers: Mapping[str, str | None]) -> Any:
 
 def observe_first_byte(brain: Brain | None, opened: Opened) -> None:
     """A streamed local answer's time to its first byte (from its chain's start), a sample of
-    the local latency SLO (with a brain)."""
-    target = opened.target
-    if brain is not None and opened.ok and target.kind == "local":
-        brain.observe_local(target.backend, (opened.first_byte_at - opened.started) * 1000)
+    the local latency SLO (with a brain): :func:`observe_answer` with nothing generated yet."""
+    if brain is not None:
+        observe_answer(brain, opened, 0.0)
 
 
 def observe_answer(brain: Brain, opened: Opened, generated_ms: float | None) -> None:
-    """A whole (not streamed) local answer, a sample of the local latency SLO: the time to the
-    answer less the time its server says generating it took (``generated_ms``, llama.cpp's
-    timings), which leaves the wait, the prompt's reading and the first token. A server that
-    says nothing gives no sample: the time to a whole answer grows with its length."""
+    """A local answer, a sample of the local latency SLO: the time to its first byte less the
+    time its server says generating what that byte brought took (``generated_ms``: llama.cpp's
+    timings for a whole answer, 0 for a stream), which leaves the wait, the prompt's reading and
+    the first token. A whole answer whose server says nothing (None) gives no sample: its time
+    grows with its length."""
     target = opened.target
     if generated_ms is None or not opened.ok or target.kind != "local":
         return

@@ -117,7 +117,7 @@ def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[
         int | None,
-        typer.Option(min=0, max=65535, help="Port (default 8787; 0 picks a free one)."),
+        typer.Option(min=0, max=MAX_PORT, help="Port (default 8787; 0 picks a free one)."),
     ] = None,
     ledger_url: Annotated[
         str | None,
