@@ -1,4 +1,4 @@
-"""Fixtures: fake upstreams on loopback and a gateway config pointing at them."""
+"""Fixtures: the gateway config on the fake upstreams (the plugin's), SDK clients closed."""
 
 from __future__ import annotations
 
@@ -9,18 +9,6 @@ import pytest
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI
 
 from .helpers import OPEN_CLIENTS, gateway_config
-
-
-@pytest.fixture
-def fake_anthropic() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        yield fake
 
 
 @pytest.fixture

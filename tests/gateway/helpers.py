@@ -1,4 +1,5 @@
-"""Shared test helpers: the gateway config pointing at the fakes, raw SSE reading."""
+"""Shared test helpers: the gateway config pointing at the fakes (``gateway_config``), raw
+SSE reading."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import anthropic
 import openai
 
 from fulcrum.testing.gateway import RunningGateway
+from fulcrum.testing.gateway import fakes_config as gateway_config
 
 OPEN_CLIENTS: list[anthropic.Anthropic | openai.OpenAI] = []
 
@@ -30,80 +32,6 @@ def openai_client(gw: RunningGateway) -> openai.OpenAI:
 
 
 HI = [{"role": "user", "content": "hi"}]
-
-CONFIG = """
-[server]
-shutdown_timeout_s = 10
-
-[backends.claude]
-format = "anthropic"
-base_url = "{anthropic}"
-kind = "api"
-provider = "anthropic"
-models = ["claude-sonnet-4-6", "claude-haiku-4-5"]
-[backends.claude.retry]
-attempts = 2
-backoff_s = 0.01
-[backends.claude.timeouts]
-first_byte = {first_byte}
-idle = {idle}
-total = {total}
-[backends.claude.breaker]
-failures = {breaker_failures}
-reset_s = 0.5
-
-[backends.gpt]
-format = "openai"
-base_url = "{openai}"
-kind = "api"
-provider = "openai"
-models = ["gpt-4o-mini"]
-[backends.gpt.retry]
-attempts = 2
-backoff_s = 0.01
-[backends.gpt.breaker]
-failures = {breaker_failures}
-reset_s = 0.5
-[backends.gpt.timeouts]
-first_byte = {first_byte}
-idle = {idle}
-total = {total}
-
-[routes]
-default = "claude"
-background_models = []
-sticky_ttl_s = 0
-{routes_extra}
-
-[routes.aliases]
-"to-openai" = "gpt/gpt-4o-mini"
-"to-claude" = "claude/claude-sonnet-4-6"
-{aliases_extra}
-"""
-
-
-def gateway_config(
-    anthropic: str,
-    openai: str,
-    *,
-    routes_extra: str = "",
-    aliases_extra: str = "",
-    first_byte: float = 0.5,
-    idle: float = 0.5,
-    total: float = 5.0,
-    breaker_failures: int = 3,
-) -> str:
-    return CONFIG.format(
-        anthropic=anthropic,
-        openai=openai,
-        routes_extra=routes_extra,
-        aliases_extra=aliases_extra,
-        first_byte=first_byte,
-        idle=idle,
-        total=total,
-        breaker_failures=breaker_failures,
-    )
-
 
 RESPONSES_BACKEND = """
 [backends.codex]

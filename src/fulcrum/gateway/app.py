@@ -17,6 +17,7 @@ from fulcrum.gateway import reprobe
 from fulcrum.gateway.brainsetup import brain_metrics, build_brain
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.endpoints import add_routes
+from fulcrum.gateway.extensions import inbound_hooks
 from fulcrum.gateway.extensions import install as install_extensions
 from fulcrum.gateway.extensions import request_hooks as extension_hooks
 from fulcrum.gateway.inbound import httpserver
@@ -102,6 +103,7 @@ def build_app(
         brain=brain,
         db=db,
         request_hooks=extension_hooks(config),
+        inbound_hooks=inbound_hooks(config),
     )
     if brain is not None:
         brain_metrics(metrics, brain)

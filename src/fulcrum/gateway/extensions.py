@@ -15,7 +15,10 @@ Each extension is a module in :data:`EXTENSION_MODULES` exposing ``EXTENSION``, 
   start-up banner (the dashboard's address);
 - optionally ``request_hook(parsed) -> RequestHook | None``: a step on the request path after
   the route is chosen and before the body is sent — ``await hook(api_name, target, body)``
-  returns the body to send and the tokens it added (context snippets on local routes).
+  returns the body to send and the tokens it added (context snippets on local routes);
+- optionally ``inbound_hooks(parsed) -> {api_format: InboundHook}``: a step on one client
+  API's path before routing — ``await hook(exchange, body, raw)`` returns the exchange to
+  answer on, the body to route and its bytes (kept Responses conversations).
 
 Adding a capability is a line in :data:`EXTENSION_MODULES`, never a branch in the gateway.
 """
@@ -36,12 +39,15 @@ from fulcrum.tables import Table
 
 # (client API name, the route's primary target, the body) -> (the body to send, tokens added)
 RequestHook = Callable[[str, Any, dict[str, Any]], Awaitable[tuple[dict[str, Any], int]]]
+# (the exchange, the checked body, its bytes) -> (the exchange to answer on, the body, its bytes)
+InboundHook = Callable[[Any, dict[str, Any], bytes], Awaitable[tuple[Any, dict[str, Any], bytes]]]
 
 EXTENSION_MODULES: tuple[str, ...] = (
     "fulcrum.wake.gateway",
     "fulcrum.batch.gateway",
     "fulcrum.report.dashboard",
     "fulcrum.context.gateway",
+    "fulcrum.responsestate.gateway",
 )
 
 
@@ -108,3 +114,15 @@ def request_hooks(config: Any) -> tuple[RequestHook, ...]:
         if hook is not None:
             hooks.append(hook)
     return tuple(hooks)
+
+
+def inbound_hooks(config: Any) -> dict[Any, tuple[InboundHook, ...]]:
+    """The configured extensions' steps before routing, by the client API format they serve
+    (the gateway looks its format up: one dictionary read per request)."""
+    hooks: dict[Any, tuple[InboundHook, ...]] = {}
+    for extension in extensions():
+        make = getattr(extension, "inbound_hooks", None)
+        found = make(config.extensions.get(extension.key)) if make is not None else {}
+        for fmt, hook in found.items():
+            hooks[fmt] = (*hooks.get(fmt, ()), hook)
+    return hooks

@@ -108,6 +108,8 @@ def _unfinished(exc: BaseException) -> str:
 
 async def _serve(ex: Exchange, api: ApiFormat, state: GatewayState, call: Call) -> None:
     raw, body = _read(ex, api, call, store=state.config.server.store_bodies)
+    for step in state.inbound_hooks.get(api, ()):  # e.g. a kept Responses conversation
+        ex, body, raw = await step(ex, body, raw)
     req, decision, routed = await route_call(state, api, body, raw, ex)
     call.session = decision.session
     call.route_reason = decision.reason

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -11,7 +13,7 @@ from fulcrum.catalog import Catalog, load_catalog
 from fulcrum.errors import FulcrumError, Unavailable
 from fulcrum.gateway.busy import ShareClock
 from fulcrum.gateway.config import NO_BACKEND, REPROBE_S, GatewayConfig
-from fulcrum.gateway.extensions import RequestHook
+from fulcrum.gateway.extensions import InboundHook, RequestHook
 from fulcrum.gateway.meter import Meter, RowSink
 from fulcrum.gateway.metering import Metrics
 from fulcrum.gateway.upstream.backends import Backends
@@ -36,6 +38,8 @@ class GatewayState:
     brain: Brain | None = None  # the routing brain, with a [policy]; None: [routes] only
     db: SharedDatabase | None = None  # the ledger database for shared state and feedback
     request_hooks: tuple[RequestHook, ...] = ()  # extensions' steps before the body is sent
+    # extensions' steps before routing, by client API format
+    inbound_hooks: Mapping[Any, tuple[InboundHook, ...]] = field(default_factory=dict)
 
     def routing(self) -> Router:
         """The router; with no backend yet, a 503 saying what to start or set."""

@@ -124,6 +124,18 @@ def _batch_tables(*, blob: str, real: str, json: str) -> tuple[str, ...]:
     return tuple(t.format(blob=blob, real=real, json=json) for t in _BATCH_TABLES)
 
 
+_KEPT = (
+    "CREATE TABLE responses_kept (id TEXT PRIMARY KEY, client_key TEXT, created_at {real} "
+    "NOT NULL, input TEXT NOT NULL, response TEXT NOT NULL)",
+    "CREATE INDEX ix_responses_kept_created ON responses_kept (created_at)",
+)
+
+
+def _kept_table(*, real: str) -> tuple[str, ...]:
+    """Kept Responses answers (migration 10) in one dialect's types."""
+    return tuple(t.format(real=real) for t in _KEPT)
+
+
 _INDEXES = (
     f"CREATE INDEX ix_{CALLS_TABLE}_ts ON {CALLS_TABLE} (ts)",
     f"CREATE INDEX ix_{CALLS_TABLE}_session ON {CALLS_TABLE} (session)",
@@ -204,6 +216,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         postgres=(
             f"ALTER TABLE {CALLS_TABLE} ADD COLUMN context_tokens INTEGER NOT NULL DEFAULT 0",
         ),
+    ),
+    Migration(
+        version=10,
+        name="responses_kept (Responses answers kept for previous_response_id)",
+        sqlite=_kept_table(real="REAL"),
+        postgres=_kept_table(real="DOUBLE PRECISION"),
     ),
 )
 

@@ -16,6 +16,7 @@ from typing import NoReturn
 
 import pytest
 
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI
 from fulcrum.testing.claude_code import claude_command
 from fulcrum.testing.codex import codex_command
 from fulcrum.testing.components import ComponentMissing
@@ -75,6 +76,20 @@ def pg_cluster() -> Iterator[PostgresCluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture
+def fake_anthropic() -> Iterator[FakeAnthropic]:
+    """A fake Anthropic API on loopback (the frontier's wire format, errors and streams)."""
+    with FakeAnthropic() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """A fake OpenAI-format API on loopback."""
+    with FakeOpenAI() as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 Unlike the two pass-through APIs, a Responses request is always translated, so the gateway
 is the authority on it: a field it does not know is an error (OpenAI's own answer to one),
 and so is a feature it cannot give (``refuse`` in
-:data:`~fulcrum.wire.responses_api.RESPONSES_REQUEST_RULES`: stored responses and
-conversations, prompt templates, background mode), an input item that only OpenAI can run or
+:data:`~fulcrum.wire.responses_api.RESPONSES_REQUEST_RULES`: stored conversations, prompt
+templates, background mode; a ``previous_response_id`` is checked by
+:mod:`fulcrum.responsestate`), an input item that only OpenAI can run or
 keep, and an image or file referred to by an OpenAI file id. Tools OpenAI runs itself are
 accepted and dropped (:mod:`fulcrum.wire.responses_api.request`).
 """
@@ -45,6 +46,8 @@ _FIELDS: tuple[FieldCheck, ...] = (
     ("metadata", dict, "an object"),
     ("user", str, "a string"),
     ("tools", list, "a list of tool definitions"),
+    ("previous_response_id", str, "a response id"),
+    ("store", bool, "true or false"),
 )
 
 

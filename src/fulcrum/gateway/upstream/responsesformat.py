@@ -6,7 +6,8 @@ its Responses-only models are, or vLLM's) it goes as it came, and the stream pas
 (:class:`~fulcrum.gateway.answer.responsespump.ResponsesPump`); to any other it goes through
 the hub, and the answer and its stream come back from it (:mod:`fulcrum.wire.responses_api`).
 Any client's request reaches a Responses backend the same way, through the hub
-(:mod:`fulcrum.wire.responses_api.backend`). Errors have OpenAI's shape.
+(:mod:`fulcrum.wire.responses_api.backend`). Errors have OpenAI's shape. Kept responses
+(``previous_response_id``, ``GET /v1/responses/{id}``) are :mod:`fulcrum.responsestate`'s.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aiohttp import web
-
-from fulcrum.errors import NotFound
 from fulcrum.gateway.answer.responsespump import (
     AnthropicToResponsesPump,
     ResponsesPump,
@@ -47,13 +45,6 @@ class ResponsesFormat(OpenAIFamily):
     max_tokens_keys = OPENAI_MAX_TOKENS  # the routing view's: Chat Completions
     passthrough = ResponsesPump
     history = RESPONSES  # its input items, when a handed-off session's history is condensed
-
-    def add_routes(self, router: web.UrlDispatcher) -> None:
-        """A stored response's endpoints answer that the gateway stores none (404)."""
-        stored = f"{self.chat_path}/{{id}}"
-        for method, path in (("GET", stored), ("DELETE", stored), ("POST", f"{stored}/cancel"),
-                             ("GET", f"{stored}/input_items")):  # fmt: skip
-            router.add_route(method, path, _not_stored)
 
     def check(self, body: Body) -> None:
         check_responses(body)
@@ -99,11 +90,3 @@ class ResponsesFormat(OpenAIFamily):
         self, model: str, *, request: Mapping[str, Any] | None = None
     ) -> Pump | None:
         return AnthropicToResponsesPump(model, request=request)
-
-
-async def _not_stored(request: web.Request) -> web.StreamResponse:
-    raise NotFound(
-        f"response {request.match_info['id']!r} not found: the gateway keeps no responses "
-        "(store is read as false); send the whole conversation in input",
-        param="response_id",
-    )

@@ -1,7 +1,9 @@
 """OpenAI Responses request → OpenAI Chat Completions request (then the hub's, as any other).
 
-The gateway keeps no responses: each request carries its whole conversation in ``input``, as
-clients that send ``store: false`` do (Codex CLI among them). The rules for the top-level
+Each request reaches this module with its whole conversation in ``input``: as clients that
+send ``store: false`` send it (Codex CLI among them), or put there by the gateway from the
+response a ``previous_response_id`` names (:mod:`fulcrum.responsestate`, with
+``[responses] store = true``; without it the field is refused there). The rules for the top-level
 fields are :data:`RESPONSES_REQUEST_RULES` (``map``, ``drop`` or ``refuse``: a ``refuse``
 field set to anything but null or false is an error; any field not listed is one too). The
 gateway's check (:mod:`fulcrum.gateway.inbound.validate_responses`) applies them; this
@@ -55,7 +57,7 @@ RESPONSES_REQUEST_RULES: dict[str, str] = {
     "user": "map: user",
     "text": "map: response_format (text.format; verbosity dropped)",
     "metadata": "drop: OpenAI-only",
-    "store": "drop: the gateway keeps no responses",
+    "store": "map: whether the gateway keeps the answer ([responses] store)",
     "include": "drop: nothing encrypted or extra to include",
     "stream_options": "drop: OpenAI-only",
     "prompt_cache_key": "drop: provider-specific",
@@ -71,8 +73,7 @@ RESPONSES_REQUEST_RULES: dict[str, str] = {
     "max_tool_calls": "drop: no portable equivalent",
     "client_metadata": "drop: the client's own (Codex CLI sends it)",
     "top_logprobs": "drop: no portable equivalent",
-    "previous_response_id": "refuse: the gateway keeps no responses; send the whole "
-    "conversation in input",
+    "previous_response_id": "map: the kept conversation it continues ([responses] store)",
     "conversation": "refuse: the gateway keeps no conversations; send the whole "
     "conversation in input",
     "prompt": "refuse: prompt templates are kept by OpenAI",

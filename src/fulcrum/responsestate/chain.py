@@ -1,0 +1,88 @@
+"""A kept conversation continued: the items a ``previous_response_id`` stands for, and the
+response a Responses stream ended with (what is kept of a streamed answer)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fulcrum.responsestate.store import Items, Kept
+from fulcrum.wire.sse import SSEDecoder
+
+FINAL_EVENTS = (b"response.completed", b"response.incomplete", b"response.failed")
+_CALL_KEYS = ("call_id", "name", "arguments", "namespace")
+
+
+def input_items(value: Any) -> Items:
+    """A request's ``input`` as items, in the form OpenAI lists them: a string is one user
+    message, and a message's text content a list of one text part."""
+    if isinstance(value, str):
+        value = [{"role": "user", "content": value}]
+    items = value if isinstance(value, list) else []
+    return [_item(item) for item in items if isinstance(item, Mapping)]
+
+
+def _item(item: Mapping[str, Any]) -> dict[str, Any]:
+    kind = item.get("type", "message")
+    content = item.get("content")
+    if kind != "message" or not isinstance(content, str):
+        return {"type": kind, **item}
+    part = "output_text" if item.get("role") == "assistant" else "input_text"
+    return {"type": kind, **item, "content": [{"type": part, "text": content}]}
+
+
+def as_input(output: Any) -> Items:
+    """A response's output items as a later request's input: its messages and function
+    calls, without ids or statuses (they name the gateway's items, which no backend knows).
+    Reasoning is left out, as the gateway leaves it out of what it sends a backend."""
+    items: Items = []
+    for item in output if isinstance(output, list) else ():
+        if not isinstance(item, Mapping):
+            continue
+        kind = item.get("type")
+        if kind == "message":
+            parts = [p for p in map(_part, item.get("content") or ()) if p is not None]
+            if parts:
+                items.append({"type": "message", "role": item.get("role") or "assistant",
+                              "content": parts})  # fmt: skip
+        elif kind == "function_call":
+            items.append({"type": "function_call", **{k: item[k] for k in _CALL_KEYS if k in item}})
+    return items
+
+
+def _part(part: Any) -> dict[str, Any] | None:
+    kind = part.get("type") if isinstance(part, Mapping) else None
+    if kind == "output_text":
+        return {"type": "output_text", "text": part.get("text") or ""}
+    if kind == "refusal":
+        return {"type": "refusal", "refusal": part.get("refusal") or ""}
+    return None
+
+
+def conversation(kept: Kept) -> Items:
+    """Everything ``kept`` stands for as input: what it answered, then its answer."""
+    return [*kept.input, *as_input(kept.response.get("output"))]
+
+
+def continued(body: Mapping[str, Any], kept: Kept) -> dict[str, Any]:
+    """``body`` with the conversation ``kept`` stands for before its own input, and without
+    ``previous_response_id`` (no backend knows the gateway's ids). Instructions are not
+    carried over: OpenAI does not carry them either."""
+    out = {key: value for key, value in body.items() if key != "previous_response_id"}
+    out["input"] = [*conversation(kept), *input_items(body.get("input"))]
+    return out
+
+
+def final_response(stream: bytes) -> dict[str, Any] | None:
+    """The response a Responses stream ended with (its last ``response.completed``,
+    ``response.incomplete`` or ``response.failed`` event), decoded from that event on; None
+    when it has none. (An event name starts a line; inside data a newline is escaped.)"""
+    at = max(stream.rfind(b"\nevent: " + name) for name in FINAL_EVENTS)
+    if at < 0:
+        return None
+    for event in SSEDecoder().feed(stream[at + 1 :] + b"\n\n"):
+        data = event.object()
+        response = data.get("response") if data is not None else None
+        if isinstance(response, dict):
+            return response
+    return None

@@ -1,0 +1,123 @@
+"""A kept response's endpoints, as OpenAI's: ``GET`` and ``DELETE /v1/responses/{id}``,
+``GET /v1/responses/{id}/input_items`` (the conversation it answered, newest first by
+default) and ``POST /v1/responses/{id}/cancel`` (refused: the gateway answers in the
+foreground). Only the client key that made a response sees it. With ``store`` off, each
+answers 404 and says why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+
+from fulcrum.errors import InvalidRequest, NotFound
+from fulcrum.gateway.inbound.middleware import CLIENT_KEY
+from fulcrum.gateway.state import STATE
+from fulcrum.responsestate.config import KEY, KeepConfig
+from fulcrum.responsestate.keeping import run, store_of
+from fulcrum.responsestate.store import Kept
+
+PATH = "/v1/responses/{id}"
+RETRIEVE_QUERY = ("include", "include[]", "include_obfuscation", "stream", "starting_after")
+ITEMS_QUERY = ("after", "limit", "order", "include", "include[]")
+ORDERS = ("asc", "desc")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(PATH, retrieve)
+    app.router.add_delete(PATH, delete)
+    app.router.add_get(f"{PATH}/input_items", list_input_items)
+    app.router.add_post(f"{PATH}/cancel", cancel)
+
+
+def _config(request: web.Request) -> KeepConfig:
+    config = request.app[STATE].config.extensions.get(KEY)
+    return config if isinstance(config, KeepConfig) else KeepConfig()
+
+
+def _check_query(query: Mapping[str, str], accepted: tuple[str, ...]) -> None:
+    for key in query:
+        if key not in accepted:
+            raise InvalidRequest.unknown_field(key, accepted)
+
+
+async def _kept(request: web.Request, *, delete: bool = False) -> Kept | bool:
+    """The response the path names (or, with ``delete``, whether it was deleted); 404 when
+    it is not kept for this client key."""
+    config, response_id = _config(request), request.match_info["id"]
+    if not config.store:
+        raise NotFound(f"response {response_id!r} not found: the gateway keeps no responses "
+                       "([responses] store is false); send the whole conversation in input",
+                       param="response_id")  # fmt: skip
+    store = store_of(request.app[STATE], config)
+    action = store.delete if delete else store.get
+    found = await run(store, partial(action, response_id, request.get(CLIENT_KEY)))
+    if found is None or found is False:
+        raise NotFound(f"response {response_id!r} not found", param="response_id")
+    return found
+
+
+async def retrieve(request: web.Request) -> web.StreamResponse:
+    _check_query(request.query, RETRIEVE_QUERY)
+    if request.query.get("stream", "false").lower() != "false":
+        raise InvalidRequest("stream: a kept response is answered whole", param="stream")
+    kept = await _kept(request)
+    assert isinstance(kept, Kept)
+    return web.json_response(kept.response)
+
+
+async def delete(request: web.Request) -> web.StreamResponse:
+    await _kept(request, delete=True)
+    response_id = request.match_info["id"]
+    return web.json_response({"id": response_id, "object": "response.deleted", "deleted": True})
+
+
+async def cancel(request: web.Request) -> web.StreamResponse:
+    await _kept(request)
+    raise InvalidRequest(
+        "only a response made in background mode can be cancelled, and the gateway answers "
+        "in the foreground", param="response_id",
+    )  # fmt: skip
+
+
+async def list_input_items(request: web.Request) -> web.StreamResponse:
+    query = request.query
+    _check_query(query, ITEMS_QUERY)
+    limit, order = _limit(query.get("limit", "20")), query.get("order", "desc")
+    if order not in ORDERS:
+        raise InvalidRequest(f"order: expected one of {', '.join(ORDERS)}, got {order!r}",
+                             param="order")  # fmt: skip
+    kept = await _kept(request)
+    assert isinstance(kept, Kept)
+    items = with_ids(kept.input, kept.id)
+    if order == "desc":
+        items.reverse()
+    after = query.get("after")
+    if after is not None:
+        ids = [item["id"] for item in items]
+        items = items[ids.index(after) + 1 :] if after in ids else []
+    page = items[:limit]
+    return web.json_response({
+        "object": "list", "data": page, "has_more": len(items) > limit,
+        "first_id": page[0]["id"] if page else None, "last_id": page[-1]["id"] if page else None,
+    })  # fmt: skip
+
+
+def _limit(text: str) -> int:
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 100:
+        raise InvalidRequest(f"limit: expected an integer from 1 to 100, got {text!r}",
+                             param="limit")  # fmt: skip
+    return limit
+
+
+def with_ids(items: list[dict[str, Any]], response_id: str) -> list[dict[str, Any]]:
+    """The items, each with an id (its own, or one made from the response's and its place:
+    the same on every listing)."""
+    return [item if isinstance(item.get("id"), str) else {"id": f"{response_id}_item_{n}", **item}
+            for n, item in enumerate(items)]  # fmt: skip

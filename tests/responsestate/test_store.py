@@ -1,0 +1,84 @@
+"""Kept responses in SQLite and PostgreSQL: found by id and key, deleted, expired, swept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fulcrum.responsestate.store import Kept, ResponseStore
+from fulcrum.routing.budget.database import SharedDatabase, open_database
+from fulcrum.testing.postgres import PostgresCluster
+
+DAY = 86_400.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SharedDatabase]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+        url = cluster.create_database()
+    database = open_database(url)
+    yield database
+    database.close()
+
+
+def kept(response_id: str, key: str | None, at: float, text: str = "hi") -> Kept:
+    return Kept(response_id, key, at, [{"type": "message", "role": "user", "content": text}],
+                {"id": response_id, "object": "response", "output": []})  # fmt: skip
+
+
+def test_a_response_is_found_by_its_id_and_key_only(db: SharedDatabase) -> None:
+    clock = Clock()
+    store = ResponseStore(db, keep_s=DAY, clock=clock)
+    store.put(kept("resp_1", "alice", clock.now, "é ünïcode"))
+    store.put(kept("resp_2", None, clock.now))
+    found = store.get("resp_1", "alice")
+    assert found is not None and found.input[0]["content"] == "é ünïcode"
+    assert found.response["id"] == "resp_1" and found.created_at == clock.now
+    assert store.get("resp_1", "bob") is None and store.get("resp_1", None) is None
+    assert store.get("resp_2", None) is not None and store.get("resp_2", "alice") is None
+    assert store.get("resp_3", None) is None
+
+
+def test_delete_is_by_key_and_once(db: SharedDatabase) -> None:
+    clock = Clock()
+    store = ResponseStore(db, keep_s=DAY, clock=clock)
+    store.put(kept("resp_1", "alice", clock.now))
+    assert not store.delete("resp_1", "bob")
+    assert store.delete("resp_1", "alice")
+    assert not store.delete("resp_1", "alice")
+    assert store.get("resp_1", "alice") is None
+
+
+def test_an_expired_response_is_not_found_and_is_swept(db: SharedDatabase) -> None:
+    clock = Clock()
+    store = ResponseStore(db, keep_s=DAY, clock=clock)
+    store.put(kept("resp_old", None, clock.now))
+    clock.now += DAY / 2
+    store.put(kept("resp_new", None, clock.now))
+    clock.now += DAY / 2 + 1  # the first is a day and a second old, the second half a day
+    assert store.get("resp_old", None) is None
+    assert store.get("resp_new", None) is not None
+    assert store.sweep() == 1
+    assert store.get("resp_new", None) is not None
+
+
+def test_a_put_again_replaces(db: SharedDatabase) -> None:
+    clock = Clock()
+    store = ResponseStore(db, keep_s=DAY, clock=clock)
+    store.put(kept("resp_1", None, clock.now, "first"))
+    store.put(kept("resp_1", None, clock.now, "second"))
+    found = store.get("resp_1", None)
+    assert found is not None and found.input[0]["content"] == "second"
