@@ -44,6 +44,26 @@ def test_submit_wait_status_and_results(llama_server: LlamaServer, tmp_path: Pat
     assert all(x["response"]["status_code"] == 200 for x in lines)
 
 
+@pytest.mark.llama
+def test_a_responses_file_is_a_batch_on_its_endpoint(
+    llama_server: LlamaServer, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = ({"custom_id": f"r{i}", "method": "POST", "url": "/v1/responses",
+              "body": {"model": llama_server.model, "input": "hi", "max_output_tokens": 4}}
+             for i in range(3))  # fmt: skip
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    with running_gateway(llama_config(llama_server.base_url, llama_server.model)) as gw:
+        submitted = _fulcrum("submit", str(source), "--url", gw.url, "--wait")
+        assert submitted.returncode == 0, submitted.stderr
+        assert "completed  3 completed, 0 failed of 3" in submitted.stdout
+        out = tmp_path / "out.jsonl"
+        batch_id = submitted.stdout.splitlines()[0]
+        assert _fulcrum("results", batch_id, "--url", gw.url, "-o", str(out)).returncode == 0
+    answers = [json.loads(x)["response"]["body"] for x in out.read_text().splitlines()]
+    assert [a["object"] for a in answers] == ["response"] * 3
+
+
 def test_mistakes_are_one_line_without_a_traceback(tmp_path: Path) -> None:
     missing = _fulcrum("submit", str(tmp_path / "none.jsonl"))
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1

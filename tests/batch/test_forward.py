@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import anthropic
@@ -155,11 +155,27 @@ def test_a_forwarded_item_costs_the_providers_batch_price(fakes: Fakes) -> None:
     assert row.saving_usd == row.counterfactual_usd - row.cost_usd
 
 
-def test_a_mixed_openai_batch_answers_in_openai_format(fakes: Fakes) -> None:
+def _responses_body(i: int, model: str) -> dict[str, object]:
+    return {"model": model, "input": f"hi {i}", "max_output_tokens": 8}
+
+
+def _text(endpoint: str, body: dict[str, object]) -> str | None:
+    """The answer's text, read by the SDK's own type for the batch's endpoint."""
+    if endpoint == "/v1/responses":
+        return openai.types.responses.Response.model_validate(body).output_text
+    return openai.types.chat.ChatCompletion.model_validate(body).choices[0].message.content
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body"), [("/v1/chat/completions", chat_body), ("/v1/responses", _responses_body)]
+)
+def test_a_mixed_openai_batch_answers_in_its_endpoints_format(
+    fakes: Fakes, endpoint: str, body: Callable[[int, str], dict[str, object]]
+) -> None:
     local, claude, gpt = fakes
     lines = b"".join(
-        json.dumps({"custom_id": f"{name}-{i}", "method": "POST", "url": "/v1/chat/completions",
-                    "body": chat_body(i, model)}).encode() + b"\n"
+        json.dumps({"custom_id": f"{name}-{i}", "method": "POST", "url": endpoint,
+                    "body": body(i, model)}).encode() + b"\n"
         for name, model in MODELS.items() for i in range(2)
     )  # fmt: skip
     with (
@@ -167,21 +183,21 @@ def test_a_mixed_openai_batch_answers_in_openai_format(fakes: Fakes) -> None:
         openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0) as client,
     ):
         upload = client.files.create(file=("in.jsonl", lines), purpose="batch")
-        batch = client.batches.create(input_file_id=upload.id, endpoint="/v1/chat/completions",
+        batch = client.batches.create(input_file_id=upload.id, endpoint=endpoint,  # type: ignore[arg-type]
                                       completion_window="24h")  # fmt: skip
+        assert batch.endpoint == endpoint
         done = wait_for(lambda: (b := client.batches.retrieve(batch.id)).completed_at and b)
         assert done.output_file_id is not None and done.error_file_id is None
         out = [json.loads(x) for x in client.files.content(done.output_file_id).text.splitlines()]
     assert sorted(line["custom_id"] for line in out) == sorted(
         f"{n}-{i}" for n in MODELS for i in range(2)
     )
+    expected = {"box": "from the box", "claude": "from claude", "gpt": "from gpt"}
     for line in out:
-        completion = openai.types.chat.ChatCompletion.model_validate(line["response"]["body"])
-        expected = {"box": "from the box", "claude": "from claude", "gpt": "from gpt"}
-        assert completion.choices[0].message.content == expected[line["custom_id"][:-2]]
+        assert _text(endpoint, line["response"]["body"]) == expected[line["custom_id"][:-2]]
     assert len(claude.batches.book.created) == 1 and len(gpt.batches.book.created) == 1
     assert len(_posts(gpt, "/v1/files")) == 1 and len(_posts(gpt, "/v1/batches")) == 1
-    assert len(_posts(local, "/v1/chat/completions")) == 2
+    assert len(_posts(local, "/v1/chat/completions")) == 2  # a Responses item translated too
 
 
 def test_errored_and_expired_provider_items_map_to_each_clients_results(fakes: Fakes) -> None:

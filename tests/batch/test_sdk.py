@@ -58,6 +58,36 @@ def test_openai_sdk_runs_a_50_item_batch(
     )
 
 
+def test_openai_sdk_runs_a_responses_batch(
+    gateway: RunningGateway, llama_server: LlamaServer
+) -> None:
+    """A batch on /v1/responses: each item translated for the llama.cpp server, answered as a
+    Responses object."""
+    lines = b"".join(
+        json.dumps({"custom_id": f"r-{i}", "method": "POST", "url": "/v1/responses",
+                    "body": {"model": llama_server.model, "input": f"hi {i}",
+                             "instructions": "Be brief.", "max_output_tokens": 8}}).encode()
+        + b"\n"
+        for i in range(10)
+    )  # fmt: skip
+    with openai.OpenAI(base_url=gateway.openai_base_url, api_key="k", max_retries=0) as client:
+        uploaded = client.files.create(file=("in.jsonl", lines), purpose="batch")
+        batch = client.batches.create(input_file_id=uploaded.id, endpoint="/v1/responses",
+                                      completion_window="24h")  # fmt: skip
+        done = wait_for(lambda: (b := client.batches.retrieve(batch.id)).completed_at and b)
+        assert done.status == "completed" and done.request_counts is not None
+        assert done.request_counts.completed == 10 and done.output_file_id is not None
+        out = [json.loads(x) for x in client.files.content(done.output_file_id).text.splitlines()]
+    assert sorted(line["custom_id"] for line in out) == sorted(f"r-{i}" for i in range(10))
+    for line in out:
+        response = openai.types.responses.Response.model_validate(line["response"]["body"])
+        assert response.object == "response" and response.status in ("completed", "incomplete")
+        assert response.usage is not None and response.usage.output_tokens > 0
+        assert response.instructions == "Be brief."
+    rows = [r for r in open_store(None).rows() if r.session == batch.id]
+    assert len(rows) == 10 and all(r.backend_kind == "local" and r.status == 200 for r in rows)
+
+
 def test_anthropic_sdk_runs_a_50_item_batch(gateway: RunningGateway) -> None:
     requests = [{"custom_id": f"req-{i}", "params": chat_body(i)} for i in range(50)]
     with anthropic.Anthropic(base_url=gateway.url, api_key="k", max_retries=0) as client:

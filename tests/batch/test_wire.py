@@ -87,6 +87,29 @@ META_17 = {f"k{i}": "v" for i in range(17)}
         (openai_line("a", url="/v1/embeddings"), {}, "line 1: url", "url"),
         (openai_line("a") + b"\xff\xfe\n", {}, "UTF-8", "input_file_id"),
         (openai_line(""), {}, "custom_id", "custom_id"),
+        (
+            openai_line("a"),
+            {"endpoint": "/v1/embeddings"},
+            "/v1/chat/completions or /v1/responses",
+            "endpoint",
+        ),
+        (
+            openai_line(
+                "a",
+                url="/v1/responses",
+                body={"model": "m", "input": "hi", "previous_response_id": "resp_1"},
+            ),
+            {"endpoint": "/v1/responses"},
+            "line 1: previous_response_id",
+            "previous_response_id",
+        ),
+        (
+            openai_line("a", url="/v1/responses", body={"model": "m", "input": []}),
+            {"endpoint": "/v1/responses"},
+            "line 1: input",
+            "input",
+        ),
+        (openai_line("a"), {"endpoint": "/v1/responses"}, "line 1: url", "url"),
     ],
 )
 def test_a_bad_openai_batch_is_a_400_naming_its_fault(

@@ -1,10 +1,11 @@
 """Batch wire formats: one :class:`BatchApi` object per provider's batch API.
 
 A batch API knows the client format of its items (an :class:`ApiFormat` of the gateway's
-registry), the ledger endpoint its items are recorded under, how its batch object looks (the
-OpenAI ``Batch``, the Anthropic ``MessageBatch``) and how one finished item is written as a
-line of its results. A batch stores its API's ``name``; :data:`fulcrum.batch.registry.APIS`
-maps it back. Adding a provider's batch API is one more subclass, never a branch.
+registry; one per item path: :meth:`BatchApi.for_endpoint`), the ledger endpoint its items
+are recorded under, how its batch object looks (the OpenAI ``Batch``, the Anthropic
+``MessageBatch``) and how one finished item is written as a line of its results. A batch
+stores its API's ``name``; :data:`fulcrum.batch.registry.APIS` maps it back. Adding a
+provider's batch API is one more subclass, never a branch.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ class BatchApi:
 
     def new_id(self) -> str:
         return f"{self.id_prefix}{new_row_id()}"
+
+    def for_endpoint(self, endpoint: str) -> BatchApi:
+        """The API that runs a batch's items on ``endpoint`` (the batch's path for them): this
+        one, unless the provider's batches take several item paths (OpenAI's)."""
+        return self
 
     def view(self, job: Job, base_url: str) -> Body:
         """The batch object the provider's SDK reads."""

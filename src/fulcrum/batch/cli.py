@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fulcrum.batch.client import BatchClient
+from fulcrum.batch.client import BatchClient, endpoint_of
 from fulcrum.errors import InputError
 from fulcrum.textfiles import write_output
 from fulcrum.urls import http_url
@@ -63,7 +63,13 @@ def _watch(client: BatchClient, batch: dict[str, Any], poll_s: float = 1.0) -> d
 
 @batch_app.command("submit")
 def submit(
-    file: Annotated[Path, typer.Argument(help="OpenAI batch input, one request per line")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="OpenAI batch input, one request per line; its first line's url "
+            "(/v1/chat/completions or /v1/responses) is the batch's endpoint"
+        ),
+    ],
     url: UrlOpt = None,
     key: KeyOpt = None,
     wait: WaitOpt = False,
@@ -73,7 +79,7 @@ def submit(
         raise InputError(f"{file}: {'a directory' if file.is_dir() else 'no such file'}; "
                          "give an OpenAI batch input file (.jsonl)")  # fmt: skip
     client = _client(url, key)
-    batch = client.create(client.upload(file)["id"])
+    batch = client.create(client.upload(file)["id"], endpoint_of(file))
     typer.echo(batch["id"])
     if wait:
         typer.echo(_line(_watch(client, batch)))

@@ -13,6 +13,8 @@ from typing import Any
 from fulcrum.errors import FulcrumError, InputError, NotFound, Unavailable
 from fulcrum.urls import redact_url
 
+CHAT = "/v1/chat/completions"  # a batch's endpoint when its file names none
+
 TIMEOUT_S = 60
 BATCH_COUNTS = ("total", "completed", "failed")
 
@@ -67,9 +69,8 @@ class BatchClient:
         answer: dict[str, Any] = json.loads(self._send("POST", "/v1/files", data, ctype))
         return answer
 
-    def create(self, file_id: str) -> dict[str, Any]:
-        body = {"input_file_id": file_id, "endpoint": "/v1/chat/completions",
-                "completion_window": "24h"}  # fmt: skip
+    def create(self, file_id: str, endpoint: str = CHAT) -> dict[str, Any]:
+        body = {"input_file_id": file_id, "endpoint": endpoint, "completion_window": "24h"}
         return self._batch("POST", "/v1/batches", body)
 
     def batch(self, batch_id: str) -> dict[str, Any]:
@@ -89,6 +90,21 @@ class BatchClient:
 
     def content(self, file_id: str) -> bytes:
         return self._send("GET", f"/v1/files/{file_id}/content", None, None)
+
+
+def endpoint_of(path: Path) -> str:
+    """The endpoint of an OpenAI batch input file: its first request's ``url`` (the gateway
+    checks every line against it), else Chat Completions."""
+    with path.open("rb") as lines:
+        for raw in lines:
+            if raw.strip():
+                try:
+                    first = json.loads(raw.decode("utf-8-sig"))
+                except ValueError:
+                    return CHAT  # the gateway names the line
+                url = first.get("url") if isinstance(first, dict) else None
+                return url if isinstance(url, str) else CHAT
+    return CHAT
 
 
 def _error(status: int, body: bytes) -> FulcrumError:

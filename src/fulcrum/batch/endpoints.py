@@ -65,8 +65,9 @@ async def create_openai(request: web.Request) -> web.StreamResponse:
     raw = await read_body(request, request.app[STATE].config.server.max_body_bytes)
     asked = parse_create(parse_object(raw))
     content = await input_content(batch_context(request), asked.input_file_id)
-    items = OPENAI_BATCH.parse_file(content, asked.endpoint)
-    job = await _create(request, OPENAI_BATCH, items, endpoint=asked.endpoint,
+    api = OPENAI_BATCH.for_endpoint(asked.endpoint)  # its items' API: chat or Responses
+    items = api.parse_file(content, asked.endpoint)
+    job = await _create(request, api, items, endpoint=asked.endpoint,
                         input_file_id=asked.input_file_id,
                         completion_window=asked.completion_window,
                         metadata=asked.metadata)  # fmt: skip

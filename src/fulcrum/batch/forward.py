@@ -38,7 +38,7 @@ def forward_target(
         return None
     router = state.routing()
     try:
-        req = router.request(fmt.name, fmt.max_tokens_keys, body, {}, dumps(body))
+        req = router.request(fmt.name, fmt.max_tokens_keys, fmt.routing_view(body), {}, dumps(body))
         decision = router.choose(req, record=False)
     except FulcrumError:
         return None  # refused when it runs, saying why

@@ -33,7 +33,7 @@ from fulcrum.batch.forward_result import Forwarded, finished, priced
 from fulcrum.batch.forwarders import PROVIDER_BATCHES
 from fulcrum.batch.providers import Line, Outcome
 from fulcrum.batch.queue import Claimed
-from fulcrum.batch.registry import APIS
+from fulcrum.batch.registry import item_api
 from fulcrum.batch.store import BatchStore
 from fulcrum.errors import FulcrumError, InvalidRequest
 from fulcrum.gateway.state import GatewayState
@@ -123,7 +123,12 @@ class Forwarder:
         kept: list[Claimed] = []
         for item in claimed:
             try:
-                lines.append((item.id, provider_body(self.state, APIS[item.api], item, backend)))
+                lines.append(
+                    (
+                        item.id,
+                        provider_body(self.state, item_api(item.api, item.endpoint), item, backend),
+                    )
+                )
                 kept.append(item)
             except (FulcrumError, ValueError, KeyError, TypeError) as exc:
                 error = exc if isinstance(exc, FulcrumError) else InvalidRequest(str(exc))
@@ -137,7 +142,7 @@ class Forwarder:
                 queue.release(self.store, item, not_before=time.time() + RETRY_DELAY_S)
                 continue
             queue.finish(self.store, item, outcome="errored", status_code=exc.status,
-                         result=APIS[item.api].error_result(exc), row=None,
+                         result=item_api(item.api, item.endpoint).error_result(exc), row=None,
                          now=time.time())  # fmt: skip
         log.warning("batch: a provider batch was refused (%s): %s", exc.status, exc.message)
 
@@ -158,7 +163,7 @@ class Forwarder:
         pricer = self.state.meter.pricer
         ends = []
         for item in forward_store.items(self.store, forward_id):
-            api = APIS[item.api]
+            api = item_api(item.api, item.endpoint)
             target = item_target(self.state, api, item, backend_name)
             at = Forwarded(api, item, backend, target, forward_id)
             end = finished(at, by_id.get(item.id))

@@ -1,6 +1,9 @@
 """The OpenAI Batch API: JSONL input files, the ``Batch`` object, output and error files.
 
-An input line is ``{"custom_id", "method": "POST", "url": "/v1/chat/completions", "body"}``.
+An input line is ``{"custom_id", "method": "POST", "url", "body"}``, the url the batch's
+``endpoint``: ``/v1/chat/completions``, or ``/v1/responses`` (a Responses request, each item
+translated for its backend as an interactive one is; ``previous_response_id`` is refused: a
+batch item is answered whole from its own body).
 Succeeded items go to the output file, the others (errored, cancelled) to the error file, one
 line each: ``{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "error"}``.
 """
@@ -8,12 +11,12 @@ line each: ``{"id", "custom_id", "response": {"status_code", "request_id", "body
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, unix
 from fulcrum.batch.store import ItemResult, Job, NewItem
 from fulcrum.errors import Conflict, InvalidRequest
-from fulcrum.gateway.upstream.formats import OPENAI
+from fulcrum.gateway.upstream.formats import OPENAI, RESPONSES
 from fulcrum.textfiles import decode
 
 CHAT = "/v1/chat/completions"
@@ -37,15 +40,21 @@ class OpenAIBatch(BatchApi):
     max_page = 100
     max_requests = 50_000
     id_prefix = "batch_"
+    item_path: ClassVar[str] = CHAT  # the url of every line of a batch this API runs
+
+    def for_endpoint(self, endpoint: str) -> OpenAIBatch:
+        api = ITEM_APIS.get(endpoint)
+        if api is None:
+            raise InvalidRequest(f"endpoint {endpoint!r} is not served in batches here; use "
+                                 f"{' or '.join(ITEM_APIS)}", param="endpoint")  # fmt: skip
+        return api
 
     def parse_file(self, content: bytes, endpoint: str) -> list[NewItem]:
         """The items of an uploaded ``purpose=batch`` file for a batch on ``endpoint``: UTF-8
         JSONL, a byte-order mark and CRLF line ends allowed (as editors save files)."""
-        if endpoint != CHAT:
-            raise InvalidRequest(
-                f"endpoint {endpoint!r} is not served in batches here; use {CHAT}",
-                param="endpoint",
-            )
+        api = self.for_endpoint(endpoint)
+        if api is not self:
+            return api.parse_file(content, endpoint)
         try:
             text = decode(content)
         except ValueError as exc:
@@ -137,4 +146,22 @@ class OpenAIBatch(BatchApi):
         return [self.result_line(i) for i in items if (i.outcome == "succeeded") == want_ok]
 
 
+class OpenAIResponsesBatch(OpenAIBatch):
+    """A batch on ``/v1/responses``: the same batch object and files, Responses items."""
+
+    fmt = RESPONSES
+    item_path = RESPONSES.chat_path
+
+    def check_item(self, custom_id: Any, body: Any, where: str, seen: set[str]) -> NewItem:
+        if isinstance(body, dict) and body.get("previous_response_id") is not None:
+            raise InvalidRequest(f"{where}: previous_response_id is not served in batches; "
+                                 "send the whole conversation in input",
+                                 param="previous_response_id")  # fmt: skip
+        return super().check_item(custom_id, body, where, seen)
+
+
 OPENAI_BATCH = OpenAIBatch()
+# the API that runs the items of an OpenAI batch, by the batch's endpoint
+ITEM_APIS: dict[str, OpenAIBatch] = {
+    api.item_path: api for api in (OPENAI_BATCH, OpenAIResponsesBatch())
+}

@@ -7,3 +7,8 @@ from fulcrum.batch.apis import BatchApi
 from fulcrum.batch.openai_batch import OPENAI_BATCH
 
 APIS: dict[str, BatchApi] = {api.name: api for api in (OPENAI_BATCH, ANTHROPIC_BATCH)}
+
+
+def item_api(api_name: str, endpoint: str) -> BatchApi:
+    """The API that runs an item of a batch of ``api_name`` on ``endpoint``."""
+    return APIS[api_name].for_endpoint(endpoint)

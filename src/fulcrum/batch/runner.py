@@ -115,7 +115,7 @@ def _route(state: GatewayState, api: BatchApi, item: Claimed, raw: bytes) -> Ran
     """The route's local targets, or the errored result when there are none."""
     fmt, router = api.fmt, state.routing()
     try:
-        req = router.request(fmt.name, fmt.max_tokens_keys, item.body, {}, raw)
+        req = router.request(fmt.name, fmt.max_tokens_keys, fmt.routing_view(item.body), {}, raw)
         decision = router.choose(req, record=False)
     except FulcrumError as exc:
         return _refused(api, exc)

@@ -25,7 +25,7 @@ from fulcrum.batch import queue
 from fulcrum.batch.config import BatchConfig
 from fulcrum.batch.forwarding import Forwarder
 from fulcrum.batch.queue import Claimed
-from fulcrum.batch.registry import APIS
+from fulcrum.batch.registry import APIS, item_api
 from fulcrum.batch.runner import OnMachine, Ran, ledger_row, run_item
 from fulcrum.batch.store import BatchStore
 from fulcrum.gateway.state import GatewayState
@@ -115,7 +115,7 @@ class Worker:
         await asyncio.to_thread(queue.renew, self.store, tokens, until=now + self.config.lease_s)
 
     async def _one(self, item: Claimed) -> None:
-        api = APIS[item.api]
+        api = item_api(item.api, item.endpoint)
         try:
             ran = await run_item(self.state, api, item, self.config.max_attempts, self.on_machine)
             if ran.retry:
