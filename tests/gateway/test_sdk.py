@@ -114,6 +114,26 @@ def test_openai_sdk_json_and_stream(
     assert [r.output_tokens for r in rows] == [3, 4]
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_several_choices_are_refused_where_a_translation_gives_one(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, stream: bool
+) -> None:
+    """``n`` = 2 to Claude: a 400 naming ``n`` (it was one choice in silence), nothing sent;
+    to an OpenAI-format backend it passes through; ``n`` = 1 goes anywhere."""
+    client = gpt(gateway)
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="claude-sonnet-4-6", messages=HI, n=2,  # type: ignore[arg-type]
+                                       stream=stream)  # fmt: skip
+    assert caught.value.param == "n" and "2 choices" in caught.value.message
+    assert fake_anthropic.requests == []
+    fake_anthropic.push(Reply("one"))
+    one = client.chat.completions.create(model="claude-sonnet-4-6", messages=HI, n=1)  # type: ignore[arg-type]
+    assert one.choices[0].message.content == "one"
+    fake_openai.push(Reply("passed"))
+    client.chat.completions.create(model="to-openai", messages=HI, n=2)  # type: ignore[arg-type]
+    assert fake_openai.requests[-1].body["n"] == 2
+
+
 @pytest.mark.parametrize("model", ["claude-sonnet-4-6", "to-openai"])
 def test_anthropic_tool_call_round_trip(
     gateway: RunningGateway, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, model: str

@@ -74,7 +74,7 @@ OPENAI_REQUEST_RULES: dict[str, str] = {
     "functions": "map: tools (legacy function calling)",
     "function_call": "map: tool_choice (legacy function calling)",
     "stream_options": "drop: usage is always streamed by Messages",
-    "n": "drop: one choice only",
+    "n": "refuse above 1: one choice only (the gateway's OpenAI format refuses it)",
     "reasoning_effort": "drop: no portable equivalent",
     "response_format": "map: output_config.format (json_schema; json_object, which Messages "
     "has no equivalent of, as a system block asking for one JSON object)",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fulcrum.errors import FulcrumError
+from fulcrum.errors import FulcrumError, InvalidRequest
 from fulcrum.gateway.answer.hubpumps import (
     AnthropicToOpenAIPump,
     ChainedPump,
@@ -92,6 +92,19 @@ class AnthropicFormat(ApiFormat):
         return True
 
 
+def _one_choice(body: Mapping[str, Any]) -> None:
+    """``n`` above 1 (several choices) cannot cross a translation: Messages and the Responses
+    API answer one. A 400 naming it, not one choice in silence."""
+    n = body.get("n")
+    if isinstance(n, int) and not isinstance(n, bool) and n > 1:
+        raise InvalidRequest(
+            f"n: {n} choices can be asked only of an OpenAI-format backend, and this route "
+            "translates the request for one that answers a single choice; send n requests, "
+            "or route the model to an OpenAI-format backend",
+            param="n",
+        )
+
+
 class OpenAIFormat(OpenAIFamily):
     name = "openai"
     chat_path = "/v1/chat/completions"
@@ -114,6 +127,7 @@ class OpenAIFormat(OpenAIFamily):
         return True
 
     def to_hub_request(self, body: Mapping[str, Any]) -> Body:
+        _one_choice(body)
         return openai_to_anthropic_request(body)
 
     def from_hub_request(self, body: Mapping[str, Any]) -> Body:
