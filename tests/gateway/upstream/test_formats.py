@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,7 @@ from fulcrum.gateway.upstream.formats import (
     ApiFormat,
     OpenAIFormat,
     client_format,
+    guess_format,
     register,
     stream_pump,
 )
@@ -156,3 +158,28 @@ def test_a_responses_body_is_converted_once_for_routing_and_the_hub(
     again = dict(body, input="another")  # another body: converted anew, never the last one's
     assert RESPONSES.to_hub_request(again)["messages"][-1]["content"][0]["text"] == "another"
     assert len(converted) == 2
+
+
+TOOL = {"name": "Bash", "input_schema": {"type": "object"}}
+FUNCTION = {"type": "function", "function": {"name": "Bash", "parameters": {"type": "object"}}}
+PLAIN = [{"role": "user", "content": "hi"}]
+
+
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        ({"model": "m", "input": "hi"}, "responses"),
+        ({"model": "m", "input": [{"role": "user", "content": "hi"}], "tools": []}, "responses"),
+        ({"model": "m", "system": "be brief", "messages": PLAIN}, "anthropic"),
+        ({"model": "m", "messages": PLAIN, "tools": [TOOL]}, "anthropic"),
+        ({"model": "m", "messages": [*PLAIN, {"role": "assistant", "content": [
+            {"type": "tool_use", "id": "t", "name": "Bash", "input": {}}]}]}, "anthropic"),
+        ({"model": "m", "messages": [{"role": "system", "content": "x"}, *PLAIN]}, "openai"),
+        ({"model": "m", "messages": PLAIN, "tools": [FUNCTION]}, "openai"),
+        ({"model": "m", "messages": [*PLAIN, {"role": "assistant", "tool_calls": []}]}, "openai"),
+        ({"model": "m", "messages": PLAIN, "max_completion_tokens": 5}, "openai"),
+        ({"model": "m", "messages": PLAIN}, "anthropic"),  # plain turns: the first registered
+    ],
+)  # fmt: skip
+def test_a_body_tells_which_api_it_is_written_for(body: dict[str, Any], name: str) -> None:
+    assert guess_format(body).name == name

@@ -118,11 +118,13 @@ def test_secrets_in_the_request_stay_local(
     assert (data["route"], data["reason"]) == ("local", "never-leaves:secrets-stay-home")
 
 
+@pytest.mark.parametrize("api", [["--api", "responses"], []])
 def test_a_responses_body_is_read_as_its_conversation(
-    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str], api: list[str]
 ) -> None:
-    """``--api responses``: the secret in a function call's output is found, the turns are
-    counted from the input items, as the gateway reads a Responses request."""
+    """``--api responses``, or read from the body (the default): the secret in a function
+    call's output is found, the turns are counted from the input items, as the gateway reads
+    a Responses request."""
     secret = "AWS_SECRET_ACCESS_KEY=" + "Zq8vLr2mKx9" + "Pw4Ty7Nb"
     body = {
         "model": "gpt-5",
@@ -136,7 +138,7 @@ def test_a_responses_body_is_read_as_its_conversation(
     }
     request = write(tmp_path, "responses.json", body)
     argv = ["route", "explain", request, "--policy", str(files["policy"])]
-    code, out, _ = run_cli([*argv, "--api", "responses", "--json"], capsys)
+    code, out, _ = run_cli([*argv, *api, "--json"], capsys)
     data = json.loads(out)
     assert code == 0
     assert data["features"]["secrets"] == ["env-assignment"]

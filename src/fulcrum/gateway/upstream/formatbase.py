@@ -53,6 +53,11 @@ class ApiFormat:
     def add_routes(self, router: web.UrlDispatcher) -> None:
         """Endpoints of this API besides its chat path (the gateway serves the chat path)."""
 
+    def likeness(self, body: Mapping[str, Any]) -> int:
+        """How surely ``body`` is a request of this format, read without its path: 0 not, 1
+        could be, 2 only this one (``route explain`` on a body saved from a log)."""
+        return 0
+
     def routing_view(self, body: Body) -> Mapping[str, Any]:
         """The body as routing reads it: an Anthropic Messages or Chat Completions shape
         (``messages``, ``system``, ``tools``; ``max_tokens_keys`` name its output limit)."""

@@ -26,6 +26,7 @@ from fulcrum.gateway.answer.hubpumps import (
 )
 from fulcrum.gateway.answer.streams import AnthropicPump, OpenAIPump, Pump
 from fulcrum.gateway.inbound.validate import check_anthropic, check_openai
+from fulcrum.gateway.upstream import likeness
 from fulcrum.gateway.upstream.formatbase import ApiFormat, Body, OpenAIFamily
 from fulcrum.gateway.upstream.responsesformat import ResponsesFormat
 from fulcrum.routing.request import OPENAI_MAX_TOKENS
@@ -74,6 +75,9 @@ class AnthropicFormat(ApiFormat):
     def check(self, body: Body) -> None:
         check_anthropic(body)
 
+    def likeness(self, body: Mapping[str, Any]) -> int:
+        return likeness.anthropic(body)
+
     def usage(self, body: Mapping[str, Any]) -> TokenUsage:
         return anthropic_usage(body)
 
@@ -114,6 +118,9 @@ class OpenAIFormat(OpenAIFamily):
 
     def check(self, body: Body) -> None:
         check_openai(body)
+
+    def likeness(self, body: Mapping[str, Any]) -> int:
+        return likeness.openai(body)
 
     def usage(self, body: Mapping[str, Any]) -> TokenUsage:
         return openai_usage(body)
@@ -172,6 +179,13 @@ OPENAI = register(OpenAIFormat())
 RESPONSES = register(ResponsesFormat())
 HUB = ANTHROPIC  # the shape every conversion goes through; tool review works in it
 ERRORS_ELSEWHERE = OPENAI  # the error body on paths that belong to no format
+
+
+def guess_format(body: Mapping[str, Any]) -> ApiFormat:
+    """The format ``body`` is most surely a request of (:meth:`ApiFormat.likeness`; a tie goes
+    to the first registered: plain user and assistant turns read the same in the two messages
+    APIs)."""
+    return max(FORMATS.values(), key=lambda fmt: fmt.likeness(body))
 
 
 def client_format(path: str) -> ApiFormat:

@@ -22,6 +22,7 @@ from fulcrum.gateway.answer.responsespump import (
 )
 from fulcrum.gateway.answer.streams import Pump
 from fulcrum.gateway.inbound.validate_responses import check_responses
+from fulcrum.gateway.upstream import likeness
 from fulcrum.gateway.upstream.formatbase import Body, OpenAIFamily
 from fulcrum.routing.request import OPENAI_MAX_TOKENS
 from fulcrum.wire.condense import RESPONSES
@@ -48,6 +49,9 @@ class ResponsesFormat(OpenAIFamily):
 
     def check(self, body: Body) -> None:
         check_responses(body)
+
+    def likeness(self, body: Mapping[str, Any]) -> int:
+        return likeness.responses(body)
 
     def usage(self, body: Mapping[str, Any]) -> TokenUsage:
         return responses_usage(body)

@@ -1,7 +1,8 @@
 """``fulcrum route``: explain one routing decision, replay a policy over the ledger.
 
 ``fulcrum route explain REQUEST.json [--config GATEWAY.toml] [--policy POLICY.toml]
-[--header 'Name: value' ...] [--session ID] [--api anthropic|openai|responses] [--client-key NAME]
+[--header 'Name: value' ...] [--session ID] [--api auto|anthropic|openai|responses]
+[--client-key NAME]
 [--at TIME] [--json]`` reads a request body and shows the decision the gateway would make
 for it now: with ``--config``, the brain's own (rules, session pin, budget, latency SLO,
 learned router, failover chain), read from the live state and changing nothing; with a
@@ -22,7 +23,7 @@ from rich.console import Console
 
 from fulcrum.errors import InputError
 from fulcrum.gateway.config import GatewayConfig
-from fulcrum.gateway.upstream.formats import FORMATS
+from fulcrum.gateway.upstream.formats import FORMATS, guess_format
 from fulcrum.routing.features import RequestFeatures, extract_features
 from fulcrum.routing.policy.explain import as_dict, explain, render
 from fulcrum.routing.policy.load import RuleSet, load_gateway, load_rules, read_request
@@ -31,6 +32,8 @@ from fulcrum.routing.replay import liveview
 from fulcrum.routing.replay.cli import replay_command
 from fulcrum.routing.replay.live import LiveView, explain_live
 from fulcrum.routing.request import SESSION_HEADER, RouteRequest, route_request
+
+AUTO = "auto"
 
 
 def register(app: typer.Typer) -> None:
@@ -67,8 +70,12 @@ def explain_command(  # noqa: PLR0917 - Typer maps parameters to flags
         str | None, typer.Option(help="The session id (as X-Fulcrum-Session): shows its pin.")
     ] = None,
     api: Annotated[
-        str, typer.Option(help=f"The body's format: {', '.join(FORMATS)}.")
-    ] = "anthropic",
+        str,
+        typer.Option(
+            help=f"The body's format: {', '.join(FORMATS)}, or {AUTO} (read "
+            "from the body; plain turns read as Messages)."
+        ),
+    ] = AUTO,
     client_key: Annotated[
         str | None, typer.Option(help="The client key's name, as authenticated (per-key budget).")
     ] = None,
@@ -84,9 +91,7 @@ def explain_command(  # noqa: PLR0917 - Typer maps parameters to flags
     latency SLO, learned router, failover chain), read from its ledger database
     and changing nothing. With --policy alone: what the rules decide.
     """
-    if api not in FORMATS:
-        raise InputError(f"--api: expected one of {', '.join(FORMATS)}, got {api!r}")
-    body = read_request(request)
+    api, body = _api_of(api, request)
     headers = _headers(header or [])
     if session is not None:
         headers[SESSION_HEADER] = session
@@ -98,6 +103,14 @@ def explain_command(  # noqa: PLR0917 - Typer maps parameters to flags
         typer.echo(json.dumps(liveview.as_dict(view), indent=2, ensure_ascii=False))
         return
     liveview.render(view, Console(width=80))
+
+
+def _api_of(api: str, request: Path) -> tuple[str, dict[str, Any]]:
+    """The body's format (``--api``, or read from the body) and the body."""
+    if api not in FORMATS and api != AUTO:
+        raise InputError(f"--api: expected one of {', '.join(FORMATS)} or {AUTO}, got {api!r}")
+    body = read_request(request)
+    return (guess_format(body).name if api == AUTO else api), body
 
 
 def _explain_brain(  # noqa: PLR0917
