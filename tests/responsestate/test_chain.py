@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from fulcrum.responsestate.chain import as_input, continued, final_response, input_items
+from fulcrum.responsestate.chain import (
+    answered,
+    as_input,
+    continued,
+    final_response,
+    input_items,
+)
 from fulcrum.responsestate.store import Kept
 
 
@@ -43,14 +49,19 @@ def test_output_becomes_input_without_ids_statuses_or_reasoning() -> None:
 
 
 def test_a_continued_body_has_the_conversation_and_not_the_id() -> None:
-    kept = Kept("resp_1", None, 0.0, input_items("a"),
-                {"output": [{"type": "message", "role": "assistant",
-                             "content": [{"type": "output_text", "text": "b"}]}]})  # fmt: skip
-    body = {"model": "m", "input": "c", "previous_response_id": "resp_1", "instructions": "new"}
-    out = continued(body, kept)
+    def turn(n: int, asked: str, said: str, previous: str | None) -> Kept:
+        output = [{"type": "message", "role": "assistant",
+                   "content": [{"type": "output_text", "text": said}]}]  # fmt: skip
+        return Kept(f"resp_{n}", None, 0.0, previous, "resp_1", input_items(asked),
+                    {"output": output})  # fmt: skip
+
+    chain = [turn(1, "a", "b", None), turn(2, "c", "d", "resp_1")]
+    body = {"model": "m", "input": "e", "previous_response_id": "resp_2", "instructions": "new"}
+    out = continued(body, chain)
     assert "previous_response_id" not in out and out["instructions"] == "new"
-    assert [item["content"][0]["text"] for item in out["input"]] == ["a", "b", "c"]
-    assert body["input"] == "c"  # the client's body is left as it was
+    assert [item["content"][0]["text"] for item in out["input"]] == ["a", "b", "c", "d", "e"]
+    assert body["input"] == "e"  # the client's body is left as it was
+    assert [item["content"][0]["text"] for item in answered(chain)] == ["a", "b", "c"]
 
 
 def _event(name: str, data: dict[str, object]) -> bytes:

@@ -34,8 +34,12 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SharedDatabas
     database.close()
 
 
-def kept(response_id: str, key: str | None, at: float, text: str = "hi") -> Kept:
-    return Kept(response_id, key, at, [{"type": "message", "role": "user", "content": text}],
+def kept(
+    response_id: str, key: str | None, at: float, text: str = "hi", previous: Kept | None = None
+) -> Kept:
+    root = previous.root if previous is not None else response_id
+    return Kept(response_id, key, at, previous.id if previous else None, root,
+                [{"type": "message", "role": "user", "content": text}],
                 {"id": response_id, "object": "response", "output": []})  # fmt: skip
 
 
@@ -52,27 +56,54 @@ def test_a_response_is_found_by_its_id_and_key_only(db: SharedDatabase) -> None:
     assert store.get("resp_3", None) is None
 
 
-def test_delete_is_by_key_and_once(db: SharedDatabase) -> None:
+def test_a_conversation_is_one_row_a_turn_read_oldest_first(db: SharedDatabase) -> None:
     clock = Clock()
     store = ResponseStore(db, keep_s=DAY, clock=clock)
-    store.put(kept("resp_1", "alice", clock.now))
+    first = kept("resp_1", "alice", clock.now, "one")
+    second = kept("resp_2", "alice", clock.now, "two", first)
+    third = kept("resp_3", "alice", clock.now, "three", second)
+    branch = kept("resp_b", "alice", clock.now, "other two", first)
+    for turn in (first, second, third, branch):
+        store.put(turn)
+    chain = store.chain("resp_3", "alice")
+    assert chain is not None and [k.id for k in chain] == ["resp_1", "resp_2", "resp_3"]
+    assert [k.input[0]["content"] for k in chain] == ["one", "two", "three"]
+    assert {k.root for k in chain} == {"resp_1"}
+    other = store.chain("resp_b", "alice")
+    assert other is not None and [k.id for k in other] == ["resp_1", "resp_b"]
+    assert store.chain("resp_3", "bob") is None
+
+
+def test_delete_is_by_key_and_once_and_breaks_the_turns_after(db: SharedDatabase) -> None:
+    clock = Clock()
+    store = ResponseStore(db, keep_s=DAY, clock=clock)
+    first = kept("resp_1", "alice", clock.now)
+    store.put(first)
+    store.put(kept("resp_2", "alice", clock.now, previous=first))
     assert not store.delete("resp_1", "bob")
     assert store.delete("resp_1", "alice")
     assert not store.delete("resp_1", "alice")
     assert store.get("resp_1", "alice") is None
+    assert store.chain("resp_2", "alice") is None  # a turn of its conversation is gone
 
 
-def test_an_expired_response_is_not_found_and_is_swept(db: SharedDatabase) -> None:
+def test_a_conversation_expires_from_its_last_turn_and_is_swept(db: SharedDatabase) -> None:
     clock = Clock()
     store = ResponseStore(db, keep_s=DAY, clock=clock)
-    store.put(kept("resp_old", None, clock.now))
+    old = kept("resp_old", None, clock.now)
+    alive = kept("resp_a1", None, clock.now)
+    store.put(old)
+    store.put(alive)
     clock.now += DAY / 2
-    store.put(kept("resp_new", None, clock.now))
-    clock.now += DAY / 2 + 1  # the first is a day and a second old, the second half a day
+    store.put(kept("resp_a2", None, clock.now, previous=alive))  # the conversation goes on
+    clock.now += DAY / 2 + 1  # its first turn is a day and a second old, its last half a day
     assert store.get("resp_old", None) is None
-    assert store.get("resp_new", None) is not None
+    assert store.get("resp_a1", None) is not None and store.get("resp_a2", None) is not None
     assert store.sweep() == 1
-    assert store.get("resp_new", None) is not None
+    assert store.chain("resp_a2", None) is not None
+    clock.now += DAY
+    assert store.get("resp_a2", None) is None
+    assert store.sweep() == 2
 
 
 def test_a_put_again_replaces(db: SharedDatabase) -> None:

@@ -59,17 +59,26 @@ def _part(part: Any) -> dict[str, Any] | None:
     return None
 
 
-def conversation(kept: Kept) -> Items:
-    """Everything ``kept`` stands for as input: what it answered, then its answer."""
-    return [*kept.input, *as_input(kept.response.get("output"))]
+def conversation(chain: list[Kept]) -> Items:
+    """Everything a chain of kept responses stands for as input, oldest first: each turn's
+    own input, then its answer."""
+    return [
+        item for kept in chain for item in (*kept.input, *as_input(kept.response.get("output")))
+    ]
 
 
-def continued(body: Mapping[str, Any], kept: Kept) -> dict[str, Any]:
-    """``body`` with the conversation ``kept`` stands for before its own input, and without
+def answered(chain: list[Kept]) -> Items:
+    """The input the chain's last response answered: the conversation before it, then what its
+    own request added."""
+    return [*conversation(chain[:-1]), *chain[-1].input]
+
+
+def continued(body: Mapping[str, Any], chain: list[Kept]) -> dict[str, Any]:
+    """``body`` with the conversation ``chain`` stands for before its own input, and without
     ``previous_response_id`` (no backend knows the gateway's ids). Instructions are not
     carried over: OpenAI does not carry them either."""
     out = {key: value for key, value in body.items() if key != "previous_response_id"}
-    out["input"] = [*conversation(kept), *input_items(body.get("input"))]
+    out["input"] = [*conversation(chain), *input_items(body.get("input"))]
     return out
 
 

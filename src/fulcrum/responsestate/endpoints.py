@@ -15,6 +15,7 @@ from aiohttp import web
 from fulcrum.errors import InvalidRequest, NotFound
 from fulcrum.gateway.inbound.middleware import CLIENT_KEY
 from fulcrum.gateway.state import STATE
+from fulcrum.responsestate.chain import answered
 from fulcrum.responsestate.config import KEY, KeepConfig
 from fulcrum.responsestate.keeping import run, store_of
 from fulcrum.responsestate.store import Kept
@@ -43,16 +44,18 @@ def _check_query(query: Mapping[str, str], accepted: tuple[str, ...]) -> None:
             raise InvalidRequest.unknown_field(key, accepted)
 
 
-async def _kept(request: web.Request, *, delete: bool = False) -> Kept | bool:
-    """The response the path names (or, with ``delete``, whether it was deleted); 404 when
-    it is not kept for this client key."""
+async def _kept(
+    request: web.Request, *, delete: bool = False, whole: bool = False
+) -> Kept | list[Kept] | bool:
+    """The response the path names (``whole``: with the ones before it; ``delete``: whether
+    it was deleted); 404 when it is not kept for this client key."""
     config, response_id = _config(request), request.match_info["id"]
     if not config.store:
         raise NotFound(f"response {response_id!r} not found: the gateway keeps no responses "
                        "([responses] store is false); send the whole conversation in input",
                        param="response_id")  # fmt: skip
     store = store_of(request.app[STATE], config)
-    action = store.delete if delete else store.get
+    action = store.delete if delete else store.chain if whole else store.get
     found = await run(store, partial(action, response_id, request.get(CLIENT_KEY)))
     if found is None or found is False:
         raise NotFound(f"response {response_id!r} not found", param="response_id")
@@ -89,9 +92,9 @@ async def list_input_items(request: web.Request) -> web.StreamResponse:
     if order not in ORDERS:
         raise InvalidRequest(f"order: expected one of {', '.join(ORDERS)}, got {order!r}",
                              param="order")  # fmt: skip
-    kept = await _kept(request)
-    assert isinstance(kept, Kept)
-    items = with_ids(kept.input, kept.id)
+    chain = await _kept(request, whole=True)
+    assert isinstance(chain, list)
+    items = with_ids(answered(chain), chain[-1].id)
     if order == "desc":
         items.reverse()
     after = query.get("after")

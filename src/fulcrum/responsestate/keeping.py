@@ -64,32 +64,38 @@ async def prepare(
             raise InvalidRequest(NOT_KEPT, param=PREVIOUS)
         return ex, body, raw
     store = store_of(ex.state, config)
+    own = input_items(body.get("input"))  # what this turn adds: all a kept turn holds
+    root = None
     if previous is not None:
-        kept = await run(store, partial(store.get, previous, ex.client_key))
-        if kept is None:
+        chain = await run(store, partial(store.chain, previous, ex.client_key))
+        if chain is None:
             raise PreviousNotFound(f"Previous response with id '{previous}' not found.",
                                    param=PREVIOUS)  # fmt: skip
-        body = continued(body, kept)
+        body, root = continued(body, chain), chain[0].root
         raw = fastjson.dumps(body).encode()
     if body.get("store") is False:
         return ex, body, raw
-    keep = Keeper(store, ex.client_key, input_items(body.get("input")), previous)
+    keep = Keeper(store, ex.client_key, own, previous, root)
     return KeepingExchange(ex, keep), body, raw
 
 
 class Keeper:
-    """Keeps one answer: the response as its client got it, with the conversation it answered."""
+    """Keeps one answer: the response as its client got it, with what its request added to
+    the conversation and the response it continued (``root``: its conversation's first)."""
 
     def __init__(
-        self, store: ResponseStore, client_key: str | None, items: Items, previous: str | None
-    ) -> None:
-        self.store, self.client_key, self.items, self.previous = store, client_key, items, previous
+        self, store: ResponseStore, client_key: str | None, items: Items, previous: str | None,
+        root: str | None,
+    ) -> None:  # fmt: skip
+        self.store, self.client_key, self.items = store, client_key, items
+        self.previous, self.root = previous, root
 
     async def __call__(self, response: Mapping[str, Any]) -> None:
         response_id = response.get("id")
         if not isinstance(response_id, str) or not response_id:
             return
-        kept = Kept(response_id, self.client_key, time.time(), self.items,
+        kept = Kept(response_id, self.client_key, time.time(), self.previous,
+                    self.root or response_id, self.items,
                     {**response, "store": True, PREVIOUS: self.previous})  # fmt: skip
         try:
             await run(self.store, partial(self.store.put, kept))
