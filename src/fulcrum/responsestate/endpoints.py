@@ -6,9 +6,9 @@ answers 404 and says why."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -18,7 +18,9 @@ from fulcrum.gateway.state import STATE
 from fulcrum.responsestate.chain import answered
 from fulcrum.responsestate.config import KEY, KeepConfig
 from fulcrum.responsestate.keeping import run, store_of
-from fulcrum.responsestate.store import Kept
+from fulcrum.responsestate.store import ResponseStore
+
+T = TypeVar("T")
 
 PATH = "/v1/responses/{id}"
 RETRIEVE_QUERY = ("include", "include[]", "include_obfuscation", "stream", "starting_after")
@@ -44,20 +46,24 @@ def _check_query(query: Mapping[str, str], accepted: tuple[str, ...]) -> None:
             raise InvalidRequest.unknown_field(key, accepted)
 
 
-async def _kept(
-    request: web.Request, *, delete: bool = False, whole: bool = False
-) -> Kept | list[Kept] | bool:
-    """The response the path names (``whole``: with the ones before it; ``delete``: whether
-    it was deleted); 404 when it is not kept for this client key."""
-    config, response_id = _config(request), request.match_info["id"]
+def _store(request: web.Request) -> ResponseStore:
+    """The kept responses; with ``store`` off, the 404 that says so."""
+    config = _config(request)
     if not config.store:
-        raise NotFound(f"response {response_id!r} not found: the gateway keeps no responses "
-                       "([responses] store is false); send the whole conversation in input",
-                       param="response_id")  # fmt: skip
-    store = store_of(request.app[STATE], config)
-    action = store.delete if delete else store.chain if whole else store.get
-    found = await run(store, partial(action, response_id, request.get(CLIENT_KEY)))
-    if found is None or found is False:
+        raise NotFound(f"response {request.match_info['id']!r} not found: the gateway keeps "
+                       "no responses ([responses] store is false); send the whole "
+                       "conversation in input", param="response_id")  # fmt: skip
+    return store_of(request.app[STATE], config)
+
+
+async def _found(
+    request: web.Request, store: ResponseStore, lookup: Callable[[str, str | None], T | None]
+) -> T:
+    """``lookup`` of the response the path names, for the request's client key; a 404 when it
+    finds nothing (it is not kept for this key)."""
+    response_id = request.match_info["id"]
+    found = await run(store, partial(lookup, response_id, request.get(CLIENT_KEY)))
+    if not found:
         raise NotFound(f"response {response_id!r} not found", param="response_id")
     return found
 
@@ -66,19 +72,21 @@ async def retrieve(request: web.Request) -> web.StreamResponse:
     _check_query(request.query, RETRIEVE_QUERY)
     if request.query.get("stream", "false").lower() != "false":
         raise InvalidRequest("stream: a kept response is answered whole", param="stream")
-    kept = await _kept(request)
-    assert isinstance(kept, Kept)
+    store = _store(request)
+    kept = await _found(request, store, store.get)
     return web.json_response(kept.response)
 
 
 async def delete(request: web.Request) -> web.StreamResponse:
-    await _kept(request, delete=True)
+    store = _store(request)
+    await _found(request, store, store.delete)
     response_id = request.match_info["id"]
     return web.json_response({"id": response_id, "object": "response.deleted", "deleted": True})
 
 
 async def cancel(request: web.Request) -> web.StreamResponse:
-    await _kept(request)
+    store = _store(request)
+    await _found(request, store, store.get)
     raise InvalidRequest(
         "only a response made in background mode can be cancelled, and the gateway answers "
         "in the foreground", param="response_id",
@@ -92,8 +100,8 @@ async def list_input_items(request: web.Request) -> web.StreamResponse:
     if order not in ORDERS:
         raise InvalidRequest(f"order: expected one of {', '.join(ORDERS)}, got {order!r}",
                              param="order")  # fmt: skip
-    chain = await _kept(request, whole=True)
-    assert isinstance(chain, list)
+    store = _store(request)
+    chain = await _found(request, store, store.chain)
     items = with_ids(answered(chain), chain[-1].id)
     if order == "desc":
         items.reverse()
