@@ -9,12 +9,13 @@ import pytest
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI
 from fulcrum.testing.gateway import RunningGateway, fakes_config, running_gateway
 
-from .helpers import KEEP
+from .helpers import CODEX_ALIAS, CODEX_BACKEND, KEEP
 
 
 @pytest.fixture
 def config_text(fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI) -> str:
-    return fakes_config(fake_anthropic.url, fake_openai.url)
+    text = fakes_config(fake_anthropic.url, fake_openai.url, aliases_extra=CODEX_ALIAS)
+    return text + CODEX_BACKEND.format(url=fake_openai.url)
 
 
 @pytest.fixture

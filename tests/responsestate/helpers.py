@@ -10,7 +10,17 @@ import openai
 from fulcrum.testing.gateway import RunningGateway
 
 KEEP = "\n[responses]\nstore = true\n"
-MODELS = ["to-claude", "to-openai"]  # fakes_config's Anthropic- and OpenAI-format backends
+# fakes_config's Anthropic- and OpenAI-format backends, and a Responses one (the fake OpenAI's)
+MODELS = ["to-claude", "to-openai", "to-codex"]
+CODEX_ALIAS = '"to-codex" = "codex/gpt-5.1-codex"'
+CODEX_BACKEND = """
+[backends.codex]
+format = "responses"
+base_url = "{url}"
+kind = "api"
+provider = "openai"
+models = ["gpt-5.1-codex"]
+"""
 
 
 def client(gw: RunningGateway, key: str = "client-key") -> openai.OpenAI:
@@ -18,8 +28,11 @@ def client(gw: RunningGateway, key: str = "client-key") -> openai.OpenAI:
 
 
 def said(body: dict[str, Any]) -> list[tuple[str, str]]:
-    """(role, text) of every message a backend was sent, system prompt first, in either
-    format (Anthropic's system field and blocks, or Chat Completions' messages)."""
+    """(role, text) of every message a backend was sent, system prompt first, in any format
+    (Anthropic's system field and blocks, Chat Completions' messages, Responses' items)."""
+    if "input" in body:
+        return [(item.get("role", item["type"]), _text(item.get("content")))
+                for item in body["input"] if item.get("type", "message") == "message"]  # fmt: skip
     out: list[tuple[str, str]] = []
     system = body.get("system")
     if system:
@@ -37,7 +50,7 @@ def _text(content: Any) -> str:
         return content
     parts = []
     for part in content or []:
-        if part.get("type") == "text":
+        if part.get("type") in ("text", "input_text", "output_text"):
             parts.append(part["text"])
         elif part.get("type") == "tool_use":
             parts.append(part["name"])

@@ -10,6 +10,7 @@ from fulcrum.responsestate.chain import (
     continued,
     final_response,
     input_items,
+    sent,
 )
 from fulcrum.responsestate.store import Kept
 
@@ -48,7 +49,7 @@ def test_output_becomes_input_without_ids_statuses_or_reasoning() -> None:
     assert as_input(None) == [] and as_input(["junk"]) == []
 
 
-def test_a_continued_body_has_the_conversation_and_not_the_id() -> None:
+def test_a_continued_body_has_the_conversation_and_sends_no_id() -> None:
     def turn(n: int, asked: str, said: str, previous: str | None) -> Kept:
         output = [{"type": "message", "role": "assistant",
                    "content": [{"type": "output_text", "text": said}]}]  # fmt: skip
@@ -58,7 +59,8 @@ def test_a_continued_body_has_the_conversation_and_not_the_id() -> None:
     chain = [turn(1, "a", "b", None), turn(2, "c", "d", "resp_1")]
     body = {"model": "m", "input": "e", "previous_response_id": "resp_2", "instructions": "new"}
     out = continued(body, chain)
-    assert "previous_response_id" not in out and out["instructions"] == "new"
+    assert out["previous_response_id"] == "resp_2" and out["instructions"] == "new"  # answered
+    assert "previous_response_id" not in sent(out) and sent(out)["input"] == out["input"]
     assert [item["content"][0]["text"] for item in out["input"]] == ["a", "b", "c", "d", "e"]
     assert body["input"] == "e"  # the client's body is left as it was
     assert [item["content"][0]["text"] for item in answered(chain)] == ["a", "b", "c"]

@@ -49,6 +49,9 @@ def test_a_conversation_continues_from_a_kept_response(
         ("user", "My name is Ada."), ("assistant", "Hello Ada."), ("user", "What is my name?")
     ]  # fmt: skip
     assert "Be brief." not in json.dumps(fake.requests[1].body)
+    assert "previous_response_id" not in fake.requests[1].body  # no backend knows the id
+    if model != "to-codex":  # a Responses backend's answer is its own, passed through
+        assert (second.previous_response_id, second.store) == (first.id, True)
     assert (kept.id, kept.previous_response_id, kept.store) == (second.id, first.id, True)
     assert kept.output_text == "Your name is Ada."
     texts = [json.dumps(item.model_dump()) for item in items.data]
@@ -172,7 +175,8 @@ def test_without_store_previous_response_id_says_how_to_turn_it_on(
             sdk.responses.create(model="to-claude", input="hi", previous_response_id="resp_1")
         assert "[responses] store = true" in str(caught.value)
         fake_anthropic.push(Reply("not kept"))
-        answer = sdk.responses.create(model="to-claude", input="hi")
+        answer = sdk.responses.create(model="to-claude", input="hi", store=True)
+        assert answer.store is False  # asked, not done: the answer says so
         with pytest.raises(openai.NotFoundError) as missing:
             sdk.responses.retrieve(answer.id)
         assert "store is false" in str(missing.value)

@@ -9,6 +9,7 @@ from typing import Any
 from fulcrum.responsestate.store import Items, Kept
 from fulcrum.wire.sse import SSEDecoder
 
+PREVIOUS = "previous_response_id"
 FINAL_EVENTS = (b"response.completed", b"response.incomplete", b"response.failed")
 _CALL_KEYS = ("call_id", "name", "arguments", "namespace")
 
@@ -74,12 +75,16 @@ def answered(chain: list[Kept]) -> Items:
 
 
 def continued(body: Mapping[str, Any], chain: list[Kept]) -> dict[str, Any]:
-    """``body`` with the conversation ``chain`` stands for before its own input, and without
-    ``previous_response_id`` (no backend knows the gateway's ids). Instructions are not
-    carried over: OpenAI does not carry them either."""
-    out = {key: value for key, value in body.items() if key != "previous_response_id"}
-    out["input"] = [*conversation(chain), *input_items(body.get("input"))]
-    return out
+    """``body`` with the conversation ``chain`` stands for before its own input. It keeps its
+    ``previous_response_id`` for the answer to name; no backend is sent it (it knows none of
+    the gateway's ids): :func:`sent` leaves it out, and so does a Responses backend's format.
+    Instructions are not carried over: OpenAI does not carry them either."""
+    return {**body, "input": [*conversation(chain), *input_items(body.get("input"))]}
+
+
+def sent(body: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` as a backend may be sent it: without ``previous_response_id``."""
+    return {key: value for key, value in body.items() if key != PREVIOUS}
 
 
 def final_response(stream: bytes) -> dict[str, Any] | None:

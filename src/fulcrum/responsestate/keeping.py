@@ -20,14 +20,13 @@ from typing import Any, TypeVar
 from fulcrum.errors import InvalidRequest, Unavailable
 from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.state import GatewayState
-from fulcrum.responsestate.chain import continued, final_response, input_items
+from fulcrum.responsestate.chain import PREVIOUS, continued, final_response, input_items, sent
 from fulcrum.responsestate.config import KeepConfig
 from fulcrum.responsestate.store import Items, Kept, ResponseStore
 from fulcrum.wire import fastjson
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-PREVIOUS = "previous_response_id"
 NOT_KEPT = (
     f"{PREVIOUS}: not supported; the gateway keeps no responses unless its config sets "
     "[responses] store = true; send the whole conversation in input"
@@ -62,6 +61,8 @@ async def prepare(
     if not config.store:
         if previous is not None:
             raise InvalidRequest(NOT_KEPT, param=PREVIOUS)
+        if body.get("store") is True:  # asked, not done: the answer says so (the bytes, which
+            body = {**body, "store": False}  # a Responses backend gets, keep the client's)
         return ex, body, raw
     store = store_of(ex.state, config)
     own = input_items(body.get("input"))  # what this turn adds: all a kept turn holds
@@ -72,11 +73,11 @@ async def prepare(
             raise PreviousNotFound(f"Previous response with id '{previous}' not found.",
                                    param=PREVIOUS)  # fmt: skip
         body, root = continued(body, chain), chain[0].root
-        raw = fastjson.dumps(body).encode()
+        raw = fastjson.dumps(sent(body)).encode()
     if body.get("store") is False:
         return ex, body, raw
     keep = Keeper(store, ex.client_key, own, previous, root)
-    return KeepingExchange(ex, keep), body, raw
+    return KeepingExchange(ex, keep), {**body, "store": True}, raw  # the answer says it
 
 
 class Keeper:

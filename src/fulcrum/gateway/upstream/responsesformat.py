@@ -53,6 +53,14 @@ class ResponsesFormat(OpenAIFamily):
     def likeness(self, body: Mapping[str, Any]) -> int:
         return likeness.responses(body)
 
+    def prepare_upstream(self, out: Body, *, stream: bool) -> bool:
+        """A continued conversation's body names the response it continues, for its answer;
+        a backend knows none of the gateway's ids, and is sent the conversation instead."""
+        changed = super().prepare_upstream(out, stream=stream)
+        if out.pop("previous_response_id", None) is not None:
+            return True
+        return changed
+
     def usage(self, body: Mapping[str, Any]) -> TokenUsage:
         return responses_usage(body)
 

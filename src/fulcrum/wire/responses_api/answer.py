@@ -54,9 +54,9 @@ def envelope(request: Mapping[str, Any] | None, *, model: str, response_id: str)
         "model": model,
         "output": [],
         "parallel_tool_calls": req.get("parallel_tool_calls", True) is not False,
-        "previous_response_id": None,
+        "previous_response_id": req.get("previous_response_id"),
         "reasoning": req.get("reasoning"),
-        "store": False,
+        "store": req.get("store") is True,  # set by the gateway: True only when it keeps it
         "temperature": req.get("temperature"),
         "text": req.get("text") or {"format": {"type": "text"}},
         "tool_choice": req.get("tool_choice") or "auto",
