@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 import anthropic
 import openai
 
+from fulcrum.testing.fakesconfig import fakes_config
 from fulcrum.testing.gateway import RunningGateway
-from fulcrum.testing.gateway import fakes_config as gateway_config
 
+gateway_config = fakes_config  # the name these tests know it by
 OPEN_CLIENTS: list[anthropic.Anthropic | openai.OpenAI] = []
 
 
@@ -32,22 +33,6 @@ def openai_client(gw: RunningGateway) -> openai.OpenAI:
 
 
 HI = [{"role": "user", "content": "hi"}]
-
-RESPONSES_BACKEND = """
-[backends.codex]
-format = "responses"
-base_url = "{url}"
-kind = "api"
-provider = "openai"
-models = ["gpt-5.1-codex"]
-"""
-
-
-def with_responses_backend(anthropic: str, openai: str) -> str:
-    """:func:`gateway_config` and ``to-codex``: a backend of the fake OpenAI's that speaks
-    the Responses API (as OpenAI's Responses-only models do)."""
-    text = gateway_config(anthropic, openai, aliases_extra='"to-codex" = "codex/gpt-5.1-codex"')
-    return text + RESPONSES_BACKEND.format(url=openai)
 
 
 def legacy_call(asked: Any, *, stream: bool) -> tuple[str, str, list[str]]:

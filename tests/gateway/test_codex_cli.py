@@ -13,13 +13,14 @@ import pytest
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.ledger import open_store
 from fulcrum.testing.codex import codex_env, codex_exec_argv, write_codex_config
+from fulcrum.testing.fakesconfig import with_responses_backend
 from fulcrum.testing.gateway import running_gateway
 from fulcrum.usage.importing import run_import
 from fulcrum.usage.records import ImportContext
 from fulcrum.usage.store import UsageStore
 
 from .brain.helpers import brain_config, repo_stays_home
-from .helpers import gateway_config, with_responses_backend
+from .helpers import gateway_config
 
 PROMPT = "Run echo fulcrum-codex-ran and tell me what it printed."
 

@@ -11,9 +11,10 @@ import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.ledger import open_store
+from fulcrum.testing.fakesconfig import with_responses_backend
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 
-from .helpers import HI, claude_client, openai_client, sse_events, with_responses_backend
+from .helpers import HI, claude_client, openai_client, sse_events
 
 SCHEMA = {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]}
 BASH = {"type": "function", "name": "Bash", "parameters": SCHEMA}

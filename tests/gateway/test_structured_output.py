@@ -11,11 +11,12 @@ import jsonschema
 import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
+from fulcrum.testing.fakesconfig import with_responses_backend
 from fulcrum.testing.gateway import RunningGateway, local_config, running_gateway
 from fulcrum.testing.llama import LlamaServer
 from fulcrum.wire.outputformat import JSON_OBJECT_INSTRUCTION
 
-from .helpers import HI, claude_client, openai_client, post_json, with_responses_backend
+from .helpers import HI, claude_client, openai_client, post_json
 
 # small enough for the tiny random model to finish inside a few dozen tokens
 SCHEMA = {

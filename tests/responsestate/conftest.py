@@ -7,15 +7,15 @@ from collections.abc import Iterator
 import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI
-from fulcrum.testing.gateway import RunningGateway, fakes_config, running_gateway
+from fulcrum.testing.fakesconfig import with_responses_backend
+from fulcrum.testing.gateway import RunningGateway, running_gateway
 
-from .helpers import CODEX_ALIAS, CODEX_BACKEND, KEEP
+from .helpers import KEEP
 
 
 @pytest.fixture
 def config_text(fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI) -> str:
-    text = fakes_config(fake_anthropic.url, fake_openai.url, aliases_extra=CODEX_ALIAS)
-    return text + CODEX_BACKEND.format(url=fake_openai.url)
+    return with_responses_backend(fake_anthropic.url, fake_openai.url)
 
 
 @pytest.fixture

@@ -10,17 +10,8 @@ import openai
 from fulcrum.testing.gateway import RunningGateway
 
 KEEP = "\n[responses]\nstore = true\n"
-# fakes_config's Anthropic- and OpenAI-format backends, and a Responses one (the fake OpenAI's)
+# with_responses_backend's Anthropic-, OpenAI- and Responses-format backends
 MODELS = ["to-claude", "to-openai", "to-codex"]
-CODEX_ALIAS = '"to-codex" = "codex/gpt-5.1-codex"'
-CODEX_BACKEND = """
-[backends.codex]
-format = "responses"
-base_url = "{url}"
-kind = "api"
-provider = "openai"
-models = ["gpt-5.1-codex"]
-"""
 
 
 def client(gw: RunningGateway, key: str = "client-key") -> openai.OpenAI:
