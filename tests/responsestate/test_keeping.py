@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
+from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 
 from .helpers import KEEP, MODELS, client, said
@@ -180,3 +181,25 @@ def test_without_store_previous_response_id_says_how_to_turn_it_on(
         with pytest.raises(openai.NotFoundError) as missing:
             sdk.responses.retrieve(answer.id)
         assert "store is false" in str(missing.value)
+
+
+def test_a_kept_body_records_the_conversation_it_routed(
+    config_text: str, fake_anthropic: FakeAnthropic
+) -> None:
+    """With bodies stored, a continued request's row holds the conversation as routed and
+    sent (``route replay`` reads it), not the id alone."""
+    text = config_text.replace("[server]\n", "[server]\nstore_bodies = true\n") + KEEP
+    fake_anthropic.push(Reply("Hello Ada."), Reply("Ada."))
+    with running_gateway(text) as gw, client(gw) as sdk:
+        first = sdk.responses.create(model="to-claude", input="My name is Ada.")
+        sdk.responses.create(model="to-claude", input="Who am I?", previous_response_id=first.id)
+    store = open_store(None)
+    try:
+        rows = sorted(store.rows(), key=lambda row: row.ts)
+    finally:
+        store.close()
+    recorded = json.loads(rows[-1].request_body or "{}")
+    assert "previous_response_id" not in recorded
+    assert "My name is Ada." in json.dumps(recorded["input"]) and "Hello Ada." in json.dumps(
+        recorded["input"]
+    )  # fmt: skip

@@ -27,6 +27,7 @@ from fulcrum.gateway.brainroute import (
     route_with_brain,
 )
 from fulcrum.gateway.condensing import condense
+from fulcrum.gateway.extensions import InboundHook
 from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.inbound.validate import parse_object
 from fulcrum.gateway.metering import Call
@@ -108,8 +109,8 @@ def _unfinished(exc: BaseException) -> str:
 
 async def _serve(ex: Exchange, api: ApiFormat, state: GatewayState, call: Call) -> None:
     raw, body = _read(ex, api, call, store=state.config.server.store_bodies)
-    for step in state.inbound_hooks.get(api, ()):  # e.g. a kept Responses conversation
-        ex, body, raw = await step(ex, body, raw)
+    if before := state.inbound_hooks.get(api):  # e.g. a kept Responses conversation
+        ex, body, raw = await _inbound(before, ex, body, raw, call)
     req, decision, routed = await route_call(state, api, body, raw, ex)
     call.session = decision.session
     call.route_reason = decision.reason
@@ -200,6 +201,19 @@ def _read(ex: Exchange, api: ApiFormat, call: Call, *, store: bool) -> tuple[byt
     if store:
         call.request_body = raw.decode("utf-8", errors="replace")
     return raw, body
+
+
+async def _inbound(
+    steps: tuple[InboundHook, ...], ex: Exchange, body: dict[str, Any], raw: bytes, call: Call
+) -> tuple[Exchange, dict[str, Any], bytes]:
+    """The client format's steps before routing; a kept body records the one they made (what
+    is routed and sent: ``route replay`` reads it)."""
+    sent = raw
+    for step in steps:
+        ex, body, raw = await step(ex, body, raw)
+    if call.request_body is not None and raw is not sent:
+        call.request_body = raw.decode("utf-8", errors="replace")
+    return ex, body, raw
 
 
 def _answered(state: GatewayState, call: Call, opened: Opened, stream: bool) -> None:
