@@ -107,9 +107,10 @@ def start_fulcrum(
     *,
     brain: bool = False,
     env: dict[str, str] | None = None,
+    extra: str = "",
 ) -> ServerProcess:
     """``fulcrum serve --config FILE`` with one OpenAI-format backend: the fake upstream
-    (``env``: variables added to the process's environment)."""
+    (``env``: variables added to the process's environment; ``extra``: more config tables)."""
     config = workdir / "fulcrum.toml"
     config.write_text(
         f'[server]\nhost = "127.0.0.1"\nport = {port}\n\n'
@@ -120,6 +121,7 @@ def start_fulcrum(
         f'aliases = {{ "claude-*" = "fake/{BENCH_MODEL}", '
         f'"{BENCH_MODEL}" = "fake/{BENCH_MODEL}" }}\n\n'
         + (BRAIN.format(upstream=upstream, model=BENCH_MODEL) if brain else "")
+        + extra
     )
     env = {
         **os.environ,

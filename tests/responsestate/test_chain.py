@@ -11,6 +11,7 @@ from fulcrum.responsestate.chain import (
     final_response,
     input_items,
     sent,
+    turn,
 )
 from fulcrum.responsestate.store import Kept
 
@@ -50,15 +51,17 @@ def test_output_becomes_input_without_ids_statuses_or_reasoning() -> None:
 
 
 def test_a_continued_body_has_the_conversation_and_sends_no_id() -> None:
-    def turn(n: int, asked: str, said: str, previous: str | None) -> Kept:
+    def kept(n: int, asked: str, said: str, previous: str | None) -> Kept:
         output = [{"type": "message", "role": "assistant",
                    "content": [{"type": "output_text", "text": said}]}]  # fmt: skip
-        return Kept(f"resp_{n}", None, 0.0, previous, "resp_1", input_items(asked),
-                    {"output": output})  # fmt: skip
+        response = {"output": output}
+        return Kept(f"resp_{n}", None, 0.0, previous, "resp_1", input_items(asked), response,
+                    turn(input_items(asked), response))  # fmt: skip
 
-    chain = [turn(1, "a", "b", None), turn(2, "c", "d", "resp_1")]
+    chain = [kept(1, "a", "b", None), kept(2, "c", "d", "resp_1")]
+    before = [item for k in chain for item in k.turn]
     body = {"model": "m", "input": "e", "previous_response_id": "resp_2", "instructions": "new"}
-    out = continued(body, chain)
+    out = continued(body, before)
     assert out["previous_response_id"] == "resp_2" and out["instructions"] == "new"  # answered
     assert "previous_response_id" not in sent(out) and sent(out)["input"] == out["input"]
     assert [item["content"][0]["text"] for item in out["input"]] == ["a", "b", "c", "d", "e"]

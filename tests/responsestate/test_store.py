@@ -38,9 +38,11 @@ def kept(
     response_id: str, key: str | None, at: float, text: str = "hi", previous: Kept | None = None
 ) -> Kept:
     root = previous.root if previous is not None else response_id
-    return Kept(response_id, key, at, previous.id if previous else None, root,
-                [{"type": "message", "role": "user", "content": text}],
-                {"id": response_id, "object": "response", "output": []})  # fmt: skip
+    asked = [{"type": "message", "role": "user", "content": text}]
+    said = [{"type": "message", "role": "assistant", "content": f"re: {text}"}]
+    response = {"id": response_id, "object": "response", "output": []}
+    return Kept(response_id, key, at, previous.id if previous else None, root, asked, response,
+                [*asked, *said])  # fmt: skip
 
 
 def test_a_response_is_found_by_its_id_and_key_only(db: SharedDatabase) -> None:
@@ -72,6 +74,12 @@ def test_a_conversation_is_one_row_a_turn_read_oldest_first(db: SharedDatabase) 
     other = store.chain("resp_b", "alice")
     assert other is not None and [k.id for k in other] == ["resp_1", "resp_b"]
     assert store.chain("resp_3", "bob") is None
+    found = store.conversation("resp_3", "alice")  # what continuing it sends, parsed once
+    assert found is not None and found[1] == "resp_1"
+    assert [item["content"] for item in found[0]] == [
+        "one", "re: one", "two", "re: two", "three", "re: three"
+    ]  # fmt: skip
+    assert store.conversation("resp_3", "bob") is None
 
 
 def test_delete_is_by_key_and_once_and_breaks_the_turns_after(db: SharedDatabase) -> None:
@@ -85,6 +93,7 @@ def test_delete_is_by_key_and_once_and_breaks_the_turns_after(db: SharedDatabase
     assert not store.delete("resp_1", "alice")
     assert store.get("resp_1", "alice") is None
     assert store.chain("resp_2", "alice") is None  # a turn of its conversation is gone
+    assert store.conversation("resp_2", "alice") is None
 
 
 def test_a_conversation_expires_from_its_last_turn_and_is_swept(db: SharedDatabase) -> None:
@@ -102,7 +111,7 @@ def test_a_conversation_expires_from_its_last_turn_and_is_swept(db: SharedDataba
     assert store.sweep() == 1
     assert store.chain("resp_a2", None) is not None
     clock.now += DAY
-    assert store.get("resp_a2", None) is None
+    assert store.get("resp_a2", None) is None and store.conversation("resp_a2", None) is None
     assert store.sweep() == 2
 
 

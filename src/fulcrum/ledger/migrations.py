@@ -127,7 +127,7 @@ def _batch_tables(*, blob: str, real: str, json: str) -> tuple[str, ...]:
 _KEPT = (
     "CREATE TABLE responses_kept (id TEXT PRIMARY KEY, client_key TEXT, created_at {real} "
     "NOT NULL, previous TEXT, root TEXT NOT NULL, touched_at {real} NOT NULL, input TEXT NOT "
-    "NULL, response TEXT NOT NULL)",
+    "NULL, response TEXT NOT NULL, turn TEXT NOT NULL)",
     "CREATE INDEX ix_responses_kept_root ON responses_kept (root)",
     "CREATE INDEX ix_responses_kept_touched ON responses_kept (touched_at)",
 )

@@ -60,26 +60,23 @@ def _part(part: Any) -> dict[str, Any] | None:
     return None
 
 
-def conversation(chain: list[Kept]) -> Items:
-    """Everything a chain of kept responses stands for as input, oldest first: each turn's
-    own input, then its answer."""
-    return [
-        item for kept in chain for item in (*kept.input, *as_input(kept.response.get("output")))
-    ]
+def turn(kept_input: Items, response: Mapping[str, Any]) -> Items:
+    """What one kept turn adds to a conversation continued from it: its input, its answer."""
+    return [*kept_input, *as_input(response.get("output"))]
 
 
 def answered(chain: list[Kept]) -> Items:
-    """The input the chain's last response answered: the conversation before it, then what its
-    own request added."""
-    return [*conversation(chain[:-1]), *chain[-1].input]
+    """The input the chain's last response answered: the turns before it, then what its own
+    request added."""
+    return [*(item for kept in chain[:-1] for item in kept.turn), *chain[-1].input]
 
 
-def continued(body: Mapping[str, Any], chain: list[Kept]) -> dict[str, Any]:
-    """``body`` with the conversation ``chain`` stands for before its own input. It keeps its
-    ``previous_response_id`` for the answer to name; no backend is sent it (it knows none of
-    the gateway's ids): :func:`sent` leaves it out, and so does a Responses backend's format.
-    Instructions are not carried over: OpenAI does not carry them either."""
-    return {**body, "input": [*conversation(chain), *input_items(body.get("input"))]}
+def continued(body: Mapping[str, Any], before: Items) -> dict[str, Any]:
+    """``body`` with the conversation it continues (``before``) in front of its own input. It
+    keeps its ``previous_response_id`` for the answer to name; no backend is sent it (it knows
+    none of the gateway's ids): :func:`sent` leaves it out, and so does a Responses backend's
+    format. Instructions are not carried over: OpenAI does not carry them either."""
+    return {**body, "input": [*before, *input_items(body.get("input"))]}
 
 
 def sent(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,14 @@ from typing import Any, TypeVar
 from fulcrum.errors import InvalidRequest, Unavailable
 from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.state import GatewayState
-from fulcrum.responsestate.chain import PREVIOUS, continued, final_response, input_items, sent
+from fulcrum.responsestate.chain import (
+    PREVIOUS,
+    continued,
+    final_response,
+    input_items,
+    sent,
+    turn,
+)
 from fulcrum.responsestate.config import KeepConfig
 from fulcrum.responsestate.store import Items, Kept, ResponseStore
 from fulcrum.wire import fastjson
@@ -68,11 +75,12 @@ async def prepare(
     own = input_items(body.get("input"))  # what this turn adds: all a kept turn holds
     root = None
     if previous is not None:
-        chain = await run(store, partial(store.chain, previous, ex.client_key))
-        if chain is None:
+        found = await run(store, partial(store.conversation, previous, ex.client_key))
+        if found is None:
             raise PreviousNotFound(f"Previous response with id '{previous}' not found.",
                                    param=PREVIOUS)  # fmt: skip
-        body, root = continued(body, chain), chain[0].root
+        before, root = found
+        body = continued(body, before)
         raw = fastjson.dumps(sent(body)).encode()
     if body.get("store") is False:
         return ex, body, raw
@@ -97,7 +105,8 @@ class Keeper:
             return
         kept = Kept(response_id, self.client_key, time.time(), self.previous,
                     self.root or response_id, self.items,
-                    {**response, "store": True, PREVIOUS: self.previous})  # fmt: skip
+                    {**response, "store": True, PREVIOUS: self.previous},
+                    turn(self.items, response))  # fmt: skip
         try:
             await run(self.store, partial(self.store.put, kept))
         except Exception:  # the answer still goes out: only a later continuation misses it
