@@ -146,7 +146,6 @@ def add_routes(app: web.Application) -> None:
         if fmt.chat_path not in seen:
             seen.add(fmt.chat_path)
             app.router.add_post(fmt.chat_path, chat_endpoint(fmt))
-            fmt.add_routes(app.router)
     app.router.add_post("/v1/messages/count_tokens", count_tokens)
     app.router.add_get("/v1/models", models)
     app.router.add_post("/v1/feedback", feedback)

@@ -10,7 +10,6 @@ it, whichever gateway on the database it goes to.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -126,7 +125,7 @@ class KeepingExchange:
     async def respond(self, status: int, body: bytes, headers: Mapping[str, str]) -> None:
         if status == 200:
             try:
-                response = json.loads(body)
+                response = fastjson.loads(body)
             except ValueError:
                 response = None
             if isinstance(response, dict):

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from aiohttp import web
-
 from fulcrum.errors import FulcrumError
 from fulcrum.gateway.answer.streams import Pump
 from fulcrum.routing.request import ANTHROPIC_MAX_TOKENS
@@ -49,9 +47,6 @@ class ApiFormat:
 
     def error_body(self, exc: FulcrumError) -> dict[str, Any]:
         raise NotImplementedError
-
-    def add_routes(self, router: web.UrlDispatcher) -> None:
-        """Endpoints of this API besides its chat path (the gateway serves the chat path)."""
 
     def likeness(self, body: Mapping[str, Any]) -> int:
         """How surely ``body`` is a request of this format, read without its path: 0 not, 1
