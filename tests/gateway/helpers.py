@@ -3,16 +3,13 @@ SSE reading."""
 
 from __future__ import annotations
 
-import http.client
-import json
 from typing import Any
-from urllib.parse import urlsplit
 
 import anthropic
 import openai
 
 from fulcrum.testing.fakesconfig import fakes_config
-from fulcrum.testing.gateway import RunningGateway
+from fulcrum.testing.gateway import RunningGateway, post_json
 
 gateway_config = fakes_config  # the name these tests know it by
 OPEN_CLIENTS: list[anthropic.Anthropic | openai.OpenAI] = []
@@ -53,23 +50,6 @@ def legacy_call(asked: Any, *, stream: bool) -> tuple[str, str, list[str]]:
         message.function_call.arguments,
         [asked.choices[0].finish_reason],
     )
-
-
-def post_json(
-    gw: RunningGateway, path: str, body: Any, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], bytes]:
-    """A raw POST (status, lower-cased headers, body) with no SDK in between."""
-    url = urlsplit(gw.url)
-    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
-    try:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        conn.request(
-            "POST", path, body=data, headers={"content-type": "application/json", **(headers or {})}
-        )
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
 
 
 def sse_events(gw: RunningGateway, path: str, body: dict[str, Any]) -> list[tuple[str, str]]:

@@ -8,10 +8,12 @@ from typing import Any
 
 import openai
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply, ToolCall
 from fulcrum.ledger import open_store
-from fulcrum.testing.gateway import RunningGateway, running_gateway
+from fulcrum.testing.gateway import RunningGateway, post_json, running_gateway
 
 from .helpers import KEEP, MODELS, client, said
 
@@ -203,3 +205,40 @@ def test_a_kept_body_records_the_conversation_it_routed(
     assert "My name is Ada." in json.dumps(recorded["input"]) and "Hello Ada." in json.dumps(
         recorded["input"]
     )  # fmt: skip
+
+
+JUNK = st.one_of(
+    st.none(), st.booleans(), st.integers(-2, 2), st.text(max_size=8),
+    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers()),
+)  # fmt: skip
+TURNS = st.lists(st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant"]),
+                                        "content": st.text(max_size=8)}), max_size=2)  # fmt: skip
+CASES = st.fixed_dictionaries({
+    "previous": st.one_of(st.none(), st.just("KEPT"), st.text(max_size=12), JUNK),
+    "store": st.one_of(st.none(), st.booleans(), JUNK),
+    "input": st.one_of(st.text(max_size=8), TURNS, JUNK),
+    "stream": st.booleans(),
+})  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(case=CASES)
+def test_any_continuation_gets_an_answer_or_an_openai_error_never_a_5xx(
+    keeping: RunningGateway, fake_openai: FakeOpenAI, case: dict[str, Any]
+) -> None:
+    """Odd ids, store flags and inputs on a keeping gateway: a kept id continues its
+    conversation, anything else is OpenAI's 400 naming the field; never a 5xx."""
+    with client(keeping) as sdk:
+        kept = sdk.responses.create(model="to-openai", input="the kept turn")
+    body: dict[str, Any] = {"model": "to-openai", "input": case["input"], "stream": case["stream"]}
+    for key, value in (("previous_response_id", case["previous"]), ("store", case["store"])):
+        if value is not None:
+            body[key] = kept.id if value == "KEPT" else value
+    status, _, raw = post_json(keeping, "/v1/responses", body)
+    assert status < 500, raw[:300]
+    if status >= 400:
+        error = json.loads(raw)["error"]
+        assert error["type"] == "invalid_request_error" and error["message"]
+    elif case["previous"] == "KEPT":
+        assert "the kept turn" in json.dumps(fake_openai.requests[-1].body)

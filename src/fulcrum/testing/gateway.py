@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
+import json
 import os
 import signal
 import subprocess as sp
@@ -19,6 +21,8 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from fulcrum.errors import Unavailable
 from fulcrum.gateway.config import GatewayConfig, load_config
@@ -180,3 +184,20 @@ def _drain(proc: sp.Popen[str], output: list[str]) -> None:
     for line in proc.stdout:
         output.append(line.rstrip("\n"))
     proc.stdout.close()
+
+
+def post_json(
+    gw: RunningGateway, path: str, body: Any, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """A raw POST (status, lower-cased headers, body) with no SDK in between."""
+    url = urlsplit(gw.url)
+    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
+    try:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        conn.request(
+            "POST", path, body=data, headers={"content-type": "application/json", **(headers or {})}
+        )
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()

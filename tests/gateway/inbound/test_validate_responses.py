@@ -54,6 +54,10 @@ BODY: dict[str, Any] = {"model": "m", "input": "hi"}
          "conversations", "conversation"),
         ({"background": True}, "background: not supported", "background"),
         ({"stream": "yes"}, "stream: expected true or false, got str", "stream"),
+        ({"input": " \n"}, "input: blank; send the text to answer", "input"),
+        ({"previous_response_id": 7}, "previous_response_id: expected a response id",
+         "previous_response_id"),
+        ({"store": "yes"}, "store: expected true or false, got str", "store"),
     ],
 )  # fmt: skip
 def test_each_error_names_its_field(change: dict[str, Any], message: str, param: str) -> None:
@@ -80,3 +84,7 @@ def test_what_clients_send_is_accepted() -> None:
         "tools": [{"type": "function", "name": "shell", "parameters": {"type": "object"},
                    "strict": False}, {"type": "web_search", "external_web_access": False}],
     })  # fmt: skip
+
+
+def test_a_blank_input_continuing_a_kept_response_is_accepted() -> None:
+    check_responses({**BODY, "input": "", "previous_response_id": "resp_1"})

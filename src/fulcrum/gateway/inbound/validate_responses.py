@@ -61,7 +61,7 @@ def check_responses(body: Body) -> None:
             raise InvalidRequest(f"{key}: not supported; {rule.partition(': ')[2]}", param=key)
     check_model(body)
     check_fields(body, _FIELDS)
-    _input(body.get("input"))
+    _input(body.get("input"), continues=body.get("previous_response_id") is not None)
     for i, tool in enumerate(body.get("tools") or ()):
         _tool(f"tools.{i}", tool)
     _tool_choice(body.get("tool_choice"))
@@ -70,8 +70,10 @@ def check_responses(body: Body) -> None:
         check_output_format("text.format", text["format"], FORMATS, named=True)
 
 
-def _input(items: Any) -> None:
-    if isinstance(items, str):
+def _input(items: Any, *, continues: bool) -> None:
+    if isinstance(items, str):  # blank: nothing to answer, unless it continues a conversation
+        if not items.strip() and not continues:
+            raise InvalidRequest("input: blank; send the text to answer", param="input")
         return
     if not isinstance(items, list) or not items:
         raise wrong_type("input", "a string or a non-empty list of input items", items)
