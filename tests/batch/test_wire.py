@@ -203,7 +203,7 @@ def test_anthropic_lists_take_up_to_1000_and_page_both_ways(claude: anthropic.An
 
 def test_a_batch_over_the_providers_request_limit_is_refused_before_its_lines_are_read() -> None:
     with pytest.raises(InvalidRequest, match="at most 50000 requests; this one has 50001"):
-        OPENAI_BATCH.parse_file(b"{}\n" * 50_001, CHAT)  # not one line is parsed
+        OPENAI_BATCH.parse_file(b"{}\n" * 50_001)  # not one line is parsed
     with pytest.raises(InvalidRequest, match="at most 100000 requests"):
         ANTHROPIC_BATCH.parse_body({"requests": [{}] * 100_001})
 

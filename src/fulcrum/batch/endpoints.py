@@ -66,7 +66,7 @@ async def create_openai(request: web.Request) -> web.StreamResponse:
     asked = parse_create(parse_object(raw))
     content = await input_content(batch_context(request), asked.input_file_id)
     api = OPENAI_BATCH.for_endpoint(asked.endpoint)  # its items' API: chat or Responses
-    items = api.parse_file(content, asked.endpoint)
+    items = api.parse_file(content)
     job = await _create(request, api, items, endpoint=asked.endpoint,
                         input_file_id=asked.input_file_id,
                         completion_window=asked.completion_window,

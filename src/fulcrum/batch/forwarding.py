@@ -123,12 +123,8 @@ class Forwarder:
         kept: list[Claimed] = []
         for item in claimed:
             try:
-                lines.append(
-                    (
-                        item.id,
-                        provider_body(self.state, item_api(item.api, item.endpoint), item, backend),
-                    )
-                )
+                api = item_api(item.api, item.endpoint)
+                lines.append((item.id, provider_body(self.state, api, item, backend)))
                 kept.append(item)
             except (FulcrumError, ValueError, KeyError, TypeError) as exc:
                 error = exc if isinstance(exc, FulcrumError) else InvalidRequest(str(exc))

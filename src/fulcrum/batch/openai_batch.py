@@ -49,12 +49,10 @@ class OpenAIBatch(BatchApi):
                                  f"{' or '.join(ITEM_APIS)}", param="endpoint")  # fmt: skip
         return api
 
-    def parse_file(self, content: bytes, endpoint: str) -> list[NewItem]:
-        """The items of an uploaded ``purpose=batch`` file for a batch on ``endpoint``: UTF-8
-        JSONL, a byte-order mark and CRLF line ends allowed (as editors save files)."""
-        api = self.for_endpoint(endpoint)
-        if api is not self:
-            return api.parse_file(content, endpoint)
+    def parse_file(self, content: bytes) -> list[NewItem]:
+        """The items of an uploaded ``purpose=batch`` file for a batch this API runs (on its
+        ``item_path``: :meth:`for_endpoint` picks the API): UTF-8 JSONL, a byte-order mark and
+        CRLF line ends allowed (as editors save files)."""
         try:
             text = decode(content)
         except ValueError as exc:
@@ -62,9 +60,9 @@ class OpenAIBatch(BatchApi):
         lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         self.check_count(len(lines))
         seen: set[str] = set()
-        return [self._line(line, n, endpoint, seen) for n, line in lines]
+        return [self._line(line, n, seen) for n, line in lines]
 
-    def _line(self, line: str, n: int, endpoint: str, seen: set[str]) -> NewItem:
+    def _line(self, line: str, n: int, seen: set[str]) -> NewItem:
         where = f"input file line {n}"
         try:
             request: Any = json.loads(line)
@@ -76,9 +74,9 @@ class OpenAIBatch(BatchApi):
         if method != "POST":
             raise InvalidRequest(f"{where}: method must be POST, got {json.dumps(method)}",
                                  param="method")  # fmt: skip
-        if request.get("url") != endpoint:
+        if request.get("url") != self.item_path:
             raise InvalidRequest(f"{where}: url {json.dumps(request.get('url'))} is not the "
-                                 f"batch's endpoint {endpoint!r}", param="url")  # fmt: skip
+                                 f"batch's endpoint {self.item_path!r}", param="url")  # fmt: skip
         return self.check_item(request.get("custom_id"), request.get("body"), where, seen)
 
     def check_custom_id(self, custom_id: Any, where: str) -> str:

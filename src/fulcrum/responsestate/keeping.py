@@ -70,8 +70,11 @@ async def prepare(
         if body.get("store") is True:  # asked, not done: the answer says so (the bytes, which
             body = {**body, "store": False}  # a Responses backend gets, keep the client's)
         return ex, body, raw
+    keeps = body.get("store") is not False
+    if previous is None and not keeps:  # sent whole, not kept (Codex CLI): nothing to do
+        return ex, body, raw
     store = store_of(ex.state, config)
-    own = input_items(body.get("input"))  # what this turn adds: all a kept turn holds
+    asked = body.get("input")  # what this turn adds: all a kept turn holds of its input
     root = None
     if previous is not None:
         found = await run(store, partial(store.conversation, previous, ex.client_key))
@@ -81,9 +84,9 @@ async def prepare(
         before, root = found
         body = continued(body, before)
         raw = fastjson.dumps(sent(body)).encode()
-    if body.get("store") is False:
+    if not keeps:
         return ex, body, raw
-    keep = Keeper(store, ex.client_key, own, previous, root)
+    keep = Keeper(store, ex.client_key, input_items(asked), previous, root)
     return KeepingExchange(ex, keep), {**body, "store": True}, raw  # the answer says it
 
 

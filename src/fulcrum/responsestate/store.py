@@ -157,9 +157,10 @@ class ResponseStore:
         return line if float(line[0][5]) > self._clock() - self._keep_s else None
 
     def get(self, response_id: str, client_key: str | None) -> Kept | None:
-        """The response alone (:meth:`chain`'s last), under the same rules."""
-        chain = self.chain(response_id, client_key)
-        return chain[-1] if chain else None
+        """The response alone (:meth:`chain`'s last, the others' JSON left unread), under the
+        same rules."""
+        line = self._line(self._sql.chain, response_id, client_key)
+        return None if line is None else _kept(line[-1])
 
     def delete(self, response_id: str, client_key: str | None) -> bool:
         """Forget the response (the turns after it can no longer be continued or read)."""
