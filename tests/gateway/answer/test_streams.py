@@ -53,6 +53,20 @@ def test_usage_chunk_stripped_for_a_client_that_did_not_ask() -> None:
     assert strip_usage_chunks(text) == text
 
 
+@pytest.mark.parametrize("end", [b"\r\n\r\n", b"\n\n"])
+def test_usage_chunk_stripped_whatever_ends_the_events(end: bytes) -> None:
+    # sse-starlette (llama-cpp-python's server) ends events with CRLF; a stream's last events
+    # often come in one read
+    text = b'data: {"choices":[{"delta":{"content":"hi"}}]}' + end
+    stop = b'data: {"choices":[{"delta":{},"finish_reason":"stop"}]}' + end
+    usage = b'data: {"choices": [],"usage":{"prompt_tokens":3,"completion_tokens":2}}' + end
+    done = b"data: [DONE]" + end
+    pump = OpenAIPump("m", include_usage=False)
+    out = pump.transform(text) + pump.transform(stop + usage + done)
+    assert out == text + stop + done
+    assert pump.usage().output_tokens == 2
+
+
 def test_a_cut_pass_through_stream_closes_its_open_block_then_errors() -> None:
     pump = AnthropicPump("m", include_usage=False)
     start = b'event: message_start\ndata: {"type":"message_start","message":{}}\n\n'

@@ -10,6 +10,7 @@ pump can ``fail`` mid-stream, which ends the client's stream with a well-formed 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -207,20 +208,30 @@ def message_start_bytes(model: str) -> bytes:
 
 
 def strip_usage_chunks(data: bytes) -> bytes:
-    """``data`` without the SSE events whose chunk has empty ``choices`` (usage-only)."""
+    """``data`` without the SSE events whose chunk has empty ``choices`` (usage-only), however
+    the upstream ends its events (``\\n\\n``, or ``\\r\\n\\r\\n`` as sse-starlette does)."""
     if b'"choices":[]' not in data and b'"choices": []' not in data:
         return data  # the common chunk: nothing to look at
+    parts = _EVENT_END.split(data)  # event, its end, event, its end, ..., the rest
     kept: list[bytes] = []
-    for block in data.split(b"\n\n"):
-        if b'"choices":[]' in block or b'"choices": []' in block:
-            try:
-                chunk = fastjson.loads(block.split(b"data:", 1)[1])
-            except (IndexError, ValueError):
-                chunk = None
-            if isinstance(chunk, dict) and chunk.get("choices") == []:
-                continue
-        kept.append(block)
-    return b"\n\n".join(kept)
+    for i in range(0, len(parts), 2):
+        block = parts[i]
+        if not _usage_only(block):
+            kept.append(block + (parts[i + 1] if i + 1 < len(parts) else b""))
+    return b"".join(kept)
+
+
+_EVENT_END = re.compile(rb"(\r\n\r\n|\n\n)")  # the ends Pump.transform cuts at
+
+
+def _usage_only(block: bytes) -> bool:
+    if b'"choices":[]' not in block and b'"choices": []' not in block:
+        return False
+    try:
+        chunk = fastjson.loads(block.split(b"data:", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    return isinstance(chunk, dict) and chunk.get("choices") == []
 
 
 def _usage_events(raw: bytes) -> Iterator[dict[str, Any]]:
