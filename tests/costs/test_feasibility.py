@@ -149,3 +149,61 @@ def test_throughput_says_a_model_does_not_fit(capsys: pytest.CaptureFixture[str]
     out = json.loads(capsys.readouterr().out)
     assert out["fits"] is False and out["memory_available_bytes"] == 32_000_000_000
     assert out["memory_needed_bytes"] > 400e9 and "decode_tokens_per_s" not in out
+
+
+def _tokens(tmp_path: Path, output_per_day: int, **kw: object) -> Decision:
+    """BASE with its API stated in tokens a day per agent (the volume the boxes must serve)."""
+    stated = (
+        f"input_tokens_per_day = {output_per_day * 4}\noutput_tokens_per_day = {output_per_day}"
+    )
+    path = tmp_path / "t.toml"
+    values: dict[str, object] = {"agents": 6, "hardware": "rtx-5090",
+                                 "model": "qwen3-coder-30b-a3b",
+                                 "measured": "local_failure_rate = 0.3", "share": 0.65, "rate": 12,
+                                 "target": 120, **kw}  # fmt: skip
+    path.write_text(BASE.replace("monthly_usd = {monthly}", stated).format(**values))
+    return decide(load_scenario(path, CAT), CAT)
+
+
+def test_the_boxes_carry_the_token_volume_the_api_is_priced_for(tmp_path: Path) -> None:
+    # 12 calls of 200 output tokens an agent-hour carry 57,600 tokens a day around the clock
+    light = _tokens(tmp_path, 50_000)
+    assert not [w for w in light.warnings if w.startswith("concurrency.")]
+    heavy = _tokens(tmp_path, 50_000_000)
+    (warning,) = [w for w in heavy.warnings if w.startswith("concurrency.")]
+    assert "57,600 output tokens an agent-day" in warning and "50,000,000" in warning
+    assert "10,416.7 calls/agent-hour" in warning  # 50M / 200 tokens / 24 h
+    local = next(o for o in heavy.options if o.kind == "local")
+    decode = local.detail["decode_tokens_per_s"]
+    # 6 agents x 50M tokens a day cannot be decoded by fewer boxes, even around the clock
+    assert local.boxes >= 6 * 50_000_000 / (decode * 86_400)
+    light_local = next(o for o in light.options if o.kind == "local")
+    assert light_local.boxes == 1
+    # a stated rate above the volume's floor is kept
+    busy = _tokens(tmp_path, 50_000, rate=5_000)
+    assert next(o for o in busy.options if o.kind == "local").boxes > 1
+
+
+@pytest.mark.parametrize(("share", "fraction"), [("0", "0"), ("0.65", "0.25"), ("1", "1")])
+def test_the_hybrid_tax_follows_its_local_share(tmp_path: Path, share: str, fraction: str) -> None:
+    d = _decide(tmp_path, share=share, measured="local_failure_rate = 0.4")
+    local = next(o for o in d.options if o.kind == "local")
+    hyb = next(o for o in d.options if o.kind == "hybrid")
+    assert local.capability_tax_monthly > 0
+    assert hyb.capability_tax_monthly == local.capability_tax_monthly * D(fraction)
+
+
+def test_the_hybrid_tax_grows_with_the_share(tmp_path: Path) -> None:
+    taxes = [
+        next(o for o in _decide(tmp_path, share=s, measured="local_failure_rate = 0.4").options
+             if o.kind == "hybrid").capability_tax_monthly
+        for s in ("0.2", "0.5", "0.8", "0.95")
+    ]  # fmt: skip
+    assert taxes == sorted(taxes) and len(set(taxes)) == 4
+
+
+def test_under_three_agents_no_option_buys_a_box(tmp_path: Path) -> None:
+    d = _decide(tmp_path, agents=2, monthly=5000)  # the box would pay for itself
+    assert "few-agents" in _why(d, "local") and "few-agents" in _why(d, "hybrid")
+    assert d.recommendation.kind == "api"
+    assert "few-agents" not in _why(_decide(tmp_path, agents=3, monthly=5000), "hybrid")

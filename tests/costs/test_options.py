@@ -137,3 +137,36 @@ def test_rent_without_a_price_is_an_input_error(tmp_path: Path) -> None:
     path.write_text(text)
     with pytest.raises(InputError, match=r"rent\.usd_per_hour"):
         decide(load_scenario(path, CAT), CAT)
+
+
+@pytest.mark.parametrize(("tokens_in", "tokens_out"), [(1_000_000, 1_000_000), (5_000_000, 50_000)])
+def test_a_cheaper_tier_prices_the_scenarios_own_tokens(
+    tmp_path: Path, tokens_in: int, tokens_out: int
+) -> None:
+    stated = f"input_tokens_per_day = {tokens_in}\noutput_tokens_per_day = {tokens_out}"
+    tier_table = '\n[cheaper_tier]\nmodel = "deepseek-v3.2"\n'
+    text = TWO_MODELS.replace("monthly_usd = 400", stated) + tier_table
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    d = decide(load_scenario(path, CAT), CAT)
+    tier = next(o for o in d.options if o.kind == "cheaper_api")
+    card = CAT.price("deepseek-v3.2")
+    assert card is not None
+    per_day = (tokens_in * card.input + tokens_out * card.output) / 1_000_000
+    # 6 agents, 30 days: the same traffic the frontier's bill is priced on, not a fixed mix
+    assert abs(tier.money_monthly - per_day * 6 * 30) < D("0.01")
+
+
+def test_a_days_tokens_are_not_priced_as_one_long_prompt(tmp_path: Path) -> None:
+    # claude-sonnet-4-5's card doubles its input price for a prompt over 200k tokens: a day
+    # of 1.5M tokens is many calls, each under it (the per-call cliff applies per call only)
+    card = CAT.price("claude-sonnet-4-5")
+    assert card is not None and card.long_context_threshold == 200_000
+    stated = "input_tokens_per_day = 1500000\noutput_tokens_per_day = 400000"
+    text = TWO_MODELS.replace("monthly_usd = 400", stated)
+    path = tmp_path / "s.toml"
+    path.write_text(text.replace('model = "claude-sonnet-4-6"', 'model = "claude-sonnet-4-5"'))
+    d = decide(load_scenario(path, CAT), CAT)
+    api = next(o for o in d.options if o.kind == "api")
+    per_day = (1_500_000 * card.input + 400_000 * card.output) / 1_000_000
+    assert api.money_monthly == per_day * 6 * 30

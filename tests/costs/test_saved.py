@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,6 +47,27 @@ def test_compare_rejects_a_file_that_is_not_a_saved_decision(
     bad.write_text("{}")
     code, _, err = run_cli(["decide", FLEET, "--compare", str(bad)], capsys)
     assert code == 2 and "not a saved decision" in err
+
+
+@pytest.mark.parametrize(
+    ("damage", "needle"),
+    [
+        (lambda d: d["decision"].pop("recommendation"), "no 'recommendation'"),
+        (lambda d: d["decision"]["options"][0].update(total_monthly="lots"), "malformed"),
+        (lambda d: d.pop("saved_at"), "no 'saved_at'"),
+    ],
+)
+def test_compare_names_what_a_damaged_saved_decision_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: Any, needle: str
+) -> None:
+    code, out, _ = run_cli(["decide", FLEET, "--draws", "200", "--json"], capsys)
+    saved = Path(json.loads(out)["saved_to"])
+    doc = json.loads(saved.read_text())
+    damage(doc)
+    saved.write_text(json.dumps(doc))
+    code, _, err = run_cli(["decide", FLEET, "--draws", "200", "--compare", str(saved)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{saved}: not a saved decision" in err and needle in err, err
 
 
 def test_ics_writes_the_reevaluation_date(

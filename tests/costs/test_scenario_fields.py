@@ -87,6 +87,18 @@ def test_uncertainty_is_checked_by_every_command(
             lambda t: t.replace("re_evaluate_days = 90", "re_evaluate_days = 0"),
             ["scenario.re_evaluate_days: expected an integer in [1, 3660], got 0"],
         ),
+        (
+            lambda t: t.replace('as_of = "2026-05-07"', "as_of = 2026-05-07T10:00:00"),
+            ["scenario.as_of: expected a date YYYY-MM-DD (not a time)"],
+        ),
+        (
+            lambda t: t.replace('as_of = "2026-05-07"', 'as_of = "9999-12-01"'),
+            ["scenario.as_of: expected a date from 2000-01-01 to 2100-12-31, got 9999-12-01"],
+        ),
+        (
+            lambda t: t.replace("price_usd = 9500", "price_usd = 9500\nresidual_usd = 9600"),
+            ["options[0].residual_usd: expected at most the box's price (9,500 USD), got 9600"],
+        ),
     ],
 )
 def test_errors_name_the_field_they_are_about(

@@ -36,7 +36,7 @@ def test_fleet_sweep_prints_crossings_at_80_columns(
     monkeypatch.setenv("COLUMNS", "80")
     code, out, _ = run_cli(["decide", "--sweep", "agents=1..10", str(FLEET)], capsys)
     assert code == 0
-    assert "Crossings (total incl. tax):" in out and " at 9.66 (between 9..10)" in out
+    assert "Crossings (total incl. tax):" in out and " at 6.81 (between 6..7)" in out
     assert max(len(line) for line in out.splitlines()) <= 80
     code, out, _ = run_cli(["decide", "--sweep", "agents=1..10", str(FLEET), "--json"], capsys)
     data = json.loads(out)

@@ -72,9 +72,11 @@ class PriceCard:
             return self.long_context
         return self
 
-    def cost(self, usage: TokenUsage) -> Decimal | None:
-        """Cost in USD of ``usage`` at this card's prices."""
-        card = self.applied(usage)
+    def cost(self, usage: TokenUsage, *, one_call: bool = True) -> Decimal | None:
+        """Cost in USD of ``usage`` at this card's prices: one call's (its prompt decides
+        the long-context card), or with ``one_call=False`` many calls' sum (a day, a month),
+        at the base card: a day's tokens are not one long prompt."""
+        card = self.applied(usage) if one_call else self
         read = card.input if card.cache_read is None else card.cache_read
         write = card.input if card.cache_write is None else card.cache_write
         total = (

@@ -12,18 +12,34 @@ from fulcrum.costs.results import OptionResult, Rule
 
 if TYPE_CHECKING:
     from fulcrum.costs.kinds import KindContext
+    from fulcrum.costs.scenario import Scenario
 
-PROBE = TokenUsage(1_000_000, 250_000)  # a coding mix: 4 input tokens per output token
+# a coding mix (4 input tokens per output token), for a scenario that states a bill, not tokens
+PROBE = TokenUsage(1_000_000, 250_000)
+
+
+def traffic_mix(sc: Scenario) -> TokenUsage:
+    """The tokens a price ratio is taken on: the scenario's own day when its ``[api]`` states
+    tokens (cache reads and writes included), else :data:`PROBE`."""
+    api = sc.api
+    day = TokenUsage(api.input_tokens, api.output_tokens, api.cache_read_tokens,
+                     api.cache_write_tokens)  # fmt: skip
+    stated = api.plan is None and api.monthly_usd is None
+    return day if stated and (day.input_tokens or day.output_tokens) else PROBE
 
 
 def price_ratio(
     ctx: KindContext, model: str, provider: str | None, fields: tuple[str, str]
 ) -> tuple[Decimal, str]:
-    """``model``'s price for the probe mix over the frontier model's, and its source
-    (``fields``: where the scenario names that model and its provider)."""
+    """``model``'s price for the scenario's traffic (:func:`traffic_mix`) over the frontier
+    model's, and its source (``fields``: where the scenario names that model and its provider)."""
     card = price_card(ctx.catalog, model, provider, ctx.sc, fields)
     frontier = price_card(ctx.catalog, ctx.sc.api.model, ctx.sc.api.provider, ctx.sc)
-    return (card.cost(PROBE) or Decimal(0)) / (frontier.cost(PROBE) or Decimal(1)), card.source
+    mix = traffic_mix(ctx.sc)
+    ratio = (card.cost(mix, one_call=False) or Decimal(0)) / (
+        frontier.cost(mix, one_call=False) or Decimal(1)
+    )
+    return ratio, card.source
 
 
 def build(ctx: KindContext) -> list[OptionResult]:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from fulcrum.errors import InputError
+
 MATERIAL = Decimal(1)  # smaller moves in a monthly total are rounding, not change
 
 
@@ -62,8 +64,17 @@ def _signals(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return out
 
 
-def compare(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Every difference that matters to the decision, one line each."""
+def compare(old: dict[str, Any], new: dict[str, Any], source: object) -> list[str]:
+    """Every difference that matters to the decision, one line each (``old``, read from
+    ``source``, damaged: an input error naming what it lacks)."""
+    try:
+        return _differences(old, new)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        what = f"no {exc}" if isinstance(exc, KeyError) else f"a malformed field ({exc})"
+        raise InputError(f"{source}: not a saved decision ({what})") from None
+
+
+def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     lines = [f"compared with the decision saved {old['saved_at']}"]
     if old["scenario_sha256"] != new["scenario_sha256"]:
         lines.append("scenario file changed")

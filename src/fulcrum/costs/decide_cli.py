@@ -119,7 +119,7 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     if not no_save:
         extra["saved_to"] = str(save(rec))
     if previous is not None:
-        extra["changes"] = compare(previous, rec)
+        extra["changes"] = compare(previous, rec, compare_to)
     if ics_file is not None:
         extra["ics"] = _write_ics(ics_file, _calendar(decision, scenario))
     if explain:

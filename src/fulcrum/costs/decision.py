@@ -21,6 +21,7 @@ from fulcrum.costs.local import understated
 from fulcrum.costs.results import NOT_ASSESSED, Decision, OptionResult, Rule
 from fulcrum.costs.scenario import Scenario
 from fulcrum.costs.signals import check_signals
+from fulcrum.costs.speed import volume_warning
 from fulcrum.costs.spend import WakeFilter, WakeFilterResult, wake_filter
 from fulcrum.costs.throughput import ThroughputParams
 from fulcrum.errors import InputError
@@ -93,5 +94,5 @@ def decide(sc: Scenario, catalog: Catalog, params: ThroughputParams | None = Non
         wake_filter=wf,
         eligible=tuple(o.name for o in eligible),
         capability_basis=sc.capability.basis if sc.capability else NOT_ASSESSED,
-        warnings=understated(sc),
+        warnings=understated(sc) + volume_warning(sc),
     )

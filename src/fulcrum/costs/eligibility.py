@@ -8,7 +8,8 @@ are the rules about the team:
 ``privacy``          ``constraints.local_only``: only local options (an unassessed tax is
                      then shown but does not exclude: there is no alternative), and a
                      private tenant with ``private_tenant_ok = true``.
-``few-agents``       under three active agents, local stays off (seed 003: stay on the API).
+``few-agents``       under three active agents, local and hybrid stay off (seed 003: stay on
+                     the API).
 ``under-five``       three or four agents: seed 003 moves coding work local from five.
 ``never-amortizes``  a local option whose break-even month is past the horizon, or never.
 ``costs-more``       five or more agents, but local costs more than the API incl. tax.
@@ -41,14 +42,18 @@ def _amortizes(sc: Scenario, o: OptionResult) -> Rule | None:
     )
 
 
+def _few_agents(agents: int) -> Rule:
+    return Rule(
+        "few-agents",
+        "under three active agents seed 003 keeps the team on the API",
+        f"agents = {agents} (< {FEW_AGENTS})",
+    )
+
+
 def _team_rule(sc: Scenario, o: OptionResult, api: Decimal) -> Rule | None:
     agents = sc.api.agents
     if agents < FEW_AGENTS:
-        return Rule(
-            "few-agents",
-            "under three active agents seed 003 keeps the team on the API",
-            f"agents = {agents} (< {FEW_AGENTS})",
-        )
+        return _few_agents(agents)
     if agents < MANY_AGENTS:
         return Rule(
             "under-five",
@@ -95,6 +100,8 @@ def apply_rules(
             for rule in (_team_rule(sc, option, api), _amortizes(sc, option)):
                 if rule is not None:
                     o = _exclude(o, rule)
+        elif o.kind == "hybrid" and sc.api.agents < FEW_AGENTS:  # it buys the box too
+            o = _exclude(o, _few_agents(sc.api.agents))
         out.append(o)
     _summarise(sc, out, rules, api)
     return rules, out

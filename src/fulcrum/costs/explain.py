@@ -18,7 +18,7 @@ DEFAULTS: tuple[tuple[str, str, str, str], ...] = (
     ("options", "uplift", "0 (flagged)", "seed 003: all-in 15-30% above amortization"),
     ("options", "quant", "Q4_K_M", "seed 003: '70B Q4' throughout"),
     ("hybrid", "local_share", "0.65", "seed 000: a router keeping 60-70% of traffic local"),
-    ("hybrid", "capability_tax_factor", "0.25", "assumption: routed-local work is the easy part"),
+    ("hybrid", "capability_tax_factor", "0.25", "assumption: at 65% local; share ** p elsewhere"),
     ("capability", "mapping", "linear", "seed 003: 'a seven-point drop ~ nine percent more'"),
     ("concurrency", "calls_per_agent_hour", "12", "assumption: one agent call every 5 minutes"),
     ("concurrency", "prompt_tokens", "4000", "assumption: a typical agent call"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
@@ -51,15 +51,22 @@ def parse_horizons(t: Table, default: Decimal) -> tuple[Decimal, ...]:
     )
 
 
+# a scenario's dates: its horizon and re-evaluation are added to them
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def parse_date(value: Any, file: str, field: str) -> date:
-    """A TOML date or an ISO ``YYYY-MM-DD`` string."""
+    """A TOML date or an ISO ``YYYY-MM-DD`` string, from 2000 to 2100 (not a date and time)."""
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value)
+            value = date.fromisoformat(value)
         except ValueError:
             raise ConfigError("expected a date YYYY-MM-DD", file=file, field=field) from None
-    if not isinstance(value, date):
-        raise ConfigError("expected a date YYYY-MM-DD", file=file, field=field)
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ConfigError("expected a date YYYY-MM-DD (not a time)", file=file, field=field)
+    if not EARLIEST <= value <= LATEST:
+        raise ConfigError(f"expected a date from {EARLIEST} to {LATEST}, got {value}",
+                          file=file, field=field)  # fmt: skip
     return value
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from fulcrum.catalog import Catalog
 from fulcrum.costs.evaluate import economics, option_tco, tax_for_model, tax_missing
+from fulcrum.costs.hybridtax import DEFAULT_FACTOR, tax_fraction
 from fulcrum.costs.results import OptionResult, Rule, money
 from fulcrum.costs.scenario import HardwareOption, Scenario
 from fulcrum.costs.speed import OptionSpeed, option_speed
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 D = Decimal
 DEFAULT_LOCAL_SHARE = D("0.65")
-DEFAULT_HYBRID_TAX_FACTOR = D("0.25")
 ONE = D(1)
 # seed 003: "5-10 engineer-hours per month" of operations, all-in "15-30% higher" than amortization
 UNDERSTATED = (
@@ -106,7 +106,7 @@ def local_options(
 ) -> list[OptionResult]:
     hyb = sc.section("hybrid") or {}
     share = D(str(hyb.get("local_share", DEFAULT_LOCAL_SHARE)))
-    factor = D(str(hyb.get("capability_tax_factor", DEFAULT_HYBRID_TAX_FACTOR)))
+    factor = D(str(hyb.get("capability_tax_factor", DEFAULT_FACTOR)))
     out: list[OptionResult] = []
     for opt in sc.options:
         out.append(_local(sc, catalog, opt, api, params))
@@ -156,7 +156,7 @@ def _hybrid(
     t = option_tco(sc, opt)
     speed = option_speed(sc, catalog, opt, float(share), params)
     boxes = speed.boxes if speed else 1
-    tax, unassessed = model_tax(sc, catalog, opt, factor)
+    tax, unassessed = model_tax(sc, catalog, opt, tax_fraction(share, factor))
     why = blockers(catalog, opt, speed) + ([unassessed] if unassessed else [])
     mix = hybrid(api, t.monthly * boxes, share, tax)
     # a subscription is a seat price: routing traffic local does not shrink it

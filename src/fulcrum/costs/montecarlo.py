@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy.typing as npt
 from fulcrum.catalog import Catalog
 from fulcrum.costs.decision import Decision, OptionResult
 from fulcrum.costs.evaluate import option_tco, tax_for_model
+from fulcrum.costs.hybridtax import DEFAULT_FACTOR, tax_exponent
 from fulcrum.costs.scenario import Scenario
 from fulcrum.costs.tornado import cents, runner_up, tornado
 from fulcrum.costs.uncertainty import DEFAULT_DRAWS, parse_ranges
@@ -44,6 +46,7 @@ class OptionModel:
     api_ratio: float = 1.0
     scale: float = 1.0  # this option's point gap / the drawn input's mode (its own centre)
     api_by_share: bool = False  # a hybrid on per-token API: the bill shrinks by local_share
+    tax_exponent: float | None = None  # a hybrid: its tax x local_share ** this (hybridtax)
 
     def monthly(self, v: Values, base_api: float) -> Floats | float:
         api_part = base_api * v["api_monthly_factor"] * self.api_ratio
@@ -56,6 +59,8 @@ class OptionModel:
         )
         failure = v["extra_failure_rate"] * self.scale if self.failure is None else self.failure
         tax = self.tax_per_minute * failure * v["rework_minutes"]
+        if self.tax_exponent is not None:
+            tax = tax * v["local_share"] ** self.tax_exponent
         result: Floats | float = api_cost + local + tax
         return result
 
@@ -72,7 +77,8 @@ def _models(
         "rework_minutes": float(sc.capability.rework_minutes) if sc.capability else 0.0,
         "local_share": float((sc.section("hybrid") or {}).get("local_share", 0.65)),
     }
-    factor = float((sc.section("hybrid") or {}).get("capability_tax_factor", 0.25))
+    factor = Decimal(str((sc.section("hybrid") or {}).get("capability_tax_factor", DEFAULT_FACTOR)))
+    exponent = tax_exponent(factor)
     models: list[OptionModel] = []
     boxes = {opt.name for opt in sc.options}
     api = float(d.options[0].money_monthly)
@@ -104,7 +110,16 @@ def _models(
                 box = _times(per_box, o.boxes or 1)
                 models.append(
                     OptionModel(
-                        o.name, "hybrid", 1.0, *box, per_min * factor, extra, 1.0, scale, not seats
+                        o.name,
+                        "hybrid",
+                        1.0,
+                        *box,
+                        per_min if exponent is not None else 0.0,
+                        extra,
+                        1.0,
+                        scale,
+                        not seats,
+                        exponent,
                     )
                 )
     return models, base
@@ -176,12 +191,17 @@ def run_monte_carlo(
     best = d.recommendation.name
     cheapest = np.argmin(stack, axis=0)
     p_best = float(np.mean(cheapest == names.index(best))) if best in names else 0.0
+    wins = np.bincount(cheapest, minlength=len(names))
     runner = runner_up(d)
     return {
         "draws": n,
         "options": {k: _quantiles(v) for k, v in costs.items()},
         "best": best,
         "p_best_cheapest": p_best,
+        # the option cheapest in most draws, and in how many (the recommendation's own
+        # point figures may favour another: then the choice is fragile)
+        "most_often": names[int(np.argmax(wins))],
+        "p_most_often": float(wins.max() / n),
         "compared": names,
         "among": "eligible options" if names == [k for k in costs if k in d.eligible] else "all",
         "metric": f"{runner} minus {best} (monthly advantage)",

@@ -164,6 +164,9 @@ def _render_speed(console: Console, d: Decision) -> None:
     )
 
 
+FRAGILE = 0.5  # a recommendation the cheapest in fewer draws than this is flagged
+
+
 def render_uncertainty(console: Console, mc: dict[str, Any]) -> None:
     table = Table(title=f"Uncertainty ({mc['draws']:,} draws, monthly)")
     for col in ("option", "p10", "p50", "p90"):
@@ -173,6 +176,12 @@ def render_uncertainty(console: Console, mc: dict[str, Any]) -> None:
         table.add_row(escape(name) + mark, usd(q["p10"]), usd(q["p50"]), usd(q["p90"]))
     console.print(table)
     console.print(f"P({mc['best']} cheapest among {mc['among']}) = {mc['p_best_cheapest']:.0%}")
+    if mc["p_best_cheapest"] < FRAGILE:
+        console.print(
+            f"fragile: under these ranges {escape(mc['most_often'])} is the cheapest more often "
+            f"({mc['p_most_often']:.0%} of the draws); narrow the widest input in the tornado "
+            "below (measure it: `fulcrum eval`, `fulcrum usage import`, `fulcrum probe`)"
+        )
     tornado = Table(title=f"Sensitivity of {mc['metric']} (tornado)")
     for col in ("input", "low", "high", "swing"):
         tornado.add_column(col, justify="left" if col == "input" else "right")

@@ -146,6 +146,7 @@ def _parse_option(t: Table, i: int, catalog: Catalog) -> HardwareOption:
     t.decimal("duty", low=0, high=1)
     if tier is None and not t.has("price_usd"):
         t.fail("", "`hardware` (a catalog id) or `price_usd`")
+    _residual_within_price(t, tier.price_usd if tier else None)
     local_model = t.opt_text("local_model")
     if local_model is not None:
         catalog.model(local_model, where=f"{where}.local_model")
@@ -153,6 +154,13 @@ def _parse_option(t: Table, i: int, catalog: Catalog) -> HardwareOption:
     catalog.quant(quant, where=f"{where}.quant")
     name = t.text("name", tier.name if tier else f"option {i}")
     return HardwareOption(name, tier, t.data, local_model, quant)
+
+
+def _residual_within_price(t: Table, catalog_price: Decimal | None) -> None:
+    """What the box resells for cannot exceed what it cost (a negative cost otherwise)."""
+    residual, price = t.decimal("residual_usd"), t.decimal("price_usd") or catalog_price
+    if residual is not None and price is not None and residual > price:
+        t.fail("residual_usd", f"at most the box's price ({price:,} USD)", t.data["residual_usd"])
 
 
 def _score(t: Table, key: str, *, top_ok: bool) -> Decimal | None:

@@ -78,6 +78,43 @@ class OptionSpeed:
         return out
 
 
+DEFAULT_CALLS_PER_AGENT_HOUR = 12.0
+DEFAULT_OUTPUT_TOKENS_PER_CALL = 500
+
+
+def agent_call_rate(sc: Scenario) -> float:
+    """Calls per agent-hour the queue carries: ``[concurrency]``'s (12 by default), or more
+    when ``[api]``'s daily output tokens need more calls of ``output_tokens`` each even if
+    they were spread over all 24 hours (the volume priced is the volume served)."""
+    conc = sc.section("concurrency") or {}
+    rate = float(conc.get("calls_per_agent_hour", DEFAULT_CALLS_PER_AGENT_HOUR))
+    return max(rate, volume_call_rate(sc))
+
+
+def volume_call_rate(sc: Scenario) -> float:
+    """The fewest calls per agent-hour that carry ``[api]``'s daily output tokens (0 when it
+    states a bill, not tokens)."""
+    conc = sc.section("concurrency") or {}
+    per_call = int(conc.get("output_tokens", DEFAULT_OUTPUT_TOKENS_PER_CALL)) or 1
+    return sc.api.output_tokens / per_call / 24.0
+
+
+def volume_warning(sc: Scenario) -> tuple[str, ...]:
+    """The warning that ``[concurrency]``'s call rate is too low for ``[api]``'s volume."""
+    conc = sc.section("concurrency") or {}
+    rate = float(conc.get("calls_per_agent_hour", DEFAULT_CALLS_PER_AGENT_HOUR))
+    floor = volume_call_rate(sc)
+    if floor <= rate:
+        return ()
+    per_call = int(conc.get("output_tokens", DEFAULT_OUTPUT_TOKENS_PER_CALL))
+    return (
+        f"concurrency.calls_per_agent_hour: {rate:g} calls/agent-hour of {per_call:,} output "
+        f"tokens carry at most {rate * per_call * 24:,.0f} output tokens an agent-day; [api] "
+        f"states {sc.api.output_tokens:,}: the queue uses {floor:,.1f} calls/agent-hour (that "
+        "volume over 24 hours; set the rate your agents make while they work)",
+    )
+
+
 def _measured(opt: HardwareOption, est: Estimate) -> Estimate:
     """A probe run's measured rates (:mod:`fulcrum.costs.probe_inputs`) over the model's."""
     m = opt.table.get(MEASURED) or {}
@@ -128,9 +165,10 @@ def option_speed(
     )
     est = _measured(opt, est)
     service = est.call_latency_s(
-        int(conc.get("prompt_tokens", 4000)), int(conc.get("output_tokens", 500))
+        int(conc.get("prompt_tokens", 4000)),
+        int(conc.get("output_tokens", DEFAULT_OUTPUT_TOKENS_PER_CALL)),
     )
-    rate = float(conc.get("calls_per_agent_hour", 12)) * share
+    rate = agent_call_rate(sc) * share
     target = float(conc.get("target_latency_s", 120))
     agents = sc.api.agents
     queue = _goodput_floor(opt, boxes_needed(agents, rate, service, target), share, rate)

@@ -41,7 +41,7 @@ class Spend:
 
 def api_spend(profile: UsageProfile, card: PriceCard) -> Spend:
     """Daily and monthly spend of ``profile`` at ``card``'s prices."""
-    daily = card.cost(profile.daily_usage())
+    daily = card.cost(profile.daily_usage(), one_call=False)
     if daily is None:  # pragma: no cover - PriceCard.cost only returns None for unknown
         raise ValueError("price unknown")
     return Spend(daily, daily * profile.days_per_month)
@@ -103,8 +103,8 @@ def wake_filter(
     days_per_month: Decimal = DAYS_PER_MONTH,
 ) -> WakeFilterResult:
     """calls/day x tokens x price vs the energy of running the calls locally."""
-    usage = TokenUsage(wf.calls_per_day * wf.input_tokens, wf.calls_per_day * wf.output_tokens)
-    daily = card.cost(usage) or Decimal(0)
+    one = card.cost(TokenUsage(wf.input_tokens, wf.output_tokens)) or Decimal(0)
+    daily = one * wf.calls_per_day
     per_agent = Spend(daily, daily * days_per_month)
     busy_hours = Decimal(wf.calls_per_day * wf.agents) * wf.seconds_per_call / 3600
     energy_daily = wf.local_w * busy_hours / 1000 * usd_per_kwh
