@@ -174,8 +174,10 @@ class Table:
             self.fail(key, _range("a number", low, high), raw)
         return float(self.req_decimal(key, low=low, high=high))
 
-    def opt_number(self, key: str, *, low: float | None = None) -> float | None:
-        return self.number(key, low=low) if self.has(key) else None
+    def opt_number(
+        self, key: str, *, low: float | None = None, high: float | None = None
+    ) -> float | None:
+        return self.number(key, low=low, high=high) if self.has(key) else None
 
     def decimal(
         self,

@@ -100,3 +100,22 @@ def test_user_file_text_bom_and_not_utf8(tmp_path: Path) -> None:
 def test_unknown_id_lists_accepted() -> None:
     with pytest.raises(ConfigError, match=r"accepted: .*dgx-spark"):
         load_catalog().hardware_tier("dgx-sparkle", where="s.toml::options.hardware")
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        ("[models.qwen3-coder-30b-a3b]\nswe_bench_verified = 150", "swe_bench_verified"),
+        ("[models.qwen3-coder-30b-a3b]\nswe_bench_verified = 0", "swe_bench_verified"),
+        ("[models.qwen3-coder-30b-a3b]\ntotal_params_b = 0", "total_params_b"),
+        ("[models.qwen3-coder-30b-a3b]\nlayers = 0", "layers"),
+        ("[hardware.rtx-5090]\nmemory_gb = 0", "memory_gb"),
+    ],
+)
+def test_an_override_outside_what_the_engine_can_use_names_its_field(
+    tmp_path: Path, entry: str, field: str
+) -> None:
+    user = tmp_path / "cat.toml"
+    user.write_text(entry + "\n")
+    with pytest.raises(ConfigError, match=rf"\.{field}: expected "):
+        load_catalog(user)

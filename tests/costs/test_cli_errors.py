@@ -115,3 +115,29 @@ def test_draws_are_capped(command: str, tmp_path: Path, capsys: pytest.CaptureFi
     many = tmp_path / "many.toml"
     many.write_text(TIERS.read_text().replace("draws = 100000", "draws = 100000000"))
     _one_line_exit_2(["tco", str(many)], capsys, "uncertainty.draws", "[1, 1000000]")
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--usage-source", "claude-code"], "--usage-source: only with --usage"),
+        (["--since", "30d"], "--since: only with --usage"),
+        (["--sweep", "agents=1..3", "--explain"], "--explain: not with --sweep"),
+        (["--sweep", "agents=1..3", "--compare", FLEET], "--compare: not with --sweep"),
+    ],
+)
+def test_a_flag_that_would_be_ignored_is_an_error(
+    flags: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _one_line_exit_2(["decide", FLEET, "--no-save", *flags], capsys, needle)
+
+
+def test_rented_hours_are_hours_of_a_month(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rent = '\n[rent]\nhardware = "h100-80gb-sxm"\nlocal_model = "qwen3-coder-30b-a3b"\n'
+    for hours in (0, 800):
+        path = tmp_path / f"r{hours}.toml"
+        path.write_text(TIERS.read_text() + rent + f"hours_per_month = {hours}\n")
+        needle = f"rent.hours_per_month: expected a number in [1, 744], got {hours}"
+        _one_line_exit_2(["decide", str(path), "--no-save"], capsys, needle)

@@ -207,3 +207,13 @@ def test_under_three_agents_no_option_buys_a_box(tmp_path: Path) -> None:
     assert "few-agents" in _why(d, "local") and "few-agents" in _why(d, "hybrid")
     assert d.recommendation.kind == "api"
     assert "few-agents" not in _why(_decide(tmp_path, agents=3, monthly=5000), "hybrid")
+
+
+def test_a_box_without_a_power_figure_is_flagged_not_priced_at_zero_silently(
+    tmp_path: Path,
+) -> None:
+    bare = _decide(tmp_path, hardware="mac-studio-m4-max-36")  # the catalog has no watts
+    (warning,) = [w for w in bare.warnings if "electricity" in w]
+    assert warning.startswith("box: electricity left at $0 (the catalog has no power figure")
+    powered = _decide(tmp_path)  # dgx-spark: the catalog's watts
+    assert not [w for w in powered.warnings if "electricity" in w]

@@ -96,6 +96,28 @@ def test_uncertainty_is_checked_by_every_command(
             ["scenario.as_of: expected a date from 2000-01-01 to 2100-12-31, got 9999-12-01"],
         ),
         (
+            lambda t: _in_section(
+                t,
+                "[wake_filter]",
+                "calls_per_day",
+                'hardware = "mac-studio-m4-max-128"\ncalls_per_day',
+            ),
+            [
+                "wake_filter.price_usd: is required: the catalog has no price for",
+                "(hardware 'mac-studio-m4-max-128')",
+            ],
+        ),
+        (
+            lambda t: t.replace("price_usd = 9500\n", "").replace(
+                'hardware = "mac-studio-m3-ultra-512"', 'hardware = "mac-studio-m4-max-128"'
+            ),
+            ["options[0].price_usd: is required: the catalog has no price for"],
+        ),
+        (
+            lambda t: t.replace("input_tokens_per_day = 1500000\n", ""),
+            ["api.input_tokens_per_day: is required beside the other token count"],
+        ),
+        (
             lambda t: t.replace("price_usd = 9500", "price_usd = 9500\nresidual_usd = 9600"),
             ["options[0].residual_usd: expected at most the box's price (9,500 USD), got 9600"],
         ),

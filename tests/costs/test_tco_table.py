@@ -50,3 +50,15 @@ def test_a_stated_electricity_figure_is_pro_rata_at_another_horizon(
     assert code == 0
     assert [r["electricity"] for r in rtx] == ["1400.00", "2333.33"]  # $1,400 over 3 years
     assert rtx[1]["electricity_computed"] == "3407.86"  # 450 W for 5 years, beside it
+
+
+def test_the_decisions_horizon_is_always_among_the_tco_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (ROOT / "examples" / "seed_003_fleet.toml").read_text()
+    edited = text.replace("horizons = [3, 5]", "horizons = [1, 2.5, 15]")
+    path = tmp_path / "h.toml"
+    path.write_text(edited.replace("horizon_years = 5", "horizon_years = 3"))
+    code, out, _ = run_cli(["tco", str(path), "--json"], capsys)
+    horizons = [o["horizon_years"] for o in json.loads(out)["options"]]
+    assert code == 0 and horizons == ["1", "2.5", "3", "15"]

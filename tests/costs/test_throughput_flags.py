@@ -73,3 +73,13 @@ def test_a_catalog_machine_with_a_model_given_by_numbers(
     on_spark = _json(["--hardware", "dgx-spark", *NUMBERS], capsys)
     by_hand = _json(["--bandwidth-gbps", "273", *NUMBERS, "--backend", "cuda"], capsys)
     assert on_spark["decode_tokens_per_s"] == by_hand["decode_tokens_per_s"]
+
+
+def test_a_latency_without_the_prompts_reading_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    flags = ["--bandwidth-gbps", "100", "--params-b", "7", "--output-tokens", "0"]
+    code, out, _ = run_cli(["throughput", "--json", *flags], capsys)
+    call = json.loads(out)["call"]
+    assert code == 0 and call["latency_excludes"] == "prefill (give --compute-tflops)"
+    code, out, _ = run_cli(["throughput", "--json", *flags, "--compute-tflops", "50"], capsys)
+    call = json.loads(out)["call"]
+    assert code == 0 and "latency_excludes" not in call and call["latency_s"] > 0

@@ -26,6 +26,16 @@ def _num(t: Table, key: str) -> float | None:
     return t.opt_number(key, low=0)
 
 
+def _size(t: Table, key: str) -> float | None:
+    """A size that cannot be zero (parameters in billions)."""
+    return t.opt_number(key, low=0.001)
+
+
+def _score(t: Table, key: str) -> float | None:
+    """A benchmark score in points, as the capability tax reads it: (0, 100]."""
+    return t.opt_number(key, low=0.01, high=100)
+
+
 @dataclass(frozen=True, slots=True)
 class HardwareTier:
     """One machine: memory, bandwidth, compute, price and power, each with a source."""
@@ -51,7 +61,7 @@ class HardwareTier:
         return cls(
             id=hid,
             name=t.text("name", required=True),
-            memory_gb=t.number("memory_gb", required=True, low=0),
+            memory_gb=t.number("memory_gb", required=True, low=0.001),
             bandwidth_gbps=t.number("bandwidth_gbps", required=True, low=0.001),
             compute_tflops=_num(t, "compute_tflops"),
             price_usd=t.decimal("price_usd", low=0),
@@ -108,14 +118,14 @@ class ModelSpec:
             id=mid,
             name=t.text("name", required=True),
             open_weights=t.flag("open_weights", False),
-            total_params_b=_num(t, "total_params_b"),
-            active_params_b=_num(t, "active_params_b"),
-            layers=t.opt_int("layers", low=0),
-            kv_heads=t.opt_int("kv_heads", low=0),
-            head_dim=t.opt_int("head_dim", low=0),
-            swe_bench_verified=_num(t, "swe_bench_verified"),
+            total_params_b=_size(t, "total_params_b"),
+            active_params_b=_size(t, "active_params_b"),
+            layers=t.opt_int("layers", low=1),
+            kv_heads=t.opt_int("kv_heads", low=1),
+            head_dim=t.opt_int("head_dim", low=1),
+            swe_bench_verified=_score(t, "swe_bench_verified"),
             swe_bench_date=t.text("swe_bench_date"),
-            bash_only=_num(t, "bash_only"),
+            bash_only=_score(t, "bash_only"),
             bash_only_date=t.text("bash_only_date"),
             price_model=t.text("price_model"),
             price_provider=t.text("price_provider"),

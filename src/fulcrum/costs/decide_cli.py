@@ -102,6 +102,8 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
 ) -> None:
     """Recommend API, hybrid, local or a cheaper API tier, with the numbers behind it."""
     check_draws(draws)
+    _check_together(usage=usage, usage_source=usage_source, since=since, sweep=sweep,
+                    compare=compare_to, ics=ics_file, explain=explain)  # fmt: skip
     cat = load_catalog(catalog)
     params = None if fit is None else load_params(fit)
     if sweep is not None:
@@ -192,3 +194,16 @@ def _sweep(
         typer.echo(json.dumps(result, indent=2))
         return
     render_sweep(Console(), result)
+
+
+def _check_together(
+    *, usage: bool, usage_source: str | None, since: str, sweep: str | None, **sweepless: Any
+) -> None:
+    """Flags that mean nothing without another, or beside ``--sweep``: an error, never
+    silently ignored."""
+    if not usage and (usage_source is not None or since != DEFAULT_SINCE):
+        flag = "--usage-source" if usage_source is not None else "--since"
+        raise InputError(f"{flag}: only with --usage (the imported usage it selects)")
+    given = [f"--{name}" for name, value in sweepless.items() if value]
+    if sweep is not None and given:
+        raise InputError(f"{given[0]}: not with --sweep (a sweep prints its table only)")

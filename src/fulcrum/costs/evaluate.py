@@ -57,10 +57,12 @@ def tco_input(sc: Scenario, opt: HardwareOption, horizon: Decimal) -> TcoInput:
     tier = opt.tier
     price = machine_price(opt)
     if price is None:
+        hardware = f" (hardware {opt.tier.id!r})" if opt.tier is not None else ""
         raise ConfigError(
-            f"no price for hardware {opt.name!r}; accepted: a number >= 0",
+            f"is required: the catalog has no price for {opt.name!r}{hardware}; accepted: a "
+            "number >= 0",
             file=sc.path,
-            field="options.price_usd",
+            field=f"{opt.where}.price_usd",
         )
     idle = _first(_dec(opt, "idle_w"), _tier_w(tier.idle_w) if tier else None)
     load = _first(_dec(opt, "load_w"), _tier_w(tier.load_w) if tier else None)

@@ -38,17 +38,19 @@ def check_unique_names(file: str, options: tuple[Named, ...]) -> tuple[Named, ..
 
 
 def parse_horizons(t: Table, default: Decimal) -> tuple[Decimal, ...]:
-    """``scenario.horizons``: a non-empty list of years, each in [0.1, MAX_HORIZON_YEARS]."""
+    """``scenario.horizons``: a non-empty list of years, each in [0.1, MAX_HORIZON_YEARS];
+    ``default`` (the decision's ``horizon_years``) among them, so one table matches it."""
     value = t.data.get("horizons", [default])
     if not isinstance(value, list) or not value:
         t.fail("horizons", "a list of years, e.g. [3, 5]", value)
     low = Decimal("0.1")
-    return tuple(
+    years = [
         Table({"horizons": h}, t.file, t.prefix).req_decimal(
             "horizons", low=low, high=MAX_HORIZON_YEARS
         )
         for h in value
-    )
+    ]
+    return tuple(sorted(set(years) | {default}))
 
 
 # a scenario's dates: its horizon and re-evaluation are added to them

@@ -39,6 +39,9 @@ UNDERSTATED = (
 )
 
 
+POWER_KEYS = ("avg_w", "idle_w", "load_w", "electricity_usd")
+
+
 def understated(sc: Scenario) -> tuple[str, ...]:
     """Defaults that make a local option look cheaper than it is, named per option."""
     out = []
@@ -46,7 +49,19 @@ def understated(sc: Scenario) -> tuple[str, ...]:
         for key, what, hint in UNDERSTATED:
             if not opt.table.get(key):
                 out.append(f"{opt.name}: {what} ({key}) left at 0; {hint}")
+        if _unpowered(opt):
+            where = f"the catalog has no power figure for {opt.tier.name}" if opt.tier else ""
+            out.append(f"{opt.name}: electricity left at $0 ({where or 'no hardware'}); set "
+                       "avg_w, idle_w and load_w, or electricity_usd")  # fmt: skip
     return tuple(out)
+
+
+def _unpowered(opt: HardwareOption) -> bool:
+    """No power figure from the option or its catalog hardware: its electricity is $0."""
+    if any(opt.table.get(key) is not None for key in POWER_KEYS):
+        return False
+    tier = opt.tier
+    return tier is None or (tier.idle_w is None and tier.load_w is None)
 
 
 def blockers(catalog: Catalog, opt: HardwareOption, speed: OptionSpeed | None) -> list[Rule]:

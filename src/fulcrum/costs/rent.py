@@ -41,7 +41,7 @@ def build(ctx: KindContext) -> list[OptionResult]:
             field="rent.usd_per_hour",
         )
     name = str(t.get("name", f"Rent {tier.name}"))
-    opt = HardwareOption(name, tier, {}, None if model is None else str(model), quant)
+    opt = HardwareOption(name, tier, {}, None if model is None else str(model), quant, "rent")
     speed = option_speed(ctx.sc, ctx.catalog, opt, params=ctx.params)
     boxes = speed.boxes if speed else 1
     hours = Decimal(str(t.get("hours_per_month", HOURS_PER_MONTH)))

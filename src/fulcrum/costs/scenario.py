@@ -53,6 +53,7 @@ class HardwareOption:
     table: Mapping[str, Any]
     local_model: str | None
     quant: str
+    where: str = "options"  # the scenario table it comes from (``options[0]``, ``rent``)
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def _parse_option(t: Table, i: int, catalog: Catalog) -> HardwareOption:
     quant = t.text("quant", "Q4_K_M")
     catalog.quant(quant, where=f"{where}.quant")
     name = t.text("name", tier.name if tier else f"option {i}")
-    return HardwareOption(name, tier, t.data, local_model, quant)
+    return HardwareOption(name, tier, t.data, local_model, quant, where=t.prefix)
 
 
 def _residual_within_price(t: Table, catalog_price: Decimal | None) -> None:

@@ -28,7 +28,8 @@ SECTIONS = (
     "rent",
     "private_tenant",
 )
-# kinds: "count" (integer >= 0), "number" (>= 0), "fraction" ([0, 1]), "text", "flag"
+# kinds: "count" (integer >= 0), "number" (>= 0), "fraction" ([0, 1]), "text", "flag",
+# "hours of a month" ([1, 744]: 31 days of 24 hours)
 SCHEMAS: dict[str, dict[str, str]] = {
     "wake_filter": {
         "calls_per_day": "count",
@@ -48,7 +49,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "local_model": "text",
         "quant": "text",
         "usd_per_hour": "number",
-        "hours_per_month": "number",
+        "hours_per_month": "hours of a month",
     },
     "private_tenant": {"provider": "text", "name": "text"},
     "hybrid": {"local_share": "fraction", "capability_tax_factor": "fraction"},
@@ -93,6 +94,8 @@ def _read(t: Table, key: str, kind: str) -> object:
         return t.number(key, low=0, required=True)
     if kind == "fraction":
         return t.number(key, low=0, high=1, required=True)
+    if kind == "hours of a month":
+        return t.number(key, low=1, high=744, required=True)
     if kind == "flag":
         return t.flag(key)
     return t.text(key, nonempty=True)
@@ -138,5 +141,14 @@ def check_api_spend(file: str, api: Mapping[str, Any]) -> None:
             "`output_tokens_per_day`",
             file=file,
             field="api",
+        )
+    pair = ("input_tokens_per_day", "output_tokens_per_day")
+    if tokens and any(api.get(k) is None for k in pair):
+        missing = next(k for k in pair if api.get(k) is None)
+        raise ConfigError(
+            "is required beside the other token count (0 if none); accepted: "
+            "`input_tokens_per_day` and `output_tokens_per_day` together",
+            file=file,
+            field=f"api.{missing}",
         )
     Table(api, file, "api").integer("agents", 1, low=1)

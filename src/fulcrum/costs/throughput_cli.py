@@ -201,8 +201,11 @@ def _speed(est: Estimate, prompt_tokens: int, output_tokens: int) -> dict[str, A
             "prompt_tokens": prompt_tokens,
             "output_tokens": output_tokens,
             "latency_s": round(est.call_latency_s(prompt_tokens, output_tokens), 2),
+            # without a compute figure the prompt's reading is unknown: not in latency_s
+            **({"latency_excludes": "prefill (give --compute-tflops)"}
+               if prefill is None and prompt_tokens else {}),
         },
-    }
+    }  # fmt: skip
 
 
 def _echo(out: dict[str, Any], as_json: bool) -> None:

@@ -24,7 +24,7 @@ def build(ctx: KindContext) -> list[OptionResult]:
     where = f"{ctx.sc.path}::wake_filter.hardware"
     tier = ctx.catalog.hardware_tier(str(t["hardware"]), where=where)
     table = {} if t.get("price_usd") is None else {"price_usd": t["price_usd"]}
-    box = HardwareOption(str(t.get("name", tier.name)), tier, table, None, "Q4_K_M")
+    box = HardwareOption(str(t.get("name", tier.name)), tier, table, None, "Q4_K_M", "wake_filter")
     tco = option_tco(ctx.sc, box)
     whole = ctx.api + ctx.wake_on_api
     detail = {
