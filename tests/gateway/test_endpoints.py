@@ -9,6 +9,8 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
+import anthropic
+import openai
 import pytest
 
 from fulcrum.catalog import loader
@@ -51,6 +53,17 @@ def test_models_lists_aliases_and_backend_models(gateway: RunningGateway) -> Non
     assert {"to-openai", "to-claude", "claude-sonnet-4-6", "gpt-4o-mini"} <= set(ids)
     listed = claude_client(gateway).models.list()
     assert "to-claude" in [m.id for m in listed.data]
+
+
+def test_a_model_is_retrieved_by_both_sdks(gateway: RunningGateway) -> None:
+    assert openai_client(gateway).models.retrieve("gpt-4o-mini").id == "gpt-4o-mini"
+    assert claude_client(gateway).models.retrieve("to-claude").id == "to-claude"
+    with pytest.raises(openai.NotFoundError) as oa:
+        openai_client(gateway).models.retrieve("no-such-model")
+    assert "no-such-model" in oa.value.message and oa.value.status_code == 404
+    with pytest.raises(anthropic.NotFoundError) as an:  # its error shape: Anthropic's
+        claude_client(gateway).models.retrieve("no-such-model")
+    assert an.value.body["error"]["type"] == "not_found_error" and an.value.body["type"] == "error"
 
 
 def test_healthz_and_metrics(gateway: RunningGateway, fake_anthropic: FakeAnthropic) -> None:

@@ -187,7 +187,10 @@ def test_garbage_never_crashes() -> None:
         "max_tokens": "lots",
     }
     out = anthropic_to_openai_request(weird)
-    assert out["messages"] == [] and "max_tokens" not in out and "tools" not in out
+    assert "max_tokens" not in out and "tools" not in out
+    # an image without a source is not sent: a note says something was there
+    note = "[an image block was left out here: an OpenAI-format model cannot take it]"
+    assert out["messages"] == [{"role": "user", "content": note}]
     back = openai_to_anthropic_request({"messages": [None, {"role": "function"}], "stop": 7})
     assert back["messages"] == [] and back["max_tokens"] == DEFAULT_MAX_TOKENS
 
@@ -311,8 +314,37 @@ def test_text_documents_become_text_and_thinking_only_turn_is_empty_string() -> 
         ],
     }
     msgs = anthropic_to_openai_request(body)["messages"]
-    assert msgs[0] == {"role": "user", "content": "DOC\n\nsummarise"}
+    note = "[a document (application/pdf) was left out here: an OpenAI-format model cannot take it]"
+    assert msgs[0] == {"role": "user", "content": f"DOC\n\n{note}\n\nsummarise"}
     assert msgs[1] == {"role": "assistant", "content": ""}
+
+
+def test_what_has_no_counterpart_is_noted_not_dropped() -> None:
+    pdf = "data:application/pdf;base64,JVBERi0xLjQK"
+    parts = [
+        {"type": "text", "text": "read these"},
+        {"type": "file", "file": {"filename": "spec.pdf", "file_data": pdf}},
+        {"type": "file", "file": {"file_id": "file-abc"}},
+        {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
+    ]
+    out = openai_to_anthropic_request(
+        {"model": "m", "messages": [{"role": "user", "content": parts}]}
+    )
+    blocks = out["messages"][0]["content"]
+    assert blocks[1] == {"type": "document", "title": "spec.pdf", "source": {
+        "type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"}}  # fmt: skip
+    assert [b["text"] for b in blocks[2:]] == [
+        "[a file was left out here: the Messages API cannot take it]",
+        "[an input_audio content part was left out here: the Messages API cannot take it]",
+    ]
+    result = {"type": "tool_result", "tool_use_id": "t1", "content": [
+        {"type": "text", "text": "found"}, {"type": "search_result", "source": "s", "title": "x",
+                                            "content": []}]}  # fmt: skip
+    body = {"model": "m", "messages": [{"role": "user", "content": [result]}]}
+    tool = anthropic_to_openai_request(body)["messages"][0]
+    assert tool["role"] == "tool" and tool["content"] == (
+        "found\n\n[a search_result block was left out here: an OpenAI-format model cannot take it]"
+    )
 
 
 def test_native_history_drops_unsigned_thinking_and_keeps_signed_blocks() -> None:

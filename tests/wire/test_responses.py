@@ -20,6 +20,7 @@ from fulcrum.wire import (
     usage_to_openai,
 )
 from fulcrum.wire.maps import UnfinishedAnswer, tool_choice_to_anthropic
+from fulcrum.wire.stream_to_anthropic import OpenAIToAnthropicStream
 
 OPENAI_TOOL_RESPONSE: dict[str, Any] = {
     "id": "chatcmpl-abc",
@@ -205,3 +206,17 @@ def test_an_unfinished_openai_answer_is_an_error_not_end_turn(reason: str) -> No
         openai_to_anthropic_response(body, model="m")
     stopped = {"choices": [{"index": 0, "message": {"content": "all"}, "finish_reason": "stop"}]}
     assert openai_to_anthropic_response(stopped, model="m")["stop_reason"] == "end_turn"
+
+
+def test_a_refusal_reaches_an_anthropic_client_as_text() -> None:
+    message = {"role": "assistant", "content": None, "refusal": "I can't help with that."}
+    body = {"id": "c", "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
+    out = openai_to_anthropic_response(body, model="m")
+    assert out["content"] == [{"type": "text", "text": "I can't help with that."}]
+    assert out["stop_reason"] == "refusal"
+    stream = OpenAIToAnthropicStream("m")
+    delta = {"role": "assistant", "content": None, "refusal": "No."}
+    events = stream.feed({"choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+    events += stream.finish()
+    texts = [e.json()["delta"].get("text") for e in events if e.event == "content_block_delta"]
+    assert texts == ["No."]

@@ -207,17 +207,48 @@ chunks = st.one_of(
 )
 
 
+def _said(delta: dict[str, Any]) -> str:
+    text = delta.get("content") or delta.get("refusal")
+    return text if isinstance(text, str) else ""
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(chunks, max_size=25), st.booleans())
 def test_any_openai_chunks_give_a_well_formed_stream(seq: list[dict[str, Any]], fail: bool) -> None:
     datas = run(seq, fail="cut" if fail else None)
     text = "".join(d["delta"].get("text", "") for d in datas if d["type"] == "content_block_delta")
-    expected = "".join(
-        c["choices"][0]["delta"].get("content") or ""
+    expected = "".join(  # a refusal's text comes through as text
+        _said(c["choices"][0]["delta"])
         for c in seq
         if isinstance(c.get("choices"), list) and c["choices"] and c["choices"][0]
     )
     assert text == expected
+    for _, given_input in _tool_inputs(datas).values():  # what the SDKs parse: an object
+        assert given_input == "" or isinstance(json.loads(given_input), dict)
+
+
+@pytest.mark.parametrize(
+    ("fragments", "sent"),
+    [
+        (['{"city": ', '"Paris"}'], {"city": "Paris"}),  # as the server wrote it, whole
+        (["{bad"], {"arguments": "{bad"}),  # not JSON: wrapped, as in a whole answer
+        (["[1, ", "2]"], {"arguments": "[1, 2]"}),  # JSON, not an object
+        ([{"city": "Oslo"}], {"city": "Oslo"}),  # an object where a string belongs
+    ],
+)
+def test_a_tool_calls_arguments_reach_the_client_as_one_json_object(
+    fragments: list[Any], sent: dict[str, Any]
+) -> None:
+    stream = OpenAIToAnthropicStream("m")
+    events = stream.feed(chunk(tool_delta(0, fragments[0], "c0", "get_weather")))
+    for more in fragments[1:]:
+        events += stream.feed(chunk(tool_delta(0, more)))
+    events += stream.feed(chunk({}, "tool_calls")) + stream.finish()
+    datas = check_anthropic_stream(events)
+    deltas = [d for d in datas if d["type"] == "content_block_delta"]
+    assert len(deltas) == 1 and json.loads(deltas[0]["delta"]["partial_json"]) == sent
+    if isinstance(fragments[0], str) and not fragments[0].startswith(("{bad", "[")):
+        assert deltas[0]["delta"]["partial_json"] == "".join(fragments)
 
 
 # -- Anthropic events → OpenAI chunks ----------------------------------------------------

@@ -11,13 +11,13 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from fulcrum.errors import FulcrumError, Unavailable
+from fulcrum.errors import FulcrumError, NotFound, Unavailable
 from fulcrum.gateway.inbound.exchange import AiohttpExchange
 from fulcrum.gateway.inbound.guard import Handler, read_body
 from fulcrum.gateway.inbound.middleware import CLIENT_KEY
 from fulcrum.gateway.inbound.validate import check_anthropic, parse_object
 from fulcrum.gateway.proxy import proxy, route
-from fulcrum.gateway.state import STATE
+from fulcrum.gateway.state import STATE, GatewayState
 from fulcrum.gateway.upstream.chain import open_chain
 from fulcrum.gateway.upstream.formats import ANTHROPIC, FORMATS, ApiFormat
 from fulcrum.routing.outcomes.feedback import parse_feedback, record_feedback
@@ -89,20 +89,7 @@ def _model_entry(model: str, owner: str) -> dict[str, Any]:
 
 
 async def models(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE]
-    config = state.config
-    entries: dict[str, dict[str, Any]] = {}
-    routes = config.routes
-    if routes is not None:  # a glob alias (``claude-*``) lists the catalog's models it matches
-        known = sorted(state.catalog.models) if state.catalog is not None else []
-        for pattern, target in routes.aliases:
-            matches = fnmatch.filter(known, pattern) if _is_glob(pattern) else [pattern]
-            for model in matches:
-                entries.setdefault(model, _model_entry(model, target.backend))
-    for backend in config.backends.values():
-        for model in backend.models:
-            entries.setdefault(model, _model_entry(model, backend.name))
-    data = list(entries.values())
+    data = list(_model_entries(request.app[STATE]).values())
     return web.json_response(
         {
             "object": "list",
@@ -112,6 +99,32 @@ async def models(request: web.Request) -> web.StreamResponse:
             "last_id": data[-1]["id"] if data else None,
         }
     )
+
+
+async def model(request: web.Request) -> web.StreamResponse:
+    """``GET /v1/models/{id}``: one model the gateway answers for (both SDKs' ``retrieve``)."""
+    model_id = request.match_info["model_id"]
+    entry = _model_entries(request.app[STATE]).get(model_id)
+    if entry is None:
+        raise NotFound(f"model {model_id!r} is not served here; GET /v1/models lists them")
+    return web.json_response(entry)
+
+
+def _model_entries(state: GatewayState) -> dict[str, dict[str, Any]]:
+    """The models the gateway answers for, by id: aliases (a glob's catalog matches) first."""
+    config = state.config
+    entries: dict[str, dict[str, Any]] = {}
+    routes = config.routes
+    if routes is not None:  # a glob alias (``claude-*``) lists the catalog's models it matches
+        known = sorted(state.catalog.models) if state.catalog is not None else []
+        for pattern, target in routes.aliases:
+            matches = fnmatch.filter(known, pattern) if _is_glob(pattern) else [pattern]
+            for name in matches:
+                entries.setdefault(name, _model_entry(name, target.backend))
+    for backend in config.backends.values():
+        for name in backend.models:
+            entries.setdefault(name, _model_entry(name, backend.name))
+    return entries
 
 
 async def feedback(request: web.Request) -> web.StreamResponse:
@@ -148,6 +161,7 @@ def add_routes(app: web.Application) -> None:
             app.router.add_post(fmt.chat_path, chat_endpoint(fmt))
     app.router.add_post("/v1/messages/count_tokens", count_tokens)
     app.router.add_get("/v1/models", models)
+    app.router.add_get("/v1/models/{model_id}", model)
     app.router.add_post("/v1/feedback", feedback)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

@@ -189,3 +189,28 @@ def tool_choice_to_anthropic(choice: Any, parallel: Any = None) -> dict[str, Any
         if result["type"] != "none":
             result["disable_parallel_tool_use"] = True
     return result
+
+
+def parse_arguments(raw: Any) -> dict[str, Any]:
+    """OpenAI function arguments (a JSON string) as a tool input object."""
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    if not isinstance(raw, str) or not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {"arguments": raw}
+    return value if isinstance(value, dict) else {"arguments": raw}
+
+
+def tool_input_json(arguments: str) -> str:
+    """OpenAI function arguments as the JSON text of a tool input object: as sent when they
+    are one, else wrapped as a whole answer's are (:func:`parse_arguments`)."""
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        return arguments
+    return json.dumps(parse_arguments(arguments), separators=(",", ":"))

@@ -13,8 +13,10 @@ dropped (the Messages API rejects unknown fields):
   characters Messages accepts (:func:`~fulcrum.wire.maps.anthropic_tool_id`).
 * legacy ``functions`` / ``function_call`` / ``role: function`` are read as tool calling
   (:mod:`fulcrum.wire.legacy`).
-* ``image_url`` parts → image blocks (``data:`` URLs as base64 sources); audio and file
-  parts are dropped; empty or whitespace-only text is dropped (Messages refuses it).
+* ``image_url`` parts → image blocks (``data:`` URLs as base64 sources); a ``file`` part
+  holding a PDF → a document block; audio and other parts → a text note that they were
+  left out (:mod:`fulcrum.wire.parts`); empty or whitespace-only text is dropped (Messages
+  refuses it).
 * ``max_completion_tokens`` or ``max_tokens`` → ``max_tokens`` (default
   :data:`DEFAULT_MAX_TOKENS`, Messages requires it); ``temperature`` is clamped to
   Anthropic's 0–1, and ``top_p`` is sent only without it (newer Claude models refuse
@@ -27,7 +29,6 @@ dropped (the Messages API rejects unknown fields):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +43,7 @@ from fulcrum.wire.maps import (
     SYSTEM_ROLES,
     anthropic_tool_id,
     content_text,
+    parse_arguments,
     tool_choice_to_anthropic,
 )
 from fulcrum.wire.outputformat import (
@@ -49,6 +51,7 @@ from fulcrum.wire.outputformat import (
     anthropic_output_config,
     read_chat,
 )
+from fulcrum.wire.parts import anthropic_note, article, openai_file_to_anthropic
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -211,6 +214,10 @@ def _user_blocks(content: Any) -> list[dict[str, Any]]:
             image = _image(part.get("image_url"))
             if image is not None:
                 blocks.append(image)
+        elif part.get("type") == "file":
+            blocks.append(openai_file_to_anthropic(part))
+        elif part.get("type") != "text":  # audio, and what Messages has no block for
+            blocks.append(anthropic_note(f"{article(part.get('type'))} content part"))
     return blocks
 
 
@@ -242,16 +249,3 @@ def _assistant_blocks(msg: Mapping[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return blocks
-
-
-def parse_arguments(raw: Any) -> dict[str, Any]:
-    """OpenAI function arguments (a JSON string) as a tool input object."""
-    if isinstance(raw, Mapping):
-        return dict(raw)
-    if not isinstance(raw, str) or not raw.strip():
-        return {}
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return {"arguments": raw}
-    return value if isinstance(value, dict) else {"arguments": raw}

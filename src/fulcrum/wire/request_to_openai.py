@@ -9,8 +9,9 @@ unknown fields and nothing in Chat Completions could honour them:
   the chat templates of many local models accept a single system message, first.
 * text-only content becomes a plain string (blocks joined by a blank line); images
   become ``image_url`` parts (base64 sources as ``data:`` URLs); plain-text and
-  custom-content ``document`` blocks become text (in tool results too); PDF documents and
-  other block types are dropped.
+  custom-content ``document`` blocks become text (in tool results too); a PDF document and
+  any other block (server tool results, search results) becomes a text note that it was
+  left out (:mod:`fulcrum.wire.parts`), in tool results too.
 * ``tool_use`` blocks → assistant ``tool_calls`` (input serialised as JSON arguments);
   ``tool_result`` blocks → ``role: tool`` messages placed right after that assistant
   message (an ``is_error`` result is prefixed with ``Error: ``; images inside a result
@@ -31,8 +32,11 @@ from typing import Any
 
 from fulcrum.wire.maps import content_text, tool_choice_to_openai
 from fulcrum.wire.outputformat import chat_response_format, read_anthropic
+from fulcrum.wire.parts import anthropic_block_label, left_out
 
 __all__ = ["ANTHROPIC_REQUEST_RULES", "anthropic_to_openai_request"]
+
+UNSENT = ("thinking", "redacted_thinking")  # dropped without a note (see above)
 
 ANTHROPIC_REQUEST_RULES: dict[str, str] = {
     "model": "map: model",
@@ -172,10 +176,10 @@ def _user(content: Any) -> list[dict[str, Any]]:
             parts.append({"type": "text", "text": block["text"]})
         elif kind == "document" and _document_text(block):
             parts.append({"type": "text", "text": _document_text(block)})
-        elif kind == "image":
-            image = _image(block)
-            if image is not None:
-                parts.append(image)
+        elif kind == "image" and (image := _image(block)) is not None:
+            parts.append(image)
+        elif kind not in UNSENT:
+            parts.append({"type": "text", "text": _left_out(block)})
     if not parts:
         return tool_msgs
     if all(p["type"] == "text" for p in parts):
@@ -192,7 +196,11 @@ def _tool_result(block: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
                 image = _image(item)
                 if image is not None:
                     images.append(image)
-        texts = [_block_text(i) for i in content if isinstance(i, Mapping)]
+        texts = [
+            _block_text(i) or ("" if i.get("type") in ("image", *UNSENT) else _left_out(i))
+            for i in content
+            if isinstance(i, Mapping)
+        ]
         text = "\n\n".join(t for t in texts if t)
     else:
         text = content if isinstance(content, str) else ""
@@ -225,6 +233,10 @@ def _document_text(block: Mapping[str, Any]) -> str:
     if source.get("type") == "content":
         return content_text(source.get("content"))  # a string, or blocks: their texts
     return ""
+
+
+def _left_out(block: Mapping[str, Any]) -> str:
+    return left_out(anthropic_block_label(block), "an OpenAI-format model")
 
 
 def _block_text(block: Mapping[str, Any]) -> str:

@@ -24,8 +24,8 @@ from fulcrum.wire.maps import (
     check_finished,
     new_id,
     openai_stop,
+    parse_arguments,
 )
-from fulcrum.wire.request_to_anthropic import parse_arguments
 from fulcrum.wire.usage import anthropic_usage, openai_usage, usage_to_anthropic, usage_to_openai
 
 __all__ = ["anthropic_to_openai_response", "openai_to_anthropic_response", "reasoning_of"]
@@ -56,6 +56,9 @@ def openai_to_anthropic_response(
     text = message.get("content")
     if isinstance(text, list):
         text = "".join(p.get("text", "") for p in text if isinstance(p, Mapping))
+    refusal = message.get("refusal")  # a refusal's text, where the content is null
+    refused = not text and isinstance(refusal, str) and bool(refusal)
+    text = refusal if refused else text
     if isinstance(text, str) and text:
         content.append({"type": "text", "text": text})
     calls = message.get("tool_calls")
@@ -70,7 +73,7 @@ def openai_to_anthropic_response(
                     "input": parse_arguments(fn.get("arguments")),
                 }
             )
-    stop = anthropic_stop(choice.get("finish_reason"))
+    stop = "refusal" if refused else anthropic_stop(choice.get("finish_reason"))
     if any(b["type"] == "tool_use" for b in content) and stop == "end_turn":
         stop = "tool_use"
     raw_id = body.get("id")

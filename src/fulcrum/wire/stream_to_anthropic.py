@@ -9,21 +9,23 @@ carrying an ``error``, or a finish reason of a generation the server gave up on 
 ``abort`` and ``error``: :data:`~fulcrum.wire.maps.UNFINISHED_STOPS`), fails the stream
 (``failure`` says why): an Anthropic client would take ``end_turn`` for a finished answer.
 
-Tool calls stream as ``tool_use`` blocks whose ``input_json_delta`` fragments are the
-OpenAI ``function.arguments`` fragments. The first tool call of a message streams live;
-parallel calls after it are gathered (servers may interleave their fragments, which
-Anthropic blocks cannot) and emitted whole, in index order, when the stream finishes -
-a client runs tools only after ``message_stop`` anyway. A fragment whose ``id`` differs
-from the one already seen at its ``index`` starts a new call (some servers send every call
-whole at index 0, or with no index). Call ids get the characters Messages accepts
-(:func:`~fulcrum.wire.maps.anthropic_tool_id`). A fragment for the live call
-after its block was closed (text came in between) cannot be placed in a well-formed
-stream and is dropped (counted in ``dropped_fragments``).
+Tool calls stream as ``tool_use`` blocks with one ``input_json_delta``, the call's arguments
+sent when its block closes: always a JSON object (others, which a server may send, wrapped
+as ``{"arguments": raw}`` as in a whole answer; the SDKs parse each fragment and fail on
+anything else). The first call's block opens at its first fragment; parallel calls after it
+are gathered (servers may interleave their fragments, which Anthropic blocks cannot) and
+emitted whole, in index order, at the end: a client runs tools after ``message_stop``. A
+fragment whose ``id`` differs from the one already seen at its ``index`` starts a new call
+(some servers send every call whole at index 0, or with no index). Call ids get the
+characters Messages accepts (:func:`~fulcrum.wire.maps.anthropic_tool_id`). A fragment for
+the first call after its block was closed (text came in between) cannot be placed in a
+well-formed stream and is dropped (counted in ``dropped_fragments``).
 Reasoning follows the rule in :mod:`fulcrum.wire.responses`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +36,7 @@ from fulcrum.wire.maps import (
     check_finished,
     error_message,
     new_id,
+    tool_input_json,
 )
 from fulcrum.wire.responses import reasoning_of
 from fulcrum.wire.sse import SSEEvent, json_event
@@ -63,6 +66,7 @@ class OpenAIToAnthropicStream:
         self._open: str | None = None  # "text" | "thinking" | "tool:<openai index>"
         self._index = -1
         self._live_tool: int | None = None
+        self._live_args: list[str] = []  # its fragments, sent when its block closes
         self._gathered: dict[int, dict[str, Any]] = {}  # later parallel calls, by slot
         self._slots: dict[int, int] = {}  # OpenAI index -> slot of its latest call
         self._ids: dict[int, str] = {}  # slot -> the upstream id of its call
@@ -156,7 +160,7 @@ class OpenAIToAnthropicStream:
         if reasoning and self.keep_reasoning:
             self._ensure("thinking", {"type": "thinking", "thinking": "", "signature": ""}, out)
             self._emit({"type": "thinking_delta", "thinking": reasoning}, out)
-        text = delta.get("content")
+        text = delta.get("content") or delta.get("refusal")  # a refusal's text: not lost
         if isinstance(text, str) and text:
             self._ensure("text", {"type": "text", "text": ""}, out)
             self._emit({"type": "text_delta", "text": text}, out)
@@ -171,7 +175,7 @@ class OpenAIToAnthropicStream:
         fn = call.get("function")
         fn = fn if isinstance(fn, Mapping) else {}
         args = fn.get("arguments")
-        args = args if isinstance(args, str) else ""
+        args = args if isinstance(args, str) else json.dumps(args) if args else ""
         self._saw_tool = True
         if self._live_tool is None:
             self._live_tool = index
@@ -180,8 +184,8 @@ class OpenAIToAnthropicStream:
             self._gather(index, call, fn, args)
         elif self._open != f"tool:{index}":
             self.dropped_fragments += 1
-        elif args:
-            self._emit({"type": "input_json_delta", "partial_json": args}, out)
+        else:
+            self._live_args.append(args)
 
     def _slot(self, index: int, call_id: Any) -> int:
         """The call a fragment belongs to: a new id at an index already used is a new call."""
@@ -206,9 +210,7 @@ class OpenAIToAnthropicStream:
         for index in sorted(self._gathered):
             entry = self._gathered[index]
             self._ensure(f"tool:{index}", entry["block"], out)
-            joined = "".join(entry["args"])
-            if joined:
-                self._emit({"type": "input_json_delta", "partial_json": joined}, out)
+            self._emit_input(entry["args"], out)
             self._close(out)
         self._gathered.clear()
 
@@ -229,9 +231,17 @@ class OpenAIToAnthropicStream:
             json_event({"type": "content_block_delta", "index": self._index, "delta": delta})
         )
 
+    def _emit_input(self, parts: list[str], out: list[SSEEvent]) -> None:
+        joined = "".join(parts)
+        if joined.strip():
+            self._emit({"type": "input_json_delta", "partial_json": tool_input_json(joined)}, out)
+
     def _close(self, out: list[SSEEvent]) -> None:
         if self._open is None:
             return
+        if self._live_args:  # the first tool call's block: its arguments, whole
+            self._emit_input(self._live_args, out)
+            self._live_args = []
         out.append(json_event({"type": "content_block_stop", "index": self._index}))
         self._open = None
 

@@ -99,6 +99,9 @@ def test_invalid_arguments_are_retried_once_with_the_error(
     row = open_store(None).rows()[0]
     assert row.tool_retries == 1
     assert row.output_tokens > 0  # both calls' tokens are counted
+    # the client is told both calls' usage too, as a stream tells it (and the ledger keeps)
+    assert done.usage is not None and done.usage.completion_tokens == row.output_tokens
+    assert done.usage.prompt_tokens == row.input_tokens
 
 
 def test_openai_stream_on_a_local_route_is_re_emitted(

@@ -71,6 +71,9 @@ def test_count_tokens_needs_no_max_tokens_and_ignores_stream() -> None:
     [
         ({"messages": [{"role": "tool", "content": None}, {"role": 5}]},
          "messages.1.role: expected a string, got int", "messages.1.role"),
+        ({"messages": [{"role": "developer", "content": "x"}, {"role": "wizard"}]},
+         "messages.1.role: expected one of system, developer, user, assistant, tool, function, "
+         "got 'wizard'", "messages.1.role"),
         ({"stream": "no"}, "stream: expected true or false, got str", "stream"),
         ({"max_tokens": False}, "max_tokens: expected a positive integer, got bool", "max_tokens"),
         ({"max_completion_tokens": -3},

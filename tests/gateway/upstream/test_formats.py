@@ -89,6 +89,9 @@ def test_the_registry_decides_counting_and_error_shapes(compat: ApiFormat) -> No
     assert client_format("/v1/messages/count_tokens") is ANTHROPIC
     assert client_format("/v1/chat/completions") is OPENAI  # the first format with the path
     assert client_format("/v1/models") is OPENAI
+    # a path every API shares: the client's own header tells (the Anthropic SDK's version)
+    assert client_format("/v1/models/x", {"anthropic-version": "2023-06-01"}) is ANTHROPIC
+    assert client_format("/v1/chat/completions", {"anthropic-version": "1"}) is OPENAI
     assert client_format("/v1/responses") is RESPONSES
     assert "type" in ANTHROPIC.error_body(NotFound("x")) and "type" not in OPENAI.error_body(
         NotFound("x")
@@ -183,3 +186,18 @@ PLAIN = [{"role": "user", "content": "hi"}]
 )  # fmt: skip
 def test_a_body_tells_which_api_it_is_written_for(body: dict[str, Any], name: str) -> None:
     assert guess_format(body).name == name
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ({"error": {"message": "model overloaded", "type": "server_error"}},
+         "an error in a 200 answer: model overloaded"),
+        ({"id": "c", "choices": []}, "an answer without a choice"),
+        ({"id": "c"}, "an answer without a choice"),
+    ],
+)  # fmt: skip
+def test_a_chat_200_without_an_answer_is_no_answer(body: dict[str, Any], why: str) -> None:
+    # the gateway makes this a 502 (answer_error), never an empty answer in another format
+    with pytest.raises(ValueError, match=why):
+        OPENAI.to_hub_response(body, model="m")

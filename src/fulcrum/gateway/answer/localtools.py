@@ -46,6 +46,7 @@ from fulcrum.gateway.upstream.formats import HUB, ApiFormat
 from fulcrum.routing.brain.decide import Brain
 from fulcrum.wire.legacy import tool_view
 from fulcrum.wire.sse import encode_sse, json_event
+from fulcrum.wire.usage import usage_to_anthropic
 
 Body = dict[str, Any]
 
@@ -77,7 +78,8 @@ async def serve_reviewed(
     if ex.state.config.server.store_bodies:
         call.response_body = dumps(message).decode()
     model = call.model_requested
-    message = {**message, "model": model}
+    # the usage of every call the review made (a retry's too), as a stream reports it
+    message = {**message, "model": model, "usage": usage_to_anthropic(send.usage)}
     out = api.from_hub_response(message, model=model, request=body)
     await ex.respond(200, dumps(out), call.info_headers())
     call.end()

@@ -42,15 +42,18 @@ OPEN_PATHS = frozenset({"/healthz", "/ui"})
 CLIENT_KEY: web.RequestKey[str] = web.RequestKey("fulcrum_client_key", str)
 
 
-def error_answer(path: str, exc: FulcrumError) -> tuple[bytes, dict[str, str]]:
-    """The body and headers of ``exc``'s answer, shaped by the format of ``path``'s API
-    (the status is ``exc.status``; a :class:`RequestTimeout` also closes the connection)."""
-    body = client_format(path).error_body(exc)
+def error_answer(
+    path: str, exc: FulcrumError, headers: Mapping[str, str] | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of ``exc``'s answer, shaped by the format of ``path``'s API (or,
+    on a shared path, of the client's ``headers``; the status is ``exc.status``; a
+    :class:`RequestTimeout` also closes the connection)."""
+    body = client_format(path, headers).error_body(exc)
     return json.dumps(body).encode(), exc.headers()
 
 
 def error_response(request: web.Request, exc: FulcrumError) -> web.Response:
-    body, headers = error_answer(request.path, exc)
+    body, headers = error_answer(request.path, exc, request.headers)
     resp = web.Response(
         status=exc.status, body=body, content_type="application/json", headers=headers
     )

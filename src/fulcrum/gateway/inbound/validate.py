@@ -124,6 +124,7 @@ def _messages(body: Body, roles: tuple[str, ...] | None) -> None:
             )
 
 
+OPENAI_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 _ANTHROPIC: tuple[FieldCheck, ...] = (
     ("max_tokens", int, POSITIVE),
     ("stream", bool, "true or false"),
@@ -182,5 +183,5 @@ def check_output_format(
 def check_openai(body: Body) -> None:
     """An OpenAI Chat Completions request."""
     check_model(body)
-    _messages(body, None)
+    _messages(body, OPENAI_ROLES)
     check_fields(body, _OPENAI)

@@ -24,6 +24,9 @@ class ApiFormat:
     name: ClassVar[str]
     chat_path: ClassVar[str]
     count_tokens_path: ClassVar[str | None] = None
+    # a header only this API's clients send: it tells their format on a path every API
+    # shares (``/v1/models``), for the shape of an error there
+    client_header: ClassVar[str | None] = None
     max_tokens_keys: ClassVar[tuple[str, ...]] = ANTHROPIC_MAX_TOKENS
     passthrough: ClassVar[type[Pump]]  # the pump when client and upstream share this format
     # how its conversation reads when a handed-off session's history is condensed

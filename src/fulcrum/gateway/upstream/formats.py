@@ -33,6 +33,7 @@ from fulcrum.routing.request import OPENAI_MAX_TOKENS
 from fulcrum.wire.condense import CHAT
 from fulcrum.wire.history import native_history
 from fulcrum.wire.legacy import uses_legacy_functions
+from fulcrum.wire.maps import error_message
 from fulcrum.wire.request_to_anthropic import openai_to_anthropic_request
 from fulcrum.wire.request_to_openai import anthropic_to_openai_request
 from fulcrum.wire.responses import anthropic_to_openai_response, openai_to_anthropic_response
@@ -59,6 +60,7 @@ class AnthropicFormat(ApiFormat):
     name = "anthropic"
     chat_path = "/v1/messages"
     count_tokens_path = "/v1/messages/count_tokens"
+    client_header = "anthropic-version"
     passthrough = AnthropicPump
     _FORWARDED = ("anthropic-version", "anthropic-beta")
 
@@ -141,6 +143,7 @@ class OpenAIFormat(OpenAIFamily):
         return anthropic_to_openai_request(body)
 
     def to_hub_response(self, body: Body, *, model: str) -> Body:
+        _answered(body)
         return openai_to_anthropic_response(body, model=model)
 
     def from_hub_response(
@@ -188,10 +191,14 @@ def guess_format(body: Mapping[str, Any]) -> ApiFormat:
     return max(FORMATS.values(), key=lambda fmt: fmt.likeness(body))
 
 
-def client_format(path: str) -> ApiFormat:
-    """The format a client on ``path`` speaks (its error bodies are shaped by it)."""
+def client_format(path: str, headers: Mapping[str, str] | None = None) -> ApiFormat:
+    """The format a client on ``path`` speaks (its error bodies are shaped by it); on a path
+    of no format's, the one whose client header ``headers`` carry, if any."""
     for fmt in FORMATS.values():
         if path.startswith(fmt.chat_path):
+            return fmt
+    for fmt in FORMATS.values():
+        if headers is not None and fmt.client_header and fmt.client_header in headers:
             return fmt
     return ERRORS_ELSEWHERE
 
@@ -231,3 +238,12 @@ def stream_pump(
         pump = into or out
         return pump if pump is not None else HUB.passthrough(model)
     return ChainedPump(into, out)
+
+
+def _answered(body: Body) -> None:
+    """A 200 that carries an error, or no choice, is no answer (a 502, never an empty one)."""
+    if isinstance(body.get("error"), Mapping):
+        raise ValueError(f"an error in a 200 answer: {error_message(body)}")
+    choices = body.get("choices")
+    if not isinstance(choices, list) or not choices:
+        raise ValueError("an answer without a choice")

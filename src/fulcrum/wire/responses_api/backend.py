@@ -28,9 +28,9 @@ from fulcrum.wire.maps import (
     anthropic_tool_id,
     content_text,
     new_id,
+    parse_arguments,
 )
 from fulcrum.wire.outputformat import read_chat, responses_text
-from fulcrum.wire.request_to_anthropic import parse_arguments
 from fulcrum.wire.responses_api.answer import responses_usage
 from fulcrum.wire.usage import usage_to_anthropic
 

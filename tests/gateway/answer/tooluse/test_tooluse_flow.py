@@ -136,3 +136,21 @@ def test_replay_of_a_message_without_usage_or_content() -> None:
     events = message_events({"id": "m", "type": "message", "role": "assistant"})
     assert [e.event for e in events] == ["message_start", "message_delta", "message_stop"]
     assert events[1].json()["usage"] == {"output_tokens": 0}
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ("{bad", {"arguments": "{bad"}),  # a local model's arguments no check could mend
+        ('{"command": "ls"}', {"command": "ls"}),
+        (None, {}),
+    ],
+)
+def test_replay_sends_every_tool_input_as_a_json_object(given: Any, sent: Any) -> None:
+    message = tool_response(("Bash", {"command": "ls"}))
+    message["content"][0]["input"] = given
+    wire = b"".join(encode_sse(e) for e in message_events(message))
+    deltas = [
+        e.json()["delta"] for e in SSEDecoder().feed(wire) if e.event == "content_block_delta"
+    ]
+    assert [json.loads(d["partial_json"]) for d in deltas] == [sent]

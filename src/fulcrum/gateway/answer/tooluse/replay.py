@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from fulcrum.wire.maps import parse_arguments
 from fulcrum.wire.sse import SSEEvent, json_event
 
 
@@ -58,7 +59,7 @@ def block_events(index: int, block: Mapping[str, Any]) -> list[dict[str, Any]]:
         deltas = [{"type": "text_delta", "text": str(block.get("text", ""))}]
     elif kind == "tool_use":
         head = {"type": "tool_use", "id": block.get("id"), "name": block.get("name"), "input": {}}
-        partial = json.dumps(block.get("input", {}), separators=(",", ":"))
+        partial = json.dumps(parse_arguments(block.get("input")), separators=(",", ":"))
         deltas = [{"type": "input_json_delta", "partial_json": partial}]
     elif kind == "thinking":
         head = {"type": "thinking", "thinking": "", "signature": ""}
