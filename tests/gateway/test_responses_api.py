@@ -64,6 +64,21 @@ def test_a_text_answer_with_its_usage(
     assert (row.input_tokens, row.output_tokens) == (12, 5)
 
 
+def test_a_chat_backend_gets_what_the_hub_has_no_field_for(
+    gateway: RunningGateway, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.push(Reply('{"command": "ls"}'))
+    fmt = {"type": "json_schema", "name": "out", "schema": SCHEMA, "strict": True}
+    openai_client(gateway).responses.create(
+        model="to-openai", input="hi", top_p=0.5, user="dev-7", reasoning={"effort": "high"},
+        text={"format": fmt}, tools=[{**BASH, "strict": True}],  # type: ignore[arg-type]
+    )  # fmt: skip
+    sent = fake_openai.requests[0].body
+    assert (sent["top_p"], sent["user"], sent["reasoning_effort"]) == (0.5, "dev-7", "high")
+    assert sent["response_format"]["json_schema"]["name"] == "out"
+    assert sent["tools"][0]["function"]["strict"] is True
+
+
 @pytest.mark.parametrize("model", ROUTES)
 def test_a_stream_the_sdk_accumulates(
     gateway: RunningGateway, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, model: str

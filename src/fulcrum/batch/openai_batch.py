@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, unix
 from fulcrum.batch.store import ItemResult, Job, NewItem
 from fulcrum.errors import Conflict, InvalidRequest
-from fulcrum.gateway.upstream.formats import OPENAI, RESPONSES
+from fulcrum.gateway.upstream.formats import OPENAI, RESPONSES, ApiFormat
 from fulcrum.textfiles import decode
 
 CHAT = "/v1/chat/completions"
@@ -35,7 +35,7 @@ NEVER_RAN = {
 class OpenAIBatch(BatchApi):
     name = "openai"
     endpoint = "/v1/batches"
-    fmt = OPENAI
+    fmt: ClassVar[ApiFormat] = OPENAI
     cursor = "after"
     max_page = 100
     max_requests = 50_000

@@ -26,9 +26,14 @@ def _num(t: Table, key: str) -> float | None:
     return t.opt_number(key, low=0)
 
 
-def _size(t: Table, key: str) -> float | None:
-    """A size that cannot be zero (parameters in billions)."""
-    return t.opt_number(key, low=0.001)
+def _size(t: Table, key: str, *, required: bool = False) -> float | None:
+    """A size that cannot be zero (memory, parameters in billions)."""
+    if not required and not t.has(key):
+        return None
+    value = t.number(key, required=required, low=0)
+    if value == 0:
+        t.fail(key, "a number > 0", t.data[key])
+    return value
 
 
 def _score(t: Table, key: str) -> float | None:
@@ -61,7 +66,7 @@ class HardwareTier:
         return cls(
             id=hid,
             name=t.text("name", required=True),
-            memory_gb=t.number("memory_gb", required=True, low=0.001),
+            memory_gb=_size(t, "memory_gb", required=True) or 0.0,
             bandwidth_gbps=t.number("bandwidth_gbps", required=True, low=0.001),
             compute_tflops=_num(t, "compute_tflops"),
             price_usd=t.decimal("price_usd", low=0),

@@ -15,8 +15,8 @@ formats: adding one is a class given to :func:`register`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from fulcrum.errors import FulcrumError, InvalidRequest
 from fulcrum.gateway.answer.hubpumps import (
@@ -169,9 +169,10 @@ class OpenAIFormat(OpenAIFamily):
 
 
 FORMATS: dict[str, ApiFormat] = {}
+F = TypeVar("F", bound=ApiFormat)
 
 
-def register(fmt: ApiFormat) -> ApiFormat:
+def register(fmt: F) -> F:
     """Add ``fmt`` to the registry under its name (config and ledger use the name)."""
     FORMATS[fmt.name] = fmt
     return fmt
@@ -182,6 +183,12 @@ OPENAI = register(OpenAIFormat())
 RESPONSES = register(ResponsesFormat())
 HUB = ANTHROPIC  # the shape every conversion goes through; tool review works in it
 ERRORS_ELSEWHERE = OPENAI  # the error body on paths that belong to no format
+# Client → upstream requests converted directly, not through the hub: what the hub has no
+# field for (a Responses request's top_p, user, reasoning effort, strict tools, its format's
+# name) then reaches a Chat Completions backend as the client sent it.
+DIRECT: dict[tuple[ApiFormat, ApiFormat], Callable[[Mapping[str, Any]], Body]] = {
+    (RESPONSES, OPENAI): RESPONSES.chat_request,
+}
 
 
 def guess_format(body: Mapping[str, Any]) -> ApiFormat:
@@ -207,6 +214,9 @@ def convert_request(client: ApiFormat, upstream: ApiFormat, body: Mapping[str, A
     """A client request in ``upstream``'s format (a new dict; the body is not changed)."""
     if client is upstream:
         return dict(body)
+    direct = DIRECT.get((client, upstream))
+    if direct is not None:
+        return direct(body)
     return upstream.from_hub_request(client.to_hub_request(body))
 
 

@@ -76,6 +76,10 @@ class ResponsesFormat(OpenAIFamily):
     def to_hub_request(self, body: Mapping[str, Any]) -> Body:
         return openai_to_anthropic_request(self._chat(body))
 
+    def chat_request(self, body: Mapping[str, Any]) -> Body:
+        """The body as a Chat Completions request (a copy: the caller may change it)."""
+        return dict(self._chat(body))
+
     def _chat(self, body: Mapping[str, Any]) -> Body:
         last = self._last
         if last is not None and last[0] is body:
