@@ -66,3 +66,20 @@ def test_wide_sweeps_split_into_tables_that_fit_80_columns(
     code, out, _ = run_cli(["decide", "--sweep", "agents=1..3", topology], capsys)
     assert code == 0 and "…" not in out and "$12,190" in out
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_a_crossing_is_where_the_costs_meet_not_a_straight_line_between_steps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # costs over the horizon are not straight lines: a coarse sweep found its crossings by
+    # interpolating and missed them by up to a step; now it decides again between its steps
+    path = tmp_path / "h.toml"
+    path.write_text(FLEET.read_text().replace("horizons = [3, 5]\n", ""))
+    found = []
+    for step in ("2.5", "0.25"):
+        spec = f"horizon_years=0.5..15:{step}"
+        code, out, _ = run_cli(["decide", str(path), "--sweep", spec, "--json"], capsys)
+        data = json.loads(out)
+        assert code == 0 and data["crossings"] and data["money_crossings"]
+        found.append({(c["options"], c["at"]) for c in data["crossings"] + data["money_crossings"]})
+    assert found[0] == found[1]

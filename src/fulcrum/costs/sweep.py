@@ -3,12 +3,14 @@
 The scenario is decided again at each value (``agents`` = ``api.agents``; any numeric
 field as ``section.key``, ``options.key`` setting it on every option). Where two options'
 monthly totals (capability tax included) change order between neighbouring values, the
-crossing is interpolated linearly: seed 003's "cost-equivalence falls between one and three
+crossing is found by deciding again between them (bisection), or interpolated linearly for an
+input that takes whole values only: seed 003's "cost-equivalence falls between one and three
 active agents" as a computed point. Crossings of money alone (before the tax) are listed too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
@@ -20,7 +22,7 @@ from fulcrum.costs.decision import Decision, OptionResult, decide
 from fulcrum.costs.results import money
 from fulcrum.costs.scenario import load_scenario
 from fulcrum.costs.throughput import ThroughputParams
-from fulcrum.errors import InputError
+from fulcrum.errors import ConfigError, InputError
 
 ALIASES = {
     "agents": "api.agents",
@@ -116,9 +118,11 @@ def run_sweep(
         "key": sweep.key,
         "options": ids,
         "rows": rows,
-        "crossings": _crossings(xs, ids, _series(steps, ids, "total_monthly")),
-        "money_crossings": _crossings(xs, ids, _series(steps, ids, "money_monthly")),
-    }
+        "crossings": _crossings(xs, ids, _series(steps, ids, "total_monthly"),
+                                _bisector(path, catalog, sweep, params, "total_monthly")),
+        "money_crossings": _crossings(xs, ids, _series(steps, ids, "money_monthly"),
+                                      _bisector(path, catalog, sweep, params, "money_monthly")),
+    }  # fmt: skip
 
 
 Series = list[list[Decimal | None]]
@@ -129,7 +133,46 @@ def _series(steps: list[dict[str, OptionResult]], ids: list[str], attr: str) -> 
     return [[None if i not in s else getattr(s[i], attr) for s in steps] for i in ids]
 
 
-def _crossings(xs: list[Decimal], names: list[str], costs: Series) -> list[dict[str, str]]:
+Refine = Callable[[Decimal, Decimal, str, str], Decimal | None]
+BISECTIONS = 12  # a crossing to 1/4096 of its step
+
+
+def _bisector(
+    path: Path, catalog: Catalog, sweep: Sweep, params: ThroughputParams | None, attr: str
+) -> Refine:
+    """Where two options' ``attr`` cross between two swept values, found by deciding again
+    between them (costs are not straight lines between the steps); None where the input takes
+    whole values only (``agents``): the crossing is then interpolated."""
+    seen: dict[Decimal, dict[str, Decimal] | None] = {}
+
+    def at(x: Decimal) -> dict[str, Decimal] | None:
+        if x not in seen:
+            try:
+                sc = load_scenario(path, catalog, {sweep.key: float(x)})
+                seen[x] = {o.id: getattr(o, attr) for o in decide(sc, catalog, params).options}
+            except (ConfigError, InputError):
+                seen[x] = None
+        return seen[x]
+
+    def refine(lo: Decimal, hi: Decimal, a: str, b: str) -> Decimal | None:
+        start = at(lo)
+        if start is None or a not in start or b not in start:
+            return None
+        below = start[a] > start[b]
+        for _ in range(BISECTIONS):
+            mid = (lo + hi) / 2
+            costs = at(mid)
+            if costs is None or a not in costs or b not in costs:
+                return None
+            lo, hi = (mid, hi) if (costs[a] > costs[b]) == below else (lo, mid)
+        return (lo + hi) / 2
+
+    return refine
+
+
+def _crossings(
+    xs: list[Decimal], names: list[str], costs: Series, refine: Refine
+) -> list[dict[str, str]]:
     out = []
     for a, b in combinations(range(len(names)), 2):
         pairs = list(zip(costs[a], costs[b], strict=True))
@@ -140,7 +183,8 @@ def _crossings(xs: list[Decimal], names: list[str], costs: Series) -> list[dict[
             d0, d1 = a0 - b0, a1 - b1
             if d0 == 0 or (d0 > 0) == (d1 > 0) or d1 == 0:
                 continue
-            at = xs[i] + (xs[i + 1] - xs[i]) * d0 / (d0 - d1)
+            linear = xs[i] + (xs[i + 1] - xs[i]) * d0 / (d0 - d1)
+            at = refine(xs[i], xs[i + 1], names[a], names[b]) or linear
             cheaper = names[a] if d1 < 0 else names[b]
             out.append(
                 {
