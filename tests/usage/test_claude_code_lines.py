@@ -50,3 +50,18 @@ def test_a_partial_copy_in_a_later_file_does_not_replace_the_final_line(tmp_path
     [record] = _import(tmp_path, projects)["records"]
     assert record.output_tokens == 300 and record.cache_write_1h_tokens == 500
     assert record.session == "sess-1" and record.ts.second == 5
+
+
+def test_a_partial_copy_imported_later_does_not_replace_the_stored_line(tmp_path: Path) -> None:
+    # Claude Code deletes old logs: a resumed session's partial copy of a response can be all
+    # that is left by the next import (and it is logged later than the complete line)
+    final = assistant("msg_1", "req_1", "2026-11-02T09:12:05Z", inp=10, out=5000)
+    copy = {**assistant("msg_1", "req_1", "2026-11-02T10:00:00Z", inp=10, out=5),
+            "sessionId": "resumed"}  # fmt: skip
+    first, later = tmp_path / "first", tmp_path / "later"
+    write_jsonl(first / "-p" / "a.jsonl", [final])
+    write_jsonl(later / "-p" / "b.jsonl", [copy])
+    _import(tmp_path, first)
+    [record] = _import(tmp_path, later)["records"]
+    assert record.output_tokens == 5000  # the larger count kept
+    assert record.session == "resumed"  # the rest from the later line, as within one import

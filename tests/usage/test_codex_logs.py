@@ -106,3 +106,37 @@ def test_default_sessions_follow_codex_home(tmp_path: Path) -> None:
     (elsewhere / "sessions").mkdir(parents=True)
     got = importer.default_sources(ctx(tmp_path, CODEX_HOME=str(elsewhere)))
     assert got == [str(elsewhere / "sessions")]
+
+
+def _counts(*totals: dict[str, int]) -> list[str]:
+    """token_count lines, each call's usage the step from the running total before it."""
+    out, before = [], usage(0, 0, 0)
+    for total in totals:
+        step = {k: total[k] - before[k] for k in total}
+        info = {"last_token_usage": step, "total_token_usage": total}
+        out.append(line("event_msg", {"type": "token_count", "info": info}))
+        before = total
+    return out
+
+
+def test_calls_from_several_files_are_all_kept_and_a_resumed_copy_is_not_counted_twice(
+    tmp_path: Path,
+) -> None:
+    logs = tmp_path / "sessions"
+    one, two, three = usage(100, 0, 10), usage(300, 0, 30), usage(600, 0, 60)
+    write(logs / "rollout-1.jsonl", [META, TURN, *_counts(one, two)])
+    write(logs / "rollout-2.jsonl", [META, TURN, *_counts(one, two, three)])  # resumed: a copy
+    write(logs / "rollout-3.jsonl", [TURN, *_counts(one)])  # no session_meta: no session id
+    write(logs / "rollout-4.jsonl", [TURN, *_counts(one)])
+    summary = run_import("codex", [str(logs)], ctx(tmp_path))
+    assert summary.log.problems == []
+    outputs = sorted(r.output_tokens for r in UsageStore().records())
+    assert outputs == [10, 10, 10, 20, 30]  # s1's three calls once; one call in each of 3 and 4
+
+
+def test_a_message_that_says_token_usage_record_does_not_hide_the_counts(tmp_path: Path) -> None:
+    words = [{"type": "input_text", "text": "token_usage_record"}]
+    said = line("response_item", {"type": "message", "role": "user", "content": words})
+    path = write(tmp_path / "rollout-a.jsonl", [META, TURN, said, *_counts(usage(100, 0, 10))])
+    summary = run_import("codex", [str(path)], ctx(tmp_path))
+    assert (summary.records, summary.log.problems) == (1, [])

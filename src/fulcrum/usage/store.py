@@ -1,7 +1,9 @@
 """The usage store: imported records in an SQLite file in the data dir.
 
-One table keyed by ``(source, key)``: importing a record again replaces it (the last
-line logged for a streamed message wins) and never adds a row, so re-importing the same
+One table keyed by ``(source, key)``: importing a record again merges it with the row it
+meets, by the rule one import merges the lines of a streamed response with (each count the
+larger of the two, the rest from the later record: a partial copy in a later file, a resumed
+session's, never replaces the complete one) and never adds a row, so re-importing the same
 files adds nothing. Buckets of provider exports (``bucket_s`` > 0) are rows of the same
 table, stored as the totals they are. The schema is versioned in ``usage_meta`` (a
 version-1 file gains the bucket columns on opening); a file written by a newer fulcrum is
@@ -19,6 +21,7 @@ from pathlib import Path
 from fulcrum.errors import InputError
 from fulcrum.ledger.row import format_ts, parse_ts
 from fulcrum.settings import Paths
+from fulcrum.usage.importers.streamed import COUNTS
 from fulcrum.usage.records import UsageRecord
 
 SCHEMA_VERSION = 2
@@ -54,6 +57,16 @@ CREATE TABLE IF NOT EXISTS usage_records (
 );
 CREATE INDEX IF NOT EXISTS usage_records_ts ON usage_records (ts);
 """
+
+
+COUNTED = frozenset(COUNTS)  # merged by the larger; the other columns by the later record
+
+
+def _merged(column: str) -> str:
+    """The upsert's value of ``column`` when a record meets the row already kept."""
+    if column in COUNTED:
+        return f"{column} = max({column}, excluded.{column})"
+    return f"{column} = CASE WHEN excluded.ts >= ts THEN excluded.{column} ELSE {column} END"
 
 
 class UsageStore:
@@ -101,7 +114,7 @@ class UsageStore:
         """Insert or replace ``records``; returns how many were new."""
         before = self.count()
         marks = ", ".join("?" for _ in COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[2:])
+        updates = ", ".join(_merged(c) for c in COLUMNS[2:])
         sql = (
             f"INSERT INTO usage_records ({', '.join(COLUMNS)}) VALUES ({marks}) "
             f"ON CONFLICT (source, key) DO UPDATE SET {updates}"

@@ -60,18 +60,10 @@ class _Session:
 
 
 def _read_file(file: Path, log: ImportLog) -> Iterator[UsageRecord]:
-    lines = _lines(file, log)
-    state = _Session(file, records=any(b'"' + RECORD.encode() + b'"' in raw for _, raw in lines))
-    for number, raw in lines:
-        log.lines += 1
-        try:
-            entry = json.loads(raw)
-        except UnicodeDecodeError:
-            log.problem(file, number, "not UTF-8")
-            continue
-        except (ValueError, RecursionError):
-            log.problem(file, number, "not valid JSON")
-            continue
+    entries = list(_entries(file, log))
+    records = any(isinstance(e, dict) and e.get("type") == RECORD for _, e in entries)
+    state = _Session(file, records=records)
+    for number, entry in entries:
         try:
             record = _entry(entry, state, number) if isinstance(entry, dict) else None
         except ValueError as exc:
@@ -81,11 +73,19 @@ def _read_file(file: Path, log: ImportLog) -> Iterator[UsageRecord]:
             yield record
 
 
-def _lines(file: Path, log: ImportLog) -> list[tuple[int, bytes]]:
+def _entries(file: Path, log: ImportLog) -> Iterator[tuple[int, Any]]:
+    """Each line's JSON with its number (a line that is not JSON is a problem)."""
     data = file_bytes(file, log)
-    if data is None:
-        return []
-    return [(n, raw) for n, raw in enumerate(data.split(b"\n"), 1) if raw.strip()]
+    for number, raw in enumerate(data.split(b"\n") if data is not None else [], 1):
+        if not raw.strip():
+            continue
+        log.lines += 1
+        try:
+            yield number, json.loads(raw)
+        except UnicodeDecodeError:
+            log.problem(file, number, "not UTF-8")
+        except (ValueError, RecursionError):
+            log.problem(file, number, "not valid JSON")
 
 
 def _entry(entry: Mapping[str, Any], state: _Session, number: int) -> UsageRecord | None:
@@ -119,7 +119,9 @@ def _counted(
     if total == state.counted:  # the same call's count, said again
         return None
     state.counted = total
-    key = f"{state.session}/{number}"
+    # the session's running total tells its calls apart, in any file that logs them (a
+    # resumed session's copy included); a line number would not, across files
+    key = f"{state.session or state.file.name}/{_total_key(total, number)}"
     return _record(entry, info.get("last_token_usage"), key, state, number, session=state.session)
 
 
@@ -156,3 +158,10 @@ def _count(usage: Mapping[str, Any], name: str) -> int:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _total_key(total: Any, number: int) -> str:
+    """The running total a call's count line reports, as a key (its line without one)."""
+    if isinstance(total, Mapping) and values.is_count(total.get("total_tokens")):
+        return f"t{total['total_tokens']}"
+    return f"line{number}"
