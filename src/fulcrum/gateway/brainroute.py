@@ -20,6 +20,7 @@ from fulcrum.routing import codex
 from fulcrum.routing.brain.config import PolicyConfig
 from fulcrum.routing.brain.decide import Ask, Brain
 from fulcrum.routing.brain.verdict import Verdict
+from fulcrum.routing.config import TargetSpec
 from fulcrum.routing.features import RequestFeatures, extract_features
 from fulcrum.routing.policy import PolicyOutcome
 from fulcrum.routing.request import RouteRequest
@@ -66,6 +67,7 @@ async def route_with_brain(
         lane=lane(features, body),
         escalate=escalate(req.headers),
         max_tokens=req.max_tokens,
+        route=header_route(router, req),
     )
     if brain.blocking:
         verdict, outcome = await off_loop(brain, partial(brain.decide, ask))
@@ -111,6 +113,12 @@ def lane(features: RequestFeatures, body: Mapping[str, Any]) -> str:
         content = first.get("content") if isinstance(first, Mapping) else None
         text = content if isinstance(content, str) else repr(content)[:4096]
     return "sub:" + hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+
+def header_route(router: Router, req: RouteRequest) -> TargetSpec | None:
+    """``X-Fulcrum-Route``'s target, when the request names one (an unknown one is a 400)."""
+    value = req.route_header
+    return None if value is None else router.header_target(value)
 
 
 def escalate(headers: Mapping[str, str]) -> bool:

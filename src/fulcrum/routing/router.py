@@ -149,7 +149,7 @@ class Router:
     def _pick(self, req: RouteRequest) -> tuple[TargetSpec, str]:
         header = req.route_header
         if header is not None:
-            return self._header_target(header), "header"
+            return self.header_target(header), "header"
         lane = self._lane(req)
         sticky = self._sticky.get(lane) if lane is not None else None
         if sticky is not None and self.config.has_backend(sticky.backend):
@@ -175,7 +175,8 @@ class Router:
                 return TargetSpec(caps.name, model), "model"
         return self._default_target(), "default"
 
-    def _header_target(self, value: str) -> TargetSpec:
+    def header_target(self, value: str) -> TargetSpec:
+        """``X-Fulcrum-Route``'s target: an alias, a backend or ``backend/model`` (else 400)."""
         for pattern, target in self.config.aliases:
             if pattern == value:
                 return target

@@ -206,3 +206,23 @@ def test_an_sdk_agent_of_no_session_keeps_its_model_for_20_turns_of_tool_loops(
     assert len(rows) == 21 and {r.backend for r in rows} == {"frontier"}
     assert len({r.session for r in rows}) == 1
     assert [r.route_reason for r in rows] == ["rule:architecture-to-frontier"] + ["sticky"] * 20
+
+
+def test_a_route_header_moves_the_session_where_it_says_but_not_a_secret(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    config = brain_config(fake_anthropic.url, fake_openai.url, POLICY)
+    to_frontier = {"x-fulcrum-route": "frontier"}  # a backend's name
+    with running_gateway(config) as gw:
+        assert ask(gw, "R", user("fix the typo"))[0] == 200
+        assert ask(gw, "R", tool_loop(1, "fix the typo"), headers=to_frontier)[0] == 200
+        assert ask(gw, "R", tool_loop(2, "fix the typo"))[0] == 200  # stays moved
+        assert ask(gw, "K", user(f"use {AWS_KEY}"), headers=to_frontier)[0] == 200
+        status, _, body = ask(gw, "R", user("x"), headers={"x-fulcrum-route": "nowhere"})
+        assert status == 400 and b"X-Fulcrum-Route: unknown alias or backend 'nowhere'" in body
+    *rows, refused = sorted(ledger_rows(), key=lambda r: r.ts)
+    assert [(r.session, r.backend, r.route_reason) for r in rows] == [
+        ("R", "local", "otherwise"), ("R", "frontier", "header"), ("R", "frontier", "sticky"),
+        ("K", "local", "never-leaves:secrets-stay-home"),
+    ]  # fmt: skip
+    assert refused.status == 400

@@ -2,13 +2,12 @@
 the local latency SLO and the frontier budget, in that order of precedence.
 
 1. A matching ``never_leaves`` rule: local, whatever else says (budget, learned, sticky).
-2. An escalation (``X-Fulcrum-Escalate: frontier``, or a ``handoff`` rule matching a session
-   that is local): the session moves to the frontier, at this turn's boundary.
+2. A move: ``X-Fulcrum-Route``'s target, or an escalation (``X-Fulcrum-Escalate: frontier``, a
+   ``handoff`` rule matching a local session) to the frontier, at this turn's boundary.
 3. The session's pin (its lane: main, background, or one subagent conversation): a session
    never switches model inside itself otherwise, tool loops included.
 4. The first matching rule with a route (``local``, ``frontier`` or a target).
-5. ``otherwise``: by default the learned router's P(frontier needed) against the threshold
-   that holds the local-share target.
+5. ``otherwise``: the learned router's P(frontier needed) against the share's threshold.
 
 Then, for a new decision only, the latency SLO may spill a local choice to the frontier; and
 any frontier choice must reserve its estimated cost in the budget, or it degrades to local
@@ -55,8 +54,8 @@ class Ask:
     lane: str
     escalate: bool = False
     max_tokens: int | None = None
-    # A dry run (``route explain``): read pins, the share and the budget, change nothing.
-    dry: bool = False
+    dry: bool = False  # a dry run (route explain): reads pins, share and budget, changes none
+    route: TargetSpec | None = None  # X-Fulcrum-Route's target: the client's own choice
 
 
 class Brain:
@@ -124,8 +123,7 @@ class Brain:
         return moved
 
     def observe_local(self, backend: str, ttft_ms: float) -> None:
-        """Feed the latency guard a local call's time to first token (the guard reads the
-        local queue's depth itself: :meth:`LatencyGuard.watch_queue`)."""
+        """A local call's time to first token, for the latency guard (it reads queues itself)."""
         if self.latency is not None:
             self.latency.observe_ttft(backend, ttft_ms)
 
@@ -138,6 +136,8 @@ class Brain:
         if rule is not None and rule.never_leaves:
             return Verdict(self.policy.local, "local", f"never-leaves:{rule.name}",
                            rule=rule.name, local_only=True)  # fmt: skip
+        if ask.route is not None:  # a deliberate move: pinned, as any new decision is
+            return Verdict(ask.route, self._side_of(ask.route), "header")
         if ask.escalate and (pin is None or pin.side != "frontier"):  # else: already moved
             return self._escalate(ask, "escalate:header", None, pin)
         if rule is not None and rule.handoff and pin is not None and pin.side == "local":
@@ -211,10 +211,14 @@ class Brain:
             return replace(verdict, reservation=held)
         if self.budget.config.on_exhausted == "refuse":
             raise held.error()
+        return self._degraded(verdict, held.reason)
+
+    def _degraded(self, verdict: Verdict, why: str) -> Verdict:
+        """``verdict`` kept local by the budget (``why``: the window short of money)."""
         return replace(verdict, target=self.policy.local, side="local", local_only=True, free=False,
                        reason=f"{verdict.reason}+budget→local",
                        events=(*verdict.events, "budget-degraded"),
-                       details={**verdict.details, "budget": held.reason})  # fmt: skip
+                       details={**verdict.details, "budget": why})  # fmt: skip
 
     def _budget_check(self, verdict: Verdict, key: str | None, amount: Decimal) -> Verdict:
         """The dry run's budget: would a reservation of ``amount`` fit every window now?"""
@@ -225,10 +229,7 @@ class Brain:
         if self.budget.config.on_exhausted == "refuse":  # the gateway would answer 429
             return replace(verdict, events=(*verdict.events, "budget-refused"),
                            details={**verdict.details, "budget": f"budget:{short[0]}"})  # fmt: skip
-        return replace(verdict, target=self.policy.local, side="local", local_only=True, free=False,
-                       reason=f"{verdict.reason}+budget→local",
-                       events=(*verdict.events, "budget-degraded"),
-                       details={**verdict.details, "budget": f"budget:{short[0]}"})  # fmt: skip
+        return self._degraded(verdict, f"budget:{short[0]}")
 
     def _count(self, verdict: Verdict, ask: Ask) -> None:
         forced = not verdict.free
@@ -240,7 +241,10 @@ class Brain:
     def _side(self, route: str) -> Side:
         if route in ("local", "frontier"):
             return "local" if route == "local" else "frontier"
-        return "local" if self._kind(self.policy.target(route)) == "local" else "frontier"
+        return self._side_of(self.policy.target(route))
+
+    def _side_of(self, target: TargetSpec) -> Side:
+        return "local" if self._kind(target) == "local" else "frontier"
 
     def _kind(self, target: TargetSpec) -> str:
         return self.routing.backend(target.backend).kind
