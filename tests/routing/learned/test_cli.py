@@ -144,7 +144,18 @@ def test_eval_without_a_gap_says_so(tmp_path: Path, capsys: Capsys) -> None:
     data.write_text("id,prompt,strong_score,weak_score\na,hello,1,1\nb,bye,0,0\n")
     code, out, _ = run_cli(["router", "eval", str(data)], capsys)
     assert code == 0 and "nan" not in out.lower()
-    assert "all: APGR n/a (the strong and weak scores are equal)" in out
+    assert "all: APGR n/a (the strong model scores no better than the weak: 0.500 vs 0.500)" in out
+
+
+def test_eval_where_the_weak_model_scores_higher_says_so(tmp_path: Path, capsys: Capsys) -> None:
+    """PGR's gap is negative there: a worse router would score a higher APGR; n/a instead."""
+    data = tmp_path / "inverted.csv"
+    rows = [f"r{i},{'x' * (i + 1)},{i % 2},1" for i in range(20)]  # weak: 1.0, strong: 0.5
+    data.write_text("id,prompt,strong_score,weak_score\n" + "\n".join(rows) + "\n")
+    code, out, _ = run_cli(["router", "eval", str(data)], capsys)
+    assert code == 0 and "all: APGR n/a (the strong model scores no better than the weak: " in out
+    code, out, _ = run_cli(["router", "eval", str(data), "--json"], capsys)
+    assert all(r["apgr"] is None for r in json.loads(out)["benchmarks"][0]["routers"].values())
 
 
 def test_score_needs_an_id_column(tmp_path: Path, capsys: Capsys) -> None:

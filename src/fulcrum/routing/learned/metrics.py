@@ -30,11 +30,12 @@ Values = Sequence[float] | FloatArray
 
 
 def pgr_curve(scores: Values, strong: Values, weak: Values) -> FloatArray:
-    """PGR at each share of :data:`SHARES`; NaN everywhere when the two models score the same."""
+    """PGR at each share of :data:`SHARES`; NaN everywhere when the strong model scores no
+    better than the weak one overall (no gap to recover: a worse router would score higher)."""
     s = np.asarray(scores, dtype=np.float64)
     gain = np.asarray(strong, dtype=np.float64) - np.asarray(weak, dtype=np.float64)
     total = float(gain.sum())
-    if len(s) == 0 or abs(total) < 1e-12:
+    if len(s) == 0 or total < 1e-12:
         return np.full(GRID, np.nan)
     order = np.argsort(-s, kind="stable")
     ranked, ranked_gain = s[order], gain[order]

@@ -36,8 +36,11 @@ def eval_table(result: EvalResult) -> str:
     for bench in result.benchmarks:
         routers = list(bench.routers.values())
         margin = routers[0].apgr - routers[1].apgr
-        if math.isnan(margin):  # the two models score the same: no gap to recover
-            out.append(f"{bench.benchmark}: APGR n/a (the strong and weak scores are equal)")
+        if math.isnan(margin):  # the strong model is no better: no gap to recover
+            out.append(
+                f"{bench.benchmark}: APGR n/a (the strong model scores no better than the weak: "
+                f"{bench.strong_mean:.3f} vs {bench.weak_mean:.3f})"
+            )
         else:
             out.append(f"{bench.benchmark}: APGR {margin:+.3f} over prompt length")
     return "\n".join(out)
