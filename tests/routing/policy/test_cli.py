@@ -174,21 +174,32 @@ def test_no_rule_goes_to_the_learned_router(
     assert "rules only" in " ".join(out.split())
 
 
+# a request the gateway accepts: its flags' and files' errors are what these tests read
+OK = {
+    "model": "claude-sonnet-4-6",
+    "max_tokens": 8,
+    "messages": [{"role": "user", "content": "hi"}],
+}
 BAD_INPUT: list[tuple[Callable[[Path], str], list[str], str]] = [
     (lambda p: str(p / "missing.json"), [], "missing.json: cannot read the file"),
     (lambda p: write(p, "bad.json", "{nope"), [], "bad.json: not valid JSON"),
     (lambda p: write(p, "list.json", "[1]"), [], "expected a JSON object"),
     (
-        lambda p: write(p, "ok.json", {}),
+        lambda p: write(p, "e.json", {}),
+        [],
+        "e.json: model: expected a non-empty string, got null (the gateway answers it 400)",
+    ),
+    (
+        lambda p: write(p, "ok.json", OK),
         ["--header", "NoColon"],
         "--header: expected 'Name: value'",
     ),
     (
-        lambda p: write(p, "ok.json", {}),
+        lambda p: write(p, "ok.json", OK),
         ["--api", "grpc"],
         "--api: expected one of anthropic, openai",
     ),
-    (lambda p: write(p, "ok.json", {}), ["--at", "tonight"], "--at: expected an ISO 8601 time"),
+    (lambda p: write(p, "ok.json", OK), ["--at", "tonight"], "--at: expected an ISO 8601 time"),
 ]
 
 
@@ -213,7 +224,7 @@ def test_a_bad_policy_names_the_field(tmp_path: Path, capsys: pytest.CaptureFixt
     policy.write_text(
         '[policy]\n[[policy.rules]]\nname = "a"\nroute = "local"\nwhen = { kinds = ["main"] }\n'
     )
-    request = write(tmp_path, "ok.json", {})
+    request = write(tmp_path, "ok.json", OK)
     code, _, err = run_cli(["route", "explain", request, "--policy", str(policy)], capsys)
     assert code == 2
     assert "p.toml: policy.rules[0].when.kinds: unknown key `kinds`; did you mean `kind`?" in err
@@ -237,7 +248,7 @@ def test_a_policy_file_alone_is_checked_beyond_its_rules(
 ) -> None:
     policy = tmp_path / "p.toml"
     policy.write_text(f"[policy]\n{table}\n")
-    request = write(tmp_path, "ok.json", {})
+    request = write(tmp_path, "ok.json", OK)
     code, out, err = run_cli(["route", "explain", request, "--policy", str(policy)], capsys)
     assert code == 2, out
     assert f"p.toml: {message}" in err
@@ -247,7 +258,7 @@ def test_a_policy_file_alone_is_checked_beyond_its_rules(
 def test_rules_are_required_from_somewhere(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run_cli(["route", "explain", write(tmp_path, "ok.json", {})], capsys)
+    code, _, err = run_cli(["route", "explain", write(tmp_path, "ok.json", OK)], capsys)
     assert code == 2
     assert "give --config GATEWAY.toml or --policy POLICY.toml" in err
 

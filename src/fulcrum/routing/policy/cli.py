@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from fulcrum.errors import InputError
+from fulcrum.errors import InputError, InvalidRequest
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.upstream.formats import FORMATS, guess_format
 from fulcrum.routing.features import RequestFeatures, extract_features
@@ -110,7 +110,12 @@ def _api_of(api: str, request: Path) -> tuple[str, dict[str, Any]]:
     if api not in FORMATS and api != AUTO:
         raise InputError(f"--api: expected one of {', '.join(FORMATS)} or {AUTO}, got {api!r}")
     body = read_request(request)
-    return (guess_format(body).name if api == AUTO else api), body
+    fmt = guess_format(body) if api == AUTO else FORMATS[api]
+    try:  # the gateway's own checks: what it answers 400 gets no decision
+        fmt.check(body)
+    except InvalidRequest as exc:
+        raise InputError(f"{request}: {exc.message} (the gateway answers it 400)") from None
+    return fmt.name, body
 
 
 def _explain_brain(  # noqa: PLR0917
