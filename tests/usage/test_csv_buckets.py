@@ -67,3 +67,20 @@ def test_the_import_summary_says_how_many_total_rows_it_left_out(tmp_path: Path)
     assert "total rows skipped: 1; malformed lines: 0" in result.text()
     assert result.as_dict()["total_rows_skipped"] == 1
     assert "total rows" not in ImportSummary("x", [], "s", 0, 0, ImportLog()).text()
+
+
+def test_rows_that_differ_in_a_column_it_does_not_know_stay_apart(tmp_path: Path) -> None:
+    # a region column the importer has no name for: two rows of one day, one model, are two
+    # buckets, not one the later replaces; a number there is a measure, not a dimension
+    text = (
+        "usage_date_utc,model_version,usage_input_tokens_no_cache,usage_output_tokens,"
+        "inference_geo,mystery_cost\n"
+        "2026-11-02,claude-sonnet-4-5,1000000,10,us,1.5\n"
+        "2026-11-02,claude-sonnet-4-5,2000000,20,eu,3.0\n"
+    )
+    records, log = _read(tmp_path, "anthropic-console-usage", text)
+    assert log.problems == [] and log.duplicates == 0
+    assert sorted(r.input_tokens for r in records) == [1_000_000, 2_000_000]
+    assert all("mystery" not in r.key for r in records)
+    twice, log = _read(tmp_path, "anthropic-console-usage", text + text.split("\n", 1)[1])
+    assert len(twice) == 2 and log.duplicates == 2  # saved twice: still two buckets

@@ -27,6 +27,7 @@ from fulcrum.usage.records import ImportContext, ImportLog, UsageRecord
 
 Aliases = Mapping[str, tuple[str, ...]]  # field -> accepted header spellings
 END = ("ending_at",)  # the optional end column (exclusive, as the Admin API writes it)
+OTHER = "other:"  # a Row's key for a column no alias names
 
 
 class Row(dict[str, str]):
@@ -108,13 +109,18 @@ def _rows(
         log.problem(file, 1, f"header lacks {accepted}")
         return
     headers = {f: lines[0][i].strip() for f, i in cols.items()}
+    # columns no alias names: kept as the row's own dimensions (a region, a product), so rows
+    # that differ in one stay apart, and a row saved twice is still one record
+    read = set(cols.values())
+    others = {i: OTHER + _norm(h) for i, h in enumerate(lines[0]) if i not in read and h.strip()}
     for number, cells in enumerate(lines[1:], 2):
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(lines[0]):
             log.problem(file, number, f"{len(cells)} cells, the header has {len(lines[0])}")
             continue
-        yield number, Row({f: cells[i] for f, i in cols.items()}, headers)
+        known = {f: cells[i] for f, i in cols.items()}
+        yield number, Row(known | {name: cells[i] for i, name in others.items()}, headers)
 
 
 def read_csv(
@@ -147,9 +153,21 @@ def summary_row(row: Row) -> bool:
 
 
 def row_key(row: Row, groups: tuple[str, ...]) -> str:
+    """The row's bucket: its date, its group columns and the text of columns no alias names
+    (a number there is a measure, which a later export of the same bucket may change)."""
+    others = sorted(k for k in row if k.startswith(OTHER) and not _numeric(row[k]))
     return "/".join(
-        [row["date"].strip(), *(f"{g}={row[g].strip()}" for g in groups if row.get(g, "").strip())]
-    )
+        [row["date"].strip(),
+         *(f"{g}={row[g].strip()}" for g in (*groups, *others) if row.get(g, "").strip())]
+    )  # fmt: skip
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
 
 
 def end_of(start: datetime, width: int) -> datetime:
