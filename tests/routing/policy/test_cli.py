@@ -331,3 +331,23 @@ def test_text_with_a_config_shows_the_decision_and_the_state(
                   "budget global/day", "$5 left", "rebuilt from 0 local TTFTs",
                   "route: anthropic  (reason: otherwise)"):  # fmt: skip
         assert words in out, words
+
+
+@pytest.mark.parametrize(
+    ("side", "message"),
+    [
+        ('local = "anthropic"', "policy.local: expected a backend of kind local, got 'anthropic' "
+         "(kind api)"),
+        ('frontier = "llama"', "policy.frontier: expected a backend of kind api, got 'llama' "
+         "(kind local)"),
+    ],
+)  # fmt: skip
+def test_the_policys_sides_are_backends_of_their_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], side: str, message: str
+) -> None:
+    # a never_leaves request goes to `local`: an api backend there would send it off the machine
+    config = tmp_path / "gateway.toml"
+    config.write_text(GATEWAY + f"[policy]\n{side}\n")
+    argv = ["route", "explain", write(tmp_path, "ok.json", OK), "--config", str(config)]
+    code, _, err = run_cli(argv, capsys)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1

@@ -158,11 +158,16 @@ def _read_policy_file(path: Path) -> dict[str, Any]:
 
 
 def _side(t: Table, routing: RoutingConfig, key: str, default: TargetSpec | None) -> TargetSpec:
-    if t.has(key):
-        return _parse_target(routing, t.text(key, required=True), t, key)
-    if default is None:
-        t.fail(key, f"a backend of kind {'api' if key == 'frontier' else 'local'} to route to")
-    return default
+    """``local`` or ``frontier``: a backend of that kind (a never_leaves request goes to
+    ``local``: an api backend there would send it off the machine)."""
+    kind = "api" if key == "frontier" else "local"
+    target = _parse_target(routing, t.text(key, required=True), t, key) if t.has(key) else default
+    if target is None:
+        t.fail(key, f"a backend of kind {kind} to route to")
+    actual = routing.backend(target.backend).kind  # a default is always of its kind
+    if actual != kind:
+        t.fail(key, f"a backend of kind {kind}, got {target.backend!r} (kind {actual})")
+    return target
 
 
 def _add_route(
@@ -182,8 +187,9 @@ def _parse_target(routing: RoutingConfig, value: str, t: Table, key: str) -> Tar
 
 
 def _default_local(routing: RoutingConfig) -> TargetSpec | None:
-    if routing.background is not None:
-        return routing.background
+    background = routing.background
+    if background is not None and routing.backend(background.backend).kind == "local":
+        return background
     local = next((b for b in routing.backends if b.kind == "local"), None)
     return TargetSpec(local.name) if local is not None else None
 
