@@ -182,7 +182,14 @@ async def _dispatch(
         state.routing().pin(req, opened.target)
         if routed is not None and (brain := state.brain) is not None:
             await off_loop(
-                brain, partial(brain.pin, routed.ask, opened.target.backend, opened.target.model)
+                brain,
+                partial(
+                    brain.pin,
+                    routed.ask,
+                    opened.target.backend,
+                    opened.target.model,
+                    routed.verdict,
+                ),
             )
     if stream and opened.ok:
         await relay_stream(ex, api, body, opened, call, store=store)

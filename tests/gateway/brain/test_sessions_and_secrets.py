@@ -226,3 +226,35 @@ def test_a_route_header_moves_the_session_where_it_says_but_not_a_secret(
         ("K", "local", "never-leaves:secrets-stay-home"),
     ]  # fmt: skip
     assert refused.status == 400
+
+
+HELD = f"""
+[policy]
+otherwise = "local"
+{SECRETS_RULE}
+[[policy.rules]]
+name = "stuck-locally"
+when = {{ tool_errors_min = 3 }}
+handoff = true
+"""
+
+
+def test_a_session_a_secret_kept_home_never_leaves_later(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    # later turns carry the secret in their history (the detector reads the new turn): no
+    # handoff, escalation, route header or failover may take the session to the frontier
+    config = brain_config(fake_anthropic.url, fake_openai.url, HELD)
+    opening = f"deploy with {AWS_KEY}"
+    with running_gateway(config) as gw:
+        assert ask(gw, "H", user(opening))[0] == 200
+        assert ask(gw, "H", tool_loop(3, opening, failed=True))[0] == 200  # the handoff rule
+        moves = ({"x-fulcrum-escalate": "frontier"}, {"x-fulcrum-route": "frontier"})
+        for n, move in enumerate(moves, 4):
+            assert ask(gw, "H", tool_loop(n, opening), headers=move)[0] == 200
+        fake_openai.script.push(Fail(500))  # the local server fails: no failover either
+        assert ask(gw, "H", tool_loop(6, opening))[0] >= 500
+    assert not fake_anthropic.requests
+    rows = sorted(ledger_rows(), key=lambda r: r.ts)
+    assert {r.backend for r in rows} == {"local"}
+    assert {r.route_reason for r in rows} == {"never-leaves:secrets-stay-home"}

@@ -24,6 +24,7 @@ from fulcrum.routing.brain import handoff
 from fulcrum.routing.brain.cascade import check_cascade_targets, mark_cascade
 from fulcrum.routing.brain.config import LEARNED, PolicyConfig
 from fulcrum.routing.brain.handoff import CostEstimate
+from fulcrum.routing.brain.pins import NEVER_LEAVES, held_local, pin_target, repin, verdict_pin
 from fulcrum.routing.brain.verdict import Side, Verdict
 from fulcrum.routing.budget import BudgetBook, Reservation
 from fulcrum.routing.config import RoutingConfig, TargetSpec
@@ -99,15 +100,18 @@ class Brain:
         if ask.dry:
             return verdict, outcome
         self._count(verdict, ask)
-        if ask.session and (pin is None or _pin_target(pin) != verdict.target):
-            self.sessions.put(ask.session, ask.lane, _pin(verdict))
+        if ask.session and repin(pin, verdict):
+            self.sessions.put(ask.session, ask.lane, verdict_pin(verdict))
         return verdict, outcome
 
-    def pin(self, ask: Ask, backend: str, model: str) -> None:
-        """Pin the session's lane to the target that answered after a failover."""
+    def pin(self, ask: Ask, backend: str, model: str, verdict: Verdict | None = None) -> None:
+        """Pin the session's lane to the target that answered after a failover (a session
+        held local stays held)."""
         if ask.session:
-            side: Side = "local" if self.routing.backend(backend).kind == "local" else "frontier"
-            pin = SessionPin(backend=backend, model=model, side=side, rule=None)
+            held = verdict if verdict and verdict.reason.startswith(NEVER_LEAVES) else None
+            pin = SessionPin(backend=backend, model=model, side=self._side_of(TargetSpec(backend)),
+                             rule=held.rule if held else None,
+                             decided_by=held.reason if held else "")  # fmt: skip
             self.sessions.put(ask.session, ask.lane, pin)
 
     def failed_over(self, ask: Ask, verdict: Verdict, origin: str, target: TargetSpec) -> Verdict:
@@ -119,7 +123,7 @@ class Brain:
                                  tokens=f.estimated_tokens, estimate=self.estimate)  # fmt: skip
         moved = self._within_budget(moved, ask)
         if ask.session and moved.side == "frontier":
-            self.sessions.put(ask.session, ask.lane, _pin(moved))
+            self.sessions.put(ask.session, ask.lane, verdict_pin(moved))
         return moved
 
     def observe_local(self, backend: str, ttft_ms: float) -> None:
@@ -134,8 +138,11 @@ class Brain:
 
     def _choose(self, ask: Ask, rule: Rule | None, pin: SessionPin | None) -> Verdict:
         if rule is not None and rule.never_leaves:
-            return Verdict(self.policy.local, "local", f"never-leaves:{rule.name}",
+            return Verdict(self.policy.local, "local", f"{NEVER_LEAVES}{rule.name}",
                            rule=rule.name, local_only=True)  # fmt: skip
+        if pin is not None and held_local(pin):  # what matched is in its history: no move
+            return Verdict(pin_target(pin), "local", pin.decided_by, rule=pin.rule,
+                           local_only=True)  # fmt: skip
         if ask.route is not None:  # a deliberate move: pinned, as any new decision is
             return Verdict(ask.route, self._side_of(ask.route), "header")
         if ask.escalate and (pin is None or pin.side != "frontier"):  # else: already moved
@@ -143,7 +150,7 @@ class Brain:
         if rule is not None and rule.handoff and pin is not None and pin.side == "local":
             return self._escalate(ask, f"handoff:{rule.name}", rule.name, pin)
         if pin is not None:
-            return Verdict(_pin_target(pin), pin.side, "sticky", rule=pin.rule,
+            return Verdict(pin_target(pin), pin.side, "sticky", rule=pin.rule,
                            free=pin.decided_by == LEARNED, cut=handoff.kept_cut(pin))  # fmt: skip
         if rule is None and ask.lane == BACKGROUND:  # titles and housekeeping: the small model
             return Verdict(self.policy.local, "local", "background→local")
@@ -181,7 +188,9 @@ class Brain:
         the condensed prompt, and the cut kept in the lane's pin for the session's later turns."""
         if ask.session and not ask.dry:
             self.sessions.put(
-                ask.session, ask.lane, replace(_pin(verdict), decision={"cut": cut.as_dict()})
+                ask.session,
+                ask.lane,
+                replace(verdict_pin(verdict), decision={"cut": cut.as_dict()}),
             )
         return handoff.condensed(verdict, ask.features.model, tokens, self.estimate)
 
@@ -248,13 +257,3 @@ class Brain:
 
     def _kind(self, target: TargetSpec) -> str:
         return self.routing.backend(target.backend).kind
-
-
-def _pin_target(pin: SessionPin) -> TargetSpec:
-    return TargetSpec(pin.backend, pin.model)
-
-
-def _pin(verdict: Verdict) -> SessionPin:
-    decided_by = LEARNED if verdict.free else verdict.reason
-    return SessionPin(backend=verdict.target.backend, model=verdict.target.model,
-                      side=verdict.side, rule=verdict.rule, decided_by=decided_by)  # fmt: skip
