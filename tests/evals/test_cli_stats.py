@@ -85,6 +85,15 @@ def test_unknown_model_is_named(brief_run: str, capsys: pytest.CaptureFixture[st
     assert "--candidate: model 'gpt-9' is not in this run" in capsys.readouterr().err
 
 
+def test_a_model_is_not_compared_with_itself(
+    brief_run: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "stats", brief_run, "--candidate", "frontier", "--reference", "frontier"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "--reference: the candidate itself ('frontier')" in err
+
+
 def test_export_feeds_decide(brief_run: str, tmp_path: Path) -> None:
     """The exported gap is what `fulcrum decide --eval-results` prices (the seed-000 scenario
     has no [capability], so the export's own tax inputs apply)."""

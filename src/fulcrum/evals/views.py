@@ -48,6 +48,10 @@ def pick_pair(
         if given is not None and given not in names:
             raise InputError(f"{flag}: model {given!r} is not in this run; accepted: {names}")
     if candidate and reference:
+        if candidate == reference:
+            others = [n for n in names if n != candidate]
+            raise InputError(f"--reference: the candidate itself ({candidate!r}); accepted: "
+                             f"another model of this run: {others}")  # fmt: skip
         return candidate, reference
     if len(models) != 2:
         return None
