@@ -144,3 +144,10 @@ def _parse(base: RoutingConfig, value: str, t: Table, key: str) -> TargetSpec:
         return base.parse_target(value, field=t.path(key))
     except ConfigError as exc:
         raise ConfigError(exc.detail, file=t.file, field=exc.field) from None
+
+
+def served_model(caps: BackendCaps, requested: str) -> str:
+    """The requested model when the backend serves it (or lists nothing), else its first."""
+    if not caps.models or requested in caps.models:
+        return requested
+    return caps.models[0]

@@ -28,7 +28,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from fulcrum.errors import ConfigError, InvalidRequest
-from fulcrum.routing.config import BackendCaps, Kind, RoutingConfig, TargetSpec
+from fulcrum.routing.config import Kind, RoutingConfig, TargetSpec, served_model
 from fulcrum.routing.request import (
     ROUTE_HEADER,
     RouteRequest,
@@ -205,7 +205,7 @@ class Router:
 
     def _resolve(self, spec: TargetSpec, req: RouteRequest) -> RouteTarget:
         caps = self.config.backend(spec.backend)
-        model = spec.model or _model_for(caps, req.model)
+        model = spec.model or served_model(caps, req.model)
         max_tokens = req.max_tokens
         if max_tokens is not None and caps.max_output_tokens is not None:
             max_tokens = min(max_tokens, caps.max_output_tokens)
@@ -236,13 +236,6 @@ class Router:
             return tuple(fitting), f"context-guard{suffix}"
         largest = sorted(chain, key=lambda t: t.context_window or 0, reverse=True)
         return tuple(largest), "context-guard:none-fits"
-
-
-def _model_for(caps: BackendCaps, requested: str) -> str:
-    """The requested model when the backend serves it (or lists nothing), else its first."""
-    if not caps.models or requested in caps.models:
-        return requested
-    return caps.models[0]
 
 
 def _append_new(chain: list[RouteTarget], extra: Iterable[RouteTarget]) -> None:

@@ -213,3 +213,19 @@ def test_a_full_local_queue_spills_new_sessions_and_they_come_back_when_it_drain
     rows = {r.session: r for r in ledger_rows()}
     assert rows["while-full"].route_reason == "otherwise+slo-spill"
     assert rows["after"].route_reason == "otherwise"
+
+
+def test_a_frontier_call_is_held_at_the_model_it_is_served_by(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI
+) -> None:
+    # the client names a model the frontier backend does not serve (it answers with its own,
+    # claude-sonnet-4-6): the hold is that model's price, not $0 for a name with no price, so
+    # a budget smaller than one call's estimate keeps it local from the first call
+    config = brain_config(fake_anthropic.url, fake_openai.url, BUDGET.replace(
+        f"daily_usd = {BUDGET_USD}", "daily_usd = 0.000001"))  # fmt: skip
+    body = {"model": "qwen-local", "max_tokens": 200, "messages": user("task")}
+    with running_gateway(config) as gw:
+        status, _, _ = post_json(gw, "/v1/messages", body, {"x-fulcrum-session": "q"})
+    assert status == 200 and not fake_anthropic.requests
+    (row,) = ledger_rows()
+    assert (row.backend, row.route_reason) == ("local", "otherwise+budget→local")

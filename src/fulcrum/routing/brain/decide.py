@@ -27,7 +27,7 @@ from fulcrum.routing.brain.handoff import CostEstimate
 from fulcrum.routing.brain.pins import NEVER_LEAVES, held_local, pin_target, repin, verdict_pin
 from fulcrum.routing.brain.verdict import Side, Verdict
 from fulcrum.routing.budget import BudgetBook, Reservation
-from fulcrum.routing.config import RoutingConfig, TargetSpec
+from fulcrum.routing.config import RoutingConfig, TargetSpec, served_model
 from fulcrum.routing.features import RequestFeatures
 from fulcrum.routing.policy import PolicyOutcome, Rule, evaluate
 from fulcrum.routing.sessions import SessionPin, SessionStore
@@ -208,9 +208,9 @@ class Brain:
         if self.budget is None or verdict.side == "local" or self.estimate is None:
             return verdict
         tokens_out = ask.max_tokens or 4096
-        model = verdict.target.model or ask.features.model
-        cost = self.estimate(verdict.target.backend, model, ask.features.estimated_tokens,
-                             tokens_out)  # fmt: skip
+        caps = self.routing.backend(verdict.target.backend)  # its model as the router serves it
+        model = verdict.target.model or served_model(caps, ask.features.model)
+        cost = self.estimate(caps.name, model, ask.features.estimated_tokens, tokens_out)
         key = ask.features.client_key
         amount = cost if cost is not None else Decimal(0)
         if ask.dry:
