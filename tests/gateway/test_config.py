@@ -103,6 +103,15 @@ def test_non_loopback_bind_needs_client_keys() -> None:
     keyed.check_bind()  # allowed
 
 
+def test_a_named_client_keys_variable_that_is_unset_stops_the_start() -> None:
+    # naming the variable means keys were meant: an unset one must not start an open gateway
+    text = '[server]\nclient_keys_env = "TEAM_KEYS"\n' + BASE
+    with pytest.raises(ConfigError, match=r"server\.client_keys_env: .*\$TEAM_KEYS is unset"):
+        load_config(text=text, env={})
+    assert load_config(text=text, env={"TEAM_KEYS": "a:k1"}).server.client_key_names == ("a",)
+    assert load_config(text=BASE, env={}).server.client_keys == ()  # the default: optional
+
+
 def test_precedence_flag_env_file(tmp_path: Path) -> None:
     path = tmp_path / "gw.toml"
     path.write_text("[server]\nport = 9000\n" + BASE, encoding="utf-8")

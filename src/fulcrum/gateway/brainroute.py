@@ -63,7 +63,7 @@ async def route_with_brain(
     req.session = session_of(brain.policy, req, body, client_key, features.user_agent)
     ask = Ask(
         features=features,
-        session=req.session,
+        session=pin_key(req.session, client_key),
         lane=lane(features, body),
         escalate=escalate(req.headers),
         max_tokens=req.max_tokens,
@@ -77,6 +77,12 @@ async def route_with_brain(
         req, verdict.target, verdict.reason, local_only=verdict.local_only
     )
     return Routed(decision, verdict, outcome, ask)
+
+
+def pin_key(session: str | None, client_key: str | None) -> str | None:
+    """The key a session's pin is kept under: the client key's own (another key's client
+    naming the same session id gets a session of its own, not its pin)."""
+    return session if session is None or client_key is None else f"{client_key}|{session}"
 
 
 def session_of(

@@ -101,6 +101,9 @@ def parse_server(sec: Table, env: Mapping[str, str]) -> ServerConfig:
     sec.only(*KEYS)
     keys_env = sec.text("client_keys_env", "FULCRUM_CLIENT_KEYS")
     named = [_named_key(k.strip()) for k in env.get(keys_env, "").split(",") if k.strip()]
+    if sec.has("client_keys_env") and not named:  # named on purpose: keys were meant
+        sec.fail("client_keys_env", f"a variable that holds the client keys; ${keys_env} is "
+                 "unset or empty (set it, or drop client_keys_env)")  # fmt: skip
     return ServerConfig(
         host=sec.text("host", "127.0.0.1"),
         port=sec.integer("port", 8787, low=0, high=65535),

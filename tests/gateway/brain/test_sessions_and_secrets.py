@@ -6,6 +6,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from fulcrum.fakes import Fail, FakeAnthropic, FakeOpenAI
 from fulcrum.ledger import LedgerRow
 from fulcrum.testing.gateway import RunningGateway, running_gateway
@@ -258,3 +260,29 @@ def test_a_session_a_secret_kept_home_never_leaves_later(
     rows = sorted(ledger_rows(), key=lambda r: r.ts)
     assert {r.backend for r in rows} == {"local"}
     assert {r.route_reason for r in rows} == {"never-leaves:secrets-stay-home"}
+
+
+def test_a_session_id_is_each_client_keys_own(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # bob naming the session alice pinned to the frontier gets his own session (his rule
+    # decides it), not her pin
+    monkeypatch.setenv("FULCRUM_CLIENT_KEYS", "alice:key-a,bob:key-b")
+    policy = """
+[policy]
+otherwise = "frontier"
+[[policy.rules]]
+name = "bob-local"
+when = { client_key = "bob" }
+route = "local"
+"""
+    config = brain_config(fake_anthropic.url, fake_openai.url, policy)
+    with running_gateway(config) as gw:
+        for key in ("key-a", "key-b", "key-a"):
+            assert ask(gw, "shared", user("hello"), headers={"x-api-key": key})[0] == 200
+    rows = sorted(ledger_rows(), key=lambda r: r.ts)
+    keys = [json.loads(r.decision or "{}")["features"]["client_key"] for r in rows]
+    assert [(k, r.backend, r.route_reason) for k, r in zip(keys, rows, strict=True)] == [
+        ("alice", "frontier", "otherwise"), ("bob", "local", "rule:bob-local"),
+        ("alice", "frontier", "sticky"),
+    ]  # fmt: skip

@@ -185,6 +185,13 @@ BAD_INPUT: list[tuple[Callable[[Path], str], list[str], str]] = [
     (lambda p: write(p, "bad.json", "{nope"), [], "bad.json: not valid JSON"),
     (lambda p: write(p, "list.json", "[1]"), [], "expected a JSON object"),
     (
+        lambda p: write(
+            p, "lone.json", '{"model": "m", "messages": [{"role": "user", "content": "\\ud83d"}]}'
+        ),
+        [],
+        "lone.json: a string holds a lone UTF-16 surrogate",
+    ),
+    (
         lambda p: write(p, "e.json", {}),
         [],
         "e.json: model: expected a non-empty string, got null (the gateway answers it 400)",

@@ -44,6 +44,11 @@ def read_request(path: Path) -> dict[str, Any]:
         raise InputError(
             f"{path}: expected a JSON object (a request body), got {type(data).__name__}"
         )
+    try:  # text the gateway refuses (a lone UTF-16 surrogate), as it refuses it
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise InputError(f"{path}: a string holds a lone UTF-16 surrogate; strings must be "
+                         "valid Unicode (the gateway answers it 400)") from None  # fmt: skip
     return data
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from fulcrum.gateway.app import ledger_pricer
-from fulcrum.gateway.brainroute import escalate, header_route, lane, session_of
+from fulcrum.gateway.brainroute import escalate, header_route, lane, pin_key, session_of
 from fulcrum.gateway.brainsetup import build_brain
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.state import startup_catalog
@@ -79,7 +79,8 @@ def explain_live(
     if config.policy is not None:
         req.session = session_of(config.policy, req, body, features.client_key,
                                  features.user_agent)  # fmt: skip
-    ask = Ask(features=features, session=req.session, lane=lane(features, body),
+    ask = Ask(features=features, session=pin_key(req.session, features.client_key),
+              lane=lane(features, body),
               escalate=escalate(req.headers), max_tokens=req.max_tokens, dry=True,
               route=header_route(router, req))  # fmt: skip
     if config.policy is None:
