@@ -65,3 +65,17 @@ def test_a_partial_copy_imported_later_does_not_replace_the_stored_line(tmp_path
     [record] = _import(tmp_path, later)["records"]
     assert record.output_tokens == 5000  # the larger count kept
     assert record.session == "resumed"  # the rest from the later line, as within one import
+
+
+@pytest.mark.parametrize("first_has_id", [True, False], ids=["id-first", "none-first"])
+def test_lines_with_and_without_request_id_imported_apart_count_once(
+    tmp_path: Path, first_has_id: bool
+) -> None:
+    with_id = assistant("msg_1", "req_1", "2026-11-02T09:12:00Z", inp=10, out=500)
+    without = _no_request_id(assistant("msg_1", "req_1", "2026-11-02T09:12:03Z", inp=10, out=5))
+    first, later = tmp_path / "first", tmp_path / "later"
+    write_jsonl(first / "-p" / "a.jsonl", [with_id if first_has_id else without])
+    write_jsonl(later / "-p" / "b.jsonl", [without if first_has_id else with_id])
+    _import(tmp_path, first)
+    [record] = _import(tmp_path, later)["records"]
+    assert (record.key, record.output_tokens) == ("msg_1/req_1", 500)

@@ -69,6 +69,22 @@ def _merged(column: str) -> str:
     return f"{column} = CASE WHEN excluded.ts >= ts THEN excluded.{column} ELSE {column} END"
 
 
+# A response logged without its request id is keyed ``MESSAGE/`` and with it
+# ``MESSAGE/REQUEST`` (streamed.key_of): one import joins the two, and rows of separate imports
+# join here: the partial key's counts into the full one's (the larger), then it goes. The
+# range on the key finds the keys a partial one begins, by the table's index.
+_EXTENDS = "r.source = o.source AND r.key > o.key AND r.key < o.key || char(1114111)"
+_JOIN_PARTIAL = (
+    "UPDATE usage_records AS r SET "
+    + ", ".join(f"{c} = max(r.{c}, o.{c})" for c in COUNTS)
+    + f" FROM usage_records AS o WHERE o.key LIKE '%/' AND {_EXTENDS}"
+)
+_DROP_JOINED = (
+    "DELETE FROM usage_records AS o WHERE o.key LIKE '%/' AND EXISTS "
+    f"(SELECT 1 FROM usage_records AS r WHERE {_EXTENDS})"
+)
+
+
 class UsageStore:
     """Imported usage records in one SQLite file (default: ``usage.sqlite3`` in the data dir)."""
 
@@ -111,7 +127,7 @@ class UsageStore:
         return int(self._db.execute("SELECT count(*) FROM usage_records").fetchone()[0])
 
     def add(self, records: Iterable[UsageRecord]) -> int:
-        """Insert or replace ``records``; returns how many were new."""
+        """Insert ``records``, each merged with the row it meets; returns how many were new."""
         before = self.count()
         marks = ", ".join("?" for _ in COLUMNS)
         updates = ", ".join(_merged(c) for c in COLUMNS[2:])
@@ -121,6 +137,8 @@ class UsageStore:
         )
         with self._db:
             self._db.executemany(sql, (_values(r) for r in records))
+            self._db.execute(_JOIN_PARTIAL)
+            self._db.execute(_DROP_JOINED)
         return self.count() - before
 
     def records(
