@@ -145,3 +145,27 @@ def test_detect_local_prefers_a_native_messages_endpoint() -> None:
     with FakeAnthropic() as fake:
         found = detect_local((LocalServer("native", fake.port),))
     assert found["native"][0].format == "anthropic"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[backends."lla/ma"]\nformat = "openai"\nbase_url = "http://127.0.0.1:9"\n',
+         "backends.lla/ma: expected a backend name of letters, digits"),
+        ('[server]\nallowed_origins = ["localhost:3000"]\n' + BASE,
+         "server.allowed_origins: expected origins like https://app.example:3000, or *"),
+        (BASE + '[policy]\n[[policy.rules]]\nname = "r"\nroute = "local"\n'
+         "when = { min_tokens = 100, max_tokens = 10 }\n",
+         "max_tokens: expected a number of tokens >= min_tokens (100), got 10"),
+    ],
+)  # fmt: skip
+def test_what_could_never_work_is_refused_at_start(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(text=text, env={})
+    assert message in str(caught.value)
+
+
+def test_an_origin_with_its_scheme_and_port_is_accepted() -> None:
+    text = '[server]\nallowed_origins = ["https://app.example:3000/", "*"]\n' + BASE
+    origins = load_config(text=text, env={}).server.allowed_origins
+    assert origins == ("https://app.example:3000", "*")

@@ -10,6 +10,7 @@ never appear in a ``repr``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +93,13 @@ class BackendConfig:
 
 
 def parse_backends(sec: Table, env: Mapping[str, str], base: Path) -> dict[str, BackendConfig]:
+    for name in sec.data:  # a target is "backend" or "backend/model": no "/" in a name
+        if not _NAME.fullmatch(name):
+            sec.fail(name, "a backend name of letters, digits, '.', '_' or '-'", name)
     return {name: parse_backend(name, sec.table(name), env, base) for name in sec.data}
+
+
+_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
 def parse_backend(name: str, sec: Table, env: Mapping[str, str], base: Path) -> BackendConfig:

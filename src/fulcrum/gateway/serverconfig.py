@@ -85,8 +85,15 @@ def is_loopback(name: str) -> bool:
         return False
 
 
-def _origin(value: str) -> str:
-    return value.strip().lower().rstrip("/")
+def _origin(value: str, sec: Table | None = None) -> str:
+    """An origin as browsers send it (``https://host[:port]``), or ``*``."""
+    origin = value.strip().lower().rstrip("/")
+    if sec is not None and origin != "*" and not _ORIGIN.fullmatch(origin):
+        sec.fail("allowed_origins", "origins like https://app.example:3000, or *", value)
+    return origin
+
+
+_ORIGIN = re.compile(r"https?://[^/\s]+")
 
 
 def _named_key(entry: str) -> tuple[str, str]:
@@ -114,7 +121,7 @@ def parse_server(sec: Table, env: Mapping[str, str]) -> ServerConfig:
         store_bodies=sec.flag("store_bodies", False),
         shutdown_timeout_s=sec.number("shutdown_timeout_s", 30.0, low=0.0),
         allowed_hosts=tuple(host_name(h) for h in sec.str_list("allowed_hosts")),
-        allowed_origins=tuple(_origin(o) for o in sec.str_list("allowed_origins")),
+        allowed_origins=tuple(_origin(o, sec) for o in sec.str_list("allowed_origins")),
         header_timeout_s=sec.number("header_timeout_s", 30.0, low=0.1),
         body_timeout_s=sec.number("body_timeout_s", 60.0, low=0.1),
     )

@@ -158,7 +158,11 @@ def parse_rule(t: Table) -> Rule:
 def parse_when(t: Table) -> tuple[Condition, ...]:
     """The conditions of a ``when`` table, in the order written."""
     t.only(*CONDITIONS)
-    return tuple(CONDITIONS[key](t, key) for key in t.data)
+    found = tuple(CONDITIONS[key](t, key) for key in t.data)
+    low, high = t.data.get("min_tokens"), t.data.get("max_tokens")
+    if isinstance(low, int) and isinstance(high, int) and low > high:  # it could never match
+        t.fail("max_tokens", f"a number of tokens >= min_tokens ({low})", high)
+    return found
 
 
 def _verify(t: Table, cascade: bool) -> tuple[str, ...]:
