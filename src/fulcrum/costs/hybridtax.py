@@ -11,7 +11,9 @@ share 1; a factor of 0.65 (p = 1) is a router that picks at random, 0 a hybrid w
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 REFERENCE_SHARE = 0.65  # seed 000's router keeps 60-70% local
 DEFAULT_FACTOR = Decimal("0.25")
@@ -30,3 +32,8 @@ def tax_fraction(share: Decimal, factor: Decimal) -> Decimal:
     if p is None or share <= 0:
         return Decimal(0)
     return Decimal(str(round(float(share) ** p, 6)))
+
+
+def factor_of(hybrid: Mapping[str, Any] | None) -> Decimal:
+    """A scenario's ``[hybrid] capability_tax_factor`` (the default when it gives none)."""
+    return Decimal(str((hybrid or {}).get("capability_tax_factor", DEFAULT_FACTOR)))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from fulcrum.catalog import Catalog
 from fulcrum.costs.evaluate import economics, option_tco, tax_for_model, tax_missing
-from fulcrum.costs.hybridtax import DEFAULT_FACTOR, tax_fraction
+from fulcrum.costs.hybridtax import factor_of, tax_fraction
 from fulcrum.costs.results import OptionResult, Rule, money
 from fulcrum.costs.scenario import HardwareOption, Scenario
 from fulcrum.costs.speed import OptionSpeed, option_speed
@@ -121,7 +121,7 @@ def local_options(
 ) -> list[OptionResult]:
     hyb = sc.section("hybrid") or {}
     share = D(str(hyb.get("local_share", DEFAULT_LOCAL_SHARE)))
-    factor = D(str(hyb.get("capability_tax_factor", DEFAULT_FACTOR)))
+    factor = factor_of(hyb)
     out: list[OptionResult] = []
     for opt in sc.options:
         out.append(_local(sc, catalog, opt, api, params))

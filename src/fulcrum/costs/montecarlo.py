@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ import numpy.typing as npt
 from fulcrum.catalog import Catalog
 from fulcrum.costs.decision import Decision, OptionResult
 from fulcrum.costs.evaluate import option_tco, tax_for_model
-from fulcrum.costs.hybridtax import DEFAULT_FACTOR, tax_exponent
+from fulcrum.costs.hybridtax import factor_of, tax_exponent
 from fulcrum.costs.scenario import Scenario
 from fulcrum.costs.tornado import cents, runner_up, tornado
 from fulcrum.costs.uncertainty import DEFAULT_DRAWS, parse_ranges
@@ -77,8 +76,7 @@ def _models(
         "rework_minutes": float(sc.capability.rework_minutes) if sc.capability else 0.0,
         "local_share": float((sc.section("hybrid") or {}).get("local_share", 0.65)),
     }
-    factor = Decimal(str((sc.section("hybrid") or {}).get("capability_tax_factor", DEFAULT_FACTOR)))
-    exponent = tax_exponent(factor)
+    exponent = tax_exponent(factor_of(sc.section("hybrid")))
     models: list[OptionModel] = []
     boxes = {opt.name for opt in sc.options}
     api = float(d.options[0].money_monthly)

@@ -86,27 +86,28 @@ def agent_call_rate(sc: Scenario) -> float:
     """Calls per agent-hour the queue carries: ``[concurrency]``'s (12 by default), or more
     when ``[api]``'s daily output tokens need more calls of ``output_tokens`` each even if
     they were spread over all 24 hours (the volume priced is the volume served)."""
+    return max(_call_shape(sc)[0], volume_call_rate(sc))
+
+
+def _call_shape(sc: Scenario) -> tuple[float, int]:
+    """``[concurrency]``'s calls per agent-hour and output tokens per call (or the defaults)."""
     conc = sc.section("concurrency") or {}
     rate = float(conc.get("calls_per_agent_hour", DEFAULT_CALLS_PER_AGENT_HOUR))
-    return max(rate, volume_call_rate(sc))
+    return rate, int(conc.get("output_tokens", DEFAULT_OUTPUT_TOKENS_PER_CALL))
 
 
 def volume_call_rate(sc: Scenario) -> float:
     """The fewest calls per agent-hour that carry ``[api]``'s daily output tokens (0 when it
     states a bill, not tokens)."""
-    conc = sc.section("concurrency") or {}
-    per_call = int(conc.get("output_tokens", DEFAULT_OUTPUT_TOKENS_PER_CALL)) or 1
-    return sc.api.output_tokens / per_call / 24.0
+    return sc.api.output_tokens / (_call_shape(sc)[1] or 1) / 24.0
 
 
 def volume_warning(sc: Scenario) -> tuple[str, ...]:
     """The warning that ``[concurrency]``'s call rate is too low for ``[api]``'s volume."""
-    conc = sc.section("concurrency") or {}
-    rate = float(conc.get("calls_per_agent_hour", DEFAULT_CALLS_PER_AGENT_HOUR))
+    rate, per_call = _call_shape(sc)
     floor = volume_call_rate(sc)
     if floor <= rate:
         return ()
-    per_call = int(conc.get("output_tokens", DEFAULT_OUTPUT_TOKENS_PER_CALL))
     return (
         f"concurrency.calls_per_agent_hour: {rate:g} calls/agent-hour of {per_call:,} output "
         f"tokens carry at most {rate * per_call * 24:,.0f} output tokens an agent-day; [api] "
@@ -164,10 +165,7 @@ def option_speed(
         hw_class=hardware_class(opt.tier.name),
     )
     est = _measured(opt, est)
-    service = est.call_latency_s(
-        int(conc.get("prompt_tokens", 4000)),
-        int(conc.get("output_tokens", DEFAULT_OUTPUT_TOKENS_PER_CALL)),
-    )
+    service = est.call_latency_s(int(conc.get("prompt_tokens", 4000)), _call_shape(sc)[1])
     rate = agent_call_rate(sc) * share
     target = float(conc.get("target_latency_s", 120))
     agents = sc.api.agents
