@@ -98,6 +98,7 @@ def run_sweep(
     ids = list(dict.fromkeys(o.id for d in decisions for o in d.options))
     steps = [{o.id: o for o in d.options} for d in decisions]
     xs = [Decimal(v) for v in sweep.values]
+    options_at = _decider(path, catalog, sweep, params, dict(zip(xs, steps, strict=True)))
     rows = [
         {
             "value": str(v),
@@ -119,9 +120,9 @@ def run_sweep(
         "options": ids,
         "rows": rows,
         "crossings": _crossings(xs, ids, _series(steps, ids, "total_monthly"),
-                                _bisector(path, catalog, sweep, params, "total_monthly")),
+                                _bisector(options_at, "total_monthly")),
         "money_crossings": _crossings(xs, ids, _series(steps, ids, "money_monthly"),
-                                      _bisector(path, catalog, sweep, params, "money_monthly")),
+                                      _bisector(options_at, "money_monthly")),
     }  # fmt: skip
 
 
@@ -137,22 +138,36 @@ Refine = Callable[[Decimal, Decimal, str, str], Decimal | None]
 BISECTIONS = 12  # a crossing to 1/4096 of its step
 
 
-def _bisector(
-    path: Path, catalog: Catalog, sweep: Sweep, params: ThroughputParams | None, attr: str
-) -> Refine:
-    """Where two options' ``attr`` cross between two swept values, found by deciding again
-    between them (costs are not straight lines between the steps); None where the input takes
-    whole values only (``agents``): the crossing is then interpolated."""
-    seen: dict[Decimal, dict[str, Decimal] | None] = {}
+Options = dict[str, OptionResult]
 
-    def at(x: Decimal) -> dict[str, Decimal] | None:
+
+def _decider(
+    path: Path, catalog: Catalog, sweep: Sweep, params: ThroughputParams | None,
+    seen: dict[Decimal, Options | None],
+) -> Callable[[Decimal], Options | None]:  # fmt: skip
+    """The options decided at any value of the swept input, each value decided once (the
+    sweep's own steps already are); None where the input takes whole values only."""
+
+    def at(x: Decimal) -> Options | None:
         if x not in seen:
             try:
                 sc = load_scenario(path, catalog, {sweep.key: float(x)})
-                seen[x] = {o.id: getattr(o, attr) for o in decide(sc, catalog, params).options}
+                seen[x] = {o.id: o for o in decide(sc, catalog, params).options}
             except (ConfigError, InputError):
                 seen[x] = None
         return seen[x]
+
+    return at
+
+
+def _bisector(options_at: Callable[[Decimal], Options | None], attr: str) -> Refine:
+    """Where two options' ``attr`` cross between two swept values, found by deciding again
+    between them (costs are not straight lines between the steps); None where the input takes
+    whole values only (``agents``): the crossing is then interpolated."""
+
+    def at(x: Decimal) -> dict[str, Decimal] | None:
+        options = options_at(x)
+        return None if options is None else {i: getattr(o, attr) for i, o in options.items()}
 
     def refine(lo: Decimal, hi: Decimal, a: str, b: str) -> Decimal | None:
         start = at(lo)

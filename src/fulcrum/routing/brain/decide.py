@@ -140,7 +140,7 @@ class Brain:
         if rule is not None and rule.never_leaves:
             return Verdict(self.policy.local, "local", f"{NEVER_LEAVES}{rule.name}",
                            rule=rule.name, local_only=True)  # fmt: skip
-        if pin is not None and held_local(pin):  # what matched is in its history: no move
+        if held_local(pin):  # what matched is in its history: no move
             return Verdict(pin_target(pin), "local", pin.decided_by, rule=pin.rule,
                            local_only=True)  # fmt: skip
         if ask.route is not None:  # a deliberate move: pinned, as any new decision is

@@ -9,6 +9,8 @@ gateway that shares the pins.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from fulcrum.routing.brain.config import LEARNED
 from fulcrum.routing.brain.verdict import Verdict
 from fulcrum.routing.config import TargetSpec
@@ -28,7 +30,7 @@ def verdict_pin(verdict: Verdict) -> SessionPin:
                       side=verdict.side, rule=verdict.rule, decided_by=decided_by)  # fmt: skip
 
 
-def held_local(pin: SessionPin | None) -> bool:
+def held_local(pin: SessionPin | None) -> TypeGuard[SessionPin]:
     """Whether a never_leaves rule matched this session before: it stays local for good."""
     return pin is not None and pin.decided_by.startswith(NEVER_LEAVES)
 
