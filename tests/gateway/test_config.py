@@ -157,6 +157,15 @@ def test_detect_local_prefers_a_native_messages_endpoint() -> None:
         (BASE + '[policy]\n[[policy.rules]]\nname = "r"\nroute = "local"\n'
          "when = { min_tokens = 100, max_tokens = 10 }\n",
          "max_tokens: expected a number of tokens >= min_tokens (100), got 10"),
+        ('[backends.x]\nformat = "openai"\nbase_url = "http://127.0.0.1:8080/v1/chat/completions"',
+         "backends.x.base_url: expected the server's base URL, without the API path"
+         " (/chat/completions)"),
+        ('[backends.x]\nformat = "anthropic"\nbase_urls = ["http://a:1", "https://b/v1/messages/"]',
+         "backends.x.base_urls: expected the server's base URL, without the API path (/messages)"),
+        ('[backends.x]\nformat = "openai"\nbase_url = "http://:8080"',
+         "backends.x.base_url: expected an http:// or https:// URL with a host"),
+        ('[backends.x]\nformat = "openai"\nbase_url = "http://127.0.0.1:99999"',
+         "backends.x.base_url: expected an http:// or https:// URL with a host"),
     ],
 )  # fmt: skip
 def test_what_could_never_work_is_refused_at_start(text: str, message: str) -> None:
@@ -169,3 +178,33 @@ def test_an_origin_with_its_scheme_and_port_is_accepted() -> None:
     text = '[server]\nallowed_origins = ["https://app.example:3000/", "*"]\n' + BASE
     origins = load_config(text=text, env={}).server.allowed_origins
     assert origins == ("https://app.example:3000", "*")
+
+
+BRAIN = """
+[backends.api]
+format = "anthropic"
+base_url = "http://127.0.0.1:9"
+kind = "api"
+[backends.loc]
+format = "openai"
+base_url = "http://127.0.0.1:8"
+kind = "local"
+[policy.budget]
+daily_usd = 5
+[policy.budget.keys.{name}]
+daily_usd = 1
+"""
+
+
+def test_a_per_key_budget_must_name_a_client_key() -> None:
+    # a typo'd name was a limit that never applied: alice spent without her own cap
+    env = {"FULCRUM_CLIENT_KEYS": "alice:k1,bob:k2"}
+    typo = load_config(text=BRAIN.format(name="alcie"), env=env)
+    with pytest.raises(ConfigError) as caught:
+        typo.check_start()
+    assert "policy.budget.keys.alcie: expected the name of a client key in" in str(caught.value)
+    assert "(NAME:KEY entries; alice, bob), got 'alcie'" in str(caught.value)
+    unkeyed = load_config(text=BRAIN.format(name="alice"), env={})
+    with pytest.raises(ConfigError, match="none is set"):
+        unkeyed.check_start()
+    load_config(text=BRAIN.format(name="alice"), env=env).check_start()  # allowed

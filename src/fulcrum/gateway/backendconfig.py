@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fulcrum.gateway.upstream.formats import FORMATS  # the registry: the only list of formats
 from fulcrum.kinds import BACKEND_KINDS, BackendKind
@@ -157,11 +158,28 @@ def _urls(sec: Table) -> tuple[str, ...]:
         key = "base_url"
     urls = tuple(u.rstrip("/").removesuffix("/v1") for u in raw)
     for url in urls:
-        if not url.startswith(("http://", "https://")):
-            sec.fail(key, "an http:// or https:// URL", url)
+        _check_url(sec, key, url)
     if len(set(urls)) != len(urls):
         sec.fail(key, "distinct URLs", list(raw))
     return urls
+
+
+def _check_url(sec: Table, key: str, url: str) -> None:
+    """An http(s) URL with a host and a valid port, naming the server, not an API path
+    (the gateway adds ``/v1/chat/completions`` or ``/v1/messages`` itself)."""
+    accepted = "an http:// or https:// URL with a host, like http://127.0.0.1:8080"
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # out of range or not a number: ValueError
+    except ValueError:
+        sec.fail(key, accepted, url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        sec.fail(key, accepted, url)
+    path = parts.path.rstrip("/")
+    for fmt in FORMATS.values():
+        api_path = fmt.chat_path.removeprefix("/v1")
+        if path.endswith(api_path):
+            sec.fail(key, f"the server's base URL, without the API path ({api_path})", url)
 
 
 def parse_pool(sec: Table) -> PoolPolicy:

@@ -160,7 +160,7 @@ def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
         raise typer.Exit(130) from None
     if policy is not None:
         cfg = with_policy_file(cfg, policy)
-    cfg.check_bind()
+    cfg.check_start()
     check_workers(workers, cfg.ledger.url)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _run(cfg, workers, _probe(config, cfg))

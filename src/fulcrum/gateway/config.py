@@ -75,6 +75,22 @@ class GatewayConfig:
     def backend(self, name: str) -> BackendConfig:
         return self.backends[name]
 
+    def check_start(self) -> None:
+        """What serving needs beyond a parsed config: a safe bind, and every per-key budget
+        naming a client key the gateway was given (a typo'd name would never apply)."""
+        self.check_bind()
+        budget = self.policy.budget if self.policy is not None else None
+        names = self.server.client_key_names
+        for name in budget.keys if budget is not None else ():
+            if name not in names:
+                known = ", ".join(names) if names else "none is set"
+                raise ConfigError(
+                    f"expected the name of a client key in ${self.server.client_keys_env} "
+                    f"(NAME:KEY entries; {known}), got {name!r}",
+                    file=self.source,
+                    field=f"policy.budget.keys.{name}",
+                )
+
     def check_bind(self) -> None:
         """Refuse a non-loopback bind unless client keys are configured."""
         if self.server.host not in LOOPBACK and not self.server.client_keys:

@@ -135,7 +135,7 @@ async def serve(
     """Serve until ``stop`` is set or a SIGTERM/SIGINT arrives, then drain and flush.
     ``probe``: how to find a backend later when ``config`` has none yet; ``reuse_port``: as
     one of several workers on the port (:mod:`fulcrum.gateway.workers`)."""
-    config.check_bind()
+    config.check_start()
     app = build_app(config, probe=probe)
     runner = gateway_runner(app, config.server)
     await runner.setup()
