@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -65,6 +66,18 @@ def test_bad_bodies_are_named(
     # the gateway keeps serving
     code, _, raw = post_json(gateway, MESSAGES, _ok_anthropic())
     assert code == 200, raw
+
+
+def test_refused_bodies_are_counted_in_metrics(gateway: RunningGateway) -> None:
+    # a client sending broken bodies was invisible on /metrics: only valid calls were counted
+    post_json(gateway, MESSAGES, b"{not json")
+    post_json(gateway, MESSAGES, b"{not json")
+    post_json(gateway, CHAT, {"model": "gpt-4o-mini", "messages": []})
+    with urllib.request.urlopen(gateway.url + "/metrics") as resp:
+        text = resp.read().decode()
+    assert 'fulcrum_requests_total{backend="-",endpoint="/v1/messages",status="400"} 2.0' in text
+    chat = 'fulcrum_requests_total{backend="-",endpoint="/v1/chat/completions",status="400"} 1.0'
+    assert chat in text
 
 
 def test_unknown_model_is_404_when_no_default_route(

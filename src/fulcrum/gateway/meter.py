@@ -57,6 +57,12 @@ class Meter:
             self._timer = loop.call_later(FLUSH_AFTER_S, self.flush)
         self._ended.append(call)
 
+    def refused(self, call: Call) -> None:
+        """Count a request refused before it had a model (a bad body): /metrics only."""
+        call.end()
+        assert call.ended is not None, "set by end()"
+        self.metrics.served(call.endpoint, "-", call.status, call.ended - call.started)
+
     def flush_soon(self) -> None:
         """Hand the ended calls over once the caller suspends (a callback of their own):
         called just before the caller waits on an upstream."""

@@ -96,6 +96,8 @@ async def proxy(ex: Exchange, api: ApiFormat) -> None:
             call.busy_s = state.local_clock.leave(call.busy_token)
         if call.model:  # the body was valid: every such request gets its row
             state.meter.add(call)
+        else:  # refused at the door: counted, no row (there is no call to record)
+            state.meter.refused(call)
 
 
 def _unfinished(exc: BaseException) -> str:
