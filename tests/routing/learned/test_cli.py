@@ -110,6 +110,15 @@ def test_a_bad_number_names_the_line_and_column(tmp_path: Path, capsys: Capsys) 
     assert code == 2 and f"{data}:3: strong_score: not a number: 'yes'" in err
 
 
+def test_a_row_with_more_cells_than_the_header_is_refused(tmp_path: Path, capsys: Capsys) -> None:
+    # an unquoted comma in a prompt: "hello, world" shifted the scores into the prompt's words
+    data = tmp_path / "bad.csv"
+    data.write_text("prompt,strong_score,weak_score\nhi,1,0\nhello, world,1,0\n")
+    code, _, err = run_cli(["router", "train", str(data), "--out", str(tmp_path / "m")], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert f"{data}:3: 4 cells, the header has 3 (a prompt holding a comma must be quoted)" in err
+
+
 def test_a_bad_model_file_is_exit_2(outcomes: Path, tmp_path: Path, capsys: Capsys) -> None:
     model = tmp_path / "model.npz"
     model.write_bytes(b"not a model")

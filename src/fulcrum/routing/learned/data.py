@@ -50,11 +50,21 @@ def read_rows(path: Path, required: Sequence[str]) -> tuple[list[str], list[dict
                 raise InputError(
                     f"{path}: missing column {missing[0]!r} (needs {', '.join(required)})"
                 )
-            return header, list(reader)
+            return header, [_whole(row, len(header), path, reader.line_num) for row in reader]
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
     except (UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: not a UTF-8 CSV file ({exc})") from exc
+
+
+def _whole(row: dict[str, str], width: int, path: Path, line: int) -> dict[str, str]:
+    """The row, if it has as many cells as the header: an unquoted comma in a prompt shifts
+    every later cell (the scores would be read from the prompt's words)."""
+    if None in row:  # cells past the header's (csv.DictReader's restkey)
+        cells = width + len(row[None])  # type: ignore[index]
+        raise InputError(f"{path}:{line}: {cells} cells, the header has {width} "
+                         "(a prompt holding a comma must be quoted)")  # fmt: skip
+    return row
 
 
 def _number(value: str | None, path: Path, line: int, column: str) -> float:
