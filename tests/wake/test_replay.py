@@ -144,6 +144,19 @@ def test_a_file_not_in_utf8_or_a_url_not_http_is_one_line(
     assert words in err and err.count("\n") == 1
 
 
+def test_url_and_config_together_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --config starts its own gateway: a --url beside it was silently ignored
+    cfg = tmp_path / "gw.toml"
+    cfg.write_text("", encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["wake", "replay", str(SAMPLE), "--url", "http://127.0.0.1:9", "--config", str(cfg)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--url: not with --config" in err and err.count("\n") == 1
+
+
 def test_no_gateway_at_the_url_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -27,7 +27,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from fulcrum.errors import FulcrumError
+from fulcrum.errors import FulcrumError, InputError
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.ledger import open_store
 from fulcrum.ledger.row import LedgerRow, utc_now
@@ -70,6 +70,8 @@ def replay_command(  # noqa: PLR0917 - Typer maps parameters to flags
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Replay a file of events through the wake-filter and report what it would cost."""
+    if url is not None and config is not None:
+        raise InputError("--url: not with --config (--config starts its own gateway)")
     parsed = read_events(events)
     headers = {"authorization": f"Bearer {api_key}"} if api_key else None
     console = Console(stderr=True)
