@@ -27,6 +27,10 @@ class Speeds:
     decode_rate: float = 500.0
     slots: int = 2
     key: str | None = None  # when set, a chat request without ``Bearer KEY`` gets a 401
+    # broken servers (chat only): a 200 web page; usage of all zeros; a stream of no text
+    page: bool = False
+    zero_usage: bool = False
+    silent: bool = False
 
 
 def _chunk(delta: dict[str, Any], usage: dict[str, int] | None = None) -> bytes:
@@ -48,9 +52,11 @@ def make_app(speeds: Speeds) -> web.Application:
         auth = request.headers.get("authorization")
         if speeds.key is not None and auth != f"Bearer {speeds.key}":
             raise web.HTTPUnauthorized(text="bad key")
+        if speeds.page:
+            return web.Response(text="<html>sign in</html>", content_type="text/html")
         body = await request.json()
         prompt = sum(len(str(m["content"]).split()) for m in body["messages"])
-        out_n = int(body.get("max_tokens") or 16)
+        out_n = 0 if speeds.silent else int(body.get("max_tokens") or 16)
         resp = web.StreamResponse(headers={"content-type": "text/event-stream"})
         await resp.prepare(request)
         loop = asyncio.get_running_loop()
@@ -63,6 +69,8 @@ def make_app(speeds: Speeds) -> web.Application:
                 await resp.write(_chunk({"content": f" t{i}"}))
         if (body.get("stream_options") or {}).get("include_usage"):
             usage = {"prompt_tokens": prompt, "completion_tokens": out_n}
+            if speeds.zero_usage:
+                usage = {"prompt_tokens": 0, "completion_tokens": 0}
             await resp.write(_chunk({}, {**usage, "total_tokens": prompt + out_n}))
         await resp.write(b"data: [DONE]\n\n")
         await resp.write_eof()

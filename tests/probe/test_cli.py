@@ -56,6 +56,43 @@ def test_probe_prints_the_models_prediction_beside_the_measurement(capsys: Capsy
     assert f"model ({HW}, {MODEL})" in out and max(len(x) for x in out.splitlines()) <= 80
 
 
+def test_a_web_page_answer_is_one_line_not_a_measurement(capsys: Capsys) -> None:
+    # a 200 sign-in page was stored as a run meeting the SLO at every level
+    with serve_in_thread(Speeds(page=True)) as url:
+        code, out, err = run_cli(["probe", url, *FAST], capsys)
+    assert code == 2 and out == "" and err.strip().count("\n") == 0  # the progress bar's \n
+    assert "expected a streamed answer (text/event-stream), got text/html" in err
+    code, listed, _ = run_cli(["probe", "--list", "--json"], capsys)
+    assert json.loads(listed) == []
+
+
+def test_usage_of_zeros_is_no_traceback_and_the_text_is_counted(capsys: Capsys) -> None:
+    # every prompt "0 tokens": the prefill line was fitted through one x (numpy's SVD error)
+    with serve_in_thread(Speeds(slots=4, zero_usage=True)) as url:
+        code, out, err = run_cli(["probe", url, "--json", *FAST], capsys)
+    assert code == 0, err
+    run = json.loads(out)
+    assert run["result"]["prefill"]["tokens_per_s"] is None
+    assert run["result"]["decode"]["tokens_per_s"] > 0  # the 16 text events, counted
+
+
+def test_a_stream_of_no_text_meets_no_slo(capsys: Capsys) -> None:
+    with serve_in_thread(Speeds(slots=4, silent=True)) as url:
+        code, out, _ = run_cli(["probe", url, "--json", *FAST], capsys)
+    result = json.loads(out)["result"]
+    assert code == 0 and result["goodput"] == 0
+    assert [level["slo_met_share"] for level in result["concurrency"]] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--quant", "Q8_0"), ("--catalog", "extra.toml")])
+def test_machine_flags_without_the_machine_are_refused(
+    capsys: Capsys, flag: str, value: str
+) -> None:
+    # they describe the machine the run is compared with: without it they were ignored
+    code, _, err = run_cli(["probe", "http://127.0.0.1:9", flag, value], capsys)
+    assert code == 2 and f"{flag}: only with --hardware and --model-id" in err
+
+
 def test_unknown_api_and_missing_url_are_one_line_errors(capsys: Capsys) -> None:
     code, _, err = run_cli(["probe", "http://127.0.0.1:9", "--api", "grpc"], capsys)
     assert code == 2 and "--api: 'grpc'" in err and "Traceback" not in err

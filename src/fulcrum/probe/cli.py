@@ -26,6 +26,8 @@ from fulcrum.probe.store import list_runs, new_run_id, save_run
 from fulcrum.probe.wire import APIS
 from fulcrum.urls import http_url, redact_url
 
+DEFAULT_QUANT = "Q4_K_M"
+
 Int = Annotated[int, typer.Option(min=1)]
 
 
@@ -45,13 +47,16 @@ def _measure(target: Target, plan: Plan) -> list[Sample]:
 
 
 def _machine(
-    hardware: str | None, model_id: str | None, quant: str, catalog: Path | None, cal: bool
+    hardware: str | None, model_id: str | None, quant: str | None, catalog: Path | None, cal: bool
 ) -> Machine | None:
     if not hardware and not model_id and not cal:
+        given = "--quant" if quant is not None else "--catalog" if catalog is not None else None
+        if given is not None:  # it would be ignored: they describe the machine compared
+            raise InputError(f"{given}: only with --hardware and --model-id")
         return None
     if not (hardware and model_id):
         raise InputError("--hardware and --model-id: give both to compare or --calibrate")
-    return machine(hardware, model_id, quant, catalog)
+    return machine(hardware, model_id, quant or DEFAULT_QUANT, catalog)
 
 
 def _prediction(m: Machine | None, quant: str, result: Any) -> dict[str, Any] | None:
@@ -100,7 +105,9 @@ def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     min_decode_tps: Annotated[float, typer.Option(help="SLO: decode tokens/s.")] = 10.0,
     hardware: Annotated[str | None, typer.Option(help="Catalog hardware id.")] = None,
     model_id: Annotated[str | None, typer.Option(help="Catalog model id.")] = None,
-    quant: Annotated[str, typer.Option(help="Quantization (catalog quants).")] = "Q4_K_M",
+    quant: Annotated[
+        str | None, typer.Option(help="Quantization (catalog quants; default Q4_K_M).")
+    ] = None,
     catalog: Annotated[Path | None, typer.Option(help="Extra catalog TOML.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON with every sample.")] = False,
     list_: Annotated[bool, typer.Option("--list", help="List stored runs.")] = False,
@@ -120,6 +127,7 @@ def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     if api not in APIS:
         raise InputError(f"--api: {api!r} is not one of {', '.join(APIS)}")
     mach = _machine(hardware, model_id, quant, catalog, cal)
+    quant = quant or DEFAULT_QUANT
     plan = Plan(
         max_prompt_tokens, 4, prompt_tokens, output_tokens, 2, max_concurrency,
         repeats, rounds, warmup, seed,

@@ -107,6 +107,9 @@ async def stream_once(
         if resp.status != 200:
             text = (await resp.text())[:200]
             raise InputError(f"{url}: HTTP {resp.status}: {text}")
+        if resp.content_type != "text/event-stream":  # a page, or a whole JSON answer
+            raise InputError(f"{url}: expected a streamed answer (text/event-stream), "
+                             f"got {resp.content_type or 'no content type'}")  # fmt: skip
         async for raw in resp.content:
             line = raw.decode("utf-8", "replace").strip()
             if not line.startswith("data:") or line[5:].strip() == "[DONE]":
@@ -123,7 +126,8 @@ async def stream_once(
         concurrency=conc,
         target_prompt_tokens=target_n,
         prompt_tokens=prompt_n if prompt_n is not None else target_n,
-        output_tokens=out_n if out_n is not None else len(times),
+        # usage saying 0 beside text that came is wrong: the text events are counted then
+        output_tokens=out_n if out_n else len(times),
         ttft_s=times[0] if times else total,
         total_s=total,
         chunk_times_s=times,

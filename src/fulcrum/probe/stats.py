@@ -25,6 +25,10 @@ class Slo:
     share: float = 0.9
 
     def met(self, s: Sample) -> bool:
+        """Within the time to first token and at least the decode rate; a request that
+        streamed no text meets neither (its rate is unknown only when one token came)."""
+        if not s.chunk_times_s:
+            return False
         tps = s.decode_tps
         decode_ok = tps is None or tps >= self.min_decode_tps
         return s.ttft_s <= self.ttft_s and decode_ok
@@ -53,7 +57,7 @@ def prefill(samples: list[Sample]) -> dict[str, Any]:
         )
     rate = None
     overhead = None
-    if len(points) >= 2:
+    if len({p["prompt_tokens"] for p in points}) >= 2:  # a line needs two lengths
         x = np.asarray([p["prompt_tokens"] for p in points], dtype=float)
         y = np.asarray([p["ttft_s"] for p in points], dtype=float)
         slope, intercept = np.polyfit(x, y, 1)
