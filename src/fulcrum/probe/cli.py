@@ -59,10 +59,11 @@ def _machine(
     return machine(hardware, model_id, quant or DEFAULT_QUANT, catalog)
 
 
-def _prediction(m: Machine | None, quant: str, result: Any) -> dict[str, Any] | None:
+def _prediction(m: Machine | None, quant: str | None, result: Any) -> dict[str, Any] | None:
     if m is None:
         return None
     rates = compare(predict(m), result)
+    quant = quant or DEFAULT_QUANT
     return {"hardware": m.hardware, "model_id": m.work_id, "quant": quant, "rates": rates}
 
 
@@ -127,7 +128,6 @@ def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     if api not in APIS:
         raise InputError(f"--api: {api!r} is not one of {', '.join(APIS)}")
     mach = _machine(hardware, model_id, quant, catalog, cal)
-    quant = quant or DEFAULT_QUANT
     plan = Plan(
         max_prompt_tokens, 4, prompt_tokens, output_tokens, 2, max_concurrency,
         repeats, rounds, warmup, seed,
