@@ -106,9 +106,7 @@ def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     min_decode_tps: Annotated[float, typer.Option(help="SLO: decode tokens/s.")] = 10.0,
     hardware: Annotated[str | None, typer.Option(help="Catalog hardware id.")] = None,
     model_id: Annotated[str | None, typer.Option(help="Catalog model id.")] = None,
-    quant: Annotated[
-        str | None, typer.Option(help="Quantization (catalog quants; default Q4_K_M).")
-    ] = None,
+    quant: Annotated[str | None, typer.Option(help="Quantization (default Q4_K_M).")] = None,
     catalog: Annotated[Path | None, typer.Option(help="Extra catalog TOML.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON with every sample.")] = False,
     list_: Annotated[bool, typer.Option("--list", help="List stored runs.")] = False,
