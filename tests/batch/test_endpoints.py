@@ -231,3 +231,42 @@ def test_the_openai_sdk_lists_uploaded_files_newest_first_and_pages(
         with pytest.raises(openai.BadRequestError) as caught:
             client.files.list(limit=0)
         assert caught.value.param == "limit"
+
+
+def test_a_clients_batches_and_files_are_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every key's client read, listed, cancelled and deleted every other key's batches and files
+    monkeypatch.setenv("FULCRUM_CLIENT_KEYS", "alice:key-a,bob:key-b")
+    with FakeOpenAI() as local, FakeAnthropic() as api:
+        local.default = Reply("ok")
+        text = FAKES_CONFIG.format(local=local.url, api=api.url) + "enabled = false\n"
+        # no worker: the batches stay queued, so bob's cancel would have cancelled them
+        with running_gateway(text) as gw:
+            alice = openai.OpenAI(base_url=gw.openai_base_url, api_key="key-a", max_retries=0)
+            bob = openai.OpenAI(base_url=gw.openai_base_url, api_key="key-b", max_retries=0)
+            upload = alice.files.create(file=("in.jsonl", openai_lines(1)), purpose="batch")
+            window = {"endpoint": "/v1/chat/completions", "completion_window": "24h"}
+            batch = alice.batches.create(input_file_id=upload.id, **window)  # type: ignore[arg-type]
+            for call in (
+                lambda: bob.files.retrieve(upload.id),
+                lambda: bob.files.content(upload.id),
+                lambda: bob.files.delete(upload.id),
+                lambda: bob.batches.retrieve(batch.id),
+                lambda: bob.batches.cancel(batch.id),
+                lambda: bob.batches.create(input_file_id=upload.id, **window),  # type: ignore[arg-type]
+            ):
+                with pytest.raises(openai.NotFoundError):
+                    call()
+            assert list(bob.files.list()) == [] and list(bob.batches.list()) == []
+            claude = anthropic.Anthropic(base_url=gw.url, api_key="key-a", max_retries=0)
+            mine = claude.messages.batches.create(
+                requests=[{"custom_id": "a", "params": chat_body(0, "local-model")}]  # type: ignore[list-item]
+            )
+            other = anthropic.Anthropic(base_url=gw.url, api_key="key-b", max_retries=0)
+            with pytest.raises(anthropic.NotFoundError):
+                other.messages.batches.retrieve(mine.id)
+            assert list(other.messages.batches.list()) == []
+            assert [f.id for f in alice.files.list()] == [upload.id]
+            assert alice.batches.retrieve(batch.id).status != "cancelled"
+            assert [b.id for b in claude.messages.batches.list()] == [mine.id]
+            for client in (alice, bob, claude, other):
+                client.close()

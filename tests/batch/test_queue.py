@@ -78,7 +78,7 @@ def test_an_expired_lease_is_taken_over_and_the_old_claim_cannot_finish(
         assert [r.id for r in ledger.rows()] == [crashed.id]
     finally:
         ledger.close()
-    found = store.job(job.id)
+    found = store.job(job.id, None)
     assert found is not None and found.counts.outcomes["succeeded"] == 1
     assert found.counts.pending == 0 and found.counts.ended_at == 1014
     assert [r.custom_id for r in store.results(job.id)] == ["req-0"]
@@ -99,6 +99,6 @@ def test_cancelling_an_ended_batch_changes_nothing(store: BatchStore) -> None:
     job = _batch(store, 1)
     (item,) = queue.claim(store, 1, token="a", now=1001, lease_s=10)
     assert _finish(store, item, now=1002)
-    after = store.cancel(job.id, now=1003)
+    after = store.cancel(job.id, None, now=1003)
     assert after is not None and after.cancelled_at is None
     assert after.counts.outcomes["succeeded"] == 1 and after.counts.outcomes["canceled"] == 0

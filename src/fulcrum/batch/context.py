@@ -10,6 +10,7 @@ from fulcrum.batch.config import BatchConfig
 from fulcrum.batch.store import BatchStore
 from fulcrum.batch.worker import Worker
 from fulcrum.errors import Unavailable
+from fulcrum.gateway.inbound.middleware import CLIENT_KEY
 
 
 @dataclass(slots=True)
@@ -28,3 +29,9 @@ def batch_context(request: web.Request) -> BatchContext:
     if ctx is None:
         raise Unavailable("batches need the ledger database, which is not open")
     return ctx
+
+
+def owner_of(request: web.Request) -> str | None:
+    """The name of the client key the request came with (None: a gateway without keys): a
+    batch or a file is its owner's alone, as a kept Responses answer is."""
+    return request.get(CLIENT_KEY)

@@ -22,7 +22,7 @@ from aiohttp import web
 from fulcrum.batch import files
 from fulcrum.batch.anthropic_batch import ANTHROPIC_BATCH
 from fulcrum.batch.apis import BatchApi, page_limit
-from fulcrum.batch.context import BatchContext, batch_context
+from fulcrum.batch.context import batch_context, owner_of
 from fulcrum.batch.files import JSONL, input_content
 from fulcrum.batch.forward import triage
 from fulcrum.batch.openai_batch import OPENAI_BATCH
@@ -40,8 +40,8 @@ def _base_url(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
-async def _job(ctx: BatchContext, api: BatchApi, batch_id: str) -> Job:
-    job = await asyncio.to_thread(ctx.store.job, batch_id)
+async def _job(request: web.Request, api: BatchApi, batch_id: str) -> Job:
+    job = await asyncio.to_thread(batch_context(request).store.job, batch_id, owner_of(request))
     if job is None or APIS.get(job.api) is not api:
         raise NotFound(f"No batch found with id '{batch_id}'.")
     return job
@@ -53,7 +53,8 @@ async def _create(request: web.Request, api: BatchApi, items: list[NewItem], **f
     job = Job(
         id=api.new_id(), api=api.name, created_at=time.time(), total=len(items),
         cancelled_at=None, output_file_id=f"file-{new_row_id()}",
-        error_file_id=f"file-{new_row_id()}", counts=Counts(queued=len(items)), **fields,
+        error_file_id=f"file-{new_row_id()}", counts=Counts(queued=len(items)),
+        client_key=owner_of(request), **fields,
     )  # fmt: skip
     await asyncio.to_thread(ctx.store.create, job, items)
     if ctx.worker is not None:
@@ -64,7 +65,7 @@ async def _create(request: web.Request, api: BatchApi, items: list[NewItem], **f
 async def create_openai(request: web.Request) -> web.StreamResponse:
     raw = await read_body(request, request.app[STATE].config.server.max_body_bytes)
     asked = parse_create(parse_object(raw))
-    content = await input_content(batch_context(request), asked.input_file_id)
+    content = await input_content(request, asked.input_file_id)
     api = OPENAI_BATCH.for_endpoint(asked.endpoint)  # its items' API: chat or Responses
     items = api.parse_file(content)
     job = await _create(request, api, items, endpoint=asked.endpoint,
@@ -84,7 +85,7 @@ async def create_anthropic(request: web.Request) -> web.StreamResponse:
 
 def retrieve(api: BatchApi) -> Any:
     async def handler(request: web.Request) -> web.StreamResponse:
-        job = await _job(batch_context(request), api, request.match_info["id"])
+        job = await _job(request, api, request.match_info["id"])
         return web.json_response(api.view(job, _base_url(request)))
 
     return handler
@@ -100,7 +101,8 @@ def listing(api: BatchApi) -> Any:
         if after is not None and before is not None:
             raise InvalidRequest(f"give {api.cursor} or {api.back_cursor}, not both",
                                  param=api.back_cursor)  # fmt: skip
-        jobs, more = await asyncio.to_thread(ctx.store.jobs, api.name, limit, after, before)
+        owner = owner_of(request)
+        jobs, more = await asyncio.to_thread(ctx.store.jobs, api.name, owner, limit, after, before)
         base = _base_url(request)
         return web.json_response(api.page([api.view(j, base) for j in jobs], more))
 
@@ -110,9 +112,9 @@ def listing(api: BatchApi) -> Any:
 def cancel(api: BatchApi) -> Any:
     async def handler(request: web.Request) -> web.StreamResponse:
         ctx = batch_context(request)
-        job = await _job(ctx, api, request.match_info["id"])
+        job = await _job(request, api, request.match_info["id"])
         api.check_cancel(job)
-        cancelled = await asyncio.to_thread(ctx.store.cancel, job.id, None)
+        cancelled = await asyncio.to_thread(ctx.store.cancel, job.id, owner_of(request), None)
         job = cancelled if cancelled is not None else job
         return web.json_response(api.view(job, _base_url(request)))
 
@@ -121,7 +123,7 @@ def cancel(api: BatchApi) -> Any:
 
 async def anthropic_results(request: web.Request) -> web.StreamResponse:
     ctx = batch_context(request)
-    job = await _job(ctx, ANTHROPIC_BATCH, request.match_info["id"])
+    job = await _job(request, ANTHROPIC_BATCH, request.match_info["id"])
     if job.counts.pending:
         raise InvalidRequest(f"batch {job.id!r} is still processing; its results come at its end")
     items = await asyncio.to_thread(ctx.store.results, job.id)

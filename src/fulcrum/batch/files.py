@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from fulcrum.batch.apis import page_limit
-from fulcrum.batch.context import BatchContext, batch_context
+from fulcrum.batch.context import batch_context, owner_of
 from fulcrum.batch.filestore import FileRecord
 from fulcrum.batch.openai_batch import OPENAI_BATCH
 from fulcrum.errors import InvalidRequest, NotFound, RequestTooLarge
@@ -46,7 +46,8 @@ async def upload_file(request: web.Request) -> web.StreamResponse:
         raise InvalidRequest("purpose: only 'batch' files are accepted here", param="purpose")
     if not content:
         raise InvalidRequest("file: the uploaded file is empty or missing", param="file")
-    record = FileRecord(f"file-{new_row_id()}", time.time(), name, purpose, len(content))
+    record = FileRecord(f"file-{new_row_id()}", time.time(), name, purpose, len(content),
+                        owner_of(request))  # fmt: skip
     await asyncio.to_thread(ctx.store.files.add, record, content)
     return web.json_response(file_object(record))
 
@@ -78,23 +79,25 @@ async def _read_part(part: BodyPartReader, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def input_content(ctx: BatchContext, file_id: str) -> bytes:
-    """The content of an uploaded ``purpose=batch`` file: a batch's input."""
-    found = await asyncio.to_thread(ctx.store.files.get, file_id, content=True)
+async def input_content(request: web.Request, file_id: str) -> bytes:
+    """The content of an uploaded ``purpose=batch`` file of the client's: a batch's input."""
+    ctx, owner = batch_context(request), owner_of(request)
+    found = await asyncio.to_thread(ctx.store.files.get, file_id, owner, content=True)
     if found is not None:
         return found[1]
-    if await asyncio.to_thread(ctx.store.job_by_file, file_id) is not None:
+    if await asyncio.to_thread(ctx.store.job_by_file, file_id, owner) is not None:
         raise InvalidRequest(f"input_file_id: {file_id!r} has purpose 'batch_output'; a batch's "
                              "input is a file uploaded with purpose 'batch'",
                              param="input_file_id")  # fmt: skip
     raise NotFound(f"No such File object: {file_id}", param="input_file_id")
 
 
-async def _find_file(ctx: BatchContext, file_id: str, *, content: bool) -> tuple[Any, bytes]:
-    found = await asyncio.to_thread(ctx.store.files.get, file_id, content=content)
+async def _find_file(request: web.Request, *, content: bool) -> tuple[Any, bytes]:
+    ctx, owner, file_id = batch_context(request), owner_of(request), request.match_info["id"]
+    found = await asyncio.to_thread(ctx.store.files.get, file_id, owner, content=content)
     if found is not None:
         return file_object(found[0]), found[1]
-    job = await asyncio.to_thread(ctx.store.job_by_file, file_id)
+    job = await asyncio.to_thread(ctx.store.job_by_file, file_id, owner)
     if job is None or job.counts.pending:
         raise NotFound(f"No such File object: {file_id}", param="id")
     items = await asyncio.to_thread(ctx.store.results, job.id)
@@ -107,12 +110,12 @@ async def _find_file(ctx: BatchContext, file_id: str, *, content: bool) -> tuple
 
 
 async def get_file(request: web.Request) -> web.StreamResponse:
-    obj, _ = await _find_file(batch_context(request), request.match_info["id"], content=False)
+    obj, _ = await _find_file(request, content=False)
     return web.json_response(obj)
 
 
 async def file_content(request: web.Request) -> web.StreamResponse:
-    _, data = await _find_file(batch_context(request), request.match_info["id"], content=True)
+    _, data = await _find_file(request, content=True)
     return web.Response(body=data, content_type=JSONL)
 
 
@@ -124,16 +127,21 @@ async def list_files(request: web.Request) -> web.StreamResponse:
         raise InvalidRequest(f"order: {order!r} is not accepted; use asc or desc", param="order")
     ctx, after, purpose = batch_context(request), query.get("after"), query.get("purpose")
     found, more = await asyncio.to_thread(
-        ctx.store.files.page, limit, after, newest_first=order == "desc", purpose=purpose
+        ctx.store.files.page,
+        limit,
+        after,
+        owner_of(request),
+        newest_first=order == "desc",
+        purpose=purpose,
     )
     return web.json_response(OPENAI_BATCH.page([file_object(f) for f in found], more))
 
 
 async def delete_file(request: web.Request) -> web.StreamResponse:
-    ctx, file_id = batch_context(request), request.match_info["id"]
-    if await asyncio.to_thread(ctx.store.files.delete, file_id):
+    ctx, owner, file_id = batch_context(request), owner_of(request), request.match_info["id"]
+    if await asyncio.to_thread(ctx.store.files.delete, file_id, owner):
         return web.json_response({"id": file_id, "object": "file", "deleted": True})
-    job = await asyncio.to_thread(ctx.store.job_by_file, file_id)
+    job = await asyncio.to_thread(ctx.store.job_by_file, file_id, owner)
     if job is not None:
         raise InvalidRequest(f"{file_id!r} is the output or error file of batch {job.id}, built "
                              "from its items whenever it is read: it lasts as long as the "

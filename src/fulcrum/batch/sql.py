@@ -25,6 +25,7 @@ PICK_FORWARD = f"SELECT id FROM batch_items WHERE {FORWARDABLE} ORDER BY queued_
 class Dialect:
     name: ClassVar[str]
     text_time: ClassVar[bool]  # ledger rows: time as ISO text (SQLite) or timestamptz
+    same: ClassVar[str] = "IS"  # equal, NULL to NULL included (a gateway without keys)
     pick: ClassVar[str] = PICK
     pick_forward: ClassVar[str] = PICK_FORWARD
 
@@ -50,6 +51,7 @@ class SQLiteDialect(Dialect):
 class PostgresDialect(Dialect):
     name = "postgres"
     text_time = False
+    same = "IS NOT DISTINCT FROM"
     pick = PICK + " FOR UPDATE SKIP LOCKED"
     pick_forward = PICK_FORWARD + " FOR UPDATE SKIP LOCKED"
 

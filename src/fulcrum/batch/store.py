@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fulcrum.batch.filestore import FileStore
+from fulcrum.batch.filestore import FileStore, Owner
 from fulcrum.batch.sql import DIALECTS, Dialect
 from fulcrum.routing.budget import SharedDatabase
 
@@ -54,6 +54,7 @@ class Job:
     output_file_id: str
     error_file_id: str
     counts: Counts
+    client_key: Owner = None  # the name of the key that created it
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ class ItemResult:
 
 _JOB_COLUMNS = (
     "id, api, created_at, endpoint, input_file_id, completion_window, metadata, total, "
-    "cancelled_at, output_file_id, error_file_id"
+    "cancelled_at, output_file_id, error_file_id, client_key"
 )
 
 
@@ -80,11 +81,11 @@ class BatchStore:
     def create(self, job: Job, items: Sequence[NewItem]) -> None:
         """The batch and all its items, queued, in one transaction."""
         now = job.created_at
-        job_sql = f"INSERT INTO batch_jobs ({_JOB_COLUMNS}) VALUES ({', '.join('?' * 11)})"
+        job_sql = f"INSERT INTO batch_jobs ({_JOB_COLUMNS}) VALUES ({', '.join('?' * 12)})"
         job_values = (
             job.id, job.api, job.created_at, job.endpoint, job.input_file_id,
             job.completion_window, None if job.metadata is None else json.dumps(job.metadata),
-            job.total, None, job.output_file_id, job.error_file_id,
+            job.total, None, job.output_file_id, job.error_file_id, job.client_key,
         )  # fmt: skip
         item_sql = self.sql.render(
             "INSERT INTO batch_items (id, batch_id, line, custom_id, body, state, queued_at, "
@@ -102,15 +103,19 @@ class BatchStore:
 
         self.db.run(work, write=True)
 
-    def job(self, batch_id: str) -> Job | None:
-        return self._job("id = ?", batch_id)
+    def job(self, batch_id: str, owner: Owner) -> Job | None:
+        """The batch, if ``owner`` created it (another key's batch is not found)."""
+        return self._job("id = ?", owner, batch_id)
 
-    def job_by_file(self, file_id: str) -> Job | None:
-        """The batch whose output or error file is ``file_id``."""
-        return self._job("output_file_id = ? OR error_file_id = ?", file_id, file_id)
+    def job_by_file(self, file_id: str, owner: Owner) -> Job | None:
+        """``owner``'s batch whose output or error file is ``file_id``."""
+        return self._job("(output_file_id = ? OR error_file_id = ?)", owner, file_id, file_id)
 
-    def _job(self, where: str, *params: Any) -> Job | None:
-        sql = f"SELECT {_JOB_COLUMNS} FROM batch_jobs WHERE {where}"
+    def _job(self, where: str, owner: Owner, *params: Any) -> Job | None:
+        sql = (
+            f"SELECT {_JOB_COLUMNS} FROM batch_jobs WHERE {where} AND client_key {self.sql.same} ?"
+        )
+        params = (*params, owner)
         counts_sql = (
             "SELECT state, outcome, COUNT(*), MAX(finished_at) FROM batch_items "
             "WHERE batch_id = ? GROUP BY state, outcome"
@@ -132,14 +137,15 @@ class BatchStore:
             metadata=None if row[6] is None else json.loads(row[6]), total=int(row[7]),
             cancelled_at=None if row[8] is None else float(row[8]),
             output_file_id=row[9], error_file_id=row[10], counts=_counts(groups),
+            client_key=row[11],
         )  # fmt: skip
 
     def jobs(
-        self, api: str, limit: int, after: str | None, before: str | None = None
+        self, api: str, owner: Owner, limit: int, after: str | None, before: str | None = None
     ) -> tuple[list[Job], bool]:
-        """``limit`` batches of ``api``, newest first: the newest older than ``after``, or the
-        oldest newer than ``before``; and whether more lie beyond them in that direction."""
-        where, params = "api = ?", [api]
+        """``limit`` of ``owner``'s batches of ``api``, newest first: the newest older than
+        ``after``, or the oldest newer than ``before``; and whether more lie beyond them."""
+        where, params = f"api = ? AND client_key {self.sql.same} ?", [api, owner]
         cursor, order = (before, ">") if before is not None else (after, "<")
         if cursor is not None:
             where += f" AND (created_at, id) {order} (SELECT created_at, id FROM batch_jobs " \
@@ -149,31 +155,33 @@ class BatchStore:
         sql = f"SELECT id FROM batch_jobs WHERE {where} ORDER BY created_at {way}, id {way} LIMIT ?"
         rows = self.db.run(lambda c: self.sql.execute(c, sql, (*params, limit + 1)).fetchall())
         ids = [r[0] for r in rows[:limit]]
-        found = [self.job(i) for i in (ids[::-1] if before is not None else ids)]
+        found = [self.job(i, owner) for i in (ids[::-1] if before is not None else ids)]
         return [j for j in found if j is not None], len(rows) > limit
 
-    def cancel(self, batch_id: str, now: float | None = None) -> Job | None:
+    def cancel(self, batch_id: str, owner: Owner, now: float | None = None) -> Job | None:
         """Mark the batch cancelled; its queued items end as ``canceled`` (running ones finish).
         A batch that has already ended stays as it is."""
         now = time.time() if now is None else now
+        mine = f"(SELECT id FROM batch_jobs WHERE id = ? AND client_key {self.sql.same} ?)"
 
         def work(conn: Any) -> None:
             with self.sql.transaction(conn):
                 self.sql.execute(
                     conn,
-                    "UPDATE batch_jobs SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL "
-                    "AND EXISTS (SELECT 1 FROM batch_items WHERE batch_id = ? AND state <> 'done')",
-                    (now, batch_id, batch_id),
+                    f"UPDATE batch_jobs SET cancelled_at = ? WHERE id IN {mine} AND cancelled_at "
+                    "IS NULL AND EXISTS (SELECT 1 FROM batch_items WHERE batch_id = ? AND "
+                    "state <> 'done')",
+                    (now, batch_id, owner, batch_id),
                 )
                 self.sql.execute(
                     conn,
                     "UPDATE batch_items SET state = 'done', outcome = 'canceled', finished_at = ?, "
-                    "claim = NULL WHERE batch_id = ? AND state = 'queued'",
-                    (now, batch_id),
+                    f"claim = NULL WHERE batch_id IN {mine} AND state = 'queued'",
+                    (now, batch_id, owner),
                 )
 
         self.db.run(work, write=True)
-        return self.job(batch_id)
+        return self.job(batch_id, owner)
 
     def results(self, batch_id: str) -> list[ItemResult]:
         """Every finished item of the batch, in input order: one line per item, ever."""
