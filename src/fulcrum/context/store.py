@@ -6,9 +6,11 @@ FTS5 table whose rowid is the chunk's id; its ``terms`` column holds the text wi
 split: ``parseConfig``/``parse_config`` also index ``parse`` and ``config``) and ``meta``
 (the embedder's name: an index built with another embedder is rebuilt, never mixed).
 
-Vectors are searched exactly (a matrix product over all rows, loaded once per
-:class:`IndexStore`): this Python's ``sqlite3`` cannot load extensions such as sqlite-vec, and
-at a few thousand chunks per 100,000 lines a flat search takes milliseconds.
+Vectors are searched exactly: a matrix product over all rows, loaded once per
+:class:`IndexStore` and again when the index changed (a write through this store, or a commit
+by another connection or process, which SQLite's ``PRAGMA data_version`` tells). This Python's
+``sqlite3`` cannot load extensions such as sqlite-vec, and at a few thousand chunks per 100,000
+lines a flat search takes milliseconds.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class IndexStore:
         self.db.executescript(SCHEMA)
         self._matrix: tuple[list[int], Vectors] | None = None
         self._rows: dict[int, int] = {}
+        self._matrix_version = -1  # the data_version the matrix was read at
 
     def close(self) -> None:
         self.db.close()
@@ -149,8 +152,15 @@ class IndexStore:
         where, args = _in_folder(folder)
         return {int(r[0]) for r in self.db.execute(f"SELECT id FROM chunks WHERE 1 {where}", args)}
 
+    def _data_version(self) -> int:
+        """A number that changes when another connection commits to the file (this one's own
+        writes clear the matrix themselves)."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
     def vectors(self) -> tuple[list[int], Vectors]:
-        if self._matrix is None:
+        version = self._data_version()
+        if self._matrix is None or version != self._matrix_version:
+            self._matrix_version = version
             rows = self.db.execute("SELECT id, vector FROM chunks WHERE vector IS NOT NULL")
             ids, blobs = [], []
             for i, blob in rows:
