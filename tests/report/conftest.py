@@ -19,6 +19,8 @@ from fulcrum.ledger.factory import open_store
 from fulcrum.ledger.row import LedgerRow
 from fulcrum.report.browser import find_chromium
 from fulcrum.testing.pytest_plugin import missing_component
+from fulcrum.usage.records import UsageRecord
+from fulcrum.usage.store import UsageStore
 
 EXAMPLE = Path(str(resources.files("fulcrum.report").joinpath("data", "example_scenario.toml")))
 
@@ -62,6 +64,23 @@ def ledger_rows() -> list[LedgerRow]:
     finally:
         store.close()
     return rows
+
+
+@pytest.fixture
+def small_usage() -> None:
+    """Five days of imported usage, far below the example's assumed 1.9M tokens per agent-day."""
+    now = datetime.now(UTC) - timedelta(hours=1)
+    store = UsageStore()
+    try:
+        store.add(
+            [
+                UsageRecord(source="claude-code", key=f"k{i}", ts=now - timedelta(days=i % 5),
+                            model="claude-sonnet-4-6", input_tokens=2_000, output_tokens=200)
+                for i in range(20)
+            ]
+        )  # fmt: skip
+    finally:
+        store.close()
 
 
 @pytest.fixture

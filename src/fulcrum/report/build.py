@@ -68,15 +68,11 @@ def measured_scenario(req: ReportRequest, cat: Catalog) -> Measured:
     return Measured(sc, labels + speeds + assumed_speeds(sc, done))
 
 
-def decision_charts(
-    req: ReportRequest, sc: Scenario, cat: Catalog, d: Decision, mc: dict[str, Any] | None
-) -> str:
+def decision_charts(sc: Scenario, cat: Catalog, d: Decision, mc: dict[str, Any] | None) -> str:
     lines = series.cumulative_lines(sc, d)
     months = series.horizon_months(sc)
     parts = [charts.cumulative(lines, series.break_evens(lines, months), months)]
-    parts.append(
-        charts.agents(series.agents_sweep(req.scenario, cat, sc.api.agents), sc.api.agents)
-    )
+    parts.append(charts.agents(series.agents_sweep(sc, cat), sc.api.agents))
     if mc is not None:
         parts.append(charts.distribution(series.draws(sc, cat, d), mc["options"]))
         parts.append(charts.tornado(mc["tornado"], mc["metric"]))
@@ -111,7 +107,7 @@ def build_report(req: ReportRequest) -> str:
         f"<code>{page.esc(req.scenario.name)}</code>.</p>"
         + page.verdict(body, None if mc is None else mc["p_best_cheapest"])
         + page.options_table(body)
-        + decision_charts(req, sc, cat, d, mc)
+        + decision_charts(sc, cat, d, mc)
         + page.rules(body)
         + page.inputs_table(labels)
         + "".join(s.html() for s in sections)

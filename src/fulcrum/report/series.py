@@ -7,27 +7,28 @@ here (chart coordinates), the decision's own amounts stay ``Decimal``.
   times its boxes) at month 0, then its running cost (energy, maintenance, operations) and any API
   part each month; an API option is its monthly bill from month 0. A break-even point is where a
   machine's line crosses the first option's (the API as the team runs it today);
-- monthly total cost against the number of agents: :func:`fulcrum.costs.sweep.run_sweep` on
-  ``agents`` (the same decide at every count), with the crossings it reports;
+- monthly total cost against the number of agents: the scenario as decided (its measured usage,
+  speeds and gap applied) decided again at every count, rows and crossings shaped as
+  :func:`fulcrum.costs.sweep.run_sweep` shapes them (which re-reads the file: its assumed inputs);
 - the Monte Carlo draws of every option's monthly cost, drawn as ``run_monte_carlo`` draws them
   (same seed, same triangular ranges), so the histogram and the p10/p50/p90 agree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from fulcrum.catalog import Catalog
 from fulcrum.costs import montecarlo as mc
-from fulcrum.costs.decision import Decision
+from fulcrum.costs.decision import Decision, decide
 from fulcrum.costs.evaluate import option_tco
+from fulcrum.costs.results import money as amount
 from fulcrum.costs.scenario import Scenario
-from fulcrum.costs.sweep import parse_sweep, run_sweep
+from fulcrum.costs.sweep import _crossings, _series
 
 HISTOGRAM_DRAWS = 20_000  # enough for a histogram; the report's quantiles use the full count
 
@@ -86,13 +87,31 @@ def horizon_months(sc: Scenario) -> float:
     return float(sc.horizon_years * 12)
 
 
-def agents_sweep(
-    path: Path, catalog: Catalog, agents: int, overrides: int | None = None
-) -> dict[str, Any]:
-    """Every option's monthly total from 1 agent to about three times the scenario's count."""
-    top = overrides or max(6, 3 * agents)
-    step = max(1, top // 24)
-    return run_sweep(path, catalog, parse_sweep(f"agents=1..{top}:{step}"))
+def agents_sweep(sc: Scenario, catalog: Catalog, top: int | None = None) -> dict[str, Any]:
+    """Every option's monthly total from 1 agent to about three times the scenario's count.
+
+    The scenario is the one decided (a measured usage is per agent, so it scales with the
+    count); a crossing between two counts is interpolated, as ``run_sweep`` does for agents."""
+    top = top or max(6, 3 * sc.api.agents)
+    values = list(range(1, top + 1, max(1, top // 24)))
+    decisions = [decide(replace(sc, api=replace(sc.api, agents=n)), catalog) for n in values]
+    ids = list(dict.fromkeys(o.id for d in decisions for o in d.options))
+    steps = [{o.id: o for o in d.options} for d in decisions]
+    rows = [
+        {
+            "value": str(n),
+            "recommended": d.recommendation.id,
+            "options": [
+                {"id": o.id, "name": o.name, "total_monthly": amount(o.total_monthly),
+                 "eligible": o.eligible}
+                for o in d.options
+            ],
+        }
+        for n, d in zip(values, decisions, strict=True)
+    ]  # fmt: skip
+    xs = [Decimal(n) for n in values]
+    crossings = _crossings(xs, ids, _series(steps, ids, "total_monthly"), lambda *_: None)
+    return {"key": "api.agents", "options": ids, "rows": rows, "crossings": crossings}
 
 
 def draws(sc: Scenario, catalog: Catalog, d: Decision, n: int = HISTOGRAM_DRAWS) -> dict[str, Any]:
