@@ -16,7 +16,7 @@ from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import RunningGateway, running_gateway
 
-from .helpers import FAKES_CONFIG, chat_body, openai_lines, wait_for
+from .helpers import FAKES_CONFIG, chat_body, openai_line, openai_lines, wait_for
 
 
 @pytest.fixture
@@ -59,8 +59,10 @@ def test_an_item_for_a_frontier_model_errors_and_the_rest_run(
         ([{"custom_id": "a b", "params": chat_body(0)}], "custom_id"),
         ([{"custom_id": "a", "params": {**chat_body(0), "stream": True}}], "cannot stream"),
         ([{"custom_id": "a", "params": {"model": "m", "messages": []}}], "requests[0]"),
+        ([{"custom_id": "a", "params": chat_body(0), "priority": 1}],
+         "requests[0]: priority: unknown field"),
     ],
-)
+)  # fmt: skip
 def test_a_bad_message_batch_is_a_400(
     gateway: tuple[RunningGateway, FakeOpenAI, FakeAnthropic],
     requests: list[dict[str, object]],
@@ -72,6 +74,33 @@ def test_a_bad_message_batch_is_a_400(
     ):
         client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
     assert caught.value.status_code == 400 and words in str(caught.value)
+
+
+def test_fields_the_apis_do_not_define_are_400s_naming_them(
+    gateway: tuple[RunningGateway, FakeOpenAI, FakeAnthropic],
+) -> None:
+    # they were dropped in silence: a client's typo ran a batch without what it meant
+    gw = gateway[0]
+    with anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as claude:
+        with pytest.raises(anthropic.BadRequestError) as refused:
+            claude.messages.batches.create(
+                requests=[{"custom_id": "a", "params": chat_body(0, "local-model")}],  # type: ignore[list-item]
+                extra_body={"priority": "high"},
+            )
+        assert "priority: unknown field" in str(refused.value)
+        assert list(claude.messages.batches.list()) == []
+    with openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0) as client:
+        good = client.files.create(file=("a.jsonl", openai_lines(1)), purpose="batch")
+        args = {"endpoint": "/v1/chat/completions", "completion_window": "24h"}
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.batches.create(input_file_id=good.id, extra_body={"windw": 1}, **args)  # type: ignore[arg-type]
+        assert caught.value.param == "windw" and "unknown field" in caught.value.message
+        extra = openai_line("a").replace(b'"custom_id"', b'"timeout": 5, "custom_id"')
+        bad = client.files.create(file=("b.jsonl", extra), purpose="batch")
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.batches.create(input_file_id=bad.id, **args)  # type: ignore[arg-type]
+        assert "input file line 1: timeout: unknown field" in caught.value.message
+        assert list(client.batches.list()) == []
 
 
 def test_unknown_ids_are_404s_in_each_providers_shape(

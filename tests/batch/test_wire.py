@@ -208,6 +208,25 @@ def test_a_batch_over_the_providers_request_limit_is_refused_before_its_lines_ar
         ANTHROPIC_BATCH.parse_body({"requests": [{}] * 100_001})
 
 
+def test_a_line_over_the_gateways_body_limit_is_refused_naming_it() -> None:
+    # the docs promise each item is checked like an interactive request: a line over the
+    # body limit (a 413 if sent alone) ran as an item
+    with FakeOpenAI() as local, FakeAnthropic() as api:
+        text = "[server]\nmax_body_bytes = 4096\n" + FAKES_CONFIG
+        long = [{"role": "user", "content": "x" * 5000}]
+        big = openai_line("b", body={**chat_body(0, "local-model"), "messages": long})
+        with (
+            running_gateway(text.format(local=local.url, api=api.url)) as gw,
+            openai.OpenAI(base_url=gw.openai_base_url, api_key="k", max_retries=0) as oai,
+        ):
+            with pytest.raises(openai.BadRequestError) as caught:
+                _batch(oai, openai_line("a") + big)
+            assert list(oai.batches.list()) == []
+    message = caught.value.message
+    assert f"input file line 2 is {len(big.strip())} bytes; a request is at most 4096" in message
+    assert local.requests == []
+
+
 def test_the_openai_sdk_cancels_a_queued_batch(client: openai.OpenAI) -> None:
     """Nothing runs in this process ([batch] enabled = false): the cancel ends every item."""
     batch = _batch(client, openai_line("a") + openai_line("b"), metadata={"run": "nightly"})

@@ -63,11 +63,11 @@ async def _create(request: web.Request, api: BatchApi, items: list[NewItem], **f
 
 
 async def create_openai(request: web.Request) -> web.StreamResponse:
-    raw = await read_body(request, request.app[STATE].config.server.max_body_bytes)
-    asked = parse_create(parse_object(raw))
+    most = request.app[STATE].config.server.max_body_bytes
+    asked = parse_create(parse_object(await read_body(request, most)))
     content = await input_content(request, asked.input_file_id)
     api = OPENAI_BATCH.for_endpoint(asked.endpoint)  # its items' API: chat or Responses
-    items = api.parse_file(content)
+    items = api.parse_file(content, most)  # each line as big as an interactive request
     job = await _create(request, api, items, endpoint=asked.endpoint,
                         input_file_id=asked.input_file_id,
                         completion_window=asked.completion_window,

@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, unix
+from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, only, unix
 from fulcrum.batch.store import ItemResult, Job, NewItem
 from fulcrum.errors import Conflict, InvalidRequest
 from fulcrum.gateway.upstream.formats import OPENAI, RESPONSES, ApiFormat
 from fulcrum.textfiles import decode
 
 CHAT = "/v1/chat/completions"
+LINE_FIELDS = ("custom_id", "method", "url", "body")  # a line of an input file
 # the error of a line for a request that never ran, by the item's outcome (OpenAI's wording)
 NEVER_RAN = {
     "canceled": {"code": "batch_cancelled",
@@ -49,10 +50,11 @@ class OpenAIBatch(BatchApi):
                                  f"{' or '.join(ITEM_APIS)}", param="endpoint")  # fmt: skip
         return api
 
-    def parse_file(self, content: bytes) -> list[NewItem]:
+    def parse_file(self, content: bytes, max_line_bytes: int | None = None) -> list[NewItem]:
         """The items of an uploaded ``purpose=batch`` file for a batch this API runs (on its
         ``item_path``: :meth:`for_endpoint` picks the API): UTF-8 JSONL, a byte-order mark and
-        CRLF line ends allowed (as editors save files)."""
+        CRLF line ends allowed (as editors save files); no line over ``max_line_bytes`` (the
+        gateway's limit on an interactive request's body)."""
         try:
             text = decode(content)
         except ValueError as exc:
@@ -60,16 +62,20 @@ class OpenAIBatch(BatchApi):
         lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         self.check_count(len(lines))
         seen: set[str] = set()
-        return [self._line(line, n, seen) for n, line in lines]
+        return [self._line(line, n, seen, max_line_bytes) for n, line in lines]
 
-    def _line(self, line: str, n: int, seen: set[str]) -> NewItem:
+    def _line(self, line: str, n: int, seen: set[str], most: int | None) -> NewItem:
         where = f"input file line {n}"
+        if most is not None and len(line) > most // 4 and len(line.encode()) > most:
+            raise InvalidRequest(f"{where} is {len(line.encode())} bytes; a request is at most "
+                                 f"{most} bytes ([server] max_body_bytes)")  # fmt: skip
         try:
             request: Any = json.loads(line)
         except ValueError:
             raise InvalidRequest(f"{where} is not JSON") from None
         if not isinstance(request, dict):
             raise InvalidRequest(f"{where} must be a JSON object")
+        only(request, LINE_FIELDS, where)
         method = request.get("method", "POST")
         if method != "POST":
             raise InvalidRequest(f"{where}: method must be POST, got {json.dumps(method)}",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fulcrum.batch.apis import only
 from fulcrum.errors import InvalidRequest
 
 WINDOWS = ("24h",)
@@ -21,7 +22,12 @@ class CreateBatch:
     metadata: dict[str, str] | None
 
 
+# output_expires_after: accepted, and moot (a batch's files last as long as it does)
+FIELDS = ("input_file_id", "endpoint", "completion_window", "metadata", "output_expires_after")
+
+
 def parse_create(body: dict[str, Any]) -> CreateBatch:
+    only(body, FIELDS)
     for key in ("input_file_id", "endpoint", "completion_window"):
         if not isinstance(body.get(key), str) or not body[key]:
             raise InvalidRequest(f"{key}: a required string", param=key)
