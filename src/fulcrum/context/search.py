@@ -102,6 +102,9 @@ def _rrf(
     return fuse(lexical(store, query, CANDIDATES, folder), dense)[:limit]
 
 
+Source = tuple[IndexStore, str]  # an index and a folder in it ("": all of it)
+
+
 def hybrid(
     store: IndexStore,
     embedder: Embedder | None,
@@ -113,22 +116,45 @@ def hybrid(
 ) -> list[tuple[int, float]]:
     """Score fusion over the union of both candidate lists:
     ``(1 - alpha) * bm25 / max(bm25) + alpha * minmax(cosine)``."""
-    if embedder is None or not store.vectors()[0]:
-        return lexical(store, query, limit, folder)
-    vec = embedder.embed([query])[0]  # once: for the nearest chunks and every candidate's cosine
-    dense = _nearest(store, vec, CANDIDATES, folder)
-    if not dense:
-        return lexical(store, query, limit, folder)
-    sparse = dict(lexical(store, query, CANDIDATES, folder))
-    candidates = list(dict.fromkeys([*sparse, *(i for i, _ in dense)]))
-    cosine = store.similarity(candidates, vec)
+    ranked = hybrid_sources([(store, folder)], embedder, query, limit, alpha=alpha)
+    return [(chunk_id, score) for _source, chunk_id, score in ranked]
+
+
+def hybrid_sources(
+    sources: list[Source],
+    embedder: Embedder | None,
+    query: str,
+    limit: int,
+    *,
+    alpha: float = ALPHA,
+) -> list[tuple[int, int, float]]:
+    """(source's index, chunk id, score): :func:`hybrid` over several indexes as one list, its
+    formula applied to the union of every source's candidates (BM25 over the best BM25 of all,
+    cosine min-max scaled over all), so a weak source's best hit is not ranked like a strong
+    one's. With no vectors in any source, the raw BM25 scores."""
+    with_vectors = embedder is not None and any(store.vectors()[0] for store, _ in sources)
+    vec = embedder.embed([query])[0] if embedder is not None and with_vectors else None
+    sparse: dict[tuple[int, int], float] = {}
+    cosine: dict[tuple[int, int], float] = {}
+    for n, (store, folder) in enumerate(sources):
+        found = lexical(store, query, CANDIDATES if vec is not None else limit, folder)
+        sparse.update(((n, i), score) for i, score in found)
+        if vec is not None and (dense := _nearest(store, vec, CANDIDATES, folder)):
+            ids = list(dict.fromkeys([*(i for i, _ in found), *(i for i, _ in dense)]))
+            cosine.update(zip(((n, i) for i in ids), store.similarity(ids, vec), strict=True))
+    if not cosine:
+        ranked = [(n, i, score) for (n, i), score in sparse.items()]
+        return sorted(ranked, key=lambda item: -item[2])[:limit]
     top_bm25 = max(sparse.values(), default=1.0) or 1.0
-    low, span = min(cosine), (max(cosine) - min(cosine)) or 1.0
+    low = min(cosine.values())
+    span = (max(cosine.values()) - low) or 1.0
+    candidates = list(dict.fromkeys([*sparse, *cosine]))
     scored = [
-        (i, (1 - alpha) * sparse.get(i, 0.0) / top_bm25 + alpha * (cos - low) / span)
-        for i, cos in zip(candidates, cosine, strict=True)
-    ]
-    return sorted(scored, key=lambda item: -item[1])[:limit]
+        (n, i, (1 - alpha) * sparse.get((n, i), 0.0) / top_bm25
+         + alpha * (cosine.get((n, i), low) - low) / span)
+        for n, i in candidates
+    ]  # fmt: skip
+    return sorted(scored, key=lambda item: -item[2])[:limit]
 
 
 Ranker = Callable[[IndexStore, Embedder | None, str, int, str], list[tuple[int, float]]]
@@ -155,10 +181,27 @@ def search(
     if ranker is None:
         raise InputError(f"mode: {mode!r} is not one of {', '.join(MODES)}", param="mode")
     ranked = ranker(store, embedder, query, limit, folder_of(path_prefix))
-    found = store.chunks(i for i, _ in ranked)
+    return [hit for _n, hit in _hits([store], [(0, i, score) for i, score in ranked], limit)]
+
+
+def search_sources(
+    sources: list[Source], embedder: Embedder | None, query: str, *, limit: int = 10
+) -> list[tuple[int, Hit]]:
+    """(source's index, hit): several indexes searched as one (:func:`hybrid_sources`)."""
+    if not query.strip():
+        raise InputError("query: must not be empty", param="query")
+    ranked = hybrid_sources(sources, embedder, query, limit)
+    return _hits([store for store, _ in sources], ranked, limit)
+
+
+def _hits(
+    stores: list[IndexStore], ranked: list[tuple[int, int, float]], limit: int
+) -> list[tuple[int, Hit]]:
+    """The ranked chunks read back; ties by path, then line."""
+    found = [stores[n].chunks(i for m, i, _ in ranked if m == n) for n in range(len(stores))]
     hits = [
-        Hit(c.path, c.start_line, c.end_line, c.symbol, c.kind, score, c.text)
-        for chunk_id, score in ranked
-        if (c := found.get(chunk_id)) is not None
+        (n, Hit(c.path, c.start_line, c.end_line, c.symbol, c.kind, score, c.text))
+        for n, chunk_id, score in ranked
+        if (c := found[n].get(chunk_id)) is not None
     ]
-    return sorted(hits, key=lambda h: (-h.score, h.path, h.start_line))[:limit]
+    return sorted(hits, key=lambda h: (-h[1].score, h[1].path, h[1].start_line))[:limit]

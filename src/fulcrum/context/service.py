@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from fulcrum.context import pyapi, web
 from fulcrum.context.embed import Embedder, make_embedder
 from fulcrum.context.indexer import IndexReport, Progress, index_repository
 from fulcrum.context.repomap import repo_map
-from fulcrum.context.search import Hit, fuse, search
+from fulcrum.context.search import Hit, search, search_sources
 from fulcrum.context.store import IndexStore
 from fulcrum.errors import InputError
 from fulcrum.settings import ENV_PREFIX, Paths, pick
@@ -162,34 +162,22 @@ class ContextService:
     def search_docs(
         self, query: str, *, limit: int = 10, packages: tuple[str, ...] = ()
     ) -> list[Hit]:
-        """Docs folders and the named packages' API, fused by reciprocal rank."""
+        """Docs folders and the named packages' API ranked as one list (``search_sources``);
+        a docs hit's path is its file's absolute path (two folders may hold the same name)."""
         if not packages and not self.config.docs:
             raise InputError(
                 "packages: name at least one installed package (or start the server with --docs)",
                 param="packages",
             )
         with self._lock:
-            rankings: list[list[Hit]] = []
-            for folder in self.config.docs:
-                rankings.append(search(self._docs_store(folder), self.embedder, query, limit=limit))
-            for package in packages:
+            sources = [(self._docs_store(folder), "") for folder in self.config.docs]
+            for package in dict.fromkeys(packages):
                 store = self._api_store()
                 pyapi.ensure_package(store, package, self.embedder, python=self.config.python)
-                found = search(
-                    store, self.embedder, query, limit=limit, path_prefix=f"python:{package}"
-                )
-                rankings.append(found)
-        return _fuse_hits(rankings)[:limit]
-
-
-def _fuse_hits(rankings: list[list[Hit]]) -> list[Hit]:
-    keyed = {(h.path, h.start_line, h.symbol): h for ranking in rankings for h in ranking}
-    keys = list(keyed)
-    ids = [[(keys.index((h.path, h.start_line, h.symbol)), h.score) for h in r] for r in rankings]
-    out = []
-    for n, score in fuse(*ids):
-        hit = keyed[keys[n]]
-        out.append(
-            Hit(hit.path, hit.start_line, hit.end_line, hit.symbol, hit.kind, score, hit.text)
-        )
-    return out
+                sources.append((store, f"python:{package}"))
+            found = search_sources(sources, self.embedder, query, limit=limit)
+        folders = [folder.resolve() for folder in self.config.docs]
+        return [
+            replace(hit, path=str(folders[n] / hit.path)) if n < len(folders) else hit
+            for n, hit in found
+        ]
