@@ -38,6 +38,7 @@ ANSWER = Draft202012Validator(
         "properties": {
             "wake": {"type": "boolean"},
             "label": {"type": "string"},
+            "labels": {"type": "array", "items": {"type": "string"}, "minItems": 2},
             "confidence": {"type": "number", "minimum": 0, "maximum": 1},
             "reason": {"type": "string", "maxLength": 160},
             "backend": {"type": "string"},
@@ -46,7 +47,16 @@ ANSWER = Draft202012Validator(
             "tries": {"type": "integer", "minimum": 0, "maximum": 2},
             "id": {"type": "string", "minLength": 32},
         },
-        "required": ["wake", "label", "confidence", "reason", "backend", "latency_ms", "id"],
+        "required": [
+            "wake",
+            "label",
+            "labels",
+            "confidence",
+            "reason",
+            "backend",
+            "latency_ms",
+            "id",
+        ],
     }
 )
 

@@ -170,9 +170,40 @@ def test_no_gateway_at_the_url_is_one_line(
 def test_events_the_gateway_refuses_are_counted_as_errors(
     fake_openai: FakeOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with running_gateway(config(fake_openai.url)) as gw:
-        report = run(capsys, "--url", gw.url, "--filter", "nope")
+    with running_gateway(config(fake_openai.url)) as gw, pytest.raises(SystemExit) as exc:
+        main(["wake", "replay", str(SAMPLE), "--json", "--url", gw.url, "--filter", "nope"])
+    assert exc.value.code == 1  # it exited 0 with nothing decided
+    out, err = capsys.readouterr()
+    assert "fulcrum: error: no event was decided (40 errors; line 3: HTTP 404" in err
+    report = json.loads(out)  # the report still says what happened
     assert (report["events"], report["decided"], report["errors"]) == (40, 0, 40)
     assert report["error_samples"][0].startswith("line 3: HTTP 404: no wake filter named")
     assert report["wake_rate"] is None and report["cost"]["ledger_rows"] == 0
     assert fake_openai.requests == []
+
+
+def test_an_unknown_filter_in_the_config_stops_before_any_event_is_sent(
+    fake_openai: FakeOpenAI, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "gateway.toml"
+    path.write_text(config(fake_openai.url), encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["wake", "replay", str(SAMPLE), "--config", str(path), "--filter", "nosuch"])
+    assert exc.value.code == 2 and fake_openai.requests == []
+    err = capsys.readouterr().err
+    assert "--filter: no filter named 'nosuch'" in err and "configured: default" in err
+
+
+def test_labels_the_filter_cannot_pick_are_no_disagreement(
+    fake_openai: FakeOpenAI, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # events labelled wake/ignore against a page/later/noise filter: "0% agreement" before
+    wake = '[wake]\nlabels = ["page", "later", "noise"]\nwake_labels = ["page"]'
+    for _ in range(40):
+        body = {"wake": True, "label": "page", "confidence": 0.8, "reason": "r"}
+        fake_openai.push(Reply(json.dumps(body)))
+    path = tmp_path / "gateway.toml"
+    path.write_text(config(fake_openai.url, wake=wake), encoding="utf-8")
+    agreement = run(capsys, "--config", str(path))["agreement"]
+    assert (agreement["labelled"], agreement["rate"]) == (0, None)
+    assert agreement["outside"] == 40 and agreement["outside_labels"] == ["ignore", "wake"]

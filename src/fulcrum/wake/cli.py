@@ -34,6 +34,7 @@ from fulcrum.ledger.row import LedgerRow, utc_now
 from fulcrum.ledger.store import LEDGER_URL_ENV
 from fulcrum.urls import http_url
 from fulcrum.wake import report
+from fulcrum.wake.config import DEFAULT, WakeConfig
 from fulcrum.wake.replay import Event, Result, endpoint, read_events, send_all
 from fulcrum.wake.tally import ARTICLE_CALLS_PER_DAY, summarize
 
@@ -84,6 +85,7 @@ def replay_command(  # noqa: PLR0917 - Typer maps parameters to flags
     since = utc_now() - timedelta(minutes=1)
     if config is not None:
         cfg = _load(config, ledger_url)
+        _check_filter(cfg, filter_name)
         results = asyncio.run(_in_process(cfg, send))
         ledger, wait = cfg.ledger.url, 0.0
     else:
@@ -97,6 +99,18 @@ def replay_command(  # noqa: PLR0917 - Typer maps parameters to flags
         typer.echo(json.dumps(body, indent=2))
     else:
         report.render(body, Console())
+    if not body["decided"]:  # the report says what failed; the exit status says it failed
+        first = body["error_samples"][0] if body["error_samples"] else "no answer"
+        raise FulcrumError(f"no event was decided ({body['errors']} errors; {first})")
+
+
+def _check_filter(cfg: GatewayConfig, name: str | None) -> None:
+    """``--filter`` against the config's filters, before any event is sent."""
+    wake = cfg.extensions.get("wake")
+    filters = wake.filters if isinstance(wake, WakeConfig) else {}
+    if filters and (name or DEFAULT) not in filters:
+        known = ", ".join(filters)
+        raise InputError(f"--filter: no filter named {name!r} in {cfg.source}; configured: {known}")
 
 
 async def _with_progress(

@@ -61,7 +61,7 @@ async def wake(request: web.Request) -> web.StreamResponse:
     try:
         outcome = await classify(state, flt, req, call)
         call.end()
-        body = answer_body(outcome, flt, call)
+        body = answer_body(outcome, flt, call, req.labels or flt.labels)
         if state.config.server.store_bodies:
             call.response_body = json.dumps(body)
     except BaseException as exc:
@@ -77,13 +77,17 @@ async def wake(request: web.Request) -> web.StreamResponse:
     return web.json_response(body, headers=call.info_headers())
 
 
-def answer_body(outcome: Outcome, flt: WakeFilter, call: Call) -> dict[str, Any]:
+def answer_body(
+    outcome: Outcome, flt: WakeFilter, call: Call, labels: tuple[str, ...]
+) -> dict[str, Any]:
+    """The decision, with the labels it chose from (the request's, else the filter's)."""
     verdict = outcome.verdict
     end = call.ended if call.ended is not None else time.perf_counter()
     usage = call.usage
     return {
         "wake": verdict.wake,
         "label": verdict.label,
+        "labels": list(labels),
         "confidence": verdict.confidence,
         "reason": verdict.reason,
         "backend": flt.backend,

@@ -41,7 +41,10 @@ def render(report: dict[str, Any], console: Console) -> None:
             f"95% {_pct(lo)} - {_pct(hi)})",
         )
     else:
-        table.add_row("agreement with labels", "no labelled events")
+        table.add_row("agreement with labels", "no labelled event decided")
+    if agreement["outside"]:
+        names = ", ".join(agreement["outside_labels"])
+        table.add_row("labels the filter lacks", f"{agreement['outside']} events ({names})")
     latency = report["latency_ms"]
     table.add_row(
         "latency p50 / p95 / p99",

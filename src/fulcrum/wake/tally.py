@@ -74,14 +74,21 @@ def summarize(
 
 
 def _agreement(results: Sequence[Result]) -> dict[str, Any]:
-    pairs = [(r.event.label, r.answer["label"]) for r in results if r.answer and r.event.label]
-    agreed = sum(1 for want, got in pairs if want == got)
-    lo, hi = wilson(agreed, len(pairs))
+    """Decided events whose expected label the decision could pick (one of the labels it
+    chose from): a label outside them (another filter's set, a typo) is no disagreement, it
+    is counted apart in ``outside`` and named in ``outside_labels``."""
+    decided = [(r.event.label, r.answer) for r in results if r.answer and r.event.label]
+    choosable = [(want, a["label"]) for want, a in decided if want in a.get("labels", (want,))]
+    outside = sorted({want for want, a in decided if want not in a.get("labels", (want,))})
+    agreed = sum(1 for want, got in choosable if want == got)
+    lo, hi = wilson(agreed, len(choosable))
     return {
-        "labelled": len(pairs),
+        "labelled": len(choosable),
         "agreed": agreed,
-        "rate": agreed / len(pairs) if pairs else None,
-        "wilson_95": [lo, hi] if pairs else None,
+        "rate": agreed / len(choosable) if choosable else None,
+        "wilson_95": [lo, hi] if choosable else None,
+        "outside": len(decided) - len(choosable),
+        "outside_labels": outside,
     }
 
 
