@@ -120,3 +120,18 @@ def test_the_machine_price_is_the_one_the_tco_uses_with_its_source(tmp_path: Pat
     bare.write_text(tiers.read_text().replace("price_usd = 2600", ""))
     row = _price_row(build_report(ReportRequest(bare, draws=500)), "RTX 5090")
     assert "$1,999" in row and "catalog rtx-5090" in row
+
+
+def _reevaluate(example: Path, now: datetime) -> str:
+    html = build_report(ReportRequest(example, draws=500, now=now))
+    found = re.search(r'id="recommendation".*?<div>(Re-evaluate.*?)</div>', html, re.S)
+    assert found is not None
+    return re.sub(r"<[^>]+>", "", found.group(1))
+
+
+def test_a_past_re_evaluation_date_is_overdue_as_decide_says(example: Path) -> None:
+    # the example: as_of 2026-05-07, re-evaluate after 90 days
+    before = _reevaluate(example, datetime(2026, 6, 1, 9, tzinfo=UTC))
+    after = _reevaluate(example, datetime(2026, 12, 4, 9, tzinfo=UTC))
+    assert before == "Re-evaluate on 2026-08-05."
+    assert after.startswith("Re-evaluate: overdue since 2026-08-05 (121 days;")

@@ -43,6 +43,7 @@ class ReportRequest:
     ledger_db: str | None = None  # None: the data dir's SQLite ledger
     draws: int | None = None
     share_target: float | None = None
+    now: datetime | None = None  # None: the clock (the page's date, and what is overdue)
 
 
 @dataclass(slots=True)
@@ -101,11 +102,11 @@ def build_report(req: ReportRequest) -> str:
     labels = m.labels + [x for s in sections for x in s.labels]
     cap = capability_label(d.capability_basis, any(s.key == "evals" and s.labels for s in sections))
     labels += ([cap] if cap else []) + catalog_labels(sc, cat)
-    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    made = req.now or datetime.now(UTC)
     html = (
-        f"<h1>{page.esc(d.scenario)}</h1><p>Decision report, {made}, scenario "
+        f"<h1>{page.esc(d.scenario)}</h1><p>Decision report, {made:%Y-%m-%d %H:%M UTC}, scenario "
         f"<code>{page.esc(req.scenario.name)}</code>.</p>"
-        + page.verdict(body, None if mc is None else mc["p_best_cheapest"])
+        + page.verdict(body, None if mc is None else mc["p_best_cheapest"], made.date())
         + page.options_table(body)
         + decision_charts(sc, cat, d, mc)
         + page.rules(body)

@@ -25,6 +25,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from fulcrum.report import live
 from fulcrum.report.dashboard_page import page
 from fulcrum.report.decision_card import decision_card
 from fulcrum.report.ledgerview import READ_ERRORS
+from fulcrum.report.page import reevaluate_text
 from fulcrum.tables import Table
 
 log = logging.getLogger(__name__)
@@ -145,7 +147,11 @@ async def ui_data(request: web.Request) -> web.StreamResponse:
 
 
 async def ui_decision(request: web.Request) -> web.StreamResponse:
+    """The card, with its re-evaluation line as of today (a date passes while serving)."""
     card = request.app[DECISION].ask(request.app)
+    if card.get("status") == "ready":
+        due = date.fromisoformat(card["reevaluate_on"])
+        card = {**card, "reevaluate": reevaluate_text(due, date.today())}
     return web.json_response(card, headers={"Cache-Control": "no-store"})
 
 

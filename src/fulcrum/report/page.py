@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import html
+from datetime import date
 from typing import Any
 
+from rich.text import Text
+
 from fulcrum.costs.labels import InputLabel
+from fulcrum.costs.render import reevaluate_line
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"DejaVu Sans",sans-serif;color:#1d1d1f;
@@ -37,16 +41,24 @@ def page(title: str, body: str) -> str:
     )
 
 
-def verdict(d: dict[str, Any], p_best: float | None) -> str:
+def reevaluate_text(due: date, today: date) -> str:
+    """``decide``'s re-evaluation line as plain text: the date, or overdue since it."""
+    return Text.from_markup(reevaluate_line(due, today)).plain
+
+
+def verdict(d: dict[str, Any], p_best: float | None, today: date) -> str:
     rec = d["recommendation"]
     odds = "" if p_best is None else f" It is the cheapest in {100 * p_best:.0f}% of the draws."
+    due = d["reevaluate_on"]
+    when = esc(reevaluate_text(date.fromisoformat(due), today)).replace(
+        due, f'<time id="reevaluate" datetime="{esc(due)}">{esc(due)}</time>', 1
+    )
     return (
         '<div class="verdict" id="recommendation"><div>Recommendation</div>'
         f'<div class="name">{esc(rec["name"])}</div>'
         f"<div>${esc(rec['total_monthly'])}/month including a capability tax of "
         f"${esc(rec['capability_tax_monthly'] or '0.00')}.{esc(odds)}</div>"
-        f'<div>Re-evaluate on <time id="reevaluate" datetime="{esc(d["reevaluate_on"])}">'
-        f"{esc(d['reevaluate_on'])}</time>.</div>"
+        f"<div>{when}.</div>"
         f"<div>Capability basis: {esc(d['capability_basis'])}</div></div>"
     )
 

@@ -1,0 +1,59 @@
+"""The ``/ui`` page's own rendering in Debian's Chromium: amounts, dates, hints."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fulcrum.ledger.factory import open_store
+from fulcrum.ledger.row import LedgerRow
+from fulcrum.report.devtools import Browser
+from fulcrum.testing.gateway import running_gateway
+
+UPDATED = "document.getElementById('status').textContent.startsWith('updated')"
+
+
+async def read_page(chromium: str, url: str, ready: str, ids: list[str]) -> dict[str, Any]:
+    """Each element's text once ``ready`` holds, and the page's errors."""
+    async with Browser(chromium) as browser:
+        page = await browser.page()
+        await page.goto(url)
+        await page.wait_for(ready, 30)
+        texts = await page.eval(
+            f"Object.fromEntries({json.dumps(ids)}.map(i => [i, $(i).textContent]))"
+        )
+        return {"texts": texts, "errors": page.errors}
+
+
+def test_a_spend_under_a_cent_keeps_its_digits(chromium: str, gateway_toml: str) -> None:
+    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    store = open_store(None)
+    try:
+        store.insert_many([LedgerRow(ts=noon, backend="b", model="m", cost_usd=Decimal(c))
+                           for c in ("0.000267", "0.000933")])  # fmt: skip
+    finally:
+        store.close()
+    with running_gateway(gateway_toml) as gw:
+        seen = asyncio.run(read_page(chromium, gw.url + "/ui", UPDATED, ["today-usd", "recent"]))
+    assert seen["errors"] == []
+    assert seen["texts"]["today-usd"] == "$0.0012"
+    assert "$0.00027" in seen["texts"]["recent"] and "$0.00093" in seen["texts"]["recent"]
+
+
+def test_an_overdue_re_evaluation_says_so_on_the_card(
+    chromium: str, gateway_toml: str, example: Path, tmp_path: Path
+) -> None:
+    as_of = date.today() - timedelta(days=200)
+    scenario = tmp_path / "stale.toml"
+    scenario.write_text(example.read_text().replace('as_of = "2026-05-07"', f'as_of = "{as_of}"'))
+    config = gateway_toml.replace("[ui]", f"[ui]\nscenario = {json.dumps(str(scenario))}")
+    ready = "document.getElementById('decision-total').textContent !== ''"
+    with running_gateway(config) as gw:
+        seen = asyncio.run(read_page(chromium, gw.url + "/ui", ready, ["decision-total"]))
+    assert seen["errors"] == []
+    due = as_of + timedelta(days=90)
+    assert f"overdue since {due} (" in seen["texts"]["decision-total"]
