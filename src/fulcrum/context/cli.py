@@ -54,7 +54,8 @@ def index_command(
         service.close()
     body = {
         "root": report.root, "index": str(service.code.path), "scanned": report.scanned,
-        "indexed": len(report.indexed), "removed": len(report.removed), "files": files,
+        "indexed": len(report.indexed), "removed": len(report.removed),
+        "skipped": len(report.skipped), "files": files,
         "chunks": chunks, "seconds": round(report.seconds, 3),
         "embedder": service.embedder.name if service.embedder else None,
     }  # fmt: skip

@@ -6,8 +6,9 @@ files), and reads and hashes a file only when its size or modification time diff
 its stored hash stands for (a refresh of a large repository reads nothing that did not change;
 a file changed in the last two seconds is always hashed): a file whose hash is unchanged is
 not chunked or embedded again; a changed or new one is re-chunked and re-embedded; a vanished
-(or newly ignored) one is dropped. The
-:class:`IndexReport` names exactly which files were (re)indexed and removed.
+(or newly ignored) one is dropped. A file that cannot be indexed (binary, oversized, minified,
+or named with bytes that are not UTF-8) is skipped, the rest indexed. The :class:`IndexReport`
+names exactly which files were (re)indexed, removed and skipped.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class IndexReport:
     scanned: int = 0
     indexed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # found, not indexable: see _visit
     chunks_added: int = 0
     lines_indexed: int = 0
     seconds: float = 0.0
@@ -67,16 +69,10 @@ def index_repository(
     seen: set[str] = set()
     for n, path in enumerate(files, 1):
         rel = path.relative_to(root).as_posix()
-        stat = _stat(path)
-        if rel in known and stat is not None and stats.get(rel) == stat:
-            seen.add(rel)  # the same size and time as when its hash was confirmed: not read
-        elif (data := read_source(path)) is not None:
+        if _visit(store, path, rel, known=known, stats=stats, embedder=embedder, report=report):
             seen.add(rel)
-            digest = hashlib.sha256(data).hexdigest()
-            if known.get(rel) != digest:
-                _index_file(store, rel, text=decode(data), digest=digest, embedder=embedder,
-                            report=report)  # fmt: skip
-            store.set_stat(rel, _settled(stat))
+        else:
+            report.skipped.append(_printable(rel))
         if progress is not None:
             progress(n, len(files))
     for rel in sorted(set(known) - seen):
@@ -86,6 +82,47 @@ def index_repository(
     report.scanned = len(files)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _visit(
+    store: IndexStore,
+    path: Path,
+    rel: str,
+    *,
+    known: dict[str, str],
+    stats: dict[str, tuple[int, int]],
+    embedder: Embedder | None,
+    report: IndexReport,
+) -> bool:
+    """Index ``path`` if it changed; False when it cannot be indexed (binary, oversized,
+    minified, or a name that is not UTF-8: the index, the tokenizer and JSON need text)."""
+    if not _is_text(rel):
+        return False
+    stat = _stat(path)
+    if rel in known and stat is not None and stats.get(rel) == stat:
+        return True  # the same size and time as when its hash was confirmed: not read
+    data = read_source(path)
+    if data is None:
+        return False
+    digest = hashlib.sha256(data).hexdigest()
+    if known.get(rel) != digest:
+        _index_file(store, rel, text=decode(data), digest=digest, embedder=embedder, report=report)
+    store.set_stat(rel, _settled(stat))
+    return True
+
+
+def _is_text(name: str) -> bool:
+    """Whether ``name`` is valid text (a name that is not UTF-8 holds lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(name: str) -> str:
+    """``name`` with the bytes of a name that is not UTF-8 written as ``\\xe9``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 # A file changed less than this long ago may change again within the same mtime tick without
