@@ -49,6 +49,15 @@ def test_a_window_across_midnight_in_its_zone() -> None:
     assert not config.may_start(_at(22, 30), interactive_in_flight=0)  # closed, not idle_only
 
 
+def test_each_retry_waits_twice_as_long_as_the_last_up_to_five_minutes() -> None:
+    # a fixed 5 s wait: a backend down for 10 s (a model loading) errored a whole batch
+    assert _batch("").max_attempts == 5
+    assert [_batch("").retry_delay(n) for n in (1, 2, 3, 4)] == [5.0, 10.0, 20.0, 40.0]
+    assert _batch("retry_s = 100").retry_delay(3) == 300.0  # capped
+    with pytest.raises(ConfigError, match=r"batch\.retry_s"):
+        _batch("retry_s = 0")
+
+
 def test_a_full_day_window_is_always_open() -> None:
     window = _batch('window = "00:00-24:00"').window
     assert window is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections import Counter
 
 import anthropic
@@ -9,6 +11,7 @@ import pytest
 
 from fulcrum.fakes import FakeOpenAI, Reply
 from fulcrum.ledger import open_store
+from fulcrum.settings import Paths
 from fulcrum.testing.gateway import running_gateway
 
 from .helpers import chat_body, llama_config, wait_for
@@ -23,6 +26,12 @@ def _rows() -> int:
         return store.count()
     finally:
         store.close()
+
+
+def _attempts_of_queued() -> set[int]:
+    with contextlib.closing(sqlite3.connect(Paths.build().ledger_sqlite)) as db:
+        sql = "SELECT attempts FROM batch_items WHERE state = 'queued'"
+        return {n for (n,) in db.execute(sql)}
 
 
 @pytest.mark.slow
@@ -75,6 +84,8 @@ def test_sigterm_puts_the_items_in_flight_back_at_once() -> None:
             wait_for(lambda: _rows() >= 3, timeout=60, every=0.02)
             assert gw.stop() == 0  # SIGTERM with two items in flight
         assert _rows() < 20
+        # the tries the stop cut short are given back: none counts against max_attempts
+        assert _attempts_of_queued() == {0}
         with (
             running_gateway(text, subprocess=True) as gw,
             anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client,

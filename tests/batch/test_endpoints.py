@@ -15,8 +15,9 @@ import pytest
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI, Reply
 from fulcrum.ledger import open_store
 from fulcrum.testing.gateway import RunningGateway, running_gateway
+from fulcrum.testing.process import free_port
 
-from .helpers import FAKES_CONFIG, chat_body, openai_line, openai_lines, wait_for
+from .helpers import FAKES_CONFIG, chat_body, llama_config, openai_line, openai_lines, wait_for
 
 
 @pytest.fixture
@@ -299,3 +300,24 @@ def test_a_clients_batches_and_files_are_its_own(monkeypatch: pytest.MonkeyPatch
             assert [b.id for b in claude.messages.batches.list()] == [mine.id]
             for client in (alice, bob, claude, other):
                 client.close()
+
+
+def test_an_item_whose_backend_stays_down_errors_after_longer_and_longer_waits() -> None:
+    # tries at 0, 0.5 and 1.5 s: waits of 0.5 then 1.0 (a fixed wait: 0.5 and 0.5)
+    down = f"http://127.0.0.1:{free_port()}"
+    batch = 'window = "00:00-24:00"\npoll_s = 0.02\nmax_attempts = 3\nretry_s = 0.5'
+    with (
+        running_gateway(llama_config(down, "local-model", batch=batch)) as gw,
+        anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client,
+    ):
+        start = time.monotonic()
+        made = client.messages.batches.create(
+            requests=[{"custom_id": "a", "params": chat_body(0, "local-model")}]  # type: ignore[list-item]
+        )
+        done = wait_for(
+            lambda: client.messages.batches.retrieve(made.id).processing_status == "ended"
+        )
+        elapsed = time.monotonic() - start
+        (result,) = client.messages.batches.results(made.id)
+    assert done and result.result.type == "errored"
+    assert elapsed >= 1.45, elapsed

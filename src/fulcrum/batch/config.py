@@ -8,7 +8,9 @@ idle_only = true         # outside the window, run only while no interactive loc
 max_concurrent = 2       # batch items in flight at once (per gateway process)
 poll_s = 1.0             # how often an idle worker looks for queued items
 lease_s = 60             # a claim's lease; renewed while the item runs, retried once it expires
-max_attempts = 3         # tries of an item whose backend failed (5xx, timeout) before it errors
+max_attempts = 5         # tries of an item whose backend failed (5xx, 429, down) before it errors
+retry_s = 5              # the wait before the first retry, doubled for each next (to 5 minutes):
+                         # 5 tries span 75 s of a backend down (a model loading, a restart)
 max_file_bytes = 104857600
 enabled = true           # false: the endpoints serve, no item runs in this process
 forward = ["claude"]     # api backends whose provider's batch API takes the items no local
@@ -28,6 +30,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fulcrum.batch.forwarders import PROVIDER_BATCHES
 from fulcrum.tables import Table
 
+RETRY_MAX_S = 300.0  # the longest wait between two tries of an item
+
 KEYS = (
     "window",
     "timezone",
@@ -36,6 +40,7 @@ KEYS = (
     "poll_s",
     "lease_s",
     "max_attempts",
+    "retry_s",
     "max_file_bytes",
     "enabled",
     "forward",
@@ -67,11 +72,17 @@ class BatchConfig:
     max_concurrent: int = 2
     poll_s: float = 1.0
     lease_s: float = 60.0
-    max_attempts: int = 3
+    max_attempts: int = 5
+    retry_s: float = 5.0
     max_file_bytes: int = 100 * 1024 * 1024
     enabled: bool = True
     forward: tuple[str, ...] = ()  # api backends that forward to their provider's batch API
     forward_poll_s: float = 60.0
+
+    def retry_delay(self, attempts: int) -> float:
+        """The wait before the next try of an item tried ``attempts`` times: ``retry_s``,
+        doubled for each try after the first, at most :data:`RETRY_MAX_S`."""
+        return min(self.retry_s * 2.0 ** max(attempts - 1, 0), RETRY_MAX_S)
 
     def may_start(self, now: datetime, interactive_in_flight: int) -> bool:
         """Whether a new item may start now: inside the window, or idle when ``idle_only``."""
@@ -140,6 +151,7 @@ def parse_batch(table: Table, backends: Mapping[str, Any] | None = None) -> Batc
         poll_s=table.number("poll_s", defaults.poll_s, low=0.01),
         lease_s=table.number("lease_s", defaults.lease_s, low=1),
         max_attempts=table.integer("max_attempts", defaults.max_attempts, low=1, high=100),
+        retry_s=table.number("retry_s", defaults.retry_s, low=0.01, high=RETRY_MAX_S),
         max_file_bytes=table.integer("max_file_bytes", defaults.max_file_bytes, low=1),
         enabled=table.flag("enabled", defaults.enabled),
         forward=parse_forward(table, backends or {}),

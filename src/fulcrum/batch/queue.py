@@ -121,10 +121,12 @@ def finish(
     return bool(store.db.run(work, write=True))
 
 
-def release(store: BatchStore, item: Claimed, *, not_before: float) -> bool:
-    """Back to the queue, due at ``not_before``; False when the claim was lost."""
+def release(store: BatchStore, item: Claimed, *, not_before: float, refund: bool = False) -> bool:
+    """Back to the queue, due at ``not_before``; False when the claim was lost. ``refund``:
+    the try did not count (the gateway stopped it), so its attempt is given back."""
+    back = ", attempts = attempts - 1" if refund else ""
     sql = (
-        "UPDATE batch_items SET state = 'queued', claim = NULL, lease_until = NULL, "
+        f"UPDATE batch_items SET state = 'queued', claim = NULL, lease_until = NULL{back}, "
         "not_before = ? WHERE id = ? AND claim = ? AND state = 'running'"
     )
     params = (not_before, item.id, item.claim)

@@ -32,7 +32,6 @@ from fulcrum.gateway.state import GatewayState
 from fulcrum.ledger.row import new_row_id
 
 log = logging.getLogger(__name__)
-RETRY_DELAY_S = 5.0
 
 
 def _now() -> datetime:
@@ -119,7 +118,7 @@ class Worker:
         try:
             ran = await run_item(self.state, api, item, self.config.max_attempts, self.on_machine)
             if ran.retry:
-                when = time.time() + RETRY_DELAY_S
+                when = time.time() + self.config.retry_delay(item.attempts)
                 await asyncio.to_thread(queue.release, self.store, item, not_before=when)
                 return
             await asyncio.to_thread(self._finish, item, ran)
@@ -156,7 +155,9 @@ class Worker:
         await asyncio.gather(*self.running, return_exceptions=True)
         for item in items:
             with contextlib.suppress(Exception):
-                await asyncio.to_thread(queue.release, self.store, item, not_before=time.time())
+                # a try the stop cut short is not one of its max_attempts
+                await asyncio.to_thread(queue.release, self.store, item, not_before=time.time(),
+                                        refund=True)  # fmt: skip
 
     async def _claimed_at_stop(self) -> list[Claimed]:
         """What a claim still running in its thread when the loop was cancelled took (it
