@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
+from fulcrum.catalog import load_catalog
+from fulcrum.costs.decision import decide
+from fulcrum.costs.scenario import load_scenario
 from fulcrum.ledger.row import LedgerRow
 from fulcrum.report.build import ReportRequest, build_report
+from fulcrum.report.page import share, verdict
 from fulcrum.usage.records import UsageRecord
 from fulcrum.usage.store import UsageStore
 
@@ -135,3 +139,12 @@ def test_a_past_re_evaluation_date_is_overdue_as_decide_says(example: Path) -> N
     after = _reevaluate(example, datetime(2026, 12, 4, 9, tzinfo=UTC))
     assert before == "Re-evaluate on 2026-08-05."
     assert after.startswith("Re-evaluate: overdue since 2026-08-05 (121 days;")
+
+
+def test_a_share_of_draws_is_never_rounded_to_all_or_none(example: Path) -> None:
+    cat = load_catalog()
+    body = decide(load_scenario(example, cat), cat).as_dict()
+    assert "the cheapest in 99.8% of the draws" in verdict(body, 0.99841, date(2026, 6, 1))
+    assert [share(p) for p in (0.99841, 0.99999, 1.0, 0.5, 0.00004, 0.0, 0.0012)] == [
+        "99.8%", "over 99.9%", "100%", "50.0%", "under 0.1%", "0%", "0.1%"
+    ]  # fmt: skip

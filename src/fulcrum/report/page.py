@@ -46,9 +46,21 @@ def reevaluate_text(due: date, today: date) -> str:
     return Text.from_markup(reevaluate_line(due, today)).plain
 
 
+def share(p: float) -> str:
+    """A share to one decimal; 100% and 0% only when exact ("over 99.9%", "under 0.1%")."""
+    if 0 < p < 1:
+        shown = f"{100 * p:.1f}"
+        if shown == "100.0":
+            return "over 99.9%"
+        if shown == "0.0":
+            return "under 0.1%"
+        return f"{shown}%"
+    return f"{100 * p:.0f}%"
+
+
 def verdict(d: dict[str, Any], p_best: float | None, today: date) -> str:
     rec = d["recommendation"]
-    odds = "" if p_best is None else f" It is the cheapest in {100 * p_best:.0f}% of the draws."
+    odds = "" if p_best is None else f" It is the cheapest in {share(p_best)} of the draws."
     due = d["reevaluate_on"]
     when = esc(reevaluate_text(date.fromisoformat(due), today)).replace(
         due, f'<time id="reevaluate" datetime="{esc(due)}">{esc(due)}</time>', 1
