@@ -43,6 +43,8 @@ def test_pdf_through_headless_chromium(
         (["--draws", "0"], "--draws: expected a whole number in [1, 1000000]"),
         (["--draws", "1000001"], "--draws: expected a whole number in [1, 1000000]"),
         (["--target", "2"], "--target: expected a share between 0 and 1"),
+        (["--since", "30d"], "--since: only with --usage"),
+        (["--since", "90d"], "--since: only with --usage"),
         (["--eval-results", "missing.json"], "missing.json"),
         (["--probe", "no-such-run"], "no-such-run"),
     ],

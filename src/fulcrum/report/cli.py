@@ -29,8 +29,8 @@ def report_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
         bool, typer.Option("--usage", help="Use the imported usage instead of \\[api]'s.")
     ] = False,
     since: Annotated[
-        str, typer.Option("--since", help="With --usage: the window.")
-    ] = DEFAULT_SINCE,
+        str | None, typer.Option("--since", help=f"With --usage: the window [{DEFAULT_SINCE}].")
+    ] = None,
     probe: Annotated[
         list[str] | None, typer.Option("--probe", help="A stored `fulcrum probe` run id.")
     ] = None,
@@ -55,8 +55,11 @@ def report_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     check_draws(draws)
     if target is not None and not 0 <= target <= 1:
         raise InputError(f"--target: expected a share between 0 and 1, got {target}")
-    req = ReportRequest(scenario, catalog, eval_results, since if usage else None,
-                        tuple(probe or ()), ledger, draws, target)  # fmt: skip
+    if since is not None and not usage:
+        raise InputError("--since: only with --usage (the imported usage it selects)")
+    window = (since or DEFAULT_SINCE) if usage else None
+    req = ReportRequest(scenario, catalog, eval_results, window, tuple(probe or ()), ledger, draws,
+                        target)  # fmt: skip
     text = build_report(req)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
