@@ -321,3 +321,26 @@ def test_an_item_whose_backend_stays_down_errors_after_longer_and_longer_waits()
         (result,) = client.messages.batches.results(made.id)
     assert done and result.result.type == "errored"
     assert elapsed >= 1.45, elapsed
+
+
+def test_an_item_nothing_can_run_ends_errored_at_once_not_after_the_window() -> None:
+    # no worker runs here (enabled = false, as a closed window): the item waited for it
+    with FakeOpenAI() as local, FakeAnthropic() as api:
+        text = FAKES_CONFIG.format(local=local.url, api=api.url) + "enabled = false\n"
+        with (
+            running_gateway(text) as gw,
+            anthropic.Anthropic(base_url=gw.url, api_key="k", max_retries=0) as client,
+        ):
+            made = client.messages.batches.create(
+                requests=[
+                    {"custom_id": "here", "params": chat_body(0, "local-model")},
+                    {"custom_id": "nowhere", "params": chat_body(1, "claude-opus-4-1")},
+                ]  # type: ignore[list-item]
+            )
+            counts = client.messages.batches.retrieve(made.id).request_counts
+            assert (counts.errored, counts.processing) == (1, 1)
+            client.messages.batches.cancel(made.id)
+            results = {r.custom_id: r.result for r in client.messages.batches.results(made.id)}
+    assert results["here"].type == "canceled" and results["nowhere"].type == "errored"
+    assert "not served by a local backend" in results["nowhere"].error.error.message  # type: ignore[union-attr]
+    assert local.requests == [] and api.requests == []

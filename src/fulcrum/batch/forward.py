@@ -20,6 +20,7 @@ from typing import Any
 
 from fulcrum.batch.apis import BatchApi
 from fulcrum.batch.queue import Claimed
+from fulcrum.batch.runner import Ran, local_route
 from fulcrum.batch.store import NewItem
 from fulcrum.errors import FulcrumError
 from fulcrum.gateway.answer.translate import dumps, upstream_body
@@ -52,11 +53,17 @@ def forward_target(
 def triage(
     state: GatewayState, api: BatchApi, items: list[NewItem], forward: Sequence[str]
 ) -> list[NewItem]:
-    """The items, each marked with the api backend that runs it when it is forwarded."""
+    """The items, each marked with the api backend that runs it when it is forwarded, or with
+    its errored result when nothing can run it (it need not wait for the run window)."""
     out: list[NewItem] = []
     for item in items:
         target = forward_target(state, api.fmt, item.body, forward)
-        out.append(item if target is None else replace(item, forward=target.backend))
+        if target is not None:
+            out.append(replace(item, forward=target.backend))
+            continue
+        routed = local_route(state, api, item.body, dumps(item.body))
+        refused = (routed.status_code, routed.result or {}) if isinstance(routed, Ran) else None
+        out.append(replace(item, refused=refused))
     return out
 
 

@@ -87,7 +87,7 @@ async def run_item(
 ) -> Ran:
     fmt = api.fmt
     raw = dumps(item.body)
-    routed = _route(state, api, item, raw)
+    routed = local_route(state, api, item.body, raw)
     if isinstance(routed, Ran):
         return routed
     chain, reason = routed
@@ -111,11 +111,13 @@ async def run_item(
     return _answered(api, item.body, call, opened)
 
 
-def _route(state: GatewayState, api: BatchApi, item: Claimed, raw: bytes) -> Ran | Routed:
+def local_route(
+    state: GatewayState, api: BatchApi, body: dict[str, Any], raw: bytes
+) -> Ran | Routed:
     """The route's local targets, or the errored result when there are none."""
     fmt, router = api.fmt, state.routing()
     try:
-        req = router.request(fmt.name, fmt.max_tokens_keys, fmt.routing_view(item.body), {}, raw)
+        req = router.request(fmt.name, fmt.max_tokens_keys, fmt.routing_view(body), {}, raw)
         decision = router.choose(req, record=False)
     except FulcrumError as exc:
         return _refused(api, exc)

@@ -26,6 +26,7 @@ class NewItem:
     custom_id: str
     body: dict[str, Any]
     forward: str | None = None  # the api backend whose provider batch API runs it
+    refused: tuple[int, dict[str, Any]] | None = None  # no backend can run it: its error
 
 
 @dataclass(slots=True)
@@ -89,12 +90,11 @@ class BatchStore:
         )  # fmt: skip
         item_sql = self.sql.render(
             "INSERT INTO batch_items (id, batch_id, line, custom_id, body, state, queued_at, "
-            "not_before, forward_backend) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)"
+            "not_before, forward_backend, outcome, status_code, result, finished_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
-        values = [
-            (it.id, job.id, n, it.custom_id, json.dumps(it.body), now, now, it.forward)
-            for n, it in enumerate(items)
-        ]
+        values = [(it.id, job.id, n, it.custom_id, json.dumps(it.body), *_state(it, now))
+                  for n, it in enumerate(items)]  # fmt: skip
 
         def work(conn: Any) -> None:
             with self.sql.transaction(conn):
@@ -194,6 +194,15 @@ class BatchStore:
             ItemResult(r[0], r[1], r[2], r[3], None if r[4] is None else json.loads(r[4]))
             for r in rows
         ]
+
+
+def _state(item: NewItem, now: float) -> tuple[Any, ...]:
+    """A new item's state and times, forward backend, and outcome: queued, or already ended
+    ``errored`` when nothing can run it."""
+    if item.refused is None:
+        return "queued", now, now, item.forward, None, None, None, None
+    status, result = item.refused
+    return "done", now, now, None, "errored", status, json.dumps(result), now
 
 
 def _counts(groups: list[Any]) -> Counts:
