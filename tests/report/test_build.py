@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,6 +13,7 @@ from fulcrum.costs.decision import decide
 from fulcrum.costs.scenario import load_scenario
 from fulcrum.ledger.row import LedgerRow
 from fulcrum.report.build import ReportRequest, build_report
+from fulcrum.report.decision_card import decision_card
 from fulcrum.report.page import share, verdict
 from fulcrum.usage.records import UsageRecord
 from fulcrum.usage.store import UsageStore
@@ -148,3 +150,14 @@ def test_a_share_of_draws_is_never_rounded_to_all_or_none(example: Path) -> None
     assert [share(p) for p in (0.99841, 0.99999, 1.0, 0.5, 0.00004, 0.0, 0.0012)] == [
         "99.8%", "over 99.9%", "100%", "50.0%", "under 0.1%", "0%", "0.1%"
     ]  # fmt: skip
+
+
+def test_names_in_a_script_the_font_lacks_warn_nothing(example: Path, tmp_path: Path) -> None:
+    cjk = tmp_path / "cjk.toml"
+    cjk.write_text(example.read_text().replace('"Mac Studio M3 Ultra 512GB"', '"数据中心 Mac"'))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        html = build_report(ReportRequest(cjk, draws=500))
+        card = decision_card(cjk)
+    assert [str(w.message) for w in seen] == []
+    assert "数据中心 Mac" in html and "数据中心 Mac" in card["chart"]  # drawn as text

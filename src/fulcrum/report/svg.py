@@ -2,7 +2,9 @@
 
 Every chart is one ``<figure class="chart" data-chart=NAME>`` holding the SVG. The drawn data
 (lines, bars, points) carry ids starting ``NAME-mark`` (matplotlib's ``gid``), so a browser can
-count a chart's marks in the DOM. Matplotlib is imported here only, on first use.
+count a chart's marks in the DOM. Matplotlib is imported here only, on first use. Text stays
+text in the SVG, so a name in a script the plotting font lacks (CJK) is drawn by the browser's
+fonts; matplotlib's warning about the missing glyphs is silenced while the SVG is made.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -60,9 +63,11 @@ def mark(artists: Any, name: str, index: int) -> None:
 
 def to_svg(fig: Any, name: str, caption: str) -> str:
     """The figure as an inline ``<figure>``; ``caption`` says what it shows."""
-    fig.tight_layout()
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    with warnings.catch_warnings():  # a glyph the font lacks (CJK) still goes out as text
+        warnings.filterwarnings("ignore", r"Glyph \d+ .*missing from font", UserWarning)
+        fig.tight_layout()
+        fig.savefig(buf, format="svg")
     svg = _HEAD.sub("", buf.getvalue(), count=1)
     return (
         f'<figure class="chart" data-chart="{html.escape(name)}">{svg}'
