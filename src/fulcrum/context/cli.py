@@ -15,6 +15,7 @@ from fulcrum.context.service import ContextConfig, ContextService
 from fulcrum.errors import InputError
 
 TRANSPORTS = ("stdio", "http")
+INDEX_WAIT_S = 120.0  # fulcrum index waits this long for another process's write lock
 CLAUDE_ADD = "claude mcp add fulcrum -- fulcrum mcp --root /path/to/repo"
 MCP_HELP = f"""Serve the context tools over MCP (stdio by default, or streamable HTTP).
 
@@ -42,7 +43,8 @@ def index_command(
     """Build or refresh a repository's search index (only changed files are re-read)."""
     if not path.is_dir():
         raise InputError(f"PATH: {path} is not a directory")
-    service = ContextService(ContextConfig.build(path, embedder=embedder))
+    config = ContextConfig.build(path, embedder=embedder)
+    service = ContextService(config, wait_s=INDEX_WAIT_S)  # another indexer: wait for it
     try:
         with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("indexing", total=None)

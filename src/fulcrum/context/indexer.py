@@ -14,6 +14,7 @@ names exactly which files were (re)indexed, removed and skipped.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from fulcrum.context.embed import Embedder, Vectors
 from fulcrum.context.files import TEXT_SUFFIXES, decode, read_source, walk
 
 __all__ = ["INDEX_FORMAT", "IndexReport", "embed_chunks", "index_repository", "walk"]
-from fulcrum.context.store import IndexStore, split_identifiers
+from fulcrum.context.store import COMMIT_S, IndexStore, busy_error, is_busy, split_identifiers
 
 EMBED_BATCH = 32
 INDEX_FORMAT = 3  # bump when chunking or embedding_text changes: old indexes are rebuilt
@@ -55,7 +56,27 @@ def index_repository(
     progress: Progress | None = None,
     suffixes: frozenset[str] = TEXT_SUFFIXES,
 ) -> IndexReport:
-    start = time.perf_counter()
+    """Refresh ``store`` from ``root``, committing at least every ``COMMIT_S`` (each file's
+    chunks and stat in one transaction); :class:`IndexBusy` when another writer holds the lock
+    longer than the store waits (what was committed before stays)."""
+    try:
+        return _index(store, root, embedder, progress=progress, suffixes=suffixes)
+    except sqlite3.OperationalError as exc:
+        store.rollback()
+        if is_busy(exc):
+            raise busy_error(store.path, store.wait_s) from exc
+        raise
+
+
+def _index(
+    store: IndexStore,
+    root: Path,
+    embedder: Embedder | None,
+    *,
+    progress: Progress | None,
+    suffixes: frozenset[str],
+) -> IndexReport:
+    start = last_commit = time.perf_counter()
     root = root.resolve()
     report = IndexReport(root=str(root))
     embedder_name = f"{embedder.name if embedder is not None else 'none'}/v{INDEX_FORMAT}"
@@ -64,6 +85,7 @@ def index_repository(
         report.rebuilt = True
     store.set_meta("embedder", embedder_name)
     store.set_meta("root", str(root))
+    store.commit()
     known, stats = store.file_hashes(), store.file_stats()
     files = list(walk(root, suffixes))
     seen: set[str] = set()
@@ -73,6 +95,9 @@ def index_repository(
             seen.add(rel)
         else:
             report.skipped.append(_printable(rel))
+        if time.perf_counter() - last_commit > COMMIT_S:
+            store.commit()  # another process waiting for the lock gets it now
+            last_commit = time.perf_counter()
         if progress is not None:
             progress(n, len(files))
     for rel in sorted(set(known) - seen):

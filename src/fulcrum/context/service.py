@@ -4,12 +4,15 @@
 live in the data dir beside the ledger (``<data>/context/``), one SQLite file per repository
 or docs folder and one for installed packages' API. :class:`ContextService` refreshes a
 repository's index on first use and again when it is older than ``refresh_s`` (incremental:
-only changed files are re-read), so an agent that edits files searches what is on disk.
+only changed files are re-read), so an agent that edits files searches what is on disk. When
+another process is writing the index (``fulcrum index``, another server) for longer than
+``wait_s``, that refresh is skipped and the index as committed so far is served.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 import threading
@@ -24,9 +27,11 @@ from fulcrum.context.embed import Embedder, make_embedder
 from fulcrum.context.indexer import IndexReport, Progress, index_repository
 from fulcrum.context.repomap import repo_map
 from fulcrum.context.search import Hit, search, search_sources
-from fulcrum.context.store import IndexStore
+from fulcrum.context.store import SERVE_WAIT_S, IndexBusy, IndexStore
 from fulcrum.errors import InputError
 from fulcrum.settings import ENV_PREFIX, Paths, pick
+
+log = logging.getLogger(__name__)
 
 
 def index_path(data: Path, root: Path, kind: str = "code") -> Path:
@@ -76,12 +81,19 @@ def _truthy(value: str) -> bool:
 
 
 class ContextService:
-    def __init__(self, config: ContextConfig, embedder: Embedder | str | None = "auto") -> None:
-        """``embedder``: "auto" makes the one the config names; an object or None is used as is."""
-        self.config = config
+    def __init__(
+        self,
+        config: ContextConfig,
+        embedder: Embedder | str | None = "auto",
+        *,
+        wait_s: float = SERVE_WAIT_S,
+    ) -> None:
+        """``embedder``: "auto" makes the one the config names; an object or None is used as is.
+        ``wait_s``: how long a refresh waits for another process's write lock on an index."""
+        self.config, self.wait_s = config, wait_s
         self.embedder = make_embedder(config.embedder) if isinstance(embedder, str) else embedder
         self.provider = web.make_provider(config.search)
-        self.code = IndexStore(index_path(config.data, config.root))
+        self.code = IndexStore(index_path(config.data, config.root), wait_s=wait_s)
         self._lock = threading.RLock()
         self._refreshed = 0.0
         self._docs: dict[Path, IndexStore] = {}
@@ -107,7 +119,11 @@ class ContextService:
     def _fresh(self) -> None:
         with self._lock:
             if time.monotonic() - self._refreshed > self.config.refresh_s or not self._refreshed:
-                self.refresh()
+                try:
+                    self.refresh()
+                except IndexBusy as exc:  # being refreshed elsewhere: serve what it committed
+                    log.warning("%s; serving the index as it is", exc.message)
+                    self._refreshed = time.monotonic()
 
     def search_code(
         self, query: str, *, limit: int = 10, mode: str = "hybrid", path: str | None = None
@@ -143,7 +159,8 @@ class ContextService:
         """The folder's index, refreshed on first use and when older than ``refresh_s``."""
         store = self._docs.get(folder)
         if store is None:
-            store = self._docs[folder] = IndexStore(index_path(self.config.data, folder, "docs"))
+            path = index_path(self.config.data, folder, "docs")
+            store = self._docs[folder] = IndexStore(path, wait_s=self.wait_s)
         stale = time.monotonic() - self._docs_refreshed.get(folder, -math.inf)
         if folder.is_dir() and stale > self.config.refresh_s:
             index_repository(store, folder, self.embedder)
@@ -152,7 +169,8 @@ class ContextService:
 
     def _api_store(self) -> IndexStore:
         if self._api is None:
-            self._api = IndexStore(self.config.data / "context" / "python-api.sqlite3")
+            path = self.config.data / "context" / "python-api.sqlite3"
+            self._api = IndexStore(path, wait_s=self.wait_s)
             name = self.embedder.name if self.embedder else "none"
             if self._api.meta("embedder") not in (None, name):
                 self._api.clear()

@@ -11,6 +11,12 @@ Vectors are searched exactly: a matrix product over all rows, loaded once per
 by another connection or process, which SQLite's ``PRAGMA data_version`` tells). This Python's
 ``sqlite3`` cannot load extensions such as sqlite-vec, and at a few thousand chunks per 100,000
 lines a flat search takes milliseconds.
+
+Several processes share an index (``fulcrum index`` beside a running ``fulcrum mcp``, two
+servers): the file is in WAL mode, so reading never waits for a writer; a writer commits at
+least every :data:`COMMIT_S` (``index_repository``), so another waits for the lock briefly, up to
+``wait_s`` (:data:`SERVE_WAIT_S` unless told), and then gets :class:`IndexBusy`. The schema is
+written only when the file lacks it (``PRAGMA user_version``).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import numpy as np
 
 from fulcrum.context.chunks import Chunk
 from fulcrum.context.embed import Vectors
+from fulcrum.errors import Unavailable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,6 +44,28 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks (path);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (symbol, path, terms);
 """
+
+SCHEMA_VERSION = 1  # PRAGMA user_version once SCHEMA is written
+SERVE_WAIT_S = 3.0  # how long a store waits for another writer's lock by default
+COMMIT_S = 0.5  # a long write commits at least this often, letting other writers in
+
+
+class IndexBusy(Unavailable):
+    """Another process held the index's write lock for longer than this store waits."""
+
+
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """``database is locked`` (SQLITE_BUSY, SQLITE_LOCKED and their extended codes)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+
+
+def busy_error(path: Path, wait_s: float) -> IndexBusy:
+    return IndexBusy(
+        f"index {path}: another process is writing it (waited {wait_s:g} s for its lock); "
+        "try again when it is done"
+    )
+
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -64,17 +93,38 @@ def _in_folder(folder: str) -> tuple[str, tuple[str | int, ...]]:
 
 
 class IndexStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, wait_s: float = SERVE_WAIT_S) -> None:
+        """Open (or create) the index; ``wait_s``: how long a write waits for another's lock."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path, check_same_thread=False)
-        self.db.executescript(SCHEMA)
+        self.path, self.wait_s = path, wait_s
+        self.db = sqlite3.connect(path, timeout=wait_s, check_same_thread=False)
+        try:
+            self._open()
+        except sqlite3.OperationalError as exc:
+            self.db.close()
+            if is_busy(exc):
+                raise busy_error(path, wait_s) from exc
+            raise
         self._matrix: tuple[list[int], Vectors] | None = None
         self._rows: dict[int, int] = {}
         self._matrix_version = -1  # the data_version the matrix was read at
 
+    def _open(self) -> None:
+        """WAL mode (readers never wait for a writer) and the schema, when not yet there."""
+        try:
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")  # safe in WAL; commits stay cheap
+        except sqlite3.OperationalError as exc:  # an older writer holds it: converted next time
+            if not is_busy(exc):
+                raise
+        if self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            self.db.executescript(f"{SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};")
+
     def close(self) -> None:
         self.db.close()
+
+    def rollback(self) -> None:
+        self.db.rollback()
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
