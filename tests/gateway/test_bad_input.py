@@ -33,6 +33,8 @@ def _ok_anthropic() -> dict[str, object]:
     ("path", "body", "status", "needle"),
     [
         (MESSAGES, b"{not json", 400, "not valid JSON"),
+        (MESSAGES, b'{"model": "m", "max_tokens": 9, "temperature": NaN, "messages": []}', 400,
+         "NaN is not a JSON value"),
         (MESSAGES, b"[1, 2]", 400, "must be a JSON object, got list"),
         (MESSAGES, b"", 400, "empty"),
         (MESSAGES, b"[" * 1500 + b"]" * 1500, 400, "nested too deeply"),

@@ -165,6 +165,8 @@ def test_bad_bodies_are_400_naming_the_field(fake_openai: FakeOpenAI) -> None:
         "not json": (400, None),
     }
     assert "unknown field" in cases["unknown"][2]
+    assert cases["empty"][2] == 'event: expected a non-empty string, got "  "'  # not "got str"
+    assert cases["label item"][2].endswith("got 2")
     assert fake_openai.requests == []
     assert open_store(None).rows() == []
 

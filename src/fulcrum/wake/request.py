@@ -39,7 +39,9 @@ class WakeRequest:
 
 
 def _bad(field: str, accepted: str, value: Any) -> InvalidRequest:
-    got = "null" if value is None else type(value).__name__
+    """``expected ACCEPTED, got VALUE``: a short scalar shown as JSON, else its type."""
+    scalar = value is None or isinstance(value, str | int | float | bool)
+    got = json.dumps(value)[:60] if scalar else type(value).__name__
     return InvalidRequest(f"{field}: expected {accepted}, got {got}", param=field)
 
 

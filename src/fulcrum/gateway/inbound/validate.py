@@ -20,6 +20,14 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")  # Python's json reads it; no API does
+
+
+# json.loads' own steps (the encoding found from the first bytes), with NaN and Infinity refused
+_DECODER = json.JSONDecoder(parse_constant=_not_json)
+
+
 def _type_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
@@ -29,7 +37,7 @@ def parse_object(raw: bytes) -> Body:
     if not raw:
         raise InvalidRequest("request body is empty; expected a JSON object")
     try:
-        body = json.loads(raw)
+        body = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except UnicodeDecodeError:
         raise InvalidRequest("request body is not UTF-8 text; expected a JSON object") from None
     except ValueError as exc:
