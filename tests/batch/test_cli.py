@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from fulcrum.fakes import FakeAnthropic, FakeOpenAI
 from fulcrum.testing.gateway import running_gateway
 from fulcrum.testing.llama import LlamaServer
 
-from .helpers import llama_config, openai_lines
+from .helpers import FAKES_CONFIG, llama_config, openai_lines
 
 
 def _fulcrum(*args: str) -> subprocess.CompletedProcess[str]:
@@ -144,3 +146,20 @@ def test_results_to_a_path_that_cannot_be_written_is_one_line(tmp_path: Path) ->
     assert into_dir.returncode == 2 and f"--output: cannot write {tmp_path}: " in into_dir.stderr
     assert nowhere.returncode == 2 and "No such file or directory" in nowhere.stderr
     assert written.returncode == 0 and "1 results" in written.stdout
+
+
+def test_a_refused_file_is_not_left_on_the_gateway(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"custom_id": "a", "method": "GET", "url": "/v1/chat/completions"}\n')
+    with (
+        FakeOpenAI() as local,
+        FakeAnthropic() as api,
+        running_gateway(FAKES_CONFIG.format(local=local.url, api=api.url)) as gw,
+    ):
+        refused = _fulcrum("submit", str(bad), "--url", gw.url)
+        with urllib.request.urlopen(gw.url + "/v1/files") as resp:
+            left = json.loads(resp.read())["data"]
+    assert refused.returncode == 2 and "method must be POST" in refused.stderr
+    assert left == []  # the upload was deleted when the batch was refused
+    device = _fulcrum("submit", "/dev/null")
+    assert device.returncode == 2 and "/dev/null: not a file" in device.stderr

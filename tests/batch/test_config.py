@@ -69,6 +69,7 @@ def test_a_full_day_window_is_always_open() -> None:
     [
         ('window = "22-07"', "batch.window"),
         ('window = "25:00-07:00"', "batch.window"),
+        ('window = "22:00-22:00"', "batch.window"),  # all day or never: it ran all day
         ('timezone = "Mars/Olympus"', "batch.timezone"),
         ("max_concurrent = 0", "batch.max_concurrent"),
         ("windw = 1", "batch.windw"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import urllib.request
 from collections.abc import Iterator
 
 import anthropic
@@ -344,3 +345,16 @@ def test_an_item_nothing_can_run_ends_errored_at_once_not_after_the_window() -> 
     assert results["here"].type == "canceled" and results["nowhere"].type == "errored"
     assert "not served by a local backend" in results["nowhere"].error.error.message  # type: ignore[union-attr]
     assert local.requests == [] and api.requests == []
+
+
+def test_list_pages_are_shaped_as_each_provider_writes_them(
+    gateway: tuple[RunningGateway, FakeOpenAI, FakeAnthropic],
+) -> None:
+    gw = gateway[0]
+    pages = {}
+    for path in ("/v1/messages/batches", "/v1/batches", "/v1/files"):
+        with urllib.request.urlopen(gw.url + path) as resp:
+            pages[path] = json.loads(resp.read())
+    assert "object" not in pages["/v1/messages/batches"]  # Anthropic's page has none
+    assert pages["/v1/batches"]["object"] == pages["/v1/files"]["object"] == "list"
+    assert all(set(p) >= {"data", "has_more", "first_id", "last_id"} for p in pages.values())

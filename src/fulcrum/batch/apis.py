@@ -53,11 +53,13 @@ class BatchApi:
     max_page: ClassVar[int]  # the largest ``limit`` of a list page
     max_requests: ClassVar[int]  # the most requests one batch may hold
 
+    page_object: ClassVar[str | None] = None  # a list page's ``object`` (OpenAI: "list")
+
     def page(self, data: list[Body], has_more: bool) -> Body:
-        """A list page both SDKs read (OpenAI's cursor page, Anthropic's page)."""
+        """A list page as the provider writes it (OpenAI's cursor page, Anthropic's page)."""
         first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
-        return {"object": "list", "data": data, "has_more": has_more,
-                "first_id": first, "last_id": last}  # fmt: skip
+        page = {"data": data, "has_more": has_more, "first_id": first, "last_id": last}
+        return page if self.page_object is None else {"object": self.page_object, **page}
 
     def new_id(self) -> str:
         return f"{self.id_prefix}{new_row_id()}"

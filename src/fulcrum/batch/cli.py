@@ -76,10 +76,10 @@ def submit(
 ) -> None:
     """Upload FILE and queue it as a batch; prints the batch id."""
     if not file.is_file():
-        raise InputError(f"{file}: {'a directory' if file.is_dir() else 'no such file'}; "
-                         "give an OpenAI batch input file (.jsonl)")  # fmt: skip
+        what = "a directory" if file.is_dir() else "not a file" if file.exists() else "no such file"
+        raise InputError(f"{file}: {what}; give an OpenAI batch input file (.jsonl)")
     client = _client(url, key)
-    batch = client.create(client.upload(file)["id"], endpoint_of(file))
+    batch = client.submit(file, endpoint_of(file))
     typer.echo(batch["id"])
     if wait:
         typer.echo(_line(_watch(client, batch)))

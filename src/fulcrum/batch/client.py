@@ -3,6 +3,7 @@ the standard library only, so the CLI needs no SDK."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.error
 import urllib.request
@@ -72,6 +73,17 @@ class BatchClient:
     def create(self, file_id: str, endpoint: str = CHAT) -> dict[str, Any]:
         body = {"input_file_id": file_id, "endpoint": endpoint, "completion_window": "24h"}
         return self._batch("POST", "/v1/batches", body)
+
+    def submit(self, path: Path, endpoint: str = CHAT) -> dict[str, Any]:
+        """Upload ``path`` and queue it; an upload the gateway then refuses is deleted again
+        (it would be left on the gateway, of no use)."""
+        file_id = self.upload(path)["id"]
+        try:
+            return self.create(file_id, endpoint)
+        except FulcrumError:
+            with contextlib.suppress(FulcrumError):
+                self._send("DELETE", f"/v1/files/{file_id}", None, None)
+            raise
 
     def batch(self, batch_id: str) -> dict[str, Any]:
         return self._batch("GET", f"/v1/batches/{batch_id}")

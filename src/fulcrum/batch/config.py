@@ -59,7 +59,7 @@ class Window:
     def is_open(self, now: datetime) -> bool:
         local = now.astimezone(self.zone).time().replace(tzinfo=None)
         if self.start == self.end:
-            return True  # "00:00-00:00" or "00:00-24:00": always
+            return True  # "00:00-24:00": always
         if self.start < self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
@@ -121,7 +121,10 @@ def parse_window(table: Table) -> Window | None:
     start, sep, end = text.replace(" ", "").partition("-")
     if not sep:
         table.fail("window", 'two times "HH:MM-HH:MM", e.g. "22:00-07:00"', text)
-    return Window(_clock(table, start), _clock(table, end), zone)
+    window = Window(_clock(table, start), _clock(table, end), zone)
+    if window.start == window.end and end != "24:00":  # all day, or never? ambiguous
+        table.fail("window", 'a start and an end that differ ("00:00-24:00": all day)', text)
+    return window
 
 
 def parse_forward(table: Table, backends: Mapping[str, Any]) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ class OpenAIBatch(BatchApi):
     fmt: ClassVar[ApiFormat] = OPENAI
     cursor = "after"
     max_page = 100
+    page_object = "list"
     max_requests = 50_000
     id_prefix = "batch_"
     item_path: ClassVar[str] = CHAT  # the url of every line of a batch this API runs
