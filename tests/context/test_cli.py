@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,25 @@ def test_mcp_refuses_an_exposed_address_and_sources_that_are_not_there(
     argv = ["mcp", "--root", str(tmp_path), *(a.format(tmp=tmp_path) for a in args)]
     result = CliRunner().invoke(build_app(), argv)
     assert result.exit_code != 0 and words.format(tmp=tmp_path) in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["index", "{tmp}", "--embedder", "openai:nothttp"],
+            "--embedder: 'openai:nothttp' is not accepted; give openai:http://HOST:PORT/v1#MODEL",
+        ),
+        (["index", "{tmp}", "--embedder", "bert"], "--embedder: unknown embedder 'bert'"),
+        (["mcp", "--root", "{tmp}", "--search", "bing"], "--search: unknown search provider"),
+        (["mcp", "--root", "{tmp}", "--search", "searxng:localhost"], "--search: searxng needs"),
+    ],
+)
+def test_a_bad_embedder_or_search_spec_is_one_line_naming_the_flag(
+    tmp_path: Path, args: list[str], line: str
+) -> None:
+    argv = [sys.executable, "-m", "fulcrum", *(a.format(tmp=tmp_path) for a in args)]
+    env = os.environ | {"FULCRUM_DATA_DIR": str(tmp_path / "d")}
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and done.stderr.startswith("fulcrum: error: " + line), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr

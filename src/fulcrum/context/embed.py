@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
@@ -80,10 +81,15 @@ class OpenAIEmbedder:
         return normalize(np.array(rows, dtype=np.float32))
 
 
+FIELD = "--embedder"  # also $FULCRUM_EMBEDDER and the gateway's [context] embedder
+OPENAI_FORM = "openai:http://HOST:PORT/v1#MODEL"
+
+
 def _openai(options: str) -> Embedder:
     url, _, model = options.partition("#")
-    if not url:
-        raise ConfigError("openai embedder needs a URL: openai:http://HOST:PORT/v1#MODEL")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"'openai:{options}' is not accepted; give {OPENAI_FORM}", field=FIELD)
     return OpenAIEmbedder(url, model or "default")
 
 
@@ -104,6 +110,6 @@ def make_embedder(spec: str | None) -> Embedder | None:
     name, _, options = spec.partition(":")
     factory = EMBEDDERS.get(name)
     if factory is None:
-        accepted = ", ".join(sorted(EMBEDDERS))
-        raise ConfigError(f"unknown embedder {name!r}; accepted: {accepted}", field="embedder")
+        accepted = ", ".join(OPENAI_FORM if n == "openai" else n for n in sorted(EMBEDDERS))
+        raise ConfigError(f"unknown embedder {name!r}; accepted: {accepted}", field=FIELD)
     return factory(options)

@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -110,10 +111,14 @@ class SearchProvider(Protocol):
     async def search(self, query: str, limit: int) -> list[WebResult]: ...
 
 
+FIELD = "--search"  # also $FULCRUM_SEARCH
+
+
 class SearXNG:
     def __init__(self, base_url: str) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigError("searxng needs its URL: searxng:http://HOST:PORT", field="search")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError("searxng needs its URL: searxng:http://HOST:PORT", field=FIELD)
         self.base_url, self.name = base_url.rstrip("/"), "searxng"
 
     async def search(self, query: str, limit: int) -> list[WebResult]:
@@ -179,13 +184,13 @@ def make_provider(spec: str | None) -> SearchProvider | None:
     factory = PROVIDERS.get(name)
     if factory is None:
         accepted = ", ".join(sorted(PROVIDERS))
-        raise ConfigError(f"unknown search provider {name!r}; accepted: {accepted}", field="search")
+        raise ConfigError(f"unknown search provider {name!r}; accepted: {accepted}", field=FIELD)
     return factory(options)
 
 
 async def web_search(provider: SearchProvider | None, query: str, limit: int) -> list[WebResult]:
     if provider is None:
-        raise ConfigError(NO_PROVIDER, field="search")
+        raise ConfigError(NO_PROVIDER, field=FIELD)
     if not query.strip():
         raise InputError("query: must not be empty", param="query")
     found = (await provider.search(query, min(limit, MAX_RESULTS)))[:limit]
