@@ -142,6 +142,14 @@ def test_the_banner_shows_the_ledger_without_its_password() -> None:
     assert "ledger: postgresql://fulcrum:***@db.internal/ledger" in shown
     assert "s3cret" not in shown
     assert 'base_url = "http://127.0.0.1:8787/v1"' in shown  # Codex CLI's provider, too
+    replicas = 'base_urls = ["http://127.0.0.1:8080", "http://u:pw@10.0.0.2:8080"]'
+    pool = text.replace('base_url = "http://127.0.0.1:8080"', replicas)
+    shown = banner(load_config(text=pool, env={}), "http://127.0.0.1:8787")
+    # every replica of a pool (only the first was named), none with its password
+    assert (
+        "llama (local, openai, 2 replicas: http://127.0.0.1:8080, http://u:***@10.0.0.2:8080)"
+        in shown
+    )
 
 
 @pytest.mark.postgres

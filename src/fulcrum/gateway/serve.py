@@ -57,6 +57,12 @@ def opencode_config(url: str) -> str:
     return json.dumps({"provider": providers})
 
 
+def _where(urls: tuple[str, ...]) -> str:
+    """A backend's server, or a pool's replicas (every one), without secrets."""
+    shown = ", ".join(redact_url(u) for u in urls)
+    return shown if len(urls) == 1 else f"{len(urls)} replicas: {shown}"
+
+
 def banner(config: GatewayConfig, url: str) -> str:
     """How to point Claude Code, an OpenAI client, Codex CLI and OpenCode at the gateway."""
     key_hint = (
@@ -65,7 +71,8 @@ def banner(config: GatewayConfig, url: str) -> str:
         else "any value (no client keys configured)"
     )
     backends = ", ".join(
-        f"{b.name} ({b.kind}, {b.format}, {b.base_url})" for b in config.backends.values()
+        f"{b.name} ({b.kind}, {b.format}, {_where(b.base_urls or (b.base_url,))})"
+        for b in config.backends.values()
     )
     return "\n".join(
         [
