@@ -82,6 +82,24 @@ def test_admin_usage_pages_become_buckets_once_with_problems_named(tmp_path: Pat
     assert {r.model for r in records} == {SONNET, "(all models)"}
 
 
+def test_results_differing_in_a_field_the_importer_does_not_know_stay_apart(
+    tmp_path: Path,
+) -> None:
+    # a report grouped by a field added to the API later: the eu result replaced the us one
+    us = {**anthropic_result(out=1_000), "data_region": "us"}
+    eu = {**anthropic_result(out=2_000), "data_region": "eu"}
+    write_json(tmp_path / "usage.json", page([bucket("2026-11-02", [us, eu])]))
+    write_json(tmp_path / "cost.json", page([bucket("2026-11-02", [
+        {**cost_result("100"), "data_region": "us"}, {**cost_result("250"), "data_region": "eu"},
+    ])]))  # fmt: skip
+    usage = run_import("anthropic-usage", [str(tmp_path / "usage.json")], ctx(tmp_path))
+    cost = run_import("anthropic-cost", [str(tmp_path / "cost.json")], ctx(tmp_path))
+    assert (usage.records, usage.log.duplicates, cost.records) == (2, 0, 2)
+    records = UsageStore().records()
+    assert sum(r.output_tokens for r in records if r.source == "anthropic-usage") == 3_000
+    assert sum(r.cost_usd or 0 for r in records if r.source == "anthropic-cost") == Decimal("3.5")
+
+
 def test_cost_report_amounts_are_cents_as_decimal_strings(tmp_path: Path) -> None:
     write_json(tmp_path / "cost.json", page([
         bucket("2026-11-02", [cost_result("1500.00"),

@@ -46,7 +46,7 @@ def _record(r: Mapping[str, Any], start: datetime, end: datetime, origin: str) -
     label = r.get("model") or r.get("description") or r.get("cost_type") or "(unattributed)"
     return UsageRecord(
         source=SOURCE,
-        key=buckets.group_key(start, end, r, GROUPS),
+        key=buckets.group_key(start, end, r, GROUPS, values=("amount", "currency")),
         ts=start,
         model=str(label),
         project=r.get("workspace_id"),

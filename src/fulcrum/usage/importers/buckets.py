@@ -80,12 +80,25 @@ def rfc3339(bucket: Mapping[str, Any], name: str) -> datetime:
     return values.utc_time(name, value, "an RFC 3339 time")
 
 
+TYPE_TAG = "object"  # the OpenAI API's name of the result's type: the same on every result
+
+
 def group_key(
-    start: datetime, end: datetime, result: Mapping[str, Any], fields: tuple[str, ...]
+    start: datetime,
+    end: datetime,
+    result: Mapping[str, Any],
+    fields: tuple[str, ...],
+    values: tuple[str, ...] = (),
 ) -> str:
-    """The bucket's identity: its span and the group fields the export set."""
-    groups = [f"{f}={result[f]}" for f in fields if result.get(f) is not None]
-    return "/".join([start.isoformat(), end.isoformat(), *groups])
+    """The bucket's identity: its span and the group fields the export set; then any other
+    text or true/false field the importer does not know (a grouping added to the API later),
+    so two results that differ only there stay two records. ``values``: the fields holding
+    amounts as text (a cost report's ``amount``, ``currency``), never a group."""
+    known = [f"{f}={result[f]}" for f in fields if result.get(f) is not None]
+    skip = {*fields, *values, TYPE_TAG}
+    other = sorted(f"{k}={v}" for k, v in result.items()
+                   if k not in skip and isinstance(v, str | bool))  # fmt: skip
+    return "/".join([start.isoformat(), end.isoformat(), *known, *other])
 
 
 def span_s(start: datetime, end: datetime) -> int:
