@@ -163,3 +163,17 @@ def test_a_refused_file_is_not_left_on_the_gateway(tmp_path: Path) -> None:
     assert left == []  # the upload was deleted when the batch was refused
     device = _fulcrum("submit", "/dev/null")
     assert device.returncode == 2 and "/dev/null: not a file" in device.stderr
+
+
+def test_the_key_comes_from_fulcrum_client_key_as_for_wake_replay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FULCRUM_CLIENT_KEYS", "team:k-1")
+    with (
+        FakeOpenAI() as local,
+        FakeAnthropic() as api,
+        running_gateway(FAKES_CONFIG.format(local=local.url, api=api.url)) as gw,
+    ):
+        monkeypatch.setenv("FULCRUM_CLIENT_KEY", "k-1")
+        known = _fulcrum("status", "batch_nope", "--url", gw.url)
+    assert known.returncode == 2 and "No batch found" in known.stderr  # a 404, not a 401

@@ -26,7 +26,8 @@ UrlOpt = Annotated[
     str | None, typer.Option("--url", help=f"gateway URL (env FULCRUM_URL; {DEFAULT_URL})")
 ]
 KeyOpt = Annotated[
-    str | None, typer.Option("--key", help="client key, if the gateway wants one (env FULCRUM_KEY)")
+    str | None,
+    typer.Option("--key", help="client key, if the gateway wants one (env FULCRUM_CLIENT_KEY)"),
 ]
 WaitOpt = Annotated[bool, typer.Option("--wait", help="show progress until the batch ends")]
 
@@ -34,7 +35,9 @@ WaitOpt = Annotated[bool, typer.Option("--wait", help="show progress until the b
 def _client(url: str | None, key: str | None) -> BatchClient:
     given = url or os.environ.get("FULCRUM_URL") or DEFAULT_URL
     flag = "--url" if url else "FULCRUM_URL"
-    return BatchClient(http_url(given, flag), key or os.environ.get("FULCRUM_KEY"))
+    # FULCRUM_CLIENT_KEY, as wake replay reads it; FULCRUM_KEY, its older name, still read
+    env_key = os.environ.get("FULCRUM_CLIENT_KEY") or os.environ.get("FULCRUM_KEY")
+    return BatchClient(http_url(given, flag), key or env_key)
 
 
 def _line(batch: dict[str, Any]) -> str:
