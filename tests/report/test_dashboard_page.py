@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -57,3 +58,4 @@ def test_an_overdue_re_evaluation_says_so_on_the_card(
     assert seen["errors"] == []
     due = as_of + timedelta(days=90)
     assert f"overdue since {due} (" in seen["texts"]["decision-total"]
+    assert re.match(r"\$\d{1,3}(,\d{3})*\.\d\d/month", seen["texts"]["decision-total"])

@@ -22,6 +22,7 @@ from fulcrum.costs.measured_usage import apply_measured_usage
 from fulcrum.costs.montecarlo import run_monte_carlo
 from fulcrum.costs.probe_inputs import apply_probe
 from fulcrum.costs.scenario import Scenario, load_scenario
+from fulcrum.costs.tornado import runner_up
 from fulcrum.report import charts, page, series
 from fulcrum.report.inputs import capability_label, catalog_labels
 from fulcrum.report.sections import (
@@ -69,6 +70,17 @@ def measured_scenario(req: ReportRequest, cat: Catalog) -> Measured:
     return Measured(sc, labels + speeds + assumed_speeds(sc, done))
 
 
+def _tornado(d: Decision, mc: dict[str, Any]) -> str:
+    """The tornado, against an eligible runner-up only (an ineligible one's cost means nothing)."""
+    runner = runner_up(d)
+    if runner in d.eligible and runner != d.recommendation.name:
+        return charts.tornado(mc["tornado"], mc["metric"])
+    return (
+        '<p class="missing" id="no-tornado">No tornado: no other eligible option to compare '
+        f"{page.esc(d.recommendation.name)} with.</p>"
+    )
+
+
 def decision_charts(sc: Scenario, cat: Catalog, d: Decision, mc: dict[str, Any] | None) -> str:
     lines = series.cumulative_lines(sc, d)
     months = series.horizon_months(sc)
@@ -76,7 +88,7 @@ def decision_charts(sc: Scenario, cat: Catalog, d: Decision, mc: dict[str, Any] 
     parts.append(charts.agents(series.agents_sweep(sc, cat), sc.api.agents))
     if mc is not None:
         parts.append(charts.distribution(series.draws(sc, cat, d), mc["options"]))
-        parts.append(charts.tornado(mc["tornado"], mc["metric"]))
+        parts.append(_tornado(d, mc))
     else:
         parts.append(
             '<p class="missing">No [uncertainty] ranges in the scenario: '

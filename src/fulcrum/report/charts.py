@@ -4,12 +4,18 @@ distribution and the tornado. Each returns an inline SVG ``<figure>`` (:mod:`.sv
 from __future__ import annotations
 
 import textwrap
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from fulcrum.report.series import BreakEven, Line, money
-from fulcrum.report.svg import figure, mark, to_svg
+from fulcrum.report.svg import figure, mark, plain_amounts, to_svg
+
+
+def month(m: float) -> str:
+    """A break-even month to one decimal; one within the first tenth says so, not "0.0"."""
+    return f"{m:.1f}" if m >= 0.05 else "under 0.1"
 
 
 def cumulative(lines: list[Line], evens: list[BreakEven], months: float) -> str:
@@ -17,20 +23,26 @@ def cumulative(lines: list[Line], evens: list[BreakEven], months: float) -> str:
     xs = np.linspace(0.0, months, 121)
     with figure() as (fig, ax):
         for i, line in enumerate(lines):
-            drawn = ax.plot(xs, [line.at(x) for x in xs], label=line.name, linewidth=1.6)
+            name, style = (
+                (line.name, "-") if line.eligible else (f"{line.name} (not eligible)", "--")
+            )
+            drawn = ax.plot(xs, [line.at(x) for x in xs], style, label=name, linewidth=1.6)
             mark(drawn, "cumulative", i)
         for i, be in enumerate(evens):
             dot = ax.plot([be.month], [be.usd], "o", color="black", markersize=5)
             mark(dot, "cumulative-even", i)
-            ax.annotate(f"break-even {be.month:.1f} mo", (be.month, be.usd),
+            ax.annotate(f"break-even {month(be.month)} mo", (be.month, be.usd),
                         textcoords="offset points", xytext=(6, -12), fontsize=8)  # fmt: skip
         ax.set_xlabel("months")
         ax.set_ylabel("cumulative cash (USD)")
+        plain_amounts(ax.yaxis)
         ax.legend(fontsize=7, loc="upper left")
         ax.grid(alpha=0.3)
         caption = "Cumulative cash per option over the horizon; " + (
-            "; ".join(f"{b.option} breaks even with the API at month {b.month:.1f}" for b in evens)
-            or "no machine breaks even with the API within the horizon"
+            "; ".join(
+                f"{b.option} breaks even with the API at month {month(b.month)}" for b in evens
+            )
+            or "no machine that can serve the load breaks even with the API within the horizon"
         )
         return to_svg(fig, "cumulative", caption)
 
@@ -51,6 +63,7 @@ def agents(sweep: dict[str, Any], current: int) -> str:
             )
         ax.set_xlabel("agents")
         ax.set_ylabel("monthly cost incl. capability tax (USD)")
+        plain_amounts(ax.yaxis)
         ax.legend(fontsize=7, loc="upper left")
         ax.grid(alpha=0.3)
         points = "; ".join(f"{c['options']} cross at {c['at']} agents" for c in sweep["crossings"])
@@ -69,11 +82,13 @@ def distribution(draws: dict[str, Any], quantiles: dict[str, Any]) -> str:
             _, _, patches = ax.hist(values, bins=bins, alpha=0.45, label=name)
             mark(list(patches), "montecarlo", i)
         ax.set_xlabel("monthly cost (USD)")
+        plain_amounts(ax.xaxis)
         ax.set_ylabel("draws")
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
         parts = [
-            f"{k}: p10 ${q['p10']}, p50 ${q['p50']}, p90 ${q['p90']}" for k, q in quantiles.items()
+            f"{k}: " + ", ".join(f"{p} {money(Decimal(q[p]))}" for p in ("p10", "p50", "p90"))
+            for k, q in quantiles.items()
         ]
         return to_svg(fig, "montecarlo", "Monte Carlo monthly cost; " + "; ".join(parts))
 
@@ -94,6 +109,7 @@ def tornado(rows: list[dict[str, Any]], metric: str) -> str:
         ax.set_yticks(ys, [f"{r['input']} [{r['low']:g}, {r['high']:g}]" for r in rows])
         ax.axvline(0, color="black", linewidth=0.8)  # left of it the runner-up is cheaper
         ax.set_xlabel(textwrap.fill(f"{metric}, USD/month", 80))
+        plain_amounts(ax.xaxis)
         ax.legend(fontsize=7)
         top = rows[-1] if rows else None
         caption = "Sensitivity: " + (

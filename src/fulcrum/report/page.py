@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from rich.text import Text
@@ -46,6 +47,12 @@ def reevaluate_text(due: date, today: date) -> str:
     return Text.from_markup(reevaluate_line(due, today)).plain
 
 
+def dollars(amount: str) -> str:
+    """A decision's money string (``"39600000.00"``) as ``$39,600,000.00``."""
+    value = Decimal(amount)
+    return f"{'-' if value < 0 else ''}${abs(value):,.2f}"
+
+
 def share(p: float) -> str:
     """A share to one decimal; 100% and 0% only when exact ("over 99.9%", "under 0.1%")."""
     if 0 < p < 1:
@@ -68,8 +75,8 @@ def verdict(d: dict[str, Any], p_best: float | None, today: date) -> str:
     return (
         '<div class="verdict" id="recommendation"><div>Recommendation</div>'
         f'<div class="name">{esc(rec["name"])}</div>'
-        f"<div>${esc(rec['total_monthly'])}/month including a capability tax of "
-        f"${esc(rec['capability_tax_monthly'] or '0.00')}.{esc(odds)}</div>"
+        f"<div>{dollars(rec['total_monthly'])}/month including a capability tax of "
+        f"{dollars(rec['capability_tax_monthly'] or '0')}.{esc(odds)}</div>"
         f"<div>{when}.</div>"
         f"<div>Capability basis: {esc(d['capability_basis'])}</div></div>"
     )
@@ -79,8 +86,8 @@ def _option_row(o: dict[str, Any]) -> str:
     tax = o["capability_tax_monthly"]
     why = "; ".join(r["text"] for r in o["why_not"])
     cells = (
-        o["name"], o["kind"], f"${o['money_monthly']}", f"${tax}" if tax else "not assessed",
-        f"${o['total_monthly']}", "yes" if o["eligible"] else f"no: {why}",
+        o["name"], o["kind"], dollars(o["money_monthly"]), dollars(tax) if tax else "not assessed",
+        dollars(o["total_monthly"]), "yes" if o["eligible"] else f"no: {why}",
     )  # fmt: skip
     return "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>"
 

@@ -6,7 +6,8 @@ here (chart coordinates), the decision's own amounts stay ``Decimal``.
 - cumulative cash per option over the horizon: a local box's upfront price (hardware and setup,
   times its boxes) at month 0, then its running cost (energy, maintenance, operations) and any API
   part each month; an API option is its monthly bill from month 0. A break-even point is where a
-  machine's line crosses the first option's (the API as the team runs it today);
+  machine's line crosses the first option's (the API as the team runs it today), unless no box
+  count serves the load (the option is then priced as one box: no real price);
 - monthly total cost against the number of agents: the scenario as decided (its measured usage,
   speeds and gap applied) decided again at every count, rows and crossings shaped as
   :func:`fulcrum.costs.sweep.run_sweep` shapes them (which re-reads the file: its assumed inputs);
@@ -30,6 +31,8 @@ from fulcrum.costs.results import money as amount
 from fulcrum.costs.scenario import Scenario
 from fulcrum.costs.sweep import _crossings, _series
 
+# why_not rules under which an option's box count, hence its price, is a placeholder
+UNPRICED = frozenset({"capacity"})
 HISTOGRAM_DRAWS = 20_000  # enough for a histogram; the report's quantiles use the full count
 
 
@@ -38,6 +41,8 @@ class Line:
     name: str
     upfront: float
     monthly: float
+    eligible: bool = True  # drawn dashed when not
+    priced: bool = True  # False: no box count serves the load, priced as one box (no break-even)
 
     def at(self, month: float) -> float:
         return self.upfront + self.monthly * month
@@ -54,28 +59,30 @@ def cumulative_lines(sc: Scenario, d: Decision) -> list[Line]:
     """Each option's cash line: upfront at month 0, then its monthly cash cost."""
     lines: list[Line] = []
     for o in d.options:
+        flags = (o.eligible, not any(r.id in UNPRICED for r in o.why_not))
         box = next(
             (b for b in sc.options if o.name == b.name or o.name.startswith(b.name + " +")), None
         )
         if box is None or o.kind not in ("local", "hybrid"):
-            lines.append(Line(o.name, 0.0, float(o.money_monthly)))
+            lines.append(Line(o.name, 0.0, float(o.money_monthly), *flags))
             continue
         t = option_tco(sc, box)
         boxes = o.boxes or 1
         monthly = o.money_monthly - t.monthly * boxes + t.running_monthly * boxes
-        lines.append(Line(o.name, float(t.upfront * boxes), float(monthly)))
+        lines.append(Line(o.name, float(t.upfront * boxes), float(monthly), *flags))
     return lines
 
 
 def break_evens(lines: list[Line], months: float) -> list[BreakEven]:
-    """Where each line with an upfront cost crosses the first (today's API) line."""
+    """Where each line with an upfront cost crosses the first (today's API) line; none for an
+    option no box count serves (priced as one box, its line is no real price)."""
     if not lines:
         return []
     api = lines[0]
     out = []
     for line in lines[1:]:
         saving = api.monthly - line.monthly
-        if line.upfront <= 0 or saving <= 0:
+        if not line.priced or line.upfront <= 0 or saving <= 0:
             continue
         month = line.upfront / saving
         if month <= months:

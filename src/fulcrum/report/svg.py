@@ -15,9 +15,11 @@ import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 _HEAD = re.compile(r"^.*?(?=<svg)", re.S)
+_WHOLE = re.compile(r"^(\D*)(\d+)(.*)$")
 WIDTH, HEIGHT = 7.0, 3.6  # inches
 
 
@@ -48,6 +50,36 @@ def figure(width: float = WIDTH, height: float = HEIGHT) -> Iterator[tuple[Any, 
         yield fig, ax
     finally:
         plt.close(fig)
+
+
+@cache
+def _plain_formatter() -> type:
+    from matplotlib.ticker import ScalarFormatter  # noqa: PLC0415 - matplotlib on first use
+
+    class Plain(ScalarFormatter):
+        """Matplotlib's tick labels without an offset or a "1e7" multiplier, digits grouped."""
+
+        def __init__(self) -> None:
+            super().__init__(useOffset=False)
+            self.set_scientific(False)
+
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            text = super().__call__(x, pos)
+            found = _WHOLE.match(text)
+            return f"{found[1]}{int(found[2]):,}{found[3]}" if found else text
+
+    return Plain
+
+
+def plain_amounts(axis: Any) -> None:
+    """Amounts on ``axis`` in full (40,000,000), never as a multiplier beside the label; a
+    horizontal axis gets fewer ticks, so that labels that long do not run into each other."""
+    from matplotlib.axis import XAxis  # noqa: PLC0415
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+
+    axis.set_major_formatter(_plain_formatter()())
+    if isinstance(axis, XAxis):
+        axis.set_major_locator(MaxNLocator(nbins=4))
 
 
 def mark(artists: Any, name: str, index: int) -> None:
