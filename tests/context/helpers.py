@@ -104,6 +104,7 @@ class FakeSearxng:
 
     def __init__(self) -> None:
         self.fail_next = 0  # answer this many requests with 500 first
+        self.answer: Any = None  # when set, /search answers this JSON instead of results
         self.queries: list[dict[str, str]] = []
         self.loop = asyncio.new_event_loop()
         self.url = ""
@@ -116,6 +117,8 @@ class FakeSearxng:
             return web.Response(status=500, text="boom")
         if request.query.get("format") != "json":
             return web.Response(status=403, text="format not allowed")
+        if self.answer is not None:
+            return web.json_response(self.answer)
         q = request.query.get("q", "")
         results = [
             {"title": f"Result {i} for {q}", "url": f"{self.url}/page/{i}", "content": f"About {q}"}

@@ -177,6 +177,17 @@ async def test_unknown_arguments_and_paths_outside_the_root_are_errors(
         assert not err and outline["result"].startswith("web/app.js:")
 
 
+async def test_vector_search_without_an_embedder_is_an_error_not_no_results(
+    repo: Path, tmp_path: Path
+) -> None:
+    async with in_process(repo, tmp_path) as client:  # embedder=None
+        err, text = await call(client, "search_code", {"query": "settings", "mode": "vector"})
+        assert err and "mode: 'vector' needs an embedder" in text, text
+        for mode in ("hybrid", "rrf", "lexical"):  # these fall back to BM25
+            err, found = await call(client, "search_code", {"query": "settings", "mode": mode})
+            assert not err and found["results"], (mode, found)
+
+
 def test_http_refuses_requests_from_another_site(repo: Path) -> None:
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}).encode()
     headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}

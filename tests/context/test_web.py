@@ -132,4 +132,23 @@ def test_a_providers_null_or_odd_fields_become_empty_text() -> None:
         ("", "https://a.example/", "A"),
         ("B", "", ""),
     ]
-    assert web.results(None, "content", 5) == [] and web.results({"x": 1}, "content", 5) == []
+    for odd in (None, {"x": 1}, "results"):
+        with pytest.raises(UpstreamError, match=r"^brave: the answer's results are not a list"):
+            web.results(odd, "content", 5, "brave")
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        ([1, 2, 3], "searxng: the answer is not a JSON object (a list)"),
+        ({"results": {"a": 1}}, "searxng: the answer's results are not a list (an object)"),
+        ({"query": "q"}, "searxng: the answer's results are not a list (none)"),
+    ],
+)
+async def test_an_answer_of_another_shape_is_an_error_not_no_results(
+    searxng: FakeSearxng, answer: object, says: str
+) -> None:
+    searxng.answer = answer
+    with pytest.raises(UpstreamError) as caught:
+        await web.web_search(web.make_provider(f"searxng:{searxng.url}"), "anything", 5)
+    assert caught.value.message == says

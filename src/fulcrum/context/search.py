@@ -6,8 +6,9 @@ by the best BM25 plus :data:`ALPHA` times the cosine min-max scaled over the can
 bench a static word-embedding model is much weaker than BM25, and rank fusion then lets the
 weaker list pull good lexical hits down (it lost to lexical on both recall and MRR); score
 fusion keeps BM25's margins and beat lexical on both (``docs/context.md``). With no vectors
-in the index every mode but ``vector`` is the lexical ranking. A result carries the path, the
-1-based inclusive line range, the symbol, the mode's score and the chunk's text.
+in the index every mode but ``vector`` is the lexical ranking (``vector`` finds nothing; the
+tools call :func:`check_mode` first, which says it needs an embedder). A result carries the
+path, the 1-based inclusive line range, the symbol, the mode's score and the chunk's text.
 """
 
 from __future__ import annotations
@@ -62,6 +63,20 @@ def fts_query(query: str) -> str:
 def lexical(store: IndexStore, query: str, limit: int, folder: str = "") -> list[tuple[int, float]]:
     match = fts_query(query)
     return store.lexical(match, limit, folder) if match else []
+
+
+NEEDS_EMBEDDER = frozenset({"vector"})  # modes that have nothing to rank without vectors
+NO_EMBEDDER = (
+    "mode: 'vector' needs an embedder and this index has none (start with --embedder wordllama "
+    "or openai:URL#MODEL); use hybrid or lexical"
+)
+
+
+def check_mode(mode: str, embedder: Embedder | None) -> None:
+    """An :class:`InputError` for a mode that needs an embedder when there is none (what a
+    tool answers; an empty list would read as "nothing matches")."""
+    if mode in NEEDS_EMBEDDER and embedder is None:
+        raise InputError(NO_EMBEDDER, param="mode")
 
 
 def vector(

@@ -26,7 +26,7 @@ from fulcrum.context import pyapi, web
 from fulcrum.context.embed import Embedder, make_embedder
 from fulcrum.context.indexer import IndexReport, Progress, index_repository
 from fulcrum.context.repomap import repo_map
-from fulcrum.context.search import Hit, search, search_sources
+from fulcrum.context.search import Hit, check_mode, search, search_sources
 from fulcrum.context.store import SERVE_WAIT_S, IndexBusy, IndexStore
 from fulcrum.errors import InputError
 from fulcrum.settings import ENV_PREFIX, Paths, pick
@@ -128,6 +128,7 @@ class ContextService:
     def search_code(
         self, query: str, *, limit: int = 10, mode: str = "hybrid", path: str | None = None
     ) -> list[Hit]:
+        check_mode(mode, self.embedder)
         with self._lock:
             self._fresh()
             return search(

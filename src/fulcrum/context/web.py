@@ -6,7 +6,8 @@ JSON format enabled) and ``brave`` (the Brave Search API; key in ``$BRAVE_API_KE
 choice is a flag or ``$FULCRUM_SEARCH``; with none configured a search fails with a
 :class:`ConfigError` that says how to configure one. Every request has a timeout and is retried
 (connection errors, 429 and 5xx; twice, with backoff); results are capped, and their titles and
-snippets cut; bodies are read up to a byte limit.
+snippets cut; bodies are read up to a byte limit. An answer of another shape (not a JSON object,
+results that are not a list) is an :class:`UpstreamError` naming the problem, not no results.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ class SearXNG:
 
     async def search(self, query: str, limit: int) -> list[WebResult]:
         got = await http_get(self.base_url + "/search", params={"q": query, "format": "json"})
-        return results(_json(got, self.name).get("results"), "content", limit)
+        return results(_json(got, self.name).get("results"), "content", limit, self.name)
 
 
 class Brave:
@@ -139,20 +140,31 @@ class Brave:
         headers = {"accept": "application/json", "x-subscription-token": self.key}
         params = {"q": query, "count": str(limit)}
         data = _json(await http_get(self.URL, params=params, headers=headers), self.name)
-        web = data.get("web")
-        return results(web.get("results") if isinstance(web, dict) else None, "description", limit)
+        if "web" not in data:  # no web results for this query
+            return []
+        web = data["web"]
+        found = web.get("results") if isinstance(web, dict) else None
+        return results(found, "description", limit, self.name)
 
 
-def results(found: Any, text_key: str, limit: int) -> list[WebResult]:
+def results(found: Any, text_key: str, limit: int, provider: str = "search") -> list[WebResult]:
     """A provider's result list as :class:`WebResult` (title, url and ``text_key``); a field
-    that is missing, null or not text is empty, an entry that is not an object skipped."""
-    entries = [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
+    that is missing, null or not text is empty, an entry that is not an object skipped. A list
+    that is not one (an upstream of another shape) is an :class:`UpstreamError`, not no results."""
+    if not isinstance(found, list):
+        raise UpstreamError(f"{provider}: the answer's results are not a list ({_shape(found)})")
+    entries = [r for r in found if isinstance(r, dict)]
     return [
         WebResult(
             *(v if isinstance(v, str) else "" for v in map(r.get, ("title", "url", text_key)))
         )
         for r in entries[:limit]
     ]
+
+
+def _shape(value: Any) -> str:
+    names = {type(None): "none", dict: "an object", list: "a list", str: "text"}
+    return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
 
 
 def _json(got: Fetched, provider: str) -> dict[str, Any]:
@@ -166,7 +178,9 @@ def _json(got: Fetched, provider: str) -> dict[str, Any]:
         raise UpstreamError(
             f"{provider}: the answer is not JSON (is its JSON format enabled?)"
         ) from exc
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        raise UpstreamError(f"{provider}: the answer is not a JSON object ({_shape(data)})")
+    return data
 
 
 PROVIDERS: dict[str, Callable[[str], SearchProvider]] = {"searxng": SearXNG, "brave": Brave}
