@@ -48,7 +48,7 @@ def test_text_report(ledger_cli: Cli, fake_prices: FakePrices, make_row: RowFact
     assert "total: 5 calls, $0.0387 (+1 unknown) spent, $0.0225 on the frontier" in out
     assert "local share: 60.0% of calls" in out
     # Day 3 holds only a call of unknown cost: the mean covers days 1 and 2 (zero-filled).
-    assert "mean $0.0194, p95 $0.0387 (days with calls of unknown cost: 1)" in out
+    assert "mean $0.0194, p95 $0.0387 (days with calls of unknown cost: 1)" in " ".join(out.split())
 
 
 def test_json_and_csv_by_model(
@@ -178,3 +178,39 @@ def test_bad_config_file_is_named(tmp_path: Path, ledger_cli: Cli, text: str, ne
     assert code == 2
     assert str(config) in err
     assert needle in err
+
+
+def test_the_text_fits_80_columns_and_keeps_every_figure(
+    ledger_cli: Cli, fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    fill(None, fake_prices, make_row)
+    long = "7d3f0c2a-1b4e-4f6a-9c8d-2e5b7a9f1c3d-agent-main-loop"
+    writer = LedgerWriter(open_store(None), Pricer(fake_prices))
+    for i in range(3):  # one session of long id, large token counts and amounts
+        writer.submit(
+            make_row(
+                ts=T0 + timedelta(hours=i),
+                model="cheap-model",
+                provider="acme",
+                session=long,
+                input_tokens=12_000_000,
+                output_tokens=3_000_000,
+            )
+        )
+    writer.close()  # fmt: skip
+    texts = {}
+    for by in ("day", "session", "model"):
+        argv = ["ledger"] if by == "day" else ["ledger", "--by", by]
+        code, out, _ = ledger_cli(argv)
+        assert code == 0
+        assert max(len(line) for line in out.splitlines()[1:]) <= 80, out  # [0]: its location
+        report = json.loads(ledger_cli([*argv, "--json"])[1])
+        for bucket in report["groups" if by != "day" else "days"]:
+            assert bucket["key"] in out and f"{int(bucket['tokens']):,}" in out
+            assert bucket["cost_usd"] is None or f"${Decimal(bucket['cost_usd']):,.4f}" in out
+        assert f"total: {report['total']['calls']} calls" in " ".join(out.split())
+        texts[by] = " ".join(out.split())
+    assert "+1?" in texts["session"]  # s2: a priced call and one of unknown cost
+    assert "(+1 unknown) saved" in texts["day"]
+    out = ledger_cli(["ledger", "--until", "2026-04-01"])[1]
+    assert "daily spend over 1 day: mean" in " ".join(out.split())

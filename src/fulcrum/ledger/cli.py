@@ -7,7 +7,6 @@ import io
 import json
 import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from fulcrum.errors import InputError
 from fulcrum.ledger import spill
 from fulcrum.ledger.factory import open_store
 from fulcrum.ledger.pricing import Pricer
+from fulcrum.ledger.render import render_text
 from fulcrum.ledger.report import Bucket, Report, build_report
 from fulcrum.ledger.store import GROUP_COLUMNS, LEDGER_URL_ENV, LedgerUnavailable, check_group
 from fulcrum.settings import Paths, pick
@@ -70,71 +70,6 @@ def parse_window(since: str | None, until: str | None) -> tuple[datetime | None,
         raise InputError(f"--since: {since} is {order} --until {until}; give an earlier "
                          "--since or a later --until")  # fmt: skip
     return start, end
-
-
-def _usd(amount: Decimal | None, unknown: int) -> str:
-    text = "unknown" if amount is None else f"${amount:,.4f}"
-    return f"{text} (+{unknown} unknown)" if unknown and amount is not None else text
-
-
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
-
-
-def _table_rows(buckets: list[Bucket]) -> list[list[str]]:
-    return [
-        [
-            b.key,
-            str(b.calls),
-            _share(b.local_share_calls),
-            f"{b.tokens:,}",
-            _share(b.local_share_tokens),
-            _usd(b.cost_usd, b.cost_unknown),
-            _usd(b.counterfactual_usd, b.counterfactual_unknown),
-            _usd(b.saving_usd, b.saving_unknown),
-        ]
-        for b in buckets
-    ]
-
-
-def render_text(report: Report, where: str) -> str:
-    head = [
-        report.by or "day",
-        "calls",
-        "local % calls",
-        "tokens",
-        "local % tokens",
-        "cost",
-        "frontier cost",
-        "saving",
-    ]
-    rows = _table_rows(report.groups if report.by else report.days)
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    lines = [f"ledger: {where}", ""]
-    for r in [head, *rows]:
-        lines.append(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(r, widths, strict=True))
-            )
-        )
-    t = report.total
-    lines += [
-        "",
-        f"total: {t.calls} calls, {_usd(t.cost_usd, t.cost_unknown)} spent, "
-        f"{_usd(t.counterfactual_usd, t.counterfactual_unknown)} on the frontier, "
-        f"{_usd(t.saving_usd, t.saving_unknown)} saved",
-        f"local share: {_share(t.local_share_calls)} of calls, "
-        f"{_share(t.local_share_tokens)} of tokens",
-        f"daily spend over {len(report.days)} days: mean {_usd(report.mean_daily_usd, 0)}, "
-        f"p95 {_usd(report.p95_daily_usd, 0)}"
-        + (
-            f" (days with calls of unknown cost: {report.days_with_unknown_cost})"
-            if report.days_with_unknown_cost
-            else ""
-        ),
-    ]
-    return "\n".join(lines)
 
 
 def write_csv(report: Report, path: Path) -> None:
