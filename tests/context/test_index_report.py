@@ -34,3 +34,22 @@ def test_a_file_whose_name_is_not_utf8_is_skipped_and_the_rest_indexed(
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
     assert body["skipped"] == 1 and body["files"] == 6
+
+
+def test_the_report_names_the_files_and_its_lines_fit_80_columns(
+    repo: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "d"
+    (repo / BAD_NAME).write_text("def f():\n    pass\n")
+    first = _cli("index", str(repo), "--embedder", "none", "--json", data=data)
+    assert {"docs/guide.md", "notes.txt"} <= set(json.loads(first.stdout)["indexed_files"])
+    (repo / "notes.txt").unlink()
+    (repo / "pkg" / "cli.py").write_text("def main():\n    return 0\n")
+    body = json.loads(_cli("index", str(repo), "--embedder", "none", "--json", data=data).stdout)
+    assert body["indexed_files"] == ["pkg/cli.py"] and body["removed_files"] == ["notes.txt"]
+    assert body["skipped_files"] == ["caf\\xe9.py"] and body["indexed"] == 1
+    text = _cli("index", str(repo), "--embedder", "none", data=data).stdout
+    lines = text.splitlines()
+    assert lines[0] == str(repo.resolve()) and lines[-1] == f"  index: {body['index']}"
+    assert "5 files" in lines[1] and "1 skipped" in lines[1] and "embedder none" in text
+    assert all(len(line) <= 80 for line in lines[1:-1]), lines

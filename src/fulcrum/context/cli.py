@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -40,7 +40,9 @@ def index_command(
     embedder: Embedder = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Build or refresh a repository's search index (only changed files are re-read)."""
+    """Build or refresh a repository's search index (only changed files are re-read); --json
+    also lists the files (re)indexed, removed and skipped (binary, oversized, minified, or a
+    name that is not UTF-8)."""
     if not path.is_dir():
         raise InputError(f"PATH: {path} is not a directory")
     config = ContextConfig.build(path, embedder=embedder)
@@ -57,17 +59,21 @@ def index_command(
     body = {
         "root": report.root, "index": str(service.code.path), "scanned": report.scanned,
         "indexed": len(report.indexed), "removed": len(report.removed),
-        "skipped": len(report.skipped), "files": files,
-        "chunks": chunks, "seconds": round(report.seconds, 3),
+        "skipped": len(report.skipped), "files": files, "chunks": chunks,
+        "seconds": round(report.seconds, 3),
         "embedder": service.embedder.name if service.embedder else None,
+        "indexed_files": report.indexed, "removed_files": report.removed,
+        "skipped_files": report.skipped,
     }  # fmt: skip
-    if as_json:
-        typer.echo(json.dumps(body, indent=2))
-        return
-    typer.echo(
-        f"{body['root']}: {files} files, {chunks} chunks ({body['indexed']} files (re)indexed, "
-        f"{body['removed']} removed) in {body['seconds']} s; embedder {body['embedder'] or 'none'}"
-        f"\nindex: {body['index']}"
+    typer.echo(json.dumps(body, indent=2) if as_json else _summary(body))
+
+
+def _summary(body: dict[str, Any]) -> str:
+    """The report in lines that fit 80 columns (the two paths aside)."""
+    return (
+        f"{body['root']}\n  {body['files']} files, {body['chunks']} chunks; {body['indexed']} "
+        f"(re)indexed, {body['removed']} removed, {body['skipped']} skipped\n"
+        f"  {body['seconds']} s, embedder {body['embedder'] or 'none'}\n  index: {body['index']}"
     )
 
 
