@@ -122,6 +122,7 @@ def test_draws_are_capped(command: str, tmp_path: Path, capsys: pytest.CaptureFi
     [
         (["--usage-source", "claude-code"], "--usage-source: only with --usage"),
         (["--since", "30d"], "--since: only with --usage"),
+        (["--since", "90d"], "--since: only with --usage"),  # its default, given: still ignored
         (["--sweep", "agents=1..3", "--explain"], "--explain: not with --sweep"),
         (["--sweep", "agents=1..3", "--compare", FLEET], "--compare: not with --sweep"),
     ],

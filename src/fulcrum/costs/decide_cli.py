@@ -69,7 +69,8 @@ UsageOpt = Annotated[
     ),
 ]
 SinceOpt = Annotated[
-    str, typer.Option("--since", help="With --usage: the window, 90d or a day (YYYY-MM-DD).")
+    str | None,
+    typer.Option("--since", help="With --usage: the window, 90d or a day (YYYY-MM-DD) [90d]."),
 ]
 UsageSourceOpt = Annotated[
     str | None, typer.Option("--usage-source", help="With --usage: only this import source.")
@@ -96,7 +97,7 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     fit: FitOpt = None,
     explain: ExplainOpt = False,
     usage: UsageOpt = False,
-    since: SinceOpt = DEFAULT_SINCE,
+    since: SinceOpt = None,
     usage_source: UsageSourceOpt = None,
     probe: ProbeOpt = None,
 ) -> None:
@@ -113,7 +114,8 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     sc = load_scenario(scenario, cat)
     if eval_results:
         sc = apply_measured_gaps(sc, [(load_measured_gap(p), str(p)) for p in eval_results])
-    sc, labels = _measured(sc, cat, (since, usage_source) if usage else None, probe or [])
+    window = (since or DEFAULT_SINCE, usage_source) if usage else None
+    sc, labels = _measured(sc, cat, window, probe or [])
     decision = decide(sc, cat, params)
     mc = run_monte_carlo(sc, cat, decision, draws)
     rec = record(sc, cat, decision, catalog)
@@ -197,11 +199,16 @@ def _sweep(
 
 
 def _check_together(
-    *, usage: bool, usage_source: str | None, since: str, sweep: str | None, **sweepless: Any
+    *,
+    usage: bool,
+    usage_source: str | None,
+    since: str | None,
+    sweep: str | None,
+    **sweepless: Any,
 ) -> None:
     """Flags that mean nothing without another, or beside ``--sweep``: an error, never
     silently ignored."""
-    if not usage and (usage_source is not None or since != DEFAULT_SINCE):
+    if not usage and (usage_source is not None or since is not None):  # even at its default
         flag = "--usage-source" if usage_source is not None else "--since"
         raise InputError(f"{flag}: only with --usage (the imported usage it selects)")
     given = [f"--{name}" for name, value in sweepless.items() if value]
