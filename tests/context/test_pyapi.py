@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import importlib.metadata as md
+import os
+import platform
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +113,17 @@ def test_an_indexed_package_is_not_introspected_again(
         stdlib.startswith("json==python-") and pyapi.ensure_package(store, "json", None) == stdlib
     )
     assert modes.count("package") == 1
+
+
+def test_a_value_has_no_docstring_of_its_type_and_shows_its_value() -> None:
+    found = pyapi.python_api("os.sep")
+    assert found["kind"] == "attribute" and found["doc"] == "" and found["value"] == repr(os.sep)
+    documented = pyapi.python_api("json.JSONDecoder.decode")
+    assert documented["doc"].startswith("Return the Python representation")
+
+
+def test_a_standard_library_name_reports_the_python_version() -> None:
+    found = pyapi.python_api("json.JSONDecoder.decode")  # json has its own __version__: 2.0.9
+    python = f"python-{platform.python_version()}"
+    assert found["distribution"] is None and found["version"] == python
+    assert pyapi.version_key("json") == f"json=={python}"

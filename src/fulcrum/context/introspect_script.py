@@ -23,19 +23,31 @@ import sys
 from typing import Any
 
 DOC_CHARS = 4000
+VALUE_CHARS = 300  # an attribute's repr, cut
 
 if sys.path and os.path.dirname(os.path.abspath(__file__)) == os.path.abspath(sys.path[0]):
     del sys.path[0]  # fulcrum's own modules (store.py, web.py ...) must not shadow the project's
 
 
 def _version(module_name: str) -> tuple[str | None, str | None]:
+    """The distribution and its version; for a standard-library module ``python-X.Y.Z`` (as
+    ``version`` keys it: ``json.__version__`` is json's own 2.0.9), else ``__version__``."""
     top = module_name.split(".", maxsplit=1)[0]
     for dist in md.packages_distributions().get(top, []):
         try:
             return dist, md.version(dist)
         except md.PackageNotFoundError:
             continue
+    if top in getattr(sys, "stdlib_module_names", ()):
+        return None, f"python-{platform.python_version()}"
     return None, getattr(sys.modules.get(top), "__version__", None)
+
+
+def _doc(obj: Any) -> str:
+    """Its docstring; none for a value whose ``__doc__`` is its type's (``os.sep`` is a str)."""
+    if _kind(obj) == "attribute" and getattr(obj, "__doc__", None) == type(obj).__doc__:
+        return ""
+    return inspect.getdoc(obj) or ""
 
 
 def _resolve(name: str) -> tuple[Any, str]:
@@ -90,7 +102,7 @@ def describe(name: str) -> dict[str, Any]:
     obj, module = _resolve(name)
     dist, version = _version(module)
     file, line = _where(obj)
-    doc = inspect.getdoc(obj) or ""
+    doc = _doc(obj)
     members = []
     if inspect.ismodule(obj) or inspect.isclass(obj):
         for member, value in sorted(vars(obj).items()):
@@ -101,6 +113,7 @@ def describe(name: str) -> dict[str, Any]:
         "name": name, "kind": _kind(obj), "module": module, "signature": _signature(obj),
         "doc": doc[:DOC_CHARS], "file": file, "line": line, "distribution": dist,
         "version": version, "members": members[:100],
+        **({"value": repr(obj)[:VALUE_CHARS]} if _kind(obj) == "attribute" else {}),
     }  # fmt: skip
 
 
