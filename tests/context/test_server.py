@@ -177,6 +177,17 @@ async def test_unknown_arguments_and_paths_outside_the_root_are_errors(
         assert not err and outline["result"].startswith("web/app.js:")
 
 
+async def test_an_absolute_path_to_a_link_filters_by_the_link_not_its_target(
+    repo: Path, tmp_path: Path
+) -> None:
+    (repo / "pkg" / "alias.py").symlink_to(repo / "pkg" / "config.py")
+    async with in_process(repo, tmp_path) as client:
+        args = {"query": "load settings", "path": str(repo / "pkg" / "alias.py")}
+        err, found = await call(client, "search_code", args)
+        assert not err and found["results"], found
+        assert {h["path"] for h in found["results"]} == {"pkg/alias.py"}
+
+
 async def test_vector_search_without_an_embedder_is_an_error_not_no_results(
     repo: Path, tmp_path: Path
 ) -> None:

@@ -143,15 +143,18 @@ class ContextService:
             )
 
     def _in(self, path: str | None) -> str | None:
-        """A path filter as the index spells paths: an absolute one made relative to the root."""
+        """A path filter as the index spells paths: an absolute one made relative to the root.
+        Its last part is not resolved: a link in the repository is indexed under its own name
+        (its folder is, should the root be reached through a link)."""
         if not path or not os.path.isabs(path):
             return path
         root = self.config.root.resolve()
-        try:
-            return Path(path).resolve().relative_to(root).as_posix()
-        except ValueError:
-            message = f"path: {path!r} is outside the repository ({root}); give a relative path"
-            raise InputError(message, param="path") from None
+        given = Path(os.path.normpath(path))
+        for spelled in (given, given.parent.resolve() / given.name):
+            if spelled.is_relative_to(root):
+                return spelled.relative_to(root).as_posix()
+        message = f"path: {path!r} is outside the repository ({root}); give a relative path"
+        raise InputError(message, param="path")
 
     def python_api(self, name: str) -> dict[str, Any]:
         return pyapi.python_api(name, python=self.config.python)
