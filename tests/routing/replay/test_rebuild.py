@@ -85,6 +85,14 @@ def test_recorded_features_without_a_body() -> None:
     assert (f.hour, f.minute) == (at(1, 30).astimezone().hour, 30)
 
 
+def test_the_recorded_output_limit_prices_the_reservation() -> None:
+    # it was dropped: every replayed frontier call reserved 4,096 output tokens
+    limited = item(row("S", at(1, 30), local=False, decision=features(max_tokens=1000)))
+    assert limited.req.max_tokens == 1000
+    older = item(row("S", at(1, 30), local=False, decision=features()))  # none recorded
+    assert older.req.max_tokens is None
+
+
 def test_rows_that_cannot_be_replayed_say_why() -> None:
     cases = {
         "neither a stored body nor recorded features": row("X", at(1, 0), local=False),

@@ -13,6 +13,8 @@ endpoint no API format serves, or one that is not JSON.
 From recorded features the brain sees no text (the learned router then gets the recorded
 ``frontier_score`` when there is one), no working directory and no other header, and a
 subagent's conversation cannot be told from another's: each session has one subagent lane.
+The output limit is the recorded one (rows written before it was recorded: none, so a
+reservation assumes 4,096 tokens).
 """
 
 from __future__ import annotations
@@ -158,9 +160,11 @@ def _from_features(
         hour=at.hour, minute=at.minute, weekday=at.weekday(),
     )  # fmt: skip
     background = is_background_model(model, routing.background_models)
+    limit = f.get("max_tokens")  # the output limit a reservation is priced at (None: 4,096)
     req = RouteRequest(api=features.api, model=model, headers=headers, session=row.session,
                        estimated_input_tokens=tokens, has_tools=tools > 0,
-                       is_background=background)  # fmt: skip
+                       is_background=background,
+                       max_tokens=limit if type(limit) is int and limit > 0 else None)  # fmt: skip
     return Item(row, req, features, _lane_of(kind), _escalated(row), FEATURES, row.frontier_score)
 
 
