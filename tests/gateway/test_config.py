@@ -9,7 +9,7 @@ import pytest
 from fulcrum.errors import ConfigError
 from fulcrum.fakes import FakeAnthropic, FakeOpenAI
 from fulcrum.gateway.cli import build_config
-from fulcrum.gateway.config import load_config
+from fulcrum.gateway.config import load_config, with_policy_file
 from fulcrum.gateway.defaults import LocalServer, default_mapping, detect_local
 
 BASE = """
@@ -208,3 +208,12 @@ def test_a_per_key_budget_must_name_a_client_key() -> None:
     with pytest.raises(ConfigError, match="none is set"):
         unkeyed.check_start()
     load_config(text=BRAIN.format(name="alice"), env=env).check_start()  # allowed
+
+
+def test_a_per_key_budget_error_names_the_policy_file_it_is_in(tmp_path: Path) -> None:
+    gateway = load_config(text=BRAIN.format(name="alice"), env={"FULCRUM_CLIENT_KEYS": "al:k"})
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[policy.budget]\ndaily_usd = 5\n[policy.budget.keys.bob]\ndaily_usd = 1\n")
+    with pytest.raises(ConfigError) as caught:
+        with_policy_file(gateway, policy).check_start()
+    assert str(caught.value).startswith(f"{policy}: policy.budget.keys.bob:")

@@ -79,15 +79,16 @@ class GatewayConfig:
         """What serving needs beyond a parsed config: a safe bind, and every per-key budget
         naming a client key the gateway was given (a typo'd name would never apply)."""
         self.check_bind()
-        budget = self.policy.budget if self.policy is not None else None
+        if self.policy is None or self.policy.budget is None:
+            return
         names = self.server.client_key_names
-        for name in budget.keys if budget is not None else ():
+        for name in self.policy.budget.keys:
             if name not in names:
                 known = ", ".join(names) if names else "none is set"
                 raise ConfigError(
                     f"expected the name of a client key in ${self.server.client_keys_env} "
                     f"(NAME:KEY entries; {known}), got {name!r}",
-                    file=self.source,
+                    file=self.policy.source,  # the config's, or a --policy file's
                     field=f"policy.budget.keys.{name}",
                 )
 
