@@ -119,6 +119,14 @@ def test_a_row_with_more_cells_than_the_header_is_refused(tmp_path: Path, capsys
     assert f"{data}:3: 4 cells, the header has 3 (a prompt holding a comma must be quoted)" in err
 
 
+def test_an_agent_kind_no_request_has_is_refused(tmp_path: Path, capsys: Capsys) -> None:
+    # "mainloop" trained as a term that never matches a live request, without a word
+    data = tmp_path / "bad.csv"
+    data.write_text("prompt,strong_score,weak_score,kind\nhi,1,0,main\nho,1,0,mainloop\n")
+    code, _, err = run_cli(["router", "train", str(data), "--out", str(tmp_path / "m")], capsys)
+    assert code == 2 and f"{data}:3: kind: 'mainloop' is not a request kind; accepted: main," in err
+
+
 def test_a_bad_model_file_is_exit_2(outcomes: Path, tmp_path: Path, capsys: Capsys) -> None:
     model = tmp_path / "model.npz"
     model.write_bytes(b"not a model")

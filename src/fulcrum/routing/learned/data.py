@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fulcrum.errors import InputError
+from fulcrum.routing.claude_code import REQUEST_KINDS
 from fulcrum.routing.learned.features import AgentFeatures
 
 TRAIN_COLUMNS: tuple[str, ...] = ("prompt", "strong_score", "weak_score")
@@ -86,6 +87,9 @@ def agent_of(row: dict[str, str], path: Path, line: int) -> AgentFeatures | None
         text = (row.get(column) or "").strip()
         counts[column] = int(_number(text, path, line, column)) if text else 0
     kind = (row.get("kind") or "").strip() or "main"
+    if kind not in REQUEST_KINDS:  # a term no live request has: it would never match
+        raise InputError(f"{path}:{line}: kind: {kind!r} is not a request kind; accepted: "
+                         f"{', '.join(REQUEST_KINDS)} (or empty)")  # fmt: skip
     return AgentFeatures(kind=kind, **counts)
 
 
