@@ -119,9 +119,9 @@ def run_sweep(
         "key": sweep.key,
         "options": ids,
         "rows": rows,
-        "crossings": _crossings(xs, ids, _series(steps, ids, "total_monthly"),
+        "crossings": crossings(xs, ids, option_series(steps, ids, "total_monthly"),
                                 _bisector(options_at, "total_monthly")),
-        "money_crossings": _crossings(xs, ids, _series(steps, ids, "money_monthly"),
+        "money_crossings": crossings(xs, ids, option_series(steps, ids, "money_monthly"),
                                       _bisector(options_at, "money_monthly")),
     }  # fmt: skip
 
@@ -129,7 +129,7 @@ def run_sweep(
 Series = list[list[Decimal | None]]
 
 
-def _series(steps: list[dict[str, OptionResult]], ids: list[str], attr: str) -> Series:
+def option_series(steps: list[dict[str, OptionResult]], ids: list[str], attr: str) -> Series:
     """Each option's ``attr`` at every step (None at a step without that option)."""
     return [[None if i not in s else getattr(s[i], attr) for s in steps] for i in ids]
 
@@ -185,7 +185,7 @@ def _bisector(options_at: Callable[[Decimal], Options | None], attr: str) -> Ref
     return refine
 
 
-def _crossings(
+def crossings(
     xs: list[Decimal], names: list[str], costs: Series, refine: Refine
 ) -> list[dict[str, str]]:
     out = []

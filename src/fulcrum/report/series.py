@@ -29,7 +29,7 @@ from fulcrum.costs.decision import Decision, decide
 from fulcrum.costs.evaluate import option_tco
 from fulcrum.costs.results import money as amount
 from fulcrum.costs.scenario import Scenario
-from fulcrum.costs.sweep import _crossings, _series
+from fulcrum.costs.sweep import crossings, option_series
 
 # why_not rules under which an option's box count, hence its price, is a placeholder
 UNPRICED = frozenset({"capacity"})
@@ -117,8 +117,8 @@ def agents_sweep(sc: Scenario, catalog: Catalog, top: int | None = None) -> dict
         for n, d in zip(values, decisions, strict=True)
     ]  # fmt: skip
     xs = [Decimal(n) for n in values]
-    crossings = _crossings(xs, ids, _series(steps, ids, "total_monthly"), lambda *_: None)
-    return {"key": "api.agents", "options": ids, "rows": rows, "crossings": crossings}
+    found = crossings(xs, ids, option_series(steps, ids, "total_monthly"), lambda *_: None)
+    return {"key": "api.agents", "options": ids, "rows": rows, "crossings": found}
 
 
 def draws(sc: Scenario, catalog: Catalog, d: Decision, n: int = HISTOGRAM_DRAWS) -> dict[str, Any]:
