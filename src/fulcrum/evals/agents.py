@@ -4,7 +4,8 @@ Two kinds, in :data:`AGENT_KINDS`:
 
 - ``builtin`` — a minimal agent: sends the instruction and the editable files to the model in
   the whole-file edit format (:mod:`fulcrum.evals.edits`), applies the reply, runs the hidden
-  tests, and on failure feeds the test output back, up to ``tries`` times.
+  tests, and on failure feeds the test output back, up to ``tries`` times. An upstream error
+  on any try ends the attempt without a verdict (recorded ``error``, retried on a rerun).
 - ``command`` — any external agent by command template, run in the attempt's fresh copy under
   the sandbox with the endpoint pinned in its environment (``OPENAI_BASE_URL``,
   ``ANTHROPIC_BASE_URL``, ``FULCRUM_MODEL``, the session header ...). Placeholders:
@@ -97,7 +98,8 @@ class BuiltinAgent:
             try:
                 reply = complete(task.endpoint, messages, session=task.session)
             except UpstreamError as exc:
-                return AgentOutcome(verdict, attempt, tokens_in, tokens_out, exc.message)
+                # cut short: the model never had this try, so nothing is judged (retried)
+                return AgentOutcome(None, attempt, tokens_in, tokens_out, exc.message)
             tokens_in += reply.input_tokens
             tokens_out += reply.output_tokens
             changed = edits.parse(reply.text)

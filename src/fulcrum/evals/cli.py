@@ -147,9 +147,16 @@ def run_cmd(  # noqa: PLR0917
         summary = run_plan(plan, store, suite=str(suite), progress=progress)
     finally:
         store.close()
-    caps = capabilities()
-    console.print(f"run {rid}: {summary.ran} attempts run, {summary.skipped} already recorded, "
-                  f"{summary.seconds:.1f} s; sandbox {caps}")  # fmt: skip
+    console.print(f"run {rid}: {_count(summary.ran, 'attempt')} run, {summary.skipped} already "
+                  f"recorded, {summary.seconds:.1f} s; sandbox {capabilities()}")  # fmt: skip
+    if summary.errors:
+        console.print(f"{_count(summary.errors, 'error')}: the model or agent could not be reached "
+                      "(not results); run the same command again to retry them")  # fmt: skip
+        raise typer.Exit(1)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _amount(value: str, flag: str) -> Decimal:

@@ -7,7 +7,8 @@ decide`` reads to use the measured gap instead of the score-based assumption::
       "kind": "fulcrum.eval.results", "version": 1, "run_id": "...",
       "models": [{"model", "specs", "attempts", "passed", "pass_rate", "wilson_95": [lo, hi],
                   "mean_seconds", "input_tokens", "output_tokens", "statuses": {...},
-                  "cost_usd": "0.0123" | null, "metered_calls"}],
+                  "cost_usd": "0.0123" | null, "metered_calls",
+                  "errors": 2}],          # ``error`` attempts, not in attempts or rates
       "measured_gap": {                       # present when two models are compared
         "candidate": {"model", "pass_rate"}, "reference": {"model", "pass_rate"},
         "gap": ref - cand, "gap_ci_95": [lo, hi], "n_specs", "mcnemar_p",
@@ -93,6 +94,9 @@ def models_table(models: list[ModelSummary]) -> Table:
             f"{_pct(m.wilson_95[0])} – {_pct(m.wilson_95[1])}", f"{m.mean_seconds:.1f}",
             f"{m.input_tokens:,} / {m.output_tokens:,}", _money(m),
         )  # fmt: skip
+    notes = [f"{m.model}: {m.errors} attempt{'' if m.errors == 1 else 's'} errored (not counted; "
+             "`fulcrum eval run` again retries them)" for m in models if m.errors]  # fmt: skip
+    table.caption = "\n".join(notes) or None
     return table
 
 

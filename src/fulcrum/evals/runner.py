@@ -2,7 +2,8 @@
 
 Attempts already recorded for the run id are skipped, so running the same run again after an
 interruption finishes the rest. Attempts recorded as ``error`` (the model or agent could not be
-reached, nothing was tested) are not results: the next run of the same id retries them.
+reached, nothing was tested, or the loop was cut short) are not results: the summary counts
+them, ``fulcrum eval run`` exits 1, and the next run of the same id retries them.
 An interruption (Ctrl-C) cancels the attempts not started, records the ones in flight when they
 finish, and re-raises.
 """
@@ -57,6 +58,7 @@ class RunSummary:
     ran: int
     skipped: int
     seconds: float
+    errors: int = 0  # attempts recorded as ``error`` (retried by the next run of the same id)
 
 
 def _status(outcome: AgentOutcome) -> str:
@@ -127,7 +129,7 @@ def run_plan(
     pending = [j for j in plan.jobs() if (j[0].model, j[1].id, j[2]) not in done]
     workroot = make_workroot()
     lock = threading.Lock()
-    ran = 0
+    ran = errors = 0
     try:
         with _progress(progress) as bar, ThreadPoolExecutor(max(1, plan.workers)) as pool:
             task_id = bar.add_task(plan.run_id, total=len(pending))
@@ -143,6 +145,7 @@ def run_plan(
                         with lock:
                             store.record(plan.run_id, rec)
                             ran += 1
+                            errors += rec.status == "error"
                         bar.advance(task_id)
                         if on_record is not None:
                             on_record(rec)
@@ -156,4 +159,4 @@ def run_plan(
     finally:
         remove(workroot)
     return RunSummary(plan.run_id, ran, len(plan.jobs()) - len(pending),
-                      time.monotonic() - started)  # fmt: skip
+                      time.monotonic() - started, errors)  # fmt: skip

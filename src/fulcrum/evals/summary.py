@@ -1,11 +1,14 @@
 """From recorded attempts to per-model and per-pair summaries and the capability tax.
 
-Per model: pass rate over attempts with a Wilson 95% interval, time and tokens per attempt, and
-the cost the gateway's ledger metered for the run's sessions (``None`` when unmetered/unpriced).
-Per pair (candidate = the local model, reference = the frontier one), on the specs both ran:
-each spec's score is its pass rate over epochs; McNemar counts a spec as passed when it passed
-in more than half its epochs; the gap is ``reference − candidate`` (positive: the candidate
-fails more), with a cluster bootstrap interval by spec group.
+Attempts recorded as ``error`` (the upstream or agent failed; nothing was judged) are not
+results: they are left out of pass rates, times and pairs, and counted in ``errors``.
+Per model: pass rate over attempts with a result, with a Wilson 95% interval, time per attempt,
+tokens (all attempts), and the cost the gateway's ledger metered for the run's sessions (``None``
+when unmetered/unpriced).
+Per pair (candidate = the local model, reference = the frontier one), on the specs both have a
+result for: each spec's score is its pass rate over the epochs with a result; McNemar counts a
+spec as passed when it passed in more than half its epochs; the gap is ``reference −
+candidate`` (positive: the candidate fails more), with a cluster bootstrap interval by spec group.
 
 The capability tax in $/month = gap × dispatches per month × rework minutes ÷ 60 × engineer
 $/hour (the seeds' "100 dispatches × 0.20 × 10 min × $100/h"), also at the interval's ends.
@@ -40,6 +43,12 @@ class ModelSummary:
     statuses: dict[str, int]
     cost_usd: Decimal | None = None  # from the gateway's ledger; None = unmetered or unpriced
     metered_calls: int = 0
+    errors: int = 0  # ``error`` attempts: not in ``attempts`` nor the rates
+
+
+def results(records: list[AttemptRecord]) -> list[AttemptRecord]:
+    """The attempts with a result (``error`` rows are retried, not judged)."""
+    return [r for r in records if r.status != "error"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,25 +100,27 @@ def summarize_model(
     mine = [r for r in records if r.model == model]
     if not mine:
         raise InputError(f"no attempts recorded for model {model!r}")
-    passed = sum(r.passed for r in mine)
+    judged = results(mine)
+    n = len(judged)
+    passed = sum(r.passed for r in judged)
     statuses: dict[str, int] = defaultdict(int)
     for r in mine:
         statuses[r.status] += 1
     cost, calls = _cost(mine, run_id, costs or {})
     return ModelSummary(
-        model=model, specs=len({r.spec_id for r in mine}), attempts=len(mine), passed=passed,
-        pass_rate=passed / len(mine), wilson_95=stats.wilson(passed, len(mine)),
-        mean_seconds=sum(r.duration_s for r in mine) / len(mine),
+        model=model, specs=len({r.spec_id for r in judged}), attempts=n, passed=passed,
+        pass_rate=passed / n if n else 0.0, wilson_95=stats.wilson(passed, n),
+        mean_seconds=sum(r.duration_s for r in judged) / n if n else 0.0,
         input_tokens=sum(r.input_tokens for r in mine),
         output_tokens=sum(r.output_tokens for r in mine), statuses=dict(statuses),
-        cost_usd=cost, metered_calls=calls,
+        cost_usd=cost, metered_calls=calls, errors=len(mine) - n,
     )  # fmt: skip
 
 
 def spec_scores(records: list[AttemptRecord], model: str) -> dict[str, float]:
-    """Each spec's pass rate over its epochs for ``model``."""
+    """Each spec's pass rate over its epochs with a result for ``model``."""
     tally: dict[str, list[bool]] = defaultdict(list)
-    for r in records:
+    for r in results(records):
         if r.model == model:
             tally[r.spec_id].append(r.passed)
     return {spec: sum(v) / len(v) for spec, v in tally.items()}
@@ -119,7 +130,7 @@ def summarize_pair(records: list[AttemptRecord], candidate: str, reference: str)
     cand, ref = spec_scores(records, candidate), spec_scores(records, reference)
     common = sorted(set(cand) & set(ref))
     if not common:
-        raise InputError(f"models {candidate!r} and {reference!r} share no recorded spec")
+        raise InputError(f"models {candidate!r} and {reference!r} share no spec with a result")
     groups = {r.spec_id: r.spec_group or r.spec_id for r in records}
     a = [cand[s] for s in common]
     b = [ref[s] for s in common]
