@@ -153,3 +153,51 @@ def test_unknown_run_lists_the_recorded_ones(
 ) -> None:
     err = _fails(["eval", "stats", "brif"], capsys)
     assert "unknown run 'brif'; did you mean `brief`? recorded runs, newest first: brief" in err
+
+
+@pytest.fixture
+def three_run() -> str:
+    store = EvalStore(Paths.build().ledger_sqlite)
+    store.ensure_run("three", "suite", {})
+    for i in range(4):
+        for model in ("local", "mid", "frontier"):
+            store.record("three", _record(model, i, i < 2))
+    store.close()
+    return "three"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--candidate", "local", "--dispatches", "100"],
+      "--reference: required with 3 models; accepted: frontier, mid"),
+     (["--reference", "mid"], "--candidate: required with 3 models; accepted: frontier, local"),
+     (["--dispatches", "100"], "--candidate and --reference: required for the tax with 3 "
+      "models; accepted: frontier, local, mid")],
+)  # fmt: skip
+def test_a_pair_asked_of_three_models_names_the_missing_flag(
+    three_run: str, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert message in _fails(["eval", "stats", three_run, *args], capsys)
+
+
+def test_three_models_without_pair_flags_show_the_table(three_run: str) -> None:
+    result = CliRunner().invoke(build_app(), ["eval", "stats", three_run])
+    assert result.exit_code == 0, result.output
+    assert "mid" in result.output and "capability tax" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--dispatches", "100"], "--dispatches: a pair needs two models; this run has only 'solo'"),
+     (["--candidate", "solo"], "--candidate: a pair needs two models; this run has only 'solo'"),
+     (["--candidate", "solo", "--reference", "solo"],
+      "--reference: the candidate itself ('solo'); accepted: none (this run has only 'solo')")],
+)  # fmt: skip
+def test_a_one_model_run_says_why_there_is_no_pair(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    store = EvalStore(Paths.build().ledger_sqlite)
+    store.ensure_run("one", "suite", {})
+    store.record("one", _record("solo", 1, True))
+    store.close()
+    assert message in _fails(["eval", "stats", "one", *args], capsys)

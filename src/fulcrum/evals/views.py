@@ -40,20 +40,29 @@ def pick_run(run_id: str | None, known: list[str]) -> str:
 
 
 def pick_pair(
-    models: list[ModelSummary], candidate: str | None, reference: str | None
+    models: list[ModelSummary],
+    candidate: str | None,
+    reference: str | None,
+    *,
+    for_tax: bool = False,
 ) -> tuple[str, str] | None:
-    """The (candidate, reference) pair: as given, or with two models the weaker is the candidate."""
+    """The (candidate, reference) pair: as given, or with two models the weaker is the candidate.
+
+    ``None`` (models only) when no flag asks for a pair; a flag that cannot be honoured (one
+    side missing with other than two models, a one-model run, the tax without a pair) is an
+    :class:`InputError` naming the flag and what is accepted."""
     names = [m.model for m in models]
     for given, flag in ((candidate, "--candidate"), (reference, "--reference")):
         if given is not None and given not in names:
             raise InputError(f"{flag}: model {given!r} is not in this run; accepted: {names}")
     if candidate and reference:
         if candidate == reference:
-            others = [n for n in names if n != candidate]
             raise InputError(f"--reference: the candidate itself ({candidate!r}); accepted: "
-                             f"another model of this run: {others}")  # fmt: skip
+                             f"{_others(names, candidate)}")  # fmt: skip
         return candidate, reference
     if len(models) != 2:
+        if candidate or reference or for_tax:
+            raise _no_pair(names, candidate, reference)
         return None
     weak, strong = sorted(models, key=lambda m: (m.pass_rate, m.model))
     if candidate:
@@ -61,6 +70,25 @@ def pick_pair(
     if reference:
         return next(n for n in names if n != reference), reference
     return weak.model, strong.model
+
+
+def _others(names: list[str], given: str | None) -> str:
+    others = [n for n in names if n != given]
+    return ", ".join(others) if others else f"none (this run has only {names[0]!r})"
+
+
+def _no_pair(names: list[str], candidate: str | None, reference: str | None) -> InputError:
+    """Why no pair can be formed, for a run of other than two models."""
+    if len(names) < 2:
+        flag = "--candidate" if candidate else "--reference" if reference else "--dispatches"
+        return InputError(f"{flag}: a pair needs two models; this run has only {names[0]!r}",
+                          param=flag)  # fmt: skip
+    if not (candidate or reference):
+        return InputError(f"--candidate and --reference: required for the tax with {len(names)} "
+                          f"models; accepted: {', '.join(names)}", param="--candidate")  # fmt: skip
+    missing = "--reference" if candidate else "--candidate"
+    return InputError(f"{missing}: required with {len(names)} models; accepted: "
+                      f"{_others(names, candidate or reference)}", param=missing)  # fmt: skip
 
 
 def summaries(
@@ -76,7 +104,7 @@ def summaries(
         raise InputError("this run has no recorded attempts")
     names = sorted({r.model for r in records})
     models = [summarize_model(records, m, run_id, costs) for m in names]
-    chosen = pick_pair(models, candidate, reference)
+    chosen = pick_pair(models, candidate, reference, for_tax=tax_inputs is not None)
     pair = summarize_pair(records, *chosen) if chosen else None
     tax = pair_tax(pair, tax_inputs) if pair and tax_inputs else None
     return models, pair, tax
