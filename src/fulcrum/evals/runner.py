@@ -1,7 +1,9 @@
 """Runs: every (model, spec, epoch) attempt in a fresh copy, in parallel, resumable.
 
 Attempts already recorded for the run id are skipped, so running the same run again after an
-interruption finishes the rest. Attempts recorded as ``error`` (the model or agent could not be
+interruption finishes the rest. A run id already recorded with another configuration (models,
+specs, epochs, agent: the spec and model sets, not their order) is refused, so two different
+runs never merge under one id. Attempts recorded as ``error`` (the model or agent could not be
 reached, nothing was tested, or the loop was cut short) are not results: the summary counts
 them, ``fulcrum eval run`` exits 1, and the next run of the same id retries them.
 An interruption (Ctrl-C) cancels the attempts not started, records the ones in flight when they
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -112,6 +115,31 @@ def _progress(enabled: bool) -> Progress:
     )  # fmt: skip
 
 
+def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between a recorded run's configuration and this one, in words."""
+    out = []
+    for key in sorted(old.keys() & new.keys()):
+        was, now = old[key], new[key]
+        if isinstance(was, list) and isinstance(now, list):
+            gone, added = sorted(set(was) - set(now)), sorted(set(now) - set(was))
+            if gone or added:
+                out.append(f"{key} {', '.join(map(str, was))} now {', '.join(map(str, now))}"
+                           if key == "models" else
+                           f"{key}: {len(added)} added, {len(gone)} missing")  # fmt: skip
+        elif was != now:
+            out.append(f"{key} {was} now {now}")
+    return out
+
+
+def _check_resume(run_id: str, suite: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """A recorded run id resumes only the same run; anything else would merge two runs."""
+    diff = _differences(old, new)
+    if diff:
+        raise InputError(f"--run-id: run {run_id!r} was recorded with another configuration "
+                         f"(suite {suite}): {'; '.join(diff)}; pick another run id",
+                         param="--run-id")  # fmt: skip
+
+
 def run_plan(
     plan: RunPlan,
     store: EvalStore,
@@ -124,7 +152,9 @@ def run_plan(
     started = time.monotonic()
     config = {"models": [e.model for e in plan.endpoints], "epochs": plan.epochs,
               "agent": plan.agent.name, "specs": [s.id for s in plan.specs]}  # fmt: skip
-    store.ensure_run(plan.run_id, suite, config)
+    recorded = store.ensure_run(plan.run_id, suite, config)
+    if recorded is not None:
+        _check_resume(plan.run_id, *recorded, config)
     done = store.done_keys(plan.run_id)
     pending = [j for j in plan.jobs() if (j[0].model, j[1].id, j[2]) not in done]
     workroot = make_workroot()

@@ -98,19 +98,22 @@ class EvalStore:
         with self._lock:
             self._db.close()
 
-    def ensure_run(self, run_id: str, suite: str, config: dict[str, Any]) -> bool:
-        """Create the run if new; return True when it already existed (a resume)."""
+    def ensure_run(
+        self, run_id: str, suite: str, config: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """Create the run if new (``None``); else return its recorded ``(suite, config)``, for
+        the caller to check that a resume is the same run."""
         with self._lock, self._db:
             found = self._db.execute(
-                "SELECT 1 FROM eval_runs WHERE run_id = ?", (run_id,)
+                "SELECT suite, config FROM eval_runs WHERE run_id = ?", (run_id,)
             ).fetchone()
             if found:
-                return True
+                return str(found[0]), dict(json.loads(found[1]))
             self._db.execute(
                 "INSERT INTO eval_runs VALUES (?, ?, ?, ?)",
                 (run_id, suite, datetime.now(UTC).isoformat(), json.dumps(config, sort_keys=True)),
             )
-            return False
+            return None
 
     def record(self, run_id: str, rec: AttemptRecord) -> None:
         values = asdict(rec)
