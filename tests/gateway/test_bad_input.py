@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import urllib.request
 from collections.abc import Iterator
 
@@ -128,3 +129,27 @@ def test_client_keys_are_required_when_configured(
             {"authorization": "Bearer alpha-key"},
         )
         assert code == 200
+
+
+@pytest.mark.parametrize("value", [b"caf\xe9", "€".encode()])
+def test_a_forwarded_header_that_is_not_ascii_is_a_400_naming_it(
+    gateway: RunningGateway, fake_anthropic: FakeAnthropic, value: bytes
+) -> None:
+    # it reached the upstream call and broke there: a 500 and a traceback in the log
+    host, port = gateway.url.removeprefix("http://").split(":")
+    data = json.dumps(_ok_anthropic()).encode()
+    head = b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    head += b"anthropic-beta: " + value + b"\r\nContent-Length: " + str(len(data)).encode()
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(head + b"\r\n\r\n" + data)
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    status, body = answer.partition(b"\r\n")[0], answer.partition(b"\r\n\r\n")[2]
+    assert status.startswith(b"HTTP/1.1 400"), answer[:300]
+    error = json.loads(body)["error"]
+    assert error["type"] == "invalid_request_error" and "anthropic-beta" in error["message"]
+    assert fake_anthropic.requests == []

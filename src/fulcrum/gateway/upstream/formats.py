@@ -69,6 +69,9 @@ class AnthropicFormat(ApiFormat):
         for name in self._FORWARDED:
             value = client.get(name)
             if value:
+                if not value.isascii():  # cannot be sent on (HTTP header bytes are Latin-1)
+                    raise InvalidRequest(f"{name}: header values are ASCII, got {value!r}",
+                                         param=name)  # fmt: skip
                 out[name] = value
         if api_key:
             out["x-api-key"] = api_key
