@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -201,3 +202,32 @@ def test_a_one_model_run_says_why_there_is_no_pair(
     store.record("one", _record("solo", 1, True))
     store.close()
     assert message in _fails(["eval", "stats", "one", *args], capsys)
+
+
+def test_the_table_fits_80_columns_with_every_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    store = EvalStore(Paths.build().ledger_sqlite)
+    store.ensure_run("wide", "suite", {})
+    for i in range(33):
+        for model in ("qwen2.5-coder-32b", "claude-sonnet-4"):
+            rec = replace(_record(model, i, i % 3 > 0), input_tokens=37_411, output_tokens=7_107)
+            store.record("wide", rec)
+    store.close()
+    result = CliRunner().invoke(build_app(), ["eval", "stats", "wide"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) <= 80
+    row = next(line for line in lines if "22/33" in line)
+    for figure in ("22/33", "66.7%", "49.6–80.2%", "1.0", "1,234,563/234,531", "unmetered"):
+        assert figure in row, row
+
+
+def test_one_is_singular() -> None:
+    store = EvalStore(Paths.build().ledger_sqlite)
+    store.ensure_run("tiny", "suite", {})
+    store.record("tiny", _record("local", 1, False))
+    store.record("tiny", _record("frontier", 1, True))
+    store.close()
+    output = " ".join(CliRunner().invoke(build_app(), ["eval", "stats", "tiny"]).output.split())
+    assert "frontier vs local on 1 spec: 100.0% vs 0.0%" in output
+    assert "(1 spec only frontier passes, 0 only local)" in output

@@ -19,6 +19,7 @@ from fulcrum.evals.agents import Agent, BuiltinAgent, CommandAgent, Task
 from fulcrum.evals.chat import DEFAULT_KEY, Endpoint
 from fulcrum.evals.check import check_suite
 from fulcrum.evals.importers import IMPORTERS, get_importer
+from fulcrum.evals.output import count
 from fulcrum.evals.runner import RunPlan, run_plan
 from fulcrum.evals.sandbox import capabilities
 from fulcrum.evals.scaffold import new_spec
@@ -147,16 +148,12 @@ def run_cmd(  # noqa: PLR0917
         summary = run_plan(plan, store, suite=str(suite), progress=progress)
     finally:
         store.close()
-    console.print(f"run {rid}: {_count(summary.ran, 'attempt')} run, {summary.skipped} already "
+    console.print(f"run {rid}: {count(summary.ran, 'attempt')} run, {summary.skipped} already "
                   f"recorded, {summary.seconds:.1f} s; sandbox {capabilities()}")  # fmt: skip
     if summary.errors:
-        console.print(f"{_count(summary.errors, 'error')}: the model or agent could not be reached "
+        console.print(f"{count(summary.errors, 'error')}: the model or agent could not be reached "
                       "(not results); run the same command again to retry them")  # fmt: skip
         raise typer.Exit(1)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _amount(value: str, flag: str) -> Decimal:

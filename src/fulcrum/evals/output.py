@@ -29,6 +29,7 @@ import html
 from dataclasses import asdict
 from typing import Any
 
+from rich import box
 from rich.table import Table
 
 from fulcrum.evals.summary import CapabilityTax, ModelSummary, PairSummary
@@ -73,6 +74,11 @@ def to_json(
     return doc
 
 
+def count(n: int, word: str) -> str:
+    """``1 attempt``, ``2 attempts``."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
@@ -80,22 +86,34 @@ def _pct(x: float) -> str:
 def _money(m: ModelSummary) -> str:
     if m.cost_usd is None:
         return "unknown" if m.metered_calls else "unmetered"
-    return f"${m.cost_usd:,.4f} ({m.metered_calls} calls)"
+    return f"${m.cost_usd:,.4f}"
+
+
+def _interval(lo: float, hi: float) -> str:
+    return f"{100 * lo:.1f}–{_pct(hi)}"
+
+
+# Short headers, compact cells, one space between columns: the table fits 80 columns with every
+# figure on its row's line; only a long model name wraps, inside its own column.
+COLUMNS = ("model", "passed", "rate", "95% CI", "s/att", "tokens in/out", "cost", "calls")
 
 
 def models_table(models: list[ModelSummary]) -> Table:
-    table = Table(title="Pass rates (Wilson 95% interval)")
-    cols = ("model", "passed", "pass rate", "95% interval", "s/attempt", "tokens in/out", "cost")
-    for col in cols:
-        table.add_column(col, justify="left" if col == "model" else "right")
+    table = Table(title="Pass rates (Wilson 95% interval), seconds per attempt, metered cost",
+                  box=box.SIMPLE_HEAD, padding=0, show_edge=False,
+                  caption_justify="left")  # fmt: skip
+    for col in COLUMNS:
+        wrap = col == "model"
+        table.add_column(col, justify="left" if wrap else "right", overflow="fold",
+                         no_wrap=not wrap, min_width=None if wrap else len(col))  # fmt: skip
     for m in models:
         table.add_row(
-            m.model, f"{m.passed}/{m.attempts}", _pct(m.pass_rate),
-            f"{_pct(m.wilson_95[0])} – {_pct(m.wilson_95[1])}", f"{m.mean_seconds:.1f}",
-            f"{m.input_tokens:,} / {m.output_tokens:,}", _money(m),
+            m.model, f"{m.passed}/{m.attempts}", _pct(m.pass_rate), _interval(*m.wilson_95),
+            f"{m.mean_seconds:.1f}", f"{m.input_tokens:,}/{m.output_tokens:,}", _money(m),
+            str(m.metered_calls),
         )  # fmt: skip
-    notes = [f"{m.model}: {m.errors} attempt{'' if m.errors == 1 else 's'} errored (not counted; "
-             "`fulcrum eval run` again retries them)" for m in models if m.errors]  # fmt: skip
+    notes = [f"{m.model}: {count(m.errors, 'attempt')} errored, not counted "
+             "(`fulcrum eval run` again retries them)" for m in models if m.errors]  # fmt: skip
     table.caption = "\n".join(notes) or None
     return table
 
@@ -103,10 +121,11 @@ def models_table(models: list[ModelSummary]) -> Table:
 def pair_lines(pair: PairSummary, tax: CapabilityTax | None) -> list[str]:
     lo, hi = pair.gap_ci_95
     lines = [
-        f"{pair.reference} vs {pair.candidate} on {pair.n_specs} specs: "
+        f"{pair.reference} vs {pair.candidate} on {count(pair.n_specs, 'spec')}: "
         f"{_pct(pair.reference_rate)} vs {_pct(pair.candidate_rate)}",
         f"gap {_pct(pair.gap)} (bootstrap 95% CI {_pct(lo)} to {_pct(hi)}); exact McNemar "
-        f"p = {pair.mcnemar_p:.3f} ({pair.reference_only} specs only {pair.reference} passes, "
+        f"p = {pair.mcnemar_p:.3f} ({count(pair.reference_only, 'spec')} only {pair.reference} "
+        "passes, "
         f"{pair.candidate_only} only {pair.candidate})",
         f"smallest gap this suite detects at 80% power: {_pct(pair.min_detectable_gap)}",
     ]
