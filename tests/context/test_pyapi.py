@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib.metadata as md
+import json
 import os
 import platform
 from pathlib import Path
@@ -127,3 +128,39 @@ def test_a_standard_library_name_reports_the_python_version() -> None:
     python = f"python-{platform.python_version()}"
     assert found["distribution"] is None and found["version"] == python
     assert pyapi.version_key("json") == f"json=={python}"
+
+
+SECRET = "sk-ant-PYAPILEAK-0123456789"
+
+
+def test_the_child_inherits_no_secret_from_the_server_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(tmp_path, {"leaky.py": "import os\nKEY = os.environ.get('ANTHROPIC_API_KEY')\n"})
+    monkeypatch.setenv("PYTHONPATH", str(site))  # kept: the project's packages are found
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
+    assert pyapi.python_api("leaky.KEY")["value"] == "None"
+    assert "ANTHROPIC_API_KEY" not in pyapi.child_env()
+
+
+def test_a_value_is_shown_only_for_plain_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(
+        tmp_path,
+        {
+            "values.py": "class Loud:\n    def __repr__(self):\n        return 'LOUD-REPR'\n"
+            "OBJ = Loud()\nMAPPING = {'key': 'MAPPED'}\nPLAIN = (1, 2.5, 'x', None, b'y')\n"
+            "BIG = list(range(10_000))\nNESTED = [{'key': 'INNER'}]\n"
+        },
+    )
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    assert pyapi.python_api("values.PLAIN")["value"] == "(1, 2.5, 'x', None, b'y')"
+    big = pyapi.python_api("values.BIG")
+    assert big["value"].startswith("[0, 1, 2,") and len(big["value"]) == 300
+    for name, hidden in [("OBJ", "LOUD"), ("MAPPING", "MAPPED"), ("NESTED", "INNER")]:
+        found = pyapi.python_api(f"values.{name}")
+        assert "value" not in found and hidden not in json.dumps(found), name
+    environ = pyapi.python_api("os.environ")
+    assert environ["type"] == "os._Environ" and "value" not in environ
+    assert os.environ["PATH"] not in json.dumps(pyapi.python_api("posix.environ"))

@@ -135,6 +135,20 @@ async def test_bad_arguments_are_errors_naming_the_argument(transport: str, repo
         assert not err and json.dumps(found).count("start_server") >= 1
 
 
+async def test_python_api_shows_no_secret_of_the_server_environment(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-ant-MCPLEAK-0123456789"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", secret)  # the HTTP server inherits os.environ
+    async with connect("http", repo, None) as client:
+        for name in ("os.environ", "posix.environ", "os.environ._data", "os.environb"):
+            err, found = await call(client, "python_api", {"name": name})
+            assert not err and "value" not in found, (name, found)
+            assert secret not in json.dumps(found) and "MCPLEAK" not in json.dumps(found), name
+        err, sep = await call(client, "python_api", {"name": "os.sep"})
+        assert not err and sep["value"] == repr(os.sep)
+
+
 @asynccontextmanager
 async def in_process(repo: Path, tmp_path: Path) -> AsyncIterator[Client]:
     """The server built here and driven in-process by the SDK's client (no subprocess)."""

@@ -6,6 +6,11 @@ installed package (one entry per module-level class and function and per public 
 ``python introspect_script.py version NAME`` its distribution and version, importing nothing.
 Run as a separate process so imports with side effects, or that crash, never touch the server,
 and so the names resolve in the project's environment, not fulcrum's.
+
+An attribute's ``value`` is shown only for plain data (``str``, ``bytes``, ``int``, ``float``,
+``bool``, ``None``, and a tuple, list or frozenset of those, capped): never the repr of a
+mapping (``os.environ``), a module, a function or another object, whose repr is theirs to
+choose and may hold anything. Its ``type`` is always named.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import importlib
 import importlib.metadata as md
 import importlib.util
 import inspect
+import itertools
 import json
 import os
 import pkgutil
@@ -24,6 +30,8 @@ from typing import Any
 
 DOC_CHARS = 4000
 VALUE_CHARS = 300  # an attribute's repr, cut
+VALUE_ITEMS = 100  # the items of a tuple, list or frozenset shown in its value
+PLAIN = (str, bytes, int, float, bool, type(None))  # exactly these types: no subclass's repr
 
 if sys.path and os.path.dirname(os.path.abspath(__file__)) == os.path.abspath(sys.path[0]):
     del sys.path[0]  # fulcrum's own modules (store.py, web.py ...) must not shadow the project's
@@ -98,6 +106,18 @@ def _where(obj: Any) -> tuple[str | None, int | None]:
         return (file, code.co_firstlineno) if code is not None and file else (None, None)
 
 
+def _value(obj: Any) -> dict[str, str]:
+    """``type`` always; ``value``, the repr cut, only for plain data (see the docstring)."""
+    found = {"type": f"{type(obj).__module__}.{type(obj).__qualname__}"}
+    if type(obj) in (tuple, list, frozenset) and all(type(item) in PLAIN for item in obj):
+        obj = type(obj)(itertools.islice(obj, VALUE_ITEMS))
+    elif type(obj) not in PLAIN:
+        return found
+    with contextlib.suppress(ValueError):  # an int past sys.get_int_max_str_digits()
+        found["value"] = repr(obj)[:VALUE_CHARS]
+    return found
+
+
 def describe(name: str) -> dict[str, Any]:
     obj, module = _resolve(name)
     dist, version = _version(module)
@@ -113,7 +133,7 @@ def describe(name: str) -> dict[str, Any]:
         "name": name, "kind": _kind(obj), "module": module, "signature": _signature(obj),
         "doc": doc[:DOC_CHARS], "file": file, "line": line, "distribution": dist,
         "version": version, "members": members[:100],
-        **({"value": repr(obj)[:VALUE_CHARS]} if _kind(obj) == "attribute" else {}),
+        **(_value(obj) if _kind(obj) == "attribute" else {}),
     }  # fmt: skip
 
 

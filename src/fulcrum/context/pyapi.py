@@ -4,11 +4,16 @@ Both run :mod:`fulcrum.context.introspect_script` in a child process of the chos
 interpreter (default: this one; ``fulcrum mcp --python PATH`` for a project's own virtual
 environment), so what the model sees is the version actually installed, and an import that
 hangs or crashes costs a timeout, never the server.
+
+The child gets a minimal environment (:func:`child_env`): what Python needs to find and import
+the project's packages, and none of the server's other variables, so an API key in the
+server's environment is not in the child's ``os.environ`` for ``python_api`` to show.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +28,18 @@ from fulcrum.errors import InputError, NotFound, UpstreamTimeout
 SCRIPT = Path(__file__).with_name("introspect_script.py")
 TIMEOUT_S = 60.0
 MAX_MODULES = 300
+# what the child may inherit: finding and importing packages, text encoding, temp files, and
+# the variables Windows needs to start a process at all; nothing else (no keys, no DISPLAY)
+CHILD_VARS = frozenset({
+    "PATH", "HOME", "PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE", "PYTHONUTF8", "VIRTUAL_ENV",
+    "CONDA_PREFIX", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP", "USERPROFILE",
+    "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT",
+})  # fmt: skip
+
+
+def child_env() -> dict[str, str]:
+    """This process's variables named in ``CHILD_VARS`` or ``LC_*``: the child's environment."""
+    return {k: v for k, v in os.environ.items() if k.upper() in CHILD_VARS or k.startswith("LC_")}
 
 
 def _run(
@@ -35,6 +52,7 @@ def _run(
             text=True,
             timeout=timeout_s,
             check=False,
+            env=child_env(),
         )
     except subprocess.TimeoutExpired as exc:
         raise UpstreamTimeout(f"introspecting {args[1]!r} took over {timeout_s:.0f} s") from exc
