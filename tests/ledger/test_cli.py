@@ -151,6 +151,20 @@ def test_report_from_postgres(
     assert {g["key"]: g["calls"] for g in data["groups"]} == {"s1": 3, "s2": 2}
 
 
+def test_spend_per_developer_is_grouped_by_the_client_keys_name(
+    ledger_cli: Cli, fake_prices: FakePrices, make_row: RowFactory
+) -> None:
+    writer = LedgerWriter(open_store(None), Pricer(fake_prices))
+    for key in ("alice", "alice", "bob", None):
+        writer.submit(make_row(ts=T0, model="cheap-model", provider="acme", client_key=key))
+    writer.close()
+    code, out, _ = ledger_cli(["ledger", "--by", "client_key", "--json"])
+    assert code == 0
+    assert {g["key"]: g["calls"] for g in json.loads(out)["groups"]} == {
+        "alice": 2, "bob": 1, "(none)": 1,
+    }  # fmt: skip
+
+
 def test_config_file_url_sits_below_the_flag(
     tmp_path: Path, ledger_cli: Cli, fake_prices: FakePrices, make_row: RowFactory
 ) -> None:

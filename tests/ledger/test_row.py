@@ -128,7 +128,7 @@ def test_ids_start_with_their_millisecond_so_later_rows_sort_after() -> None:
 def test_with_costs_copies_every_other_field_and_keeps_a_row_already_priced() -> None:
     """Every field but the three amounts is the row's (each set here to a non-default)."""
     values: dict[str, object] = {
-        "session": "s", "client": "c", "route": "b/m", "route_reason": "alias:m",
+        "session": "s", "client": "c", "client_key": "k", "route": "b/m", "route_reason": "alias:m",
         "backend": "b", "backend_kind": "local", "provider": "p", "model": "m",
         "endpoint": "/v1/messages", "stream": True, "status": 201, "error": "e",
         "input_tokens": 1, "output_tokens": 2, "cache_read_tokens": 3, "cache_write_tokens": 4,

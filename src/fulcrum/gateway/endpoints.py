@@ -20,7 +20,7 @@ from fulcrum.gateway.proxy import proxy, route
 from fulcrum.gateway.state import STATE, GatewayState
 from fulcrum.gateway.upstream.chain import open_chain
 from fulcrum.gateway.upstream.formats import ANTHROPIC, FORMATS, ApiFormat
-from fulcrum.routing.outcomes.feedback import parse_feedback, record_feedback
+from fulcrum.routing.outcomes.feedback import check_owner, parse_feedback, record_feedback
 from fulcrum.routing.tokens import count_tokens_response
 
 
@@ -135,6 +135,7 @@ async def feedback(request: web.Request) -> web.StreamResponse:
     label = parse_feedback(parse_object(raw), request.get(CLIENT_KEY))
     if state.db is None:
         raise Unavailable("feedback needs the ledger database, which is not open")
+    await asyncio.to_thread(check_owner, state.db, label)
     await asyncio.to_thread(record_feedback, state.db, label)
     return web.json_response({"id": label.id, "recorded": True})
 

@@ -96,6 +96,7 @@ class Call:
     stream: bool = False
     session: str | None = None
     client: str | None = None
+    client_key: str | None = None  # the name of the client key (never the key)
     route: str | None = None
     route_reason: str | None = None
     backend: str = ""
@@ -177,6 +178,7 @@ class Call:
             ts=self.ts,
             session=self.session,
             client=self.client,
+            client_key=self.client_key,
             route=self.route,
             route_reason=reason,
             backend=self.backend,

@@ -206,7 +206,7 @@ def _read(ex: Exchange, api: ApiFormat, call: Call, *, store: bool) -> tuple[byt
     api.check(body)
     call.stream = body.get("stream") is True
     call.model = call.model_requested = body["model"]
-    call.client = ex.headers.get("user-agent")
+    call.client, call.client_key = ex.headers.get("user-agent"), ex.client_key
     if store:
         call.request_body = raw.decode("utf-8", errors="replace")
     return raw, body

@@ -132,6 +132,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=BATCH_OWNERS,
         postgres=BATCH_OWNERS,
     ),
+    Migration(
+        version=12,
+        name="add ledger_calls.client_key (the name of the client key a call came with)",
+        sqlite=(f"ALTER TABLE {CALLS_TABLE} ADD COLUMN client_key TEXT",),
+        postgres=(f"ALTER TABLE {CALLS_TABLE} ADD COLUMN client_key TEXT",),
+    ),
 )
 
 

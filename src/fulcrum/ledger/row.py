@@ -65,6 +65,7 @@ class LedgerRow:
     ts: datetime = field(default_factory=utc_now)
     session: str | None = None
     client: str | None = None
+    client_key: str | None = None  # the NAME of the client key it came with, never the key
     route: str | None = None
     route_reason: str | None = None
     backend: str = ""

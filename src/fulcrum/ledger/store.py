@@ -23,6 +23,7 @@ GROUP_COLUMNS: dict[str, str] = {
     "session": "session",
     "provider": "provider",
     "route": "route",
+    "client_key": "client_key",  # spend per developer (the name of each one's client key)
 }
 
 

@@ -23,6 +23,7 @@ from aiohttp import web
 from fulcrum.errors import NotFound, Unavailable
 from fulcrum.gateway.extensions import ExtensionContext
 from fulcrum.gateway.inbound.guard import read_body
+from fulcrum.gateway.inbound.middleware import CLIENT_KEY
 from fulcrum.gateway.inbound.validate import parse_object
 from fulcrum.gateway.metering import Call
 from fulcrum.gateway.state import STATE, GatewayState
@@ -54,7 +55,7 @@ async def wake(request: web.Request) -> web.StreamResponse:
     raw = await read_body(request, state.config.server.max_body_bytes)
     req = parse_request(parse_object(raw))
     call = Call(endpoint=f"{PATH}/{flt.name}")
-    call.client = request.headers.get("user-agent")
+    call.client, call.client_key = request.headers.get("user-agent"), request.get(CLIENT_KEY)
     if state.config.server.store_bodies:
         call.request_body = raw.decode("utf-8", errors="replace")
     state.active += 1

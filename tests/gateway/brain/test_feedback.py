@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -58,3 +59,34 @@ def test_bad_feedback_is_a_400_naming_the_field(
     error = json.loads(raw)["error"]
     assert status == 400 and error["type"] == "invalid_request_error"
     assert error["message"].startswith(param)
+
+
+def test_one_client_key_cannot_label_anothers_request_or_session(
+    fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # bob labelled alice's work "bad": labels that train the router on her outcomes
+    monkeypatch.setenv("FULCRUM_CLIENT_KEYS", "alice:key-a,bob:key-b")
+    alice, bob = {"x-api-key": "key-a"}, {"x-api-key": "key-b"}
+    config = brain_config(fake_anthropic.url, fake_openai.url, POLICY)
+    with running_gateway(config) as gw:
+        status, headers, _ = ask(gw, "A", user("rename the variable"), headers=alice)
+        assert status == 200
+        request_id = headers["x-fulcrum-request-id"]
+        deadline = time.monotonic() + 10
+        while not ledger_rows() and time.monotonic() < deadline:  # the row lands after
+            time.sleep(0.05)
+        answers = [
+            post_json(gw, "/v1/feedback", {"request_id": request_id, "label": "bad"}, bob),
+            post_json(gw, "/v1/feedback", {"session_id": "A", "label": "bad"}, bob),
+            post_json(gw, "/v1/feedback", {"request_id": request_id, "label": "good"}, alice),
+        ]
+    assert [status for status, _, _ in answers] == [404, 404, 200]
+    assert json.loads(answers[0][2])["error"]["message"].startswith("No request")
+    (row,) = ledger_rows()
+    assert row.client_key == "alice"  # the key's name, never the key
+    db = open_database(None)
+    try:
+        (kept,) = read_feedback(db)
+    finally:
+        db.close()
+    assert (kept.label, kept.client_key) == ("good", "alice")

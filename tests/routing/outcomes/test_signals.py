@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from fulcrum.ledger import open_store
-from fulcrum.routing.outcomes.recorded import read_recorded
+from fulcrum.routing.outcomes.feedback import Feedback
+from fulcrum.routing.outcomes.recorded import Recorded, Request, read_recorded
 from fulcrum.routing.outcomes.signals import (
     BACKGROUND_LANE,
+    FEEDBACK_FOREIGN,
     FEEDBACK_FRONTIER,
     FEEDBACK_MISSING,
     FRONTIER,
@@ -95,3 +97,21 @@ def test_a_failed_backend_of_unknown_kind_is_no_failover(tmp_path: Path) -> None
     labelled = label_requests(recorded, 120.0)
     assert labelled.labels == {}
     assert dict(labelled.unlabelled) == {UNKNOWN_KIND: 1}
+
+
+def test_a_label_given_with_another_client_key_is_dropped() -> None:
+    # labels sent before the row was written reach the table: one key must not label another's
+    def request(rid: str, session: str, key: str) -> Request:
+        return Request(rid, at(1), session, "main", True, "local", False, client_key=key)
+
+    recorded = Recorded("ledger", requests=[request("a1", "A", "alice"),
+                                            request("b1", "B", "bob")])  # fmt: skip
+    recorded.feedback = [
+        Feedback("bad", request_id="a1", client_key="bob", ts=at(2)),  # bob on alice's
+        Feedback("bad", session="A", client_key="bob", ts=at(3)),
+        Feedback("bad", request_id="b1", client_key="bob", ts=at(4)),  # his own: kept
+    ]
+    labelled = label_requests(recorded, 120.0)
+    assert labelled.labels["a1"].signal == "local-ok"  # not bob's "bad"
+    assert labelled.labels["b1"].signal == "feedback" and labelled.labels["b1"].weak == 0
+    assert labelled.feedback[FEEDBACK_FOREIGN] == 2

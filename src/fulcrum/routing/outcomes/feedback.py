@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from fulcrum.errors import InvalidRequest
+from fulcrum.errors import InvalidRequest, NotFound
 from fulcrum.ledger.row import format_ts, new_row_id, parse_ts, utc_now
 from fulcrum.routing.budget.database import SharedDatabase
 
@@ -71,6 +71,20 @@ def _id(body: Mapping[str, Any], key: str) -> str | None:
         raise InvalidRequest(f"{key}: expected a non-empty string of at most {MAX_ID} characters",
                              param=key)  # fmt: skip
     return value.strip()
+
+
+def check_owner(db: SharedDatabase, fb: Feedback) -> None:
+    """A 404 for a label on another client key's request or session (a label trains the
+    router: one client must not label another's work). A request or session with no row yet
+    (its row is written just after the answer) is let through: ``fulcrum router outcomes``
+    uses a label only where its key is the request's."""
+    p = _PLACEHOLDER[db.dialect]
+    column, value = ("id", fb.request_id) if fb.request_id is not None else ("session", fb.session)
+    sql = f"SELECT DISTINCT client_key FROM ledger_calls WHERE {column} = {p}"
+    owners = {r[0] for r in db.run(lambda conn: conn.execute(sql, (value,)).fetchall())}
+    if owners and fb.client_key not in owners:
+        what = "request" if column == "id" else "session"
+        raise NotFound(f"No {what} {value!r} of this client key.", param=f"{what}_id")
 
 
 def record_feedback(db: SharedDatabase, fb: Feedback) -> None:

@@ -60,6 +60,7 @@ class Request:
     tokens: int = 0
     turn: int = 0
     tool_errors: int = 0
+    client_key: str | None = None  # the name of the key it came with: a label needs the same
 
     @property
     def local(self) -> bool:
@@ -95,6 +96,7 @@ def request_of(row: LedgerRow) -> Request:
         kind_answered=row.backend_kind,
         escalation=(row.route_reason or "").startswith(ESCALATIONS),
         failures=failures,
+        client_key=row.client_key,
     )
     if not isinstance(item, Item):
         return base

@@ -27,8 +27,9 @@ to each gateway request (oldest first), the strongest signal first — one label
 Not labelled: a request no backend answered; a background request (titles and housekeeping,
 which the learned router never scores); a request the frontier answered without a local
 failure before it (the local model's outcome is unknown; feedback on it is counted and
-dropped). Backend kinds come from the ledger itself: each row's answering backend and kind,
-and the target and side of each recorded decision.
+dropped); a label given with another client key than the request's or the session's
+(counted and dropped). Backend kinds come from the ledger itself: each row's answering
+backend and kind, and the target and side of each recorded decision.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ UNKNOWN_KIND = "failover from a backend of unknown kind"
 FEEDBACK_MISSING = "request not among the ledger rows read"
 FEEDBACK_FRONTIER = "on a frontier answer without a local failure (dropped)"
 FEEDBACK_OTHER = "on a background or unanswered request (dropped)"
+FEEDBACK_FOREIGN = "given with another client key than the request's (dropped)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +86,13 @@ class Labelled:
 def label_requests(recorded: Recorded, retry_window_s: float) -> Labelled:
     """The label of every request a signal speaks for (see the module docstring)."""
     requests = recorded.requests
-    by_request = {f.request_id: f.label for f in recorded.feedback if f.request_id is not None}
+    feedback, foreign = owned(requests, recorded.feedback)
+    by_request = {f.request_id: f.label for f in feedback if f.request_id is not None}
     local = _Local(
         by_request=by_request,
         escalated=escalated(requests),
         retried=retried(requests, retry_window_s),
-        by_session=session_labels(requests, recorded.feedback),
+        by_session=session_labels(requests, feedback),
     )
     out = Labelled()
     for r in requests:
@@ -102,7 +105,28 @@ def label_requests(recorded: Recorded, retry_window_s: float) -> Labelled:
         else:
             out.unlabelled[label] += 1
     out.feedback = unused_feedback(requests, by_request, out.labels)
+    if foreign:
+        out.feedback[FEEDBACK_FOREIGN] += foreign
     return out
+
+
+def owned(requests: Sequence[Request], feedback: Sequence[Feedback]) -> tuple[list[Feedback], int]:
+    """The labels given with the client key of the request or session they label, and how
+    many were not (the gateway refuses those once the row is written; one sent before it was
+    is dropped here)."""
+    keys = {r.id: r.client_key for r in requests}
+    sessions: defaultdict[str, set[str | None]] = defaultdict(set)
+    for r in requests:
+        if r.session is not None:
+            sessions[r.session].add(r.client_key)
+
+    def mine(f: Feedback) -> bool:  # a request or session not read: its own count says so
+        if f.request_id is not None:
+            return keys.get(f.request_id, f.client_key) == f.client_key
+        return f.client_key in sessions.get(f.session or "", {f.client_key})
+
+    kept = [f for f in feedback if mine(f)]
+    return kept, len(feedback) - len(kept)
 
 
 def unused_feedback(
