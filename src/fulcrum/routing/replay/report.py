@@ -107,7 +107,11 @@ def _overview(d: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         ("ledger", d["ledger"]),
         ("policy", d["policy"]),
-        ("period", f"{_when(d['first'])} .. {_when(d['last'])} UTC ({d['days']} days)"),
+        (
+            "period",
+            f"{_when(d['first'])} .. {_when(d['last'])} UTC "
+            f"({d['days']} day{'' if d['days'] == 1 else 's'})",
+        ),
         ("requests", f"{d['rows']:,} recorded; {d['replayed']:,} replayed ({origins})"),
         ("not replayable", skipped),
         ("tokens", f"{rec['tokens']:,}"),
