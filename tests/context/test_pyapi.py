@@ -164,3 +164,21 @@ def test_a_value_is_shown_only_for_plain_data(
     environ = pyapi.python_api("os.environ")
     assert environ["type"] == "os._Environ" and "value" not in environ
     assert os.environ["PATH"] not in json.dumps(pyapi.python_api("posix.environ"))
+
+
+def test_a_module_whose_import_runs_a_program_is_refused_before_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran = tmp_path / "ran"
+    site = _site(
+        tmp_path,
+        {"tool/__init__.py": "", "tool/__main__.py": f"open({str(ran)!r}, 'w').close()\n"},
+    )
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    for name in ("tool.__main__", "tool.__main__.main", "antigravity", "antigravity.geohash"):
+        with pytest.raises(InputError, match=rf"^name: {name!r} .*importing it runs a program"):
+            pyapi.python_api(name)
+    with pytest.raises(InputError, match=r"^packages: 'this' "):
+        pyapi.ensure_package(IndexStore(tmp_path / "api.sqlite3"), "this", None)
+    assert not ran.exists()
+    assert pyapi.python_api("tool")["kind"] == "module"  # the package itself is fine

@@ -8,6 +8,8 @@ hangs or crashes costs a timeout, never the server.
 The child gets a minimal environment (:func:`child_env`): what Python needs to find and import
 the project's packages, and none of the server's other variables, so an API key in the
 server's environment is not in the child's ``os.environ`` for ``python_api`` to show.
+Importing a module runs it, so a name whose import runs a program (a ``__main__`` module,
+``antigravity``) is refused before any child starts.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ CHILD_VARS = frozenset({
     "CONDA_PREFIX", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP", "USERPROFILE",
     "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT",
 })  # fmt: skip
+# standard-library modules that are all side effect (a browser opened, a poem printed)
+RUN_ON_IMPORT = frozenset({"antigravity", "this"})
 
 
 def child_env() -> dict[str, str]:
@@ -71,8 +75,15 @@ def _run(
 
 
 def _check_name(name: str, param: str = "name") -> None:
-    if not name or not all(part.isidentifier() for part in name.split(".")):
+    """A dotted name, none of whose modules runs a program when imported: a ``__main__``
+    (``venv.__main__`` creates virtual environments) or a ``RUN_ON_IMPORT`` module."""
+    parts = name.split(".")
+    if not name or not all(part.isidentifier() for part in parts):
         raise InputError(f"{param}: {name!r} is not a dotted Python name", param=param)
+    if "__main__" in parts or parts[0] in RUN_ON_IMPORT:
+        raise InputError(
+            f"{param}: {name!r} is not introspected: importing it runs a program", param=param
+        )
 
 
 def python_api(name: str, *, python: str | None = None) -> dict[str, Any]:
