@@ -131,25 +131,38 @@ def test_client_keys_are_required_when_configured(
         assert code == 200
 
 
+def _raw(gw: RunningGateway, path: str, headers: bytes, body: dict[str, object]) -> bytes:
+    """A POST written byte by byte (headers an SDK would never send); the whole answer."""
+    host, port = gw.url.removeprefix("http://").split(":")
+    data = json.dumps(body).encode()
+    head = f"POST {path} HTTP/1.1\r\nContent-Type: application/json\r\n".encode() + headers
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(head + f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+        answer = b""
+        while not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    return answer
+
+
 @pytest.mark.parametrize("value", [b"caf\xe9", "€".encode()])
 def test_a_forwarded_header_that_is_not_ascii_is_a_400_naming_it(
     gateway: RunningGateway, fake_anthropic: FakeAnthropic, value: bytes
 ) -> None:
     # it reached the upstream call and broke there: a 500 and a traceback in the log
-    host, port = gateway.url.removeprefix("http://").split(":")
-    data = json.dumps(_ok_anthropic()).encode()
-    head = b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-    head += b"anthropic-beta: " + value + b"\r\nContent-Length: " + str(len(data)).encode()
-    with socket.create_connection((host, int(port))) as sock:
-        sock.sendall(head + b"\r\n\r\n" + data)
-        answer = b""
-        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
-    status, body = answer.partition(b"\r\n")[0], answer.partition(b"\r\n\r\n")[2]
-    assert status.startswith(b"HTTP/1.1 400"), answer[:300]
-    error = json.loads(body)["error"]
+    head = b"Host: 127.0.0.1\r\nanthropic-beta: " + value + b"\r\n"
+    answer = _raw(gateway, MESSAGES, head, _ok_anthropic())
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    error = json.loads(answer.partition(b"\r\n\r\n")[2])["error"]
     assert error["type"] == "invalid_request_error" and "anthropic-beta" in error["message"]
     assert fake_anthropic.requests == []
+
+
+def test_two_host_headers_are_a_400(gateway: RunningGateway, fake_openai: FakeOpenAI) -> None:
+    # the chat front checked the first and served the request (aiohttp's paths: a 400)
+    head = b"Host: 127.0.0.1\r\nHost: evil.example\r\n"
+    answer = _raw(gateway, CHAT, head, {"model": "gpt-4o-mini", "messages": HI})
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"Host: one header" in answer and fake_openai.requests == []

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from multidict import CIMultiDict
 
+from fulcrum.errors import InvalidRequest
 from fulcrum.gateway.inbound.exchange import Exchange
 from fulcrum.gateway.inbound.frontconn import FrontConnection
 from fulcrum.gateway.inbound.frontproto import FrontProtocol
@@ -60,8 +62,10 @@ class Front:
         """Serve one admitted chat request."""
         await self.chat(exchange, exchange.api)
 
-    def admit(self, headers: Mapping[str, str]) -> str | None:
+    def admit(self, headers: CIMultiDict[str]) -> str | None:
         """The client key's name (None without keys); a FulcrumError when refused."""
+        if len(headers.getall("Host", ())) > 1:  # which one is checked? (aiohttp: a 400 too)
+            raise InvalidRequest("Host: one header naming the gateway, got several")
         self._cross_site.check(headers)
         name = None
         if self._keys:
