@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from fulcrum.context import pages, web
@@ -84,6 +86,9 @@ async def test_redirects_are_followed_a_few_times_only(searxng: FakeSearxng) -> 
         "http://localhost:9/admin",
         "http://[::1]/",
         "http://[::ffff:127.0.0.1]/",
+        "http://[::7f00:1]/",
+        "http://[64:ff9b::7f00:1]/",
+        "http://[2002:7f00:1::]/",
         "http://169.254.169.254/latest/meta-data/",
         "http://10.1.2.3/",
         "http://192.168.0.1/",
@@ -94,6 +99,36 @@ async def test_redirects_are_followed_a_few_times_only(searxng: FakeSearxng) -> 
 async def test_private_and_loopback_addresses_are_refused(url: str) -> None:
     with pytest.raises(InputError, match=r"url: .* private"):
         await pages.fetch_page(url, 1000)
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        ("::ffff:8.8.8.8", True),  # IPv4-mapped
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+        ("2002:808:808::1", True),  # 6to4 of 8.8.8.8
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("::7f00:1", False),  # IPv4-compatible (deprecated) 127.0.0.1
+        ("::a9fe:a9fe", False),  # IPv4-compatible 169.254.169.254
+        ("64:ff9b::7f00:1", False),  # NAT64 well-known prefix
+        ("64:ff9b::a00:1", False),
+        ("64:ff9b:1::7f00:1", False),  # NAT64 local-use prefix
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("2002:a9fe:a9fe::1", False),  # 6to4 of the cloud metadata address
+        ("2001:0:7f00:1::80ff:fffe", False),  # Teredo, server 127.0.0.1
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo, client 192.0.2.45
+        ("::1", False),
+        ("::", False),
+        ("fe80::1", False),
+        ("fc00::1", False),
+        ("ff0e::1", False),
+    ],
+)
+def test_an_ipv6_address_carrying_an_ipv4_one_is_judged_by_it(address: str, public: bool) -> None:
+    assert pages.is_public(ipaddress.ip_address(address)) is public
 
 
 async def test_a_redirect_to_a_private_address_is_refused(

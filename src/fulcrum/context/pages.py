@@ -2,9 +2,11 @@
 
 The URL must be http(s). Unless the server allows private addresses (``fulcrum mcp
 --fetch-private`` or ``FULCRUM_FETCH_PRIVATE=1``), a host that is or resolves to a loopback,
-private, link-local (cloud metadata) or otherwise non-global address is refused, at every
-redirect (followed by hand, at most :data:`MAX_REDIRECTS`) and again when the connection is made
-(the resolver drops such addresses, so a name cannot change its answer in between). The body is
+private, link-local (cloud metadata) or otherwise non-global address is refused (an IPv6
+address that carries an IPv4 one, ``::ffff:127.0.0.1``, 6to4, NAT64, Teredo, is refused when
+that IPv4 address is), at every redirect (followed by hand, at most :data:`MAX_REDIRECTS`) and
+again when the connection is made (the resolver drops such addresses, so a name cannot change
+its answer in between). The body is
 read up to :data:`web.MAX_PAGE_BYTES` within :data:`DEADLINE_S`, decoded with the charset the
 header declares (else the page's ``<meta charset>``, a BOM, UTF-8) and HTML is reduced to its
 visible text.
@@ -40,10 +42,35 @@ PRIVATE_HINT = "start the server with --fetch-private (FULCRUM_FETCH_PRIVATE=1) 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address: NAT64's well-known and local-use
+# prefixes, and the deprecated IPv4-compatible ``::a.b.c.d``
+EMBEDS_IPV4 = tuple(map(ipaddress.IPv6Network, ("64:ff9b::/96", "64:ff9b:1::/48", "::/96")))
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries: IPv4-mapped, 6to4, Teredo (its server and
+    client), NAT64 and IPv4-compatible; none for an address that carries none."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if any(ip in prefix for prefix in EMBEDS_IPV4):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)]
+    return []
+
+
 def is_public(ip: IPAddress) -> bool:
-    """A global unicast address (an IPv4-mapped IPv6 address is judged as its IPv4 one)."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """A global unicast address. An IPv6 address that carries IPv4 addresses (see
+    :func:`embedded_ipv4`) must also carry only public ones; an IPv4-mapped one, which only
+    stands for its IPv4 address (``ipaddress`` calls ``::ffff:0:0/96`` non-global), is judged
+    by its IPv4 address alone."""
+    if isinstance(ip, ipaddress.IPv6Address) and (inner := embedded_ipv4(ip)):
+        if not all(is_public(v4) for v4 in inner):
+            return False
+        if ip.ipv4_mapped is not None:
+            return True
     return ip.is_global and not ip.is_multicast
 
 
