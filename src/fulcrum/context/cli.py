@@ -40,9 +40,9 @@ def index_command(
     embedder: Embedder = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Build or refresh a repository's search index (only changed files are re-read); --json
-    also lists the files (re)indexed, removed and skipped (binary, oversized, minified, or a
-    name that is not UTF-8)."""
+    """Build or refresh a repository's search index (only changed files are re-read).
+
+    --json also names each file (re)indexed, removed and skipped (binary, too big, minified)."""
     if not path.is_dir():
         raise InputError(f"PATH: {path} is not a directory")
     config = ContextConfig.build(path, embedder=embedder)
