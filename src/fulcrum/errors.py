@@ -10,7 +10,7 @@ for HTTP.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 
@@ -73,10 +73,19 @@ class InvalidRequest(InputError):
     """An HTTP request the gateway cannot accept (malformed JSON, wrong types...)."""
 
     @classmethod
-    def unknown_field(cls, key: object, accepted: Sequence[str]) -> InvalidRequest:
-        """A body field no endpoint reads, with the closest accepted one as a suggestion."""
-        return cls(f"{key}: unknown field; {did_you_mean(str(key), accepted)}accepted: "
-                   f"{', '.join(accepted)}", param=str(key))  # fmt: skip
+    def unknown_field(cls, key: object, accepted: Sequence[str], where: str = "") -> InvalidRequest:
+        """A body field no endpoint reads, with the closest accepted one as a suggestion;
+        ``where``: the part of the body it is in (``requests[3]``), before the message."""
+        message = (f"{key}: unknown field; {did_you_mean(str(key), accepted)}accepted: "
+                   f"{', '.join(accepted)}")  # fmt: skip
+        return cls(f"{where}: {message}" if where else message, param=str(key))
+
+    @classmethod
+    def check_fields(cls, body: Iterable[str], accepted: Sequence[str], where: str = "") -> None:
+        """Raise :meth:`unknown_field` for the first key of ``body`` not in ``accepted``."""
+        for key in body:
+            if key not in accepted:
+                raise cls.unknown_field(key, accepted, where)
 
 
 def did_you_mean(key: str, accepted: Sequence[str]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, only, rfc3339
+from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, rfc3339
 from fulcrum.batch.store import ItemResult, Job, NewItem
 from fulcrum.errors import InvalidRequest
 from fulcrum.gateway.upstream.formats import ANTHROPIC
@@ -24,7 +24,7 @@ class AnthropicBatch(BatchApi):
     id_prefix = "msgbatch_"
 
     def parse_body(self, body: dict[str, Any]) -> list[NewItem]:
-        only(body, ("requests",))
+        InvalidRequest.check_fields(body, ("requests",))  # the API refuses any other
         requests = body.get("requests")
         if not isinstance(requests, list):
             raise InvalidRequest("requests: an array of {custom_id, params}", param="requests")
@@ -35,7 +35,7 @@ class AnthropicBatch(BatchApi):
             where = f"requests[{n}]"
             if not isinstance(request, dict):
                 raise InvalidRequest(f"{where} must be an object")
-            only(request, ("custom_id", "params"), where)
+            InvalidRequest.check_fields(request, ("custom_id", "params"), where)
             items.append(
                 self.check_item(request.get("custom_id"), request.get("params"), where, seen)
             )

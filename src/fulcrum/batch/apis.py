@@ -25,15 +25,6 @@ EXPIRY_S = 24 * 3600
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
-def only(obj: Mapping[str, Any], accepted: tuple[str, ...], where: str = "") -> None:
-    """Refuse a field the provider's API does not define (both APIs answer a 400 for one)."""
-    for key in obj:
-        if key not in accepted:
-            error = InvalidRequest.unknown_field(key, accepted)
-            raise InvalidRequest(f"{where}: {error.message}" if where else error.message,
-                                 param=error.param)  # fmt: skip
-
-
 def page_limit(query: Mapping[str, str], *, default: int, most: int) -> int:
     """A list page's ``limit`` query parameter: an integer from 1 to ``most``."""
     text = query.get("limit", str(default))

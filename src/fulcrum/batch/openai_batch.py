@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, only, unix
+from fulcrum.batch.apis import EXPIRY_S, BatchApi, Body, unix
 from fulcrum.batch.store import ItemResult, Job, NewItem
 from fulcrum.errors import Conflict, InvalidRequest
 from fulcrum.gateway.upstream.formats import OPENAI, RESPONSES, ApiFormat
@@ -76,7 +76,7 @@ class OpenAIBatch(BatchApi):
             raise InvalidRequest(f"{where} is not JSON") from None
         if not isinstance(request, dict):
             raise InvalidRequest(f"{where} must be a JSON object")
-        only(request, LINE_FIELDS, where)
+        InvalidRequest.check_fields(request, LINE_FIELDS, where)
         method = request.get("method", "POST")
         if method != "POST":
             raise InvalidRequest(f"{where}: method must be POST, got {json.dumps(method)}",

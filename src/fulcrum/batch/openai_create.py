@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fulcrum.batch.apis import only
 from fulcrum.errors import InvalidRequest
 
 WINDOWS = ("24h",)
@@ -27,7 +26,7 @@ FIELDS = ("input_file_id", "endpoint", "completion_window", "metadata", "output_
 
 
 def parse_create(body: dict[str, Any]) -> CreateBatch:
-    only(body, FIELDS)
+    InvalidRequest.check_fields(body, FIELDS)  # the API refuses any other
     for key in ("input_file_id", "endpoint", "completion_window"):
         if not isinstance(body.get(key), str) or not body[key]:
             raise InvalidRequest(f"{key}: a required string", param=key)

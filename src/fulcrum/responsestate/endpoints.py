@@ -6,7 +6,7 @@ answers 404 and says why."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
@@ -40,12 +40,6 @@ def _config(request: web.Request) -> KeepConfig:
     return config if isinstance(config, KeepConfig) else KeepConfig()
 
 
-def _check_query(query: Mapping[str, str], accepted: tuple[str, ...]) -> None:
-    for key in query:
-        if key not in accepted:
-            raise InvalidRequest.unknown_field(key, accepted)
-
-
 def _store(request: web.Request) -> ResponseStore:
     """The kept responses; with ``store`` off, the 404 that says so."""
     config = _config(request)
@@ -69,7 +63,7 @@ async def _found(
 
 
 async def retrieve(request: web.Request) -> web.StreamResponse:
-    _check_query(request.query, RETRIEVE_QUERY)
+    InvalidRequest.check_fields(request.query, RETRIEVE_QUERY)
     if request.query.get("stream", "false").lower() != "false":
         raise InvalidRequest("stream: a kept response is answered whole", param="stream")
     store = _store(request)
@@ -95,7 +89,7 @@ async def cancel(request: web.Request) -> web.StreamResponse:
 
 async def list_input_items(request: web.Request) -> web.StreamResponse:
     query = request.query
-    _check_query(query, ITEMS_QUERY)
+    InvalidRequest.check_fields(query, ITEMS_QUERY)
     limit, order = _limit(query.get("limit", "20")), query.get("order", "desc")
     if order not in ORDERS:
         raise InvalidRequest(f"order: expected one of {', '.join(ORDERS)}, got {order!r}",

@@ -46,9 +46,7 @@ def _bad(field: str, accepted: str, value: Any) -> InvalidRequest:
 
 
 def parse_request(body: dict[str, Any]) -> WakeRequest:
-    for key in body:
-        if key not in KEYS:
-            raise InvalidRequest.unknown_field(key, KEYS)
+    InvalidRequest.check_fields(body, KEYS)
     if "event" not in body:
         raise InvalidRequest("event: is required (the text of the event)", param="event")
     event = body["event"]

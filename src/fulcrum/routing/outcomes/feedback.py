@@ -43,9 +43,7 @@ class Feedback:
 
 def parse_feedback(body: Mapping[str, Any], client_key: str | None = None) -> Feedback:
     """A feedback body, checked: a 400 names the field and what is accepted."""
-    for key in body:
-        if key not in KEYS:
-            raise InvalidRequest.unknown_field(key, KEYS)
+    InvalidRequest.check_fields(body, KEYS)
     label = body.get("label")
     if label not in LABELS:
         got = "nothing" if label is None else repr(label)
