@@ -57,13 +57,15 @@ def triage(
     its errored result when nothing can run it (it need not wait for the run window)."""
     out: list[NewItem] = []
     for item in items:
-        target = forward_target(state, api.fmt, item.body, forward)
-        if target is not None:
-            out.append(replace(item, forward=target.backend))
-            continue
         routed = local_route(state, api, item.body, dumps(item.body))
-        refused = (routed.status_code, routed.result or {}) if isinstance(routed, Ran) else None
-        out.append(replace(item, refused=refused))
+        if not isinstance(routed, Ran):  # a local route: it runs here (never forwarded)
+            out.append(item)
+            continue
+        target = forward_target(state, api.fmt, item.body, forward)
+        refused = (routed.status_code, routed.result or {})
+        out.append(
+            replace(item, forward=target.backend) if target else replace(item, refused=refused)
+        )
     return out
 
 
