@@ -24,14 +24,19 @@ def redact_url(url: str) -> str:
     return _QUERY_VALUE.sub(r"\1***", _PASSWORD.sub(r"\1***@", url))
 
 
+def is_http_url(value: str) -> bool:
+    """``http://`` or ``https://``, a host, and a port in range when one is given."""
+    try:
+        parts = urlsplit(value.strip())
+        _ = parts.port  # out of range or not a number: ValueError
+    except ValueError:
+        return False
+    return parts.scheme in SCHEMES and bool(parts.hostname)
+
+
 def http_url(value: str, flag: str) -> str:
     """``value`` checked as an HTTP base URL, without a trailing ``/``."""
     accepted = "an http:// or https:// URL with a host, like http://127.0.0.1:8787"
-    try:
-        parts = urlsplit(value.strip())
-        port = parts.port  # out of range or not a number: ValueError
-    except ValueError:
-        port = -1
-    if parts.scheme not in SCHEMES or not parts.hostname or port == -1:
+    if not is_http_url(value):
         raise InputError(f"{flag}: expected {accepted}, got {redact_url(value)!r}")
     return value.strip().rstrip("/")

@@ -14,12 +14,12 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
 
 from fulcrum.errors import ConfigError, UpstreamError
+from fulcrum.urls import is_http_url
 
 Vectors = npt.NDArray[np.float32]
 
@@ -87,8 +87,7 @@ OPENAI_FORM = "openai:http://HOST:PORT/v1#MODEL"
 
 def _openai(options: str) -> Embedder:
     url, _, model = options.partition("#")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http_url(url):
         raise ConfigError(f"'openai:{options}' is not accepted; give {OPENAI_FORM}", field=FIELD)
     return OpenAIEmbedder(url, model or "default")
 

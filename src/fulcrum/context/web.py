@@ -17,11 +17,11 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import aiohttp
 
 from fulcrum.errors import ConfigError, InputError, UpstreamError, UpstreamTimeout
+from fulcrum.urls import is_http_url
 
 MAX_RESULTS = 20
 RETRIES = 2
@@ -117,8 +117,7 @@ FIELD = "--search"  # also $FULCRUM_SEARCH
 
 class SearXNG:
     def __init__(self, base_url: str) -> None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_http_url(base_url):
             raise ConfigError("searxng needs its URL: searxng:http://HOST:PORT", field=FIELD)
         self.base_url, self.name = base_url.rstrip("/"), "searxng"
 
