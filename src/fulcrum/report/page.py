@@ -47,8 +47,8 @@ def reevaluate_text(due: date, today: date) -> str:
     return Text.from_markup(reevaluate_line(due, today)).plain
 
 
-def dollars(amount: str) -> str:
-    """A decision's money string (``"39600000.00"``) as ``$39,600,000.00``."""
+def dollars(amount: str | Decimal) -> str:
+    """An amount (a decision's money string, ``"39600000.00"``) as ``$39,600,000.00``."""
     value = Decimal(amount)
     return f"{'-' if value < 0 else ''}${abs(value):,.2f}"
 

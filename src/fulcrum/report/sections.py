@@ -19,6 +19,7 @@ from fulcrum.ledger.factory import DATABASE_ERRORS, open_store
 from fulcrum.ledger.report import Report, build_report
 from fulcrum.probe.store import load_run
 from fulcrum.report import measured_charts as charts
+from fulcrum.report.page import dollars
 from fulcrum.urls import redact_url
 from fulcrum.usage.pricing import Pricer
 from fulcrum.usage.report import build_report as usage_report
@@ -172,7 +173,7 @@ def probe_section(run_ids: list[str]) -> Section:
 
 def _usd(value: Decimal | None, unknown: int = 0) -> str:
     """Cents, from the Decimal; a sum that leaves calls out says how many."""
-    text = "unknown" if value is None else f"${value:,.2f}"
+    text = "unknown" if value is None else dollars(value)
     if unknown and value is not None:
         text += f" (+{charts.plural(unknown, 'call')} of unknown cost)"
     return text
