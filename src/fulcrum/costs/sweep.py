@@ -10,7 +10,7 @@ active agents" as a computed point. Crossings of money alone (before the tax) ar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
@@ -99,31 +99,31 @@ def run_sweep(
     steps = [{o.id: o for o in d.options} for d in decisions]
     xs = [Decimal(v) for v in sweep.values]
     options_at = _decider(path, catalog, sweep, params, dict(zip(xs, steps, strict=True)))
-    rows = [
-        {
-            "value": str(v),
-            "recommended": d.recommendation.id,
-            "options": [
-                {
-                    "id": o.id,
-                    "name": o.name,
-                    "total_monthly": money(o.total_monthly),
-                    "eligible": o.eligible,
-                }
-                for o in d.options
-            ],
-        }
-        for v, d in zip(sweep.values, decisions, strict=True)
-    ]
     return {
         "key": sweep.key,
         "options": ids,
-        "rows": rows,
+        "rows": sweep_rows(sweep.values, decisions),
         "crossings": crossings(xs, ids, option_series(steps, ids, "total_monthly"),
                                 _bisector(options_at, "total_monthly")),
         "money_crossings": crossings(xs, ids, option_series(steps, ids, "money_monthly"),
                                       _bisector(options_at, "money_monthly")),
     }  # fmt: skip
+
+
+def sweep_rows(values: Sequence[int | Decimal], decisions: Sequence[Decision]) -> list[Any]:
+    """One row per swept value: the value, the option recommended, every option's total."""
+    return [
+        {
+            "value": str(v),
+            "recommended": d.recommendation.id,
+            "options": [
+                {"id": o.id, "name": o.name, "total_monthly": money(o.total_monthly),
+                 "eligible": o.eligible}
+                for o in d.options
+            ],
+        }
+        for v, d in zip(values, decisions, strict=True)
+    ]  # fmt: skip
 
 
 Series = list[list[Decimal | None]]

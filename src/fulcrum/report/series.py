@@ -27,9 +27,8 @@ from fulcrum.catalog import Catalog
 from fulcrum.costs import montecarlo as mc
 from fulcrum.costs.decision import Decision, decide
 from fulcrum.costs.evaluate import option_tco
-from fulcrum.costs.results import money as amount
 from fulcrum.costs.scenario import Scenario
-from fulcrum.costs.sweep import crossings, option_series
+from fulcrum.costs.sweep import crossings, option_series, sweep_rows
 
 # why_not rules under which an option's box count, hence its price, is a placeholder
 UNPRICED = frozenset({"capacity"})
@@ -104,20 +103,9 @@ def agents_sweep(sc: Scenario, catalog: Catalog, top: int | None = None) -> dict
     decisions = [decide(replace(sc, api=replace(sc.api, agents=n)), catalog) for n in values]
     ids = list(dict.fromkeys(o.id for d in decisions for o in d.options))
     steps = [{o.id: o for o in d.options} for d in decisions]
-    rows = [
-        {
-            "value": str(n),
-            "recommended": d.recommendation.id,
-            "options": [
-                {"id": o.id, "name": o.name, "total_monthly": amount(o.total_monthly),
-                 "eligible": o.eligible}
-                for o in d.options
-            ],
-        }
-        for n, d in zip(values, decisions, strict=True)
-    ]  # fmt: skip
     xs = [Decimal(n) for n in values]
     found = crossings(xs, ids, option_series(steps, ids, "total_monthly"), lambda *_: None)
+    rows = sweep_rows(values, decisions)
     return {"key": "api.agents", "options": ids, "rows": rows, "crossings": found}
 
 
