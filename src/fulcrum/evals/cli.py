@@ -19,7 +19,6 @@ from fulcrum.evals.agents import Agent, BuiltinAgent, CommandAgent, Task
 from fulcrum.evals.chat import DEFAULT_KEY, Endpoint
 from fulcrum.evals.check import check_suite
 from fulcrum.evals.importers import IMPORTERS, get_importer
-from fulcrum.evals.output import count
 from fulcrum.evals.runner import RunPlan, run_plan
 from fulcrum.evals.sandbox import capabilities
 from fulcrum.evals.scaffold import new_spec
@@ -30,6 +29,7 @@ from fulcrum.evals.summary import TaxInputs
 from fulcrum.evals.views import pick_run, render_stats
 from fulcrum.settings import Paths, pick
 from fulcrum.tables import to_decimal
+from fulcrum.words import plural
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8787/v1"
 AGENT_CMD_HELP = (
@@ -148,10 +148,10 @@ def run_cmd(  # noqa: PLR0917
         summary = run_plan(plan, store, suite=str(suite), progress=progress)
     finally:
         store.close()
-    console.print(f"run {rid}: {count(summary.ran, 'attempt')} run, {summary.skipped} already "
+    console.print(f"run {rid}: {plural(summary.ran, 'attempt')} run, {summary.skipped} already "
                   f"recorded, {summary.seconds:.1f} s; sandbox {capabilities()}")  # fmt: skip
     if summary.errors:
-        console.print(f"{count(summary.errors, 'error')}: the model or agent could not be reached "
+        console.print(f"{plural(summary.errors, 'error')}: the model or agent could not be reached "
                       "(not results); run the same command again to retry them")  # fmt: skip
         raise typer.Exit(1)
 

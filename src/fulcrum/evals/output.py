@@ -33,6 +33,7 @@ from rich import box
 from rich.table import Table
 
 from fulcrum.evals.summary import CapabilityTax, ModelSummary, PairSummary
+from fulcrum.words import plural
 
 KIND = "fulcrum.eval.results"
 
@@ -74,11 +75,6 @@ def to_json(
     return doc
 
 
-def count(n: int, word: str) -> str:
-    """``1 attempt``, ``2 attempts``."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
@@ -112,7 +108,7 @@ def models_table(models: list[ModelSummary]) -> Table:
             f"{m.mean_seconds:.1f}", f"{m.input_tokens:,}/{m.output_tokens:,}", _money(m),
             str(m.metered_calls),
         )  # fmt: skip
-    notes = [f"{m.model}: {count(m.errors, 'attempt')} errored, not counted "
+    notes = [f"{m.model}: {plural(m.errors, 'attempt')} errored, not counted "
              "(`fulcrum eval run` again retries them)" for m in models if m.errors]  # fmt: skip
     table.caption = "\n".join(notes) or None
     return table
@@ -121,10 +117,10 @@ def models_table(models: list[ModelSummary]) -> Table:
 def pair_lines(pair: PairSummary, tax: CapabilityTax | None) -> list[str]:
     lo, hi = pair.gap_ci_95
     lines = [
-        f"{pair.reference} vs {pair.candidate} on {count(pair.n_specs, 'spec')}: "
+        f"{pair.reference} vs {pair.candidate} on {plural(pair.n_specs, 'spec')}: "
         f"{_pct(pair.reference_rate)} vs {_pct(pair.candidate_rate)}",
         f"gap {_pct(pair.gap)} (bootstrap 95% CI {_pct(lo)} to {_pct(hi)}); exact McNemar "
-        f"p = {pair.mcnemar_p:.3f} ({count(pair.reference_only, 'spec')} only {pair.reference} "
+        f"p = {pair.mcnemar_p:.3f} ({plural(pair.reference_only, 'spec')} only {pair.reference} "
         "passes, "
         f"{pair.candidate_only} only {pair.candidate})",
         f"smallest gap this suite detects at 80% power: {_pct(pair.min_detectable_gap)}",

@@ -15,6 +15,7 @@ import textwrap
 from decimal import Decimal
 
 from fulcrum.ledger.report import Bucket, Report
+from fulcrum.words import plural
 
 WIDTH = 80
 HEAD = ("calls", "local", "tokens", "tok local", "cost", "frontier", "saving")
@@ -78,7 +79,7 @@ def _totals(report: Report) -> list[str]:
         f"{_usd_words(t.saving_usd, t.saving_unknown)} saved",
         f"local share: {share(t.local_share_calls)} of calls, "
         f"{share(t.local_share_tokens)} of tokens",
-        f"daily spend over {days} day{'' if days == 1 else 's'}: "
+        f"daily spend over {plural(days, 'day')}: "
         f"mean {usd(report.mean_daily_usd)}, p95 {usd(report.p95_daily_usd)}"
         + (f" (days with calls of unknown cost: {unknown_days})" if unknown_days else ""),
     ]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fulcrum.report.svg import figure, mark, to_svg
+from fulcrum.words import plural
 
 
 def pass_rates(models: list[dict[str, Any]], gap: dict[str, Any] | None) -> str:
@@ -40,11 +41,6 @@ def _day_axis(ax: Any, labels: list[str]) -> None:
     ax.set_xticks(ticks, [labels[i] for i in ticks])
     ax.set_xlim(-0.6, len(labels) - 0.4)
     ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-
-
-def plural(n: int, word: str) -> str:
-    """``1 day``, ``2 days``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def daily_spend(

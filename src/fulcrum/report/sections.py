@@ -24,6 +24,7 @@ from fulcrum.urls import redact_url
 from fulcrum.usage.pricing import Pricer
 from fulcrum.usage.report import build_report as usage_report
 from fulcrum.usage.store import UsageStore
+from fulcrum.words import plural
 
 NOT_MEASURED = "not measured yet"
 
@@ -96,8 +97,8 @@ def ledger_section(db: str | None, target: float | None = None) -> Section:
     )
     known = sum(1 for _, v in days if v is not None)
     left_out = len(days) - known
-    value = f"mean {_usd(mean)}/day, p95 {_usd(p95)}/day over {charts.plural(known, 'day')}" + (
-        f"; {charts.plural(left_out, 'day')} of unknown cost left out" if left_out else ""
+    value = f"mean {_usd(mean)}/day, p95 {_usd(p95)}/day over {plural(known, 'day')}" + (
+        f"; {plural(left_out, 'day')} of unknown cost left out" if left_out else ""
     )
     window = f"{report.days[0].key} to {report.days[-1].key}"
     out.labels.append(InputLabel("daily spend through the gateway", MEASURED, value,
@@ -175,7 +176,7 @@ def _usd(value: Decimal | None, unknown: int = 0) -> str:
     """Cents, from the Decimal; a sum that leaves calls out says how many."""
     text = "unknown" if value is None else dollars(value)
     if unknown and value is not None:
-        text += f" (+{charts.plural(unknown, 'call')} of unknown cost)"
+        text += f" (+{plural(unknown, 'call')} of unknown cost)"
     return text
 
 

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from fulcrum.routing.policy.explain import pairs_table
 from fulcrum.routing.replay.tally import Money, Sides, Tally
+from fulcrum.words import plural
 
 TOP = 10
 
@@ -109,8 +110,7 @@ def _overview(d: dict[str, Any]) -> list[tuple[str, str]]:
         ("policy", d["policy"]),
         (
             "period",
-            f"{_when(d['first'])} .. {_when(d['last'])} UTC "
-            f"({d['days']} day{'' if d['days'] == 1 else 's'})",
+            f"{_when(d['first'])} .. {_when(d['last'])} UTC ({plural(d['days'], 'day')})",
         ),
         ("requests", f"{d['rows']:,} recorded; {d['replayed']:,} replayed ({origins})"),
         ("not replayable", skipped),
