@@ -72,6 +72,19 @@ def test_capability_tax_interval_and_validation(brief_run: str) -> None:
         pair_tax(pair, TaxInputs(Decimal(1), Decimal(-1), Decimal(1)))
 
 
+def test_capability_tax_uses_the_whole_gap(brief_run: str) -> None:
+    """A gap of 2/3 over $50,000 of rework is $33,333.33, not the $33,333.35 of a rounded gap."""
+    store = EvalStore(Paths.build().ledger_sqlite)
+    records = store.attempts(brief_run)
+    store.close()
+    _, pair, _ = summaries(records)
+    assert pair is not None
+    thirds = replace(pair, gap=2 / 3, gap_ci_95=(1 / 3, 1.0))
+    tax = pair_tax(thirds, TaxInputs(Decimal(3000), Decimal(10), Decimal(100)))
+    assert tax.usd_per_month == Decimal("33333.33")
+    assert tax.usd_per_month_ci_95 == (Decimal("16666.67"), Decimal("50000.00"))
+
+
 def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["eval", "stats"])

@@ -150,8 +150,8 @@ def summarize_pair(records: list[AttemptRecord], candidate: str, reference: str)
 
 def _monthly(gap: float, t: TaxInputs) -> Decimal:
     """One month of the gap's rework, through the cost engine's one capability-tax formula
-    (a month's dispatches over a one-day "month")."""
-    extra = Decimal(str(round(gap, 6)))
+    (a month's dispatches over a one-day "month"); the gap exact, rounding only the dollars."""
+    extra = Decimal(repr(gap))
     tax = capability_tax(t.dispatches_per_month, extra, t.rework_minutes, t.usd_per_hour, ONE)
     return tax.monthly.quantize(CENT)
 
