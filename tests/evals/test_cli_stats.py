@@ -90,6 +90,7 @@ def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["eval", "stats"])
     assert info.value.code == 2
     assert "no eval runs recorded yet" in capsys.readouterr().err
+    assert not Paths.build().ledger_sqlite.exists()  # reading made no empty ledger
 
 
 def test_unknown_model_is_named(brief_run: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -191,7 +191,7 @@ def stats_cmd(  # noqa: PLR0917
 ) -> None:
     """Pass rates, paired statistics and the capability tax of a run."""
     tax = _tax_inputs(dispatches, rework_minutes, rate)
-    store = EvalStore(Paths.build().ledger_sqlite)
+    store = EvalStore.recorded(Paths.build().ledger_sqlite)
     try:
         rid = pick_run(run_id, [r[0] for r in store.runs()])
         records = store.attempts(rid)

@@ -19,7 +19,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from fulcrum.errors import InputError
+
 SCHEMA_VERSION = 1
+NO_RUNS = "no eval runs recorded yet; run `fulcrum eval run` first"
 _MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE IF NOT EXISTS eval_runs (
@@ -84,6 +87,14 @@ class EvalStore:
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._migrate()
+
+    @classmethod
+    def recorded(cls, path: Path) -> EvalStore:
+        """The store to read runs from: a database never written holds no run, and reading
+        one must not create it (an empty ledger file made `fulcrum ledger` say "no calls")."""
+        if not path.is_file():
+            raise InputError(NO_RUNS)
+        return cls(path)
 
     def _migrate(self) -> None:
         with self._lock, self._db:

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from fulcrum.errors import InputError, did_you_mean
 from fulcrum.evals.output import models_table, pair_lines, to_html, to_json
-from fulcrum.evals.store import AttemptRecord
+from fulcrum.evals.store import NO_RUNS, AttemptRecord
 from fulcrum.evals.summary import (
     CapabilityTax,
     Costs,
@@ -28,7 +28,7 @@ SHOWN_RUNS = 5
 def pick_run(run_id: str | None, known: list[str]) -> str:
     """``run_id`` when recorded, else the latest run (``known`` is newest first)."""
     if not known:
-        raise InputError("no eval runs recorded yet; run `fulcrum eval run` first")
+        raise InputError(NO_RUNS)
     if run_id is None:
         return known[0]
     if run_id not in known:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fulcrum.errors import InputError
 from fulcrum.evals.spec import load_suite
-from fulcrum.evals.store import EvalStore
+from fulcrum.evals.store import NO_RUNS, EvalStore
 from fulcrum.evals.summary import spec_scores
 from fulcrum.routing.learned.data import write_rows
 
@@ -31,7 +31,7 @@ class OutcomeResult:
 def _run(store: EvalStore, run_id: str | None) -> tuple[str, str]:
     runs = {rid: suite for rid, suite, _ in store.runs()}
     if not runs:
-        raise InputError("no eval runs recorded yet; run `fulcrum eval run` first")
+        raise InputError(NO_RUNS)
     if run_id is None:
         newest = store.runs()[0]
         return newest[0], newest[1]
@@ -50,7 +50,7 @@ def eval_outcomes(
     suite: Path | None = None,
 ) -> OutcomeResult:
     """Write the rows for ``frontier`` against ``local`` in one run (default: the newest)."""
-    store = EvalStore(db)
+    store = EvalStore.recorded(db)
     try:
         rid, recorded_suite = _run(store, run_id)
         records = store.attempts(rid)
