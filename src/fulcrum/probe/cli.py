@@ -28,10 +28,25 @@ from fulcrum.urls import http_url, redact_url
 
 DEFAULT_QUANT = "Q4_K_M"
 
-
-def _positive(help_text: str) -> Any:
-    """A count option of at least 1."""
-    return typer.Option(min=1, help=help_text)
+MaxPromptTokens = Annotated[
+    int,
+    typer.Option(
+        min=1, help="Longest prefill prompt; four lengths halving down from it are timed."
+    ),
+]
+PromptTokens = Annotated[int, typer.Option(min=1, help="Prompt of each concurrency request.")]
+OutputTokens = Annotated[
+    int, typer.Option(min=1, help="Tokens asked of each decode and concurrency request.")
+]
+MaxConcurrency = Annotated[
+    int, typer.Option(min=1, help="Highest concurrency level; levels double from 1 up to it.")
+]
+Repeats = Annotated[int, typer.Option(min=1, help="Requests per prefill length and for decode.")]
+Rounds = Annotated[int, typer.Option(min=1, help="Requests each client sends at each level.")]
+Warmup = Annotated[
+    int, typer.Option(min=0, help="Untimed requests first (they also size the tokens per word).")
+]
+Seed = Annotated[int, typer.Option(help="Seed of the generated prompts.")]
 
 
 def _measure(target: Target, plan: Plan) -> list[Sample]:
@@ -97,23 +112,14 @@ def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     api_key_env: Annotated[
         str | None, typer.Option(help="Environment variable holding the key (never printed).")
     ] = None,
-    max_prompt_tokens: Annotated[
-        int, _positive("Longest prefill prompt; four lengths halving down from it are timed.")
-    ] = 4096,
-    prompt_tokens: Annotated[int, _positive("Prompt of each concurrency request.")] = 512,
-    output_tokens: Annotated[
-        int, _positive("Tokens asked of each decode and concurrency request.")
-    ] = 64,
-    max_concurrency: Annotated[
-        int, _positive("Highest concurrency level; levels double from 1 up to it.")
-    ] = 8,
-    repeats: Annotated[int, _positive("Requests per prefill length and for decode.")] = 3,
-    rounds: Annotated[int, _positive("Requests each client sends at each level.")] = 3,
-    warmup: Annotated[
-        int,
-        typer.Option(min=0, help="Untimed requests first (they also size the tokens per word)."),
-    ] = 2,
-    seed: Annotated[int, typer.Option(help="Seed of the generated prompts.")] = 0,
+    max_prompt_tokens: MaxPromptTokens = 4096,
+    prompt_tokens: PromptTokens = 512,
+    output_tokens: OutputTokens = 64,
+    max_concurrency: MaxConcurrency = 8,
+    repeats: Repeats = 3,
+    rounds: Rounds = 3,
+    warmup: Warmup = 2,
+    seed: Seed = 0,
     ttft_ms: Annotated[float, typer.Option(help="SLO: time to first token, ms.")] = 2000.0,
     min_decode_tps: Annotated[float, typer.Option(help="SLO: decode tokens/s.")] = 10.0,
     hardware: Annotated[str | None, typer.Option(help="Catalog hardware id.")] = None,
