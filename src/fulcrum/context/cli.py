@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
 from fulcrum.context.service import ContextConfig, ContextService
 from fulcrum.errors import InputError
+from fulcrum.progress import stderr_progress
 
 TRANSPORTS = ("stdio", "http")
 INDEX_WAIT_S = 120.0  # fulcrum index waits this long for another process's write lock
@@ -48,7 +47,7 @@ def index_command(
     config = ContextConfig.build(path, embedder=embedder)
     service = ContextService(config, wait_s=INDEX_WAIT_S)  # another indexer: wait for it
     try:
-        with Progress(console=Console(stderr=True), transient=True) as bar:
+        with stderr_progress() as bar:
             task = bar.add_task("indexing", total=None)
             report = service.refresh(
                 lambda done, total: bar.update(task, completed=done, total=total)

@@ -12,8 +12,6 @@ from typing import Annotated, Any
 
 import aiohttp
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
 from fulcrum.errors import InputError
 from fulcrum.probe.calibrate import calibrate
@@ -24,6 +22,7 @@ from fulcrum.probe.run import Plan, Prober
 from fulcrum.probe.stats import Slo, summarize
 from fulcrum.probe.store import list_runs, new_run_id, save_run
 from fulcrum.probe.wire import APIS
+from fulcrum.progress import stderr_progress
 from fulcrum.urls import http_url, redact_url
 
 DEFAULT_QUANT = "Q4_K_M"
@@ -50,8 +49,7 @@ Seed = Annotated[int, typer.Option(help="Seed of the generated prompts.")]
 
 
 def _measure(target: Target, plan: Plan) -> list[Sample]:
-    console = Console(stderr=True)
-    with Progress(console=console, transient=True) as bar:
+    with stderr_progress() as bar:
         task = bar.add_task("warmup", total=plan.total_requests())
 
         def tick(phase: str, done: int) -> None:

@@ -25,13 +25,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 
 from fulcrum.errors import FulcrumError, InputError
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.ledger import open_store
 from fulcrum.ledger.row import LedgerRow, utc_now
 from fulcrum.ledger.store import LEDGER_URL_ENV
+from fulcrum.progress import stderr_progress
 from fulcrum.urls import http_url
 from fulcrum.wake import report
 from fulcrum.wake.config import DEFAULT, WakeConfig
@@ -75,11 +75,10 @@ def replay_command(  # noqa: PLR0917 - Typer maps parameters to flags
         raise InputError("--url: not with --config (--config starts its own gateway)")
     parsed = read_events(events)
     headers = {"authorization": f"Bearer {api_key}"} if api_key else None
-    console = Console(stderr=True)
 
     async def send(base: str) -> list[Result]:
         return await _with_progress(
-            base, filter_name, parsed, concurrency=concurrency, headers=headers, console=console
+            base, filter_name, parsed, concurrency=concurrency, headers=headers
         )
 
     since = utc_now() - timedelta(minutes=1)
@@ -120,9 +119,8 @@ async def _with_progress(
     *,
     concurrency: int,
     headers: dict[str, str] | None,
-    console: Console,
 ) -> list[Result]:
-    with Progress(console=console, transient=True) as progress:
+    with stderr_progress() as progress:
         task = progress.add_task("wake replay", total=len(events))
         return await send_all(
             endpoint(base, name),
