@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 import threading
 from collections.abc import Coroutine
@@ -37,3 +38,13 @@ def lower_thread_priority(increment: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def stop_requested() -> threading.Event:
+    """An event that SIGTERM or SIGINT sets, from now on: for a command that serves until it is
+    stopped, to end cleanly (exit 0, as `fulcrum serve` does) rather than by the signal's own
+    exit code. Ask for it before announcing readiness, or an early stop is lost."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop

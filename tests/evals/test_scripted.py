@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -12,6 +15,8 @@ from fulcrum.errors import ConfigError
 from fulcrum.evals import edits
 from fulcrum.evals.scripted import ScriptedModel, load_outcomes, serve_in_thread
 from fulcrum.evals.spec import Spec
+
+from .conftest import EXAMPLES
 
 
 def _post(url: str, body: dict[str, Any]) -> tuple[int, bytes]:
@@ -58,3 +63,16 @@ def test_load_outcomes(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_outcomes(bad)
     assert info.value.field == "m"
+
+
+def test_scripted_server_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """A supervisor's SIGTERM is a stop asked for: exit 0 (it was 143, the signal's code)."""
+    outcomes = tmp_path / "o.json"
+    outcomes.write_text(json.dumps({"m": {}}))
+    cmd = [sys.executable, "-m", "fulcrum", "eval", "scripted", str(EXAMPLES), "--outcomes",
+           str(outcomes), "--port", "0"]  # fmt: skip
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        assert "scripted model at" in proc.stdout.readline()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0

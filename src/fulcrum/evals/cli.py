@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from fulcrum.aio import stop_requested
 from fulcrum.costs.measured import BIG
 from fulcrum.errors import InputError
 from fulcrum.evals.agents import Agent, BuiltinAgent, CommandAgent, Task
@@ -210,10 +211,7 @@ def scripted_cmd(
 ) -> None:
     """Serve the deterministic scripted model (OpenAI-compatible) until interrupted."""
     model = ScriptedModel(load_suite(suite), load_outcomes(outcomes))
+    stop = stop_requested()
     with serve_in_thread(model, port) as url:
         console.print(f"scripted model at {url} (Ctrl-C to stop)")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        stop.wait()
