@@ -178,12 +178,13 @@ def stats_cmd(  # noqa: PLR0917
     candidate: Annotated[str | None, typer.Option(help="The local model of the pair.")] = None,
     reference: Annotated[str | None, typer.Option(help="The frontier model of the pair.")] = None,
     dispatches: Annotated[
-        str | None, typer.Option(help="Dispatches per month (for the tax).")
+        str | None,
+        typer.Option(metavar="<number>", help="Agent dispatches per month (for the tax)."),
     ] = None,
     rework_minutes: Annotated[
-        str, typer.Option(help="Engineer minutes per failed dispatch.")
+        str, typer.Option(metavar="<number>", help="Engineer minutes per failed dispatch.")
     ] = "10",
-    rate: Annotated[str, typer.Option(help="Engineer $/hour.")] = "100",
+    rate: Annotated[str, typer.Option(metavar="<number>", help="Engineer $/hour.")] = "100",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     html: Annotated[Path | None, typer.Option(help="Write the HTML section to this file.")] = None,
     export: Annotated[
