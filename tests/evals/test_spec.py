@@ -48,6 +48,15 @@ def test_bad_fields_are_named(tmp_path: Path, extra: dict[str, object], field: s
     assert str(root / "spec.toml") in info.value.message
 
 
+@pytest.mark.parametrize("seconds", [-1, 0, 1e300])
+def test_a_timeout_states_its_range_whatever_is_wrong(tmp_path: Path, seconds: float) -> None:
+    """-1 was told ">= 0" and then 0 was told "> 0"; 1e300 seconds was accepted."""
+    root = make_spec(tmp_path, "t", start="", solution=None, test="", timeout_s=seconds)
+    with pytest.raises(ConfigError, match="seconds above 0, at most 86,400") as info:
+        load_spec(root)
+    assert info.value.field == "timeout_s"
+
+
 def test_limits_are_validated(tmp_path: Path) -> None:
     root = make_spec(tmp_path, "lim", start="", solution=None, test="")
     with (root / "spec.toml").open("a") as fh:

@@ -41,6 +41,7 @@ SPEC_FILE = "spec.toml"
 FILES_DIR = "files"
 TESTS_DIR = "tests"
 SOLUTION_DIR = "solution"
+MAX_SECONDS = 86_400  # a spec's command runs at most a day
 LIMIT_KEYS = ("memory_mb", "cpu_s", "nproc", "fsize_mb")
 KNOWN_KEYS = (
     "id",
@@ -183,9 +184,9 @@ def _readable(spec: Spec) -> Spec:
 
 
 def _seconds(t: Table, key: str) -> float:
-    value = t.number(key, 60.0, low=0)
-    if value <= 0:
-        t.fail(key, "a number of seconds > 0", value)
+    value = t.number(key, 60.0)
+    if not 0 < value <= MAX_SECONDS:
+        t.fail(key, f"a number of seconds above 0, at most {MAX_SECONDS:,}", value)
     return value
 
 

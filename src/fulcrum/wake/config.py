@@ -151,13 +151,14 @@ def _labels(
 ) -> tuple[str, ...]:
     if not t.has(key):
         return default
-    values = t.str_list(key, nonempty=True, required=True)
+    values = t.str_list(key, nonempty=True)
+    least = "one label" if within is not None else "two labels"  # a filter's own set: two
+    if len(values) < (1 if within is not None else 2):
+        t.fail(key, f"a list of at least {least}", list(values))
     if len(set(values)) != len(values):
         t.fail(key, "distinct labels", list(values))
     if within is not None and not set(values) <= set(within):
         t.fail(key, f"labels among {', '.join(within)}", list(values))
-    if within is None and len(values) < 2:
-        t.fail(key, "at least two labels", list(values))
     return values
 
 
