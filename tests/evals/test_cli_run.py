@@ -30,6 +30,7 @@ def test_run_then_rerun_resumes(tmp_path: Path) -> None:
         second = CliRunner().invoke(build_app(), args)
     assert first.exit_code == 0, first.output
     assert "3 attempts run, 0 already recorded" in first.output
+    assert "sandbox: unprivileged user " in first.output and "{" not in first.output
     assert "0 attempts run, 3 already recorded" in second.output
     # gamma failed on both tries (the failing output was fed back), alpha and beta in one
     assert len(model.calls) == 4

@@ -21,7 +21,7 @@ from fulcrum.evals.chat import DEFAULT_KEY, Endpoint
 from fulcrum.evals.check import check_suite
 from fulcrum.evals.importers import IMPORTERS, get_importer
 from fulcrum.evals.runner import RunPlan, run_plan
-from fulcrum.evals.sandbox import capabilities
+from fulcrum.evals.sandbox import describe_capabilities
 from fulcrum.evals.scaffold import new_spec
 from fulcrum.evals.scripted import ScriptedModel, load_outcomes, serve_in_thread
 from fulcrum.evals.spec import load_suite
@@ -150,7 +150,8 @@ def run_cmd(  # noqa: PLR0917
     finally:
         store.close()
     console.print(f"run {rid}: {plural(summary.ran, 'attempt')} run, {summary.skipped} already "
-                  f"recorded, {summary.seconds:.1f} s; sandbox {capabilities()}")  # fmt: skip
+                  f"recorded, {summary.seconds:.1f} s")  # fmt: skip
+    console.print(f"sandbox: {describe_capabilities()}")
     if summary.errors:
         console.print(f"{plural(summary.errors, 'error')}: the model or agent could not be reached "
                       "(not results); run the same command again to retry them")  # fmt: skip

@@ -160,6 +160,13 @@ def capabilities() -> dict[str, bool]:
     }
 
 
+def describe_capabilities() -> str:
+    """:func:`capabilities` in words: "unprivileged user yes, network cut no, ..."."""
+    return ", ".join(
+        f"{name.replace('_', ' ')} {'yes' if on else 'no'}" for name, on in capabilities().items()
+    )
+
+
 def _drop(uid: int, gid: int, *, read_all: bool) -> list[str]:
     setpriv = shutil.which("setpriv") or "setpriv"
     argv = [setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups"]

@@ -39,12 +39,13 @@ from fulcrum.evals.jail import (
     SANDBOX_USER,
     Limits,
     capabilities,
+    describe_capabilities,
     jail_argv,
     sandbox_user,
 )
 
-__all__ = ["SANDBOX_USER", "Limits", "SandboxResult", "capabilities", "hand_over",
-           "make_workroot", "run_sandboxed", "sandbox_user"]  # fmt: skip
+__all__ = ["SANDBOX_USER", "Limits", "SandboxResult", "capabilities", "describe_capabilities",
+           "hand_over", "make_workroot", "run_sandboxed", "sandbox_user"]  # fmt: skip
 
 TOKEN_VAR = "FULCRUM_SANDBOX_TOKEN"
 OUTPUT_TAIL = 6000
