@@ -56,9 +56,10 @@ class Routed:
 
 async def route_with_brain(
     brain: Brain, router: Router, req: RouteRequest, body: Mapping[str, Any],
-    client_key: str | None,
+    client_key: str | None, *, dry: bool = False,
 ) -> Routed:  # fmt: skip
-    """The brain's verdict for this request and the failover chain it implies."""
+    """The brain's verdict for this request and the failover chain it implies (``dry``: a
+    decision that changes nothing, no pin, share count or budget hold: count_tokens')."""
     features = extract_features(req, body, client_key=client_key)
     req.session = session_of(brain.policy, req, body, client_key, features.user_agent)
     ask = Ask(
@@ -68,6 +69,8 @@ async def route_with_brain(
         escalate=escalate(req.headers),
         max_tokens=req.max_tokens,
         route=header_route(router, req),
+        dry=dry,
+        body=body,
     )
     if brain.blocking:
         verdict, outcome = await off_loop(brain, partial(brain.decide, ask))

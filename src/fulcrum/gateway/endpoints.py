@@ -12,6 +12,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fulcrum.errors import FulcrumError, NotFound, Unavailable
+from fulcrum.gateway.brainroute import route_with_brain
 from fulcrum.gateway.inbound.exchange import AiohttpExchange
 from fulcrum.gateway.inbound.guard import Handler, read_body
 from fulcrum.gateway.inbound.middleware import CLIENT_KEY
@@ -21,6 +22,7 @@ from fulcrum.gateway.state import STATE, GatewayState
 from fulcrum.gateway.upstream.chain import open_chain
 from fulcrum.gateway.upstream.formats import ANTHROPIC, FORMATS, ApiFormat
 from fulcrum.routing.outcomes.feedback import check_owner, parse_feedback, record_feedback
+from fulcrum.routing.router import RouteDecision
 from fulcrum.routing.tokens import count_tokens_response
 
 
@@ -41,13 +43,15 @@ def chat_endpoint(fmt: ApiFormat) -> Handler:
 async def count_tokens(request: web.Request) -> web.StreamResponse:
     """Answered for the routed backend: forwarded when it can count, else estimated.
 
-    An Anthropic endpoint (``/v1/messages/count_tokens``), so the body is Anthropic's."""
+    An Anthropic endpoint (``/v1/messages/count_tokens``), so the body is Anthropic's. With a
+    ``[policy]`` the backend is the one the brain would route the same request to, decided
+    dry (no pin, share count or budget hold): a body with a secret, or a session held local,
+    is counted on the local side, never sent to the frontier."""
     state = request.app[STATE]
     raw = await read_body(request, state.config.server.max_body_bytes)
     body = parse_object(raw)
     check_anthropic(body, count_tokens=True)
-    _, decision = route(state, ANTHROPIC, body, raw, request.headers)
-    target = decision.primary
+    target = (await _count_route(state, request, body, raw)).primary
     backend = state.backends[target.backend]
     url = backend.count_tokens_url
     source = "estimate"
@@ -69,6 +73,19 @@ async def count_tokens(request: web.Request) -> web.StreamResponse:
             source = "estimate"
     headers = {"x-fulcrum-backend": target.backend, "x-fulcrum-count-source": source}
     return web.json_response(answer, headers=headers)
+
+
+async def _count_route(
+    state: GatewayState, request: web.Request, body: dict[str, Any], raw: bytes
+) -> RouteDecision:
+    """The route of a count: the brain's dry decision with a ``[policy]``, else ``[routes]``."""
+    if state.brain is None:
+        return route(state, ANTHROPIC, body, raw, request.headers)[1]
+    router = state.routing()
+    view = ANTHROPIC.routing_view(body)
+    req = router.request(ANTHROPIC.name, ANTHROPIC.max_tokens_keys, view, request.headers, raw)
+    key = request.get(CLIENT_KEY)
+    return (await route_with_brain(state.brain, router, req, view, key, dry=True)).decision
 
 
 def _is_glob(pattern: str) -> bool:

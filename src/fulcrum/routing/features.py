@@ -15,10 +15,14 @@ the :class:`~fulcrum.routing.request.RouteRequest` already built from it) and re
   counts when it is a command that exited with a code other than 0 (Codex's).
 - ``text`` — the real text of the last user message that has some (the current turn's
   request, what the learned router scores), at most :data:`TEXT_CAP` characters.
-- ``secrets`` — the detectors (:mod:`fulcrum.routing.secrets`) that matched the *new* part
-  of the conversation: the messages after the last assistant message (text, tool results),
-  plus the system prompt on the first turn (no assistant message yet). Earlier messages
-  were scanned when they were new, so a long session costs the same as a short one.
+- ``secrets`` — the detectors (:mod:`fulcrum.routing.secrets`) that matched, and
+  ``scanned``, what was read: ``"whole"``, every text of the request
+  (:mod:`fulcrum.routing.bodyscan`), when asked (``whole=True``) or when the request ends in
+  an assistant message (a prefill: the user's message before it is not "new"); else
+  ``"new"``, the messages after the last assistant message (text, tool results), plus the
+  system prompt on the first turn. ``"new"`` is sound only for a session whose earlier turns
+  this gateway saw and scanned: the brain scans the rest of the request too when the session
+  has no pin (:mod:`fulcrum.routing.brain.decide`).
 - ``cwd`` and ``repo`` — the ``Primary working directory:`` (older releases: ``Working
   directory:``) line of Claude Code's environment block, else the ``<cwd>`` of Codex's latest
   ``<environment_context>``; ``repo`` is that directory's name, or, inside a Claude Code
@@ -40,9 +44,10 @@ from types import MappingProxyType
 from typing import Any
 
 from fulcrum.routing import codex
+from fulcrum.routing.bodyscan import NEW, WHOLE, scan_request
 from fulcrum.routing.claude_code import classify, repo_of, working_directory
 from fulcrum.routing.codex import environment_cwd, failed_command
-from fulcrum.routing.request import RouteRequest
+from fulcrum.routing.request import RouteRequest, wants_thinking
 from fulcrum.routing.secrets import scan
 from fulcrum.wire.maps import SYSTEM_ROLES
 
@@ -74,6 +79,7 @@ class RequestFeatures:
     tool_errors: int = 0
     text: str = ""
     secrets: tuple[str, ...] = ()
+    scanned: str = NEW
     hour: int = 0
     minute: int = 0
     weekday: int = 0
@@ -92,8 +98,10 @@ def extract_features(
     *,
     client_key: str | None = None,
     now: datetime | None = None,
+    whole: bool = False,
 ) -> RequestFeatures:
-    """The features of one request; never raises on odd body shapes."""
+    """The features of one request; never raises on odd body shapes. ``whole``: scan every
+    text of the request for secrets, not only the new part."""
     raw = body.get("messages")
     messages: Messages = [m for m in raw if type(m) is dict] if isinstance(raw, list) else []
     system = _system_text(body, messages)
@@ -101,9 +109,13 @@ def extract_features(
     turn, text = _turns(messages)
     tools = body.get("tools") or body.get("functions")
     tool_count = len(tools) if isinstance(tools, list) else 0
-    found = scan(new)
-    if first_turn and system:
-        found += tuple(name for name in scan(system) if name not in found)
+    scanned = WHOLE if whole or (messages and messages[-1].get("role") == "assistant") else NEW
+    if scanned == WHOLE:
+        found = scan_request(body)
+    else:
+        found = scan(new)
+        if first_turn and system:
+            found += tuple(name for name in scan(system) if name not in found)
     cwd = working_directory(system) if system else None
     if cwd is None:  # the user messages' texts, newest first
         users = (m.get("content") for m in reversed(messages) if m.get("role") == "user")
@@ -121,13 +133,14 @@ def extract_features(
         has_tools=tool_count > 0,
         tool_count=tool_count,
         estimated_tokens=req.estimated_input_tokens,
-        thinking=_thinking(body),
+        thinking=wants_thinking(body),
         cwd=cwd,
         repo=repo_of(cwd) if cwd else None,
         turn=turn,
         tool_errors=_tool_errors(messages),
         text=text[:TEXT_CAP],
         secrets=found,
+        scanned=scanned,
         hour=when.hour,
         minute=when.minute,
         weekday=when.weekday(),
@@ -245,15 +258,3 @@ def _tool_errors(messages: Messages) -> int:
                     return count
                 count += 1
     return count
-
-
-def _thinking(body: Mapping[str, Any]) -> bool:
-    # the body's values come from JSON: objects are dicts (a dict check, not an ABC's)
-    thinking = body.get("thinking")
-    if isinstance(thinking, dict):
-        return bool(thinking.get("type", "enabled") != "disabled")
-    effort = body.get("reasoning_effort")
-    reasoning = body.get("reasoning")
-    if effort is None and isinstance(reasoning, dict):
-        effort = reasoning.get("effort")
-    return isinstance(effort, str) and effort.lower() != "none"

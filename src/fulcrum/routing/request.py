@@ -180,3 +180,17 @@ def _int_or_none(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value
+
+
+def wants_thinking(body: Mapping[str, Any]) -> bool:
+    """Anthropic ``thinking`` of any type but ``disabled``; OpenAI ``reasoning_effort`` (or
+    ``reasoning.effort``) other than ``none``."""
+    # the body's values come from JSON: objects are dicts (a dict check, not an ABC's)
+    thinking = body.get("thinking")
+    if isinstance(thinking, dict):
+        return bool(thinking.get("type", "enabled") != "disabled")
+    effort = body.get("reasoning_effort")
+    reasoning = body.get("reasoning")
+    if effort is None and isinstance(reasoning, dict):
+        effort = reasoning.get("effort")
+    return isinstance(effort, str) and effort.lower() != "none"

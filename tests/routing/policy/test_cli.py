@@ -118,6 +118,26 @@ def test_secrets_in_the_request_stay_local(
     assert (data["route"], data["reason"]) == ("local", "never-leaves:secrets-stay-home")
 
 
+def test_explain_scans_a_document_block_and_says_what_it_read(
+    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = "AKIA" + "Q7ZL3MX2B9TR4WNP"
+    document = {"type": "document", "source": {"type": "text", "media_type": "text/plain",
+                                               "data": f"aws_access_key_id = {key}"}}  # fmt: skip
+    body = bodies.main_body(
+        [{"role": "user", "content": [document, {"type": "text", "text": "ok?"}]}]
+    )
+    request = write(tmp_path, "document.json", body)
+    argv = ["route", "explain", request, "--policy", str(files["policy"])]
+    code, out, _ = run_cli([*argv, "--json"], capsys)
+    data = json.loads(out)
+    assert "aws-access-key" in data["features"]["secrets"]
+    assert data["features"]["scanned"] == "whole"
+    assert data["reason"] == "never-leaves:secrets-stay-home"
+    code, out, _ = run_cli(argv, capsys)
+    assert code == 0 and "(whole request read)" in out
+
+
 @pytest.mark.parametrize("api", [["--api", "responses"], []])
 def test_a_responses_body_is_read_as_its_conversation(
     tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str], api: list[str]

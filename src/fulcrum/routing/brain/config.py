@@ -81,6 +81,11 @@ class PolicyConfig:
         """Whether any decision can reach the learned router."""
         return self.otherwise == LEARNED or any(r.route == LEARNED for r in self.rules)
 
+    @property
+    def reads_secrets(self) -> bool:
+        """Whether a rule has a ``secrets`` condition (a whole-request scan can matter)."""
+        return any(c.key == "secrets" for r in self.rules for c in r.conditions)
+
     def target(self, route: str) -> TargetSpec:
         """The target of a rule's ``route`` (``local``, ``frontier`` or ``backend[/model]``)."""
         return self.routes[route]

@@ -9,6 +9,10 @@ the local latency SLO and the frontier budget, in that order of precedence.
 4. The first matching rule with a route (``local``, ``frontier`` or a target).
 5. ``otherwise``: the learned router's P(frontier needed) against the share's threshold.
 
+A session with no pin (one this gateway has not seen: a new session or lane, another client
+key, a conversation met mid-way, or no session at all) is scanned for secrets whole, not only
+its new part, when a rule reads secrets (:func:`fulcrum.routing.bodyscan.scan_whole`).
+
 Then, for a new decision only, the latency SLO may spill a local choice to the frontier; and
 any frontier choice must reserve its estimated cost in the budget, or it degrades to local
 (or is refused, by configuration). Every request is counted in the share controller.
@@ -16,11 +20,13 @@ any frontier choice must reserve its estimated cost in the budget, or it degrade
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
+from fulcrum.routing.bodyscan import scan_whole
 from fulcrum.routing.brain import handoff
+from fulcrum.routing.brain.ask import BACKGROUND, Ask, Scorer
 from fulcrum.routing.brain.cascade import check_cascade_targets, mark_cascade
 from fulcrum.routing.brain.config import LEARNED, PolicyConfig
 from fulcrum.routing.brain.handoff import CostEstimate
@@ -28,35 +34,13 @@ from fulcrum.routing.brain.pins import NEVER_LEAVES, held_local, pin_target, rep
 from fulcrum.routing.brain.verdict import Side, Verdict
 from fulcrum.routing.budget import BudgetBook, Reservation
 from fulcrum.routing.config import RoutingConfig, TargetSpec, served_model
-from fulcrum.routing.features import RequestFeatures
 from fulcrum.routing.policy import PolicyOutcome, Rule, evaluate
 from fulcrum.routing.sessions import SessionPin, SessionStore
 from fulcrum.routing.share import ShareController
 from fulcrum.routing.slo import LatencyGuard
 from fulcrum.wire.condense import Cut
 
-
-class Scorer(Protocol):
-    """P(the frontier is needed | request), in [0, 1] (the learned router, adapted)."""
-
-    def __call__(self, features: RequestFeatures, /) -> float: ...
-
-
-BACKGROUND = "background"
-
-
-# not frozen: built per request, and a frozen __init__ makes a setattr call per field
-@dataclass(slots=True)
-class Ask:
-    """One request as the brain sees it."""
-
-    features: RequestFeatures
-    session: str | None
-    lane: str
-    escalate: bool = False
-    max_tokens: int | None = None
-    dry: bool = False  # a dry run (route explain): reads pins, share and budget, changes none
-    route: TargetSpec | None = None  # X-Fulcrum-Route's target: the client's own choice
+__all__ = ["BACKGROUND", "Ask", "Brain", "Scorer"]  # Ask and Scorer: fulcrum.routing.brain.ask
 
 
 class Brain:
@@ -82,16 +66,18 @@ class Brain:
         self.latency = latency
         self.estimate = estimate
         check_cascade_targets(policy.rules, policy.routes, routing, source=policy.source)
+        self.reads_secrets = policy.reads_secrets
         # A database server behind the pins or the budget: decide in a worker thread (a local
         # SQLite file is quicker inline than a thread hop).
         self.blocking = blocking
 
     def decide(self, ask: Ask) -> tuple[Verdict, PolicyOutcome]:
-        outcome = evaluate(self.policy.rules, ask.features)
         pin = None
         if ask.session:  # a dry run touches nothing: it peeks
-            look = self.sessions.peek if ask.dry else self.sessions.get
-            pin = look(ask.session, ask.lane)
+            pin = (self.sessions.peek if ask.dry else self.sessions.get)(ask.session, ask.lane)
+        if pin is None and ask.body is not None and self.reads_secrets:
+            scan_whole(ask.features, ask.body)  # the pin vouched for what came before
+        outcome = evaluate(self.policy.rules, ask.features)
         verdict = self._choose(ask, outcome.rule, pin)
         if pin is None or verdict.reason.startswith(handoff.MOVES):
             verdict = self._spill_if_slow(verdict)

@@ -24,6 +24,7 @@ from rich.console import Console
 from fulcrum.errors import InputError, InvalidRequest
 from fulcrum.gateway.config import GatewayConfig
 from fulcrum.gateway.upstream.formats import FORMATS, guess_format
+from fulcrum.routing.bodyscan import scan_whole
 from fulcrum.routing.features import RequestFeatures, extract_features
 from fulcrum.routing.policy.explain import as_dict, explain, render
 from fulcrum.routing.policy.load import RuleSet, load_gateway, load_rules, read_request
@@ -133,7 +134,9 @@ def _explain_rules(  # noqa: PLR0917
     rules: RuleSet, body: dict[str, Any], headers: dict[str, str], api: str,
     client_key: str | None, at: str | None, json_out: bool,
 ) -> None:  # fmt: skip
+    # no pins without the gateway: every request is one it has not seen, scanned whole
     _, _, features = _read(body, headers, api, rules.background_models, client_key, at)
+    scan_whole(features, body)
     explanation = explain(
         evaluate(rules.rules, features), otherwise=rules.otherwise, source=rules.source
     )

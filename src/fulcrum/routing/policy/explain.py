@@ -29,6 +29,7 @@ from fulcrum.routing.policy.timing import WEEKDAYS
 LEARNED = "learned"
 BACKGROUND_KINDS = frozenset({"background", "title"})
 WIDTH = 80
+SCOPES = {"whole": "whole request read", "new": "new part read: pinned"}
 RULES_ONLY = (
     "rules only: a session's pin, the budget, the latency SLO and the learned router need "
     "the gateway config (--config)"
@@ -96,7 +97,7 @@ def feature_rows(f: RequestFeatures) -> list[tuple[str, str]]:
         ("repository", f.repo or "-"),
         ("turn", str(f.turn)),
         ("tool errors in a row", str(f.tool_errors)),
-        ("secrets", ", ".join(f.secrets) or "none"),
+        ("secrets", f"{', '.join(f.secrets) or 'none'} ({SCOPES.get(f.scanned, f.scanned)})"),
         ("local time", clock),
         ("text", text.replace("\n", " ") or "-"),
     ]

@@ -105,7 +105,8 @@ class Replay:
         if session is None and self.brain.policy.conversation_sessions:
             session = item.conversation
         ask = Ask(features=item.features, session=session, lane=item.lane,
-                  escalate=item.escalate, max_tokens=item.req.max_tokens)  # fmt: skip
+                  escalate=item.escalate, max_tokens=item.req.max_tokens,
+                  body=item.body)  # fmt: skip
         try:
             verdict, _ = self.brain.decide(ask)
         except BudgetExhausted:

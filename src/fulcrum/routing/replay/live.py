@@ -82,7 +82,7 @@ def explain_live(
     ask = Ask(features=features, session=pin_key(req.session, features.client_key),
               lane=lane(features, body),
               escalate=escalate(req.headers), max_tokens=req.max_tokens, dry=True,
-              route=header_route(router, req))  # fmt: skip
+              route=header_route(router, req), body=body)  # fmt: skip
     if config.policy is None:
         note = "no [policy]: the gateway routes by [routes] alone (no brain, no rules)"
         return LiveView(features, evaluate((), features), router.choose(req, record=False),

@@ -60,6 +60,7 @@ class Item:
     # a stored body's conversation (fulcrum.routing.sessions.conversation) where the row has
     # no session: the session a policy with ``conversation_sessions`` pins it by
     conversation: str | None = None
+    body: Mapping[str, Any] | None = None  # a stored body's routing view, for a whole scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ def _from_body(
         else conversation_session(view, client_key=key, user_agent=features.user_agent)
     )
     return Item(row, req, features, lane_of, _escalated(row), BODY, row.frontier_score,
-                conversation)  # fmt: skip
+                conversation, view)  # fmt: skip
 
 
 def _told(recorded: Any, read: str) -> tuple[str, str] | None:
