@@ -121,6 +121,44 @@ def test_passwords_inside_urls(text: str) -> None:
     assert "url-credentials" in scan(text)
 
 
+def test_a_fine_grained_github_token_is_a_github_token() -> None:
+    token = "github_" + "pat_" + rand(ALNUM, 22) + "_" + rand(ALNUM, 59)
+    assert "github-token" in scan(f"use {token} please")
+    assert "github-token" in scan(token)
+
+
+HEX = "0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "STRIPE_API_KEY=qwerty8877zzkk",
+        "export OPENAI_API_KEY=abcd1234efgh5678",
+        "db_password: hunter22hunter",
+        "DB_PASSWORD=hunter2hunter2",
+        "DB_PASSWORD=ab12cd34ef56",
+        *(f"DATADOG_API_KEY={first}{rand(HEX, 31)}" for first in "abcdef"),
+        *(
+            f"DB_PASSWORD={pw}"
+            for pw in (
+                "Xk9$mQ2!pL7z",
+                "P@ss%w0rd!2024",
+                "abc(123)XYZ!",
+                "s3cr3t{pw}99",
+                "x<y>z[1]!99",
+            )
+        ),
+        'login(password="Xk9$mQ2!pL")',
+        "DB_PASS=Xy7kLm9pQ2",
+        "PASS=Xy7#kLm9$pQ",
+        "SMTP_PASSWD=Xy7kLm9pQ2",
+    ],
+)
+def test_env_values_that_look_like_names_or_carry_punctuation(text: str) -> None:
+    assert "env-assignment" in scan(text)
+
+
 def test_assignments_after_text_that_lowers_to_more_characters() -> None:
     text = "İstanbul notes → deploy\nexport API_TOKEN=" + rand(ALNUM, 24)
     assert "env-assignment" in scan(text)
@@ -183,6 +221,23 @@ NEGATIVES = {
     "values cut short in docs": 'verify_token="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."\n'
     '"access_token": "hf_jwt_\u2026"\nsmb://myuser:mypassword@myserver.com/share',
     "word lookalikes": "npm_config_cache hf_hub_download(repo_id) SG.Account doo_v1_x",
+    "names with digits at a part's end": "api_key = api_key_v2\ntoken_hash = sha256_hex\n"
+    "password: x86_64_build",
+    "calls, subscripts, generics": "token = get_token().strip()\napi_key = keys[0]\n"
+    "api_key = os.getenv('API_KEY', 'x')\npassword: Optional<String>\npass = lambda_fn",
+    "references and formats": "TOKEN=$(cat token.txt)\nDB_PASS=${DB_PASSWORD}\n"
+    "password=%(db_pass)s\nsecret: {{ vault_secret }}\ntoken: [a, b]",
+    "test output": "===== 5 passed, 1 failed in 0.3s =====\npassed: 12\nbypass_cache: true",
+    "base64 command output": "$ base64 logo.png\n"
+    + "\n".join(
+        base64.encodebytes(bytes(_rng.getrandbits(8) for _ in range(900))).decode().splitlines()
+    ),
+    "short data uri": "data:image/png;base64,"
+    + base64.b64encode(bytes(_rng.getrandbits(8) for _ in range(150))).decode(),
+    "go.sum": "golang.org/x/text v0.14.0 h1:"
+    + base64.b64encode(bytes(_rng.getrandbits(8) for _ in range(32))).decode()
+    + "\ngolang.org/x/text v0.14.0/go.mod h1:"
+    + base64.b64encode(bytes(_rng.getrandbits(8) for _ in range(32))).decode(),
 }
 
 

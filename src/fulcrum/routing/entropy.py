@@ -70,6 +70,10 @@ _TOKEN_CHARS = (string.ascii_letters + string.digits + "_+/-").encode()
 _MASK = bytes(97 if i in _TOKEN_CHARS else 32 for i in range(256))  # token char -> "a"
 _RUN = b"a" * ENTROPY_MIN_LENGTH
 ENTROPY_MAX_LENGTH = 512  # longer runs are blobs (inline images, bundles), not credentials
+_LABELS = (b";base64,", b"h1:", b"sha1:", b"sha256:", b"sha384:", b"sha512:")
+_WRAP_WIDTHS = (64, 76)
+_NL = ord("\n")
+_EOL = b"\r\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +90,35 @@ class EntropyDetector:
         at = mask.find(_RUN)
         while at != -1:
             end = mask.find(b" ", at)
-            if end - at <= ENTROPY_MAX_LENGTH and high_entropy_token(raw[at:end].decode()):
+            if end - at <= ENTROPY_MAX_LENGTH and _credential(raw, mask, at, end):
                 return True
             at = mask.find(_RUN, end)
         return False
+
+
+def _credential(raw: bytes, mask: bytes, at: int, end: int) -> bool:
+    token = raw[at:end].decode()
+    return high_entropy_token(token) and not _labelled(raw, at) and not _wrapped(raw, mask, at, end)
+
+
+def _labelled(raw: bytes, at: int) -> bool:
+    """A run a label names as data, not a credential: a data URI's payload (``;base64,``) or
+    a module hash (``h1:`` in go.sum, ``sha256:``/``sha512:`` ...)."""
+    return raw[max(at - 8, 0) : at].endswith(_LABELS)
+
+
+def _wrapped(raw: bytes, mask: bytes, at: int, end: int) -> bool:
+    """A whole line of a wrapped base64 block (``base64`` output, MIME: 76 columns; PEM and
+    OpenSSL: 64): the run is a line of one of those widths with another run right below it,
+    or is the line below one."""
+    if at > 0 and raw[at - 1] != _NL:
+        return False
+    if end < len(raw) and raw[end] not in _EOL:
+        return False
+    below = end + (2 if raw[end : end + 2] == b"\r\n" else 1)
+    if end - at in _WRAP_WIDTHS and mask[below : below + 1] == b"a":
+        return True
+    above_end = at - (2 if raw[at - 2 : at] == b"\r\n" else 1)
+    above = raw.rfind(b"\n", 0, max(above_end, 0)) + 1
+    width = above_end - above
+    return at > 0 and width in _WRAP_WIDTHS and mask[above:above_end] == b"a" * width

@@ -64,14 +64,17 @@ _PLACEHOLDER = re.compile(  # ... and a value cut short in a document (``eyJhbGc
     r"todo|tbd)$|your[-_ ]|[-_ ]here$|example|placeholder|dummy|change_?me|redacted|xxxx|\*\*\*"
     r"|^my[-_]?(?:pass|secret|token|key)|\.\.\.|\u2026"
 )
-_CODE_LIKE = re.compile(  # identifiers, ENV_NAMES, TypeNames, dotted.names, some/path, calls,
-    # camelCase names, Header-Names
-    r"^[a-z_][a-z0-9_]*$|^_\w+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z][A-Za-z]+$|^[A-Za-z_]\w*"
-    r"(?:\.[A-Za-z_]\w*)+$|^[a-z][a-z0-9_]*(?:[./-][a-z][a-z0-9_]*)+$|^/|^urn:|[(){}<>$%\[\]]"
+_CODE_LIKE = re.compile(  # names: identifiers (digits only at a part's end: api_key_v2, not
+    # hunter2hunter2), _private, ENV_NAMES, TypeNames, dotted.names, some/path, camelCase,
+    # Header-Names; calls, subscripts and generics (get_token(), os.environ[, Optional<str>);
+    # references and templates at the start (${VAR}, $(cmd), %(name)s, {x}, <token>, [list])
+    r"^_?[a-z]+\d*(?:_+[a-z]*\d*)*$|^_\w+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z][A-Za-z]+$"
+    r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$|^[a-z][a-z0-9_]*(?:[./-][a-z][a-z0-9_]*)+$|^/|^urn:"
+    r"|^[A-Za-z_][\w.]*[(\[<][\w.,()\[\]<>]*$|^[$%{<\[]|\$[{(]|%\(\w+\)"
     r"|^[a-z]+(?:[A-Z][a-z]+)+$|^[A-Z][a-z0-9]*(?:-[A-Z][a-z0-9]*)+$"
 )
 _SECRET_NAME = re.compile(
-    r"(?i)(?:^|_)(?:SECRET|TOKEN|PASS(?:WORD|WD|PHRASE)|PWD|API_?KEY|(?:ACCESS|PRIVATE|AUTH)_KEY|"
+    r"(?i)(?:^|_)(?:SECRET|TOKEN|PASS(?:WORD|WD|PHRASE)?|PWD|API_?KEY|(?:ACCESS|PRIVATE|AUTH)_KEY|"
     r"CREDENTIALS?)(?:_|$)"
 )
 
@@ -84,10 +87,10 @@ def _real_value(value: str) -> bool:
     return _PLACEHOLDER.search(value) is None and _CODE_LIKE.search(value) is None
 
 
-_KEYWORDS = ("secret", "token", "passw", "passp", "pwd", "apikey", "_key", "credential")
+_KEYWORDS = ("secret", "token", "pass", "pwd", "apikey", "_key", "credential")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _NAME_TAIL = re.compile(r"\w*")
-_VALUE = re.compile(r"[\"']?[ \t]*[=:][ \t]*[\"']?([^\s\"'`#,;]+)")
+_VALUE = re.compile(r"[\"']?[ \t]*[=:][ \t]*[\"']?([^\s\"'`#,;][^\s\"'`,;]*)")  # "#..." a comment
 
 
 def _name_span(lowered: str, at: int) -> tuple[int, int]:
@@ -169,7 +172,7 @@ _SHAPES: tuple[tuple[str, str, tuple[str, ...], Check | None, int], ...] = (
      ("aws_secret", "AWS_SECRET", "awsSecret", "AwsSecret"), _not_example, 53),
     ("gcp-service-account", r"\"private_key_id\"\s*:\s*\"[0-9a-f]{40}\"", (), None, 59),
     ("google-api-key", r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", (), _standalone, 39),
-    ("github-token", r"gh(?:[pousr]_[A-Za-z0-9]{36,255}|ithub_pat_[A-Za-z0-9_]{80,255})(?!\w)",
+    ("github-token", r"g(?:h[pousr]_[A-Za-z0-9]{36,255}|ithub_pat_[A-Za-z0-9_]{80,255})(?!\w)",
      (), _standalone, 40),
     ("gitlab-token", r"gl(?:pat|ptt|dt|rt)-[A-Za-z0-9_-]{20,}", (), _standalone, 25),
     ("slack-token", r"xox[abposr]-[A-Za-z0-9-]{10,}", (), _standalone, 15),
