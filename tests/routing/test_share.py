@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from fulcrum.routing.share import ALL_LOCAL, ShareController
+from fulcrum.routing.share import ALL_LOCAL, ShareController, start_threshold
 
 
 @dataclass
@@ -163,3 +163,15 @@ def test_thread_safe_and_cheap() -> None:
     per_pair_us = (time.perf_counter() - start) / len(scores) * 1e6
     assert ctrl.state().requests == len(scores)
     assert per_pair_us < 100  # measured about 5 µs per choose + count on one core
+
+
+@pytest.mark.parametrize(("target", "frontier"), [(1.0, 0), (0.0, 6), (0.8, 3)])
+def test_before_enough_scores_the_threshold_follows_the_target(
+    target: float, frontier: int
+) -> None:
+    """The first sessions after a start (fewer than ``min_samples`` scores) are held against
+    the threshold the target implies, not a fixed 0.5: all local at 1, all frontier at 0."""
+    ctrl = ShareController(target)
+    scores = [0.05, 0.3, 0.55, 0.81, 0.9, 0.99]
+    assert sum(ctrl.choose(score) for score in scores) == frontier
+    assert ctrl.threshold() == start_threshold(target)

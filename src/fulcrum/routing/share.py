@@ -17,6 +17,10 @@ that the *achieved* local share, counted in requests, stays at ``target``:
   sessions), and a drift that makes the quantile wrong is corrected within a few sessions.
   The threshold is looked up in the sorted window at every ``choose`` (O(1)).
 
+Until ``min_samples`` scores have come (after every start, in every process) the threshold
+is :func:`start_threshold`: the target itself, so a target of 1 keeps every session local
+and 0 sends every one to the frontier from the first request.
+
 ``count`` is called for every request served (local or not, forced or not); ``choose`` once per
 free decision. Both share counters (requests and tokens) are reported by :meth:`state`; only
 the request share is controlled. Each gateway process runs its own controller and holds its
@@ -77,8 +81,10 @@ class ShareController:
         horizon: int = 2000,
         gain: float = 0.3,
         min_samples: int = 20,
-        initial_threshold: float = 0.5,
+        initial_threshold: float | None = None,
     ) -> None:
+        """``initial_threshold``, the threshold until ``min_samples`` scores have come: by
+        default the one ``target`` implies before any score is known, :func:`start_threshold`."""
         if not 0.0 <= target <= 1.0:
             raise ValueError("target must be in [0, 1]")
         if window < 2 or recalibrate_every < 1 or horizon < 1 or min_samples < 1:
@@ -88,7 +94,9 @@ class ShareController:
         self._every = recalibrate_every
         self._gain = gain
         self._min = min_samples
-        self._threshold = initial_threshold
+        self._threshold = (
+            start_threshold(target) if initial_threshold is None else initial_threshold
+        )
         self._since = 0
         self._sorted: list[float] = []
         self._free_local = target
@@ -175,6 +183,12 @@ class ShareController:
             self._threshold = 0.0
         else:
             self._threshold = _quantile(self._sorted, free_local)
+
+
+def start_threshold(target: float) -> float:
+    """The threshold before any score is known: the ``target``-quantile of scores spread evenly
+    over [0, 1], the target itself; exactly every session local at 1 (:data:`ALL_LOCAL`)."""
+    return ALL_LOCAL if target >= 1.0 else target
 
 
 def _ratio(part: float, whole: float) -> float | None:
