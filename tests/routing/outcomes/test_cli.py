@@ -106,3 +106,26 @@ def test_round_trip_through_train(tmp_path: Path, capsys: Capsys) -> None:
     router = LearnedRouter.load(model)
     score = router.score("prove the lemma", AgentFeatures(kind="other", tools=1, turn=1))
     assert 0.0 <= score <= 1.0
+
+
+def test_a_request_that_held_a_secret_is_counted_not_written(
+    tmp_path: Path, capsys: Capsys
+) -> None:
+    """The CSV is meant to be shared: a prompt with a secret in it, or a request whose
+    decision recorded one (in a tool result, say), never reaches it."""
+    key = "AKIA" + "Q7ZL3MX2B9TR4WNP"
+    found = json.dumps({"features": {"secrets": ["private-key"]}})
+    ledger = tmp_path / "ledger.db"
+    store = open_store(str(ledger))
+    store.insert_many([
+        row("plain", "A", 0, "rename the helper", local=True),
+        row("in-text", "B", 1, f"here is my .env: AWS_KEY={key}", local=True),
+        row("recorded", "C", 2, "use the key I pasted", local=True, decision=found),
+    ])  # fmt: skip
+    store.close()
+    out = tmp_path / "out.csv"
+    code, _, err = _signals(capsys, ledger, out)
+    assert code == 0, err
+    assert "  local-ok                  3        1  2 held a secret (not written)" in err
+    text = out.read_text()
+    assert "rename the helper" in text and key not in text and "I pasted" not in text

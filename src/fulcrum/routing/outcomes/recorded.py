@@ -26,6 +26,7 @@ from fulcrum.routing.config import BackendCaps, RoutingConfig
 from fulcrum.routing.outcomes.feedback import Feedback, read_feedback
 from fulcrum.routing.replay.cli import read_rows
 from fulcrum.routing.replay.rebuild import Item, decision_of, rebuild
+from fulcrum.routing.secrets import scan
 
 ESCALATIONS = ("escalate:", "handoff:")  # the route reasons of a session moved to the frontier
 SIDES: dict[str, BackendKind] = {"local": "local", "frontier": "api"}
@@ -61,6 +62,7 @@ class Request:
     turn: int = 0
     tool_errors: int = 0
     client_key: str | None = None  # the name of the key it came with: a label needs the same
+    secret: bool = False  # the gateway found a secret in it, or its text holds one
 
     @property
     def local(self) -> bool:
@@ -101,8 +103,11 @@ def request_of(row: LedgerRow) -> Request:
     if not isinstance(item, Item):
         return base
     f = item.features  # rebuilt from recorded features only, it has no text
+    found = decision_of(row).get("features")
+    secret = bool(isinstance(found, dict) and found.get("secrets")) or bool(scan(f.text))
     return replace(base, text=f.text, kind=f.kind, tools=f.tool_count,
-                   tokens=f.estimated_tokens, turn=f.turn, tool_errors=f.tool_errors)  # fmt: skip
+                   tokens=f.estimated_tokens, turn=f.turn, tool_errors=f.tool_errors,
+                   secret=secret)  # fmt: skip
 
 
 def note_kinds(kinds: dict[str, BackendKind], row: LedgerRow) -> None:

@@ -5,7 +5,9 @@ id, ``prompt`` the request's current-turn text (what the learned router scores),
 ``strong_score`` and ``weak_score`` the label, ``benchmark`` ``gateway:<signal>`` and the agent
 columns as the gateway's scorer builds them (kind, tool count, estimated input tokens, turn,
 tool errors in a row). A labelled request whose text cannot be recovered (no stored body:
-``store_bodies = false``) or whose frontier outcome is unknown is counted, not written.
+``store_bodies = false``), whose frontier outcome is unknown, or that held a secret (the
+gateway's detectors found one in the request, or they find one in its text: the file is
+meant to be shared beside public data) is counted, not written.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ HEADER: tuple[str, ...] = (
 BENCHMARK = "gateway:{signal}"
 NO_TEXT = "no text (no stored body, or no user text)"
 STRONG_UNKNOWN = "the frontier's outcome unknown"
+HELD_SECRET = "held a secret (not written)"
 
 
 @dataclass(slots=True)
@@ -115,6 +118,8 @@ def training_rows(recorded: Recorded, labelled: Labelled) -> tuple[list[dict[str
             count.skipped[STRONG_UNKNOWN] += 1
         elif not r.text:
             count.skipped[NO_TEXT] += 1
+        elif r.secret:
+            count.skipped[HELD_SECRET] += 1
         else:
             count.written += 1
             rows.append(row_of(r, label))
