@@ -34,13 +34,15 @@ def estimate_request_tokens(body: Mapping[str, Any], raw: bytes | None = None) -
     Counts ``system``, ``messages``, ``tools`` (and legacy OpenAI ``functions``); every other
     field (sampling settings, metadata) is ignored. Never raises on odd shapes.
 
-    Fast path: when the gateway passes the request's ``raw`` bytes, their length stands in for
-    the serialized payload (a few hundred bytes of other fields and JSON escapes make it run
-    slightly high), so the body is not serialized again; messages are walked for images only
-    when the bytes contain ``base64``.
+    Fast path: when the gateway passes the request's ``raw`` bytes, their characters stand in
+    for the serialized payload (a few hundred bytes of other fields make it run slightly high),
+    so the body is not serialized again: characters, not bytes, so a multi-byte UTF-8
+    character and a ``\\uXXXX`` escape count one, as in the compact JSON. Messages are walked
+    for images only when the bytes contain ``base64``. ``route explain``, ``route replay`` and
+    ``router signals`` pass the bytes too (the file's, the stored body's): one estimate.
     """
     if raw is not None:
-        chars = len(raw)
+        chars = raw_chars(raw)
         image_chars, images = (0, 0)
         if b"base64" in raw:
             image_chars, images = _binary_payload(body.get("messages"))
@@ -52,6 +54,15 @@ def estimate_request_tokens(body: Mapping[str, Any], raw: bytes | None = None) -
         image_chars, images = _binary_payload(body.get("messages"))
     chars = max(chars - image_chars, 0)
     return math.ceil(chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS
+
+
+def raw_chars(raw: bytes) -> int:
+    """The characters of a JSON body's bytes: UTF-8 decoded, each ``\\uXXXX`` escape one."""
+    chars = len(raw) if raw.isascii() else len(raw.decode("utf-8", "replace"))
+    escapes = raw.count(b"\\u")
+    if escapes:  # less the escaped backslashes before a u (a path's \\users is no escape)
+        chars -= 5 * max(escapes - raw.count(b"\\\\u"), 0)
+    return chars
 
 
 def count_tokens_response(body: Mapping[str, Any]) -> dict[str, int]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from fulcrum.routing.tokens import estimate_request_tokens
 from fulcrum.testing.cli import run_cli
 
 from . import bodies
@@ -136,6 +137,20 @@ def test_explain_scans_a_document_block_and_says_what_it_read(
     assert data["reason"] == "never-leaves:secrets-stay-home"
     code, out, _ = run_cli(argv, capsys)
     assert code == 0 and "(whole request read)" in out
+
+
+def test_explain_estimates_tokens_from_the_bytes_the_gateway_would_get(
+    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = bodies.main_body([bodies.user("この関数を説明してください。" * 300)])
+    request = tmp_path / "escaped.json"
+    request.write_text(json.dumps(body, indent=1))  # \\u escapes and whitespace, as sent
+    code, out, _ = run_cli(["route", "explain", str(request), "--policy", str(files["policy"]),
+                            "--json"], capsys)  # fmt: skip
+    assert code == 0
+    view = json.loads(request.read_text())
+    live = estimate_request_tokens(view, request.read_bytes())  # what the gateway estimates
+    assert json.loads(out)["features"]["estimated_tokens"] == live
 
 
 @pytest.mark.parametrize("api", [["--api", "responses"], []])

@@ -9,6 +9,7 @@ from fulcrum.gateway.config import load_config
 from fulcrum.ledger import LedgerRow
 from fulcrum.routing.config import RoutingConfig
 from fulcrum.routing.replay.rebuild import BODY, FEATURES, Item, NotReplayable, rebuild
+from fulcrum.routing.tokens import estimate_request_tokens
 
 from .recorded import AWS_KEY, GATEWAY, at, body, features, row
 
@@ -38,6 +39,14 @@ def test_a_body_is_read_as_the_gateway_read_it() -> None:
     assert got.features.user_agent == "claude-cli/2.1" and got.features.client_key == "ci"
     assert "aws-access-key" in got.features.secrets
     assert got.features.text.startswith("deploy")
+
+
+def test_a_stored_body_is_estimated_from_its_bytes_as_the_gateway_did() -> None:
+    stored = json.dumps(json.loads(body("説明してください " * 400)))  # \\u-escaped, as sent
+    got = item(row("S", at(1, 0), local=False, request_body=stored))
+    assert got.req.estimated_input_tokens == estimate_request_tokens(
+        json.loads(stored), stored.encode()
+    )
 
 
 def test_a_responses_body_is_read_as_its_conversation() -> None:

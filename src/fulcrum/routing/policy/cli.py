@@ -92,22 +92,23 @@ def explain_command(  # noqa: PLR0917 - Typer maps parameters to flags
     latency SLO, learned router, failover chain), read from its ledger database
     and changing nothing. With --policy alone: what the rules decide.
     """
-    api, body = _api_of(api, request)
+    api, body, raw = _api_of(api, request)
     headers = _headers(header or [])
     if session is not None:
         headers[SESSION_HEADER] = session
     if config is None:
-        _explain_rules(load_rules(None, policy), body, headers, api, client_key, at, json_out)
+        _explain_rules(load_rules(None, policy), body, raw, headers, api, client_key, at, json_out)
         return
-    view = _explain_brain(load_gateway(config, policy), body, headers, api, client_key, at)
+    view = _explain_brain(load_gateway(config, policy), body, raw, headers, api, client_key, at)
     if json_out:
         typer.echo(json.dumps(liveview.as_dict(view), indent=2, ensure_ascii=False))
         return
     liveview.render(view, Console(width=80))
 
 
-def _api_of(api: str, request: Path) -> tuple[str, dict[str, Any]]:
-    """The body's format (``--api``, or read from the body) and the body."""
+def _api_of(api: str, request: Path) -> tuple[str, dict[str, Any], bytes]:
+    """The body's format (``--api``, or read from the body), the body and its bytes (what a
+    client sends: the gateway's token estimate reads them)."""
     if api not in FORMATS and api != AUTO:
         raise InputError(f"--api: expected one of {', '.join(FORMATS)} or {AUTO}, got {api!r}")
     body = read_request(request)
@@ -116,26 +117,26 @@ def _api_of(api: str, request: Path) -> tuple[str, dict[str, Any]]:
         fmt.check(body)
     except InvalidRequest as exc:
         raise InputError(f"{request}: {exc.message} (the gateway answers it 400)") from None
-    return fmt.name, body
+    return fmt.name, body, request.read_bytes()
 
 
 def _explain_brain(  # noqa: PLR0917
-    gateway: GatewayConfig, body: dict[str, Any], headers: dict[str, str], api: str,
+    gateway: GatewayConfig, body: dict[str, Any], raw: bytes, headers: dict[str, str], api: str,
     client_key: str | None, at: str | None,
 ) -> LiveView:  # fmt: skip
     """The request as the gateway reads it, decided by its brain (dry)."""
     assert gateway.routes is not None, "routes are built with the config"
     background = gateway.routes.background_models
-    view, req, features = _read(body, headers, api, background, client_key, at)
+    view, req, features = _read(body, raw, headers, api, background, client_key, at)
     return explain_live(gateway, req, view, features)
 
 
 def _explain_rules(  # noqa: PLR0917
-    rules: RuleSet, body: dict[str, Any], headers: dict[str, str], api: str,
+    rules: RuleSet, body: dict[str, Any], raw: bytes, headers: dict[str, str], api: str,
     client_key: str | None, at: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     # no pins without the gateway: every request is one it has not seen, scanned whole
-    _, _, features = _read(body, headers, api, rules.background_models, client_key, at)
+    _, _, features = _read(body, raw, headers, api, rules.background_models, client_key, at)
     scan_whole(features, body)
     explanation = explain(
         evaluate(rules.rules, features), otherwise=rules.otherwise, source=rules.source
@@ -147,15 +148,15 @@ def _explain_rules(  # noqa: PLR0917
 
 
 def _read(  # noqa: PLR0917
-    body: dict[str, Any], headers: dict[str, str], api: str, background: Sequence[str],
-    client_key: str | None, at: str | None,
+    body: dict[str, Any], raw: bytes, headers: dict[str, str], api: str,
+    background: Sequence[str], client_key: str | None, at: str | None,
 ) -> tuple[Mapping[str, Any], RouteRequest, RequestFeatures]:  # fmt: skip
     """The request as the gateway reads it: its format's routing view, the route request and
     the features."""
     fmt = FORMATS[api]
     view = fmt.routing_view(body)
     req = route_request(fmt.name, view, headers, max_tokens_keys=fmt.max_tokens_keys,
-                        background_models=background)  # fmt: skip
+                        background_models=background, raw_body=raw)  # fmt: skip
     return view, req, extract_features(req, view, client_key=client_key, now=_time(at))
 
 

@@ -117,8 +117,9 @@ def _from_body(
     if not isinstance(body, dict):
         return NotReplayable(row, "the stored body is not a JSON object")
     view = fmt.routing_view(body)
+    raw = (row.request_body or "").encode()  # the bytes received: the gateway's token estimate
     req = route_request(fmt.name, view, _headers(row), max_tokens_keys=fmt.max_tokens_keys,
-                        background_models=routing.background_models)  # fmt: skip
+                        background_models=routing.background_models, raw_body=raw)  # fmt: skip
     recorded = decision.get("features")
     key = recorded.get("client_key") if isinstance(recorded, Mapping) else None
     features = extract_features(req, view, client_key=key, now=_local_time(row))
