@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 from typing import Any
+from unicodedata import normalize
 
 import pytest
 
@@ -106,6 +107,19 @@ def test_globs_are_case_insensitive_and_header_needs_every_name() -> None:
     both = cond("header", {"x-team": "infra*", "x-env": "prod"})
     assert both.test(BASE) is False
     assert "header x-env is absent" in both.explain(BASE)
+
+
+@pytest.mark.parametrize("written", ["NFC", "NFD"])
+def test_paths_and_repos_match_composed_or_decomposed(written: str) -> None:
+    """macOS gives paths decomposed (NFD); a rule is usually typed composed (NFC)."""
+    folder = "ünïcode-ПРОЕКТЙ"
+    rule_path = cond("path", normalize(written, f"/srv/{folder}/*"))
+    rule_repo = cond("repo", normalize(written, folder))
+    for form in ("NFC", "NFD"):
+        cwd = normalize(form, f"/srv/{folder}")
+        f = RequestFeatures(api="a", model="m", cwd=cwd + "/app", repo=normalize(form, folder))
+        assert rule_path.test(f) and rule_repo.test(f), (written, form)
+        assert "matches" in rule_path.explain(f) and "none of" not in rule_path.explain(f)
 
 
 BAD: list[tuple[str, Any, str]] = [

@@ -25,6 +25,7 @@ from fulcrum.routing.policy.matchers import (
     SecretsCondition,
     TextCondition,
     globs,
+    nfc,
 )
 from fulcrum.routing.policy.timing import (
     HoursCondition,
@@ -93,7 +94,7 @@ def _name(t: Table, key: str) -> Condition:
         for value in listed:
             if value not in REQUEST_KINDS:
                 t.fail(key, f"request kinds from {', '.join(REQUEST_KINDS)}", value)
-    return NameCondition(key, _NAMES[key], attrgetter(key), frozenset(listed), listed)
+    return NameCondition(key, _NAMES[key], attrgetter(key), frozenset(map(nfc, listed)), listed)
 
 
 @condition(*_FLAGS)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import translate
 from typing import Any
+from unicodedata import normalize
 
 from fulcrum.routing.features import RequestFeatures
 
@@ -18,8 +19,15 @@ Getter = Callable[[RequestFeatures], Any]
 
 
 def globs(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    """One case-insensitive regex matching any of the shell globs."""
-    return re.compile("|".join(f"(?:{translate(p)})" for p in patterns), re.IGNORECASE)
+    """One case-insensitive regex matching any of the shell globs (read in Unicode NFC: match
+    it against :func:`nfc` values)."""
+    return re.compile("|".join(f"(?:{translate(nfc(p))})" for p in patterns), re.IGNORECASE)
+
+
+def nfc(value: str) -> str:
+    """``value`` in Unicode NFC, so a path macOS gives decomposed (NFD: ``u`` + a combining
+    diaeresis) is the same text as one typed composed (``ü``); ASCII as it is, at once."""
+    return value if value.isascii() else normalize("NFC", value)
 
 
 def _shown(values: tuple[str, ...]) -> str:
@@ -36,14 +44,14 @@ class GlobCondition:
 
     def test(self, f: RequestFeatures) -> bool:
         value = self.get(f)
-        return value is not None and self.regex.match(value) is not None
+        return value is not None and self.regex.match(nfc(value)) is not None
 
     def explain(self, f: RequestFeatures) -> str:
         value = self.get(f)
         if not value:
             verb = "matches" if self.test(f) else "does not match"
             return f"no {self.label} in the request ({verb} {_shown(self.patterns)})"
-        hit = [p for p in self.patterns if globs((p,)).match(value)]
+        hit = [p for p in self.patterns if globs((p,)).match(nfc(value))]
         if hit:
             return f"{self.label} {value!r} matches {hit[0]!r}"
         return f"{self.label} {value!r} matches none of {_shown(self.patterns)}"
@@ -58,7 +66,8 @@ class NameCondition:
     listed: tuple[str, ...]
 
     def test(self, f: RequestFeatures) -> bool:
-        return self.get(f) in self.accepted
+        value = self.get(f)
+        return (nfc(value) if isinstance(value, str) else value) in self.accepted
 
     def explain(self, f: RequestFeatures) -> str:
         value = self.get(f)
