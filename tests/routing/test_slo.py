@@ -127,6 +127,8 @@ def test_config() -> None:
         ("queue_max = 1.5", "policy.latency.queue_max", "an integer >= 1"),
         ("queue_max = 1\nrecover_ratio = 1.5", "policy.latency.recover_ratio", "[0.05, 1.0]"),
         ("queue_max = 1\nttft_ms = 3", "policy.latency.ttft_ms", "did you mean `ttft_ms_max`"),
+        ("queue_max = 1\nwindow_s = 1e300", "policy.latency.window_s", "[1.0, 86400.0]"),
+        ("queue_max = 1\nmin_hold_s = 1e300", "policy.latency.min_hold_s", "[0.0, 86400.0]"),
     ],
 )
 def test_mistakes_name_the_field(text: str, field: str, says: str) -> None:

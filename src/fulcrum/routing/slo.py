@@ -45,6 +45,9 @@ class LatencyConfig:
     ttft_percentile: float = 90.0
 
 
+MAX_SECONDS = 86_400.0  # a day: window_s and min_hold_s (a time span must fit a timedelta)
+
+
 def parse_latency(t: Table) -> LatencyConfig:
     """Read ``[policy.latency]``; a mistake is a ConfigError naming the field."""
     t.only("ttft_ms_max", "queue_max", "window_s", "recover_ratio", "min_hold_s",
@@ -52,9 +55,9 @@ def parse_latency(t: Table) -> LatencyConfig:
     config = LatencyConfig(
         ttft_ms_max=t.number("ttft_ms_max", low=1.0) if t.has("ttft_ms_max") else None,
         queue_max=t.opt_int("queue_max", low=1),
-        window_s=t.number("window_s", 60.0, low=1.0),
+        window_s=t.number("window_s", 60.0, low=1.0, high=MAX_SECONDS),
         recover_ratio=t.number("recover_ratio", 0.7, low=0.05, high=1.0),
-        min_hold_s=t.number("min_hold_s", 30.0, low=0.0),
+        min_hold_s=t.number("min_hold_s", 30.0, low=0.0, high=MAX_SECONDS),
         ttft_percentile=t.number("ttft_percentile", 90.0, low=50.0, high=100.0),
     )
     if config.ttft_ms_max is None and config.queue_max is None:

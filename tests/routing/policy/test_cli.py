@@ -378,6 +378,10 @@ def test_text_with_a_config_shows_the_decision_and_the_state(
 @pytest.mark.parametrize(
     ("side", "message"),
     [
+        ("share_window = 1000000000000000000000000000000",
+         "policy.share_window: expected an integer in [20, 100000]"),
+        ("[policy.latency]\nqueue_max = 1\nwindow_s = 1e300",
+         "policy.latency.window_s: expected a number in [1.0, 86400.0]"),
         ('local = "anthropic"', "policy.local: expected a backend of kind local, got 'anthropic' "
          "(kind api)"),
         ('frontier = "llama"', "policy.frontier: expected a backend of kind api, got 'llama' "

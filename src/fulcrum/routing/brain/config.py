@@ -49,6 +49,9 @@ SIDES = ("local", "frontier")
 LEARNED = "learned"
 
 
+MAX_SHARE_WINDOW = 100_000  # scores kept and sorted every 20 decisions: bounded
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyConfig:
     """The parsed ``[policy]`` table, every route resolved against the configured backends."""
@@ -133,7 +136,7 @@ def _parse_parts(t: Table, base: Path) -> _Parts:
         target_local_share=t.number("target_local_share", 0.65, low=0.0, high=1.0),
         otherwise=t.text("otherwise", LEARNED, nonempty=True),
         learned_model=(base / Path(model).expanduser()) if model else None,
-        share_window=t.integer("share_window", 500, low=20),
+        share_window=t.integer("share_window", 500, low=20, high=MAX_SHARE_WINDOW),
         budget=parse_budget(t.table("budget")) if t.has("budget") else None,
         latency=parse_latency(t.table("latency")) if t.has("latency") else None,
         source=t.file or "<config>",
