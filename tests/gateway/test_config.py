@@ -217,3 +217,13 @@ def test_a_per_key_budget_error_names_the_policy_file_it_is_in(tmp_path: Path) -
     with pytest.raises(ConfigError) as caught:
         with_policy_file(gateway, policy).check_start()
     assert str(caught.value).startswith(f"{policy}: policy.budget.keys.bob:")
+
+
+def test_a_rule_must_name_a_client_key_the_gateway_was_given() -> None:
+    rule = '[[policy.rules]]\nname = "carol-local"\nwhen = { client_key = ["alice", "carol"] }\n'
+    text = BRAIN.format(name="alice") + rule + 'route = "local"\n'
+    config = load_config(text=text, env={"FULCRUM_CLIENT_KEYS": "alice:k1,bob:k2"})
+    with pytest.raises(ConfigError) as caught:
+        config.check_start()
+    assert "policy.rules[0].when.client_key: expected the name of a client key" in str(caught.value)
+    assert str(caught.value).endswith("got 'carol'")

@@ -76,20 +76,25 @@ class GatewayConfig:
         return self.backends[name]
 
     def check_start(self) -> None:
-        """What serving needs beyond a parsed config: a safe bind, and every per-key budget
-        naming a client key the gateway was given (a typo'd name would never apply)."""
+        """What serving needs beyond a parsed config: a safe bind and :meth:`check_policy`."""
         self.check_bind()
-        if self.policy is None or self.policy.budget is None:
+        self.check_policy()
+
+    def check_policy(self) -> None:
+        """Every client key the policy names (a per-key budget, a rule's ``client_key``) is
+        one the gateway was given: a typo'd name would never apply. ``serve`` and ``route
+        explain --config`` both check it."""
+        if self.policy is None:
             return
         names = self.server.client_key_names
-        for name in self.policy.budget.keys:
+        for where, name in self.policy.client_keys_named():
             if name not in names:
                 known = ", ".join(names) if names else "none is set"
                 raise ConfigError(
                     f"expected the name of a client key in ${self.server.client_keys_env} "
                     f"(NAME:KEY entries; {known}), got {name!r}",
                     file=self.policy.source,  # the config's, or a --policy file's
-                    field=f"policy.budget.keys.{name}",
+                    field=f"policy.{where}",
                 )
 
     def check_bind(self) -> None:

@@ -376,6 +376,31 @@ def test_text_with_a_config_shows_the_decision_and_the_state(
 
 
 @pytest.mark.parametrize(
+    ("policy", "field"),
+    [
+        ("[policy.budget]\ndaily_usd = 5\n[policy.budget.keys.carol]\ndaily_usd = 1\n",
+         "policy.budget.keys.carol"),
+        ('[[policy.rules]]\nname = "c"\nwhen = { client_key = "carol" }\nroute = "local"\n',
+         "policy.rules[0].when.client_key"),
+    ],
+)  # fmt: skip
+def test_explain_refuses_a_client_key_name_serve_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    policy: str, field: str,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("FULCRUM_CLIENT_KEYS", "alice:k1,bob:k2")
+    config = tmp_path / "gateway.toml"
+    config.write_text(GATEWAY)
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(policy)
+    argv = ["route", "explain", write(tmp_path, "ok.json", OK), "--config", str(config),
+            "--policy", str(policy_file)]  # fmt: skip
+    code, _, err = run_cli(argv, capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{policy_file}: {field}: expected the name of a client key" in err
+
+
+@pytest.mark.parametrize(
     ("side", "message"),
     [
         ("share_window = 1000000000000000000000000000000",

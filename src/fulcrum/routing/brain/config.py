@@ -37,6 +37,7 @@ from fulcrum.errors import ConfigError
 from fulcrum.routing.budget import BudgetConfig, parse_budget
 from fulcrum.routing.config import RoutingConfig, TargetSpec
 from fulcrum.routing.policy import Rule, parse_rules
+from fulcrum.routing.policy.matchers import NameCondition
 from fulcrum.routing.slo import LatencyConfig, parse_latency
 from fulcrum.tables import Table
 from fulcrum.textfiles import read_toml
@@ -88,6 +89,18 @@ class PolicyConfig:
     def reads_secrets(self) -> bool:
         """Whether a rule has a ``secrets`` condition (a whole-request scan can matter)."""
         return any(c.key == "secrets" for r in self.rules for c in r.conditions)
+
+    def client_keys_named(self) -> list[tuple[str, str]]:
+        """(field, name) of every client key the policy names: a per-key budget, a rule's
+        ``when.client_key`` (:meth:`GatewayConfig.check_policy` checks them)."""
+        named = [
+            (f"budget.keys.{name}", name) for name in (self.budget.keys if self.budget else ())
+        ]
+        for i, rule in enumerate(self.rules):
+            for cond in rule.conditions:
+                if isinstance(cond, NameCondition) and cond.key == "client_key":
+                    named += [(f"rules[{i}].when.client_key", name) for name in cond.listed]
+        return named
 
     def target(self, route: str) -> TargetSpec:
         """The target of a rule's ``route`` (``local``, ``frontier`` or ``backend[/model]``)."""

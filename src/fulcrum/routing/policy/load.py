@@ -55,7 +55,9 @@ def read_request(path: Path) -> dict[str, Any]:
 def load_gateway(config: Path, policy: Path | None) -> GatewayConfig:
     """The gateway config, with the policy file's ``[policy]`` in place of its own."""
     gateway = load_config(config)
-    return with_policy_file(gateway, policy) if policy is not None else gateway
+    gateway = with_policy_file(gateway, policy) if policy is not None else gateway
+    gateway.check_policy()  # as serve checks it: a policy serve refuses gets no explanation
+    return gateway
 
 
 def load_rules(config: Path | None, policy: Path | None) -> RuleSet:
