@@ -57,6 +57,25 @@ def test_a_pinned_session_and_a_secret(
     assert secret["session"]["pin"]["backend"] == "frontier"  # the pin it overrides
 
 
+def test_a_session_held_by_its_pin_names_the_rule_as_the_ledger_does(
+    tmp_path: Path, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    config = brain_config(fake_anthropic.url, fake_openai.url,
+                          f'[policy]\notherwise = "frontier"\n{SECRETS_RULE}')  # fmt: skip
+    explain = Explain(tmp_path, config, capsys)
+    leak = user(f"why?\n{AWS_KEY}")
+    later = [*leak, {"role": "assistant", "content": "Fixed."}, *user("thanks, and the tests?")]
+    with running_gateway(config) as gw:
+        _served(gw, "H", leak)
+        data = explain("H", later)
+        _served(gw, "H", later)
+    assert data["rule"] == _last("H").rule == "secrets-stay-home"
+    assert [r["fired"] for r in data["rules"]] == [False]  # no rule fired this turn
+    text = _text(explain, "H", later, max_tokens=64)
+    assert "│ none (pin holds secrets-stay-home)" in text
+
+
 def test_an_exhausted_budget_names_its_window(
     tmp_path: Path, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI,
     capsys: pytest.CaptureFixture[str],

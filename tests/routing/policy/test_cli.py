@@ -422,3 +422,25 @@ def test_the_policys_sides_are_backends_of_their_kind(
     argv = ["route", "explain", write(tmp_path, "ok.json", OK), "--config", str(config)]
     code, _, err = run_cli(argv, capsys)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_refused_request_is_shown_refused_and_text_is_printed_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A per-key budget that refuses: the route says so, and its window ``key:alice/day``
+    is printed as written (rich read ``:key:`` as an emoji), as is a prompt's markup."""
+    monkeypatch.setenv("FULCRUM_CLIENT_KEYS", "alice:k1")
+    config = tmp_path / "gateway.toml"
+    config.write_text(GATEWAY + '[policy]\notherwise = "frontier"\n[policy.budget]\n'
+                      'daily_usd = 20\non_exhausted = "refuse"\n'
+                      "[policy.budget.keys.alice]\ndaily_usd = 0\n")  # fmt: skip
+    body = {**OK, "messages": [{"role": "user", "content": "fix [red]this[/red] :key: now"}]}
+    argv = ["route", "explain", write(tmp_path, "r.json", body), "--config", str(config),
+            "--client-key", "alice"]  # fmt: skip
+    code, out, _ = run_cli([*argv, "--json"], capsys)
+    data = json.loads(out)
+    assert (data["route"], data["reason"]) == ("refused (HTTP 429)", "otherwise+budget-refused")
+    code, out, _ = run_cli(argv, capsys)
+    assert code == 0 and "budget:key:alice/day" in out and "\N{KEY}" not in out
+    assert "fix [red]this[/red] :key: now" in out
+    assert "route: refused (HTTP 429)  (reason: otherwise+budget-refused)" in out

@@ -103,7 +103,7 @@ def explain_command(  # noqa: PLR0917 - Typer maps parameters to flags
     if json_out:
         typer.echo(json.dumps(liveview.as_dict(view), indent=2, ensure_ascii=False))
         return
-    liveview.render(view, Console(width=80))
+    liveview.render(view, plain_console())
 
 
 def _api_of(api: str, request: Path) -> tuple[str, dict[str, Any], bytes]:
@@ -144,7 +144,7 @@ def _explain_rules(  # noqa: PLR0917
     if json_out:
         typer.echo(json.dumps(as_dict(explanation), indent=2, ensure_ascii=False))
         return
-    render(explanation, Console(width=80))
+    render(explanation, plain_console())
 
 
 def _read(  # noqa: PLR0917
@@ -158,6 +158,12 @@ def _read(  # noqa: PLR0917
     req = route_request(fmt.name, view, headers, max_tokens_keys=fmt.max_tokens_keys,
                         background_models=background, raw_body=raw)  # fmt: skip
     return view, req, extract_features(req, view, client_key=client_key, now=_time(at))
+
+
+def plain_console() -> Console:
+    """80 columns, and text printed as it is: no rich markup (``[red]``), no emoji codes
+    (``key:alice`` is a budget window, not 🔑alice), no highlighting; a prompt is shown too."""
+    return Console(width=80, markup=False, emoji=False, highlight=False)
 
 
 def _headers(values: list[str]) -> dict[str, str]:

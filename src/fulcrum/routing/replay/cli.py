@@ -97,7 +97,7 @@ def _print(body: dict[str, Any], json_out: bool) -> None:
     if json_out:
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
     else:
-        report.render(body, Console(width=80))
+        report.render(body, Console(width=80, markup=False, emoji=False, highlight=False))
 
 
 def read_rows(

@@ -18,15 +18,30 @@ from fulcrum.routing.replay.live import LatencyView, LiveView
 from fulcrum.routing.router import RouteDecision
 from fulcrum.routing.sessions import SessionPin
 
+REFUSED = "budget-refused"  # a dry verdict's event: on_exhausted = "refuse" answers 429
+
 
 def route_label(view: LiveView) -> str:
     if view.verdict is None:
         return view.chain.primary.label
+    if REFUSED in view.verdict.events:
+        return "refused (HTTP 429)"
     return view.verdict.target.label
 
 
 def reason(view: LiveView) -> str:
-    return view.verdict.reason if view.verdict is not None else view.chain.reason
+    if view.verdict is None:
+        return view.chain.reason
+    refused = REFUSED in view.verdict.events
+    return f"{view.verdict.reason}+{REFUSED}" if refused else view.verdict.reason
+
+
+def rule_of(view: LiveView) -> str | None:
+    """The rule the ledger's row would name: the verdict's (a pin's rule holds a session),
+    else the one that fired."""
+    if view.verdict is not None and view.verdict.rule is not None:
+        return view.verdict.rule
+    return view.outcome.rule.name if view.outcome.rule is not None else None
 
 
 def as_dict(view: LiveView) -> dict[str, Any]:
@@ -39,7 +54,7 @@ def as_dict(view: LiveView) -> dict[str, Any]:
         "source": view.source,
         "features": view.features.as_dict(),
         "rules": rules_dict(view.outcome),
-        "rule": view.outcome.rule.name if view.outcome.rule is not None else None,
+        "rule": rule_of(view),
         "route": route_label(view),
         "reason": reason(view),
         "verdict": view.verdict.as_dict() if view.verdict is not None else None,
@@ -98,9 +113,12 @@ def render(view: LiveView, console: Console) -> None:
 def _decision_rows(view: LiveView) -> list[tuple[str, str]]:
     v = view.verdict
     fired = view.outcome.rule.name if view.outcome.rule is not None else "none"
+    if v is not None and v.rule is not None and view.outcome.rule is None and view.pin is not None:
+        fired = f"none (pin holds {v.rule})"
     rows = [("rule fired", fired)]
     if v is not None:
-        rows += [("target", f"{route_label(view)} ({v.side})"), ("reason", v.reason)]
+        side = "" if REFUSED in v.events else f" ({v.side})"
+        rows += [("target", f"{route_label(view)}{side}"), ("reason", reason(view))]
         if v.rule is not None and v.rule != fired:
             rows.append(("rule recorded", v.rule))
         if v.score is not None:
