@@ -127,6 +127,38 @@ def test_an_agent_kind_no_request_has_is_refused(tmp_path: Path, capsys: Capsys)
     assert code == 2 and f"{data}:3: kind: 'mainloop' is not a request kind; accepted: main," in err
 
 
+@pytest.mark.parametrize(
+    ("command", "text", "message"),
+    [
+        (["score"], "id,prompt\ndup,a\nx,b\ndup,c\n",
+         ":4: id: 'dup' is also the id of line 2 (ids must be unique"),
+        (["split"], "id,prompt\ndup,a\ndup,c\n", ":3: id: 'dup' is also the id of line 2"),
+        (["train"], "prompt,strong_score,weak_score\nhi,1,0\nho,2,0\n", ""),
+        (["train"], "prompt,strong_score,weak_score\nhi,1,0\nho,1,-1\n",
+         ":3: weak_score: '-1' is outside 0–10 (0/1 pass, or a judge's 1–10)"),
+        (["train"], "prompt,strong_score,weak_score\nhi,11,0\n",
+         ":2: strong_score: '11' is outside"),
+        (["train"], "prompt,strong_score,weak_score,tools\nhi,1,0,-3\n",
+         ":2: tools: '-3' is negative (a count)"),
+    ],
+)  # fmt: skip
+def test_duplicate_ids_scores_off_scale_and_negative_counts_are_refused(
+    tmp_path: Path, capsys: Capsys, command: list[str], text: str, message: str
+) -> None:
+    data = tmp_path / "rows.csv"
+    data.write_text(text)
+    out = {
+        "score": ["--out", str(tmp_path / "s.csv")],
+        "train": ["--out", str(tmp_path / "m")],
+        "split": ["--out-train", str(tmp_path / "a.csv"), "--out-test", str(tmp_path / "b.csv")],
+    }
+    code, _, err = run_cli(["router", *command, str(data), *out[command[0]]], capsys)
+    if not message:  # a judge's 2 is on the 1–10 scale: accepted
+        assert code == 0, err
+        return
+    assert code == 2 and err.count("\n") == 1 and f"{data}{message}" in err, err
+
+
 def test_a_bad_model_file_is_exit_2(outcomes: Path, tmp_path: Path, capsys: Capsys) -> None:
     model = tmp_path / "model.npz"
     model.write_bytes(b"not a model")

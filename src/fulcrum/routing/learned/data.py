@@ -24,6 +24,7 @@ from fulcrum.routing.learned.features import AgentFeatures
 TRAIN_COLUMNS: tuple[str, ...] = ("prompt", "strong_score", "weak_score")
 AGENT_COLUMNS: tuple[str, ...] = ("kind", "tools", "tokens", "turn", "tool_errors")
 _INT_COLUMNS = AGENT_COLUMNS[1:]
+MAX_SCORE = 10.0
 
 csv.field_size_limit(2**31 - 1)  # prompts can be long; the stdlib's 128 KiB default is too small
 
@@ -51,11 +52,23 @@ def read_rows(path: Path, required: Sequence[str]) -> tuple[list[str], list[dict
                 raise InputError(
                     f"{path}: missing column {missing[0]!r} (needs {', '.join(required)})"
                 )
-            return header, [_whole(row, len(header), path, reader.line_num) for row in reader]
+            rows = [_whole(row, len(header), path, reader.line_num) for row in reader]
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
     except (UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: not a UTF-8 CSV file ({exc})") from exc
+    _unique_ids(rows, path)
+    return header, rows
+
+
+def _unique_ids(rows: list[dict[str, str]], path: Path) -> None:
+    """Each non-empty ``id`` once: a score's output is joined back to its rows by id."""
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows, start=2):
+        id_ = (row.get("id") or "").strip()
+        if id_ and seen.setdefault(id_, line) != line:
+            raise InputError(f"{path}:{line}: id: {id_!r} is also the id of line {seen[id_]} "
+                             "(ids must be unique: outputs are joined back by id)")  # fmt: skip
 
 
 def _whole(row: dict[str, str], width: int, path: Path, line: int) -> dict[str, str]:
@@ -78,6 +91,15 @@ def _number(value: str | None, path: Path, line: int, column: str) -> float:
     return number
 
 
+def _score(value: str | None, path: Path, line: int, column: str) -> float:
+    """A score on a scale fulcrum reads: 0/1 pass, or a judge's 1–10."""
+    number = _number(value, path, line, column)
+    if not 0.0 <= number <= MAX_SCORE:
+        raise InputError(f"{path}:{line}: {column}: {value!r} is outside 0–{MAX_SCORE:g} "
+                         "(0/1 pass, or a judge's 1–10)")  # fmt: skip
+    return number
+
+
 def agent_of(row: dict[str, str], path: Path, line: int) -> AgentFeatures | None:
     """The row's agent features, or ``None`` when every agent column is empty or missing."""
     if not any((row.get(c) or "").strip() for c in AGENT_COLUMNS):
@@ -86,6 +108,8 @@ def agent_of(row: dict[str, str], path: Path, line: int) -> AgentFeatures | None
     for column in _INT_COLUMNS:
         text = (row.get(column) or "").strip()
         counts[column] = int(_number(text, path, line, column)) if text else 0
+        if counts[column] < 0:
+            raise InputError(f"{path}:{line}: {column}: {text!r} is negative (a count)")
     kind = (row.get("kind") or "").strip() or "main"
     if kind not in REQUEST_KINDS:  # a term no live request has: it would never match
         raise InputError(f"{path}:{line}: kind: {kind!r} is not a request kind; accepted: "
@@ -103,8 +127,8 @@ def read_examples(paths: Iterable[Path]) -> list[Example]:
                 Example(
                     id=row.get("id") or "",
                     prompt=row["prompt"] or "",
-                    strong=_number(row["strong_score"], path, line, "strong_score"),
-                    weak=_number(row["weak_score"], path, line, "weak_score"),
+                    strong=_score(row["strong_score"], path, line, "strong_score"),
+                    weak=_score(row["weak_score"], path, line, "weak_score"),
                     benchmark=(row.get("benchmark") or "").strip() or "all",
                     agent=agent_of(row, path, line),
                 )
