@@ -225,6 +225,9 @@ NEGATIVES = {
     "password: x86_64_build",
     "calls, subscripts, generics": "token = get_token().strip()\napi_key = keys[0]\n"
     "api_key = os.getenv('API_KEY', 'x')\npassword: Optional<String>\npass = lambda_fn",
+    "code with calls and slices": "api_key, auth_token = static_credential_from_env(warn=x(self))\n"
+    "secret = keypair[:32]\ntoken = buf[pos:nextpos]\nBasicAuth(username=u, password=password)\n"
+    "session_secret = (constants.OAUTH_CLIENT_SECRET or '')\nobj = f(token=self._token)",
     "references and formats": "TOKEN=$(cat token.txt)\nDB_PASS=${DB_PASSWORD}\n"
     "password=%(db_pass)s\nsecret: {{ vault_secret }}\ntoken: [a, b]",
     "test output": "===== 5 passed, 1 failed in 0.3s =====\npassed: 12\nbypass_cache: true",

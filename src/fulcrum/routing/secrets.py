@@ -64,33 +64,38 @@ _PLACEHOLDER = re.compile(  # ... and a value cut short in a document (``eyJhbGc
     r"todo|tbd)$|your[-_ ]|[-_ ]here$|example|placeholder|dummy|change_?me|redacted|xxxx|\*\*\*"
     r"|^my[-_]?(?:pass|secret|token|key)|\.\.\.|\u2026"
 )
-_CODE_LIKE = re.compile(  # names: identifiers (digits only at a part's end: api_key_v2, not
+_NAME_LIKE = re.compile(  # names: identifiers (digits only at a part's end: api_key_v2, not
     # hunter2hunter2), _private, ENV_NAMES, TypeNames, dotted.names, some/path, camelCase,
-    # Header-Names; calls, subscripts and generics (get_token(), os.environ[, Optional<str>);
-    # references and templates at the start (${VAR}, $(cmd), %(name)s, {x}, <token>, [list])
+    # Header-Names; a call or subscript cut at its quote (os.environ[, getenv(); references
+    # and templates at the start (${VAR}, $(cmd), %(name)s, {x}, <token>, [list], (expr)
     r"^_?[a-z]+\d*(?:_+[a-z]*\d*)*$|^_\w+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z][A-Za-z]+$"
     r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$|^[a-z][a-z0-9_]*(?:[./-][a-z][a-z0-9_]*)+$|^/|^urn:"
-    r"|^[A-Za-z_][\w.]*[(\[<][\w.,()\[\]<>]*$|^[$%{<\[]|\$[{(]|%\(\w+\)"
+    r"|^[A-Za-z_][\w.]*[(\[]$|^[$%{<\[(]|\$[{(]|%\(\w+\)"
     r"|^[a-z]+(?:[A-Z][a-z]+)+$|^[A-Z][a-z0-9]*(?:-[A-Z][a-z0-9]*)+$"
 )
+_CODE = re.compile(r"[(){}<>$%\[\]]")  # in code (not a literal): a call, subscript, generic ...
 _SECRET_NAME = re.compile(
     r"(?i)(?:^|_)(?:SECRET|TOKEN|PASS(?:WORD|WD|PHRASE)?|PWD|API_?KEY|(?:ACCESS|PRIVATE|AUTH)_KEY|"
     r"CREDENTIALS?)(?:_|$)"
 )
 
 
-def _real_value(value: str) -> bool:
-    """A value that is neither a placeholder, a number nor a reference to something else."""
+def _real_value(value: str, literal: bool) -> bool:
+    """A value that is neither a placeholder, a number, a name nor a reference to something
+    else. ``literal``: a quoted string or a ``.env`` line's value, whose brackets and sigils
+    are characters (``Xk9$mQ2!pL7z``, ``abc(123)XYZ!``); elsewhere they are code."""
     url_without_credentials = "://" in value and "@" not in value
     if len(value) < 8 or value.isdigit() or len(set(value)) < 4 or url_without_credentials:
         return False
-    return _PLACEHOLDER.search(value) is None and _CODE_LIKE.search(value) is None
+    if _PLACEHOLDER.search(value) is not None or _NAME_LIKE.search(value) is not None:
+        return False
+    return literal or _CODE.search(value) is None
 
 
 _KEYWORDS = ("secret", "token", "pass", "pwd", "apikey", "_key", "credential")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _NAME_TAIL = re.compile(r"\w*")
-_VALUE = re.compile(r"[\"']?[ \t]*[=:][ \t]*[\"']?([^\s\"'`#,;][^\s\"'`,;]*)")  # "#..." a comment
+_VALUE = re.compile(r"[\"']?[ \t]*[=:][ \t]*([\"']?)([^\s\"'`#,;][^\s\"'`,;]*)")  # "#…": a comment
 
 
 def _name_span(lowered: str, at: int) -> tuple[int, int]:
@@ -105,7 +110,11 @@ def _name_span(lowered: str, at: int) -> tuple[int, int]:
 def _assigned(text: str, start: int, end: int) -> bool:
     """The name ``text[start:end]`` is secret-like and assigned a real value right after."""
     value = _VALUE.match(text, end)
-    if value is None or not _real_value(value.group(1)):
+    if value is None:
+        return False
+    # a literal: quoted, or a .env line's (NAME=value: an upper-case name, = right after it)
+    env_line = text[end : end + 1] == "=" and text[start:end].isupper()
+    if not _real_value(value.group(2), bool(value.group(1)) or env_line):
         return False
     return _SECRET_NAME.search(text[start:end]) is not None
 
