@@ -84,7 +84,14 @@ def test_a_string_value_reads_as_its_key_assigned() -> None:
         "input": {"password": "Xk9mQ2pL7zR4"},
     }
     texts = request_texts({"messages": [{"role": "assistant", "content": [call]}]})
-    assert "password: Xk9mQ2pL7zR4" in texts
+    assert 'password: "Xk9mQ2pL7zR4"' in texts
+    assert "env-assignment" in scan_request(
+        {"messages": [{"role": "assistant", "content": [call]}]}
+    )
+
+
+def test_a_tool_input_string_is_a_literal_with_its_punctuation() -> None:
+    call = {"type": "tool_use", "id": "t", "name": "db", "input": {"db_password": "Xk9$mQ2!pL"}}
     assert "env-assignment" in scan_request(
         {"messages": [{"role": "assistant", "content": [call]}]}
     )

@@ -3,13 +3,14 @@
 The rule is general, not a list of block types: every string of the body is read, at any
 depth — messages of every role (text, tool inputs and results, documents, search results,
 anything a format adds later), the system prompt, the tools' names, descriptions and
-schemas, metadata. A string that is the value of an object's key is read as ``key: value``,
-so ``{"password": "…"}`` reads as the assignment it is. Only binary payloads are skipped,
-never scanned: a base64 ``data`` (an image's or a document's ``source`` of ``type:
-"base64"``, OpenAI's ``input_audio``) and any ``data:…;base64,`` URI (OpenAI's image and file
-parts) — they are pictures and files, not text, and their random-looking base64 would read
-as a high-entropy token; so are thinking signatures, redacted thinking and encrypted
-reasoning, and the ids the APIs give tool calls (``toolu_…``, ``call_…``).
+schemas, metadata. A string that is the value of an object's key is read as
+``key: "value"``, so ``{"password": "…"}`` reads as the assignment of a string it is. Only
+binary payloads are skipped, never scanned: a base64 ``data`` (an image's or a document's
+``source`` of ``type: "base64"``, OpenAI's ``input_audio``) and any ``data:…;base64,`` URI
+(OpenAI's image and file parts) — they are pictures and files, not text, and their
+random-looking base64 would read as a high-entropy token; so are thinking signatures,
+redacted thinking and encrypted reasoning, and the ids the APIs give tool calls
+(``toolu_…``, ``call_…``).
 
 :func:`fulcrum.routing.features.extract_features` scans only the new part of a turn when
 the session's pin vouches for the rest (:mod:`fulcrum.routing.brain.decide`); this module
@@ -57,7 +58,7 @@ def _walk(value: Any, out: list[str]) -> None:
         for key, item in value.items():
             if isinstance(item, str):
                 if not _opaque(key, kind, value) and not _data_uri(item):
-                    out.append(f"{key}: {item}")
+                    out.append(f'{key}: "{item}"')  # a JSON string: a literal
             elif isinstance(item, (Mapping, list)):
                 _walk(item, out)
     elif isinstance(value, list):
