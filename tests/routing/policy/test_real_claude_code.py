@@ -31,11 +31,14 @@ def claude(fake: FakeAnthropic, workdir: Path, *args: str) -> None:
 
 
 def features_of(fake: FakeAnthropic) -> list[RequestFeatures]:
+    """The features of each request, each also scanned whole: no real request of Claude Code
+    (its system prompt, tools, reminders, metadata) is a false alarm."""
     out = []
     for recorded in fake.requests:
         if recorded.path == "/v1/messages" and recorded.body is not None:
             req = route_request_from_anthropic(recorded.body, recorded.headers)
-            out.append(extract_features(req, recorded.body))
+            out.append(extract_features(req, recorded.body, whole=True))
+            assert out[-1].secrets == (), out[-1].secrets
     return out
 
 
