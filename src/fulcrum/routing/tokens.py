@@ -37,9 +37,9 @@ def estimate_request_tokens(body: Mapping[str, Any], raw: bytes | None = None) -
     Fast path: when the gateway passes the request's ``raw`` bytes, their characters stand in
     for the serialized payload (a few hundred bytes of other fields make it run slightly high),
     so the body is not serialized again: characters, not bytes, so a multi-byte UTF-8
-    character and a ``\\uXXXX`` escape count one, as in the compact JSON. Messages are walked
-    for images only when the bytes contain ``base64``. ``route explain``, ``route replay`` and
-    ``router signals`` pass the bytes too (the file's, the stored body's): one estimate.
+    character counts one, as in the compact JSON (a ``\\uXXXX`` escape counts six). Messages
+    are walked for images only when the bytes contain ``base64``. ``route explain``, ``route
+    replay`` and ``router signals`` pass the bytes too (the file's, the stored body's).
     """
     if raw is not None:
         chars = raw_chars(raw)
@@ -57,12 +57,10 @@ def estimate_request_tokens(body: Mapping[str, Any], raw: bytes | None = None) -
 
 
 def raw_chars(raw: bytes) -> int:
-    """The characters of a JSON body's bytes: UTF-8 decoded, each ``\\uXXXX`` escape one."""
-    chars = len(raw) if raw.isascii() else len(raw.decode("utf-8", "replace"))
-    escapes = raw.count(b"\\u")
-    if escapes:  # less the escaped backslashes before a u (a path's \\users is no escape)
-        chars -= 5 * max(escapes - raw.count(b"\\\\u"), 0)
-    return chars
+    """The characters of a JSON body's bytes, UTF-8 decoded: a CJK character is one, not
+    three. An ASCII body (the usual one) is not decoded, and its ``\\uXXXX`` escapes are
+    not looked for (a search of every request's bytes): each counts six, on the high side."""
+    return len(raw) if raw.isascii() else len(raw.decode("utf-8", "replace"))
 
 
 def count_tokens_response(body: Mapping[str, Any]) -> dict[str, int]:
