@@ -444,3 +444,14 @@ def test_a_refused_request_is_shown_refused_and_text_is_printed_as_it_is(
     assert code == 0 and "budget:key:alice/day" in out and "\N{KEY}" not in out
     assert "fix [red]this[/red] :key: now" in out
     assert "route: refused (HTTP 429)  (reason: otherwise+budget-refused)" in out
+
+
+def test_a_cascade_rule_is_shown_as_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text(GATEWAY + '[policy]\notherwise = "frontier"\n[[policy.rules]]\n'
+                      'name = "try-local"\nwhen = { tools = false }\nroute = "local"\n'
+                      'cascade = true\nverify = ["json_schema"]\n')  # fmt: skip
+    argv = ["route", "explain", write(tmp_path, "r.json", OK), "--config", str(config)]
+    code, out, _ = run_cli(argv, capsys)
+    assert code == 0 and "route: llama  (reason: rule:try-local)" in out
+    assert "│ cascade" in out and "local first, checked by json_schema" in out

@@ -130,6 +130,10 @@ def _decision_rows(view: LiveView) -> list[tuple[str, str]]:
             rows.append(("budget", str(v.details["budget"])))
         if v.local_only:
             rows.append(("local only", "yes: no frontier backend in the chain"))
+        if v.cascade:
+            checks = ", ".join(v.verify) or "every verifier that applies"
+            rows.append(("cascade", f"local first, checked by {checks}; a failed check asks "
+                         "the frontier (the ledger: …+cascade or …+cascade→frontier)"))  # fmt: skip
     chain = " → ".join(f"{t.label} ({t.kind})" for t in view.chain.chain)
     rows += [("failover chain", chain), ("chain reason", view.chain.reason)]
     return rows
