@@ -37,9 +37,12 @@ from fulcrum.batch.registry import item_api
 from fulcrum.batch.store import BatchStore
 from fulcrum.errors import FulcrumError, InvalidRequest
 from fulcrum.gateway.state import GatewayState
+from fulcrum.ledger.pgconn import OutageLog
 from fulcrum.ledger.row import new_row_id
+from fulcrum.ledger.store import LedgerUnavailable
 
 log = logging.getLogger(__name__)
+outage = OutageLog(log)  # a database outage: one line per 30 s, no traceback
 MAX_PER_BATCH = 10_000  # below both providers' limits (100,000 and 50,000 requests)
 RETRY_DELAY_S = 30.0
 
@@ -74,7 +77,9 @@ class Forwarder:
         while True:
             try:
                 await self.tick()
-            except Exception:  # the database or a provider was away: next time
+            except LedgerUnavailable as exc:  # the database is away: next time
+                outage.warn("batch: forwarding to a provider's batch API failed", exc)
+            except Exception:  # a provider was away: next time
                 log.exception("batch: forwarding to a provider's batch API failed")
             await asyncio.sleep(self.config.poll_s)
 

@@ -29,9 +29,12 @@ from fulcrum.batch.registry import APIS, item_api
 from fulcrum.batch.runner import OnMachine, Ran, ledger_row, run_item
 from fulcrum.batch.store import BatchStore
 from fulcrum.gateway.state import GatewayState
+from fulcrum.ledger.pgconn import OutageLog
 from fulcrum.ledger.row import new_row_id
+from fulcrum.ledger.store import LedgerUnavailable
 
 log = logging.getLogger(__name__)
+outage = OutageLog(log)  # a database outage: one line per 30 s, no traceback
 
 
 def _now() -> datetime:
@@ -75,7 +78,9 @@ class Worker:
         while True:
             try:
                 await self._tick()
-            except Exception:  # the database was away: try again next poll
+            except LedgerUnavailable as exc:  # the database is away: try again next poll
+                outage.warn("batch: claiming items failed", exc)
+            except Exception:
                 log.exception("batch: claiming items failed")
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.config.poll_s):

@@ -52,7 +52,7 @@ WRITER_NICE = 19
 
 def open_ledger(config: GatewayConfig, catalog: Catalog | None = None) -> LedgerWriter:
     """The configured store behind a background writer that prices rows (from ``catalog``)."""
-    store = open_store(config.ledger.url)
+    store = open_store(config.ledger.url, timeout_s=config.ledger.timeout_s)
     pricer = ledger_pricer(config, catalog)
     pricer.warm()
     return LedgerWriter(
@@ -90,7 +90,9 @@ def build_app(
     sink = ledger if ledger is not None else open_ledger(config, catalog)
     pricer = getattr(sink, "pricer", None) or ledger_pricer(config, catalog)
     metrics = Metrics()
-    db = open_database(config.ledger.url)  # pins, budgets, feedback: shared by gateways
+    db = open_database(
+        config.ledger.url, timeout_s=config.ledger.timeout_s
+    )  # pins, budgets, feedback: shared by gateways
     brain = build_brain(config, pricer, db)
     state = GatewayState(
         config=config,

@@ -27,6 +27,7 @@ from fulcrum.gateway.backendconfig import (
     parse_backends,
 )
 from fulcrum.gateway.serverconfig import LOOPBACK, ServerConfig, parse_server
+from fulcrum.ledger.pgconn import DB_TIMEOUT_S
 from fulcrum.routing.brain.config import PolicyConfig, load_policy_file, parse_policy
 from fulcrum.routing.config import RoutingConfig, parse_routing_config
 from fulcrum.tables import Table
@@ -59,6 +60,7 @@ __all__ = [  # the backend types live in backendconfig; importers of this module
 class LedgerConfig:
     url: str | None = None
     reference_model: str = "claude-sonnet-4-6"
+    timeout_s: float = DB_TIMEOUT_S  # the most any one database operation may wait
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +179,12 @@ def with_policy_file(config: GatewayConfig, path: Path) -> GatewayConfig:
 
 
 def _ledger(sec: Table) -> LedgerConfig:
-    sec.only("url", "reference_model")
+    sec.only("url", "reference_model", "timeout_s")
     url = sec.data.get("url")
     return LedgerConfig(
         url=sec.text("url", "") if url is not None else None,
         reference_model=sec.text("reference_model", "claude-sonnet-4-6"),
+        timeout_s=sec.number("timeout_s", DB_TIMEOUT_S, low=0.1, high=600),
     )
 
 

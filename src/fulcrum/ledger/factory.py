@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from fulcrum.errors import ConfigError
+from fulcrum.ledger.pgconn import DB_TIMEOUT_S
 from fulcrum.ledger.postgres_store import PostgresStore
 from fulcrum.ledger.sqlite_store import SQLiteStore
 from fulcrum.ledger.store import LedgerStore
@@ -45,17 +46,20 @@ def shared_url(url: str | None) -> bool:
     return bool(url) and _scheme(url or "") in POSTGRES_SCHEMES
 
 
-def open_store(url: str | None = None, *, create: bool = True) -> LedgerStore:
+def open_store(
+    url: str | None = None, *, create: bool = True, timeout_s: float = DB_TIMEOUT_S
+) -> LedgerStore:
     """Open (and migrate) the ledger at ``url``; ``None`` is SQLite in the data directory.
 
     ``create=False`` refuses to create a new SQLite file (used by the reports, so a typo in
-    a path is an error rather than an empty new ledger).
+    a path is an error rather than an empty new ledger). ``timeout_s`` bounds every wait on a
+    PostgreSQL database (:mod:`fulcrum.ledger.pgconn`).
     """
     if url is None or url == "":
         return SQLiteStore.open(Paths.build().ledger_sqlite, create=create)
     scheme = _scheme(url)
     if scheme in POSTGRES_SCHEMES:
-        return PostgresStore.open(url)
+        return PostgresStore.open(url, timeout_s=timeout_s)
     if scheme in ("sqlite", ""):
         return SQLiteStore.open(sqlite_path_from_url(url), create=create)
     raise ConfigError(

@@ -1,7 +1,8 @@
 """The shared ledger: PostgreSQL through psycopg 3, for several gateway processes at once.
 
 Migrations run under ``pg_advisory_xact_lock`` so processes starting together apply each
-migration exactly once. A lost connection is reopened once per operation.
+migration exactly once. A lost connection is reopened once per operation; every wait is
+bounded (:mod:`fulcrum.ledger.pgconn`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fulcrum.ledger.migrations import (
     apply_pending,
     check_sequence,
 )
+from fulcrum.ledger.pgconn import DB_TIMEOUT_S, bounded, connect
 from fulcrum.ledger.row import COLUMNS, LedgerRow, row_from_values, row_values
 from fulcrum.ledger.store import (
     Aggregate,
@@ -29,7 +31,6 @@ from fulcrum.ledger.store import (
 )
 from fulcrum.urls import redact_url
 
-CONNECT_TIMEOUT_S = 5
 T = TypeVar("T")
 
 try:
@@ -50,16 +51,12 @@ def _where(since: datetime | None, until: datetime | None) -> tuple[str, list[da
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def connect(url: str) -> Any:
-    """An autocommit connection to the ledger database, or one clear error naming it (the
-    URL's password hidden)."""
-    try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-    except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LedgerUnavailable(
-            f"cannot connect to the ledger database {redact_url(url)}: {first}"
-        ) from exc
+def _in_transaction(work: Callable[[Any], T]) -> Callable[[Any], T]:
+    def run(conn: Any) -> T:
+        with conn.transaction():
+            return work(conn)
+
+    return run
 
 
 class PostgresStore:
@@ -67,18 +64,25 @@ class PostgresStore:
 
     remote = True
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout_s: float = DB_TIMEOUT_S) -> None:
         self._url = url
+        self.timeout_s = timeout_s
         self._lock = threading.Lock()
         self._conn: Any = None
 
     @classmethod
-    def open(cls, url: str, *, migrations: tuple[Migration, ...] = MIGRATIONS) -> PostgresStore:
+    def open(
+        cls,
+        url: str,
+        *,
+        migrations: tuple[Migration, ...] = MIGRATIONS,
+        timeout_s: float = DB_TIMEOUT_S,
+    ) -> PostgresStore:
         if psycopg is None:
             raise LedgerUnavailable(
                 "a postgresql:// ledger needs psycopg 3: pip install 'fulcrum[postgres]'"
             )
-        store = cls(url)
+        store = cls(url, timeout_s=timeout_s)
         store.migrate(migrations)
         return store
 
@@ -87,7 +91,7 @@ class PostgresStore:
         return redact_url(self._url)
 
     def _connect(self) -> Any:
-        return connect(self._url)
+        return connect(self._url, timeout_s=self.timeout_s)
 
     def _run(self, work: Callable[[Any], T]) -> T:
         """Run ``work(conn)`` in one transaction; reconnect and retry once if the link broke."""
@@ -96,8 +100,7 @@ class PostgresStore:
                 if self._conn is None or self._conn.closed:
                     self._conn = self._connect()
                 try:
-                    with self._conn.transaction():
-                        return work(self._conn)
+                    return bounded(self._url, self._conn, self.timeout_s, _in_transaction(work))
                 except psycopg.OperationalError:
                     if attempt == 2 or not self._conn.closed:
                         raise

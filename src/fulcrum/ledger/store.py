@@ -28,9 +28,26 @@ GROUP_COLUMNS: dict[str, str] = {
 
 
 class LedgerUnavailable(Unavailable):
-    """The ledger database cannot be opened or reached. The CLI exits 2 with one line."""
+    """The ledger database cannot be opened or reached. The CLI exits 2 with one line (the
+    database named, its password hidden); an HTTP client gets :data:`PUBLIC_MESSAGE`, never
+    where the database is (the gateway logs that)."""
 
     exit_code: ClassVar[int] = 2
+    PUBLIC_MESSAGE: ClassVar[str] = (
+        "the gateway's routing state is unavailable (its database cannot be reached); "
+        "try again shortly"
+    )
+
+    def anthropic_body(self) -> dict[str, Any]:
+        return {
+            "type": "error",
+            "error": {"type": self.anthropic_type, "message": self.PUBLIC_MESSAGE},
+        }
+
+    def openai_body(self) -> dict[str, Any]:
+        body = super().openai_body()
+        body["error"]["message"] = self.PUBLIC_MESSAGE
+        return body
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from fulcrum.errors import Unavailable
+from fulcrum.ledger.store import LedgerUnavailable
 from fulcrum.routing.budget import (
     BudgetConfig,
     LeasedBudgetBook,
@@ -23,6 +25,7 @@ from fulcrum.routing.budget import (
     budget_book,
     open_database,
 )
+from fulcrum.routing.budget.lease import DOWN_S
 
 D = Decimal
 NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC).timestamp()
@@ -291,3 +294,40 @@ def test_near_exhaustion_a_lease_is_the_estimate_and_skips_the_status_read() -> 
     clock.now += 2  # what was left is no longer known
     book.settle(_held(book.reserve(None, D("0.2"))), D("0.2"))
     assert (db.leases[2:], reads) == ([D("0.2")], 2)
+
+
+class DownDatabase(Database):
+    """The database book, unreachable while ``down``."""
+
+    down = False
+
+    def reserve(self, key: str | None, estimate: Decimal) -> Reservation | Refusal:
+        if self.down:
+            self.touches += 1
+            raise LedgerUnavailable("lost the ledger database postgresql://u@db:5432/x: gone")
+        return super().reserve(key, estimate)
+
+    def status(self, key: str | None = None) -> dict[str, WindowStatus]:
+        if self.down:
+            self.touches += 1
+            raise LedgerUnavailable("lost the ledger database postgresql://u@db:5432/x: gone")
+        return super().status(key)
+
+
+def test_an_unreachable_budget_refuses_the_frontier_call_with_a_503_reason() -> None:
+    clock = Clock()
+    db = DownDatabase(BudgetConfig(**DAY), clock)  # type: ignore[arg-type]
+    book = LeasedBudgetBook(db, clock=clock, reap_s=None)
+    db.down = True
+    got = book.reserve(None, D("0.1"))
+    assert isinstance(got, Refusal) and got.reason == "budget:unavailable"
+    error = got.error()
+    assert isinstance(error, Unavailable) and error.status == 503
+    assert "db:5432" not in error.message
+    touched = db.touches
+    assert isinstance(book.reserve(None, D("0.1")), Refusal)
+    assert db.touches == touched  # failed a moment ago: not asked again
+    db.down = False
+    clock.now += DOWN_S
+    assert isinstance(book.reserve(None, D("0.1")), Reservation)
+    book.close()

@@ -9,7 +9,10 @@ migrated — then connects with the class registered for that store in :data:`DA
   (``BEGIN IMMEDIATE``), which serializes writers across processes.
 * PostgreSQL: a small pool of autocommit connections; ``run`` hands ``work`` a connection and
   ``work`` opens its own transaction or pipeline (a reserve is one round trip). A connection
-  lost between calls is reopened once.
+  lost between calls is reopened once. Every wait is bounded by ``timeout_s``: for a free
+  connection of the pool, to connect, for the work itself (:mod:`fulcrum.ledger.pgconn`); past
+  it, or on any connection error, ``run`` raises one
+  :class:`~fulcrum.ledger.store.LedgerUnavailable` and the caller proceeds as on an outage.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from fulcrum.ledger.factory import open_store, sqlite_path_from_url
-from fulcrum.ledger.postgres_store import PostgresStore, connect
+from fulcrum.ledger.pgconn import DB_TIMEOUT_S, bounded, connect, unavailable
+from fulcrum.ledger.postgres_store import PostgresStore
 from fulcrum.ledger.sqlite_store import BUSY_TIMEOUT_S, SQLiteStore
 from fulcrum.urls import redact_url
 
@@ -53,7 +57,7 @@ class SQLiteDatabase:
     dialect = "sqlite"
     remote = False
 
-    def __init__(self, url: str | None, description: str) -> None:
+    def __init__(self, url: str | None, description: str, *, timeout_s: float = 0.0) -> None:
         self.path = sqlite_path_from_url(description)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(
@@ -88,9 +92,17 @@ class PostgresDatabase:
     dialect = "postgres"
     remote = True
 
-    def __init__(self, url: str | None, description: str, *, pool_size: int = POOL_SIZE) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        description: str,
+        *,
+        pool_size: int = POOL_SIZE,
+        timeout_s: float = DB_TIMEOUT_S,
+    ) -> None:
         assert url is not None  # a PostgreSQL store is only opened from a URL
         self._url = url
+        self.timeout_s = timeout_s
         self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(pool_size)
 
@@ -99,23 +111,33 @@ class PostgresDatabase:
         return redact_url(self._url)
 
     def _connect(self) -> Any:
-        return connect(self._url)
+        return connect(self._url, timeout_s=self.timeout_s)
 
     def run(self, work: Callable[[Any], T], *, write: bool = False) -> T:
-        with self._slots:
-            conn = self._take()
-            try:
-                return work(conn)
-            except psycopg.OperationalError:
-                if not conn.closed:
-                    raise
-                conn = self._connect()  # the link broke between calls: once more, afresh
-                return work(conn)
-            finally:
-                if conn.closed or conn.info.transaction_status != 0:  # 0: idle
-                    conn.close()
-                else:
-                    self._idle.put(conn)
+        if not self._slots.acquire(timeout=self.timeout_s):
+            late = TimeoutError(f"no free connection within {self.timeout_s:g} s")
+            raise unavailable(self._url, "waiting for", late)
+        try:
+            return self._run(work)
+        except psycopg.OperationalError as exc:  # lost, or the server's timeout
+            raise unavailable(self._url, "lost", exc) from exc
+        finally:
+            self._slots.release()
+
+    def _run(self, work: Callable[[Any], T]) -> T:
+        conn = self._take()
+        try:
+            return bounded(self._url, conn, self.timeout_s, work)
+        except psycopg.OperationalError:
+            if not conn.closed:
+                raise
+            conn = self._connect()  # the link broke between calls: once more, afresh
+            return bounded(self._url, conn, self.timeout_s, work)
+        finally:
+            if conn.closed or conn.info.transaction_status != 0:  # 0: idle
+                conn.close()
+            else:
+                self._idle.put(conn)
 
     def _take(self) -> Any:
         try:
@@ -133,16 +155,17 @@ class PostgresDatabase:
 
 
 # The ledger store class open_store returned -> how to connect to the same database.
-DATABASES: dict[type, Callable[[str | None, str], SharedDatabase]] = {
+DATABASES: dict[type, Callable[..., SharedDatabase]] = {
     SQLiteStore: SQLiteDatabase,
     PostgresStore: PostgresDatabase,
 }
 
 
-def open_database(url: str | None) -> SharedDatabase:
-    """Open (and migrate) the ledger database at ``url`` for shared routing state."""
-    store = open_store(url)
+def open_database(url: str | None, *, timeout_s: float = DB_TIMEOUT_S) -> SharedDatabase:
+    """Open (and migrate) the ledger database at ``url`` for shared routing state; on
+    PostgreSQL no operation waits past ``timeout_s``."""
+    store = open_store(url, timeout_s=timeout_s)
     try:
-        return DATABASES[type(store)](url, store.description)
+        return DATABASES[type(store)](url, store.description, timeout_s=timeout_s)
     finally:
         store.close()

@@ -45,16 +45,20 @@ import time
 import uuid
 from decimal import Decimal
 
+from fulcrum.ledger.pgconn import OutageLog
+from fulcrum.ledger.store import LedgerUnavailable
 from fulcrum.routing.budget.book import BudgetBook, Clock
 from fulcrum.routing.budget.lease_bank import LeaseBank
 from fulcrum.routing.budget.lease_state import Lease, LeaseTable, Periods, Scope, local_view
-from fulcrum.routing.budget.windows import Refusal, Reservation, Window, WindowStatus
+from fulcrum.routing.budget.windows import Refusal, Reservation, Window, WindowStatus, unchecked
 
 log = logging.getLogger(__name__)
+outage = OutageLog(log)
 
 CAP = Decimal("0.05")  # a lease is at most this fraction of the tightest window's limit
 SHARE = 8  # ... and at most 1/SHARE of what is left in it
 IDLE_S = 30.0  # a lease no call used for this long goes back to the database
+DOWN_S = 2.0  # after the database failed a lease, frontier calls are refused this long unasked
 REAP_S = 5.0  # how often the reaper thread looks for idle, old and past leases
 
 
@@ -83,6 +87,7 @@ class LeasedBudgetBook:
         self._ids = itertools.count()
         self._prefix = uuid.uuid4().hex[:16]
         self._closed = False
+        self._down_until = 0.0  # until then, reserve refuses without asking the database
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
         if reap_s is not None:
@@ -103,7 +108,16 @@ class LeasedBudgetBook:
             return Reservation(self._id(), key, estimate, (), now + self.config.hold_s)
         with self._lock:
             held = self._charge(scope, windows, key, estimate, now)
-        return held if held is not None else self._refill(scope, windows, key, estimate, now)
+        if held is not None:
+            return held
+        if now < self._down_until:  # the database failed a moment ago: do not wait on it again
+            return unchecked(key, estimate, windows)
+        try:
+            return self._refill(scope, windows, key, estimate, now)
+        except LedgerUnavailable as exc:  # unchecked, a frontier call is never granted
+            self._down_until = self._clock() + DOWN_S
+            outage.warn("budget: cannot lease from the database, frontier calls refused", exc)
+            return unchecked(key, estimate, windows)
 
     def settle(self, reservation: Reservation, actual: Decimal) -> None:
         if not reservation.windows:
@@ -177,6 +191,8 @@ class LeasedBudgetBook:
                 if held is not None:
                     return held
                 self._leases.retire_scope(scope)
+            if self._clock() < self._down_until:  # it failed while this call waited
+                return unchecked(key, estimate, windows)
             self._reap(now)
             got = self._bank.take(scope, windows, estimate, now)
             if isinstance(got, Refusal) and self._give_back(got.window):
@@ -231,5 +247,7 @@ class LeasedBudgetBook:
         while not self._stop.wait(every_s):
             try:
                 self.reap()
-            except Exception:  # the database is down: the next round tries again
+            except LedgerUnavailable as exc:  # the database is down: the next round tries again
+                outage.warn("budget: returning leases failed", exc)
+            except Exception:
                 log.exception("budget: returning leases failed")

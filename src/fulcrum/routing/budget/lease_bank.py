@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from fulcrum.ledger.pgconn import OutageLog
+from fulcrum.ledger.store import LedgerUnavailable
 from fulcrum.routing.budget.book import BudgetBook
 from fulcrum.routing.budget.lease_state import ZERO, Lease, Scope, lease_size
 from fulcrum.routing.budget.windows import Refusal, Reservation, Window
 
 log = logging.getLogger(__name__)
+outage = OutageLog(log)
 
 TRIES = 3  # lease requests per take: the last one asks for the estimate alone
 HINT_S = 1.0  # what was left in a scope's tightest window is worth knowing this long
@@ -67,6 +70,9 @@ class LeaseBank:
         """Settle a lease into the database; if that fails, again on the next ``retry``."""
         try:
             self.inner.settle(held, amount)
+        except LedgerUnavailable as exc:
+            outage.warn(f"budget: settling a lease of ${held.estimate} failed; will retry", exc)
+            self.owed.append((held, amount))
         except Exception:
             log.exception("budget: settling a lease of $%s failed; will retry", held.estimate)
             self.owed.append((held, amount))

@@ -18,6 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from fulcrum.ledger.store import LedgerUnavailable
 from fulcrum.routing.budget.book import DatabaseBook
 from fulcrum.routing.budget.windows import (
     Refusal,
@@ -25,6 +26,7 @@ from fulcrum.routing.budget.windows import (
     Window,
     WindowStatus,
     first_short,
+    unchecked,
     windows_for,
 )
 
@@ -88,7 +90,10 @@ class PostgresBudgetBook(DatabaseBook):
                 status = conn.execute(STATUS, params)
             return hold.rowcount > 0, status.fetchall()
 
-        granted, rows = self.db.run(work)
+        try:
+            granted, rows = self.db.run(work)
+        except LedgerUnavailable:  # unchecked, a frontier call is never granted
+            return unchecked(key, estimate, windows)
         if granted:
             return held
         short = first_short(_status(rows), estimate)

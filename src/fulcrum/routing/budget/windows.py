@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from fulcrum.errors import RateLimited
+from fulcrum.errors import FulcrumError, RateLimited, Unavailable
 from fulcrum.routing.budget.config import BudgetConfig, Limits
 
 GLOBAL = "global"
@@ -101,8 +101,36 @@ class Refusal:
     def __str__(self) -> str:
         return self.message
 
-    def error(self) -> BudgetExhausted:
+    def error(self) -> FulcrumError:
         return BudgetExhausted(f"{self.message}; try again later", self)
+
+
+class BudgetUnavailable(Unavailable):
+    """A frontier call refused because the shared budget cannot be checked (``on_exhausted =
+    "refuse"``): a 503 the client may retry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unchecked(Refusal):
+    """Not granted because the budget's database cannot be reached: frontier traffic never
+    runs unmetered. ``window`` is the tightest window, as last known."""
+
+    @property
+    def reason(self) -> str:
+        return "budget:unavailable"
+
+    @property
+    def message(self) -> str:
+        return "the frontier budget cannot be checked (the gateway's database is unavailable)"
+
+    def error(self) -> FulcrumError:
+        return BudgetUnavailable(f"{self.message}; try again shortly")
+
+
+def unchecked(key: str | None, estimate: Decimal, windows: tuple[Window, ...]) -> Unchecked:
+    """The refusal of a reserve the database could not answer: its tightest window named."""
+    w = min(windows, key=lambda w: w.limit)
+    return Unchecked(key, estimate, WindowStatus(w.name, w.period, w.limit, Decimal(0), Decimal(0)))
 
 
 def _scopes(config: BudgetConfig, key: str | None) -> Iterable[tuple[str, Limits]]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from fulcrum.ledger.store import LedgerUnavailable
 from fulcrum.routing.budget.database import SharedDatabase
 from fulcrum.routing.sessions.pin import DEFAULT_TTL_S, PinSide, SessionPin
 
@@ -116,9 +117,12 @@ class DatabaseSessionStore:
         now = self._clock()
         if self._cache_s > 0 and (cached := self._cached(session, lane, now)) is not None:
             return cached
-        row = self.db.run(
-            lambda c: c.execute(self._sql.get, (session, lane, now - self._ttl)).fetchone()
-        )
+        try:
+            row = self.db.run(
+                lambda c: c.execute(self._sql.get, (session, lane, now - self._ttl)).fetchone()
+            )
+        except LedgerUnavailable:  # an outage: the turn is decided afresh, as a new session's
+            return None
         if row is None:
             return None
         if now - float(row[-1]) >= self._touch:
@@ -144,7 +148,10 @@ class DatabaseSessionStore:
         pin = pin.stamped(now)
         values = (session, lane, pin.backend, pin.model, pin.side, pin.rule, pin.decided_by,
                   pin.decided_at, pin.decision_json(), now)  # fmt: skip
-        self.db.run(lambda c: c.execute(self._sql.put, values), write=True)
+        try:
+            self.db.run(lambda c: c.execute(self._sql.put, values), write=True)
+        except LedgerUnavailable:  # an outage: the pin is written by a later turn
+            return
         if self._cache_s > 0:
             self._remember(session, lane, pin, now)
         if now >= self._next_sweep:
