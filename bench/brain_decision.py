@@ -100,9 +100,12 @@ ENV = "<env>\nWorking directory: /home/dev/src/shop-api\nIs directory a git repo
 
 
 def body(rng: random.Random, turns: int) -> dict[str, Any]:
-    system = [{"type": "text", "text": IDENTITY}, {"type": "text", "text": make_turn(16_000, rng)
+    """A Claude Code request: its system prompt and tools the same in every body (a client's
+    are, from session to session), its conversation drawn from ``rng``."""
+    fixed = random.Random(0)
+    system = [{"type": "text", "text": IDENTITY}, {"type": "text", "text": make_turn(16_000, fixed)
               + "\n" + ENV}]  # fmt: skip
-    tools = [{"name": f"Tool{n}", "description": make_turn(600, rng),
+    tools = [{"name": f"Tool{n}", "description": make_turn(600, fixed),
               "input_schema": {"type": "object", "properties": {"arg": {"type": "string"}}}}
              for n in range(20)]  # fmt: skip
     messages: list[dict[str, Any]] = [{"role": "user", "content": make_turn(2_000, rng)}]
@@ -138,6 +141,12 @@ class Stack(NamedTuple):
     lane: Any
     db: Any
 
+    def body_arg(self, parsed: dict[str, Any]) -> dict[str, Any]:
+        """The body, for a version whose brain scans a request with no pin whole (the gateway
+        hands it over); none for an older one, which scanned only the new part."""
+        fields = getattr(self.ask, "__dataclass_fields__", {})
+        return {"body": parsed} if "body" in fields else {}
+
 
 def build_stack(package: str, ledger: str) -> Stack:
     """The brain of ``CONFIG`` from ``package`` (``fulcrum``, or a base checkout's copy)."""
@@ -171,7 +180,7 @@ def decide_once(
     req = s.router.request("anthropic", ("max_tokens",), parsed, headers, raw)
     features = s.extract(req, parsed)
     ask = s.ask(features=features, session=req.session, lane=s.lane(features, parsed),
-                max_tokens=req.max_tokens)  # fmt: skip
+                max_tokens=req.max_tokens, **s.body_arg(parsed))  # fmt: skip
     verdict, _ = s.brain.decide(ask)
     s.router.choose_target(req, verdict.target, verdict.reason, local_only=verdict.local_only)
     elapsed = (time.perf_counter() - start) * 1000
@@ -182,7 +191,7 @@ def decide_once(
 
 def run(
     calls: int, ledger: str, *, base: Path | None = None, cold: bool = False,
-    shape: str = "claude-code", idle_us: int = 0,
+    shape: str = "claude-code", idle_us: int = 0, turns: int = 20,
 ) -> dict[str, Any]:  # fmt: skip
     os.environ.setdefault("FULCRUM_DATA_DIR", tempfile.mkdtemp(prefix="fulcrum-bench-"))
     stacks = {"this": build_stack("fulcrum", ledger)}
@@ -190,7 +199,7 @@ def run(
         stacks["base"] = build_stack(import_base(base, "fulcrum").__name__, ledger)
     rng = random.Random(7)
     make = BODIES[shape]
-    bodies = [json.dumps(make(rng, turns=20)).encode() for _ in range(min(calls, 200))]
+    bodies = [json.dumps(make(rng, turns=turns)).encode() for _ in range(min(calls, 200))]
     for s in stacks.values():
         for raw in bodies[:20]:
             decide_once(s, raw, "warm-up")
@@ -253,12 +262,20 @@ def main(argv: list[str] | None = None) -> int:
         help="claude-code: ~120 KB Claude Code turns (default); one-line: the request "
         "gateway_overhead.py sends",
     )
+    parser.add_argument(
+        "--turns",
+        type=int,
+        default=20,
+        metavar="N",
+        help="the tool-loop turns each claude-code body carries (default 20; 0: a session's "
+        "first request)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    if args.idle_us < 0:
-        parser.error("--idle-us: a number of microseconds, 0 or more")
+    if args.idle_us < 0 or args.turns < 0:
+        parser.error("--idle-us and --turns: 0 or more")
     result = run(args.calls, args.ledger, base=args.base, cold=args.cold, shape=args.body,
-                 idle_us=args.idle_us)  # fmt: skip
+                 idle_us=args.idle_us, turns=args.turns)  # fmt: skip
     print(f"{args.calls} decisions, {result['body_bytes_median']:,.0f}-byte bodies, "
           f"pins and budget in {args.ledger}" + (", cold caches" if args.cold else "")
           + (f", {args.idle_us} µs idle before each" if args.idle_us else ""))  # fmt: skip

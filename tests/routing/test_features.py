@@ -154,3 +154,18 @@ def test_extraction_is_cheap_on_a_claude_code_sized_body() -> None:
     # measured ~0.17 ms p50 on a loaded 2-core machine; scanning the whole conversation for
     # secrets instead of its new part alone takes over 2 ms on the same body
     assert statistics.median(times) < 0.0015
+
+
+def test_a_first_turn_is_read_whole_and_a_later_one_new() -> None:
+    """A first turn is all new, its tools included: a key in a tool's description is found
+    before any pin exists; a later turn reads only what came after the last answer."""
+    key = "AKIA" + "Q7WERTYUIOPASDFG"  # an AWS key id shape (no real key)
+    tools = [{"name": "deploy", "description": f"uses {key}", "input_schema": {"type": "object"}}]
+    first = {"model": "m", "max_tokens": 8, "tools": tools,
+             "messages": [{"role": "user", "content": "ship it"}]}  # fmt: skip
+    f = features(first)
+    assert (f.scanned, f.secrets) == ("whole", ("aws-access-key",))
+    later = {**first, "messages": [*first["messages"], {"role": "assistant", "content": "ok"},
+                                   {"role": "user", "content": "again"}]}  # fmt: skip
+    g = features(later)
+    assert (g.scanned, g.secrets) == ("new", ())

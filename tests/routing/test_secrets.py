@@ -257,7 +257,24 @@ def test_register_adds_a_detector_usable_by_name() -> None:
         assert "acme-token" not in scan("acme_ is a prefix")
     finally:
         secrets._registry.pop("acme-token")
+        secrets._scan_cached.cache_clear()
     assert "acme-token" not in DETECTORS
+
+
+def test_a_long_text_is_read_once_until_a_detector_is_registered() -> None:
+    """A system prompt or a tool list, the same in every session, is scanned once."""
+    counting, long = _Counting("counting"), "plain prose here. " * 200
+    register(counting)
+    try:
+        assert "counting" in scan(long) and "counting" in scan(long)
+        assert len(counting.seen) == 1
+        assert "counting" in scan("short") and len(counting.seen) == 2  # short: not kept
+        register(PatternDetector("acme-token", re.compile(r"acme_[0-9a-f]{16}"), ("acme_",)))
+        assert "counting" in scan(long) and len(counting.seen) == 3  # a new detector: read again
+    finally:
+        secrets._registry.pop("counting")
+        secrets._registry.pop("acme-token")
+        secrets._scan_cached.cache_clear()
 
 
 def test_empty_text_scans_to_nothing() -> None:

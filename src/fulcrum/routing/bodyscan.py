@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from fulcrum.routing.secrets import scan
+from fulcrum.routing.secrets import CACHED_CHARS, DETECTORS, scan
 
 if TYPE_CHECKING:
     from fulcrum.routing.features import RequestFeatures
@@ -41,8 +41,23 @@ def request_texts(body: Mapping[str, Any]) -> list[str]:
 
 
 def scan_request(body: Mapping[str, Any]) -> tuple[str, ...]:
-    """The detectors that match anywhere in the text of ``body`` (binary payloads skipped)."""
-    return scan("\n".join(request_texts(body)))
+    """The detectors that match anywhere in the text of ``body`` (binary payloads skipped).
+
+    Each top-level part is scanned on its own, so the parts that repeat from session to
+    session unchanged (the system prompt, the tools) hit :func:`~fulcrum.routing.secrets.scan`'s
+    cache, and only the conversation is read again."""
+    found: set[str] = set()
+    short: list[str] = []  # parts too short to cache, read in one scan
+    for key, value in body.items():
+        texts: list[str] = []
+        _walk({key: value}, texts)
+        text = "\n".join(texts)
+        if len(text) < CACHED_CHARS[0]:
+            short.append(text)
+        else:
+            found.update(scan(text))
+    found.update(scan("\n".join(short)))
+    return tuple(name for name in DETECTORS if name in found)  # registry order, as scan
 
 
 def scan_whole(features: RequestFeatures, body: Mapping[str, Any]) -> None:

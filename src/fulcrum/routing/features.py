@@ -17,12 +17,12 @@ the :class:`~fulcrum.routing.request.RouteRequest` already built from it) and re
   request, what the learned router scores), at most :data:`TEXT_CAP` characters.
 - ``secrets`` — the detectors (:mod:`fulcrum.routing.secrets`) that matched, and
   ``scanned``, what was read: ``"whole"``, every text of the request
-  (:mod:`fulcrum.routing.bodyscan`), when asked (``whole=True``) or when the request ends in
-  an assistant message (a prefill: the user's message before it is not "new"); else
-  ``"new"``, the messages after the last assistant message (text, tool results), plus the
-  system prompt on the first turn. ``"new"`` is sound only for a session whose earlier turns
-  this gateway saw and scanned: the brain scans the rest of the request too when the session
-  has no pin (:mod:`fulcrum.routing.brain.decide`).
+  (:mod:`fulcrum.routing.bodyscan`), when asked (``whole=True``), on a first turn (no
+  assistant message yet: all of it is new) or when the request ends in an assistant message
+  (a prefill: the user's message before it is not "new"); else ``"new"``, the messages
+  after the last assistant message (text, tool results). ``"new"`` is sound only for a
+  session whose earlier turns this gateway saw and scanned: the brain scans the rest of the
+  request too when the session has no pin (:mod:`fulcrum.routing.brain.decide`).
 - ``cwd`` and ``repo`` — the ``Primary working directory:`` (older releases: ``Working
   directory:``) line of Claude Code's environment block, else the ``<cwd>`` of Codex's latest
   ``<environment_context>``; ``repo`` is that directory's name, or, inside a Claude Code
@@ -109,13 +109,9 @@ def extract_features(
     turn, text = _turns(messages)
     tools = body.get("tools") or body.get("functions")
     tool_count = len(tools) if isinstance(tools, list) else 0
-    scanned = WHOLE if whole or (messages and messages[-1].get("role") == "assistant") else NEW
-    if scanned == WHOLE:
-        found = scan_request(body)
-    else:
-        found = scan(new)
-        if first_turn and system:
-            found += tuple(name for name in scan(system) if name not in found)
+    prefill = bool(messages) and messages[-1].get("role") == "assistant"
+    scanned = WHOLE if whole or first_turn or prefill else NEW  # a first turn is all new
+    found = scan_request(body) if scanned == WHOLE else scan(new)
     cwd = working_directory(system) if system else None
     if cwd is None:  # the user messages' texts, newest first
         users = (m.get("content") for m in reversed(messages) if m.get("role") == "user")

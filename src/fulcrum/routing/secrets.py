@@ -19,6 +19,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Protocol
 
@@ -216,15 +217,32 @@ _registry: dict[str, Detector] = {d.name: d for d in _BUILTIN}
 DETECTORS: Mapping[str, Detector] = MappingProxyType(_registry)
 
 
+# A text this long is scanned once per process while it stays in the cache: a system prompt
+# and a client's tool definitions repeat, unchanged, from session to session.
+CACHED_CHARS = (2_048, 65_536)
+
+
 def register(detector: Detector) -> None:
     """Add (or replace) a detector; its name is then usable in a rule's ``secrets = [...]``."""
     _registry[detector.name] = detector
+    _scan_cached.cache_clear()
 
 
 def scan(text: str, detectors: Iterable[Detector] | None = None) -> tuple[str, ...]:
     """The names of the detectors that found a secret in ``text``, in registry order."""
     if not text:
         return ()
+    if detectors is None and CACHED_CHARS[0] <= len(text) <= CACHED_CHARS[1]:
+        return _scan_cached(text)
+    return _scan(text, detectors)
+
+
+@lru_cache(maxsize=256)
+def _scan_cached(text: str) -> tuple[str, ...]:
+    return _scan(text, None)
+
+
+def _scan(text: str, detectors: Iterable[Detector] | None) -> tuple[str, ...]:
     chosen = _registry.values() if detectors is None else detectors
     size = len(text)
     return tuple([d.name for d in chosen if getattr(d, "min_length", 0) <= size and d.found(text)])
