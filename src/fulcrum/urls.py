@@ -17,10 +17,13 @@ from fulcrum.errors import InputError
 SCHEMES = ("http", "https")
 _PASSWORD = re.compile(r"(://[^:/@]+:)[^/?#]*@")  # to the netloc's last @, as urlsplit reads it
 _QUERY_VALUE = re.compile(r"([?&][^=&#]*=)[^&#]*")
+_KEYWORD_PASSWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")  # libpq form
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password and every query value replaced by ``***``."""
+    """The URL with any password (``user:PW@``, ``password=PW`` in a libpq keyword string)
+    and every query value replaced by ``***``."""
+    url = _KEYWORD_PASSWORD.sub(r"\1***", url)
     return _QUERY_VALUE.sub(r"\1***", _PASSWORD.sub(r"\1***@", url))
 
 

@@ -228,3 +228,23 @@ def test_the_text_fits_80_columns_and_keeps_every_figure(
     assert "(+1 unknown) saved" in texts["day"]
     out = ledger_cli(["ledger", "--until", "2026-04-01"])[1]
     assert "daily spend over 1 day: mean" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "host=127.0.0.1 port=1 user=postgres password=topsecretpw99",  # libpq keywords
+        "postgres:topsecretpw99@127.0.0.1/db",  # a URL without its scheme
+        "ledger.db\npassword=topsecretpw99",
+    ],
+)
+def test_a_connection_string_is_refused_never_a_file(
+    url: str, ledger_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = ledger_cli(["ledger", "--db", url])
+    assert code == 2 and out == ""
+    assert "ledger.url: the value is a connection string" in err
+    assert len(err.strip().splitlines()) == 1
+    assert "topsecretpw99" not in err
+    assert list(tmp_path.iterdir()) == []  # no SQLite file named after it

@@ -3,10 +3,16 @@
 ``open_store(None)`` opens SQLite at ``Paths.build().ledger_sqlite`` in the data directory;
 ``open_store("postgresql://...")`` opens PostgreSQL (psycopg 3), which several gateway
 processes can share. Either applies the schema migrations on open.
+
+A ledger URL is one of: ``postgresql://`` or ``postgres://``, ``sqlite:///PATH``, or a file
+path. A path holding ``=`` or a control character, or shaped like ``user@host`` (an ``@``
+before any ``/``), is refused (:func:`check_url`): it is a connection string in another form
+(libpq's ``host=... password=...``, a URL without its scheme), never a file to create.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -37,6 +43,28 @@ def sqlite_path_from_url(url: str) -> Path:
     return Path(url)
 
 
+_NOT_A_PATH = re.compile(r"=|[\x00-\x1f\x7f]|^[^/@]+@")
+
+
+def check_url(url: str) -> str:
+    """``url`` if it is a ledger URL or a path; else one ConfigError naming ``ledger.url``
+    (a refused connection string is not echoed: it may hold a password)."""
+    scheme = _scheme(url)
+    if scheme in (*POSTGRES_SCHEMES, "sqlite"):
+        return url
+    if scheme:
+        why = f"unsupported database URL scheme {scheme!r}"
+    elif _NOT_A_PATH.search(url):
+        why = "the value is a connection string (it has '=', 'user@host' or a control "
+        why += "character), not a file path"
+    else:
+        return url
+    raise ConfigError(
+        f"{why}; use postgresql://USER@HOST:PORT/DB, sqlite:///PATH or a file path",
+        field="ledger.url",
+    )
+
+
 def _scheme(url: str) -> str:
     return url.split(":", 1)[0].lower() if "://" in url else ""
 
@@ -57,13 +85,6 @@ def open_store(
     """
     if url is None or url == "":
         return SQLiteStore.open(Paths.build().ledger_sqlite, create=create)
-    scheme = _scheme(url)
-    if scheme in POSTGRES_SCHEMES:
+    if _scheme(check_url(url)) in POSTGRES_SCHEMES:
         return PostgresStore.open(url, timeout_s=timeout_s)
-    if scheme in ("sqlite", ""):
-        return SQLiteStore.open(sqlite_path_from_url(url), create=create)
-    raise ConfigError(
-        f"unsupported database URL scheme {scheme!r}; use postgresql://... , "
-        "sqlite:///PATH or a file path",
-        field="ledger.url",
-    )
+    return SQLiteStore.open(sqlite_path_from_url(url), create=create)
