@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import subprocess
 import sys
@@ -59,6 +60,29 @@ def test_no_help_text_loses_a_bracketed_word() -> None:
     lost = [(where, text) for where, text in _helps(root, "fulcrum") if UNESCAPED.search(text)]
     assert lost == []
     assert sum(1 for _ in _helps(root, "fulcrum")) > 200  # the walk reaches the subcommands
+
+
+HELP_LINE = 76  # an 80-column terminal less the help box's borders and padding
+
+
+def test_help_paragraphs_keep_their_lines_in_80_columns() -> None:
+    """Rich keeps a help paragraph's line breaks: a line longer than the box wraps again
+    (serve's help read "... in the data directory," / "every local ..."), and a line break in
+    a first paragraph cuts the command listing's line in two (usage reconcile's did)."""
+    root = typer.main.get_command(build_app())
+    bad = []
+    for where, text in _helps(root, "fulcrum"):
+        first, *rest = inspect.cleandoc(text).split("\n\n")
+        if "\n" in first:
+            bad.append((where, first))
+        bad += [(where, line) for p in rest for line in p.splitlines() if len(line) > HELP_LINE]
+    assert bad == []
+
+
+def test_every_option_and_argument_has_help() -> None:
+    root = typer.main.get_command(build_app())
+    missing = [where for where, text in _helps(root, "fulcrum") if not text.strip()]
+    assert missing == []
 
 
 def _registered(module: str) -> set[str]:

@@ -30,6 +30,7 @@ KeyOpt = Annotated[
     typer.Option("--key", help="client key, if the gateway wants one (env FULCRUM_CLIENT_KEY)"),
 ]
 WaitOpt = Annotated[bool, typer.Option("--wait", help="show progress until the batch ends")]
+BatchId = Annotated[str, typer.Argument(help="the batch's id, as `batch submit` printed it")]
 
 
 def _client(url: str | None, key: str | None) -> BatchClient:
@@ -89,7 +90,9 @@ def submit(
 
 
 @batch_app.command("status")
-def status(batch_id: str, url: UrlOpt = None, key: KeyOpt = None, wait: WaitOpt = False) -> None:
+def status(
+    batch_id: BatchId, url: UrlOpt = None, key: KeyOpt = None, wait: WaitOpt = False
+) -> None:
     """The batch's status and counts."""
     client = _client(url, key)
     batch = client.batch(batch_id)
@@ -98,7 +101,7 @@ def status(batch_id: str, url: UrlOpt = None, key: KeyOpt = None, wait: WaitOpt 
 
 @batch_app.command("results")
 def results(
-    batch_id: str,
+    batch_id: BatchId,
     url: UrlOpt = None,
     key: KeyOpt = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="write here")] = None,

@@ -18,7 +18,8 @@ INDEX_WAIT_S = 120.0  # fulcrum index waits this long for another process's writ
 CLAUDE_ADD = "claude mcp add fulcrum -- fulcrum mcp --root /path/to/repo"
 MCP_HELP = f"""Serve the context tools over MCP (stdio by default, or streamable HTTP).
 
-Tools: search_code, repo_map, search_docs, python_api, web_search, fetch_page.
+Tools: search_code, repo_map, search_docs, python_api, web_search,
+fetch_page.
 
 Add it to Claude Code with:
 
@@ -41,7 +42,8 @@ def index_command(
 ) -> None:
     """Build or refresh a repository's search index (only changed files are re-read).
 
-    --json also names each file (re)indexed, removed and skipped (binary, too big, minified)."""
+    --json also names each file (re)indexed, removed and skipped (binary, too
+    big, minified)."""
     if not path.is_dir():
         raise InputError(f"PATH: {path} is not a directory")
     config = ContextConfig.build(path, embedder=embedder)

@@ -145,9 +145,9 @@ def serve_command(  # noqa: PLR0917 - Typer maps parameters to flags
 ) -> None:
     """Run the gateway: Claude Code and OpenAI clients point at it; every call is metered.
 
-    Without --config it runs on embedded defaults: a SQLite ledger in the data directory,
-    every local server found on its default port, and Anthropic / OpenAI when
-    ANTHROPIC_API_KEY / OPENAI_API_KEY is set."""
+    Without --config it runs on embedded defaults: a SQLite ledger in the data
+    directory, every local server found on its default port, and Anthropic /
+    OpenAI when ANTHROPIC_API_KEY / OPENAI_API_KEY is set."""
     try:
         cfg = build_config(
             config,

@@ -194,8 +194,9 @@ def reconcile_cmd(
     ] = DEFAULT_TOLERANCE.total_seconds(),
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """Match two sources of the same calls (per call, or per day and model against an
-    export's buckets) and show the differences with their known causes."""
+    """Match two sources of the same calls and show the differences with their known causes.
+
+    Per call, or per day and model against an export's buckets."""
     tolerance = flags.tolerance(tolerance_s)
     for flag, name in (("--calls", calls), ("--against", against)):
         if name not in IMPORTERS:
