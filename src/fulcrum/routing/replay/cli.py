@@ -21,7 +21,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 
 from fulcrum.errors import InputError
 from fulcrum.gateway.app import ledger_pricer
@@ -30,6 +29,7 @@ from fulcrum.ledger import LedgerRow, LedgerStore, LedgerUnavailable, open_store
 from fulcrum.ledger.cli import Since, Until, parse_window
 from fulcrum.ledger.factory import DATABASE_ERRORS
 from fulcrum.ledger.store import LEDGER_URL_ENV
+from fulcrum.progress import stderr_progress
 from fulcrum.routing.policy.load import load_gateway
 from fulcrum.routing.replay import report
 from fulcrum.routing.replay.engine import Replay
@@ -104,10 +104,9 @@ def read_rows(
     store: LedgerStore,
     since: datetime | None,
     until: datetime | None,
-    progress_to: Console | None = None,
 ) -> Iterator[LedgerRow]:
     """Every row in ``[since, until)`` oldest first, one UTC day in memory at a time; past
-    :data:`PROGRESS_AT` rows, a progress bar on ``progress_to`` (default: stderr)."""
+    :data:`PROGRESS_AT` rows, a progress bar on stderr's terminal."""
     aggregates = store.aggregate(since, until, None)
     days = sorted({a.day for a in aggregates})
     total = sum(a.calls for a in aggregates)
@@ -115,8 +114,7 @@ def read_rows(
         for day in days:
             yield from _day_rows(store, day, since, until)
         return
-    console = progress_to or Console(stderr=True)
-    with Progress(console=console, transient=True) as progress:
+    with stderr_progress() as progress:
         task = progress.add_task("replaying", total=total)
         for day in days:
             for row in _day_rows(store, day, since, until):
