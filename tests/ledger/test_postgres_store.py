@@ -169,3 +169,35 @@ def test_unreachable_database_is_one_clear_error(pg_cluster: PostgresCluster) ->
     assert "hunter2" not in message
     assert ":***@" in message
     assert "\n" not in message
+
+
+@pytest.mark.postgres
+def test_a_reader_only_checks_the_schema_version(pg_cluster: PostgresCluster) -> None:
+    url = pg_cluster.create_database()
+    empty = pg_cluster.create_database()
+    open_store(url).close()  # migrated by a writer
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE ROLE reader_ro LOGIN")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader_ro")
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    reader = f"postgresql://reader_ro@{pg_cluster.host}:{pg_cluster.port}/{name}"
+    store = open_store(reader, create=False)  # a read-only role reads an up-to-date ledger
+    assert store.count() == 0
+    store.close()
+    with pytest.raises(LedgerUnavailable, match=r"has no fulcrum schema.*fulcrum serve"):
+        open_store(empty, create=False)
+    with psycopg.connect(empty) as conn:  # and the reader created nothing there
+        assert conn.execute("SELECT to_regclass('ledger_migrations')").fetchone() == (None,)
+
+
+@pytest.mark.postgres
+def test_a_database_migrated_by_a_newer_fulcrum_is_refused(pg_cluster: PostgresCluster) -> None:
+    url = pg_cluster.create_database()
+    open_store(url).close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO ledger_migrations (version, name) VALUES (%s, 'newer')",
+                     (len(MIGRATIONS) + 1,))  # fmt: skip
+    for create in (True, False):  # serve, and a report
+        with pytest.raises(LedgerUnavailable, match="newer than this fulcrum knows"):
+            open_store(url, create=create)

@@ -79,12 +79,14 @@ def open_store(
 ) -> LedgerStore:
     """Open (and migrate) the ledger at ``url``; ``None`` is SQLite in the data directory.
 
-    ``create=False`` refuses to create a new SQLite file (used by the reports, so a typo in
-    a path is an error rather than an empty new ledger). ``timeout_s`` bounds every wait on a
+    ``create=False`` (the readers: reports, replays) refuses to create a new SQLite file, so
+    a typo in a path is an error rather than an empty new ledger, and on PostgreSQL migrates
+    nothing: it checks the schema version, so a read-only role reads an up-to-date ledger
+    and an older or empty one is one line, exit 2. ``timeout_s`` bounds every wait on a
     PostgreSQL database (:mod:`fulcrum.ledger.pgconn`).
     """
     if url is None or url == "":
         return SQLiteStore.open(Paths.build().ledger_sqlite, create=create)
     if _scheme(check_url(url)) in POSTGRES_SCHEMES:
-        return PostgresStore.open(url, timeout_s=timeout_s)
+        return PostgresStore.open(url, timeout_s=timeout_s, migrate=create)
     return SQLiteStore.open(sqlite_path_from_url(url), create=create)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from fulcrum.ledger.store import LedgerUnavailable
 from fulcrum.ledger.tables_sql import (
     BATCH_OWNERS,
     CALLS_TABLE,
@@ -158,6 +159,7 @@ def apply_pending(
     ``record_sql`` (parameters: version, name); return the versions applied. The caller holds
     the lock and the transaction."""
     done = {v for (v,) in execute(f"SELECT version FROM {MIGRATIONS_TABLE}")}
+    check_version(max(done, default=0), migrations, reader=False)
     applied: list[int] = []
     for migration in migrations:
         if migration.version in done:
@@ -167,3 +169,20 @@ def apply_pending(
         execute(record_sql, (migration.version, migration.name))
         applied.append(migration.version)
     return applied
+
+
+def check_version(found: int, migrations: tuple[Migration, ...], *, reader: bool) -> None:
+    """A database migrated by a newer fulcrum is refused (its writer might not know a column
+    that matters); a reader, which never migrates, also refuses an older or empty one."""
+    known = len(migrations)
+    if found > known:
+        raise LedgerUnavailable(
+            f"the ledger database is at schema version {found}, newer than this fulcrum "
+            f"knows ({known}): upgrade fulcrum"
+        )
+    if reader and found < known:
+        state = "has no fulcrum schema" if found == 0 else f"is at schema version {found}"
+        raise LedgerUnavailable(
+            f"the ledger database {state}, this fulcrum reads version {known}: "
+            "run `fulcrum serve` once on it to migrate it"
+        )

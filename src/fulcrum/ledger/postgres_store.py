@@ -19,8 +19,9 @@ from fulcrum.ledger.migrations import (
     Migration,
     apply_pending,
     check_sequence,
+    check_version,
 )
-from fulcrum.ledger.pgconn import DB_TIMEOUT_S, bounded, connect
+from fulcrum.ledger.pgconn import DB_TIMEOUT_S, bounded, connect, unavailable
 from fulcrum.ledger.row import COLUMNS, LedgerRow, row_from_values, row_values
 from fulcrum.ledger.store import (
     Aggregate,
@@ -77,13 +78,27 @@ class PostgresStore:
         *,
         migrations: tuple[Migration, ...] = MIGRATIONS,
         timeout_s: float = DB_TIMEOUT_S,
+        migrate: bool = True,
     ) -> PostgresStore:
+        """``migrate=False`` (a reader): only check the schema version, which needs no more
+        than the right to read (a read-only role)."""
         if psycopg is None:
             raise LedgerUnavailable(
                 "a postgresql:// ledger needs psycopg 3: pip install 'fulcrum[postgres]'"
             )
         store = cls(url, timeout_s=timeout_s)
-        store.migrate(migrations)
+        try:
+            if migrate:
+                store.migrate(migrations)
+            else:
+                check_version(store.schema_version(), migrations, reader=True)
+        except psycopg.Error as exc:
+            store.close()
+            doing = "cannot migrate" if migrate else "cannot read the schema of"
+            raise unavailable(url, doing, exc) from exc
+        except LedgerUnavailable:
+            store.close()
+            raise
         return store
 
     @property
@@ -123,7 +138,11 @@ class PostgresStore:
         return self._run(work)
 
     def schema_version(self) -> int:
+        """The last migration applied; 0 on a database with no fulcrum schema."""
+
         def work(conn: Any) -> int:
+            if conn.execute("SELECT to_regclass(%s)", (MIGRATIONS_TABLE,)).fetchone()[0] is None:
+                return 0
             row = conn.execute(
                 f"SELECT COALESCE(MAX(version), 0) FROM {MIGRATIONS_TABLE}"
             ).fetchone()
