@@ -104,9 +104,11 @@ def read_rows(
     store: LedgerStore,
     since: datetime | None,
     until: datetime | None,
+    progress_to: Console | None = None,
 ) -> Iterator[LedgerRow]:
     """Every row in ``[since, until)`` oldest first, one UTC day in memory at a time; past
-    :data:`PROGRESS_AT` rows, a progress bar on stderr's terminal."""
+    :data:`PROGRESS_AT` rows, a progress bar on ``progress_to`` (default: stderr), drawn
+    only on a terminal."""
     aggregates = store.aggregate(since, until, None)
     days = sorted({a.day for a in aggregates})
     total = sum(a.calls for a in aggregates)
@@ -114,7 +116,7 @@ def read_rows(
         for day in days:
             yield from _day_rows(store, day, since, until)
         return
-    with stderr_progress() as progress:
+    with stderr_progress(console=progress_to) as progress:
         task = progress.add_task("replaying", total=total)
         for day in days:
             for row in _day_rows(store, day, since, until):
