@@ -105,7 +105,11 @@ def _task_context(task: Task, files: dict[str, str]) -> str:
     return task_context(task.workdir, task.spec.instruction, files)
 
 
-@app.command("run")
+@app.command(
+    "run",
+    epilog="Example: fulcrum eval run examples/specs -m local-model -m frontier-model "
+    "--base-url http://127.0.0.1:8787/v1",
+)
 def run_cmd(  # noqa: PLR0917
     suite: Annotated[Path, typer.Argument(help="A suite directory.")],
     models: Annotated[list[str], typer.Option("--model", "-m", help="Model name (repeatable).")],
@@ -173,7 +177,11 @@ def _tax_inputs(dispatches: str | None, rework_minutes: str, rate: str) -> TaxIn
     return TaxInputs(_amount(dispatches, "--dispatches"), minutes, usd)
 
 
-@app.command("stats")
+@app.command(
+    "stats",
+    epilog="Example: fulcrum eval stats --candidate local-model --reference frontier-model "
+    "--dispatches 3000 --export eval.json",
+)
 def stats_cmd(  # noqa: PLR0917
     run_id: Annotated[str | None, typer.Argument(help="Run id (default: the latest run).")] = None,
     candidate: Annotated[str | None, typer.Option(help="The local model of the pair.")] = None,

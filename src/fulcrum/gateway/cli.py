@@ -182,4 +182,8 @@ def _run(cfg: GatewayConfig, workers: int, probe: Probe | None) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``fulcrum serve`` to the root app."""
-    app.command("serve")(serve_command)
+    example = (
+        "Example: fulcrum serve --config gateway.toml --ledger-url "
+        "postgresql://fulcrum@db/fulcrum (docs/gateway.md describes the file)"
+    )
+    app.command("serve", epilog=example)(serve_command)

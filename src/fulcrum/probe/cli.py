@@ -164,4 +164,8 @@ def probe_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
 
 
 def register(app: typer.Typer) -> None:
-    app.command("probe")(probe_cmd)
+    example = (
+        "Example: fulcrum probe http://127.0.0.1:8080 --model qwen3-coder "
+        "--max-concurrency 16 --hardware rtx-5090 --model-id qwen3-coder-30b-a3b"
+    )
+    app.command("probe", epilog=example)(probe_cmd)

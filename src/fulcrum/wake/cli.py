@@ -45,7 +45,8 @@ Send = Callable[[str], Awaitable[list[Result]]]
 
 def register(app: typer.Typer) -> None:
     wake = typer.Typer(help="The wake-filter: replay events through it.", no_args_is_help=True)
-    wake.command("replay")(replay_command)
+    example = "Example: fulcrum wake replay examples/wake/events.jsonl --config gateway.toml"
+    wake.command("replay", epilog=example)(replay_command)
     app.add_typer(wake, name="wake")
 
 

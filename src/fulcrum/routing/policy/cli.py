@@ -39,7 +39,8 @@ AUTO = "auto"
 
 def register(app: typer.Typer) -> None:
     route = typer.Typer(help="Explain and replay routing decisions.", no_args_is_help=True)
-    route.command("explain")(explain_command)
+    example = "Example: fulcrum route explain request.json --config gateway.toml"
+    route.command("explain", epilog=example)(explain_command)
     route.command("replay")(replay_command)
     app.add_typer(route, name="route")
 
