@@ -70,6 +70,20 @@ def test_eval_plot(outcomes: Path, tmp_path: Path, capsys: Capsys, suffix: str) 
     assert head.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in head
 
 
+def test_training_on_ties_or_one_row_warns_that_nothing_was_learned(
+    tmp_path: Path, capsys: Capsys
+) -> None:
+    """A model of all ties or of no shared word routes every request alike: say so."""
+    ties, one = tmp_path / "ties.csv", tmp_path / "one.csv"
+    ties.write_text("prompt,strong_score,weak_score\n"
+                    + "".join(f"fix the parser bug {i},1,1\n" for i in range(6)))  # fmt: skip
+    one.write_text("prompt,strong_score,weak_score\nfix the parser,1,0\n")
+    code, _, err = run_cli(["router", "train", str(ties), "--out", str(tmp_path / "t.npz")], capsys)
+    assert code == 0 and "every label is a tie" in err and "no text terms" not in err
+    code, _, err = run_cli(["router", "train", str(one), "--out", str(tmp_path / "o.npz")], capsys)
+    assert code == 0 and "no text terms" in err and "tie" not in err
+
+
 def test_train_without_out_writes_into_the_data_dir(
     outcomes: Path, _isolated_data_dir: Path, capsys: Capsys
 ) -> None:

@@ -65,6 +65,8 @@ def train_cmd(
     typer.echo(
         f"wrote {result.path} (model {result.version}): {result.rows} rows, {result.terms} terms"
     )
+    for warning in result.warnings():
+        typer.echo(f"warning: {warning}", err=True)
 
 
 def score_cmd(

@@ -57,6 +57,18 @@ class TrainResult:
     version: str
     rows: int
     terms: int
+    differing: int  # rows whose two scores differ: the only ones a label is learned from
+
+    def warnings(self) -> list[str]:
+        """Why this model cannot tell one request from another, if it cannot."""
+        out = []
+        if self.differing == 0:
+            out.append("no row scores the frontier and the local model differently: every "
+                       "label is a tie, so the model learned nothing to route by")  # fmt: skip
+        if self.terms == 0:
+            out.append("no word occurs in two prompts or more: the model has no text terms "
+                       "(give it more rows)")  # fmt: skip
+        return out
 
 
 def train_files(
@@ -70,7 +82,8 @@ def train_files(
     params = train(examples, config)
     path = out if out is not None else user_model_path()
     version = write_params(params, path)
-    return TrainResult(path=path, version=version, rows=len(examples), terms=params.n_terms)
+    differing = sum(e.strong != e.weak for e in examples)
+    return TrainResult(path, version, len(examples), params.n_terms, differing)
 
 
 def score_file(data: Path, out: Path, model: Path | None) -> int:
