@@ -191,10 +191,12 @@ def test_a_bad_model_file_is_exit_2(outcomes: Path, tmp_path: Path, capsys: Caps
 
 
 def test_a_spreadsheet_export_is_read(outcomes: Path, tmp_path: Path, capsys: Capsys) -> None:
-    """A byte-order mark and spaces after the header's commas, as spreadsheets write them."""
+    """A byte-order mark, spaces after the header's commas and capitals, as spreadsheets
+    write them."""
     data = tmp_path / "export.csv"
     header, rest = outcomes.read_text(encoding="utf-8").split("\n", 1)
-    data.write_text("\ufeff" + header.replace(",", ", ") + "\n" + rest, encoding="utf-8")
+    header = header.replace(",", ", ").replace("prompt", "Prompt").replace("strong", "Strong")
+    data.write_text("\ufeff" + header + "\n" + rest, encoding="utf-8")
     assert data.read_bytes().startswith(b"\xef\xbb\xbf")
     code, out, err = run_cli(["router", "train", str(data), "--out", str(tmp_path / "m")], capsys)
     assert code == 0, err

@@ -45,8 +45,9 @@ def read_rows(path: Path, required: Sequence[str]) -> tuple[list[str], list[dict
         # utf-8-sig: a spreadsheet's export starts with a byte-order mark
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            header = [name.strip() for name in reader.fieldnames or []]
-            reader.fieldnames = header  # "prompt, strong_score": the names without spaces
+            # "Prompt, Strong_Score": the names without spaces, in lower case
+            header = [name.strip().lower() for name in reader.fieldnames or []]
+            reader.fieldnames = header
             missing = [c for c in required if c not in header]
             if missing:
                 raise InputError(
