@@ -112,9 +112,17 @@ def url_from_config(path: Path) -> str | None:
 
 
 def replay_spill_file(db: str | None) -> None:
+    """The rows and the budget settles the gateway kept while the database was down."""
+    from fulcrum.routing.budget.factory import replay_spilled_settles  # noqa: PLC0415
+
     path = Paths.build().data / spill.DEFAULT_NAME
-    if not path.exists():
+    settled, settles = replay_spilled_settles(db)
+    if settled:
+        typer.echo(f"settled {settled} budget leases from {settles}", err=True)
+    elif not path.exists():
         raise InputError(f"--replay-spill: no spill file at {path}; nothing to replay")
+    if not path.exists():
+        return
     store = open_store(db)
     try:
         inserted = spill.replay(store, path, pricer=Pricer())  # unknown amounts: at row.ts
@@ -151,7 +159,8 @@ def ledger(
         bool,
         typer.Option(
             "--replay-spill",
-            help="First insert the rows the gateway spilled while the database was down.",
+            help="First insert the rows (and settle the budget leases) the gateway kept while the "
+            "database was down.",
         ),
     ] = False,
 ) -> None:

@@ -10,7 +10,15 @@ import pytest
 from fulcrum.errors import ConfigError
 from fulcrum.ledger import open_store
 from fulcrum.ledger.migrations import MIGRATIONS
-from fulcrum.routing.budget import BudgetConfig, Limits, open_budget_book, open_database
+from fulcrum.routing.budget import (
+    BudgetConfig,
+    Limits,
+    Reservation,
+    open_budget_book,
+    open_database,
+    owed,
+)
+from fulcrum.routing.budget.factory import replay_spilled_settles
 from fulcrum.settings import Paths
 
 
@@ -47,3 +55,18 @@ def test_a_sqlite_url_shares_the_ledger_file(tmp_path: Path) -> None:
 def test_an_unknown_scheme_is_the_ledgers_config_error() -> None:
     with pytest.raises(ConfigError, match=r"ledger\.url"):
         open_database("mysql://db/ledger")
+
+
+def test_spilled_settles_are_settled_by_the_replay() -> None:
+    spill = Paths.build().data / owed.DEFAULT_NAME
+    window = (("global/day", "2026-12-01"),)
+    owed.save(spill, [(Reservation("r1", None, Decimal("0.1"), window, 0.0), Decimal("0.04"))])
+    assert replay_spilled_settles(None) == (1, spill)
+    assert not spill.exists()
+    db = open_database(None)
+    try:
+        sql = "SELECT spent FROM budget_windows WHERE name = 'global/day'"
+        assert db.run(lambda c: c.execute(sql).fetchall()) == [("0.04",)]
+    finally:
+        db.close()
+    assert replay_spilled_settles(None) == (0, spill)  # nothing twice

@@ -24,6 +24,7 @@ from fulcrum.routing.budget import (
     WindowStatus,
     budget_book,
     open_database,
+    owed,
 )
 from fulcrum.routing.budget.lease import DOWN_S
 
@@ -331,3 +332,23 @@ def test_an_unreachable_budget_refuses_the_frontier_call_with_a_503_reason() -> 
     clock.now += DOWN_S
     assert isinstance(book.reserve(None, D("0.1")), Reservation)
     book.close()
+
+
+def test_settles_the_database_refuses_at_close_are_kept_and_settled_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(owed, "CLOSE_S", 0.05)
+    spill = tmp_path / "budget-spill.jsonl"
+    clock = Clock()
+    db = Database(BudgetConfig(**DAY), clock)  # type: ignore[arg-type]
+    book = LeasedBudgetBook(db, clock=clock, reap_s=None, spill=spill)
+    book.settle(_held(book.reserve(None, D("0.1"))), D("0.04"))
+    db.fail_settles = 1_000  # the database is down at shutdown
+    book.close()
+    assert len(spill.read_text().splitlines()) == 1 and _day(db).spent == D(0)
+    db.fail_settles = 0
+    again = LeasedBudgetBook(db, clock=clock, reap_s=None, spill=spill)
+    assert not spill.exists()
+    again.reap()
+    assert (_day(db).spent, _day(db).reserved) == (D("0.04"), D(0))
+    again.close()

@@ -25,11 +25,11 @@ estimate of it); a call dearer than its estimate overdraws its lease by at most 
 recorded when the lease is settled, so a limit is passed by at most one call's excess per
 call in flight. A lease whose hold expired (a call in flight for ``hold_s / 2`` past its
 retirement) is settled with what it spent; its late calls are then charged to the database one
-by one. ``close()`` settles every lease, counting calls still in flight at their estimate; a
-process that dies without it leaves its leases to expire after ``hold_s``, and what they had
-spent is not recorded (per scope, about one lease's worth, ``cap`` of the tightest limit
-at most, and any retired lease still waiting on its calls): the price of no database on the
-request path.
+by one. ``close()`` settles every lease, calls in flight at their estimate (what the database
+refuses is kept on disk, :mod:`~fulcrum.routing.budget.owed`); a process that dies without it
+leaves its leases to expire after ``hold_s``, what they spent not recorded (per scope, about
+one lease, ``cap`` of the tightest limit at most, and any retired lease still waiting on its
+calls): the price of no database on the request path.
 
 ``status`` is the database's (other processes' leases count in full as reserved) corrected by
 this process's leases: what they spent counts as spent, and only their calls in flight stay
@@ -44,9 +44,11 @@ import threading
 import time
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 from fulcrum.ledger.pgconn import OutageLog
 from fulcrum.ledger.store import LedgerUnavailable
+from fulcrum.routing.budget import owed
 from fulcrum.routing.budget.book import BudgetBook, Clock
 from fulcrum.routing.budget.lease_bank import LeaseBank
 from fulcrum.routing.budget.lease_state import Lease, LeaseTable, Periods, Scope, local_view
@@ -74,18 +76,19 @@ class LeasedBudgetBook:
         share: int = SHARE,
         idle_s: float = IDLE_S,
         reap_s: float | None = REAP_S,
+        spill: Path | None = None,
     ) -> None:
-        self.inner = inner
+        self.inner, self._spill = inner, spill  # spill: settles still owed at close go there
         self.config = inner.config
         self.idle_s = idle_s
         self._clock = clock
         self._periods = Periods(self.config)
         self._bank = LeaseBank(inner, cap=cap, share=share)
+        self._bank.owed.extend(owed.take(spill) if spill is not None else [])
         self._leases = LeaseTable(max_age_s=self.config.hold_s / 2)
         self._lock = threading.Lock()  # self._leases: held for microseconds
         self._db = threading.RLock()  # this book's database work, one at a time
-        self._ids = itertools.count()
-        self._prefix = uuid.uuid4().hex[:16]
+        self._ids, self._prefix = itertools.count(), uuid.uuid4().hex[:16]
         self._closed = False
         self._down_until = 0.0  # until then, reserve refuses without asking the database
         self._stop = threading.Event()
@@ -128,8 +131,9 @@ class LeasedBudgetBook:
                 done = self._leases.settled(lease, reservation.estimate, actual)
                 ahead = not self._closed and self._leases.short(lease.scope)
         if lease is None:  # its lease's hold expired and was settled: charge it directly
-            if not self._closed:
-                self.inner.settle(reservation, actual)
+            with self._db:  # (owed while the database is down); after close, nothing more
+                if not self._closed:
+                    self._bank.pay(reservation, actual)
         elif done or ahead:
             self._renew(lease, done)
 
@@ -161,7 +165,7 @@ class LeasedBudgetBook:
                 leases = self._leases.drain()
             for lease in leases:
                 self._bank.pay(lease.held, lease.spent + lease.pending)
-            self._bank.retry()
+            owed.finish(self._bank, self._spill)
             self.inner.close()
 
     def _charge(
@@ -231,7 +235,10 @@ class LeasedBudgetBook:
             with self._lock:
                 if self._closed or not windows or not self._leases.short(lease.scope):
                     return
-            got = self._bank.take(lease.scope, windows, lease.low, now)
+            try:
+                got = self._bank.take(lease.scope, windows, lease.low, now)
+            except LedgerUnavailable:  # the next reserve tries again
+                return
             if isinstance(got, Lease):
                 with self._lock:
                     self._leases.install(got)
