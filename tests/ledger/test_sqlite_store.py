@@ -13,6 +13,7 @@ import pytest
 from fulcrum.errors import ConfigError
 from fulcrum.ledger import LedgerRow, LedgerUnavailable, open_store
 from fulcrum.ledger.migrations import MIGRATIONS, Migration
+from fulcrum.ledger.report import build_report
 from fulcrum.ledger.row import COLUMNS
 from fulcrum.ledger.sqlite_store import SQLiteStore, _use_wal
 
@@ -207,3 +208,21 @@ def test_other_sqlite_errors_are_not_retried() -> None:
     with pytest.raises(sqlite3.OperationalError):
         _use_wal(conn)  # type: ignore[arg-type]
     assert conn.calls == 1
+
+
+def test_requests_no_backend_answered_are_left_out_of_the_local_share(
+    tmp_path: Path, make_row: RowFactory
+) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'l.db'}")
+    local = {"backend": "llama", "backend_kind": "local"}
+    store.insert_many(
+        [
+            make_row(ts=DAY, **local),
+            make_row(ts=DAY, backend="anthropic", backend_kind="api"),
+            *(make_row(ts=DAY, backend="", backend_kind="api", status=503) for _ in range(3)),
+        ]
+    )
+    report = build_report(store.aggregate(None, None, None))
+    store.close()
+    assert report.total.calls == 5 and report.total.unserved_calls == 3
+    assert report.total.local_share_calls == 0.5  # 1 of the 2 answered

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fulcrum.ledger.store import Aggregate
+from fulcrum.ledger.store import UNSERVED, Aggregate
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +33,12 @@ class Bucket:
     counterfactual_unknown: int = 0
     saving_usd: Decimal | None = Decimal(0)
     saving_unknown: int = 0
+    unserved_calls: int = 0  # refused before any backend: left out of the local share
 
     @property
     def local_share_calls(self) -> float | None:
-        return self.local_calls / self.calls if self.calls else None
+        served = self.calls - self.unserved_calls
+        return self.local_calls / served if served else None
 
     @property
     def local_share_tokens(self) -> float | None:
@@ -48,6 +50,7 @@ class Bucket:
             "calls": self.calls,
             "local_calls": self.local_calls,
             "local_share_calls": self.local_share_calls,
+            "unserved_calls": self.unserved_calls,
             "tokens": self.tokens,
             "local_tokens": self.local_tokens,
             "local_share_tokens": self.local_share_tokens,
@@ -68,7 +71,7 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def merge(key: str, aggregates: Iterable[Aggregate]) -> Bucket:
-    calls = local_calls = tokens = local_tokens = 0
+    calls = local_calls = tokens = local_tokens = unserved = 0
     sums: dict[str, Decimal] = {}
     unknown = {"cost": 0, "counterfactual": 0, "saving": 0}
     for agg in aggregates:
@@ -77,6 +80,8 @@ def merge(key: str, aggregates: Iterable[Aggregate]) -> Bucket:
         if agg.backend_kind == "local":
             local_calls += agg.calls
             local_tokens += agg.tokens
+        elif agg.backend_kind == UNSERVED:
+            unserved += agg.calls
         for name, amount, missing in (
             ("cost", agg.cost_usd, agg.cost_unknown),
             ("counterfactual", agg.counterfactual_usd, agg.counterfactual_unknown),
@@ -96,6 +101,7 @@ def merge(key: str, aggregates: Iterable[Aggregate]) -> Bucket:
         local_calls=local_calls,
         tokens=tokens,
         local_tokens=local_tokens,
+        unserved_calls=unserved,
         cost_usd=total("cost"),
         cost_unknown=unknown["cost"],
         counterfactual_usd=total("counterfactual"),

@@ -17,6 +17,8 @@ from fulcrum.ledger.row import LedgerRow
 # the environment variable every command that reads the ledger takes its URL from
 LEDGER_URL_ENV = "FULCRUM_LEDGER_URL"
 
+UNSERVED = "unserved"  # the backend kind an aggregate gives a row with no backend
+
 GROUP_COLUMNS: dict[str, str] = {
     "model": "model",
     "backend": "backend",
@@ -129,8 +131,10 @@ def aggregate_sql(*, day: str, decsum: str, by: str | None, where: str) -> str:
         f"{decsum}({col}), SUM(CASE WHEN {col} IS NULL THEN 1 ELSE 0 END)"
         for col in ("cost_usd", "counterfactual_usd", "saving_usd")
     )
+    # a request no backend answered (refused by the gateway: a 503, a 429) is of no kind
+    kind = f"CASE WHEN COALESCE(backend, '') = '' THEN '{UNSERVED}' ELSE backend_kind END"
     return (
-        f"SELECT {day} AS day, {group} AS grp, backend_kind, COUNT(*), SUM(input_tokens), "
+        f"SELECT {day} AS day, {group} AS grp, {kind}, COUNT(*), SUM(input_tokens), "
         f"SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), {money} "
         f"FROM ledger_calls {where} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
     )
