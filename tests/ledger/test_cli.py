@@ -107,7 +107,6 @@ def test_since_until_and_env_url(
             ["ledger", "--ledger-url", "/nonexistent/l.db"],
             "the ledger's URL: --ledger-url or FULCRUM_LEDGER_URL",
         ),
-        (["ledger", "--db", "postgresql://u:pw@127.0.0.1:1/x"], "cannot connect"),
         (["ledger", "--since", "yesterday"], "--since: 'yesterday' is not a date"),
         (["ledger", "--until", "2026-01-01T10:00"], "--until: '2026-01-01T10:00' has no time zone"),
         (["ledger", "--by", "api_key"], "--by: 'api_key' is not a ledger grouping"),
@@ -248,3 +247,10 @@ def test_a_connection_string_is_refused_never_a_file(
     assert len(err.strip().splitlines()) == 1
     assert "topsecretpw99" not in err
     assert list(tmp_path.iterdir()) == []  # no SQLite file named after it
+
+
+def test_a_database_not_reached_is_one_line_exit_1(ledger_cli: Cli) -> None:
+    code, out, err = ledger_cli(["ledger", "--db", "postgresql://u:pw@127.0.0.1:1/x"])
+    assert (code, out) == (1, "")  # the job failed, as batch and wake replay say for a server
+    assert "cannot connect" in err and len(err.strip().splitlines()) == 1
+    assert "pw@" not in err

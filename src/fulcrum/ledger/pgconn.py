@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from fulcrum.ledger.store import LedgerUnavailable
+from fulcrum.ledger.store import LedgerUnavailable, LedgerUnreachable
 from fulcrum.urls import redact_url
 
 try:
@@ -66,10 +66,10 @@ def connect(url: str, *, timeout_s: float = DB_TIMEOUT_S) -> Any:
 
 
 def unavailable(url: str, doing: str, exc: BaseException) -> LedgerUnavailable:
-    """One line naming the database (redacted) and the first line of ``exc``."""
+    """One line naming the database (redacted) and the first line of ``exc`` (CLI exit 1)."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
-    return LedgerUnavailable(f"{doing} the ledger database {redact_url(url)}: {first}")
+    return LedgerUnreachable(f"{doing} the ledger database {redact_url(url)}: {first}")
 
 
 class Watchdog:

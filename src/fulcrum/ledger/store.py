@@ -52,6 +52,13 @@ class LedgerUnavailable(Unavailable):
         return body
 
 
+class LedgerUnreachable(LedgerUnavailable):
+    """The database server did not answer (refused, timed out, lost): the job failed, exit 1,
+    as for any server a command cannot reach; what is there but unusable stays exit 2."""
+
+    exit_code: ClassVar[int] = 1
+
+
 @dataclass(frozen=True, slots=True)
 class Aggregate:
     """Sums over the calls of one (UTC day, group, backend kind).

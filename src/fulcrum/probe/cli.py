@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import aiohttp
 import typer
 
-from fulcrum.errors import InputError
+from fulcrum.errors import InputError, Unavailable
 from fulcrum.probe.calibrate import calibrate
 from fulcrum.probe.client import Sample, Target
 from fulcrum.probe.predict import Machine, compare, machine, predict
@@ -59,7 +59,7 @@ def _measure(target: Target, plan: Plan) -> list[Sample]:
             return asyncio.run(Prober(target, plan, tick).run())
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             reason = exc or type(exc).__name__
-            raise InputError(f"{redact_url(target.url)}: probe failed: {reason}") from None
+            raise Unavailable(f"{redact_url(target.url)}: probe failed: {reason}") from None
 
 
 def _machine(
