@@ -227,3 +227,12 @@ def test_a_rule_must_name_a_client_key_the_gateway_was_given() -> None:
         config.check_start()
     assert "policy.rules[0].when.client_key: expected the name of a client key" in str(caught.value)
     assert str(caught.value).endswith("got 'carol'")
+
+
+def test_the_ledger_timeout_reaches_serve_with_a_url_flag(tmp_path: Path) -> None:
+    path = tmp_path / "gw.toml"
+    path.write_text("[ledger]\ntimeout_s = 1.5\n" + BASE, encoding="utf-8")
+    config = build_config(path, ledger_url="postgresql://db/x", env={})
+    assert (config.ledger.url, config.ledger.timeout_s) == ("postgresql://db/x", 1.5)
+    with pytest.raises(ConfigError, match=r"ledger\.timeout_s"):
+        load_config(text="[ledger]\ntimeout_s = 0\n" + BASE, env={})

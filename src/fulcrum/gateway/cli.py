@@ -16,7 +16,6 @@ from fulcrum.errors import ConfigError
 from fulcrum.gateway.config import (
     REPROBE_S,
     GatewayConfig,
-    LedgerConfig,
     load_config,
     with_policy_file,
 )
@@ -92,7 +91,7 @@ def build_config(
         port=pick(port, int(env_port) if env_port else None, None, config.server.port),
     )
     url = pick(ledger_url, env.get(ENV_PREFIX + "LEDGER_URL"), config.ledger.url, None)
-    ledger = LedgerConfig(url=url, reference_model=config.ledger.reference_model)
+    ledger = dataclasses.replace(config.ledger, url=url)
     return dataclasses.replace(config, server=server, ledger=ledger)
 
 

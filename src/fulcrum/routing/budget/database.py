@@ -12,7 +12,9 @@ migrated — then connects with the class registered for that store in :data:`DA
   lost between calls is reopened once. Every wait is bounded by ``timeout_s``: for a free
   connection of the pool, to connect, for the work itself (:mod:`fulcrum.ledger.pgconn`); past
   it, or on any connection error, ``run`` raises one
-  :class:`~fulcrum.ledger.store.LedgerUnavailable` and the caller proceeds as on an outage.
+  :class:`~fulcrum.ledger.store.LedgerUnavailable` and the caller proceeds as on an outage;
+  for :data:`DOWN_S` after such a failure, ``run`` fails at once (a hung database costs one
+  caller a timeout, not each caller in turn).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -27,6 +30,7 @@ from fulcrum.ledger.factory import open_store, sqlite_path_from_url
 from fulcrum.ledger.pgconn import DB_TIMEOUT_S, bounded, connect, unavailable
 from fulcrum.ledger.postgres_store import PostgresStore
 from fulcrum.ledger.sqlite_store import BUSY_TIMEOUT_S, SQLiteStore
+from fulcrum.ledger.store import LedgerUnavailable, LedgerUnreachable
 from fulcrum.urls import redact_url
 
 try:
@@ -36,6 +40,11 @@ except ImportError:  # pragma: no cover - only without the postgres extra (then 
 
 T = TypeVar("T")
 POOL_SIZE = 4
+_ROLLBACKS = (
+    (psycopg.errors.TransactionRollback, psycopg.errors.SerializationFailure,
+     psycopg.errors.DeadlockDetected) if psycopg is not None else ()
+)  # fmt: skip
+DOWN_S = 2.0  # after an operation found the database down, the next ones fail at once this long
 
 
 class SharedDatabase(Protocol):
@@ -103,6 +112,8 @@ class PostgresDatabase:
         assert url is not None  # a PostgreSQL store is only opened from a URL
         self._url = url
         self.timeout_s = timeout_s
+        self._down: Exception = ConnectionError("no failure yet")
+        self._down_until = 0.0  # until then, run fails at once: the database just failed
         self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(pool_size)
 
@@ -114,15 +125,27 @@ class PostgresDatabase:
         return connect(self._url, timeout_s=self.timeout_s)
 
     def run(self, work: Callable[[Any], T], *, write: bool = False) -> T:
+        if time.monotonic() < self._down_until:  # failed a moment ago: do not wait on it again
+            raise LedgerUnreachable(f"{self._down} (not tried again for {DOWN_S:g} s)")
         if not self._slots.acquire(timeout=self.timeout_s):
             late = TimeoutError(f"no free connection within {self.timeout_s:g} s")
             raise unavailable(self._url, "waiting for", late)
         try:
             return self._run(work)
+        except _ROLLBACKS:  # a deadlock: the database is there
+            raise
         except psycopg.OperationalError as exc:  # lost, or the server's timeout
-            raise unavailable(self._url, "lost", exc) from exc
+            error = unavailable(self._url, "lost", exc)
+            self._failed(error)
+            raise error from exc
+        except LedgerUnavailable as exc:  # could not connect, or no answer in time
+            self._failed(exc)
+            raise
         finally:
             self._slots.release()
+
+    def _failed(self, exc: Exception) -> None:
+        self._down, self._down_until = exc, time.monotonic() + DOWN_S
 
     def _run(self, work: Callable[[Any], T]) -> T:
         conn = self._take()
