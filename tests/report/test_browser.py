@@ -142,7 +142,7 @@ def test_dashboard_shows_the_budget_left_and_costs_not_known(
     assert seen["tiles"]["budget"] == "global/day: $20.00 of $20.00"
     # the local backend's latency SLO, in its row; the learned router's threshold by the target
     assert "ok, first token too few calls (limit 4" in seen["tiles"]["backends"]
-    assert seen["tiles"]["target"] == "target 65%, router threshold 0.50"
+    assert seen["tiles"]["target"] == "target 65%, router threshold 0.65"
     assert "1 of unknown cost" in seen["tiles"]["month-unknown"]
     assert seen["tiles"]["today-calls"].startswith("2 calls today, 1 of unknown cost")
     assert XSS in seen["tiles"]["recent"] and not seen["injected"]  # shown as text, not markup

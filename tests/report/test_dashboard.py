@@ -163,7 +163,7 @@ def test_the_page_reads_the_fields_data_json_sends(gateway_toml: str) -> None:
     assert latency["claude"] is None and latency["llamacpp"]["limit_ms"] == 4000
     slo = set(re.findall(r"\bx\.(\w+)", page))  # what the backends' rows show of it
     assert slo and slo <= set(latency["llamacpp"]), slo - set(latency["llamacpp"])
-    assert data["threshold"] == 0.5  # the learned router's, before any decision
+    assert data["threshold"] == 0.65  # before 20 scores: the one the target implies (its share)
     window = data["budget"]["global/day"]
     assert window["limit"] == "20"
     read = set(re.findall(r"\bw\.(\w+)", page))  # what the budget tile shows of each window
