@@ -87,7 +87,8 @@ CASES: list[tuple[str, Callable[[Path], None], str, str]] = [
      "expected a number >= 0, got 'hot'"),
     ("catalog", lambda p: catalog(p, '[hardware.rtx-5090]\nmemory_gb = "lots"'),
      "hardware.rtx-5090.memory_gb", "expected a number >= 0, got 'lots'"),
-    ("spec", lambda p: spec(p, 'timeout_s = "x"'), "timeout_s", "expected a number >= 0, got 'x'"),
+    ("spec", lambda p: spec(p, 'timeout_s = "x"'), "timeout_s",
+     "expected a number of seconds above 0, at most 86,400, got 'x'"),
     ("machine", lambda p: machine(p, {"price_usd": "cheap"}), "machine.price_usd",
      "expected a number >= 0, got 'cheap'"),
 ]  # fmt: skip

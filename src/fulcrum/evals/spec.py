@@ -184,10 +184,12 @@ def _readable(spec: Spec) -> Spec:
 
 
 def _seconds(t: Table, key: str) -> float:
-    value = t.number(key, 60.0)
-    if not 0 < value <= MAX_SECONDS:
-        t.fail(key, f"a number of seconds above 0, at most {MAX_SECONDS:,}", value)
-    return value
+    """A timeout: one statement of what is accepted, whatever is wrong (type or range)."""
+    raw = t.data.get(key, 60.0)
+    ok = isinstance(raw, int | float) and not isinstance(raw, bool) and 0 < raw <= MAX_SECONDS
+    if not ok:
+        t.fail(key, f"a number of seconds above 0, at most {MAX_SECONDS:,}", raw)
+    return float(raw)
 
 
 def load_suite(root: Path) -> list[Spec]:
