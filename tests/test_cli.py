@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -174,3 +175,20 @@ def test_the_listing_is_the_full_command_lines_help_and_loads_no_command() -> No
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "0 []"
+
+
+def test_an_unusable_data_dir_is_one_line(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """A data directory that is a file is bad input (2); one the machine refuses to create is
+    a failed job (1): one line each, never a traceback."""
+    scenario = str(Path(__file__).parents[1] / "examples" / "seed_003_fleet.toml")
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    for where, code, words in ((afile, 2, "FULCRUM_DATA_DIR: "), (afile / "sub", 1, str(afile))):
+        monkeypatch.setenv("FULCRUM_DATA_DIR", str(where))
+        with pytest.raises(SystemExit) as info:
+            main(["decide", scenario])
+        err = capsys.readouterr().err
+        assert info.value.code == code and err.count("\n") == 1, err
+        assert err.startswith("fulcrum: error: ") and words in err

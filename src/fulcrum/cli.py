@@ -134,6 +134,11 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         typer.echo("fulcrum: aborted", err=True)
         sys.exit(1)
+    except OSError as exc:  # a path the machine refuses (not a directory, no room, no rights)
+        if exc.filename is None:
+            raise
+        typer.echo(f"fulcrum: error: {exc.filename}: {exc.strerror}", err=True)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)  # an int: an Exit's code (--help: 0)
 
 

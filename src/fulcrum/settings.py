@@ -13,6 +13,8 @@ from typing import TypeVar
 
 import platformdirs
 
+from fulcrum.errors import InputError
+
 ENV_PREFIX = "FULCRUM_"
 
 T = TypeVar("T")
@@ -22,7 +24,13 @@ def data_dir(env: Mapping[str, str] | None = None) -> Path:
     """Where fulcrum keeps its ledger and state: ``$FULCRUM_DATA_DIR`` or the user data dir."""
     env = os.environ if env is None else env
     explicit = env.get(ENV_PREFIX + "DATA_DIR")
-    return Path(explicit) if explicit else Path(platformdirs.user_data_dir("fulcrum"))
+    if not explicit:
+        return Path(platformdirs.user_data_dir("fulcrum"))
+    path = Path(explicit)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"FULCRUM_DATA_DIR: {explicit} is not a directory; give a directory "
+                         "(a missing one is created)")  # fmt: skip
+    return path
 
 
 def pick(flag: T | None, env_value: T | None, file_value: T | None, default: T) -> T:
