@@ -167,3 +167,16 @@ def test_tco_residual_uplift_and_operations() -> None:
     assert b.operations == D(5) * 36 * 100
     assert b.total == D(7200) + D(1800) + D(1000) + b.electricity + D(18000)
     assert b.running_monthly == (b.total - b.upfront + b.residual) / 36
+
+
+def test_free_power_is_a_scenario_like_any_other(tmp_path: Path) -> None:
+    """usd_per_kwh = 0 (power paid by someone else) was a ZeroDivisionError in the draws."""
+    sc, d = _decide("seed_003_fleet", ("usd_per_kwh = 0.1729", "usd_per_kwh = 0"), tmp_path)
+    assert sc.usd_per_kwh == 0
+    mc = run_monte_carlo(sc, CAT, d, draws=2000)
+    assert mc is not None
+    base, decided = _decide("seed_003_fleet")
+    paid = run_monte_carlo(base, CAT, decided, draws=2000)
+    assert paid is not None
+    local = "Mac Studio M3 Ultra 512GB"
+    assert D(mc["options"][local]["p50"]) < D(paid["options"][local]["p50"])

@@ -39,13 +39,14 @@ class OptionModel:
     hardware: float  # amortized hardware + uplift per month (x boxes)
     fixed: float  # setup per month (x boxes)
     maintenance: float  # maintenance + operations per month (x boxes)
-    kwh: float  # kWh per month (x boxes)
+    electricity: float  # electricity $ per month at the point's tariffs (x boxes)
     tax_per_minute: float  # $ per rework minute per unit failure rate, per month (x factor)
     failure: float | None  # fixed extra failure rate; None = drawn, x ``scale``
     api_ratio: float = 1.0
     scale: float = 1.0  # this option's point gap / the drawn input's mode (its own centre)
     api_by_share: bool = False  # a hybrid on per-token API: the bill shrinks by local_share
     tax_exponent: float | None = None  # a hybrid: its tax x local_share ** this (hybridtax)
+    tariff: float = 0.0  # the scenario's usd_per_kwh: a drawn tariff scales by draw / this
 
     def monthly(self, v: Values, base_api: float) -> Floats | float:
         api_part = base_api * v["api_monthly_factor"] * self.api_ratio
@@ -54,7 +55,7 @@ class OptionModel:
             self.hardware * v["hardware_price_factor"]
             + self.fixed
             + self.maintenance * v["maintenance_hours_factor"]
-            + self.kwh * v["usd_per_kwh"]
+            + self.electricity * self._tariff_factor(v)
         )
         failure = v["extra_failure_rate"] * self.scale if self.failure is None else self.failure
         tax = self.tax_per_minute * failure * v["rework_minutes"]
@@ -62,6 +63,11 @@ class OptionModel:
             tax = tax * v["local_share"] ** self.tax_exponent
         result: Floats | float = api_cost + local + tax
         return result
+
+    def _tariff_factor(self, v: Values) -> Floats | float:
+        """The drawn tariff over the point's: an option with its own usd_per_kwh moves with
+        the scenario's tariff, and free power (a tariff of 0) stays free."""
+        return v["usd_per_kwh"] / self.tariff if self.tariff > 0 else 1.0
 
 
 def _models(
@@ -98,12 +104,13 @@ def _models(
             float(t.hardware - t.residual + t.uplift) / months,
             float(t.setup) / months,
             float(t.maintenance + t.operations) / months,
-            float(t.electricity) / float(sc.usd_per_kwh) / months,
+            float(t.electricity) / months,
         )
         for o in d.options:
             if o.kind == "local" and o.name == opt.name:
                 box = _times(per_box, o.boxes or 1)
-                models.append(OptionModel(o.name, "local", 0.0, *box, per_min, extra, 1.0, scale))
+                models.append(OptionModel(o.name, "local", 0.0, *box, per_min, extra, 1.0, scale,
+                                          tariff=base["usd_per_kwh"]))  # fmt: skip
             elif o.kind == "hybrid" and o.name.startswith(opt.name + " +"):
                 box = _times(per_box, o.boxes or 1)
                 models.append(
@@ -118,6 +125,7 @@ def _models(
                         scale,
                         not seats,
                         exponent,
+                        base["usd_per_kwh"],
                     )
                 )
     return models, base
