@@ -142,3 +142,23 @@ def test_rented_hours_are_hours_of_a_month(
         path.write_text(TIERS.read_text() + rent + f"hours_per_month = {hours}\n")
         needle = f"rent.hours_per_month: expected a number in [1, 744], got {hours}"
         _one_line_exit_2(["decide", str(path), "--no-save"], capsys, needle)
+
+
+def test_values_the_schema_takes_do_not_crash_the_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A token count written as text is named (it was a TypeError before the type check); a
+    reference price of 0 has no ratio to rise from (it was a DivisionByZero)."""
+    text = Path(FLEET).read_text()
+    quoted = tmp_path / "quoted.toml"
+    quoted.write_text(text.replace("input_tokens_per_day = 1500000",
+                                   'input_tokens_per_day = "1500000"'))  # fmt: skip
+    assert quoted.read_text() != text
+    _one_line_exit_2(["decide", str(quoted), "--no-save"], capsys,
+                     "api.input_tokens_per_day: expected an integer")  # fmt: skip
+    free = tmp_path / "free.toml"
+    free.write_text(text.replace("reference_input_usd_per_mtok = 4",
+                                 "reference_input_usd_per_mtok = 0"))  # fmt: skip
+    assert free.read_text() != text
+    code, out, err = run_cli(["decide", str(free), "--no-save"], capsys)
+    assert code == 0 and "Recommendation:" in out, err

@@ -125,7 +125,8 @@ def check_sections(root: Table) -> None:
 
 def check_api_spend(file: str, api: Mapping[str, Any]) -> None:
     """The API spend needs one source: a plan, a stated monthly figure, or tokens per day."""
-    tokens = (api.get("input_tokens_per_day") or 0) + (api.get("output_tokens_per_day") or 0)
+    # given or not (their type is checked with the section's, which names the field)
+    tokens = any(api.get(k) for k in ("input_tokens_per_day", "output_tokens_per_day"))
     given = [k for k in ("plan", "monthly_usd") if api.get(k) is not None]
     given += ["token counts"] if tokens else []
     if len(given) > 1:

@@ -69,7 +69,7 @@ def _price_signal(
     text = "API prices up more than 2x without a capability gain"
     if card is None:
         return Signal("api-price-2x", text, False, "no price card for the API model")
-    if ref_in is None or ref_out is None:
+    if not ref_in or not ref_out:  # none recorded, or a price of 0: no ratio to a rise
         evidence = (
             f"no reference price in the scenario; today {card.model} is ${card.input}/"
             f"${card.output} per Mtok ({card.source}, {card.as_of}): record it for next time"
