@@ -153,3 +153,14 @@ def test_flag_number_refuses_what_is_outside_its_range(value: float) -> None:
     with pytest.raises(InputError, match=r"^--x: expected a number in \[0, 10\], got "):
         flag_number("--x", value, 0, 10)
     assert flag_number("--x", 10.0, 0, 10) == 10.0
+
+
+def test_a_field_with_no_bound_of_its_own_is_held_under_a_quadrillion() -> None:
+    """1e300 dollars or 10**30 agents passed the schema and overflowed the cost engine's
+    arithmetic (a traceback); every number now has a ceiling, named in the error."""
+    t = Table({"price_usd": 1e300, "agents": 10**30, "fine": 10**15}, file="s.toml")
+    for key, read in (("price_usd", t.decimal), ("agents", t.integer)):
+        with pytest.raises(ConfigError, match="at most 1,000,000,000,000,000") as info:
+            read(key)
+        assert info.value.field == key
+    assert t.integer("fine") == 10**15

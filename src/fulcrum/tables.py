@@ -33,6 +33,11 @@ def unknown_key(file: str | None, field: str, key: str, accepted: Iterable[str])
     )
 
 
+# No count, price, size or rate fulcrum reads comes near this; past it the cost engine's
+# 28-digit arithmetic overflows. A field with no upper bound of its own is held under it.
+HUGE = 10**15
+
+
 def _range(kind: str, low: Any, high: Any) -> str:
     if low is not None and high is not None:
         return f"{kind} in [{low}, {high}]"
@@ -152,6 +157,8 @@ class Table:
         bad = isinstance(value, bool) or not isinstance(value, int)
         if bad or (low is not None and value < low) or (high is not None and value > high):
             self.fail(key, accepted, value)
+        if high is None and abs(value) > HUGE:
+            self.fail(key, f"{accepted}, at most {HUGE:,}", value)
         return int(value)
 
     def opt_int(self, key: str, *, low: int | None = None, high: int | None = None) -> int | None:
@@ -199,6 +206,8 @@ class Table:
             self.fail(key, accepted, raw)
         if high is not None and value > Decimal(str(high)):
             self.fail(key, accepted, raw)
+        if high is None and abs(value) > HUGE:
+            self.fail(key, f"{accepted}, at most {HUGE:,}", raw)
         return value
 
     def req_decimal(
