@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from fulcrum.errors import ConfigError, InputError
-from fulcrum.textfiles import read_text, read_toml, write_output
+from fulcrum.testing.cli import run_cli
+from fulcrum.textfiles import check_outputs, read_text, read_toml, write_output
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_utf8_with_or_without_a_byte_order_mark(tmp_path: Path) -> None:
@@ -58,3 +61,39 @@ def test_read_toml_names_the_file_of_a_syntax_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"bad\.toml: not valid TOML \(") as caught:
         read_toml(bad)
     assert caught.value.file == str(bad)
+
+
+def test_an_output_that_is_an_input_or_another_output_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "rows.csv"
+    data.write_text("id,prompt\n")
+    check_outputs({"DATA": data, "--model": None}, {"--out": tmp_path / "new.csv", "--pdf": None})
+    with pytest.raises(InputError, match=r"--out: .*rows.csv is also DATA") as info:
+        check_outputs({"DATA": data}, {"--out": tmp_path / "." / "rows.csv"})
+    assert info.value.param == "--out"
+    with pytest.raises(InputError, match=r"--out-test: .* is also --out-train"):
+        check_outputs({"DATA": data}, {"--out-train": tmp_path / "a", "--out-test": tmp_path / "a"})
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["router", "split", "{csv}", "--out-train", "{csv}", "--out-test", "{tmp}/t.csv"],
+        ["router", "split", "{csv}", "--out-train", "{tmp}/s.csv", "--out-test", "{tmp}/s.csv"],
+        ["router", "score", "{csv}", "--out", "{csv}"],
+        ["report", "{scenario}", "--out", "{scenario}"],
+        ["decide", "{scenario}", "--no-save", "--ics", "{scenario}"],
+    ],
+)
+def test_no_command_writes_over_what_it_reads(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each wrote its output over its own input (or its first output) and exited 0."""
+    csv = tmp_path / "rows.csv"
+    csv.write_text("id,prompt,strong_score,weak_score\na,fix it,1,0\nb,add a test,0,0\n")
+    scenario = tmp_path / "fleet.toml"
+    scenario.write_text((ROOT / "examples" / "seed_003_fleet.toml").read_text())
+    before = {p: p.read_bytes() for p in (csv, scenario)}
+    args = [a.format(csv=csv, tmp=tmp_path, scenario=scenario) for a in argv]
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and "would be overwritten" in err and err.count("\n") == 1, err
+    assert {p: p.read_bytes() for p in before} == before

@@ -8,13 +8,16 @@ a named file through it: a file that cannot be read, or is not UTF-8, is one
 per file calls :func:`decode` itself. :func:`read_toml` (and :func:`parse_toml` for text in
 hand) adds TOML's syntax to that: one error naming the file. :func:`write_output` writes what
 a flag (``--csv``, ``--html``, ``-o``) asked for; a path that cannot be written is one
-:class:`~fulcrum.errors.InputError` naming the flag and the path.
+:class:`~fulcrum.errors.InputError` naming the flag and the path. :func:`check_outputs`
+refuses, before any work, an output that is one of the command's inputs or another output.
 """
 
 from __future__ import annotations
 
 import codecs
+import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +72,20 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file's tables (see :func:`read_text` and :func:`parse_toml`)."""
     return parse_toml(read_text(path), str(path))
+
+
+def check_outputs(inputs: Mapping[str, Path | None], outputs: Mapping[str, Path | None]) -> None:
+    """Refuse an output (by its flag) that is the same file as an input or as an earlier
+    output: writing it would destroy what the command reads, or what it wrote first."""
+    seen: dict[str, str] = {os.path.realpath(p): name for name, p in inputs.items() if p}
+    for flag, path in outputs.items():
+        if path is None:
+            continue
+        same = seen.get(os.path.realpath(path))
+        if same is not None:
+            raise InputError(f"{flag}: {path} is also {same}; give another file (it would be "
+                             "overwritten)", param=flag)  # fmt: skip
+        seen[os.path.realpath(path)] = flag
 
 
 def write_output(flag: str, path: Path, data: str | bytes) -> None:

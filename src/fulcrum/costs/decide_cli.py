@@ -27,6 +27,7 @@ from fulcrum.costs.sweep import parse_sweep, run_sweep
 from fulcrum.costs.throughput import ThroughputParams, load_params
 from fulcrum.costs.uncertainty import check_draws
 from fulcrum.errors import InputError
+from fulcrum.textfiles import check_outputs
 
 ScenarioArg = Annotated[Path, typer.Argument(help="A scenario TOML file (see examples/).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -125,7 +126,7 @@ def decide_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
     if previous is not None:
         extra["changes"] = compare(previous, rec, compare_to)
     if ics_file is not None:
-        extra["ics"] = _write_ics(ics_file, _calendar(decision, scenario))
+        extra["ics"] = _write_ics(ics_file, _calendar(decision, scenario), scenario, catalog)
     if explain:
         extra["explain"] = explain_lines(sc)
     if as_json:
@@ -162,7 +163,8 @@ def _measured(
     return sc, labels + speeds + assumed_speeds(sc, measured)
 
 
-def _write_ics(path: Path, text: str) -> str:
+def _write_ics(path: Path, text: str, scenario: Path, catalog: Path | None) -> str:
+    check_outputs({"SCENARIO": scenario, "--catalog": catalog}, {"--ics": path})
     try:
         path.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:

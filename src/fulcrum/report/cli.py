@@ -13,6 +13,7 @@ from fulcrum.errors import InputError
 from fulcrum.ledger.store import LEDGER_URL_ENV
 from fulcrum.report.browser import print_pdf
 from fulcrum.report.build import ReportRequest, build_report
+from fulcrum.textfiles import check_outputs
 
 
 def report_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
@@ -53,6 +54,8 @@ def report_cmd(  # noqa: PLR0917 - Typer maps parameters to flags
 ) -> None:
     """Write the decision as one self-contained HTML page with its charts (and a PDF)."""
     check_draws(draws)
+    check_outputs({"SCENARIO": scenario, "--eval-results": eval_results, "--catalog": catalog},
+                  {"--out": out, "--pdf": pdf})  # fmt: skip
     if target is not None and not 0 <= target <= 1:
         raise InputError(f"--target: expected a share between 0 and 1, got {target}")
     if since is not None and not usage:

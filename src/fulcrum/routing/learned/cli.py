@@ -28,6 +28,7 @@ from fulcrum.routing.learned.outcomes import eval_outcomes
 from fulcrum.routing.learned.report import eval_table
 from fulcrum.routing.outcomes.cli import signals_command
 from fulcrum.settings import Paths
+from fulcrum.textfiles import check_outputs
 
 ModelOpt = Annotated[
     Path | None,
@@ -49,6 +50,7 @@ def split_cmd(
     ] = 0.2,
 ) -> None:
     """Split a CSV into train and held-out rows, deterministically by a hash of `id`."""
+    check_outputs({"DATA": data}, {"--out-train": out_train, "--out-test": out_test})
     result = ops.split_file(data, test_share, out_train, out_test)
     typer.echo(f"{out_train}: {result.train_rows} rows; {out_test}: {result.test_rows} rows")
 
@@ -75,6 +77,7 @@ def score_cmd(
     model: ModelOpt = None,
 ) -> None:
     """Score each row: frontier_score in [0, 1], higher = send to the frontier."""
+    check_outputs({"DATA": data, "--model": model}, {"--out": out})
     rows = ops.score_file(data, out, model)
     typer.echo(f"wrote {out}: {rows} rows")
 
