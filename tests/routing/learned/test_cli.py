@@ -246,3 +246,16 @@ def test_hold_out_matches_split(outcomes: Path, tmp_path: Path, capsys: Capsys) 
     assert code == 0 and json.loads(out)["benchmarks"][0]["rows"] == len(_read(b))
     code, _, err = run_cli(["router", "eval", str(outcomes), "--hold-out", "1.5"], capsys)
     assert code == 2 and "--hold-out: expected a share between 0 and 1" in err
+
+
+def test_split_needs_the_id_it_splits_by(tmp_path: Path, capsys: Capsys) -> None:
+    """Without an id every row went to the held-out file (exit 0); an empty file wrote two
+    files of one blank line."""
+    for text in ("prompt,strong_score,weak_score\nfix it,1,0\n", ""):
+        data = tmp_path / "rows.csv"
+        data.write_text(text)
+        args = ["router", "split", str(data), "--out-train", str(tmp_path / "a.csv"),
+                "--out-test", str(tmp_path / "b.csv")]  # fmt: skip
+        code, _, err = run_cli(args, capsys)
+        assert code == 2 and "missing column 'id'" in err
+        assert not (tmp_path / "a.csv").exists()
