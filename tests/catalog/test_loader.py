@@ -110,6 +110,11 @@ def test_unknown_id_lists_accepted() -> None:
         ("[models.qwen3-coder-30b-a3b]\ntotal_params_b = 0", "total_params_b"),
         ("[models.qwen3-coder-30b-a3b]\nlayers = 0", "layers"),
         ("[hardware.rtx-5090]\nmemory_gb = 0", "memory_gb"),
+        # a backend naming no family of the speed model silently changed its speed
+        ('[hardware.rtx-5090]\nbackend = "zzz"', "backend"),
+        ('[hardware.rtx-5090]\nas_of = "last spring"', "as_of"),
+        ('[hardware.rtx-5090]\nas_of = "2026-13"', "as_of"),
+        ('[models.qwen3-coder-30b-a3b]\nswe_bench_date = "2026-02-30"', "swe_bench_date"),
     ],
 )
 def test_an_override_outside_what_the_engine_can_use_names_its_field(

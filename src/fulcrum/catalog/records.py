@@ -6,10 +6,16 @@ field and what is accepted, so a bad catalog file fails with one clear line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
+from fulcrum.costs.throughput import BACKEND_FAMILIES, backend_family
 from fulcrum.tables import Table
+
+# "2026-05-07", "2026-05" or "2026", then an optional note: "2026-04-16 (Claude 4 Opus ...)"
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?: \(.+\))?")
 
 HARDWARE_KEYS = (
     "name", "memory_gb", "bandwidth_gbps", "compute_tflops", "price_usd", "idle_w", "load_w",
@@ -20,6 +26,30 @@ MODEL_KEYS = (
     "head_dim", "swe_bench_verified", "swe_bench_date", "bash_only", "bash_only_date",
     "price_model", "price_provider", "source", "as_of",
 )  # fmt: skip
+
+
+def _date(t: Table, key: str, *, required: bool = False) -> str:
+    """A date as the catalog writes it: a year, a month or a day, then an optional note."""
+    text = t.text(key, required=required)
+    found = _DATE.fullmatch(text)
+    try:
+        ok = (not text and not required) or (
+            found is not None and bool(date(*(int(g or 1) for g in found.groups())))
+        )
+    except ValueError:  # month 13, day 32
+        ok = False
+    if not ok:
+        t.fail(key, "a date: YYYY-MM-DD, YYYY-MM or YYYY, then an optional (note)", text)
+    return text
+
+
+def _backend(t: Table) -> str:
+    """The serving stack, free text that names one of the throughput model's families."""
+    text = t.text("backend", "cuda")
+    if backend_family(text) == "other":
+        names = ", ".join(name for name, _ in BACKEND_FAMILIES)
+        t.fail("backend", f'text naming one of {names} ("llama.cpp CUDA 12")', text)
+    return text
 
 
 def _num(t: Table, key: str) -> float | None:
@@ -72,9 +102,9 @@ class HardwareTier:
             price_usd=t.decimal("price_usd", low=0),
             idle_w=_num(t, "idle_w"),
             load_w=_num(t, "load_w"),
-            backend=t.text("backend", "cuda"),
+            backend=_backend(t),
             source=t.text("source", required=True),
-            as_of=t.text("as_of", required=True),
+            as_of=_date(t, "as_of", required=True),
             notes=t.text("notes"),
             rent_usd_per_hour=t.decimal("rent_usd_per_hour", low=0),
             rent_source=t.text("rent_source"),
@@ -129,13 +159,13 @@ class ModelSpec:
             kv_heads=t.opt_int("kv_heads", low=1),
             head_dim=t.opt_int("head_dim", low=1),
             swe_bench_verified=_score(t, "swe_bench_verified"),
-            swe_bench_date=t.text("swe_bench_date"),
+            swe_bench_date=_date(t, "swe_bench_date"),
             bash_only=_score(t, "bash_only"),
-            bash_only_date=t.text("bash_only_date"),
+            bash_only_date=_date(t, "bash_only_date"),
             price_model=t.text("price_model"),
             price_provider=t.text("price_provider"),
             source=t.text("source", required=True),
-            as_of=t.text("as_of", required=True),
+            as_of=_date(t, "as_of", required=True),
         )
 
 
