@@ -162,3 +162,16 @@ def test_values_the_schema_takes_do_not_crash_the_engine(
     assert free.read_text() != text
     code, out, err = run_cli(["decide", str(free), "--no-save"], capsys)
     assert code == 0 and "Recommendation:" in out, err
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [("agents=0..3", "--sweep: api.agents = 0: expected an integer >= 1"),
+     ("agents=1..3:0.5", "(a whole STEP for a whole-number input)")],
+)  # fmt: skip
+def test_a_sweep_value_the_field_refuses_blames_the_flag(
+    spec: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It blamed the scenario file ("seed_003_fleet.toml: api.agents: ..."), which is fine."""
+    err = _one_line_exit_2(["decide", FLEET, "--no-save", "--sweep", spec], capsys, words)
+    assert "seed_003_fleet.toml" not in err

@@ -20,7 +20,7 @@ from typing import Any
 from fulcrum.catalog import Catalog
 from fulcrum.costs.decision import Decision, OptionResult, decide
 from fulcrum.costs.results import money
-from fulcrum.costs.scenario import load_scenario
+from fulcrum.costs.scenario import Scenario, load_scenario
 from fulcrum.costs.throughput import ThroughputParams
 from fulcrum.errors import ConfigError, InputError
 
@@ -84,6 +84,18 @@ def _toml_value(v: int | Decimal) -> int | float:
     return v if isinstance(v, int) else float(v)
 
 
+def _scenario_at(path: Path, catalog: Catalog, key: str, value: int | Decimal) -> Scenario:
+    """The scenario with ``key`` at ``value``; a value the field refuses is the flag's
+    mistake, said as such (it blamed the scenario file, which is fine)."""
+    try:
+        return load_scenario(path, catalog, {key: _toml_value(value)})
+    except ConfigError as exc:
+        if exc.field != key:
+            raise
+        hint = " (a whole STEP for a whole-number input)" if isinstance(value, Decimal) else ""
+        raise InputError(f"--sweep: {key} = {value}: {exc.detail}{hint}", param="--sweep") from None
+
+
 def run_sweep(
     path: Path, catalog: Catalog, sweep: Sweep, params: ThroughputParams | None = None
 ) -> dict[str, Any]:
@@ -92,8 +104,7 @@ def run_sweep(
     Options are keyed by their stable ``id`` (a hybrid's name carries its local share, which
     a sweep of ``local_share`` changes at every step); ``name`` is the name at that step."""
     decisions: list[Decision] = [
-        decide(load_scenario(path, catalog, {sweep.key: _toml_value(v)}), catalog, params)
-        for v in sweep.values
+        decide(_scenario_at(path, catalog, sweep.key, v), catalog, params) for v in sweep.values
     ]
     ids = list(dict.fromkeys(o.id for d in decisions for o in d.options))
     steps = [{o.id: o for o in d.options} for d in decisions]
