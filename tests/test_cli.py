@@ -54,11 +54,20 @@ def _helps(command: Any, where: str) -> Iterator[tuple[str, str]]:
         yield from _helps(sub, f"{where} {name}")
 
 
+def _epilogs(command: Any, where: str) -> Iterator[tuple[str, str]]:
+    """Every command's epilog (its example, the catalog's file format)."""
+    if command.epilog:
+        yield where, command.epilog
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _epilogs(sub, f"{where} {name}")
+
+
 def test_no_help_text_loses_a_bracketed_word() -> None:
     """Help is rendered as Rich markup, where ``[policy]`` is a tag and disappears: a TOML
     table named in help must be written ``\\[policy]``."""
     root = typer.main.get_command(build_app())
     lost = [(where, text) for where, text in _helps(root, "fulcrum") if UNESCAPED.search(text)]
+    lost += [(where, text) for where, text in _epilogs(root, "fulcrum") if UNESCAPED.search(text)]
     assert lost == []
     assert sum(1 for _ in _helps(root, "fulcrum")) > 200  # the walk reaches the subcommands
 

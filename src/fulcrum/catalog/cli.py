@@ -22,7 +22,14 @@ CatalogOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 IdArg = Annotated[str | None, typer.Argument(help="Show one entry in full.")]
 
-catalog_app = typer.Typer(help="Sourced, dated data: hardware, models, quants, plans, prices.")
+catalog_app = typer.Typer(
+    help="Sourced, dated data: hardware, models, quants, plans, prices.",
+    epilog="Your own entries: a TOML file given as --catalog FILE or $FULCRUM_CATALOG, with "
+    "tables \\[hardware.ID], \\[models.ID], \\[quants.ID], \\[plans.ID] and "
+    '\\[prices."MODEL"."PROVIDER"]; its fields merge over the bundled entry of the same ID. '
+    "Each subcommand's --json shows every field an entry takes; every entry needs a source "
+    "and an as_of date.",
+)
 
 
 def _jsonable(value: Any) -> Any:
