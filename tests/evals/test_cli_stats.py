@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from fulcrum.cli import build_app, main
 from fulcrum.evals.store import AttemptRecord, EvalStore
-from fulcrum.evals.summary import TaxInputs, pair_tax
+from fulcrum.evals.summary import PairSummary, TaxInputs, pair_tax
 from fulcrum.evals.views import summaries
 from fulcrum.settings import Paths
 
@@ -58,12 +58,17 @@ def test_stats_table(brief_run: str) -> None:
     assert "p = 0.109" in result.output and "80% power" in result.output
 
 
-def test_capability_tax_interval_and_validation(brief_run: str) -> None:
+def _pair(run: str) -> PairSummary:
     store = EvalStore(Paths.build().ledger_sqlite)
-    records = store.attempts(brief_run)
+    records = store.attempts(run)
     store.close()
     _, pair, _ = summaries(records)
     assert pair is not None
+    return pair
+
+
+def test_capability_tax_interval_and_validation(brief_run: str) -> None:
+    pair = _pair(brief_run)
     tax = pair_tax(pair, TaxInputs(Decimal(2200), Decimal(10), Decimal(100)))
     assert tax.usd_per_month == Decimal("7333.33")
     lo, hi = tax.usd_per_month_ci_95
@@ -74,12 +79,7 @@ def test_capability_tax_interval_and_validation(brief_run: str) -> None:
 
 def test_capability_tax_uses_the_whole_gap(brief_run: str) -> None:
     """A gap of 2/3 over $50,000 of rework is $33,333.33, not the $33,333.35 of a rounded gap."""
-    store = EvalStore(Paths.build().ledger_sqlite)
-    records = store.attempts(brief_run)
-    store.close()
-    _, pair, _ = summaries(records)
-    assert pair is not None
-    thirds = replace(pair, gap=2 / 3, gap_ci_95=(1 / 3, 1.0))
+    thirds = replace(_pair(brief_run), gap=2 / 3, gap_ci_95=(1 / 3, 1.0))
     tax = pair_tax(thirds, TaxInputs(Decimal(3000), Decimal(10), Decimal(100)))
     assert tax.usd_per_month == Decimal("33333.33")
     assert tax.usd_per_month_ci_95 == (Decimal("16666.67"), Decimal("50000.00"))
