@@ -27,13 +27,22 @@ class FulcrumError(Exception):
         self.message = message
         self.param = param
 
+    @property
+    def client_message(self) -> str:
+        """What an HTTP client is told: the message, unless it says what a client must not
+        see (a subclass's choice)."""
+        return self.message
+
     def anthropic_body(self) -> dict[str, Any]:
-        return {"type": "error", "error": {"type": self.anthropic_type, "message": self.message}}
+        return {
+            "type": "error",
+            "error": {"type": self.anthropic_type, "message": self.client_message},
+        }
 
     def openai_body(self) -> dict[str, Any]:
         return {
             "error": {
-                "message": self.message,
+                "message": self.client_message,
                 "type": self.openai_type,
                 "param": self.param,
                 "code": self.openai_code(),

@@ -40,16 +40,9 @@ class LedgerUnavailable(Unavailable):
         "try again shortly"
     )
 
-    def anthropic_body(self) -> dict[str, Any]:
-        return {
-            "type": "error",
-            "error": {"type": self.anthropic_type, "message": self.PUBLIC_MESSAGE},
-        }
-
-    def openai_body(self) -> dict[str, Any]:
-        body = super().openai_body()
-        body["error"]["message"] = self.PUBLIC_MESSAGE
-        return body
+    @property
+    def client_message(self) -> str:
+        return self.PUBLIC_MESSAGE
 
 
 class LedgerUnreachable(LedgerUnavailable):
