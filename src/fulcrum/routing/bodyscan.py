@@ -49,9 +49,7 @@ def scan_request(body: Mapping[str, Any]) -> tuple[str, ...]:
     found: set[str] = set()
     short: list[str] = []  # parts too short to cache, read in one scan
     for key, value in body.items():
-        texts: list[str] = []
-        _walk({key: value}, texts)
-        text = "\n".join(texts)
+        text = "\n".join(request_texts({key: value}))
         if len(text) < CACHED_CHARS[0]:
             short.append(text)
         else:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from fulcrum.errors import InputError, InvalidRequest
 from fulcrum.gateway.config import GatewayConfig
@@ -30,7 +29,7 @@ from fulcrum.routing.policy.explain import as_dict, explain, render
 from fulcrum.routing.policy.load import RuleSet, load_gateway, load_rules, read_request
 from fulcrum.routing.policy.rules import evaluate
 from fulcrum.routing.replay import liveview
-from fulcrum.routing.replay.cli import replay_command
+from fulcrum.routing.replay.cli import plain_console, replay_command
 from fulcrum.routing.replay.live import LiveView, explain_live
 from fulcrum.routing.request import SESSION_HEADER, RouteRequest, route_request
 
@@ -159,12 +158,6 @@ def _read(  # noqa: PLR0917
     req = route_request(fmt.name, view, headers, max_tokens_keys=fmt.max_tokens_keys,
                         background_models=background, raw_body=raw)  # fmt: skip
     return view, req, extract_features(req, view, client_key=client_key, now=_time(at))
-
-
-def plain_console() -> Console:
-    """80 columns, and text printed as it is: no rich markup (``[red]``), no emoji codes
-    (``key:alice`` is a budget window, not 🔑alice), no highlighting; a prompt is shown too."""
-    return Console(width=80, markup=False, emoji=False, highlight=False)
 
 
 def _headers(values: list[str]) -> dict[str, str]:

@@ -97,7 +97,13 @@ def _print(body: dict[str, Any], json_out: bool) -> None:
     if json_out:
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
     else:
-        report.render(body, Console(width=80, markup=False, emoji=False, highlight=False))
+        report.render(body, plain_console())
+
+
+def plain_console() -> Console:
+    """80 columns, and text printed as it is: no rich markup (``[red]``), no emoji codes
+    (``key:alice`` is a budget window, not 🔑alice), no highlighting; a prompt is shown too."""
+    return Console(width=80, markup=False, emoji=False, highlight=False)
 
 
 def read_rows(
